@@ -1,0 +1,398 @@
+/*
+ * wasmext engine: a WebAssembly 2.0 runtime (decoder, validator, compiler to
+ * register-style internal code, interpreter).
+ *
+ * Lifecycle, as in WAMR:
+ *   wx_module_load()    bytes -> decoded, validated and compiled module.
+ *                        A module is immutable: share it between threads.
+ *   wx_linker_*()       a set of named imports (host functions, memories,
+ *                        tables, globals, and whole instances under a name).
+ *   wx_instantiate()    module + linker -> instance (memory, globals, tables,
+ *                        segments, start function).
+ *   wx_call()           call an exported function with typed values.
+ *
+ * Threads: a module may be used by any number of threads at once. An
+ * instance (and everything it owns) must be used by one thread at a time;
+ * the only exception is wx_instance_interrupt(), which any thread may call.
+ *
+ * Errors: every fallible function takes an optional caller-owned wx_error
+ * (NULL is allowed) and returns a status (or NULL). There is no global
+ * "last error".
+ *
+ * Ownership: the caller frees what it creates with the matching _free. An
+ * instance must outlive every instance that imported something from it; a
+ * linker must outlive the instances created through it (host functions,
+ * memories, tables and globals made with wx_*_new belong to the linker they
+ * were defined in once defined, or to the caller until then).
+ */
+#ifndef WASMEXT_ENGINE_H
+#define WASMEXT_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define WX_API __declspec(dllexport)
+#else
+#define WX_API __attribute__((visibility("default")))
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+/* One list gives each status its enum value, name and message. */
+#define WX_STATUS_LIST(X)                                                     \
+    X(WX_OK, "ok", "success")                                                 \
+    X(WX_ENOMEM, "nomem", "out of host memory")                               \
+    X(WX_EMALFORMED, "malformed", "malformed module")                         \
+    X(WX_EINVALID, "invalid", "invalid module")                               \
+    X(WX_EUNLINKABLE, "unlinkable", "unlinkable module")                      \
+    X(WX_ETRAP, "trap", "trap")                                               \
+    X(WX_EINTERRUPTED, "interrupted", "call interrupted")                     \
+    X(WX_ENOTFOUND, "notfound", "not found")                                  \
+    X(WX_EARG, "arg", "bad argument")                                         \
+    X(WX_ELIMIT, "limit", "limit exceeded")                                   \
+    X(WX_EHOST, "host", "host function failed")                               \
+    X(WX_EEXIT, "exit", "guest exited")                                       \
+    X(WX_EIO, "io", "input/output error")
+
+typedef enum wx_status {
+#define WX_STATUS_ENUM_(e, n, m) e,
+    WX_STATUS_LIST(WX_STATUS_ENUM_)
+#undef WX_STATUS_ENUM_
+        WX_STATUS_COUNT_
+} wx_status;
+
+/* Trap kinds, with the spec test suite's wording as the message. */
+#define WX_TRAP_LIST(X)                                                       \
+    X(WX_TRAP_NONE, "none", "no trap")                                        \
+    X(WX_TRAP_UNREACHABLE, "unreachable", "unreachable")                      \
+    X(WX_TRAP_MEMORY_OOB, "memory_oob", "out of bounds memory access")        \
+    X(WX_TRAP_TABLE_OOB, "table_oob", "out of bounds table access")           \
+    X(WX_TRAP_UNDEFINED_ELEMENT, "undefined_element", "undefined element")    \
+    X(WX_TRAP_UNINITIALIZED_ELEMENT, "uninitialized_element",                 \
+      "uninitialized element")                                                \
+    X(WX_TRAP_INDIRECT_TYPE, "indirect_call_type",                            \
+      "indirect call type mismatch")                                          \
+    X(WX_TRAP_DIV_ZERO, "div_by_zero", "integer divide by zero")              \
+    X(WX_TRAP_INT_OVERFLOW, "int_overflow", "integer overflow")               \
+    X(WX_TRAP_INVALID_CONVERSION, "invalid_conversion",                       \
+      "invalid conversion to integer")                                        \
+    X(WX_TRAP_STACK_EXHAUSTED, "stack_exhausted", "call stack exhausted")     \
+    X(WX_TRAP_NULL_REFERENCE, "null_reference", "null reference")             \
+    X(WX_TRAP_HOST, "host", "host function trapped")
+
+typedef enum wx_trap {
+#define WX_TRAP_ENUM_(e, n, m) e,
+    WX_TRAP_LIST(WX_TRAP_ENUM_)
+#undef WX_TRAP_ENUM_
+        WX_TRAP_COUNT_
+} wx_trap;
+
+#define WX_NO_INDEX UINT32_MAX
+
+/*
+ * A caller-owned error. Plain struct so callers can keep it on the stack.
+ * `offset` is a byte offset into the module binary for load errors, and the
+ * offset of the trapping instruction within the module binary for traps.
+ * `func_index` names the function (WX_NO_INDEX when not applicable).
+ */
+typedef struct wx_error {
+    wx_status status;
+    wx_trap trap;
+    uint32_t func_index;
+    uint32_t offset;
+    int exit_code; /* for WX_EEXIT */
+    char message[320];
+} wx_error;
+
+WX_API const char *wx_status_name(wx_status s);
+WX_API const char *wx_status_message(wx_status s);
+WX_API const char *wx_trap_name(wx_trap t);
+WX_API const char *wx_trap_message(wx_trap t);
+/* Sets status and a printf-style message; safe with err == NULL. */
+WX_API wx_status wx_error_set(wx_error *err, wx_status s, const char *fmt,
+                              ...) __attribute__((format(printf, 3, 4)));
+WX_API void wx_error_clear(wx_error *err);
+
+/* ---------------------------------------------------------------- values */
+
+typedef enum wx_valtype {
+    WX_I32 = 0x7F,
+    WX_I64 = 0x7E,
+    WX_F32 = 0x7D,
+    WX_F64 = 0x7C,
+    WX_V128 = 0x7B,
+    WX_FUNCREF = 0x70,
+    WX_EXTERNREF = 0x6F,
+} wx_valtype;
+
+typedef struct wx_func wx_func;         /* a function instance */
+typedef struct wx_memory wx_memory;     /* a linear memory */
+typedef struct wx_table wx_table;       /* a table of references */
+typedef struct wx_global wx_global;     /* a global variable */
+typedef struct wx_module wx_module;     /* immutable compiled module */
+typedef struct wx_instance wx_instance; /* module instance */
+typedef struct wx_linker wx_linker;     /* named imports */
+
+/*
+ * A typed value. References: funcref holds a wx_func* (NULL is ref.null);
+ * externref holds an opaque host pointer (NULL is ref.null).
+ */
+typedef struct wx_val {
+    wx_valtype type;
+    union {
+        int32_t i32;
+        int64_t i64;
+        float f32;
+        double f64;
+        wx_func *func;
+        void *ext;
+        uint8_t v128[16];
+    } of;
+} wx_val;
+
+static inline wx_val wx_val_i32(int32_t v)
+{
+    wx_val x;
+    x.type = WX_I32;
+    x.of.i64 = 0;
+    x.of.i32 = v;
+    return x;
+}
+static inline wx_val wx_val_i64(int64_t v)
+{
+    wx_val x;
+    x.type = WX_I64;
+    x.of.i64 = v;
+    return x;
+}
+static inline wx_val wx_val_f32(float v)
+{
+    wx_val x;
+    x.type = WX_F32;
+    x.of.i64 = 0;
+    x.of.f32 = v;
+    return x;
+}
+static inline wx_val wx_val_f64(double v)
+{
+    wx_val x;
+    x.type = WX_F64;
+    x.of.f64 = v;
+    return x;
+}
+
+WX_API const char *wx_valtype_name(wx_valtype t);
+
+/* A function signature. Arrays are owned by whoever made the type. */
+typedef struct wx_functype {
+    uint32_t nparams, nresults;
+    const wx_valtype *params;
+    const wx_valtype *results;
+} wx_functype;
+
+typedef struct wx_limits {
+    uint64_t min;
+    uint64_t max; /* valid only if has_max */
+    bool has_max;
+} wx_limits;
+
+typedef enum wx_externkind {
+    WX_EXTERN_FUNC = 0,
+    WX_EXTERN_TABLE = 1,
+    WX_EXTERN_MEMORY = 2,
+    WX_EXTERN_GLOBAL = 3,
+} wx_externkind;
+
+/* Description of an import or export (pointers valid while the module is). */
+typedef struct wx_externdesc {
+    const char *module; /* imports only; NULL for exports */
+    const char *name;
+    wx_externkind kind;
+    wx_functype func;          /* WX_EXTERN_FUNC */
+    wx_valtype elem;           /* WX_EXTERN_TABLE: element type */
+    wx_limits limits;          /* WX_EXTERN_TABLE, WX_EXTERN_MEMORY */
+    wx_valtype global_type;    /* WX_EXTERN_GLOBAL */
+    bool global_mutable;       /* WX_EXTERN_GLOBAL */
+} wx_externdesc;
+
+/* A resolved extern: one of the four handles, tagged. */
+typedef struct wx_extern {
+    wx_externkind kind;
+    union {
+        wx_func *func;
+        wx_table *table;
+        wx_memory *memory;
+        wx_global *global;
+    } of;
+} wx_extern;
+
+/* --------------------------------------------------------------- modules */
+
+typedef struct wx_load_opts {
+    /* Reserved for future options (features, AOT); zero-initialise. */
+    uint32_t flags;
+} wx_load_opts;
+
+/*
+ * Decode, validate and compile. The bytes are copied; the caller may free
+ * them afterwards. Errors: WX_EMALFORMED (binary format) or WX_EINVALID
+ * (type checking), with the byte offset and the section or function.
+ */
+WX_API wx_module *wx_module_load(const uint8_t *bytes, size_t len,
+                                 const wx_load_opts *opts, wx_error *err);
+WX_API void wx_module_free(wx_module *m);
+
+WX_API uint32_t wx_module_import_count(const wx_module *m);
+WX_API bool wx_module_import(const wx_module *m, uint32_t i,
+                             wx_externdesc *out);
+WX_API uint32_t wx_module_export_count(const wx_module *m);
+WX_API bool wx_module_export(const wx_module *m, uint32_t i,
+                             wx_externdesc *out);
+/* Name of function `func_index` from the name section, or NULL. */
+WX_API const char *wx_module_func_name(const wx_module *m,
+                                       uint32_t func_index);
+/* Custom section by name; returns false if absent. */
+WX_API bool wx_module_custom_section(const wx_module *m, const char *name,
+                                     const uint8_t **data, size_t *len);
+
+/* ------------------------------------------------------- host functions */
+
+typedef struct wx_host_ctx wx_host_ctx;
+
+/*
+ * A host function. `args` and `results` follow the function's type. Return
+ * WX_OK, or an error status (WX_ETRAP with err->trap set, WX_EEXIT for
+ * proc_exit, WX_EHOST...) to abort the guest call; fill `err` via ctx.
+ */
+typedef wx_status (*wx_host_fn)(wx_host_ctx *ctx, const wx_val *args,
+                                wx_val *results, void *env);
+
+/* The instance whose code called the host function (may be NULL when the
+ * host function was called directly through wx_call). */
+WX_API wx_instance *wx_host_instance(wx_host_ctx *ctx);
+/* Memory 0 of the calling instance, or NULL. */
+WX_API wx_memory *wx_host_memory(wx_host_ctx *ctx);
+/* The error object of the running call, to explain a failure. */
+WX_API wx_error *wx_host_error(wx_host_ctx *ctx);
+
+/* Standalone externs (e.g. the spec's `spectest` module, WASI). */
+WX_API wx_func *wx_func_new_host(const wx_functype *type, wx_host_fn fn,
+                                 void *env, wx_error *err);
+WX_API wx_memory *wx_memory_new(wx_limits limits, wx_error *err);
+WX_API wx_table *wx_table_new(wx_valtype elem, wx_limits limits,
+                              wx_error *err);
+WX_API wx_global *wx_global_new(wx_val value, bool mutable_, wx_error *err);
+/* Frees a standalone extern that was never given to a linker. */
+WX_API void wx_extern_free(wx_extern ext);
+
+/* --------------------------------------------------------------- linker */
+
+WX_API wx_linker *wx_linker_new(wx_error *err);
+WX_API void wx_linker_free(wx_linker *l);
+/* Defines module.name; the linker takes ownership of standalone externs.
+ * Redefining a name replaces it. */
+WX_API wx_status wx_linker_define(wx_linker *l, const char *module,
+                                  const char *name, wx_extern ext,
+                                  wx_error *err);
+/* Convenience: a host function. */
+WX_API wx_status wx_linker_define_func(wx_linker *l, const char *module,
+                                       const char *name,
+                                       const wx_functype *type,
+                                       wx_host_fn fn, void *env,
+                                       wx_error *err);
+/* Makes every export of `inst` importable as module_name.export_name (the
+ * spec's `register`). The instance stays owned by the caller. */
+WX_API wx_status wx_linker_define_instance(wx_linker *l,
+                                           const char *module_name,
+                                           wx_instance *inst, wx_error *err);
+WX_API bool wx_linker_lookup(const wx_linker *l, const char *module,
+                             const char *name, wx_extern *out);
+
+/* ------------------------------------------------------------ instances */
+
+typedef struct wx_instance_opts {
+    uint32_t max_memory_pages; /* 0: no limit beyond the module's own */
+    uint32_t max_call_depth;   /* 0: default (WX_DEFAULT_CALL_DEPTH) */
+    uint32_t stack_slots;      /* 0: default value-stack size in 8-byte slots */
+} wx_instance_opts;
+
+#define WX_DEFAULT_CALL_DEPTH 10000u
+
+/*
+ * Resolves imports through the linker (may be NULL if the module imports
+ * nothing), allocates memories, tables and globals, applies element and data
+ * segments and runs the start function. Errors: WX_EUNLINKABLE (missing or
+ * mismatched import), WX_ETRAP (segment out of bounds, trap in start).
+ * On a trap after segments were partly written, the instance is not
+ * returned, but effects on imported memories/tables remain (as the spec
+ * says).
+ */
+WX_API wx_instance *wx_instantiate(const wx_module *m, wx_linker *l,
+                                   const wx_instance_opts *opts,
+                                   wx_error *err);
+WX_API void wx_instance_free(wx_instance *inst);
+WX_API const wx_module *wx_instance_module(const wx_instance *inst);
+
+WX_API bool wx_instance_export(wx_instance *inst, const char *name,
+                               wx_extern *out);
+/* Exported function by name, or NULL. */
+WX_API wx_func *wx_instance_func(wx_instance *inst, const char *name);
+/* Memory by index (0 for the default memory), or NULL. */
+WX_API wx_memory *wx_instance_memory(wx_instance *inst, uint32_t index);
+
+/* Any thread may call this: the running (or next) call on this instance
+ * stops with WX_EINTERRUPTED at the next loop back-edge or call. The flag
+ * stays set until wx_instance_clear_interrupt(). */
+WX_API void wx_instance_interrupt(wx_instance *inst);
+WX_API void wx_instance_clear_interrupt(wx_instance *inst);
+
+/* Opaque user data, e.g. the framework's per-instance state. */
+WX_API void wx_instance_set_userdata(wx_instance *inst, void *data);
+WX_API void *wx_instance_userdata(const wx_instance *inst);
+
+/* ---------------------------------------------------------------- calls */
+
+WX_API const wx_functype *wx_func_type(const wx_func *f);
+/*
+ * Calls `f` with `nargs` arguments; writes `nresults` results. Counts and
+ * types are checked against the signature (WX_EARG on mismatch). Traps give
+ * WX_ETRAP with err->trap, err->func_index and err->offset set.
+ */
+WX_API wx_status wx_call(wx_func *f, const wx_val *args, size_t nargs,
+                         wx_val *results, size_t nresults, wx_error *err);
+
+/* ---------------------------------------------------------------- memory */
+
+/* Direct access; the pointer is invalidated by any grow or guest call. */
+WX_API uint8_t *wx_memory_data(wx_memory *mem);
+WX_API uint64_t wx_memory_size(const wx_memory *mem); /* bytes */
+WX_API uint32_t wx_memory_pages(const wx_memory *mem);
+/* Bounds-checked copies; WX_EARG if [offset, offset+len) is outside. */
+WX_API wx_status wx_memory_read(const wx_memory *mem, uint64_t offset,
+                                void *buf, size_t len, wx_error *err);
+WX_API wx_status wx_memory_write(wx_memory *mem, uint64_t offset,
+                                 const void *buf, size_t len, wx_error *err);
+/* Grows by `delta` pages; returns the old size in pages or -1. */
+WX_API int64_t wx_memory_grow(wx_memory *mem, uint32_t delta);
+
+/* --------------------------------------------------------- tables, globals */
+
+WX_API uint32_t wx_table_size(const wx_table *t);
+WX_API wx_valtype wx_table_elem_type(const wx_table *t);
+WX_API bool wx_table_get(const wx_table *t, uint32_t i, wx_val *out);
+WX_API bool wx_table_set(wx_table *t, uint32_t i, wx_val v);
+
+WX_API wx_val wx_global_get(const wx_global *g);
+WX_API wx_status wx_global_set(wx_global *g, wx_val v, wx_error *err);
+WX_API bool wx_global_mutable(const wx_global *g);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

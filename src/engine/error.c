@@ -1,0 +1,83 @@
+/* Status and trap names and messages, from the X-macro lists in engine.h so
+ * that enum, name and message never drift apart. */
+#include "wasmext/engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const status_names[] = {
+#define X_(e, n, m) n,
+    WX_STATUS_LIST(X_)
+#undef X_
+};
+static const char *const status_messages[] = {
+#define X_(e, n, m) m,
+    WX_STATUS_LIST(X_)
+#undef X_
+};
+static const char *const trap_names[] = {
+#define X_(e, n, m) n,
+    WX_TRAP_LIST(X_)
+#undef X_
+};
+static const char *const trap_messages[] = {
+#define X_(e, n, m) m,
+    WX_TRAP_LIST(X_)
+#undef X_
+};
+
+const char *wx_status_name(wx_status s)
+{
+    return (unsigned)s < WX_STATUS_COUNT_ ? status_names[s] : "unknown";
+}
+
+const char *wx_status_message(wx_status s)
+{
+    return (unsigned)s < WX_STATUS_COUNT_ ? status_messages[s]
+                                          : "unknown status";
+}
+
+const char *wx_trap_name(wx_trap t)
+{
+    return (unsigned)t < WX_TRAP_COUNT_ ? trap_names[t] : "unknown";
+}
+
+const char *wx_trap_message(wx_trap t)
+{
+    return (unsigned)t < WX_TRAP_COUNT_ ? trap_messages[t] : "unknown trap";
+}
+
+wx_status wx_error_set(wx_error *err, wx_status s, const char *fmt, ...)
+{
+    if (!err)
+        return s;
+    err->status = s;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void wx_error_clear(wx_error *err)
+{
+    if (!err)
+        return;
+    memset(err, 0, sizeof *err);
+    err->func_index = WX_NO_INDEX;
+}
+
+const char *wx_valtype_name(wx_valtype t)
+{
+    switch (t) {
+    case WX_I32: return "i32";
+    case WX_I64: return "i64";
+    case WX_F32: return "f32";
+    case WX_F64: return "f64";
+    case WX_V128: return "v128";
+    case WX_FUNCREF: return "funcref";
+    case WX_EXTERNREF: return "externref";
+    }
+    return "?";
+}

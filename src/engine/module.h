@@ -1,0 +1,206 @@
+/*
+ * The decoded module: what decode.c produces, validate.c checks, compile.c
+ * turns into internal code and instance.c instantiates. Immutable once
+ * wx_module_load() returns, so threads may share it.
+ *
+ * Index spaces follow the spec: imported functions (tables, memories,
+ * globals) come first, then the module's own definitions. Every array below
+ * is allocated from the module's arena (wxm_arena) and freed with it.
+ */
+#ifndef WX_ENGINE_MODULE_H
+#define WX_ENGINE_MODULE_H
+
+#include "wasmext/engine.h"
+#include "arena.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Spec limits we enforce while decoding (also protect allocations). */
+#define WXM_MAX_PAGES 65536u          /* 4 GiB of 64 KiB pages */
+#define WXM_PAGE_SIZE 65536u
+#define WXM_MAX_TABLE 0xFFFFFFFFu
+#define WXM_MAX_LOCALS 50000u         /* per function, as engines do */
+#define WXM_MAX_FUNC_SIZE (7654321u)  /* body bytes, as engines do */
+#define WXM_MAX_PARAMS 1000u
+#define WXM_MAX_RESULTS 1000u
+
+typedef struct wxm_functype {
+    uint32_t nparams, nresults;
+    wx_valtype *params;
+    wx_valtype *results;
+    /* Index of the first structurally equal type in this module; call_indirect
+     * within one module compares canonical indices. */
+    uint32_t canon;
+} wxm_functype;
+
+/* A constant expression (global init, segment offsets, element items).
+ * WebAssembly 2.0 allows exactly one instruction from this set followed by
+ * `end`. */
+typedef enum wxm_const_kind {
+    WXM_CONST_I32,
+    WXM_CONST_I64,
+    WXM_CONST_F32,
+    WXM_CONST_F64,
+    WXM_CONST_V128,
+    WXM_CONST_REF_NULL,  /* value: the reference type in `type` */
+    WXM_CONST_REF_FUNC,  /* index: function index */
+    WXM_CONST_GLOBAL_GET /* index: global index (an imported global) */
+} wxm_const_kind;
+
+typedef struct wxm_const {
+    wxm_const_kind kind;
+    wx_valtype type; /* the value's type (for ref.null: the ref type) */
+    uint32_t index;
+    uint64_t bits;     /* i32/i64/f32/f64 raw bits (zero-extended) */
+    uint8_t v128[16];
+    uint32_t offset;   /* byte offset of the expression in the binary */
+} wxm_const;
+
+typedef struct wxm_import {
+    char *module;
+    char *name;
+    wx_externkind kind;
+    uint32_t index; /* index within its own space (func/table/mem/global) */
+} wxm_import;
+
+typedef struct wxm_table {
+    wx_valtype elem; /* WX_FUNCREF or WX_EXTERNREF */
+    wx_limits limits;
+} wxm_table;
+
+typedef struct wxm_memory {
+    wx_limits limits; /* in pages */
+} wxm_memory;
+
+typedef struct wxm_global {
+    wx_valtype type;
+    bool mutable_;
+    bool imported;
+    wxm_const init; /* defined globals only */
+} wxm_global;
+
+struct wxc_func; /* compiled code, compile.h */
+
+typedef struct wxm_func {
+    uint32_t type;     /* index into types */
+    bool imported;
+    /* Defined functions only: */
+    uint32_t nlocals;        /* declared locals, not counting params */
+    wx_valtype *locals;      /* nlocals entries, expanded */
+    uint32_t body_offset;    /* byte offset of the first instruction */
+    uint32_t body_end;       /* byte offset just past the final `end` */
+    uint32_t code_offset;    /* byte offset of the code entry (size field) */
+    struct wxc_func *code;   /* set by compile.c */
+} wxm_func;
+
+typedef struct wxm_export {
+    char *name;
+    wx_externkind kind;
+    uint32_t index;
+} wxm_export;
+
+typedef enum wxm_segmode {
+    WXM_SEG_ACTIVE,
+    WXM_SEG_PASSIVE,
+    WXM_SEG_DECLARATIVE /* elements only */
+} wxm_segmode;
+
+typedef struct wxm_elem {
+    wxm_segmode mode;
+    wx_valtype type; /* WX_FUNCREF or WX_EXTERNREF */
+    uint32_t table;  /* active only */
+    wxm_const offset; /* active only */
+    uint32_t count;
+    wxm_const *items; /* each a ref.func, ref.null or global.get */
+} wxm_elem;
+
+typedef struct wxm_data {
+    wxm_segmode mode;
+    uint32_t memory;  /* active only */
+    wxm_const offset; /* active only */
+    uint32_t len;
+    const uint8_t *bytes; /* points into wx_module.bytes */
+} wxm_data;
+
+typedef struct wxm_custom {
+    char *name;
+    const uint8_t *data; /* into wx_module.bytes */
+    uint32_t len;
+} wxm_custom;
+
+struct wx_module {
+    wxm_arena arena;
+    uint8_t *bytes; /* owned copy of the binary */
+    size_t len;
+
+    uint32_t ntypes;
+    wxm_functype *types;
+
+    uint32_t nimports;
+    wxm_import *imports;
+
+    /* Index spaces, imports first. */
+    uint32_t nfuncs, nfunc_imports;
+    wxm_func *funcs;
+    uint32_t ntables, ntable_imports;
+    wxm_table *tables;
+    uint32_t nmemories, nmemory_imports;
+    wxm_memory *memories;
+    uint32_t nglobals, nglobal_imports;
+    wxm_global *globals;
+
+    uint32_t nexports;
+    wxm_export *exports;
+
+    bool has_start;
+    uint32_t start;
+
+    uint32_t nelems;
+    wxm_elem *elems;
+
+    bool has_datacount;
+    uint32_t datacount;
+    uint32_t ndatas;
+    wxm_data *datas;
+
+    uint32_t ncustoms;
+    wxm_custom *customs;
+
+    /* Name section, function names: func_names[i] or NULL. */
+    char **func_names;
+
+    /* Functions referenced outside function bodies (exports, elem segments,
+     * global inits): only these may appear in ref.func in code (spec
+     * "C.refs"). One flag per function index. */
+    bool *func_declared;
+};
+
+/* decode.c: fills `m` (whose arena, bytes and len are already set). */
+wx_status wxm_decode(wx_module *m, wx_error *err);
+
+/* validate.c: module-level and function-body validation. Errors are
+ * WX_EINVALID, or WX_EMALFORMED for binary-format errors found inside
+ * function bodies (unknown opcode, bad immediates, missing end, ...). */
+wx_status wxm_validate(wx_module *m, wx_error *err);
+
+/* Helpers shared by the passes. */
+static inline const wxm_functype *wxm_func_type(const wx_module *m,
+                                                uint32_t func_index)
+{
+    return &m->types[m->funcs[func_index].type];
+}
+
+static inline bool wxm_is_reftype(wx_valtype t)
+{
+    return t == WX_FUNCREF || t == WX_EXTERNREF;
+}
+
+static inline bool wxm_is_valtype(uint8_t b)
+{
+    return b == WX_I32 || b == WX_I64 || b == WX_F32 || b == WX_F64 ||
+           b == WX_V128 || b == WX_FUNCREF || b == WX_EXTERNREF;
+}
+
+#endif
