@@ -58,7 +58,12 @@ extern "C" {
     X(WX_ELIMIT, "limit", "limit exceeded")                                   \
     X(WX_EHOST, "host", "host function failed")                               \
     X(WX_EEXIT, "exit", "guest exited")                                       \
-    X(WX_EIO, "io", "input/output error")
+    X(WX_EIO, "io", "input/output error")                                     \
+    X(WX_EEXIST, "exists", "already exists")                                  \
+    X(WX_EBUSY, "busy", "all instances busy")                                 \
+    X(WX_ETIMEOUT, "timeout", "call timed out")                               \
+    X(WX_EGUEST, "guest", "guest returned an error")                          \
+    X(WX_EABI, "abi", "guest broke the calling convention")
 
 typedef enum wx_status {
 #define WX_STATUS_ENUM_(e, n, m) e,
@@ -156,12 +161,19 @@ typedef struct wx_val {
     } of;
 } wx_val;
 
+/* On little-endian hosts the 32-bit constructors fill the 8 bytes with one
+ * store: a zero store followed by a narrower one makes the next 8-byte read
+ * (wx_call's) miss store forwarding, which costs more than a whole call. */
 static inline wx_val wx_val_i32(int32_t v)
 {
     wx_val x;
     x.type = WX_I32;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    x.of.i64 = (int64_t)(uint32_t)v;
+#else
     x.of.i64 = 0;
     x.of.i32 = v;
+#endif
     return x;
 }
 static inline wx_val wx_val_i64(int64_t v)
@@ -175,8 +187,14 @@ static inline wx_val wx_val_f32(float v)
 {
     wx_val x;
     x.type = WX_F32;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t bits;
+    __builtin_memcpy(&bits, &v, 4);
+    x.of.i64 = (int64_t)bits;
+#else
     x.of.i64 = 0;
     x.of.f32 = v;
+#endif
     return x;
 }
 static inline wx_val wx_val_f64(double v)
@@ -213,6 +231,7 @@ typedef enum wx_externkind {
 typedef struct wx_externdesc {
     const char *module; /* imports only; NULL for exports */
     const char *name;
+    size_t name_len;           /* names may contain U+0000 */
     wx_externkind kind;
     wx_functype func;          /* WX_EXTERN_FUNC */
     wx_valtype elem;           /* WX_EXTERN_TABLE: element type */
@@ -320,6 +339,10 @@ typedef struct wx_instance_opts {
     uint32_t max_memory_pages; /* 0: no limit beyond the module's own */
     uint32_t max_call_depth;   /* 0: default (WX_DEFAULT_CALL_DEPTH) */
     uint32_t stack_slots;      /* 0: default value-stack size in 8-byte slots */
+    /* Do not run the start function in wx_instantiate: the caller runs it
+     * with wx_instance_start once it holds the handle, so that it can arm
+     * a timeout (wx_instance_interrupt) around a start that may loop. */
+    bool defer_start;
 } wx_instance_opts;
 
 #define WX_DEFAULT_CALL_DEPTH 10000u
@@ -337,10 +360,17 @@ WX_API wx_instance *wx_instantiate(const wx_module *m, wx_linker *l,
                                    const wx_instance_opts *opts,
                                    wx_error *err);
 WX_API void wx_instance_free(wx_instance *inst);
+/* Runs the start function of an instance made with defer_start (WX_OK if
+ * the module has none). After a trap or interrupt the instance must not be
+ * used: free it. */
+WX_API wx_status wx_instance_start(wx_instance *inst, wx_error *err);
 WX_API const wx_module *wx_instance_module(const wx_instance *inst);
 
 WX_API bool wx_instance_export(wx_instance *inst, const char *name,
                                wx_extern *out);
+/* The same for names given by length: export names may contain U+0000. */
+WX_API bool wx_instance_export_n(wx_instance *inst, const char *name,
+                                 size_t len, wx_extern *out);
 /* Exported function by name, or NULL. */
 WX_API wx_func *wx_instance_func(wx_instance *inst, const char *name);
 /* Memory by index (0 for the default memory), or NULL. */

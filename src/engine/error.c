@@ -53,6 +53,10 @@ wx_status wx_error_set(wx_error *err, wx_status s, const char *fmt, ...)
     if (!err)
         return s;
     err->status = s;
+    /* A reused error object must not carry the trap kind of an earlier
+     * failure into a different one; trap setters set it after this. */
+    if (s != WX_ETRAP)
+        err->trap = WX_TRAP_NONE;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);

@@ -97,6 +97,9 @@ typedef struct wxm_func {
 
 typedef struct wxm_export {
     char *name;
+    /* Length in bytes: names may contain U+0000 (names.wast exports both
+     * "" and "\0\1\2..."), so duplicates are found by length and bytes. */
+    uint32_t name_len;
     wx_externkind kind;
     uint32_t index;
 } wxm_export;
@@ -179,6 +182,11 @@ struct wx_module {
 
 /* decode.c: fills `m` (whose arena, bytes and len are already set). */
 wx_status wxm_decode(wx_module *m, wx_error *err);
+
+/* names.c: UTF-8 check of names, and the "name" custom section (fills
+ * m->func_names; never fails, a bad name section is ignored). */
+bool wxm_utf8_valid(const uint8_t *s, size_t len);
+void wxm_decode_names(wx_module *m, const uint8_t *data, size_t len);
 
 /* validate.c: module-level and function-body validation. Errors are
  * WX_EINVALID, or WX_EMALFORMED for binary-format errors found inside

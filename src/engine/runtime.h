@@ -28,6 +28,7 @@ struct wx_memory {
     wx_limits limits;   /* as declared (for import matching use current
                            pages as min and this max) */
     size_t reserved;    /* bytes of address space reserved (memory.c) */
+    bool standalone;    /* made by wx_memory_new: freed by its linker */
 };
 
 struct wx_table {
@@ -37,12 +38,14 @@ struct wx_table {
     wx_limits limits;
     wx_slot *elems; /* size entries: wx_func* or extern pointers, 0 = null */
     uint32_t cap;
+    bool standalone; /* made by wx_table_new: freed by its linker */
 };
 
 struct wx_global {
     wx_valtype type;
     bool mutable_;
     wx_slot val;
+    bool standalone; /* made by wx_global_new: freed by its linker */
 };
 
 struct wx_func {
@@ -138,5 +141,80 @@ bool wxi_functype_equal(const wx_functype *a, const wx_functype *b);
 /* Raise a trap into `err` with kind and location; returns WX_ETRAP. */
 wx_status wxi_trap(wx_error *err, wx_trap kind, const wx_module *m,
                    uint32_t func_index, uint32_t offset);
+
+/* ------------------------- internal to instance.c, linker.c, memory.c ... */
+
+/* Sets up `mem` (zeroed by the caller) with `limits` pages; `cap_pages`
+ * (0: none) further bounds growth. WX_ELIMIT if limits.min exceeds it. */
+wx_status wxi_memory_init(wx_memory *mem, wx_limits limits, uint32_t cap_pages,
+                          wx_error *err);
+void wxi_memory_release(wx_memory *mem);
+wx_status wxi_table_init(wx_table *t, wx_valtype elem, wx_limits limits,
+                         wx_error *err);
+void wxi_table_release(wx_table *t);
+/* The linker keeps an instance whose instantiation failed after its
+ * functions may have become reachable through imported tables or globals
+ * (spec 2.0: they stay in the store); it is freed with the linker. */
+void wxi_linker_adopt(wx_linker *l, wx_instance *inst);
+
+/* Slot <-> typed value, by the value's type. They work through pointers
+ * and write each value with one store: building a wx_val in pieces and
+ * copying it whole stalls store forwarding, which costs more than the
+ * whole interpreted call of a small function. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && UINTPTR_MAX == UINT64_MAX
+/* Here every value sits in the low bytes of the union's 8: only 32-bit
+ * numbers need masking (0x7F | 2 and 0x7D | 2 are the only types giving
+ * 0x7F), which compiles to a conditional move instead of a switch. */
+static inline wx_slot wxi_slot_from_val(const wx_val *v)
+{
+    wx_slot s = (wx_slot)v->of.i64;
+    return ((unsigned)v->type | 2u) == WX_I32 ? (uint32_t)s : s;
+}
+
+static inline void wxi_val_set(wx_val *v, wx_valtype t, wx_slot s)
+{
+    v->type = t;
+    v->of.i64 = (int64_t)s; /* 32-bit numbers are zero-extended in slots */
+}
+#else
+static inline wx_slot wxi_slot_from_val(const wx_val *v)
+{
+    switch (v->type) {
+    case WX_I32: return (uint32_t)v->of.i32;
+    case WX_F32: {
+        uint32_t b;
+        __builtin_memcpy(&b, &v->of.f32, 4);
+        return b;
+    }
+    case WX_FUNCREF: return (wx_slot)(uintptr_t)v->of.func;
+    case WX_EXTERNREF: return (wx_slot)(uintptr_t)v->of.ext;
+    default: return (wx_slot)v->of.i64; /* i64, f64: same 8 bytes */
+    }
+}
+
+static inline void wxi_val_set(wx_val *v, wx_valtype t, wx_slot s)
+{
+    v->type = t;
+    v->of.i64 = 0;
+    switch (t) {
+    case WX_I32:
+    case WX_F32: {
+        uint32_t b = (uint32_t)s;
+        __builtin_memcpy(&v->of.i32, &b, 4);
+        break;
+    }
+    case WX_FUNCREF: v->of.func = (wx_func *)(uintptr_t)s; break;
+    case WX_EXTERNREF: v->of.ext = (void *)(uintptr_t)s; break;
+    default: v->of.i64 = (int64_t)s; break;
+    }
+}
+#endif
+
+static inline wx_val wxi_val_from_slot(wx_valtype t, wx_slot s)
+{
+    wx_val v;
+    wxi_val_set(&v, t, s);
+    return v;
+}
 
 #endif

@@ -1,0 +1,134 @@
+# wasmext's front door. CMake does the building; this file names the build
+# layouts and the everyday commands so that nobody has to remember flags.
+#
+#   make            build (build/, -O2 -g)
+#   make run        build and run the demo on examples/wat/fib.wat
+#   make test       everything CI runs (see docs/building.md)
+#   make help       every target
+#
+# Build layouts, one directory each so that they never mix:
+#   build/          RelWithDebInfo (-O2 -g), computed-goto dispatch
+#   build-asan/     -O1 -g, AddressSanitizer + UndefinedBehaviorSanitizer
+#   build-switch/   like build/, with switch dispatch (-DWX_SWITCH_DISPATCH=ON)
+#   build-fuzz/     clang, libFuzzer targets (-DWX_FUZZ=ON)
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+JOBS ?= 2
+CMAKE ?= cmake
+CTEST ?= ctest
+CTEST_FLAGS ?= -j$(JOBS) --output-on-failure
+# Arguments for `make run`, e.g. make run RUN_ARGS="add 2 3".
+RUN_ARGS ?=
+# Spec files for `make spec`, e.g. make spec SPEC="i32 br_table" (default:
+# all of them).
+SPEC ?=
+# Options for `make bench`, e.g. make bench BENCH_ARGS="--quick fib".
+BENCH_ARGS ?=
+# How long `make fuzz` fuzzes, in seconds.
+FUZZ_SECONDS ?= 600
+
+BUILD_DIR := $(ROOT)/build
+ASAN_DIR := $(ROOT)/build-asan
+SWITCH_DIR := $(ROOT)/build-switch
+FUZZ_DIR := $(ROOT)/build-fuzz
+
+# Sanitizer failures must fail the test with a readable report.
+SAN_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
+           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# The C sources that `make format` touches: ours, not generated ones.
+FORMAT_DIRS := src include tests examples bench
+FORMAT_FILES = $(shell cd $(ROOT) && find $(FORMAT_DIRS) \
+                 \( -name '*.c' -o -name '*.h' \) -type f 2>/dev/null)
+
+# Parallelism is CMake's (-j$(JOBS)); the targets here run one at a time.
+.NOTPARALLEL:
+
+.PHONY: all build deps test check test-asan test-switch test-fuzz spec \
+        bench run fuzz build-fuzz-tree clean format format-check help
+
+all: build
+
+help:
+	@echo "make [build]     build into build/ (-O2 -g)"
+	@echo "make run         run the demo: fib(25) from examples/wat/fib.wat"
+	@echo "                 (make run RUN_ARGS=\"add 2 3\" for another call)"
+	@echo "make test        deps + every test: build/, build-asan/,"
+	@echo "                 build-switch/, build-fuzz/, then the spec summary"
+	@echo "make check       build + unit and spec tests in build/ only"
+	@echo "make test-asan | test-switch | test-fuzz   one layout's tests"
+	@echo "make spec        the spec suite's table and summary"
+	@echo "make bench       the benchmarks (bench/run.sh; BENCH_ARGS=--quick)"
+	@echo "make fuzz        fuzz for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds"
+	@echo "make deps        install the Debian packages (scripts/deps.sh)"
+	@echo "make format      clang-format -i the C sources"
+	@echo "make format-check  report sources clang-format would change"
+	@echo "make clean       remove the build directories"
+
+deps:
+	@bash $(ROOT)/scripts/deps.sh
+
+build:
+	$(CMAKE) -S $(ROOT) -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
+
+# `make test` runs each layout's stage even when an earlier one failed, so
+# that one run shows every failure; it fails if any stage failed.
+test: deps
+	@MAKE="$(MAKE)" BUILD_DIR="$(BUILD_DIR)" bash $(ROOT)/scripts/test-all.sh
+
+check: build
+	cd $(BUILD_DIR) && $(CTEST) $(CTEST_FLAGS) -L 'unit|spec'
+
+test-asan:
+	$(CMAKE) -S $(ROOT) -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug \
+	    -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DWX_SANITIZE=address,undefined
+	$(CMAKE) --build $(ASAN_DIR) -j$(JOBS)
+	cd $(ASAN_DIR) && $(SAN_ENV) $(CTEST) $(CTEST_FLAGS) -L 'unit|spec'
+
+test-switch:
+	$(CMAKE) -S $(ROOT) -B $(SWITCH_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DWX_SWITCH_DISPATCH=ON
+	$(CMAKE) --build $(SWITCH_DIR) -j$(JOBS)
+	cd $(SWITCH_DIR) && $(CTEST) $(CTEST_FLAGS) -L 'unit|spec'
+
+# The fuzz smoke test: tests/fuzz decides how long it fuzzes (about 30 s);
+# --no-tests=error catches a label that matches nothing.
+build-fuzz-tree:
+	$(CMAKE) -S $(ROOT) -B $(FUZZ_DIR) -DCMAKE_C_COMPILER=clang \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWX_FUZZ=ON \
+	    -DWX_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS)
+
+test-fuzz: build-fuzz-tree
+	cd $(FUZZ_DIR) && $(SAN_ENV) $(CTEST) $(CTEST_FLAGS) -L fuzz \
+	    --no-tests=error
+
+spec: build
+	bash $(ROOT)/tests/spec/run_spec.sh $(BUILD_DIR) $(SPEC)
+
+# bench/README.md describes the options and the table it prints.
+bench: build
+	cd $(ROOT) && sh bench/run.sh --build-dir $(BUILD_DIR) $(BENCH_ARGS)
+
+# Like `make test`, `make run` works on a fresh machine: deps first.
+run: deps build
+	$(BUILD_DIR)/examples/demo $(BUILD_DIR)/examples/fib.wasm $(RUN_ARGS)
+
+# A longer fuzzing session than the smoke test (tests/fuzz's fuzz_long
+# target): FUZZ_SECONDS, with a corpus in build-fuzz/fuzz-long/ that grows
+# from one session to the next and crashes in build-fuzz/fuzz-long/artifacts/.
+fuzz: build-fuzz-tree
+	$(CMAKE) --build $(FUZZ_DIR) --target fuzz_long
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(SWITCH_DIR) $(FUZZ_DIR)
+
+format:
+	cd $(ROOT) && clang-format -i $(FORMAT_FILES)
+
+# Lists the files that `make format` would change, and fails if there are.
+format-check:
+	@cd $(ROOT) && status=0; for f in $(FORMAT_FILES); do \
+	    clang-format --dry-run -Werror "$$f" >/dev/null 2>&1 || \
+	    { echo "$$f"; status=1; }; done; exit $$status

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Installs what wasmext needs to build, test and benchmark on Debian 12.
+#
+# The package list below is the only one in the project: the Makefile's
+# `make deps`, CI and docs/building.md all point here. The script is
+# idempotent: it asks dpkg which packages are already installed and only
+# runs apt-get (update, then install) when something is missing, so a
+# machine that has everything never touches the network.
+#
+# Usage: scripts/deps.sh            install what is missing
+#        scripts/deps.sh --check    exit 1 and name what is missing
+#        scripts/deps.sh --list     print the package list
+set -euo pipefail
+
+packages=(
+    # Build: compilers, cmake, and clang for the fuzz build and wasm32.
+    build-essential
+    cmake
+    pkg-config
+    clang
+    lld
+    clang-format
+    # libFuzzer and the sanitizer runtimes for clang (the fuzz build).
+    libclang-rt-14-dev
+    # Test inputs: wat2wasm/wast2json for examples and the spec suite.
+    wabt
+    # The spec test runner reads wast2json's JSON output.
+    libjansson-dev
+    # Building C guests for wasm32 (tests and benchmarks).
+    wasi-libc
+    libclang-rt-14-dev-wasm32
+    # Rust guests (tests/abi): Debian's rustc and cargo with the wasm32
+    # standard library, building offline against Debian's crates.
+    rustc
+    cargo
+    libstd-rust-dev-wasm32
+    librust-serde-dev
+    librust-serde-derive-dev
+    librust-serde-json-dev
+    # The benchmark compares against node's WebAssembly engine; python3 for
+    # small helper scripts.
+    nodejs
+    # npm installs the AssemblyScript compiler for an example plugin. A
+    # NodeSource nodejs package ships npm itself and conflicts with Debian's,
+    # hence "package:command": satisfied when the command is there.
+    npm:npm
+    python3
+    # The framework: registry (SQLite, nettle for SHA-256), REST daemon,
+    # eKuiper IPC, plugin packaging, HTTP client for tests.
+    libsqlite3-dev
+    nettle-dev
+    libmicrohttpd-dev
+    libnng-dev
+    libzip-dev
+    libcurl4-openssl-dev
+)
+
+# An entry is a package name, or "package:command" for a package that is
+# not needed when the command is already on PATH.
+missing_packages() {
+    local entry p cmd
+    for entry in "${packages[@]}"; do
+        p=${entry%%:*}
+        cmd=${entry#*:}
+        if [ "$cmd" != "$entry" ] && command -v "$cmd" >/dev/null 2>&1; then
+            continue
+        fi
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+            grep -q 'install ok installed'; then
+            printf '%s\n' "$p"
+        fi
+    done
+}
+
+case "${1:-}" in
+--list)
+    printf '%s\n' "${packages[@]%%:*}"
+    exit 0
+    ;;
+--check)
+    missing=$(missing_packages)
+    if [ -n "$missing" ]; then
+        echo "deps: missing:" $missing >&2
+        exit 1
+    fi
+    echo "deps: all ${#packages[@]} packages installed"
+    exit 0
+    ;;
+"") ;;
+*)
+    echo "usage: $0 [--check|--list]" >&2
+    exit 2
+    ;;
+esac
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "deps: this script needs Debian's dpkg/apt (Debian 12 is supported);" \
+        "install these packages by hand:" "${packages[@]}" >&2
+    exit 1
+fi
+
+missing=$(missing_packages)
+if [ -z "$missing" ]; then
+    echo "deps: all ${#packages[@]} packages installed"
+    exit 0
+fi
+
+# Root (as in CI) runs apt-get directly; anyone else needs sudo.
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        sudo=(sudo)
+    else
+        echo "deps: not root and no sudo; as root run:" \
+            "apt-get install" $missing >&2
+        exit 1
+    fi
+fi
+
+echo "deps: installing:" $missing
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+# shellcheck disable=SC2086 # one word per package is what we want
+"${sudo[@]}" apt-get install -y -q --no-install-recommends $missing
+
+still=$(missing_packages)
+if [ -n "$still" ]; then
+    echo "deps: still missing after apt-get:" $still >&2
+    exit 1
+fi
+echo "deps: done"

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `make test`: every test layer, in every build layout, then the spec
+# summary. Each stage is a Makefile target; a failed stage does not stop the
+# others, so one run shows every failure, and the script fails at the end if
+# any stage failed. The last line printed is the spec suite's summary
+# ("N passed, M failed, K skipped").
+#
+# Called by the Makefile, which sets MAKE and BUILD_DIR.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+make=${MAKE:-make}
+build_dir=${BUILD_DIR:-$root/build}
+logs=$(mktemp -d "${TMPDIR:-/tmp}/wasmext-test.XXXXXX")
+trap 'rm -rf "$logs"' EXIT
+
+names=()
+results=()
+failed=0
+
+# Runs one stage, showing its output and keeping a copy to read the ctest
+# counts from.
+stage() {
+    local name=$1 what=$2
+    shift 2
+    echo
+    echo "==== $name: $what"
+    local start=$SECONDS status=0
+    "$@" 2>&1 | tee "$logs/$name.log" || status=$?
+    local secs=$((SECONDS - start))
+    local counts
+    counts=$(grep -Eo '[0-9]+ tests failed out of [0-9]+' "$logs/$name.log" |
+        tail -n 1 || true)
+    if [ "$status" -eq 0 ]; then
+        results+=("ok      ${secs}s  ${counts}")
+    else
+        results+=("FAILED  ${secs}s  ${counts}")
+        failed=1
+    fi
+    names+=("$name")
+}
+
+skip() {
+    echo
+    echo "==== $1: skipped: $2"
+    names+=("$1")
+    results+=("skipped: $2")
+}
+
+total_start=$SECONDS
+stage build "build/: unit and spec tests" \
+    "$make" --no-print-directory -C "$root" check
+stage switch "build-switch/: unit and spec tests, switch dispatch" \
+    "$make" --no-print-directory -C "$root" test-switch
+stage asan "build-asan/: unit and spec tests under ASan+UBSan" \
+    "$make" --no-print-directory -C "$root" test-asan
+if [ -f "$root/tests/fuzz/CMakeLists.txt" ]; then
+    stage fuzz "build-fuzz/: fuzz smoke test" \
+        "$make" --no-print-directory -C "$root" test-fuzz
+else
+    skip fuzz "tests/fuzz/ does not exist yet"
+fi
+
+spec_line=""
+if [ -f "$root/tests/spec/run_spec.sh" ]; then
+    stage spec "tests/spec/run_spec.sh: spec suite summary" \
+        bash "$root/tests/spec/run_spec.sh" "$build_dir"
+    spec_line=$(grep -E '^[^ ]*:? ?[0-9]+ passed, [0-9]+ failed' \
+        "$logs/spec.log" | tail -n 1 || true)
+else
+    skip spec "tests/spec/run_spec.sh does not exist yet"
+fi
+
+echo
+echo "==== make test: $((SECONDS - total_start))s"
+for i in "${!names[@]}"; do
+    printf '  %-8s %s\n' "${names[$i]}" "${results[$i]}"
+done
+if [ "$failed" -ne 0 ]; then
+    echo "make test: FAILED (see the stages above)"
+else
+    echo "make test: all stages passed"
+fi
+if [ -n "$spec_line" ]; then
+    echo "$spec_line"
+fi
+exit "$failed"

@@ -1,0 +1,411 @@
+/*
+ * The ABI entry points: configured functions, the load-time check, and
+ * wxa_call's dispatch to numeric.c, bindgen.c and cstring.c; plus the
+ * guest-memory and wasm-value helpers those share.
+ */
+#include "internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const abi_names[] = {
+#define WXA_ABI_NAME_(e, n) n,
+    WXA_ABI_LIST(WXA_ABI_NAME_)
+#undef WXA_ABI_NAME_
+};
+
+const char *wxa_abi_name(wxa_abi abi)
+{
+    return (unsigned)abi < WXA_ABI_COUNT_ ? abi_names[abi] : NULL;
+}
+
+bool wxa_abi_parse(const char *name, wxa_abi *out)
+{
+    for (unsigned a = 0; name && a < WXA_ABI_COUNT_; a++) {
+        if (strcmp(name, abi_names[a]) == 0) {
+            *out = (wxa_abi)a;
+            return true;
+        }
+    }
+    return false;
+}
+
+void wxa_fn_init(wxa_fn *fn, const char *name, wxa_abi abi)
+{
+    memset(fn, 0, sizeof *fn);
+    fn->name = name;
+    fn->abi = abi;
+}
+
+wx_status wxa_fn_declare(wxa_fn *fn, bool results, const char *const *names,
+                         size_t n, wx_error *err)
+{
+    if (n > WXA_MAX_VALUES)
+        return wx_error_set(err, WX_EARG, "too many %s (%zu; at most %u)",
+                            results ? "results" : "params", n, WXA_MAX_VALUES);
+    wxa_type *types = results ? fn->results : fn->params;
+    for (size_t i = 0; i < n; i++) {
+        if (!wxa_type_parse(names[i], &types[i]))
+            return wx_error_set(err, WX_EARG,
+                                "%s[%zu]: unknown type \"%s\" (types: i8 u8 "
+                                "i16 u16 i32 u32 i64 u64 f32 f64 bool char "
+                                "string bytes json vec<i8>..vec<u64>)",
+                                results ? "results" : "params", i,
+                                names[i] ? names[i] : "");
+    }
+    if (results) {
+        fn->nresults = (uint32_t)n;
+        fn->has_results = true;
+    } else {
+        fn->nparams = (uint32_t)n;
+        fn->has_params = true;
+    }
+    return WX_OK;
+}
+
+void wxa_results_free(wxa_results *r)
+{
+    if (!r)
+        return;
+    wxa_values_free(r->values, r->count);
+    r->count = 0;
+}
+
+/* ------------------------------------------------------- wasm values */
+
+bool wxai_wasm_type(wxa_type t, wx_valtype *out)
+{
+    switch (t) {
+    case WXA_I8:
+    case WXA_U8:
+    case WXA_I16:
+    case WXA_U16:
+    case WXA_I32:
+    case WXA_U32:
+    case WXA_BOOL:
+    case WXA_CHAR: *out = WX_I32; return true;
+    case WXA_I64:
+    case WXA_U64: *out = WX_I64; return true;
+    case WXA_F32: *out = WX_F32; return true;
+    case WXA_F64: *out = WX_F64; return true;
+    default: return false;
+    }
+}
+
+bool wxai_default_type(wx_valtype vt, wxa_type *out)
+{
+    switch (vt) {
+    case WX_I32: *out = WXA_I32; return true;
+    case WX_I64: *out = WXA_I64; return true;
+    case WX_F32: *out = WXA_F32; return true;
+    case WX_F64: *out = WXA_F64; return true;
+    default: return false;
+    }
+}
+
+wx_status wxai_from_wasm(wx_val w, wxa_type t, uint32_t index, wxa_value *out,
+                         wx_error *err)
+{
+    wxai_num n;
+    switch (t) {
+    case WXA_I32: *out = wxa_value_int(t, w.of.i32); return WX_OK;
+    case WXA_U32: *out = wxa_value_uint(t, (uint32_t)w.of.i32); return WX_OK;
+    case WXA_I64: *out = wxa_value_int(t, w.of.i64); return WX_OK;
+    case WXA_U64: *out = wxa_value_uint(t, (uint64_t)w.of.i64); return WX_OK;
+    case WXA_F32: *out = wxa_value_f32(w.of.f32); return WX_OK;
+    case WXA_F64: *out = wxa_value_f64(w.of.f64); return WX_OK;
+    case WXA_BOOL:
+        if (w.of.i32 == 0 || w.of.i32 == 1) {
+            *out = wxa_value_bool(w.of.i32 == 1);
+            return WX_OK;
+        }
+        return wx_error_set(err, WX_EABI,
+                            "result %" PRIu32 ": %" PRId32 " is not a bool "
+                            "(0 or 1)",
+                            index + 1, w.of.i32);
+    case WXA_U8:
+    case WXA_U16:
+        n.kind = WXAI_NUM_UINT;
+        n.of.u = (uint32_t)w.of.i32;
+        break;
+    default:
+        /* i8 and i16 read the i32 as signed; char as unsigned. */
+        n.kind = WXAI_NUM_INT;
+        n.of.i = t == WXA_CHAR ? (int64_t)(uint32_t)w.of.i32 : w.of.i32;
+        break;
+    }
+    if (wxai_num_to_value(t, n, NULL, out, NULL) == WX_OK)
+        return WX_OK;
+    /* The message is made only now; the guest's value, not the caller's,
+     * is at fault. */
+    char what[32];
+    snprintf(what, sizeof what, "result %" PRIu32, index + 1);
+    wxai_num_to_value(t, n, what, out, err);
+    if (err)
+        err->status = WX_EABI;
+    return WX_EABI;
+}
+
+void wxai_format_functype(const wx_functype *t, char *buf, size_t cap)
+{
+    size_t o = 0;
+    o += (size_t)snprintf(buf + o, o < cap ? cap - o : 0, "(");
+    for (uint32_t i = 0; i < t->nparams; i++)
+        o += (size_t)snprintf(buf + o, o < cap ? cap - o : 0, "%s%s",
+                              i ? ", " : "", wx_valtype_name(t->params[i]));
+    o += (size_t)snprintf(buf + o, o < cap ? cap - o : 0, ") -> ");
+    if (t->nresults == 1) {
+        snprintf(buf + o, o < cap ? cap - o : 0, "%s",
+                 wx_valtype_name(t->results[0]));
+        return;
+    }
+    o += (size_t)snprintf(buf + o, o < cap ? cap - o : 0, "(");
+    for (uint32_t i = 0; i < t->nresults; i++)
+        o += (size_t)snprintf(buf + o, o < cap ? cap - o : 0, "%s%s",
+                              i ? ", " : "", wx_valtype_name(t->results[i]));
+    snprintf(buf + o, o < cap ? cap - o : 0, ")");
+}
+
+/* ------------------------------------------------------- guest memory */
+
+wx_memory *wxai_guest_memory(wx_instance *inst)
+{
+    wx_extern ext;
+    if (wx_instance_export(inst, "memory", &ext) &&
+        ext.kind == WX_EXTERN_MEMORY)
+        return ext.of.memory;
+    return wx_instance_memory(inst, 0);
+}
+
+void wxai_mem_refresh(wxai_mem *m)
+{
+    m->base = wx_memory_data(m->mem);
+    m->size = wx_memory_size(m->mem);
+}
+
+bool wxai_mem_has(const wxai_mem *m, uint64_t ptr, uint64_t len)
+{
+    /* Both are below 2^33 in practice; the first test keeps the sum from
+     * wrapping whatever they are. */
+    return ptr <= m->size && len <= m->size - ptr;
+}
+
+uint32_t wxai_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+void wxai_put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+wx_status wxai_call_i32(wx_func *f, const char *name, const uint32_t *args,
+                        size_t nargs, uint32_t *result, wx_error *err)
+{
+    /* Every helper takes at most two arguments. Each value is built in
+     * place (no memset first: see wxa_value_int). */
+    wx_val a[2], r[1];
+    if (nargs > 2)
+        return wx_error_set(err, WX_EARG, "%s: too many arguments", name);
+    a[0] = wx_val_i32(nargs > 0 ? (int32_t)args[0] : 0);
+    a[1] = wx_val_i32(nargs > 1 ? (int32_t)args[1] : 0);
+    wx_status s = wx_call(f, a, nargs, r, result ? 1 : 0, err);
+    if (s != WX_OK && err) {
+        /* Name the helper call the failure happened in, keeping the
+         * status and trap details. */
+        char call[96];
+        int o = snprintf(call, sizeof call, "in %s(", name);
+        for (size_t i = 0; i < nargs && o > 0 && (size_t)o < sizeof call; i++)
+            o += snprintf(call + o, sizeof call - (size_t)o, "%s%" PRIu32,
+                          i ? ", " : "", args[i]);
+        if (o > 0 && (size_t)o < sizeof call)
+            snprintf(call + o, sizeof call - (size_t)o, "): ");
+        wxai_prefix_error(err, call);
+        return s;
+    }
+    if (s == WX_OK && result)
+        *result = (uint32_t)r[0].of.i32;
+    return s;
+}
+
+void wxai_prefix_error(wx_error *err, const char *prefix)
+{
+    if (!err)
+        return;
+    size_t cap = sizeof err->message, p = strlen(prefix);
+    if (p >= cap)
+        p = cap - 1;
+    size_t m = strnlen(err->message, cap - 1);
+    if (m > cap - 1 - p)
+        m = cap - 1 - p;
+    memmove(err->message + p, err->message, m);
+    memcpy(err->message, prefix, p);
+    err->message[p + m] = '\0';
+}
+
+/* ---------------------------------------------------------- arguments */
+
+wx_status wxai_arg(const wxa_value *arg, size_t i, wxa_type t, wxa_value *out,
+                   bool *owned, wx_error *err)
+{
+    if (arg->type == t) {
+        *out = *arg;
+        *owned = false;
+        return WX_OK;
+    }
+    char what[32];
+    snprintf(what, sizeof what, "argument %zu", i + 1);
+    *owned = true;
+    return wxa_value_convert(arg, t, what, out, err);
+}
+
+/* --------------------------------------------------------------- check */
+
+size_t wxa_export_list(const wx_module *m, char *buf, size_t cap)
+{
+    size_t o = 0, n = 0;
+    if (cap)
+        buf[0] = '\0';
+    uint32_t count = wx_module_export_count(m);
+    bool cut = false;
+    for (uint32_t i = 0; i < count; i++) {
+        wx_externdesc d;
+        if (!wx_module_export(m, i, &d) || d.kind != WX_EXTERN_FUNC)
+            continue;
+        n++;
+        if (cut)
+            continue;
+        size_t need = strlen(d.name) + (o ? 2 : 0);
+        /* Keep room for ", ..." in case a later name does not fit. */
+        if (o + need + 6 > cap) {
+            cut = true;
+            if (o + 6 <= cap)
+                snprintf(buf + o, cap - o, "%s...", o ? ", " : "");
+            continue;
+        }
+        o += (size_t)snprintf(buf + o, cap - o, "%s%s", o ? ", " : "", d.name);
+    }
+    return n;
+}
+
+/* The export named fn->name, with its description. */
+static bool find_export(const wx_module *m, const char *name,
+                        wx_externdesc *out)
+{
+    uint32_t count = wx_module_export_count(m);
+    for (uint32_t i = 0; i < count; i++) {
+        if (wx_module_export(m, i, out) && strcmp(out->name, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+wx_status wxa_fn_check_named(const wx_module *m, const wxa_fn *fn,
+                             const char *where, const char *module_name,
+                             wx_error *err)
+{
+    const char *mod = module_name ? module_name : "the module";
+    if (!m || !fn || !fn->name)
+        return wxai_fail(err, WX_EARG, where, "missing module or function");
+    if ((unsigned)fn->abi >= WXA_ABI_COUNT_)
+        return wxai_fail(err, WX_EINVALID, where, "unknown abi");
+    if (fn->nparams > WXA_MAX_VALUES || fn->nresults > WXA_MAX_VALUES)
+        return wxai_fail(err, WX_EINVALID, where, "too many declared types");
+    wx_externdesc d;
+    if (!find_export(m, fn->name, &d)) {
+        char list[200];
+        if (wxa_export_list(m, list, sizeof list) == 0)
+            snprintf(list, sizeof list, "none");
+        return wxai_fail(err, WX_ENOTFOUND, where,
+                         "\"%s\" is not exported by %s (exports: %s)",
+                         fn->name, mod, list);
+    }
+    if (d.kind != WX_EXTERN_FUNC)
+        return wxai_fail(err, WX_EINVALID, where,
+                         "\"%s\" is exported by %s, but not as a function",
+                         fn->name, mod);
+    if (d.func.nparams > WXA_MAX_VALUES || d.func.nresults > WXA_MAX_VALUES)
+        return wxai_fail(err, WX_EINVALID, where,
+                         "\"%s\" has more than %u parameters or results",
+                         fn->name, WXA_MAX_VALUES);
+    switch (fn->abi) {
+    case WXA_ABI_NUMERIC:
+        return wxai_numeric_check(m, fn, &d.func, where, err);
+    case WXA_ABI_BINDGEN:
+        return wxai_bindgen_check(m, fn, &d.func, where, err);
+    default: return wxai_cstring_check(m, fn, &d.func, where, err);
+    }
+}
+
+wx_status wxa_fn_check(const wx_module *m, const wxa_fn *fn, wx_error *err)
+{
+    return wxa_fn_check_named(m, fn, NULL, NULL, err);
+}
+
+wx_status wxa_fn_bind(const wx_module *m, wxa_fn *fn, const char *where,
+                      const char *module_name, wx_error *err)
+{
+    wx_status s = wxa_fn_check_named(m, fn, where, module_name, err);
+    if (s != WX_OK || fn->abi == WXA_ABI_BINDGEN)
+        return s;
+    wx_externdesc d;
+    find_export(m, fn->name, &d);
+    /* The check passed, so every wasm type here has a value type. */
+    if (!fn->has_params) {
+        for (uint32_t i = 0; i < d.func.nparams; i++)
+            wxai_default_type(d.func.params[i], &fn->params[i]);
+        fn->nparams = d.func.nparams;
+        fn->has_params = true;
+    }
+    if (!fn->has_results) {
+        for (uint32_t i = 0; i < d.func.nresults; i++)
+            wxai_default_type(d.func.results[i], &fn->results[i]);
+        fn->nresults = d.func.nresults;
+        fn->has_results = true;
+    }
+    return WX_OK;
+}
+
+/* ---------------------------------------------------------------- call */
+
+wx_status wxa_call(wx_instance *inst, const wxa_fn *fn, const wxa_value *args,
+                   size_t nargs, wxa_results *out, wx_error *err)
+{
+    wx_error local;
+    if (!err)
+        err = &local;
+    out->count = 0;
+    if (!inst || !fn || !fn->name || (nargs && !args))
+        return wx_error_set(err, WX_EARG, "wxa_call: missing argument");
+    if (fn->has_params && nargs != fn->nparams)
+        return wx_error_set(
+            err, WX_EARG, "%s: expected %" PRIu32 " argument%s, got %zu",
+            fn->name, fn->nparams, fn->nparams == 1 ? "" : "s", nargs);
+    wx_func *f = wx_instance_func(inst, fn->name);
+    if (!f)
+        return wx_error_set(err, WX_ENOTFOUND, "\"%s\" is not exported",
+                            fn->name);
+    wx_status s;
+    switch (fn->abi) {
+    case WXA_ABI_NUMERIC:
+        s = wxai_numeric_call(inst, f, fn, args, nargs, out, err);
+        break;
+    case WXA_ABI_BINDGEN:
+        s = wxai_bindgen_call(inst, f, fn, args, nargs, out, err);
+        break;
+    case WXA_ABI_CSTRING:
+        s = wxai_cstring_call(inst, f, fn, args, nargs, out, err);
+        break;
+    default: return wx_error_set(err, WX_EARG, "unknown abi");
+    }
+    if (s != WX_OK)
+        wxa_results_free(out);
+    return s;
+}

@@ -1,0 +1,191 @@
+/*
+ * Calling conventions: how a configured function's typed arguments
+ * (wxa_value) become a guest call and its results come back.
+ *
+ *   numeric  the wasm signature says it all: numbers in, numbers out.
+ *   bindgen  wasmedge-bindgen 0.4 (shared/bindgen/ABI.md): arguments in
+ *            guest buffers from the guest's `allocate`, a (ptr, len)
+ *            record per argument, the export returns a 9-byte result
+ *            descriptor. The legacy 0.1.x form (export (i32,i32)->(),
+ *            results through the imports wasmedge-bindgen.return_result /
+ *            return_error) is chosen by the export's signature.
+ *   cstring  eKuiper 1.x: a string argument is a NUL-terminated copy in
+ *            memory from the guest's `malloc`, passed as one i32 pointer;
+ *            bytes as (pointer, length); a string result is a pointer to
+ *            a NUL-terminated string, freed with the guest's `free`.
+ *
+ * Use: describe the function (wxa_fn), check it against the module once
+ * when the plugin loads (wxa_fn_check or wxa_fn_bind), then wxa_call() on
+ * any instance of that module. Guest pointers and lengths are all checked:
+ * a guest that breaks the convention gets WX_EABI, never a host crash. A
+ * guest that reports an error (bindgen Err) gives WX_EGUEST with "guest
+ * error: <its message>"; the instance is fine after that. After any other
+ * failure inside the guest, treat the instance as suspect (the pool
+ * replaces it).
+ *
+ * Threads: a wxa_fn is read-only during calls and may be shared; the
+ * instance is used by one thread at a time, as the engine requires.
+ */
+#ifndef WASMEXT_ABI_H
+#define WASMEXT_ABI_H
+
+#include "value.h"
+#include "wasmext/engine.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* At most this many declared parameters or results per function. */
+#define WXA_MAX_VALUES 64u
+
+/* Longest string result the cstring ABI reads (bytes before the NUL). */
+#define WXA_CSTRING_MAX (16u << 20)
+
+#define WXA_ABI_LIST(X)                                                       \
+    X(WXA_ABI_NUMERIC, "numeric")                                             \
+    X(WXA_ABI_BINDGEN, "bindgen")                                             \
+    X(WXA_ABI_CSTRING, "cstring")
+
+typedef enum wxa_abi {
+#define WXA_ABI_ENUM_(e, n) e,
+    WXA_ABI_LIST(WXA_ABI_ENUM_)
+#undef WXA_ABI_ENUM_
+        WXA_ABI_COUNT_
+} wxa_abi;
+
+const char *wxa_abi_name(wxa_abi abi);
+bool wxa_abi_parse(const char *name, wxa_abi *out);
+
+typedef struct wxa_legacy wxa_legacy;
+
+/*
+ * A configured function. Zero-initialise (or wxa_fn_init) and set:
+ *   name         the export (borrowed: keep it alive with the wxa_fn);
+ *   abi;
+ *   params, results with has_params / has_results when declared.
+ * numeric: both optional (the signature decides; declared types must
+ * travel as the signature's types). bindgen: params required; results
+ * optional (the guest's type codes decide; declared ones are checked).
+ * cstring: a string/json/bytes parameter or a string/json result must be
+ * declared; undeclared lists come from the signature as for numeric.
+ * legacy: the hub of wxa_linker_add_bindgen_legacy(), needed only for
+ * bindgen 0.1.x exports.
+ */
+typedef struct wxa_fn {
+    const char *name;
+    wxa_abi abi;
+    bool has_params, has_results;
+    uint32_t nparams, nresults;
+    wxa_type params[WXA_MAX_VALUES];
+    wxa_type results[WXA_MAX_VALUES];
+    wxa_legacy *legacy;
+} wxa_fn;
+
+void wxa_fn_init(wxa_fn *fn, const char *name, wxa_abi abi);
+/* Declares the parameter (or result) types by name, e.g. {"string",
+ * "vec<u8>"}; WX_EARG naming the bad entry otherwise. */
+wx_status wxa_fn_declare(wxa_fn *fn, bool results, const char *const *names,
+                         size_t n, wx_error *err);
+
+/* Results of a call: `count` values the caller frees with
+ * wxa_results_free(). */
+typedef struct wxa_results {
+    uint32_t count;
+    wxa_value values[WXA_MAX_VALUES];
+} wxa_results;
+
+void wxa_results_free(wxa_results *r);
+
+/*
+ * Checks once, at load time, that the module can run `fn`: the export
+ * exists and is a function whose signature the ABI supports, declared
+ * types match it, the helper exports the ABI needs (memory, allocate/
+ * deallocate, malloc/free, the legacy imports) are there with the right
+ * types. Errors: WX_ENOTFOUND (no such export) or WX_EINVALID, with a
+ * message that starts with `where` if given (e.g. "functions[1]") and
+ * names the module as `module_name` (e.g. "car.wasm"; NULL: "the
+ * module"):
+ *   functions[1]: "rank" is not exported by car.wasm (exports: link, score)
+ * wxa_fn_check is wxa_fn_check_named with both NULL.
+ */
+wx_status wxa_fn_check(const wx_module *m, const wxa_fn *fn, wx_error *err);
+wx_status wxa_fn_check_named(const wx_module *m, const wxa_fn *fn,
+                             const char *where, const char *module_name,
+                             wx_error *err);
+/* Checks like wxa_fn_check_named, then fills in the parameter and result
+ * types the signature implies where none were declared (numeric and
+ * cstring; bindgen results stay open), so that callers know which types
+ * to convert arguments to. */
+wx_status wxa_fn_bind(const wx_module *m, wxa_fn *fn, const char *where,
+                      const char *module_name, wx_error *err);
+
+/* The module's function exports, comma-separated ("link, score"), cut
+ * with ", ..." to fit `cap`. Returns the number of function exports. */
+size_t wxa_export_list(const wx_module *m, char *buf, size_t cap);
+
+/*
+ * Runs `fn` on `inst`. Arguments are converted to the declared (or
+ * implied) parameter types with the exact-fit rule first; then the ABI
+ * marshals them and calls. On success `out` holds the results (the
+ * caller frees them with wxa_results_free); on failure it holds nothing
+ * (`out` is overwritten either way: free earlier results first). Errors:
+ * WX_EARG (wrong arguments), WX_ENOTFOUND (export missing), the engine's
+ * (WX_ETRAP, WX_EINTERRUPTED, WX_EEXIT, ...), WX_EGUEST (the guest's
+ * error result: the instance is fine), WX_EABI (the guest broke the
+ * convention). Each message names the argument, result or guest helper
+ * call it is about, e.g. "argument 1: 3.5 does not fit i32 exactly" or
+ * "in allocate(24): trap: unreachable".
+ */
+wx_status wxa_call(wx_instance *inst, const wxa_fn *fn, const wxa_value *args,
+                   size_t nargs, wxa_results *out, wx_error *err);
+
+/* ----------------------------------------------- bindgen 0.1.x legacy */
+
+/*
+ * The legacy form's results arrive through host functions the guest
+ * imports (wasmedge-bindgen.return_result / return_error), so they need a
+ * place to go. A wxa_legacy hub is that place: the host functions get it
+ * as their env, and wxa_call() registers a per-call capture in it, keyed
+ * by the instance, for the duration of the export call. The host function
+ * finds the capture of its caller (wx_host_instance) and copies the
+ * results into it at once (the guest frees its triple array when the
+ * import returns). Instances of one linker may run on many threads at
+ * once, each used by one thread at a time, so a key is never in two
+ * captures; the hub's mutex guards the short list of captures in flight.
+ *
+ * Create one hub per linker (or share one), define the imports into the
+ * linker with wxa_linker_add_bindgen_legacy, and set fn->legacy to it for
+ * bindgen functions. Free the hub after the linker and its instances.
+ */
+wxa_legacy *wxa_legacy_new(wx_error *err);
+void wxa_legacy_free(wxa_legacy *hub);
+wx_status wxa_linker_add_bindgen_legacy(wx_linker *l, wxa_legacy *hub,
+                                        wx_error *err);
+
+/* ------------------------------------------------------ minimal WASI */
+
+/*
+ * A minimal wasi_snapshot_preview1 so that modules built by standard
+ * toolchains (Rust wasm32-wasi, TinyGo, wasi-libc) link and run pure
+ * functions: fd_write to `on_output` (fd 1 and 2; discarded without a
+ * callback), environ_* and args_* (empty), proc_exit (ends the call with
+ * WX_EEXIT and err->exit_code), random_get (getrandom), clock_time_get,
+ * clock_res_get, and for every other preview1 function that `m` imports
+ * (m may be NULL) a stub returning ENOSYS (52). Names the linker already
+ * defines are left alone, so a real WASI defined earlier wins and calling
+ * this again for another module adds only what is missing. `opts` (may
+ * be NULL) is borrowed: it must outlive the linker.
+ *
+ * Temporary: src/host/wasi.c replaces it.
+ */
+typedef struct wxa_wasi_min_opts {
+    void (*on_output)(int fd, const uint8_t *data, size_t len, void *ud);
+    void *ud;
+} wxa_wasi_min_opts;
+
+wx_status wxa_linker_add_wasi_min(wx_linker *l, const wx_module *m,
+                                  const wxa_wasi_min_opts *opts,
+                                  wx_error *err);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * The numeric ABI: the wasm signature says it all. Arguments convert with
+ * the exact-fit rule to the declared types (or, undeclared, to the
+ * signature's own: i32, i64, f32, f64) and travel as wasm values; results
+ * come back typed the same way.
+ */
+#include "internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Checks declared types against one side of the signature. */
+static wx_status check_side(const wxa_fn *fn, const wx_functype *t,
+                            bool results, const char *where, wx_error *err)
+{
+    const char *side = results ? "results" : "params";
+    uint32_t ndecl = results ? fn->nresults : fn->nparams;
+    uint32_t nwasm = results ? t->nresults : t->nparams;
+    const wxa_type *decl = results ? fn->results : fn->params;
+    const wx_valtype *wasm = results ? t->results : t->params;
+    char sig[160];
+    wxai_format_functype(t, sig, sizeof sig);
+    if (ndecl != nwasm)
+        return wxai_fail(err, WX_EINVALID, where,
+                         "%s declares %" PRIu32 " %s, but \"%s\" has type %s",
+                         side, ndecl, side, fn->name, sig);
+    for (uint32_t i = 0; i < ndecl; i++) {
+        wx_valtype vt;
+        if (!wxai_wasm_type(decl[i], &vt))
+            return wxai_fail(err, WX_EINVALID, where,
+                             "%s[%" PRIu32 "] is %s, which the %s abi cannot "
+                             "pass (use bindgen or cstring)",
+                             side, i, wxa_type_name(decl[i]),
+                             wxa_abi_name(fn->abi));
+        if (vt != wasm[i])
+            return wxai_fail(err, WX_EINVALID, where,
+                             "%s[%" PRIu32 "] is %s, but \"%s\" has %s there "
+                             "(type %s)",
+                             side, i, wxa_type_name(decl[i]), fn->name,
+                             wx_valtype_name(wasm[i]), sig);
+    }
+    return WX_OK;
+}
+
+wx_status wxai_numeric_check(const wx_module *m, const wxa_fn *fn,
+                             const wx_functype *t, const char *where,
+                             wx_error *err)
+{
+    (void)m;
+    wxa_type dummy;
+    for (uint32_t i = 0; i < t->nparams + t->nresults; i++) {
+        wx_valtype vt =
+            i < t->nparams ? t->params[i] : t->results[i - t->nparams];
+        if (!wxai_default_type(vt, &dummy)) {
+            char sig[160];
+            wxai_format_functype(t, sig, sizeof sig);
+            return wxai_fail(err, WX_EINVALID, where,
+                             "\"%s\" has type %s; the numeric abi passes "
+                             "only i32, i64, f32 and f64",
+                             fn->name, sig);
+        }
+    }
+    wx_status s = WX_OK;
+    if (fn->has_params)
+        s = check_side(fn, t, false, where, err);
+    if (s == WX_OK && fn->has_results)
+        s = check_side(fn, t, true, where, err);
+    return s;
+}
+
+wx_status wxai_numeric_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
+                            const wxa_value *args, size_t nargs,
+                            wxa_results *out, wx_error *err)
+{
+    (void)inst;
+    const wx_functype *t = wx_func_type(f);
+    if (nargs != t->nparams)
+        return wx_error_set(
+            err, WX_EARG, "%s: expected %" PRIu32 " argument%s, got %zu",
+            fn->name, t->nparams, t->nparams == 1 ? "" : "s", nargs);
+    if (t->nparams > WXA_MAX_VALUES || t->nresults > WXA_MAX_VALUES ||
+        (fn->has_params && fn->nparams != t->nparams) ||
+        (fn->has_results && fn->nresults != t->nresults))
+        return wx_error_set(err, WX_EARG,
+                            "%s: signature does not match the "
+                            "declared types (check the function first)",
+                            fn->name);
+    wx_val vals[WXA_MAX_VALUES], res[WXA_MAX_VALUES];
+    for (size_t i = 0; i < nargs; i++) {
+        wxa_type want;
+        if (fn->has_params)
+            want = fn->params[i];
+        else if (!wxai_default_type(t->params[i], &want))
+            return wx_error_set(err, WX_EARG, "%s: parameter %zu is %s",
+                                fn->name, i + 1,
+                                wx_valtype_name(t->params[i]));
+        wx_valtype vt;
+        if (!wxai_wasm_type(want, &vt) || vt != t->params[i])
+            return wx_error_set(err, WX_EARG,
+                                "%s: argument %zu: %s cannot "
+                                "travel as %s",
+                                fn->name, i + 1, wxa_type_name(want),
+                                wx_valtype_name(t->params[i]));
+        wxa_value v;
+        bool owned;
+        wx_status s = wxai_arg(&args[i], i, want, &v, &owned, err);
+        if (s != WX_OK)
+            return s;
+        wxai_to_wasm(&v, &vals[i]);
+        if (owned)
+            wxa_value_free(&v);
+    }
+    wx_status s = wx_call(f, vals, nargs, res, t->nresults, err);
+    if (s != WX_OK)
+        return s;
+    for (uint32_t i = 0; i < t->nresults; i++) {
+        wxa_type want;
+        if (fn->has_results)
+            want = fn->results[i];
+        else if (!wxai_default_type(t->results[i], &want))
+            return wx_error_set(err, WX_EARG, "%s: result %" PRIu32 " is %s",
+                                fn->name, i + 1,
+                                wx_valtype_name(t->results[i]));
+        wx_valtype vt;
+        if (!wxai_wasm_type(want, &vt) || vt != t->results[i])
+            return wx_error_set(err, WX_EARG,
+                                "%s: result %" PRIu32 ": %s "
+                                "cannot come from %s",
+                                fn->name, i + 1, wxa_type_name(want),
+                                wx_valtype_name(t->results[i]));
+        s = wxai_from_wasm(res[i], want, i, &out->values[i], err);
+        if (s != WX_OK)
+            return s;
+        out->count = i + 1;
+    }
+    return WX_OK;
+}

@@ -1,0 +1,647 @@
+/*
+ * `wasmext plugin add|update|rm|ls|show|check`: the registry through the
+ * framework API (include/wasmext.h). The API answers list, show and check
+ * with JSON text; --json prints it as is, the default turns it into tables
+ * for people.
+ */
+#include "cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef WX_CLI_FRAMEWORK
+#include "wasmext.h"
+#endif
+
+/* ------------------------------------------------------------- help */
+
+static const char plugin_help[] =
+    "Usage: wasmext [--db PATH] plugin SUBCOMMAND ...\n"
+    "\n"
+    "Manages the plugin registry (a SQLite file: --db PATH, else\n"
+    "$WASMEXT_DB, else $XDG_DATA_HOME/wasmext/registry.db, else\n"
+    "~/.local/share/wasmext/registry.db).\n"
+    "\n"
+    "Subcommands:\n"
+    "  add CONFIG.json      register a plugin from its config\n"
+    "  update CONFIG.json   replace a registered plugin (hot: calls in\n"
+    "                       flight finish on the old version)\n"
+    "  rm NAME              unregister a plugin\n"
+    "  ls                   list the plugins\n"
+    "  show NAME            a plugin's config, status, exports, functions\n"
+    "  check [NAME]         check one plugin, or all of them\n"
+    "\n"
+    "Every subcommand takes --json (machine-readable output) and --help.\n"
+    "\n"
+    "Exit status: 0 ok; 2 bad config, invalid module, plugin not found,\n"
+    "problems found by check; 1 other failures.\n"
+    "\n"
+    "Examples:\n"
+    "  wasmext plugin add car.json\n"
+    "  wasmext plugin ls\n"
+    "  wasmext --json plugin show car\n";
+
+static const char add_help[] =
+    "Usage: wasmext [--db PATH] plugin add [--json] CONFIG.json\n"
+    "\n"
+    "Registers the plugin CONFIG.json describes:\n"
+    "  {\"name\": \"car\", \"instance_num\": 4,\n"
+    "   \"vm_config\": {\"engine\": \"interp\", \"path\": \"car.wasm\"},\n"
+    "   \"functions\": [\"link\", \"rank\"]}\n"
+    "A relative vm_config.path is read from CONFIG.json's directory. The\n"
+    "module is validated and every listed function checked before anything\n"
+    "is stored; errors name the field at fault.\n"
+    "\n"
+    "Options:\n"
+    "  --json       print the new plugin as `plugin show --json` does\n"
+    "  -h, --help   this help\n"
+    "\n"
+    "Exit status: 0 added; 2 bad config or module, name already taken.\n"
+    "\n"
+    "Example:\n"
+    "  wasmext plugin add examples/car.json\n";
+
+static const char update_help[] =
+    "Usage: wasmext [--db PATH] plugin update [--json] CONFIG.json\n"
+    "\n"
+    "Replaces the registered plugin of CONFIG.json's name with this config\n"
+    "and its module, checked as `plugin add` checks them. Calls running in\n"
+    "a daemon finish on the old version; later calls use the new one. A\n"
+    "plugin in error may be updated to repair it.\n"
+    "\n"
+    "Options:\n"
+    "  --json       print the updated plugin as `plugin show --json` does\n"
+    "  -h, --help   this help\n"
+    "\n"
+    "Exit status: 0 updated; 2 bad config or module, plugin not found.\n"
+    "\n"
+    "Example:\n"
+    "  wasmext plugin update car.json\n";
+
+static const char rm_help[] =
+    "Usage: wasmext [--db PATH] plugin rm [--json] NAME\n"
+    "\n"
+    "Unregisters plugin NAME: its config and module leave the registry.\n"
+    "\n"
+    "Options:\n"
+    "  --json       print {\"name\": NAME, \"removed\": true}\n"
+    "  -h, --help   this help\n"
+    "\n"
+    "Exit status: 0 removed; 2 no such plugin.\n"
+    "\n"
+    "Example:\n"
+    "  wasmext plugin rm car\n";
+
+static const char ls_help[] =
+    "Usage: wasmext [--db PATH] plugin ls [--json]\n"
+    "\n"
+    "Lists the registered plugins: name, config version, revision (1 when\n"
+    "added, +1 per update), engine, instances, status and functions. A\n"
+    "plugin that cannot load shows status \"error\" and the reason.\n"
+    "\n"
+    "Options:\n"
+    "  --json       the list as JSON: [{\"name\", \"version\", \"revision\",\n"
+    "               \"engine\", \"instances\", \"functions\", \"status\",\n"
+    "               \"calls\", \"errors\"}] (calls and errors: of this\n"
+    "               process, so 0 here)\n"
+    "  -h, --help   this help\n"
+    "\n"
+    "Example:\n"
+    "  wasmext plugin ls\n";
+
+static const char show_help[] =
+    "Usage: wasmext [--db PATH] plugin show [--json] NAME\n"
+    "\n"
+    "Shows plugin NAME: status, engine, revision, module size and\n"
+    "SHA-256, instances, each function with its ABI and signature, the\n"
+    "module's exports, and the canonical config.\n"
+    "\n"
+    "Options:\n"
+    "  --json       the same as JSON\n"
+    "  -h, --help   this help\n"
+    "\n"
+    "Exit status: 0 ok; 2 no such plugin.\n"
+    "\n"
+    "Example:\n"
+    "  wasmext plugin show car\n";
+
+static const char check_help[] =
+    "Usage: wasmext [--db PATH] plugin check [--json] [NAME]\n"
+    "\n"
+    "Checks plugin NAME, or every plugin: the module loads and is valid,\n"
+    "every listed function is exported with a supported signature, no\n"
+    "function name is claimed by two plugins. Warnings (the config's .wasm\n"
+    "file is gone or differs from the stored module) do not fail a check.\n"
+    "\n"
+    "Options:\n"
+    "  --json       the report as JSON: [{\"name\", \"ok\", \"problems\",\n"
+    "               \"warnings\"}]\n"
+    "  -h, --help   this help\n"
+    "\n"
+    "Exit status: 0 no problems; 2 a plugin has problems, or no such\n"
+    "plugin.\n"
+    "\n"
+    "Examples:\n"
+    "  wasmext plugin check\n"
+    "  wasmext plugin check car\n";
+
+/* ------------------------------------------------------------- helpers */
+
+#ifdef WX_CLI_FRAMEWORK
+
+/* Opens the registry the global options name. */
+static wx_manager *open_manager(const cli_global *g, int *rc)
+{
+    wx_error err;
+    wx_error_clear(&err);
+    wx_manager *m = wx_manager_open(g->db, NULL, &err);
+    if (!m) {
+        cli_error("registry: %s", err.message);
+        *rc = cli_exit_code(err.status);
+    }
+    return m;
+}
+
+/* Parses JSON text the API returned (and frees it). */
+static json_t *api_json(char *text)
+{
+    json_error_t je;
+    json_t *j = json_loads(text, JSON_DECODE_ANY, &je);
+    wx_free(text);
+    if (!j)
+        cli_error("unexpected report from the manager: %s", je.text);
+    return j;
+}
+
+/* Prints the API's JSON text as is. */
+static int print_api_text(char *text)
+{
+    puts(text);
+    wx_free(text);
+    return CLI_EXIT_OK;
+}
+
+static const char *str_of(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static json_int_t int_of(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+/* "a, b, c" from an array of strings, or of objects with "name". */
+static void names_text(const json_t *arr, char *buf, size_t size)
+{
+    size_t at = 0, i;
+    json_t *v;
+    buf[0] = '\0';
+    json_array_foreach(arr, i, v)
+    {
+        const char *s =
+            json_is_string(v) ? json_string_value(v) : str_of(v, "name");
+        int k = snprintf(buf + at, size - at, "%s%s", i ? ", " : "", s);
+        if (k < 0 || (size_t)k >= size - at)
+            break;
+        at += (size_t)k;
+    }
+}
+
+/* "2024-05-01 12:34:56 UTC" from milliseconds since the epoch. */
+static void time_text(json_int_t ms, char *buf, size_t size)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (ms <= 0 || !gmtime_r(&t, &tm) ||
+        !strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        snprintf(buf, size, "-");
+}
+
+/* The "name" of a config file, for messages after add and update. */
+static char *config_name(const char *path)
+{
+    json_t *j = json_load_file(path, 0, NULL);
+    const char *s = json_string_value(json_object_get(j, "name"));
+    char *name = strdup(s ? s : "?");
+    json_decref(j);
+    return name;
+}
+
+/* One positional argument, exactly. */
+static int one_arg(const cli_args *a, const char *cmd, const char *what)
+{
+    if (a->npos == 0)
+        return cli_usage_error(cmd, "missing %s", what);
+    if (a->npos > 1)
+        return cli_usage_error(cmd, "expected one %s, got %d arguments", what,
+                               a->npos);
+    return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------------- add, update */
+
+/* After add or update: the plugin as show reports it. */
+static int report_change(const cli_global *g, wx_manager *m, const char *name,
+                         const char *done)
+{
+    wx_error err;
+    wx_error_clear(&err);
+    char *text = wx_manager_show(m, name, &err);
+    if (!text) {
+        cli_error("%s: %s", name, err.message);
+        return cli_exit_code(err.status);
+    }
+    if (g->json)
+        return print_api_text(text);
+    json_t *o = api_json(text);
+    if (!o)
+        return CLI_EXIT_FAILED;
+    char fns[512];
+    names_text(json_object_get(o, "functions"), fns, sizeof fns);
+    printf("plugin \"%s\" %s (revision %" JSON_INTEGER_FORMAT
+           ", functions: %s)\n",
+           name, done, int_of(o, "revision"), fns);
+    json_decref(o);
+    return CLI_EXIT_OK;
+}
+
+static int change_main(cli_global *g, int argc, char **argv, bool update)
+{
+    const char *cmd = update ? "plugin update" : "plugin add";
+    cli_args a;
+    int rc = cli_parse(g, cmd, NULL, 0, argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (a.help)
+        return cli_print_help(cli_plugin_subcommand(argv[0]));
+    if ((rc = one_arg(&a, cmd, "CONFIG.json")) != CLI_EXIT_OK)
+        return rc;
+    wx_manager *m = open_manager(g, &rc);
+    if (!m)
+        return rc;
+    wx_error err;
+    wx_error_clear(&err);
+    wx_status s = update ? wx_manager_update_file(m, a.pos[0], &err)
+                         : wx_manager_add_file(m, a.pos[0], &err);
+    if (s != WX_OK) {
+        /* Errors about the file itself name it already; field errors do
+         * not, and need it said. */
+        size_t n = strlen(a.pos[0]);
+        if (strncmp(err.message, a.pos[0], n) == 0 && err.message[n] == ':')
+            cli_error("%s", err.message);
+        else
+            cli_error("%s: %s", a.pos[0], err.message);
+        rc = cli_exit_code(s);
+    } else {
+        char *name = config_name(a.pos[0]);
+        rc = name ? report_change(g, m, name, update ? "updated" : "added")
+                  : CLI_EXIT_FAILED;
+        free(name);
+    }
+    wx_manager_close(m);
+    return rc;
+}
+
+static int add_main(cli_global *g, int argc, char **argv)
+{
+    return change_main(g, argc, argv, false);
+}
+
+static int update_main(cli_global *g, int argc, char **argv)
+{
+    return change_main(g, argc, argv, true);
+}
+
+/* ------------------------------------------------------------------ rm */
+
+static int rm_main(cli_global *g, int argc, char **argv)
+{
+    cli_args a;
+    int rc = cli_parse(g, "plugin rm", NULL, 0, argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (a.help)
+        return cli_print_help(cli_plugin_subcommand("rm"));
+    if ((rc = one_arg(&a, "plugin rm", "NAME")) != CLI_EXIT_OK)
+        return rc;
+    wx_manager *m = open_manager(g, &rc);
+    if (!m)
+        return rc;
+    wx_error err;
+    wx_error_clear(&err);
+    wx_status s = wx_manager_delete(m, a.pos[0], &err);
+    if (s != WX_OK) {
+        cli_error("%s", err.message);
+        rc = cli_exit_code(s);
+    } else if (g->json) {
+        rc = cli_print_json(
+            json_pack("{s:s,s:b}", "name", a.pos[0], "removed", 1));
+    } else {
+        printf("plugin \"%s\" removed\n", a.pos[0]);
+    }
+    wx_manager_close(m);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ ls */
+
+static void print_list(const json_t *arr, const char *db)
+{
+    if (json_array_size(arr) == 0) {
+        printf("no plugins registered (registry: %s)\n", db);
+        return;
+    }
+    /* No call counts: they live in the process that serves the calls,
+     * and this one has served none. */
+    printf("%-16s %-8s %3s %-8s %4s %-6s  %s\n", "NAME", "VERSION", "REV",
+           "ENGINE", "INST", "STATUS", "FUNCTIONS");
+    size_t i;
+    json_t *p;
+    json_array_foreach(arr, i, p)
+    {
+        char fns[512];
+        names_text(json_object_get(p, "functions"), fns, sizeof fns);
+        const char *status = str_of(p, "status");
+        const char *version = str_of(p, "version");
+        printf("%-16s %-8s %3" JSON_INTEGER_FORMAT
+               " %-8s %4" JSON_INTEGER_FORMAT " %-6s  %s\n",
+               str_of(p, "name"), *version ? version : "-",
+               int_of(p, "revision"), str_of(p, "engine"),
+               int_of(p, "instances"),
+               strcmp(status, "ok") == 0 ? "ok" : "error", fns);
+        if (strcmp(status, "ok") != 0)
+            printf("    %s\n", status);
+    }
+}
+
+static int ls_main(cli_global *g, int argc, char **argv)
+{
+    cli_args a;
+    int rc = cli_parse(g, "plugin ls", NULL, 0, argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (a.help)
+        return cli_print_help(cli_plugin_subcommand("ls"));
+    if (a.npos)
+        return cli_usage_error("plugin ls", "takes no arguments (got %s)",
+                               a.pos[0]);
+    wx_manager *m = open_manager(g, &rc);
+    if (!m)
+        return rc;
+    wx_error err;
+    wx_error_clear(&err);
+    char *text = wx_manager_list(m, &err);
+    if (!text) {
+        cli_error("%s", err.message);
+        rc = cli_exit_code(err.status);
+    } else if (g->json) {
+        rc = print_api_text(text);
+    } else {
+        json_t *arr = api_json(text);
+        if (arr)
+            print_list(arr, wx_manager_db_path(m));
+        rc = arr ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+        json_decref(arr);
+    }
+    wx_manager_close(m);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- show */
+
+static void print_show(const json_t *o)
+{
+    char created[64], updated[64];
+    time_text(int_of(o, "created_ms"), created, sizeof created);
+    time_text(int_of(o, "updated_ms"), updated, sizeof updated);
+    printf("name         %s\n", str_of(o, "name"));
+    printf("status       %s\n", str_of(o, "status"));
+    printf("engine       %s\n", str_of(o, "engine"));
+    if (*str_of(o, "version"))
+        printf("version      %s\n", str_of(o, "version"));
+    if (*str_of(o, "description"))
+        printf("description  %s\n", str_of(o, "description"));
+    printf("revision     %" JSON_INTEGER_FORMAT "\n", int_of(o, "revision"));
+    printf("module       %" JSON_INTEGER_FORMAT " bytes, sha256 %s\n",
+           int_of(o, "wasm_bytes"), str_of(o, "sha256"));
+    printf("created      %s\n", created);
+    printf("updated      %s\n", updated);
+    const json_t *in = json_object_get(o, "instances");
+    printf("instances    %" JSON_INTEGER_FORMAT " total, %" JSON_INTEGER_FORMAT
+           " busy, %" JSON_INTEGER_FORMAT " idle\n",
+           int_of(in, "total"), int_of(in, "busy"), int_of(in, "idle"));
+
+    size_t i;
+    json_t *v;
+    const json_t *fns = json_object_get(o, "functions");
+    printf("\nfunctions (%zu):\n", json_array_size(fns));
+    json_array_foreach(fns, i, v)
+    {
+        char params[256], results[256];
+        names_text(json_object_get(v, "params"), params, sizeof params);
+        names_text(json_object_get(v, "results"), results, sizeof results);
+        printf("  %-16s %-8s %s\n", str_of(v, "name"), str_of(v, "abi"),
+               str_of(v, "signature"));
+        if (strcmp(str_of(v, "abi"), "numeric") != 0)
+            printf("  %-16s types: (%s) -> (%s)\n", "", params,
+                   json_object_get(v, "results") ? results : "from guest");
+    }
+    const json_t *exps = json_object_get(o, "exports");
+    printf("\nexports (%zu):\n", json_array_size(exps));
+    int width = 0;
+    json_array_foreach(exps, i, v)
+    {
+        int len = (int)strlen(str_of(v, "name"));
+        if (len > width)
+            width = len < 40 ? len : 40;
+    }
+    json_array_foreach(exps, i, v)
+    {
+        const char *sig = str_of(v, "signature");
+        printf("  %-6s  %-*s%s%s\n", str_of(v, "kind"), *sig ? width : 0,
+               str_of(v, "name"), *sig ? "  " : "", sig);
+    }
+    const json_t *cfg = json_object_get(o, "config");
+    char *text = json_is_object(cfg)
+                     ? json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+                     : NULL;
+    if (text)
+        printf("\nconfig:\n%s\n", text);
+    free(text);
+}
+
+static int show_main(cli_global *g, int argc, char **argv)
+{
+    cli_args a;
+    int rc = cli_parse(g, "plugin show", NULL, 0, argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (a.help)
+        return cli_print_help(cli_plugin_subcommand("show"));
+    if ((rc = one_arg(&a, "plugin show", "NAME")) != CLI_EXIT_OK)
+        return rc;
+    wx_manager *m = open_manager(g, &rc);
+    if (!m)
+        return rc;
+    wx_error err;
+    wx_error_clear(&err);
+    char *text = wx_manager_show(m, a.pos[0], &err);
+    if (!text) {
+        cli_error("%s", err.message);
+        rc = cli_exit_code(err.status);
+    } else if (g->json) {
+        rc = print_api_text(text);
+    } else {
+        json_t *o = api_json(text);
+        if (o)
+            print_show(o);
+        rc = o ? CLI_EXIT_OK : CLI_EXIT_FAILED;
+        json_decref(o);
+    }
+    wx_manager_close(m);
+    return rc;
+}
+
+/* --------------------------------------------------------------- check */
+
+/* Prints the report; returns whether every plugin is ok. */
+static bool print_check(const json_t *arr)
+{
+    bool all_ok = true;
+    size_t i, k;
+    json_t *p, *s;
+    if (json_array_size(arr) == 0)
+        printf("no plugins registered\n");
+    json_array_foreach(arr, i, p)
+    {
+        bool ok = json_is_true(json_object_get(p, "ok"));
+        all_ok = all_ok && ok;
+        printf("%s: %s\n", str_of(p, "name"), ok ? "ok" : "PROBLEMS");
+        json_array_foreach(json_object_get(p, "problems"), k, s)
+            printf("  problem: %s\n", json_string_value(s));
+        json_array_foreach(json_object_get(p, "warnings"), k, s)
+            printf("  warning: %s\n", json_string_value(s));
+    }
+    return all_ok;
+}
+
+static int check_main(cli_global *g, int argc, char **argv)
+{
+    cli_args a;
+    int rc = cli_parse(g, "plugin check", NULL, 0, argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (a.help)
+        return cli_print_help(cli_plugin_subcommand("check"));
+    if (a.npos > 1)
+        return cli_usage_error("plugin check",
+                               "expected at most one NAME, got %d", a.npos);
+    wx_manager *m = open_manager(g, &rc);
+    if (!m)
+        return rc;
+    wx_error err;
+    wx_error_clear(&err);
+    char *text = wx_manager_check(m, a.npos ? a.pos[0] : NULL, &err);
+    json_t *arr = text ? api_json(text) : NULL;
+    if (!text) {
+        cli_error("%s", err.message);
+        rc = cli_exit_code(err.status);
+    } else if (!arr) {
+        rc = CLI_EXIT_FAILED;
+    } else {
+        bool all_ok = true;
+        size_t i;
+        json_t *p;
+        json_array_foreach(arr, i, p) all_ok =
+            all_ok && json_is_true(json_object_get(p, "ok"));
+        if (g->json)
+            rc = cli_print_json(json_incref(arr));
+        else
+            print_check(arr);
+        if (rc == CLI_EXIT_OK && !all_ok)
+            rc = CLI_EXIT_USAGE;
+    }
+    json_decref(arr);
+    wx_manager_close(m);
+    return rc;
+}
+
+#else /* !WX_CLI_FRAMEWORK */
+
+static int not_built(cli_global *g, int argc, char **argv)
+{
+    (void)g;
+    (void)argc;
+    cli_error("plugin %s: this wasmext was built without the framework "
+              "library (it needs jansson, sqlite3 and nettle: make deps)",
+              argv[0]);
+    return CLI_EXIT_USAGE;
+}
+
+#define add_main not_built
+#define update_main not_built
+#define rm_main not_built
+#define ls_main not_built
+#define show_main not_built
+#define check_main not_built
+
+#endif
+
+/* ------------------------------------------------------------ dispatch */
+
+static const cli_command subcommands[] = {
+    {"add", "register a plugin from its config", add_help, add_main},
+    {"update", "replace a registered plugin", update_help, update_main},
+    {"rm", "unregister a plugin", rm_help, rm_main},
+    {"ls", "list the plugins", ls_help, ls_main},
+    {"show", "show one plugin", show_help, show_main},
+    {"check", "check one plugin or all", check_help, check_main},
+};
+
+const cli_command *cli_plugin_subcommand(const char *name)
+{
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (strcmp(subcommands[i].name, name) == 0)
+            return &subcommands[i];
+    return NULL;
+}
+
+static int plugin_main(cli_global *g, int argc, char **argv)
+{
+    /* Global options may come before the subcommand. */
+    int i = 1;
+    for (; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            g->json = true;
+        else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            g->db = argv[++i];
+        else if (strncmp(argv[i], "--db=", 5) == 0)
+            g->db = argv[i] + 5;
+        else
+            break;
+    }
+    if (i == argc)
+        return cli_usage_error("plugin", "missing SUBCOMMAND (add, update, "
+                                         "rm, ls, show, check)");
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+        return cli_print_help(&cli_cmd_plugin);
+    const cli_command *c = cli_plugin_subcommand(argv[i]);
+    if (!c)
+        return cli_usage_error("plugin",
+                               "unknown subcommand \"%s\" (add, update, rm, "
+                               "ls, show, check)",
+                               argv[i]);
+    return c->main(g, argc - i, argv + i);
+}
+
+const cli_command cli_cmd_plugin = {
+    "plugin",
+    "manage the plugin registry: add, update, rm, ls, show, check",
+    plugin_help,
+    plugin_main,
+};

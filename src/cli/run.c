@@ -1,0 +1,572 @@
+/*
+ * `wasmext run FILE.wasm FUNC [ARG...]`: a one-shot call straight on the
+ * engine, no registry. The arguments are read by the function's wasm
+ * signature, the results printed one per line in a form that reads back
+ * to the same value.
+ */
+#include "cli.h"
+#include "wasmfile.h"
+
+#include "abi.h"
+#include "value.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char run_help[] =
+    "Usage: wasmext run [OPTIONS] FILE.wasm FUNC [ARG...]\n"
+    "\n"
+    "Loads FILE.wasm, calls its exported function FUNC once with the\n"
+    "arguments, and prints the results, one per line.\n"
+    "\n"
+    "Arguments are read by FUNC's wasm signature: i32 and i64 in decimal\n"
+    "or 0x hex, signed or unsigned (-1 and 0xffffffff are the same i32),\n"
+    "refused unless they fit exactly; f32 and f64 as decimals, inf, -inf\n"
+    "or nan. Negative numbers need no quoting. Results: integers in signed\n"
+    "decimal, floats in the shortest form that reads back the same.\n"
+    "\n"
+    "A module that imports wasi_snapshot_preview1 gets a minimal WASI\n"
+    "(fd_write to this process's stdout and stderr, clocks, random, empty\n"
+    "args and environment); other imports cannot be provided.\n"
+    "\n"
+    "Options:\n"
+    "  --max-pages N    cap linear memory at N pages of 64 KiB (N >= 1)\n"
+    "  --timeout-ms N   stop the call after N milliseconds (exit 1)\n"
+    "  --stack N        maximum call depth (default 10000)\n"
+    "  --json           print {\"results\": [...]} instead\n"
+    "  -h, --help       this help\n"
+    "  --               end of options (what follows is positional)\n"
+    "\n"
+    "Exit status: 0 ok; 1 the call failed (trap, timeout, WASI exit with a\n"
+    "non-zero code); 2 bad arguments, unreadable or invalid module, missing\n"
+    "function or imports.\n"
+    "\n"
+    "Examples:\n"
+    "  wasmext run add.wasm add 2 3\n"
+    "  wasmext run --timeout-ms 500 loop.wasm spin\n"
+    "  wasmext run --json math.wasm div 7.5 -2\n";
+
+enum { OPT_MAX_PAGES, OPT_TIMEOUT, OPT_STACK, NOPTS };
+
+static const cli_opt run_opts[NOPTS] = {
+    [OPT_MAX_PAGES] = {"--max-pages", "N"},
+    [OPT_TIMEOUT] = {"--timeout-ms", "N"},
+    [OPT_STACK] = {"--stack", "N"},
+};
+
+/* What one run needs, freed in one place. */
+typedef struct run_state {
+    const char *path;
+    uint8_t *bytes;
+    size_t len;
+    wx_module *module;
+    cli_wasmfile wf;
+    wx_linker *linker;
+    wx_instance *inst;
+    wxa_wasi_min_opts wasi;
+    wx_instance_opts iopts;
+    uint32_t timeout_ms;
+} run_state;
+
+/* ------------------------------------------------------------ timeout */
+
+/* A thread that interrupts the instance when the deadline passes, unless
+ * the call finished first. */
+typedef struct run_timer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done, fired;
+    wx_instance *inst;
+    struct timespec deadline; /* CLOCK_MONOTONIC */
+} run_timer;
+
+static void *timer_main(void *arg)
+{
+    run_timer *t = arg;
+    pthread_mutex_lock(&t->lock);
+    while (!t->done) {
+        int rc = pthread_cond_timedwait(&t->cond, &t->lock, &t->deadline);
+        if (rc == ETIMEDOUT && !t->done) {
+            wx_instance_interrupt(t->inst);
+            t->fired = true;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+    return NULL;
+}
+
+static bool timer_start(run_timer *t, wx_instance *inst, uint32_t ms)
+{
+    memset(t, 0, sizeof *t);
+    t->inst = inst;
+    clock_gettime(CLOCK_MONOTONIC, &t->deadline);
+    t->deadline.tv_sec += ms / 1000;
+    t->deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t->deadline.tv_nsec >= 1000000000L) {
+        t->deadline.tv_sec++;
+        t->deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&t->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&t->lock, NULL);
+    if (pthread_create(&t->thread, NULL, timer_main, t) != 0) {
+        pthread_cond_destroy(&t->cond);
+        pthread_mutex_destroy(&t->lock);
+        return false;
+    }
+    return true;
+}
+
+/* Stops the timer; returns whether it fired. */
+static bool timer_stop(run_timer *t)
+{
+    pthread_mutex_lock(&t->lock);
+    t->done = true;
+    pthread_cond_signal(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+    pthread_join(t->thread, NULL);
+    pthread_cond_destroy(&t->cond);
+    pthread_mutex_destroy(&t->lock);
+    return t->fired;
+}
+
+/* ------------------------------------------------------------ loading */
+
+static int load(run_state *st)
+{
+    st->bytes = cli_read_file(st->path, &st->len);
+    if (!st->bytes)
+        return CLI_EXIT_USAGE;
+    wx_error err;
+    wx_error_clear(&err);
+    st->module = wx_module_load(st->bytes, st->len, NULL, &err);
+    if (!st->module) {
+        cli_error("%s: %s", st->path, err.message);
+        return CLI_EXIT_USAGE;
+    }
+    cli_wasmfile_read(st->bytes, st->len, &st->wf);
+    return CLI_EXIT_OK;
+}
+
+/* The function exports, comma-separated, cut to fit. */
+static void func_exports(const wx_module *m, char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    uint32_t n = wx_module_export_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        wx_externdesc d;
+        if (!wx_module_export(m, i, &d) || d.kind != WX_EXTERN_FUNC)
+            continue;
+        int k = snprintf(buf + at, size - at, "%s%s", at ? ", " : "", d.name);
+        if (k < 0 || (size_t)k >= size - at) {
+            snprintf(buf + (at < size - 5 ? at : size - 5), 5, ", ..");
+            return;
+        }
+        at += (size_t)k;
+    }
+    if (!at)
+        snprintf(buf, size, "none");
+}
+
+static const char *kind_name(wx_externkind k)
+{
+    switch (k) {
+    case WX_EXTERN_FUNC: return "function";
+    case WX_EXTERN_TABLE: return "table";
+    case WX_EXTERN_MEMORY: return "memory";
+    case WX_EXTERN_GLOBAL: return "global";
+    }
+    return "?";
+}
+
+/* The exported function `name`, or an error. */
+static int find_func(const run_state *st, const char *name, wx_externdesc *out)
+{
+    uint32_t n = wx_module_export_count(st->module);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!wx_module_export(st->module, i, out) ||
+            strlen(name) != out->name_len ||
+            memcmp(out->name, name, out->name_len) != 0)
+            continue;
+        if (out->kind == WX_EXTERN_FUNC)
+            return CLI_EXIT_OK;
+        cli_error("%s: \"%s\" is a %s export, not a function", st->path, name,
+                  kind_name(out->kind));
+        return CLI_EXIT_USAGE;
+    }
+    char list[256];
+    func_exports(st->module, list, sizeof list);
+    cli_error("%s has no exported function \"%s\" (functions: %s)", st->path,
+              name, list);
+    return CLI_EXIT_USAGE;
+}
+
+/* Explains a missing function name: the exports, and _start's future. */
+static int no_function(const run_state *st)
+{
+    char list[256];
+    func_exports(st->module, list, sizeof list);
+    wx_externdesc d;
+    bool command = false;
+    uint32_t n = wx_module_export_count(st->module);
+    for (uint32_t i = 0; i < n; i++)
+        if (wx_module_export(st->module, i, &d) && d.kind == WX_EXTERN_FUNC &&
+            strcmp(d.name, "_start") == 0)
+            command = true;
+    if (command)
+        cli_error("%s is a WASI command: running its _start is not "
+                  "available yet (it comes with full WASI support); name "
+                  "a function to call (functions: %s)",
+                  st->path, list);
+    else
+        cli_error("run: missing FUNC: name the function to call "
+                  "(functions of %s: %s)",
+                  st->path, list);
+    return CLI_EXIT_USAGE;
+}
+
+static void wasi_output(int fd, const uint8_t *data, size_t len, void *ud)
+{
+    (void)ud;
+    FILE *f = fd == 2 ? stderr : stdout;
+    fwrite(data, 1, len, f);
+}
+
+/* Links the minimal WASI when the module imports it; refuses any other
+ * import, naming them. */
+static int link_imports(run_state *st)
+{
+    char missing[512];
+    size_t at = 0;
+    unsigned nmissing = 0;
+    bool wasi = false;
+    missing[0] = '\0';
+    uint32_t n = wx_module_import_count(st->module);
+    for (uint32_t i = 0; i < n; i++) {
+        wx_externdesc d;
+        if (!wx_module_import(st->module, i, &d))
+            continue;
+        if (strcmp(d.module, "wasi_snapshot_preview1") == 0) {
+            wasi = true;
+            continue;
+        }
+        if (nmissing++ < 8 && at < sizeof missing) {
+            int k =
+                snprintf(missing + at, sizeof missing - at, "%s%s.%s (%s)",
+                         at ? ", " : "", d.module, d.name, kind_name(d.kind));
+            at += k > 0 ? (size_t)k : 0;
+        }
+    }
+    if (nmissing) {
+        cli_error("%s imports %s%s, which wasmext run cannot provide (it "
+                  "provides only wasi_snapshot_preview1)",
+                  st->path, missing, nmissing > 8 ? ", ..." : "");
+        return CLI_EXIT_USAGE;
+    }
+    if (!wasi)
+        return CLI_EXIT_OK;
+    wx_error err;
+    wx_error_clear(&err);
+    st->linker = wx_linker_new(&err);
+    st->wasi.on_output = wasi_output;
+    if (!st->linker || wxa_linker_add_wasi_min(st->linker, st->module,
+                                               &st->wasi, &err) != WX_OK) {
+        cli_error("%s: WASI: %s", st->path, err.message);
+        return CLI_EXIT_FAILED;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* ---------------------------------------------------------- arguments */
+
+/* An integer of a wasm type: the signed range or the unsigned one, since
+ * wasm integers have no sign of their own. */
+static wx_status parse_int(wxa_type s_type, wxa_type u_type, const char *text,
+                           const char *what, int64_t *out, wx_error *err)
+{
+    wxa_value v;
+    wx_status s = wxa_value_from_text(s_type, text, what, &v, err);
+    if (s == WX_OK) {
+        *out = v.of.i;
+        return WX_OK;
+    }
+    wx_error ignored;
+    if (wxa_value_from_text(u_type, text, what, &v, &ignored) == WX_OK) {
+        *out = (int64_t)v.of.u;
+        wx_error_clear(err);
+        return WX_OK;
+    }
+    return s;
+}
+
+static wx_status parse_arg(wx_valtype t, const char *text, const char *what,
+                           wx_val *out, wx_error *err)
+{
+    wxa_value v;
+    int64_t i;
+    wx_status s;
+    switch (t) {
+    case WX_I32:
+        s = parse_int(WXA_I32, WXA_U32, text, what, &i, err);
+        *out = wx_val_i32((int32_t)(uint32_t)i);
+        return s;
+    case WX_I64:
+        s = parse_int(WXA_I64, WXA_U64, text, what, &i, err);
+        *out = wx_val_i64(i);
+        return s;
+    case WX_F32:
+        s = wxa_value_from_text(WXA_F32, text, what, &v, err);
+        *out = wx_val_f32(s == WX_OK ? v.of.f32 : 0);
+        return s;
+    case WX_F64:
+        s = wxa_value_from_text(WXA_F64, text, what, &v, err);
+        *out = wx_val_f64(s == WX_OK ? v.of.f64 : 0);
+        return s;
+    case WX_FUNCREF:
+    case WX_EXTERNREF:
+        out->type = t;
+        out->of.ext = NULL;
+        if (strcmp(text, "null") == 0)
+            return WX_OK;
+        return wx_error_set(err, WX_EARG, "%s: a %s can only be given as null",
+                            what, wx_valtype_name(t));
+    default:
+        return wx_error_set(err, WX_EARG,
+                            "%s: %s values cannot be given on the command "
+                            "line",
+                            what, wx_valtype_name(t));
+    }
+}
+
+static int parse_args(const wx_functype *ft, const char *func, int n,
+                      char **texts, wx_val *args)
+{
+    if ((uint32_t)n != ft->nparams) {
+        char sig[256];
+        cli_signature(ft, sig, sizeof sig);
+        cli_error("\"%s\" takes %u argument%s, got %d (signature %s)", func,
+                  ft->nparams, ft->nparams == 1 ? "" : "s", n, sig);
+        return CLI_EXIT_USAGE;
+    }
+    for (int i = 0; i < n; i++) {
+        char what[32];
+        snprintf(what, sizeof what, "argument %d", i + 1);
+        wx_error err;
+        wx_error_clear(&err);
+        if (parse_arg(ft->params[i], texts[i], what, &args[i], &err) !=
+            WX_OK) {
+            cli_error("%s", err.message);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* ------------------------------------------------------------ results */
+
+/* A result as a framework value, for text and JSON alike. */
+static bool to_value(const wx_val *r, wxa_value *v)
+{
+    switch (r->type) {
+    case WX_I32: *v = wxa_value_int(WXA_I32, r->of.i32); return true;
+    case WX_I64: *v = wxa_value_int(WXA_I64, r->of.i64); return true;
+    case WX_F32: *v = wxa_value_f32(r->of.f32); return true;
+    case WX_F64: *v = wxa_value_f64(r->of.f64); return true;
+    default: return false;
+    }
+}
+
+/* References have no number to print: say what they are. */
+static const char *ref_text(const wx_val *r)
+{
+    if (r->type == WX_FUNCREF)
+        return r->of.func ? "funcref" : "null";
+    if (r->type == WX_EXTERNREF)
+        return r->of.ext ? "externref" : "null";
+    return "v128";
+}
+
+static int print_results(const cli_global *g, const wx_val *res, uint32_t n)
+{
+    json_t *arr = g->json ? json_array() : NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        wxa_value v;
+        if (!to_value(&res[i], &v)) {
+            const char *t = ref_text(&res[i]);
+            if (arr)
+                json_array_append_new(arr, strcmp(t, "null") ? json_string(t)
+                                                             : json_null());
+            else
+                puts(t);
+            continue;
+        }
+        if (arr) {
+            json_array_append_new(arr, wxa_value_to_json(&v, NULL));
+            continue;
+        }
+        char *text = wxa_value_to_text(&v, 0);
+        if (!text) {
+            cli_error("out of host memory");
+            return CLI_EXIT_FAILED;
+        }
+        puts(text);
+        free(text);
+    }
+    if (arr)
+        return cli_print_json(json_pack("{s:o}", "results", arr));
+    return CLI_EXIT_OK;
+}
+
+/* Names the trapping function by its export when the module has no name
+ * section, so that the message says where to look. */
+static void name_trap(const run_state *st, wx_error *err)
+{
+    if (err->status != WX_ETRAP || err->func_index == WX_NO_INDEX ||
+        wx_module_func_name(st->module, err->func_index))
+        return;
+    const char *name =
+        cli_func_export_name(st->module, &st->wf, err->func_index);
+    if (name)
+        snprintf(err->message, sizeof err->message,
+                 "trap: %s in function %u (\"%.200s\") at offset 0x%x",
+                 wx_trap_message(err->trap), err->func_index, name,
+                 err->offset);
+}
+
+/* Reports a failed call or instantiation; returns the exit code. */
+static int call_failed(const run_state *st, wx_status s, wx_error *err,
+                       bool timed_out)
+{
+    if (s == WX_EEXIT) {
+        if (err->exit_code == 0)
+            return CLI_EXIT_OK;
+        cli_error("guest exited with code %d", err->exit_code);
+        return CLI_EXIT_FAILED;
+    }
+    if (timed_out && s == WX_EINTERRUPTED) {
+        cli_error("timeout: the call was stopped after %u ms", st->timeout_ms);
+        return CLI_EXIT_FAILED;
+    }
+    name_trap(st, err);
+    cli_error("%s", err->message);
+    return s == WX_ETRAP ? CLI_EXIT_FAILED : cli_exit_code(s);
+}
+
+static int call(const cli_global *g, run_state *st, const char *func,
+                const wx_val *args, uint32_t nargs)
+{
+    wx_error err;
+    wx_error_clear(&err);
+    st->inst = wx_instantiate(st->module, st->linker, &st->iopts, &err);
+    if (!st->inst) {
+        /* A trap in the start function is the module failing at run
+         * time; anything else is the module (or --max-pages) refused. */
+        if (err.status == WX_ETRAP || err.status == WX_EEXIT)
+            return call_failed(st, err.status, &err, false);
+        cli_error("%s: %s", st->path, err.message);
+        return CLI_EXIT_USAGE;
+    }
+    wx_func *f = wx_instance_func(st->inst, func);
+    const wx_functype *ft = wx_func_type(f);
+    wx_val results[256];
+    if (ft->nresults > sizeof results / sizeof results[0]) {
+        cli_error("\"%s\" returns %u values, more than wasmext run prints",
+                  func, ft->nresults);
+        return CLI_EXIT_USAGE;
+    }
+    run_timer timer;
+    bool timing = st->timeout_ms > 0;
+    if (timing && !timer_start(&timer, st->inst, st->timeout_ms)) {
+        cli_error("cannot start the timeout thread");
+        return CLI_EXIT_FAILED;
+    }
+    wx_status s = wx_call(f, args, nargs, results, ft->nresults, &err);
+    bool timed_out = timing && timer_stop(&timer);
+    fflush(stdout);
+    if (s != WX_OK)
+        return call_failed(st, s, &err, timed_out);
+    return print_results(g, results, ft->nresults);
+}
+
+/* ---------------------------------------------------------------- run */
+
+static int run_options(const cli_args *a, run_state *st)
+{
+    if (a->val[OPT_MAX_PAGES] &&
+        !cli_parse_u32("--max-pages", a->val[OPT_MAX_PAGES], 65536,
+                       &st->iopts.max_memory_pages))
+        return CLI_EXIT_USAGE;
+    /* The engine reads 0 as "no limit", which nobody means by it. */
+    if (a->val[OPT_MAX_PAGES] && st->iopts.max_memory_pages == 0)
+        return cli_usage_error("run", "--max-pages must be at least 1");
+    if (a->val[OPT_TIMEOUT] &&
+        !cli_parse_u32("--timeout-ms", a->val[OPT_TIMEOUT], 86400000u,
+                       &st->timeout_ms))
+        return CLI_EXIT_USAGE;
+    if (a->val[OPT_STACK] &&
+        !cli_parse_u32("--stack", a->val[OPT_STACK], 1000000u,
+                       &st->iopts.max_call_depth))
+        return CLI_EXIT_USAGE;
+    return CLI_EXIT_OK;
+}
+
+static int run_main(cli_global *g, int argc, char **argv)
+{
+    cli_args a;
+    int rc = cli_parse(g, "run", run_opts, NOPTS, argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (a.help)
+        return cli_print_help(&cli_cmd_run);
+    if (a.npos < 1)
+        return cli_usage_error("run", "missing FILE.wasm");
+    run_state st;
+    memset(&st, 0, sizeof st);
+    st.path = a.pos[0];
+    rc = run_options(&a, &st);
+    if (rc == CLI_EXIT_OK)
+        rc = load(&st);
+    wx_externdesc d;
+    if (rc == CLI_EXIT_OK && a.npos < 2)
+        rc = no_function(&st);
+    if (rc == CLI_EXIT_OK)
+        rc = find_func(&st, a.pos[1], &d);
+    wx_val *args = NULL;
+    if (rc == CLI_EXIT_OK) {
+        args = calloc(d.func.nparams + 1, sizeof *args);
+        if (!args) {
+            cli_error("out of host memory");
+            rc = CLI_EXIT_FAILED;
+        }
+    }
+    if (rc == CLI_EXIT_OK)
+        rc = parse_args(&d.func, a.pos[1], a.npos - 2, a.pos + 2, args);
+    if (rc == CLI_EXIT_OK)
+        rc = link_imports(&st);
+    if (rc == CLI_EXIT_OK)
+        rc = call(g, &st, a.pos[1], args, d.func.nparams);
+    free(args);
+    wx_instance_free(st.inst);
+    wx_linker_free(st.linker);
+    cli_wasmfile_free(&st.wf);
+    wx_module_free(st.module);
+    free(st.bytes);
+    return rc;
+}
+
+const cli_command cli_cmd_run = {
+    "run",
+    "call a function of a .wasm file once",
+    run_help,
+    run_main,
+};

@@ -1,0 +1,345 @@
+/*
+ * Metrics, in the Prometheus text format (version 0.0.4):
+ *
+ * - per function, measured here around each call: calls, errors by
+ *   status name, and a latency histogram;
+ * - per plugin, read from the manager at scrape time: status, revision,
+ *   instances total/busy/idle;
+ * - per process: plugins registered, uptime, HTTP responses by status,
+ *   requests in flight.
+ *
+ * A call updates a handful of relaxed atomics in its function's record,
+ * which is found once per call through the catalog. Records are made
+ * when the catalog first sees a function and live until the daemon
+ * stops, so that counters never go back (a deleted plugin's functions
+ * keep their last values, as Prometheus expects of counters).
+ */
+#include "wxd.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Upper bounds of the latency buckets, in nanoseconds: 5 us to 10 s. */
+static const uint64_t bucket_ns[] = {
+    5000,       10000,      25000,      50000,       100000,
+    250000,     500000,     1000000,    2500000,     5000000,
+    10000000,   25000000,   50000000,   100000000,   250000000,
+    500000000,  1000000000, 2500000000, 5000000000u, 10000000000u,
+};
+#define NBUCKETS (sizeof bucket_ns / sizeof bucket_ns[0])
+
+struct wxd_fnstat {
+    wxd_fnstat *next;
+    atomic_uint_fast64_t calls;
+    atomic_uint_fast64_t sum_ns;
+    atomic_uint_fast64_t errors[WX_STATUS_COUNT_];
+    atomic_uint_fast64_t buckets[NBUCKETS + 1]; /* the last is +Inf */
+    char *func;                                /* shares the allocation */
+    char plugin[];
+};
+
+#define HTTP_MIN 100
+#define HTTP_MAX 599
+
+struct wxd_metrics {
+    pthread_mutex_t lock; /* guards the list (appends and renders) */
+    wxd_fnstat *head;
+    wxd_fnstat **tail;
+    atomic_uint_fast64_t http[HTTP_MAX - HTTP_MIN + 1];
+};
+
+wxd_metrics *wxd_metrics_new(void)
+{
+    wxd_metrics *mx = calloc(1, sizeof *mx);
+    if (!mx)
+        return NULL;
+    pthread_mutex_init(&mx->lock, NULL);
+    mx->tail = &mx->head;
+    return mx;
+}
+
+void wxd_metrics_free(wxd_metrics *mx)
+{
+    if (!mx)
+        return;
+    for (wxd_fnstat *st = mx->head, *next; st; st = next) {
+        next = st->next;
+        free(st);
+    }
+    pthread_mutex_destroy(&mx->lock);
+    free(mx);
+}
+
+wxd_fnstat *wxd_metrics_fn(wxd_metrics *mx, const char *plugin,
+                           const char *func)
+{
+    pthread_mutex_lock(&mx->lock);
+    wxd_fnstat *st = mx->head;
+    for (; st; st = st->next)
+        if (strcmp(st->plugin, plugin) == 0 && strcmp(st->func, func) == 0)
+            break;
+    if (!st) {
+        size_t np = strlen(plugin) + 1, nf = strlen(func) + 1;
+        st = calloc(1, sizeof *st + np + nf);
+        if (st) {
+            memcpy(st->plugin, plugin, np);
+            st->func = st->plugin + np;
+            memcpy(st->func, func, nf);
+            *mx->tail = st;
+            mx->tail = &st->next;
+        }
+    }
+    pthread_mutex_unlock(&mx->lock);
+    return st;
+}
+
+const char *wxd_fnstat_plugin(const wxd_fnstat *st)
+{
+    return st->plugin;
+}
+
+const char *wxd_fnstat_func(const wxd_fnstat *st)
+{
+    return st->func;
+}
+
+void wxd_fnstat_record(wxd_fnstat *st, wx_status s, uint64_t ns)
+{
+    size_t b = 0;
+    while (b < NBUCKETS && ns > bucket_ns[b])
+        b++;
+    atomic_fetch_add_explicit(&st->calls, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->sum_ns, ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->buckets[b], 1, memory_order_relaxed);
+    if (s != WX_OK && (unsigned)s < WX_STATUS_COUNT_)
+        atomic_fetch_add_explicit(&st->errors[s], 1, memory_order_relaxed);
+}
+
+void wxd_metrics_http(wxd_metrics *mx, int status)
+{
+    if (status >= HTTP_MIN && status <= HTTP_MAX)
+        atomic_fetch_add_explicit(&mx->http[status - HTTP_MIN], 1,
+                                  memory_order_relaxed);
+}
+
+/* ---------------------------------------------------------- rendering */
+
+typedef struct text {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+} text;
+
+static void put(text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void put(text *t, const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = true;
+            return;
+        }
+        if ((size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap * 2 + (size_t)n;
+        char *b = realloc(t->buf, cap);
+        if (!b) {
+            t->failed = true;
+            return;
+        }
+        t->buf = b;
+        t->cap = cap;
+    }
+}
+
+/* A label value, escaped as the text format wants (\\, \", \n). */
+static const char *label(const char *s, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (; s && *s && o + 3 < size; s++) {
+        if (*s == '\\' || *s == '"') {
+            buf[o++] = '\\';
+            buf[o++] = *s;
+        } else if (*s == '\n') {
+            buf[o++] = '\\';
+            buf[o++] = 'n';
+        } else {
+            buf[o++] = *s;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static void header(text *t, const char *name, const char *type,
+                   const char *help)
+{
+    put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static json_int_t int_at(const json_t *obj, const char *key)
+{
+    return json_integer_value(json_object_get(obj, key));
+}
+
+/* The plugin gauges, from the manager's list and each plugin's show. */
+static void render_plugins(text *t, wx_manager *m)
+{
+    char *list_text = wx_manager_list(m, NULL);
+    json_t *list = list_text ? json_loads(list_text, 0, NULL) : NULL;
+    wx_free(list_text);
+    size_t n = json_array_size(list);
+
+    header(t, "wasmext_plugins", "gauge", "Plugins in the registry.");
+    put(t, "wasmext_plugins %zu\n", n);
+    header(t, "wasmext_plugin_up", "gauge",
+           "1 if the plugin loaded and can be called, 0 if in error.");
+    size_t i;
+    json_t *p;
+    char lb[160];
+    json_array_foreach(list, i, p) {
+        const char *st = json_string_value(json_object_get(p, "status"));
+        put(t, "wasmext_plugin_up{plugin=\"%s\"} %d\n",
+            label(json_string_value(json_object_get(p, "name")), lb,
+                  sizeof lb),
+            st && strcmp(st, "ok") == 0);
+    }
+    header(t, "wasmext_plugin_revision", "gauge",
+           "Revision of the plugin (1 when added, +1 per update).");
+    json_array_foreach(list, i, p) {
+        put(t, "wasmext_plugin_revision{plugin=\"%s\"} %lld\n",
+            label(json_string_value(json_object_get(p, "name")), lb,
+                  sizeof lb),
+            (long long)int_at(p, "revision"));
+    }
+    header(t, "wasmext_plugin_instances", "gauge",
+           "Instances of the plugin's pool, by state (busy: running a "
+           "call; idle: ready).");
+    json_array_foreach(list, i, p) {
+        const char *name = json_string_value(json_object_get(p, "name"));
+        char *show_text = name ? wx_manager_show(m, name, NULL) : NULL;
+        json_t *show = show_text ? json_loads(show_text, 0, NULL) : NULL;
+        wx_free(show_text);
+        json_t *inst = json_object_get(show, "instances");
+        if (json_is_object(inst)) {
+            static const char *const states[] = {"total", "busy", "idle"};
+            label(name, lb, sizeof lb);
+            for (size_t k = 0; k < 3; k++)
+                put(t, "wasmext_plugin_instances{plugin=\"%s\",state=\"%s\"}"
+                       " %lld\n",
+                    lb, states[k], (long long)int_at(inst, states[k]));
+        }
+        json_decref(show);
+    }
+    json_decref(list);
+}
+
+/* The function series of one record; `lb` holds its labels. */
+static void render_calls(text *t, wxd_metrics *mx)
+{
+    char pl[160], fl[600];
+    header(t, "wasmext_function_calls_total", "counter",
+           "Calls of the function through the daemon.");
+    for (wxd_fnstat *st = mx->head; st; st = st->next)
+        put(t, "wasmext_function_calls_total{plugin=\"%s\",function=\"%s\"} "
+               "%llu\n",
+            label(st->plugin, pl, sizeof pl), label(st->func, fl, sizeof fl),
+            (unsigned long long)atomic_load(&st->calls));
+    header(t, "wasmext_function_errors_total", "counter",
+           "Failed calls of the function, by error code (the status name: "
+           "trap, timeout, busy, arg, guest, ...).");
+    for (wxd_fnstat *st = mx->head; st; st = st->next) {
+        label(st->plugin, pl, sizeof pl);
+        label(st->func, fl, sizeof fl);
+        for (int s = 1; s < WX_STATUS_COUNT_; s++) {
+            uint64_t n = atomic_load(&st->errors[s]);
+            if (n)
+                put(t, "wasmext_function_errors_total{plugin=\"%s\","
+                       "function=\"%s\",code=\"%s\"} %llu\n",
+                    pl, fl, wx_status_name((wx_status)s),
+                    (unsigned long long)n);
+        }
+    }
+}
+
+static void render_latency(text *t, wxd_metrics *mx)
+{
+    static const char name[] = "wasmext_function_duration_seconds";
+    char pl[160], fl[600];
+    header(t, name, "histogram",
+           "Time spent in the call (arguments in, guest, results out).");
+    for (wxd_fnstat *st = mx->head; st; st = st->next) {
+        label(st->plugin, pl, sizeof pl);
+        label(st->func, fl, sizeof fl);
+        /* The buckets are read one by one while calls go on, so the
+         * count is taken as the cumulative total, never the separate
+         * calls counter: the series stays consistent with itself. */
+        uint64_t cum = 0;
+        for (size_t b = 0; b <= NBUCKETS; b++) {
+            cum += atomic_load(&st->buckets[b]);
+            if (b < NBUCKETS)
+                put(t, "%s_bucket{plugin=\"%s\",function=\"%s\",le=\"%g\"} "
+                       "%llu\n",
+                    name, pl, fl, (double)bucket_ns[b] / 1e9,
+                    (unsigned long long)cum);
+            else
+                put(t, "%s_bucket{plugin=\"%s\",function=\"%s\",le=\"+Inf\"}"
+                       " %llu\n",
+                    name, pl, fl, (unsigned long long)cum);
+        }
+        put(t, "%s_sum{plugin=\"%s\",function=\"%s\"} %.9f\n", name, pl, fl,
+            (double)atomic_load(&st->sum_ns) / 1e9);
+        put(t, "%s_count{plugin=\"%s\",function=\"%s\"} %llu\n", name, pl, fl,
+            (unsigned long long)cum);
+    }
+}
+
+static void render_process(text *t, wxd_metrics *mx, double uptime_s,
+                           long inflight)
+{
+    header(t, "wasmext_uptime_seconds", "gauge",
+           "Seconds since the daemon started.");
+    put(t, "wasmext_uptime_seconds %.3f\n", uptime_s);
+    header(t, "wasmext_http_requests_in_flight", "gauge",
+           "HTTP requests being handled (this scrape included).");
+    put(t, "wasmext_http_requests_in_flight %ld\n", inflight);
+    header(t, "wasmext_http_responses_total", "counter",
+           "HTTP responses sent, by status code.");
+    for (int c = HTTP_MIN; c <= HTTP_MAX; c++) {
+        uint64_t n = atomic_load(&mx->http[c - HTTP_MIN]);
+        if (n)
+            put(t, "wasmext_http_responses_total{code=\"%d\"} %llu\n", c,
+                (unsigned long long)n);
+    }
+}
+
+char *wxd_metrics_render(wxd_metrics *mx, wx_manager *m, double uptime_s,
+                         long inflight, size_t *len)
+{
+    text t = {malloc(8192), 0, 8192, false};
+    if (!t.buf)
+        return NULL;
+    render_process(&t, mx, uptime_s, inflight);
+    render_plugins(&t, m);
+    pthread_mutex_lock(&mx->lock);
+    render_calls(&t, mx);
+    render_latency(&t, mx);
+    pthread_mutex_unlock(&mx->lock);
+    if (t.failed) {
+        free(t.buf);
+        return NULL;
+    }
+    *len = t.len;
+    return t.buf;
+}

@@ -1,0 +1,195 @@
+/*
+ * The command line of `wasmext serve`. Options take their value as the
+ * next word or after '=' (--threads 4, --threads=4); numbers are decimal
+ * and checked against a range, so that a typo is an error and not a
+ * surprising default.
+ */
+#include "wxd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help_text[] =
+    "Usage: wasmext serve [OPTIONS]\n"
+    "\n"
+    "The REST daemon: serves the plugins of the registry over HTTP\n"
+    "(docs/rest.md). Stops on SIGTERM or SIGINT after the requests in\n"
+    "flight have been answered.\n"
+    "\n"
+    "Options:\n"
+    "  --listen HOST:PORT   address to listen on (default " WXD_DEFAULT_LISTEN
+    ");\n"
+    "                       port 0 picks a free port; the address is\n"
+    "                       printed on stdout as 'listening on HOST:PORT'\n"
+    "  --db PATH            the plugin registry (default: $WASMEXT_DB, else\n"
+    "                       $XDG_DATA_HOME/wasmext/registry.db)\n"
+    "  --threads N          HTTP worker threads (default: one per CPU)\n"
+    "  --log-level LEVEL    debug, info (default), warn or error; debug logs\n"
+    "                       one line per request\n"
+    "  --max-body BYTES     largest request body (default 16777216);\n"
+    "                       larger ones get 413\n"
+    "  --wait-ms N          how long a call waits for a free instance\n"
+    "                       before 503 (default 5000)\n"
+    "  --drain-ms N         how long SIGTERM waits for requests in flight\n"
+    "                       (default 30000); exit status 1 if calls were\n"
+    "                       still running then\n"
+    "  --idle-timeout S     close keep-alive connections idle for S seconds\n"
+    "                       (default 60)\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "Exit status: 0 stopped by a signal; 1 could not start, or calls were\n"
+    "still running at the end of the drain; 2 usage error.\n"
+    "\n"
+    "Example:\n"
+    "  wasmext serve --listen 127.0.0.1:9081 --log-level debug\n";
+
+void wxd_options_help(void)
+{
+    fputs(help_text, stdout);
+}
+
+static int usage(const char *fmt, const char *a, const char *b)
+{
+    fputs("wasmext serve: ", stderr);
+    fprintf(stderr, fmt, a, b);
+    fputs("\n(see 'wasmext serve --help')\n", stderr);
+    return 2;
+}
+
+static bool parse_ulong(const char *text, unsigned long max,
+                        unsigned long *out)
+{
+    if (text[0] < '0' || text[0] > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno || *end || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The value of option `name` at argv[*i]: after '=' or the next word. */
+static const char *option_value(const char *name, int argc, char **argv,
+                                int *i, bool *matched)
+{
+    size_t n = strlen(name);
+    const char *w = argv[*i];
+    *matched = false;
+    if (strncmp(w, name, n) != 0)
+        return NULL;
+    if (w[n] == '=') {
+        *matched = true;
+        return w + n + 1;
+    }
+    if (w[n] != '\0')
+        return NULL;
+    *matched = true;
+    if (*i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
+typedef enum { OPT_STR, OPT_LEVEL, OPT_UINT } opt_kind;
+
+typedef struct opt_desc {
+    const char *name;
+    opt_kind kind;
+    unsigned long max;
+    size_t offset; /* in wxd_options */
+    size_t size;   /* of the unsigned field */
+} opt_desc;
+
+#define OPT_FIELD(f) offsetof(wxd_options, f), sizeof(((wxd_options *)0)->f)
+
+static const opt_desc opts[] = {
+    {"--listen", OPT_STR, 0, OPT_FIELD(listen)},
+    {"--db", OPT_STR, 0, OPT_FIELD(db)},
+    {"--threads", OPT_UINT, 256, OPT_FIELD(threads)},
+    {"--log-level", OPT_LEVEL, 0, OPT_FIELD(log_level)},
+    {"--max-body", OPT_UINT, 1ul << 32, OPT_FIELD(max_body)},
+    {"--wait-ms", OPT_UINT, 3600000, OPT_FIELD(wait_ms)},
+    {"--drain-ms", OPT_UINT, 3600000, OPT_FIELD(drain_ms)},
+    {"--idle-timeout", OPT_UINT, 86400, OPT_FIELD(idle_s)},
+};
+
+static void store_uint(wxd_options *o, const opt_desc *d, unsigned long v)
+{
+    char *field = (char *)o + d->offset;
+    if (d->size == sizeof(uint32_t)) {
+        uint32_t x = (uint32_t)v;
+        memcpy(field, &x, sizeof x);
+    } else {
+        size_t x = (size_t)v;
+        memcpy(field, &x, sizeof x);
+    }
+}
+
+static int apply(wxd_options *o, const opt_desc *d, const char *v)
+{
+    unsigned long n;
+    switch (d->kind) {
+    case OPT_STR:
+        if (!*v)
+            return usage("%s needs a value%s", d->name, "");
+        memcpy((char *)o + d->offset, &v, sizeof v);
+        return 0;
+    case OPT_LEVEL:
+        if (!wxd_level_parse(v, &o->log_level))
+            return usage("%s: unknown level \"%s\" (debug, info, warn, "
+                         "error)",
+                         d->name, v);
+        return 0;
+    case OPT_UINT:
+        if (!parse_ulong(v, d->max, &n))
+            return usage("%s: \"%s\" is not a number in range", d->name, v);
+        if (n == 0 && (strcmp(d->name, "--max-body") == 0 ||
+                       strcmp(d->name, "--idle-timeout") == 0))
+            return usage("%s: must be at least 1%s", d->name, "");
+        store_uint(o, d, n);
+        return 0;
+    }
+    return 2;
+}
+
+int wxd_options_parse(wxd_options *o, int argc, char **argv)
+{
+    const char *db = o->db; /* a default given by the caller */
+    *o = (wxd_options){
+        .listen = WXD_DEFAULT_LISTEN,
+        .db = db,
+        .log_level = WXD_INFO,
+        .max_body = WXD_DEFAULT_MAX_BODY,
+        .drain_ms = 30000,
+        .idle_s = 60,
+    };
+    for (int i = 1; i < argc; i++) {
+        const char *w = argv[i];
+        if (strcmp(w, "-h") == 0 || strcmp(w, "--help") == 0) {
+            o->help = true;
+            return 0;
+        }
+        bool done = false;
+        for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !done; k++) {
+            bool matched;
+            const char *v = option_value(opts[k].name, argc, argv, &i,
+                                         &matched);
+            if (!matched)
+                continue;
+            if (!v)
+                return usage("%s needs a value%s", opts[k].name, "");
+            int rc = apply(o, &opts[k], v);
+            if (rc)
+                return rc;
+            done = true;
+        }
+        if (!done)
+            return usage(w[0] == '-' ? "unknown option %s%s"
+                                     : "unexpected argument \"%s\"%s",
+                         w, "");
+    }
+    return 0;
+}

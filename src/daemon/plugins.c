@@ -1,0 +1,305 @@
+/*
+ * The plugin handlers: list, show, add (POST /plugins), update (PUT),
+ * delete, check. Bodies are config JSON as in DESIGN.md; the daemon
+ * passes them to the manager after three checks of its own:
+ *
+ * - a zip package (Content-Type: application/zip) is refused with 415
+ *   until packages are supported;
+ * - paths in the config (vm_config.path, wasi.preopens) name files on
+ *   the daemon's host and must be absolute: a relative path would be
+ *   resolved against a working directory the client cannot see, so it is
+ *   refused (400) rather than guessed;
+ * - vm_config.path must be a readable regular file, so that a missing
+ *   file is the client's 400 and only registry failures are 500.
+ *
+ * Changes hold the server's change lock across the manager call and the
+ * catalog rebuild, so that the metrics always follow the plugins.
+ */
+#include "wxd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------- reports */
+
+void wxd_plugins_list(wxd_server *s, const wxd_request *rq, wxd_response *rs)
+{
+    (void)rq;
+    wx_error err;
+    char *text = wx_manager_list(s->mgr, &err);
+    if (!text) {
+        wxd_reply_failure(rs, err.status, &err);
+        return;
+    }
+    wxd_reply_wrapped(rs, 200, "{\"plugins\":", text, "}");
+    wx_free(text);
+}
+
+/* The plugin's show report as the response, with `status`. */
+static void reply_show(wxd_server *s, const char *name, int status,
+                       wxd_response *rs)
+{
+    wx_error err;
+    char *text = wx_manager_show(s->mgr, name, &err);
+    if (!text) {
+        wxd_reply_failure(rs, err.status, &err);
+        return;
+    }
+    wxd_reply_wrapped(rs, status, "", text, "");
+    wx_free(text);
+}
+
+void wxd_plugin_show(wxd_server *s, const char *name, wxd_response *rs)
+{
+    reply_show(s, name, 200, rs);
+}
+
+void wxd_plugin_check(wxd_server *s, const char *name, wxd_response *rs)
+{
+    wx_error err;
+    char *text = wx_manager_check(s->mgr, name, &err);
+    json_t *arr = text ? json_loads(text, 0, NULL) : NULL;
+    wx_free(text);
+    if (!text) {
+        wxd_reply_failure(rs, err.status, &err);
+        return;
+    }
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        wxd_reply_error(rs, 500, "io", "the manager's check report is not "
+                                       "a JSON array");
+        return;
+    }
+    if (name) {
+        /* One plugin: its report, {"name", "ok", "problems", ...}. */
+        json_t *one = json_incref(json_array_get(arr, 0));
+        json_decref(arr);
+        wxd_reply_json(rs, 200, one ? one : json_object());
+        return;
+    }
+    bool ok = true;
+    size_t i;
+    json_t *p;
+    json_array_foreach(arr, i, p)
+        ok = ok && json_is_true(json_object_get(p, "ok"));
+    wxd_reply_json(rs, 200,
+                   json_pack("{s:b,s:o}", "ok", ok, "plugins", arr));
+}
+
+/* ------------------------------------------------------ config bodies */
+
+static bool is_zip(const char *ctype)
+{
+    return ctype && strncasecmp(ctype, "application/zip", 15) == 0;
+}
+
+/* A host path from the config: absolute, and (for the module) a
+ * readable regular file. */
+static bool check_path(const char *field, const char *path, bool file,
+                       wxd_response *rs)
+{
+    if (path[0] != '/') {
+        wxd_reply_error(rs, 400, "arg",
+                        "%s: \"%s\" is relative; the daemon needs an "
+                        "absolute path on its own host",
+                        field, path);
+        return false;
+    }
+    if (!file)
+        return true;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        const char *why = fd < 0 ? strerror(errno) : "not a regular file";
+        if (fd >= 0)
+            close(fd);
+        wxd_reply_error(rs, 400, "arg", "%s: cannot read \"%s\": %s", field,
+                        path, why);
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
+static bool check_paths(json_t *cfg, wxd_response *rs)
+{
+    json_t *vm = json_object_get(cfg, "vm_config");
+    const char *path = json_string_value(json_object_get(vm, "path"));
+    /* Missing or mistyped fields are the manager's to report. */
+    if (path && *path && !check_path("vm_config.path", path, true, rs))
+        return false;
+    json_t *pre = json_object_get(json_object_get(cfg, "wasi"), "preopens");
+    const char *guest;
+    json_t *host;
+    json_object_foreach(pre, guest, host) {
+        char field[128];
+        snprintf(field, sizeof field, "wasi.preopens.%s", guest);
+        const char *h = json_string_value(host);
+        if (h && *h && !check_path(field, h, false, rs))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The config of a POST or PUT body as text for the manager, or NULL with
+ * the error response made. `name` (PUT) fills in a missing name and must
+ * match a given one.
+ */
+static char *config_text(const wxd_request *rq, const char *name,
+                         wxd_response *rs, char *name_out, size_t name_size)
+{
+    if (is_zip(rq->content_type)) {
+        wxd_reply_error(rs, 415, "media_type",
+                        "zip plugin packages are not supported yet: send "
+                        "the config JSON, with vm_config.path naming a "
+                        ".wasm file on the daemon's host");
+        return NULL;
+    }
+    json_error_t je;
+    json_t *cfg = json_loadb(rq->body, rq->len, 0, &je);
+    if (!cfg) {
+        wxd_reply_error(rs, 400, "arg",
+                        "config: invalid JSON at line %d, column %d: %s",
+                        je.line, je.column, je.text);
+        return NULL;
+    }
+    char *text = NULL;
+    json_t *given = json_object_get(cfg, "name");
+    if (!json_is_object(cfg)) {
+        wxd_reply_error(rs, 400, "arg", "config: must be a JSON object");
+    } else if (name && given && !json_is_string(given)) {
+        wxd_reply_error(rs, 400, "arg", "name: must be a string");
+    } else if (name && given && strcmp(json_string_value(given), name)) {
+        wxd_reply_error(rs, 400, "arg",
+                        "name: the config names \"%s\" but the URL names "
+                        "\"%s\"",
+                        json_string_value(given), name);
+    } else if (check_paths(cfg, rs)) {
+        if (name && !given)
+            json_object_set_new(cfg, "name", json_string(name));
+        const char *n = json_string_value(json_object_get(cfg, "name"));
+        snprintf(name_out, name_size, "%s", n ? n : "");
+        text = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!text)
+            wxd_reply_error(rs, 500, "nomem", "out of host memory");
+    }
+    json_decref(cfg);
+    return text;
+}
+
+/* ------------------------------------------------------------ changes */
+
+typedef enum { CHANGE_ADD, CHANGE_UPDATE, CHANGE_DELETE } change_kind;
+
+static const char *const change_verbs[] = {"added", "updated", "deleted"};
+
+/* Whether a plugin is registered (change lock held). */
+static bool registered(wxd_server *s, const char *name)
+{
+    char *text = wx_manager_show(s->mgr, name, NULL);
+    wx_free(text);
+    return text != NULL;
+}
+
+/*
+ * Runs one change under the change lock and rebuilds the catalog.
+ *
+ * The manager reports a listed function that the module does not export
+ * as WX_ENOTFOUND; over HTTP that is a bad config (400), not a missing
+ * resource (404), so it is reported as WX_EARG unless the plugin itself
+ * is what was not found (an update or delete of an unknown name).
+ */
+static wx_status change(wxd_server *s, change_kind kind, const char *arg,
+                        const char *name, wx_error *err)
+{
+    pthread_mutex_lock(&s->change_lock);
+    wx_status st;
+    bool known = true;
+    switch (kind) {
+    case CHANGE_ADD:
+        st = wx_manager_add(s->mgr, arg, NULL, err);
+        break;
+    case CHANGE_UPDATE:
+        known = registered(s, name);
+        st = wx_manager_update(s->mgr, arg, NULL, err);
+        break;
+    default:
+        st = wx_manager_delete(s->mgr, arg, err);
+        known = false;
+        break;
+    }
+    if (st == WX_ENOTFOUND && known)
+        st = err->status = WX_EARG;
+    if (st == WX_OK && !wxd_catalog_rebuild(s->catalog, s->mgr, s->metrics))
+        wxd_logf(&s->log, WXD_WARN,
+                 "out of memory rebuilding the metrics catalog: calls "
+                 "may go unmeasured until the next change");
+    pthread_mutex_unlock(&s->change_lock);
+    return st;
+}
+
+static void log_change(wxd_server *s, change_kind kind, const char *name,
+                       wx_status st, const wx_error *err)
+{
+    if (st == WX_OK)
+        wxd_logf(&s->log, WXD_INFO, "plugin %s %s", name, change_verbs[kind]);
+    else
+        wxd_logf(&s->log, wxd_http_status(st) >= 500 ? WXD_ERROR : WXD_INFO,
+                 "plugin %s not %s: %s: %s", name[0] ? name : "(unnamed)",
+                 change_verbs[kind], wx_status_name(st), err->message);
+}
+
+static void add_or_update(wxd_server *s, change_kind kind, const char *name,
+                          const wxd_request *rq, wxd_response *rs)
+{
+    char pname[128];
+    char *text = config_text(rq, name, rs, pname, sizeof pname);
+    if (!text)
+        return;
+    wx_error err;
+    wx_status st = change(s, kind, text, pname, &err);
+    free(text);
+    log_change(s, kind, pname, st, &err);
+    if (st != WX_OK) {
+        wxd_reply_failure(rs, st, &err);
+        return;
+    }
+    reply_show(s, pname, kind == CHANGE_ADD ? 201 : 200, rs);
+    if (kind == CHANGE_ADD && rs->status == 201) {
+        size_t n = strlen(pname) + sizeof "/plugins/";
+        if ((rs->location = malloc(n)) != NULL)
+            snprintf(rs->location, n, "/plugins/%s", pname);
+    }
+}
+
+void wxd_plugins_add(wxd_server *s, const wxd_request *rq, wxd_response *rs)
+{
+    add_or_update(s, CHANGE_ADD, NULL, rq, rs);
+}
+
+void wxd_plugin_update(wxd_server *s, const char *name,
+                       const wxd_request *rq, wxd_response *rs)
+{
+    add_or_update(s, CHANGE_UPDATE, name, rq, rs);
+}
+
+void wxd_plugin_delete(wxd_server *s, const char *name, wxd_response *rs)
+{
+    wx_error err;
+    wx_status st = change(s, CHANGE_DELETE, name, name, &err);
+    log_change(s, CHANGE_DELETE, name, st, &err);
+    if (st != WX_OK) {
+        wxd_reply_failure(rs, st, &err);
+        return;
+    }
+    wxd_reply_json(rs, 200, json_pack("{s:s,s:b}", "name", name, "deleted",
+                                      true));
+}

@@ -1,0 +1,155 @@
+/*
+ * Responses: JSON bodies, the error shape every failure uses,
+ *
+ *   {"error": {"code": "trap", "message": "...", "trap": "div_by_zero"}}
+ *
+ * where `code` is wx_status_name() of the status (or an HTTP-level code
+ * such as "not_found_route"), and the one table that maps a status to an
+ * HTTP status code (docs/rest.md lists it).
+ */
+#include "wxd.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int wxd_http_status(wx_status s)
+{
+    switch (s) {
+    case WX_OK:
+        return 200;
+    case WX_EARG:         /* bad arguments, bad config */
+    case WX_EMALFORMED:   /* the module given to add or update */
+    case WX_EINVALID:
+    case WX_EUNLINKABLE:
+        return 400;
+    case WX_ENOTFOUND:
+        return 404;
+    case WX_EEXIST:
+        return 409;
+    case WX_ETRAP:        /* the guest failed: the request was fine */
+    case WX_EGUEST:
+    case WX_EABI:
+    case WX_EEXIT:
+    case WX_EHOST:
+    case WX_ELIMIT:
+        return 422;
+    case WX_EBUSY:        /* every instance busy: retry later */
+    case WX_EINTERRUPTED:
+        return 503;
+    case WX_ETIMEOUT:
+        return 504;
+    case WX_ENOMEM:
+    case WX_EIO:
+    default:
+        return 500;
+    }
+}
+
+void wxd_reply(wxd_response *rs, int status, const char *ctype, char *body,
+               size_t len)
+{
+    free(rs->body);
+    rs->status = status;
+    rs->content_type = ctype;
+    rs->body = body;
+    rs->len = len;
+}
+
+/* The last resort when even an error body cannot be made. */
+static void reply_nomem(wxd_response *rs)
+{
+    static const char text[] =
+        "{\"error\":{\"code\":\"nomem\",\"message\":\"out of host memory\"}}";
+    char *b = malloc(sizeof text);
+    if (b)
+        memcpy(b, text, sizeof text);
+    wxd_reply(rs, 500, "application/json", b, b ? sizeof text - 1 : 0);
+}
+
+void wxd_reply_json(wxd_response *rs, int status, void *j)
+{
+    char *text =
+        j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                              JSON_ENCODE_ANY | JSON_REAL_PRECISION(12))
+          : NULL;
+    json_decref(j);
+    if (!text) {
+        reply_nomem(rs);
+        return;
+    }
+    wxd_reply(rs, status, "application/json", text, strlen(text));
+}
+
+/* A JSON string of `text`, which may quote guest bytes that are not
+ * UTF-8: those bytes become '?' rather than losing the whole message. */
+static json_t *lenient_string(const char *text)
+{
+    json_t *j = json_string(text);
+    if (j)
+        return j;
+    char clean[512];
+    size_t i = 0;
+    for (; text[i] && i < sizeof clean - 1; i++)
+        clean[i] = (unsigned char)text[i] < 0x80 ? text[i] : '?';
+    clean[i] = '\0';
+    return json_string(clean);
+}
+
+/* The error body; `extra` (may be NULL) adds keys to the error object. */
+static void reply_error_with(wxd_response *rs, int status, const char *code,
+                             const char *message, json_t *extra)
+{
+    json_t *e = json_pack("{s:s,s:o}", "code", code, "message",
+                          lenient_string(message));
+    if (e && extra)
+        json_object_update(e, extra);
+    json_decref(extra);
+    json_t *root = e ? json_pack("{s:o}", "error", e) : NULL;
+    if (!root) {
+        reply_nomem(rs);
+        return;
+    }
+    wxd_reply_json(rs, status, root);
+}
+
+void wxd_reply_error(wxd_response *rs, int status, const char *code,
+                     const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    reply_error_with(rs, status, code, msg, NULL);
+}
+
+void wxd_reply_failure(wxd_response *rs, wx_status st, const wx_error *err)
+{
+    const char *msg = err && err->message[0] ? err->message
+                                             : wx_status_message(st);
+    json_t *extra = NULL;
+    if (st == WX_ETRAP && err && err->trap != WX_TRAP_NONE)
+        extra = json_pack("{s:s}", "trap", wx_trap_name(err->trap));
+    else if (st == WX_EEXIT && err)
+        extra = json_pack("{s:i}", "exit_code", err->exit_code);
+    reply_error_with(rs, wxd_http_status(st), wx_status_name(st), msg, extra);
+    if (st == WX_EBUSY)
+        rs->retry_after = 1;
+}
+
+void wxd_reply_wrapped(wxd_response *rs, int status, const char *prefix,
+                       const char *text, const char *suffix)
+{
+    size_t a = strlen(prefix), b = strlen(text), c = strlen(suffix);
+    char *body = malloc(a + b + c + 1);
+    if (!body) {
+        reply_nomem(rs);
+        return;
+    }
+    memcpy(body, prefix, a);
+    memcpy(body + a, text, b);
+    memcpy(body + a + b, suffix, c + 1);
+    wxd_reply(rs, status, "application/json", body, a + b + c);
+}

@@ -1,0 +1,94 @@
+/*
+ * wx_call: the host's way into a function. This is the hot path of every
+ * host->guest call, so it checks the arguments, converts them to slots in a
+ * small on-stack array and hands over to the interpreter without touching
+ * the heap or clearing the (large) error object.
+ */
+#include "runtime.h"
+
+#include <stdlib.h>
+
+/* Signatures up to this many slots need no heap allocation. */
+#define WXI_CALL_SMALL 16
+
+const wx_functype *wx_func_type(const wx_func *f)
+{
+    return &f->type;
+}
+
+/* Reports the first problem with the counts or the argument types. Only
+ * runs once the fast check in wx_call has failed. */
+static wx_status bad_args(const wx_functype *t, const wx_val *args,
+                          size_t nargs, size_t nresults, wx_error *err)
+    __attribute__((cold, noinline));
+
+static wx_status bad_args(const wx_functype *t, const wx_val *args,
+                          size_t nargs, size_t nresults, wx_error *err)
+{
+    if (nargs != t->nparams)
+        return wx_error_set(err, WX_EARG, "expected %u arguments, got %zu",
+                            t->nparams, nargs);
+    if (nresults != t->nresults)
+        return wx_error_set(err, WX_EARG,
+                            "expected room for %u results, "
+                            "got %zu",
+                            t->nresults, nresults);
+    for (uint32_t i = 0; i < t->nparams; i++)
+        if (args[i].type != t->params[i])
+            return wx_error_set(
+                err, WX_EARG, "argument %u: expected %s, got %s", i + 1,
+                wx_valtype_name(t->params[i]), wx_valtype_name(args[i].type));
+    return wx_error_set(err, WX_EARG, "bad arguments");
+}
+
+static wx_status run(wx_func *f, wx_slot *slots, wx_error *err)
+{
+    if (!f->inst)
+        return wxi_call_host(f, NULL, slots, err);
+    wx_instance *inst = f->inst;
+    return wxe_invoke(f, slots, &inst->stack, &inst->interrupt, err);
+}
+
+wx_status wx_call(wx_func *f, const wx_val *args, size_t nargs,
+                  wx_val *results, size_t nresults, wx_error *err)
+{
+    /* The interpreter and host functions always get an error object, so
+     * they never test for NULL. */
+    wx_error local;
+    if (!err)
+        err = &local;
+    if (__builtin_expect(!f, 0))
+        return wx_error_set(err, WX_EARG, "no function");
+    const wx_functype *t = &f->type;
+    if (__builtin_expect(nargs != t->nparams || nresults != t->nresults, 0))
+        return bad_args(t, args, nargs, nresults, err);
+
+    uint32_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+    wx_slot small[WXI_CALL_SMALL];
+    wx_slot *slots = small;
+    if (__builtin_expect(n > WXI_CALL_SMALL, 0)) {
+        slots = malloc((size_t)n * sizeof *slots);
+        if (!slots)
+            return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    /* Check and convert in one pass; nothing has run if a type is wrong. */
+    wx_status s;
+    for (uint32_t i = 0; i < t->nparams; i++) {
+        if (__builtin_expect(args[i].type != t->params[i], 0)) {
+            s = bad_args(t, args, nargs, nresults, err);
+            goto out;
+        }
+        slots[i] = wxi_slot_from_val(&args[i]);
+    }
+
+    s = run(f, slots, err);
+    if (__builtin_expect(s == WX_OK, 1)) {
+        for (uint32_t i = 0; i < t->nresults; i++)
+            wxi_val_set(&results[i], t->results[i], slots[i]);
+        err->status = WX_OK;
+    }
+out:
+    if (slots != small)
+        free(slots);
+    return s;
+}

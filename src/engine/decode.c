@@ -1,0 +1,1195 @@
+/*
+ * The binary decoder: module bytes -> the structures of module.h.
+ *
+ * It checks everything the binary format itself requires (well-formedness)
+ * and leaves typing and index checks to validate.c. Function bodies are only
+ * delimited here (locals expanded, body offsets recorded); the validator
+ * walks their instructions.
+ *
+ * Every count or length read from the binary is compared with the bytes left
+ * before anything is allocated for it, since each entry takes at least one
+ * byte: a tiny hostile binary can never ask for a huge allocation.
+ *
+ * Errors are WX_EMALFORMED with "section N (name) at offset 0x..: <spec
+ * wording>". A constant expression that is well formed but not constant (or
+ * not exactly one value) is a validation error: it is remembered and
+ * returned as WX_EINVALID only once the whole module decoded, because a
+ * malformed error anywhere else must win.
+ */
+#include "module.h"
+#include "opcodes.h"
+#include "reader.h"
+
+#include <string.h>
+
+enum {
+    SEC_CUSTOM = 0,
+    SEC_TYPE = 1,
+    SEC_IMPORT = 2,
+    SEC_FUNCTION = 3,
+    SEC_TABLE = 4,
+    SEC_MEMORY = 5,
+    SEC_GLOBAL = 6,
+    SEC_EXPORT = 7,
+    SEC_START = 8,
+    SEC_ELEMENT = 9,
+    SEC_CODE = 10,
+    SEC_DATA = 11,
+    SEC_DATACOUNT = 12,
+    SEC_COUNT_ = 13,
+    SEC_NONE = 99 /* the header, or checks made after the last section */
+};
+
+/* Expanded locals over the whole module: a function may declare
+ * WXM_MAX_LOCALS locals in six bytes, so without a module-wide budget a
+ * small binary with many such functions could still demand gigabytes. The
+ * budget grows with the binary, far above what compilers emit (a few locals
+ * per function), so only a hostile module meets it. */
+#define DEC_LOCALS_BASE (1u << 20)
+#define DEC_LOCALS_PER_BYTE 16u
+
+static const char *const section_names[SEC_COUNT_] = {
+    "custom", "type",    "import", "function", "table", "memory",    "global",
+    "export", "start",   "element", "code",    "data",  "data count",
+};
+
+/* The order known sections must come in (custom sections go anywhere):
+ * data count sits between element and code. */
+static const unsigned char section_rank[SEC_COUNT_] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10,
+};
+
+typedef struct wxm_decoder {
+    wx_module *m;
+    wxr_reader r;        /* bounded by the current section */
+    unsigned section;    /* SEC_* being decoded */
+    uint32_t func_index; /* code entry being decoded, or WX_NO_INDEX */
+    bool nomem;          /* the failure is an allocation, not the binary */
+    bool limit;          /* the failure is one of our limits */
+
+    /* First validation error in a constant expression (see the top). */
+    const char *invalid_msg;
+    uint32_t invalid_offset;
+    unsigned invalid_section;
+
+    uint32_t nfunc_defs; /* entries of the function section */
+    bool has_code, has_data;
+    uint64_t total_locals;
+    uint32_t customs_cap;
+    const uint8_t *names; /* payload of the "name" custom section */
+    size_t names_len;
+} wxm_decoder;
+
+/* ------------------------------------------------------------ failures */
+
+/* Records a format error at `at` (the reader keeps only the first). */
+static bool fail_at(wxm_decoder *d, const uint8_t *at, const char *msg)
+{
+    if (!d->r.error) {
+        d->r.error = msg;
+        d->r.p = at;
+    }
+    return false;
+}
+
+static bool fail(wxm_decoder *d, const char *msg)
+{
+    return fail_at(d, d->r.p, msg);
+}
+
+static bool fail_nomem(wxm_decoder *d)
+{
+    d->nomem = true;
+    return fail(d, "out of memory");
+}
+
+static void *dec_calloc(wxm_decoder *d, size_t n, size_t size)
+{
+    void *p = wxm_arena_calloc(&d->m->arena, n, size);
+    if (!p)
+        fail_nomem(d);
+    return p;
+}
+
+static void note_invalid(wxm_decoder *d, uint32_t offset, const char *msg)
+{
+    if (d->invalid_msg)
+        return;
+    d->invalid_msg = msg;
+    d->invalid_offset = offset;
+    d->invalid_section = d->section;
+}
+
+/* "section 3 (function) at offset 0x1a" or "at offset 0x1a". */
+static wx_status report(wxm_decoder *d, wx_error *err, wx_status s,
+                        unsigned section, uint32_t offset, const char *msg)
+{
+    if (!err)
+        return s;
+    if (section < SEC_COUNT_ && d->func_index != WX_NO_INDEX &&
+        section == SEC_CODE)
+        wx_error_set(err, s, "section %u (%s), function %u, at offset 0x%x: %s",
+                     section, section_names[section], d->func_index, offset,
+                     msg);
+    else if (section < SEC_COUNT_)
+        wx_error_set(err, s, "section %u (%s) at offset 0x%x: %s", section,
+                     section_names[section], offset, msg);
+    else
+        wx_error_set(err, s, "at offset 0x%x: %s", offset, msg);
+    err->offset = offset;
+    err->func_index = d->func_index;
+    return s;
+}
+
+/* ---------------------------------------------------------- primitives */
+
+/* A vector length: each entry takes at least one byte, so a count larger
+ * than the bytes left is malformed before we allocate for it. */
+static bool read_count(wxm_decoder *d, uint32_t *n)
+{
+    const uint8_t *at = d->r.p;
+    if (!wxr_u32(&d->r, n))
+        return false;
+    if (*n > wxr_left(&d->r)) {
+        /* Past the whole module is the spec's "length out of bounds";
+         * within the module but past the section, decoding would run into
+         * the section's end. */
+        size_t module_left = (size_t)(d->m->bytes + d->m->len - d->r.p);
+        return fail_at(d, at,
+                       *n > module_left
+                           ? "length out of bounds"
+                           : "unexpected end of section or function");
+    }
+    return true;
+}
+
+static bool read_byte(wxm_decoder *d, uint8_t *b)
+{
+    return wxr_u8(&d->r, b);
+}
+
+/* Types are signed LEB128 in the reference interpreter, so a byte with the
+ * continuation bit is an over-long integer rather than an unknown type. */
+static bool bad_type_byte(wxm_decoder *d, const uint8_t *at, uint8_t b,
+                          const char *msg)
+{
+    return fail_at(d, at, (b & 0x80) ? "integer representation too long"
+                                     : msg);
+}
+
+static bool read_valtype(wxm_decoder *d, wx_valtype *t)
+{
+    const uint8_t *at = d->r.p;
+    uint8_t b;
+    if (!read_byte(d, &b))
+        return false;
+    if (!wxm_is_valtype(b))
+        return bad_type_byte(d, at, b, "malformed value type");
+    *t = (wx_valtype)b;
+    return true;
+}
+
+static bool read_reftype(wxm_decoder *d, wx_valtype *t)
+{
+    const uint8_t *at = d->r.p;
+    uint8_t b;
+    if (!read_byte(d, &b))
+        return false;
+    if (b != WX_FUNCREF && b != WX_EXTERNREF)
+        return bad_type_byte(d, at, b, "malformed reference type");
+    *t = (wx_valtype)b;
+    return true;
+}
+
+/* A name: u32 length, then that many bytes of UTF-8. Names may contain
+ * U+0000, so callers that compare names also keep the length. */
+static bool read_name_len(wxm_decoder *d, char **out, uint32_t *len_out)
+{
+    const uint8_t *at = d->r.p;
+    uint32_t len;
+    const uint8_t *s;
+    if (!wxr_u32(&d->r, &len))
+        return false;
+    if (len > wxr_left(&d->r)) {
+        size_t module_left = (size_t)(d->m->bytes + d->m->len - d->r.p);
+        return fail_at(d, at, len > module_left
+                                  ? "length out of bounds"
+                                  : "unexpected end of section or function");
+    }
+    if (!wxr_bytes(&d->r, len, &s))
+        return false;
+    if (!wxm_utf8_valid(s, len))
+        return fail_at(d, s, "malformed UTF-8 encoding");
+    *out = wxm_arena_strndup(&d->m->arena, (const char *)s, len);
+    if (!*out)
+        return fail_nomem(d);
+    if (len_out)
+        *len_out = len;
+    return true;
+}
+
+static bool read_name(wxm_decoder *d, char **out)
+{
+    return read_name_len(d, out, NULL);
+}
+
+/* Limits: a flags byte (0: min only, 1: min and max), then u32s. */
+static bool read_limits(wxm_decoder *d, wx_limits *lim)
+{
+    const uint8_t *at = d->r.p;
+    uint8_t flags;
+    uint32_t v;
+    if (!read_byte(d, &flags))
+        return false;
+    if (flags > 1)
+        return fail_at(d, at, (flags & 0x80) ? "integer representation too long"
+                                             : "integer too large");
+    if (!wxr_u32(&d->r, &v))
+        return false;
+    lim->min = v;
+    lim->has_max = flags == 1;
+    lim->max = 0;
+    if (lim->has_max) {
+        if (!wxr_u32(&d->r, &v))
+            return false;
+        lim->max = v;
+    }
+    return true;
+}
+
+static bool read_tabletype(wxm_decoder *d, wxm_table *t)
+{
+    return read_reftype(d, &t->elem) && read_limits(d, &t->limits);
+}
+
+static bool read_globaltype(wxm_decoder *d, wxm_global *g)
+{
+    const uint8_t *at;
+    uint8_t mut;
+    if (!read_valtype(d, &g->type))
+        return false;
+    at = d->r.p;
+    if (!read_byte(d, &mut))
+        return false;
+    if (mut > 1)
+        return fail_at(d, at, "malformed mutability");
+    g->mutable_ = mut == 1;
+    return true;
+}
+
+/* ------------------------------------------------ constant expressions */
+
+/* Single-byte opcodes the format knows, from the one opcode list. */
+static const bool known_opcode[256] = {
+#define WXO_KNOWN_(e, c, n, k, a, r) [c] = true,
+    WXO_LIST(WXO_KNOWN_)
+#undef WXO_KNOWN_
+};
+
+static bool read_blocktype(wxm_decoder *d)
+{
+    int64_t idx;
+    uint8_t b;
+    if (wxr_eof(&d->r))
+        return fail(d, "unexpected end");
+    b = *d->r.p;
+    if (b == 0x40 || wxm_is_valtype(b)) {
+        d->r.p++;
+        return true;
+    }
+    return wxr_sleb(&d->r, 33, &idx);
+}
+
+/* Skips the immediates of a non-constant instruction found in a constant
+ * expression, so that decoding can go on to the expression's `end` (the
+ * module is then invalid, not malformed). Unknown opcodes are malformed. */
+static bool skip_instr(wxm_decoder *d, uint8_t op, const uint8_t *at,
+                       uint32_t *depth)
+{
+    wxr_reader *r = &d->r;
+    uint32_t n, v;
+    uint8_t b;
+    if (op == WXO_FC_PREFIX) {
+        if (!wxr_u32(r, &v))
+            return false;
+        if (v >= WXO_FC_COUNT_)
+            return fail_at(d, at, "illegal opcode");
+        switch (v) {
+        case WXO_FC_MEMORY_INIT:
+            return wxr_u32(r, &n) && wxr_u8(r, &b);
+        case WXO_FC_DATA_DROP:
+        case WXO_FC_ELEM_DROP:
+        case WXO_FC_TABLE_GROW:
+        case WXO_FC_TABLE_SIZE:
+        case WXO_FC_TABLE_FILL:
+            return wxr_u32(r, &n);
+        case WXO_FC_MEMORY_COPY:
+            return wxr_u8(r, &b) && wxr_u8(r, &b);
+        case WXO_FC_MEMORY_FILL:
+            return wxr_u8(r, &b);
+        case WXO_FC_TABLE_INIT:
+        case WXO_FC_TABLE_COPY:
+            return wxr_u32(r, &n) && wxr_u32(r, &n);
+        default:
+            return true;
+        }
+    }
+    if (!known_opcode[op])
+        return fail_at(d, at, "illegal opcode");
+    switch (op) {
+    case WXO_BLOCK:
+    case WXO_LOOP:
+    case WXO_IF:
+        (*depth)++;
+        return read_blocktype(d);
+    case WXO_BR:
+    case WXO_BR_IF:
+    case WXO_CALL:
+    case WXO_LOCAL_GET:
+    case WXO_LOCAL_SET:
+    case WXO_LOCAL_TEE:
+    case WXO_GLOBAL_SET:
+    case WXO_TABLE_GET:
+    case 0x26: /* table.set */
+        return wxr_u32(r, &n);
+    case WXO_BR_TABLE:
+        if (!read_count(d, &n))
+            return false;
+        for (uint32_t i = 0; i <= n; i++)
+            if (!wxr_u32(r, &v))
+                return false;
+        return true;
+    case WXO_CALL_INDIRECT:
+        return wxr_u32(r, &n) && wxr_u32(r, &n);
+    case WXO_SELECT_T:
+        if (!read_count(d, &n))
+            return false;
+        for (uint32_t i = 0; i < n; i++) {
+            wx_valtype t;
+            if (!read_valtype(d, &t))
+                return false;
+        }
+        return true;
+    case 0x3F: /* memory.size */
+    case 0x40: /* memory.grow */
+        return wxr_u8(r, &b);
+    default:
+        if (op >= 0x28 && op <= 0x3E) /* loads and stores: memarg */
+            return wxr_u32(r, &n) && wxr_u32(r, &n);
+        return true;
+    }
+}
+
+/* One constant instruction whose opcode was just read. */
+static bool read_const_instr(wxm_decoder *d, uint8_t op, wxm_const *c)
+{
+    wxr_reader *r = &d->r;
+    switch (op) {
+    case WXO_I32_CONST: {
+        int32_t v;
+        if (!wxr_s32(r, &v))
+            return false;
+        c->kind = WXM_CONST_I32;
+        c->type = WX_I32;
+        c->bits = (uint32_t)v;
+        return true;
+    }
+    case 0x42: { /* i64.const */
+        int64_t v;
+        if (!wxr_s64(r, &v))
+            return false;
+        c->kind = WXM_CONST_I64;
+        c->type = WX_I64;
+        c->bits = (uint64_t)v;
+        return true;
+    }
+    case 0x43: { /* f32.const */
+        uint32_t v;
+        if (!wxr_f32(r, &v))
+            return false;
+        c->kind = WXM_CONST_F32;
+        c->type = WX_F32;
+        c->bits = v;
+        return true;
+    }
+    case 0x44: /* f64.const */
+        c->kind = WXM_CONST_F64;
+        c->type = WX_F64;
+        return wxr_f64(r, &c->bits);
+    case WXO_REF_NULL:
+        c->kind = WXM_CONST_REF_NULL;
+        return read_reftype(d, &c->type);
+    case WXO_REF_FUNC:
+        c->kind = WXM_CONST_REF_FUNC;
+        c->type = WX_FUNCREF;
+        return wxr_u32(r, &c->index);
+    case WXO_GLOBAL_GET:
+        /* The type is the global's when it is already known (imports);
+         * the validator checks the index either way. */
+        c->kind = WXM_CONST_GLOBAL_GET;
+        c->type = WX_I32;
+        if (!wxr_u32(r, &c->index))
+            return false;
+        if (c->index < d->m->nglobals)
+            c->type = d->m->globals[c->index].type;
+        return true;
+    }
+    return false;
+}
+
+static bool is_const_opcode(uint8_t op)
+{
+    return op == WXO_I32_CONST || op == 0x42 || op == 0x43 || op == 0x44 ||
+           op == WXO_REF_NULL || op == WXO_REF_FUNC || op == WXO_GLOBAL_GET;
+}
+
+/* v128.const (0xFD 12) followed by 16 bytes; other SIMD opcodes are not
+ * supported yet and so are treated as unknown. */
+static bool read_simd_const(wxm_decoder *d, const uint8_t *at, wxm_const *c)
+{
+    uint32_t sub;
+    const uint8_t *b;
+    if (!wxr_u32(&d->r, &sub))
+        return false;
+    if (sub != 12)
+        return fail_at(d, at, "illegal opcode");
+    if (!wxr_bytes(&d->r, 16, &b))
+        return false;
+    c->kind = WXM_CONST_V128;
+    c->type = WX_V128;
+    memcpy(c->v128, b, 16);
+    return true;
+}
+
+/* A constant expression up to and including its `end`. */
+static bool read_const(wxm_decoder *d, wxm_const *c)
+{
+    const uint8_t *base = d->m->bytes;
+    const char *bad = NULL;
+    const uint8_t *bad_at = NULL;
+    uint32_t depth = 0, values = 0;
+    wxm_const tmp;
+
+    memset(c, 0, sizeof *c);
+    c->offset = wxr_offset(&d->r);
+    for (;;) {
+        const uint8_t *at = d->r.p;
+        uint8_t op;
+        if (!read_byte(d, &op))
+            return false;
+        if (op == WXO_END) {
+            if (depth == 0)
+                break;
+            depth--;
+            continue;
+        }
+        if (is_const_opcode(op) || op == WXO_FD_PREFIX) {
+            memset(&tmp, 0, sizeof tmp);
+            if (op == WXO_FD_PREFIX ? !read_simd_const(d, at, &tmp)
+                                    : !read_const_instr(d, op, &tmp))
+                return false;
+            if (values++ == 0) {
+                tmp.offset = c->offset;
+                *c = tmp;
+            }
+            continue;
+        }
+        if (!skip_instr(d, op, at, &depth))
+            return false;
+        if (!bad) {
+            bad = "constant expression required";
+            bad_at = at;
+        }
+    }
+    if (!bad && values != 1) {
+        bad = "type mismatch";
+        bad_at = base + c->offset;
+    }
+    if (bad)
+        note_invalid(d, (uint32_t)(bad_at - base), bad);
+    return true;
+}
+
+/* ------------------------------------------------------------- sections */
+
+/* Same types hash equal: a small open-addressing table keeps the canonical
+ * index computation linear for modules with many types. */
+static uint32_t type_hash(const wxm_functype *t)
+{
+    uint32_t h = 2166136261u;
+    h = (h ^ t->nparams) * 16777619u;
+    for (uint32_t i = 0; i < t->nparams; i++)
+        h = (h ^ (uint32_t)t->params[i]) * 16777619u;
+    h = (h ^ t->nresults) * 16777619u;
+    for (uint32_t i = 0; i < t->nresults; i++)
+        h = (h ^ (uint32_t)t->results[i]) * 16777619u;
+    return h;
+}
+
+static bool type_equal(const wxm_functype *a, const wxm_functype *b)
+{
+    return a->nparams == b->nparams && a->nresults == b->nresults &&
+           !memcmp(a->params, b->params, a->nparams * sizeof *a->params) &&
+           !memcmp(a->results, b->results, a->nresults * sizeof *a->results);
+}
+
+static bool canonicalize_types(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    uint32_t cap = 16, *slots;
+    while (cap < 2u * m->ntypes)
+        cap *= 2;
+    if (!(slots = dec_calloc(d, cap, sizeof *slots)))
+        return false;
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        wxm_functype *t = &m->types[i];
+        uint32_t h = type_hash(t) & (cap - 1);
+        t->canon = i;
+        /* Slots hold index + 1, so 0 means empty. */
+        while (slots[h]) {
+            if (type_equal(&m->types[slots[h] - 1], t)) {
+                t->canon = slots[h] - 1;
+                break;
+            }
+            h = (h + 1) & (cap - 1);
+        }
+        if (!slots[h])
+            slots[h] = i + 1;
+    }
+    return true;
+}
+
+static bool read_valtypes(wxm_decoder *d, uint32_t max, uint32_t *n,
+                          wx_valtype **out)
+{
+    const uint8_t *at = d->r.p;
+    if (!read_count(d, n))
+        return false;
+    if (*n > max) {
+        d->limit = true;
+        return fail_at(d, at, "too many parameters or results");
+    }
+    if (!(*out = dec_calloc(d, *n, sizeof **out)))
+        return false;
+    for (uint32_t i = 0; i < *n; i++)
+        if (!read_valtype(d, &(*out)[i]))
+            return false;
+    return true;
+}
+
+static bool decode_types(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    if (!read_count(d, &m->ntypes))
+        return false;
+    if (!(m->types = dec_calloc(d, m->ntypes, sizeof *m->types)))
+        return false;
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        wxm_functype *t = &m->types[i];
+        const uint8_t *at = d->r.p;
+        uint8_t form;
+        if (!read_byte(d, &form))
+            return false;
+        if (form != 0x60)
+            return bad_type_byte(d, at, form, "malformed function type");
+        if (!read_valtypes(d, WXM_MAX_PARAMS, &t->nparams, &t->params) ||
+            !read_valtypes(d, WXM_MAX_RESULTS, &t->nresults, &t->results))
+            return false;
+    }
+    return canonicalize_types(d);
+}
+
+static bool decode_imports(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    uint32_t n;
+    if (!read_count(d, &n))
+        return false;
+    /* Each index space gets room for every import; the defining sections
+     * later copy them into arrays of the final size. */
+    if (!(m->imports = dec_calloc(d, n, sizeof *m->imports)) ||
+        !(m->funcs = dec_calloc(d, n, sizeof *m->funcs)) ||
+        !(m->tables = dec_calloc(d, n, sizeof *m->tables)) ||
+        !(m->memories = dec_calloc(d, n, sizeof *m->memories)) ||
+        !(m->globals = dec_calloc(d, n, sizeof *m->globals)))
+        return false;
+    m->nimports = n;
+    for (uint32_t i = 0; i < n; i++) {
+        wxm_import *im = &m->imports[i];
+        const uint8_t *at;
+        uint8_t kind;
+        if (!read_name(d, &im->module) || !read_name(d, &im->name))
+            return false;
+        at = d->r.p;
+        if (!read_byte(d, &kind))
+            return false;
+        switch (kind) {
+        case WX_EXTERN_FUNC: {
+            wxm_func *f = &m->funcs[m->nfuncs];
+            f->imported = true;
+            if (!wxr_u32(&d->r, &f->type))
+                return false;
+            im->index = m->nfuncs++;
+            break;
+        }
+        case WX_EXTERN_TABLE:
+            if (!read_tabletype(d, &m->tables[m->ntables]))
+                return false;
+            im->index = m->ntables++;
+            break;
+        case WX_EXTERN_MEMORY:
+            if (!read_limits(d, &m->memories[m->nmemories].limits))
+                return false;
+            im->index = m->nmemories++;
+            break;
+        case WX_EXTERN_GLOBAL: {
+            wxm_global *g = &m->globals[m->nglobals];
+            g->imported = true;
+            if (!read_globaltype(d, g))
+                return false;
+            im->index = m->nglobals++;
+            break;
+        }
+        default:
+            return fail_at(d, at, "malformed import kind");
+        }
+        im->kind = (wx_externkind)kind;
+    }
+    m->nfunc_imports = m->nfuncs;
+    m->ntable_imports = m->ntables;
+    m->nmemory_imports = m->nmemories;
+    m->nglobal_imports = m->nglobals;
+    return true;
+}
+
+/* Grows an index space from its imports to imports + n definitions. */
+static void *extend_space(wxm_decoder *d, void *old, uint32_t nold,
+                          uint32_t n, size_t size)
+{
+    void *p = dec_calloc(d, (size_t)nold + n, size);
+    if (p && nold)
+        memcpy(p, old, (size_t)nold * size);
+    return p;
+}
+
+static bool decode_functions(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    uint32_t n;
+    if (!read_count(d, &n))
+        return false;
+    if (!(m->funcs = extend_space(d, m->funcs, m->nfuncs, n, sizeof *m->funcs)))
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!wxr_u32(&d->r, &m->funcs[m->nfuncs + i].type))
+            return false;
+    m->nfuncs += n;
+    d->nfunc_defs = n;
+    return true;
+}
+
+static bool decode_tables(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    uint32_t n;
+    if (!read_count(d, &n))
+        return false;
+    m->tables = extend_space(d, m->tables, m->ntables, n, sizeof *m->tables);
+    if (!m->tables)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!read_tabletype(d, &m->tables[m->ntables + i]))
+            return false;
+    m->ntables += n;
+    return true;
+}
+
+static bool decode_memories(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    uint32_t n;
+    if (!read_count(d, &n))
+        return false;
+    m->memories =
+        extend_space(d, m->memories, m->nmemories, n, sizeof *m->memories);
+    if (!m->memories)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!read_limits(d, &m->memories[m->nmemories + i].limits))
+            return false;
+    m->nmemories += n;
+    return true;
+}
+
+static bool decode_globals(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    uint32_t n;
+    if (!read_count(d, &n))
+        return false;
+    m->globals =
+        extend_space(d, m->globals, m->nglobals, n, sizeof *m->globals);
+    if (!m->globals)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        wxm_global *g = &m->globals[m->nglobals + i];
+        if (!read_globaltype(d, g) || !read_const(d, &g->init))
+            return false;
+    }
+    m->nglobals += n;
+    return true;
+}
+
+static bool decode_exports(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    if (!read_count(d, &m->nexports))
+        return false;
+    if (!(m->exports = dec_calloc(d, m->nexports, sizeof *m->exports)))
+        return false;
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        wxm_export *ex = &m->exports[i];
+        const uint8_t *at;
+        uint8_t kind;
+        if (!read_name_len(d, &ex->name, &ex->name_len))
+            return false;
+        at = d->r.p;
+        if (!read_byte(d, &kind))
+            return false;
+        if (kind > WX_EXTERN_GLOBAL)
+            return fail_at(d, at, "malformed export kind");
+        ex->kind = (wx_externkind)kind;
+        if (!wxr_u32(&d->r, &ex->index))
+            return false;
+    }
+    return true;
+}
+
+static bool decode_start(wxm_decoder *d)
+{
+    d->m->has_start = true;
+    return wxr_u32(&d->r, &d->m->start);
+}
+
+/* Element items given as function indices (encodings 0 to 3). */
+static bool read_elem_funcs(wxm_decoder *d, wxm_elem *e)
+{
+    if (!read_count(d, &e->count))
+        return false;
+    if (!(e->items = dec_calloc(d, e->count, sizeof *e->items)))
+        return false;
+    for (uint32_t i = 0; i < e->count; i++) {
+        wxm_const *c = &e->items[i];
+        c->offset = wxr_offset(&d->r);
+        c->kind = WXM_CONST_REF_FUNC;
+        c->type = WX_FUNCREF;
+        if (!wxr_u32(&d->r, &c->index))
+            return false;
+    }
+    return true;
+}
+
+/* Element items given as constant expressions (encodings 4 to 7). */
+static bool read_elem_exprs(wxm_decoder *d, wxm_elem *e)
+{
+    if (!read_count(d, &e->count))
+        return false;
+    if (!(e->items = dec_calloc(d, e->count, sizeof *e->items)))
+        return false;
+    for (uint32_t i = 0; i < e->count; i++)
+        if (!read_const(d, &e->items[i]))
+            return false;
+    return true;
+}
+
+static bool read_elemkind(wxm_decoder *d)
+{
+    const uint8_t *at = d->r.p;
+    uint8_t kind;
+    if (!read_byte(d, &kind))
+        return false;
+    if (kind != 0x00)
+        return fail_at(d, at, "malformed element kind");
+    return true;
+}
+
+/*
+ * The eight encodings of an element segment. Bit 0: passive or declarative
+ * (else active); bit 1: explicit table index when active, declarative when
+ * not; bit 2: items are expressions with a reference type (else function
+ * indices with an element kind).
+ */
+static bool read_elem(wxm_decoder *d, wxm_elem *e)
+{
+    const uint8_t *at = d->r.p;
+    uint32_t flags;
+    if (!wxr_u32(&d->r, &flags))
+        return false;
+    if (flags > 7)
+        return fail_at(d, at, "malformed elements segment kind");
+    e->type = WX_FUNCREF;
+    if (flags & 1) {
+        e->mode = (flags & 2) ? WXM_SEG_DECLARATIVE : WXM_SEG_PASSIVE;
+    } else {
+        e->mode = WXM_SEG_ACTIVE;
+        if ((flags & 2) && !wxr_u32(&d->r, &e->table))
+            return false;
+        if (!read_const(d, &e->offset))
+            return false;
+    }
+    /* Encodings 0 and 4 have an implicit funcref type and no kind byte. */
+    if (flags & 4) {
+        if ((flags & 3) && !read_reftype(d, &e->type))
+            return false;
+        return read_elem_exprs(d, e);
+    }
+    if ((flags & 3) && !read_elemkind(d))
+        return false;
+    return read_elem_funcs(d, e);
+}
+
+static bool decode_elements(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    if (!read_count(d, &m->nelems))
+        return false;
+    if (!(m->elems = dec_calloc(d, m->nelems, sizeof *m->elems)))
+        return false;
+    for (uint32_t i = 0; i < m->nelems; i++)
+        if (!read_elem(d, &m->elems[i]))
+            return false;
+    return true;
+}
+
+static bool decode_datacount(wxm_decoder *d)
+{
+    d->m->has_datacount = true;
+    return wxr_u32(&d->r, &d->m->datacount);
+}
+
+/* Locals of one code entry: groups of (count, type), expanded. The counts
+ * are summed before anything is allocated. */
+static bool read_locals(wxm_decoder *d, wxm_func *f)
+{
+    const uint8_t *at = d->r.p, *groups;
+    uint32_t ngroups, count;
+    uint64_t total = 0;
+    wx_valtype t;
+    if (!read_count(d, &ngroups))
+        return false;
+    groups = d->r.p;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        if (!wxr_u32(&d->r, &count))
+            return false;
+        total += count;
+        if (total > WXM_MAX_LOCALS)
+            return fail_at(d, at, "too many locals");
+        if (!read_valtype(d, &t))
+            return false;
+    }
+    d->total_locals += total;
+    if (d->total_locals >
+        DEC_LOCALS_BASE + (uint64_t)DEC_LOCALS_PER_BYTE * d->m->len) {
+        d->limit = true;
+        return fail_at(d, at, "too many locals in the module");
+    }
+    f->nlocals = (uint32_t)total;
+    if (!(f->locals = dec_calloc(d, total, sizeof *f->locals)))
+        return false;
+    /* Second pass over the groups, already checked. */
+    d->r.p = groups;
+    total = 0;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        wxr_u32(&d->r, &count);
+        read_valtype(d, &t);
+        for (uint32_t k = 0; k < count; k++)
+            f->locals[total++] = t;
+    }
+    return true;
+}
+
+static bool decode_code(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    const uint8_t *at = d->r.p;
+    const uint8_t *section_end = d->r.end;
+    uint32_t n;
+    if (!read_count(d, &n))
+        return false;
+    if (n != d->nfunc_defs)
+        return fail_at(d, at,
+                       "function and code section have inconsistent lengths");
+    d->has_code = true;
+    for (uint32_t i = 0; i < n; i++) {
+        wxm_func *f = &m->funcs[m->nfunc_imports + i];
+        uint32_t size;
+        f->code_offset = wxr_offset(&d->r);
+        d->func_index = m->nfunc_imports + i;
+        at = d->r.p;
+        if (!wxr_u32(&d->r, &size))
+            return false;
+        if (size > wxr_left(&d->r))
+            return fail_at(d, at, "unexpected end of section or function");
+        /* The entry is read with the section's reader narrowed to it. */
+        d->r.end = d->r.p + size;
+        if (!read_locals(d, f))
+            return false;
+        f->body_offset = wxr_offset(&d->r);
+        f->body_end = (uint32_t)(d->r.end - m->bytes);
+        d->r.p = d->r.end;
+        d->r.end = section_end;
+    }
+    d->func_index = WX_NO_INDEX;
+    return true;
+}
+
+static bool read_data(wxm_decoder *d, wxm_data *s)
+{
+    const uint8_t *at = d->r.p;
+    uint32_t flags;
+    if (!wxr_u32(&d->r, &flags))
+        return false;
+    switch (flags) {
+    case 0:
+        s->mode = WXM_SEG_ACTIVE;
+        if (!read_const(d, &s->offset))
+            return false;
+        break;
+    case 1:
+        s->mode = WXM_SEG_PASSIVE;
+        break;
+    case 2:
+        s->mode = WXM_SEG_ACTIVE;
+        if (!wxr_u32(&d->r, &s->memory) || !read_const(d, &s->offset))
+            return false;
+        break;
+    default:
+        return fail_at(d, at, "malformed data segment kind");
+    }
+    at = d->r.p;
+    if (!wxr_u32(&d->r, &s->len))
+        return false;
+    if (s->len > wxr_left(&d->r))
+        return fail_at(d, at, "unexpected end of section or function");
+    return wxr_bytes(&d->r, s->len, &s->bytes);
+}
+
+static bool decode_data(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    const uint8_t *at = d->r.p;
+    if (!read_count(d, &m->ndatas))
+        return false;
+    if (m->has_datacount && m->datacount != m->ndatas)
+        return fail_at(d, at,
+                       "data count and data section have inconsistent "
+                       "lengths");
+    d->has_data = true;
+    if (!(m->datas = dec_calloc(d, m->ndatas, sizeof *m->datas)))
+        return false;
+    for (uint32_t i = 0; i < m->ndatas; i++)
+        if (!read_data(d, &m->datas[i]))
+            return false;
+    return true;
+}
+
+static bool decode_custom(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    wxm_custom c;
+    if (!read_name(d, &c.name))
+        return false;
+    c.data = d->r.p;
+    c.len = (uint32_t)wxr_left(&d->r);
+    d->r.p = d->r.end;
+    if (m->ncustoms == d->customs_cap) {
+        uint32_t cap = d->customs_cap ? 2 * d->customs_cap : 4;
+        wxm_custom *a = dec_calloc(d, cap, sizeof *a);
+        if (!a)
+            return false;
+        if (m->ncustoms)
+            memcpy(a, m->customs, m->ncustoms * sizeof *a);
+        m->customs = a;
+        d->customs_cap = cap;
+    }
+    m->customs[m->ncustoms++] = c;
+    if (!d->names && !strcmp(c.name, "name")) {
+        d->names = c.data;
+        d->names_len = c.len;
+    }
+    return true;
+}
+
+static bool decode_section(wxm_decoder *d, unsigned id)
+{
+    switch (id) {
+    case SEC_CUSTOM: return decode_custom(d);
+    case SEC_TYPE: return decode_types(d);
+    case SEC_IMPORT: return decode_imports(d);
+    case SEC_FUNCTION: return decode_functions(d);
+    case SEC_TABLE: return decode_tables(d);
+    case SEC_MEMORY: return decode_memories(d);
+    case SEC_GLOBAL: return decode_globals(d);
+    case SEC_EXPORT: return decode_exports(d);
+    case SEC_START: return decode_start(d);
+    case SEC_ELEMENT: return decode_elements(d);
+    case SEC_CODE: return decode_code(d);
+    case SEC_DATA: return decode_data(d);
+    case SEC_DATACOUNT: return decode_datacount(d);
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------------- module */
+
+/* The magic and the version are read as whole 32-bit words, as the
+ * reference interpreter does: fewer than four bytes is a truncation. */
+static bool read_header(wxm_decoder *d)
+{
+    static const uint8_t magic[4] = {0x00, 'a', 's', 'm'};
+    static const uint8_t version[4] = {0x01, 0x00, 0x00, 0x00};
+    const uint8_t *b;
+    if (!wxr_bytes(&d->r, 4, &b))
+        return false;
+    if (memcmp(b, magic, 4))
+        return fail_at(d, b, "magic header not detected");
+    if (!wxr_bytes(&d->r, 4, &b))
+        return false;
+    if (memcmp(b, version, 4))
+        return fail_at(d, b, "unknown binary version");
+    return true;
+}
+
+static bool read_sections(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    const uint8_t *module_end = m->bytes + m->len;
+    unsigned last_rank = 0;
+    while (!wxr_eof(&d->r)) {
+        const uint8_t *at = d->r.p, *end;
+        uint8_t id;
+        uint32_t size;
+        d->section = SEC_NONE;
+        if (!read_byte(d, &id))
+            return false;
+        if (id >= SEC_COUNT_)
+            return fail_at(d, at, "malformed section id");
+        if (id != SEC_CUSTOM) {
+            if (section_rank[id] <= last_rank)
+                return fail_at(d, at,
+                               "unexpected content after last section");
+            last_rank = section_rank[id];
+        }
+        d->section = id;
+        at = d->r.p;
+        if (!wxr_u32(&d->r, &size))
+            return false;
+        if (size > wxr_left(&d->r))
+            return fail_at(d, at, "length out of bounds");
+        end = d->r.p + size;
+        d->r.end = end;
+        if (!decode_section(d, id))
+            return false;
+        if (d->r.p != end)
+            return fail(d, "section size mismatch");
+        d->r.end = module_end;
+    }
+    d->section = SEC_NONE;
+    return true;
+}
+
+/* Checks that need the whole module: counts that two sections share. */
+static bool check_counts(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    if (!d->has_code && d->nfunc_defs != 0)
+        return fail(d, "function and code section have inconsistent lengths");
+    if (!d->has_data && m->has_datacount && m->datacount != 0)
+        return fail(d, "data count and data section have inconsistent lengths");
+    return true;
+}
+
+static void mark_declared(wx_module *m, const wxm_const *c)
+{
+    if (c->kind == WXM_CONST_REF_FUNC && c->index < m->nfuncs)
+        m->func_declared[c->index] = true;
+}
+
+/* Functions referenced outside function bodies (spec "C.refs"). */
+static bool collect_declared(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    if (!(m->func_declared = dec_calloc(d, m->nfuncs, sizeof(bool))))
+        return false;
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (m->exports[i].kind == WX_EXTERN_FUNC &&
+            m->exports[i].index < m->nfuncs)
+            m->func_declared[m->exports[i].index] = true;
+    for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++)
+        mark_declared(m, &m->globals[i].init);
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const wxm_elem *e = &m->elems[i];
+        if (e->mode == WXM_SEG_ACTIVE)
+            mark_declared(m, &e->offset);
+        for (uint32_t k = 0; k < e->count; k++)
+            mark_declared(m, &e->items[k]);
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++)
+        if (m->datas[i].mode == WXM_SEG_ACTIVE)
+            mark_declared(m, &m->datas[i].offset);
+    return true;
+}
+
+/* Clears everything but the caller's arena and bytes, so that a module
+ * struct can be decoded whatever it held. */
+static void reset_module(wx_module *m)
+{
+    wxm_arena arena = m->arena;
+    uint8_t *bytes = m->bytes;
+    size_t len = m->len;
+    memset(m, 0, sizeof *m);
+    m->arena = arena;
+    m->bytes = bytes;
+    m->len = len;
+}
+
+wx_status wxm_decode(wx_module *m, wx_error *err)
+{
+    wxm_decoder d;
+
+    memset(&d, 0, sizeof d);
+    reset_module(m);
+    d.m = m;
+    d.section = SEC_NONE;
+    d.func_index = WX_NO_INDEX;
+    /* Offsets are 32-bit throughout the module structures. */
+    if (m->len > UINT32_MAX)
+        return report(&d, err, WX_ELIMIT, SEC_NONE, 0,
+                      "module larger than 4 GiB");
+    if (!m->bytes)
+        return report(&d, err, WX_EMALFORMED, SEC_NONE, 0, "unexpected end");
+    wxr_init(&d.r, m->bytes, m->bytes, m->bytes + m->len);
+
+    if (!read_header(&d) || !read_sections(&d) || !check_counts(&d) ||
+        !(m->func_names = dec_calloc(&d, m->nfuncs, sizeof(char *))) ||
+        !collect_declared(&d)) {
+        wx_status s = d.nomem ? WX_ENOMEM
+                      : d.limit ? WX_ELIMIT
+                                : WX_EMALFORMED;
+        const char *msg = d.r.error;
+        /* The reader cannot tell a section's end from the module's; the
+         * spec words the former differently. */
+        if (!strcmp(msg, "unexpected end") && d.section != SEC_NONE &&
+            d.r.p == d.r.end && d.r.end != m->bytes + m->len)
+            msg = "unexpected end of section or function";
+        return report(&d, err, s, d.section, wxr_offset(&d.r), msg);
+    }
+    if (d.invalid_msg) {
+        d.func_index = WX_NO_INDEX;
+        return report(&d, err, WX_EINVALID, d.invalid_section,
+                      d.invalid_offset, d.invalid_msg);
+    }
+    if (d.names)
+        wxm_decode_names(m, d.names, d.names_len);
+    return WX_OK;
+}

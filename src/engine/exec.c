@@ -1,0 +1,813 @@
+/*
+ * The interpreter: one function, run(), executes the internal code of
+ * compile.h. Dispatch is computed goto through the handler address stored
+ * in each op's first cell, or a switch on the op number when built with
+ * WX_SWITCH_DISPATCH. Handlers are generated from ops.def where they are
+ * one expression; the rest are written out below.
+ *
+ * Wasm-to-wasm calls never recurse in C: a call writes a record (return
+ * pc, caller fp, caller function, caller instance) into the callee's frame
+ * and jumps to the callee's code; return reads it back. Only host functions
+ * (which may re-enter wx_call) use the C stack, and a nested run starts
+ * above the frames in use (stack->top).
+ *
+ * State kept in locals of run(): pc, fp, fn (the running function), the
+ * running instance and its globals, and the base and size of memory 0,
+ * reloaded after anything that may move or grow it (calls, memory.grow,
+ * instance switches).
+ */
+#include "compile.h"
+#include "numeric.h"
+
+#include <string.h>
+
+/* ------------------------------------------------- slot <-> C values */
+
+#define T_U32 uint32_t
+#define T_I32 int32_t
+#define T_U64 uint64_t
+#define T_I64 int64_t
+#define T_F32 float
+#define T_F64 double
+
+#define RD_U32(v) ((uint32_t)(v))
+#define RD_I32(v) ((int32_t)(uint32_t)(v))
+#define RD_U64(v) ((uint64_t)(v))
+#define RD_I64(v) ((int64_t)(v))
+#define RD_F32(v) wxn_f32_from_bits((uint32_t)(v))
+#define RD_F64(v) wxn_f64_from_bits((uint64_t)(v))
+
+/* i32 (and f32 bits) are stored zero-extended. */
+#define WR_U32(v) ((wx_slot)(uint32_t)(v))
+#define WR_I32(v) ((wx_slot)(uint32_t)(v))
+#define WR_U64(v) ((wx_slot)(v))
+#define WR_I64(v) ((wx_slot)(v))
+#define WR_F32(v) ((wx_slot)wxn_f32_bits(v))
+#define WR_F64(v) ((wx_slot)wxn_f64_bits(v))
+
+/* Immediates are 32 bits, sign-extended for 64-bit integer operations
+ * (f64 constants have a cell of their own). */
+#define IMM_U32(f) ((uint32_t)(f))
+#define IMM_I32(f) ((int32_t)(f))
+#define IMM_U64(f) ((uint64_t)(int64_t)(int32_t)(f))
+#define IMM_I64(f) ((int64_t)(int32_t)(f))
+#define IMM_F32(f) wxn_f32_from_bits(f)
+
+/* A call record on the control stack: return pc, fp, function, instance. */
+#define WXE_REC_SLOTS 4
+
+#define PTR_SLOT(p) ((wx_slot)(uintptr_t)(p))
+#define SLOT_PTR(T, s) ((T)(uintptr_t)(s))
+
+/* ------------------------------------------------------------ cold helpers */
+
+static const wx_memory no_memory;
+
+static wx_slot elem_item(const wx_instance *inst, const wxm_const *c)
+{
+    switch (c->kind) {
+    case WXM_CONST_REF_FUNC: return PTR_SLOT(inst->funcs[c->index]);
+    case WXM_CONST_GLOBAL_GET: return inst->globals[c->index]->val;
+    case WXM_CONST_REF_NULL: return 0;
+    default: return c->bits;
+    }
+}
+
+static wx_trap table_init(wx_instance *inst, uint32_t t, uint32_t e,
+                          uint32_t d, uint32_t s, uint32_t n)
+{
+    wx_table *tab = inst->tables[t];
+    const wxm_elem *seg = &inst->module->elems[e];
+    uint64_t len = inst->elem_dropped[e] ? 0 : seg->count;
+    if ((uint64_t)s + n > len || (uint64_t)d + n > tab->size)
+        return WX_TRAP_TABLE_OOB;
+    for (uint32_t k = 0; k < n; k++)
+        tab->elems[d + k] = elem_item(inst, &seg->items[s + k]);
+    return WX_TRAP_NONE;
+}
+
+static wx_trap table_copy(wx_instance *inst, uint32_t dt, uint32_t st,
+                          uint32_t d, uint32_t s, uint32_t n)
+{
+    wx_table *dtab = inst->tables[dt], *stab = inst->tables[st];
+    if ((uint64_t)s + n > stab->size || (uint64_t)d + n > dtab->size)
+        return WX_TRAP_TABLE_OOB;
+    if (n)
+        memmove(dtab->elems + d, stab->elems + s, n * sizeof(wx_slot));
+    return WX_TRAP_NONE;
+}
+
+static wx_trap table_fill(wx_table *tab, uint32_t i, wx_slot v, uint32_t n)
+{
+    if ((uint64_t)i + n > tab->size)
+        return WX_TRAP_TABLE_OOB;
+    for (uint32_t k = 0; k < n; k++)
+        tab->elems[i + k] = v;
+    return WX_TRAP_NONE;
+}
+
+static wx_trap memory_init(wx_instance *inst, uint8_t *base, uint64_t size,
+                           uint32_t x, uint32_t d, uint32_t s, uint32_t n)
+{
+    const wxm_data *seg = &inst->module->datas[x];
+    uint64_t len = inst->data_dropped[x] ? 0 : seg->len;
+    if ((uint64_t)s + n > len || (uint64_t)d + n > size)
+        return WX_TRAP_MEMORY_OOB;
+    if (n)
+        memcpy(base + d, seg->bytes + s, n);
+    return WX_TRAP_NONE;
+}
+
+/* call_indirect's signature check across modules (or host functions). */
+static bool type_matches(const wx_func *f, const wxm_functype *want)
+{
+    wx_functype w = {want->nparams, want->nresults, want->params,
+                     want->results};
+    return wxi_functype_equal(&f->type, &w);
+}
+
+uint32_t wxe_wasm_offset(const struct wxc_func *fn, uint32_t pc)
+{
+    uint32_t lo = 0, hi = fn->npcmap;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fn->pcmap[mid].pc < pc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < fn->npcmap && fn->pcmap[lo].pc == pc)
+        return fn->pcmap[lo].offset;
+    return fn->module->funcs[fn->func_index].body_offset;
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+#ifdef WX_SWITCH_DISPATCH
+#define CASE(name) case WXC_OP_##name:
+#define DISPATCH() goto dispatch
+#else
+#define CASE(name) L_##name:
+#define DISPATCH() goto *pc->h
+#endif
+
+#define NEXT(name)                                                            \
+    do {                                                                      \
+        pc += WXC_LEN_##name;                                                 \
+        DISPATCH();                                                           \
+    } while (0)
+
+/* Fields of the current op (two per cell after the handler). */
+#define F0 (pc[1].u32[0])
+#define F1 (pc[1].u32[1])
+#define F2 (pc[2].u32[0])
+#define F3 (pc[2].u32[1])
+#define F4 (pc[3].u32[0])
+
+#define TRAP(kind)                                                            \
+    do {                                                                      \
+        trap = (kind);                                                        \
+        goto trapped;                                                         \
+    } while (0)
+
+#define CHECK_INTERRUPT()                                                     \
+    do {                                                                      \
+        if (__builtin_expect(                                                 \
+                atomic_load_explicit(interrupt, memory_order_relaxed), 0))    \
+            goto interrupted;                                                 \
+    } while (0)
+
+/* Taken branch: offsets are relative to the branching op. */
+#define BRANCH(field)                                                         \
+    do {                                                                      \
+        pc += (int32_t)(field);                                               \
+        CHECK_INTERRUPT();                                                    \
+        DISPATCH();                                                           \
+    } while (0)
+
+#define LOAD_INSTANCE()                                                       \
+    do {                                                                      \
+        globals = inst->globals;                                              \
+        mem0 = inst->module->nmemories ? inst->memories[0] : &no_memory;      \
+    } while (0)
+
+#define RELOAD_MEMORY()                                                       \
+    do {                                                                      \
+        mem_base = mem0->data;                                                \
+        mem_size = mem0->size;                                                \
+    } while (0)
+
+/* Zeroes fp[lo..hi). The empty asm keeps the compiler from turning this
+ * short loop into a call to memset, which costs more than it saves for the
+ * handful of locals most functions have and spills the loop's registers. */
+#define ZERO_SLOTS(FP, LO, HI)                                                \
+    do {                                                                      \
+        for (uint32_t i_ = (LO), e_ = (HI); i_ < e_; i_++) {                  \
+            (FP)[i_] = 0;                                                     \
+            __asm__("" : "+r"(i_));                                           \
+        }                                                                     \
+    } while (0)
+
+/* Pushes a frame for compiled function CF at NFP returning to RET_PC: the
+ * caller's pc, fp, function and instance go to a record on the control
+ * stack, which grows down from the top of the slot area towards the frames.
+ * Traps before touching anything when the call depth (csp_min) or the slot
+ * space would be exceeded. */
+#define ENTER_FRAME(CF, NFP, RET_PC)                                          \
+    do {                                                                      \
+        const struct wxc_func *cf_ = (CF);                                    \
+        wx_slot *nfp_ = (NFP);                                                \
+        wx_slot *ncsp_ = csp - WXE_REC_SLOTS;                                 \
+        if (__builtin_expect(ncsp_ < csp_min ||                               \
+                                 ncsp_ - nfp_ < (ptrdiff_t)cf_->frame_size,   \
+                             0))                                              \
+            TRAP(WX_TRAP_STACK_EXHAUSTED);                                    \
+        ncsp_[0] = PTR_SLOT(RET_PC);                                          \
+        ncsp_[1] = PTR_SLOT(fp);                                              \
+        ncsp_[2] = PTR_SLOT(fn);                                              \
+        ncsp_[3] = PTR_SLOT(inst);                                            \
+        csp = ncsp_;                                                          \
+        ZERO_SLOTS(nfp_, cf_->nparams, cf_->nparams + cf_->nlocals);          \
+        fp = nfp_;                                                            \
+        fn = cf_;                                                             \
+        pc = cf_->code;                                                       \
+    } while (0)
+
+/* ------------------------------------------------- generated handlers */
+
+#define LOAD_AT(name, mt, st, EA)                                             \
+    {                                                                         \
+        uint64_t ea_ = (EA);                                                  \
+        if (__builtin_expect(ea_ + sizeof(mt) > mem_size, 0))                 \
+            TRAP(WX_TRAP_MEMORY_OOB);                                         \
+        mt v_;                                                                \
+        memcpy(&v_, mem_base + ea_, sizeof v_);                               \
+        fp[F0] = (wx_slot)(st)v_;                                             \
+        NEXT(name);                                                           \
+    }
+
+#define STORE_AT(name, mt, EA, V)                                             \
+    {                                                                         \
+        uint64_t ea_ = (EA);                                                  \
+        if (__builtin_expect(ea_ + sizeof(mt) > mem_size, 0))                 \
+            TRAP(WX_TRAP_MEMORY_OOB);                                         \
+        mt v_ = (mt)(V);                                                      \
+        memcpy(mem_base + ea_, &v_, sizeof v_);                               \
+        NEXT(name);                                                           \
+    }
+
+#define GEN_LOAD(X, name, w, mt, st)                                          \
+    CASE(name)                                                                \
+    LOAD_AT(name, mt, st, (uint64_t)(uint32_t)fp[F1] + F2)                    \
+    CASE(name##_AI)                                                           \
+    LOAD_AT(name##_AI, mt, st, (uint64_t)(uint32_t)(fp[F1] + F2) + F3)        \
+    CASE(name##_AA)                                                           \
+    LOAD_AT(name##_AA, mt, st, (uint64_t)(uint32_t)(fp[F1] + fp[F2]) + F3)    \
+    CASE(name##_K)                                                            \
+    LOAD_AT(name##_K, mt, st, (uint64_t)F1)
+
+#define GEN_STORE(X, name, w, mt)                                             \
+    CASE(name)                                                                \
+    STORE_AT(name, mt, (uint64_t)(uint32_t)fp[F0] + F2, fp[F1])               \
+    CASE(name##_AI)                                                           \
+    STORE_AT(name##_AI, mt, (uint64_t)(uint32_t)(fp[F0] + F2) + F3, fp[F1])   \
+    CASE(name##_K)                                                            \
+    STORE_AT(name##_K, mt, (uint64_t)F1, fp[F0])
+
+#define GEN_UN(X, name, w, ti, to, e)                                         \
+    CASE(name)                                                                \
+    {                                                                         \
+        const T_##ti a = RD_##ti(fp[F1]);                                     \
+        fp[F0] = WR_##to(e);                                                  \
+        NEXT(name);                                                           \
+    }
+
+#define GEN_UNT(X, name, w, ti, to, f)                                        \
+    CASE(name)                                                                \
+    {                                                                         \
+        T_##to r_;                                                            \
+        wx_trap t_ = f(RD_##ti(fp[F1]), &r_);                                 \
+        if (__builtin_expect(t_ != WX_TRAP_NONE, 0))                          \
+            TRAP(t_);                                                         \
+        fp[F0] = WR_##to(r_);                                                 \
+        NEXT(name);                                                           \
+    }
+
+#define GEN_BINT(X, name, w, ti, to, f, e)                                    \
+    CASE(name)                                                                \
+    {                                                                         \
+        T_##to r_;                                                            \
+        wx_trap t_ = f(RD_##ti(fp[F1]), RD_##ti(fp[F2]), &r_);                \
+        if (__builtin_expect(t_ != WX_TRAP_NONE, 0))                          \
+            TRAP(t_);                                                         \
+        fp[F0] = WR_##to(r_);                                                 \
+        NEXT(name);                                                           \
+    }                                                                         \
+    CASE(name##_I)                                                            \
+    {                                                                         \
+        const T_##ti a = RD_##ti(fp[F1]);                                     \
+        const T_##ti b = IMM_##ti(F2);                                        \
+        fp[F0] = WR_##to(e);                                                  \
+        NEXT(name##_I);                                                       \
+    }
+
+#define GEN_BIN(X, name, w, ti, to, v, e)                                     \
+    CASE(name)                                                                \
+    {                                                                         \
+        const T_##ti a = RD_##ti(fp[F1]);                                     \
+        const T_##ti b = RD_##ti(fp[F2]);                                     \
+        fp[F0] = WR_##to(e);                                                  \
+        NEXT(name);                                                           \
+    }                                                                         \
+    GEN_BIN_##v(name, ti, to, e)
+
+#define GEN_BIN_N(name, ti, to, e)
+
+#define GEN_BIN_L(name, ti, to, e)                                            \
+    CASE(name##_I)                                                            \
+    {                                                                         \
+        const T_##ti a = RD_##ti(fp[F1]);                                     \
+        const T_##ti b = RD_##ti(pc[2].u64);                                  \
+        fp[F0] = WR_##to(e);                                                  \
+        NEXT(name##_I);                                                       \
+    }
+
+#define GEN_BIN_I(name, ti, to, e)                                            \
+    CASE(name##_I)                                                            \
+    {                                                                         \
+        const T_##ti a = RD_##ti(fp[F1]);                                     \
+        const T_##ti b = IMM_##ti(F2);                                        \
+        fp[F0] = WR_##to(e);                                                  \
+        NEXT(name##_I);                                                       \
+    }
+
+#define GEN_BR(opname, ti, bexpr, test)                                       \
+    CASE(opname)                                                              \
+    {                                                                         \
+        const T_##ti a = RD_##ti(fp[F0]);                                     \
+        const T_##ti b = bexpr;                                               \
+        if (test)                                                             \
+            BRANCH(F2);                                                       \
+        NEXT(opname);                                                         \
+    }
+
+#define GEN_BIN_F(name, ti, to, e)                                            \
+    GEN_BR(BR_IF_##name, ti, RD_##ti(fp[F1]), e)                              \
+    GEN_BR(BR_UNLESS_##name, ti, RD_##ti(fp[F1]), !(e))
+
+/* a = s + i, stored, then compared: the add wraps at the compare's width. */
+#define WRAPADD_U32(s, i) ((uint32_t)(s) + (uint32_t)(i))
+#define WRAPADD_I32(s, i) ((int32_t)WRAPADD_U32(s, i))
+#define WRAPADD_U64(s, i) ((uint64_t)(s) + IMM_U64(i))
+#define WRAPADD_I64(s, i) ((int64_t)WRAPADD_U64(s, i))
+
+#define GEN_ADD_BR(opname, ti, bexpr, e)                                      \
+    CASE(opname)                                                              \
+    {                                                                         \
+        const T_##ti a = WRAPADD_##ti(fp[F1], F2);                            \
+        fp[F0] = WR_##ti(a);                                                  \
+        const T_##ti b = bexpr;                                               \
+        if (e)                                                                \
+            BRANCH(F4);                                                       \
+        NEXT(opname);                                                         \
+    }
+
+#define GEN_BIN_C(name, ti, to, e)                                            \
+    GEN_BIN_I(name, ti, to, e)                                                \
+    GEN_ADD_BR(ADD_BR_IF_##name, ti, RD_##ti(fp[F3]), e)                      \
+    GEN_ADD_BR(ADD_BR_IF_##name##_I, ti, IMM_##ti(F3), e)                     \
+    GEN_BIN_F(name, ti, to, e)                                                \
+    GEN_BR(BR_IF_##name##_I, ti, IMM_##ti(F1), e)                             \
+    GEN_BR(BR_UNLESS_##name##_I, ti, IMM_##ti(F1), !(e))
+
+/* --------------------------------------------------------- the loop */
+
+static wx_status run(const wx_func *entry, wx_slot *args, wxe_stack *stack,
+                     atomic_int *interrupt, wx_error *err,
+                     const void *const **table)
+{
+#ifndef WX_SWITCH_DISPATCH
+    static const void *const labels[WXC_OP_COUNT_] = {
+#define X_(name, layout, traps) &&L_##name,
+        WXC_OP_LIST(X_)
+#undef X_
+    };
+    if (__builtin_expect(table != NULL, 0)) {
+        *table = labels;
+        return WX_OK;
+    }
+#else
+    (void)table;
+#endif
+    atomic_int no_interrupt;
+    if (!interrupt) {
+        atomic_init(&no_interrupt, 0);
+        interrupt = &no_interrupt;
+    }
+
+    const struct wxc_func *fn = entry->code;
+    wx_instance *inst = entry->inst;
+    wx_slot *const old_top = stack->top;
+    wx_slot *const old_limit = stack->limit;
+    const uint32_t old_depth = stack->depth;
+    const uint32_t max_depth =
+        stack->max_depth ? stack->max_depth : WX_DEFAULT_CALL_DEPTH;
+    wx_slot *fp = old_top;
+    const wxc_cell *pc = fn->code;
+    wx_trap trap = WX_TRAP_NONE;
+    wx_status status;
+
+    /* The control stack starts at the top of the free slot area; a record
+     * below csp_min would exceed the call depth. */
+    wx_slot *const csp_base = old_limit;
+    wx_slot *csp = csp_base;
+    wx_slot *csp_min = fp;
+
+    wx_global **globals;
+    const wx_memory *mem0;
+    uint8_t *mem_base;
+    uint64_t mem_size;
+    LOAD_INSTANCE();
+    RELOAD_MEMORY();
+
+    /* State shared by the call paths. */
+    wx_func *callee;
+    wx_slot *callee_fp;
+    const wxc_cell *ret_pc;
+
+    if (!fp || old_depth >= max_depth ||
+        csp_base - fp < (ptrdiff_t)fn->frame_size)
+        TRAP(WX_TRAP_STACK_EXHAUSTED);
+    {
+        size_t more = max_depth - old_depth - 1; /* calls left */
+        if ((size_t)(csp_base - fp) > more * WXE_REC_SLOTS)
+            csp_min = csp_base - more * WXE_REC_SLOTS;
+    }
+    for (uint32_t i = 0; i < fn->nparams; i++)
+        fp[i] = args[i];
+    ZERO_SLOTS(fp, fn->nparams, fn->nparams + fn->nlocals);
+    CHECK_INTERRUPT();
+
+#ifdef WX_SWITCH_DISPATCH
+dispatch:
+    switch ((wxc_opcode)pc->op) {
+#else
+    DISPATCH();
+#endif
+
+    CASE(UNREACHABLE)
+    TRAP(WX_TRAP_UNREACHABLE);
+
+    CASE(MOV)
+    {
+        fp[F0] = fp[F1];
+        NEXT(MOV);
+    }
+    CASE(MOV2)
+    {
+        fp[F0] = fp[F1];
+        fp[F2] = fp[F3];
+        NEXT(MOV2);
+    }
+    CASE(CONST32)
+    {
+        fp[F0] = F1;
+        NEXT(CONST32);
+    }
+    CASE(CONST64)
+    {
+        fp[F0] = pc[2].u64;
+        NEXT(CONST64);
+    }
+    CASE(BR)
+    BRANCH(F0);
+    CASE(BR_IF_NZ)
+    {
+        if ((uint32_t)fp[F0])
+            BRANCH(F1);
+        NEXT(BR_IF_NZ);
+    }
+    CASE(BR_IF_Z)
+    {
+        if (!(uint32_t)fp[F0])
+            BRANCH(F1);
+        NEXT(BR_IF_Z);
+    }
+    CASE(BR_IF_NZ64)
+    {
+        if (fp[F0])
+            BRANCH(F1);
+        NEXT(BR_IF_NZ64);
+    }
+    CASE(BR_IF_Z64)
+    {
+        if (!fp[F0])
+            BRANCH(F1);
+        NEXT(BR_IF_Z64);
+    }
+    CASE(BR_TABLE)
+    {
+        uint32_t i = (uint32_t)fp[F0];
+        if (i > F1)
+            i = F1;
+        i += 2;
+        BRANCH(pc[1 + i / 2].u32[i & 1]);
+    }
+
+    CASE(RET1)
+    {
+        wx_slot v = fp[F0];
+        if (__builtin_expect(csp == csp_base, 0)) {
+            /* Straight to the caller's slots: one store-to-load hop less on
+             * the host-to-guest path. */
+            args[0] = v;
+            goto restore;
+        }
+        fp[0] = v;
+        goto pop_frame;
+    }
+    CASE(RET)
+    {
+        if (__builtin_expect(csp == csp_base, 0))
+            goto finished;
+    pop_frame:;
+        pc = SLOT_PTR(const wxc_cell *, csp[0]);
+        fp = SLOT_PTR(wx_slot *, csp[1]);
+        fn = SLOT_PTR(const struct wxc_func *, csp[2]);
+        wx_instance *rinst = SLOT_PTR(wx_instance *, csp[3]);
+        csp += WXE_REC_SLOTS;
+        if (__builtin_expect(rinst != inst, 0)) {
+            inst = rinst;
+            LOAD_INSTANCE();
+        }
+        RELOAD_MEMORY();
+        DISPATCH();
+    }
+
+    CASE(CALL)
+    {
+        ENTER_FRAME((const struct wxc_func *)pc[2].p, fp + F0,
+                    pc + WXC_LEN_CALL);
+        CHECK_INTERRUPT();
+        DISPATCH();
+    }
+    CASE(CALL_IMPORT)
+    {
+        callee = inst->funcs[F1];
+        callee_fp = fp + F0;
+        ret_pc = pc + WXC_LEN_CALL_IMPORT;
+        goto call_func;
+    }
+    CASE(CALL_INDIRECT)
+    {
+        const wx_table *tab = inst->tables[F3];
+        uint32_t i = (uint32_t)fp[F2];
+        if (__builtin_expect(i >= tab->size, 0))
+            TRAP(WX_TRAP_UNDEFINED_ELEMENT);
+        callee = SLOT_PTR(wx_func *, tab->elems[i]);
+        if (__builtin_expect(!callee, 0))
+            TRAP(WX_TRAP_UNINITIALIZED_ELEMENT);
+        const wxm_functype *want = &inst->module->types[F1];
+        if (callee->module == inst->module && callee->mtype
+                ? callee->mtype->canon != want->canon
+                : !type_matches(callee, want))
+            TRAP(WX_TRAP_INDIRECT_TYPE);
+        callee_fp = fp + F0;
+        ret_pc = pc + WXC_LEN_CALL_INDIRECT;
+        if (__builtin_expect(callee->inst == inst && callee->code != NULL,
+                             1)) {
+            ENTER_FRAME(callee->code, callee_fp, ret_pc);
+            CHECK_INTERRUPT();
+            DISPATCH();
+        }
+        goto call_func;
+    }
+
+    CASE(SELECT)
+    {
+        fp[F0] = (uint32_t)fp[F3] ? fp[F1] : fp[F2];
+        NEXT(SELECT);
+    }
+    CASE(GLOBAL_GET)
+    {
+        fp[F0] = globals[F1]->val;
+        NEXT(GLOBAL_GET);
+    }
+    CASE(GLOBAL_SET)
+    {
+        globals[F1]->val = fp[F0];
+        NEXT(GLOBAL_SET);
+    }
+    CASE(GLOBAL_SET_I)
+    {
+        globals[F1]->val = F0;
+        NEXT(GLOBAL_SET_I);
+    }
+
+    WXC_LOADS(GEN_LOAD, ~)
+    WXC_STORES(GEN_STORE, ~)
+
+    CASE(I32_STORE_I)
+    {
+        uint64_t ea = (uint64_t)(uint32_t)fp[F0] + F1;
+        if (__builtin_expect(ea + 4 > mem_size, 0))
+            TRAP(WX_TRAP_MEMORY_OOB);
+        uint32_t v = F2;
+        memcpy(mem_base + ea, &v, 4);
+        NEXT(I32_STORE_I);
+    }
+    CASE(I64_STORE_I)
+    {
+        uint64_t ea = (uint64_t)(uint32_t)fp[F0] + F1;
+        if (__builtin_expect(ea + 8 > mem_size, 0))
+            TRAP(WX_TRAP_MEMORY_OOB);
+        uint64_t v = IMM_U64(F2);
+        memcpy(mem_base + ea, &v, 8);
+        NEXT(I64_STORE_I);
+    }
+    CASE(MEMORY_SIZE)
+    {
+        fp[F0] = mem0->pages;
+        NEXT(MEMORY_SIZE);
+    }
+    CASE(MEMORY_GROW)
+    {
+        int64_t r = wxi_memory_grow(inst->memories[0], (uint32_t)fp[F1]);
+        fp[F0] = (uint32_t)(int32_t)r;
+        RELOAD_MEMORY();
+        NEXT(MEMORY_GROW);
+    }
+    CASE(MEMORY_INIT)
+    {
+        wx_trap t = memory_init(inst, mem_base, mem_size, F3,
+                                (uint32_t)fp[F0], (uint32_t)fp[F1],
+                                (uint32_t)fp[F2]);
+        if (t != WX_TRAP_NONE)
+            TRAP(t);
+        NEXT(MEMORY_INIT);
+    }
+    CASE(DATA_DROP)
+    {
+        inst->data_dropped[F0] = true;
+        NEXT(DATA_DROP);
+    }
+    CASE(MEMORY_COPY)
+    {
+        uint64_t d = (uint32_t)fp[F0], s = (uint32_t)fp[F1];
+        uint64_t n = (uint32_t)fp[F2];
+        if (s + n > mem_size || d + n > mem_size)
+            TRAP(WX_TRAP_MEMORY_OOB);
+        if (n)
+            memmove(mem_base + d, mem_base + s, n);
+        NEXT(MEMORY_COPY);
+    }
+    CASE(MEMORY_FILL)
+    {
+        uint64_t d = (uint32_t)fp[F0], n = (uint32_t)fp[F2];
+        if (d + n > mem_size)
+            TRAP(WX_TRAP_MEMORY_OOB);
+        if (n)
+            memset(mem_base + d, (int)(uint8_t)fp[F1], n);
+        NEXT(MEMORY_FILL);
+    }
+    CASE(TABLE_GET)
+    {
+        const wx_table *tab = inst->tables[F2];
+        uint32_t i = (uint32_t)fp[F1];
+        if (i >= tab->size)
+            TRAP(WX_TRAP_TABLE_OOB);
+        fp[F0] = tab->elems[i];
+        NEXT(TABLE_GET);
+    }
+    CASE(TABLE_SET)
+    {
+        wx_table *tab = inst->tables[F2];
+        uint32_t i = (uint32_t)fp[F0];
+        if (i >= tab->size)
+            TRAP(WX_TRAP_TABLE_OOB);
+        tab->elems[i] = fp[F1];
+        NEXT(TABLE_SET);
+    }
+    CASE(TABLE_SIZE)
+    {
+        fp[F0] = inst->tables[F1]->size;
+        NEXT(TABLE_SIZE);
+    }
+    CASE(TABLE_GROW)
+    {
+        int64_t r = wxi_table_grow(inst->tables[F3], (uint32_t)fp[F2],
+                                   fp[F1]);
+        fp[F0] = (uint32_t)(int32_t)r;
+        NEXT(TABLE_GROW);
+    }
+    CASE(TABLE_FILL)
+    {
+        wx_trap t = table_fill(inst->tables[F3], (uint32_t)fp[F0], fp[F1],
+                               (uint32_t)fp[F2]);
+        if (t != WX_TRAP_NONE)
+            TRAP(t);
+        NEXT(TABLE_FILL);
+    }
+    CASE(TABLE_COPY)
+    {
+        wx_trap t = table_copy(inst, F3, F4, (uint32_t)fp[F0],
+                               (uint32_t)fp[F1], (uint32_t)fp[F2]);
+        if (t != WX_TRAP_NONE)
+            TRAP(t);
+        NEXT(TABLE_COPY);
+    }
+    CASE(TABLE_INIT)
+    {
+        wx_trap t = table_init(inst, F3, F4, (uint32_t)fp[F0],
+                               (uint32_t)fp[F1], (uint32_t)fp[F2]);
+        if (t != WX_TRAP_NONE)
+            TRAP(t);
+        NEXT(TABLE_INIT);
+    }
+    CASE(ELEM_DROP)
+    {
+        inst->elem_dropped[F0] = true;
+        NEXT(ELEM_DROP);
+    }
+    CASE(REF_FUNC)
+    {
+        fp[F0] = PTR_SLOT(inst->funcs[F1]);
+        NEXT(REF_FUNC);
+    }
+
+    WXC_BINOPS(GEN_BIN, ~)
+    WXC_TRAP_BINOPS(GEN_BINT, ~)
+    WXC_UNOPS(GEN_UN, ~)
+    WXC_TRAP_UNOPS(GEN_UNT, ~)
+
+#ifdef WX_SWITCH_DISPATCH
+    default:
+        __builtin_unreachable();
+    }
+#endif
+
+    /* A call through an import, a table or across instances. */
+call_func:
+    if (!callee->code) {
+        /* A host function; it may re-enter wx_call on this stack, so the
+         * frames in use are published first. */
+        stack->top = fp + fn->frame_size;
+        stack->limit = csp;
+        stack->depth = old_depth + 1 +
+                       (uint32_t)((csp_base - csp) / WXE_REC_SLOTS);
+        status = wxi_call_host(callee, inst, callee_fp, err);
+        stack->limit = old_limit;
+        if (status != WX_OK)
+            goto failed;
+        RELOAD_MEMORY();
+        pc = ret_pc;
+        DISPATCH();
+    }
+    ENTER_FRAME(callee->code, callee_fp, ret_pc);
+    if (callee->inst != inst) {
+        inst = callee->inst;
+        LOAD_INSTANCE();
+        RELOAD_MEMORY();
+    }
+    CHECK_INTERRUPT();
+    DISPATCH();
+
+finished:
+    for (uint32_t i = 0; i < fn->nresults; i++)
+        args[i] = fp[i];
+restore:
+    stack->top = old_top;
+    stack->depth = old_depth;
+    return WX_OK;
+
+
+trapped:
+    status = wxi_trap(err, trap, fn->module, fn->func_index,
+                      wxe_wasm_offset(fn, (uint32_t)(pc - fn->code)));
+    goto failed;
+interrupted:
+    status = wx_error_set(err, WX_EINTERRUPTED, "call interrupted");
+failed:
+    stack->top = old_top;
+    stack->depth = old_depth;
+    return status;
+}
+
+const void *const *wxe_handlers(void)
+{
+#ifdef WX_SWITCH_DISPATCH
+    return NULL;
+#else
+    const void *const *t = NULL;
+    run(NULL, NULL, NULL, NULL, NULL, &t);
+    return t;
+#endif
+}
+
+wx_status wxe_invoke(wx_func *f, wx_slot *slots, wxe_stack *stack,
+                     atomic_int *interrupt, wx_error *err)
+{
+    if (!f->code)
+        return wxi_call_host(f, NULL, slots, err);
+    return run(f, slots, stack, interrupt, err, NULL);
+}

@@ -1,0 +1,469 @@
+/*
+ * Instantiation, following the WebAssembly 2.0 spec: resolve and check the
+ * imports, allocate functions, tables, memories and globals, apply element
+ * and data segments in order, then run the start function. Also exports,
+ * interrupts and freeing an instance.
+ */
+#include "runtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Default value-stack size in slots (8 MiB of address space, committed only
+ * as deep calls touch it): room for WX_DEFAULT_CALL_DEPTH frames of about a
+ * hundred slots each. */
+#define WXI_DEFAULT_STACK_SLOTS (1u << 20)
+
+/* Zeroed array of n elements; never NULL for n == 0 on success. */
+static void *alloc_array(size_t n, size_t size)
+{
+    return calloc(n ? n : 1, size);
+}
+
+/* ------------------------------------------------------------- imports */
+
+static const char *kind_name(wx_externkind k)
+{
+    switch (k) {
+    case WX_EXTERN_FUNC: return "function";
+    case WX_EXTERN_TABLE: return "table";
+    case WX_EXTERN_MEMORY: return "memory";
+    case WX_EXTERN_GLOBAL: return "global";
+    }
+    return "?";
+}
+
+/* Limits subtyping: the provided current size covers the declared minimum,
+ * and a declared maximum is respected by a provided maximum. */
+static bool limits_match(uint64_t cur, wx_limits provided, wx_limits declared)
+{
+    if (cur < declared.min)
+        return false;
+    if (!declared.has_max)
+        return true;
+    return provided.has_max && provided.max <= declared.max;
+}
+
+static wx_status incompatible(const wxm_import *imp, wx_error *err,
+                              const char *why)
+{
+    return wx_error_set(err, WX_EUNLINKABLE,
+                        "incompatible import type for \"%.100s\".\"%.100s\": "
+                        "%s",
+                        imp->module, imp->name, why);
+}
+
+/* Checks `ext` against import `imp` and stores it in the index space. */
+static wx_status link_import(wx_instance *inst, const wxm_import *imp,
+                             wx_extern ext, wx_error *err)
+{
+    const wx_module *m = inst->module;
+    if (ext.kind != imp->kind) {
+        char why[64];
+        snprintf(why, sizeof why, "expected a %s, got a %s",
+                 kind_name(imp->kind), kind_name(ext.kind));
+        return incompatible(imp, err, why);
+    }
+    switch (imp->kind) {
+    case WX_EXTERN_FUNC: {
+        const wxm_functype *mt = wxm_func_type(m, imp->index);
+        wx_functype want = {mt->nparams, mt->nresults, mt->params,
+                            mt->results};
+        if (!wxi_functype_equal(&want, &ext.of.func->type))
+            return incompatible(imp, err, "function signatures differ");
+        inst->funcs[imp->index] = ext.of.func;
+        break;
+    }
+    case WX_EXTERN_TABLE: {
+        const wxm_table *want = &m->tables[imp->index];
+        wx_table *t = ext.of.table;
+        if (t->elem != want->elem)
+            return incompatible(imp, err, "table element types differ");
+        if (!limits_match(t->size, t->limits, want->limits))
+            return incompatible(imp, err, "table limits do not match");
+        inst->tables[imp->index] = t;
+        break;
+    }
+    case WX_EXTERN_MEMORY: {
+        const wxm_memory *want = &m->memories[imp->index];
+        wx_memory *mem = ext.of.memory;
+        if (!limits_match(mem->pages, mem->limits, want->limits))
+            return incompatible(imp, err, "memory limits do not match");
+        inst->memories[imp->index] = mem;
+        break;
+    }
+    case WX_EXTERN_GLOBAL: {
+        const wxm_global *want = &m->globals[imp->index];
+        wx_global *g = ext.of.global;
+        if (g->type != want->type || g->mutable_ != want->mutable_)
+            return incompatible(imp, err, "global types differ");
+        inst->globals[imp->index] = g;
+        break;
+    }
+    }
+    return WX_OK;
+}
+
+static wx_status resolve_imports(wx_instance *inst, const wx_linker *l,
+                                 wx_error *err)
+{
+    const wx_module *m = inst->module;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const wxm_import *imp = &m->imports[i];
+        wx_extern ext;
+        if (!wx_linker_lookup(l, imp->module, imp->name, &ext))
+            return wx_error_set(err, WX_EUNLINKABLE,
+                                "unknown import \"%.100s\".\"%.100s\"",
+                                imp->module, imp->name);
+        wx_status s = link_import(inst, imp, ext, err);
+        if (s != WX_OK)
+            return s;
+    }
+    return WX_OK;
+}
+
+/* ---------------------------------------------------------- definitions */
+
+/* Value of a constant expression; everything it refers to (functions,
+ * earlier globals) is already in place. */
+static wx_slot eval_const(const wx_instance *inst, const wxm_const *c)
+{
+    switch (c->kind) {
+    case WXM_CONST_I32:
+    case WXM_CONST_F32: return (uint32_t)c->bits;
+    case WXM_CONST_I64:
+    case WXM_CONST_F64: return c->bits;
+    case WXM_CONST_V128: return 0; /* v128 needs SIMD support */
+    case WXM_CONST_REF_NULL: return 0;
+    case WXM_CONST_REF_FUNC: return (wx_slot)(uintptr_t)inst->funcs[c->index];
+    case WXM_CONST_GLOBAL_GET: return inst->globals[c->index]->val;
+    }
+    return 0;
+}
+
+static void define_funcs(wx_instance *inst)
+{
+    const wx_module *m = inst->module;
+    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+        wx_func *f = &inst->own_funcs[i - m->nfunc_imports];
+        const wxm_functype *t = wxm_func_type(m, i);
+        f->type.nparams = t->nparams;
+        f->type.nresults = t->nresults;
+        f->type.params = t->params;
+        f->type.results = t->results;
+        f->mtype = t;
+        f->module = m;
+        f->inst = inst;
+        f->index = i;
+        f->code = m->funcs[i].code;
+        inst->funcs[i] = f;
+    }
+}
+
+static wx_status define_tables(wx_instance *inst, wx_error *err)
+{
+    const wx_module *m = inst->module;
+    for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
+        wx_table *t = &inst->own_tables[i - m->ntable_imports];
+        wx_status s =
+            wxi_table_init(t, m->tables[i].elem, m->tables[i].limits, err);
+        if (s != WX_OK)
+            return s;
+        inst->tables[i] = t;
+    }
+    return WX_OK;
+}
+
+static wx_status define_memories(wx_instance *inst, wx_error *err)
+{
+    const wx_module *m = inst->module;
+    for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
+        wx_memory *mem = &inst->own_memories[i - m->nmemory_imports];
+        wx_status s = wxi_memory_init(mem, m->memories[i].limits,
+                                      inst->opts.max_memory_pages, err);
+        if (s != WX_OK)
+            return s;
+        inst->memories[i] = mem;
+    }
+    return WX_OK;
+}
+
+static void define_globals(wx_instance *inst)
+{
+    const wx_module *m = inst->module;
+    for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
+        wx_global *g = &inst->own_globals[i - m->nglobal_imports];
+        g->type = m->globals[i].type;
+        g->mutable_ = m->globals[i].mutable_;
+        g->val = eval_const(inst, &m->globals[i].init);
+        inst->globals[i] = g;
+    }
+}
+
+/* ------------------------------------------------------------- segments */
+
+/* Active element segments act as table.init then elem.drop; declarative
+ * ones are dropped at once. */
+static wx_status init_elems(wx_instance *inst, wx_error *err)
+{
+    const wx_module *m = inst->module;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const wxm_elem *seg = &m->elems[i];
+        if (seg->mode == WXM_SEG_PASSIVE)
+            continue;
+        inst->elem_dropped[i] = true;
+        if (seg->mode == WXM_SEG_DECLARATIVE)
+            continue;
+        wx_table *t = inst->tables[seg->table];
+        uint64_t at = (uint32_t)eval_const(inst, &seg->offset);
+        if (at + seg->count > t->size)
+            return wxi_trap(err, WX_TRAP_TABLE_OOB, m, WX_NO_INDEX,
+                            seg->offset.offset);
+        for (uint32_t j = 0; j < seg->count; j++)
+            t->elems[at + j] = eval_const(inst, &seg->items[j]);
+    }
+    return WX_OK;
+}
+
+/* Active data segments act as memory.init then data.drop. */
+static wx_status init_datas(wx_instance *inst, wx_error *err)
+{
+    const wx_module *m = inst->module;
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const wxm_data *seg = &m->datas[i];
+        if (seg->mode != WXM_SEG_ACTIVE)
+            continue;
+        inst->data_dropped[i] = true;
+        wx_memory *mem = inst->memories[seg->memory];
+        uint64_t at = (uint32_t)eval_const(inst, &seg->offset);
+        if (at + seg->len > mem->size)
+            return wxi_trap(err, WX_TRAP_MEMORY_OOB, m, WX_NO_INDEX,
+                            seg->offset.offset);
+        if (seg->len)
+            memcpy(mem->data + at, seg->bytes, seg->len);
+    }
+    return WX_OK;
+}
+
+static wx_status run_start(wx_instance *inst, wx_error *err)
+{
+    wx_func *f = inst->funcs[inst->module->start];
+    wx_slot slots[1] = {0};
+    if (!f->inst)
+        return wxi_call_host(f, inst, slots, err);
+    return wxe_invoke(f, slots, &inst->stack, &inst->interrupt, err);
+}
+
+/* Whether functions of a half-initialised instance may have escaped into
+ * something that outlives it: an imported table, an imported mutable
+ * reference global, or (through the start function) a host function. */
+static bool may_have_escaped(const wx_instance *inst, bool started)
+{
+    const wx_module *m = inst->module;
+    if (m->ntable_imports > 0)
+        return true;
+    for (uint32_t i = 0; i < m->nglobal_imports; i++)
+        if (m->globals[i].mutable_ && wxm_is_reftype(m->globals[i].type))
+            return true;
+    return started && m->nfunc_imports > 0;
+}
+
+/* ---------------------------------------------------------- instantiate */
+
+static wx_status alloc_instance(wx_instance *inst, wx_error *err)
+{
+    const wx_module *m = inst->module;
+    inst->funcs = alloc_array(m->nfuncs, sizeof *inst->funcs);
+    inst->tables = alloc_array(m->ntables, sizeof *inst->tables);
+    inst->memories = alloc_array(m->nmemories, sizeof *inst->memories);
+    inst->globals = alloc_array(m->nglobals, sizeof *inst->globals);
+    inst->own_funcs =
+        alloc_array(m->nfuncs - m->nfunc_imports, sizeof *inst->own_funcs);
+    inst->own_tables =
+        alloc_array(m->ntables - m->ntable_imports, sizeof *inst->own_tables);
+    inst->own_memories = alloc_array(m->nmemories - m->nmemory_imports,
+                                     sizeof *inst->own_memories);
+    inst->own_globals = alloc_array(m->nglobals - m->nglobal_imports,
+                                    sizeof *inst->own_globals);
+    inst->data_dropped = alloc_array(m->ndatas, sizeof *inst->data_dropped);
+    inst->elem_dropped = alloc_array(m->nelems, sizeof *inst->elem_dropped);
+
+    uint32_t slots = inst->opts.stack_slots ? inst->opts.stack_slots
+                                            : WXI_DEFAULT_STACK_SLOTS;
+    /* A large malloc is an anonymous mapping: untouched pages cost no RAM. */
+    inst->stack.base = malloc((size_t)slots * sizeof(wx_slot));
+    if (!inst->funcs || !inst->tables || !inst->memories || !inst->globals ||
+        !inst->own_funcs || !inst->own_tables || !inst->own_memories ||
+        !inst->own_globals || !inst->data_dropped || !inst->elem_dropped ||
+        !inst->stack.base)
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    inst->stack.limit = inst->stack.base + slots;
+    inst->stack.top = inst->stack.base;
+    inst->stack.depth = 0;
+    inst->stack.max_depth = inst->opts.max_call_depth
+                                ? inst->opts.max_call_depth
+                                : WX_DEFAULT_CALL_DEPTH;
+    return WX_OK;
+}
+
+wx_instance *wx_instantiate(const wx_module *m, wx_linker *l,
+                            const wx_instance_opts *opts, wx_error *err)
+{
+    /* The start function's interpreter run needs an error object. */
+    wx_error local;
+    if (!err) {
+        wx_error_clear(&local);
+        err = &local;
+    }
+    if (!m) {
+        wx_error_set(err, WX_EARG, "no module");
+        return NULL;
+    }
+    wx_instance *inst = calloc(1, sizeof *inst);
+    if (!inst) {
+        wx_error_set(err, WX_ENOMEM, "out of host memory");
+        return NULL;
+    }
+    inst->module = m;
+    bool started = false;
+    if (opts)
+        inst->opts = *opts;
+    atomic_init(&inst->interrupt, 0);
+
+    if (alloc_instance(inst, err) != WX_OK ||
+        resolve_imports(inst, l, err) != WX_OK)
+        goto fail;
+    define_funcs(inst);
+    if (define_tables(inst, err) != WX_OK ||
+        define_memories(inst, err) != WX_OK)
+        goto fail;
+    define_globals(inst);
+
+    /* From here on, writes into imported tables and memories are visible
+     * to others and stay even if instantiation fails. */
+    if (init_elems(inst, err) != WX_OK || init_datas(inst, err) != WX_OK)
+        goto fail_visible;
+    if (m->has_start && !inst->opts.defer_start) {
+        started = true;
+        if (run_start(inst, err) != WX_OK)
+            goto fail_visible;
+    }
+    err->status = WX_OK;
+    return inst;
+
+fail_visible:
+    if (l && may_have_escaped(inst, started)) {
+        wxi_linker_adopt(l, inst);
+        return NULL;
+    }
+fail:
+    wx_instance_free(inst);
+    return NULL;
+}
+
+wx_status wx_instance_start(wx_instance *inst, wx_error *err)
+{
+    wx_error local;
+    if (!err) {
+        wx_error_clear(&local);
+        err = &local;
+    }
+    if (!inst->module->has_start)
+        return WX_OK;
+    return run_start(inst, err);
+}
+
+void wx_instance_free(wx_instance *inst)
+{
+    if (!inst)
+        return;
+    const wx_module *m = inst->module;
+    if (inst->own_tables)
+        for (uint32_t i = 0; i < m->ntables - m->ntable_imports; i++)
+            wxi_table_release(&inst->own_tables[i]);
+    if (inst->own_memories)
+        for (uint32_t i = 0; i < m->nmemories - m->nmemory_imports; i++)
+            wxi_memory_release(&inst->own_memories[i]);
+    free(inst->funcs);
+    free(inst->tables);
+    free(inst->memories);
+    free(inst->globals);
+    free(inst->own_funcs);
+    free(inst->own_tables);
+    free(inst->own_memories);
+    free(inst->own_globals);
+    free(inst->data_dropped);
+    free(inst->elem_dropped);
+    free(inst->stack.base);
+    free(inst);
+}
+
+/* ------------------------------------------------------------- queries */
+
+const wx_module *wx_instance_module(const wx_instance *inst)
+{
+    return inst->module;
+}
+
+bool wx_instance_export_n(wx_instance *inst, const char *name, size_t len,
+                          wx_extern *out)
+{
+    const wx_module *m = inst->module;
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const wxm_export *e = &m->exports[i];
+        if (e->name_len != len || memcmp(e->name, name, len) != 0)
+            continue;
+        out->kind = e->kind;
+        switch (e->kind) {
+        case WX_EXTERN_FUNC: out->of.func = inst->funcs[e->index]; break;
+        case WX_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
+        case WX_EXTERN_MEMORY:
+            out->of.memory = inst->memories[e->index];
+            break;
+        case WX_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+        }
+        return true;
+    }
+    return false;
+}
+
+bool wx_instance_export(wx_instance *inst, const char *name, wx_extern *out)
+{
+    return wx_instance_export_n(inst, name, strlen(name), out);
+}
+
+wx_func *wx_instance_func(wx_instance *inst, const char *name)
+{
+    wx_extern ext;
+    if (!wx_instance_export(inst, name, &ext) || ext.kind != WX_EXTERN_FUNC)
+        return NULL;
+    return ext.of.func;
+}
+
+wx_memory *wx_instance_memory(wx_instance *inst, uint32_t index)
+{
+    if (index >= inst->module->nmemories)
+        return NULL;
+    return inst->memories[index];
+}
+
+void wx_instance_interrupt(wx_instance *inst)
+{
+    atomic_store(&inst->interrupt, 1);
+}
+
+void wx_instance_clear_interrupt(wx_instance *inst)
+{
+    atomic_store(&inst->interrupt, 0);
+}
+
+void wx_instance_set_userdata(wx_instance *inst, void *data)
+{
+    inst->userdata = data;
+}
+
+void *wx_instance_userdata(const wx_instance *inst)
+{
+    return inst->userdata;
+}

@@ -1,0 +1,117 @@
+/*
+ * Tables of references: a heap array of slots (wx_func* for funcref, the
+ * host pointer for externref, 0 for null) that grows by realloc.
+ */
+#include "runtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* An implementation limit on table sizes, as other engines have, so that a
+ * guest cannot make the host allocate gigabytes through table.grow. */
+#define WXI_TABLE_LIMIT 10000000u
+
+wx_status wxi_table_init(wx_table *t, wx_valtype elem, wx_limits limits,
+                         wx_error *err)
+{
+    if (!wxm_is_reftype(elem))
+        return wx_error_set(err, WX_EARG,
+                            "table element type must be a "
+                            "reference type, not %s",
+                            wx_valtype_name(elem));
+    if (limits.min > WXM_MAX_TABLE ||
+        (limits.has_max &&
+         (limits.max > WXM_MAX_TABLE || limits.max < limits.min)))
+        return wx_error_set(err, WX_EARG, "invalid table limits");
+    if (limits.min > WXI_TABLE_LIMIT)
+        return wx_error_set(err, WX_ELIMIT,
+                            "table of %llu elements exceeds the limit of %u",
+                            (unsigned long long)limits.min, WXI_TABLE_LIMIT);
+    uint32_t size = (uint32_t)limits.min;
+    t->elem = elem;
+    t->limits = limits;
+    t->max = WXI_TABLE_LIMIT;
+    if (limits.has_max && limits.max < t->max)
+        t->max = (uint32_t)limits.max;
+    t->elems = calloc(size ? size : 1, sizeof *t->elems);
+    if (!t->elems)
+        return wx_error_set(err, WX_ENOMEM,
+                            "cannot allocate a table of %u "
+                            "elements",
+                            size);
+    t->size = size;
+    t->cap = size ? size : 1;
+    return WX_OK;
+}
+
+void wxi_table_release(wx_table *t)
+{
+    free(t->elems);
+    t->elems = NULL;
+}
+
+int64_t wxi_table_grow(wx_table *t, uint32_t delta, wx_slot init)
+{
+    uint32_t old = t->size;
+    if ((uint64_t)old + delta > t->max)
+        return -1;
+    uint32_t size = old + delta;
+    if (size > t->cap) {
+        /* Double the capacity so that a loop of small grows stays linear. */
+        uint64_t cap = (uint64_t)t->cap * 2;
+        if (cap < size)
+            cap = size;
+        if (cap > t->max)
+            cap = t->max;
+        wx_slot *p = realloc(t->elems, (size_t)cap * sizeof *p);
+        if (!p)
+            return -1;
+        t->elems = p;
+        t->cap = (uint32_t)cap;
+    }
+    for (uint32_t i = old; i < size; i++)
+        t->elems[i] = init;
+    t->size = size;
+    return old;
+}
+
+wx_table *wx_table_new(wx_valtype elem, wx_limits limits, wx_error *err)
+{
+    wx_table *t = calloc(1, sizeof *t);
+    if (!t) {
+        wx_error_set(err, WX_ENOMEM, "out of host memory");
+        return NULL;
+    }
+    if (wxi_table_init(t, elem, limits, err) != WX_OK) {
+        free(t);
+        return NULL;
+    }
+    t->standalone = true;
+    return t;
+}
+
+uint32_t wx_table_size(const wx_table *t)
+{
+    return t->size;
+}
+
+wx_valtype wx_table_elem_type(const wx_table *t)
+{
+    return t->elem;
+}
+
+bool wx_table_get(const wx_table *t, uint32_t i, wx_val *out)
+{
+    if (i >= t->size)
+        return false;
+    *out = wxi_val_from_slot(t->elem, t->elems[i]);
+    return true;
+}
+
+bool wx_table_set(wx_table *t, uint32_t i, wx_val v)
+{
+    if (i >= t->size || v.type != t->elem)
+        return false;
+    t->elems[i] = wxi_slot_from_val(&v);
+    return true;
+}

@@ -1,0 +1,1608 @@
+/*
+ * The validator: WebAssembly 2.0 type checking of a decoded module (SIMD
+ * instructions excepted; v128 is known as a type only).
+ *
+ * Two parts. The module-level checks look at what the decoder stored
+ * (indices, limits, constant expressions, exports, the start function). The
+ * body check walks each function's instructions once with the algorithm of
+ * the spec's validation appendix: a stack of operand types, in which
+ * VT_ANY stands for the "unknown" type that the stack produces once code is
+ * unreachable, and a stack of control frames with their label types.
+ *
+ * The reference interpreter decodes a whole module before validating it, so
+ * a binary-format error anywhere (an illegal opcode in the last function)
+ * must win over a typing error found earlier. We keep one fast pass for the
+ * common, valid case: only once a typing error is found do we scan the
+ * remaining bodies for format errors (scan_body), and report such an error
+ * instead.
+ *
+ * Scratch stacks are malloc'ed once per wxm_validate and reused across
+ * functions; nothing is allocated per instruction.
+ */
+#include "module.h"
+#include "opcodes.h"
+#include "reader.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* The operand type the polymorphic stack yields ("unknown" in the spec). */
+#define VT_ANY 0
+
+/* ------------------------------------------------------ opcode tables */
+
+/* Stack effects of the simple opcodes, and names for messages, from the
+ * one opcode list. An opcode absent from the list keeps class SPECIAL and
+ * no name, and the switch below rejects it as illegal. */
+static const uint8_t op_class[256] = {
+#define X_(e, c, n, k, a, r) [c] = k,
+    WXO_LIST(X_)
+#undef X_
+};
+static const uint8_t op_arg[256] = {
+#define X_(e, c, n, k, a, r) [c] = a,
+    WXO_LIST(X_)
+#undef X_
+};
+static const uint8_t op_res[256] = {
+#define X_(e, c, n, k, a, r) [c] = r,
+    WXO_LIST(X_)
+#undef X_
+};
+/* Operand count of the numeric operators (1 or 2), 0 for the others. */
+static const uint8_t op_nargs[256] = {
+#define X_(e, c, n, k, a, r) [c] = k == WXO_UNARY ? 1 : k == WXO_BINARY ? 2 : 0,
+    WXO_LIST(X_)
+#undef X_
+};
+static const char *const op_name[256] = {
+#define X_(e, c, n, k, a, r) [c] = n,
+    WXO_LIST(X_)
+#undef X_
+};
+static const uint8_t fc_class[WXO_FC_COUNT_] = {
+#define X_(e, c, n, k, a, r) [c] = k,
+    WXO_FC_LIST(X_)
+#undef X_
+};
+static const uint8_t fc_arg[WXO_FC_COUNT_] = {
+#define X_(e, c, n, k, a, r) [c] = a,
+    WXO_FC_LIST(X_)
+#undef X_
+};
+static const uint8_t fc_res[WXO_FC_COUNT_] = {
+#define X_(e, c, n, k, a, r) [c] = r,
+    WXO_FC_LIST(X_)
+#undef X_
+};
+static const char *const fc_name[WXO_FC_COUNT_] = {
+#define X_(e, c, n, k, a, r) [c] = n,
+    WXO_FC_LIST(X_)
+#undef X_
+};
+
+/* log2 of the access size of loads and stores, from 0x28 (i32.load) to
+ * 0x3E (i64.store32): the largest alignment each may declare. */
+static const uint8_t natural_align[0x3E - 0x28 + 1] = {
+    2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2, /* loads */
+    2, 3, 2, 3, 0, 1, 0, 1, 2,                /* stores */
+};
+
+/* Type lists that instructions pop, as static arrays so that every check
+ * goes through the one list-popping routine. */
+static const wx_valtype k_i32s[3] = {WX_I32, WX_I32, WX_I32};
+static const wx_valtype k_single[] = {WX_I32,  WX_I64,     WX_F32,
+                                      WX_F64,  WX_V128,    WX_FUNCREF,
+                                      WX_EXTERNREF};
+
+static const wx_valtype *single_type(uint8_t t)
+{
+    for (unsigned i = 0; i < sizeof k_single / sizeof k_single[0]; i++)
+        if (k_single[i] == t)
+            return &k_single[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------- state */
+
+enum { CTRL_FUNC, CTRL_BLOCK, CTRL_LOOP, CTRL_IF, CTRL_ELSE };
+
+typedef struct vctrl {
+    const wx_valtype *params;  /* types the block takes */
+    const wx_valtype *results; /* types the block leaves */
+    uint32_t nparams, nresults;
+    uint32_t height; /* operand stack height at entry */
+    uint8_t kind;    /* CTRL_* */
+    bool unreachable;
+} vctrl;
+
+typedef struct vstate {
+    wx_module *m;
+    wx_error *err;
+    wx_status status; /* of the first failure */
+
+    /* Scratch, reused across functions. */
+    uint8_t *vals; /* operand types: wx_valtype values or VT_ANY */
+    uint32_t nvals, capvals;
+    vctrl *ctrls;
+    uint32_t nctrls, capctrls;
+
+    /* The function being checked. */
+    uint32_t func;
+    const wxm_functype *type;
+    const wxm_func *f;
+    wxr_reader r;
+    const uint8_t *instr; /* start of the current instruction */
+} vstate;
+
+/* ---------------------------------------------------------- failures */
+
+static const char *type_name(uint8_t t)
+{
+    return t == VT_ANY ? "any" : wx_valtype_name((wx_valtype)t);
+}
+
+/* Name of the instruction at v->instr, for messages. */
+static const char *instr_name(const vstate *v)
+{
+    const uint8_t *p = v->instr;
+    if (p >= v->r.end)
+        return "end of function";
+    if (*p == WXO_FC_PREFIX) {
+        wxr_reader r;
+        uint32_t sub;
+        wxr_init(&r, v->r.base, p + 1, v->r.end);
+        if (wxr_u32(&r, &sub) && sub < WXO_FC_COUNT_)
+            return fc_name[sub];
+        return "0xfc prefix";
+    }
+    if (*p == WXO_END && v->nctrls) {
+        static const char *const ends[] = {
+            [CTRL_FUNC] = "end of function", [CTRL_BLOCK] = "end of block",
+            [CTRL_LOOP] = "end of loop",     [CTRL_IF] = "end of if",
+            [CTRL_ELSE] = "end of else"};
+        return ends[v->ctrls[v->nctrls - 1].kind];
+    }
+    return op_name[*p] ? op_name[*p] : "unknown opcode";
+}
+
+/* Records a failure in the body being checked:
+ * 'function 3 ("fac") at offset 0x4f: <message>'. Keeps the first. */
+static bool vfail(vstate *v, wx_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool vfail(vstate *v, wx_status s, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    if (v->status != WX_OK)
+        return false;
+    v->status = s;
+    if (!v->err)
+        return false;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    uint32_t off = (uint32_t)(v->instr - v->m->bytes);
+    const char *name = v->m->func_names && v->func < v->m->nfuncs
+                           ? v->m->func_names[v->func]
+                           : NULL;
+    if (name)
+        wx_error_set(v->err, s, "function %u (\"%s\") at offset 0x%x: %s",
+                     v->func, name, off, msg);
+    else
+        wx_error_set(v->err, s, "function %u at offset 0x%x: %s", v->func,
+                     off, msg);
+    v->err->func_index = v->func;
+    v->err->offset = off;
+    return false;
+}
+
+static bool malformed(vstate *v, const char *msg)
+{
+    return vfail(v, WX_EMALFORMED, "%s", msg);
+}
+
+/* A reader error (truncation, bad LEB128) inside the body. */
+static bool read_failed(vstate *v)
+{
+    return malformed(v, v->r.error ? v->r.error : "unexpected end");
+}
+
+static bool nomem(vstate *v)
+{
+    return vfail(v, WX_ENOMEM, "out of memory");
+}
+
+static void append(char *buf, size_t cap, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    if (*len + n + 1 > cap)
+        n = cap - *len - 1;
+    memcpy(buf + *len, s, n);
+    *len += n;
+    buf[*len] = '\0';
+}
+
+/* "type mismatch: i32.add expects [i32 i32] but got [i64 i32]": the
+ * expected list, and the top `ngot` types of the current frame. */
+static bool type_mismatch(vstate *v, const wx_valtype *want, uint32_t nwant,
+                          uint32_t ngot)
+{
+    char exp[96], got[96];
+    size_t le = 0, lg = 0;
+    exp[0] = got[0] = '\0';
+    for (uint32_t i = 0; i < nwant; i++) {
+        if (i)
+            append(exp, sizeof exp, &le, " ");
+        append(exp, sizeof exp, &le, type_name((uint8_t)want[i]));
+    }
+    for (uint32_t i = 0; i < ngot; i++) {
+        if (i)
+            append(got, sizeof got, &lg, " ");
+        append(got, sizeof got, &lg, type_name(v->vals[v->nvals - ngot + i]));
+    }
+    return vfail(v, WX_EINVALID,
+                 "type mismatch: %s expects [%s] but got [%s]",
+                 instr_name(v), exp, got);
+}
+
+/* ----------------------------------------------------- operand stack */
+
+static bool grow_vals(vstate *v, uint32_t need)
+{
+    uint32_t cap = v->capvals ? v->capvals : 256;
+    while (cap - v->nvals < need) {
+        if (cap > UINT32_MAX / 2)
+            return nomem(v);
+        cap *= 2;
+    }
+    uint8_t *p = realloc(v->vals, cap);
+    if (!p)
+        return nomem(v);
+    v->vals = p;
+    v->capvals = cap;
+    return true;
+}
+
+static inline bool push(vstate *v, uint8_t t)
+{
+    if (UNLIKELY(v->nvals == v->capvals) && !grow_vals(v, 1))
+        return false;
+    v->vals[v->nvals++] = t;
+    return true;
+}
+
+static bool push_types(vstate *v, const wx_valtype *t, uint32_t n)
+{
+    if (v->capvals - v->nvals < n && !grow_vals(v, n))
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        v->vals[v->nvals++] = (uint8_t)t[i];
+    return true;
+}
+
+static inline vctrl *top(vstate *v)
+{
+    return &v->ctrls[v->nctrls - 1];
+}
+
+/* Checks that the operand stack ends with the types t[0..n) (the spec's
+ * pop_vals), popping them if `pop`. A frame whose code became unreachable
+ * supplies VT_ANY for missing operands. */
+static bool expect_types(vstate *v, const wx_valtype *t, uint32_t n, bool pop)
+{
+    const vctrl *c = top(v);
+    uint32_t avail = v->nvals - c->height;
+    uint32_t have = avail < n ? avail : n;
+    if (avail < n && !c->unreachable)
+        return type_mismatch(v, t, n, have);
+    for (uint32_t i = 0; i < have; i++) {
+        uint8_t want = (uint8_t)t[n - 1 - i];
+        uint8_t got = v->vals[v->nvals - 1 - i];
+        if (got != want && got != VT_ANY)
+            return type_mismatch(v, t, n, have);
+    }
+    if (pop)
+        v->nvals -= have;
+    return true;
+}
+
+static inline bool pop_types(vstate *v, const wx_valtype *t, uint32_t n)
+{
+    return expect_types(v, t, n, true);
+}
+
+/* Pops one operand of any type into *t (VT_ANY if the stack is
+ * polymorphic there). */
+static bool pop_any(vstate *v, uint8_t *t)
+{
+    const vctrl *c = top(v);
+    *t = VT_ANY;
+    if (v->nvals == c->height) {
+        if (!c->unreachable)
+            return vfail(v, WX_EINVALID,
+                         "type mismatch: %s expects an operand but the "
+                         "stack is empty",
+                         instr_name(v));
+        *t = VT_ANY;
+        return true;
+    }
+    *t = v->vals[--v->nvals];
+    return true;
+}
+
+/* Code after an unconditional branch is unreachable: its operand stack is
+ * polymorphic. */
+static void set_unreachable(vstate *v)
+{
+    vctrl *c = top(v);
+    v->nvals = c->height;
+    c->unreachable = true;
+}
+
+/* ----------------------------------------------------- control stack */
+
+typedef struct vblock {
+    const wx_valtype *params, *results;
+    uint32_t nparams, nresults;
+} vblock;
+
+static bool push_ctrl(vstate *v, uint8_t kind, const vblock *b)
+{
+    if (v->nctrls == v->capctrls) {
+        uint32_t cap = v->capctrls ? v->capctrls * 2 : 64;
+        vctrl *p;
+        if (cap > UINT32_MAX / sizeof *p / 2)
+            return nomem(v);
+        p = realloc(v->ctrls, (size_t)cap * sizeof *p);
+        if (!p)
+            return nomem(v);
+        v->ctrls = p;
+        v->capctrls = cap;
+    }
+    vctrl *c = &v->ctrls[v->nctrls++];
+    c->params = b->params;
+    c->nparams = b->nparams;
+    c->results = b->results;
+    c->nresults = b->nresults;
+    c->height = v->nvals;
+    c->kind = kind;
+    c->unreachable = false;
+    return push_types(v, b->params, b->nparams);
+}
+
+/* The end of a frame's code (at `end` or `else`): exactly its results must
+ * be on the stack. */
+static bool check_frame_end(vstate *v)
+{
+    vctrl *c = top(v);
+    if (!pop_types(v, c->results, c->nresults))
+        return false;
+    if (v->nvals != c->height) {
+        uint32_t extra = v->nvals - c->height;
+        /* Put the results back to show the whole stack of the frame. */
+        v->nvals += c->nresults;
+        return type_mismatch(v, c->results, c->nresults,
+                             extra + c->nresults);
+    }
+    return true;
+}
+
+static bool same_types(const wx_valtype *a, uint32_t na, const wx_valtype *b,
+                       uint32_t nb)
+{
+    return na == nb && (na == 0 || !memcmp(a, b, na * sizeof *a));
+}
+
+/* A branch to label `depth`: *types and *n are the label's types. */
+static bool label_types(vstate *v, uint32_t depth, const wx_valtype **types,
+                        uint32_t *n)
+{
+    *types = NULL;
+    *n = 0;
+    if (depth >= v->nctrls)
+        return vfail(v, WX_EINVALID, "unknown label %u", depth);
+    const vctrl *c = &v->ctrls[v->nctrls - 1 - depth];
+    if (c->kind == CTRL_LOOP) {
+        *types = c->params;
+        *n = c->nparams;
+    } else {
+        *types = c->results;
+        *n = c->nresults;
+    }
+    return true;
+}
+
+/* -------------------------------------------------------- immediates */
+
+/* A block type: 0x40 (empty), a value type, or a type index as a
+ * non-negative s33. *bt is the index, or minus the type byte. */
+static bool read_blocktype(wxr_reader *r, int64_t *bt)
+{
+    uint8_t b;
+    if (r->p >= r->end)
+        return wxr_fail(r, "unexpected end");
+    b = *r->p;
+    if (b == WXO_BLOCKTYPE_EMPTY || wxm_is_valtype(b)) {
+        r->p++;
+        *bt = -(int64_t)b;
+        return true;
+    }
+    if (!wxr_sleb(r, 33, bt))
+        return false;
+    if (*bt < 0)
+        return wxr_fail(r, "malformed value type");
+    return true;
+}
+
+/* The reserved byte of memory instructions (a memory index in later
+ * versions of the format). */
+static bool read_zero(wxr_reader *r)
+{
+    uint8_t b;
+    if (!wxr_u8(r, &b))
+        return false;
+    if (b != 0) {
+        r->p--;
+        return wxr_fail(r, "zero byte expected");
+    }
+    return true;
+}
+
+static bool read_memarg(wxr_reader *r, uint32_t *align, uint32_t *offset)
+{
+    return wxr_u32(r, align) && wxr_u32(r, offset);
+}
+
+static bool resolve_blocktype(vstate *v, int64_t bt, vblock *b)
+{
+    const wx_module *m = v->m;
+    if (bt >= 0) {
+        if ((uint64_t)bt >= m->ntypes)
+            return vfail(v, WX_EINVALID, "unknown type %lld", (long long)bt);
+        const wxm_functype *t = &m->types[bt];
+        b->params = t->params;
+        b->nparams = t->nparams;
+        b->results = t->results;
+        b->nresults = t->nresults;
+        return true;
+    }
+    b->params = NULL;
+    b->nparams = 0;
+    if (bt == -WXO_BLOCKTYPE_EMPTY) {
+        b->results = NULL;
+        b->nresults = 0;
+    } else {
+        b->results = single_type((uint8_t)-bt);
+        b->nresults = 1;
+    }
+    return true;
+}
+
+/* ----------------------------------------------------- instructions */
+
+static bool need_memory(vstate *v)
+{
+    if (v->m->nmemories == 0)
+        return vfail(v, WX_EINVALID, "unknown memory 0");
+    return true;
+}
+
+static bool need_table(vstate *v, uint32_t t)
+{
+    if (t >= v->m->ntables)
+        return vfail(v, WX_EINVALID, "unknown table %u", t);
+    return true;
+}
+
+static bool need_elem(vstate *v, uint32_t e)
+{
+    if (e >= v->m->nelems)
+        return vfail(v, WX_EINVALID, "unknown elem segment %u", e);
+    return true;
+}
+
+/* memory.init and data.drop name data segments, which the code section
+ * precedes: the data count section declares how many there are, and the
+ * format requires it. One leniency: a module without any data section
+ * (wat2wasm then leaves the data count out, as in the spec tests converted
+ * by wast2json) is taken to declare zero segments, so that its indices are
+ * "unknown data segment" as the text-format tests expect. */
+static bool data_count_missing(const wx_module *m)
+{
+    return !m->has_datacount && m->ndatas > 0;
+}
+
+static bool need_data(vstate *v, uint32_t d)
+{
+    const wx_module *m = v->m;
+    if (data_count_missing(m))
+        return malformed(v, "data count section required");
+    if (d >= (m->has_datacount ? m->datacount : 0))
+        return vfail(v, WX_EINVALID, "unknown data segment %u", d);
+    return true;
+}
+
+/* Unary and binary numeric operators whose quick check failed, and every
+ * load and store: the general path with a full message. */
+static bool check_simple(vstate *v, uint8_t cls, uint8_t arg, uint8_t res,
+                         uint8_t natural)
+{
+    wx_valtype want[2];
+    uint32_t n = 0;
+    if (cls == WXO_LOAD || cls == WXO_STORE) {
+        uint32_t align, offset;
+        if (!read_memarg(&v->r, &align, &offset))
+            return read_failed(v);
+        if (!need_memory(v))
+            return false;
+        if (align > natural)
+            return vfail(v, WX_EINVALID,
+                         "alignment must not be larger than natural "
+                         "(2^%u for a %u-byte access)",
+                         align, 1u << natural);
+        want[n++] = WX_I32;
+        if (cls == WXO_STORE)
+            want[n++] = (wx_valtype)arg;
+    } else {
+        want[n++] = (wx_valtype)arg;
+        if (cls == WXO_BINARY)
+            want[n++] = (wx_valtype)arg;
+    }
+    if (!pop_types(v, want, n))
+        return false;
+    return res ? push(v, res) : true;
+}
+
+static bool check_br_table(vstate *v)
+{
+    wxr_reader *r = &v->r;
+    uint32_t n, depth = 0, def;
+    const wx_valtype *types, *dtypes;
+    uint32_t ntypes, ndtypes;
+    const uint8_t *labels;
+
+    if (!wxr_u32(r, &n))
+        return read_failed(v);
+    /* The default label, which fixes the arity, comes last: skip the
+     * others first, then check them against it. */
+    labels = r->p;
+    for (uint32_t i = 0; i < n; i++)
+        if (!wxr_u32(r, &depth))
+            return read_failed(v);
+    if (!wxr_u32(r, &def))
+        return read_failed(v);
+    if (!pop_types(v, k_i32s, 1) || !label_types(v, def, &dtypes, &ndtypes))
+        return false;
+    const uint8_t *after = r->p;
+    r->p = labels;
+    for (uint32_t i = 0; i < n; i++) {
+        wxr_u32(r, &depth); /* read successfully above */
+        if (!label_types(v, depth, &types, &ntypes))
+            return false;
+        if (ntypes != ndtypes)
+            return vfail(v, WX_EINVALID,
+                         "type mismatch: br_table targets label %u with %u "
+                         "values and label %u with %u",
+                         depth, ntypes, def, ndtypes);
+        if (types != dtypes && !expect_types(v, types, ntypes, false))
+            return false;
+    }
+    r->p = after;
+    if (!pop_types(v, dtypes, ndtypes))
+        return false;
+    set_unreachable(v);
+    return true;
+}
+
+static bool check_call_indirect(vstate *v)
+{
+    const wx_module *m = v->m;
+    uint32_t ti, table;
+    if (!wxr_u32(&v->r, &ti) || !wxr_u32(&v->r, &table))
+        return read_failed(v);
+    if (!need_table(v, table))
+        return false;
+    if (m->tables[table].elem != WX_FUNCREF)
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: call_indirect through table %u of %s",
+                     table, wx_valtype_name(m->tables[table].elem));
+    if (ti >= m->ntypes)
+        return vfail(v, WX_EINVALID, "unknown type %u", ti);
+    const wxm_functype *t = &m->types[ti];
+    return pop_types(v, k_i32s, 1) && pop_types(v, t->params, t->nparams) &&
+           push_types(v, t->results, t->nresults);
+}
+
+static bool is_num_or_vec(uint8_t t)
+{
+    return t == VT_ANY || t == WX_I32 || t == WX_I64 || t == WX_F32 ||
+           t == WX_F64 || t == WX_V128;
+}
+
+static bool check_select(vstate *v)
+{
+    uint8_t t1, t2;
+    if (!pop_types(v, k_i32s, 1) || !pop_any(v, &t1) || !pop_any(v, &t2))
+        return false;
+    if (!is_num_or_vec(t1) || !is_num_or_vec(t2))
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: select without a type needs numeric "
+                     "operands, got %s and %s",
+                     type_name(t2), type_name(t1));
+    if (t1 != t2 && t1 != VT_ANY && t2 != VT_ANY)
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: select operands %s and %s differ",
+                     type_name(t2), type_name(t1));
+    return push(v, t1 == VT_ANY ? t2 : t1);
+}
+
+static bool check_select_t(vstate *v)
+{
+    uint32_t n;
+    uint8_t t;
+    if (!wxr_u32(&v->r, &n))
+        return read_failed(v);
+    if (n != 1)
+        return vfail(v, WX_EINVALID,
+                     "invalid result arity: select has %u types", n);
+    if (!wxr_u8(&v->r, &t))
+        return read_failed(v);
+    if (!wxm_is_valtype(t))
+        return malformed(v, "malformed value type");
+    wx_valtype want[3] = {(wx_valtype)t, (wx_valtype)t, WX_I32};
+    return pop_types(v, want, 3) && push(v, t);
+}
+
+static bool local_type(vstate *v, uint32_t idx, uint8_t *t)
+{
+    uint32_t np = v->type->nparams;
+    if (idx < np)
+        *t = (uint8_t)v->type->params[idx];
+    else if (idx - np < v->f->nlocals)
+        *t = (uint8_t)v->f->locals[idx - np];
+    else
+        return vfail(v, WX_EINVALID, "unknown local %u", idx);
+    return true;
+}
+
+static bool check_local(vstate *v, uint8_t op)
+{
+    uint32_t idx;
+    uint8_t t = 0;
+    if (!wxr_u32(&v->r, &idx))
+        return read_failed(v);
+    if (!local_type(v, idx, &t))
+        return false;
+    if (op == WXO_LOCAL_GET)
+        return push(v, t);
+    wx_valtype want = (wx_valtype)t;
+    if (!pop_types(v, &want, 1))
+        return false;
+    return op == WXO_LOCAL_TEE ? push(v, t) : true;
+}
+
+static bool check_global(vstate *v, uint8_t op)
+{
+    const wx_module *m = v->m;
+    uint32_t idx;
+    if (!wxr_u32(&v->r, &idx))
+        return read_failed(v);
+    if (idx >= m->nglobals)
+        return vfail(v, WX_EINVALID, "unknown global %u", idx);
+    const wxm_global *g = &m->globals[idx];
+    if (op == WXO_GLOBAL_GET)
+        return push(v, (uint8_t)g->type);
+    if (!g->mutable_)
+        return vfail(v, WX_EINVALID, "global is immutable: global %u", idx);
+    return pop_types(v, &g->type, 1);
+}
+
+static bool check_table_access(vstate *v, uint8_t op)
+{
+    uint32_t t;
+    if (!wxr_u32(&v->r, &t))
+        return read_failed(v);
+    if (!need_table(v, t))
+        return false;
+    wx_valtype et = v->m->tables[t].elem;
+    if (op == WXO_TABLE_GET)
+        return pop_types(v, k_i32s, 1) && push(v, (uint8_t)et);
+    wx_valtype want[2] = {WX_I32, et};
+    return pop_types(v, want, 2);
+}
+
+static bool check_ref_func(vstate *v)
+{
+    uint32_t idx;
+    if (!wxr_u32(&v->r, &idx))
+        return read_failed(v);
+    if (idx >= v->m->nfuncs)
+        return vfail(v, WX_EINVALID, "unknown function %u", idx);
+    if (!v->m->func_declared || !v->m->func_declared[idx])
+        return vfail(v, WX_EINVALID,
+                     "undeclared function reference %u (ref.func in code "
+                     "needs the function in an export, element segment or "
+                     "global)",
+                     idx);
+    return push(v, WX_FUNCREF);
+}
+
+/* The 0xFC prefix: saturating truncations, bulk memory, tables. */
+static bool check_prefix_fc(vstate *v)
+{
+    wxr_reader *r = &v->r;
+    const wx_module *m = v->m;
+    uint32_t sub, a, b;
+    if (!wxr_u32(r, &sub))
+        return read_failed(v);
+    if (sub >= WXO_FC_COUNT_)
+        return malformed(v, "illegal opcode");
+    if (fc_class[sub] == WXO_UNARY)
+        return check_simple(v, WXO_UNARY, fc_arg[sub], fc_res[sub], 0);
+    switch (sub) {
+    case WXO_FC_MEMORY_INIT:
+        if (!wxr_u32(r, &a) || !read_zero(r))
+            return read_failed(v);
+        if (data_count_missing(m))
+            return malformed(v, "data count section required");
+        return need_memory(v) && need_data(v, a) && pop_types(v, k_i32s, 3);
+    case WXO_FC_DATA_DROP:
+        if (!wxr_u32(r, &a))
+            return read_failed(v);
+        return need_data(v, a);
+    case WXO_FC_MEMORY_COPY:
+        if (!read_zero(r) || !read_zero(r))
+            return read_failed(v);
+        return need_memory(v) && pop_types(v, k_i32s, 3);
+    case WXO_FC_MEMORY_FILL:
+        if (!read_zero(r))
+            return read_failed(v);
+        return need_memory(v) && pop_types(v, k_i32s, 3);
+    case WXO_FC_TABLE_INIT: /* elem index, then table index */
+        if (!wxr_u32(r, &a) || !wxr_u32(r, &b))
+            return read_failed(v);
+        if (!need_table(v, b) || !need_elem(v, a))
+            return false;
+        if (m->elems[a].type != m->tables[b].elem)
+            return vfail(v, WX_EINVALID,
+                         "type mismatch: table.init of %s elements into a "
+                         "table of %s",
+                         wx_valtype_name(m->elems[a].type),
+                         wx_valtype_name(m->tables[b].elem));
+        return pop_types(v, k_i32s, 3);
+    case WXO_FC_ELEM_DROP:
+        if (!wxr_u32(r, &a))
+            return read_failed(v);
+        return need_elem(v, a);
+    case WXO_FC_TABLE_COPY: /* destination, then source */
+        if (!wxr_u32(r, &a) || !wxr_u32(r, &b))
+            return read_failed(v);
+        if (!need_table(v, a) || !need_table(v, b))
+            return false;
+        if (m->tables[a].elem != m->tables[b].elem)
+            return vfail(v, WX_EINVALID,
+                         "type mismatch: table.copy from a table of %s to "
+                         "a table of %s",
+                         wx_valtype_name(m->tables[b].elem),
+                         wx_valtype_name(m->tables[a].elem));
+        return pop_types(v, k_i32s, 3);
+    case WXO_FC_TABLE_GROW:
+    case WXO_FC_TABLE_SIZE:
+    case WXO_FC_TABLE_FILL: {
+        if (!wxr_u32(r, &a))
+            return read_failed(v);
+        if (!need_table(v, a))
+            return false;
+        wx_valtype et = m->tables[a].elem;
+        if (sub == WXO_FC_TABLE_SIZE)
+            return push(v, WX_I32);
+        if (sub == WXO_FC_TABLE_GROW) {
+            wx_valtype want[2] = {et, WX_I32};
+            return pop_types(v, want, 2) && push(v, WX_I32);
+        }
+        wx_valtype want[3] = {WX_I32, et, WX_I32};
+        return pop_types(v, want, 3);
+    }
+    }
+    return malformed(v, "illegal opcode");
+}
+
+/* block, loop and if. */
+static bool check_block(vstate *v, uint8_t op)
+{
+    int64_t bt;
+    vblock b;
+    if (!read_blocktype(&v->r, &bt))
+        return read_failed(v);
+    if (!resolve_blocktype(v, bt, &b))
+        return false;
+    if (op == WXO_IF && !pop_types(v, k_i32s, 1))
+        return false;
+    if (!pop_types(v, b.params, b.nparams))
+        return false;
+    return push_ctrl(v, op == WXO_BLOCK  ? CTRL_BLOCK
+                        : op == WXO_LOOP ? CTRL_LOOP
+                                         : CTRL_IF,
+                     &b);
+}
+
+/* `end`: closes the innermost frame. *done is set at the function's end. */
+static bool check_end(vstate *v, bool *done)
+{
+    vctrl *c = top(v);
+    if (!check_frame_end(v))
+        return false;
+    /* An `if` without `else` has an empty else branch, which passes its
+     * parameters through: they must equal its results. */
+    if (c->kind == CTRL_IF &&
+        !same_types(c->params, c->nparams, c->results, c->nresults)) {
+        v->nvals = c->height; /* the message shows the params as "got" */
+        push_types(v, c->params, c->nparams);
+        return type_mismatch(v, c->results, c->nresults, c->nparams);
+    }
+    const wx_valtype *res = c->results;
+    uint32_t nres = c->nresults;
+    v->nctrls--;
+    if (v->nctrls == 0) {
+        *done = true;
+        if (v->r.p != v->r.end)
+            return malformed(v, "section size mismatch: bytes after the "
+                                "function's final end");
+        return true;
+    }
+    return push_types(v, res, nres);
+}
+
+static bool check_else(vstate *v)
+{
+    vctrl *c = top(v);
+    /* The reference decoder reads `else` only as part of an `if`: anywhere
+     * else the enclosing construct lacks its `end`. */
+    if (c->kind != CTRL_IF)
+        return malformed(v, "END opcode expected");
+    if (!check_frame_end(v))
+        return false;
+    c->kind = CTRL_ELSE;
+    c->unreachable = false;
+    return push_types(v, c->params, c->nparams);
+}
+
+static bool check_branch(vstate *v, uint8_t op)
+{
+    uint32_t depth, n;
+    const wx_valtype *types;
+    if (!wxr_u32(&v->r, &depth))
+        return read_failed(v);
+    if (!label_types(v, depth, &types, &n))
+        return false;
+    if (op == WXO_BR) {
+        if (!pop_types(v, types, n))
+            return false;
+        set_unreachable(v);
+        return true;
+    }
+    return pop_types(v, k_i32s, 1) && pop_types(v, types, n) &&
+           push_types(v, types, n);
+}
+
+static bool check_call(vstate *v)
+{
+    uint32_t idx;
+    if (!wxr_u32(&v->r, &idx))
+        return read_failed(v);
+    if (idx >= v->m->nfuncs)
+        return vfail(v, WX_EINVALID, "unknown function %u", idx);
+    const wxm_functype *t = wxm_func_type(v->m, idx);
+    return pop_types(v, t->params, t->nparams) &&
+           push_types(v, t->results, t->nresults);
+}
+
+/* The instructions of the single-byte space that are not simple
+ * operators. */
+static bool check_special(vstate *v, uint8_t op, bool *done)
+{
+    wxr_reader *r = &v->r;
+    uint8_t t;
+    switch (op) {
+    case WXO_UNREACHABLE:
+        set_unreachable(v);
+        return true;
+    case WXO_NOP:
+        return true;
+    case WXO_BLOCK:
+    case WXO_LOOP:
+    case WXO_IF:
+        return check_block(v, op);
+    case WXO_ELSE:
+        return check_else(v);
+    case WXO_END:
+        return check_end(v, done);
+    case WXO_BR:
+    case WXO_BR_IF:
+        return check_branch(v, op);
+    case WXO_BR_TABLE:
+        return check_br_table(v);
+    case WXO_RETURN:
+        if (!pop_types(v, v->ctrls[0].results, v->ctrls[0].nresults))
+            return false;
+        set_unreachable(v);
+        return true;
+    case WXO_CALL:
+        return check_call(v);
+    case WXO_CALL_INDIRECT:
+        return check_call_indirect(v);
+    case WXO_DROP:
+        return pop_any(v, &t);
+    case WXO_SELECT:
+        return check_select(v);
+    case WXO_SELECT_T:
+        return check_select_t(v);
+    case WXO_LOCAL_GET:
+    case WXO_LOCAL_SET:
+    case WXO_LOCAL_TEE:
+        return check_local(v, op);
+    case WXO_GLOBAL_GET:
+    case WXO_GLOBAL_SET:
+        return check_global(v, op);
+    case WXO_TABLE_GET:
+    case WXO_TABLE_SET:
+        return check_table_access(v, op);
+    case WXO_MEMORY_SIZE:
+    case WXO_MEMORY_GROW:
+        if (!read_zero(r))
+            return read_failed(v);
+        if (!need_memory(v))
+            return false;
+        if (op == WXO_MEMORY_GROW && !pop_types(v, k_i32s, 1))
+            return false;
+        return push(v, WX_I32);
+    case WXO_I32_CONST: {
+        int32_t x;
+        if (!wxr_s32(r, &x))
+            return read_failed(v);
+        return push(v, WX_I32);
+    }
+    case WXO_I64_CONST: {
+        int64_t x;
+        if (!wxr_s64(r, &x))
+            return read_failed(v);
+        return push(v, WX_I64);
+    }
+    case WXO_F32_CONST: {
+        uint32_t x;
+        if (!wxr_f32(r, &x))
+            return read_failed(v);
+        return push(v, WX_F32);
+    }
+    case WXO_F64_CONST: {
+        uint64_t x;
+        if (!wxr_f64(r, &x))
+            return read_failed(v);
+        return push(v, WX_F64);
+    }
+    case WXO_REF_NULL:
+        if (!wxr_u8(r, &t))
+            return read_failed(v);
+        if (!wxm_is_reftype((wx_valtype)t))
+            return malformed(v, "malformed reference type");
+        return push(v, t);
+    case WXO_REF_IS_NULL:
+        if (!pop_any(v, &t))
+            return false;
+        if (t != VT_ANY && !wxm_is_reftype((wx_valtype)t))
+            return vfail(v, WX_EINVALID,
+                         "type mismatch: ref.is_null expects a reference "
+                         "but got %s",
+                         type_name(t));
+        return push(v, WX_I32);
+    case WXO_REF_FUNC:
+        return check_ref_func(v);
+    case WXO_FC_PREFIX:
+        return check_prefix_fc(v);
+    }
+    return malformed(v, "illegal opcode");
+}
+
+/* A u32 immediate, inline when it takes one byte. */
+static inline bool quick_u32(wxr_reader *r, uint32_t *x)
+{
+    if (LIKELY(r->p < r->end && *r->p < 0x80)) {
+        *x = *r->p++;
+        return true;
+    }
+    return wxr_u32(r, x);
+}
+
+/* The type of local `idx`, or false (the slow path reports it). */
+static inline bool quick_local(const vstate *v, uint32_t idx, uint8_t *t)
+{
+    uint32_t np = v->type->nparams;
+    if (idx < np) {
+        *t = (uint8_t)v->type->params[idx];
+        return true;
+    }
+    if (idx - np < v->f->nlocals) {
+        *t = (uint8_t)v->f->locals[idx - np];
+        return true;
+    }
+    return false;
+}
+
+/* Type-checks the body of defined function `fi`. The per-instruction path
+ * handles the simple operators inline when their operands are plainly
+ * there, and leaves everything else to the functions above. */
+static bool check_body(vstate *v, uint32_t fi)
+{
+    wx_module *m = v->m;
+    const wxm_func *f = &m->funcs[fi];
+    wxr_reader *r = &v->r;
+    vblock fb;
+    bool done = false;
+
+    v->func = fi;
+    v->f = f;
+    v->type = &m->types[f->type];
+    v->nvals = 0;
+    v->nctrls = 0;
+    wxr_init(r, m->bytes, m->bytes + f->body_offset, m->bytes + f->body_end);
+    v->instr = r->p;
+    fb.params = NULL;
+    fb.nparams = 0;
+    fb.results = v->type->results;
+    fb.nresults = v->type->nresults;
+    if (!push_ctrl(v, CTRL_FUNC, &fb))
+        return false;
+
+    while (!done) {
+        v->instr = r->p;
+        if (UNLIKELY(r->p >= r->end))
+            return malformed(v, v->nctrls == 1 ? "END opcode expected"
+                                               : "unexpected end");
+        uint8_t op = *r->p++;
+        const vctrl *c = &v->ctrls[v->nctrls - 1];
+        const uint8_t *save = r->p;
+        uint8_t *sp = v->vals + v->nvals;
+        uint32_t idx, n;
+        uint8_t t, a;
+        /* One dispatch for the frequent instructions, each with a quick
+         * check for the common case that its operands are plainly there;
+         * anything else goes the general way, below the switch. */
+        switch (op) {
+        case WXO_I32_EQZ ... WXO_I64_EXTEND32_S:
+            /* The numeric operators: n operands of type a. */
+            n = op_nargs[op];
+            a = op_arg[op];
+            if (LIKELY(n && v->nvals >= c->height + n && sp[-1] == a &&
+                       sp[-(int)n] == a)) {
+                sp[-(int)n] = op_res[op];
+                v->nvals -= n - 1;
+                continue;
+            }
+            break;
+        case WXO_LOCAL_GET:
+            if (!quick_u32(r, &idx) || !quick_local(v, idx, &t) ||
+                UNLIKELY(v->nvals == v->capvals))
+                break;
+            *sp = t;
+            v->nvals++;
+            continue;
+        case WXO_LOCAL_SET:
+        case WXO_LOCAL_TEE:
+            if (!quick_u32(r, &idx) || !quick_local(v, idx, &t) ||
+                v->nvals <= c->height || sp[-1] != t)
+                break;
+            v->nvals -= op == WXO_LOCAL_SET;
+            continue;
+        case WXO_I32_CONST: {
+            int32_t x;
+            if (!wxr_s32(r, &x) || UNLIKELY(v->nvals == v->capvals))
+                break;
+            *sp = WX_I32;
+            v->nvals++;
+            continue;
+        }
+        }
+        r->p = save;
+        uint8_t cls = op_class[op];
+        if (cls != WXO_SPECIAL) {
+            if (!check_simple(v, cls, op_arg[op], op_res[op],
+                              op >= 0x28 && op <= 0x3E
+                                  ? natural_align[op - 0x28]
+                                  : 0))
+                return false;
+            continue;
+        }
+        if (!check_special(v, op, &done))
+            return false;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------- scanning */
+
+/* Walks the body of function `fi` for binary-format errors only (see the
+ * top of the file); returns false with a WX_EMALFORMED failure recorded in
+ * `v`. Uses the operand scratch stack for the kinds of open blocks. */
+static bool scan_body(vstate *v, uint32_t fi)
+{
+    wx_module *m = v->m;
+    const wxm_func *f = &m->funcs[fi];
+    wxr_reader *r = &v->r;
+    uint32_t depth = 0, n, x;
+    int64_t s;
+    uint8_t b;
+
+    v->func = fi;
+    v->nvals = 0;
+    wxr_init(r, m->bytes, m->bytes + f->body_offset, m->bytes + f->body_end);
+    if (!push(v, CTRL_FUNC))
+        return false;
+    depth = 1;
+    while (depth > 0) {
+        v->instr = r->p;
+        if (r->p >= r->end)
+            return malformed(v, depth == 1 ? "END opcode expected"
+                                           : "unexpected end");
+        uint8_t op = *r->p++;
+        uint8_t cls = op_class[op];
+        bool ok = true;
+        if (cls == WXO_LOAD || cls == WXO_STORE) {
+            ok = read_memarg(r, &n, &x);
+        } else if (cls == WXO_SPECIAL) {
+            switch (op) {
+            case WXO_UNREACHABLE:
+            case WXO_NOP:
+            case WXO_RETURN:
+            case WXO_DROP:
+            case WXO_SELECT:
+            case WXO_REF_IS_NULL:
+                break;
+            case WXO_BLOCK:
+            case WXO_LOOP:
+            case WXO_IF:
+                ok = read_blocktype(r, &s);
+                if (ok && !push(v, op == WXO_IF ? CTRL_IF : CTRL_BLOCK))
+                    return false;
+                depth++;
+                break;
+            case WXO_ELSE:
+                if (v->vals[v->nvals - 1] != CTRL_IF)
+                    return malformed(v, "END opcode expected");
+                v->vals[v->nvals - 1] = CTRL_ELSE;
+                break;
+            case WXO_END:
+                v->nvals--;
+                depth--;
+                break;
+            case WXO_BR:
+            case WXO_BR_IF:
+            case WXO_CALL:
+            case WXO_LOCAL_GET:
+            case WXO_LOCAL_SET:
+            case WXO_LOCAL_TEE:
+            case WXO_GLOBAL_GET:
+            case WXO_GLOBAL_SET:
+            case WXO_TABLE_GET:
+            case WXO_TABLE_SET:
+            case WXO_REF_FUNC:
+                ok = wxr_u32(r, &x);
+                break;
+            case WXO_BR_TABLE:
+                ok = wxr_u32(r, &n);
+                for (uint32_t i = 0; ok && i <= n; i++)
+                    ok = wxr_u32(r, &x);
+                break;
+            case WXO_CALL_INDIRECT:
+                ok = wxr_u32(r, &x) && wxr_u32(r, &x);
+                break;
+            case WXO_SELECT_T:
+                ok = wxr_u32(r, &n);
+                for (uint32_t i = 0; ok && i < n; i++) {
+                    ok = wxr_u8(r, &b);
+                    if (ok && !wxm_is_valtype(b))
+                        return malformed(v, "malformed value type");
+                }
+                break;
+            case WXO_MEMORY_SIZE:
+            case WXO_MEMORY_GROW:
+                ok = read_zero(r);
+                break;
+            case WXO_I32_CONST:
+                ok = wxr_sleb(r, 32, &s);
+                break;
+            case WXO_I64_CONST:
+                ok = wxr_s64(r, &s);
+                break;
+            case WXO_F32_CONST:
+                ok = wxr_f32(r, &x);
+                break;
+            case WXO_F64_CONST: {
+                uint64_t bits;
+                ok = wxr_f64(r, &bits);
+                break;
+            }
+            case WXO_REF_NULL:
+                ok = wxr_u8(r, &b);
+                if (ok && !wxm_is_reftype((wx_valtype)b))
+                    return malformed(v, "malformed reference type");
+                break;
+            case WXO_FC_PREFIX:
+                ok = wxr_u32(r, &n);
+                if (!ok)
+                    break;
+                switch (n) {
+                case WXO_FC_MEMORY_INIT:
+                    ok = wxr_u32(r, &x) && read_zero(r);
+                    if (ok && data_count_missing(m))
+                        return malformed(v, "data count section required");
+                    break;
+                case WXO_FC_DATA_DROP:
+                    ok = wxr_u32(r, &x);
+                    if (ok && data_count_missing(m))
+                        return malformed(v, "data count section required");
+                    break;
+                case WXO_FC_MEMORY_COPY:
+                    ok = read_zero(r) && read_zero(r);
+                    break;
+                case WXO_FC_MEMORY_FILL:
+                    ok = read_zero(r);
+                    break;
+                case WXO_FC_TABLE_INIT:
+                case WXO_FC_TABLE_COPY:
+                    ok = wxr_u32(r, &x) && wxr_u32(r, &x);
+                    break;
+                case WXO_FC_ELEM_DROP:
+                case WXO_FC_TABLE_GROW:
+                case WXO_FC_TABLE_SIZE:
+                case WXO_FC_TABLE_FILL:
+                    ok = wxr_u32(r, &x);
+                    break;
+                default:
+                    if (n >= WXO_FC_COUNT_)
+                        return malformed(v, "illegal opcode");
+                }
+                break;
+            default:
+                return malformed(v, "illegal opcode");
+            }
+        }
+        if (!ok)
+            return read_failed(v);
+    }
+    if (r->p != r->end)
+        return malformed(v, "section size mismatch: bytes after the "
+                            "function's final end");
+    return true;
+}
+
+/* After a typing error: a format error in any body from `first` on takes
+ * precedence (the module-level checks have no format errors left to find:
+ * the decoder found those). Returns the final status. */
+static wx_status scan_rest(vstate *v, uint32_t first)
+{
+    wx_error saved;
+    wx_error *err = v->err;
+    wx_status status = v->status;
+    if (err)
+        saved = *err;
+    for (uint32_t fi = first; fi < v->m->nfuncs; fi++) {
+        v->status = WX_OK;
+        if (!scan_body(v, fi)) {
+            if (v->status == WX_EMALFORMED || v->status == WX_ENOMEM)
+                return v->status;
+            break;
+        }
+    }
+    if (err)
+        *err = saved;
+    v->status = status;
+    return status;
+}
+
+/* ------------------------------------------------------ module level */
+
+/* Records a module-level failure: "<where>: <message>". */
+static wx_status mfail(vstate *v, uint32_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static wx_status mfail(vstate *v, uint32_t offset, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    v->status = WX_EINVALID;
+    if (!v->err)
+        return WX_EINVALID;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    wx_error_set(v->err, WX_EINVALID, "%s", msg);
+    v->err->func_index = WX_NO_INDEX;
+    v->err->offset = offset;
+    return WX_EINVALID;
+}
+
+/* A constant expression of `what` (e.g. "global 3 initializer") must
+ * produce a value of type `want`. */
+static wx_status check_const(vstate *v, const wxm_const *c, wx_valtype want,
+                             const char *what, uint32_t index)
+{
+    const wx_module *m = v->m;
+    wx_valtype t = c->type;
+    switch (c->kind) {
+    case WXM_CONST_I32: t = WX_I32; break;
+    case WXM_CONST_I64: t = WX_I64; break;
+    case WXM_CONST_F32: t = WX_F32; break;
+    case WXM_CONST_F64: t = WX_F64; break;
+    case WXM_CONST_V128: t = WX_V128; break;
+    case WXM_CONST_REF_NULL: break;
+    case WXM_CONST_REF_FUNC:
+        if (c->index >= m->nfuncs)
+            return mfail(v, c->offset, "%s %u: unknown function %u", what,
+                         index, c->index);
+        t = WX_FUNCREF;
+        break;
+    case WXM_CONST_GLOBAL_GET:
+        /* WebAssembly 2.0: only imported globals, and only immutable
+         * ones, are constant. */
+        if (c->index >= m->nglobal_imports)
+            return mfail(v, c->offset,
+                         "%s %u: unknown global %u (constant expressions "
+                         "may only read imported globals)",
+                         what, index, c->index);
+        if (m->globals[c->index].mutable_)
+            return mfail(v, c->offset,
+                         "%s %u: constant expression required (global %u "
+                         "is mutable)",
+                         what, index, c->index);
+        t = m->globals[c->index].type;
+        break;
+    }
+    if (t != want)
+        return mfail(v, c->offset,
+                     "%s %u: type mismatch: expected %s but the constant "
+                     "expression has type %s",
+                     what, index, wx_valtype_name(want),
+                     wx_valtype_name(t));
+    return WX_OK;
+}
+
+static wx_status check_limits(vstate *v, const wx_limits *l, uint64_t range,
+                              const char *what, uint32_t index,
+                              const char *range_msg)
+{
+    if (l->min > range || (l->has_max && l->max > range))
+        return mfail(v, 0, "%s %u: %s", what, index, range_msg);
+    if (l->has_max && l->min > l->max)
+        return mfail(v, 0,
+                     "%s %u: size minimum must not be greater than maximum "
+                     "(%llu > %llu)",
+                     what, index, (unsigned long long)l->min,
+                     (unsigned long long)l->max);
+    return WX_OK;
+}
+
+static wx_status check_types_and_limits(vstate *v)
+{
+    const wx_module *m = v->m;
+    wx_status s;
+    for (uint32_t i = 0; i < m->nfuncs; i++)
+        if (m->funcs[i].type >= m->ntypes)
+            return mfail(v, m->funcs[i].imported ? 0 : m->funcs[i].code_offset,
+                         "function %u: unknown type %u", i,
+                         m->funcs[i].type);
+    for (uint32_t i = 0; i < m->ntables; i++)
+        if ((s = check_limits(v, &m->tables[i].limits, WXM_MAX_TABLE, "table",
+                              i, "table size must be at most 2^32-1")))
+            return s;
+    for (uint32_t i = 0; i < m->nmemories; i++)
+        if ((s = check_limits(v, &m->memories[i].limits, WXM_MAX_PAGES,
+                              "memory", i,
+                              "memory size must be at most 65536 pages "
+                              "(4GiB)")))
+            return s;
+    if (m->nmemories > 1)
+        return mfail(v, 0, "multiple memories (%u)", m->nmemories);
+    return WX_OK;
+}
+
+static wx_status check_globals(vstate *v)
+{
+    const wx_module *m = v->m;
+    wx_status s;
+    for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++)
+        if ((s = check_const(v, &m->globals[i].init, m->globals[i].type,
+                             "global", i)))
+            return s;
+    return WX_OK;
+}
+
+static wx_status check_elems(vstate *v)
+{
+    const wx_module *m = v->m;
+    wx_status s;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const wxm_elem *e = &m->elems[i];
+        if (e->mode == WXM_SEG_ACTIVE) {
+            if (e->table >= m->ntables)
+                return mfail(v, e->offset.offset,
+                             "element segment %u: unknown table %u", i,
+                             e->table);
+            if (m->tables[e->table].elem != e->type)
+                return mfail(v, e->offset.offset,
+                             "element segment %u: type mismatch: %s "
+                             "elements for a table of %s",
+                             i, wx_valtype_name(e->type),
+                             wx_valtype_name(m->tables[e->table].elem));
+            if ((s = check_const(v, &e->offset, WX_I32,
+                                 "element segment offset", i)))
+                return s;
+        }
+        for (uint32_t k = 0; k < e->count; k++)
+            if ((s = check_const(v, &e->items[k], e->type,
+                                 "element segment", i)))
+                return s;
+    }
+    return WX_OK;
+}
+
+static wx_status check_datas(vstate *v)
+{
+    const wx_module *m = v->m;
+    wx_status s;
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const wxm_data *d = &m->datas[i];
+        if (d->mode != WXM_SEG_ACTIVE)
+            continue;
+        if (d->memory >= m->nmemories)
+            return mfail(v, d->offset.offset,
+                         "data segment %u: unknown memory %u", i, d->memory);
+        if ((s = check_const(v, &d->offset, WX_I32, "data segment offset",
+                             i)))
+            return s;
+    }
+    return WX_OK;
+}
+
+/* An export name's length: name_len when the decoder recorded it (it is
+ * the only way to tell "" from a name that starts with U+0000). */
+static size_t export_name_len(const wxm_export *e)
+{
+    return e->name_len ? e->name_len : strlen(e->name);
+}
+
+static int cmp_export_names(const void *a, const void *b)
+{
+    const wxm_export *x = *(const wxm_export *const *)a;
+    const wxm_export *y = *(const wxm_export *const *)b;
+    size_t lx = export_name_len(x), ly = export_name_len(y);
+    int c = memcmp(x->name, y->name, lx < ly ? lx : ly);
+    return c ? c : (lx > ly) - (lx < ly);
+}
+
+static wx_status check_exports(vstate *v)
+{
+    const wx_module *m = v->m;
+    static const char *const kind_names[] = {"function", "table", "memory",
+                                             "global"};
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const wxm_export *e = &m->exports[i];
+        uint32_t n = e->kind == WX_EXTERN_FUNC     ? m->nfuncs
+                     : e->kind == WX_EXTERN_TABLE  ? m->ntables
+                     : e->kind == WX_EXTERN_MEMORY ? m->nmemories
+                                                   : m->nglobals;
+        if (e->index >= n)
+            return mfail(v, 0, "export \"%s\": unknown %s %u", e->name,
+                         kind_names[e->kind & 3], e->index);
+    }
+    if (m->nexports < 2)
+        return WX_OK;
+    /* Sorting pointers finds duplicates in n log n. */
+    const wxm_export **sorted = malloc(m->nexports * sizeof *sorted);
+    if (!sorted)
+        return v->status = WX_ENOMEM;
+    for (uint32_t i = 0; i < m->nexports; i++)
+        sorted[i] = &m->exports[i];
+    qsort(sorted, m->nexports, sizeof *sorted, cmp_export_names);
+    wx_status s = WX_OK;
+    for (uint32_t i = 1; i < m->nexports && !s; i++)
+        if (!cmp_export_names(&sorted[i - 1], &sorted[i]))
+            s = mfail(v, 0, "duplicate export name \"%s\"", sorted[i]->name);
+    free(sorted);
+    return s;
+}
+
+static wx_status check_start(vstate *v)
+{
+    const wx_module *m = v->m;
+    if (!m->has_start)
+        return WX_OK;
+    if (m->start >= m->nfuncs)
+        return mfail(v, 0, "start function: unknown function %u", m->start);
+    const wxm_functype *t = wxm_func_type(m, m->start);
+    if (t->nparams || t->nresults)
+        return mfail(v, 0,
+                     "start function %u must take and return nothing",
+                     m->start);
+    return WX_OK;
+}
+
+static void mark_declared(wx_module *m, const wxm_const *c)
+{
+    if (c->kind == WXM_CONST_REF_FUNC && c->index < m->nfuncs)
+        m->func_declared[c->index] = true;
+}
+
+/* The spec's C.refs: functions referenced outside function bodies (in
+ * exports, element segments and global initializers) may be named by
+ * ref.func in code. */
+static wx_status compute_declared(vstate *v)
+{
+    wx_module *m = v->m;
+    if (!m->func_declared) {
+        m->func_declared =
+            wxm_arena_calloc(&m->arena, m->nfuncs ? m->nfuncs : 1,
+                             sizeof(bool));
+        if (!m->func_declared)
+            return v->status = WX_ENOMEM;
+    } else {
+        memset(m->func_declared, 0, m->nfuncs * sizeof(bool));
+    }
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (m->exports[i].kind == WX_EXTERN_FUNC &&
+            m->exports[i].index < m->nfuncs)
+            m->func_declared[m->exports[i].index] = true;
+    for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++)
+        mark_declared(m, &m->globals[i].init);
+    for (uint32_t i = 0; i < m->nelems; i++)
+        for (uint32_t k = 0; k < m->elems[i].count; k++)
+            mark_declared(m, &m->elems[i].items[k]);
+    return WX_OK;
+}
+
+static wx_status check_module(vstate *v)
+{
+    wx_status s;
+    if ((s = check_types_and_limits(v)) || (s = check_globals(v)) ||
+        (s = check_elems(v)) || (s = check_datas(v)) ||
+        (s = check_exports(v)) || (s = check_start(v)))
+        return s;
+    return compute_declared(v);
+}
+
+/* ------------------------------------------------------------ entry */
+
+wx_status wxm_validate(wx_module *m, wx_error *err)
+{
+    vstate v;
+    wx_status s;
+    memset(&v, 0, sizeof v);
+    v.m = m;
+    v.err = err;
+
+    v.capvals = 256;
+    if (!(v.vals = malloc(v.capvals)))
+        return wx_error_set(err, WX_ENOMEM, "out of memory in validation");
+    s = check_module(&v);
+    if (s == WX_ENOMEM) {
+        wx_error_set(err, WX_ENOMEM, "out of memory in validation");
+    } else if (s != WX_OK) {
+        s = scan_rest(&v, m->nfunc_imports);
+    } else {
+        for (uint32_t fi = m->nfunc_imports; fi < m->nfuncs; fi++) {
+            if (!check_body(&v, fi)) {
+                s = v.status;
+                if (s == WX_EINVALID)
+                    s = scan_rest(&v, fi);
+                break;
+            }
+        }
+    }
+    free(v.vals);
+    free(v.ctrls);
+    return s;
+}

@@ -1,0 +1,972 @@
+/*
+ * Plugin config parsing, validation and canonical serialization.
+ *
+ * The parser walks the JSON tree once, checking each object's keys against
+ * its known list first (so a typo is reported before anything that the
+ * typo caused to be missing), then each field in canonical order. Every
+ * allocation of a config is linked into its block list, so the many error
+ * paths need no cleanup beyond one wxg_config_free().
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Config files are small; a bigger file is a mistake, not a config. */
+#define CONFIG_FILE_MAX (1u << 20)
+
+#define INSTANCE_NUM_MAX 1024
+#define MEMORY_PAGES_MAX 65536
+#define TIMEOUT_MS_MAX 3600000
+#define STACK_MIN 16
+#define STACK_MAX 100000
+/* json_int_t is long long (jansson 2.x with long long support). */
+#define FUEL_MAX LLONG_MAX
+
+#define TYPE_CHOICES                                                          \
+    "i8 u8 i16 u16 i32 u32 i64 u64 f32 f64 bool char string bytes json, "     \
+    "vec<T>"
+#define SCALAR_CHOICES "i8 u8 i16 u16 i32 u32 i64 u64 f32 f64 bool char"
+#define VEC_ELEM_CHOICES "i8 u8 i16 u16 i32 u32 i64 u64"
+
+struct wxg_block {
+    wxg_block *next;
+    _Alignas(max_align_t) unsigned char data[];
+};
+
+/* ------------------------------------------------------------ names */
+
+static const char *const type_names[] = {
+#define X_(e, s) s,
+    WXG_TYPE_LIST(X_)
+#undef X_
+};
+
+const char *wxg_type_name(wxg_type t)
+{
+    return (unsigned)t < WXG_TYPE_COUNT_ ? type_names[t] : "?";
+}
+
+bool wxg_type_parse(const char *s, wxg_type *out)
+{
+    for (unsigned i = 0; i < WXG_TYPE_COUNT_; i++) {
+        if (strcmp(s, type_names[i]) == 0) {
+            *out = (wxg_type)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool wxg_type_is_scalar(wxg_type t)
+{
+    return t <= WXG_T_CHAR;
+}
+
+bool wxg_type_is_vec(wxg_type t)
+{
+    return t >= WXG_T_VEC_I8 && t <= WXG_T_VEC_U64;
+}
+
+wxg_type wxg_type_vec_elem(wxg_type t)
+{
+    return (wxg_type)(WXG_T_I8 + (t - WXG_T_VEC_I8));
+}
+
+static const char *const abi_names[] = {"numeric", "bindgen", "cstring"};
+
+const char *wxg_abi_name(wxg_abi a)
+{
+    return (unsigned)a < 3 ? abi_names[a] : "?";
+}
+
+static const char *const output_names[] = {NULL, "log", "inherit", "discard"};
+
+const char *wxg_output_name(wxg_output o)
+{
+    return (unsigned)o < 4 ? output_names[o] : NULL;
+}
+
+static const char *const init_names[] = {NULL, "_initialize", "_start"};
+
+const char *wxg_init_name(wxg_init i)
+{
+    return (unsigned)i < 3 ? init_names[i] : NULL;
+}
+
+bool wxg_name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool alpha =
+            (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+        bool digit = c >= '0' && c <= '9';
+        if (!alpha && !(digit && i > 0))
+            return false;
+    }
+    return true;
+}
+
+const char *wxg_engine_label(const wxg_config *cfg)
+{
+    if (cfg->engine == WXG_ENGINE_AOT)
+        return "aot (not available yet)";
+    return cfg->engine_wasmedge ? "wasmedge (synonym of interp)" : "interp";
+}
+
+bool wxg_engine_available(const wxg_config *cfg, wx_error *err)
+{
+    if (cfg->engine == WXG_ENGINE_AOT) {
+        wx_error_set(err, WX_EARG,
+                     "vm_config.engine: \"aot\" is not available yet "
+                     "(use interp)");
+        return false;
+    }
+    return true;
+}
+
+const wxg_function *wxg_config_function(const wxg_config *cfg,
+                                        const char *name)
+{
+    for (size_t i = 0; i < cfg->nfuncs; i++)
+        if (strcmp(cfg->funcs[i].name, name) == 0)
+            return &cfg->funcs[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ parser */
+
+typedef struct parser {
+    wxg_config *cfg;
+    wx_error *err;
+    const char *base_dir; /* resolves relative paths; may be NULL */
+    const char *source;   /* file name that prefixes messages; may be NULL */
+} parser;
+
+/* Sets a WX_EARG error "<source>: <path>: <problem>"; returns false. */
+static bool fail(parser *p, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool fail(parser *p, const char *path, const char *fmt, ...)
+{
+    char problem[sizeof p->err->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof problem, fmt, ap);
+    va_end(ap);
+    wx_error_set(p->err, WX_EARG, "%s%s%s: %s", p->source ? p->source : "",
+                 p->source ? ": " : "", path, problem);
+    return false;
+}
+
+static void *palloc(parser *p, size_t size)
+{
+    wxg_block *b = calloc(1, sizeof *b + (size ? size : 1));
+    if (!b) {
+        wx_error_set(p->err, WX_ENOMEM, "out of memory parsing the config");
+        return NULL;
+    }
+    b->next = p->cfg->blocks_;
+    p->cfg->blocks_ = b;
+    return b->data;
+}
+
+static void *palloc_array(parser *p, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) {
+        wx_error_set(p->err, WX_ENOMEM, "out of memory parsing the config");
+        return NULL;
+    }
+    return palloc(p, n * size);
+}
+
+static char *pstrdup(parser *p, const char *s)
+{
+    size_t n = strlen(s);
+    char *d = palloc(p, n + 1);
+    if (d)
+        memcpy(d, s, n + 1);
+    return d;
+}
+
+/* A short description of a JSON value for "got ..." in messages. */
+static const char *describe(const json_t *v, char *buf, size_t size)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return json_array_size(v) ? "an array" : "an empty array";
+    case JSON_STRING: {
+        const char *s = json_string_value(v);
+        if (strlen(s) > 40)
+            snprintf(buf, size, "\"%.37s...\"", s);
+        else
+            snprintf(buf, size, "\"%s\"", s);
+        return buf;
+    }
+    case JSON_INTEGER:
+        snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return buf;
+    case JSON_REAL:
+        snprintf(buf, size, "%.17g", json_real_value(v));
+        return buf;
+    case JSON_TRUE: return "true";
+    case JSON_FALSE: return "false";
+    case JSON_NULL: return "null";
+    }
+    return "?";
+}
+
+#define GOT(v) describe((v), got_, sizeof got_)
+
+/* "a.b" from "a" and "b"; the top level has the empty path. */
+static void join(char *out, size_t size, const char *path, const char *key)
+{
+    snprintf(out, size, "%s%s%s", path, *path ? "." : "", key);
+}
+
+/* Refuses keys not in `known` (a NULL-terminated list). */
+static bool check_keys(parser *p, const json_t *obj, const char *path,
+                       const char *const *known)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; known[i] && !ok; i++)
+            ok = strcmp(key, known[i]) == 0;
+        if (ok)
+            continue;
+        char keys[160] = "", at[160];
+        for (size_t i = 0; known[i]; i++) {
+            size_t n = strlen(keys);
+            snprintf(keys + n, sizeof keys - n, "%s%s", i ? ", " : "",
+                     known[i]);
+        }
+        join(at, sizeof at, path, key);
+        return fail(p, at, "unknown key (keys: %s)", keys);
+    }
+    return true;
+}
+
+/* A string field: absent (ok, *out NULL) or a string; copied. */
+static bool get_string(parser *p, const json_t *obj, const char *path,
+                       const char *key, bool required, const char **out)
+{
+    char at[160], got_[64];
+    json_t *v = json_object_get(obj, key);
+    join(at, sizeof at, path, key);
+    *out = NULL;
+    if (!v)
+        return required ? fail(p, at, "required") : true;
+    if (!json_is_string(v))
+        return fail(p, at, "must be a string, got %s", GOT(v));
+    return (*out = pstrdup(p, json_string_value(v))) != NULL;
+}
+
+/* An integer field in [lo, hi]; *out keeps its value when absent. */
+static bool get_int(parser *p, const json_t *obj, const char *path,
+                    const char *key, json_int_t lo, json_int_t hi,
+                    json_int_t *out)
+{
+    char at[160], got_[64];
+    json_t *v = json_object_get(obj, key);
+    join(at, sizeof at, path, key);
+    if (!v)
+        return true;
+    if (!json_is_integer(v) || json_integer_value(v) < lo ||
+        json_integer_value(v) > hi) {
+        if (hi == FUEL_MAX && lo == 1)
+            return fail(p, at, "must be a positive integer, got %s", GOT(v));
+        return fail(p, at,
+                    "must be an integer from %" JSON_INTEGER_FORMAT
+                    " to %" JSON_INTEGER_FORMAT ", got %s",
+                    lo, hi, GOT(v));
+    }
+    *out = json_integer_value(v);
+    return true;
+}
+
+/* An optional object field; *out is NULL when absent. */
+static bool get_object(parser *p, const json_t *obj, const char *key,
+                       const json_t **out)
+{
+    char got_[64];
+    json_t *v = json_object_get(obj, key);
+    *out = v;
+    if (v && !json_is_object(v))
+        return fail(p, key, "must be an object, got %s", GOT(v));
+    return true;
+}
+
+/* Makes a relative path absolute against base_dir, when there is one. */
+static const char *resolve(parser *p, const char *path)
+{
+    if (!p->base_dir || path[0] == '/')
+        return pstrdup(p, path);
+    while (path[0] == '.' && path[1] == '/')
+        for (path += 2; *path == '/'; path++)
+            ;
+    size_t nb = strlen(p->base_dir), np = strlen(path);
+    bool slash = nb && p->base_dir[nb - 1] == '/';
+    char *d = palloc(p, nb + np + 2);
+    if (d)
+        snprintf(d, nb + np + 2, "%s%s%s", p->base_dir, slash ? "" : "/",
+                 path);
+    return d;
+}
+
+/* ---------------------------------------------------------- sections */
+
+static bool parse_vm_config(parser *p, const json_t *root)
+{
+    static const char *const keys[] = {"engine", "path", NULL};
+    const json_t *vm;
+    if (!get_object(p, root, "vm_config", &vm))
+        return false;
+    if (!vm)
+        return fail(p, "vm_config", "required (it gives the .wasm path)");
+    if (!check_keys(p, vm, "vm_config", keys))
+        return false;
+
+    const char *engine;
+    if (!get_string(p, vm, "vm_config", "engine", false, &engine))
+        return false;
+    if (!engine || strcmp(engine, "interp") == 0) {
+        p->cfg->engine = WXG_ENGINE_INTERP;
+    } else if (strcmp(engine, "wasmedge") == 0) {
+        p->cfg->engine = WXG_ENGINE_INTERP;
+        p->cfg->engine_wasmedge = true;
+    } else if (strcmp(engine, "aot") == 0) {
+        p->cfg->engine = WXG_ENGINE_AOT;
+    } else {
+        char got_[64];
+        return fail(p, "vm_config.engine",
+                    "%s is not a known engine (choose interp, aot or "
+                    "wasmedge)",
+                    GOT(json_object_get(vm, "engine")));
+    }
+
+    const char *path;
+    if (!get_string(p, vm, "vm_config", "path", true, &path))
+        return false;
+    if (!*path)
+        return fail(p, "vm_config.path", "must not be empty");
+    return (p->cfg->path = resolve(p, path)) != NULL;
+}
+
+/* One params/results type. */
+static bool parse_type(parser *p, const json_t *v, const char *at, wxg_abi abi,
+                       wxg_type *out)
+{
+    char got_[64];
+    if (!json_is_string(v))
+        return fail(p, at, "must be a type name, got %s", GOT(v));
+    const char *s = json_string_value(v);
+    size_t n = strlen(s);
+    if (!wxg_type_parse(s, out)) {
+        if (n > 5 && strncmp(s, "vec<", 4) == 0 && s[n - 1] == '>')
+            return fail(p, at,
+                        "%s is not a type (vec<T> takes an integer "
+                        "type: " VEC_ELEM_CHOICES ")",
+                        GOT(v));
+        return fail(p, at, "%s is not a type (types: " TYPE_CHOICES ")",
+                    GOT(v));
+    }
+    if (abi == WXG_ABI_NUMERIC && !wxg_type_is_scalar(*out))
+        return fail(p, at,
+                    "%s needs abi bindgen or cstring (abi numeric "
+                    "takes " SCALAR_CHOICES ")",
+                    GOT(v));
+    return true;
+}
+
+/* "params" or "results" of function object `fn` at path `fpath`. */
+static bool parse_types(parser *p, const json_t *fn, const char *fpath,
+                        const char *key, wxg_abi abi, bool *has,
+                        uint32_t *count, const wxg_type **out)
+{
+    char at[160], got_[64];
+    json_t *arr = json_object_get(fn, key);
+    join(at, sizeof at, fpath, key);
+    if (!arr) {
+        if (abi != WXG_ABI_NUMERIC)
+            return fail(p, at, "required for abi %s", wxg_abi_name(abi));
+        return true;
+    }
+    if (!json_is_array(arr))
+        return fail(p, at, "must be an array of type names, got %s", GOT(arr));
+    size_t n = json_array_size(arr);
+    if (n > 1000)
+        return fail(p, at, "too many types (at most 1000)");
+    wxg_type *types = palloc_array(p, n, sizeof *types);
+    if (!types)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char tat[176];
+        snprintf(tat, sizeof tat, "%s[%zu]", at, i);
+        if (!parse_type(p, json_array_get(arr, i), tat, abi, &types[i]))
+            return false;
+    }
+    *has = true;
+    *count = (uint32_t)n;
+    *out = types;
+    return true;
+}
+
+static bool parse_abi(parser *p, const json_t *fn, const char *fpath,
+                      wxg_abi *out)
+{
+    char at[160], got_[64];
+    json_t *v = json_object_get(fn, "abi");
+    join(at, sizeof at, fpath, "abi");
+    *out = WXG_ABI_NUMERIC;
+    if (!v)
+        return true;
+    if (!json_is_string(v))
+        return fail(p, at, "must be a string, got %s", GOT(v));
+    for (unsigned i = 0; i < 3; i++) {
+        if (strcmp(json_string_value(v), abi_names[i]) == 0) {
+            *out = (wxg_abi)i;
+            return true;
+        }
+    }
+    return fail(p, at,
+                "%s is not a known abi (choose numeric, bindgen or cstring)",
+                GOT(v));
+}
+
+static bool parse_function(parser *p, const json_t *v, const char *fpath,
+                           wxg_function *f)
+{
+    static const char *const keys[] = {"name", "abi", "params", "results",
+                                       NULL};
+    char got_[64];
+    if (json_is_string(v)) {
+        if (!*json_string_value(v))
+            return fail(p, fpath, "must not be empty (an export name)");
+        return (f->name = pstrdup(p, json_string_value(v))) != NULL;
+    }
+    if (!json_is_object(v))
+        return fail(p, fpath, "must be an export name or an object, got %s",
+                    GOT(v));
+    if (!check_keys(p, v, fpath, keys))
+        return false;
+    if (!get_string(p, v, fpath, "name", true, &f->name))
+        return false;
+    if (!*f->name) {
+        char at[160];
+        join(at, sizeof at, fpath, "name");
+        return fail(p, at, "must not be empty (an export name)");
+    }
+    return parse_abi(p, v, fpath, &f->abi) &&
+           parse_types(p, v, fpath, "params", f->abi, &f->has_params,
+                       &f->nparams, &f->params) &&
+           parse_types(p, v, fpath, "results", f->abi, &f->has_results,
+                       &f->nresults, &f->results);
+}
+
+static bool parse_functions(parser *p, const json_t *root)
+{
+    char got_[64];
+    json_t *arr = json_object_get(root, "functions");
+    if (!arr)
+        return fail(p, "functions", "required (the exports to expose)");
+    if (!json_is_array(arr))
+        return fail(p, "functions", "must be an array, got %s", GOT(arr));
+    size_t n = json_array_size(arr);
+    if (n == 0)
+        return fail(p, "functions",
+                    "must not be empty (list the exports to expose)");
+    wxg_function *funcs = palloc_array(p, n, sizeof *funcs);
+    if (!funcs)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char at[32];
+        snprintf(at, sizeof at, "functions[%zu]", i);
+        if (!parse_function(p, json_array_get(arr, i), at, &funcs[i]))
+            return false;
+        /* Quadratic, but configs list a handful of functions. */
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(funcs[j].name, funcs[i].name) == 0)
+                return fail(p, at,
+                            "\"%s\" is listed twice (also functions[%zu])",
+                            funcs[i].name, j);
+    }
+    p->cfg->funcs = funcs;
+    p->cfg->nfuncs = n;
+    return true;
+}
+
+static bool parse_limits(parser *p, const json_t *root)
+{
+    static const char *const keys[] = {"memory_pages", "timeout_ms", "fuel",
+                                       "stack", NULL};
+    const json_t *lim;
+    if (!get_object(p, root, "limits", &lim))
+        return false;
+    if (!lim)
+        return true;
+    json_int_t pages = 0, timeout = 0, fuel = 0, stack = 0;
+    if (!check_keys(p, lim, "limits", keys) ||
+        !get_int(p, lim, "limits", "memory_pages", 1, MEMORY_PAGES_MAX,
+                 &pages) ||
+        !get_int(p, lim, "limits", "timeout_ms", 1, TIMEOUT_MS_MAX,
+                 &timeout) ||
+        !get_int(p, lim, "limits", "fuel", 1, FUEL_MAX, &fuel) ||
+        !get_int(p, lim, "limits", "stack", STACK_MIN, STACK_MAX, &stack))
+        return false;
+    p->cfg->limits.memory_pages = (uint32_t)pages;
+    p->cfg->limits.timeout_ms = (uint32_t)timeout;
+    p->cfg->limits.fuel = (uint64_t)fuel;
+    p->cfg->limits.stack = (uint32_t)stack;
+    return true;
+}
+
+static int kv_cmp(const void *a, const void *b)
+{
+    return strcmp(((const wxg_kv *)a)->key, ((const wxg_kv *)b)->key);
+}
+
+/*
+ * A {string: string} object (wasi.env, wasi.preopens), sorted by key so
+ * that the canonical form does not depend on the order written. Keys must
+ * be non-empty and, for env, hold no "="; preopen host paths are resolved.
+ */
+static bool parse_map(parser *p, const json_t *w, const char *key, bool is_env,
+                      size_t *count, const wxg_kv **out)
+{
+    char at[160], got_[64];
+    json_t *obj = json_object_get(w, key);
+    join(at, sizeof at, "wasi", key);
+    if (!obj)
+        return true;
+    if (!json_is_object(obj))
+        return fail(p, at, "must be an object of strings, got %s", GOT(obj));
+    size_t n = json_object_size(obj), i = 0;
+    wxg_kv *kv = palloc_array(p, n, sizeof *kv);
+    if (!kv)
+        return false;
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v)
+    {
+        char vat[320];
+        join(vat, sizeof vat, at, k);
+        if (!*k || (is_env && strchr(k, '=')))
+            return fail(p, at,
+                        is_env ? "\"%s\" is not a valid variable name (it "
+                                 "must be non-empty and have no \"=\")"
+                               : "\"%s\" is not a valid guest path (it must "
+                                 "be non-empty)",
+                        k);
+        if (!json_is_string(v))
+            return fail(p, vat, "must be a string, got %s", GOT(v));
+        if (!is_env && !*json_string_value(v))
+            return fail(p, vat, "must not be empty (a host directory)");
+        kv[i].key = pstrdup(p, k);
+        kv[i].value = is_env ? pstrdup(p, json_string_value(v))
+                             : resolve(p, json_string_value(v));
+        if (!kv[i].key || !kv[i].value)
+            return false;
+        i++;
+    }
+    qsort(kv, n, sizeof *kv, kv_cmp);
+    *count = n;
+    *out = kv;
+    return true;
+}
+
+static bool parse_args(parser *p, const json_t *w)
+{
+    char got_[64];
+    json_t *arr = json_object_get(w, "args");
+    if (!arr)
+        return true;
+    if (!json_is_array(arr))
+        return fail(p, "wasi.args", "must be an array of strings, got %s",
+                    GOT(arr));
+    size_t n = json_array_size(arr);
+    const char **args = palloc_array(p, n, sizeof *args);
+    if (!args)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(arr, i);
+        if (!json_is_string(v)) {
+            char at[32];
+            snprintf(at, sizeof at, "wasi.args[%zu]", i);
+            return fail(p, at, "must be a string, got %s", GOT(v));
+        }
+        if (!(args[i] = pstrdup(p, json_string_value(v))))
+            return false;
+    }
+    p->cfg->wasi.args = args;
+    p->cfg->wasi.nargs = n;
+    return true;
+}
+
+static bool parse_output(parser *p, const json_t *w, const char *key,
+                         wxg_output *out)
+{
+    char at[32], got_[64];
+    json_t *v = json_object_get(w, key);
+    snprintf(at, sizeof at, "wasi.%s", key);
+    if (!v)
+        return true;
+    for (unsigned i = 1; json_is_string(v) && i < 4; i++) {
+        if (strcmp(json_string_value(v), output_names[i]) == 0) {
+            *out = (wxg_output)i;
+            return true;
+        }
+    }
+    if (!json_is_string(v))
+        return fail(p, at, "must be a string, got %s", GOT(v));
+    return fail(p, at,
+                "%s is not a known mode (choose log, inherit or discard)",
+                GOT(v));
+}
+
+static bool parse_init(parser *p, const json_t *w)
+{
+    char got_[64];
+    json_t *v = json_object_get(w, "init");
+    if (!v)
+        return true;
+    if (!json_is_string(v))
+        return fail(p, "wasi.init", "must be a string, got %s", GOT(v));
+    for (unsigned i = 1; i < 3; i++) {
+        if (strcmp(json_string_value(v), init_names[i]) == 0) {
+            p->cfg->wasi.init = (wxg_init)i;
+            return true;
+        }
+    }
+    return fail(p, "wasi.init",
+                "%s is not a known entry (choose _initialize or _start)",
+                GOT(v));
+}
+
+static bool parse_wasi(parser *p, const json_t *root)
+{
+    static const char *const keys[] = {"args",   "env",  "preopens", "stdout",
+                                       "stderr", "init", NULL};
+    const json_t *w;
+    if (!get_object(p, root, "wasi", &w))
+        return false;
+    if (!w)
+        return true;
+    wxg_wasi *ws = &p->cfg->wasi;
+    return check_keys(p, w, "wasi", keys) && parse_args(p, w) &&
+           parse_map(p, w, "env", true, &ws->nenv, &ws->env) &&
+           parse_map(p, w, "preopens", false, &ws->npreopens, &ws->preopens) &&
+           parse_output(p, w, "stdout", &ws->out) &&
+           parse_output(p, w, "stderr", &ws->err) && parse_init(p, w);
+}
+
+static bool parse_root(parser *p, const json_t *root)
+{
+    static const char *const keys[] = {
+        "name", "instance_num", "vm_config", "functions", "limits",
+        "wasi", "description",  "version",   NULL};
+    char got_[64];
+    if (!json_is_object(root))
+        return fail(p, "config", "must be a JSON object, got %s", GOT(root));
+    if (!check_keys(p, root, "", keys))
+        return false;
+
+    wxg_config *cfg = p->cfg;
+    if (!get_string(p, root, "", "name", true, &cfg->name))
+        return false;
+    if (!wxg_name_valid(cfg->name))
+        return fail(p, "name",
+                    "%s is not a valid name (letters, digits and _, not "
+                    "starting with a digit, 1 to 64 characters)",
+                    GOT(json_object_get(root, "name")));
+
+    json_int_t instances = 1;
+    if (!get_int(p, root, "", "instance_num", 1, INSTANCE_NUM_MAX, &instances))
+        return false;
+    cfg->instance_num = (uint32_t)instances;
+
+    return parse_vm_config(p, root) && parse_functions(p, root) &&
+           parse_limits(p, root) && parse_wasi(p, root) &&
+           get_string(p, root, "", "description", false, &cfg->description) &&
+           get_string(p, root, "", "version", false, &cfg->version);
+}
+
+/* ------------------------------------------------------------- entry */
+
+void wxg_config_free(wxg_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (wxg_block *b = cfg->blocks_, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(cfg);
+}
+
+static wxg_config *parse_with(const json_t *root, const char *base_dir,
+                              const char *source, wx_error *err)
+{
+    wxg_config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg) {
+        wx_error_set(err, WX_ENOMEM, "out of memory parsing the config");
+        return NULL;
+    }
+    parser p = {cfg, err, base_dir, source};
+    if (!parse_root(&p, root)) {
+        wxg_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+wxg_config *wxg_config_from_json(const json_t *root, const char *base_dir,
+                                 wx_error *err)
+{
+    return parse_with(root, base_dir, NULL, err);
+}
+
+static wxg_config *parse_text(const char *json, size_t len,
+                              const char *base_dir, const char *source,
+                              wx_error *err)
+{
+    json_error_t jerr;
+    /* Duplicate keys are refused: with two "path"s, which one was meant? */
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        wx_error_set(err, WX_EARG, "%s%sline %d, column %d: %s",
+                     source ? source : "", source ? ": " : "", jerr.line,
+                     jerr.column, jerr.text);
+        return NULL;
+    }
+    wxg_config *cfg = parse_with(root, base_dir, source, err);
+    json_decref(root);
+    return cfg;
+}
+
+wxg_config *wxg_config_parse(const char *json, size_t len,
+                             const char *base_dir, wx_error *err)
+{
+    return parse_text(json, len, base_dir, NULL, err);
+}
+
+/* Reads a whole (small) file; NULL with err set. */
+static char *read_file(const char *file, size_t *len, wx_error *err)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        wx_error_set(err, WX_EIO, "%s: cannot open: %s", file,
+                     strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(CONFIG_FILE_MAX + 1);
+    if (!buf) {
+        fclose(f);
+        wx_error_set(err, WX_ENOMEM, "%s: out of memory", file);
+        return NULL;
+    }
+    size_t n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+    int failed = ferror(f);
+    int saved = errno;
+    fclose(f);
+    if (failed) {
+        free(buf);
+        wx_error_set(err, WX_EIO, "%s: cannot read: %s", file,
+                     strerror(saved));
+        return NULL;
+    }
+    if (n > CONFIG_FILE_MAX) {
+        free(buf);
+        wx_error_set(err, WX_EARG,
+                     "%s: too large (a config is at most %u "
+                     "bytes)",
+                     file, CONFIG_FILE_MAX);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+wxg_config *wxg_config_load(const char *file, wx_error *err)
+{
+    size_t len;
+    char *text = read_file(file, &len, err);
+    if (!text)
+        return NULL;
+    /* The absolute directory, so that stored paths do not depend on the
+     * working directory of whoever reads the registry later. */
+    char *dir = realpath(file, NULL);
+    if (!dir) {
+        wx_error_set(err, WX_EIO, "%s: cannot resolve: %s", file,
+                     strerror(errno));
+        free(text);
+        return NULL;
+    }
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    wxg_config *cfg = parse_text(text, len, dir, file, err);
+    free(dir);
+    free(text);
+    return cfg;
+}
+
+/* ------------------------------------------------------ serialization */
+
+/* Collects set failures, so building needs one check at the end. */
+static void put(json_t *obj, const char *key, json_t *v, bool *ok)
+{
+    if (!v || json_object_set_new(obj, key, v) != 0)
+        *ok = false;
+}
+
+static void push(json_t *arr, json_t *v, bool *ok)
+{
+    if (!v || json_array_append_new(arr, v) != 0)
+        *ok = false;
+}
+
+static json_t *types_json(uint32_t n, const wxg_type *types, bool *ok)
+{
+    json_t *arr = json_array();
+    for (uint32_t i = 0; arr && i < n; i++)
+        push(arr, json_string(wxg_type_name(types[i])), ok);
+    return arr;
+}
+
+static json_t *function_json(const wxg_function *f, bool *ok)
+{
+    if (f->abi == WXG_ABI_NUMERIC && !f->has_params && !f->has_results)
+        return json_string(f->name);
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put(o, "name", json_string(f->name), ok);
+    put(o, "abi", json_string(wxg_abi_name(f->abi)), ok);
+    if (f->has_params)
+        put(o, "params", types_json(f->nparams, f->params, ok), ok);
+    if (f->has_results)
+        put(o, "results", types_json(f->nresults, f->results, ok), ok);
+    return o;
+}
+
+static json_t *limits_json(const wxg_limits *l, bool *ok)
+{
+    if (!l->memory_pages && !l->timeout_ms && !l->fuel && !l->stack)
+        return NULL;
+    json_t *o = json_object();
+    if (!o) {
+        *ok = false;
+        return NULL;
+    }
+    if (l->memory_pages)
+        put(o, "memory_pages", json_integer(l->memory_pages), ok);
+    if (l->timeout_ms)
+        put(o, "timeout_ms", json_integer(l->timeout_ms), ok);
+    if (l->fuel)
+        put(o, "fuel", json_integer((json_int_t)l->fuel), ok);
+    if (l->stack)
+        put(o, "stack", json_integer(l->stack), ok);
+    return o;
+}
+
+static json_t *map_json(size_t n, const wxg_kv *kv, bool *ok)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < n; i++)
+        put(o, kv[i].key, json_string(kv[i].value), ok);
+    return o;
+}
+
+static json_t *wasi_json(const wxg_wasi *w, bool *ok)
+{
+    if (!w->nargs && !w->nenv && !w->npreopens && !w->out && !w->err &&
+        !w->init)
+        return NULL;
+    json_t *o = json_object();
+    if (!o) {
+        *ok = false;
+        return NULL;
+    }
+    if (w->nargs) {
+        json_t *args = json_array();
+        for (size_t i = 0; args && i < w->nargs; i++)
+            push(args, json_string(w->args[i]), ok);
+        put(o, "args", args, ok);
+    }
+    if (w->nenv)
+        put(o, "env", map_json(w->nenv, w->env, ok), ok);
+    if (w->npreopens)
+        put(o, "preopens", map_json(w->npreopens, w->preopens, ok), ok);
+    if (w->out)
+        put(o, "stdout", json_string(wxg_output_name(w->out)), ok);
+    if (w->err)
+        put(o, "stderr", json_string(wxg_output_name(w->err)), ok);
+    if (w->init)
+        put(o, "init", json_string(wxg_init_name(w->init)), ok);
+    return o;
+}
+
+json_t *wxg_config_to_json(const wxg_config *cfg)
+{
+    bool ok = true;
+    json_t *root = json_object(), *vm = json_object(), *funcs = json_array();
+    if (!root || !vm || !funcs) {
+        json_decref(root);
+        json_decref(vm);
+        json_decref(funcs);
+        return NULL;
+    }
+    put(root, "name", json_string(cfg->name), &ok);
+    if (cfg->description)
+        put(root, "description", json_string(cfg->description), &ok);
+    if (cfg->version)
+        put(root, "version", json_string(cfg->version), &ok);
+    put(root, "instance_num", json_integer(cfg->instance_num), &ok);
+
+    const char *engine = cfg->engine == WXG_ENGINE_AOT ? "aot"
+                         : cfg->engine_wasmedge        ? "wasmedge"
+                                                       : "interp";
+    put(vm, "engine", json_string(engine), &ok);
+    put(vm, "path", json_string(cfg->path), &ok);
+    put(root, "vm_config", vm, &ok);
+
+    for (size_t i = 0; i < cfg->nfuncs; i++)
+        push(funcs, function_json(&cfg->funcs[i], &ok), &ok);
+    put(root, "functions", funcs, &ok);
+
+    json_t *lim = limits_json(&cfg->limits, &ok);
+    if (lim)
+        put(root, "limits", lim, &ok);
+    json_t *wasi = wasi_json(&cfg->wasi, &ok);
+    if (wasi)
+        put(root, "wasi", wasi, &ok);
+    if (!ok) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+char *wxg_config_dump(const wxg_config *cfg, unsigned flags)
+{
+    json_t *root = wxg_config_to_json(cfg);
+    if (!root)
+        return NULL;
+    size_t jflags = (flags & WXG_DUMP_PRETTY) ? JSON_INDENT(2) : JSON_COMPACT;
+    char *s = json_dumps(root, jflags);
+    json_decref(root);
+    return s;
+}

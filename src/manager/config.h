@@ -1,0 +1,204 @@
+/*
+ * Plugin configs: parse and validate the JSON a user writes, and write it
+ * back in canonical form (for the registry and `plugin show`).
+ *
+ *   {"name":"car","instance_num":4,
+ *    "vm_config":{"engine":"interp","path":"/plugin/car.wasm"},
+ *    "functions":["link",{"name":"rank","abi":"bindgen",
+ *                         "params":["string"],"results":["i32"]}]}
+ *
+ * Every config error is WX_EARG with a message that starts with the field
+ * path ("functions[1].params[0]: ...") and, where it helps, lists the
+ * choices. Malformed JSON gives the line and column. Unknown keys are
+ * errors at every level, so that a typo never silently drops a setting.
+ *
+ * A parsed config owns all its memory and is freed by wxg_config_free().
+ * It is immutable after parsing, so any number of threads may read it.
+ */
+#ifndef WX_MANAGER_CONFIG_H
+#define WX_MANAGER_CONFIG_H
+
+#include "wasmext/engine.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The type names of params/results: the contract shared by configs, the
+ * command line and REST. One list gives the enum and the spelling.
+ */
+#define WXG_TYPE_LIST(X)                                                      \
+    X(WXG_T_I8, "i8")                                                         \
+    X(WXG_T_U8, "u8")                                                         \
+    X(WXG_T_I16, "i16")                                                       \
+    X(WXG_T_U16, "u16")                                                       \
+    X(WXG_T_I32, "i32")                                                       \
+    X(WXG_T_U32, "u32")                                                       \
+    X(WXG_T_I64, "i64")                                                       \
+    X(WXG_T_U64, "u64")                                                       \
+    X(WXG_T_F32, "f32")                                                       \
+    X(WXG_T_F64, "f64")                                                       \
+    X(WXG_T_BOOL, "bool")                                                     \
+    X(WXG_T_CHAR, "char")                                                     \
+    X(WXG_T_STRING, "string")                                                 \
+    X(WXG_T_BYTES, "bytes")                                                   \
+    X(WXG_T_JSON, "json")                                                     \
+    X(WXG_T_VEC_I8, "vec<i8>")                                                \
+    X(WXG_T_VEC_U8, "vec<u8>")                                                \
+    X(WXG_T_VEC_I16, "vec<i16>")                                              \
+    X(WXG_T_VEC_U16, "vec<u16>")                                              \
+    X(WXG_T_VEC_I32, "vec<i32>")                                              \
+    X(WXG_T_VEC_U32, "vec<u32>")                                              \
+    X(WXG_T_VEC_I64, "vec<i64>")                                              \
+    X(WXG_T_VEC_U64, "vec<u64>")
+
+typedef enum wxg_type {
+#define WXG_TYPE_ENUM_(e, s) e,
+    WXG_TYPE_LIST(WXG_TYPE_ENUM_)
+#undef WXG_TYPE_ENUM_
+        WXG_TYPE_COUNT_
+} wxg_type;
+
+/* "i32", "vec<u8>", ...; "?" for a value out of range. */
+const char *wxg_type_name(wxg_type t);
+/* Looks a spelling up; false if it names no type. */
+bool wxg_type_parse(const char *s, wxg_type *out);
+/* Scalars that travel as one wasm number: i8 ... f64, bool, char. */
+bool wxg_type_is_scalar(wxg_type t);
+/* vec<i8> ... vec<u64>; wxg_type_vec_elem gives the element type. */
+bool wxg_type_is_vec(wxg_type t);
+wxg_type wxg_type_vec_elem(wxg_type t);
+
+/* How a function's arguments and results cross into the guest. */
+typedef enum wxg_abi {
+    WXG_ABI_NUMERIC = 0, /* wasm numbers only; the default */
+    WXG_ABI_BINDGEN,     /* wasmedge-bindgen 0.4 */
+    WXG_ABI_CSTRING,     /* eKuiper 1.x: NUL-terminated strings via malloc */
+} wxg_abi;
+
+const char *wxg_abi_name(wxg_abi a);
+
+typedef enum wxg_engine {
+    WXG_ENGINE_INTERP = 0, /* our interpreter, the default */
+    WXG_ENGINE_AOT,        /* accepted; not available yet */
+} wxg_engine;
+
+/* Where a guest's stdout/stderr go; DEFAULT means "not set". */
+typedef enum wxg_output {
+    WXG_OUTPUT_DEFAULT = 0,
+    WXG_OUTPUT_LOG,
+    WXG_OUTPUT_INHERIT,
+    WXG_OUTPUT_DISCARD,
+} wxg_output;
+
+/* The WASI entry run once per instance; AUTO means "not set". */
+typedef enum wxg_init {
+    WXG_INIT_AUTO = 0,
+    WXG_INIT_INITIALIZE, /* "_initialize": a reactor */
+    WXG_INIT_START,      /* "_start": a command run once */
+} wxg_init;
+
+typedef struct wxg_function {
+    const char *name; /* the export name */
+    wxg_abi abi;
+    /* Numeric functions may leave these out (the wasm signature says it
+     * all); bindgen and cstring functions always have both. */
+    bool has_params, has_results;
+    uint32_t nparams, nresults;
+    const wxg_type *params, *results;
+} wxg_function;
+
+/* Resource limits; 0 means "not set" (the pool's defaults apply). */
+typedef struct wxg_limits {
+    uint32_t memory_pages; /* 1..65536 */
+    uint32_t timeout_ms;   /* 1..3600000 */
+    uint64_t fuel;         /* >= 1 */
+    uint32_t stack;        /* call depth, 16..100000 */
+} wxg_limits;
+
+typedef struct wxg_kv {
+    const char *key, *value;
+} wxg_kv;
+
+typedef struct wxg_wasi {
+    size_t nargs;
+    const char *const *args;
+    size_t nenv; /* sorted by key */
+    const wxg_kv *env;
+    size_t npreopens; /* guest path -> host path, sorted by guest path */
+    const wxg_kv *preopens;
+    wxg_output out, err;
+    wxg_init init;
+} wxg_wasi;
+
+typedef struct wxg_block wxg_block;
+
+typedef struct wxg_config {
+    const char *name;
+    uint32_t instance_num; /* 1..1024, default 1 */
+    wxg_engine engine;
+    /* The config said "wasmedge", which we run as a synonym of interp;
+     * kept so that `show` and the canonical JSON say so. */
+    bool engine_wasmedge;
+    /* The .wasm file; a relative path was resolved against the config
+     * file's directory when the config came from a file. */
+    const char *path;
+    size_t nfuncs;
+    const wxg_function *funcs;
+    wxg_limits limits;
+    wxg_wasi wasi;
+    const char *description; /* NULL when absent */
+    const char *version;     /* NULL when absent */
+    wxg_block *blocks_;      /* private: every allocation of this config */
+} wxg_config;
+
+/*
+ * Parses and validates a config from JSON text (`len` bytes; the text need
+ * not be NUL-terminated). `base_dir`, if not NULL, resolves relative paths
+ * (vm_config.path, wasi.preopens host paths); with NULL they stay as
+ * written. Returns NULL with err set (WX_EARG, WX_ENOMEM) on failure.
+ */
+wxg_config *wxg_config_parse(const char *json, size_t len,
+                             const char *base_dir, wx_error *err);
+/* The same from an already parsed JSON value (e.g. a REST body). */
+wxg_config *wxg_config_from_json(const json_t *root, const char *base_dir,
+                                 wx_error *err);
+/*
+ * Reads and parses a config file; relative paths are resolved against the
+ * file's directory (made absolute). Messages start with the file name.
+ * WX_EIO if the file cannot be read.
+ */
+wxg_config *wxg_config_load(const char *file, wx_error *err);
+void wxg_config_free(wxg_config *cfg);
+
+/*
+ * The canonical JSON value: fixed key order, defaults written out
+ * (instance_num, engine), unset optional settings left out, functions
+ * without an ABI or signature written as plain names. Parsing it gives
+ * back an equal config. NULL only when out of memory.
+ */
+json_t *wxg_config_to_json(const wxg_config *cfg);
+
+enum {
+    WXG_DUMP_PRETTY = 1, /* indented, for people; else compact */
+};
+/* The canonical JSON as text (free() it), or NULL when out of memory. */
+char *wxg_config_dump(const wxg_config *cfg, unsigned flags);
+
+/* The function `name` lists, or NULL. */
+const wxg_function *wxg_config_function(const wxg_config *cfg,
+                                        const char *name);
+
+/* "interp", "wasmedge (synonym of interp)" or "aot (not available yet)". */
+const char *wxg_engine_label(const wxg_config *cfg);
+/* False for engines we accept but cannot run yet (aot), with err set. */
+bool wxg_engine_available(const wxg_config *cfg, wx_error *err);
+const char *wxg_output_name(wxg_output o); /* "log", ...; NULL if DEFAULT */
+const char *wxg_init_name(wxg_init i);     /* "_start", ...; NULL if AUTO */
+
+/* True if `s` is a valid plugin name: [A-Za-z_][A-Za-z0-9_]{0,63}. */
+bool wxg_name_valid(const char *s);
+
+#endif

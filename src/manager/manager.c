@@ -1,0 +1,1121 @@
+/*
+ * The manager: the table of registered plugins, the changes that keep it
+ * and the registry in step (add, update, delete), and the way calls find
+ * a function and hold its version while they run. manager.h draws the
+ * objects and the locks.
+ *
+ * A change runs under the admin lock from start to end: it builds the new
+ * version (module, checks, pool: the slow part) while calls go on, stores
+ * it in the registry, and only then publishes it, under the table's write
+ * lock for a few instructions. So a failed change leaves no trace, and a
+ * call never waits for a module to compile.
+ */
+#include "manager.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Public entry points work with a local error object when the caller
+ * gives none, so that the layers below may always write one. */
+#define LOCAL_ERROR(err)                                                      \
+    wx_error local_err_;                                                      \
+    (err) = (err) ? (err) : &local_err_
+
+/* A .wasm bigger than this is refused before reading (4 GiB of code is no
+ * function extension). */
+#define WASM_FILE_MAX ((size_t)1 << 30)
+
+void wx_free(void *p)
+{
+    free(p);
+}
+
+/* ------------------------------------------------------------ plugins */
+
+static wxm_plugin *plugin_new(const char *name)
+{
+    size_t n = strlen(name);
+    wxm_plugin *p = calloc(1, sizeof *p + n + 1);
+    if (!p)
+        return NULL;
+    atomic_init(&p->refs, 1);
+    atomic_flag_clear(&p->lock);
+    memcpy(p->name, name, n + 1);
+    return p;
+}
+
+void wxm_plugin_release(wxm_plugin *p)
+{
+    if (!p ||
+        atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    for (uint32_t i = 0; i < p->ncounters; i++)
+        free(p->counters[i]);
+    free(p->counters);
+    free(p);
+}
+
+static void plugin_retain(wxm_plugin *p)
+{
+    atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+}
+
+wxm_counter *wxm_plugin_counter(wxm_plugin *p, const char *name)
+{
+    for (uint32_t i = 0; i < p->ncounters; i++)
+        if (strcmp(p->counters[i]->name, name) == 0)
+            return p->counters[i];
+    if (p->ncounters == p->counters_cap) {
+        uint32_t cap = p->counters_cap ? 2 * p->counters_cap : 8;
+        wxm_counter **c = realloc(p->counters, cap * sizeof *c);
+        if (!c)
+            return NULL;
+        p->counters = c;
+        p->counters_cap = cap;
+    }
+    size_t n = strlen(name);
+    size_t size = (sizeof(wxm_counter) + n + 1 + 63) & ~(size_t)63;
+    wxm_counter *c = aligned_alloc(64, size);
+    if (!c)
+        return NULL;
+    memset(c, 0, size);
+    for (int i = 0; i < WXM_SHARDS; i++) {
+        atomic_init(&c->shards[i].calls, 0);
+        atomic_init(&c->shards[i].errors, 0);
+    }
+    c->index = p->ncounters;
+    memcpy(c->name, name, n + 1);
+    p->counters[p->ncounters++] = c;
+    return c;
+}
+
+void wxm_counter_read(const wxm_counter *c, uint64_t *calls, uint64_t *errors)
+{
+    *calls = *errors = 0;
+    for (int i = 0; i < WXM_SHARDS; i++) {
+        *calls +=
+            atomic_load_explicit(&c->shards[i].calls, memory_order_relaxed);
+        *errors +=
+            atomic_load_explicit(&c->shards[i].errors, memory_order_relaxed);
+    }
+}
+
+void wxm_version_release(wxm_version *v)
+{
+    if (v && atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) == 1)
+        wxm_version_destroy(v);
+}
+
+static void plugin_lock(wxm_plugin *p)
+{
+    while (atomic_flag_test_and_set_explicit(&p->lock, memory_order_acquire)) {
+        /* The holder may have been preempted: let it run. */
+        sched_yield();
+    }
+}
+
+static void plugin_unlock(wxm_plugin *p)
+{
+    atomic_flag_clear_explicit(&p->lock, memory_order_release);
+}
+
+wxm_version *wxm_plugin_current(wxm_plugin *p)
+{
+    plugin_lock(p);
+    wxm_version *v = p->cur;
+    if (v)
+        atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
+    plugin_unlock(p);
+    return v;
+}
+
+/* Makes `v` current and returns the version it replaces (whose reference
+ * passes to the caller). */
+static wxm_version *plugin_swap(wxm_plugin *p, wxm_version *v)
+{
+    plugin_lock(p);
+    wxm_version *old = p->cur;
+    p->cur = v;
+    plugin_unlock(p);
+    return old;
+}
+
+wxm_func *wxm_version_func(const wxm_version *v, const char *name)
+{
+    for (uint32_t i = 0; i < v->nfuncs; i++)
+        if (strcmp(v->funcs[i].counter->name, name) == 0)
+            return &v->funcs[i];
+    return NULL;
+}
+
+/* -------------------------------------------------------------- table */
+
+/* Index of the first plugin whose name is >= name. */
+static size_t table_lower(const wx_manager *m, const char *name)
+{
+    size_t lo = 0, hi = m->nplugins;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(m->plugins[mid]->name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+wxm_plugin *wxm_find_plugin(const wx_manager *m, const char *name)
+{
+    size_t i = table_lower(m, name);
+    return i < m->nplugins && strcmp(m->plugins[i]->name, name) == 0
+               ? m->plugins[i]
+               : NULL;
+}
+
+/* Makes room for one more plugin (before taking the write lock, so that
+ * publishing cannot fail half-way). */
+static bool table_reserve(wx_manager *m)
+{
+    if (m->nplugins < m->plugins_cap)
+        return true;
+    size_t cap = m->plugins_cap ? 2 * m->plugins_cap : 16;
+    wxm_plugin **pl = malloc(cap * sizeof *pl);
+    if (!pl)
+        return false;
+    /* The old array may be read by lookups until the write lock is taken,
+     * so the copy is made here and swapped in under the lock. */
+    pthread_rwlock_wrlock(&m->table_lock);
+    if (m->nplugins)
+        memcpy(pl, m->plugins, m->nplugins * sizeof *pl);
+    free(m->plugins);
+    m->plugins = pl;
+    m->plugins_cap = cap;
+    pthread_rwlock_unlock(&m->table_lock);
+    return true;
+}
+
+/* Write lock held; room reserved. */
+static void table_insert(wx_manager *m, wxm_plugin *p)
+{
+    size_t i = table_lower(m, p->name);
+    memmove(&m->plugins[i + 1], &m->plugins[i],
+            (m->nplugins - i) * sizeof *m->plugins);
+    m->plugins[i] = p;
+    m->nplugins++;
+}
+
+/* Write lock held. */
+static void table_remove(wx_manager *m, wxm_plugin *p)
+{
+    size_t i = table_lower(m, p->name);
+    memmove(&m->plugins[i], &m->plugins[i + 1],
+            (m->nplugins - i - 1) * sizeof *m->plugins);
+    m->nplugins--;
+}
+
+static int fname_cmp(const void *a, const void *b)
+{
+    const wxm_fname *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->plugin->name, y->plugin->name);
+}
+
+/*
+ * The function index of the table as it will be once `with` (if not
+ * NULL) is the current version of its plugin: what a change computes
+ * before publishing. Runs under the admin lock, which is what keeps every
+ * plugin's `cur` from changing meanwhile. NULL when out of memory.
+ */
+static wxm_fname *index_build(const wx_manager *m, const wxm_version *with,
+                              const wxm_plugin *without, size_t *count)
+{
+    size_t n = 0;
+    const wxm_plugin *wp = with ? with->plugin : NULL;
+    bool wp_seen = false;
+    for (size_t i = 0; i < m->nplugins; i++) {
+        const wxm_plugin *p = m->plugins[i];
+        if (p == without)
+            continue;
+        const wxm_version *v = p == wp ? with : p->cur;
+        wp_seen |= p == wp;
+        n += v ? v->nfuncs : 0;
+    }
+    if (with && !wp_seen)
+        n += with->nfuncs;
+    wxm_fname *ix = malloc((n ? n : 1) * sizeof *ix);
+    if (!ix)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < m->nplugins; i++) {
+        const wxm_plugin *p = m->plugins[i];
+        if (p == without)
+            continue;
+        const wxm_version *v = p == wp ? with : p->cur;
+        for (uint32_t j = 0; v && j < v->nfuncs; j++)
+            ix[k++] = (wxm_fname){v->funcs[j].counter->name, v->plugin};
+    }
+    if (with && !wp_seen)
+        for (uint32_t j = 0; j < with->nfuncs; j++)
+            ix[k++] = (wxm_fname){with->funcs[j].counter->name, with->plugin};
+    qsort(ix, n, sizeof *ix, fname_cmp);
+    *count = n;
+    return ix;
+}
+
+/* The index range of function `name`: [*first, *first + count). */
+static size_t index_range(const wx_manager *m, const char *name, size_t *first)
+{
+    size_t lo = 0, hi = m->nfnames;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(m->fnames[mid].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    while (lo + n < m->nfnames && strcmp(m->fnames[lo + n].name, name) == 0)
+        n++;
+    *first = lo;
+    return n;
+}
+
+/* Appends `s` to the comma-separated list in buf (cut with "..."). */
+static void list_append(char *buf, size_t size, const char *s)
+{
+    size_t len = strlen(buf);
+    if (len + 8 >= size)
+        return;
+    if (len && strcmp(buf + len - 3, "...") == 0)
+        return;
+    const char *sep = len ? ", " : "";
+    if (len + strlen(sep) + strlen(s) + 5 >= size)
+        snprintf(buf + len, size - len, "%s...", sep);
+    else
+        snprintf(buf + len, size - len, "%s%s", sep, s);
+}
+
+size_t wxm_claimants(const wx_manager *m, const wxm_plugin *except,
+                     const char *name, char *buf, size_t size)
+{
+    size_t first, n = index_range(m, name, &first), count = 0;
+    if (size)
+        buf[0] = '\0';
+    for (size_t i = first; i < first + n; i++) {
+        if (m->fnames[i].plugin == except)
+            continue;
+        count++;
+        if (size)
+            list_append(buf, size, m->fnames[i].plugin->name);
+    }
+    return count;
+}
+
+/* --------------------------------------------------------------- open */
+
+/* A malloc'd "<a><b>", or NULL when out of memory. */
+static char *concat(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = malloc(na + nb + 1);
+    if (s) {
+        memcpy(s, a, na);
+        memcpy(s + na, b, nb + 1);
+    }
+    return s;
+}
+
+char *wx_manager_default_db(wx_error *err)
+{
+    const char *db = getenv("WASMEXT_DB");
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    char *path;
+    if (db && *db)
+        path = concat(db, "");
+    else if (xdg && *xdg)
+        path = concat(xdg, "/wasmext/registry.db");
+    else if (home && *home)
+        path = concat(home, "/.local/share/wasmext/registry.db");
+    else {
+        wx_error_set(err, WX_EARG,
+                     "no registry path: set WASMEXT_DB, XDG_DATA_HOME or "
+                     "HOME, or give one");
+        return NULL;
+    }
+    if (!path)
+        wx_error_set(err, WX_ENOMEM, "out of host memory");
+    return path;
+}
+
+/* Loads stored plugin `name` into a version; never fails for a reason the
+ * plugin gives (that makes a failed version), only when out of memory. */
+static wxm_version *reload(wx_manager *m, wxm_plugin *p)
+{
+    wx_error e;
+    wx_error_clear(&e);
+    wxg_record rec;
+    if (wxg_registry_get(m->reg, p->name, 0, &rec, &e) != WX_OK)
+        return wxm_version_failed(p, NULL, NULL, &e);
+
+    wxm_version *v = NULL;
+    char sha[WXG_SHA256_HEX];
+    wxg_sha256_hex(rec.wasm, rec.wasm_len, sha);
+    wxg_config *cfg =
+        wxg_config_parse(rec.config, strlen(rec.config), NULL, &e);
+    if (!cfg) {
+        char why[sizeof e.message];
+        snprintf(why, sizeof why, "%s", e.message);
+        wx_error_set(&e, e.status, "stored config: %s", why);
+    } else if (strcmp(cfg->name, p->name) != 0) {
+        wx_error_set(&e, WX_EARG,
+                     "stored config: name \"%s\" differs from the "
+                     "registered name",
+                     cfg->name);
+    } else if (strcmp(sha, rec.sha256) != 0) {
+        wx_error_set(&e, WX_EIO,
+                     "stored module is corrupt (sha256 %.12s..., expected "
+                     "%.12s...)",
+                     sha, rec.sha256);
+    } else {
+        v = wxm_version_build(m, p, cfg, rec.wasm, rec.wasm_len, false, &e);
+    }
+    if (!v) {
+        char *text = rec.config;
+        rec.config = NULL;
+        v = wxm_version_failed(p, cfg, text, &e);
+    }
+    if (v) {
+        v->wasm_len = rec.wasm_len;
+        snprintf(v->sha256, sizeof v->sha256, "%s", rec.sha256);
+        v->revision = rec.version;
+        v->created_ms = rec.created_ms;
+        v->updated_ms = rec.updated_ms;
+    }
+    wxg_record_free(&rec);
+    return v;
+}
+
+static wx_status load_all(wx_manager *m, wx_error *err)
+{
+    char **names;
+    size_t count;
+    wx_status s = wxg_registry_list(m->reg, &names, &count, err);
+    if (s != WX_OK)
+        return s;
+    for (size_t i = 0; i < count && s == WX_OK; i++) {
+        wxm_plugin *p = plugin_new(names[i]);
+        wxm_version *v = p ? reload(m, p) : NULL;
+        if (!v || !table_reserve(m)) {
+            wxm_version_release(v);
+            wxm_plugin_release(p);
+            s = wx_error_set(err, WX_ENOMEM, "out of host memory");
+            break;
+        }
+        p->cur = v;
+        table_insert(m, p);
+    }
+    wxg_names_free(names, count);
+    if (s == WX_OK) {
+        m->fnames = index_build(m, NULL, NULL, &m->nfnames);
+        if (!m->fnames)
+            s = wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    return s;
+}
+
+wx_manager *wx_manager_open(const char *db_path, const wx_manager_opts *opts,
+                            wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    wx_manager *m = calloc(1, sizeof *m);
+    if (!m) {
+        wx_error_set(err, WX_ENOMEM, "out of host memory");
+        return NULL;
+    }
+    if (opts)
+        m->opts = *opts;
+    pthread_mutex_init(&m->admin, NULL);
+    pthread_rwlock_init(&m->table_lock, NULL);
+    m->db_path = db_path ? strdup(db_path) : wx_manager_default_db(err);
+    if (!m->db_path) {
+        if (db_path)
+            wx_error_set(err, WX_ENOMEM, "out of host memory");
+        goto fail;
+    }
+    wxg_registry_opts ro = {m->opts.read_only, m->opts.busy_timeout_ms};
+    m->reg = wxg_registry_open(m->db_path, &ro, err);
+    if (!m->reg)
+        goto fail;
+    pthread_mutex_lock(&m->admin);
+    wx_status s = load_all(m, err);
+    pthread_mutex_unlock(&m->admin);
+    if (s != WX_OK)
+        goto fail;
+    return m;
+
+fail:
+    wx_manager_close(m);
+    return NULL;
+}
+
+void wx_manager_close(wx_manager *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nplugins; i++) {
+        wxm_plugin *p = m->plugins[i];
+        wxm_version_release(plugin_swap(p, NULL));
+        wxm_plugin_release(p);
+    }
+    free(m->plugins);
+    free(m->fnames);
+    wxg_registry_close(m->reg);
+    if (m->watchdog)
+        wxv_watchdog_release(m->watchdog);
+    free(m->db_path);
+    pthread_rwlock_destroy(&m->table_lock);
+    pthread_mutex_destroy(&m->admin);
+    free(m);
+}
+
+const char *wx_manager_db_path(const wx_manager *m)
+{
+    return m->db_path;
+}
+
+/* ------------------------------------------------------------ changes */
+
+/*
+ * Makes `v` the current version of `p` (v NULL: deletes p), inserting p
+ * into the table if `fresh`, and installs the function index `ix`, all
+ * in one write-locked step so that lookups see the table before or after
+ * the change, never half-way. Takes over v, ix and, when fresh, p's first
+ * reference (the table's); drops the replaced version and, for a delete,
+ * the table's reference. Admin lock held; table room reserved if fresh.
+ */
+static void publish(wx_manager *m, wxm_plugin *p, wxm_version *v, bool fresh,
+                    wxm_fname *ix, size_t nix)
+{
+    pthread_rwlock_wrlock(&m->table_lock);
+    if (fresh)
+        table_insert(m, p);
+    else if (!v)
+        table_remove(m, p);
+    wxm_version *old = plugin_swap(p, v);
+    free(m->fnames);
+    m->fnames = ix;
+    m->nfnames = nix;
+    pthread_rwlock_unlock(&m->table_lock);
+    wxm_version_release(old);
+    if (!v)
+        wxm_plugin_release(p);
+}
+
+/* Reads a whole file into a malloc'd buffer. */
+static uint8_t *read_wasm(const char *path, size_t *len, wx_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f) {
+        wx_error_set(err, WX_EIO, "vm_config.path: cannot read %s: %s", path,
+                     strerror(errno));
+        return NULL;
+    }
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        wx_error_set(err, WX_EIO, "vm_config.path: %s is not a file", path);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size > WASM_FILE_MAX) {
+        fclose(f);
+        wx_error_set(err, WX_EARG,
+                     "vm_config.path: %s is too big (%lld bytes, at most "
+                     "%zu)",
+                     path, (long long)st.st_size, WASM_FILE_MAX);
+        return NULL;
+    }
+    size_t n = (size_t)st.st_size;
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) {
+        fclose(f);
+        wx_error_set(err, WX_ENOMEM, "out of host memory");
+        return NULL;
+    }
+    size_t got = fread(buf, 1, n, f);
+    bool bad = ferror(f) || got != n;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        wx_error_set(err, WX_EIO, "vm_config.path: cannot read %s", path);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* Fills the version's registry metadata after a store. */
+static void fetch_meta(wx_manager *m, wxm_version *v, int64_t revision)
+{
+    wxg_record rec;
+    v->revision = revision;
+    if (wxg_registry_get(m->reg, v->plugin->name, WXG_GET_NO_WASM, &rec,
+                         NULL) == WX_OK) {
+        v->created_ms = rec.created_ms;
+        v->updated_ms = rec.updated_ms;
+        wxg_record_free(&rec);
+    }
+}
+
+/*
+ * An add (update false) or an update of `cfg`, which is taken over.
+ * Runs under the admin lock.
+ */
+static wx_status change_locked(wx_manager *m, wxg_config *cfg, bool update,
+                               wx_error *err)
+{
+    wxm_plugin *p = wxm_find_plugin(m, cfg->name);
+    if (!update && p) {
+        wxg_config_free(cfg);
+        return wx_error_set(err, WX_EEXIST,
+                            "plugin \"%s\" is already registered (update "
+                            "it instead)",
+                            p->name);
+    }
+    if (update && !p) {
+        wx_error_set(err, WX_ENOTFOUND,
+                     "plugin \"%s\" is not registered (add it first)",
+                     cfg->name);
+        wxg_config_free(cfg);
+        return WX_ENOTFOUND;
+    }
+    if (!wxg_engine_available(cfg, err)) {
+        wxg_config_free(cfg);
+        return err ? err->status : WX_EARG;
+    }
+    size_t len;
+    uint8_t *wasm = read_wasm(cfg->path, &len, err);
+    if (!wasm) {
+        wxg_config_free(cfg);
+        return err ? err->status : WX_EIO;
+    }
+
+    bool fresh = !p;
+    if (fresh && (!(p = plugin_new(cfg->name)) || !table_reserve(m))) {
+        free(wasm);
+        wxg_config_free(cfg);
+        wxm_plugin_release(p);
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    wx_status s;
+    size_t nix = 0;
+    wxm_fname *ix = NULL;
+    wxm_version *v = wxm_version_build(m, p, cfg, wasm, len, true, err);
+    if (!v) {
+        wxg_config_free(cfg);
+        s = err ? err->status : WX_EARG;
+        goto done;
+    }
+    ix = index_build(m, v, NULL, &nix);
+    if (!ix) {
+        s = wx_error_set(err, WX_ENOMEM, "out of host memory");
+        goto done;
+    }
+    int64_t revision = 0;
+    s = update ? wxg_registry_update(m->reg, p->name, v->config_text, wasm,
+                                     len, &revision, err)
+               : wxg_registry_add(m->reg, p->name, v->config_text, wasm, len,
+                                  &revision, err);
+    if (s != WX_OK)
+        goto done;
+    fetch_meta(m, v, revision);
+
+    /* From here on, new calls see the new version. */
+    publish(m, p, v, fresh, ix, nix);
+    v = NULL;
+    ix = NULL;
+    fresh = false; /* the table owns the plugin now */
+
+done:
+    free(ix);
+    free(wasm);
+    wxm_version_release(v);
+    if (fresh)
+        wxm_plugin_release(p);
+    if (s == WX_OK)
+        wx_error_clear(err);
+    return s;
+}
+
+static wx_status change(wx_manager *m, wxg_config *cfg, bool update,
+                        wx_error *err)
+{
+    if (!cfg)
+        return err ? err->status : WX_EARG;
+    if (m->opts.read_only) {
+        wxg_config_free(cfg);
+        return wx_error_set(err, WX_EARG, "registry %s is open read-only",
+                            m->db_path);
+    }
+    pthread_mutex_lock(&m->admin);
+    wx_status s = change_locked(m, cfg, update, err);
+    pthread_mutex_unlock(&m->admin);
+    return s;
+}
+
+static wxg_config *parse_text(const char *json, const char *base_dir,
+                              wx_error *err)
+{
+    if (!json) {
+        wx_error_set(err, WX_EARG, "no config");
+        return NULL;
+    }
+    char cwd[PATH_MAX];
+    if (!base_dir) {
+        if (!getcwd(cwd, sizeof cwd)) {
+            wx_error_set(err, WX_EIO, "cannot get the current directory: %s",
+                         strerror(errno));
+            return NULL;
+        }
+        base_dir = cwd;
+    }
+    return wxg_config_parse(json, strlen(json), base_dir, err);
+}
+
+wx_status wx_manager_add(wx_manager *m, const char *config_json,
+                         const char *base_dir, wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    return change(m, parse_text(config_json, base_dir, err), false, err);
+}
+
+wx_status wx_manager_add_file(wx_manager *m, const char *config_path,
+                              wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    return change(m, wxg_config_load(config_path, err), false, err);
+}
+
+wx_status wx_manager_update(wx_manager *m, const char *config_json,
+                            const char *base_dir, wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    return change(m, parse_text(config_json, base_dir, err), true, err);
+}
+
+wx_status wx_manager_update_file(wx_manager *m, const char *config_path,
+                                 wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    return change(m, wxg_config_load(config_path, err), true, err);
+}
+
+wx_status wx_manager_delete(wx_manager *m, const char *name, wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    if (!name)
+        return wx_error_set(err, WX_EARG, "no plugin name");
+    if (m->opts.read_only)
+        return wx_error_set(err, WX_EARG, "registry %s is open read-only",
+                            m->db_path);
+    pthread_mutex_lock(&m->admin);
+    wx_status s;
+    size_t nix = 0;
+    wxm_fname *ix = NULL;
+    wxm_plugin *p = wxm_find_plugin(m, name);
+    if (!p) {
+        s = wx_error_set(err, WX_ENOTFOUND, "plugin \"%s\" not found", name);
+        goto done;
+    }
+    ix = index_build(m, NULL, p, &nix);
+    if (!ix) {
+        s = wx_error_set(err, WX_ENOMEM, "out of host memory");
+        goto done;
+    }
+    s = wxg_registry_delete(m->reg, name, err);
+    /* Gone from the file already (another process): drop it here too. */
+    if (s == WX_ENOTFOUND)
+        s = WX_OK;
+    if (s != WX_OK)
+        goto done;
+    /* Calls in flight hold the version; the last one frees it. */
+    publish(m, p, NULL, false, ix, nix);
+    ix = NULL;
+    wx_error_clear(err);
+
+done:
+    pthread_mutex_unlock(&m->admin);
+    free(ix);
+    return s;
+}
+
+/* ---------------------------------------------------------------- sync */
+
+static bool name_listed(char **names, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the loaded version is the one the registry holds now. */
+static bool up_to_date(const wxm_version *v, const wxg_record *meta)
+{
+    return v->revision == meta->version && v->updated_ms == meta->updated_ms &&
+           strcmp(v->sha256, meta->sha256) == 0;
+}
+
+/* Loads (fresh) or reloads plugin `name` from the registry and publishes
+ * it. Admin lock held. */
+static wx_status sync_one(wx_manager *m, const char *name, wx_error *err)
+{
+    wxg_record meta;
+    wx_status s = wxg_registry_get(m->reg, name, WXG_GET_NO_WASM, &meta, err);
+    if (s == WX_ENOTFOUND)
+        return WX_OK; /* deleted since the listing */
+    if (s != WX_OK)
+        return s;
+    wxm_plugin *p = wxm_find_plugin(m, name);
+    bool fresh = !p, current = p && up_to_date(p->cur, &meta);
+    wxg_record_free(&meta);
+    if (current)
+        return WX_OK;
+    if (fresh && (!(p = plugin_new(name)) || !table_reserve(m))) {
+        wxm_plugin_release(p);
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    size_t nix = 0;
+    wxm_version *v = reload(m, p);
+    wxm_fname *ix = v ? index_build(m, v, NULL, &nix) : NULL;
+    if (!ix) {
+        wxm_version_release(v);
+        if (fresh)
+            wxm_plugin_release(p);
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    publish(m, p, v, fresh, ix, nix);
+    return WX_OK;
+}
+
+wx_status wx_manager_sync(wx_manager *m, wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    pthread_mutex_lock(&m->admin);
+    char **names;
+    size_t count;
+    wx_status s = wxg_registry_list(m->reg, &names, &count, err);
+    if (s != WX_OK)
+        goto done;
+    /* Drop what the file no longer has. */
+    for (size_t i = 0; i < m->nplugins && s == WX_OK;) {
+        wxm_plugin *p = m->plugins[i];
+        if (name_listed(names, count, p->name)) {
+            i++;
+            continue;
+        }
+        size_t nix = 0;
+        wxm_fname *ix = index_build(m, NULL, p, &nix);
+        if (!ix)
+            s = wx_error_set(err, WX_ENOMEM, "out of host memory");
+        else
+            publish(m, p, NULL, false, ix, nix);
+    }
+    for (size_t i = 0; i < count && s == WX_OK; i++)
+        s = sync_one(m, names[i], err);
+    wxg_names_free(names, count);
+
+done:
+    pthread_mutex_unlock(&m->admin);
+    return s;
+}
+
+/* ------------------------------------------------------------ reports */
+
+char *wx_manager_list(wx_manager *m, wx_error *err)
+{
+    wx_error_clear(err);
+    return wxm_report_list(m, err);
+}
+
+char *wx_manager_show(wx_manager *m, const char *name, wx_error *err)
+{
+    wx_error_clear(err);
+    if (!name) {
+        wx_error_set(err, WX_EARG, "no plugin name");
+        return NULL;
+    }
+    return wxm_report_show(m, name, err);
+}
+
+char *wx_manager_check(wx_manager *m, const char *name, wx_error *err)
+{
+    wx_error_clear(err);
+    return wxm_report_check(m, name, err);
+}
+
+/* -------------------------------------------------------------- calls */
+
+/* The functions a version lists, comma-separated, for messages. */
+static void func_list(const wxm_version *v, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < v->nfuncs; i++)
+        list_append(buf, size, v->funcs[i].counter->name);
+}
+
+/* Fails a call with the reason its version cannot run. */
+static wx_status version_unusable(const wxm_version *v, wx_error *err)
+{
+    return wx_error_set(err, v->error_status, "plugin \"%s\" is in error: %s",
+                        v->plugin->name, v->error);
+}
+
+/*
+ * Finds the plugin and function a call names and returns the plugin's
+ * current version with a reference (*vout) and the function in it.
+ */
+static wx_status resolve(wx_manager *m, const char *plugin, const char *func,
+                         wxm_version **vout, wxm_func **fout, wx_error *err)
+{
+    *vout = NULL;
+    if (!func || !*func)
+        return wx_error_set(err, WX_EARG, "no function name");
+    char pname[72];
+    const char *dot = plugin ? NULL : strchr(func, '.');
+    pthread_rwlock_rdlock(&m->table_lock);
+    wxm_plugin *p = NULL;
+    if (plugin) {
+        p = wxm_find_plugin(m, plugin);
+    } else if (dot && (size_t)(dot - func) < sizeof pname) {
+        /* "plugin.func", unless no plugin has that name: export names may
+         * contain dots. */
+        memcpy(pname, func, (size_t)(dot - func));
+        pname[dot - func] = '\0';
+        if ((p = wxm_find_plugin(m, pname)) != NULL) {
+            plugin = p->name;
+            func = dot + 1;
+        }
+    }
+    if (!plugin) {
+        size_t first, n = index_range(m, func, &first);
+        if (n == 1) {
+            p = m->fnames[first].plugin;
+        } else if (n > 1) {
+            char who[200];
+            wxm_claimants(m, NULL, func, who, sizeof who);
+            pthread_rwlock_unlock(&m->table_lock);
+            return wx_error_set(err, WX_EARG,
+                                "function \"%s\" is provided by several "
+                                "plugins (%s): call it as PLUGIN.%s",
+                                func, who, func);
+        }
+    }
+    wxm_version *v = p ? wxm_plugin_current(p) : NULL;
+    pthread_rwlock_unlock(&m->table_lock);
+    if (!v) {
+        if (plugin)
+            return wx_error_set(err, WX_ENOTFOUND, "plugin \"%s\" not found",
+                                plugin);
+        return wx_error_set(err, WX_ENOTFOUND, "function \"%s\" not found",
+                            func);
+    }
+    wx_status s;
+    if (v->error) {
+        s = version_unusable(v, err);
+    } else if (!(*fout = wxm_version_func(v, func))) {
+        char list[200];
+        func_list(v, list, sizeof list);
+        s = wx_error_set(err, WX_ENOTFOUND,
+                         "plugin \"%s\" has no function \"%s\" (functions: "
+                         "%s)",
+                         v->plugin->name, func, list);
+    } else {
+        *vout = v;
+        return WX_OK;
+    }
+    wxm_version_release(v);
+    return s;
+}
+
+wx_status wx_call_json(wx_manager *m, const char *plugin, const char *func,
+                       const char *args_json, char **results_json,
+                       wx_error *err)
+{
+    LOCAL_ERROR(err);
+    *results_json = NULL;
+    json_error_t je;
+    json_t *args =
+        args_json ? json_loads(args_json, JSON_DECODE_ANY, &je) : json_array();
+    if (!args)
+        return wx_error_set(err, WX_EARG,
+                            "arguments: invalid JSON at line %d, column %d: "
+                            "%s",
+                            je.line, je.column, je.text);
+    if (!json_is_array(args)) {
+        json_decref(args);
+        return wx_error_set(err, WX_EARG,
+                            "arguments: must be a JSON array, e.g. [1, 2]");
+    }
+    wxm_version *v;
+    wxm_func *f;
+    wx_status s = resolve(m, plugin, func, &v, &f, err);
+    if (s == WX_OK) {
+        s = wxm_abi_call_json(v, f, args, results_json, err);
+        wxm_count(f, s);
+        wxm_version_release(v);
+    }
+    json_decref(args);
+    return s;
+}
+
+wx_status wx_call_argv(wx_manager *m, const char *plugin, const char *func,
+                       int argc, const char *const *argv, char **results_text,
+                       wx_error *err)
+{
+    LOCAL_ERROR(err);
+    *results_text = NULL;
+    if (argc < 0 || (argc > 0 && !argv))
+        return wx_error_set(err, WX_EARG, "bad argument list");
+    wxm_version *v;
+    wxm_func *f;
+    wx_status s = resolve(m, plugin, func, &v, &f, err);
+    if (s != WX_OK)
+        return s;
+    s = wxm_abi_call_argv(v, f, argc, argv, results_text, err);
+    wxm_count(f, s);
+    wxm_version_release(v);
+    return s;
+}
+
+/* The typed path: wasm values straight into the pool. */
+static wx_status call_vals(wxm_version *v, wxm_func *f, const wx_val *args,
+                           size_t nargs, wx_val *results, size_t nresults,
+                           wx_error *err)
+{
+    if (f->decl->abi != WXG_ABI_NUMERIC)
+        return wx_error_set(err, WX_EARG,
+                            "%s.%s uses abi %s: call it with JSON or "
+                            "command-line values",
+                            v->plugin->name, f->counter->name,
+                            wxg_abi_name(f->decl->abi));
+    return wxv_pool_call_index(v->pool, f->export_index, args, nargs, results,
+                               nresults, err);
+}
+
+wx_status wx_call_vals(wx_manager *m, const char *plugin, const char *func,
+                       const wx_val *args, size_t nargs, wx_val *results,
+                       size_t nresults, wx_error *err)
+{
+    wxm_version *v;
+    wxm_func *f;
+    wx_status s = resolve(m, plugin, func, &v, &f, err);
+    if (s != WX_OK)
+        return s;
+    s = call_vals(v, f, args, nargs, results, nresults, err);
+    wxm_count(f, s);
+    wxm_version_release(v);
+    return s;
+}
+
+wx_status wxm_call_values(wx_manager *m, const char *plugin, const char *func,
+                          const wxa_value *args, size_t nargs,
+                          wxa_results *out, wx_error *err)
+{
+    LOCAL_ERROR(err);
+    out->count = 0;
+    wxm_version *v;
+    wxm_func *f;
+    wx_status s = resolve(m, plugin, func, &v, &f, err);
+    if (s != WX_OK)
+        return s;
+    wxa_value conv[WXA_MAX_VALUES];
+    size_t done = 0;
+    if (nargs != f->fn.nparams) {
+        s = wx_error_set(err, WX_EARG, "expected %u argument%s, got %zu",
+                         f->fn.nparams, f->fn.nparams == 1 ? "" : "s", nargs);
+    }
+    for (; s == WX_OK && done < nargs; done++) {
+        char what[32];
+        snprintf(what, sizeof what, "argument %zu", done + 1);
+        s = wxa_value_convert(&args[done], f->fn.params[done], what,
+                              &conv[done], err);
+    }
+    if (s == WX_OK)
+        s = wxm_abi_run(v, f, conv, nargs, out, err);
+    else if (done)
+        done--; /* the failed conversion left nothing */
+    wxa_values_free(conv, done);
+    wxm_count(f, s);
+    wxm_version_release(v);
+    return s;
+}
+
+wx_fn *wx_fn_get(wx_manager *m, const char *plugin, const char *func,
+                 wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    wxm_version *v;
+    wxm_func *f;
+    if (resolve(m, plugin, func, &v, &f, err) != WX_OK)
+        return NULL;
+    size_t n = strlen(f->counter->name);
+    wx_fn *fn = malloc(sizeof *fn + n + 1);
+    if (fn) {
+        fn->plugin = v->plugin;
+        fn->counter = f->counter->index;
+        memcpy(fn->func, f->counter->name, n + 1);
+        plugin_retain(fn->plugin);
+    } else {
+        wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    wxm_version_release(v);
+    return fn;
+}
+
+void wx_fn_free(wx_fn *fn)
+{
+    if (!fn)
+        return;
+    wxm_plugin_release(fn->plugin);
+    free(fn);
+}
+
+wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
+                     wx_val *results, size_t nresults, wx_error *err)
+{
+    wxm_version *v = wxm_plugin_current(fn->plugin);
+    if (__builtin_expect(!v, 0))
+        return wx_error_set(err, WX_ENOTFOUND,
+                            "plugin \"%s\" not found (deleted)",
+                            fn->plugin->name);
+    wx_status s;
+    int32_t k = fn->counter < v->nmap ? v->map[fn->counter] : -1;
+    if (__builtin_expect(v->error != NULL, 0)) {
+        s = version_unusable(v, err);
+    } else if (__builtin_expect(k < 0, 0)) {
+        s = wx_error_set(err, WX_ENOTFOUND,
+                         "plugin \"%s\" no longer lists function \"%s\"",
+                         fn->plugin->name, fn->func);
+    } else {
+        wxm_func *f = &v->funcs[k];
+        s = call_vals(v, f, args, nargs, results, nresults, err);
+        wxm_count(f, s);
+    }
+    wxm_version_release(v);
+    return s;
+}

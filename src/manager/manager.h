@@ -1,0 +1,230 @@
+/*
+ * The manager's internals, shared by manager.c (plugin table, changes,
+ * calls), manager_load.c (building a version: module, checks, pool),
+ * manager_report.c (list, show, check) and manager_abi.c (values in and out
+ * of calls). The public contract is include/wasmext.h.
+ *
+ * Objects and lifetimes:
+ *
+ *   wx_manager --table--> wxm_plugin --cur--> wxm_version --> pool, module
+ *
+ * - A wxm_plugin is one registered name. It is reference-counted: the
+ *   table holds one reference while the plugin is registered, every
+ *   version holds one, every wx_fn holds one. Its `cur` is the version
+ *   new calls use (NULL once deleted), read and swapped under its `lock`.
+ * - A wxm_version is one immutable state of a plugin: config, module,
+ *   pool and resolved functions, or an error that says why it could not be
+ *   loaded. It is reference-counted: the plugin's `cur` holds one, every
+ *   call holds one from lookup to return. A call takes its reference
+ *   under the plugin's lock, so an update (which swaps `cur` under that
+ *   lock and then drops the old reference) can never free a version a call
+ *   is about to use, and the last call on an old version frees it.
+ * - Per-function counters belong to the plugin, so that they survive
+ *   updates; they are appended (never removed) under the manager's admin
+ *   lock, and versions point at them.
+ *
+ * Locks, in the order they nest: `admin` (serialises changes and every
+ * registry access), `table_lock` (a rwlock over the plugin table and the
+ * function index: readers are lookups, writers are changes publishing),
+ * a plugin's `lock` (a spinlock held for a few instructions only).
+ */
+#ifndef WX_MANAGER_MANAGER_H
+#define WX_MANAGER_MANAGER_H
+
+#include "wasmext.h"
+
+#include "abi.h"
+#include "config.h"
+#include "pool.h"
+#include "registry.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+typedef struct wxm_plugin wxm_plugin;
+
+/*
+ * Calls and errors of one function name of a plugin, across versions. A
+ * counter is split in shards, each alone on a cache line, and a thread
+ * counts in the shard its identity hashes to: threads calling one
+ * function at once would otherwise pass the line back and forth on every
+ * call, which costs more than the rest of the manager's work.
+ */
+#define WXM_SHARDS 8
+
+typedef struct wxm_shard {
+    _Alignas(64) atomic_uint_fast64_t calls;
+    atomic_uint_fast64_t errors;
+} wxm_shard;
+
+typedef struct wxm_counter {
+    wxm_shard shards[WXM_SHARDS];
+    uint32_t index; /* in the plugin's counter list */
+    char name[];
+} wxm_counter;
+
+/* One listed function of a version. */
+typedef struct wxm_func {
+    const wxg_function *decl; /* in the version's config */
+    wxm_counter *counter;
+    /* The rest is valid only when the version loaded. */
+    uint32_t export_index;
+    wx_functype type; /* the wasm signature (module-owned arrays) */
+    wxa_fn fn;        /* the ABI's description, types bound */
+} wxm_func;
+
+typedef struct wxm_version {
+    atomic_uint refs;
+    wxm_plugin *plugin; /* holds a reference */
+    wxg_config *cfg;    /* NULL when the stored config did not parse */
+    char *config_text;  /* canonical config JSON, as stored */
+    /* Why the version cannot run (NULL: it can), and the status its calls
+     * fail with. */
+    char *error;
+    wx_status error_status;
+    wx_module *module;
+    wx_linker *linker;
+    wxa_legacy *legacy; /* bindgen 0.1.x imports, when a function needs */
+    wxa_wasi_min_opts wasi_opts; /* borrowed by the linker */
+    wxv_pool *pool;
+    size_t wasm_len;
+    char sha256[WXG_SHA256_HEX];
+    int64_t revision, created_ms, updated_ms;
+    uint32_t nfuncs;
+    wxm_func *funcs;
+    /* Counter index -> index in funcs, or -1: how wx_fn finds its
+     * function in whatever version is current. */
+    uint32_t nmap;
+    int32_t *map;
+} wxm_version;
+
+struct wxm_plugin {
+    atomic_uint refs;
+    /* Guards cur. A spinlock: it is held for three instructions, and a
+     * call takes it once, so a mutex's extra atomic operation and
+     * function calls would be a good part of the framework's cost. */
+    atomic_flag lock;
+    wxm_version *cur; /* NULL once deleted */
+    /* Under the manager's admin lock. */
+    wxm_counter **counters;
+    uint32_t ncounters, counters_cap;
+    char name[];
+};
+
+/* A function name in the index: which plugin lists it. */
+typedef struct wxm_fname {
+    const char *name; /* a counter's name: lives as long as the plugin */
+    wxm_plugin *plugin;
+} wxm_fname;
+
+struct wx_manager {
+    pthread_mutex_t admin;
+    pthread_rwlock_t table_lock;
+    /* By name; each holds a reference. */
+    wxm_plugin **plugins;
+    size_t nplugins, plugins_cap;
+    /* Every function listed by a plugin's current version, sorted by name
+     * then plugin name; rebuilt on every change. */
+    wxm_fname *fnames;
+    size_t nfnames;
+    wxg_registry *reg;
+    char *db_path;
+    wx_manager_opts opts;
+    wxv_watchdog *watchdog; /* made on first need, under admin */
+};
+
+struct wx_fn {
+    wxm_plugin *plugin; /* holds a reference */
+    uint32_t counter;   /* the function's counter index */
+    char func[];        /* its name, for messages */
+};
+
+/* ---------------------------------------------------------- manager.c */
+
+void wxm_plugin_release(wxm_plugin *p);
+void wxm_version_release(wxm_version *v);
+/* The plugin's current version with a reference, or NULL if deleted. */
+wxm_version *wxm_plugin_current(wxm_plugin *p);
+/* The plugin named `name` (table lock held by the caller), or NULL. */
+wxm_plugin *wxm_find_plugin(const wx_manager *m, const char *name);
+/* The counter of `name`, appended if new (admin lock held). */
+wxm_counter *wxm_plugin_counter(wxm_plugin *p, const char *name);
+/* The function `name` of version `v`, or NULL. */
+wxm_func *wxm_version_func(const wxm_version *v, const char *name);
+/* Counts one call of `f` that ended with `s`. */
+static inline void wxm_count(wxm_func *f, wx_status s)
+{
+    uint64_t t = (uint64_t)(uintptr_t)pthread_self();
+    wxm_shard *sh = &f->counter->shards[(t * 0x9E3779B97F4A7C15u) >> 61];
+    atomic_fetch_add_explicit(&sh->calls, 1, memory_order_relaxed);
+    if (s != WX_OK)
+        atomic_fetch_add_explicit(&sh->errors, 1, memory_order_relaxed);
+}
+/* The totals of a counter (a snapshot: calls in flight may be missing). */
+void wxm_counter_read(const wxm_counter *c, uint64_t *calls, uint64_t *errors);
+
+/* ----------------------------------------------------- manager_load.c */
+
+/*
+ * Builds a version of plugin `p` from a parsed config (taken over, freed
+ * on failure too) and module bytes. `check_conflicts`: refuse function
+ * names that another registered plugin lists (adds and updates do, a
+ * reload does not, so that the registry's content always loads). On
+ * failure returns NULL with `err` set; the message names the field.
+ * Runs with the admin lock held.
+ */
+wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
+                               const uint8_t *wasm, size_t wasm_len,
+                               bool check_conflicts, wx_error *err);
+/* A version that cannot run: `cfg` may be NULL; both are taken over. */
+wxm_version *wxm_version_failed(wxm_plugin *p, wxg_config *cfg,
+                                char *config_text, const wx_error *why);
+/* Frees what a version owns (its reference count reached zero). */
+void wxm_version_destroy(wxm_version *v);
+/* The file name part of a path, for messages. */
+const char *wxm_basename(const char *path);
+/* "(i32, i32) -> (i32)" into buf. */
+void wxm_signature(const wx_functype *t, char *buf, size_t size);
+/* Other plugins listing function `name`, comma-separated into buf; the
+ * number of them. Table lock (or admin) held. */
+size_t wxm_claimants(const wx_manager *m, const wxm_plugin *except,
+                     const char *name, char *buf, size_t size);
+
+/* --------------------------------------------------- manager_report.c */
+
+char *wxm_report_list(wx_manager *m, wx_error *err);
+char *wxm_report_show(wx_manager *m, const char *name, wx_error *err);
+char *wxm_report_check(wx_manager *m, const char *name, wx_error *err);
+
+/* ------------------------------------------------------ manager_abi.c */
+
+/*
+ * Describes function `f` to the ABI layer from its config entry and checks
+ * it against the module, filling the types the signature implies; errors
+ * start with `at` ("functions[1]") and name the module as `file`.
+ */
+wx_status wxm_abi_bind(wxm_func *f, const wx_module *m, const char *at,
+                       const char *file, wx_error *err);
+/* Runs `f` on a pooled instance with typed arguments (already of the
+ * function's parameter types). */
+wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
+                      size_t nargs, wxa_results *out, wx_error *err);
+/* One call with arguments from a JSON array; results as a JSON array. */
+wx_status wxm_abi_call_json(wxm_version *v, wxm_func *f, const json_t *args,
+                            char **results, wx_error *err);
+/* One call with command-line arguments; results one per line. */
+wx_status wxm_abi_call_argv(wxm_version *v, wxm_func *f, int argc,
+                            const char *const *argv, char **results,
+                            wx_error *err);
+
+/*
+ * For the framework's own adapters (REST, eKuiper), not public: a call with
+ * typed values, converted to the declared types by the exact-fit rule.
+ * `out` is the caller's to free with wxa_results_free (also on failure).
+ */
+wx_status wxm_call_values(wx_manager *m, const char *plugin, const char *func,
+                          const wxa_value *args, size_t nargs,
+                          wxa_results *out, wx_error *err);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * Building a version of a plugin: the module from its bytes, every listed
+ * function checked through the ABI layer, names no other plugin claims,
+ * a linker with the imports plugins may use (minimal WASI, bindgen 0.1.x),
+ * and the instance pool. All of it happens when a plugin is added, updated
+ * or reloaded, never during a call, and an error names the config field it
+ * comes from.
+ */
+#include "manager.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *wxm_basename(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path ? path : "";
+}
+
+void wxm_signature(const wx_functype *t, char *buf, size_t size)
+{
+    size_t n = 0;
+    n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "(");
+    for (uint32_t i = 0; i < t->nparams; i++)
+        n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
+                              i ? ", " : "", wx_valtype_name(t->params[i]));
+    n += (size_t)snprintf(buf + n, n < size ? size - n : 0, ") -> (");
+    for (uint32_t i = 0; i < t->nresults; i++)
+        n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
+                              i ? ", " : "", wx_valtype_name(t->results[i]));
+    snprintf(buf + n, n < size ? size - n : 0, ")");
+}
+
+/* ----------------------------------------------------------- versions */
+
+/*
+ * A version of `p` for `cfg` (NULL allowed), with one function per listed
+ * name tied to the plugin's counters, and the counter map. Not yet loaded.
+ * Admin lock held (the counters are appended to).
+ */
+static wxm_version *version_new(wxm_plugin *p, wxg_config *cfg)
+{
+    wxm_version *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    atomic_init(&v->refs, 1);
+    atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+    v->plugin = p;
+    v->cfg = cfg;
+    uint32_t n = cfg ? (uint32_t)cfg->nfuncs : 0;
+    v->funcs = calloc(n ? n : 1, sizeof *v->funcs);
+    if (!v->funcs)
+        goto fail;
+    v->nfuncs = n;
+    for (uint32_t i = 0; i < n; i++) {
+        v->funcs[i].decl = &cfg->funcs[i];
+        v->funcs[i].counter = wxm_plugin_counter(p, cfg->funcs[i].name);
+        if (!v->funcs[i].counter)
+            goto fail;
+    }
+    v->nmap = p->ncounters;
+    v->map = malloc((v->nmap ? v->nmap : 1) * sizeof *v->map);
+    if (!v->map)
+        goto fail;
+    for (uint32_t c = 0; c < v->nmap; c++)
+        v->map[c] = -1;
+    for (uint32_t i = 0; i < n; i++)
+        v->map[v->funcs[i].counter->index] = (int32_t)i;
+    return v;
+
+fail:
+    v->cfg = NULL; /* still the caller's */
+    wxm_version_destroy(v);
+    return NULL;
+}
+
+void wxm_version_destroy(wxm_version *v)
+{
+    /* The pool goes first: its instances use the linker and module. */
+    if (v->pool)
+        wxv_pool_release(v->pool);
+    wx_linker_free(v->linker);
+    wxa_legacy_free(v->legacy);
+    wx_module_free(v->module);
+    wxg_config_free(v->cfg);
+    free(v->config_text);
+    free(v->error);
+    free(v->funcs);
+    free(v->map);
+    wxm_plugin_release(v->plugin);
+    free(v);
+}
+
+wxm_version *wxm_version_failed(wxm_plugin *p, wxg_config *cfg,
+                                char *config_text, const wx_error *why)
+{
+    wxm_version *v = version_new(p, cfg);
+    if (!v) {
+        wxg_config_free(cfg);
+        free(config_text);
+        return NULL;
+    }
+    v->config_text = config_text;
+    if (!v->config_text && cfg)
+        v->config_text = wxg_config_dump(cfg, 0);
+    v->error = strdup(why->message[0] ? why->message : "unknown error");
+    v->error_status = why->status != WX_OK ? why->status : WX_EHOST;
+    if (!v->error) {
+        wxm_version_release(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* ------------------------------------------------------------- guests */
+
+/* Where a guest's writes to stdout/stderr go (wasi.stdout/stderr). */
+static void guest_output(int fd, const uint8_t *data, size_t len, void *ud)
+{
+    const wxg_config *cfg = ud;
+    wxg_output o = fd == 1 ? cfg->wasi.out : cfg->wasi.err;
+    /* By default both go to our stderr, so that a guest's prints never
+     * mix with results on stdout. */
+    int to = o == WXG_OUTPUT_INHERIT ? fd : 2;
+    if (o == WXG_OUTPUT_DISCARD)
+        return;
+    while (len) {
+        ssize_t w = write(to, data, len);
+        if (w <= 0)
+            return;
+        data += w;
+        len -= (size_t)w;
+    }
+}
+
+/*
+ * Runs the WASI entry of each fresh instance: `_initialize` for reactors
+ * (when exported, unless wasi.init says otherwise), or `_start` once when
+ * wasi.init is "_start" (a command that sets up state; an exit with code
+ * 0 is success).
+ */
+static wx_status init_instance(wx_instance *inst, void *ud, wx_error *err)
+{
+    const wxm_version *v = ud;
+    wxg_init init = v->cfg->wasi.init;
+    const char *entry = init == WXG_INIT_START ? "_start" : "_initialize";
+    wx_func *f = wx_instance_func(inst, entry);
+    if (!f) {
+        if (init == WXG_INIT_AUTO)
+            return WX_OK;
+        return wx_error_set(err, WX_EARG,
+                            "wasi.init: the module exports no %s", entry);
+    }
+    wx_status s = wx_call(f, NULL, 0, NULL, 0, err);
+    if (s == WX_EEXIT && err && err->exit_code == 0)
+        s = WX_OK;
+    if (s != WX_OK && err) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        wx_error_set(err, s, "%s: %s", entry, why);
+    }
+    return s;
+}
+
+/* Does the module import anything from module `name`? */
+static bool imports_from(const wx_module *m, const char *name)
+{
+    uint32_t n = wx_module_import_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        wx_externdesc d;
+        if (wx_module_import(m, i, &d) && strcmp(d.module, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The imports a plugin may use; none if the module imports nothing. */
+static wx_status make_linker(wxm_version *v, wx_error *err)
+{
+    if (wx_module_import_count(v->module) == 0)
+        return WX_OK;
+    v->linker = wx_linker_new(err);
+    if (!v->linker)
+        return err ? err->status : WX_ENOMEM;
+    v->wasi_opts.on_output = guest_output;
+    v->wasi_opts.ud = v->cfg;
+    wx_status s =
+        wxa_linker_add_wasi_min(v->linker, v->module, &v->wasi_opts, err);
+    if (s == WX_OK && imports_from(v->module, "wasmedge-bindgen")) {
+        v->legacy = wxa_legacy_new(err);
+        s = v->legacy
+                ? wxa_linker_add_bindgen_legacy(v->linker, v->legacy, err)
+                : WX_ENOMEM;
+        for (uint32_t i = 0; s == WX_OK && i < v->nfuncs; i++)
+            v->funcs[i].fn.legacy = v->legacy;
+    }
+    return s;
+}
+
+/* Prefixes err's message with "<prefix>: ", keeping its status. */
+static void prefix_error(wx_error *err, const char *prefix)
+{
+    if (!err)
+        return;
+    char why[sizeof err->message];
+    snprintf(why, sizeof why, "%s", err->message);
+    wx_trap trap = err->trap;
+    wx_error_set(err, err->status, "%s: %s", prefix, why);
+    err->trap = trap;
+}
+
+static wx_status make_pool(wx_manager *m, wxm_version *v, wx_error *err)
+{
+    const wxg_config *cfg = v->cfg;
+    wxv_pool_opts po = {0};
+    po.instance_num = cfg->instance_num;
+    po.wait_ms = m->opts.wait_ms;
+    po.timeout_ms = cfg->limits.timeout_ms;
+    po.instance.max_memory_pages = cfg->limits.memory_pages;
+    po.instance.max_call_depth = cfg->limits.stack;
+    po.on_instance = init_instance;
+    po.ud = v;
+    if (po.timeout_ms) {
+        if (!m->watchdog && !(m->watchdog = wxv_watchdog_new(err)))
+            return err ? err->status : WX_ENOMEM;
+        po.watchdog = m->watchdog;
+    }
+    v->pool = wxv_pool_new(v->module, v->linker, &po, err);
+    return v->pool ? WX_OK : err ? err->status : WX_EHOST;
+}
+
+/* Binds function i to the module and finds its export. */
+static wx_status bind_func(wxm_version *v, uint32_t i, const char *file,
+                           wx_error *err)
+{
+    wxm_func *f = &v->funcs[i];
+    char at[32];
+    snprintf(at, sizeof at, "functions[%u]", i);
+    wx_status s = wxm_abi_bind(f, v->module, at, file, err);
+    if (s != WX_OK)
+        return s;
+    uint32_t n = wx_module_export_count(v->module);
+    for (uint32_t e = 0; e < n; e++) {
+        wx_externdesc d;
+        if (wx_module_export(v->module, e, &d) && d.kind == WX_EXTERN_FUNC &&
+            strcmp(d.name, f->decl->name) == 0) {
+            f->export_index = e;
+            f->type = d.func;
+            return WX_OK;
+        }
+    }
+    /* The ABI layer found it, so this would be a bug. */
+    return wx_error_set(err, WX_EINVALID, "%s: \"%s\" is not exported by %s",
+                        at, f->decl->name, file);
+}
+
+static wx_status check_conflicts(const wx_manager *m, const wxm_version *v,
+                                 wx_error *err)
+{
+    for (uint32_t i = 0; i < v->nfuncs; i++) {
+        char who[160];
+        const char *name = v->funcs[i].decl->name;
+        size_t n = wxm_claimants(m, v->plugin, name, who, sizeof who);
+        if (n)
+            return wx_error_set(err, WX_EEXIST,
+                                "functions[%u]: \"%s\" is already provided "
+                                "by plugin%s %s (function names must be "
+                                "unique across plugins)",
+                                i, name, n > 1 ? "s" : "", who);
+    }
+    return WX_OK;
+}
+
+wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
+                               const uint8_t *wasm, size_t wasm_len,
+                               bool conflicts, wx_error *err)
+{
+    if (!wxg_engine_available(cfg, err))
+        return NULL;
+    wxm_version *v = version_new(p, cfg);
+    if (!v) {
+        wx_error_set(err, WX_ENOMEM, "out of host memory");
+        return NULL;
+    }
+    const char *file = wxm_basename(cfg->path);
+    char prefix[300];
+    wx_status s = WX_OK;
+    v->config_text = wxg_config_dump(cfg, 0);
+    if (!v->config_text) {
+        s = wx_error_set(err, WX_ENOMEM, "out of host memory");
+        goto fail;
+    }
+    v->module = wx_module_load(wasm, wasm_len, NULL, err);
+    if (!v->module) {
+        snprintf(prefix, sizeof prefix, "vm_config.path: %s", file);
+        prefix_error(err, prefix);
+        s = err ? err->status : WX_EINVALID;
+        goto fail;
+    }
+    for (uint32_t i = 0; i < v->nfuncs && s == WX_OK; i++)
+        s = bind_func(v, i, file, err);
+    if (s != WX_OK || (conflicts && (s = check_conflicts(m, v, err)) != WX_OK))
+        goto fail;
+    if ((s = make_linker(v, err)) != WX_OK ||
+        (s = make_pool(m, v, err)) != WX_OK) {
+        snprintf(prefix, sizeof prefix,
+                 "vm_config.path: %s cannot be instantiated", file);
+        prefix_error(err, prefix);
+        goto fail;
+    }
+    v->wasm_len = wasm_len;
+    wxg_sha256_hex(wasm, wasm_len, v->sha256);
+    return v;
+
+fail:
+    (void)s;
+    v->cfg = NULL; /* still the caller's */
+    wxm_version_release(v);
+    return NULL;
+}

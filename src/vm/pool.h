@@ -1,0 +1,200 @@
+/*
+ * Instance pools: the unit a plugin runs on. A pool holds `instance_num`
+ * instances of one module, all created when the pool is; a call checks one
+ * out, runs on it and returns it. Guest state (globals, memory, tables)
+ * persists between calls on the same instance, as in WasmEdge, except that
+ * an instance whose call failed inside the guest (trap, timeout, interrupt,
+ * host failure, exit) is thrown away and replaced by a fresh one made from
+ * the same module and linker, so a failed call never changes what the next
+ * call sees.
+ *
+ * Limits per pool: memory pages and call depth (wx_instance_opts, enforced
+ * by the engine: memory.grow past the limit gives -1, too deep a recursion
+ * traps with stack_exhausted), a wall-clock timeout per call (a watchdog
+ * thread interrupts the instance; the call fails with WX_ETIMEOUT,
+ * "timeout: call exceeded 100 ms") and a bound on how long a call waits for
+ * a free instance (then WX_EBUSY, "plugin pool busy: all 4 instances in use
+ * for 5000 ms"). The engine notices an interrupt at loop back-edges and
+ * calls, so a guest blocked inside a host function stops only once that
+ * function returns. The watchdog wakes at least once per timeout_ms while
+ * the pool lives: a 1 ms timeout costs a thousand wake-ups a second.
+ *
+ * Threads: every function here may be called from any thread at once. The
+ * module must be shareable (engine modules are). The linker is read by
+ * every instantiation (at creation and for each replacement): do not change
+ * it while the pool lives, and if several pools share one linker, give them
+ * the same `link_lock` (wx_instantiate may write into the linker when it
+ * fails half-way, see engine.h).
+ *
+ * Lifetime, for hot updates. A pool is reference-counted:
+ *   - wxv_pool_new() returns a pool holding one reference, the caller's.
+ *   - wxv_pool_retain() adds one, wxv_pool_release() drops one; when the
+ *     last goes, the pool frees its instances, calls opts.on_free (where
+ *     the owner frees the module and linker, which must live until then)
+ *     and frees itself.
+ *   - A lease (a checked-out instance) holds a reference of its own from
+ *     checkout to return, so a pool stays alive while a call runs on it
+ *     even after every other reference was dropped.
+ *   - Whoever calls wxv_pool_checkout() or wxv_pool_call() must hold a
+ *     reference for the duration of that function call.
+ * So a manager swaps a plugin's pool like this: readers, under the
+ * manager's lock, take `p = plugin->pool` and wxv_pool_retain(p), unlock,
+ * call, then wxv_pool_release(p); the updater, under the same lock, sets
+ * `plugin->pool = fresh` and after unlocking releases the old pool. Calls
+ * in flight finish on the old pool, new calls go to the new one, none
+ * fails, and the old pool (and through on_free its module) is freed after
+ * its last call returns.
+ */
+#ifndef WASMEXT_VM_POOL_H
+#define WASMEXT_VM_POOL_H
+
+#include "wasmext/engine.h"
+#include "watchdog.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+typedef struct wxv_pool wxv_pool;
+
+#define WXV_DEFAULT_WAIT_MS 5000u
+/* wait_ms value: fail with WX_EBUSY at once when no instance is free. */
+#define WXV_WAIT_NONE UINT32_MAX
+#define WXV_MAX_INSTANCES 4096u
+
+/*
+ * Run on each fresh instance, initial and replacement, before any call
+ * sees it (e.g. WASI's `_initialize`, or setting instance userdata).
+ * Return WX_OK, or an error status with `err` filled: the instance is then
+ * freed and the pool creation (or the call that needed it) fails.
+ */
+typedef wx_status (*wxv_instance_hook)(wx_instance *inst, void *ud,
+                                       wx_error *err);
+
+/* Options; zero-initialise and set what you need. */
+typedef struct wxv_pool_opts {
+    uint32_t instance_num; /* 0: 1; at most WXV_MAX_INSTANCES */
+    /* How long a call waits for a free instance. 0: WXV_DEFAULT_WAIT_MS;
+     * WXV_WAIT_NONE: do not wait. */
+    uint32_t wait_ms;
+    /* Wall-clock limit per call (per lease, see wxv_pool_checkout).
+     * 0: none. */
+    uint32_t timeout_ms;
+    /* Memory pages and call depth, for every instance. */
+    wx_instance_opts instance;
+    /* The watchdog enforcing timeout_ms: pass the process component's
+     * shared one (the pool takes a reference). NULL with timeout_ms set:
+     * the pool starts a private watchdog thread. */
+    wxv_watchdog *watchdog;
+    /* Serialises wx_instantiate across pools sharing a linker. NULL: a
+     * lock of the pool's own. */
+    pthread_mutex_t *link_lock;
+    wxv_instance_hook on_instance; /* optional */
+    void (*on_free)(void *ud);     /* optional: the pool is gone */
+    void *ud;                      /* for on_instance and on_free */
+} wxv_pool_opts;
+
+/* Error kinds counted in the statistics. */
+#define WXV_ERRKIND_LIST(X)                                                   \
+    X(WXV_ERR_TRAP, "trap")                                                   \
+    X(WXV_ERR_TIMEOUT, "timeout")                                             \
+    X(WXV_ERR_BUSY, "busy")                                                   \
+    X(WXV_ERR_OTHER, "other")
+
+typedef enum wxv_errkind {
+#define WXV_ERRKIND_ENUM_(e, n) e,
+    WXV_ERRKIND_LIST(WXV_ERRKIND_ENUM_)
+#undef WXV_ERRKIND_ENUM_
+        WXV_ERRKIND_COUNT_
+} wxv_errkind;
+
+const char *wxv_errkind_name(wxv_errkind k);
+
+/*
+ * A snapshot of a pool's counters. A call is one wxv_pool_call() or one
+ * lease (checkout to return, whatever it ran); when no call is in flight,
+ * calls == ok + the sum of errors.
+ */
+typedef struct wxv_pool_stats {
+    uint64_t calls;
+    uint64_t ok;
+    uint64_t errors[WXV_ERRKIND_COUNT_];
+    uint64_t replaced;         /* instances thrown away after a failure */
+    uint64_t create_failures;  /* replacements that could not be made */
+    uint32_t instances;        /* instance_num */
+    uint32_t busy;             /* checked out now */
+    uint32_t idle;             /* ready now */
+    uint32_t empty;            /* being (re)created, or waiting for it */
+    uint32_t waiting;          /* calls waiting for a free instance now */
+} wxv_pool_stats;
+
+/* A checked-out instance. `instance` is the caller's until return. */
+typedef struct wxv_lease {
+    wx_instance *instance;
+    wx_func *const *funcs_; /* private: exported functions, by index */
+    uint32_t slot_;         /* private */
+} wxv_lease;
+
+/*
+ * Creates the pool and its instances. The module and linker (NULL if the
+ * module imports nothing) are borrowed, see the lifetime rules above.
+ * Errors: WX_EARG for bad options, instantiation or on_instance errors
+ * (the module's imports, its start function) as they are.
+ */
+wxv_pool *wxv_pool_new(const wx_module *m, wx_linker *l,
+                       const wxv_pool_opts *opts, wx_error *err);
+void wxv_pool_retain(wxv_pool *p);
+void wxv_pool_release(wxv_pool *p);
+
+const wx_module *wxv_pool_module(const wxv_pool *p);
+uint32_t wxv_pool_instance_num(const wxv_pool *p);
+
+/*
+ * The export index of function `name`, for wxv_pool_call_index() and
+ * wxv_lease_func(); resolve it once when the plugin loads. WX_ENOTFOUND if
+ * the module exports no function of that name.
+ */
+wx_status wxv_pool_func_index(const wxv_pool *p, const char *name,
+                              uint32_t *index, wx_error *err);
+
+/*
+ * Checks an instance out, waiting up to wait_ms for one (then WX_EBUSY).
+ * The timeout clock starts here and covers everything done on the lease,
+ * e.g. an ABI layer's malloc, call and free. If an instance had to be
+ * recreated and that fails, its error is returned. The lease must be
+ * returned exactly once, by the same or another thread.
+ */
+wx_status wxv_pool_checkout(wxv_pool *p, wxv_lease *lease, wx_error *err);
+
+/*
+ * Returns a lease; `outcome` is how the work on it ended: WX_OK keeps the
+ * instance for the next call (say WX_OK too if nothing ran on it), any
+ * error replaces it, since the guest may have stopped half-way (give the
+ * status of the engine call that failed; its kind is counted). Returns the
+ * final status: `outcome`, except that an interrupt caused by the timeout
+ * becomes WX_ETIMEOUT, with `err` rewritten to say so. The lease is
+ * cleared.
+ */
+wx_status wxv_pool_return(wxv_pool *p, wxv_lease *lease, wx_status outcome,
+                          wx_error *err);
+
+/* Exported function `index` of the leased instance (NULL if that export is
+ * not a function or the index is out of range). */
+wx_func *wxv_lease_func(const wxv_lease *lease, const wxv_pool *p,
+                        uint32_t index);
+
+/* Checkout, wx_call, return: one call of exported function `name`. The
+ * arguments are checked against its signature first, so a wrong call
+ * (WX_EARG, WX_ENOTFOUND) costs no instance. */
+wx_status wxv_pool_call(wxv_pool *p, const char *name, const wx_val *args,
+                        size_t nargs, wx_val *results, size_t nresults,
+                        wx_error *err);
+/* The same with an index from wxv_pool_func_index(), without the lookup. */
+wx_status wxv_pool_call_index(wxv_pool *p, uint32_t index,
+                              const wx_val *args, size_t nargs,
+                              wx_val *results, size_t nresults,
+                              wx_error *err);
+
+/* Counters and current occupancy, read under the pool's lock. */
+void wxv_pool_stats_get(wxv_pool *p, wxv_pool_stats *out);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * GET /metrics after calls: the Prometheus text has the per-function
+ * counters (calls, errors by code), the latency histogram, the plugin
+ * gauges (instances busy/idle, also during a call) and the process ones,
+ * and they advance with further calls.
+ */
+#include "check.h"
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static rt_daemon d;
+
+/* The value of the series `series` (name and labels, exactly as
+ * printed), or -1 if it is absent. */
+static double value_of(const char *text, const char *series)
+{
+    size_t n = strlen(series);
+    for (const char *p = text; p && *p; p = strchr(p, '\n')) {
+        if (*p == '\n')
+            p++;
+        if (strncmp(p, series, n) == 0 && p[n] == ' ')
+            return strtod(p + n + 1, NULL);
+    }
+    return -1;
+}
+
+static char *scrape(void)
+{
+    rt_resp r = rt_req(&d, "GET", "/metrics", NULL);
+    CHECK_STATUS(r, 200);
+    CHECK(strncmp(r.content_type, "text/plain; version=0.0.4", 25) == 0);
+    char *text = r.body ? strdup(r.body) : strdup("");
+    rt_free(&r);
+    return text;
+}
+
+static void call(const char *path, const char *body, int status)
+{
+    rt_resp r = rt_req(&d, "POST", path, body);
+    CHECK_STATUS(r, status);
+    rt_free(&r);
+}
+
+#define CHECK_VALUE(text, series, want)                                       \
+    do {                                                                      \
+        double v_ = value_of(text, series);                                   \
+        CHECK_MSG(v_ == (want), "%s = %g, want %g", series, v_,               \
+                  (double)(want));                                            \
+    } while (0)
+
+static void test_after_calls(void)
+{
+    for (int i = 0; i < 5; i++)
+        call("/plugins/calc/functions/fib", "{\"args\": [15]}", 200);
+    call("/functions/div", "{\"args\": [1, 0]}", 422);
+    call("/functions/calc.div", "{\"args\": [1, 0]}", 422);
+    call("/functions/div", "{\"args\": [6, 3]}", 200);
+    call("/functions/add", "{\"args\": [\"x\"]}", 400);
+    call("/functions/nope", "{\"args\": []}", 404);
+
+    char *m = scrape();
+    CHECK_VALUE(m, "wasmext_plugins", 1);
+    CHECK_VALUE(m, "wasmext_plugin_up{plugin=\"calc\"}", 1);
+    CHECK_VALUE(m, "wasmext_plugin_revision{plugin=\"calc\"}", 1);
+    CHECK_VALUE(m, "wasmext_plugin_instances{plugin=\"calc\",state=\"total\"}",
+                2);
+    CHECK_VALUE(m, "wasmext_plugin_instances{plugin=\"calc\",state=\"busy\"}",
+                0);
+    CHECK_VALUE(m, "wasmext_function_calls_total{plugin=\"calc\","
+                   "function=\"fib\"}",
+                5);
+    CHECK_VALUE(m, "wasmext_function_calls_total{plugin=\"calc\","
+                   "function=\"div\"}",
+                3);
+    CHECK_VALUE(m, "wasmext_function_errors_total{plugin=\"calc\","
+                   "function=\"div\",code=\"trap\"}",
+                2);
+    CHECK_VALUE(m, "wasmext_function_errors_total{plugin=\"calc\","
+                   "function=\"add\",code=\"arg\"}",
+                1);
+    /* No errors, no series. */
+    CHECK_VALUE(m, "wasmext_function_errors_total{plugin=\"calc\","
+                   "function=\"fib\",code=\"trap\"}",
+                -1);
+    CHECK_VALUE(m, "wasmext_function_duration_seconds_count{plugin=\"calc\","
+                   "function=\"fib\"}",
+                5);
+    CHECK_VALUE(m, "wasmext_function_duration_seconds_bucket{plugin=\"calc\","
+                   "function=\"fib\",le=\"+Inf\"}",
+                5);
+    CHECK_VALUE(m, "wasmext_function_duration_seconds_bucket{plugin=\"calc\","
+                   "function=\"fib\",le=\"10\"}",
+                5);
+    CHECK(value_of(m, "wasmext_function_duration_seconds_sum{plugin=\"calc\","
+                      "function=\"fib\"}") > 0);
+    CHECK(value_of(m, "wasmext_uptime_seconds") > 0);
+    CHECK(value_of(m, "wasmext_http_responses_total{code=\"200\"}") >= 6);
+    CHECK_VALUE(m, "wasmext_http_responses_total{code=\"422\"}", 2);
+    CHECK_VALUE(m, "wasmext_http_responses_total{code=\"404\"}", 1);
+    CHECK_VALUE(m, "wasmext_http_requests_in_flight", 1);
+    CHECK(strstr(m, "# TYPE wasmext_function_duration_seconds histogram"));
+    CHECK(strstr(m, "# TYPE wasmext_function_calls_total counter"));
+    /* Unknown functions are not measured. */
+    CHECK(!strstr(m, "function=\"nope\""));
+    free(m);
+
+    /* The counters advance. */
+    call("/functions/fib", "{\"args\": [3]}", 200);
+    m = scrape();
+    CHECK_VALUE(m, "wasmext_function_calls_total{plugin=\"calc\","
+                   "function=\"fib\"}",
+                6);
+    CHECK_VALUE(m, "wasmext_function_duration_seconds_count{plugin=\"calc\","
+                   "function=\"fib\"}",
+                6);
+    free(m);
+}
+
+static long long slow_n;
+
+static void *run_slow(void *arg)
+{
+    long *status = arg;
+    char body[64];
+    snprintf(body, sizeof body, "{\"args\": [%lld]}", slow_n);
+    rt_thread_done();
+    rt_resp r = rt_req(&d, "POST", "/functions/slow", body);
+    *status = r.status;
+    rt_free(&r);
+    rt_thread_done();
+    return NULL;
+}
+
+static void test_busy_gauge(void)
+{
+    char *cfg = rt_config("lone", rt_guest("calc.wasm"), "[\"slow\"]",
+                          "\"instance_num\": 1");
+    rt_resp r = rt_req(&d, "POST", "/plugins", cfg);
+    CHECK_STATUS(r, 201);
+    rt_free(&r);
+    free(cfg);
+    slow_n = rt_slow_n(&d, "/functions/slow", 1500);
+
+    long status = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, run_slow, &status);
+    usleep(300000);
+    rt_thread_done(); /* a fresh connection: an idle worker answers */
+    char *m = scrape();
+    CHECK_VALUE(m, "wasmext_plugins", 2);
+    CHECK_VALUE(m, "wasmext_plugin_instances{plugin=\"lone\",state=\"busy\"}",
+                1);
+    CHECK_VALUE(m, "wasmext_plugin_instances{plugin=\"lone\",state=\"idle\"}",
+                0);
+    CHECK_VALUE(m, "wasmext_http_requests_in_flight", 2);
+    free(m);
+    pthread_join(t, NULL);
+    CHECK(status == 200);
+
+    m = scrape();
+    CHECK_VALUE(m, "wasmext_plugin_instances{plugin=\"lone\",state=\"busy\"}",
+                0);
+    CHECK_VALUE(m, "wasmext_plugin_instances{plugin=\"lone\",state=\"idle\"}",
+                1);
+    free(m);
+}
+
+static void test_deleted_keeps_counters(void)
+{
+    rt_resp r = rt_req(&d, "DELETE", "/plugins/calc", NULL);
+    CHECK_STATUS(r, 200);
+    rt_free(&r);
+    char *m = scrape();
+    CHECK_VALUE(m, "wasmext_plugins", 1);
+    CHECK_VALUE(m, "wasmext_function_calls_total{plugin=\"calc\","
+                   "function=\"fib\"}",
+                6);
+    CHECK_VALUE(m, "wasmext_plugin_up{plugin=\"calc\"}", -1);
+    free(m);
+}
+
+int main(int argc, char **argv)
+{
+    rt_init(argc, argv);
+    if (!rt_start(&d, rt_tmp("registry.db"), "--threads", "2",
+                  (char *)NULL)) {
+        CHECK_MSG(0, "the daemon did not start");
+        return rt_finish(CHECK_DONE());
+    }
+    char *cfg = rt_config("calc", rt_guest("calc.wasm"),
+                          "[\"add\", \"fib\", \"div\"]",
+                          "\"instance_num\": 2");
+    rt_resp r = rt_req(&d, "POST", "/plugins", cfg);
+    CHECK_STATUS(r, 201);
+    rt_free(&r);
+    free(cfg);
+    test_after_calls();
+    test_busy_gauge();
+    test_deleted_keeps_counters();
+    CHECK(rt_stop(&d, SIGTERM, 20000) == 0);
+    return rt_finish(CHECK_DONE());
+}

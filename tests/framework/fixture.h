@@ -1,0 +1,207 @@
+/*
+ * What the framework tests share: a fresh temporary directory per run
+ * (removed at the end), guests copied into it from the build's guest
+ * directory (so a test may delete them), config files, and small JSON
+ * helpers over the manager's reports.
+ */
+#ifndef WX_TEST_FIXTURE_H
+#define WX_TEST_FIXTURE_H
+
+#include "check.h"
+#include "wasmext.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *guest_dir = ".";
+static char tmp_dir[256];
+
+static void fx_setup(int argc, char **argv)
+{
+    if (argc > 1)
+        guest_dir = argv[1];
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/wxfw-test.XXXXXX");
+    if (!mkdtemp(tmp_dir)) {
+        perror("mkdtemp");
+        exit(2);
+    }
+}
+
+static void fx_teardown(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmp_dir);
+}
+
+/* "<tmp_dir>/<name>" in a static ring of buffers (a few live at once). */
+static const char *fx_path(const char *name)
+{
+    static char bufs[8][512];
+    static int next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%s/%s", tmp_dir, name);
+    return b;
+}
+
+static void fx_write(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len) {
+        perror(path);
+        exit(2);
+    }
+    fclose(f);
+}
+
+__attribute__((unused)) static void fx_write_text(const char *path,
+                                                  const char *text)
+{
+    fx_write(path, text, strlen(text));
+}
+
+/* Copies guest `name`.wasm into the temporary directory as `as`. */
+static void fx_copy_guest(const char *name, const char *as)
+{
+    char src[512];
+    snprintf(src, sizeof src, "%s/%s.wasm", guest_dir, name);
+    FILE *f = fopen(src, "rb");
+    if (!f) {
+        perror(src);
+        exit(2);
+    }
+    static unsigned char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    fx_write(fx_path(as), buf, n);
+}
+
+/* printf into a malloc'd string. */
+static char *fx_fmt(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static char *fx_fmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = malloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* A config: name, .wasm (relative to tmp_dir or absolute), the functions
+ * array's JSON and extra top-level members (or ""). */
+static char *fx_config(const char *name, const char *wasm,
+                       const char *functions, const char *extra)
+{
+    return fx_fmt("{\"name\":\"%s\",\"vm_config\":{\"path\":\"%s\"},"
+                  "\"functions\":%s%s%s}",
+                  name, wasm, functions, *extra ? "," : "", extra);
+}
+
+static wx_status fx_add(wx_manager *m, const char *name, const char *wasm,
+                        const char *functions, const char *extra,
+                        wx_error *err)
+{
+    char *cfg = fx_config(name, wasm, functions, extra);
+    wx_status s = wx_manager_add(m, cfg, tmp_dir, err);
+    free(cfg);
+    return s;
+}
+
+static wx_status fx_update(wx_manager *m, const char *name, const char *wasm,
+                           const char *functions, const char *extra,
+                           wx_error *err)
+{
+    char *cfg = fx_config(name, wasm, functions, extra);
+    wx_status s = wx_manager_update(m, cfg, tmp_dir, err);
+    free(cfg);
+    return s;
+}
+
+/* Parses and frees report text; NULL stays NULL. */
+static json_t *fx_json(char *text)
+{
+    if (!text)
+        return NULL;
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    if (!j)
+        fprintf(stderr, "bad JSON from the manager: %s: %s\n", je.text, text);
+    free(text);
+    return j;
+}
+
+/* The value at a path of object keys and array indexes, e.g.
+ * fx_at(j, "functions", "#0", "name", NULL). */
+static json_t *fx_at(json_t *j, ...)
+{
+    va_list ap;
+    va_start(ap, j);
+    const char *k;
+    while (j && (k = va_arg(ap, const char *)) != NULL)
+        j = k[0] == '#' ? json_array_get(j, (size_t)atoi(k + 1))
+                        : json_object_get(j, k);
+    va_end(ap);
+    return j;
+}
+
+__attribute__((unused)) static const char *fx_str(json_t *j)
+{
+    return json_is_string(j) ? json_string_value(j) : "";
+}
+
+/* wx_call_json and returns the result text (static buffer) or "ERR:<msg>". */
+static const char *fx_call(wx_manager *m, const char *plugin, const char *func,
+                           const char *args)
+{
+    static char out[512];
+    char *res = NULL;
+    wx_error err;
+    wx_status s = wx_call_json(m, plugin, func, args, &res, &err);
+    if (s == WX_OK)
+        snprintf(out, sizeof out, "%s", res);
+    else
+        snprintf(out, sizeof out, "ERR:%s", err.message);
+    wx_free(res);
+    return out;
+}
+
+__attribute__((unused)) static const char *fx_argv(wx_manager *m,
+                                                   const char *plugin,
+                                                   const char *func, int argc,
+                                                   const char **argv)
+{
+    static char out[512];
+    char *res = NULL;
+    wx_error err;
+    wx_status s = wx_call_argv(m, plugin, func, argc, argv, &res, &err);
+    if (s == WX_OK)
+        snprintf(out, sizeof out, "%s", res);
+    else
+        snprintf(out, sizeof out, "ERR:%s", err.message);
+    wx_free(res);
+    return out;
+}
+
+#define CHECK_STR(got, want)                                                  \
+    do {                                                                      \
+        const char *g_ = (got), *w_ = (want);                                 \
+        CHECK_MSG(strcmp(g_, w_) == 0, "got \"%s\", want \"%s\"", g_, w_);    \
+    } while (0)
+
+#define CHECK_HAS(got, part)                                                  \
+    do {                                                                      \
+        const char *g_ = (got), *p_ = (part);                                 \
+        CHECK_MSG(strstr(g_, p_) != NULL, "\"%s\" lacks \"%s\"", g_, p_);     \
+    } while (0)
+
+#endif

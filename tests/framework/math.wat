@@ -1,0 +1,31 @@
+;; The framework tests' main guest: numbers of every wasm type, a trap,
+;; state kept between calls, multi-value, a loop that never ends (for the
+;; timeout) and one signature the numeric ABI cannot carry.
+(module
+  (memory (export "memory") 1)
+  (global $count (mut i32) (i32.const 0))
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_s (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add
+              (call $fib (i32.sub (local.get 0) (i32.const 1)))
+              (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "mul64") (param i64 i64) (result i64)
+    (i64.mul (local.get 0) (local.get 1)))
+  (func (export "half") (param f64) (result f64)
+    (f64.mul (local.get 0) (f64.const 0.5)))
+  (func (export "twice32") (param f32) (result f32)
+    (f32.add (local.get 0) (local.get 0)))
+  (func (export "div") (param i32 i32) (result i32)
+    (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "count") (result i32)
+    (global.set $count (i32.add (global.get $count) (i32.const 1)))
+    (global.get $count))
+  (func (export "divmod") (param i32 i32) (result i32 i32)
+    (i32.div_u (local.get 0) (local.get 1))
+    (i32.rem_u (local.get 0) (local.get 1)))
+  (func (export "spin")
+    (loop $l (br $l)))
+  (func (export "takes_ref") (param funcref)))

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Runs the engine fuzzer for a bounded time and fails on any crash, leak,
+# timeout or out-of-memory.
+#   smoke.sh FUZZER WAST_DIR WORK_DIR [SECONDS]
+# WORK_DIR receives the seed corpus (a sample of the spec tests converted
+# with wast2json, made once), the corpus the fuzzer grows (kept between
+# runs) and crash artifacts. Extra libFuzzer flags may be given in
+# FUZZ_FLAGS (e.g. FUZZ_FLAGS=-jobs=2).
+set -eu
+
+if [ $# -lt 3 ]; then
+    echo "usage: $0 FUZZER WAST_DIR WORK_DIR [SECONDS]" >&2
+    exit 2
+fi
+fuzzer=$1
+wast_dir=$2
+work=$3
+seconds=${4:-30}
+
+# Spec files that together reach every part of the engine: numerics,
+# control flow, calls, memories, tables, segments, imports, the binary
+# format (including malformed modules).
+sample="address binary binary-leb128 block br br_if br_table bulk call
+call_indirect conversions custom data elem exports f32 f64 fac float_exprs
+func global i32 i64 if imports left-to-right linking load loop memory
+memory_copy memory_fill memory_grow memory_init ref_func ref_is_null return
+select stack start store switch table table_copy table_fill table_grow
+table_init traps unreachable unwind"
+
+mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts"
+if [ ! -f "$work/seeds/.complete" ]; then
+    command -v wast2json >/dev/null 2>&1 || {
+        echo "smoke.sh: wast2json (wabt) not found" >&2
+        exit 1
+    }
+    json="$work/json"
+    rm -rf "$json"
+    mkdir -p "$json"
+    for name in $sample; do
+        # A file wabt cannot convert is skipped; the others still seed.
+        wast2json "$wast_dir/$name.wast" -o "$json/$name.json" \
+            >/dev/null 2>&1 || echo "smoke.sh: skipped $name.wast" >&2
+    done
+    find "$json" -name '*.wasm' -exec cp {} "$work/seeds/" \;
+    rm -rf "$json"
+    touch "$work/seeds/.complete"
+fi
+nseeds=$(find "$work/seeds" -name "*.wasm" | wc -l)
+echo "smoke.sh: $nseeds seeds, $seconds s" >&2
+
+# -timeout: one input running this long is a hang (the harness interrupts
+# every call after 50 ms). -rss_limit_mb: the harness caps memories at
+# 16 MiB, so 2 GiB means a leak or a runaway allocation.
+# shellcheck disable=SC2086
+exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+    -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+    ${FUZZ_FLAGS:-} "$work/corpus" "$work/seeds"

@@ -1,0 +1,100 @@
+;; A hand-written legacy wasmedge-bindgen guest (crates 0.1.11 - 0.1.14):
+;; exports take (params_pointer, params_count) and return nothing; results
+;; go to the host through wasmedge-bindgen.return_result(triples, count)
+;; and errors through return_error(msg, len). As in the 0.1 macro, the
+;; guest frees the triple array itself once return_result returns and
+;; leaks the value buffers to the host. allocate/deallocate count as in
+;; bindgen.wat.
+(module
+  (import "wasmedge-bindgen" "return_result" (func $rr (param i32 i32)))
+  (import "wasmedge-bindgen" "return_error" (func $re (param i32 i32)))
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 4096))
+  (global $allocs (mut i32) (i32.const 0))
+  (global $frees (mut i32) (i32.const 0))
+  (data (i32.const 64) "hello ")                 ;; 6 bytes
+  (data (i32.const 96) "legacy failure")         ;; 14 bytes
+  (data (i32.const 128) "Invalid params count")  ;; 20 bytes
+
+  (func $allocate (export "allocate") (param $size i32) (result i32)
+    (local $p i32)
+    (if (i32.eqz (local.get $size)) (then (return (i32.const 1))))
+    (global.set $allocs (i32.add (global.get $allocs) (i32.const 1)))
+    (local.set $p (global.get $heap))
+    (global.set $heap
+      (i32.add (local.get $p)
+               (i32.and (i32.add (local.get $size) (i32.const 7))
+                        (i32.const -8))))
+    (local.get $p))
+  (func $deallocate (export "deallocate") (param $p i32) (param $size i32)
+    (if (i32.eqz (local.get $size)) (then (return)))
+    (if (i32.or (i32.lt_u (local.get $p) (i32.const 4096))
+                (i32.ge_u (local.get $p) (global.get $heap)))
+      (then unreachable))
+    (global.set $frees (i32.add (global.get $frees) (i32.const 1))))
+  (func (export "allocs") (result i32) (global.get $allocs))
+  (func (export "frees") (result i32) (global.get $frees))
+
+  ;; Hands one value to the host the way the 0.1 macro does.
+  (func $return1 (param $vptr i32) (param $code i32) (param $size i32)
+    (local $t i32)
+    (local.set $t (call $allocate (i32.const 12)))
+    (i32.store (local.get $t) (local.get $vptr))
+    (i32.store offset=4 (local.get $t) (local.get $code))
+    (i32.store offset=8 (local.get $t) (local.get $size))
+    (call $rr (local.get $t) (i32.const 1))
+    (call $deallocate (local.get $t) (i32.const 12)))
+
+  ;; say(s: String) -> String = "hello " + s
+  (func (export "say") (param $pp i32) (param $n i32)
+    (local $p i32) (local $len i32) (local $r i32)
+    (if (i32.ne (local.get $n) (i32.const 1))
+      (then (call $re (i32.const 128) (i32.const 20)) (return)))
+    (local.set $p (i32.load (local.get $pp)))
+    (local.set $len (i32.load offset=4 (local.get $pp)))
+    (local.set $r (call $allocate (i32.add (local.get $len) (i32.const 6))))
+    (memory.copy (local.get $r) (i32.const 64) (i32.const 6))
+    (memory.copy (i32.add (local.get $r) (i32.const 6)) (local.get $p)
+                 (local.get $len))
+    (call $deallocate (local.get $p) (local.get $len))
+    (call $return1 (local.get $r) (i32.const 31)
+                   (i32.add (local.get $len) (i32.const 6))))
+
+  ;; pair(a: i32, b: i32) -> (i32, i64) = (a + b, a * b)
+  (func (export "pair") (param $pp i32) (param $n i32)
+    (local $pa i32) (local $pb i32) (local $a i32) (local $b i32)
+    (local $t i32) (local $v1 i32) (local $v2 i32)
+    (local.set $pa (i32.load (local.get $pp)))
+    (local.set $pb (i32.load offset=8 (local.get $pp)))
+    (local.set $a (i32.load (local.get $pa)))
+    (local.set $b (i32.load (local.get $pb)))
+    (call $deallocate (local.get $pa) (i32.const 4))
+    (call $deallocate (local.get $pb) (i32.const 4))
+    (local.set $v1 (call $allocate (i32.const 4)))
+    (i32.store (local.get $v1) (i32.add (local.get $a) (local.get $b)))
+    (local.set $v2 (call $allocate (i32.const 8)))
+    (i64.store (local.get $v2)
+               (i64.mul (i64.extend_i32_s (local.get $a))
+                        (i64.extend_i32_s (local.get $b))))
+    (local.set $t (call $allocate (i32.const 24)))
+    (i32.store (local.get $t) (local.get $v1))
+    (i32.store offset=4 (local.get $t) (i32.const 6))
+    (i32.store offset=8 (local.get $t) (i32.const 4))
+    (i32.store offset=12 (local.get $t) (local.get $v2))
+    (i32.store offset=16 (local.get $t) (i32.const 8))
+    (i32.store offset=20 (local.get $t) (i32.const 8))
+    (call $rr (local.get $t) (i32.const 2))
+    (call $deallocate (local.get $t) (i32.const 24)))
+
+  (func (export "fail") (param i32 i32)
+    (call $re (i32.const 96) (i32.const 14)))
+  ;; Broken: no result at all, two results, a bad pointer.
+  (func (export "none") (param i32 i32))
+  (func (export "twice") (param i32 i32)
+    (call $return1 (call $allocate (i32.const 4)) (i32.const 6) (i32.const 4))
+    (call $return1 (call $allocate (i32.const 4)) (i32.const 6) (i32.const 4)))
+  (func (export "bad") (param i32 i32)
+    (call $rr (i32.const -16) (i32.const 1)))
+  (func (export "bad_err") (param i32 i32)
+    (call $re (i32.const 65530) (i32.const 100)))
+)

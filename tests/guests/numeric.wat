@@ -1,0 +1,20 @@
+;; Numeric-ABI guest: the wasm signature says it all.
+(module
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func (export "add64") (param i64 i64) (result i64)
+    (i64.add (local.get 0) (local.get 1)))
+  (func (export "mulf") (param f32 f32) (result f32)
+    (f32.mul (local.get 0) (local.get 1)))
+  (func (export "divf") (param f64 f64) (result f64)
+    (f64.div (local.get 0) (local.get 1)))
+  ;; Multi-value: quotient and remainder (traps on b = 0).
+  (func (export "divmod") (param i32 i32) (result i32 i32)
+    (i32.div_u (local.get 0) (local.get 1))
+    (i32.rem_u (local.get 0) (local.get 1)))
+  (func (export "id32") (param i32) (result i32) (local.get 0))
+  (func (export "id64") (param i64) (result i64) (local.get 0))
+  (func (export "nothing"))
+  (func (export "ref") (param externref))
+  (memory (export "memory") 1)
+)

@@ -1,0 +1,295 @@
+/* Parsing, matching and printing the values of spec test scripts. */
+#include "value.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define F32_SIGN 0x80000000u
+#define F32_CANONICAL_NAN 0x7FC00000u
+#define F64_SIGN 0x8000000000000000u
+#define F64_CANONICAL_NAN 0x7FF8000000000000u
+
+bool spec_parse_u64(const char *s, unsigned width, uint64_t *out)
+{
+    /* strtoull would accept signs, spaces and other bases, and the scripts
+     * only ever hold plain digits, so anything else is a bad script. */
+    uint64_t max = width >= 64 ? UINT64_MAX : (UINT64_C(1) << width) - 1;
+    uint64_t v = 0;
+    if (!s || !*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (max - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+bool spec_parse_type(const char *s, wx_valtype *out)
+{
+    static const struct {
+        const char *name;
+        wx_valtype type;
+    } types[] = {
+        {"i32", WX_I32},
+        {"i64", WX_I64},
+        {"f32", WX_F32},
+        {"f64", WX_F64},
+        {"v128", WX_V128},
+        {"funcref", WX_FUNCREF},
+        {"externref", WX_EXTERNREF},
+    };
+    for (size_t i = 0; s && i < sizeof types / sizeof types[0]; i++) {
+        if (strcmp(s, types[i].name) == 0) {
+            *out = types[i].type;
+            return true;
+        }
+    }
+    return false;
+}
+
+static unsigned type_width(wx_valtype t)
+{
+    return t == WX_I32 || t == WX_F32 ? 32 : 64;
+}
+
+static bool parse_number(const char *s, spec_value *out, char *why,
+                         size_t why_len)
+{
+    bool is_float = out->type == WX_F32 || out->type == WX_F64;
+    if (is_float && s && strcmp(s, "nan:canonical") == 0) {
+        out->match = SPEC_NAN_CANONICAL;
+        return true;
+    }
+    if (is_float && s && strcmp(s, "nan:arithmetic") == 0) {
+        out->match = SPEC_NAN_ARITHMETIC;
+        return true;
+    }
+    out->match = SPEC_EXACT;
+    if (!spec_parse_u64(s, type_width(out->type), &out->bits)) {
+        snprintf(why, why_len, "bad %s value \"%s\"",
+                 wx_valtype_name(out->type), s ? s : "(none)");
+        return false;
+    }
+    return true;
+}
+
+static bool parse_ref(const char *s, spec_value *out, char *why,
+                      size_t why_len)
+{
+    if (!s) {
+        /* wast2json writes a bare (ref.func) result, which any function
+         * satisfies, without a value. */
+        out->match = SPEC_REF_NONNULL;
+        return true;
+    }
+    if (strcmp(s, "null") == 0) {
+        out->match = SPEC_REF_NULL;
+        return true;
+    }
+    if (out->type == WX_EXTERNREF &&
+        spec_parse_u64(s, 8 * sizeof(uintptr_t), &out->bits) &&
+        out->bits < UINTPTR_MAX) {
+        out->match = SPEC_REF_HOST;
+        return true;
+    }
+    snprintf(why, why_len, "bad %s value \"%s\"", wx_valtype_name(out->type),
+             s);
+    return false;
+}
+
+bool spec_parse_value(const json_t *obj, spec_value *out, char *why,
+                      size_t why_len)
+{
+    const char *type = json_string_value(json_object_get(obj, "type"));
+    const char *value = json_string_value(json_object_get(obj, "value"));
+    memset(out, 0, sizeof *out);
+    if (!spec_parse_type(type, &out->type)) {
+        snprintf(why, why_len, "unknown value type \"%s\"",
+                 type ? type : "(none)");
+        return false;
+    }
+    switch (out->type) {
+    case WX_I32:
+    case WX_I64:
+    case WX_F32:
+    case WX_F64: return parse_number(value, out, why, why_len);
+    case WX_FUNCREF:
+    case WX_EXTERNREF: return parse_ref(value, out, why, why_len);
+    case WX_V128: break;
+    }
+    snprintf(why, why_len, "v128 values are not supported");
+    return false;
+}
+
+void *spec_extern_ptr(uint64_t n)
+{
+    return (void *)(uintptr_t)(n + 1);
+}
+
+bool spec_extern_number(const void *p, uint64_t *n)
+{
+    if (!p)
+        return false;
+    *n = (uint64_t)((uintptr_t)p - 1);
+    return true;
+}
+
+bool spec_to_wx_val(const spec_value *v, wx_val *out, char *why,
+                    size_t why_len)
+{
+    memset(out, 0, sizeof *out);
+    out->type = v->type;
+    /* Floats are copied as bits, never through a float variable, so that
+     * signalling NaN arguments reach the engine unchanged. */
+    uint32_t bits32 = (uint32_t)v->bits;
+    switch (v->match) {
+    case SPEC_EXACT:
+        if (v->type == WX_I32 || v->type == WX_F32)
+            memcpy(&out->of, &bits32, sizeof bits32);
+        else
+            memcpy(&out->of, &v->bits, sizeof v->bits);
+        return true;
+    case SPEC_REF_NULL: return true;
+    case SPEC_REF_HOST: out->of.ext = spec_extern_ptr(v->bits); return true;
+    case SPEC_NAN_CANONICAL:
+    case SPEC_NAN_ARITHMETIC:
+    case SPEC_REF_NONNULL: break;
+    }
+    snprintf(why, why_len, "a %s pattern cannot be an argument",
+             wx_valtype_name(v->type));
+    return false;
+}
+
+static uint64_t val_bits(const wx_val *v)
+{
+    uint32_t b32;
+    uint64_t b64;
+    if (v->type == WX_I32 || v->type == WX_F32) {
+        memcpy(&b32, &v->of, sizeof b32);
+        return b32;
+    }
+    memcpy(&b64, &v->of, sizeof b64);
+    return b64;
+}
+
+static bool nan_matches(spec_match m, wx_valtype t, uint64_t bits)
+{
+    /* Canonical: only the quiet bit in the payload. Arithmetic: the quiet
+     * bit is set, whatever the rest of the payload. The sign never
+     * matters. */
+    if (t == WX_F32) {
+        if (m == SPEC_NAN_CANONICAL)
+            return (bits & ~(uint64_t)F32_SIGN) == F32_CANONICAL_NAN;
+        return (bits & F32_CANONICAL_NAN) == F32_CANONICAL_NAN;
+    }
+    if (m == SPEC_NAN_CANONICAL)
+        return (bits & ~F64_SIGN) == F64_CANONICAL_NAN;
+    return (bits & F64_CANONICAL_NAN) == F64_CANONICAL_NAN;
+}
+
+bool spec_value_matches(const spec_value *want, const wx_val *got)
+{
+    uint64_t n;
+    if (got->type != want->type)
+        return false;
+    switch (want->match) {
+    case SPEC_EXACT: return val_bits(got) == want->bits;
+    case SPEC_NAN_CANONICAL:
+    case SPEC_NAN_ARITHMETIC:
+        return nan_matches(want->match, want->type, val_bits(got));
+    case SPEC_REF_NULL:
+        return want->type == WX_FUNCREF ? got->of.func == NULL
+                                        : got->of.ext == NULL;
+    case SPEC_REF_NONNULL:
+        return want->type == WX_FUNCREF ? got->of.func != NULL
+                                        : got->of.ext != NULL;
+    case SPEC_REF_HOST:
+        return spec_extern_number(got->of.ext, &n) && n == want->bits;
+    }
+    return false;
+}
+
+static void format_float(wx_valtype t, uint64_t bits, char *buf, size_t len)
+{
+    if (t == WX_F32) {
+        uint32_t b = (uint32_t)bits;
+        float f;
+        memcpy(&f, &b, sizeof f);
+        snprintf(buf, len, "f32:0x%08" PRIx32 " (%.9g)", b, (double)f);
+    } else {
+        double d;
+        memcpy(&d, &bits, sizeof d);
+        snprintf(buf, len, "f64:0x%016" PRIx64 " (%.17g)", bits, d);
+    }
+}
+
+void spec_format_expected(const spec_value *v, char *buf, size_t len)
+{
+    const char *tn = wx_valtype_name(v->type);
+    switch (v->match) {
+    case SPEC_EXACT:
+        if (v->type == WX_I32)
+            snprintf(buf, len, "i32:%" PRIu64 " (%" PRId32 ")", v->bits,
+                     (int32_t)(uint32_t)v->bits);
+        else if (v->type == WX_I64)
+            snprintf(buf, len, "i64:%" PRIu64 " (%" PRId64 ")", v->bits,
+                     (int64_t)v->bits);
+        else
+            format_float(v->type, v->bits, buf, len);
+        return;
+    case SPEC_NAN_CANONICAL:
+        snprintf(buf, len, "%s:nan:canonical", tn);
+        return;
+    case SPEC_NAN_ARITHMETIC:
+        snprintf(buf, len, "%s:nan:arithmetic", tn);
+        return;
+    case SPEC_REF_NULL: snprintf(buf, len, "%s:null", tn); return;
+    case SPEC_REF_NONNULL: snprintf(buf, len, "%s:non-null", tn); return;
+    case SPEC_REF_HOST: snprintf(buf, len, "%s:%" PRIu64, tn, v->bits); return;
+    }
+    snprintf(buf, len, "?");
+}
+
+void spec_format_val(const wx_val *v, char *buf, size_t len)
+{
+    uint64_t n;
+    switch (v->type) {
+    case WX_I32:
+        snprintf(buf, len, "i32:%" PRIu32 " (%" PRId32 ")",
+                 (uint32_t)v->of.i32, v->of.i32);
+        return;
+    case WX_I64:
+        snprintf(buf, len, "i64:%" PRIu64 " (%" PRId64 ")",
+                 (uint64_t)v->of.i64, v->of.i64);
+        return;
+    case WX_F32:
+    case WX_F64: format_float(v->type, val_bits(v), buf, len); return;
+    case WX_FUNCREF:
+        if (v->of.func)
+            snprintf(buf, len, "funcref:%p", (void *)v->of.func);
+        else
+            snprintf(buf, len, "funcref:null");
+        return;
+    case WX_EXTERNREF:
+        if (spec_extern_number(v->of.ext, &n))
+            snprintf(buf, len, "externref:%" PRIu64, n);
+        else
+            snprintf(buf, len, "externref:null");
+        return;
+    case WX_V128: break;
+    }
+    snprintf(buf, len, "(value of type 0x%02x)", (unsigned)v->type);
+}
+
+bool spec_trap_text_matches(const char *expected, const char *ours)
+{
+    if (!expected || !ours || !*expected || !*ours)
+        return false;
+    return strstr(expected, ours) != NULL || strstr(ours, expected) != NULL;
+}

@@ -1,0 +1,65 @@
+/*
+ * Values of the spec test scripts, as wast2json writes them: a type name and
+ * a string. Numbers are unsigned decimal bit patterns; floats may instead be
+ * the patterns "nan:canonical" or "nan:arithmetic"; references are "null" or
+ * a host number (externref) or absent (any non-null funcref).
+ */
+#ifndef WX_SPEC_VALUE_H
+#define WX_SPEC_VALUE_H
+
+#include "wasmext/engine.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum spec_match {
+    SPEC_EXACT,          /* numbers: `bits` is the exact bit pattern */
+    SPEC_NAN_CANONICAL,  /* the canonical NaN, either sign */
+    SPEC_NAN_ARITHMETIC, /* any NaN with the quiet bit set */
+    SPEC_REF_NULL,       /* ref.null of `type` */
+    SPEC_REF_HOST,       /* externref number `bits` */
+    SPEC_REF_NONNULL,    /* any non-null reference (funcref results) */
+} spec_match;
+
+typedef struct spec_value {
+    wx_valtype type;
+    spec_match match;
+    uint64_t bits;
+} spec_value;
+
+/* Parses an unsigned decimal number that must fit in `width` bits. */
+bool spec_parse_u64(const char *s, unsigned width, uint64_t *out);
+
+/* Parses a type name ("i32", "externref", ...); false if unknown. */
+bool spec_parse_type(const char *s, wx_valtype *out);
+
+/* Parses one {"type": ..., "value": ...} object. On failure, writes the
+ * reason into `why`. */
+bool spec_parse_value(const json_t *obj, spec_value *out, char *why,
+                      size_t why_len);
+
+/* Turns an argument into an engine value; false (with `why`) for patterns
+ * that cannot be arguments, such as "nan:canonical". */
+bool spec_to_wx_val(const spec_value *v, wx_val *out, char *why,
+                    size_t why_len);
+
+/* The host pointer that stands for `externref N`, and back. Zero must not
+ * become NULL, so N is shifted by one. */
+void *spec_extern_ptr(uint64_t n);
+bool spec_extern_number(const void *p, uint64_t *n);
+
+/* Does the engine's result satisfy the expectation? */
+bool spec_value_matches(const spec_value *want, const wx_val *got);
+
+/* Human-readable forms for failure reports. */
+void spec_format_expected(const spec_value *v, char *buf, size_t len);
+void spec_format_val(const wx_val *v, char *buf, size_t len);
+
+/* Does the engine's trap wording match the script's expected text? The
+ * suite sometimes adds detail ("uninitialized element 2"), so a substring
+ * in either direction matches. */
+bool spec_trap_text_matches(const char *expected, const char *ours);
+
+#endif
