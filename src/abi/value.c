@@ -169,6 +169,23 @@ wx_status wxai_fail(wx_error *err, wx_status s, const char *what,
 
 /* -------------------------------------------------------------- numbers */
 
+/*
+ * %g picks exponent form whenever the exponent is at least the precision,
+ * so the shortest round-trip precision alone prints 500 as "5e+02". Below
+ * 1e17 a precision that covers every integer digit prints it plainly and
+ * still reads back the same.
+ */
+static void format_plain(double d, int p, char *buf, size_t cap)
+{
+    double mag = fabs(d);
+    if (mag >= 1 && mag < 1e17) {
+        int digits = (int)floor(log10(mag)) + 1;
+        if (digits > p)
+            p = digits;
+    }
+    snprintf(buf, cap, "%.*g", p, d);
+}
+
 void wxai_format_f64(double d, char *buf, size_t cap)
 {
     if (isnan(d)) {
@@ -182,8 +199,10 @@ void wxai_format_f64(double d, char *buf, size_t cap)
     /* The shortest precision that reads back as the same double. */
     for (int p = 1; p <= 17; p++) {
         snprintf(buf, cap, "%.*g", p, d);
-        if (strtod(buf, NULL) == d)
+        if (strtod(buf, NULL) == d) {
+            format_plain(d, p, buf, cap);
             return;
+        }
     }
 }
 
@@ -195,8 +214,10 @@ void wxai_format_f32(float f, char *buf, size_t cap)
     }
     for (int p = 1; p <= 9; p++) {
         snprintf(buf, cap, "%.*g", p, (double)f);
-        if (strtof(buf, NULL) == f)
+        if (strtof(buf, NULL) == f) {
+            format_plain(f, p, buf, cap);
             return;
+        }
     }
 }
 

@@ -395,6 +395,24 @@ static void test_to_text(void)
     s = wxa_value_to_text(&v, 0);
     CHECK_STR(s, "0.1");
     free(s);
+    /* Whole numbers print plainly, not as 5e+02, until exponent form is
+     * shorter for good. */
+    const struct {
+        double d;
+        const char *text;
+    } plain[] = {{500, "500"},       {100, "100"},  {-1e3, "-1000"},
+                 {1e16, "10000000000000000"},      {1e17, "1e+17"},
+                 {123456.5, "123456.5"}, {1e-7, "1e-07"}};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        v = wxa_value_f64(plain[i].d);
+        s = wxa_value_to_text(&v, 0);
+        CHECK_STR(s, plain[i].text);
+        free(s);
+    }
+    v = wxa_value_f32(500.0f);
+    s = wxa_value_to_text(&v, 0);
+    CHECK_STR(s, "500");
+    free(s);
     v = wxa_value_char(0x1F600);
     s = wxa_value_to_text(&v, 0);
     CHECK_STR(s, "\xf0\x9f\x98\x80");

@@ -18,5 +18,5 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "slugify example: `npm ci` failed in ${DIR} (exit "
                       "${rc}): the AssemblyScript compiler comes from the "
                       "npm registry, which must be reachable (or npm's "
-                      "cache must hold assemblyscript 0.28.20)")
+                      "cache must hold assemblyscript 0.27.9)")
 endif()
