@@ -24,9 +24,11 @@
  * their work: local.set of a freshly computed value retargets that op's
  * destination to the local; a compare (or eqz) followed by br_if or if
  * becomes one compare-and-branch op, which also absorbs a preceding
- * add-immediate of its operand (loop counters); an i32.add feeding a load
- * or store becomes part of its address; constants become immediates or
- * constant addresses; two moves become one. compile.h lists them.
+ * add-immediate of its operand (loop counters) or i32 load of it; an
+ * i32.add feeding a load or store becomes part of its address, a mul
+ * feeding an add a multiply-add (an f64 mul feeding an f64 mul, one op
+ * that rounds both products); constants become immediates or constant
+ * addresses; two moves become one. compile.h lists them.
  *
  * Locals still known to hold their initial zero (straight-line code before
  * the first loop) read as constants, and storing zero to them is dropped.
@@ -129,6 +131,11 @@ static const uint16_t addbr_map[WXC_OP_COUNT_] = {WXC_BINOPS(M_ADDBR_, ~)};
 #define M_ADDBR_C(name, ti)                                                   \
     [WXC_OP_##name] = ADDOP_##ti, [WXC_OP_##name##_I] = ADDOP_##ti,
 static const uint16_t addbr_add[WXC_OP_COUNT_] = {WXC_BINOPS(M_ADDBR_, ~)};
+
+/* Loads that fuse with a branch on their value: the first of their four
+ * branching forms (NZ, Z, EQ_I, NE_I). */
+#define M_LDBR_(X, name, mt) [WXC_OP_##name] = WXC_OP_##name##_BR_NZ + 1,
+static const uint16_t ldbr_map[WXC_OP_COUNT_] = {WXC_LOAD_BRS(M_LDBR_, ~)};
 
 /* The op to use when the constant is the left operand: op(k, x) ==
  * swapped(x, k), or -1 when there is none. */
@@ -355,13 +362,18 @@ static void bind_label(cctx *c)
     c->prev.valid = false;
 }
 
-/* Takes the last op back out of the code (it does not trap, so the pc map
- * is unchanged); the op before it becomes the last one. */
-static void unemit_last(cctx *c)
+/* Takes the last op back out of the code; the op before it becomes the
+ * last one. Returns the wasm offset of its pc map entry if it had one (an
+ * op that may trap), so that the op replacing it can keep it. */
+static uint32_t unemit_last(cctx *c)
 {
+    uint32_t offset = c->offset;
+    if (c->npm && c->pm[c->npm - 1].pc == c->last.pos)
+        offset = c->pm[--c->npm].offset;
     c->ncode = c->last.pos;
     c->last = c->prev;
     c->prev.valid = false;
+    return offset;
 }
 
 static void emit_const(cctx *c, uint32_t dst, uint64_t bits)
@@ -607,6 +619,29 @@ static uint32_t emit_cond_branch(cctx *c, const cond *k, bool when,
             return pos;
         }
     }
+    /* A value just loaded and then tested: one op. */
+    if (l->valid && l->producer && l->dst == k->a &&
+        l->op < WXC_OP_COUNT_ && ldbr_map[l->op] &&
+        (!k->fused || k->op == WXC_OP_I32_EQ_I || k->op == WXC_OP_I32_NE_I ||
+         k->op == WXC_OP_I32_EQZ)) {
+        /* 0 NZ, 1 Z, 2 EQ_I, 3 NE_I: the test on the value that branches. */
+        unsigned test;
+        if (!k->fused)
+            test = when ? 0 : 1;
+        else if (k->op == WXC_OP_I32_EQZ)
+            test = when ? 1 : 0;
+        else
+            test = (k->op == WXC_OP_I32_EQ_I) == when ? 2 : 3;
+        uint32_t d = l->dst, s = l->a, off = l->b;
+        wxc_opcode op = (wxc_opcode)(ldbr_map[l->op] - 1 + test);
+        uint32_t at = unemit_last(c);
+        uint32_t pos = emit3(c, op, d, s, off);
+        c->pm[c->npm - 1].offset = at; /* a trap is the load's */
+        if (test >= 2)
+            set_field(c, pos, 3, k->b);
+        *field = test >= 2 ? 4 : 3;
+        return pos;
+    }
     if (!k->fused) {
         *field = 1;
         return emit1(c, when ? WXC_OP_BR_IF_NZ : WXC_OP_BR_IF_Z, k->a);
@@ -661,9 +696,11 @@ static void enter_block(cctx *c, uint8_t kind, uint32_t np, uint32_t nr)
     t->nparams = np;
     t->nresults = nr;
     t->start = c->ncode;
-    bind_label(c);
-    if (kind == CK_LOOP)
+    /* Only a loop's start is a label; code flows straight into a block. */
+    if (kind == CK_LOOP) {
+        bind_label(c);
         c->zero_valid = false;
+    }
 }
 
 static void do_else(cctx *c)
@@ -753,11 +790,24 @@ static void do_br_if(cctx *c, uint32_t depth)
 
 static void do_br_table(cctx *c, uint32_t count)
 {
-    uint32_t idx = pop_slot(c);
-    uint32_t fields = 2 + count + 1;
+    /* An index just computed by adding a constant (a switch whose cases
+     * do not start at 0): the table adds it itself. */
+    uint32_t idx, bias = 0;
+    const vent *e = &c->vs[c->nvs - 1];
+    if (e->kind == VK_TEMP && c->last.valid && c->last.producer &&
+        c->last.dst == e->slot && c->last.op == WXC_OP_I32_ADD_I) {
+        idx = c->last.a;
+        bias = c->last.b;
+        unemit_last(c);
+        pop(c);
+    } else {
+        idx = pop_slot(c);
+    }
+    uint32_t fields = 3 + count + 1;
     uint32_t pos = emit_n(c, WXC_OP_BR_TABLE, 1 + (fields + 1) / 2);
     set_field(c, pos, 0, idx);
     set_field(c, pos, 1, count);
+    set_field(c, pos, 2, bias);
     /* Targets that need copies (or a return) get a trampoline after the
      * table; the others are branched to directly. */
     bool tramp = false;
@@ -766,7 +816,7 @@ static void do_br_table(cctx *c, uint32_t count)
         if (ti == 0 || needs_copies(c, ti))
             tramp = true;
         else
-            link_branch(c, ti, pos, 2 + i);
+            link_branch(c, ti, pos, 3 + i);
     }
     if (tramp) {
         for (uint32_t i = 0; i <= count; i++) {
@@ -774,7 +824,7 @@ static void do_br_table(cctx *c, uint32_t count)
             if (ti != 0 && !needs_copies(c, ti))
                 continue;
             bind_label(c);
-            patch_here(c, pos, 2 + i);
+            patch_here(c, pos, 3 + i);
             if (ti == 0) {
                 emit_return(c);
             } else {
@@ -857,6 +907,40 @@ static bool imm_fits(wxc_opcode op, uint64_t bits)
     return (int64_t)bits == (int64_t)(int32_t)(uint32_t)bits;
 }
 
+/* An add (or f64 multiply) of two slots, one of them the TEMP the
+ * multiply just emitted computed: one op instead of two. Integer adds
+ * commute; f64 products keep their operand order (MUL_MUL, MUL_MULR). */
+static bool try_mad(cctx *c, wxc_opcode op, uint32_t a, uint32_t b)
+{
+    const struct lastop *l = &c->last;
+    wxc_opcode mul = op == WXC_OP_I32_ADD   ? WXC_OP_I32_MUL
+                     : op == WXC_OP_I64_ADD ? WXC_OP_I64_MUL
+                                            : WXC_OP_F64_MUL;
+    if (!l->valid || !l->producer || l->op != mul)
+        return false;
+    uint32_t other;
+    bool right; /* the product is the right operand */
+    if (c->vs[c->nvs - 1].kind == VK_TEMP && l->dst == b) {
+        other = a;
+        right = true;
+    } else if (c->vs[c->nvs - 2].kind == VK_TEMP && l->dst == a) {
+        other = b;
+        right = false;
+    } else {
+        return false;
+    }
+    wxc_opcode fop = op == WXC_OP_I32_ADD   ? WXC_OP_I32_MAD
+                     : op == WXC_OP_I64_ADD ? WXC_OP_I64_MAD
+                     : right                ? WXC_OP_F64_MUL_MULR
+                                            : WXC_OP_F64_MUL_MUL;
+    uint32_t x = l->a, y = l->b;
+    unemit_last(c);
+    truncate_to(c, c->nvs - 2);
+    uint32_t d = push_temp(c);
+    produced(c, emit4(c, fop, d, x, y, other), d);
+    return true;
+}
+
 static void do_binop(cctx *c, wxc_opcode op)
 {
     const vent *ea = &c->vs[c->nvs - 2];
@@ -884,6 +968,11 @@ static void do_binop(cctx *c, wxc_opcode op)
         b = slot_at(c, c->nvs - 1);
     else
         b = (uint32_t)bits;
+    if (!imm &&
+        (op == WXC_OP_I32_ADD || op == WXC_OP_I64_ADD ||
+         op == WXC_OP_F64_MUL) &&
+        try_mad(c, op, a, b))
+        return;
     truncate_to(c, c->nvs - 2);
     uint32_t d = push_temp(c);
     uint32_t pos;
@@ -954,6 +1043,9 @@ static void do_load(cctx *c, wxc_opcode op)
     uint32_t s = pop_slot(c);
     d = push_temp(c);
     produced(c, emit3(c, op, d, s, offset), d);
+    c->last.op = op;
+    c->last.a = s;
+    c->last.b = offset;
 }
 
 static void do_store(cctx *c, wxc_opcode op)
@@ -1584,11 +1676,11 @@ void wxc_dump(FILE *out, const wx_module *m, uint32_t func_index)
         if (op == WXC_OP_BR_TABLE) {
             uint32_t n = cell[1].u32[1];
             for (uint32_t i = 0; i <= n; i++) {
-                uint32_t f = 2 + i;
+                uint32_t f = 3 + i;
                 int32_t o = (int32_t)cell[1 + f / 2].u32[f & 1];
                 fprintf(out, " ->%" PRId64, (int64_t)pc + o);
             }
-            len = 1 + (2 + n + 1 + 1) / 2;
+            len = 1 + (3 + n + 1 + 1) / 2;
         }
         fputc('\n', out);
         pc += len;

@@ -50,10 +50,13 @@
  *    22  RET1                   s1
  *
  * The fusions compile.c performs (see ops.def for each op): constants as
- * immediates (*_I, *_K), compare or eqz + br_if/if (BR_IF_*, BR_UNLESS_*),
- * add-immediate + compare + br_if on the sum (ADD_BR_IF_*: loop counters),
- * i32.add + load/store (*_AI, *_AA), constant addresses (*_K), local.set of
- * a just-computed value (the op writes the local), two moves (MOV2).
+ * immediates (*_I, including safe constant divisors) and constant
+ * addresses (*_K); compare or eqz + br_if/if (BR_IF_*, BR_UNLESS_*);
+ * add-immediate + compare + br_if on the sum (ADD_BR_IF_*: loop counters);
+ * i32 load + branch on the loaded value (*_BR_NZ/Z/EQ_I/NE_I); i32.add +
+ * load/store (*_AI, *_AA); mul + add (I32_MAD, I64_MAD); two chained f64
+ * products (F64_MUL_MUL, F64_MUL_MULR); local.set of a
+ * just-computed value (the op writes the local); two moves (MOV2).
  */
 #ifndef WX_ENGINE_COMPILE_H
 #define WX_ENGINE_COMPILE_H

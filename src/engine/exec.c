@@ -5,16 +5,21 @@
  * WX_SWITCH_DISPATCH. Handlers are generated from ops.def where they are
  * one expression; the rest are written out below.
  *
- * Wasm-to-wasm calls never recurse in C: a call writes a record (return
- * pc, caller fp, caller function, caller instance) into the callee's frame
- * and jumps to the callee's code; return reads it back. Only host functions
- * (which may re-enter wx_call) use the C stack, and a nested run starts
- * above the frames in use (stack->top).
+ * Wasm-to-wasm calls never recurse in C: a call pushes a record (return
+ * pc, caller fp, caller function, caller instance) on a control stack that
+ * grows down from the top of the slot area, and jumps to the callee's code;
+ * return pops it. The entry function's record returns to an EXIT op, so a
+ * return needs no test for the bottom. Only host functions (which may
+ * re-enter wx_call) use the C stack, and a nested run starts above the
+ * frames and records in use (published in stack->top and stack->limit for
+ * the time of the host call).
  *
- * State kept in locals of run(): pc, fp, fn (the running function), the
- * running instance and its globals, and the base and size of memory 0,
+ * State kept in locals of run(): pc, fp, fn (the running function), csp,
+ * the running instance and its globals, and the base and size of memory 0,
  * reloaded after anything that may move or grow it (calls, memory.grow,
- * instance switches).
+ * instance switches). Which of them GCC keeps in registers decides the
+ * speed of every handler, so the values only the entry and exit paths need
+ * are kept out of its way (volatile).
  */
 #include "compile.h"
 #include "numeric.h"
@@ -266,6 +271,30 @@ uint32_t wxe_wasm_offset(const struct wxc_func *fn, uint32_t pc)
     CASE(name##_K)                                                            \
     LOAD_AT(name##_K, mt, st, (uint64_t)F1)
 
+#define LOAD_BR(name, mt, TEST, OFF)                                          \
+    {                                                                         \
+        uint64_t ea_ = (uint64_t)(uint32_t)fp[F1] + F2;                       \
+        if (__builtin_expect(ea_ + sizeof(mt) > mem_size, 0))                 \
+            TRAP(WX_TRAP_MEMORY_OOB);                                         \
+        mt m_;                                                                \
+        memcpy(&m_, mem_base + ea_, sizeof m_);                               \
+        const uint32_t v_ = (uint32_t)m_;                                     \
+        fp[F0] = v_;                                                          \
+        if (TEST)                                                             \
+            BRANCH(OFF);                                                      \
+        NEXT(name);                                                           \
+    }
+
+#define GEN_LOAD_BR(X, name, mt)                                              \
+    CASE(name##_BR_NZ)                                                        \
+    LOAD_BR(name##_BR_NZ, mt, v_ != 0, F3)                                    \
+    CASE(name##_BR_Z)                                                         \
+    LOAD_BR(name##_BR_Z, mt, v_ == 0, F3)                                     \
+    CASE(name##_BR_EQ_I)                                                      \
+    LOAD_BR(name##_BR_EQ_I, mt, v_ == F3, F4)                                 \
+    CASE(name##_BR_NE_I)                                                      \
+    LOAD_BR(name##_BR_NE_I, mt, v_ != F3, F4)
+
 #define GEN_STORE(X, name, w, mt)                                             \
     CASE(name)                                                                \
     STORE_AT(name, mt, (uint64_t)(uint32_t)fp[F0] + F2, fp[F1])               \
@@ -399,29 +428,49 @@ static wx_status run(const wx_func *entry, wx_slot *args, wxe_stack *stack,
 #else
     (void)table;
 #endif
+#ifndef WX_SWITCH_DISPATCH
+    static const wxc_cell exit_code[1] = {{.h = &&L_EXIT}};
+#else
+    static const wxc_cell exit_code[1] = {{.op = WXC_OP_EXIT}};
+#endif
     atomic_int no_interrupt;
     if (!interrupt) {
         atomic_init(&no_interrupt, 0);
         interrupt = &no_interrupt;
     }
+    /* Only the entry and exit paths use these: volatile keeps them out of
+     * the registers the handlers need (memory base and size above all). */
+    wxe_stack *volatile vstack = stack;
+    wx_slot *volatile vargs = args;
+    wx_error *volatile verr = err;
 
     const struct wxc_func *fn = entry->code;
     wx_instance *inst = entry->inst;
-    wx_slot *const old_top = stack->top;
-    wx_slot *const old_limit = stack->limit;
-    const uint32_t old_depth = stack->depth;
-    const uint32_t max_depth =
-        stack->max_depth ? stack->max_depth : WX_DEFAULT_CALL_DEPTH;
-    wx_slot *fp = old_top;
+    wx_slot *fp = stack->top;
     const wxc_cell *pc = fn->code;
     wx_trap trap = WX_TRAP_NONE;
     wx_status status;
 
-    /* The control stack starts at the top of the free slot area; a record
-     * below csp_min would exceed the call depth. */
-    wx_slot *const csp_base = old_limit;
-    wx_slot *csp = csp_base;
+    /* The control stack grows down from the top of the free slot area; a
+     * record below csp_min would exceed the call depth. The entry frame's
+     * record returns to EXIT. */
+    wx_slot *csp = stack->limit - WXE_REC_SLOTS;
     wx_slot *csp_min = fp;
+    {
+        const uint32_t max_depth =
+            stack->max_depth ? stack->max_depth : WX_DEFAULT_CALL_DEPTH;
+        const uint32_t depth = stack->depth;
+        if (!fp || depth >= max_depth ||
+            csp - fp < (ptrdiff_t)fn->frame_size)
+            TRAP(WX_TRAP_STACK_EXHAUSTED);
+        size_t more = max_depth - depth - 1; /* calls left */
+        if ((size_t)(csp - fp) > more * WXE_REC_SLOTS)
+            csp_min = csp - more * WXE_REC_SLOTS;
+    }
+    csp[0] = PTR_SLOT(exit_code);
+    csp[1] = PTR_SLOT(fp);
+    csp[2] = PTR_SLOT(fn);
+    csp[3] = PTR_SLOT(inst);
 
     wx_global **globals;
     const wx_memory *mem0;
@@ -435,14 +484,6 @@ static wx_status run(const wx_func *entry, wx_slot *args, wxe_stack *stack,
     wx_slot *callee_fp;
     const wxc_cell *ret_pc;
 
-    if (!fp || old_depth >= max_depth ||
-        csp_base - fp < (ptrdiff_t)fn->frame_size)
-        TRAP(WX_TRAP_STACK_EXHAUSTED);
-    {
-        size_t more = max_depth - old_depth - 1; /* calls left */
-        if ((size_t)(csp_base - fp) > more * WXE_REC_SLOTS)
-            csp_min = csp_base - more * WXE_REC_SLOTS;
-    }
     for (uint32_t i = 0; i < fn->nparams; i++)
         fp[i] = args[i];
     ZERO_SLOTS(fp, fn->nparams, fn->nparams + fn->nlocals);
@@ -507,29 +548,27 @@ dispatch:
     }
     CASE(BR_TABLE)
     {
-        uint32_t i = (uint32_t)fp[F0];
+        /* The index may carry a bias (a switch's lowest case folded in). */
+        uint32_t i = (uint32_t)(fp[F0] + F2);
         if (i > F1)
             i = F1;
-        i += 2;
+        i += 3;
         BRANCH(pc[1 + i / 2].u32[i & 1]);
     }
 
     CASE(RET1)
     {
         wx_slot v = fp[F0];
-        if (__builtin_expect(csp == csp_base, 0)) {
-            /* Straight to the caller's slots: one store-to-load hop less on
-             * the host-to-guest path. */
-            args[0] = v;
-            goto restore;
+        if (__builtin_expect(csp[0] == PTR_SLOT(exit_code), 0)) {
+            /* Back to the host: straight into its slot. */
+            *vargs = v;
+            return WX_OK;
         }
         fp[0] = v;
         goto pop_frame;
     }
     CASE(RET)
     {
-        if (__builtin_expect(csp == csp_base, 0))
-            goto finished;
     pop_frame:;
         pc = SLOT_PTR(const wxc_cell *, csp[0]);
         fp = SLOT_PTR(wx_slot *, csp[1]);
@@ -542,6 +581,14 @@ dispatch:
         }
         RELOAD_MEMORY();
         DISPATCH();
+    }
+    CASE(EXIT)
+    {
+        /* Returned from the entry function: fp and fn are its own. */
+        wx_slot *res = vargs;
+        for (uint32_t i = 0; i < fn->nresults; i++)
+            res[i] = fp[i];
+        return WX_OK;
     }
 
     CASE(CALL)
@@ -605,8 +652,33 @@ dispatch:
     }
 
     WXC_LOADS(GEN_LOAD, ~)
+    WXC_LOAD_BRS(GEN_LOAD_BR, ~)
     WXC_STORES(GEN_STORE, ~)
 
+    CASE(I32_MAD)
+    {
+        uint32_t a = (uint32_t)fp[F1], b = (uint32_t)fp[F2];
+        fp[F0] = (uint32_t)(a * b + (uint32_t)fp[F3]);
+        NEXT(I32_MAD);
+    }
+    CASE(I64_MAD)
+    {
+        fp[F0] = fp[F1] * fp[F2] + fp[F3];
+        NEXT(I64_MAD);
+    }
+    CASE(F64_MUL_MUL)
+    {
+        /* Two statements: each product is rounded, as in wasm. */
+        double t = RD_F64(fp[F1]) * RD_F64(fp[F2]);
+        fp[F0] = WR_F64(t * RD_F64(fp[F3]));
+        NEXT(F64_MUL_MUL);
+    }
+    CASE(F64_MUL_MULR)
+    {
+        double t = RD_F64(fp[F1]) * RD_F64(fp[F2]);
+        fp[F0] = WR_F64(RD_F64(fp[F3]) * t);
+        NEXT(F64_MUL_MULR);
+    }
     CASE(I32_STORE_I)
     {
         uint64_t ea = (uint64_t)(uint32_t)fp[F0] + F1;
@@ -750,15 +822,20 @@ dispatch:
 call_func:
     if (!callee->code) {
         /* A host function; it may re-enter wx_call on this stack, so the
-         * frames in use are published first. */
-        stack->top = fp + fn->frame_size;
-        stack->limit = csp;
-        stack->depth = old_depth + 1 +
-                       (uint32_t)((csp_base - csp) / WXE_REC_SLOTS);
-        status = wxi_call_host(callee, inst, callee_fp, err);
-        stack->limit = old_limit;
+         * frames and records in use are published for the time of the
+         * call (a nested run starts above them). */
+        wxe_stack *st = vstack;
+        wx_slot *top = st->top, *limit = st->limit;
+        uint32_t depth = st->depth;
+        st->top = fp + fn->frame_size;
+        st->limit = csp;
+        st->depth = depth + (uint32_t)((limit - csp) / WXE_REC_SLOTS);
+        status = wxi_call_host(callee, inst, callee_fp, verr);
+        st->top = top;
+        st->limit = limit;
+        st->depth = depth;
         if (status != WX_OK)
-            goto failed;
+            return status;
         RELOAD_MEMORY();
         pc = ret_pc;
         DISPATCH();
@@ -772,25 +849,11 @@ call_func:
     CHECK_INTERRUPT();
     DISPATCH();
 
-finished:
-    for (uint32_t i = 0; i < fn->nresults; i++)
-        args[i] = fp[i];
-restore:
-    stack->top = old_top;
-    stack->depth = old_depth;
-    return WX_OK;
-
-
 trapped:
-    status = wxi_trap(err, trap, fn->module, fn->func_index,
-                      wxe_wasm_offset(fn, (uint32_t)(pc - fn->code)));
-    goto failed;
+    return wxi_trap(verr, trap, fn->module, fn->func_index,
+                    wxe_wasm_offset(fn, (uint32_t)(pc - fn->code)));
 interrupted:
-    status = wx_error_set(err, WX_EINTERRUPTED, "call interrupted");
-failed:
-    stack->top = old_top;
-    stack->depth = old_depth;
-    return status;
+    return wx_error_set(verr, WX_EINTERRUPTED, "call interrupted");
 }
 
 const void *const *wxe_handlers(void)
