@@ -10,6 +10,9 @@
 #ifdef WX_CLI_DAEMON
 #include "daemon.h"
 #endif
+#ifdef WX_CLI_EKUIPER
+#include "ekuiper.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,9 +105,27 @@ static const cli_command cmd_help = {"help", "help on a command", help_help,
 static const cli_command cmd_serve = {
     "serve", "the REST daemon", serve_help, serve_main};
 
+#ifdef WX_CLI_EKUIPER
+/* eKuiper portable plugins: `pack` builds the zip eKuiper installs, and
+ * `plugin` is the mode the packaged executable runs in. */
+static int ekuiper_main(cli_global *g, int argc, char **argv)
+{
+    (void)g;
+    return wxk_main(argc, argv);
+}
+
+static const cli_command cmd_ekuiper = {
+    "ekuiper", "eKuiper portable plugins (pack, plugin mode)", wxk_help,
+    ekuiper_main};
+#endif
+
 static const cli_command *const commands[] = {
     &cli_cmd_run, &cli_cmd_inspect, &cli_cmd_plugin, &cli_cmd_call,
-    &cmd_serve,   &cmd_version,     &cmd_help,
+    &cmd_serve,
+#ifdef WX_CLI_EKUIPER
+    &cmd_ekuiper,
+#endif
+    &cmd_version, &cmd_help,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
