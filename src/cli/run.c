@@ -2,13 +2,16 @@
  * `wasmext run FILE.wasm FUNC [ARG...]`: a one-shot call straight on the
  * engine, no registry. The arguments are read by the function's wasm
  * signature, the results printed one per line in a form that reads back
- * to the same value.
+ * to the same value. `wasmext run FILE.wasm [ARG...]` of a WASI command
+ * runs its `_start` with the arguments, the exit status being the
+ * guest's.
  */
 #include "cli.h"
 #include "wasmfile.h"
 
 #include "abi.h"
 #include "value.h"
+#include "wasi.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -19,9 +22,13 @@
 
 static const char run_help[] =
     "Usage: wasmext run [OPTIONS] FILE.wasm FUNC [ARG...]\n"
+    "       wasmext run [OPTIONS] FILE.wasm [-- ARG...]\n"
     "\n"
     "Loads FILE.wasm, calls its exported function FUNC once with the\n"
-    "arguments, and prints the results, one per line.\n"
+    "arguments, and prints the results, one per line. Without FUNC, a\n"
+    "WASI command (a module exporting _start) is run: it gets the\n"
+    "arguments FILE.wasm ARG..., this process's stdin, stdout and stderr,\n"
+    "and the exit status is its exit code (0 when _start returns).\n"
     "\n"
     "Arguments are read by FUNC's wasm signature: i32 and i64 in decimal\n"
     "or 0x hex, signed or unsigned (-1 and 0xffffffff are the same i32),\n"
@@ -29,11 +36,18 @@ static const char run_help[] =
     "or nan. Negative numbers need no quoting. Results: integers in signed\n"
     "decimal, floats in the shortest form that reads back the same.\n"
     "\n"
-    "A module that imports wasi_snapshot_preview1 gets a minimal WASI\n"
-    "(fd_write to this process's stdout and stderr, clocks, random, empty\n"
-    "args and environment); other imports cannot be provided.\n"
+    "A module that imports wasi_snapshot_preview1 gets WASI preview 1:\n"
+    "this process's stdin, stdout and stderr, clocks, random, the\n"
+    "environment of --env and the directories of --dir, nothing else of\n"
+    "the file system (its _initialize, if exported, runs before FUNC);\n"
+    "other imports cannot be provided. ARGs of a command that start with\n"
+    "\"--\" go after a \"--\".\n"
     "\n"
     "Options:\n"
+    "  --dir GUEST=HOST grant host directory HOST to the guest as GUEST\n"
+    "                   (repeatable; --dir DIR grants DIR as DIR)\n"
+    "  --env K=V        set environment variable K for the guest\n"
+    "                   (repeatable)\n"
     "  --max-pages N    cap linear memory at N pages of 64 KiB (N >= 1)\n"
     "  --timeout-ms N   stop the call after N milliseconds (exit 1)\n"
     "  --stack N        maximum call depth (default 10000)\n"
@@ -43,12 +57,14 @@ static const char run_help[] =
     "\n"
     "Exit status: 0 ok; 1 the call failed (trap, timeout, WASI exit with a\n"
     "non-zero code); 2 bad arguments, unreadable or invalid module, missing\n"
-    "function or imports.\n"
+    "function or imports. A command: its exit code, or 1 or 2 as above\n"
+    "when it could not run to its end.\n"
     "\n"
     "Examples:\n"
     "  wasmext run add.wasm add 2 3\n"
     "  wasmext run --timeout-ms 500 loop.wasm spin\n"
-    "  wasmext run --json math.wasm div 7.5 -2\n";
+    "  wasmext run --json math.wasm div 7.5 -2\n"
+    "  wasmext run --dir /data=./data --env LANG=C tool.wasm -- -v in.txt\n";
 
 enum { OPT_MAX_PAGES, OPT_TIMEOUT, OPT_STACK, NOPTS };
 
@@ -67,9 +83,14 @@ typedef struct run_state {
     cli_wasmfile wf;
     wx_linker *linker;
     wx_instance *inst;
-    wxa_wasi_min_opts wasi;
     wx_instance_opts iopts;
     uint32_t timeout_ms;
+    /* WASI: the --dir and --env values (split copies, in `owned`) and
+     * the context, made when the module imports WASI or is a command. */
+    size_t ndirs, nenv, nowned;
+    wxw_kv *dirs, *env;
+    char **owned;
+    wxw_ctx *wasi;
 } run_state;
 
 /* ------------------------------------------------------------ timeout */
@@ -211,40 +232,67 @@ static int find_func(const run_state *st, const char *name, wx_externdesc *out)
     return CLI_EXIT_USAGE;
 }
 
-/* Explains a missing function name: the exports, and _start's future. */
+/* Does the module export a function named `name`? */
+static bool exports_func(const wx_module *m, const char *name)
+{
+    wx_externdesc d;
+    uint32_t n = wx_module_export_count(m);
+    for (uint32_t i = 0; i < n; i++)
+        if (wx_module_export(m, i, &d) && d.kind == WX_EXTERN_FUNC &&
+            strcmp(d.name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Explains a missing function name: the exports. */
 static int no_function(const run_state *st)
 {
     char list[256];
     func_exports(st->module, list, sizeof list);
-    wx_externdesc d;
-    bool command = false;
-    uint32_t n = wx_module_export_count(st->module);
-    for (uint32_t i = 0; i < n; i++)
-        if (wx_module_export(st->module, i, &d) && d.kind == WX_EXTERN_FUNC &&
-            strcmp(d.name, "_start") == 0)
-            command = true;
-    if (command)
-        cli_error("%s is a WASI command: running its _start is not "
-                  "available yet (it comes with full WASI support); name "
-                  "a function to call (functions: %s)",
-                  st->path, list);
-    else
-        cli_error("run: missing FUNC: name the function to call "
-                  "(functions of %s: %s)",
-                  st->path, list);
+    cli_error("run: missing FUNC: name the function to call (functions of "
+              "%s: %s)",
+              st->path, list);
     return CLI_EXIT_USAGE;
 }
 
-static void wasi_output(int fd, const uint8_t *data, size_t len, void *ud)
+/* The WASI context: arguments (args[0] is the file), --env, --dir, and
+ * this process's standard streams. */
+static int make_wasi(run_state *st, int nargs, char *const *args)
 {
-    (void)ud;
-    FILE *f = fd == 2 ? stderr : stdout;
-    fwrite(data, 1, len, f);
+    const char **argv = calloc((size_t)nargs + 1, sizeof *argv);
+    if (!argv) {
+        cli_error("out of host memory");
+        return CLI_EXIT_FAILED;
+    }
+    argv[0] = st->path;
+    for (int i = 0; i < nargs; i++)
+        argv[i + 1] = args[i];
+    wxw_opts o = {0};
+    o.nargs = (size_t)nargs + 1;
+    o.args = argv;
+    o.nenv = st->nenv;
+    o.env = st->env;
+    o.npreopens = st->ndirs;
+    o.preopens = st->dirs;
+    o.in = WXW_INPUT_INHERIT;
+    o.out = WXW_OUTPUT_INHERIT;
+    o.err = WXW_OUTPUT_INHERIT;
+    wx_error err;
+    wx_error_clear(&err);
+    st->wasi = wxw_ctx_new(&o, &err);
+    free(argv);
+    if (!st->wasi) {
+        cli_error("%s", err.message);
+        return err.status == WX_ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
 }
 
-/* Links the minimal WASI when the module imports it; refuses any other
+/* Links WASI when the module imports it or is a command (`nargs`,
+ * `args`: the guest's arguments after its name); refuses any other
  * import, naming them. */
-static int link_imports(run_state *st)
+static int link_imports(run_state *st, bool command, int nargs,
+                        char *const *args)
 {
     char missing[512];
     size_t at = 0;
@@ -273,14 +321,16 @@ static int link_imports(run_state *st)
                   st->path, missing, nmissing > 8 ? ", ..." : "");
         return CLI_EXIT_USAGE;
     }
-    if (!wasi)
+    if (!wasi && !command)
         return CLI_EXIT_OK;
+    int rc = make_wasi(st, nargs, args);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     wx_error err;
     wx_error_clear(&err);
     st->linker = wx_linker_new(&err);
-    st->wasi.on_output = wasi_output;
-    if (!st->linker || wxa_linker_add_wasi_min(st->linker, st->module,
-                                               &st->wasi, &err) != WX_OK) {
+    if (!st->linker ||
+        wxw_define(st->linker, st->module, st->wasi, &err) != WX_OK) {
         cli_error("%s: WASI: %s", st->path, err.message);
         return CLI_EXIT_FAILED;
     }
@@ -349,7 +399,7 @@ static wx_status parse_arg(wx_valtype t, const char *text, const char *what,
 }
 
 static int parse_args(const wx_functype *ft, const char *func, int n,
-                      char **texts, wx_val *args)
+                      char *const *texts, wx_val *args)
 {
     if ((uint32_t)n != ft->nparams) {
         char sig[256];
@@ -462,8 +512,7 @@ static int call_failed(const run_state *st, wx_status s, wx_error *err,
     return s == WX_ETRAP ? CLI_EXIT_FAILED : cli_exit_code(s);
 }
 
-static int call(const cli_global *g, run_state *st, const char *func,
-                const wx_val *args, uint32_t nargs)
+static int instantiate(run_state *st)
 {
     wx_error err;
     wx_error_clear(&err);
@@ -476,6 +525,40 @@ static int call(const cli_global *g, run_state *st, const char *func,
         cli_error("%s: %s", st->path, err.message);
         return CLI_EXIT_USAGE;
     }
+    return CLI_EXIT_OK;
+}
+
+/* Runs a WASI command's `_start`; the exit status is its exit code. */
+static int run_command(run_state *st)
+{
+    int rc = instantiate(st);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    run_timer timer;
+    bool timing = st->timeout_ms > 0;
+    if (timing && !timer_start(&timer, st->inst, st->timeout_ms)) {
+        cli_error("cannot start the timeout thread");
+        return CLI_EXIT_FAILED;
+    }
+    wx_error err;
+    wx_error_clear(&err);
+    int code = 0;
+    wx_status s = wxw_start(st->inst, &code, &err);
+    bool timed_out = timing && timer_stop(&timer);
+    fflush(stdout);
+    if (s != WX_OK)
+        return call_failed(st, s, &err, timed_out);
+    return code;
+}
+
+static int call(const cli_global *g, run_state *st, const char *func,
+                const wx_val *args, uint32_t nargs)
+{
+    int rc = instantiate(st);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    wx_error err;
+    wx_error_clear(&err);
     wx_func *f = wx_instance_func(st->inst, func);
     const wx_functype *ft = wx_func_type(f);
     wx_val results[256];
@@ -490,7 +573,11 @@ static int call(const cli_global *g, run_state *st, const char *func,
         cli_error("cannot start the timeout thread");
         return CLI_EXIT_FAILED;
     }
-    wx_status s = wx_call(f, args, nargs, results, ft->nresults, &err);
+    /* A WASI reactor is set up by its _initialize before any call. */
+    wx_status s = st->wasi ? wxw_init_instance(st->inst, WXW_INIT_AUTO, &err)
+                           : WX_OK;
+    if (s == WX_OK)
+        s = wx_call(f, args, nargs, results, ft->nresults, &err);
     bool timed_out = timing && timer_stop(&timer);
     fflush(stdout);
     if (s != WX_OK)
@@ -520,47 +607,148 @@ static int run_options(const cli_args *a, run_state *st)
     return CLI_EXIT_OK;
 }
 
-static int run_main(cli_global *g, int argc, char **argv)
+/* Records "K=V" (or "DIR" for --dir: DIR as DIR) of option `opt` in
+ * *list, splitting a copy of it. */
+static int add_kv(run_state *st, const char *opt, const char *text,
+                  wxw_kv **list, size_t *n)
 {
-    cli_args a;
-    int rc = cli_parse(g, "run", run_opts, NOPTS, argc, argv, &a);
+    char *copy = strdup(text);
+    wxw_kv *grown = realloc(*list, (*n + 1) * sizeof **list);
+    char **owned = realloc(st->owned, (st->nowned + 1) * sizeof *owned);
+    if (grown)
+        *list = grown;
+    if (owned)
+        st->owned = owned;
+    if (!copy || !grown || !owned) {
+        free(copy);
+        cli_error("out of host memory");
+        return CLI_EXIT_FAILED;
+    }
+    st->owned[st->nowned++] = copy;
+    bool dir = strcmp(opt, "--dir") == 0;
+    char *eq = strchr(copy, '=');
+    if (eq)
+        *eq = '\0';
+    const char *value = eq ? eq + 1 : dir ? copy : NULL;
+    if (!value || !copy[0] || (dir && !value[0]))
+        return cli_usage_error("run", "%s: expected %s, got \"%s\"", opt,
+                               dir ? "GUEST=HOST or DIR" : "K=V", text);
+    (*list)[(*n)++] = (wxw_kv){copy, value};
+    return CLI_EXIT_OK;
+}
+
+/*
+ * Takes the repeatable options --dir and --env out of argv into `st`
+ * (the common parser keeps one value per option), leaving the rest, and
+ * a "--" with everything after it, in `rest`.
+ */
+static int take_repeated(run_state *st, int argc, char **argv, char **rest,
+                         int *nrest)
+{
+    static const char *const names[] = {"--dir", "--env"};
+    int n = 0;
+    bool only_pos = false;
+    for (int i = 0; i < argc; i++) {
+        const char *word = argv[i];
+        only_pos = only_pos || strcmp(word, "--") == 0;
+        int opt = -1;
+        const char *value = NULL;
+        for (int k = 0; i > 0 && !only_pos && k < 2; k++) {
+            size_t len = strlen(names[k]);
+            if (strncmp(word, names[k], len) != 0)
+                continue;
+            if (word[len] == '=')
+                value = word + len + 1;
+            else if (word[len] != '\0')
+                continue;
+            opt = k;
+        }
+        if (opt < 0) {
+            rest[n++] = argv[i];
+            continue;
+        }
+        if (!value && ++i >= argc)
+            return cli_usage_error("run", "%s needs a value (%s)", names[opt],
+                                   opt == 0 ? "GUEST=HOST" : "K=V");
+        int rc = add_kv(st, names[opt], value ? value : argv[i],
+                        opt == 0 ? &st->dirs : &st->env,
+                        opt == 0 ? &st->ndirs : &st->nenv);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    }
+    *nrest = n;
+    return CLI_EXIT_OK;
+}
+
+/* Finds, checks and calls FUNC (a.pos[1]) with the arguments after it. */
+static int run_func(const cli_global *g, run_state *st, const cli_args *a)
+{
+    wx_externdesc d;
+    int rc = find_func(st, a->pos[1], &d);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (a.help)
+    wx_val *args = calloc(d.func.nparams + 1, sizeof *args);
+    if (!args) {
+        cli_error("out of host memory");
+        return CLI_EXIT_FAILED;
+    }
+    rc = parse_args(&d.func, a->pos[1], a->npos - 2, a->pos + 2, args);
+    if (rc == CLI_EXIT_OK)
+        rc = link_imports(st, false, 0, NULL);
+    if (rc == CLI_EXIT_OK)
+        rc = call(g, st, a->pos[1], args, d.func.nparams);
+    free(args);
+    return rc;
+}
+
+static int run_parsed(cli_global *g, run_state *st, const cli_args *a)
+{
+    if (a->help)
         return cli_print_help(&cli_cmd_run);
-    if (a.npos < 1)
+    if (a->npos < 1)
         return cli_usage_error("run", "missing FILE.wasm");
+    st->path = a->pos[0];
+    int rc = run_options(a, st);
+    if (rc == CLI_EXIT_OK)
+        rc = load(st);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    /* A command runs unless the word after the file names a function. */
+    bool command = exports_func(st->module, "_start");
+    if (command && (a->npos < 2 || !exports_func(st->module, a->pos[1]))) {
+        rc = link_imports(st, true, a->npos - 1, a->pos + 1);
+        return rc == CLI_EXIT_OK ? run_command(st) : rc;
+    }
+    if (a->npos < 2)
+        return no_function(st);
+    return run_func(g, st, a);
+}
+
+static int run_main(cli_global *g, int argc, char **argv)
+{
     run_state st;
     memset(&st, 0, sizeof st);
-    st.path = a.pos[0];
-    rc = run_options(&a, &st);
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0;
+    int rc = rest ? take_repeated(&st, argc, argv, rest, &nrest)
+                  : CLI_EXIT_FAILED;
+    cli_args a;
     if (rc == CLI_EXIT_OK)
-        rc = load(&st);
-    wx_externdesc d;
-    if (rc == CLI_EXIT_OK && a.npos < 2)
-        rc = no_function(&st);
+        rc = cli_parse(g, "run", run_opts, NOPTS, nrest, rest, &a);
     if (rc == CLI_EXIT_OK)
-        rc = find_func(&st, a.pos[1], &d);
-    wx_val *args = NULL;
-    if (rc == CLI_EXIT_OK) {
-        args = calloc(d.func.nparams + 1, sizeof *args);
-        if (!args) {
-            cli_error("out of host memory");
-            rc = CLI_EXIT_FAILED;
-        }
-    }
-    if (rc == CLI_EXIT_OK)
-        rc = parse_args(&d.func, a.pos[1], a.npos - 2, a.pos + 2, args);
-    if (rc == CLI_EXIT_OK)
-        rc = link_imports(&st);
-    if (rc == CLI_EXIT_OK)
-        rc = call(g, &st, a.pos[1], args, d.func.nparams);
-    free(args);
+        rc = run_parsed(g, &st, &a);
     wx_instance_free(st.inst);
     wx_linker_free(st.linker);
+    wxw_ctx_free(st.wasi);
     cli_wasmfile_free(&st.wf);
     wx_module_free(st.module);
     free(st.bytes);
+    for (size_t i = 0; i < st.nowned; i++)
+        free(st.owned[i]);
+    free(st.owned);
+    free(st.dirs);
+    free(st.env);
+    free(rest);
     return rc;
 }
 

@@ -37,6 +37,7 @@
 #include "config.h"
 #include "pool.h"
 #include "registry.h"
+#include "wasi.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -86,7 +87,13 @@ typedef struct wxm_version {
     wx_module *module;
     wx_linker *linker;
     wxa_legacy *legacy; /* bindgen 0.1.x imports, when a function needs */
-    wxa_wasi_min_opts wasi_opts; /* borrowed by the linker */
+    /* WASI, when the module imports it: one context per instance, bound
+     * by the pool's on_instance hook, made from wasi_opts (which points
+     * into wasi_args, wasi_kv and the config). */
+    wxw_binder *wasi;
+    wxw_opts wasi_opts;
+    const char **wasi_args; /* the plugin name, then wasi.args */
+    wxw_kv *wasi_kv;        /* wasi.env, then wasi.preopens */
     wxv_pool *pool;
     size_t wasm_len;
     char sha256[WXG_SHA256_HEX];

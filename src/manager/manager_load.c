@@ -1,7 +1,7 @@
 /*
  * Building a version of a plugin: the module from its bytes, every listed
  * function checked through the ABI layer, names no other plugin claims,
- * a linker with the imports plugins may use (minimal WASI, bindgen 0.1.x),
+ * a linker with the imports plugins may use (WASI, bindgen 0.1.x),
  * and the instance pool. All of it happens when a plugin is added, updated
  * or reloaded, never during a call, and an error names the config field it
  * comes from.
@@ -81,6 +81,10 @@ void wxm_version_destroy(wxm_version *v)
     /* The pool goes first: its instances use the linker and module. */
     if (v->pool)
         wxv_pool_release(v->pool);
+    /* With the instances gone, so is every use of their contexts. */
+    wxw_binder_free(v->wasi);
+    free(v->wasi_args);
+    free(v->wasi_kv);
     wx_linker_free(v->linker);
     wxa_legacy_free(v->legacy);
     wx_module_free(v->module);
@@ -116,8 +120,9 @@ wxm_version *wxm_version_failed(wxm_plugin *p, wxg_config *cfg,
 
 /* ------------------------------------------------------------- guests */
 
-/* Where a guest's writes to stdout/stderr go (wasi.stdout/stderr). */
-static void guest_output(int fd, const uint8_t *data, size_t len, void *ud)
+/* Where a guest's writes to stdout/stderr go (wasi.stdout/stderr) when
+ * they are "log" or not set. */
+static void guest_output(void *ud, int fd, const uint8_t *data, size_t len)
 {
     const wxg_config *cfg = ud;
     wxg_output o = fd == 1 ? cfg->wasi.out : cfg->wasi.err;
@@ -136,32 +141,83 @@ static void guest_output(int fd, const uint8_t *data, size_t len, void *ud)
 }
 
 /*
- * Runs the WASI entry of each fresh instance: `_initialize` for reactors
- * (when exported, unless wasi.init says otherwise), or `_start` once when
+ * Gives each fresh instance its own WASI context (when the module imports
+ * WASI), then runs its WASI entry: `_initialize` for reactors (when
+ * exported, unless wasi.init says otherwise), or `_start` once when
  * wasi.init is "_start" (a command that sets up state; an exit with code
- * 0 is success).
+ * 0 is success). The enum values of wxg_init and wxw_init match.
  */
 static wx_status init_instance(wx_instance *inst, void *ud, wx_error *err)
 {
     const wxm_version *v = ud;
-    wxg_init init = v->cfg->wasi.init;
-    const char *entry = init == WXG_INIT_START ? "_start" : "_initialize";
-    wx_func *f = wx_instance_func(inst, entry);
-    if (!f) {
-        if (init == WXG_INIT_AUTO)
-            return WX_OK;
-        return wx_error_set(err, WX_EARG,
-                            "wasi.init: the module exports no %s", entry);
+    wx_status s;
+    if (v->wasi) {
+        wxw_ctx *c = wxw_ctx_new(&v->wasi_opts, err);
+        if (!c)
+            return err && err->status != WX_OK ? err->status : WX_ENOMEM;
+        /* The binder owns the context from here, even on failure. */
+        if ((s = wxw_bind(v->wasi, inst, c, err)) != WX_OK)
+            return s;
     }
-    wx_status s = wx_call(f, NULL, 0, NULL, 0, err);
-    if (s == WX_EEXIT && err && err->exit_code == 0)
-        s = WX_OK;
-    if (s != WX_OK && err) {
-        char why[sizeof err->message];
-        snprintf(why, sizeof why, "%s", err->message);
-        wx_error_set(err, s, "%s: %s", entry, why);
-    }
+    s = wxw_init_instance(inst, (wxw_init)v->cfg->wasi.init, err);
+    if (s != WX_OK && v->wasi)
+        wxw_unbind(v->wasi, inst); /* the pool frees the instance */
     return s;
+}
+
+/* The sink of one output stream of the guests: see guest_output. */
+static wxw_output output_mode(wxg_output o)
+{
+    switch (o) {
+    case WXG_OUTPUT_INHERIT: return WXW_OUTPUT_INHERIT;
+    case WXG_OUTPUT_DISCARD: return WXW_OUTPUT_DISCARD;
+    default: return WXW_OUTPUT_CALLBACK;
+    }
+}
+
+/*
+ * The WASI options every instance's context is made from: the config's
+ * "wasi" object, with the plugin name as args[0]. The binder is shared
+ * by the whole pool; the pool's hook binds each instance.
+ */
+static wx_status make_wasi(wxm_version *v, wx_error *err)
+{
+    const wxg_wasi *w = &v->cfg->wasi;
+    v->wasi_args = calloc(w->nargs + 1, sizeof *v->wasi_args);
+    v->wasi_kv = calloc(w->nenv + w->npreopens + 1, sizeof *v->wasi_kv);
+    if (!v->wasi_args || !v->wasi_kv)
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    v->wasi_args[0] = v->cfg->name;
+    for (size_t i = 0; i < w->nargs; i++)
+        v->wasi_args[i + 1] = w->args[i];
+    for (size_t i = 0; i < w->nenv; i++)
+        v->wasi_kv[i] = (wxw_kv){w->env[i].key, w->env[i].value};
+    for (size_t i = 0; i < w->npreopens; i++)
+        v->wasi_kv[w->nenv + i] =
+            (wxw_kv){w->preopens[i].key, w->preopens[i].value};
+    wxw_opts *o = &v->wasi_opts;
+    o->nargs = w->nargs + 1;
+    o->args = v->wasi_args;
+    o->nenv = w->nenv;
+    o->env = v->wasi_kv;
+    o->npreopens = w->npreopens;
+    o->preopens = v->wasi_kv + w->nenv;
+    o->in = WXW_INPUT_EMPTY;
+    o->out = output_mode(w->out);
+    o->err = output_mode(w->err);
+    o->on_output = guest_output;
+    o->ud = v->cfg;
+    /* A missing preopen directory is the config's fault: find it now,
+     * once, rather than in the pool's first instance (the message names
+     * wasi.preopens). */
+    wxw_ctx *probe = wxw_ctx_new(o, err);
+    if (!probe)
+        return err && err->status != WX_OK ? err->status : WX_EARG;
+    wxw_ctx_free(probe);
+    v->wasi = wxw_binder_new(err);
+    if (!v->wasi)
+        return err && err->status != WX_OK ? err->status : WX_ENOMEM;
+    return wxw_define_shared(v->linker, v->module, v->wasi, err);
 }
 
 /* Does the module import anything from module `name`? */
@@ -184,10 +240,9 @@ static wx_status make_linker(wxm_version *v, wx_error *err)
     v->linker = wx_linker_new(err);
     if (!v->linker)
         return err ? err->status : WX_ENOMEM;
-    v->wasi_opts.on_output = guest_output;
-    v->wasi_opts.ud = v->cfg;
-    wx_status s =
-        wxa_linker_add_wasi_min(v->linker, v->module, &v->wasi_opts, err);
+    wx_status s = WX_OK;
+    if (imports_from(v->module, WXW_MODULE))
+        s = make_wasi(v, err);
     if (s == WX_OK && imports_from(v->module, "wasmedge-bindgen")) {
         v->legacy = wxa_legacy_new(err);
         s = v->legacy

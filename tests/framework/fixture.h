@@ -66,7 +66,8 @@ __attribute__((unused)) static void fx_write_text(const char *path,
 }
 
 /* Copies guest `name`.wasm into the temporary directory as `as`. */
-static void fx_copy_guest(const char *name, const char *as)
+__attribute__((unused)) static void fx_copy_guest(const char *name,
+                                                  const char *as)
 {
     char src[512];
     snprintf(src, sizeof src, "%s/%s.wasm", guest_dir, name);
@@ -128,7 +129,7 @@ static wx_status fx_update(wx_manager *m, const char *name, const char *wasm,
 }
 
 /* Parses and frees report text; NULL stays NULL. */
-static json_t *fx_json(char *text)
+__attribute__((unused)) static json_t *fx_json(char *text)
 {
     if (!text)
         return NULL;
@@ -142,7 +143,7 @@ static json_t *fx_json(char *text)
 
 /* The value at a path of object keys and array indexes, e.g.
  * fx_at(j, "functions", "#0", "name", NULL). */
-static json_t *fx_at(json_t *j, ...)
+__attribute__((unused)) static json_t *fx_at(json_t *j, ...)
 {
     va_list ap;
     va_start(ap, j);
