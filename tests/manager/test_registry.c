@@ -739,7 +739,7 @@ static void crash_child(const char *path, int round, int fd)
     }
     int64_t versions[4096] = {0};
     for (int i = 0; i < 4096; i++) {
-        char name[24];
+        char name[32]; /* "r" + two ints + "_" always fit */
         snprintf(name, sizeof name, "r%d_%d", round, i);
         char *cfg = config_for(name, (unsigned)(i % 16) + 1);
         size_t len;
