@@ -2,7 +2,7 @@
 # layouts and the everyday commands so that nobody has to remember flags.
 #
 #   make            build (build/, -O2 -g)
-#   make run        build and run the demo on examples/wat/fib.wat
+#   make run        build, then the daemon on localhost with the example plugins
 #   make test       everything CI runs (see docs/building.md)
 #   make help       every target
 #
@@ -17,7 +17,9 @@ JOBS ?= 2
 CMAKE ?= cmake
 CTEST ?= ctest
 CTEST_FLAGS ?= -j$(JOBS) --output-on-failure
-# Arguments for `make run`, e.g. make run RUN_ARGS="add 2 3".
+# Where `make run` listens.
+LISTEN ?= 127.0.0.1:9081
+# Arguments for `make demo`, e.g. make demo RUN_ARGS="add 2 3".
 RUN_ARGS ?=
 # Spec files for `make spec`, e.g. make spec SPEC="i32 br_table" (default:
 # all of them).
@@ -32,6 +34,10 @@ ASAN_DIR := $(ROOT)/build-asan
 SWITCH_DIR := $(ROOT)/build-switch
 FUZZ_DIR := $(ROOT)/build-fuzz
 
+# Every test of a layout except the fuzz smoke test, which has a layout of
+# its own: labels unit, spec and e2e, and any label added later.
+CTEST_SELECT := -LE fuzz
+
 # Sanitizer failures must fail the test with a readable report.
 SAN_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 \
            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -45,17 +51,17 @@ FORMAT_FILES = $(shell cd $(ROOT) && find $(FORMAT_DIRS) \
 .NOTPARALLEL:
 
 .PHONY: all build deps test check test-asan test-switch test-fuzz spec \
-        bench run fuzz build-fuzz-tree clean format format-check help
+        bench run demo fuzz build-fuzz-tree clean format format-check help
 
 all: build
 
 help:
 	@echo "make [build]     build into build/ (-O2 -g)"
-	@echo "make run         run the demo: fib(25) from examples/wat/fib.wat"
-	@echo "                 (make run RUN_ARGS=\"add 2 3\" for another call)"
+	@echo "make run         the daemon on $(LISTEN) with the example plugins"
+	@echo "make demo        the engine demo: fib(25) from examples/wat/fib.wat"
 	@echo "make test        deps + every test: build/, build-asan/,"
 	@echo "                 build-switch/, build-fuzz/, then the spec summary"
-	@echo "make check       build + unit and spec tests in build/ only"
+	@echo "make check       build + the tests of build/ only"
 	@echo "make test-asan | test-switch | test-fuzz   one layout's tests"
 	@echo "make spec        the spec suite's table and summary"
 	@echo "make bench       the benchmarks (bench/run.sh; BENCH_ARGS=--quick)"
@@ -75,22 +81,22 @@ build:
 # `make test` runs each layout's stage even when an earlier one failed, so
 # that one run shows every failure; it fails if any stage failed.
 test: deps
-	@MAKE="$(MAKE)" BUILD_DIR="$(BUILD_DIR)" bash $(ROOT)/scripts/test-all.sh
+	@BUILD_DIR="$(BUILD_DIR)" bash $(ROOT)/scripts/test-all.sh
 
 check: build
-	cd $(BUILD_DIR) && $(CTEST) $(CTEST_FLAGS) -L 'unit|spec'
+	cd $(BUILD_DIR) && $(CTEST) $(CTEST_FLAGS) $(CTEST_SELECT)
 
 test-asan:
 	$(CMAKE) -S $(ROOT) -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug \
 	    -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DWX_SANITIZE=address,undefined
 	$(CMAKE) --build $(ASAN_DIR) -j$(JOBS)
-	cd $(ASAN_DIR) && $(SAN_ENV) $(CTEST) $(CTEST_FLAGS) -L 'unit|spec'
+	cd $(ASAN_DIR) && $(SAN_ENV) $(CTEST) $(CTEST_FLAGS) $(CTEST_SELECT)
 
 test-switch:
 	$(CMAKE) -S $(ROOT) -B $(SWITCH_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DWX_SWITCH_DISPATCH=ON
 	$(CMAKE) --build $(SWITCH_DIR) -j$(JOBS)
-	cd $(SWITCH_DIR) && $(CTEST) $(CTEST_FLAGS) -L 'unit|spec'
+	cd $(SWITCH_DIR) && $(CTEST) $(CTEST_FLAGS) $(CTEST_SELECT)
 
 # The fuzz smoke test: tests/fuzz decides how long it fuzzes (about 30 s);
 # --no-tests=error catches a label that matches nothing.
@@ -113,6 +119,11 @@ bench: build
 
 # Like `make test`, `make run` works on a fresh machine: deps first.
 run: deps build
+	bash $(ROOT)/scripts/run.sh $(BUILD_DIR) $(LISTEN)
+
+# The engine demo (examples/demo.c): fib(25) from examples/wat/fib.wat, or
+# the call given, e.g. make demo RUN_ARGS="add 2 3".
+demo: build
 	$(BUILD_DIR)/examples/demo $(BUILD_DIR)/examples/fib.wasm $(RUN_ARGS)
 
 # A longer fuzzing session than the smoke test (tests/fuzz's fuzz_long

@@ -53,6 +53,8 @@ packages=(
     libnng-dev
     libzip-dev
     libcurl4-openssl-dev
+    # curl for talking to the daemon by hand (READMEs, tests/daemon/bench).
+    curl
 )
 
 # An entry is a package name, or "package:command" for a package that is

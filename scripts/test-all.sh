@@ -5,7 +5,7 @@
 # any stage failed. The last line printed is the spec suite's summary
 # ("N passed, M failed, K skipped").
 #
-# Called by the Makefile, which sets MAKE and BUILD_DIR.
+# Called by the Makefile, which sets BUILD_DIR.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,11 +48,11 @@ skip() {
 }
 
 total_start=$SECONDS
-stage build "build/: unit and spec tests" \
+stage build "build/: unit, spec and e2e tests" \
     "$make" --no-print-directory -C "$root" check
-stage switch "build-switch/: unit and spec tests, switch dispatch" \
+stage switch "build-switch/: the same tests, switch dispatch" \
     "$make" --no-print-directory -C "$root" test-switch
-stage asan "build-asan/: unit and spec tests under ASan+UBSan" \
+stage asan "build-asan/: the same tests under ASan+UBSan" \
     "$make" --no-print-directory -C "$root" test-asan
 if [ -f "$root/tests/fuzz/CMakeLists.txt" ]; then
     stage fuzz "build-fuzz/: fuzz smoke test" \

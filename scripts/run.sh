@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make run`: the daemon on localhost with the example plugins registered.
+#
+# Builds the example plugins (examples/plugins: C, Rust, AssemblyScript, WAT,
+# TinyGo), registers them in a registry of its own under the build
+# directory (an embedded SQLite file, not the user's registry), prints
+# ready-to-paste curl commands, and runs `wasmext serve` in the foreground
+# until Ctrl-C. An example whose toolchain is missing is left out with a
+# warning; the others still run.
+#
+# Usage: scripts/run.sh BUILD_DIR [LISTEN]   (LISTEN default 127.0.0.1:9081)
+set -euo pipefail
+
+build=${1:?usage: scripts/run.sh BUILD_DIR [LISTEN]}
+listen=${2:-127.0.0.1:9081}
+db=$build/run/registry.db
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+echo "==== building the example plugins"
+if ! cmake --build "$build" --target wx_examples -j2 -- -k; then
+    echo "warning: some example plugins did not build (see above);" \
+        "the others are registered" >&2
+fi
+
+echo "==== registering them in $db"
+mkdir -p "$build/run"
+bash "$root/examples/plugins/register.sh" "$build" "$db" ||
+    echo "warning: not every example could be registered (see above)" >&2
+"$build/wasmext" --db "$db" plugin ls
+
+url=http://$listen
+cat <<MSG
+
+==== the daemon: $url (Ctrl-C stops it)
+Try, in another terminal:
+  curl -s $url/plugins
+  curl -s -X POST $url/plugins/math/functions/fib -d '{"args":[30]}'
+  curl -s -X POST $url/functions/rank -d '{"args":[72,3]}'
+  curl -s -X POST $url/functions/create_line \\
+       -d '{"args":["{\"x\":2.5,\"y\":7.8}","{\"x\":2.5,\"y\":5.8}","A thin red line"]}'
+  curl -s -X POST $url/functions/slugify -d '{"args":["Crème Brûlée: 2 Recipes!"]}'
+  curl -s -X POST $url/functions/add -d '{"args":[40,2]}'
+  curl -s $url/metrics
+Or through the command line:
+  $build/wasmext --db $db call fib 30
+
+MSG
+exec "$build/wasmext" --db "$db" serve --listen "$listen"
