@@ -1531,39 +1531,6 @@ static wx_status check_start(vstate *v)
     return WX_OK;
 }
 
-static void mark_declared(wx_module *m, const wxm_const *c)
-{
-    if (c->kind == WXM_CONST_REF_FUNC && c->index < m->nfuncs)
-        m->func_declared[c->index] = true;
-}
-
-/* The spec's C.refs: functions referenced outside function bodies (in
- * exports, element segments and global initializers) may be named by
- * ref.func in code. */
-static wx_status compute_declared(vstate *v)
-{
-    wx_module *m = v->m;
-    if (!m->func_declared) {
-        m->func_declared =
-            wxm_arena_calloc(&m->arena, m->nfuncs ? m->nfuncs : 1,
-                             sizeof(bool));
-        if (!m->func_declared)
-            return v->status = WX_ENOMEM;
-    } else {
-        memset(m->func_declared, 0, m->nfuncs * sizeof(bool));
-    }
-    for (uint32_t i = 0; i < m->nexports; i++)
-        if (m->exports[i].kind == WX_EXTERN_FUNC &&
-            m->exports[i].index < m->nfuncs)
-            m->func_declared[m->exports[i].index] = true;
-    for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++)
-        mark_declared(m, &m->globals[i].init);
-    for (uint32_t i = 0; i < m->nelems; i++)
-        for (uint32_t k = 0; k < m->elems[i].count; k++)
-            mark_declared(m, &m->elems[i].items[k]);
-    return WX_OK;
-}
-
 static wx_status check_module(vstate *v)
 {
     wx_status s;
@@ -1571,7 +1538,8 @@ static wx_status check_module(vstate *v)
         (s = check_elems(v)) || (s = check_datas(v)) ||
         (s = check_exports(v)) || (s = check_start(v)))
         return s;
-    return compute_declared(v);
+    /* m->func_declared (the spec's C.refs) was filled by the decoder. */
+    return WX_OK;
 }
 
 /* ------------------------------------------------------------ entry */
