@@ -343,6 +343,9 @@ typedef struct wx_instance_opts {
      * with wx_instance_start once it holds the handle, so that it can arm
      * a timeout (wx_instance_interrupt) around a start that may loop. */
     bool defer_start;
+    /* The instance's first fuel budget (see wx_instance_set_fuel), which
+     * the start function already draws on. 0: unlimited. */
+    uint64_t fuel;
 } wx_instance_opts;
 
 #define WX_DEFAULT_CALL_DEPTH 10000u
@@ -373,6 +376,14 @@ WX_API bool wx_instance_export_n(wx_instance *inst, const char *name,
                                  size_t len, wx_extern *out);
 /* Exported function by name, or NULL. */
 WX_API wx_func *wx_instance_func(wx_instance *inst, const char *name);
+/*
+ * Export `index` of the instance's module, counted as wx_module_export
+ * counts them, without searching by name: a host that looks a name up
+ * once per module (wx_module_export) reaches it on every instance of that
+ * module in constant time. False if `index` is out of range.
+ */
+WX_API bool wx_instance_export_at(wx_instance *inst, uint32_t index,
+                                  wx_extern *out);
 /* Memory by index (0 for the default memory), or NULL. */
 WX_API wx_memory *wx_instance_memory(wx_instance *inst, uint32_t index);
 
@@ -381,6 +392,38 @@ WX_API wx_memory *wx_instance_memory(wx_instance *inst, uint32_t index);
  * stays set until wx_instance_clear_interrupt(). */
 WX_API void wx_instance_interrupt(wx_instance *inst);
 WX_API void wx_instance_clear_interrupt(wx_instance *inst);
+
+/*
+ * Fuel: a deterministic bound on how much a guest runs, so that an endless
+ * loop stops the same way on every machine, without a clock or a thread.
+ *
+ * One unit is charged for each call (the host's call into the guest, a
+ * wasm call, call_indirect, a call of a host function or into another
+ * instance) and for each taken branch of the compiled code: a loop's
+ * back-edge, a br, br_if or br_table that jumps, and the jumps that
+ * if/else and some br_ifs compile to. Straight-line instructions, memory
+ * and table operations (memory.fill, memory.copy of any length) and the
+ * time spent in host functions cost nothing. So fuel is a bound on loop
+ * iterations plus calls, not a count of instructions, and the units a
+ * given function uses are the same on every run but may change with the
+ * engine's compiler (forward jumps it adds or removes).
+ *
+ * wx_instance_set_fuel sets the units left for the calls that follow on
+ * this instance (0: unlimited, the default); each call draws on them
+ * (calls from the guest into another instance's functions draw on the
+ * budget of the instance the host called). A call that needs a unit when
+ * none is left stops with WX_ELIMIT, "fuel exhausted: all N units are
+ * used" (err->func_index and err->offset say where; no trap kind). Like an
+ * interrupt, that state stays: every later call on the instance fails at
+ * once until wx_instance_set_fuel gives it a new budget; the guest's state
+ * is as the stopped call left it. A host function may set the fuel of the
+ * instance that called it; the call goes on with the new budget.
+ * wx_instance_fuel_left tells the units left (UINT64_MAX when unlimited).
+ * Neither may be called while a call runs on the instance from another
+ * thread.
+ */
+WX_API void wx_instance_set_fuel(wx_instance *inst, uint64_t fuel);
+WX_API uint64_t wx_instance_fuel_left(const wx_instance *inst);
 
 /* Opaque user data, e.g. the framework's per-instance state. */
 WX_API void wx_instance_set_userdata(wx_instance *inst, void *data);
@@ -396,6 +439,18 @@ WX_API const wx_functype *wx_func_type(const wx_func *f);
  */
 WX_API wx_status wx_call(wx_func *f, const wx_val *args, size_t nargs,
                          wx_val *results, size_t nresults, wx_error *err);
+/*
+ * wx_call without its checks, for hosts that checked `f`'s signature once
+ * (say when a plugin loaded) and call it many times: an ABI layer's
+ * allocator calls, for instance. `slots` holds the arguments as raw
+ * 64-bit values (i32 zero-extended, i64 as is, f32 and f64 as their bits
+ * in the low bytes) and receives the results the same way, so it must
+ * have room for max(nparams, nresults) values. Calling a function of any
+ * other signature than the caller checked is undefined behaviour. `err`
+ * must not be NULL; it is written only on failure (errors as wx_call's).
+ */
+WX_API wx_status wx_call_unchecked(wx_func *f, uint64_t *slots,
+                                   wx_error *err);
 
 /* ---------------------------------------------------------------- memory */
 

@@ -3,6 +3,11 @@
  * host->guest call, so it checks the arguments, converts them to slots in a
  * small on-stack array and hands over to the interpreter without touching
  * the heap or clearing the (large) error object.
+ *
+ * Beside it, the two shortcuts for hosts that resolve and check once and
+ * call many times (the ABI layer's allocator calls): an export by index
+ * instead of by name, and wx_call_unchecked, which takes the slots as they
+ * are.
  */
 #include "runtime.h"
 
@@ -14,6 +19,22 @@
 const wx_functype *wx_func_type(const wx_func *f)
 {
     return &f->type;
+}
+
+bool wx_instance_export_at(wx_instance *inst, uint32_t index, wx_extern *out)
+{
+    const wx_module *m = inst->module;
+    if (index >= m->nexports)
+        return false;
+    const wxm_export *e = &m->exports[index];
+    out->kind = e->kind;
+    switch (e->kind) {
+    case WX_EXTERN_FUNC: out->of.func = inst->funcs[e->index]; break;
+    case WX_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
+    case WX_EXTERN_MEMORY: out->of.memory = inst->memories[e->index]; break;
+    case WX_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+    }
+    return true;
 }
 
 /* Reports the first problem with the counts or the argument types. Only
@@ -91,4 +112,13 @@ out:
     if (slots != small)
         free(slots);
     return s;
+}
+
+wx_status wx_call_unchecked(wx_func *f, uint64_t *slots, wx_error *err)
+{
+    /* A slot is a uint64_t with the conventions wx_call_unchecked
+     * documents, so the caller's array is the interpreter's argument and
+     * result area as it is. */
+    _Static_assert(sizeof(wx_slot) == sizeof(uint64_t), "slots are 64-bit");
+    return run(f, (wx_slot *)slots, err);
 }

@@ -15,11 +15,13 @@
  * the time of the host call).
  *
  * State kept in locals of run(): pc, fp, fn (the running function), csp,
- * the running instance and its globals, and the base and size of memory 0,
+ * the running instance and its globals, the base and size of memory 0,
  * reloaded after anything that may move or grow it (calls, memory.grow,
- * instance switches). Which of them GCC keeps in registers decides the
- * speed of every handler, so the values only the entry and exit paths need
- * are kept out of its way (volatile).
+ * instance switches), and `tick`, the countdown of fuel that every taken
+ * branch and call decrements (see CHARGE_DISPATCH and `refuel`). Which of
+ * them GCC keeps in registers decides the speed of every handler, so the
+ * values only the entry and exit paths need are kept out of its way
+ * (volatile).
  */
 #include "compile.h"
 #include "numeric.h"
@@ -131,6 +133,25 @@ static bool type_matches(const wx_func *f, const wxm_functype *want)
     return wxi_functype_equal(&f->type, &w);
 }
 
+/*
+ * The next chunk of the stack's fuel for a run whose chunk is used up: the
+ * new value of its countdown (one unit of the chunk pays for the charge
+ * that asked), or 0 when metered fuel is out. A chunk is never more than
+ * what is left, so fuel runs out exactly. An unmetered stack whose
+ * (practically endless) fuel ran out gets more.
+ */
+static inline uint32_t take_chunk(wxe_stack *st)
+{
+    if (__builtin_expect(st->fuel == 0, 0)) {
+        if (st->metered)
+            return 0;
+        st->fuel = UINT64_MAX;
+    }
+    uint64_t chunk = st->fuel < WXE_FUEL_CHUNK ? st->fuel : WXE_FUEL_CHUNK;
+    st->fuel -= chunk;
+    return (uint32_t)chunk;
+}
+
 uint32_t wxe_wasm_offset(const struct wxc_func *fn, uint32_t pc)
 {
     uint32_t lo = 0, hi = fn->npcmap;
@@ -144,6 +165,22 @@ uint32_t wxe_wasm_offset(const struct wxc_func *fn, uint32_t pc)
     if (lo < fn->npcmap && fn->pcmap[lo].pc == pc)
         return fn->pcmap[lo].offset;
     return fn->module->funcs[fn->func_index].body_offset;
+}
+
+static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
+                                const struct wxc_func *fn, uint32_t pc)
+    __attribute__((cold, noinline));
+
+/* The call stops like an interrupted one, with the place where the fuel
+ * ran out (no trap kind: the guest did nothing wrong). */
+static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
+                                const struct wxc_func *fn, uint32_t pc)
+{
+    wx_error_set(err, WX_ELIMIT, "fuel exhausted: all %llu units are used",
+                 (unsigned long long)st->fuel_budget);
+    err->func_index = fn->func_index;
+    err->offset = wxe_wasm_offset(fn, pc);
+    return WX_ELIMIT;
 }
 
 /* ------------------------------------------------------------- dispatch */
@@ -175,20 +212,31 @@ uint32_t wxe_wasm_offset(const struct wxc_func *fn, uint32_t pc)
         goto trapped;                                                         \
     } while (0)
 
-#define CHECK_INTERRUPT()                                                     \
+/*
+ * One unit of fuel for a taken branch or a call, then on to pc. `tick` is
+ * the stack's countdown (wxe_stack.tick) kept in a register; the charge
+ * that finds the chunk used up goes to `refuel`, which reads the interrupt
+ * flag and takes the next chunk. So the interrupt check and the fuel check
+ * are one decrement and a branch not taken, metered or not.
+ */
+#define CHARGE_DISPATCH()                                                     \
     do {                                                                      \
-        if (__builtin_expect(                                                 \
-                atomic_load_explicit(interrupt, memory_order_relaxed), 0))    \
-            goto interrupted;                                                 \
+        if (__builtin_expect(--tick == 0, 0))                                 \
+            goto refuel;                                                      \
+        DISPATCH();                                                           \
     } while (0)
 
 /* Taken branch: offsets are relative to the branching op. */
 #define BRANCH(field)                                                         \
     do {                                                                      \
         pc += (int32_t)(field);                                               \
-        CHECK_INTERRUPT();                                                    \
-        DISPATCH();                                                           \
+        CHARGE_DISPATCH();                                                    \
     } while (0)
+
+/* Leaving the interpreter (or calling the host, who may re-enter it on
+ * this stack or ask for the fuel left): the countdown goes back to the
+ * stack. */
+#define SAVE_TICK() (vstack->tick = tick)
 
 #define LOAD_INSTANCE()                                                       \
     do {                                                                      \
@@ -438,11 +486,13 @@ static wx_status run(const wx_func *entry, wx_slot *args, wxe_stack *stack,
         atomic_init(&no_interrupt, 0);
         interrupt = &no_interrupt;
     }
-    /* Only the entry and exit paths use these: volatile keeps them out of
-     * the registers the handlers need (memory base and size above all). */
+    /* Only the entry, exit and refuel paths use these: volatile keeps them
+     * out of the registers the handlers need (memory base and size above
+     * all). */
     wxe_stack *volatile vstack = stack;
     wx_slot *volatile vargs = args;
     wx_error *volatile verr = err;
+    uint32_t tick = stack->tick;
 
     const struct wxc_func *fn = entry->code;
     wx_instance *inst = entry->inst;
@@ -487,13 +537,17 @@ static wx_status run(const wx_func *entry, wx_slot *args, wxe_stack *stack,
     for (uint32_t i = 0; i < fn->nparams; i++)
         fp[i] = args[i];
     ZERO_SLOTS(fp, fn->nparams, fn->nparams + fn->nlocals);
-    CHECK_INTERRUPT();
+    /* The host's call into the guest: an interrupted instance does not
+     * start it (later, the flag is read once per chunk, in refuel), and it
+     * costs a unit like any call. */
+    if (__builtin_expect(atomic_load_explicit(interrupt, memory_order_relaxed),
+                         0))
+        goto interrupted;
+    CHARGE_DISPATCH();
 
 #ifdef WX_SWITCH_DISPATCH
 dispatch:
     switch ((wxc_opcode)pc->op) {
-#else
-    DISPATCH();
 #endif
 
     CASE(UNREACHABLE)
@@ -562,6 +616,7 @@ dispatch:
         if (__builtin_expect(csp[0] == PTR_SLOT(exit_code), 0)) {
             /* Back to the host: straight into its slot. */
             *vargs = v;
+            SAVE_TICK();
             return WX_OK;
         }
         fp[0] = v;
@@ -588,6 +643,7 @@ dispatch:
         wx_slot *res = vargs;
         for (uint32_t i = 0; i < fn->nresults; i++)
             res[i] = fp[i];
+        SAVE_TICK();
         return WX_OK;
     }
 
@@ -595,8 +651,7 @@ dispatch:
     {
         ENTER_FRAME((const struct wxc_func *)pc[2].p, fp + F0,
                     pc + WXC_LEN_CALL);
-        CHECK_INTERRUPT();
-        DISPATCH();
+        CHARGE_DISPATCH();
     }
     CASE(CALL_IMPORT)
     {
@@ -624,8 +679,7 @@ dispatch:
         if (__builtin_expect(callee->inst == inst && callee->code != NULL,
                              1)) {
             ENTER_FRAME(callee->code, callee_fp, ret_pc);
-            CHECK_INTERRUPT();
-            DISPATCH();
+            CHARGE_DISPATCH();
         }
         goto call_func;
     }
@@ -823,8 +877,17 @@ call_func:
     if (!callee->code) {
         /* A host function; it may re-enter wx_call on this stack, so the
          * frames and records in use are published for the time of the
-         * call (a nested run starts above them). */
+         * call (a nested run starts above them), and so is the fuel
+         * countdown, after the call paid its unit. */
+        if (__builtin_expect(--tick == 0, 0)) {
+            tick = 1;
+            if (atomic_load_explicit(vstack->interrupt, memory_order_relaxed))
+                goto interrupted;
+            if (!(tick = take_chunk(vstack)))
+                goto out_of_fuel;
+        }
         wxe_stack *st = vstack;
+        st->tick = tick;
         wx_slot *top = st->top, *limit = st->limit;
         uint32_t depth = st->depth;
         st->top = fp + fn->frame_size;
@@ -834,6 +897,7 @@ call_func:
         st->top = top;
         st->limit = limit;
         st->depth = depth;
+        tick = st->tick;
         if (status != WX_OK)
             return status;
         RELOAD_MEMORY();
@@ -846,14 +910,29 @@ call_func:
         LOAD_INSTANCE();
         RELOAD_MEMORY();
     }
-    CHECK_INTERRUPT();
+    CHARGE_DISPATCH();
+
+    /* The chunk is used up, and the charge that got here is not paid yet.
+     * This is where the interrupt flag is read, so it is seen within
+     * WXE_FUEL_CHUNK charges, and where metered fuel runs out. */
+refuel:
+    tick = 1; /* nothing handed out */
+    if (atomic_load_explicit(vstack->interrupt, memory_order_relaxed))
+        goto interrupted;
+    if (!(tick = take_chunk(vstack)))
+        goto out_of_fuel;
     DISPATCH();
 
 trapped:
+    SAVE_TICK();
     return wxi_trap(verr, trap, fn->module, fn->func_index,
                     wxe_wasm_offset(fn, (uint32_t)(pc - fn->code)));
 interrupted:
+    SAVE_TICK();
     return wx_error_set(verr, WX_EINTERRUPTED, "call interrupted");
+out_of_fuel:
+    vstack->tick = 1;
+    return fuel_exhausted(vstack, verr, fn, (uint32_t)(pc - fn->code));
 }
 
 const void *const *wxe_handlers(void)

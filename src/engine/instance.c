@@ -2,7 +2,7 @@
  * Instantiation, following the WebAssembly 2.0 spec: resolve and check the
  * imports, allocate functions, tables, memories and globals, apply element
  * and data segments in order, then run the start function. Also exports,
- * interrupts and freeing an instance.
+ * interrupts, fuel and freeing an instance.
  */
 #include "runtime.h"
 
@@ -304,6 +304,8 @@ static wx_status alloc_instance(wx_instance *inst, wx_error *err)
     inst->stack.max_depth = inst->opts.max_call_depth
                                 ? inst->opts.max_call_depth
                                 : WX_DEFAULT_CALL_DEPTH;
+    inst->stack.interrupt = &inst->interrupt;
+    wx_instance_set_fuel(inst, inst->opts.fuel);
     return WX_OK;
 }
 
@@ -456,6 +458,20 @@ void wx_instance_interrupt(wx_instance *inst)
 void wx_instance_clear_interrupt(wx_instance *inst)
 {
     atomic_store(&inst->interrupt, 0);
+}
+
+void wx_instance_set_fuel(wx_instance *inst, uint64_t fuel)
+{
+    inst->stack.metered = fuel != 0;
+    inst->stack.fuel = fuel ? fuel : UINT64_MAX;
+    inst->stack.fuel_budget = fuel;
+    inst->stack.tick = 1;
+}
+
+uint64_t wx_instance_fuel_left(const wx_instance *inst)
+{
+    const wxe_stack *st = &inst->stack;
+    return st->metered ? st->fuel + st->tick - 1 : UINT64_MAX;
 }
 
 void wx_instance_set_userdata(wx_instance *inst, void *data)

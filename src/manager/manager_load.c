@@ -275,6 +275,7 @@ static wx_status make_pool(wx_manager *m, wxm_version *v, wx_error *err)
     po.timeout_ms = cfg->limits.timeout_ms;
     po.instance.max_memory_pages = cfg->limits.memory_pages;
     po.instance.max_call_depth = cfg->limits.stack;
+    po.instance.fuel = cfg->limits.fuel;
     po.on_instance = init_instance;
     po.ud = v;
     if (po.timeout_ms) {

@@ -327,20 +327,6 @@ static void check_file(const wxm_version *v, json_t *warnings)
     free(buf);
 }
 
-/* Settings the config may hold that this build does not enforce yet. */
-static void check_unsupported(const wxg_config *cfg, json_t *warnings)
-{
-    if (cfg->limits.fuel)
-        push_fmt(warnings,
-                 "limits.fuel is not enforced yet (use limits.timeout_ms)");
-    if (cfg->wasi.nargs || cfg->wasi.nenv)
-        push_fmt(warnings, "wasi.args and wasi.env are not passed to the "
-                           "guest yet (it sees none)");
-    if (cfg->wasi.npreopens)
-        push_fmt(warnings, "wasi.preopens are not provided yet (the guest "
-                           "sees no files)");
-}
-
 char *wxm_report_check(wx_manager *m, const char *name, wx_error *err)
 {
     wxm_version **vs;
@@ -358,10 +344,8 @@ char *wxm_report_check(wx_manager *m, const char *name, wx_error *err)
         json_t *warnings = json_array();
         if (v->error)
             push_fmt(problems[k], "%s", v->error);
-        if (v->cfg) {
+        if (v->cfg)
             check_file(v, warnings);
-            check_unsupported(v->cfg, warnings);
-        }
         json_t *o = json_object();
         put(o, "name", json_string(v->plugin->name));
         put(o, "ok", json_boolean(json_array_size(problems[k]) == 0));

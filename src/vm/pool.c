@@ -119,6 +119,10 @@ static wx_instance *create_instance(wxv_pool *p, slot *s, wx_error *err)
     pthread_mutex_unlock(p->link_lock);
     if (!inst)
         return NULL;
+    /* The start function had its budget (opts.instance.fuel); the init
+     * hook gets a full one of its own. */
+    if (p->opts.instance.fuel)
+        wx_instance_set_fuel(inst, p->opts.instance.fuel);
     if (p->opts.on_instance) {
         wx_status st = p->opts.on_instance(inst, p->opts.ud, err);
         if (st != WX_OK) {
@@ -398,6 +402,10 @@ static void lend(wxv_pool *p, uint32_t i, wxv_lease *lease)
     s->state = SLOT_BUSY;
     s->fired = false;
     s->deadline = p->arm_ns ? wxv_coarse_now_ns() + p->arm_ns : 0;
+    /* Every lease gets the full budget: what earlier calls used does not
+     * count against this one. */
+    if (p->opts.instance.fuel)
+        wx_instance_set_fuel(s->inst, p->opts.instance.fuel);
     p->nbusy++;
     p->nleases++;
     lease->instance = s->inst;
@@ -522,6 +530,13 @@ wx_status wxv_pool_return(wxv_pool *p, wxv_lease *lease, wx_status outcome,
             err->trap = WX_TRAP_NONE;
         wx_error_set(err, WX_ETIMEOUT, "timeout: call exceeded %u ms",
                      p->opts.timeout_ms);
+    } else if (outcome == WX_ELIMIT && p->opts.instance.fuel &&
+               wx_instance_fuel_left(s->inst) == 0) {
+        /* The engine's words, with the budget's name and scope. */
+        wx_error_set(err, WX_ELIMIT,
+                     "fuel exhausted: the call used its %llu units "
+                     "(limits.fuel)",
+                     (unsigned long long)p->opts.instance.fuel);
     }
     if (outcome == WX_OK)
         p->stats.ok++;

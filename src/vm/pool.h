@@ -10,14 +10,20 @@
  *
  * Limits per pool: memory pages and call depth (wx_instance_opts, enforced
  * by the engine: memory.grow past the limit gives -1, too deep a recursion
- * traps with stack_exhausted), a wall-clock timeout per call (a watchdog
- * thread interrupts the instance; the call fails with WX_ETIMEOUT,
- * "timeout: call exceeded 100 ms") and a bound on how long a call waits for
- * a free instance (then WX_EBUSY, "plugin pool busy: all 4 instances in use
- * for 5000 ms"). The engine notices an interrupt at loop back-edges and
- * calls, so a guest blocked inside a host function stops only once that
- * function returns. The watchdog wakes at least once per timeout_ms while
- * the pool lives: a 1 ms timeout costs a thousand wake-ups a second.
+ * traps with stack_exhausted), fuel (instance.fuel, engine.h: a bound on
+ * loop iterations plus calls; each lease gets the whole budget afresh, and
+ * so do a fresh instance's start function and on_instance hook; a call
+ * that runs out fails with WX_ELIMIT, "fuel exhausted: the call used its
+ * 1000000 units (limits.fuel)", and its instance is replaced like after a
+ * trap), a wall-clock timeout per call (a watchdog thread interrupts the
+ * instance; the call fails with WX_ETIMEOUT, "timeout: call exceeded 100
+ * ms") and a bound on how long a call waits for a free instance (then
+ * WX_EBUSY, "plugin pool busy: all 4 instances in use for 5000 ms"). The
+ * engine notices an interrupt at a call's start and then within 256 loop
+ * back-edges and calls, so a guest blocked inside a host function stops
+ * only once that function returns. The watchdog wakes at least once per
+ * timeout_ms while the pool lives: a 1 ms timeout costs a thousand
+ * wake-ups a second.
  *
  * Threads: every function here may be called from any thread at once. The
  * module must be shareable (engine modules are). The linker is read by
@@ -79,7 +85,8 @@ typedef struct wxv_pool_opts {
     /* Wall-clock limit per call (per lease, see wxv_pool_checkout).
      * 0: none. */
     uint32_t timeout_ms;
-    /* Memory pages and call depth, for every instance. */
+    /* Memory pages, call depth and fuel (0: unlimited; the budget of each
+     * lease, see above), for every instance. */
     wx_instance_opts instance;
     /* The watchdog enforcing timeout_ms: pass the process component's
      * shared one (the pool takes a reference). NULL with timeout_ms set:

@@ -225,6 +225,21 @@ t 2 --db "$DB" call add 2 3
 err_is 'wasmext: function "add" not found'
 t 2 --db "$DB" plugin rm math
 err_is 'wasmext: plugin "math" not found'
+
+# limits.fuel stops an endless loop the same way every time (exit 1); the
+# plugin keeps serving, and check has nothing to warn about.
+cat >fuel.json <<EOF
+{"name": "metered", "vm_config": {"path": "math.wasm"},
+ "functions": ["spin", "add"], "limits": {"fuel": 1000}}
+EOF
+t 0 --db "$DB" plugin add fuel.json
+t 1 --db "$DB" call spin
+err_is "wasmext: fuel exhausted: the call used its 1000 units (limits.fuel)"
+t 0 --db "$DB" call add 2 3
+out_is 5
+t 0 --db "$DB" --json plugin check metered
+json_is 'd' "[{'name': 'metered', 'ok': True, 'problems': [], 'warnings': []}]"
+t 0 --db "$DB" plugin rm metered
 t 0 --db "$DB" --json plugin rm gone
 json_is 'd' "{'name': 'gone', 'removed': True}"
 t 0 --db "$DB" plugin ls --json

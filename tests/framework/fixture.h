@@ -118,9 +118,9 @@ static wx_status fx_add(wx_manager *m, const char *name, const char *wasm,
     return s;
 }
 
-static wx_status fx_update(wx_manager *m, const char *name, const char *wasm,
-                           const char *functions, const char *extra,
-                           wx_error *err)
+__attribute__((unused)) static wx_status
+fx_update(wx_manager *m, const char *name, const char *wasm,
+          const char *functions, const char *extra, wx_error *err)
 {
     char *cfg = fx_config(name, wasm, functions, extra);
     wx_status s = wx_manager_update(m, cfg, tmp_dir, err);
@@ -161,8 +161,8 @@ __attribute__((unused)) static const char *fx_str(json_t *j)
 }
 
 /* wx_call_json and returns the result text (static buffer) or "ERR:<msg>". */
-static const char *fx_call(wx_manager *m, const char *plugin, const char *func,
-                           const char *args)
+__attribute__((unused)) static const char *
+fx_call(wx_manager *m, const char *plugin, const char *func, const char *args)
 {
     static char out[512];
     char *res = NULL;
