@@ -352,17 +352,27 @@ static void exec_json(const wxk_funcs *fs, const wxk_func *f,
 
 /* Checks the FuncMeta context eKuiper appends to every Exec (a JSON
  * string holding an object with ruleId and opId, as eKuiper's Go SDK
- * requires); the function itself does not use it. */
-static bool check_context(const wxk_func *f, const json_t *ctx, wxk_buf *out)
+ * requires); the function itself does not use it. A context equal to the
+ * one last found valid on the channel (`seen`) is not parsed again. */
+static bool check_context(const wxk_func *f, const json_t *ctx, wxk_buf *seen,
+                          wxk_buf *out)
 {
-    json_t *meta = json_is_string(ctx)
-                       ? json_loadb(json_string_value(ctx),
-                                    json_string_length(ctx), 0, NULL)
-                       : NULL;
+    const char *text = json_string_value(ctx);
+    size_t n = json_string_length(ctx);
+    if (text && seen && seen->data && seen->len == n &&
+        memcmp(seen->data, text, n) == 0)
+        return true;
+    json_t *meta = text ? json_loadb(text, n, 0, NULL) : NULL;
     bool ok = json_is_object(meta) &&
               json_is_string(json_object_get(meta, "ruleId")) &&
               json_is_string(json_object_get(meta, "opId"));
     json_decref(meta);
+    if (ok && seen) {
+        wxk_buf_reset(seen);
+        wxk_buf_add(seen, text, n);
+        if (seen->oom)
+            wxk_buf_free(seen); /* only a memory, never a wrong one */
+    }
     if (!ok)
         wxk_reply_error(out,
                         "%s: Exec: the last argument must be the function "
@@ -372,7 +382,7 @@ static bool check_context(const wxk_func *f, const json_t *ctx, wxk_buf *out)
 }
 
 static void exec(const wxk_funcs *fs, const wxk_func *f, const json_t *arg,
-                 wxk_buf *out)
+                 wxk_buf *seen, wxk_buf *out)
 {
     size_t n = json_array_size(arg);
     if (!json_is_array(arg) || n == 0) {
@@ -382,7 +392,7 @@ static void exec(const wxk_funcs *fs, const wxk_func *f, const json_t *arg,
                         f->name);
         return;
     }
-    if (!check_context(f, json_array_get(arg, n - 1), out) ||
+    if (!check_context(f, json_array_get(arg, n - 1), seen, out) ||
         !check_count(f, n - 1, out))
         return;
     if (f->typed)
@@ -393,8 +403,8 @@ static void exec(const wxk_funcs *fs, const wxk_func *f, const json_t *arg,
 
 /* ----------------------------------------------------------- dispatch */
 
-void wxk_handle(const wxk_funcs *fs, const wxk_func *f, const void *msg,
-                size_t len, wxk_buf *out)
+void wxk_handle(const wxk_funcs *fs, const wxk_func *f, wxk_buf *seen,
+                const void *msg, size_t len, wxk_buf *out)
 {
     wxk_request req;
     if (!wxk_request_parse(msg, len, &req, out)) {
@@ -405,7 +415,7 @@ void wxk_handle(const wxk_funcs *fs, const wxk_func *f, const void *msg,
         return;
     }
     switch (req.call) {
-    case WXK_CALL_EXEC: exec(fs, f, req.arg, out); break;
+    case WXK_CALL_EXEC: exec(fs, f, req.arg, seen, out); break;
     case WXK_CALL_VALIDATE:
         if (req.arg && !json_is_array(req.arg) && !json_is_null(req.arg))
             wxk_reply_error(out,

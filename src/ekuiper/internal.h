@@ -8,9 +8,10 @@
  *   funcs.c        the plugin's functions as eKuiper sees them, and the
  *                  answers to Validate, IsAggregate and Exec; no sockets
  *   chan.c         NNG: REQ sockets with the options the protocol needs,
- *                  dialling with retries, the keepalive handshake
- *   plugin_main.c  plugin mode: private registry, control loop, one
- *                  thread per function channel, signals
+ *                  dialling with retries, the keepalive handshake, the
+ *                  function channels' callback-driven server
+ *   plugin_main.c  plugin mode: private registry, control loop, a server
+ *                  per function channel, signals
  *   pack.c         `ekuiper pack`: the zip eKuiper installs
  *   main.c         `ekuiper` dispatch and help
  */
@@ -22,6 +23,7 @@
 #include "wasmext.h"
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -152,9 +154,11 @@ void wxk_funcs_names(const wxk_funcs *fs, wxk_buf *out);
 
 /* Answers one FuncData message sent to function `f`'s channel: the
  * FuncReply text in `out`. Never fails: every problem is a reply with
- * state false. */
-void wxk_handle(const wxk_funcs *fs, const wxk_func *f, const void *msg,
-                size_t len, wxk_buf *out);
+ * state false. `seen` (may be NULL) is the channel's memory of the last
+ * function context found valid: eKuiper sends the same one with every
+ * row of a rule, and it is then compared instead of parsed again. */
+void wxk_handle(const wxk_funcs *fs, const wxk_func *f, wxk_buf *seen,
+                const void *msg, size_t len, wxk_buf *out);
 
 /* --------------------------------------------------------------- chan.c */
 
@@ -196,5 +200,39 @@ typedef enum wxk_next {
 wxk_next wxk_req_next(wxk_sock *s, const char *reply, size_t reply_len,
                       void **msg, size_t *len);
 void wxk_msg_free(void *msg, size_t len);
+
+/*
+ * A function channel served from NNG's completion callbacks, with no
+ * thread of its own in the common case (see chan.c for why): the same
+ * exchange as wxk_req_next (the first `handshake`, then each answer as
+ * the next request, `handshake` again after each keepalive period idle or
+ * a lost connection), with `answer` called for every message eKuiper
+ * sends, one at a time. `answer` runs on an NNG thread while fewer than
+ * `budget->max` answers of the process do so, else on the server's own
+ * thread.
+ */
+typedef void (*wxk_answer_fn)(void *arg, const void *msg, size_t len,
+                              wxk_buf *out);
+typedef struct wxk_server wxk_server;
+
+/* The answers running on NNG's threads, shared by a process's servers. */
+typedef struct wxk_inline {
+    atomic_int now;
+    int max;
+} wxk_inline;
+
+/* `max` from the environment variable WASMEXT_EKUIPER_INLINE_CALLS when
+ * it is a number from 0 (never: every answer on its server's thread) to
+ * 1024, else the number of CPUs. */
+#define WXK_INLINE_ENV "WASMEXT_EKUIPER_INLINE_CALLS"
+void wxk_inline_init(wxk_inline *in);
+
+/* Starts serving `s` (opened by wxk_req_open): 0, or an NNG error number
+ * with `why` set. */
+int wxk_server_start(wxk_server **out, const wxk_sock *s, wxk_answer_fn answer,
+                     void *arg, wxk_inline *budget, wxk_buf *why);
+/* Waits for the server to finish and frees it. Its socket must be closed
+ * first (wxk_req_close), which is what stops it. */
+void wxk_server_free(wxk_server *srv);
 
 #endif

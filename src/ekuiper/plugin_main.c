@@ -11,8 +11,9 @@
  *      retries: eKuiper listens before it spawns us), send `handshake`,
  *      then answer each command with `ok` or an error text.
  *   3. On `start` of a function, dial ipc:///tmp/func_<symbol>.ipc before
- *      answering `ok`, and serve it on a thread of its own: one channel
- *      per function, calls on it in order, as eKuiper serialises them.
+ *      answering `ok`, and serve it (chan.c's server: calls answered from
+ *      NNG's completion callbacks): one channel per function, calls on it
+ *      in order, as eKuiper serialises them.
  *
  * eKuiper records the start commands it sent and replays them after a
  * plugin restart, keyed by the rule metadata, which is empty for every
@@ -74,6 +75,9 @@ static const char plugin_help[] =
     "Calls time out after limits.timeout_ms of the config, 4500 ms when it\n"
     "sets none (eKuiper waits 5 s by default); instance_num defaults to\n"
     "the number of functions (at most 16), one per eKuiper channel.\n"
+    "Calls run on NNG's own threads, as many at a time as there are CPUs,\n"
+    "further ones on their channel's thread; the environment variable\n"
+    "WASMEXT_EKUIPER_INLINE_CALLS=N changes that number (0: never).\n"
     "SIGTERM or SIGINT stop the plugin cleanly.\n"
     "\n"
     "Exit status: 0 stopped by a signal; 1 eKuiper could not be reached;\n"
@@ -81,14 +85,16 @@ static const char plugin_help[] =
 
 typedef struct plugin plugin;
 
-/* One function channel. `running` and `sock` change under the plugin's
- * lock (the control thread starts channels, the signal thread closes
- * them). */
+/* One function channel. `running`, `sock` and `srv` change under the
+ * plugin's lock (the control thread starts channels, the signal thread
+ * closes them). `seen` is the last function context found valid (calls
+ * on a channel come one at a time). */
 typedef struct chan {
     plugin *pl;
     wxk_func *f;
     wxk_sock sock;
-    pthread_t thread;
+    wxk_server *srv;
+    wxk_buf seen;
     bool running;
 } chan;
 
@@ -98,6 +104,7 @@ struct plugin {
     wxk_funcs funcs;
     chan *chans; /* one per function, same order */
     wxk_sock ctrl;
+    wxk_inline inline_calls; /* see wxk_server_start */
     pthread_mutex_t lock;
     bool stopping; /* under lock */
     char state_dir[PATH_MAX];
@@ -296,40 +303,20 @@ static bool load_plugin(plugin *pl, json_t *cfg, const char *config_dir)
     for (uint32_t i = 0; i < pl->funcs.n; i++) {
         pl->chans[i].pl = pl;
         pl->chans[i].f = &pl->funcs.f[i];
+        wxk_buf_init(&pl->chans[i].seen);
     }
     return true;
 }
 
 /* ---------------------------------------------------- function channels */
 
-static void *serve_func(void *arg)
+static void answer_call(void *arg, const void *msg, size_t len, wxk_buf *out)
 {
     chan *c = arg;
-    wxk_buf reply;
-    wxk_buf_init(&reply);
-    const char *answer = NULL; /* the first request is the handshake */
-    size_t answer_len = 0;
-    for (;;) {
-        void *msg;
-        size_t len;
-        if (wxk_req_next(&c->sock, answer, answer_len, &msg, &len) ==
-            WXK_NEXT_CLOSED)
-            break;
-        wxk_handle(&c->pl->funcs, c->f, msg, len, &reply);
-        wxk_msg_free(msg, len);
-        if (reply.oom) {
-            answer = "{\"state\":false,\"result\":\"out of host memory\"}";
-            answer_len = strlen(answer);
-        } else {
-            answer = reply.data;
-            answer_len = reply.len;
-        }
-    }
-    wxk_buf_free(&reply);
-    return NULL;
+    wxk_handle(&c->pl->funcs, c->f, &c->seen, msg, len, out);
 }
 
-/* Starts serving `c` unless it runs already: dial, then the thread. */
+/* Starts serving `c` unless it runs already: dial, then the server. */
 static bool start_chan(plugin *pl, chan *c, int tries, wxk_buf *why)
 {
     if (c->running)
@@ -347,10 +334,9 @@ static bool start_chan(plugin *pl, chan *c, int tries, wxk_buf *why)
     bool ok = !pl->stopping;
     if (ok) {
         c->sock = s;
-        ok = pthread_create(&c->thread, NULL, serve_func, c) == 0;
+        ok = wxk_server_start(&c->srv, &s, answer_call, c, &pl->inline_calls,
+                              why) == 0;
         c->running = ok;
-        if (!ok)
-            wxk_control_error(why, "cannot start a thread for %s", c->f->name);
     } else {
         wxk_control_error(why, "stopping");
     }
@@ -467,7 +453,7 @@ typedef struct sigctx {
 } sigctx;
 
 /* Waits for SIGTERM or SIGINT, then closes every socket: the control loop
- * and the channel threads see their sockets closed and return. */
+ * and the channel servers see their sockets closed and stop. */
 static void *signal_thread(void *arg)
 {
     sigctx *sc = arg;
@@ -575,6 +561,7 @@ int wxk_plugin_main(int argc, char **argv)
     plugin pl;
     memset(&pl, 0, sizeof pl);
     pthread_mutex_init(&pl.lock, NULL);
+    wxk_inline_init(&pl.inline_calls);
     sc.pl = &pl;
     json_t *cfg = load_config(config, &pl.name);
     if (!cfg)
@@ -590,14 +577,16 @@ int wxk_plugin_main(int argc, char **argv)
         rc = have_sig ? run(&pl) : 1;
     }
     /* Stop the signal thread if no signal did (it closes what is open),
-     * then wait for the channel threads, which see their sockets closed. */
+     * then wait for the channel servers, which see their sockets closed. */
     if (have_sig) {
         pthread_kill(sig_thread, SIGTERM);
         pthread_join(sig_thread, NULL);
     }
-    for (uint32_t i = 0; pl.chans && i < pl.funcs.n; i++)
+    for (uint32_t i = 0; pl.chans && i < pl.funcs.n; i++) {
         if (pl.chans[i].running)
-            pthread_join(pl.chans[i].thread, NULL);
+            wxk_server_free(pl.chans[i].srv);
+        wxk_buf_free(&pl.chans[i].seen);
+    }
     free(pl.chans);
     wxk_funcs_free(&pl.funcs);
     if (pl.m)

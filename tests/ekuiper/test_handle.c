@@ -109,13 +109,14 @@ static void test_command(void)
     wxk_buf_free(&why);
 }
 
-/* wxk_handle on `f` with `msg`: the reply must equal `want` as JSON. */
-static void expect(const wxk_funcs *fs, const char *f, const char *msg,
-                   const char *want)
+/* wxk_handle on `f` with `msg` (and the channel memory `seen`, which may
+ * be NULL): the reply must equal `want` as JSON. */
+static void expect(const wxk_funcs *fs, wxk_buf *seen, const char *f,
+                   const char *msg, const char *want)
 {
     wxk_buf out;
     wxk_buf_init(&out);
-    wxk_handle(fs, wxk_funcs_find(fs, f), msg, strlen(msg), &out);
+    wxk_handle(fs, wxk_funcs_find(fs, f), seen, msg, strlen(msg), &out);
     json_t *got = json_loads(out.data, 0, NULL);
     json_t *w = json_loads(want, 0, NULL);
     CHECK_MSG(got && w && json_equal(got, w), "%s %s: want %s, got %s", f, msg,
@@ -126,12 +127,12 @@ static void expect(const wxk_funcs *fs, const char *f, const char *msg,
 }
 
 /* The same, for a state-false reply containing `part`. */
-static void expect_fail(const wxk_funcs *fs, const char *f, const char *msg,
-                        const char *part)
+static void expect_fail(const wxk_funcs *fs, wxk_buf *seen, const char *f,
+                        const char *msg, const char *part)
 {
     wxk_buf out;
     wxk_buf_init(&out);
-    wxk_handle(fs, wxk_funcs_find(fs, f), msg, strlen(msg), &out);
+    wxk_handle(fs, wxk_funcs_find(fs, f), seen, msg, strlen(msg), &out);
     json_t *got = json_loads(out.data, 0, NULL);
     const char *text = json_string_value(json_object_get(got, "result"));
     CHECK_MSG(json_is_false(json_object_get(got, "state")) && text &&
@@ -171,51 +172,77 @@ static void test_handle(const char *guests)
     CHECK(wxk_funcs_find(&fs, "div")->typed);
     CHECK(wxk_funcs_find(&fs, "hyp")->typed);
     CHECK(!wxk_funcs_find(&fs, "nosuch"));
+    /* One channel's memory of the last valid context, as the plugin keeps
+     * it: every check below runs with it, and so after valid contexts. */
+    wxk_buf seen;
+    wxk_buf_init(&seen);
 
-    expect(&fs, "div", "{\"func\":\"Exec\",\"arg\":[7,2," CTX "]}",
+    expect(&fs, &seen, "div", "{\"func\":\"Exec\",\"arg\":[7,2," CTX "]}",
            "{\"state\":true,\"result\":3}");
-    expect(&fs, "div", "{\"func\":\"Exec\",\"arg\":[7.0,-2," CTX "]}",
+    expect(&fs, &seen, "div", "{\"func\":\"Exec\",\"arg\":[7.0,-2," CTX "]}",
            "{\"state\":true,\"result\":-3}");
-    expect_fail(&fs, "div", "{\"func\":\"Exec\",\"arg\":[7,0," CTX "]}",
+    expect_fail(&fs, &seen, "div", "{\"func\":\"Exec\",\"arg\":[7,0," CTX "]}",
                 "div: ");
-    expect(&fs, "add64",
+    expect(&fs, &seen, "add64",
            "{\"func\":\"Exec\",\"arg\":[9223372036854775807,-1," CTX "]}",
            "{\"state\":true,\"result\":9223372036854775806}");
-    expect(&fs, "half", "{\"func\":\"Exec\",\"arg\":[1e-3," CTX "]}",
+    expect(&fs, &seen, "half", "{\"func\":\"Exec\",\"arg\":[1e-3," CTX "]}",
            "{\"state\":true,\"result\":0.0005}");
-    expect(&fs, "hyp", "{\"func\":\"Exec\",\"arg\":[1e308,1e308," CTX "]}",
+    expect(&fs, &seen, "hyp",
+           "{\"func\":\"Exec\",\"arg\":[1e308,1e308," CTX "]}",
            "{\"state\":true,\"result\":\"inf\"}");
-    expect(&fs, "nothing", "{\"func\":\"Exec\",\"arg\":[" CTX "]}",
+    expect(&fs, &seen, "nothing", "{\"func\":\"Exec\",\"arg\":[" CTX "]}",
            "{\"state\":true,\"result\":null}");
-    expect(&fs, "divmod", "{\"func\":\"Exec\",\"arg\":[9,4," CTX "]}",
+    expect(&fs, &seen, "divmod", "{\"func\":\"Exec\",\"arg\":[9,4," CTX "]}",
            "{\"state\":true,\"result\":[2,1]}");
-    expect(&fs, "div", "{\"func\":\"Validate\",\"arg\":[1,2]}",
+    expect(&fs, &seen, "div", "{\"func\":\"Validate\",\"arg\":[1,2]}",
            "{\"state\":true,\"result\":\"\"}");
-    expect(&fs, "nothing", "{\"func\":\"Validate\",\"arg\":null}",
+    expect(&fs, &seen, "nothing", "{\"func\":\"Validate\",\"arg\":null}",
            "{\"state\":true,\"result\":\"\"}");
-    expect(&fs, "div", "{\"func\":\"IsAggregate\",\"arg\":null}",
+    expect(&fs, &seen, "div", "{\"func\":\"IsAggregate\",\"arg\":null}",
            "{\"state\":true,\"result\":false}");
-    expect_fail(&fs, "div", "{\"func\":\"Validate\",\"arg\":[1]}",
+    expect_fail(&fs, &seen, "div", "{\"func\":\"Validate\",\"arg\":[1]}",
                 "div: expected 2 arguments (i32, i32), got 1");
-    expect_fail(&fs, "div", "{\"func\":\"Validate\",\"arg\":5}",
+    expect_fail(&fs, &seen, "div", "{\"func\":\"Validate\",\"arg\":5}",
                 "expected an array");
-    expect_fail(&fs, "div", "{\"func\":\"Exec\",\"arg\":[]}",
+    expect_fail(&fs, &seen, "div", "{\"func\":\"Exec\",\"arg\":[]}",
                 "expected an array of arguments");
-    expect_fail(&fs, "div", "{\"func\":\"Exec\",\"arg\":[1,2,3]}",
+    expect_fail(&fs, &seen, "div", "{\"func\":\"Exec\",\"arg\":[1,2,3]}",
                 "function context");
-    expect_fail(&fs, "div",
+    expect_fail(&fs, &seen, "div",
                 "{\"func\":\"Exec\",\"arg\":[1,2,\"{\\\"ruleId\\\":1}\"]}",
                 "function context");
-    expect_fail(&fs, "div", "{\"func\":\"Exec\",\"arg\":[1," CTX "]}",
+    expect_fail(&fs, &seen, "div", "{\"func\":\"Exec\",\"arg\":[1," CTX "]}",
                 "expected 2 arguments (i32, i32), got 1");
-    expect_fail(&fs, "div", "{\"func\":\"Exec\",\"arg\":[[1],2," CTX "]}",
+    expect_fail(&fs, &seen, "div",
+                "{\"func\":\"Exec\",\"arg\":[[1],2," CTX "]}",
                 "argument 1: expected i32, got an array");
-    expect_fail(&fs, "div", "{\"func\":\"Exec\",\"arg\":[1,1.5," CTX "]}",
+    expect_fail(&fs, &seen, "div",
+                "{\"func\":\"Exec\",\"arg\":[1,1.5," CTX "]}",
                 "argument 2: 1.5 does not fit i32");
-    expect_fail(&fs, "div", "{\"func\":\"Close\",\"arg\":null}",
+    expect_fail(&fs, &seen, "div", "{\"func\":\"Close\",\"arg\":null}",
                 "invalid func Close");
-    expect_fail(&fs, "div", "{\"arg\":null}", "invalid request");
-    expect_fail(&fs, "div", "\xff", "invalid request");
+    expect_fail(&fs, &seen, "div", "{\"arg\":null}", "invalid request");
+    expect_fail(&fs, &seen, "div", "\xff", "invalid request");
+
+    /* The memory: a context equal to the last valid one is taken as it
+     * is, any other is parsed; invalid ones never replace it. */
+#define CTX2 "\"{\\\"ruleId\\\":\\\"r2\\\",\\\"opId\\\":\\\"o\\\"}\""
+#define BAD2 "\"{\\\"ruleI\\\":\\\"r2\\\",\\\"opId\\\":\\\"o\\\"}\\n\""
+    CHECK(seen.data &&
+          strcmp(seen.data, "{\"ruleId\":\"r\",\"opId\":\"o\"}") == 0);
+    expect(&fs, &seen, "div", "{\"func\":\"Exec\",\"arg\":[8,2," CTX2 "]}",
+           "{\"state\":true,\"result\":4}");
+    CHECK(seen.data && strstr(seen.data, "r2"));
+    expect_fail(&fs, &seen, "div",
+                "{\"func\":\"Exec\",\"arg\":[8,2," BAD2 "]}",
+                "function context");
+    CHECK(seen.data && strstr(seen.data, "ruleId"));
+    expect(&fs, NULL, "div", "{\"func\":\"Exec\",\"arg\":[8,2," CTX "]}",
+           "{\"state\":true,\"result\":4}");
+    expect_fail(&fs, NULL, "div", "{\"func\":\"Exec\",\"arg\":[8,2," BAD2 "]}",
+                "function context");
+    wxk_buf_free(&seen);
 
     wxk_funcs_free(&fs);
     if (m)
