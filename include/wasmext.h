@@ -8,6 +8,17 @@
  *   char *out;
  *   wx_call_json(m, NULL, "rank", "[3, 4]", &out, &err);  // out: "[7]"
  *   wx_free(out);
+ *
+ *   // Typed, for every ABI: a handle, borrowed arguments, owned results.
+ *   wx_fn *fn = wx_fn_get(m, NULL, "create_line", &err);
+ *   wx_value args[3] = {wx_value_string(p1, strlen(p1)),
+ *                       wx_value_string(p2, strlen(p2)),
+ *                       wx_value_string("thin", 4)};
+ *   wx_results res;
+ *   if (wx_fn_call_values(fn, args, 3, &res, &err) == WX_OK)
+ *       puts(res.values[0].of.buf.data);  // a string result, NUL-ended
+ *   wx_results_free(&res);
+ *   wx_fn_free(fn);
  *   wx_manager_close(m);
  *
  * Plugins. A plugin is registered (add) from its config JSON: the manager
@@ -37,7 +48,8 @@
  *
  * Errors: as in the engine API, every fallible function takes an optional
  * caller-owned wx_error and returns a status (or NULL). Strings returned
- * by the manager are freed with wx_free().
+ * by the manager are freed with wx_free(), typed results with
+ * wx_results_free().
  *
  * Functions are named "func" (unique among all plugins) or "plugin.func";
  * every call taking `plugin` and `func` also accepts plugin == NULL with
@@ -122,6 +134,27 @@ WX_API wx_status wx_manager_update(wx_manager *m, const char *config_json,
                                    const char *base_dir, wx_error *err);
 WX_API wx_status wx_manager_update_file(wx_manager *m, const char *config_path,
                                         wx_error *err);
+/*
+ * Registers or replaces a plugin from a package: a zip of `len` bytes in
+ * memory holding the plugin config (the one .json entry with a
+ * "vm_config" key, anywhere in the zip: the zip `wasmext ekuiper pack`
+ * writes is a package too) and the module its vm_config.path names,
+ * relative to the config's directory in the zip. The zip is never
+ * extracted; the stored config's vm_config.path becomes
+ * "package:<entry>". wasi.preopens must be absolute. Bad packages are
+ * WX_EARG naming the entry and the problem (`package entry "../x.wasm":
+ * path leaves the package`); docs/design.md lists the checks and limits.
+ * Otherwise as wx_manager_add() and wx_manager_update(). `name` (may be
+ * NULL) receives the plugin's name on success (free with wx_free);
+ * `expect` (may be NULL): the plugin the caller means to update, refused
+ * with WX_EARG if the package is another's.
+ */
+WX_API wx_status wx_manager_add_package(wx_manager *m, const void *zip,
+                                        size_t len, char **name,
+                                        wx_error *err);
+WX_API wx_status wx_manager_update_package(wx_manager *m, const void *zip,
+                                           size_t len, const char *expect,
+                                           char **name, wx_error *err);
 /* Unregisters a plugin: WX_ENOTFOUND if it is not registered. */
 WX_API wx_status wx_manager_delete(wx_manager *m, const char *name,
                                    wx_error *err);
@@ -164,6 +197,162 @@ WX_API char *wx_manager_list(wx_manager *m, wx_error *err);
 WX_API char *wx_manager_show(wx_manager *m, const char *name, wx_error *err);
 WX_API char *wx_manager_check(wx_manager *m, const char *name, wx_error *err);
 
+/* ----------------------------------------------------------- typed values */
+
+/*
+ * The value types of plugin configs ("params"/"results"), the command line
+ * and REST: entry, config name, element size in bytes for vectors (0 for
+ * the others). The order is fixed.
+ */
+#define WX_TYPE_LIST(X)                                                       \
+    X(WX_TYPE_I8, "i8", 0)                                                    \
+    X(WX_TYPE_U8, "u8", 0)                                                    \
+    X(WX_TYPE_I16, "i16", 0)                                                  \
+    X(WX_TYPE_U16, "u16", 0)                                                  \
+    X(WX_TYPE_I32, "i32", 0)                                                  \
+    X(WX_TYPE_U32, "u32", 0)                                                  \
+    X(WX_TYPE_I64, "i64", 0)                                                  \
+    X(WX_TYPE_U64, "u64", 0)                                                  \
+    X(WX_TYPE_F32, "f32", 0)                                                  \
+    X(WX_TYPE_F64, "f64", 0)                                                  \
+    X(WX_TYPE_BOOL, "bool", 0)                                                \
+    X(WX_TYPE_CHAR, "char", 0)                                                \
+    X(WX_TYPE_STRING, "string", 0)                                            \
+    X(WX_TYPE_BYTES, "bytes", 0)                                              \
+    X(WX_TYPE_JSON, "json", 0)                                                \
+    X(WX_TYPE_VEC_I8, "vec<i8>", 1)                                           \
+    X(WX_TYPE_VEC_U8, "vec<u8>", 1)                                           \
+    X(WX_TYPE_VEC_I16, "vec<i16>", 2)                                         \
+    X(WX_TYPE_VEC_U16, "vec<u16>", 2)                                         \
+    X(WX_TYPE_VEC_I32, "vec<i32>", 4)                                         \
+    X(WX_TYPE_VEC_U32, "vec<u32>", 4)                                         \
+    X(WX_TYPE_VEC_I64, "vec<i64>", 8)                                         \
+    X(WX_TYPE_VEC_U64, "vec<u64>", 8)
+
+typedef enum wx_type {
+#define WX_TYPE_ENUM_(e, n, s) e,
+    WX_TYPE_LIST(WX_TYPE_ENUM_)
+#undef WX_TYPE_ENUM_
+        WX_TYPE_COUNT_
+} wx_type;
+
+/* "i32", "vec<u16>", ...; NULL for a value out of range. */
+WX_API const char *wx_type_name(wx_type t);
+/* A type by its config name (exact spelling); false if there is none. */
+WX_API bool wx_type_parse(const char *name, wx_type *out);
+
+/* A function takes and returns at most this many values. */
+#define WX_MAX_VALUES 64u
+
+/*
+ * A typed value: the framework's own representation (the adapters and the
+ * ABIs use this very struct), so a call hands it on without converting.
+ *
+ * Arguments are borrowed: build them with the constructors below, which
+ * point at the caller's bytes without copying; the call only reads them
+ * and keeps nothing after it returns. Results are owned by the library:
+ * string, json and bytes results end with a NUL that `len` does not count
+ * (a string is also a C string unless it holds a NUL); vectors hold
+ * `count` elements of the element type in host byte order. Free them all
+ * with wx_results_free().
+ *
+ * Numbers: i8..i32 and i64 in `of.i` (sign-extended), u8..u64 in `of.u`,
+ * each in its type's range; char is a Unicode scalar value. A string
+ * argument should be UTF-8 (the bindgen ABI refuses others; cstring
+ * passes the bytes as they are); a json argument must be JSON text.
+ */
+typedef struct wx_value {
+    wx_type type;
+    union {
+        int64_t i;   /* i8, i16, i32, i64 */
+        uint64_t u;  /* u8, u16, u32, u64 */
+        float f32;   /* f32 */
+        double f64;  /* f64 */
+        bool b;      /* bool */
+        uint32_t ch; /* char */
+        struct {
+            char *data; /* string, bytes, json */
+            size_t len; /* bytes, not counting a result's NUL */
+        } buf;
+        struct {
+            void *data;   /* vectors: elements, host byte order */
+            size_t count; /* elements */
+        } vec;
+    } of;
+} wx_value;
+
+/* Constructors, inline so that a value is built in place in the caller's
+ * argument array (written as assignments, which C++ accepts too):
+ * wx_value_i8(int8_t) .. wx_value_u64(uint64_t), wx_value_f32(float),
+ * wx_value_f64(double), wx_value_bool(bool), wx_value_char(uint32_t). */
+#define WX_VALUE_SCALAR_(name, ctype, tag, field)                             \
+    static inline wx_value wx_value_##name(ctype v)                           \
+    {                                                                         \
+        wx_value x;                                                           \
+        x.type = tag;                                                         \
+        x.of.field = v;                                                       \
+        return x;                                                             \
+    }
+WX_VALUE_SCALAR_(i8, int8_t, WX_TYPE_I8, i)
+WX_VALUE_SCALAR_(u8, uint8_t, WX_TYPE_U8, u)
+WX_VALUE_SCALAR_(i16, int16_t, WX_TYPE_I16, i)
+WX_VALUE_SCALAR_(u16, uint16_t, WX_TYPE_U16, u)
+WX_VALUE_SCALAR_(i32, int32_t, WX_TYPE_I32, i)
+WX_VALUE_SCALAR_(u32, uint32_t, WX_TYPE_U32, u)
+WX_VALUE_SCALAR_(i64, int64_t, WX_TYPE_I64, i)
+WX_VALUE_SCALAR_(u64, uint64_t, WX_TYPE_U64, u)
+WX_VALUE_SCALAR_(f32, float, WX_TYPE_F32, f32)
+WX_VALUE_SCALAR_(f64, double, WX_TYPE_F64, f64)
+WX_VALUE_SCALAR_(bool, bool, WX_TYPE_BOOL, b)
+/* A Unicode scalar value (not a surrogate, at most 0x10FFFF). */
+WX_VALUE_SCALAR_(char, uint32_t, WX_TYPE_CHAR, ch)
+#undef WX_VALUE_SCALAR_
+
+/* `len` bytes at `data`, borrowed (no NUL needed): a string (UTF-8), bytes,
+ * or json (JSON text). The pointer loses const through an integer because
+ * the struct also carries owned results; the library never writes to an
+ * argument. */
+static inline wx_value wx_value_buf_(wx_type t, const void *data, size_t len)
+{
+    wx_value x;
+    x.type = t;
+    x.of.buf.data = (char *)(uintptr_t)data;
+    x.of.buf.len = len;
+    return x;
+}
+static inline wx_value wx_value_string(const char *data, size_t len)
+{
+    return wx_value_buf_(WX_TYPE_STRING, data, len);
+}
+static inline wx_value wx_value_bytes(const void *data, size_t len)
+{
+    return wx_value_buf_(WX_TYPE_BYTES, data, len);
+}
+static inline wx_value wx_value_json(const char *text, size_t len)
+{
+    return wx_value_buf_(WX_TYPE_JSON, text, len);
+}
+/* `count` elements at `elems` of vector type `t` (WX_TYPE_VEC_U16: an
+ * array of uint16_t...), borrowed. */
+static inline wx_value wx_value_vec(wx_type t, const void *elems, size_t count)
+{
+    wx_value x;
+    x.type = t;
+    x.of.vec.data = (void *)(uintptr_t)elems;
+    x.of.vec.count = count;
+    return x;
+}
+
+/* The results of a typed call: `count` values owned by the library. */
+typedef struct wx_results {
+    uint32_t count;
+    wx_value values[WX_MAX_VALUES];
+} wx_results;
+
+/* Frees the results' buffers and sets count to 0; safe to call again,
+ * with NULL, and after a failed call (which leaves no results). */
+WX_API void wx_results_free(wx_results *r);
+
 /* ------------------------------------------------------------------ calls */
 
 /*
@@ -193,10 +382,27 @@ WX_API wx_status wx_call_argv(wx_manager *m, const char *plugin,
                               wx_error *err);
 
 /*
- * Typed calls with wasm values, for numeric functions: the arguments must
- * match the function's wasm signature exactly (WX_EARG otherwise).
- * wx_call_vals looks the function up on every call; wx_fn_get resolves it
- * once for wx_fn_call, the fastest way in.
+ * Typed calls, for every ABI: arguments as wx_value (borrowed), results in
+ * *out (owned by the library: free them with wx_results_free, also safe
+ * after a failure, which leaves none). An argument of the declared type
+ * (or the wasm type when none is declared) is used as it is, without a
+ * copy; one of another type is converted as wx_call_json converts, only
+ * when it fits exactly (an i64 42 for a u8, a string for a json or bytes
+ * parameter, bytes for vec<u8>), else WX_EARG names it: "argument 2: 300
+ * does not fit u8 exactly", "argument 1: expected string, got f64". A
+ * wrong count is WX_EARG too ("rank: expected 2 arguments, got 1").
+ * Guest failures come back as for wx_call_json. wx_call_values looks the
+ * function up by name on every call; wx_fn_call_values takes a handle.
+ */
+WX_API wx_status wx_call_values(wx_manager *m, const char *plugin,
+                                const char *func, const wx_value *args,
+                                size_t nargs, wx_results *out, wx_error *err);
+
+/*
+ * Typed calls with bare wasm values, for numeric functions only: the
+ * arguments must match the function's wasm signature exactly (WX_EARG
+ * otherwise; other ABIs are refused). wx_call_vals looks the function up
+ * on every call; wx_fn_call, on a handle, is the fastest way in.
  */
 WX_API wx_status wx_call_vals(wx_manager *m, const char *plugin,
                               const char *func, const wx_val *args,
@@ -216,6 +422,32 @@ WX_API wx_fn *wx_fn_get(wx_manager *m, const char *plugin, const char *func,
 WX_API void wx_fn_free(wx_fn *fn);
 WX_API wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
                             wx_val *results, size_t nresults, wx_error *err);
+/* wx_call_values on a handle. */
+WX_API wx_status wx_fn_call_values(wx_fn *fn, const wx_value *args,
+                                   size_t nargs, wx_results *out,
+                                   wx_error *err);
+
+/* The plugin and function a handle names (strings live as long as it). */
+WX_API const char *wx_fn_plugin(const wx_fn *fn);
+WX_API const char *wx_fn_name(const wx_fn *fn);
+
+/*
+ * What a function takes and returns, as the version of its plugin that is
+ * current now declares it (or, for undeclared numeric and cstring types,
+ * its wasm signature implies). One snapshot rather than an accessor per
+ * item, because the handle follows updates and separate reads could mix
+ * two versions.
+ */
+typedef struct wx_fn_info {
+    const char *abi; /* "numeric", "bindgen" or "cstring" (static) */
+    uint32_t nparams, nresults;
+    wx_type params[WX_MAX_VALUES];
+    wx_type results[WX_MAX_VALUES];
+} wx_fn_info;
+
+/* Fills *info. Errors: WX_ENOTFOUND (the plugin was deleted, or no longer
+ * lists the function), the plugin's error status if it is in error. */
+WX_API wx_status wx_fn_describe(wx_fn *fn, wx_fn_info *info, wx_error *err);
 
 #ifdef __cplusplus
 }

@@ -206,6 +206,24 @@ void wxai_put_le32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
+/* Names the helper call a failure happened in ("in allocate(24): "),
+ * keeping the status and trap details. */
+static void name_call(wx_error *err, const char *name, const uint32_t *args,
+                      size_t nargs) __attribute__((cold, noinline));
+
+static void name_call(wx_error *err, const char *name, const uint32_t *args,
+                      size_t nargs)
+{
+    char call[96];
+    int o = snprintf(call, sizeof call, "in %s(", name);
+    for (size_t i = 0; i < nargs && o > 0 && (size_t)o < sizeof call; i++)
+        o += snprintf(call + o, sizeof call - (size_t)o, "%s%" PRIu32,
+                      i ? ", " : "", args[i]);
+    if (o > 0 && (size_t)o < sizeof call)
+        snprintf(call + o, sizeof call - (size_t)o, "): ");
+    wxai_prefix_error(err, call);
+}
+
 wx_status wxai_call_i32(wx_func *f, const char *name, const uint32_t *args,
                         size_t nargs, uint32_t *result, wx_error *err)
 {
@@ -218,21 +236,121 @@ wx_status wxai_call_i32(wx_func *f, const char *name, const uint32_t *args,
     a[1] = wx_val_i32(nargs > 1 ? (int32_t)args[1] : 0);
     wx_status s = wx_call(f, a, nargs, r, result ? 1 : 0, err);
     if (s != WX_OK && err) {
-        /* Name the helper call the failure happened in, keeping the
-         * status and trap details. */
-        char call[96];
-        int o = snprintf(call, sizeof call, "in %s(", name);
-        for (size_t i = 0; i < nargs && o > 0 && (size_t)o < sizeof call; i++)
-            o += snprintf(call + o, sizeof call - (size_t)o, "%s%" PRIu32,
-                          i ? ", " : "", args[i]);
-        if (o > 0 && (size_t)o < sizeof call)
-            snprintf(call + o, sizeof call - (size_t)o, "): ");
-        wxai_prefix_error(err, call);
+        name_call(err, name, args, nargs);
         return s;
     }
     if (s == WX_OK && result)
         *result = (uint32_t)r[0].of.i32;
     return s;
+}
+
+wx_status wxai_call_known(wx_func *f, const char *name, uint32_t a0,
+                          uint32_t a1, size_t nargs, uint32_t *result,
+                          wx_error *err)
+{
+    /* i32 arguments travel zero-extended; an i32 result comes back in the
+     * low half of slot 0. */
+    uint64_t slots[2] = {a0, a1};
+    wx_status s = wx_call_unchecked(f, slots, err);
+    if (__builtin_expect(s != WX_OK, 0)) {
+        uint32_t args[2] = {a0, a1};
+        name_call(err, name, args, nargs);
+        return s;
+    }
+    if (result)
+        *result = (uint32_t)slots[0];
+    return WX_OK;
+}
+
+/* ------------------------------------------------------------ exports */
+
+/* Whether `f` has exactly the wasm type (params) -> (results), all i32. */
+static bool all_i32(const wx_func *f, uint32_t nparams, uint32_t nresults)
+{
+    const wx_functype *t = wx_func_type(f);
+    if (t->nparams != nparams || t->nresults != nresults)
+        return false;
+    for (uint32_t i = 0; i < nparams; i++)
+        if (t->params[i] != WX_I32)
+            return false;
+    return nresults == 0 || t->results[0] == WX_I32;
+}
+
+/* The index of export `name` of kind `kind` in m, or WXA_NO_EXPORT. */
+static uint32_t export_index(const wx_module *m, const char *name,
+                             wx_externkind kind)
+{
+    uint32_t count = wx_module_export_count(m);
+    for (uint32_t i = 0; i < count; i++) {
+        wx_externdesc d;
+        if (wx_module_export(m, i, &d) && d.kind == kind &&
+            strcmp(d.name, name) == 0)
+            return i;
+    }
+    return WXA_NO_EXPORT;
+}
+
+void wxai_exports_bind(const wx_module *m, wxa_fn *fn)
+{
+    fn->exports_[WXAI_X_FUNC] = export_index(m, fn->name, WX_EXTERN_FUNC);
+    fn->exports_[WXAI_X_MEMORY] = fn->exports_[WXAI_X_ALLOC] =
+        fn->exports_[WXAI_X_DEALLOC] = WXA_NO_EXPORT;
+    if (fn->abi == WXA_ABI_BINDGEN) {
+        /* The check made sure they are there with these types. */
+        fn->exports_[WXAI_X_MEMORY] =
+            export_index(m, "memory", WX_EXTERN_MEMORY);
+        fn->exports_[WXAI_X_ALLOC] =
+            export_index(m, "allocate", WX_EXTERN_FUNC);
+        fn->exports_[WXAI_X_DEALLOC] =
+            export_index(m, "deallocate", WX_EXTERN_FUNC);
+    }
+    fn->bound_ = m;
+    fn->bound_name_ = fn->name;
+}
+
+/* Export `slot` through its recorded index, if it is of kind `kind`. */
+static bool export_at(wx_instance *inst, const wxa_fn *fn,
+                      wxai_export_slot slot, wx_externkind kind,
+                      wx_extern *ext)
+{
+    uint32_t i = fn->exports_[slot];
+    return i != WXA_NO_EXPORT && wx_instance_export_at(inst, i, ext) &&
+           ext->kind == kind;
+}
+
+void wxai_exports_find(wx_instance *inst, const wxa_fn *fn, wxai_exports *x)
+{
+    memset(x, 0, sizeof *x);
+    bool bindgen = fn->abi == WXA_ABI_BINDGEN;
+    if (fn->bound_ && fn->bound_ == wx_instance_module(inst) &&
+        fn->bound_name_ == fn->name) {
+        wx_extern e;
+        if (export_at(inst, fn, WXAI_X_FUNC, WX_EXTERN_FUNC, &e))
+            x->func = e.of.func;
+        if (!bindgen)
+            return;
+        if (export_at(inst, fn, WXAI_X_MEMORY, WX_EXTERN_MEMORY, &e))
+            x->mem = e.of.memory;
+        if (export_at(inst, fn, WXAI_X_ALLOC, WX_EXTERN_FUNC, &e))
+            x->alloc = e.of.func;
+        if (export_at(inst, fn, WXAI_X_DEALLOC, WX_EXTERN_FUNC, &e))
+            x->dealloc = e.of.func;
+    } else {
+        x->func = wx_instance_func(inst, fn->name);
+        if (!bindgen)
+            return;
+        x->mem = wxai_guest_memory(inst);
+        x->alloc = wx_instance_func(inst, "allocate");
+        x->dealloc = wx_instance_func(inst, "deallocate");
+    }
+    /* The calls that use the helpers check nothing, so their types are
+     * checked here, on every call: a module that was never checked may
+     * have them with other types, and a few compares are cheap insurance
+     * against a record that outlived its module. */
+    if (x->alloc && !all_i32(x->alloc, 1, 1))
+        x->alloc = NULL;
+    if (x->dealloc && !all_i32(x->dealloc, 2, 0))
+        x->dealloc = NULL;
 }
 
 void wxai_prefix_error(wx_error *err, const char *prefix)
@@ -353,8 +471,11 @@ wx_status wxa_fn_bind(const wx_module *m, wxa_fn *fn, const char *where,
                       const char *module_name, wx_error *err)
 {
     wx_status s = wxa_fn_check_named(m, fn, where, module_name, err);
-    if (s != WX_OK || fn->abi == WXA_ABI_BINDGEN)
+    if (s != WX_OK)
         return s;
+    wxai_exports_bind(m, fn);
+    if (fn->abi == WXA_ABI_BINDGEN)
+        return WX_OK;
     wx_externdesc d;
     find_export(m, fn->name, &d);
     /* The check passed, so every wasm type here has a value type. */
@@ -388,24 +509,30 @@ wx_status wxa_call(wx_instance *inst, const wxa_fn *fn, const wxa_value *args,
         return wx_error_set(
             err, WX_EARG, "%s: expected %" PRIu32 " argument%s, got %zu",
             fn->name, fn->nparams, fn->nparams == 1 ? "" : "s", nargs);
-    wx_func *f = wx_instance_func(inst, fn->name);
-    if (!f)
+    wxai_exports x;
+    wxai_exports_find(inst, fn, &x);
+    if (!x.func)
         return wx_error_set(err, WX_ENOTFOUND, "\"%s\" is not exported",
                             fn->name);
     wx_status s;
     switch (fn->abi) {
     case WXA_ABI_NUMERIC:
-        s = wxai_numeric_call(inst, f, fn, args, nargs, out, err);
+        s = wxai_numeric_call(inst, x.func, fn, args, nargs, out, err);
         break;
     case WXA_ABI_BINDGEN:
-        s = wxai_bindgen_call(inst, f, fn, args, nargs, out, err);
+        s = wxai_bindgen_call(inst, &x, fn, args, nargs, out, err);
         break;
     case WXA_ABI_CSTRING:
-        s = wxai_cstring_call(inst, f, fn, args, nargs, out, err);
+        s = wxai_cstring_call(inst, x.func, fn, args, nargs, out, err);
         break;
     default: return wx_error_set(err, WX_EARG, "unknown abi");
     }
-    if (s != WX_OK)
+    if (s != WX_OK) {
         wxa_results_free(out);
-    return s;
+        return s;
+    }
+    /* The guest calls leave `err` alone when they succeed (see
+     * wx_call_unchecked); a successful call says so, as wx_call does. */
+    err->status = WX_OK;
+    return WX_OK;
 }

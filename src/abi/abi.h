@@ -37,7 +37,7 @@
 #include <stdint.h>
 
 /* At most this many declared parameters or results per function. */
-#define WXA_MAX_VALUES 64u
+#define WXA_MAX_VALUES WX_MAX_VALUES
 
 /* Longest string result the cstring ABI reads (bytes before the NUL). */
 #define WXA_CSTRING_MAX (16u << 20)
@@ -80,7 +80,17 @@ typedef struct wxa_fn {
     wxa_type params[WXA_MAX_VALUES];
     wxa_type results[WXA_MAX_VALUES];
     wxa_legacy *legacy;
+    /* Private, set by wxa_fn_bind: the module it bound `fn` to, the name
+     * it bound, and where the function and the exports the ABI needs sit
+     * in that module's export list (WXA_NO_EXPORT: not needed), so that a
+     * call on an instance of that module finds them without searching by
+     * name. Rebind after changing anything but the types. */
+    const wx_module *bound_;
+    const char *bound_name_;
+    uint32_t exports_[4]; /* wxai_export_slot order */
 } wxa_fn;
+
+#define WXA_NO_EXPORT UINT32_MAX
 
 void wxa_fn_init(wxa_fn *fn, const char *name, wxa_abi abi);
 /* Declares the parameter (or result) types by name, e.g. {"string",
@@ -89,11 +99,9 @@ wx_status wxa_fn_declare(wxa_fn *fn, bool results, const char *const *names,
                          size_t n, wx_error *err);
 
 /* Results of a call: `count` values the caller frees with
- * wxa_results_free(). */
-typedef struct wxa_results {
-    uint32_t count;
-    wxa_value values[WXA_MAX_VALUES];
-} wxa_results;
+ * wxa_results_free(). The C API's wx_results, so that the framework's
+ * typed calls hand them out as they are. */
+typedef wx_results wxa_results;
 
 void wxa_results_free(wxa_results *r);
 
@@ -116,7 +124,9 @@ wx_status wxa_fn_check_named(const wx_module *m, const wxa_fn *fn,
 /* Checks like wxa_fn_check_named, then fills in the parameter and result
  * types the signature implies where none were declared (numeric and
  * cstring; bindgen results stay open), so that callers know which types
- * to convert arguments to. */
+ * to convert arguments to. It also records where the exports sit in `m`:
+ * calls on m's instances then skip the lookups by name (a function that
+ * was only checked works too, a little slower). */
 wx_status wxa_fn_bind(const wx_module *m, wxa_fn *fn, const char *where,
                       const char *module_name, wx_error *err);
 

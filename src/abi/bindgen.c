@@ -427,8 +427,9 @@ static wx_status encode_arg(const wxa_value *arg, size_t i, wxa_type t,
 
 /* ---------------------------------------------------------------- call */
 
+/* One call's guest: its helpers, whose types are known (checked when the
+ * function was bound, or when they were found by name), and its memory. */
 typedef struct bg_call {
-    wx_instance *inst;
     wx_func *alloc, *dealloc;
     wxai_mem m;
 } bg_call;
@@ -436,7 +437,7 @@ typedef struct bg_call {
 static wx_status guest_alloc(bg_call *c, uint32_t size, uint32_t *ptr,
                              wx_error *err)
 {
-    wx_status s = wxai_call_i32(c->alloc, "allocate", &size, 1, ptr, err);
+    wx_status s = wxai_call_known(c->alloc, "allocate", size, 0, 1, ptr, err);
     if (s != WX_OK)
         return s;
     wxai_mem_refresh(&c->m);
@@ -455,8 +456,8 @@ static wx_status guest_free(bg_call *c, const wxai_gbuf *bufs, size_t n,
     for (size_t i = 0; i < n; i++) {
         if (bufs[i].size == 0)
             continue;
-        uint32_t a[2] = {bufs[i].ptr, bufs[i].size};
-        wx_status s = wxai_call_i32(c->dealloc, "deallocate", a, 2, NULL, err);
+        wx_status s = wxai_call_known(c->dealloc, "deallocate", bufs[i].ptr,
+                                      bufs[i].size, 2, NULL, err);
         if (s != WX_OK)
             return s;
     }
@@ -490,8 +491,8 @@ static wx_status marshal(bg_call *c, const wxa_fn *fn, const wxa_value *vals,
         if (args[i].nbytes)
             memcpy(c->m.base + args[i].ptr, args[i].bytes, args[i].nbytes);
     }
-    /* Written last: the allocations above may have moved the memory. */
-    wxai_mem_refresh(&c->m);
+    /* Written last, through the memory as the last allocation left it
+     * (guest_alloc re-read it): the allocations may have moved it. */
     for (size_t i = 0; i < n; i++) {
         uint8_t *rec = c->m.base + pp->ptr + 8 * i;
         wxai_put_le32(rec, args[i].ptr);
@@ -535,25 +536,39 @@ static wx_status read_descriptor(bg_call *c, const wxa_fn *fn, uint32_t r,
     return WX_OK;
 }
 
-wx_status wxai_bindgen_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
-                            const wxa_value *vals, size_t n, wxa_results *out,
-                            wx_error *err)
+/* Whether the export has the 0.4 type (i32, i32) -> i32 (else it is the
+ * legacy (i32, i32) -> (), or something bindgen cannot call). */
+static bool export_kind(const wx_func *f, bool *legacy)
 {
-    bg_call c = {.inst = inst};
-    c.alloc = wx_instance_func(inst, "allocate");
-    c.dealloc = wx_instance_func(inst, "deallocate");
-    c.m.mem = wxai_guest_memory(inst);
+    const wx_functype *t = wx_func_type(f);
+    if (t->nparams != 2 || t->params[0] != WX_I32 || t->params[1] != WX_I32)
+        return false;
+    *legacy = t->nresults == 0;
+    return t->nresults == 0 || (t->nresults == 1 && t->results[0] == WX_I32);
+}
+
+wx_status wxai_bindgen_call(wx_instance *inst, const wxai_exports *x,
+                            const wxa_fn *fn, const wxa_value *vals, size_t n,
+                            wxa_results *out, wx_error *err)
+{
+    bg_call c = {.alloc = x->alloc, .dealloc = x->dealloc, .m.mem = x->mem};
     if (!c.alloc || !c.dealloc || !c.m.mem)
         return wx_error_set(err, WX_ENOTFOUND,
-                            "%s: the bindgen abi needs "
-                            "the exports allocate, deallocate and memory",
+                            "%s: the bindgen abi needs the exports "
+                            "allocate (i32) -> i32, deallocate (i32, i32) "
+                            "-> () and memory",
                             fn->name);
     if (!fn->has_params || n != fn->nparams)
         return wx_error_set(err, WX_EARG,
                             "%s: bindgen needs declared params "
                             "(%zu arguments given)",
                             fn->name, n);
-    bool legacy = wx_func_type(f)->nresults == 0;
+    bool legacy;
+    if (!export_kind(x->func, &legacy))
+        return wx_error_set(err, WX_EARG,
+                            "%s: a bindgen export has type (i32, i32) -> i32 "
+                            "(or -> () in the legacy form)",
+                            fn->name);
     if (legacy && !fn->legacy)
         return wx_error_set(err, WX_EARG,
                             "%s: legacy bindgen export without "
@@ -575,11 +590,12 @@ wx_status wxai_bindgen_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
     wxai_gbuf frees[WXA_MAX_VALUES + 4];
     size_t nfrees = 0;
     if (legacy) {
-        s = wxai_bindgen_legacy_call(inst, f, fn, pp.ptr, (uint32_t)n, out,
-                                     frees, &nfrees, err);
+        s = wxai_bindgen_legacy_call(inst, x->func, fn, pp.ptr, (uint32_t)n,
+                                     out, frees, &nfrees, err);
     } else {
-        uint32_t call_args[2] = {pp.ptr, (uint32_t)n}, r;
-        s = wxai_call_i32(f, fn->name, call_args, 2, &r, err);
+        uint32_t r;
+        s = wxai_call_known(x->func, fn->name, pp.ptr, (uint32_t)n, 2, &r,
+                            err);
         if (s == WX_OK)
             s = read_descriptor(&c, fn, r, out, frees, &nfrees, err);
     }
@@ -588,9 +604,16 @@ wx_status wxai_bindgen_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
     frees[nfrees++] = pp;
 
     /* The guest's error (if any) stays the call's status unless giving
-     * the buffers back fails, which is worse. */
+     * the buffers back fails, which is worse. So the frees report into an
+     * error of their own. Its fields are set one by one: clearing all
+     * 340 bytes would cost more than the rest of the bookkeeping. */
     wx_error ferr;
-    wx_error_clear(&ferr);
+    ferr.status = WX_OK;
+    ferr.trap = WX_TRAP_NONE;
+    ferr.func_index = WX_NO_INDEX;
+    ferr.offset = 0;
+    ferr.exit_code = 0;
+    ferr.message[0] = '\0';
     wx_status fs = guest_free(&c, frees, nfrees, &ferr);
     if (fs != WX_OK) {
         char prefix[160];

@@ -96,6 +96,37 @@ void wxai_put_le32(uint8_t *p, uint32_t v);
  * if it has one; the error names the function ("allocate(24): ..."). */
 wx_status wxai_call_i32(wx_func *f, const char *name, const uint32_t *args,
                         size_t nargs, uint32_t *result, wx_error *err);
+/* The same for a function whose type the caller has made sure of (a
+ * helper checked when the function was bound or found): no type checks,
+ * `err` must not be NULL and is written only on failure. */
+wx_status wxai_call_known(wx_func *f, const char *name, uint32_t a0,
+                          uint32_t a1, size_t nargs, uint32_t *result,
+                          wx_error *err);
+
+/* ------------------------------------------------------------ exports */
+
+/* The exports a call reaches; wxa_fn.exports_ holds their indices in this
+ * order. */
+typedef enum wxai_export_slot {
+    WXAI_X_FUNC,    /* fn->name */
+    WXAI_X_MEMORY,  /* bindgen: "memory" */
+    WXAI_X_ALLOC,   /* bindgen: allocate (i32) -> i32 */
+    WXAI_X_DEALLOC, /* bindgen: deallocate (i32, i32) -> () */
+} wxai_export_slot;
+
+typedef struct wxai_exports {
+    wx_func *func;            /* NULL: not exported */
+    wx_memory *mem;           /* bindgen: "memory", else memory 0 */
+    wx_func *alloc, *dealloc; /* bindgen: NULL if missing or mistyped */
+} wxai_exports;
+
+/* Records in fn->exports_ where its exports sit in m (after a successful
+ * check against m). */
+void wxai_exports_bind(const wx_module *m, wxa_fn *fn);
+/* Finds fn's exports on inst: through the recorded indices if inst is an
+ * instance of the module fn was bound to, else by name, keeping only
+ * helpers of the right type. */
+void wxai_exports_find(wx_instance *inst, const wxa_fn *fn, wxai_exports *x);
 
 /* The wasm type a value type travels as in the numeric and cstring ABIs
  * (i8..u32, bool, char -> i32; i64, u64 -> i64; f32; f64); false for
@@ -146,9 +177,9 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
 wx_status wxai_bindgen_check(const wx_module *m, const wxa_fn *fn,
                              const wx_functype *t, const char *where,
                              wx_error *err);
-wx_status wxai_bindgen_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
-                            const wxa_value *args, size_t nargs,
-                            wxa_results *out, wx_error *err);
+wx_status wxai_bindgen_call(wx_instance *inst, const wxai_exports *x,
+                            const wxa_fn *fn, const wxa_value *args,
+                            size_t nargs, wxa_results *out, wx_error *err);
 wx_status wxai_cstring_check(const wx_module *m, const wxa_fn *fn,
                              const wx_functype *t, const char *where,
                              wx_error *err);

@@ -17,71 +17,56 @@
  * string when it holds no NUL); vectors hold `of.vec` (an owned array of
  * the element type in host byte order, `count` elements). A json value is
  * JSON text. Free a value with wxa_value_free(); copying the struct does
- * not copy the buffer.
+ * not copy the buffer. Values this module makes own their buffers; the
+ * arguments of the C API's typed calls borrow their caller's (nothing
+ * here writes to or frees an argument: wxa_call only reads them).
  */
 #ifndef WASMEXT_ABI_VALUE_H
 #define WASMEXT_ABI_VALUE_H
 
-#include "wasmext/engine.h"
+#include "wasmext.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Every type: enum value, config name, element size in bytes for vectors
- * (0 for the others). The order is used by range checks in value.c. */
-#define WXA_TYPE_LIST(X)                                                      \
-    X(WXA_I8, "i8", 0)                                                        \
-    X(WXA_U8, "u8", 0)                                                        \
-    X(WXA_I16, "i16", 0)                                                      \
-    X(WXA_U16, "u16", 0)                                                      \
-    X(WXA_I32, "i32", 0)                                                      \
-    X(WXA_U32, "u32", 0)                                                      \
-    X(WXA_I64, "i64", 0)                                                      \
-    X(WXA_U64, "u64", 0)                                                      \
-    X(WXA_F32, "f32", 0)                                                      \
-    X(WXA_F64, "f64", 0)                                                      \
-    X(WXA_BOOL, "bool", 0)                                                    \
-    X(WXA_CHAR, "char", 0)                                                    \
-    X(WXA_STRING, "string", 0)                                                \
-    X(WXA_BYTES, "bytes", 0)                                                  \
-    X(WXA_JSON, "json", 0)                                                    \
-    X(WXA_VEC_I8, "vec<i8>", 1)                                               \
-    X(WXA_VEC_U8, "vec<u8>", 1)                                               \
-    X(WXA_VEC_I16, "vec<i16>", 2)                                             \
-    X(WXA_VEC_U16, "vec<u16>", 2)                                             \
-    X(WXA_VEC_I32, "vec<i32>", 4)                                             \
-    X(WXA_VEC_U32, "vec<u32>", 4)                                             \
-    X(WXA_VEC_I64, "vec<i64>", 8)                                             \
-    X(WXA_VEC_U64, "vec<u64>", 8)
+/*
+ * The types and the value layout are the public ones of wasmext.h (the
+ * framework's typed calls take and return them), so that a value crosses
+ * from the C API to the ABIs without a conversion or a copy. The list
+ * gives every type its enum value, config name and element size in bytes
+ * for vectors (0 for the others); value.c's range checks rely on its
+ * order.
+ */
+#define WXA_TYPE_LIST WX_TYPE_LIST
+typedef wx_type wxa_type;
+typedef wx_value wxa_value;
 
-typedef enum wxa_type {
-#define WXA_TYPE_ENUM_(e, n, s) e,
-    WXA_TYPE_LIST(WXA_TYPE_ENUM_)
-#undef WXA_TYPE_ENUM_
-        WXA_TYPE_COUNT_
-} wxa_type;
-
-typedef struct wxa_value {
-    wxa_type type;
-    union {
-        int64_t i;   /* i8, i16, i32, i64 (sign-extended) */
-        uint64_t u;  /* u8, u16, u32, u64 */
-        float f32;   /* f32 */
-        double f64;  /* f64 */
-        bool b;      /* bool */
-        uint32_t ch; /* char: a Unicode scalar value */
-        struct {
-            char *data; /* string, bytes, json: owned, NUL-terminated */
-            size_t len; /* bytes, not counting the NUL */
-        } buf;
-        struct {
-            void *data;   /* vectors: owned array of the element type */
-            size_t count; /* elements */
-        } vec;
-    } of;
-} wxa_value;
+#define WXA_I8 WX_TYPE_I8
+#define WXA_U8 WX_TYPE_U8
+#define WXA_I16 WX_TYPE_I16
+#define WXA_U16 WX_TYPE_U16
+#define WXA_I32 WX_TYPE_I32
+#define WXA_U32 WX_TYPE_U32
+#define WXA_I64 WX_TYPE_I64
+#define WXA_U64 WX_TYPE_U64
+#define WXA_F32 WX_TYPE_F32
+#define WXA_F64 WX_TYPE_F64
+#define WXA_BOOL WX_TYPE_BOOL
+#define WXA_CHAR WX_TYPE_CHAR
+#define WXA_STRING WX_TYPE_STRING
+#define WXA_BYTES WX_TYPE_BYTES
+#define WXA_JSON WX_TYPE_JSON
+#define WXA_VEC_I8 WX_TYPE_VEC_I8
+#define WXA_VEC_U8 WX_TYPE_VEC_U8
+#define WXA_VEC_I16 WX_TYPE_VEC_I16
+#define WXA_VEC_U16 WX_TYPE_VEC_U16
+#define WXA_VEC_I32 WX_TYPE_VEC_I32
+#define WXA_VEC_U32 WX_TYPE_VEC_U32
+#define WXA_VEC_I64 WX_TYPE_VEC_I64
+#define WXA_VEC_U64 WX_TYPE_VEC_U64
+#define WXA_TYPE_COUNT_ WX_TYPE_COUNT_
 
 /* ------------------------------------------------------------- types */
 

@@ -5,9 +5,9 @@
  *
  * The plain form goes through wx_call_argv, which reads the arguments and
  * writes the results as command-line text. --json and --base64 need the
- * results typed: the function's parameter and result types come from
- * `plugin show`, the arguments are converted with them to JSON and the
- * call goes through wx_call_json, whose results are then printed.
+ * results typed: a handle to the function (wx_fn_get) says its parameter
+ * types (wx_fn_describe), the arguments are read with them and the call
+ * goes through wx_fn_call_values, whose typed results are then printed.
  */
 #include "cli.h"
 
@@ -57,157 +57,54 @@ static const cli_opt call_opts[NOPTS] = {
 
 #ifdef WX_CLI_FRAMEWORK
 
-/* ------------------------------------------------------ the function */
-
-/* The types of the function a call names, from the registry's reports. */
-typedef struct fn_types {
-    json_t *params;  /* array of type names */
-    json_t *results; /* array of type names, or NULL: the guest decides */
-    json_t *report;  /* owns both */
-} fn_types;
-
-static json_t *load_report(char *text)
-{
-    json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-    wx_free(text);
-    return j;
-}
-
-/* The plugin listing `func`, when exactly one does. */
-static char *plugin_of(wx_manager *m, const char *func)
-{
-    json_t *list = load_report(wx_manager_list(m, NULL));
-    size_t i, k;
-    json_t *p, *f;
-    char *found = NULL;
-    unsigned hits = 0;
-    json_array_foreach(list, i, p)
-    {
-        json_array_foreach(json_object_get(p, "functions"), k, f)
-        {
-            if (json_is_string(f) && strcmp(json_string_value(f), func) == 0) {
-                if (!hits++)
-                    found =
-                        strdup(json_string_value(json_object_get(p, "name")));
-            }
-        }
-    }
-    json_decref(list);
-    if (hits != 1) {
-        free(found);
-        return NULL;
-    }
-    return found;
-}
-
-/*
- * Finds the types of the function a call names. Returns false when it
- * cannot: the call itself then reports why (not found, ambiguous...),
- * with the manager's own message.
- */
-static bool find_types(wx_manager *m, const char *name, fn_types *out)
-{
-    memset(out, 0, sizeof *out);
-    const char *func = name;
-    char *plugin = NULL;
-    const char *dot = strchr(name, '.');
-    if (dot) {
-        /* "plugin.func", unless no plugin has that name (export names may
-         * hold dots), as the manager decides. */
-        plugin = strndup(name, (size_t)(dot - name));
-        json_t *r =
-            plugin ? load_report(wx_manager_show(m, plugin, NULL)) : NULL;
-        if (r) {
-            out->report = r;
-            func = dot + 1;
-        } else {
-            free(plugin);
-            plugin = NULL;
-        }
-    }
-    if (!out->report) {
-        plugin = plugin_of(m, func);
-        out->report =
-            plugin ? load_report(wx_manager_show(m, plugin, NULL)) : NULL;
-    }
-    free(plugin);
-    size_t i;
-    json_t *f;
-    json_array_foreach(json_object_get(out->report, "functions"), i, f)
-    {
-        if (strcmp(json_string_value(json_object_get(f, "name")), func))
-            continue;
-        out->params = json_object_get(f, "params");
-        out->results = json_object_get(f, "results");
-        return json_is_array(out->params);
-    }
-    return false;
-}
-
 /* ------------------------------------------------------------ values */
 
-static bool type_at(const json_t *types, size_t i, wxa_type *t)
+/* Reads the arguments by the parameter types into vals (n of them, which
+ * the caller has checked against the count); on failure prints why and
+ * returns its exit code, leaving nothing to free. */
+static int read_args(const wx_fn_info *info, int n, char **texts,
+                     wxa_value *vals)
 {
-    const char *name = json_string_value(json_array_get(types, i));
-    return name && wxa_type_parse(name, t);
-}
-
-/* The arguments as JSON for wx_call_json, converted by the parameter
- * types; NULL after printing why. A wrong count is left to the call,
- * which says it with the manager's words. */
-static json_t *args_json(const fn_types *ft, int n, char **texts, int *rc)
-{
-    json_t *arr = json_array();
-    bool counted = json_array_size(ft->params) == (size_t)n;
-    for (int i = 0; arr && i < n; i++) {
-        wxa_type t;
-        if (!counted || !type_at(ft->params, (size_t)i, &t)) {
-            json_array_append_new(arr, json_string(texts[i]));
-            continue;
-        }
+    for (int i = 0; i < n; i++) {
         char what[32];
         snprintf(what, sizeof what, "argument %d", i + 1);
         wx_error err;
         wx_error_clear(&err);
-        wxa_value v;
-        json_t *j = NULL;
-        if (wxa_value_from_text(t, texts[i], what, &v, &err) == WX_OK) {
-            j = wxa_value_to_json(&v, &err);
-            wxa_value_free(&v);
-        }
-        if (!j) {
+        if (wxa_value_from_text(info->params[i], texts[i], what, &vals[i],
+                                &err) != WX_OK) {
             cli_error("%s", err.message);
-            *rc = cli_exit_code(err.status);
-            json_decref(arr);
-            return NULL;
+            wxa_values_free(vals, (size_t)i);
+            return cli_exit_code(err.status);
         }
-        json_array_append_new(arr, j);
     }
-    return arr;
+    return CLI_EXIT_OK;
 }
 
-/* Prints JSON results as text: through the result types when known (so
- * that bytes, which JSON carries as base64, print as hex unless --base64),
- * else strings as they are and the rest as JSON. */
-static int print_results(const fn_types *ft, const json_t *results,
+/* Prints typed results: {"results": [...]} with --json (bytes as base64,
+ * json parsed, as over REST), else one per line as command-line text
+ * (bytes in hex unless --base64). */
+static int print_results(const cli_global *g, const wx_results *out,
                          unsigned flags)
 {
-    size_t i;
-    json_t *r;
-    json_array_foreach(results, i, r)
-    {
-        wxa_type t;
-        char *text = NULL;
-        wxa_value v;
-        if (type_at(ft->results, i, &t) &&
-            wxa_value_from_json(t, r, NULL, &v, NULL) == WX_OK) {
-            text = wxa_value_to_text(&v, flags);
-            wxa_value_free(&v);
-        } else if (json_is_string(r)) {
-            text = strdup(json_string_value(r));
-        } else {
-            text = json_dumps(r, JSON_COMPACT | JSON_ENCODE_ANY);
+    wx_error err;
+    wx_error_clear(&err);
+    if (g->json) {
+        json_t *arr = json_array();
+        for (uint32_t i = 0; arr && i < out->count; i++) {
+            json_t *j = wxa_value_to_json(&out->values[i], &err);
+            if (!j) {
+                json_decref(arr);
+                cli_error("%s", err.status != WX_OK ? err.message
+                                                    : "out of host memory");
+                return cli_exit_code(err.status != WX_OK ? err.status
+                                                         : WX_ENOMEM);
+            }
+            json_array_append_new(arr, j);
         }
+        return cli_print_json(arr ? json_pack("{s:o}", "results", arr) : NULL);
+    }
+    for (uint32_t i = 0; i < out->count; i++) {
+        char *text = wxa_value_to_text(&out->values[i], flags);
         if (!text) {
             cli_error("out of host memory");
             return CLI_EXIT_FAILED;
@@ -239,40 +136,37 @@ static int call_text(wx_manager *m, const char *func, int n, char **args)
 static int call_typed(const cli_global *g, wx_manager *m, const char *func,
                       int n, char **args, unsigned flags)
 {
-    fn_types ft;
-    int rc = CLI_EXIT_OK;
-    json_t *arr = NULL;
-    if (find_types(m, func, &ft))
-        arr = args_json(&ft, n, args, &rc);
-    else
-        arr = json_array(); /* the call says what is wrong */
-    if (rc != CLI_EXIT_OK) {
-        json_decref(ft.report);
-        return rc;
-    }
-    char *in = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    char *out = NULL;
     wx_error err;
     wx_error_clear(&err);
-    wx_status s = in ? wx_call_json(m, NULL, func, in, &out, &err)
-                     : wx_error_set(&err, WX_ENOMEM, "out of host memory");
-    free(in);
-    json_t *results = out ? json_loads(out, 0, NULL) : NULL;
-    wx_free(out);
+    wx_fn *fn = wx_fn_get(m, NULL, func, &err);
+    wx_fn_info info;
+    if (!fn || wx_fn_describe(fn, &info, &err) != WX_OK) {
+        cli_error("%s", err.message);
+        wx_fn_free(fn);
+        return cli_exit_code(err.status);
+    }
+    wxa_value vals[WX_MAX_VALUES];
+    bool counted = (size_t)n == info.nparams;
+    int rc = counted ? read_args(&info, n, args, vals) : CLI_EXIT_OK;
+    if (rc != CLI_EXIT_OK) {
+        wx_fn_free(fn);
+        return rc;
+    }
+    /* A wrong count goes to the call all the same (with no values, which
+     * it never reads then), so that the manager says it in its words. */
+    wx_results out;
+    wx_status s =
+        wx_fn_call_values(fn, counted ? vals : NULL, (size_t)n, &out, &err);
+    if (counted)
+        wxa_values_free(vals, (size_t)n);
     if (s != WX_OK) {
         cli_error("%s", err.message);
         rc = cli_exit_code(s);
-    } else if (!results) {
-        cli_error("unexpected results from the manager");
-        rc = CLI_EXIT_FAILED;
-    } else if (g->json) {
-        rc = cli_print_json(json_pack("{s:O}", "results", results));
     } else {
-        rc = print_results(&ft, results, flags);
+        rc = print_results(g, &out, flags);
     }
-    json_decref(results);
-    json_decref(ft.report);
+    wx_results_free(&out);
+    wx_fn_free(fn);
     return rc;
 }
 

@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,11 @@ static const char plugin_help[] =
     "~/.local/share/wasmext/registry.db).\n"
     "\n"
     "Subcommands:\n"
-    "  add CONFIG.json      register a plugin from its config\n"
-    "  update CONFIG.json   replace a registered plugin (hot: calls in\n"
+    "  add CONFIG.json|PACKAGE.zip\n"
+    "                       register a plugin from its config, or from a\n"
+    "                       package (a zip of the config and its .wasm)\n"
+    "  update CONFIG.json|PACKAGE.zip\n"
+    "                       replace a registered plugin (hot: calls in\n"
     "                       flight finish on the old version)\n"
     "  rm NAME              unregister a plugin\n"
     "  ls                   list the plugins\n"
@@ -45,7 +49,7 @@ static const char plugin_help[] =
     "  wasmext --json plugin show car\n";
 
 static const char add_help[] =
-    "Usage: wasmext [--db PATH] plugin add [--json] CONFIG.json\n"
+    "Usage: wasmext [--db PATH] plugin add [--json] CONFIG.json|PACKAGE.zip\n"
     "\n"
     "Registers the plugin CONFIG.json describes:\n"
     "  {\"name\": \"car\", \"instance_num\": 4,\n"
@@ -55,28 +59,39 @@ static const char add_help[] =
     "module is validated and every listed function checked before anything\n"
     "is stored; errors name the field at fault.\n"
     "\n"
+    "A package (a zip file, known by its first bytes PK\\3\\4) holds the\n"
+    "config (its one .json entry with \"vm_config\") and the .wasm that\n"
+    "vm_config.path names, relative to the config in the zip: e.g.\n"
+    "'zip -j car.zip car.json car.wasm', or the zip 'wasmext ekuiper pack'\n"
+    "writes. It is read in memory, never extracted.\n"
+    "\n"
     "Options:\n"
     "  --json       print the new plugin as `plugin show --json` does\n"
     "  -h, --help   this help\n"
     "\n"
-    "Exit status: 0 added; 2 bad config or module, name already taken.\n"
+    "Exit status: 0 added; 2 bad config, package or module, name already\n"
+    "taken.\n"
     "\n"
-    "Example:\n"
-    "  wasmext plugin add examples/car.json\n";
+    "Examples:\n"
+    "  wasmext plugin add examples/car.json\n"
+    "  wasmext plugin add car.zip\n";
 
 static const char update_help[] =
-    "Usage: wasmext [--db PATH] plugin update [--json] CONFIG.json\n"
+    "Usage: wasmext [--db PATH] plugin update [--json] "
+    "CONFIG.json|PACKAGE.zip\n"
     "\n"
     "Replaces the registered plugin of CONFIG.json's name with this config\n"
-    "and its module, checked as `plugin add` checks them. Calls running in\n"
-    "a daemon finish on the old version; later calls use the new one. A\n"
-    "plugin in error may be updated to repair it.\n"
+    "and its module, checked as `plugin add` checks them; a package (see\n"
+    "`plugin add --help`) gives both. Calls running in a daemon finish on\n"
+    "the old version; later calls use the new one. A plugin in error may be\n"
+    "updated to repair it.\n"
     "\n"
     "Options:\n"
     "  --json       print the updated plugin as `plugin show --json` does\n"
     "  -h, --help   this help\n"
     "\n"
-    "Exit status: 0 updated; 2 bad config or module, plugin not found.\n"
+    "Exit status: 0 updated; 2 bad config, package or module, plugin not\n"
+    "found.\n"
     "\n"
     "Example:\n"
     "  wasmext plugin update car.json\n";
@@ -270,6 +285,76 @@ static int report_change(const cli_global *g, wx_manager *m, const char *name,
     return CLI_EXIT_OK;
 }
 
+/* A package file read whole is refused above this size: its module may
+ * be 64 MiB decompressed, and it may carry a wasmext binary besides. */
+#define PACKAGE_FILE_MAX ((size_t)1 << 30)
+
+/* Whether `path` starts like a zip (a local header, or the end record of
+ * an empty one); an unreadable file is left to the config path to
+ * report. */
+static bool is_package(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char magic[4];
+    bool zip = f && fread(magic, 1, 4, f) == 4 &&
+               (memcmp(magic, "PK\3\4", 4) == 0 ||
+                memcmp(magic, "PK\5\6", 4) == 0);
+    if (f)
+        fclose(f);
+    return zip;
+}
+
+/* Reads a package file whole (malloc'd), or NULL with the error printed. */
+static void *read_package(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    void *buf = NULL;
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        cli_error("%s: cannot read: %s", path, strerror(errno));
+    } else if ((size_t)n > PACKAGE_FILE_MAX) {
+        cli_error("%s: too big (%ld bytes, at most %zu)", path, n,
+                  PACKAGE_FILE_MAX);
+    } else if (!(buf = malloc(n ? (size_t)n : 1))) {
+        cli_error("%s: out of memory", path);
+    } else if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        cli_error("%s: cannot read: %s", path,
+                  ferror(f) ? strerror(errno) : "file shrank");
+        free(buf);
+        buf = NULL;
+    }
+    if (f)
+        fclose(f);
+    *len = buf ? (size_t)n : 0;
+    return buf;
+}
+
+/* add or update from a package file; the name comes from inside it. */
+static int change_package(const cli_global *g, wx_manager *m,
+                          const char *path, bool update)
+{
+    size_t len;
+    void *zip = read_package(path, &len);
+    if (!zip)
+        return CLI_EXIT_FAILED;
+    wx_error err;
+    wx_error_clear(&err);
+    char *name = NULL;
+    wx_status s =
+        update ? wx_manager_update_package(m, zip, len, NULL, &name, &err)
+               : wx_manager_add_package(m, zip, len, &name, &err);
+    free(zip);
+    if (s != WX_OK) {
+        cli_error("%s: %s", path, err.message);
+        return cli_exit_code(s);
+    }
+    int rc = report_change(g, m, name, update ? "updated" : "added");
+    wx_free(name);
+    return rc;
+}
+
 static int change_main(cli_global *g, int argc, char **argv, bool update)
 {
     const char *cmd = update ? "plugin update" : "plugin add";
@@ -279,11 +364,16 @@ static int change_main(cli_global *g, int argc, char **argv, bool update)
         return rc;
     if (a.help)
         return cli_print_help(cli_plugin_subcommand(argv[0]));
-    if ((rc = one_arg(&a, cmd, "CONFIG.json")) != CLI_EXIT_OK)
+    if ((rc = one_arg(&a, cmd, "CONFIG.json or PACKAGE.zip")) != CLI_EXIT_OK)
         return rc;
     wx_manager *m = open_manager(g, &rc);
     if (!m)
         return rc;
+    if (is_package(a.pos[0])) {
+        rc = change_package(g, m, a.pos[0], update);
+        wx_manager_close(m);
+        return rc;
+    }
     wx_error err;
     wx_error_clear(&err);
     wx_status s = update ? wx_manager_update_file(m, a.pos[0], &err)
@@ -362,21 +452,31 @@ static void print_list(const json_t *arr, const char *db)
            "ENGINE", "INST", "STATUS", "FUNCTIONS");
     size_t i;
     json_t *p;
+    const char *note = NULL;
     json_array_foreach(arr, i, p)
     {
+        /* The engine label may explain itself ("wasmedge (synonym of
+         * interp)"): the column shows its first word, the explanation
+         * comes once below the table. */
+        const char *engine = str_of(p, "engine");
+        int engine_len = (int)strcspn(engine, " ");
+        if (engine[engine_len])
+            note = engine;
         char fns[512];
         names_text(json_object_get(p, "functions"), fns, sizeof fns);
         const char *status = str_of(p, "status");
         const char *version = str_of(p, "version");
         printf("%-16s %-8s %3" JSON_INTEGER_FORMAT
-               " %-8s %4" JSON_INTEGER_FORMAT " %-6s  %s\n",
+               " %-8.*s %4" JSON_INTEGER_FORMAT " %-6s  %s\n",
                str_of(p, "name"), *version ? version : "-",
-               int_of(p, "revision"), str_of(p, "engine"),
+               int_of(p, "revision"), engine_len, engine,
                int_of(p, "instances"),
                strcmp(status, "ok") == 0 ? "ok" : "error", fns);
         if (strcmp(status, "ok") != 0)
             printf("    %s\n", status);
     }
+    if (note)
+        printf("engine %s\n", note);
 }
 
 static int ls_main(cli_global *g, int argc, char **argv)

@@ -1,10 +1,13 @@
 /*
  * The plugin handlers: list, show, add (POST /plugins), update (PUT),
- * delete, check. Bodies are config JSON as in DESIGN.md; the daemon
- * passes them to the manager after three checks of its own:
+ * delete, check. Bodies are config JSON as in DESIGN.md, or a plugin
+ * package: a zip holding the config and its module (Content-Type:
+ * application/zip; a body that starts with the zip magic PK\3\4 is one
+ * whatever its type says, as no JSON starts so). The manager reads a
+ * package from the body itself (wx_manager_add_package), and its
+ * refusals are 400 with the code "package". JSON configs get three
+ * checks of the daemon's own before the manager sees them:
  *
- * - a zip package (Content-Type: application/zip) is refused with 415
- *   until packages are supported;
  * - paths in the config (vm_config.path, wasi.preopens) name files on
  *   the daemon's host and must be absolute: a relative path would be
  *   resolved against a working directory the client cannot see, so it is
@@ -95,9 +98,14 @@ void wxd_plugin_check(wxd_server *s, const char *name, wxd_response *rs)
 
 /* ------------------------------------------------------ config bodies */
 
-static bool is_zip(const char *ctype)
+/* Whether a body is a package: by its type, or by the zip magic. */
+static bool is_zip(const wxd_request *rq)
 {
-    return ctype && strncasecmp(ctype, "application/zip", 15) == 0;
+    const char *t = rq->content_type;
+    if (t && strncasecmp(t, "application/zip", 15) == 0 &&
+        (t[15] == '\0' || t[15] == ';' || t[15] == ' '))
+        return true;
+    return rq->len >= 4 && memcmp(rq->body, "PK\3\4", 4) == 0;
 }
 
 /* A host path from the config: absolute, and (for the module) a
@@ -156,13 +164,6 @@ static bool check_paths(json_t *cfg, wxd_response *rs)
 static char *config_text(const wxd_request *rq, const char *name,
                          wxd_response *rs, char *name_out, size_t name_size)
 {
-    if (is_zip(rq->content_type)) {
-        wxd_reply_error(rs, 415, "media_type",
-                        "zip plugin packages are not supported yet: send "
-                        "the config JSON, with vm_config.path naming a "
-                        ".wasm file on the daemon's host");
-        return NULL;
-    }
     json_error_t je;
     json_t *cfg = json_loadb(rq->body, rq->len, 0, &je);
     if (!cfg) {
@@ -257,9 +258,60 @@ static void log_change(wxd_server *s, change_kind kind, const char *name,
                  change_verbs[kind], wx_status_name(st), err->message);
 }
 
+/* The answer to a change that worked: the plugin as show reports it. */
+static void reply_changed(wxd_server *s, change_kind kind, const char *pname,
+                          wxd_response *rs)
+{
+    reply_show(s, pname, kind == CHANGE_ADD ? 201 : 200, rs);
+    if (kind == CHANGE_ADD && rs->status == 201) {
+        size_t n = strlen(pname) + sizeof "/plugins/";
+        if ((rs->location = malloc(n)) != NULL)
+            snprintf(rs->location, n, "/plugins/%s", pname);
+    }
+}
+
+/*
+ * An add or update from a package. Unlike a JSON config, the body is
+ * not read here: the plugin's name is inside the zip, so the manager
+ * reports it (and, for PUT, checks it against the URL's).
+ */
+static void change_package(wxd_server *s, change_kind kind, const char *name,
+                           const wxd_request *rq, wxd_response *rs)
+{
+    wx_error err;
+    char *pname = NULL;
+    pthread_mutex_lock(&s->change_lock);
+    bool known = kind == CHANGE_UPDATE && registered(s, name);
+    wx_status st =
+        kind == CHANGE_ADD
+            ? wx_manager_add_package(s->mgr, rq->body, rq->len, &pname, &err)
+            : wx_manager_update_package(s->mgr, rq->body, rq->len, name,
+                                        &pname, &err);
+    /* As for JSON: a function the module lacks is a bad package. */
+    if (st == WX_ENOTFOUND && known)
+        st = err.status = WX_EARG;
+    if (st == WX_OK && !wxd_catalog_rebuild(s->catalog, s->mgr, s->metrics))
+        wxd_logf(&s->log, WXD_WARN,
+                 "out of memory rebuilding the metrics catalog: calls "
+                 "may go unmeasured until the next change");
+    pthread_mutex_unlock(&s->change_lock);
+    log_change(s, kind, pname ? pname : name ? name : "", st, &err);
+    if (st == WX_EARG)
+        wxd_reply_error(rs, 400, "package", "%s", err.message);
+    else if (st != WX_OK)
+        wxd_reply_failure(rs, st, &err);
+    else
+        reply_changed(s, kind, pname, rs);
+    wx_free(pname);
+}
+
 static void add_or_update(wxd_server *s, change_kind kind, const char *name,
                           const wxd_request *rq, wxd_response *rs)
 {
+    if (is_zip(rq)) {
+        change_package(s, kind, name, rq, rs);
+        return;
+    }
     char pname[128];
     char *text = config_text(rq, name, rs, pname, sizeof pname);
     if (!text)
@@ -272,12 +324,7 @@ static void add_or_update(wxd_server *s, change_kind kind, const char *name,
         wxd_reply_failure(rs, st, &err);
         return;
     }
-    reply_show(s, pname, kind == CHANGE_ADD ? 201 : 200, rs);
-    if (kind == CHANGE_ADD && rs->status == 201) {
-        size_t n = strlen(pname) + sizeof "/plugins/";
-        if ((rs->location = malloc(n)) != NULL)
-            snprintf(rs->location, n, "/plugins/%s", pname);
-    }
+    reply_changed(s, kind, pname, rs);
 }
 
 void wxd_plugins_add(wxd_server *s, const wxd_request *rq, wxd_response *rs)

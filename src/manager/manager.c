@@ -11,10 +11,13 @@
  * call never waits for a module to compile.
  */
 #include "manager.h"
+#include "package.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,11 +578,13 @@ static void fetch_meta(wx_manager *m, wxm_version *v, int64_t revision)
 }
 
 /*
- * An add (update false) or an update of `cfg`, which is taken over.
- * Runs under the admin lock.
+ * An add (update false) or an update of `cfg`, which is taken over. The
+ * module is `wasm_in` (wasm_len bytes; a package's) or, when that is
+ * NULL, the file cfg->path names. Runs under the admin lock.
  */
-static wx_status change_locked(wx_manager *m, wxg_config *cfg, bool update,
-                               wx_error *err)
+static wx_status change_locked(wx_manager *m, wxg_config *cfg,
+                               const uint8_t *wasm_in, size_t wasm_len,
+                               bool update, wx_error *err)
 {
     wxm_plugin *p = wxm_find_plugin(m, cfg->name);
     if (!update && p) {
@@ -600,12 +605,13 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg, bool update,
         wxg_config_free(cfg);
         return err ? err->status : WX_EARG;
     }
-    size_t len;
-    uint8_t *wasm = read_wasm(cfg->path, &len, err);
-    if (!wasm) {
+    size_t len = wasm_len;
+    uint8_t *wasm = NULL; /* what this change read and must free */
+    if (!wasm_in && !(wasm = read_wasm(cfg->path, &len, err))) {
         wxg_config_free(cfg);
         return err ? err->status : WX_EIO;
     }
+    const uint8_t *bytes = wasm_in ? wasm_in : wasm;
 
     bool fresh = !p;
     if (fresh && (!(p = plugin_new(cfg->name)) || !table_reserve(m))) {
@@ -617,7 +623,7 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg, bool update,
     wx_status s;
     size_t nix = 0;
     wxm_fname *ix = NULL;
-    wxm_version *v = wxm_version_build(m, p, cfg, wasm, len, true, err);
+    wxm_version *v = wxm_version_build(m, p, cfg, bytes, len, true, err);
     if (!v) {
         wxg_config_free(cfg);
         s = err ? err->status : WX_EARG;
@@ -629,9 +635,9 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg, bool update,
         goto done;
     }
     int64_t revision = 0;
-    s = update ? wxg_registry_update(m->reg, p->name, v->config_text, wasm,
+    s = update ? wxg_registry_update(m->reg, p->name, v->config_text, bytes,
                                      len, &revision, err)
-               : wxg_registry_add(m->reg, p->name, v->config_text, wasm, len,
+               : wxg_registry_add(m->reg, p->name, v->config_text, bytes, len,
                                   &revision, err);
     if (s != WX_OK)
         goto done;
@@ -654,8 +660,9 @@ done:
     return s;
 }
 
-static wx_status change(wx_manager *m, wxg_config *cfg, bool update,
-                        wx_error *err)
+static wx_status change_with(wx_manager *m, wxg_config *cfg,
+                             const uint8_t *wasm, size_t wasm_len, bool update,
+                             wx_error *err)
 {
     if (!cfg)
         return err ? err->status : WX_EARG;
@@ -665,9 +672,15 @@ static wx_status change(wx_manager *m, wxg_config *cfg, bool update,
                             m->db_path);
     }
     pthread_mutex_lock(&m->admin);
-    wx_status s = change_locked(m, cfg, update, err);
+    wx_status s = change_locked(m, cfg, wasm, wasm_len, update, err);
     pthread_mutex_unlock(&m->admin);
     return s;
+}
+
+static wx_status change(wx_manager *m, wxg_config *cfg, bool update,
+                        wx_error *err)
+{
+    return change_with(m, cfg, NULL, 0, update, err);
 }
 
 static wxg_config *parse_text(const char *json, const char *base_dir,
@@ -719,6 +732,63 @@ wx_status wx_manager_update_file(wx_manager *m, const char *config_path,
     LOCAL_ERROR(err);
     wx_error_clear(err);
     return change(m, wxg_config_load(config_path, err), true, err);
+}
+
+/*
+ * A change from a package (package.c reads it): the config and module
+ * come from the zip, so nothing is read from the disk. `expect` (may be
+ * NULL) is the plugin the caller means to change.
+ */
+static wx_status change_package(wx_manager *m, const void *zip, size_t len,
+                                const char *expect, bool update, char **name,
+                                wx_error *err)
+{
+    if (name)
+        *name = NULL;
+    if (!zip)
+        return wx_error_set(err, WX_EARG, "package: no data");
+    wxg_package pkg;
+    wx_status s = wxg_package_read(zip, len, &pkg, err);
+    if (s != WX_OK)
+        return s;
+    if (expect && strcmp(pkg.cfg->name, expect) != 0) {
+        s = wx_error_set(err, WX_EARG,
+                         "name: the package's config names \"%s\", not "
+                         "\"%s\"",
+                         pkg.cfg->name, expect);
+        wxg_package_free(&pkg);
+        return s;
+    }
+    char *copy = name ? strdup(pkg.cfg->name) : NULL;
+    if (name && !copy) {
+        wxg_package_free(&pkg);
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    s = change_with(m, pkg.cfg, pkg.wasm, pkg.wasm_len, update, err);
+    pkg.cfg = NULL; /* taken over */
+    wxg_package_free(&pkg);
+    if (s == WX_OK && name)
+        *name = copy;
+    else
+        free(copy);
+    return s;
+}
+
+wx_status wx_manager_add_package(wx_manager *m, const void *zip, size_t len,
+                                 char **name, wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    return change_package(m, zip, len, NULL, false, name, err);
+}
+
+wx_status wx_manager_update_package(wx_manager *m, const void *zip, size_t len,
+                                    const char *expect, char **name,
+                                    wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    return change_package(m, zip, len, expect, true, name, err);
 }
 
 wx_status wx_manager_delete(wx_manager *m, const char *name, wx_error *err)
@@ -1031,9 +1101,169 @@ wx_status wx_call_vals(wx_manager *m, const char *plugin, const char *func,
     return s;
 }
 
-wx_status wxm_call_values(wx_manager *m, const char *plugin, const char *func,
-                          const wxa_value *args, size_t nargs,
-                          wxa_results *out, wx_error *err)
+/* ------------------------------------------------------- typed values */
+
+const char *wx_type_name(wx_type t)
+{
+    return wxa_type_name(t);
+}
+
+bool wx_type_parse(const char *name, wx_type *out)
+{
+    return name && out && wxa_type_parse(name, out);
+}
+
+void wx_results_free(wx_results *r)
+{
+    wxa_results_free(r);
+}
+
+/* Refuses argument i (0-based) with a message naming it. Cold: the label
+ * is made only here. */
+static wx_status bad_arg(wx_error *err, size_t i, const char *fmt, ...)
+    __attribute__((cold, noinline, format(printf, 3, 4)));
+
+static wx_status bad_arg(wx_error *err, size_t i, const char *fmt, ...)
+{
+    char why[sizeof err->message];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    return wx_error_set(err, WX_EARG, "argument %zu: %s", i + 1, why);
+}
+
+/* Whether a buffer or vector value's data exists (the C API's callers
+ * build these by hand). */
+static wx_status check_data(const wxa_value *v, size_t i, wx_error *err)
+{
+    if (wxa_type_is_buf(v->type) && !v->of.buf.data && v->of.buf.len)
+        return bad_arg(err, i, "no data for %zu bytes", v->of.buf.len);
+    if (wxa_type_is_vec(v->type) && ((!v->of.vec.data && v->of.vec.count) ||
+                                     v->of.vec.count > SIZE_MAX / 8))
+        return bad_arg(err, i, "no data for %zu elements", v->of.vec.count);
+    return WX_OK;
+}
+
+_Static_assert(WXA_I8 == 0 && WXA_U8 == 1 && WXA_I16 == 2 && WXA_U16 == 3 &&
+                   WXA_I32 == 4 && WXA_U32 == 5,
+               "check_same indexes its range tables by type");
+
+/*
+ * Whether argument i, already of its parameter's type, is a sound value of
+ * it: the ABIs take such a value as it is, so what the other ways in
+ * guarantee by construction (numbers in range, a scalar value for char,
+ * JSON text for json, buffers that exist) is checked here.
+ */
+static wx_status check_same(const wxa_value *v, size_t i, wx_error *err)
+{
+    static const int64_t lo[] = {INT8_MIN, 0, INT16_MIN, 0, INT32_MIN, 0};
+    static const uint64_t hi[] = {INT8_MAX,   UINT8_MAX, INT16_MAX,
+                                  UINT16_MAX, INT32_MAX, UINT32_MAX};
+    switch (v->type) {
+    case WXA_I8:
+    case WXA_I16:
+    case WXA_I32:
+        if (v->of.i < lo[v->type] || v->of.i > (int64_t)hi[v->type])
+            return bad_arg(err, i, "%" PRId64 " is out of range for %s",
+                           v->of.i, wxa_type_name(v->type));
+        return WX_OK;
+    case WXA_U8:
+    case WXA_U16:
+    case WXA_U32:
+        if (v->of.u > hi[v->type])
+            return bad_arg(err, i, "%" PRIu64 " is out of range for %s",
+                           v->of.u, wxa_type_name(v->type));
+        return WX_OK;
+    case WXA_CHAR:
+        if (v->of.ch > 0x10FFFF || (v->of.ch >= 0xD800 && v->of.ch < 0xE000))
+            return bad_arg(err, i,
+                           "U+%04" PRIX32 " is not a Unicode scalar "
+                           "value",
+                           v->of.ch);
+        return WX_OK;
+    case WXA_JSON: {
+        json_error_t je;
+        json_t *j = v->of.buf.data ? json_loadb(v->of.buf.data, v->of.buf.len,
+                                                JSON_DECODE_ANY, &je)
+                                   : NULL;
+        if (!j)
+            return bad_arg(err, i, "not valid JSON: %s",
+                           v->of.buf.data ? je.text : "no data");
+        json_decref(j);
+        return WX_OK;
+    }
+    default: return check_data(v, i, err);
+    }
+}
+
+/* Converts argument i to type t; the label that names it in a refusal is
+ * made only when the conversion fails (then it runs again with it). */
+static wx_status convert_arg(const wxa_value *v, size_t i, wxa_type t,
+                             wxa_value *out, wx_error *err)
+{
+    if ((unsigned)v->type >= WXA_TYPE_COUNT_)
+        return bad_arg(err, i, "bad value type %d", (int)v->type);
+    wx_status s = check_data(v, i, err);
+    if (s != WX_OK)
+        return s;
+    if (__builtin_expect(wxa_value_convert(v, t, NULL, out, NULL) == WX_OK, 1))
+        return WX_OK;
+    char what[32];
+    snprintf(what, sizeof what, "argument %zu", i + 1);
+    return wxa_value_convert(v, t, what, out, err);
+}
+
+/*
+ * The typed path for every ABI. Arguments of their parameter's type are
+ * passed on as they are (the ABI layer reads them in place, as wxai_arg
+ * does); only the others are converted, into `conv`, which is used only
+ * if one was. So a call whose arguments already fit costs no copy and no
+ * allocation on the host side.
+ */
+static wx_status call_values(wxm_version *v, wxm_func *f,
+                             const wxa_value *args, size_t nargs,
+                             wxa_results *out, wx_error *err)
+{
+    if (__builtin_expect(nargs != f->fn.nparams, 0))
+        return wx_error_set(
+            err, WX_EARG, "%s: expected %u argument%s, got %zu", f->fn.name,
+            f->fn.nparams, f->fn.nparams == 1 ? "" : "s", nargs);
+    if (__builtin_expect(nargs && !args, 0))
+        return wx_error_set(err, WX_EARG, "%s: no argument array", f->fn.name);
+    wxa_value conv[WXA_MAX_VALUES];
+    const wxa_value *use = args;
+    uint64_t owned = 0; /* bit i: conv[i] was converted, to free */
+    wx_status s = WX_OK;
+    for (size_t i = 0; i < nargs; i++) {
+        wxa_type t = f->fn.params[i];
+        if (args[i].type == t) {
+            s = check_same(&args[i], i, err);
+            if (use != args)
+                conv[i] = args[i];
+        } else {
+            if (use == args) {
+                memcpy(conv, args, i * sizeof *args);
+                use = conv;
+            }
+            s = convert_arg(&args[i], i, t, &conv[i], err);
+            if (s == WX_OK)
+                owned |= UINT64_C(1) << i;
+        }
+        if (s != WX_OK)
+            break;
+    }
+    if (s == WX_OK)
+        s = wxm_abi_run(v, f, use, nargs, out, err);
+    for (size_t i = 0; owned; i++, owned >>= 1)
+        if (owned & 1)
+            wxa_value_free(&conv[i]);
+    return s;
+}
+
+wx_status wx_call_values(wx_manager *m, const char *plugin, const char *func,
+                         const wx_value *args, size_t nargs, wx_results *out,
+                         wx_error *err)
 {
     LOCAL_ERROR(err);
     out->count = 0;
@@ -1042,26 +1272,17 @@ wx_status wxm_call_values(wx_manager *m, const char *plugin, const char *func,
     wx_status s = resolve(m, plugin, func, &v, &f, err);
     if (s != WX_OK)
         return s;
-    wxa_value conv[WXA_MAX_VALUES];
-    size_t done = 0;
-    if (nargs != f->fn.nparams) {
-        s = wx_error_set(err, WX_EARG, "expected %u argument%s, got %zu",
-                         f->fn.nparams, f->fn.nparams == 1 ? "" : "s", nargs);
-    }
-    for (; s == WX_OK && done < nargs; done++) {
-        char what[32];
-        snprintf(what, sizeof what, "argument %zu", done + 1);
-        s = wxa_value_convert(&args[done], f->fn.params[done], what,
-                              &conv[done], err);
-    }
-    if (s == WX_OK)
-        s = wxm_abi_run(v, f, conv, nargs, out, err);
-    else if (done)
-        done--; /* the failed conversion left nothing */
-    wxa_values_free(conv, done);
+    s = call_values(v, f, args, nargs, out, err);
     wxm_count(f, s);
     wxm_version_release(v);
     return s;
+}
+
+wx_status wxm_call_values(wx_manager *m, const char *plugin, const char *func,
+                          const wxa_value *args, size_t nargs,
+                          wxa_results *out, wx_error *err)
+{
+    return wx_call_values(m, plugin, func, args, nargs, out, err);
 }
 
 wx_fn *wx_fn_get(wx_manager *m, const char *plugin, const char *func,
@@ -1095,9 +1316,15 @@ void wx_fn_free(wx_fn *fn)
     free(fn);
 }
 
-wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
-                     wx_val *results, size_t nresults, wx_error *err)
+/*
+ * The version a handle's call runs on (with a reference) and the function
+ * in it. Inline: it is most of what wx_fn_call adds to a guest call.
+ */
+static inline wx_status fn_current(wx_fn *fn, wxm_version **vout,
+                                   wxm_func **fout, wx_error *err)
 {
+    *vout = NULL;
+    *fout = NULL;
     wxm_version *v = wxm_plugin_current(fn->plugin);
     if (__builtin_expect(!v, 0))
         return wx_error_set(err, WX_ENOTFOUND,
@@ -1112,10 +1339,72 @@ wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
                          "plugin \"%s\" no longer lists function \"%s\"",
                          fn->plugin->name, fn->func);
     } else {
-        wxm_func *f = &v->funcs[k];
-        s = call_vals(v, f, args, nargs, results, nresults, err);
-        wxm_count(f, s);
+        *vout = v;
+        *fout = &v->funcs[k];
+        return WX_OK;
     }
     wxm_version_release(v);
     return s;
+}
+
+wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
+                     wx_val *results, size_t nresults, wx_error *err)
+{
+    wxm_version *v;
+    wxm_func *f;
+    wx_status s = fn_current(fn, &v, &f, err);
+    if (__builtin_expect(s != WX_OK, 0))
+        return s;
+    s = call_vals(v, f, args, nargs, results, nresults, err);
+    wxm_count(f, s);
+    wxm_version_release(v);
+    return s;
+}
+
+wx_status wx_fn_call_values(wx_fn *fn, const wx_value *args, size_t nargs,
+                            wx_results *out, wx_error *err)
+{
+    LOCAL_ERROR(err);
+    out->count = 0;
+    wxm_version *v;
+    wxm_func *f;
+    wx_status s = fn_current(fn, &v, &f, err);
+    if (__builtin_expect(s != WX_OK, 0))
+        return s;
+    s = call_values(v, f, args, nargs, out, err);
+    wxm_count(f, s);
+    wxm_version_release(v);
+    return s;
+}
+
+const char *wx_fn_plugin(const wx_fn *fn)
+{
+    return fn->plugin->name;
+}
+
+const char *wx_fn_name(const wx_fn *fn)
+{
+    return fn->func;
+}
+
+wx_status wx_fn_describe(wx_fn *fn, wx_fn_info *info, wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    memset(info, 0, sizeof *info);
+    wxm_version *v;
+    wxm_func *f;
+    wx_status s = fn_current(fn, &v, &f, err);
+    if (s != WX_OK)
+        return s;
+    info->abi = wxa_abi_name(f->fn.abi);
+    info->nparams = f->fn.nparams;
+    memcpy(info->params, f->fn.params, f->fn.nparams * sizeof *info->params);
+    /* Configs declare bindgen results (the ABI would leave them open);
+     * the others are declared or bound from the signature. */
+    info->nresults = f->fn.nresults;
+    memcpy(info->results, f->fn.results,
+           f->fn.nresults * sizeof *info->results);
+    wxm_version_release(v);
+    return WX_OK;
 }

@@ -226,9 +226,10 @@ wx_status wxm_abi_call_argv(wxm_version *v, wxm_func *f, int argc,
                             wx_error *err);
 
 /*
- * For the framework's own adapters (REST, eKuiper), not public: a call with
- * typed values, converted to the declared types by the exact-fit rule.
- * `out` is the caller's to free with wxa_results_free (also on failure).
+ * wx_call_values under its older internal name (wxa_value is wx_value,
+ * wxa_results is wx_results): a call with typed values, converted to the
+ * declared types by the exact-fit rule. `out` is the caller's to free
+ * with wxa_results_free (also on failure). New code uses the public one.
  */
 wx_status wxm_call_values(wx_manager *m, const char *plugin, const char *func,
                           const wxa_value *args, size_t nargs,

@@ -37,6 +37,10 @@ typedef struct guest {
     wx_linker *l;
     wx_instance *inst;
     wxa_legacy *hub;
+    /* run_text binds bindgen functions to m first (wxa_fn_bind), so that
+     * calls take the path through recorded export indices, as the
+     * manager's do; otherwise they find the exports by name. */
+    bool bind;
 } guest;
 
 static inline wx_module *guest_load(const char *dir, const char *file)
@@ -123,7 +127,8 @@ static inline void fn_decl(wxa_fn *fn, const char *name, wxa_abi abi,
 /*
  * Calls fn on g with arguments given as command-line text (converted to
  * the declared param types; undeclared ones as i32/i64/f32/f64 from the
- * signature via wxa_fn_bind), and returns the results as one string, one
+ * signature via wxa_fn_bind; bindgen functions bound if g->bind), and
+ * returns the results as one string, one
  * value per line joined by '|' (bytes in hex), or "ERR <status>: <msg>".
  * The string is static: copy it if needed.
  */
@@ -134,8 +139,9 @@ static inline const char *run_text(guest *g, const wxa_fn *fn_in,
     wxa_fn fn = *fn_in;
     wx_error err;
     wx_error_clear(&err);
-    if (fn.abi != WXA_ABI_BINDGEN && !(fn.has_params && fn.has_results) &&
-        wxa_fn_bind(g->m, &fn, NULL, NULL, &err) != WX_OK) {
+    bool bind = fn.abi == WXA_ABI_BINDGEN ? g->bind
+                                          : !(fn.has_params && fn.has_results);
+    if (bind && wxa_fn_bind(g->m, &fn, NULL, NULL, &err) != WX_OK) {
         snprintf(out, sizeof out, "ERR %s: %s", wx_status_name(err.status),
                  err.message);
         return out;

@@ -41,7 +41,9 @@ static const char *run2(guest *g, const wxa_fn *fn, const char *a,
     return run_text(g, fn, args, 2);
 }
 
-static void test_good(void)
+/* `bind`: run_text binds each function first (the exports are then
+ * reached by index, as in the manager) instead of finding them by name. */
+static void test_good(bool bind)
 {
     leaked = 0;
     guest g;
@@ -49,6 +51,7 @@ static void test_good(void)
         CHECK(!"bindgen.wasm");
         return;
     }
+    g.bind = bind;
     wxa_fn fn;
     wx_error err;
     wxa_value arg;
@@ -159,7 +162,7 @@ static void test_good(void)
     guest_close(&g);
 }
 
-static void test_malicious(void)
+static void test_malicious(bool bind)
 {
     static const char *const bad[] = {
         "bad_desc_far", "bad_desc_edge",    "bad_flag",      "bad_triples",
@@ -172,6 +175,7 @@ static void test_malicious(void)
         CHECK(!"bindgen.wasm");
         return;
     }
+    g.bind = bind;
     wxa_fn fn;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         fn_decl(&fn, bad[i], WXA_ABI_BINDGEN, "", NULL);
@@ -219,6 +223,84 @@ static void test_malicious(void)
     CHECK(wx_call(set, &zero, 1, NULL, 0, NULL) == WX_OK);
     CHECK_STR(run1(&g, &fn, "still works"), "still works");
     guest_close(&g);
+}
+
+/* (module (memory (export "memory") 1)
+ *   (func (export "allocate") (param i64) (result i32) (i32.const 16))
+ *   (func (export "deallocate") (param i32 i32))
+ *   (func (export "f") (param i32 i32) (result i32) (i32.const 0)))
+ * made by wat2wasm: an allocate of the wrong type, never checked. */
+static const uint8_t mistyped_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x11, 0x03, 0x60,
+    0x01, 0x7e, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60, 0x02, 0x7f,
+    0x7f, 0x01, 0x7f, 0x03, 0x04, 0x03, 0x00, 0x01, 0x02, 0x05, 0x03, 0x01,
+    0x00, 0x01, 0x07, 0x26, 0x04, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79,
+    0x02, 0x00, 0x08, 0x61, 0x6c, 0x6c, 0x6f, 0x63, 0x61, 0x74, 0x65, 0x00,
+    0x00, 0x0a, 0x64, 0x65, 0x61, 0x6c, 0x6c, 0x6f, 0x63, 0x61, 0x74, 0x65,
+    0x00, 0x01, 0x01, 0x66, 0x00, 0x02, 0x0a, 0x0e, 0x03, 0x04, 0x00, 0x41,
+    0x10, 0x0b, 0x02, 0x00, 0x0b, 0x04, 0x00, 0x41, 0x00, 0x0b,
+};
+
+/* A bound function on instances it was not bound for, or after its name
+ * changed: the recorded export indices must not be used there. Helpers
+ * found by name with the wrong type are refused, not called unchecked. */
+static void test_bound(void)
+{
+    leaked = 0;
+    guest a, b, rust;
+    if (!guest_open(&a, dir, "bindgen.wasm") ||
+        !guest_open(&b, dir, "bindgen.wasm") ||
+        !guest_open(&rust, dir, "rust_bindgen_bare.wasm")) {
+        CHECK(!"bindgen.wasm, rust_bindgen_bare.wasm");
+        return;
+    }
+    wxa_fn fn;
+    wx_error err;
+    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, "string", "string");
+    CHECK(wxa_fn_bind(a.m, &fn, NULL, NULL, &err) == WX_OK);
+    CHECK_STR(run1(&a, &fn, "on a"), "on a");
+    check_balance(&a, "a bound echo");
+    /* Another instance of the same module: the indices hold. */
+    CHECK_STR(run1(&b, &fn, "on b"), "on b");
+    check_balance(&b, "a bound echo on a second instance");
+    /* Another module, whose exports are elsewhere: found by name. */
+    int32_t live = guest_i32(&rust, "live_allocs");
+    CHECK_STR(run1(&rust, &fn, "on rust"), "on rust");
+    CHECK(guest_i32(&rust, "live_allocs") == live);
+
+    /* A new name after binding is looked up, not taken from the record:
+     * unit(String) -> () returns nothing where echo would echo. */
+    fn.name = "unit";
+    fn.has_results = false;
+    CHECK_STR(run1(&a, &fn, "x"), "");
+    check_balance(&a, "unit after a rename");
+
+    /* An export of another type than bindgen's, found by name. */
+    fn_decl(&fn, "allocs", WXA_ABI_BINDGEN, "", NULL);
+    CHECK_STR(run_text(&a, &fn, NULL, 0),
+              "ERR arg: allocs: a bindgen export has type (i32, i32) -> i32 "
+              "(or -> () in the legacy form)");
+    check_balance(&a, "a refused export");
+
+    /* allocate (i64) -> i32: refused before any guest call. */
+    wx_module *m =
+        wx_module_load(mistyped_wasm, sizeof mistyped_wasm, NULL, &err);
+    wx_instance *inst = m ? wx_instantiate(m, NULL, NULL, &err) : NULL;
+    CHECK(inst != NULL);
+    if (inst) {
+        fn_decl(&fn, "f", WXA_ABI_BINDGEN, "", NULL);
+        CHECK(wxa_fn_bind(m, &fn, NULL, NULL, &err) == WX_EINVALID);
+        wxa_results res;
+        CHECK(wxa_call(inst, &fn, NULL, 0, &res, &err) == WX_ENOTFOUND);
+        CHECK_STR(err.message,
+                  "f: the bindgen abi needs the exports allocate (i32) -> "
+                  "i32, deallocate (i32, i32) -> () and memory");
+    }
+    wx_instance_free(inst);
+    wx_module_free(m);
+    guest_close(&a);
+    guest_close(&b);
+    guest_close(&rust);
 }
 
 static void test_check(void)
@@ -394,8 +476,11 @@ int main(int argc, char **argv)
         return 2;
     }
     dir = argv[1];
-    test_good();
-    test_malicious();
+    test_good(false);
+    test_good(true);
+    test_malicious(false);
+    test_malicious(true);
+    test_bound();
     test_check();
     test_legacy();
     test_legacy_threads();

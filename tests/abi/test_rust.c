@@ -46,7 +46,9 @@ static void expect(guest *g, const char *name, const char *params,
               name, before, after);
 }
 
-static void test_guest(const char *file, bool wasi)
+/* `bind`: each function is bound to the module before its calls (the
+ * manager's path: exports by recorded index) instead of only checked. */
+static void test_guest(const char *file, bool wasi, bool bind)
 {
     guest g;
     output_len = 0;
@@ -55,7 +57,8 @@ static void test_guest(const char *file, bool wasi)
         CHECK_MSG(0, "cannot open %s", file);
         return;
     }
-    printf("%s\n", file);
+    g.bind = bind;
+    printf("%s%s\n", file, bind ? ", bound" : "");
 
     const char *line[] = {"{\"x\":2.5,\"y\":7.8}", "{\"x\":2.5,\"y\":5.8}",
                           "A thin red line"};
@@ -179,7 +182,9 @@ int main(int argc, char **argv)
         return 2;
     }
     dir = argv[1];
-    test_guest("rust_bindgen_wasi.wasm", true);
-    test_guest("rust_bindgen_bare.wasm", false);
+    test_guest("rust_bindgen_wasi.wasm", true, false);
+    test_guest("rust_bindgen_wasi.wasm", true, true);
+    test_guest("rust_bindgen_bare.wasm", false, false);
+    test_guest("rust_bindgen_bare.wasm", false, true);
     return CHECK_DONE();
 }

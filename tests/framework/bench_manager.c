@@ -1,7 +1,8 @@
 /*
  * What the framework costs per call: add(i32, i32) and fib(20) through
- * wx_fn_call (the typed path: a resolved handle), wx_call_vals (typed, by
- * name), wx_call_json and wx_call_argv, against wx_call on a private
+ * wx_fn_call (wasm values on a resolved handle), wx_call_vals (the same
+ * by name), wx_call_json, wx_call_argv and wx_fn_call_values (typed
+ * values, the way in for every ABI), against wx_call on a private
  * instance, from 1 and 2 threads.
  *
  *   framework_bench_manager GUEST_DIR [CALLS_PER_THREAD]
@@ -14,6 +15,15 @@
  * calling threads per call (summed over threads): what a call costs, even
  * on a loaded machine. In brackets: cpu minus raw wx_call's, the
  * framework's overhead. fib(20) runs 1/500 as many calls.
+ *
+ * Then a bindgen call: echo(String) -> String of 100 bytes on the
+ * hand-written guest bindgen.wasm (tests/guests/bindgen.wat, in GUEST_DIR
+ * too) through wx_fn_call_values and wx_call_values, against the same
+ * seven guest calls made raw with wx_call by a host that checks nothing
+ * (allocate the params block and the argument, echo, deallocate the
+ * result, its triples, the descriptor and the params block): in brackets,
+ * what the framework adds to the guest's own work. It runs 1/4 as many
+ * calls.
  */
 #include "wasmext.h"
 
@@ -30,14 +40,18 @@ typedef enum mode {
     VALS,  /* wx_call_vals */
     JSON,  /* wx_call_json */
     ARGV,  /* wx_call_argv */
+    FNVAL, /* wx_fn_call_values */
 } mode;
 
 static const char *const mode_names[] = {"wx_call (raw)", "wx_fn_call",
-                                         "wx_call_vals", "wx_call_json",
-                                         "wx_call_argv"};
+                                         "wx_call_vals",  "wx_call_json",
+                                         "wx_call_argv",  "wx_fn_call_values"};
 
+/* Each thread writes its own job: cache-line aligned so that two threads'
+ * jobs never share a line (false sharing would make the threads look as if
+ * they contended inside the framework). */
 typedef struct job {
-    mode mode;
+    _Alignas(64) mode mode;
     bool fib;
     wx_manager *m;
     wx_fn *fn;
@@ -45,6 +59,7 @@ typedef struct job {
     long calls;
     int bad;
     uint64_t cpu_ns;
+    struct echo_guest *guest; /* the bindgen echo's raw calls */
 } job;
 
 static uint64_t thread_cpu_ns(void)
@@ -65,6 +80,116 @@ static int32_t expect(const job *j, long i)
 {
     return j->fib ? 6765 : (int32_t)(i & 0xffff) + 1;
 }
+
+/* -------------------------------------------------------- bindgen echo */
+
+static const char TEXT[] =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "0123456789abcdefghijklmnopqrstuvwxyzAB";
+#define TEXT_LEN 100u
+_Static_assert(sizeof TEXT == TEXT_LEN + 1, "100 bytes");
+
+typedef enum echo_mode {
+    ECHO_RAW,    /* the seven guest calls with wx_call */
+    ECHO_FN,     /* wx_fn_call_values */
+    ECHO_BYNAME, /* wx_call_values */
+} echo_mode;
+
+static const char *const echo_names[] = {
+    "7 guest calls (raw)", "wx_fn_call_values", "wx_call_values"};
+
+static bool call_i32(wx_func *f, uint32_t a, uint32_t b, size_t nargs,
+                     uint32_t *r, wx_error *err)
+{
+    wx_val args[2] = {wx_val_i32((int32_t)a), wx_val_i32((int32_t)b)}, res;
+    if (wx_call(f, args, nargs, &res, r ? 1 : 0, err) != WX_OK)
+        return false;
+    if (r)
+        *r = (uint32_t)res.of.i32;
+    return true;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* A thread's own bindgen instance and the exports a raw echo calls. */
+typedef struct echo_guest {
+    wx_func *alloc, *dealloc, *echo;
+    wx_memory *mem;
+} echo_guest;
+
+static echo_guest echo_guest_of(wx_instance *inst)
+{
+    echo_guest g = {wx_instance_func(inst, "allocate"),
+                    wx_instance_func(inst, "deallocate"),
+                    wx_instance_func(inst, "echo"), NULL};
+    wx_extern mem;
+    if (wx_instance_export(inst, "memory", &mem))
+        g.mem = mem.of.memory;
+    if (!g.alloc || !g.dealloc || !g.echo || !g.mem) {
+        fprintf(stderr, "bindgen.wasm: missing exports\n");
+        exit(2);
+    }
+    return g;
+}
+
+/* One echo made raw; the result lands in `out` (TEXT_LEN bytes). */
+static bool raw_echo(const echo_guest *g, char *out, wx_error *err)
+{
+    uint32_t pp, arg, r;
+    if (!call_i32(g->alloc, 8, 0, 1, &pp, err) ||
+        !call_i32(g->alloc, TEXT_LEN, 0, 1, &arg, err))
+        return false;
+    uint8_t *base = wx_memory_data(g->mem);
+    memcpy(base + arg, TEXT, TEXT_LEN);
+    uint32_t rec[2] = {arg, TEXT_LEN};
+    memcpy(base + pp, rec, 8);
+    if (!call_i32(g->echo, pp, 1, 2, &r, err))
+        return false;
+    base = wx_memory_data(g->mem);
+    uint32_t triples = le32(base + r + 1);
+    uint32_t vptr = le32(base + triples), size = le32(base + triples + 8);
+    memcpy(out, base + vptr, size < TEXT_LEN ? size : TEXT_LEN);
+    return call_i32(g->dealloc, vptr, size, 2, NULL, err) &&
+           call_i32(g->dealloc, triples, 12, 2, NULL, err) &&
+           call_i32(g->dealloc, r, 9, 2, NULL, err) &&
+           call_i32(g->dealloc, pp, 8, 2, NULL, err);
+}
+
+static void *run_echo(void *arg)
+{
+    job *j = arg;
+    wx_error err;
+    wx_value in = wx_value_string(TEXT, TEXT_LEN);
+    uint64_t t0 = thread_cpu_ns();
+    for (long i = 0; i < j->calls; i++) {
+        char out[TEXT_LEN];
+        bool ok;
+        if (j->mode == (mode)ECHO_RAW) {
+            ok = raw_echo(j->guest, out, &err) &&
+                 memcmp(out, TEXT, TEXT_LEN) == 0;
+        } else {
+            wx_results res;
+            wx_status s =
+                j->mode == (mode)ECHO_FN
+                    ? wx_fn_call_values(j->fn, &in, 1, &res, &err)
+                    : wx_call_values(j->m, "bg", "echo", &in, 1, &res, &err);
+            ok = s == WX_OK && res.count == 1 &&
+                 res.values[0].of.buf.len == TEXT_LEN &&
+                 memcmp(res.values[0].of.buf.data, TEXT, TEXT_LEN) == 0;
+            wx_results_free(&res);
+        }
+        j->bad += !ok;
+    }
+    j->cpu_ns = thread_cpu_ns() - t0;
+    return NULL;
+}
+
+/* ------------------------------------------------------------ numbers */
 
 static void *run(void *arg)
 {
@@ -100,6 +225,14 @@ static void *run(void *arg)
             got = out ? atoi(out + 1) : 0;
             break;
         }
+        case FNVAL: {
+            wx_value in[2] = {wx_value_i32(a), wx_value_i32(1)};
+            wx_results res;
+            s = wx_fn_call_values(j->fn, in, nargs, &res, &err);
+            got = res.count == 1 ? (int32_t)res.values[0].of.i : 0;
+            wx_results_free(&res);
+            break;
+        }
         default: {
             char a0[16];
             snprintf(a0, sizeof a0, "%d", a);
@@ -120,7 +253,7 @@ typedef struct figure {
     double cpu, wall; /* ns per call */
 } figure;
 
-static figure measure(job *jobs, int n)
+static figure measure(job *jobs, int n, void *(*body)(void *))
 {
     figure best = {1e30, 1e30};
     for (int round = 0; round < 5; round++) {
@@ -128,7 +261,7 @@ static figure measure(job *jobs, int n)
         uint64_t t0 = now_ns(), cpu = 0;
         long total = 0;
         for (int i = 0; i < n; i++)
-            pthread_create(&t[i], NULL, run, &jobs[i]);
+            pthread_create(&t[i], NULL, body, &jobs[i]);
         for (int i = 0; i < n; i++) {
             pthread_join(t[i], NULL);
             total += jobs[i].calls;
@@ -146,17 +279,18 @@ static figure measure(job *jobs, int n)
     return best;
 }
 
-static wx_instance *instance(const char *dir)
+static wx_instance *instance(const char *dir, const char *file)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/math.wasm", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, file);
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "cannot open %s\n", path);
         exit(2);
     }
-    static uint8_t bytes[1 << 16];
-    size_t len = fread(bytes, 1, sizeof bytes, f);
+    /* Never freed, as the module (which may keep pointing into them). */
+    uint8_t *bytes = malloc(1 << 16);
+    size_t len = bytes ? fread(bytes, 1, 1 << 16, f) : 0;
     fclose(f);
     wx_error err;
     wx_module *m = wx_module_load(bytes, len, NULL, &err);
@@ -193,9 +327,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "manager: %s\n", err.message);
         return 2;
     }
+    snprintf(cfg, sizeof cfg,
+             "{\"name\":\"bg\",\"instance_num\":2,"
+             "\"vm_config\":{\"path\":\"%s/bindgen.wasm\"},"
+             "\"functions\":[{\"name\":\"echo\",\"abi\":\"bindgen\","
+             "\"params\":[\"string\"],\"results\":[\"string\"]}]}",
+             argv[1]);
+    if (wx_manager_add(m, cfg, NULL, &err) != WX_OK) {
+        fprintf(stderr, "manager: %s\n", err.message);
+        return 2;
+    }
     wx_fn *fn[2] = {wx_fn_get(m, NULL, "add", &err),
                     wx_fn_get(m, NULL, "fib", &err)};
-    wx_instance *inst[2] = {instance(argv[1]), instance(argv[1])};
+    wx_fn *echo = wx_fn_get(m, "bg", "echo", &err);
+    wx_instance *inst[2] = {instance(argv[1], "math.wasm"),
+                            instance(argv[1], "math.wasm")};
+    echo_guest bg[2] = {echo_guest_of(instance(argv[1], "bindgen.wasm")),
+                        echo_guest_of(instance(argv[1], "bindgen.wasm"))};
 
     printf("%ld calls per thread (fib(20): %ld); ns per call, in brackets "
            "cpu minus raw wx_call's\n",
@@ -203,13 +351,13 @@ int main(int argc, char **argv)
     for (int fib = 0; fib < 2; fib++) {
         for (int threads = 1; threads <= 2; threads++) {
             figure raw = {0, 0};
-            for (int md = RAW; md <= ARGV; md++) {
+            for (int md = RAW; md <= FNVAL; md++) {
                 job j[2];
                 for (int t = 0; t < threads; t++)
                     j[t] = (job){(mode)md, fib,     m,
                                  fn[fib],  inst[t], fib ? calls / 500 : calls,
-                                 0,        0};
-                figure f = measure(j, threads);
+                                 0,        0,       NULL};
+                figure f = measure(j, threads, run);
                 if (md == RAW)
                     raw = f;
                 char what[80];
@@ -222,6 +370,29 @@ int main(int argc, char **argv)
             }
         }
     }
+    printf("bindgen echo(100-byte string): %ld calls per thread; in "
+           "brackets cpu minus the same 7 guest calls made raw\n",
+           calls / 4);
+    for (int threads = 1; threads <= 2; threads++) {
+        figure raw = {0, 0};
+        for (int md = ECHO_RAW; md <= ECHO_BYNAME; md++) {
+            job j[2];
+            for (int t = 0; t < threads; t++)
+                j[t] = (job){(mode)md,  false, m, echo,  NULL,
+                             calls / 4, 0,     0, &bg[t]};
+            figure f = measure(j, threads, run_echo);
+            if (md == ECHO_RAW)
+                raw = f;
+            char what[96];
+            snprintf(what, sizeof what,
+                     "bindgen echo(100-byte string), %d thread%s: %s", threads,
+                     threads > 1 ? "s" : "", echo_names[md]);
+            printf("%-64s cpu %9.1f ns (%+8.1f)  wall %9.1f ns  "
+                   "%6.2f M calls/s/thread\n",
+                   what, f.cpu, f.cpu - raw.cpu, f.wall, 1e3 / f.cpu);
+        }
+    }
+    wx_fn_free(echo);
     wx_fn_free(fn[0]);
     wx_fn_free(fn[1]);
     wx_manager_close(m);

@@ -151,11 +151,14 @@ fn descriptor(flag: u8, ptr: i32, count: i32) -> i32 {
 }
 
 fn ok(values: &[Ret]) -> i32 {
-    let mut t: Vec<u8> = values
-        .iter()
-        .flat_map(|r| r.iter().flat_map(|x| x.to_le_bytes()))
-        .collect();
-    t.shrink_to_fit();
+    // Sized up front and filled a word at a time: nested flat_map iterators
+    // cost about two thirds of a 100-byte echo in an interpreter.
+    let mut t: Vec<u8> = Vec::with_capacity(values.len() * 12);
+    for r in values {
+        for x in r {
+            t.extend_from_slice(&x.to_le_bytes());
+        }
+    }
     let ptr = t.as_ptr() as i32;
     mem::forget(t);
     descriptor(0, ptr, values.len() as i32)
