@@ -26,6 +26,9 @@ RUN_ARGS ?=
 SPEC ?=
 # Options for `make bench`, e.g. make bench BENCH_ARGS="--quick fib".
 BENCH_ARGS ?=
+# Sections of `make bench-framework` (calls bindgen rest ekuiper; all if
+# empty), e.g. make bench-framework FRAMEWORK_BENCH=rest.
+FRAMEWORK_BENCH ?=
 # How long `make fuzz` fuzzes, in seconds.
 FUZZ_SECONDS ?= 600
 
@@ -51,7 +54,8 @@ FORMAT_FILES = $(shell cd $(ROOT) && find $(FORMAT_DIRS) \
 .NOTPARALLEL:
 
 .PHONY: all build deps test check test-asan test-switch test-fuzz spec \
-        bench run demo fuzz build-fuzz-tree clean format format-check help
+        bench bench-engine bench-framework run demo fuzz build-fuzz-tree \
+        clean format format-check help
 
 all: build
 
@@ -64,7 +68,9 @@ help:
 	@echo "make check       build + the tests of build/ only"
 	@echo "make test-asan | test-switch | test-fuzz   one layout's tests"
 	@echo "make spec        the spec suite's table and summary"
-	@echo "make bench       the benchmarks (bench/run.sh; BENCH_ARGS=--quick)"
+	@echo "make bench       every benchmark: bench-engine, then bench-framework"
+	@echo "make bench-engine     the engine vs native, wasm2c, wasm-interp, node"
+	@echo "make bench-framework  C API, bindgen, REST and eKuiper call rates"
 	@echo "make fuzz        fuzz for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds"
 	@echo "make deps        install the Debian packages (scripts/deps.sh)"
 	@echo "make format      clang-format -i the C sources"
@@ -113,9 +119,24 @@ test-fuzz: build-fuzz-tree
 spec: build
 	bash $(ROOT)/tests/spec/run_spec.sh $(BUILD_DIR) $(SPEC)
 
-# bench/README.md describes the options and the table it prints.
+# bench/README.md describes the options and what they print: the engine
+# against native, wasm2c, wasm-interp and node; then the framework (calls
+# through the C API, bindgen strings, REST, eKuiper Exec). Both parts run
+# even if the first fails; the status is the worse of the two.
 bench: build
+	@cd $(ROOT) && rc=0; \
+	sh bench/run.sh --build-dir $(BUILD_DIR) $(BENCH_ARGS) || rc=1; \
+	sh bench/framework.sh $(filter --quick,$(BENCH_ARGS)) $(BUILD_DIR) \
+	    $(FRAMEWORK_BENCH) || rc=1; \
+	exit $$rc
+
+bench-engine: build
 	cd $(ROOT) && sh bench/run.sh --build-dir $(BUILD_DIR) $(BENCH_ARGS)
+
+# FRAMEWORK_BENCH: sections (calls bindgen rest ekuiper), default all.
+bench-framework: build
+	cd $(ROOT) && sh bench/framework.sh $(filter --quick,$(BENCH_ARGS)) \
+	    $(BUILD_DIR) $(FRAMEWORK_BENCH)
 
 # Like `make test`, `make run` works on a fresh machine: deps first.
 run: deps build

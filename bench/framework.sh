@@ -1,0 +1,126 @@
+#!/bin/sh
+# The framework benchmarks, side by side in one run: what a call costs
+# through the framework C API (numeric and bindgen), over REST, and over
+# eKuiper's portable-plugin channel, each next to the raw engine call or
+# the bare transport it sits on. The figures come from benchmark programs
+# built with the tests (never run by ctest); this script runs them, keeps
+# their full output, and ends with a summary against the issues' targets.
+#
+#   bench/framework.sh [--quick] BUILD-DIR [SECTION...]
+#
+# SECTION: calls bindgen rest ekuiper (default: all). --quick runs each
+# for a fraction of the time: a check of the harness, not a measurement.
+# Everything goes to BUILD-DIR/bench/framework.txt as well as stdout.
+# Exit status 1 if a benchmark failed or computed a wrong result.
+set -u
+
+QUICK=0
+if [ "${1:-}" = "--quick" ]; then
+    QUICK=1
+    shift
+fi
+BUILD=$(cd "${1:?usage: framework.sh [--quick] BUILD-DIR [SECTION...]}" &&
+        pwd)
+shift
+SECTIONS=${*:-calls bindgen rest ekuiper}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+OUT=$BUILD/bench
+mkdir -p "$OUT"
+LOG=$OUT/framework.txt
+: >"$LOG"
+FAILED=0
+
+say() { echo "$@" | tee -a "$LOG"; }
+
+# Runs one benchmark program, keeping its output in the log and in
+# $OUT/NAME.out for the summary.
+run() {
+    name=$1
+    shift
+    say ""
+    say "==== $name: $*"
+    if "$@" >"$OUT/$name.out" 2>&1; then
+        tee -a "$LOG" <"$OUT/$name.out"
+    else
+        tee -a "$LOG" <"$OUT/$name.out"
+        say "!!!! $name failed (exit status $?)"
+        FAILED=1
+    fi
+}
+
+say "wasmext framework benchmarks, $(date -u +%Y-%m-%dT%H:%MZ)"
+say "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+for section in $SECTIONS; do
+    case $section in
+    calls)
+        calls=1000000
+        [ $QUICK = 1 ] && calls=20000
+        run calls "$BUILD/tests/framework/framework_bench_manager" \
+            "$BUILD/tests/framework/guests" $calls
+        ;;
+    bindgen)
+        iters=200000
+        [ $QUICK = 1 ] && iters=5000
+        run bindgen "$BUILD/tests/abi/abi_bench" "$BUILD/tests/abi/guests" \
+            $iters
+        ;;
+    rest)
+        secs=5
+        [ $QUICK = 1 ] && secs=1
+        run rest sh "$ROOT/tests/daemon/bench_rest.sh" "$BUILD" $secs
+        ;;
+    ekuiper)
+        secs=1
+        [ $QUICK = 1 ] && secs=0.2
+        run ekuiper "$BUILD/tests/ekuiper/ekuiper_bench_exec" --time $secs \
+            "$BUILD/wasmext-ekuiper" "$BUILD/tests/ekuiper/guests/guest.wasm"
+        ;;
+    *)
+        echo "unknown section: $section (calls bindgen rest ekuiper)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+# ------------------------------------------------------------- summary
+say ""
+say "==== summary (targets from issues 3 and 4)"
+if [ -f "$OUT/calls.out" ] && echo "$SECTIONS" | grep -q calls; then
+    awk -f "$HERE/summary_calls.awk" "$OUT/calls.out" | tee -a "$LOG"
+fi
+if [ -f "$OUT/bindgen.out" ] && echo "$SECTIONS" | grep -q bindgen; then
+    # bindgen_string_GUEST_PATH ns/call=N [overhead_ns=M]
+    awk '/^bindgen_string_/ && !/_raw / {
+             name = $1; sub(/^bindgen_string_/, "", name)
+             path = name; sub(/^.*_/, "", path); sub(/_[a-z]+$/, "", name)
+             ns = $2; sub(/.*=/, "", ns); ov = $3; sub(/.*=/, "", ov)
+             printf "bindgen echo(100-byte string), %s guest, %s path: " \
+                    "%d ns/call (%s ns over the raw guest calls)%s\n",
+                    name, path, ns, ov,
+                    (path == "typed" ? " (target < 1000)" : "") }' \
+        "$OUT/bindgen.out" | tee -a "$LOG"
+fi
+if [ -f "$OUT/rest.out" ] && echo "$SECTIONS" | grep -q rest; then
+    grep -E '^connections' "$OUT/rest.out" |
+        awk '{ gsub(/:/, "", $2); gsub(/,/, "", $6)
+               printf "REST fib(10), %s connection(s): %d calls/s, p50 %s, " \
+                      "p99 %s (target >= 20000)\n", $2, $3, $6, $8 }' |
+        tee -a "$LOG"
+fi
+if [ -f "$OUT/ekuiper.out" ] && echo "$SECTIONS" | grep -q ekuiper; then
+    awk '/^ekuiper_exec_fib10/ { for (i = 2; i <= NF; i++) {
+             split($i, kv, "="); f[kv[1]] = kv[2] }
+             printf "eKuiper Exec fib(10), client %s: %s calls/s, p50 %s us, " \
+                    "p99 %s us%s\n", f["client"], f["calls/s"], f["p50_us"],
+                    f["p99_us"], (f["client"] == "none" ? \
+                    " (the plugin alone, no IPC)" : " (target >= 50000)") }
+         /^ekuiper_rtt_floor/ { for (i = 2; i <= NF; i++) {
+             split($i, kv, "="); f[kv[1]] = kv[2] }
+             printf "  round-trip floor, fixed reply, %s plugin <-> %s " \
+                    "client: %s calls/s\n", f["plugin"], f["client"],
+                    f["calls/s"] }' "$OUT/ekuiper.out" | tee -a "$LOG"
+fi
+say "full output: $LOG"
+exit $FAILED
