@@ -5,6 +5,7 @@
  * that a report never holds up a change or a call.
  */
 #include "manager.h"
+#include "package.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -286,6 +287,11 @@ static void check_conflicts(wx_manager *m, wxm_version **vs, size_t n,
 static void check_file(const wxm_version *v, json_t *warnings)
 {
     const char *path = v->cfg->path;
+    /* A plugin added from a package has no file outside the registry:
+     * the stored module is the only copy, and that is expected. */
+    if (strncmp(path, WXG_PACKAGE_PATH_PREFIX,
+                strlen(WXG_PACKAGE_PATH_PREFIX)) == 0)
+        return;
     FILE *f = fopen(path, "rb");
     if (!f) {
         push_fmt(warnings,

@@ -39,6 +39,9 @@ t 0 --db "$DB" call add 2 3
 out_is "5"
 t 0 --db "$DB" --json plugin show math
 json_is 'd["config"]["vm_config"]["path"]' "'package:math.wasm'"
+# The stored module is the only copy of a packaged plugin: nothing to warn.
+t 0 --db "$DB" --json plugin check math
+json_is 'd' "[{'name': 'math', 'ok': True, 'problems': [], 'warnings': []}]"
 t 2 --db "$DB" plugin add math.zip
 err_is 'wasmext: math.zip: plugin "math" is already registered (update it'\
 ' instead)'
