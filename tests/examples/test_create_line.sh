@@ -34,6 +34,25 @@ t 0 --db "$db" plugin show line
 out_is_line "  create_line      bindgen  (i32, i32) -> (i32)"
 call "line: ok" --db "$db" plugin check line
 
+# The same calls from C through the framework API: examples/embed.c
+# registers the config (updates it when run again) and passes the
+# arguments as typed string values.
+EMBED=$(dirname "$WASMEXT")/examples/embed
+saved=$WASMEXT
+WASMEXT=$EMBED
+for run in first again; do
+    call '{"points":[{"x":2.5,"y":7.8},{"x":2.5,"y":5.8}],"valid":true,"length":2.0,"desc":"A thin red line"}' \
+        "$WORK/embed.db" "$BIN/create_line/create_line.json" create_line \
+        '{"x":2.5,"y":7.8}' '{"x":2.5,"y":5.8}' 'A thin red line'
+done
+t 1 "$WORK/embed.db" "$BIN/create_line/create_line.json" create_line \
+    '{"x":2.5' '{"x":2.5,"y":5.8}' 'oops'
+err_is "embed: guest error: p1: EOF while parsing an object at line 1 \
+column 8"
+t 2 "$WORK/embed.db" "$BIN/create_line/create_line.json" create_line x
+err_is "embed: create_line takes 3 argument(s), got 1"
+WASMEXT=$saved
+
 user_copy create_line create_line.json create_line.wasm
 call 'plugin "line" added (revision 1, functions: create_line)' \
     --db "$WORK/user.db" plugin add "$WORK/user/create_line.json"
