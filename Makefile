@@ -53,7 +53,8 @@ FORMAT_FILES = $(shell cd $(ROOT) && find $(FORMAT_DIRS) \
 # Parallelism is CMake's (-j$(JOBS)); the targets here run one at a time.
 .NOTPARALLEL:
 
-.PHONY: all build deps test check test-asan test-switch test-fuzz spec \
+.PHONY: all build deps test check test-asan test-tsan test-switch test-fuzz \
+        spec \
         bench bench-engine bench-framework run demo fuzz build-fuzz-tree \
         clean format format-check help
 
@@ -67,6 +68,7 @@ help:
 	@echo "                 build-switch/, build-fuzz/, then the spec summary"
 	@echo "make check       build + the tests of build/ only"
 	@echo "make test-asan | test-switch | test-fuzz   one layout's tests"
+	@echo "make test-tsan   the threaded tests (vm, framework) under TSan"
 	@echo "make spec        the spec suite's table and summary"
 	@echo "make bench       every benchmark: bench-engine, then bench-framework"
 	@echo "make bench-engine     the engine vs native, wasm2c, wasm-interp, node"
@@ -91,6 +93,22 @@ test: deps
 
 check: build
 	cd $(BUILD_DIR) && $(CTEST) $(CTEST_FLAGS) $(CTEST_SELECT)
+
+# ThreadSanitizer on the tests that run calls from many threads at once
+# (the pools, and the manager's calls, hot updates and deletes under load):
+# only their targets are built, since the rest of the suite is
+# single-threaded and the sanitizer slows everything down.
+TSAN_DIR := $(ROOT)/build-tsan
+TSAN_TARGETS = $(patsubst $(ROOT)/tests/vm/%.c,vm_%,\
+                 $(wildcard $(ROOT)/tests/vm/test_*.c)) \
+               $(patsubst $(ROOT)/tests/framework/%.c,framework_%,\
+                 $(wildcard $(ROOT)/tests/framework/test_*.c))
+test-tsan:
+	$(CMAKE) -S $(ROOT) -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug \
+	    -DCMAKE_C_FLAGS_DEBUG="-O1 -g" -DWX_SANITIZE=thread
+	$(CMAKE) --build $(TSAN_DIR) -j$(JOBS) --target $(TSAN_TARGETS)
+	cd $(TSAN_DIR) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	    $(CTEST) $(CTEST_FLAGS) -R '^(vm|framework)/' --no-tests=error
 
 test-asan:
 	$(CMAKE) -S $(ROOT) -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug \
@@ -154,7 +172,7 @@ fuzz: build-fuzz-tree
 	$(CMAKE) --build $(FUZZ_DIR) --target fuzz_long
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(SWITCH_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(SWITCH_DIR) $(FUZZ_DIR) $(TSAN_DIR)
 
 format:
 	cd $(ROOT) && clang-format -i $(FORMAT_FILES)

@@ -54,6 +54,8 @@ stage switch "build-switch/: the same tests, switch dispatch" \
     "$make" --no-print-directory -C "$root" test-switch
 stage asan "build-asan/: the same tests under ASan+UBSan" \
     "$make" --no-print-directory -C "$root" test-asan
+stage tsan "build-tsan/: the threaded tests (vm, framework) under TSan" \
+    "$make" --no-print-directory -C "$root" test-tsan
 if [ -f "$root/tests/fuzz/CMakeLists.txt" ]; then
     stage fuzz "build-fuzz/: fuzz smoke test" \
         "$make" --no-print-directory -C "$root" test-fuzz
