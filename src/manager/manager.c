@@ -44,11 +44,14 @@ void wx_free(void *p)
 static wxm_plugin *plugin_new(const char *name)
 {
     size_t n = strlen(name);
-    wxm_plugin *p = calloc(1, sizeof *p + n + 1);
+    size_t size = (sizeof(wxm_plugin) + n + 1 + 63) & ~(size_t)63;
+    wxm_plugin *p = aligned_alloc(64, size);
     if (!p)
         return NULL;
+    memset(p, 0, size);
+    for (int i = 0; i < WXM_SHARDS; i++)
+        atomic_flag_clear(&p->shards[i].lock);
     atomic_init(&p->refs, 1);
-    atomic_flag_clear(&p->lock);
     memcpy(p->name, name, n + 1);
     return p;
 }
@@ -115,37 +118,71 @@ void wxm_version_release(wxm_version *v)
         wxm_version_destroy(v);
 }
 
-static void plugin_lock(wxm_plugin *p)
+static void shard_lock(wxm_pin_shard *s)
 {
-    while (atomic_flag_test_and_set_explicit(&p->lock, memory_order_acquire)) {
-        /* The holder may have been preempted: let it run. */
+    while (atomic_flag_test_and_set_explicit(&s->lock, memory_order_acquire))
         sched_yield();
-    }
 }
 
-static void plugin_unlock(wxm_plugin *p)
+static void shard_unlock(wxm_pin_shard *s)
 {
-    atomic_flag_clear_explicit(&p->lock, memory_order_release);
+    atomic_flag_clear_explicit(&s->lock, memory_order_release);
 }
 
 wxm_version *wxm_plugin_current(wxm_plugin *p)
 {
-    plugin_lock(p);
+    wxm_pin_shard *s = &p->shards[wxm_thread_shard()];
+    shard_lock(s);
     wxm_version *v = p->cur;
     if (v)
         atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
-    plugin_unlock(p);
+    shard_unlock(s);
     return v;
 }
 
-/* Makes `v` current and returns the version it replaces (whose reference
- * passes to the caller). */
+wxm_version *wxm_plugin_pin(wxm_plugin *p, unsigned *shard)
+{
+    *shard = wxm_thread_shard();
+    wxm_pin_shard *s = &p->shards[*shard];
+    shard_lock(s);
+    wxm_version *v = p->cur;
+    if (v)
+        s->pins++;
+    shard_unlock(s);
+    return v;
+}
+
+void wxm_plugin_unpin(wxm_plugin *p, wxm_version *v, unsigned shard)
+{
+    wxm_pin_shard *s = &p->shards[shard];
+    shard_lock(s);
+    bool current = p->cur == v;
+    if (current)
+        s->pins--;
+    shard_unlock(s);
+    if (!current) /* swapped out meanwhile: the pin moved to v->refs */
+        wxm_version_release(v);
+}
+
+/* Makes `v` current and returns the version it replaces, with a reference
+ * for the caller plus one for each call still pinning it (see
+ * wxm_pin_shard in manager.h). */
 static wxm_version *plugin_swap(wxm_plugin *p, wxm_version *v)
 {
-    plugin_lock(p);
+    for (int i = 0; i < WXM_SHARDS; i++)
+        shard_lock(&p->shards[i]);
     wxm_version *old = p->cur;
+    uint64_t pins = 0;
+    for (int i = 0; i < WXM_SHARDS; i++) {
+        pins += p->shards[i].pins;
+        p->shards[i].pins = 0;
+    }
+    if (old)
+        atomic_fetch_add_explicit(&old->refs, (unsigned)pins,
+                                  memory_order_relaxed);
     p->cur = v;
-    plugin_unlock(p);
+    for (int i = WXM_SHARDS - 1; i >= 0; i--)
+        shard_unlock(&p->shards[i]);
     return old;
 }
 
@@ -1321,11 +1358,12 @@ void wx_fn_free(wx_fn *fn)
  * in it. Inline: it is most of what wx_fn_call adds to a guest call.
  */
 static inline wx_status fn_current(wx_fn *fn, wxm_version **vout,
-                                   wxm_func **fout, wx_error *err)
+                                   wxm_func **fout, unsigned *shard,
+                                   wx_error *err)
 {
     *vout = NULL;
     *fout = NULL;
-    wxm_version *v = wxm_plugin_current(fn->plugin);
+    wxm_version *v = wxm_plugin_pin(fn->plugin, shard);
     if (__builtin_expect(!v, 0))
         return wx_error_set(err, WX_ENOTFOUND,
                             "plugin \"%s\" not found (deleted)",
@@ -1343,7 +1381,7 @@ static inline wx_status fn_current(wx_fn *fn, wxm_version **vout,
         *fout = &v->funcs[k];
         return WX_OK;
     }
-    wxm_version_release(v);
+    wxm_plugin_unpin(fn->plugin, v, *shard);
     return s;
 }
 
@@ -1352,12 +1390,13 @@ wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
 {
     wxm_version *v;
     wxm_func *f;
-    wx_status s = fn_current(fn, &v, &f, err);
+    unsigned shard;
+    wx_status s = fn_current(fn, &v, &f, &shard, err);
     if (__builtin_expect(s != WX_OK, 0))
         return s;
     s = call_vals(v, f, args, nargs, results, nresults, err);
     wxm_count(f, s);
-    wxm_version_release(v);
+    wxm_plugin_unpin(fn->plugin, v, shard);
     return s;
 }
 
@@ -1368,12 +1407,13 @@ wx_status wx_fn_call_values(wx_fn *fn, const wx_value *args, size_t nargs,
     out->count = 0;
     wxm_version *v;
     wxm_func *f;
-    wx_status s = fn_current(fn, &v, &f, err);
+    unsigned shard;
+    wx_status s = fn_current(fn, &v, &f, &shard, err);
     if (__builtin_expect(s != WX_OK, 0))
         return s;
     s = call_values(v, f, args, nargs, out, err);
     wxm_count(f, s);
-    wxm_version_release(v);
+    wxm_plugin_unpin(fn->plugin, v, shard);
     return s;
 }
 
@@ -1394,7 +1434,8 @@ wx_status wx_fn_describe(wx_fn *fn, wx_fn_info *info, wx_error *err)
     memset(info, 0, sizeof *info);
     wxm_version *v;
     wxm_func *f;
-    wx_status s = fn_current(fn, &v, &f, err);
+    unsigned shard;
+    wx_status s = fn_current(fn, &v, &f, &shard, err);
     if (s != WX_OK)
         return s;
     info->abi = wxa_abi_name(f->fn.abi);
@@ -1405,6 +1446,6 @@ wx_status wx_fn_describe(wx_fn *fn, wx_fn_info *info, wx_error *err)
     info->nresults = f->fn.nresults;
     memcpy(info->results, f->fn.results,
            f->fn.nresults * sizeof *info->results);
-    wxm_version_release(v);
+    wxm_plugin_unpin(fn->plugin, v, shard);
     return WX_OK;
 }

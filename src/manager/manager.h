@@ -54,6 +54,15 @@ typedef struct wxm_plugin wxm_plugin;
  */
 #define WXM_SHARDS 8
 
+/* The shard of the calling thread: its identity, hashed (Fibonacci
+ * hashing: the top 3 bits of the product pick one of 8). */
+static inline unsigned wxm_thread_shard(void)
+{
+    _Static_assert(WXM_SHARDS == 8, "the hash keeps 3 bits");
+    uint64_t t = (uint64_t)(uintptr_t)pthread_self();
+    return (unsigned)((t * 0x9E3779B97F4A7C15u) >> 61);
+}
+
 typedef struct wxm_shard {
     _Alignas(64) atomic_uint_fast64_t calls;
     atomic_uint_fast64_t errors;
@@ -106,12 +115,25 @@ typedef struct wxm_version {
     int32_t *map;
 } wxm_version;
 
+/*
+ * Which version a call runs on. A call pins the plugin's current version
+ * through one shard (the one its thread hashes to, as for the counters):
+ * under that shard's spinlock it reads `cur` and counts a pin there, so
+ * two threads calling the same plugin touch different cache lines. A
+ * single lock and a reference count on the version, written by every
+ * call, made two threads slower together than one alone. A swap (update,
+ * delete) takes every shard's lock, moves the pins of the old version
+ * into its `refs` and installs the new one; an unpin that finds `cur`
+ * changed releases a reference instead of decrementing its shard.
+ */
+typedef struct wxm_pin_shard {
+    _Alignas(64) atomic_flag lock; /* held for a few instructions */
+    uint64_t pins;                 /* pins of cur taken in this shard */
+} wxm_pin_shard;
+
 struct wxm_plugin {
+    wxm_pin_shard shards[WXM_SHARDS];
     atomic_uint refs;
-    /* Guards cur. A spinlock: it is held for three instructions, and a
-     * call takes it once, so a mutex's extra atomic operation and
-     * function calls would be a good part of the framework's cost. */
-    atomic_flag lock;
     wxm_version *cur; /* NULL once deleted */
     /* Under the manager's admin lock. */
     wxm_counter **counters;
@@ -153,6 +175,11 @@ void wxm_plugin_release(wxm_plugin *p);
 void wxm_version_release(wxm_version *v);
 /* The plugin's current version with a reference, or NULL if deleted. */
 wxm_version *wxm_plugin_current(wxm_plugin *p);
+/* The plugin's current version pinned in the caller's shard (stored in
+ * *shard), or NULL if deleted: the fast path of handle calls. Undo with
+ * wxm_plugin_unpin, passing the same shard. */
+wxm_version *wxm_plugin_pin(wxm_plugin *p, unsigned *shard);
+void wxm_plugin_unpin(wxm_plugin *p, wxm_version *v, unsigned shard);
 /* The plugin named `name` (table lock held by the caller), or NULL. */
 wxm_plugin *wxm_find_plugin(const wx_manager *m, const char *name);
 /* The counter of `name`, appended if new (admin lock held). */
@@ -162,8 +189,7 @@ wxm_func *wxm_version_func(const wxm_version *v, const char *name);
 /* Counts one call of `f` that ended with `s`. */
 static inline void wxm_count(wxm_func *f, wx_status s)
 {
-    uint64_t t = (uint64_t)(uintptr_t)pthread_self();
-    wxm_shard *sh = &f->counter->shards[(t * 0x9E3779B97F4A7C15u) >> 61];
+    wxm_shard *sh = &f->counter->shards[wxm_thread_shard()];
     atomic_fetch_add_explicit(&sh->calls, 1, memory_order_relaxed);
     if (s != WX_OK)
         atomic_fetch_add_explicit(&sh->errors, 1, memory_order_relaxed);

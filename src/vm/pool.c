@@ -1,21 +1,43 @@
 /*
- * Instance pools (see pool.h). One mutex per pool guards the slots, the
- * idle and empty stacks and the counters; it is held only for a few
- * stores, never across guest code or instantiation. Each slot is one
- * place for an instance:
+ * Instance pools (see pool.h). A call's checkout and return take no lock:
+ * each slot (one place for an instance) has one atomic word holding its
+ * state, two flags and a lease generation, and a checkout takes an idle
+ * slot with a compare-and-swap, a return gives it back with another.
+ * The pool's mutex and condition variable are for what is rare: waiting
+ * when no slot is idle, (re)creating instances, the watchdog's scan, the
+ * statistics snapshot and the end of a released pool's last lease.
  *
- *   IDLE --checkout--> BUSY --return ok--> IDLE
- *                       |
- *                       +--return failed--> CREATING --made--> IDLE
- *                                               |  ^
- *                                       failed  v  | a checkout retries
- *                                              EMPTY
+ *   IDLE --checkout (CAS)--> BUSY --return ok (CAS)--> IDLE
+ *                             |
+ *                             +--return failed--> CREATING --made--> IDLE
+ *                                                    |  ^
+ *                                            failed  v  | a checkout retries
+ *                                                   EMPTY
  *
- * Timeouts: checkout stores the slot's deadline; the watchdog thread scans
- * the slots under the same mutex and interrupts a busy instance past its
- * deadline, marking the slot `fired`. Because return clears the deadline
- * under that mutex, an interrupt can only reach the call it was meant for,
- * never the next user of the instance.
+ * Flags on a BUSY word, each set under the mutex by someone else than the
+ * lease's holder, make that lease's return fail its CAS and go through the
+ * mutex instead:
+ *   - SLOW: someone must hear of the return: a waiter (so it is woken) or
+ *     the owner's last release (so the pool is freed after its last lease).
+ *   - FIRED: the watchdog interrupted the call (so the return reports a
+ *     timeout, and clears the interrupt if the call finished anyway).
+ * So a return that succeeds its CAS knows nobody waits and nobody is
+ * interested, and it never touches the pool again: the pool may be freed
+ * the moment the CAS lands. A waiter cannot miss a return: it marks every
+ * BUSY slot SLOW under the mutex before it sleeps, and a slot it cannot
+ * mark because its CAS lost was just made idle, which it then takes.
+ *
+ * Timeouts: checkout stores the slot's deadline; the watchdog scans the
+ * slots under the mutex and sets FIRED with a CAS on the exact word it
+ * read, generation included, before it interrupts the instance; so an
+ * interrupt reaches only the lease whose deadline passed, never the next
+ * user of the instance (whose generation differs), and a return that sees
+ * FIRED waits on the mutex until the interrupt has been delivered.
+ *
+ * Counters of leases are per slot, written only by the lease's holder
+ * (ownership passes with the word's acquire and release), so calls do not
+ * share a cache line; the few counted outside a lease (refused, busy,
+ * failed creation) are the pool's, under the mutex.
  */
 #include "pool.h"
 
@@ -24,62 +46,96 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum slot_state {
-    SLOT_IDLE,
-    SLOT_BUSY,
-    SLOT_CREATING,
-    SLOT_EMPTY,
-} slot_state;
+/* A slot's word: state in bits 0-1, flags in bits 2-3, the generation
+ * (leases made from the slot so far) from bit 8 up. */
+enum {
+    SLOT_EMPTY = 0, /* zeroed memory: no instance yet */
+    SLOT_IDLE = 1,
+    SLOT_BUSY = 2,
+    SLOT_CREATING = 3,
+};
+#define W_STATE 3u
+#define W_FIRED 4u
+#define W_SLOW 8u
+#define W_FLAGS (W_FIRED | W_SLOW)
+#define W_GEN_ONE 256u
+#define W_GEN_MASK (~(uint64_t)(W_GEN_ONE - 1))
+
+static unsigned word_state(uint64_t w)
+{
+    return (unsigned)(w & W_STATE);
+}
+
+/* The word a lease taking a slot of word `w` gives it. */
+static uint64_t word_lent(uint64_t w)
+{
+    return ((w & W_GEN_MASK) + W_GEN_ONE) | SLOT_BUSY;
+}
+
+static uint64_t word_with_state(uint64_t w, unsigned state)
+{
+    return (w & W_GEN_MASK) | state;
+}
+
+/* Two cache lines: the adjacent-line prefetcher moves lines in pairs, so
+ * less would let two threads' slots slow each other down. */
+#define SLOT_ALIGN 128
 
 typedef struct slot {
+    _Alignas(SLOT_ALIGN) _Atomic uint64_t word;
+    _Atomic uint64_t deadline; /* 0: no timeout armed */
     wx_instance *inst;
-    wx_func **funcs;   /* exported functions of inst, by export index */
-    uint64_t deadline; /* 0: no timeout armed */
-    bool fired;        /* the watchdog interrupted this call */
-    slot_state state;
+    wx_func **funcs; /* exported functions of inst, by export index */
+    /* Written by the lease's holder only; read by wxv_pool_stats_get. */
+    _Atomic uint64_t leases, ok, errors[WXV_ERRKIND_COUNT_];
 } slot;
 
 /*
  * References: `refs` counts the owners' references (atomic, so that retain
- * and release need no lock); leases are counted in `nleases` under the
- * lock, which keeps two atomic read-modify-writes off every call. The pool
- * dies when both reach zero: the release that takes `refs` to zero frees
- * it if no lease is out, else marks it `orphaned` and the last return
- * frees it. Both decisions are made under the lock, so exactly one of them
- * sees the last of both.
+ * and release need no lock). Leases are not counted while the pool is
+ * owned, which keeps a shared counter off every call; the release that
+ * takes `refs` to zero counts the leases still out (BUSY slots, which it
+ * marks SLOW, and CREATING ones, being replaced by a return) into
+ * `nleases` and sets `orphaned`, under the mutex, and each of those
+ * leases' returns then comes through the mutex and counts down; whoever
+ * reaches zero frees the pool.
  */
 struct wxv_pool {
-    pthread_mutex_t lock;
-    pthread_cond_t freed; /* an instance became idle or a slot empty */
-    atomic_uint refs;
-    uint32_t nleases;
-    bool orphaned;
-
+    /* Read-only after creation. */
+    uint32_t n;
+    slot *slots;
     const wx_module *module;
     wx_linker *linker;
     wxv_pool_opts opts;
-    pthread_mutex_t own_link_lock;
     pthread_mutex_t *link_lock;
     uint64_t timeout_ns;
     uint64_t arm_ns; /* timeout_ns plus the coarse clock's resolution */
     uint64_t wait_ns;
-
     uint32_t nexports;
     const char **func_names; /* by export index; NULL: not a function */
     wx_functype *func_types; /* by export index, for checking calls */
-
-    /* The arrays live in the pool's own allocation (see alloc_pool). */
-    uint32_t n;
-    slot *slots;
-    uint32_t *idle, nidle;   /* stack: the last returned is reused first */
-    uint32_t *empty, nempty;
-    uint32_t nbusy, nwaiting;
-
     wxv_watchdog *watchdog;
     wxv_wd_source *wd_source;
 
-    wxv_pool_stats stats; /* counters only; occupancy is computed */
+    /* The slow paths' state, on lines of their own. */
+    _Alignas(64) pthread_mutex_t lock;
+    pthread_cond_t freed; /* a slot became idle or empty */
+    uint32_t nwaiting;
+    uint32_t nleases; /* leases still out, once orphaned */
+    bool orphaned;
+    wxv_pool_stats stats; /* calls and errors outside leases, replacements */
+    pthread_mutex_t own_link_lock;
+
+    _Alignas(64) atomic_uint refs;
 };
+
+/*
+ * Where this thread's last checkout found an idle slot: its next checkout
+ * (on any pool) looks there first. A hint only, never shared: it makes a
+ * thread reuse "its" instance (warm caches) and keeps two threads from
+ * trying the same slot on every call.
+ */
+static _Thread_local uint32_t preferred_slot;
 
 static const char *const errkind_names[] = {
 #define X_(e, n) n,
@@ -98,6 +154,15 @@ static wx_status fail(wx_error *err, wx_status s, const char *what)
     if (err)
         err->trap = WX_TRAP_NONE;
     return wx_error_set(err, s, "%s", what);
+}
+
+/* Counts one on a counter that only the caller writes: a plain load and
+ * store, no locked instruction. The store releases, so that a snapshot that
+ * sees an outcome also sees the lease it ended (wxv_pool_stats_get). */
+static void bump(_Atomic uint64_t *c)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                          memory_order_release);
 }
 
 /* ------------------------------------------------------------ instances */
@@ -142,22 +207,26 @@ static wx_instance *create_instance(wxv_pool *p, slot *s, wx_error *err)
     return inst;
 }
 
-/* The slot's instance is ready for calls: make it idle and wake a waiter.
- * Called with the lock held. */
+/* The slot's instance is ready for calls: make it idle (publishing the
+ * instance to the next checkout) and wake a waiter. Lock held. */
 static void make_idle(wxv_pool *p, uint32_t i)
 {
-    p->slots[i].state = SLOT_IDLE;
-    p->idle[p->nidle++] = i;
+    slot *s = &p->slots[i];
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+    atomic_store_explicit(&s->word, word_with_state(w, SLOT_IDLE),
+                          memory_order_release);
     if (p->nwaiting)
         pthread_cond_signal(&p->freed);
 }
 
-/* The slot has no instance; a checkout will try to make one. */
+/* The slot has no instance; a checkout will try to make one. Lock held. */
 static void make_empty(wxv_pool *p, uint32_t i)
 {
-    p->slots[i].state = SLOT_EMPTY;
-    p->slots[i].inst = NULL;
-    p->empty[p->nempty++] = i;
+    slot *s = &p->slots[i];
+    s->inst = NULL;
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+    atomic_store_explicit(&s->word, word_with_state(w, SLOT_EMPTY),
+                          memory_order_release);
     if (p->nwaiting)
         pthread_cond_signal(&p->freed);
 }
@@ -171,14 +240,22 @@ static uint64_t scan_pool(void *ctx, uint64_t now)
     pthread_mutex_lock(&p->lock);
     for (uint32_t i = 0; i < p->n; i++) {
         slot *s = &p->slots[i];
-        if (s->state != SLOT_BUSY || !s->deadline || s->fired)
+        uint64_t w = atomic_load_explicit(&s->word, memory_order_acquire);
+        if (word_state(w) != SLOT_BUSY || (w & W_FIRED))
             continue;
-        if (now >= s->deadline) {
-            s->fired = true;
-            wx_instance_interrupt(s->inst);
-        } else if (s->deadline < next) {
-            next = s->deadline;
+        uint64_t d = atomic_load_explicit(&s->deadline, memory_order_relaxed);
+        if (!d)
+            continue;
+        if (now < d) {
+            next = d < next ? d : next;
+            continue;
         }
+        /* Only if the lease is still the one whose deadline we read: a
+         * failed CAS means it ended (or a new one began) meanwhile. */
+        if (atomic_compare_exchange_strong_explicit(
+                &s->word, &w, w | W_FIRED, memory_order_acq_rel,
+                memory_order_relaxed))
+            wx_instance_interrupt(s->inst);
     }
     pthread_mutex_unlock(&p->lock);
     return next;
@@ -214,29 +291,25 @@ static wx_status check_opts(const wxv_pool_opts *o, wx_error *err)
     return WX_OK;
 }
 
-#define WXV_CACHE_LINE 64
-
 static size_t round_up(size_t x)
 {
-    return (x + WXV_CACHE_LINE - 1) & ~(size_t)(WXV_CACHE_LINE - 1);
+    return (x + SLOT_ALIGN - 1) & ~(size_t)(SLOT_ALIGN - 1);
 }
 
 /*
- * One allocation holds the pool and its arrays, rounded to cache lines, so
- * that what a call writes (lock, slot, stacks, counters) shares no cache
- * line with another pool's: two threads each calling their own pool would
- * otherwise slow each other down.
+ * One allocation holds the pool and its arrays, rounded to slot alignment,
+ * so that what a call writes (its slot) shares no cache line with another
+ * slot's or another pool's: two threads each calling their own instance
+ * would otherwise slow each other down.
  */
 static wxv_pool *alloc_pool(uint32_t n, uint32_t ne)
 {
     size_t at_slots = round_up(sizeof(wxv_pool));
-    size_t at_idle = at_slots + (size_t)n * sizeof(slot);
-    size_t at_empty = at_idle + (size_t)n * sizeof(uint32_t);
-    size_t at_names = round_up(at_empty + (size_t)n * sizeof(uint32_t));
+    size_t at_names = round_up(at_slots + (size_t)n * sizeof(slot));
     size_t at_types = at_names + (size_t)ne * sizeof(const char *);
     size_t at_funcs = at_types + (size_t)ne * sizeof(wx_functype);
     size_t size = round_up(at_funcs + (size_t)n * ne * sizeof(wx_func *));
-    char *block = aligned_alloc(WXV_CACHE_LINE, size);
+    char *block = aligned_alloc(SLOT_ALIGN, size);
     if (!block)
         return NULL;
     memset(block, 0, size);
@@ -244,8 +317,6 @@ static wxv_pool *alloc_pool(uint32_t n, uint32_t ne)
     p->n = n;
     p->nexports = ne;
     p->slots = (slot *)(block + at_slots);
-    p->idle = (uint32_t *)(block + at_idle);
-    p->empty = (uint32_t *)(block + at_empty);
     p->func_names = (const char **)(block + at_names);
     p->func_types = (wx_functype *)(block + at_types);
     wx_func **funcs = (wx_func **)(block + at_funcs);
@@ -347,14 +418,43 @@ void wxv_pool_retain(wxv_pool *p)
     atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
 }
 
+/* Counts the leases still out and marks them so that their returns come
+ * through the mutex; lock held. */
+static uint32_t mark_leases(wxv_pool *p)
+{
+    uint32_t out = 0;
+    for (uint32_t i = 0; i < p->n; i++) {
+        slot *s = &p->slots[i];
+        uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+        for (;;) {
+            unsigned st = word_state(w);
+            if (st == SLOT_CREATING) {
+                out++; /* a failed lease's replacement */
+            } else if (st == SLOT_BUSY) {
+                if (!(w & W_SLOW) &&
+                    !atomic_compare_exchange_weak_explicit(
+                        &s->word, &w, w | W_SLOW, memory_order_relaxed,
+                        memory_order_relaxed))
+                    continue; /* it changed: look again */
+                out++;
+            }
+            break;
+        }
+    }
+    return out;
+}
+
 void wxv_pool_release(wxv_pool *p)
 {
     if (!p ||
         atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
         return;
+    /* Nobody can check out any more (a checkout needs a reference); only
+     * leases already out can still end. */
     pthread_mutex_lock(&p->lock);
-    bool last = p->nleases == 0;
-    p->orphaned = !last;
+    p->nleases = mark_leases(p);
+    p->orphaned = p->nleases != 0;
+    bool last = !p->orphaned;
     pthread_mutex_unlock(&p->lock);
     if (last)
         destroy(p);
@@ -385,7 +485,7 @@ wx_status wxv_pool_func_index(const wxv_pool *p, const char *name,
                         "function '%s' is not exported by the module", name);
 }
 
-/* ------------------------------------------------------- checkout, return */
+/* ------------------------------------------------------------- checkout */
 
 static struct timespec timespec_from_ns(uint64_t ns)
 {
@@ -395,19 +495,29 @@ static struct timespec timespec_from_ns(uint64_t ns)
     return ts;
 }
 
-/* Hands slot `i` out as a lease; called with the lock held. */
+/* Takes slot `s` if it is idle. */
+static bool try_take(slot *s)
+{
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+    return word_state(w) == SLOT_IDLE &&
+           atomic_compare_exchange_strong_explicit(
+               &s->word, &w, word_lent(w), memory_order_acquire,
+               memory_order_relaxed);
+}
+
+/* Hands slot `i`, just taken (state BUSY), out as a lease. */
 static void lend(wxv_pool *p, uint32_t i, wxv_lease *lease)
 {
     slot *s = &p->slots[i];
-    s->state = SLOT_BUSY;
-    s->fired = false;
-    s->deadline = p->arm_ns ? wxv_coarse_now_ns() + p->arm_ns : 0;
+    atomic_store_explicit(&s->deadline,
+                          p->arm_ns ? wxv_coarse_now_ns() + p->arm_ns : 0,
+                          memory_order_relaxed);
     /* Every lease gets the full budget: what earlier calls used does not
      * count against this one. */
     if (p->opts.instance.fuel)
         wx_instance_set_fuel(s->inst, p->opts.instance.fuel);
-    p->nbusy++;
-    p->nleases++;
+    bump(&s->leases);
+    preferred_slot = i;
     lease->instance = s->inst;
     lease->funcs_ = s->funcs;
     lease->slot_ = i;
@@ -417,57 +527,114 @@ static void lend(wxv_pool *p, uint32_t i, wxv_lease *lease)
 static wx_status fill_and_lend(wxv_pool *p, uint32_t i, wxv_lease *lease,
                                wx_error *err)
 {
-    wx_instance *inst = create_instance(p, &p->slots[i], err);
+    slot *s = &p->slots[i];
+    wx_instance *inst = create_instance(p, s, err);
     pthread_mutex_lock(&p->lock);
     if (!inst) {
+        p->stats.calls++;
         p->stats.create_failures++;
         p->stats.errors[WXV_ERR_OTHER]++;
         make_empty(p, i);
         pthread_mutex_unlock(&p->lock);
         return err ? err->status : WX_EHOST;
     }
-    p->slots[i].inst = inst;
-    lend(p, i, lease);
+    s->inst = inst;
+    /* A waiter saw this slot CREATING and counts on hearing of it. */
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+    atomic_store_explicit(&s->word,
+                          word_lent(w) | (p->nwaiting ? W_SLOW : 0),
+                          memory_order_relaxed);
     pthread_mutex_unlock(&p->lock);
+    lend(p, i, lease);
     return WX_OK;
 }
 
-/* Waits on `freed` until `*deadline` (computed on the first wait); false
- * once the deadline has passed. Called with the lock held. */
-static bool wait_for_instance(wxv_pool *p, uint64_t *deadline)
+#define NO_SLOT UINT32_MAX
+
+/*
+ * One look at every slot under the lock, by a checkout that is `waiting`
+ * (registered in nwaiting) or not yet: takes an idle slot (returned), or
+ * reports the first empty one in `*empty`. A waiter sets SLOW on every BUSY
+ * slot so that its return wakes it: a slot whose mark fails because its
+ * lease just ended is idle, and taken.
+ *
+ * A slot taken here while others wait is marked too: the wake-up that made
+ * it idle may have been meant for them, and its return must pass one on.
+ */
+static uint32_t look(wxv_pool *p, bool waiting, uint32_t *empty)
 {
-    uint64_t now = wxv_now_ns();
-    if (!*deadline)
-        *deadline = now + p->wait_ns;
-    if (now >= *deadline)
-        return false;
-    struct timespec ts = timespec_from_ns(*deadline);
-    p->nwaiting++;
-    pthread_cond_timedwait(&p->freed, &p->lock, &ts);
-    p->nwaiting--;
-    return true;
+    uint64_t taken_flags = p->nwaiting > (waiting ? 1u : 0u) ? W_SLOW : 0;
+    *empty = NO_SLOT;
+    for (uint32_t i = 0; i < p->n; i++) {
+        slot *s = &p->slots[i];
+        uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+        for (;;) {
+            unsigned st = word_state(w);
+            if (st == SLOT_IDLE) {
+                if (atomic_compare_exchange_weak_explicit(
+                        &s->word, &w, word_lent(w) | taken_flags,
+                        memory_order_acquire, memory_order_relaxed))
+                    return i;
+                continue;
+            }
+            if (st == SLOT_BUSY && waiting && !(w & W_SLOW)) {
+                if (atomic_compare_exchange_weak_explicit(
+                        &s->word, &w, w | W_SLOW, memory_order_relaxed,
+                        memory_order_relaxed))
+                    break;
+                continue;
+            }
+            if (st == SLOT_EMPTY && *empty == NO_SLOT)
+                *empty = i;
+            break;
+        }
+    }
+    return NO_SLOT;
 }
 
-wx_status wxv_pool_checkout(wxv_pool *p, wxv_lease *lease, wx_error *err)
+/* No slot was idle at first sight: look again under the lock, fill an
+ * empty slot, or wait (registered as a waiter, see look()). */
+static wx_status checkout_slow(wxv_pool *p, wxv_lease *lease, wx_error *err)
 {
     uint64_t deadline = 0;
+    bool waiting = false;
     pthread_mutex_lock(&p->lock);
-    p->stats.calls++;
     for (;;) {
-        if (p->nidle) {
-            lend(p, p->idle[--p->nidle], lease);
+        uint32_t empty, i = look(p, waiting, &empty);
+        if (i != NO_SLOT || empty != NO_SLOT) {
+            if (waiting)
+                p->nwaiting--;
+            if (i == NO_SLOT) {
+                uint64_t w = atomic_load_explicit(&p->slots[empty].word,
+                                                  memory_order_relaxed);
+                atomic_store_explicit(&p->slots[empty].word,
+                                      word_with_state(w, SLOT_CREATING),
+                                      memory_order_relaxed);
+            }
             pthread_mutex_unlock(&p->lock);
+            if (i == NO_SLOT)
+                return fill_and_lend(p, empty, lease, err);
+            lend(p, i, lease);
             return WX_OK;
         }
-        if (p->nempty) {
-            uint32_t i = p->empty[--p->nempty];
-            p->slots[i].state = SLOT_CREATING;
-            pthread_mutex_unlock(&p->lock);
-            return fill_and_lend(p, i, lease, err);
+        uint64_t now = wxv_now_ns();
+        if (!waiting) {
+            if (!p->wait_ns)
+                break;
+            /* Register, then look again with the marks set. */
+            deadline = now + p->wait_ns;
+            waiting = true;
+            p->nwaiting++;
+            continue;
         }
-        if (!wait_for_instance(p, &deadline))
+        if (now >= deadline)
             break;
+        struct timespec ts = timespec_from_ns(deadline);
+        pthread_cond_timedwait(&p->freed, &p->lock, &ts);
     }
+    if (waiting)
+        p->nwaiting--;
+    p->stats.calls++;
     p->stats.errors[WXV_ERR_BUSY]++;
     pthread_mutex_unlock(&p->lock);
     if (err)
@@ -478,6 +645,24 @@ wx_status wxv_pool_checkout(wxv_pool *p, wxv_lease *lease, wx_error *err)
                         p->n, (unsigned long long)(p->wait_ns / 1000000u));
 }
 
+wx_status wxv_pool_checkout(wxv_pool *p, wxv_lease *lease, wx_error *err)
+{
+    uint32_t n = p->n, i = preferred_slot;
+    if (i >= n)
+        i %= n;
+    for (uint32_t k = 0; k < n; k++) {
+        if (try_take(&p->slots[i])) {
+            lend(p, i, lease);
+            return WX_OK;
+        }
+        if (++i == n)
+            i = 0;
+    }
+    return checkout_slow(p, lease, err);
+}
+
+/* --------------------------------------------------------------- return */
+
 static wxv_errkind kind_of(wx_status s)
 {
     switch (s) {
@@ -486,6 +671,12 @@ static wxv_errkind kind_of(wx_status s)
     case WX_EBUSY: return WXV_ERR_BUSY;
     default: return WXV_ERR_OTHER;
     }
+}
+
+/* Ends an orphaned pool's lease; true if it was the last. Lock held. */
+static bool end_orphan_lease(wxv_pool *p)
+{
+    return p->orphaned && --p->nleases == 0;
 }
 
 /* Frees the failed instance of slot `i` and makes a new one in its place,
@@ -506,25 +697,39 @@ static bool replace(wxv_pool *p, uint32_t i)
         p->stats.create_failures++;
         make_empty(p, i);
     }
-    bool last = --p->nleases == 0 && p->orphaned;
+    bool last = end_orphan_lease(p);
     pthread_mutex_unlock(&p->lock);
     return last;
 }
 
-wx_status wxv_pool_return(wxv_pool *p, wxv_lease *lease, wx_status outcome,
-                          wx_error *err)
+/* A successful lease whose word carries a flag: someone waits, the pool
+ * is orphaned, or the watchdog fired too late to stop the call. */
+static void return_kept_slow(wxv_pool *p, uint32_t i)
 {
-    uint32_t i = lease->slot_;
     slot *s = &p->slots[i];
-    lease->instance = NULL;
-    lease->funcs_ = NULL;
-
     pthread_mutex_lock(&p->lock);
-    bool fired = s->fired;
-    s->deadline = 0;
-    s->fired = false;
-    p->nbusy--;
-    if (fired && outcome == WX_EINTERRUPTED) {
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+    /* The interrupt came too late to stop the call: the instance is
+     * sound, but the flag would stop its next call. The watchdog set it
+     * under this lock, so it is set by now. */
+    if (w & W_FIRED)
+        wx_instance_clear_interrupt(s->inst);
+    make_idle(p, i);
+    bool last = end_orphan_lease(p);
+    pthread_mutex_unlock(&p->lock);
+    if (last)
+        destroy(p);
+}
+
+/* A failed lease: report a timeout or exhausted fuel in the pool's words,
+ * count it, and replace the instance. */
+static wx_status return_failed(wxv_pool *p, uint32_t i, wx_status outcome,
+                               wx_error *err)
+{
+    slot *s = &p->slots[i];
+    pthread_mutex_lock(&p->lock);
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+    if ((w & W_FIRED) && outcome == WX_EINTERRUPTED) {
         outcome = WX_ETIMEOUT;
         if (err)
             err->trap = WX_TRAP_NONE;
@@ -538,37 +743,51 @@ wx_status wxv_pool_return(wxv_pool *p, wxv_lease *lease, wx_status outcome,
                      "(limits.fuel)",
                      (unsigned long long)p->opts.instance.fuel);
     }
-    if (outcome == WX_OK)
-        p->stats.ok++;
-    else
-        p->stats.errors[kind_of(outcome)]++;
-    /* Only a clean return keeps the instance: after any error, even one
-     * that looks harmless (WX_EARG from a host function), the guest may
-     * have stopped half-way through changing its state. */
-    bool keep = outcome == WX_OK, last = false;
-    if (keep) {
-        /* The interrupt came too late to stop the call: the instance is
-         * sound, but the flag would stop its next call. */
-        if (fired)
-            wx_instance_clear_interrupt(s->inst);
-        make_idle(p, i);
-        last = --p->nleases == 0 && p->orphaned;
-    } else if (p->orphaned && p->nleases == 1) {
-        /* The last call of a released pool: nobody needs a replacement,
-         * and destroy() frees the failed instance. */
-        p->nleases = 0;
-        last = true;
+    bump(&s->errors[kind_of(outcome)]);
+    bool last = false;
+    if (p->orphaned) {
+        /* Nobody can call a released pool any more: no replacement. The
+         * failed instance stays in its slot until destroy() frees it. */
+        last = end_orphan_lease(p);
     } else {
-        /* The lease stays counted until the replacement is in place. */
-        s->state = SLOT_CREATING;
+        /* The lease stays out until the replacement is in place. */
+        atomic_store_explicit(&s->word, word_with_state(w, SLOT_CREATING),
+                              memory_order_relaxed);
     }
+    bool orphaned = p->orphaned;
     pthread_mutex_unlock(&p->lock);
 
-    if (!keep && !last)
+    if (!orphaned)
         last = replace(p, i);
     if (last)
         destroy(p);
     return outcome;
+}
+
+wx_status wxv_pool_return(wxv_pool *p, wxv_lease *lease, wx_status outcome,
+                          wx_error *err)
+{
+    uint32_t i = lease->slot_;
+    slot *s = &p->slots[i];
+    lease->instance = NULL;
+    lease->funcs_ = NULL;
+    atomic_store_explicit(&s->deadline, 0, memory_order_relaxed);
+    /* Only a clean return keeps the instance: after any error, even one
+     * that looks harmless (WX_EARG from a host function), the guest may
+     * have stopped half-way through changing its state. */
+    if (outcome != WX_OK)
+        return return_failed(p, i, outcome, err);
+    bump(&s->ok);
+    /* The common case: nobody waits or watches. After this CAS the slot,
+     * and perhaps the pool, belong to others: touch neither. */
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+    if (!(w & W_FLAGS) &&
+        atomic_compare_exchange_strong_explicit(
+            &s->word, &w, word_with_state(w, SLOT_IDLE),
+            memory_order_release, memory_order_relaxed))
+        return WX_OK;
+    return_kept_slow(p, i);
+    return WX_OK;
 }
 
 wx_func *wxv_lease_func(const wxv_lease *lease, const wxv_pool *p,
@@ -651,9 +870,22 @@ void wxv_pool_stats_get(wxv_pool *p, wxv_pool_stats *out)
     pthread_mutex_lock(&p->lock);
     *out = p->stats;
     out->instances = p->n;
-    out->busy = p->nbusy;
-    out->idle = p->nidle;
-    out->empty = p->n - p->nbusy - p->nidle;
     out->waiting = p->nwaiting;
     pthread_mutex_unlock(&p->lock);
+    out->busy = out->idle = 0;
+    for (uint32_t i = 0; i < p->n; i++) {
+        slot *s = &p->slots[i];
+        /* Outcomes before leases: a lease that ends between the two reads
+         * is then never counted as finished without having started. */
+        out->ok += atomic_load_explicit(&s->ok, memory_order_acquire);
+        for (int k = 0; k < WXV_ERRKIND_COUNT_; k++)
+            out->errors[k] +=
+                atomic_load_explicit(&s->errors[k], memory_order_acquire);
+        out->calls += atomic_load_explicit(&s->leases, memory_order_acquire);
+        unsigned st = word_state(
+            atomic_load_explicit(&s->word, memory_order_relaxed));
+        out->busy += st == SLOT_BUSY;
+        out->idle += st == SLOT_IDLE;
+    }
+    out->empty = p->n - out->busy - out->idle;
 }

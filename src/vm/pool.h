@@ -25,7 +25,11 @@
  * timeout_ms while the pool lives: a 1 ms timeout costs a thousand
  * wake-ups a second.
  *
- * Threads: every function here may be called from any thread at once. The
+ * Threads: every function here may be called from any thread at once. A
+ * checkout and a return take no lock unless they must wait, wake a waiter
+ * or (re)create an instance, and a thread keeps reusing the instance it
+ * had, so threads calling one pool scale like threads with instances of
+ * their own (src/vm/pool.c, docs/design.md "Pool fast path"). The
  * module must be shareable (engine modules are). The linker is read by
  * every instantiation (at creation and for each replacement): do not change
  * it while the pool lives, and if several pools share one linker, give them
@@ -201,7 +205,13 @@ wx_status wxv_pool_call_index(wxv_pool *p, uint32_t index,
                               wx_val *results, size_t nresults,
                               wx_error *err);
 
-/* Counters and current occupancy, read under the pool's lock. */
+/*
+ * Counters and current occupancy. Calls do not stop for it (their counters
+ * are per instance and taken without a lock), so while calls run it is a
+ * snapshot in motion: a call may be in `calls` and not yet in `ok` or
+ * `errors`, never the other way round; `busy + idle + empty` is always
+ * `instances`.
+ */
 void wxv_pool_stats_get(wxv_pool *p, wxv_pool_stats *out);
 
 #endif

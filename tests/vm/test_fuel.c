@@ -7,6 +7,7 @@
  * tests/vm/fuel.wat and fuel_start.wat, assembled at build time; argv[1]
  * names the directory holding them.
  */
+#include "vm_test.h"
 #include "check.h"
 #include "pool.h"
 
@@ -18,30 +19,7 @@ static const char *guest_dir = ".";
 
 static wx_module *load_guest(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", guest_dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *bytes = malloc((size_t)len);
-    if (!bytes || fread(bytes, 1, (size_t)len, f) != (size_t)len) {
-        fprintf(stderr, "cannot read %s\n", path);
-        exit(2);
-    }
-    fclose(f);
-    wx_error err;
-    wx_module *m = wx_module_load(bytes, (size_t)len, NULL, &err);
-    free(bytes);
-    if (!m) {
-        fprintf(stderr, "%s: %s\n", path, err.message);
-        exit(2);
-    }
-    return m;
+    return vmt_load_guest(guest_dir, name);
 }
 
 static wx_module *guest;

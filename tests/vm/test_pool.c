@@ -11,6 +11,7 @@
  * guest calls the host function env.block, which waits until the test
  * lets it go.
  */
+#include "vm_test.h"
 #include "check.h"
 #include "pool.h"
 
@@ -25,96 +26,16 @@ static const char *guest_dir = ".";
 /* ------------------------------------------------------------- fixtures */
 
 /* env.block: holds the calling instance until released. */
-typedef struct blocker {
-    pthread_mutex_t lock;
-    pthread_cond_t cv;
-    int entered; /* calls that reached the host function */
-    bool open;   /* calls may return */
-} blocker;
-
-static blocker the_blocker = {PTHREAD_MUTEX_INITIALIZER,
-                              PTHREAD_COND_INITIALIZER, 0, false};
-
-static wx_status block_fn(wx_host_ctx *ctx, const wx_val *args,
-                          wx_val *results, void *env)
-{
-    (void)ctx;
-    (void)args;
-    blocker *b = env;
-    pthread_mutex_lock(&b->lock);
-    b->entered++;
-    pthread_cond_broadcast(&b->cv);
-    while (!b->open)
-        pthread_cond_wait(&b->cv, &b->lock);
-    pthread_mutex_unlock(&b->lock);
-    results[0] = wx_val_i32(7);
-    return WX_OK;
-}
-
-static void blocker_reset(blocker *b)
-{
-    pthread_mutex_lock(&b->lock);
-    b->entered = 0;
-    b->open = false;
-    pthread_mutex_unlock(&b->lock);
-}
-
-static void blocker_wait_entered(blocker *b, int n)
-{
-    pthread_mutex_lock(&b->lock);
-    while (b->entered < n)
-        pthread_cond_wait(&b->cv, &b->lock);
-    pthread_mutex_unlock(&b->lock);
-}
-
-static void blocker_open(blocker *b)
-{
-    pthread_mutex_lock(&b->lock);
-    b->open = true;
-    pthread_cond_broadcast(&b->cv);
-    pthread_mutex_unlock(&b->lock);
-}
+static vmt_gate the_blocker = VMT_GATE_INIT;
 
 static wx_module *load_guest(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", guest_dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *bytes = malloc((size_t)len);
-    if (!bytes || fread(bytes, 1, (size_t)len, f) != (size_t)len) {
-        fprintf(stderr, "cannot read %s\n", path);
-        exit(2);
-    }
-    fclose(f);
-    wx_error err;
-    wx_error_clear(&err);
-    wx_module *m = wx_module_load(bytes, (size_t)len, NULL, &err);
-    free(bytes);
-    if (!m) {
-        fprintf(stderr, "%s: %s\n", path, err.message);
-        exit(2);
-    }
-    return m;
+    return vmt_load_guest(guest_dir, name);
 }
 
 static wx_linker *guest_linker(void)
 {
-    static const wx_valtype i32[] = {WX_I32};
-    wx_functype t = {0, 1, NULL, i32};
-    wx_linker *l = wx_linker_new(NULL);
-    if (!l || wx_linker_define_func(l, "env", "block", &t, block_fn,
-                                    &the_blocker, NULL) != WX_OK) {
-        fprintf(stderr, "cannot make the linker\n");
-        exit(2);
-    }
-    return l;
+    return vmt_block_linker(&the_blocker);
 }
 
 static wx_module *guest;
@@ -408,11 +329,11 @@ static void test_busy(void)
 {
     wxv_pool_opts o = {.instance_num = 1, .wait_ms = 50};
     wxv_pool *p = new_pool(&o);
-    blocker_reset(&the_blocker);
+    gate_shut(&the_blocker);
     call_job j = {.p = p, .func = "blocking"};
     pthread_t t;
     pthread_create(&t, NULL, run_call0, &j);
-    blocker_wait_entered(&the_blocker, 1);
+    gate_wait_entered(&the_blocker, 1);
 
     wx_error err;
     uint64_t t0 = wxv_now_ns();
@@ -430,7 +351,7 @@ static void test_busy(void)
     wxv_pool_stats_get(p, &st);
     CHECK(st.busy == 1 && st.idle == 0 && st.errors[WXV_ERR_BUSY] == 1);
 
-    blocker_open(&the_blocker);
+    gate_open(&the_blocker);
     pthread_join(t, NULL);
     CHECK(j.status == WX_OK && j.result == 7);
     /* Nothing was lost: the busy call did not touch the instance. */
@@ -440,21 +361,21 @@ static void test_busy(void)
     /* WXV_WAIT_NONE fails at once; a waiter gets the instance once free. */
     wxv_pool_opts o2 = {.instance_num = 1, .wait_ms = WXV_WAIT_NONE};
     p = new_pool(&o2);
-    blocker_reset(&the_blocker);
+    gate_shut(&the_blocker);
     j = (call_job){.p = p, .func = "blocking"};
     pthread_create(&t, NULL, run_call0, &j);
-    blocker_wait_entered(&the_blocker, 1);
+    gate_wait_entered(&the_blocker, 1);
     CHECK(call0(p, "inc", &err) == -1000 && err.status == WX_EBUSY);
-    blocker_open(&the_blocker);
+    gate_open(&the_blocker);
     pthread_join(t, NULL);
     wxv_pool_release(p);
 
     wxv_pool_opts o3 = {.instance_num = 1}; /* default wait: 5 s */
     p = new_pool(&o3);
-    blocker_reset(&the_blocker);
+    gate_shut(&the_blocker);
     j = (call_job){.p = p, .func = "blocking"};
     pthread_create(&t, NULL, run_call0, &j);
-    blocker_wait_entered(&the_blocker, 1);
+    gate_wait_entered(&the_blocker, 1);
     call_job j2 = {.p = p, .func = "inc"};
     pthread_t t2;
     pthread_create(&t2, NULL, run_call0, &j2);
@@ -467,7 +388,7 @@ static void test_busy(void)
         nanosleep(&ts, NULL);
     }
     CHECK(st.waiting == 1);
-    blocker_open(&the_blocker);
+    gate_open(&the_blocker);
     pthread_join(t, NULL);
     pthread_join(t2, NULL);
     CHECK(j2.status == WX_OK && j2.result == 1);
@@ -704,13 +625,13 @@ static void test_release_in_flight(void)
     wxv_pool_opts o = {.instance_num = 2, .on_free = count_free,
                        .ud = &freed_pools, .timeout_ms = 10000};
     wxv_pool *old = new_pool(&o);
-    blocker_reset(&the_blocker);
+    gate_shut(&the_blocker);
     call_job j = {.p = old, .func = "blocking"};
     pthread_t t;
     /* The caller's own reference, as a manager's reader would take. */
     wxv_pool_retain(old);
     pthread_create(&t, NULL, run_call0, &j);
-    blocker_wait_entered(&the_blocker, 1);
+    gate_wait_entered(&the_blocker, 1);
 
     /* The swap: the new pool serves while the old one drains. */
     wxv_pool *fresh = new_pool(&o);
@@ -720,7 +641,7 @@ static void test_release_in_flight(void)
     wx_error err;
     CHECK(call0(fresh, "inc", &err) == 1);
 
-    blocker_open(&the_blocker);
+    gate_open(&the_blocker);
     pthread_join(t, NULL);
     CHECK(j.status == WX_OK && j.result == 7);
     CHECK(atomic_load(&freed_pools) == 1); /* freed by the lease's return */
