@@ -128,7 +128,10 @@ WX_API wx_status wx_manager_add_file(wx_manager *m, const char *config_path,
 /*
  * Replaces a registered plugin (the config's name) with a new config and
  * module, checked like an add (WX_ENOTFOUND if it is not registered). A
- * plugin in error status may be updated to repair it. Hot: see above.
+ * plugin in error status may be updated to repair it. Hot: see above. An
+ * update identical to what is registered (the same canonical config and
+ * module bytes) changes nothing: the revision stays, and calls keep their
+ * version and warm instances.
  */
 WX_API wx_status wx_manager_update(wx_manager *m, const char *config_json,
                                    const char *base_dir, wx_error *err);

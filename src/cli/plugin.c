@@ -260,9 +260,21 @@ static int one_arg(const cli_args *a, const char *cmd, const char *what)
 
 /* ------------------------------------------------------- add, update */
 
-/* After add or update: the plugin as show reports it. */
+/* The registered revision of plugin `name`, or -1 if there is none. */
+static json_int_t revision_of(wx_manager *m, const char *name)
+{
+    char *text = wx_manager_show(m, name, NULL);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    json_int_t r = o ? json_integer_value(json_object_get(o, "revision")) : -1;
+    json_decref(o);
+    wx_free(text);
+    return r > 0 ? r : -1;
+}
+
+/* After add or update: the plugin as show reports it. An update that
+ * left the revision as it was (`before`) changed nothing, and says so. */
 static int report_change(const cli_global *g, wx_manager *m, const char *name,
-                         const char *done)
+                         bool update, json_int_t before)
 {
     wx_error err;
     wx_error_clear(&err);
@@ -278,9 +290,13 @@ static int report_change(const cli_global *g, wx_manager *m, const char *name,
         return CLI_EXIT_FAILED;
     char fns[512];
     names_text(json_object_get(o, "functions"), fns, sizeof fns);
+    json_int_t revision = int_of(o, "revision");
+    const char *done = !update              ? "added"
+                       : revision == before ? "unchanged"
+                                            : "updated";
     printf("plugin \"%s\" %s (revision %" JSON_INTEGER_FORMAT
            ", functions: %s)\n",
-           name, done, int_of(o, "revision"), fns);
+           name, done, revision, fns);
     json_decref(o);
     return CLI_EXIT_OK;
 }
@@ -350,7 +366,8 @@ static int change_package(const cli_global *g, wx_manager *m,
         cli_error("%s: %s", path, err.message);
         return cli_exit_code(s);
     }
-    int rc = report_change(g, m, name, update ? "updated" : "added");
+    /* The name is known only now: an unchanged package reads "updated". */
+    int rc = report_change(g, m, name, update, -1);
     wx_free(name);
     return rc;
 }
@@ -374,6 +391,8 @@ static int change_main(cli_global *g, int argc, char **argv, bool update)
         wx_manager_close(m);
         return rc;
     }
+    char *name = config_name(a.pos[0]);
+    json_int_t before = update && name ? revision_of(m, name) : -1;
     wx_error err;
     wx_error_clear(&err);
     wx_status s = update ? wx_manager_update_file(m, a.pos[0], &err)
@@ -388,11 +407,10 @@ static int change_main(cli_global *g, int argc, char **argv, bool update)
             cli_error("%s: %s", a.pos[0], err.message);
         rc = cli_exit_code(s);
     } else {
-        char *name = config_name(a.pos[0]);
-        rc = name ? report_change(g, m, name, update ? "updated" : "added")
+        rc = name ? report_change(g, m, name, update, before)
                   : CLI_EXIT_FAILED;
-        free(name);
     }
+    free(name);
     wx_manager_close(m);
     return rc;
 }

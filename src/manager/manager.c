@@ -615,6 +615,30 @@ static void fetch_meta(wx_manager *m, wxm_version *v, int64_t revision)
 }
 
 /*
+ * Whether an update to `v` would change nothing: the registry holds the
+ * same canonical config and module bytes, and what runs here is that very
+ * revision (not a stale one another process has since replaced, nor one
+ * in error). Re-applying a config is then idempotent: no new revision,
+ * and calls keep their version and its warm instances.
+ */
+static bool update_is_noop(wx_manager *m, const wxm_plugin *p,
+                           const wxm_version *v)
+{
+    const wxm_version *cur = p->cur;
+    if (!cur || cur->error)
+        return false;
+    wxg_record rec;
+    if (wxg_registry_get(m->reg, p->name, WXG_GET_NO_WASM, &rec, NULL) !=
+        WX_OK)
+        return false;
+    bool same = rec.version == cur->revision &&
+                strcmp(rec.sha256, v->sha256) == 0 &&
+                strcmp(rec.config, v->config_text) == 0;
+    wxg_record_free(&rec);
+    return same;
+}
+
+/*
  * An add (update false) or an update of `cfg`, which is taken over. The
  * module is `wasm_in` (wasm_len bytes; a package's) or, when that is
  * NULL, the file cfg->path names. Runs under the admin lock.
@@ -664,6 +688,10 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
     if (!v) {
         wxg_config_free(cfg);
         s = err ? err->status : WX_EARG;
+        goto done;
+    }
+    if (update && update_is_noop(m, p, v)) {
+        s = WX_OK;
         goto done;
     }
     ix = index_build(m, v, NULL, &nix);

@@ -197,6 +197,11 @@ t 0 --db "$DB" plugin update --json math.json
 json_is 'd["revision"], len(d["functions"])' "(3, 5)"
 t 0 --db "$DB" call add 2 3
 out_is 5
+# The same update again changes nothing: same revision, said so.
+t 0 --db "$DB" plugin update math.json
+out_is 'plugin "math" unchanged (revision 3, functions: add, div, swap, spin, fdiv)'
+t 0 --db "$DB" --json plugin show math
+json_is 'd["revision"]' "3"
 cat >ghost.json <<EOF
 {"name": "ghost", "vm_config": {"path": "math.wasm"}, "functions": ["rec"]}
 EOF

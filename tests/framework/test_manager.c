@@ -209,6 +209,22 @@ static void test_round_trip(void)
           17);
     json_decref(show);
 
+    /* The same update again changes nothing: the revision stays, in the
+     * manager and in the registry file. */
+    s = fx_update(m, "math", "math.wasm", math_funcs, "", &err);
+    CHECK_MSG(s == WX_OK, "update: %s", err.message);
+    show = fx_json(wx_manager_show(m, "math", NULL));
+    CHECK(json_integer_value(fx_at(show, "revision", NULL)) == 2);
+    json_decref(show);
+    {
+        wx_manager *ro = wx_manager_open(wx_manager_db_path(m), NULL, &err);
+        CHECK(ro != NULL);
+        show = fx_json(ro ? wx_manager_show(ro, "math", NULL) : NULL);
+        CHECK(json_integer_value(fx_at(show, "revision", NULL)) == 2);
+        json_decref(show);
+        wx_manager_close(ro);
+    }
+
     /* Delete: gone from calls, reports and the registry. */
     CHECK(wx_manager_delete(m, "math", &err) == WX_OK);
     CHECK_STR(fx_call(m, NULL, "fib", "[3]"),
