@@ -111,6 +111,7 @@ struct wxv_pool {
     uint64_t timeout_ns;
     uint64_t arm_ns; /* timeout_ns plus the coarse clock's resolution */
     uint64_t wait_ns;
+    uint64_t handoff_ns; /* see struct waiter */
     uint32_t nexports;
     const char **func_names; /* by export index; NULL: not a function */
     wx_functype *func_types; /* by export index, for checking calls */
@@ -119,8 +120,9 @@ struct wxv_pool {
 
     /* The slow paths' state, on lines of their own. */
     _Alignas(64) pthread_mutex_t lock;
-    pthread_cond_t freed; /* a slot became idle or empty */
-    uint32_t nwaiting;
+    pthread_cond_t freed; /* a slot was handed over, or became empty */
+    struct waiter *wq_head, *wq_tail; /* checkouts waiting, oldest first */
+    uint32_t nwaiting;                /* their number */
     uint32_t nleases; /* leases still out, once orphaned */
     bool orphaned;
     wxv_pool_stats stats; /* calls and errors outside leases, replacements */
@@ -205,6 +207,87 @@ static wx_instance *create_instance(wxv_pool *p, slot *s, wx_error *err)
                           : NULL;
     err->status = WX_OK;
     return inst;
+}
+
+/*
+ * A checkout waiting in checkout_slow(), queued oldest first.
+ *
+ * A lease that ends while checkouts wait makes its slot idle and wakes
+ * one, but the thread that just returned it, or any newcomer, takes it on
+ * the lock-free path long before the woken waiter gets the mutex; left at
+ * that, a waiter can lose every race until its wait bound runs out (the
+ * review measured dozens of WX_EBUSY a second at instance_num 1 with
+ * three threads). Handing every freed slot to the oldest waiter instead
+ * cures that but makes each call a context switch (140x fewer calls in
+ * the same test: a lock convoy). So the pool lets newcomers barge while
+ * the oldest waiter is young, and once it has waited `handoff_ns` (1 ms,
+ * or an eighth of the wait bound if that is shorter) the next lease to end
+ * hands its slot straight to it (hand_off): the slot goes from one lease
+ * to the next without ever being idle, and no waiter waits much longer
+ * than that for an instance that is being freed all the time.
+ */
+typedef struct waiter {
+    struct waiter *next;
+    uint64_t since; /* when it started waiting (wxv_now_ns) */
+    uint32_t slot;  /* the slot handed to it, or NO_SLOT */
+} waiter;
+
+#define NO_SLOT UINT32_MAX
+
+static void enqueue(wxv_pool *p, waiter *wt, uint64_t now)
+{
+    wt->next = NULL;
+    wt->since = now;
+    wt->slot = NO_SLOT;
+    if (p->wq_tail)
+        p->wq_tail->next = wt;
+    else
+        p->wq_head = wt;
+    p->wq_tail = wt;
+    p->nwaiting++;
+}
+
+/* Takes `wt` out of the queue (it found a slot itself, or gave up). */
+static void dequeue(wxv_pool *p, waiter *wt)
+{
+    waiter **link = &p->wq_head, *prev = NULL;
+    while (*link && *link != wt) {
+        prev = *link;
+        link = &(*link)->next;
+    }
+    if (!*link)
+        return; /* handed a slot: already out */
+    *link = wt->next;
+    if (p->wq_tail == wt)
+        p->wq_tail = prev;
+    p->nwaiting--;
+}
+
+/*
+ * Gives slot `i` (BUSY or CREATING: a lease just ended, or its instance
+ * was just replaced) to the oldest waiter as a new lease if it has waited
+ * handoff_ns; false (make the slot idle) otherwise. The generation moves on, so the watchdog cannot fire on the new
+ * lease from a stale look, and while others still wait the new lease's
+ * return comes through the mutex too. Lock held.
+ */
+static bool hand_off(wxv_pool *p, uint32_t i)
+{
+    waiter *wt = p->wq_head;
+    if (!wt || wxv_now_ns() - wt->since < p->handoff_ns)
+        return false;
+    p->wq_head = wt->next;
+    if (!p->wq_head)
+        p->wq_tail = NULL;
+    p->nwaiting--;
+    wt->slot = i;
+    slot *s = &p->slots[i];
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+    atomic_store_explicit(&s->word,
+                          word_lent(w) | (p->nwaiting ? W_SLOW : 0),
+                          memory_order_release);
+    /* Every waiter wakes and looks whether it is the one. */
+    pthread_cond_broadcast(&p->freed);
+    return true;
 }
 
 /* The slot's instance is ready for calls: make it idle (publishing the
@@ -384,6 +467,7 @@ wxv_pool *wxv_pool_new(const wx_module *m, wx_linker *l,
                  : (uint64_t)(opts->wait_ms ? opts->wait_ms
                                             : WXV_DEFAULT_WAIT_MS) *
                        1000000u;
+    p->handoff_ns = p->wait_ns / 8 < 1000000u ? p->wait_ns / 8 : 1000000u;
     atomic_init(&p->refs, 1);
     pthread_mutex_init(&p->lock, NULL);
     pthread_mutex_init(&p->own_link_lock, NULL);
@@ -425,7 +509,10 @@ static uint32_t mark_leases(wxv_pool *p)
     uint32_t out = 0;
     for (uint32_t i = 0; i < p->n; i++) {
         slot *s = &p->slots[i];
-        uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+        /* Acquire: a lease that ended on the fast path published its
+         * work with a release CAS, and destroy() may free its instance
+         * right after this. */
+        uint64_t w = atomic_load_explicit(&s->word, memory_order_acquire);
         for (;;) {
             unsigned st = word_state(w);
             if (st == SLOT_CREATING) {
@@ -433,8 +520,8 @@ static uint32_t mark_leases(wxv_pool *p)
             } else if (st == SLOT_BUSY) {
                 if (!(w & W_SLOW) &&
                     !atomic_compare_exchange_weak_explicit(
-                        &s->word, &w, w | W_SLOW, memory_order_relaxed,
-                        memory_order_relaxed))
+                        &s->word, &w, w | W_SLOW, memory_order_acquire,
+                        memory_order_acquire))
                     continue; /* it changed: look again */
                 out++;
             }
@@ -549,8 +636,6 @@ static wx_status fill_and_lend(wxv_pool *p, uint32_t i, wxv_lease *lease,
     return WX_OK;
 }
 
-#define NO_SLOT UINT32_MAX
-
 /*
  * One look at every slot under the lock, by a checkout that is `waiting`
  * (registered in nwaiting) or not yet: takes an idle slot (returned), or
@@ -598,12 +683,19 @@ static wx_status checkout_slow(wxv_pool *p, wxv_lease *lease, wx_error *err)
 {
     uint64_t deadline = 0;
     bool waiting = false;
+    waiter me = {.next = NULL, .since = 0, .slot = NO_SLOT};
     pthread_mutex_lock(&p->lock);
     for (;;) {
+        if (waiting && me.slot != NO_SLOT) {
+            /* A returning lease handed its slot over (see hand_off). */
+            pthread_mutex_unlock(&p->lock);
+            lend(p, me.slot, lease);
+            return WX_OK;
+        }
         uint32_t empty, i = look(p, waiting, &empty);
         if (i != NO_SLOT || empty != NO_SLOT) {
             if (waiting)
-                p->nwaiting--;
+                dequeue(p, &me);
             if (i == NO_SLOT) {
                 uint64_t w = atomic_load_explicit(&p->slots[empty].word,
                                                   memory_order_relaxed);
@@ -624,7 +716,7 @@ static wx_status checkout_slow(wxv_pool *p, wxv_lease *lease, wx_error *err)
             /* Register, then look again with the marks set. */
             deadline = now + p->wait_ns;
             waiting = true;
-            p->nwaiting++;
+            enqueue(p, &me, now);
             continue;
         }
         if (now >= deadline)
@@ -633,7 +725,7 @@ static wx_status checkout_slow(wxv_pool *p, wxv_lease *lease, wx_error *err)
         pthread_cond_timedwait(&p->freed, &p->lock, &ts);
     }
     if (waiting)
-        p->nwaiting--;
+        dequeue(p, &me);
     p->stats.calls++;
     p->stats.errors[WXV_ERR_BUSY]++;
     pthread_mutex_unlock(&p->lock);
@@ -692,7 +784,8 @@ static bool replace(wxv_pool *p, uint32_t i)
     if (inst) {
         s->inst = inst;
         p->stats.replaced++;
-        make_idle(p, i);
+        if (!hand_off(p, i))
+            make_idle(p, i);
     } else {
         p->stats.create_failures++;
         make_empty(p, i);
@@ -714,7 +807,8 @@ static void return_kept_slow(wxv_pool *p, uint32_t i)
      * under this lock, so it is set by now. */
     if (w & W_FIRED)
         wx_instance_clear_interrupt(s->inst);
-    make_idle(p, i);
+    if (!hand_off(p, i))
+        make_idle(p, i);
     bool last = end_orphan_lease(p);
     pthread_mutex_unlock(&p->lock);
     if (last)

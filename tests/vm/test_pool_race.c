@@ -333,6 +333,55 @@ static void test_handoff(void)
     wxv_pool_release(p);
 }
 
+/*
+ * A waiter that has waited a while gets the next instance freed, although
+ * the thread that frees it asks for one again at once: the slot must go
+ * straight to the waiter (hand_off), never idle, or the returning thread
+ * takes it back on the lock-free path every time and the waiter starves
+ * until its wait bound (WX_EBUSY with an instance freed millions of
+ * times meanwhile).
+ */
+static atomic_int handoff_order;
+static int waiter_rank;
+
+static void *checkout_and_rank(void *arg)
+{
+    wxv_pool *p = arg;
+    wxv_lease lease;
+    wx_error err;
+    if (wxv_pool_checkout(p, &lease, &err) == WX_OK) {
+        waiter_rank = atomic_fetch_add(&handoff_order, 1) + 1;
+        wxv_pool_return(p, &lease, WX_OK, &err);
+    }
+    return NULL;
+}
+
+static void test_no_barging_past_a_patient_waiter(void)
+{
+    wxv_pool_opts o = {.instance_num = 1, .wait_ms = WAIT_MS};
+    wxv_pool *p = new_pool(&o);
+    atomic_store(&handoff_order, 0);
+    waiter_rank = 0;
+    wxv_lease mine;
+    wx_error err;
+    CHECK(wxv_pool_checkout(p, &mine, &err) == WX_OK);
+    pthread_t t;
+    pthread_create(&t, NULL, checkout_and_rank, p);
+    CHECK(wait_for_waiters(p, 1));
+    /* Past the hand-off age (1 ms with this wait bound). */
+    struct timespec ts = {0, 5 * 1000000};
+    nanosleep(&ts, NULL);
+    wxv_pool_return(p, &mine, WX_OK, &err);
+    CHECK(wxv_pool_checkout(p, &mine, &err) == WX_OK);
+    int my_rank = atomic_fetch_add(&handoff_order, 1) + 1;
+    wxv_pool_return(p, &mine, WX_OK, &err);
+    pthread_join(t, NULL);
+    CHECK_MSG(waiter_rank == 1 && my_rank == 2,
+              "the waiter came %d, the returning thread %d", waiter_rank,
+              my_rank);
+    wxv_pool_release(p);
+}
+
 static atomic_bool hook_refuses, hook_holds;
 
 static wx_status hook_gated(wx_instance *inst, void *ud, wx_error *err)
@@ -559,6 +608,7 @@ int main(int argc, char **argv)
     linker = guest_linker();
 
     test_handoff();
+    test_no_barging_past_a_patient_waiter();
     test_fill_handoff();
     test_waiters(1, 2, 20000);
     test_waiters(1, 4, 5000);
