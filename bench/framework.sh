@@ -119,14 +119,15 @@ for pin in ekuiper ekuiper_cpu1; do
     [ -f "$OUT/$pin.out" ] && echo "$SECTIONS" | grep -q ekuiper || continue
     [ $pin = ekuiper ] && say "eKuiper, processes on any CPU:" ||
         say "eKuiper, both processes on CPU 1:"
-    awk '/^ekuiper_exec_fib10/ { for (i = 2; i <= NF; i++) {
-             split($i, kv, "="); f[kv[1]] = kv[2] }
+    # Lines are NAME key=value...: read the pairs once per line.
+    awk '{ split("", f); for (i = 2; i <= NF; i++) {
+             split($i, kv, "="); f[kv[1]] = kv[2] } }
+         /^ekuiper_exec_fib10/ {
              printf "eKuiper Exec fib(10), client %s: %s calls/s, p50 %s us, " \
                     "p99 %s us%s\n", f["client"], f["calls/s"], f["p50_us"],
                     f["p99_us"], (f["client"] == "none" ? \
                     " (the plugin alone, no IPC)" : " (target >= 50000)") }
-         /^ekuiper_rtt_floor/ { for (i = 2; i <= NF; i++) {
-             split($i, kv, "="); f[kv[1]] = kv[2] }
+         /^ekuiper_rtt_floor/ {
              printf "  round-trip floor, fixed reply, %s plugin <-> %s " \
                     "client: %s calls/s\n", f["plugin"], f["client"],
                     f["calls/s"] }' "$OUT/$pin.out" | tee -a "$LOG"

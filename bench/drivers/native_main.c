@@ -19,26 +19,7 @@
 __attribute__((weak)) uint32_t run(void);
 __attribute__((weak)) int32_t add(int32_t a, int32_t b);
 
-/* Wall time (what the table reports) and this thread's CPU time (which
- * tells the runner whether the machine was busy), in ms. */
-typedef struct stamp {
-    double wall, cpu;
-} stamp;
-
-static double clock_ms(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static stamp now(void)
-{
-    stamp s;
-    s.wall = clock_ms(CLOCK_MONOTONIC);
-    s.cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID);
-    return s;
-}
+#include "stamp.h"
 
 static int bench_run(long reps)
 {
