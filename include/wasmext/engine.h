@@ -227,6 +227,9 @@ typedef enum wx_externkind {
     WX_EXTERN_GLOBAL = 3,
 } wx_externkind;
 
+/* "function", "table", "memory" or "global", as error messages say it. */
+WX_API const char *wx_externkind_name(wx_externkind k);
+
 /* Description of an import or export (pointers valid while the module is). */
 typedef struct wx_externdesc {
     const char *module; /* imports only; NULL for exports */

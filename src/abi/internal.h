@@ -44,6 +44,12 @@ void wxai_num_format(wxai_num n, char *buf, size_t cap);
 void wxai_format_f64(double d, char *buf, size_t cap);
 void wxai_format_f32(float f, char *buf, size_t cap);
 
+/* A value of vector type `t` with room for `n` elements (count n, the
+ * elements unset) for a decoder to fill with wxai_vec_put. */
+wx_status wxai_vec_new(wxa_type t, size_t n, wxa_value *out, wx_error *err);
+/* Stores integer value `e` (of the element type) as element i of `v`. */
+void wxai_vec_put(wxa_value *v, size_t i, const wxa_value *e);
+
 /* Sets `err` to "<what>: <message>" (just the message when what is NULL)
  * and returns `s`. */
 wx_status wxai_fail(wx_error *err, wx_status s, const char *what,

@@ -105,6 +105,33 @@ void wxa_values_free(wxa_value *v, size_t n)
         wxa_value_free(&v[i]);
 }
 
+wx_status wxai_vec_new(wxa_type t, size_t n, wxa_value *out, wx_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->type = t;
+    size_t es = wxa_type_elem_size(t);
+    /* Never malloc(0): an empty vector still has a valid pointer. */
+    if (n > SIZE_MAX / es - 1 || !(out->of.vec.data = malloc(n * es + 1)))
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    out->of.vec.count = n;
+    return WX_OK;
+}
+
+void wxai_vec_put(wxa_value *v, size_t i, const wxa_value *e)
+{
+    void *data = v->of.vec.data;
+    switch (v->type) {
+    case WXA_VEC_I8: ((int8_t *)data)[i] = (int8_t)e->of.i; break;
+    case WXA_VEC_U8: ((uint8_t *)data)[i] = (uint8_t)e->of.u; break;
+    case WXA_VEC_I16: ((int16_t *)data)[i] = (int16_t)e->of.i; break;
+    case WXA_VEC_U16: ((uint16_t *)data)[i] = (uint16_t)e->of.u; break;
+    case WXA_VEC_I32: ((int32_t *)data)[i] = (int32_t)e->of.i; break;
+    case WXA_VEC_U32: ((uint32_t *)data)[i] = (uint32_t)e->of.u; break;
+    case WXA_VEC_I64: ((int64_t *)data)[i] = e->of.i; break;
+    default: ((uint64_t *)data)[i] = e->of.u; break;
+    }
+}
+
 wx_status wxa_value_set(wxa_value *out, wxa_type t, const void *data,
                         size_t len, wx_error *err)
 {
@@ -123,18 +150,10 @@ wx_status wxa_value_set(wxa_value *out, wxa_type t, const void *data,
         return WX_OK;
     }
     if (wxa_type_is_vec(t)) {
-        size_t es = wxa_type_elem_size(t);
-        if (len > SIZE_MAX / es - 1)
-            return wx_error_set(err, WX_ENOMEM, "out of host memory");
-        /* Never malloc(0): an empty vector still has a valid pointer. */
-        void *p = malloc(len * es + 1);
-        if (!p)
-            return wx_error_set(err, WX_ENOMEM, "out of host memory");
-        if (len)
-            memcpy(p, data, len * es);
-        out->of.vec.data = p;
-        out->of.vec.count = len;
-        return WX_OK;
+        wx_status s = wxai_vec_new(t, len, out, err);
+        if (s == WX_OK && len)
+            memcpy(out->of.vec.data, data, len * wxa_type_elem_size(t));
+        return s;
     }
     return wx_error_set(err, WX_EARG, "%s is not a buffer type",
                         wxa_type_name(t) ? wxa_type_name(t) : "?");
@@ -410,50 +429,24 @@ static wxai_num vec_elem(const wxa_value *v, size_t i)
     return n;
 }
 
-/* Stores an integer value into element i of a vector array. */
-static void vec_store(wxa_type vt, void *data, size_t i, const wxa_value *e)
-{
-    switch (vt) {
-    case WXA_VEC_I8: ((int8_t *)data)[i] = (int8_t)e->of.i; break;
-    case WXA_VEC_U8: ((uint8_t *)data)[i] = (uint8_t)e->of.u; break;
-    case WXA_VEC_I16: ((int16_t *)data)[i] = (int16_t)e->of.i; break;
-    case WXA_VEC_U16: ((uint16_t *)data)[i] = (uint16_t)e->of.u; break;
-    case WXA_VEC_I32: ((int32_t *)data)[i] = (int32_t)e->of.i; break;
-    case WXA_VEC_U32: ((uint32_t *)data)[i] = (uint32_t)e->of.u; break;
-    case WXA_VEC_I64: ((int64_t *)data)[i] = e->of.i; break;
-    default: ((uint64_t *)data)[i] = e->of.u; break;
-    }
-}
-
 /* Converts element by element, with "<what>[i]" in messages. */
 static wx_status vec_convert(const wxa_value *v, wxa_type t, const char *what,
                              wxa_value *out, wx_error *err)
 {
-    wx_status s = wxa_value_set(out, t, NULL, 0, err);
-    if (s != WX_OK)
-        return s;
-    size_t n = v->of.vec.count, es = wxa_type_elem_size(t);
-    void *data = malloc(n * es + 1);
-    if (!data) {
-        wxa_value_free(out);
-        return wx_error_set(err, WX_ENOMEM, "out of host memory");
-    }
-    free(out->of.vec.data);
-    out->of.vec.data = data;
-    out->of.vec.count = n;
-    for (size_t i = 0; i < n; i++) {
+    size_t n = v->of.vec.count;
+    wx_status s = wxai_vec_new(t, n, out, err);
+    for (size_t i = 0; s == WX_OK && i < n; i++) {
         char label[96];
         snprintf(label, sizeof label, "%s[%zu]", what ? what : "value", i);
         wxa_value e;
         s = wxai_num_to_value(wxa_type_elem(t), vec_elem(v, i), label, &e,
                               err);
-        if (s != WX_OK) {
-            wxa_value_free(out);
-            return s;
-        }
-        vec_store(t, data, i, &e);
+        if (s == WX_OK)
+            wxai_vec_put(out, i, &e);
     }
-    return WX_OK;
+    if (s != WX_OK)
+        wxa_value_free(out);
+    return s;
 }
 
 /* bytes <-> vec<u8>/vec<i8>: the same bytes either way. */

@@ -84,34 +84,20 @@ static wx_status vec_from_json(wxa_type t, const json_t *j, const char *what,
 {
     if (!json_is_array(j))
         return wrong_kind(t, j, what, "an array", err);
-    size_t n = json_array_size(j), es = wxa_type_elem_size(t);
-    wx_status s = wxa_value_set(out, t, NULL, 0, err);
-    if (s != WX_OK)
-        return s;
-    uint8_t *data = malloc(n * es + 1);
-    if (!data) {
-        wxa_value_free(out);
-        return wx_error_set(err, WX_ENOMEM, "out of host memory");
-    }
-    free(out->of.vec.data);
-    out->of.vec.data = data;
-    out->of.vec.count = n;
-    for (size_t i = 0; i < n; i++) {
+    size_t n = json_array_size(j);
+    wx_status s = wxai_vec_new(t, n, out, err);
+    for (size_t i = 0; s == WX_OK && i < n; i++) {
         char label[96];
         snprintf(label, sizeof label, "%s[%zu]", what ? what : "value", i);
         wxa_value e;
         s = number_from_json(wxa_type_elem(t), json_array_get(j, i), label, &e,
                              err);
-        if (s != WX_OK) {
-            wxa_value_free(out);
-            return s;
-        }
-        /* Little-endian hosts store the low bytes first; copying from the
-         * 64-bit union keeps that true for every element size. */
-        uint64_t bits = e.of.u;
-        memcpy(data + i * es, &bits, es);
+        if (s == WX_OK)
+            wxai_vec_put(out, i, &e);
     }
-    return WX_OK;
+    if (s != WX_OK)
+        wxa_value_free(out);
+    return s;
 }
 
 wx_status wxa_value_from_json(wxa_type t, const json_t *j, const char *what,

@@ -130,17 +130,9 @@ static wx_status vec_from_text(wxa_type t, const char *text, const char *what,
     size_t cap = 1;
     for (const char *q = p; *q; q++)
         cap += *q == ',';
-    size_t es = wxa_type_elem_size(t);
-    wx_status s = wxa_value_set(out, t, NULL, 0, err);
+    wx_status s = wxai_vec_new(t, cap, out, err);
     if (s != WX_OK)
         return s;
-    uint8_t *data = malloc(cap * es + 1);
-    if (!data) {
-        wxa_value_free(out);
-        return wx_error_set(err, WX_ENOMEM, "out of host memory");
-    }
-    free(out->of.vec.data);
-    out->of.vec.data = data;
     size_t n = 0;
     while (*p) {
         const char *end = strchr(p, ',');
@@ -164,9 +156,7 @@ static wx_status vec_from_text(wxa_type t, const char *text, const char *what,
             wxa_value_free(out);
             return s;
         }
-        uint64_t bits = e.of.u;
-        memcpy(data + n * es, &bits, es);
-        n++;
+        wxai_vec_put(out, n++, &e);
         if (!end)
             break;
         p = end + 1;

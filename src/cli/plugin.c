@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #ifdef WX_CLI_FRAMEWORK
@@ -320,31 +321,17 @@ static bool is_package(const char *path)
     return zip;
 }
 
-/* Reads a package file whole (malloc'd), or NULL with the error printed. */
+/* Reads a package file whole (malloc'd, by cli_read_file), or NULL with
+ * the error printed. */
 static void *read_package(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    void *buf = NULL;
-    long n = -1;
-    if (f && fseek(f, 0, SEEK_END) == 0)
-        n = ftell(f);
-    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        cli_error("%s: cannot read: %s", path, strerror(errno));
-    } else if ((size_t)n > PACKAGE_FILE_MAX) {
-        cli_error("%s: too big (%ld bytes, at most %zu)", path, n,
-                  PACKAGE_FILE_MAX);
-    } else if (!(buf = malloc(n ? (size_t)n : 1))) {
-        cli_error("%s: out of memory", path);
-    } else if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        cli_error("%s: cannot read: %s", path,
-                  ferror(f) ? strerror(errno) : "file shrank");
-        free(buf);
-        buf = NULL;
+    struct stat st;
+    if (stat(path, &st) == 0 && (uintmax_t)st.st_size > PACKAGE_FILE_MAX) {
+        cli_error("%s: too big (%jd bytes, at most %zu)", path,
+                  (intmax_t)st.st_size, PACKAGE_FILE_MAX);
+        return NULL;
     }
-    if (f)
-        fclose(f);
-    *len = buf ? (size_t)n : 0;
-    return buf;
+    return cli_read_file(path, len);
 }
 
 /* add or update from a package file; the name comes from inside it. */

@@ -199,17 +199,6 @@ static void func_exports(const wx_module *m, char *buf, size_t size)
         snprintf(buf, size, "none");
 }
 
-static const char *kind_name(wx_externkind k)
-{
-    switch (k) {
-    case WX_EXTERN_FUNC: return "function";
-    case WX_EXTERN_TABLE: return "table";
-    case WX_EXTERN_MEMORY: return "memory";
-    case WX_EXTERN_GLOBAL: return "global";
-    }
-    return "?";
-}
-
 /* The exported function `name`, or an error. */
 static int find_func(const run_state *st, const char *name, wx_externdesc *out)
 {
@@ -222,7 +211,7 @@ static int find_func(const run_state *st, const char *name, wx_externdesc *out)
         if (out->kind == WX_EXTERN_FUNC)
             return CLI_EXIT_OK;
         cli_error("%s: \"%s\" is a %s export, not a function", st->path, name,
-                  kind_name(out->kind));
+                  wx_externkind_name(out->kind));
         return CLI_EXIT_USAGE;
     }
     char list[256];
@@ -311,7 +300,7 @@ static int link_imports(run_state *st, bool command, int nargs,
         if (nmissing++ < 8 && at < sizeof missing) {
             int k =
                 snprintf(missing + at, sizeof missing - at, "%s%s.%s (%s)",
-                         at ? ", " : "", d.module, d.name, kind_name(d.kind));
+                         at ? ", " : "", d.module, d.name, wx_externkind_name(d.kind));
             at += k > 0 ? (size_t)k : 0;
         }
     }

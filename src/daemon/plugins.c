@@ -5,7 +5,7 @@
  * application/zip; a body that starts with the zip magic PK\3\4 is one
  * whatever its type says, as no JSON starts so). The manager reads a
  * package from the body itself (wx_manager_add_package), and its
- * refusals are 400 with the code "package". JSON configs get three
+ * refusals are 400 with the code "package". JSON configs get two
  * checks of the daemon's own before the manager sees them:
  *
  * - paths in the config (vm_config.path, wasi.preopens) name files on
@@ -210,6 +210,15 @@ static bool registered(wxd_server *s, const char *name)
     return text != NULL;
 }
 
+/* After a change (change lock held): the catalog follows the manager. */
+static void rebuild_catalog(wxd_server *s)
+{
+    if (!wxd_catalog_rebuild(s->catalog, s->mgr, s->metrics))
+        wxd_logf(&s->log, WXD_WARN,
+                 "out of memory rebuilding the metrics catalog: calls "
+                 "may go unmeasured until the next change");
+}
+
 /*
  * Runs one change under the change lock and rebuilds the catalog.
  *
@@ -239,10 +248,8 @@ static wx_status change(wxd_server *s, change_kind kind, const char *arg,
     }
     if (st == WX_ENOTFOUND && known)
         st = err->status = WX_EARG;
-    if (st == WX_OK && !wxd_catalog_rebuild(s->catalog, s->mgr, s->metrics))
-        wxd_logf(&s->log, WXD_WARN,
-                 "out of memory rebuilding the metrics catalog: calls "
-                 "may go unmeasured until the next change");
+    if (st == WX_OK)
+        rebuild_catalog(s);
     pthread_mutex_unlock(&s->change_lock);
     return st;
 }
@@ -290,10 +297,8 @@ static void change_package(wxd_server *s, change_kind kind, const char *name,
     /* As for JSON: a function the module lacks is a bad package. */
     if (st == WX_ENOTFOUND && known)
         st = err.status = WX_EARG;
-    if (st == WX_OK && !wxd_catalog_rebuild(s->catalog, s->mgr, s->metrics))
-        wxd_logf(&s->log, WXD_WARN,
-                 "out of memory rebuilding the metrics catalog: calls "
-                 "may go unmeasured until the next change");
+    if (st == WX_OK)
+        rebuild_catalog(s);
     pthread_mutex_unlock(&s->change_lock);
     log_change(s, kind, pname ? pname : name ? name : "", st, &err);
     if (st == WX_EARG)

@@ -29,63 +29,35 @@
 
 /* ------------------------------------------------------------ loading */
 
-static bool parse_types(const json_t *arr, uint32_t *n, wxa_type *out,
-                        size_t cap)
-{
-    if (!json_is_array(arr) || json_array_size(arr) > cap)
-        return false;
-    *n = (uint32_t)json_array_size(arr);
-    for (uint32_t i = 0; i < *n; i++) {
-        const char *name = json_string_value(json_array_get(arr, i));
-        if (!name || !wxa_type_parse(name, &out[i]))
-            return false;
-    }
-    return true;
-}
-
 static bool is_wasm_type(wxa_type t)
 {
     return t == WXA_I32 || t == WXA_I64 || t == WXA_F32 || t == WXA_F64;
 }
 
-/* Fills `f` from one entry of show's "functions". */
-static wx_status load_func(wx_manager *m, const char *plugin, const json_t *j,
-                           wxk_func *f, wx_error *err)
+/* Fills `f` with function `name` of `plugin` and the types the manager
+ * bound for it. */
+static wx_status load_func(wx_manager *m, const char *plugin,
+                           const char *name, wxk_func *f, wx_error *err)
 {
-    const char *name = json_string_value(json_object_get(j, "name"));
-    const char *abi = json_string_value(json_object_get(j, "abi"));
-    const char *sig = json_string_value(json_object_get(j, "signature"));
-    if (!name || !abi)
-        return wx_error_set(err, WX_EARG,
-                            "plugin %s: unexpected function "
-                            "description from the manager",
-                            plugin);
     f->name = strdup(name);
-    f->signature = strdup(sig ? sig : "?");
-    if (!f->name || !f->signature)
+    if (!f->name)
         return wx_error_set(err, WX_ENOMEM, "out of host memory");
-    /* Parameters are always bound (declared, or implied by the wasm
-     * signature); bindgen results may stay open, and then only the
-     * generic path can call the function. */
-    if (!parse_types(json_object_get(j, "params"), &f->nparams, f->params,
-                     sizeof f->params / sizeof f->params[0]))
-        return wx_error_set(err, WX_EARG,
-                            "plugin %s: function %s: parameter types "
-                            "unknown",
-                            plugin, name);
-    bool has_results =
-        parse_types(json_object_get(j, "results"), &f->nresults, f->results,
-                    sizeof f->results / sizeof f->results[0]);
-    f->typed = strcmp(abi, "numeric") == 0 && has_results;
+    wx_fn_info info;
+    f->fn = wx_fn_get(m, plugin, name, err);
+    if (!f->fn)
+        return err ? err->status : WX_ENOTFOUND;
+    wx_status s = wx_fn_describe(f->fn, &info, err);
+    if (s != WX_OK)
+        return s;
+    f->nparams = info.nparams;
+    f->nresults = info.nresults;
+    memcpy(f->params, info.params, info.nparams * sizeof *f->params);
+    memcpy(f->results, info.results, info.nresults * sizeof *f->results);
+    f->typed = strcmp(info.abi, "numeric") == 0;
     for (uint32_t i = 0; f->typed && i < f->nparams; i++)
         f->typed = is_wasm_type(f->params[i]);
     for (uint32_t i = 0; f->typed && i < f->nresults; i++)
         f->typed = is_wasm_type(f->results[i]);
-    if (f->typed) {
-        f->fn = wx_fn_get(m, plugin, name, err);
-        if (!f->fn)
-            return err ? err->status : WX_ENOTFOUND;
-    }
     return WX_OK;
 }
 
@@ -112,8 +84,14 @@ wx_status wxk_funcs_load(wx_manager *m, const char *plugin, wxk_funcs *out,
         goto done;
     }
     for (size_t i = 0; s == WX_OK && i < json_array_size(list); i++) {
+        const json_t *j = json_array_get(list, i);
+        const char *name = json_string_value(json_object_get(j, "name"));
         out->n++;
-        s = load_func(m, plugin, json_array_get(list, i), &out->f[i], err);
+        s = name ? load_func(m, plugin, name, &out->f[i], err)
+                 : wx_error_set(err, WX_EARG,
+                                "plugin %s: unexpected function "
+                                "description from the manager",
+                                plugin);
     }
 done:
     json_decref(show);
@@ -128,7 +106,6 @@ void wxk_funcs_free(wxk_funcs *fs)
         if (fs->f[i].fn)
             wx_fn_free(fs->f[i].fn);
         free(fs->f[i].name);
-        free(fs->f[i].signature);
     }
     free(fs->f);
     free(fs->plugin);

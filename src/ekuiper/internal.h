@@ -126,15 +126,15 @@ void wxk_reply_error(wxk_buf *out, const char *fmt, ...)
 
 /* One function of the plugin: its symbol (the export name, which is also
  * the SQL name and the channel's name) and types as the manager bound
- * them. `typed` functions (numeric ABI, wasm types only) are called
- * through wx_fn_call; the others through wx_call_json. */
+ * them (wx_fn_describe). `typed` functions (numeric ABI, wasm types only)
+ * are called through `fn` with wx_fn_call; the others through
+ * wx_call_json. */
 typedef struct wxk_func {
     char *name;
-    char *signature; /* "(i32) -> (i32)", for messages */
     uint32_t nparams, nresults;
-    wxa_type params[64], results[64];
+    wxa_type params[WX_MAX_VALUES], results[WX_MAX_VALUES];
     bool typed;
-    wx_fn *fn; /* typed functions only */
+    wx_fn *fn;
 } wxk_func;
 
 typedef struct wxk_funcs {
@@ -144,7 +144,8 @@ typedef struct wxk_funcs {
     wxk_func *f;
 } wxk_funcs;
 
-/* Reads the functions of `plugin` from the manager (wx_manager_show). */
+/* Reads the functions of `plugin` from the manager (their names from
+ * wx_manager_show, their types from wx_fn_describe). */
 wx_status wxk_funcs_load(wx_manager *m, const char *plugin, wxk_funcs *out,
                          wx_error *err);
 void wxk_funcs_free(wxk_funcs *fs);
@@ -234,5 +235,11 @@ int wxk_server_start(wxk_server **out, const wxk_sock *s, wxk_answer_fn answer,
 /* Waits for the server to finish and frees it. Its socket must be closed
  * first (wxk_req_close), which is what stops it. */
 void wxk_server_free(wxk_server *srv);
+
+/* --------------------------------------------------------------- pack.c */
+
+/* The directory of `path` ("." for a bare name), where the relative paths
+ * of a config file are resolved; plugin mode uses it too. */
+void wxk_dir_of(const char *path, char *out, size_t size);
 
 #endif

@@ -136,7 +136,7 @@ static bool sql_name(const char *s)
     return true;
 }
 
-static void dir_of(const char *path, char *out, size_t size)
+void wxk_dir_of(const char *path, char *out, size_t size)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
@@ -409,7 +409,7 @@ int wxk_pack_main(int argc, char **argv)
     if (!text)
         return fail(2, "cannot read %s: %s", a.config, strerror(errno));
     char base_dir[PATH_MAX];
-    dir_of(a.config, base_dir, sizeof base_dir);
+    wxk_dir_of(a.config, base_dir, sizeof base_dir);
     json_error_t je;
     json_t *cfg = json_loads(text, 0, &je);
     const char *name = json_string_value(json_object_get(cfg, "name"));

@@ -265,17 +265,6 @@ static json_t *load_config(const char *path, const char **name)
     return cfg;
 }
 
-static void dir_of(const char *path, char *out, size_t size)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(out, size, ".");
-    else if (slash == path)
-        snprintf(out, size, "/");
-    else
-        snprintf(out, size, "%.*s", (int)(slash - path), path);
-}
-
 /* Registers the plugin in the private registry and reads its functions. */
 static bool load_plugin(plugin *pl, json_t *cfg, const char *config_dir)
 {
@@ -567,7 +556,7 @@ int wxk_plugin_main(int argc, char **argv)
     if (!cfg)
         return 2;
     char config_dir[PATH_MAX];
-    dir_of(config, config_dir, sizeof config_dir);
+    wxk_dir_of(config, config_dir, sizeof config_dir);
     int rc = 2;
     pthread_t sig_thread;
     bool have_sig = false;

@@ -67,7 +67,7 @@ static wx_status run(wx_func *f, wx_slot *slots, wx_error *err)
     if (!f->inst)
         return wxi_call_host(f, NULL, slots, err);
     wx_instance *inst = f->inst;
-    return wxe_invoke(f, slots, &inst->stack, &inst->interrupt, err);
+    return wxe_invoke(f, slots, &inst->stack, err);
 }
 
 wx_status wx_call(wx_func *f, const wx_val *args, size_t nargs,

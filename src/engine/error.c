@@ -85,3 +85,14 @@ const char *wx_valtype_name(wx_valtype t)
     }
     return "?";
 }
+
+const char *wx_externkind_name(wx_externkind k)
+{
+    switch (k) {
+    case WX_EXTERN_FUNC: return "function";
+    case WX_EXTERN_TABLE: return "table";
+    case WX_EXTERN_MEMORY: return "memory";
+    case WX_EXTERN_GLOBAL: return "global";
+    }
+    return "?";
+}

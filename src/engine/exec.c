@@ -226,6 +226,18 @@ static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
         DISPATCH();                                                           \
     } while (0)
 
+/* For a charge that found the chunk used up: stops the call if it was
+ * interrupted or metered fuel is out, else takes the next chunk (which
+ * pays for that charge). */
+#define TAKE_CHUNK()                                                          \
+    do {                                                                      \
+        tick = 1; /* nothing handed out */                                    \
+        if (atomic_load_explicit(vstack->interrupt, memory_order_relaxed))    \
+            goto interrupted;                                                 \
+        if (!(tick = take_chunk(vstack)))                                     \
+            goto out_of_fuel;                                                 \
+    } while (0)
+
 /* Taken branch: offsets are relative to the branching op. */
 #define BRANCH(field)                                                         \
     do {                                                                      \
@@ -460,8 +472,7 @@ static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
 /* --------------------------------------------------------- the loop */
 
 static wx_status run(const wx_func *entry, wx_slot *args, wxe_stack *stack,
-                     atomic_int *interrupt, wx_error *err,
-                     const void *const **table)
+                     wx_error *err, const void *const **table)
 {
 #ifndef WX_SWITCH_DISPATCH
     static const void *const labels[WXC_OP_COUNT_] = {
@@ -481,11 +492,6 @@ static wx_status run(const wx_func *entry, wx_slot *args, wxe_stack *stack,
 #else
     static const wxc_cell exit_code[1] = {{.op = WXC_OP_EXIT}};
 #endif
-    atomic_int no_interrupt;
-    if (!interrupt) {
-        atomic_init(&no_interrupt, 0);
-        interrupt = &no_interrupt;
-    }
     /* Only the entry, exit and refuel paths use these: volatile keeps them
      * out of the registers the handlers need (memory base and size above
      * all). */
@@ -540,8 +546,8 @@ static wx_status run(const wx_func *entry, wx_slot *args, wxe_stack *stack,
     /* The host's call into the guest: an interrupted instance does not
      * start it (later, the flag is read once per chunk, in refuel), and it
      * costs a unit like any call. */
-    if (__builtin_expect(atomic_load_explicit(interrupt, memory_order_relaxed),
-                         0))
+    if (__builtin_expect(
+            atomic_load_explicit(stack->interrupt, memory_order_relaxed), 0))
         goto interrupted;
     CHARGE_DISPATCH();
 
@@ -879,13 +885,8 @@ call_func:
          * frames and records in use are published for the time of the
          * call (a nested run starts above them), and so is the fuel
          * countdown, after the call paid its unit. */
-        if (__builtin_expect(--tick == 0, 0)) {
-            tick = 1;
-            if (atomic_load_explicit(vstack->interrupt, memory_order_relaxed))
-                goto interrupted;
-            if (!(tick = take_chunk(vstack)))
-                goto out_of_fuel;
-        }
+        if (__builtin_expect(--tick == 0, 0))
+            TAKE_CHUNK();
         wxe_stack *st = vstack;
         st->tick = tick;
         wx_slot *top = st->top, *limit = st->limit;
@@ -916,11 +917,7 @@ call_func:
      * This is where the interrupt flag is read, so it is seen within
      * WXE_FUEL_CHUNK charges, and where metered fuel runs out. */
 refuel:
-    tick = 1; /* nothing handed out */
-    if (atomic_load_explicit(vstack->interrupt, memory_order_relaxed))
-        goto interrupted;
-    if (!(tick = take_chunk(vstack)))
-        goto out_of_fuel;
+    TAKE_CHUNK();
     DISPATCH();
 
 trapped:
@@ -941,15 +938,13 @@ const void *const *wxe_handlers(void)
     return NULL;
 #else
     const void *const *t = NULL;
-    run(NULL, NULL, NULL, NULL, NULL, &t);
+    run(NULL, NULL, NULL, NULL, &t);
     return t;
 #endif
 }
 
 wx_status wxe_invoke(wx_func *f, wx_slot *slots, wxe_stack *stack,
-                     atomic_int *interrupt, wx_error *err)
+                     wx_error *err)
 {
-    if (!f->code)
-        return wxi_call_host(f, NULL, slots, err);
-    return run(f, slots, stack, interrupt, err, NULL);
+    return run(f, slots, stack, err, NULL);
 }

@@ -23,17 +23,6 @@ static void *alloc_array(size_t n, size_t size)
 
 /* ------------------------------------------------------------- imports */
 
-static const char *kind_name(wx_externkind k)
-{
-    switch (k) {
-    case WX_EXTERN_FUNC: return "function";
-    case WX_EXTERN_TABLE: return "table";
-    case WX_EXTERN_MEMORY: return "memory";
-    case WX_EXTERN_GLOBAL: return "global";
-    }
-    return "?";
-}
-
 /* Limits subtyping: the provided current size covers the declared minimum,
  * and a declared maximum is respected by a provided maximum. */
 static bool limits_match(uint64_t cur, wx_limits provided, wx_limits declared)
@@ -62,7 +51,8 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
     if (ext.kind != imp->kind) {
         char why[64];
         snprintf(why, sizeof why, "expected a %s, got a %s",
-                 kind_name(imp->kind), kind_name(ext.kind));
+                 wx_externkind_name(imp->kind),
+                 wx_externkind_name(ext.kind));
         return incompatible(imp, err, why);
     }
     switch (imp->kind) {
@@ -252,7 +242,7 @@ static wx_status run_start(wx_instance *inst, wx_error *err)
     wx_slot slots[1] = {0};
     if (!f->inst)
         return wxi_call_host(f, inst, slots, err);
-    return wxe_invoke(f, slots, &inst->stack, &inst->interrupt, err);
+    return wxe_invoke(f, slots, &inst->stack, err);
 }
 
 /* Whether functions of a half-initialised instance may have escaped into

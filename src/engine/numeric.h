@@ -516,145 +516,45 @@ static inline double wxn_f64_sqrt(double a)
 #define WXN_TRUNC_TRAP(x)                                                     \
     ((x) != (x) ? WX_TRAP_INVALID_CONVERSION : WX_TRAP_INT_OVERFLOW)
 
-static inline wx_trap wxn_i32_trunc_f32_s(float a, int32_t *out)
-{
-    if (__builtin_expect(!WXN_IN_RANGE_F32_I32S(a), 0))
-        return WXN_TRUNC_TRAP(a);
-    *out = (int32_t)a;
-    return WX_TRAP_NONE;
-}
-
-static inline wx_trap wxn_i32_trunc_f32_u(float a, uint32_t *out)
-{
-    if (__builtin_expect(!WXN_IN_RANGE_F32_I32U(a), 0))
-        return WXN_TRUNC_TRAP(a);
-    *out = (uint32_t)a;
-    return WX_TRAP_NONE;
-}
-
-static inline wx_trap wxn_i32_trunc_f64_s(double a, int32_t *out)
-{
-    if (__builtin_expect(!WXN_IN_RANGE_F64_I32S(a), 0))
-        return WXN_TRUNC_TRAP(a);
-    *out = (int32_t)a;
-    return WX_TRAP_NONE;
-}
-
-static inline wx_trap wxn_i32_trunc_f64_u(double a, uint32_t *out)
-{
-    if (__builtin_expect(!WXN_IN_RANGE_F64_I32U(a), 0))
-        return WXN_TRUNC_TRAP(a);
-    *out = (uint32_t)a;
-    return WX_TRAP_NONE;
-}
-
-static inline wx_trap wxn_i64_trunc_f32_s(float a, int64_t *out)
-{
-    if (__builtin_expect(!WXN_IN_RANGE_F32_I64S(a), 0))
-        return WXN_TRUNC_TRAP(a);
-    *out = (int64_t)a;
-    return WX_TRAP_NONE;
-}
-
-static inline wx_trap wxn_i64_trunc_f32_u(float a, uint64_t *out)
-{
-    if (__builtin_expect(!WXN_IN_RANGE_F32_I64U(a), 0))
-        return WXN_TRUNC_TRAP(a);
-    *out = (uint64_t)a;
-    return WX_TRAP_NONE;
-}
-
-static inline wx_trap wxn_i64_trunc_f64_s(double a, int64_t *out)
-{
-    if (__builtin_expect(!WXN_IN_RANGE_F64_I64S(a), 0))
-        return WXN_TRUNC_TRAP(a);
-    *out = (int64_t)a;
-    return WX_TRAP_NONE;
-}
-
-static inline wx_trap wxn_i64_trunc_f64_u(double a, uint64_t *out)
-{
-    if (__builtin_expect(!WXN_IN_RANGE_F64_I64U(a), 0))
-        return WXN_TRUNC_TRAP(a);
-    *out = (uint64_t)a;
-    return WX_TRAP_NONE;
-}
-
 /*
- * Saturating truncations (0xFC 0..7): NaN gives 0, values past either end
- * give that end. The common in-range case is tested first.
+ * The trapping truncation wxn_<to>_trunc_<from>_<s|u> (stores the value,
+ * or gives the trap) and the saturating one (0xFC 0..7)
+ * wxn_<to>_trunc_sat_<from>_<s|u>, where NaN gives 0 and values past
+ * either end give that end. The common in-range case is tested first.
  */
-static inline int32_t wxn_i32_trunc_sat_f32_s(float a)
-{
-    if (__builtin_expect(WXN_IN_RANGE_F32_I32S(a), 1))
-        return (int32_t)a;
-    if (a != a)
-        return 0;
-    return a < 0 ? INT32_MIN : INT32_MAX;
-}
+#define WXN_DEF_TRUNC(to, from, sign, F, I, RANGE, MIN, MAX)                  \
+    static inline wx_trap wxn_##to##_trunc_##from##_##sign(F a, I *out)       \
+    {                                                                         \
+        if (__builtin_expect(!RANGE(a), 0))                                   \
+            return WXN_TRUNC_TRAP(a);                                         \
+        *out = (I)a;                                                          \
+        return WX_TRAP_NONE;                                                  \
+    }                                                                         \
+    static inline I wxn_##to##_trunc_sat_##from##_##sign(F a)                 \
+    {                                                                         \
+        if (__builtin_expect(RANGE(a), 1))                                    \
+            return (I)a;                                                      \
+        if (a != a)                                                           \
+            return 0;                                                         \
+        return a < 0 ? (MIN) : (MAX);                                         \
+    }
 
-static inline uint32_t wxn_i32_trunc_sat_f32_u(float a)
-{
-    if (__builtin_expect(WXN_IN_RANGE_F32_I32U(a), 1))
-        return (uint32_t)a;
-    if (a != a)
-        return 0;
-    return a < 0 ? 0 : UINT32_MAX;
-}
-
-static inline int32_t wxn_i32_trunc_sat_f64_s(double a)
-{
-    if (__builtin_expect(WXN_IN_RANGE_F64_I32S(a), 1))
-        return (int32_t)a;
-    if (a != a)
-        return 0;
-    return a < 0 ? INT32_MIN : INT32_MAX;
-}
-
-static inline uint32_t wxn_i32_trunc_sat_f64_u(double a)
-{
-    if (__builtin_expect(WXN_IN_RANGE_F64_I32U(a), 1))
-        return (uint32_t)a;
-    if (a != a)
-        return 0;
-    return a < 0 ? 0 : UINT32_MAX;
-}
-
-static inline int64_t wxn_i64_trunc_sat_f32_s(float a)
-{
-    if (__builtin_expect(WXN_IN_RANGE_F32_I64S(a), 1))
-        return (int64_t)a;
-    if (a != a)
-        return 0;
-    return a < 0 ? INT64_MIN : INT64_MAX;
-}
-
-static inline uint64_t wxn_i64_trunc_sat_f32_u(float a)
-{
-    if (__builtin_expect(WXN_IN_RANGE_F32_I64U(a), 1))
-        return (uint64_t)a;
-    if (a != a)
-        return 0;
-    return a < 0 ? 0 : UINT64_MAX;
-}
-
-static inline int64_t wxn_i64_trunc_sat_f64_s(double a)
-{
-    if (__builtin_expect(WXN_IN_RANGE_F64_I64S(a), 1))
-        return (int64_t)a;
-    if (a != a)
-        return 0;
-    return a < 0 ? INT64_MIN : INT64_MAX;
-}
-
-static inline uint64_t wxn_i64_trunc_sat_f64_u(double a)
-{
-    if (__builtin_expect(WXN_IN_RANGE_F64_I64U(a), 1))
-        return (uint64_t)a;
-    if (a != a)
-        return 0;
-    return a < 0 ? 0 : UINT64_MAX;
-}
+WXN_DEF_TRUNC(i32, f32, s, float, int32_t, WXN_IN_RANGE_F32_I32S, INT32_MIN,
+              INT32_MAX)
+WXN_DEF_TRUNC(i32, f32, u, float, uint32_t, WXN_IN_RANGE_F32_I32U, 0,
+              UINT32_MAX)
+WXN_DEF_TRUNC(i32, f64, s, double, int32_t, WXN_IN_RANGE_F64_I32S, INT32_MIN,
+              INT32_MAX)
+WXN_DEF_TRUNC(i32, f64, u, double, uint32_t, WXN_IN_RANGE_F64_I32U, 0,
+              UINT32_MAX)
+WXN_DEF_TRUNC(i64, f32, s, float, int64_t, WXN_IN_RANGE_F32_I64S, INT64_MIN,
+              INT64_MAX)
+WXN_DEF_TRUNC(i64, f32, u, float, uint64_t, WXN_IN_RANGE_F32_I64U, 0,
+              UINT64_MAX)
+WXN_DEF_TRUNC(i64, f64, s, double, int64_t, WXN_IN_RANGE_F64_I64S, INT64_MIN,
+              INT64_MAX)
+WXN_DEF_TRUNC(i64, f64, u, double, uint64_t, WXN_IN_RANGE_F64_I64U, 0,
+              UINT64_MAX)
 
 /* ------------------------------------------- int -> float conversions */
 

@@ -80,9 +80,8 @@ typedef struct wxe_stack {
     uint64_t fuel;
     uint64_t fuel_budget; /* the last budget set, for the message */
     uint32_t tick;
-    /* The instance's interrupt flag, read whenever a chunk is taken (the
-     * flag given to wxe_invoke is read when a call starts; the callers
-     * pass this one). */
+    /* The instance's interrupt flag, read when a call from the host
+     * starts and whenever a chunk is taken. */
     atomic_int *interrupt;
     bool metered; /* false: unlimited (the default) */
 } wxe_stack;
@@ -136,17 +135,19 @@ struct wx_host_ctx {
 wx_status wxc_compile_module(wx_module *m, wx_error *err);
 
 /*
- * Runs function `f` (wasm or host). `slots` holds the arguments on entry
+ * Runs wasm function `f` (a host function goes to wxi_call_host, which
+ * the callers pick by f->inst). `slots` holds the arguments on entry
  * (one slot each, in order) and the results on return; it has room for
  * max(nparams, nresults) slots. `stack` is the execution state to run on
- * (normally &f->inst->stack for a call from the host). Traps fill `err`
- * (status WX_ETRAP, trap kind, function index, byte offset in the module
- * binary of the trapping instruction); an interrupt gives WX_EINTERRUPTED;
+ * (normally &f->inst->stack for a call from the host), and its interrupt
+ * flag stops the call before it starts. Traps fill `err` (status
+ * WX_ETRAP, trap kind, function index, byte offset in the module binary
+ * of the trapping instruction); an interrupt gives WX_EINTERRUPTED;
  * running out of the stack's fuel gives WX_ELIMIT (err->func_index and
  * err->offset say where, err->trap is WX_TRAP_NONE).
  */
 wx_status wxe_invoke(wx_func *f, wx_slot *slots, wxe_stack *stack,
-                     atomic_int *interrupt, wx_error *err);
+                     wx_error *err);
 
 /* ------------------------------------------- instance.c, memory.c ... */
 

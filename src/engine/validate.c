@@ -1487,8 +1487,6 @@ static int cmp_export_names(const void *a, const void *b)
 static wx_status check_exports(vstate *v)
 {
     const wx_module *m = v->m;
-    static const char *const kind_names[] = {"function", "table", "memory",
-                                             "global"};
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wxm_export *e = &m->exports[i];
         uint32_t n = e->kind == WX_EXTERN_FUNC     ? m->nfuncs
@@ -1497,7 +1495,7 @@ static wx_status check_exports(vstate *v)
                                                    : m->nglobals;
         if (e->index >= n)
             return mfail(v, 0, "export \"%s\": unknown %s %u", e->name,
-                         kind_names[e->kind & 3], e->index);
+                         wx_externkind_name(e->kind), e->index);
     }
     if (m->nexports < 2)
         return WX_OK;

@@ -1291,9 +1291,7 @@ static wx_status call_values(wxm_version *v, wxm_func *f,
                              wxa_results *out, wx_error *err)
 {
     if (__builtin_expect(nargs != f->fn.nparams, 0))
-        return wx_error_set(
-            err, WX_EARG, "%s: expected %u argument%s, got %zu", f->fn.name,
-            f->fn.nparams, f->fn.nparams == 1 ? "" : "s", nargs);
+        return wxm_abi_check_count(f, nargs, err);
     if (__builtin_expect(nargs && !args, 0))
         return wx_error_set(err, WX_EARG, "%s: no argument array", f->fn.name);
     wxa_value conv[WXA_MAX_VALUES];
@@ -1341,13 +1339,6 @@ wx_status wx_call_values(wx_manager *m, const char *plugin, const char *func,
     wxm_count(f, s);
     wxm_version_release(v);
     return s;
-}
-
-wx_status wxm_call_values(wx_manager *m, const char *plugin, const char *func,
-                          const wxa_value *args, size_t nargs,
-                          wxa_results *out, wx_error *err)
-{
-    return wx_call_values(m, plugin, func, args, nargs, out, err);
 }
 
 wx_fn *wx_fn_get(wx_manager *m, const char *plugin, const char *func,

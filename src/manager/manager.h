@@ -243,6 +243,9 @@ wx_status wxm_abi_bind(wxm_func *f, const wx_module *m, const char *at,
  * function's parameter types). */
 wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
                       size_t nargs, wxa_results *out, wx_error *err);
+/* Checks the argument count against the bound parameter list ("add:
+ * expected 2 arguments, got 1"). */
+wx_status wxm_abi_check_count(const wxm_func *f, size_t n, wx_error *err);
 /* One call with arguments from a JSON array; results as a JSON array. */
 wx_status wxm_abi_call_json(wxm_version *v, wxm_func *f, const json_t *args,
                             char **results, wx_error *err);
@@ -250,15 +253,5 @@ wx_status wxm_abi_call_json(wxm_version *v, wxm_func *f, const json_t *args,
 wx_status wxm_abi_call_argv(wxm_version *v, wxm_func *f, int argc,
                             const char *const *argv, char **results,
                             wx_error *err);
-
-/*
- * wx_call_values under its older internal name (wxa_value is wx_value,
- * wxa_results is wx_results): a call with typed values, converted to the
- * declared types by the exact-fit rule. `out` is the caller's to free
- * with wxa_results_free (also on failure). New code uses the public one.
- */
-wx_status wxm_call_values(wx_manager *m, const char *plugin, const char *func,
-                          const wxa_value *args, size_t nargs,
-                          wxa_results *out, wx_error *err);
 
 #endif

@@ -63,8 +63,7 @@ wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
     return r;
 }
 
-/* Checks the argument count against the bound parameter list. */
-static wx_status check_count(const wxm_func *f, size_t n, wx_error *err)
+wx_status wxm_abi_check_count(const wxm_func *f, size_t n, wx_error *err)
 {
     if (n == f->fn.nparams)
         return WX_OK;
@@ -77,7 +76,7 @@ wx_status wxm_abi_call_json(wxm_version *v, wxm_func *f, const json_t *args,
                             char **results, wx_error *err)
 {
     size_t n = json_array_size(args);
-    wx_status s = check_count(f, n, err);
+    wx_status s = wxm_abi_check_count(f, n, err);
     if (s != WX_OK)
         return s;
     wxa_value vals[WXA_MAX_VALUES];
@@ -116,7 +115,7 @@ wx_status wxm_abi_call_argv(wxm_version *v, wxm_func *f, int argc,
                             wx_error *err)
 {
     size_t n = (size_t)argc;
-    wx_status s = check_count(f, n, err);
+    wx_status s = wxm_abi_check_count(f, n, err);
     if (s != WX_OK)
         return s;
     wxa_value vals[WXA_MAX_VALUES];

@@ -150,14 +150,6 @@ const char *wxv_errkind_name(wxv_errkind k)
     return (unsigned)k < WXV_ERRKIND_COUNT_ ? errkind_names[k] : "unknown";
 }
 
-/* Our own errors carry no trap, whatever the error object held before. */
-static wx_status fail(wx_error *err, wx_status s, const char *what)
-{
-    if (err)
-        err->trap = WX_TRAP_NONE;
-    return wx_error_set(err, s, "%s", what);
-}
-
 /* Counts one on a counter that only the caller writes: a plain load and
  * store, no locked instruction. The store releases, so that a snapshot that
  * sees an outcome also sees the lease it ended (wxv_pool_stats_get). */
@@ -266,9 +258,10 @@ static void dequeue(wxv_pool *p, waiter *wt)
 /*
  * Gives slot `i` (BUSY or CREATING: a lease just ended, or its instance
  * was just replaced) to the oldest waiter as a new lease if it has waited
- * handoff_ns; false (make the slot idle) otherwise. The generation moves on, so the watchdog cannot fire on the new
- * lease from a stale look, and while others still wait the new lease's
- * return comes through the mutex too. Lock held.
+ * handoff_ns; false (make the slot idle) otherwise. The generation moves
+ * on, so the watchdog cannot fire on the new lease from a stale look, and
+ * while others still wait the new lease's return comes through the mutex
+ * too. Lock held.
  */
 static bool hand_off(wxv_pool *p, uint32_t i)
 {
@@ -444,7 +437,7 @@ wxv_pool *wxv_pool_new(const wx_module *m, wx_linker *l,
     if (!opts)
         opts = &none;
     if (!m) {
-        fail(err, WX_EARG, "no module");
+        wx_error_set(err, WX_EARG, "no module");
         return NULL;
     }
     if (check_opts(opts, err) != WX_OK)
@@ -452,7 +445,7 @@ wxv_pool *wxv_pool_new(const wx_module *m, wx_linker *l,
     wxv_pool *p = alloc_pool(opts->instance_num ? opts->instance_num : 1,
                              wx_module_export_count(m));
     if (!p) {
-        fail(err, WX_ENOMEM, "out of host memory");
+        wx_error_set(err, WX_ENOMEM, "out of host memory");
         return NULL;
     }
     p->module = m;
@@ -566,21 +559,11 @@ wx_status wxv_pool_func_index(const wxv_pool *p, const char *name,
             return WX_OK;
         }
     }
-    if (err)
-        err->trap = WX_TRAP_NONE;
     return wx_error_set(err, WX_ENOTFOUND,
                         "function '%s' is not exported by the module", name);
 }
 
 /* ------------------------------------------------------------- checkout */
-
-static struct timespec timespec_from_ns(uint64_t ns)
-{
-    struct timespec ts;
-    ts.tv_sec = (time_t)(ns / 1000000000u);
-    ts.tv_nsec = (long)(ns % 1000000000u);
-    return ts;
-}
 
 /* Takes slot `s` if it is idle. */
 static bool try_take(slot *s)
@@ -721,7 +704,7 @@ static wx_status checkout_slow(wxv_pool *p, wxv_lease *lease, wx_error *err)
         }
         if (now >= deadline)
             break;
-        struct timespec ts = timespec_from_ns(deadline);
+        struct timespec ts = wxv_timespec_from_ns(deadline);
         pthread_cond_timedwait(&p->freed, &p->lock, &ts);
     }
     if (waiting)
@@ -729,8 +712,6 @@ static wx_status checkout_slow(wxv_pool *p, wxv_lease *lease, wx_error *err)
     p->stats.calls++;
     p->stats.errors[WXV_ERR_BUSY]++;
     pthread_mutex_unlock(&p->lock);
-    if (err)
-        err->trap = WX_TRAP_NONE;
     return wx_error_set(err, WX_EBUSY,
                         "plugin pool busy: all %u instances in use for "
                         "%llu ms",
@@ -825,8 +806,6 @@ static wx_status return_failed(wxv_pool *p, uint32_t i, wx_status outcome,
     uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
     if ((w & W_FIRED) && outcome == WX_EINTERRUPTED) {
         outcome = WX_ETIMEOUT;
-        if (err)
-            err->trap = WX_TRAP_NONE;
         wx_error_set(err, WX_ETIMEOUT, "timeout: call exceeded %u ms",
                      p->opts.timeout_ms);
     } else if (outcome == WX_ELIMIT && p->opts.instance.fuel &&

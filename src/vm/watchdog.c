@@ -4,7 +4,6 @@
  */
 #include "watchdog.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -26,14 +25,6 @@ struct wxv_watchdog {
     bool stop;
     wxv_wd_source *sources; /* doubly linked, unordered */
 };
-
-static struct timespec timespec_from_ns(uint64_t ns)
-{
-    struct timespec ts;
-    ts.tv_sec = (time_t)(ns / 1000000000u);
-    ts.tv_nsec = (long)(ns % 1000000000u);
-    return ts;
-}
 
 /* One pass over the sources; returns when the thread should wake next. */
 static uint64_t scan_all(wxv_watchdog *wd)
@@ -59,7 +50,7 @@ static void *watchdog_main(void *arg)
         if (next == UINT64_MAX) {
             pthread_cond_wait(&wd->wake, &wd->lock);
         } else {
-            struct timespec ts = timespec_from_ns(next);
+            struct timespec ts = wxv_timespec_from_ns(next);
             pthread_cond_timedwait(&wd->wake, &wd->lock, &ts);
         }
     }

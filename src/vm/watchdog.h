@@ -54,13 +54,27 @@ wxv_wd_source *wxv_watchdog_add(wxv_watchdog *wd, wxv_scan_fn scan,
  * will not run again for this source. */
 void wxv_watchdog_remove(wxv_watchdog *wd, wxv_wd_source *src);
 
+static inline uint64_t wxv_ns_from_timespec(struct timespec ts)
+{
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* For pthread_cond_timedwait on a CLOCK_MONOTONIC condition variable. */
+static inline struct timespec wxv_timespec_from_ns(uint64_t ns)
+{
+    struct timespec ts;
+    ts.tv_sec = (time_t)(ns / 1000000000u);
+    ts.tv_nsec = (long)(ns % 1000000000u);
+    return ts;
+}
+
 /* Times of the watchdog and of everything armed for it: CLOCK_MONOTONIC in
  * nanoseconds (never 0 in practice, which lets 0 mean "not armed"). */
 static inline uint64_t wxv_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return wxv_ns_from_timespec(ts);
 }
 
 /*
@@ -73,7 +87,7 @@ static inline uint64_t wxv_coarse_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return wxv_ns_from_timespec(ts);
 }
 
 static inline uint64_t wxv_coarse_res_ns(void)
@@ -81,7 +95,7 @@ static inline uint64_t wxv_coarse_res_ns(void)
     struct timespec ts;
     if (clock_getres(CLOCK_MONOTONIC_COARSE, &ts) != 0)
         return 10000000u; /* a generous guess: 10 ms */
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return wxv_ns_from_timespec(ts);
 }
 
 #endif

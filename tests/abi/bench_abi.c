@@ -16,10 +16,9 @@
  *               wx_call by a host that checks nothing: the guest's own
  *               cost, the floor for the others;
  *     _abi      wxa_call on an instance (the ABI layer alone);
- *     _typed    the framework's typed path (wxm_call_values: a manager
+ *     _typed    the framework's typed path (wx_call_values: a manager
  *               plugin with one instance, values converted, pool checkout
- *               and return) -- wx_fn_call takes only wasm numbers and
- *               refuses bindgen functions;
+ *               and return);
  *     _json     wx_call_json with ["xxx...x"];
  *   cstring_string_wat_abi   wxa_call of a cstring greet(string) -> string.
  *
@@ -334,7 +333,7 @@ static double bench_typed_echo(bench *b, wx_manager *m, long n)
         wxa_results res;
         double t0 = cpu_ns();
         for (long i = 0; i < n; i++) {
-            wx_status s = wxm_call_values(m, "p", "echo", &arg, 1, &res, &err);
+            wx_status s = wx_call_values(m, "p", "echo", &arg, 1, &res, &err);
             bool ok = s == WX_OK && echo_result_ok(&res);
             wxa_results_free(&res);
             if (!ok) {

@@ -505,7 +505,7 @@ static void test_guests(void)
     wxa_value in;
     wxa_results out;
     CHECK(wxa_value_set(&in, WXA_STRING, "xyz", 3, &err) == WX_OK);
-    s = wxm_call_values(m, NULL, "upper", &in, 1, &out, &err);
+    s = wx_call_values(m, NULL, "upper", &in, 1, &out, &err);
     CHECK_MSG(s == WX_OK, "%s", err.message);
     CHECK(s == WX_OK && out.count == 1 && out.values[0].type == WXA_STRING &&
           strcmp(out.values[0].of.buf.data, "XYZ") == 0);
@@ -516,14 +516,14 @@ static void test_guests(void)
                "\"limits\":{\"timeout_ms\":50}", &err);
     CHECK_MSG(s == WX_OK, "%s", err.message);
     wxa_value two[2] = {wxa_value_int(WXA_I64, 40), wxa_value_f64(2.0)};
-    s = wxm_call_values(m, NULL, "add", two, 2, &out, &err);
+    s = wx_call_values(m, NULL, "add", two, 2, &out, &err);
     CHECK(s == WX_OK && out.count == 1 && out.values[0].of.i == 42);
     wxa_results_free(&out);
     two[1] = wxa_value_f64(2.5);
-    s = wxm_call_values(m, NULL, "add", two, 2, &out, &err);
+    s = wx_call_values(m, NULL, "add", two, 2, &out, &err);
     CHECK(s == WX_EARG);
     CHECK_HAS(err.message, "argument 2: 2.5 does not fit i32");
-    CHECK(wxm_call_values(m, NULL, "add", two, 1, &out, &err) == WX_EARG);
+    CHECK(wx_call_values(m, NULL, "add", two, 1, &out, &err) == WX_EARG);
     char *res = NULL;
     s = wx_call_json(m, NULL, "spin", "[]", &res, &err);
     CHECK(s == WX_ETIMEOUT);

@@ -6,6 +6,7 @@
  * function, traps, exports, limits, interrupts and re-entrant host calls.
  */
 #include "check.h"
+#include "load.h"
 #include "runtime.h"
 
 #include <stdlib.h>
@@ -321,33 +322,6 @@ static void test_trap_message(void)
 
 /* ------------------------------------------------------- real modules */
 
-/* Whether the engine can load modules yet (decoder, validator and compiler
- * are written alongside these tests); if not, the module tests are skipped
- * with a note instead of failing. */
-static bool engine_ready(void)
-{
-    wx_error err;
-    wx_error_clear(&err);
-    wx_module *m = wx_module_load(add_wasm, sizeof add_wasm, NULL, &err);
-    if (!m) {
-        bool missing = strstr(err.message, "not implemented") != NULL;
-        CHECK_MSG(missing, "cannot load add.wat: %s", err.message);
-        if (missing)
-            printf("module tests skipped: %s\n", err.message);
-        return false;
-    }
-    wx_module_free(m);
-    return true;
-}
-
-static wx_module *load(const uint8_t *bytes, size_t len)
-{
-    wx_error err;
-    wx_error_clear(&err);
-    wx_module *m = wx_module_load(bytes, len, NULL, &err);
-    CHECK_MSG(m != NULL, "load: %s", err.message);
-    return m;
-}
 #define LOAD(name) load(name##_wasm, sizeof name##_wasm)
 
 static void test_load_errors(void)
@@ -722,15 +696,13 @@ int main(void)
 {
     test_host_call();
     test_trap_message();
-    if (engine_ready()) {
-        test_load_errors();
-        test_add();
-        test_host_import();
-        test_segments_start();
-        test_start_trap();
-        test_segment_traps();
-        test_limits();
-        test_call_depth();
-    }
+    test_load_errors();
+    test_add();
+    test_host_import();
+    test_segments_start();
+    test_start_trap();
+    test_segment_traps();
+    test_limits();
+    test_call_depth();
     return CHECK_DONE();
 }

@@ -10,6 +10,7 @@
  * after a call, and calls into another instance.
  */
 #include "check.h"
+#include "load.h"
 #include "compile.h"
 
 #include <math.h>
@@ -520,15 +521,6 @@ static const uint8_t user_wasm[] = {
 };
 
 /* ------------------------------------------------------------ helpers */
-
-static wx_module *load(const uint8_t *bytes, size_t len)
-{
-    wx_error err;
-    wx_error_clear(&err);
-    wx_module *m = wx_module_load(bytes, len, NULL, &err);
-    CHECK_MSG(m != NULL, "load: %s", err.message);
-    return m;
-}
 
 static wx_func *func(wx_instance *inst, const char *name)
 {

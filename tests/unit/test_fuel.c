@@ -50,6 +50,7 @@
  *     (call $count (local.get 0))))
  */
 #include "check.h"
+#include "load.h"
 #include "wasmext/engine.h"
 
 #include <pthread.h>
@@ -121,14 +122,6 @@ static wx_status host_reenter(wx_host_ctx *ctx, const wx_val *args,
     wx_func *count = wx_instance_func(he->inst, "count");
     wx_error *err = wx_host_error(ctx);
     return wx_call(count, args, 1, results, 1, err);
-}
-
-static wx_module *load(const uint8_t *bytes, size_t len)
-{
-    wx_error err;
-    wx_module *m = wx_module_load(bytes, len, NULL, &err);
-    CHECK_MSG(m != NULL, "%s", err.message);
-    return m;
 }
 
 /* Calls export `name` with one i32 (or none if n < 0); the status, with
