@@ -101,6 +101,26 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
     exit 1
 fi
 
+# Go is not a Debian package here: eKuiper 2.4.0 (the real eKuiper the
+# tests build, scripts/ekuiper.sh) needs Go 1.25 or later, newer than
+# Debian 12's golang (1.19). Say so early rather than fail in the build.
+check_go() {
+    local v
+    if ! v=$(go env GOVERSION 2>/dev/null); then
+        echo "deps: Go 1.25 or later is needed for the real-eKuiper tests" \
+            "(make ekuiper) and the Go example; none is on PATH" \
+            "(https://go.dev/dl/; Debian 12's golang is too old)" >&2
+        return 1
+    fi
+    local minor=${v#go1.}
+    minor=${minor%%.*}
+    if [ "${minor:-0}" -lt 25 ] 2>/dev/null; then
+        echo "deps: $v is too old: eKuiper 2.4.0 needs Go 1.25 or later" >&2
+        return 1
+    fi
+}
+check_go
+
 missing=$(missing_packages)
 if [ -z "$missing" ]; then
     echo "deps: all ${#packages[@]} packages installed"
