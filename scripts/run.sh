@@ -8,11 +8,11 @@
 # until Ctrl-C. An example whose toolchain is missing is left out with a
 # warning; the others still run.
 #
-# Usage: scripts/run.sh BUILD_DIR [LISTEN]   (LISTEN default 127.0.0.1:9081)
+# Usage: scripts/run.sh BUILD_DIR [LISTEN]   (LISTEN default 127.0.0.1:9281)
 set -euo pipefail
 
 build=${1:?usage: scripts/run.sh BUILD_DIR [LISTEN]}
-listen=${2:-127.0.0.1:9081}
+listen=${2:-127.0.0.1:9281}
 db=$build/run/registry.db
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 

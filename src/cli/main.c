@@ -78,7 +78,7 @@ static const char serve_help[] =
     "flight have been answered.\n"
     "\n"
     "Options:\n"
-    "  --listen HOST:PORT   address to listen on (default 127.0.0.1:9081);\n"
+    "  --listen HOST:PORT   address to listen on (default 127.0.0.1:9281);\n"
     "                       port 0 picks a free port\n"
     "  --db PATH            the plugin registry\n"
     "  --threads N          HTTP worker threads (default: one per CPU)\n"
@@ -92,7 +92,7 @@ static const char serve_help[] =
     "usage error.\n"
     "\n"
     "Example:\n"
-    "  wasmext serve --listen 127.0.0.1:9081\n";
+    "  wasmext serve --listen 127.0.0.1:9281\n";
 
 static int version_main(cli_global *g, int argc, char **argv);
 static int help_main(cli_global *g, int argc, char **argv);

@@ -2,7 +2,7 @@
  * The REST daemon's entry point (docs/rest.md): `wasmext serve` calls it,
  * and so does the standalone `wasmext-serve`.
  *
- *   wasmext serve [--listen 127.0.0.1:9081] [--db PATH] [--threads N]
+ *   wasmext serve [--listen 127.0.0.1:9281] [--db PATH] [--threads N]
  *                 [--log-level debug|info|warn|error] ...
  *
  * It returns the process's exit code once the daemon has stopped: 0 after

@@ -3,7 +3,7 @@
  * to the millisecond and a level, so that a supervisor (systemd, a
  * container runtime) can keep it as is:
  *
- *   2024-05-01T12:00:00.123Z info listening on 127.0.0.1:9081
+ *   2024-05-01T12:00:00.123Z info listening on 127.0.0.1:9281
  *
  * Each line is written with one fprintf call: stdio locks the stream for
  * the call, so lines from worker threads never interleave.

@@ -43,7 +43,7 @@ static const char help_text[] =
     "still running at the end of the drain; 2 usage error.\n"
     "\n"
     "Example:\n"
-    "  wasmext serve --listen 127.0.0.1:9081 --log-level debug\n";
+    "  wasmext serve --listen 127.0.0.1:9281 --log-level debug\n";
 
 void wxd_options_help(void)
 {

@@ -51,7 +51,7 @@ static inline bool wxd_log_on(const wxd_log *log, wxd_level level)
 
 /* --------------------------------------------------------- options.c */
 
-#define WXD_DEFAULT_LISTEN "127.0.0.1:9081"
+#define WXD_DEFAULT_LISTEN "127.0.0.1:9281"
 #define WXD_DEFAULT_MAX_BODY (16u << 20)
 
 typedef struct wxd_options {

@@ -27,7 +27,7 @@ import sys
 import urllib.error
 import urllib.request
 
-README_ADDRESS = "localhost:9081"
+README_ADDRESS = "localhost:9281"
 
 
 def sessions(text):
