@@ -41,6 +41,7 @@
  */
 #include "pool.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -138,6 +139,14 @@ struct wxv_pool {
  * trying the same slot on every call.
  */
 static _Thread_local uint32_t preferred_slot;
+
+/* Waits for an instance that ended at their bound, over every pool. */
+static atomic_uint_fast64_t wait_timeouts;
+
+uint64_t wxv_pool_wait_timeouts(void)
+{
+    return atomic_load_explicit(&wait_timeouts, memory_order_relaxed);
+}
 
 static const char *const errkind_names[] = {
 #define X_(e, n) n,
@@ -705,7 +714,9 @@ static wx_status checkout_slow(wxv_pool *p, wxv_lease *lease, wx_error *err)
         if (now >= deadline)
             break;
         struct timespec ts = wxv_timespec_from_ns(deadline);
-        pthread_cond_timedwait(&p->freed, &p->lock, &ts);
+        if (pthread_cond_timedwait(&p->freed, &p->lock, &ts) == ETIMEDOUT)
+            atomic_fetch_add_explicit(&wait_timeouts, 1,
+                                      memory_order_relaxed);
     }
     if (waiting)
         dequeue(p, &me);

@@ -214,4 +214,12 @@ wx_status wxv_pool_call_index(wxv_pool *p, uint32_t index,
  */
 void wxv_pool_stats_get(wxv_pool *p, wxv_pool_stats *out);
 
+/*
+ * How many waits for a free instance, in every pool of the process, ended
+ * because their wait_ms bound passed rather than because an instance was
+ * handed over. With a bound far above any call's length this stays 0 in a
+ * correct pool; the tests count it instead of timing themselves.
+ */
+uint64_t wxv_pool_wait_timeouts(void);
+
 #endif
