@@ -29,14 +29,12 @@ packages=(
     # Building C guests for wasm32 (tests and benchmarks).
     wasi-libc
     libclang-rt-14-dev-wasm32
-    # Rust guests (tests/abi): Debian's rustc and cargo with the wasm32
-    # standard library, building offline against Debian's crates.
+    # Rust guests (tests/abi, examples/plugins/create_line): Debian's rustc
+    # and cargo with the wasm32 standard library build them offline, from
+    # crates that a newer cargo (rustup's, checked below) vendors once.
     rustc
     cargo
     libstd-rust-dev-wasm32
-    librust-serde-dev
-    librust-serde-derive-dev
-    librust-serde-json-dev
     # The benchmark compares against node's WebAssembly engine; python3 for
     # small helper scripts.
     nodejs
@@ -45,6 +43,9 @@ packages=(
     # hence "package:command": satisfied when the command is there.
     npm:npm
     python3
+    # make bench installs eKuiper's Python SDK (PyPI) into a venv, to
+    # compare our plugin with.
+    python3-venv
     # The framework: registry (SQLite, nettle for SHA-256), REST daemon,
     # eKuiper IPC, plugin packaging, HTTP client for tests.
     libsqlite3-dev
@@ -120,6 +121,20 @@ check_go() {
     fi
 }
 check_go
+
+# Debian 12's cargo cannot read crates.io's sparse index, the only one
+# reachable here; rustup's cargo (1.68 or later) fetches the Rust guests'
+# crates. CMake finds it the same way (tests/abi, examples/plugins).
+check_fetch_cargo() {
+    local c
+    for c in "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" "$HOME/.cargo/bin/cargo"; do
+        [ -x "$c" ] && return 0
+    done
+    echo "deps: the Rust guests need a cargo 1.68 or newer (rustup's," \
+        "https://rustup.rs) to fetch their crates from crates.io once" >&2
+    return 1
+}
+check_fetch_cargo
 
 missing=$(missing_packages)
 if [ -z "$missing" ]; then

@@ -26,14 +26,15 @@ out_is_line 'plugin "text" added (revision 1, functions: slugify, count_words)'
 out_is_line 'plugin "math" added (revision 1, functions: fib, gcd)'
 out_is_line 'plugin "add" added (revision 1, functions: add)'
 out_is_line 'plugin "reduce" added (revision 1, functions: reduce)'
-out_is_line "register.sh: 6 registered, 0 skipped, 0 failed (registry $db)"
+out_is_line 'plugin "gofn" added (revision 1, functions: celsius_to_f, collatz_steps, rot13, title_case)'
+out_is_line "register.sh: 7 registered, 0 skipped, 0 failed (registry $db)"
 err_empty
 
 # The second run changes nothing: an identical update keeps the revision.
 register
 out_is_line 'plugin "car" unchanged (revision 1, functions: link, rank)'
 out_is_line 'plugin "line" unchanged (revision 1, functions: create_line)'
-out_is_line "register.sh: 6 registered, 0 skipped, 0 failed (registry $db)"
+out_is_line "register.sh: 7 registered, 0 skipped, 0 failed (registry $db)"
 t 0 --db "$db" plugin show car
 out_is_line "revision     1"
 
@@ -51,8 +52,10 @@ call 55 --db "$db" call fib 10
 call 12 --db "$db" call gcd 84 -36
 call 42 --db "$db" call add 40 2
 call 38 --db "$db" call reduce 40 2
+call 212 --db "$db" call celsius_to_f 100
+call Uryyb --db "$db" call rot13 Hello
 t 0 --db "$db" plugin check
-for p in car line text math add reduce; do
+for p in car line text math add reduce gofn; do
     out_is_line "$p: ok"
 done
 

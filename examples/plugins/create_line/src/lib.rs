@@ -1,4 +1,6 @@
-//! create_line(p1, p2, desc) -> String: the proposal's Rust example. Two
+//! create_line(p1, p2, desc) -> String: the proposal's Rust example, the
+//! `create_line` function of wasmedge-bindgen's go_BindgenFuncs, written
+//! as it is there: a plain function under `#[wasmedge_bindgen]`. Two
 //! points arrive as JSON text, the line between them leaves as JSON text:
 //!
 //!   create_line("{\"x\":2.5,\"y\":7.8}", "{\"x\":2.5,\"y\":5.8}",
@@ -6,22 +8,23 @@
 //!   -> {"points":[{"x":2.5,"y":7.8},{"x":2.5,"y":5.8}],"valid":true,
 //!       "length":2.0,"desc":"A thin red line"}
 //!
-//! With the `wasmedge_bindgen` crate the export would be the plain function
-//! under `#[wasmedge_bindgen]`; here src/bindgen.rs does the macro's work.
-//! A point that is not valid JSON gives an error result (the host reports
-//! it as the guest's error) rather than a panic, which would trap.
+//! The macro generates the export `create_line(params_pointer,
+//! params_count) -> i32` (shared/bindgen/ABI.md); the `wasmedge_bindgen`
+//! crate brings the `allocate` and `deallocate` exports. As in the
+//! original, a point that is not valid JSON panics (`unwrap`), which traps.
 
-mod bindgen;
-
+#[allow(unused_imports)]
+use wasmedge_bindgen::*;
+use wasmedge_bindgen_macro::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Debug)]
 struct Point {
     x: f32,
     y: f32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize, Debug)]
 struct Line {
     points: Vec<Point>,
     valid: bool,
@@ -29,25 +32,22 @@ struct Line {
     desc: String,
 }
 
-fn point(json: &str, which: &str) -> Result<Point, String> {
-    serde_json::from_str(json).map_err(|e| format!("{}: {}", which, e))
-}
+#[wasmedge_bindgen]
+pub fn create_line(p1: String, p2: String, desc: String) -> String {
+    let point1: Point = serde_json::from_str(&p1).unwrap();
+    let point2: Point = serde_json::from_str(&p2).unwrap();
+    let length = ((point1.x - point2.x) * (point1.x - point2.x)
+        + (point1.y - point2.y) * (point1.y - point2.y))
+        .sqrt();
 
-fn line(p1: &str, p2: &str, desc: String) -> Result<String, String> {
-    let (a, b) = (point(p1, "p1")?, point(p2, "p2")?);
-    let length = ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).sqrt();
-    let line = Line { points: vec![a, b], valid: length != 0.0, length, desc };
-    serde_json::to_string(&line).map_err(|e| e.to_string())
-}
+    let valid = if length == 0.0 { false } else { true };
 
-/// # Safety
-/// Called by the host with the records of bindgen's calling convention.
-#[no_mangle]
-pub unsafe extern "C" fn create_line(params: *const u32, count: i32) -> i32 {
-    let args = bindgen::Args::new(params, count);
-    bindgen::ret_string((|| {
-        args.expect(3)?;
-        let (p1, p2) = (args.string(0)?, args.string(1)?);
-        line(&p1, &p2, args.string(2)?)
-    })())
+    let line = Line {
+        points: vec![point1, point2],
+        valid: valid,
+        length: length,
+        desc: desc,
+    };
+
+    return serde_json::to_string(&line).unwrap();
 }

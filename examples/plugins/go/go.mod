@@ -1,0 +1,3 @@
+module wasmext.example/gofn
+
+go 1.24
