@@ -28,6 +28,8 @@
 #ifndef WASMEXT_ENGINE_H
 #define WASMEXT_ENGINE_H
 
+#include "wasmext/defaults.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -339,9 +341,12 @@ WX_API bool wx_linker_lookup(const wx_linker *l, const char *module,
 /* ------------------------------------------------------------ instances */
 
 typedef struct wx_instance_opts {
-    uint32_t max_memory_pages; /* 0: no limit beyond the module's own */
-    uint32_t max_call_depth;   /* 0: default (WX_DEFAULT_CALL_DEPTH) */
-    uint32_t stack_slots;      /* 0: default value-stack size in 8-byte slots */
+    /* 0: no limit beyond the module's own. Also bounds each table the
+     * instance defines to as many bytes (8 per element): table.grow
+     * past it gives -1, a larger declared minimum fails instantiation. */
+    uint32_t max_memory_pages;
+    uint32_t max_call_depth; /* 0: default (WX_DEFAULT_CALL_DEPTH) */
+    uint32_t stack_slots;    /* 0: default value-stack size in 8-byte slots */
     /* Do not run the start function in wx_instantiate: the caller runs it
      * with wx_instance_start once it holds the handle, so that it can arm
      * a timeout (wx_instance_interrupt) around a start that may loop. */
@@ -351,7 +356,7 @@ typedef struct wx_instance_opts {
     uint64_t fuel;
 } wx_instance_opts;
 
-#define WX_DEFAULT_CALL_DEPTH 10000u
+/* WX_DEFAULT_CALL_DEPTH: wasmext/defaults.h */
 
 /*
  * Resolves imports through the linker (may be NULL if the module imports
@@ -391,10 +396,17 @@ WX_API bool wx_instance_export_at(wx_instance *inst, uint32_t index,
 WX_API wx_memory *wx_instance_memory(wx_instance *inst, uint32_t index);
 
 /* Any thread may call this: the running (or next) call on this instance
- * stops with WX_EINTERRUPTED at the next loop back-edge or call. The flag
- * stays set until wx_instance_clear_interrupt(). */
+ * stops with WX_EINTERRUPTED soon after (the flag is read at a call's
+ * start and then once per 256 units of fuel: taken branches, calls and
+ * chunks of bulk operations, see Fuel below; a host function may read it
+ * with wx_instance_interrupted). The flag stays set until
+ * wx_instance_clear_interrupt(). */
 WX_API void wx_instance_interrupt(wx_instance *inst);
 WX_API void wx_instance_clear_interrupt(wx_instance *inst);
+/* Whether the flag is set: for a host function that waits (a sleep, a
+ * read), so that it gives up when its caller's instance is interrupted
+ * instead of holding the call past its timeout. */
+WX_API bool wx_instance_interrupted(const wx_instance *inst);
 
 /*
  * Fuel: a deterministic bound on how much a guest runs, so that an endless
@@ -404,11 +416,17 @@ WX_API void wx_instance_clear_interrupt(wx_instance *inst);
  * wasm call, call_indirect, a call of a host function or into another
  * instance) and for each taken branch of the compiled code: a loop's
  * back-edge, a br, br_if or br_table that jumps, and the jumps that
- * if/else and some br_ifs compile to. Straight-line instructions, memory
- * and table operations (memory.fill, memory.copy of any length) and the
- * time spent in host functions cost nothing. So fuel is a bound on loop
- * iterations plus calls, not a count of instructions, and the units a
- * given function uses are the same on every run but may change with the
+ * if/else and some br_ifs compile to. Bulk operations cost in proportion
+ * to their size: memory.fill, memory.copy and memory.init one unit per
+ * full 64 KiB, table.fill, table.copy, table.init and table.grow one unit
+ * per full 4096 elements (so one of less costs nothing; a table.grow that
+ * fails costs nothing); they run in chunks of that size, each charged
+ * before it runs, so a long one also notices an interrupt between chunks
+ * and a call stopped inside one leaves it partly done. Other
+ * straight-line instructions, memory.grow and the time spent in host
+ * functions cost nothing. So fuel is a bound on loop iterations, calls
+ * and bulk work, not a count of instructions, and the units a given
+ * function uses are the same on every run but may change with the
  * engine's compiler (forward jumps it adds or removes).
  *
  * wx_instance_set_fuel sets the units left for the calls that follow on

@@ -505,16 +505,32 @@ static int instantiate(run_state *st)
 {
     wx_error err;
     wx_error_clear(&err);
+    /* The start function runs below, under --timeout like a call. */
+    st->iopts.defer_start = true;
     st->inst = wx_instantiate(st->module, st->linker, &st->iopts, &err);
     if (!st->inst) {
-        /* A trap in the start function is the module failing at run
-         * time; anything else is the module (or --max-pages) refused. */
-        if (err.status == WX_ETRAP || err.status == WX_EEXIT)
-            return call_failed(st, err.status, &err, false);
         cli_error("%s: %s", st->path, err.message);
         return CLI_EXIT_USAGE;
     }
-    return CLI_EXIT_OK;
+    run_timer timer;
+    bool timing = st->timeout_ms > 0;
+    if (timing && !timer_start(&timer, st->inst, st->timeout_ms)) {
+        cli_error("cannot start the timeout thread");
+        return CLI_EXIT_FAILED;
+    }
+    wx_status s = wx_instance_start(st->inst, &err);
+    bool timed_out = timing && timer_stop(&timer);
+    if (s == WX_OK) {
+        if (timed_out) /* it finished just in time */
+            wx_instance_clear_interrupt(st->inst);
+        return CLI_EXIT_OK;
+    }
+    if (timed_out && s == WX_EINTERRUPTED) {
+        cli_error("start function: timeout after %u ms", st->timeout_ms);
+        return CLI_EXIT_FAILED;
+    }
+    /* A trap in the start function is the module failing at run time. */
+    return call_failed(st, s, &err, false);
 }
 
 /* Runs a WASI command's `_start`; the exit status is its exit code. */

@@ -80,6 +80,23 @@ static wx_slot elem_item(const wx_instance *inst, const wxm_const *c)
     }
 }
 
+/* Whether table.init's whole range is inside the table and segment. */
+static bool table_init_fits(const wx_instance *inst, uint32_t t, uint32_t e,
+                            uint32_t d, uint32_t s, uint32_t n)
+{
+    const wx_table *tab = inst->tables[t];
+    uint64_t len = inst->elem_dropped[e] ? 0 : inst->module->elems[e].count;
+    return (uint64_t)s + n <= len && (uint64_t)d + n <= tab->size;
+}
+
+/* Whether memory.init's whole range is inside the memory and segment. */
+static bool memory_init_fits(const wx_instance *inst, uint64_t size,
+                             uint32_t x, uint32_t d, uint32_t s, uint32_t n)
+{
+    uint64_t len = inst->data_dropped[x] ? 0 : inst->module->datas[x].len;
+    return (uint64_t)s + n <= len && (uint64_t)d + n <= size;
+}
+
 static wx_trap table_init(wx_instance *inst, uint32_t t, uint32_t e,
                           uint32_t d, uint32_t s, uint32_t n)
 {
@@ -236,6 +253,25 @@ static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
             goto interrupted;                                                 \
         if (!(tick = take_chunk(vstack)))                                     \
             goto out_of_fuel;                                                 \
+    } while (0)
+
+/*
+ * Bulk memory and table operations run in chunks, and each full chunk
+ * costs a unit of fuel, charged before it runs like a taken branch: so a
+ * memory.fill of 4 GiB or a table.fill of ten million elements is
+ * metered in proportion to its size and notices an interrupt within
+ * WXE_FUEL_CHUNK chunks (16 MiB, or a million elements), while an
+ * operation smaller than a chunk costs nothing, as before, and the other
+ * handlers are untouched. A call stopped half-way leaves the operation
+ * half done (engine.h, "Fuel").
+ */
+#define WXE_BULK_BYTES 65536u /* memory.fill/copy/init: bytes per unit */
+#define WXE_BULK_ELEMS 4096u  /* table.fill/copy/init/grow: elements */
+
+#define CHARGE_BULK()                                                         \
+    do {                                                                      \
+        if (__builtin_expect(--tick == 0, 0))                                 \
+            TAKE_CHUNK();                                                     \
     } while (0)
 
 /* Taken branch: offsets are relative to the branching op. */
@@ -771,11 +807,18 @@ dispatch:
     }
     CASE(MEMORY_INIT)
     {
-        wx_trap t = memory_init(inst, mem_base, mem_size, F3,
-                                (uint32_t)fp[F0], (uint32_t)fp[F1],
-                                (uint32_t)fp[F2]);
-        if (t != WX_TRAP_NONE)
-            TRAP(t);
+        uint32_t d = (uint32_t)fp[F0], s = (uint32_t)fp[F1];
+        uint32_t n = (uint32_t)fp[F2];
+        /* The whole range is checked first: a trap writes nothing. */
+        if (!memory_init_fits(inst, mem_size, F3, d, s, n))
+            TRAP(WX_TRAP_MEMORY_OOB);
+        for (; n >= WXE_BULK_BYTES; n -= WXE_BULK_BYTES) {
+            CHARGE_BULK();
+            memory_init(inst, mem_base, mem_size, F3, d, s, WXE_BULK_BYTES);
+            d += WXE_BULK_BYTES;
+            s += WXE_BULK_BYTES;
+        }
+        memory_init(inst, mem_base, mem_size, F3, d, s, n);
         NEXT(MEMORY_INIT);
     }
     CASE(DATA_DROP)
@@ -789,8 +832,27 @@ dispatch:
         uint64_t n = (uint32_t)fp[F2];
         if (s + n > mem_size || d + n > mem_size)
             TRAP(WX_TRAP_MEMORY_OOB);
-        if (n)
-            memmove(mem_base + d, mem_base + s, n);
+        if (d <= s) {
+            /* Front to back: a chunk never writes what a later chunk
+             * reads. */
+            for (; n >= WXE_BULK_BYTES; n -= WXE_BULK_BYTES) {
+                CHARGE_BULK();
+                memmove(mem_base + d, mem_base + s, WXE_BULK_BYTES);
+                d += WXE_BULK_BYTES;
+                s += WXE_BULK_BYTES;
+            }
+            if (n)
+                memmove(mem_base + d, mem_base + s, n);
+        } else {
+            /* Back to front, for the same reason. */
+            for (; n >= WXE_BULK_BYTES; n -= WXE_BULK_BYTES) {
+                CHARGE_BULK();
+                memmove(mem_base + d + n - WXE_BULK_BYTES,
+                        mem_base + s + n - WXE_BULK_BYTES, WXE_BULK_BYTES);
+            }
+            if (n)
+                memmove(mem_base + d, mem_base + s, n);
+        }
         NEXT(MEMORY_COPY);
     }
     CASE(MEMORY_FILL)
@@ -798,8 +860,14 @@ dispatch:
         uint64_t d = (uint32_t)fp[F0], n = (uint32_t)fp[F2];
         if (d + n > mem_size)
             TRAP(WX_TRAP_MEMORY_OOB);
+        int v = (int)(uint8_t)fp[F1];
+        for (; n >= WXE_BULK_BYTES; n -= WXE_BULK_BYTES) {
+            CHARGE_BULK();
+            memset(mem_base + d, v, WXE_BULK_BYTES);
+            d += WXE_BULK_BYTES;
+        }
         if (n)
-            memset(mem_base + d, (int)(uint8_t)fp[F1], n);
+            memset(mem_base + d, v, n);
         NEXT(MEMORY_FILL);
     }
     CASE(TABLE_GET)
@@ -827,33 +895,72 @@ dispatch:
     }
     CASE(TABLE_GROW)
     {
-        int64_t r = wxi_table_grow(inst->tables[F3], (uint32_t)fp[F2],
-                                   fp[F1]);
+        wx_table *tab = inst->tables[F3];
+        uint32_t delta = (uint32_t)fp[F2];
+        /* A grow that will happen pays for the elements it writes, up
+         * front (it is one allocation); a refused one costs nothing. */
+        if ((uint64_t)tab->size + delta <= tab->max)
+            for (uint32_t k = delta / WXE_BULK_ELEMS; k; k--)
+                CHARGE_BULK();
+        int64_t r = wxi_table_grow(tab, delta, fp[F1]);
         fp[F0] = (uint32_t)(int32_t)r;
         NEXT(TABLE_GROW);
     }
     CASE(TABLE_FILL)
     {
-        wx_trap t = table_fill(inst->tables[F3], (uint32_t)fp[F0], fp[F1],
-                               (uint32_t)fp[F2]);
-        if (t != WX_TRAP_NONE)
-            TRAP(t);
+        wx_table *tab = inst->tables[F3];
+        uint32_t i = (uint32_t)fp[F0], n = (uint32_t)fp[F2];
+        /* The whole range is checked first: a trap writes nothing. */
+        if ((uint64_t)i + n > tab->size)
+            TRAP(WX_TRAP_TABLE_OOB);
+        for (; n >= WXE_BULK_ELEMS; n -= WXE_BULK_ELEMS) {
+            CHARGE_BULK();
+            table_fill(tab, i, fp[F1], WXE_BULK_ELEMS);
+            i += WXE_BULK_ELEMS;
+        }
+        table_fill(tab, i, fp[F1], n);
         NEXT(TABLE_FILL);
     }
     CASE(TABLE_COPY)
     {
-        wx_trap t = table_copy(inst, F3, F4, (uint32_t)fp[F0],
-                               (uint32_t)fp[F1], (uint32_t)fp[F2]);
-        if (t != WX_TRAP_NONE)
-            TRAP(t);
+        uint32_t d = (uint32_t)fp[F0], s = (uint32_t)fp[F1];
+        uint32_t n = (uint32_t)fp[F2];
+        /* The whole range is checked first: a trap writes nothing. */
+        if ((uint64_t)s + n > inst->tables[F4]->size ||
+            (uint64_t)d + n > inst->tables[F3]->size)
+            TRAP(WX_TRAP_TABLE_OOB);
+        if (d <= s || F3 != F4) {
+            for (; n >= WXE_BULK_ELEMS; n -= WXE_BULK_ELEMS) {
+                CHARGE_BULK();
+                table_copy(inst, F3, F4, d, s, WXE_BULK_ELEMS);
+                d += WXE_BULK_ELEMS;
+                s += WXE_BULK_ELEMS;
+            }
+            table_copy(inst, F3, F4, d, s, n);
+        } else {
+            /* Overlapping, destination after source: back to front. */
+            for (; n >= WXE_BULK_ELEMS; n -= WXE_BULK_ELEMS) {
+                CHARGE_BULK();
+                table_copy(inst, F3, F4, d + n - WXE_BULK_ELEMS,
+                           s + n - WXE_BULK_ELEMS, WXE_BULK_ELEMS);
+            }
+            table_copy(inst, F3, F4, d, s, n);
+        }
         NEXT(TABLE_COPY);
     }
     CASE(TABLE_INIT)
     {
-        wx_trap t = table_init(inst, F3, F4, (uint32_t)fp[F0],
-                               (uint32_t)fp[F1], (uint32_t)fp[F2]);
-        if (t != WX_TRAP_NONE)
-            TRAP(t);
+        uint32_t d = (uint32_t)fp[F0], s = (uint32_t)fp[F1];
+        uint32_t n = (uint32_t)fp[F2];
+        if (!table_init_fits(inst, F3, F4, d, s, n))
+            TRAP(WX_TRAP_TABLE_OOB);
+        for (; n >= WXE_BULK_ELEMS; n -= WXE_BULK_ELEMS) {
+            CHARGE_BULK();
+            table_init(inst, F3, F4, d, s, WXE_BULK_ELEMS);
+            d += WXE_BULK_ELEMS;
+            s += WXE_BULK_ELEMS;
+        }
+        table_init(inst, F3, F4, d, s, n);
         NEXT(TABLE_INIT);
     }
     CASE(ELEM_DROP)

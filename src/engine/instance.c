@@ -183,6 +183,22 @@ static wx_status define_tables(wx_instance *inst, wx_error *err)
         if (s != WX_OK)
             return s;
         inst->tables[i] = t;
+        /* A table is host memory too (a slot per element): the memory cap
+         * bounds each table's bytes as well, so that table.grow cannot
+         * take what memory.grow may not. */
+        uint32_t pages = inst->opts.max_memory_pages;
+        if (pages) {
+            uint64_t cap = (uint64_t)pages * WXM_PAGE_SIZE / sizeof(wx_slot);
+            if (t->size > cap)
+                return wx_error_set(err, WX_ELIMIT,
+                                    "table %u needs %u elements, more than "
+                                    "the memory limit of %u pages holds "
+                                    "(%llu)",
+                                    i, t->size, pages,
+                                    (unsigned long long)cap);
+            if (t->max > cap)
+                t->max = (uint32_t)cap;
+        }
     }
     return WX_OK;
 }
@@ -464,6 +480,11 @@ wx_memory *wx_instance_memory(wx_instance *inst, uint32_t index)
 void wx_instance_interrupt(wx_instance *inst)
 {
     atomic_store(&inst->interrupt, 1);
+}
+
+bool wx_instance_interrupted(const wx_instance *inst)
+{
+    return atomic_load_explicit(&inst->interrupt, memory_order_relaxed) != 0;
 }
 
 void wx_instance_clear_interrupt(wx_instance *inst)

@@ -111,6 +111,9 @@ static inline wx_status dispatch(wx_host_ctx *h, const wx_val *args,
             err->exit_code = c.exit_code;
         return WX_EEXIT;
     }
+    if (e == WXW_INTERRUPTED)
+        return wx_error_set(wx_host_error(h), WX_EINTERRUPTED,
+                            "call interrupted while waiting in the host");
     if (results)
         results[0] = wx_val_i32((int32_t)e);
     return WX_OK;

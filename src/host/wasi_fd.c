@@ -93,11 +93,18 @@ static uint32_t do_read(wxw_call *c, const wx_val *a, int64_t offset,
     if (f->kind == WXW_FD_STDIO) {
         if (offset >= 0)
             return WXW_ESPIPE;
-        if (c->ctx->in == WXW_INPUT_INHERIT)
+        if (c->ctx->in == WXW_INPUT_INHERIT) {
+            /* A terminal or pipe may wait for ever: wait where a timeout
+             * can end it. */
+            if ((e = wxw_wait_readable(c, 0)) == WXW_INTERRUPTED)
+                return e;
             got = readv(0, iov, n);
-        else
+        } else
             got = (ssize_t)stdin_read(c->ctx, iov, n);
     } else {
+        if (offset < 0 && f->filetype != WXW_FILETYPE_REGULAR_FILE &&
+            (e = wxw_wait_readable(c, f->host)) == WXW_INTERRUPTED)
+            return e;
         got = offset >= 0 ? preadv(f->host, iov, n, offset)
                           : readv(f->host, iov, n);
     }

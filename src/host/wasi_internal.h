@@ -64,6 +64,20 @@ enum {
 
 /* Not an errno: proc_exit asks the dispatcher to end the call. */
 #define WXW_EXIT 0x10000u
+/* Not an errno: a wait saw its caller's instance interrupted (a timeout),
+ * and the dispatcher ends the call with WX_EINTERRUPTED. */
+#define WXW_INTERRUPTED 0x20000u
+
+/* The longest a waiting host function sleeps before it looks at the
+ * interrupt flag again: how late past its deadline a call that waits in
+ * poll_oneoff may end. */
+#define WXW_WAIT_SLICE_NS 10000000u
+
+/* Waits until host descriptor `host_fd` (a pipe, a terminal) has
+ * something to read, in slices that read the interrupt flag: 0, or
+ * WXW_INTERRUPTED when the call is to end (wasi_poll.c). */
+struct wxw_call;
+uint32_t wxw_wait_readable(const struct wxw_call *c, int host_fd);
 
 /* The WASI errno for a host errno value. */
 uint32_t wxw_errno(int host_errno);

@@ -133,25 +133,48 @@ static uint32_t scan(wxw_call *c, const uint8_t *in, uint32_t n, sub *subs,
     return WXW_ESUCCESS;
 }
 
-/* Waits for the polled fds or until `timeout` ns after `start`
- * (UINT64_MAX: no clock). */
-static uint32_t poll_wait(struct pollfd *pfds, int npfds, uint64_t timeout,
-                          uint64_t start)
+/*
+ * Waits for the polled fds or until `timeout` ns after `start`
+ * (UINT64_MAX: no clock). The wait is cut in slices of WXW_WAIT_SLICE_NS
+ * between which the caller's interrupt flag is read: a timeout (the
+ * watchdog interrupts the instance) then ends the call with
+ * WXW_INTERRUPTED instead of letting a long sleep hold it. A slice that
+ * ends early is not an event: the caller's loop waits again.
+ */
+static uint32_t poll_wait(const wxw_call *c, struct pollfd *pfds, int npfds,
+                          uint64_t timeout, uint64_t start)
 {
+    wx_instance *inst = c->host ? wx_host_instance(c->host) : NULL;
     for (;;) {
+        if (inst && wx_instance_interrupted(inst))
+            return WXW_INTERRUPTED;
         struct timespec ts, *tp = NULL;
+        uint64_t left = UINT64_MAX;
         if (timeout != UINT64_MAX) {
             uint64_t spent = now_ns(CLOCK_MONOTONIC) - start;
-            uint64_t left = spent < timeout ? timeout - spent : 0;
+            left = spent < timeout ? timeout - spent : 0;
+        }
+        bool sliced = inst && left > WXW_WAIT_SLICE_NS;
+        if (sliced)
+            left = WXW_WAIT_SLICE_NS;
+        if (left != UINT64_MAX) {
             ts.tv_sec = (time_t)(left / 1000000000u);
             ts.tv_nsec = (long)(left % 1000000000u);
             tp = &ts;
         }
-        if (ppoll(pfds, (nfds_t)npfds, tp, NULL) >= 0)
+        int r = ppoll(pfds, (nfds_t)npfds, tp, NULL);
+        if (r > 0 || (r == 0 && !sliced))
             return WXW_ESUCCESS;
-        if (errno != EINTR)
+        if (r < 0 && errno != EINTR)
             return wxw_errno(errno);
     }
+}
+
+uint32_t wxw_wait_readable(const wxw_call *c, int host_fd)
+{
+    struct pollfd p = {.fd = host_fd, .events = POLLIN};
+    /* Hang-up and errors end the wait too: the read then says what. */
+    return poll_wait(c, &p, 1, UINT64_MAX, now_ns(CLOCK_MONOTONIC));
 }
 
 static void collect(uint32_t n, sub *subs, const struct pollfd *pfds,
@@ -208,7 +231,7 @@ uint32_t wxw_fn_poll_oneoff(wxw_call *c, const wx_val *a)
         goto done;
     if (nev) {
         /* Something is ready already: only look at the others. */
-        if (npfds && (e = poll_wait(pfds, npfds, 0, start)))
+        if (npfds && (e = poll_wait(c, pfds, npfds, 0, start)))
             goto done;
         collect(n, subs, pfds, start, ev, &nev);
     }
@@ -217,7 +240,7 @@ uint32_t wxw_fn_poll_oneoff(wxw_call *c, const wx_val *a)
      * for a sleep. */
     while (!nev) {
         if ((npfds || timeout != UINT64_MAX) &&
-            (e = poll_wait(pfds, npfds, timeout, start)))
+            (e = poll_wait(c, pfds, npfds, timeout, start)))
             goto done;
         collect(n, subs, pfds, start, ev, &nev);
     }

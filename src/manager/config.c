@@ -284,8 +284,10 @@ static bool get_int(parser *p, const json_t *obj, const char *path,
         return true;
     if (!json_is_integer(v) || json_integer_value(v) < lo ||
         json_integer_value(v) > hi) {
-        if (hi == FUEL_MAX && lo == 1)
-            return fail(p, at, "must be a positive integer, got %s", GOT(v));
+        if (hi == FUEL_MAX)
+            return fail(p, at,
+                        "must be a positive integer (0: unlimited), got %s",
+                        GOT(v));
         return fail(p, at,
                     "must be an integer from %" JSON_INTEGER_FORMAT
                     " to %" JSON_INTEGER_FORMAT ", got %s",
@@ -515,20 +517,39 @@ static bool parse_limits(parser *p, const json_t *root)
         return false;
     if (!lim)
         return true;
-    json_int_t pages = 0, timeout = 0, fuel = 0, stack = 0;
+    /* 0 is "no limit" for these three (wxg_limits); -1 marks "not set". */
+    json_int_t pages = -1, timeout = -1, fuel = -1, stack = 0;
     if (!check_keys(p, lim, "limits", keys) ||
-        !get_int(p, lim, "limits", "memory_pages", 1, MEMORY_PAGES_MAX,
+        !get_int(p, lim, "limits", "memory_pages", 0, MEMORY_PAGES_MAX,
                  &pages) ||
-        !get_int(p, lim, "limits", "timeout_ms", 1, TIMEOUT_MS_MAX,
+        !get_int(p, lim, "limits", "timeout_ms", 0, TIMEOUT_MS_MAX,
                  &timeout) ||
-        !get_int(p, lim, "limits", "fuel", 1, FUEL_MAX, &fuel) ||
+        !get_int(p, lim, "limits", "fuel", 0, FUEL_MAX, &fuel) ||
         !get_int(p, lim, "limits", "stack", STACK_MIN, STACK_MAX, &stack))
         return false;
-    p->cfg->limits.memory_pages = (uint32_t)pages;
-    p->cfg->limits.timeout_ms = (uint32_t)timeout;
-    p->cfg->limits.fuel = (uint64_t)fuel;
-    p->cfg->limits.stack = (uint32_t)stack;
+    wxg_limits *l = &p->cfg->limits;
+    l->has_memory_pages = pages >= 0;
+    l->has_timeout_ms = timeout >= 0;
+    l->has_fuel = fuel >= 0;
+    l->memory_pages = pages > 0 ? (uint32_t)pages : 0;
+    l->timeout_ms = timeout > 0 ? (uint32_t)timeout : 0;
+    l->fuel = fuel > 0 ? (uint64_t)fuel : 0;
+    l->stack = (uint32_t)stack;
     return true;
+}
+
+wxg_limits wxg_limits_effective(const wxg_limits *set)
+{
+    wxg_limits l = *set;
+    if (!l.has_memory_pages)
+        l.memory_pages = WX_DEFAULT_MEMORY_PAGES;
+    if (!l.has_timeout_ms)
+        l.timeout_ms = WX_DEFAULT_TIMEOUT_MS;
+    if (!l.has_fuel)
+        l.fuel = WX_DEFAULT_FUEL;
+    if (!l.stack)
+        l.stack = WX_DEFAULT_CALL_DEPTH;
+    return l;
 }
 
 static int kv_cmp(const void *a, const void *b)
@@ -864,18 +885,21 @@ static json_t *function_json(const wxg_function *f, bool *ok)
 
 static json_t *limits_json(const wxg_limits *l, bool *ok)
 {
-    if (!l->memory_pages && !l->timeout_ms && !l->fuel && !l->stack)
+    if (!l->has_memory_pages && !l->has_timeout_ms && !l->has_fuel &&
+        !l->stack)
         return NULL;
     json_t *o = json_object();
     if (!o) {
         *ok = false;
         return NULL;
     }
-    if (l->memory_pages)
+    /* An explicit 0 ("unlimited") is written back: leaving it out would
+     * turn it into the default. */
+    if (l->has_memory_pages)
         put(o, "memory_pages", json_integer(l->memory_pages), ok);
-    if (l->timeout_ms)
+    if (l->has_timeout_ms)
         put(o, "timeout_ms", json_integer(l->timeout_ms), ok);
-    if (l->fuel)
+    if (l->has_fuel)
         put(o, "fuel", json_integer((json_int_t)l->fuel), ok);
     if (l->stack)
         put(o, "stack", json_integer(l->stack), ok);

@@ -110,13 +110,28 @@ typedef struct wxg_function {
     const wxg_type *params, *results;
 } wxg_function;
 
-/* Resource limits; 0 means "not set" (the pool's defaults apply). */
+/*
+ * Resource limits (docs/config.md "Limits and their defaults"). A limit the
+ * config leaves out is "not set" (has_* false, value 0) and gets its
+ * default from wasmext/defaults.h when the plugin is loaded: a call
+ * timeout of WX_DEFAULT_TIMEOUT_MS, WX_DEFAULT_MEMORY_PAGES of memory and a
+ * call depth of WX_DEFAULT_CALL_DEPTH; no fuel bound. An explicit 0 for
+ * memory_pages, timeout_ms or fuel means "no limit" (has_* true, value 0).
+ * The timeout and fuel also bound each instance's start function and
+ * `_initialize`. wxg_limits_effective() gives what applies.
+ */
 typedef struct wxg_limits {
-    uint32_t memory_pages; /* 1..65536 */
-    uint32_t timeout_ms;   /* 1..3600000 */
-    uint64_t fuel;         /* >= 1 */
-    uint32_t stack;        /* call depth, 16..100000 */
+    uint32_t memory_pages; /* 1..65536; 0: unlimited (up to 4 GiB) */
+    uint32_t timeout_ms;   /* 1..3600000; 0: unlimited */
+    uint64_t fuel;         /* >= 1; 0: unlimited */
+    uint32_t stack;        /* call depth, 16..100000; 0: not set */
+    bool has_memory_pages, has_timeout_ms, has_fuel;
 } wxg_limits;
+
+/* The limits that apply: those set, defaults for the rest (0 in the result
+ * means unlimited for memory_pages, timeout_ms and fuel; stack is always
+ * set). The has_* flags are copied. */
+wxg_limits wxg_limits_effective(const wxg_limits *set);
 
 typedef struct wxg_kv {
     const char *key, *value;

@@ -272,18 +272,35 @@ static wx_status make_pool(wx_manager *m, wxm_version *v, wx_error *err)
     wxv_pool_opts po = {0};
     po.instance_num = cfg->instance_num;
     po.wait_ms = m->opts.wait_ms;
-    po.timeout_ms = cfg->limits.timeout_ms;
-    po.instance.max_memory_pages = cfg->limits.memory_pages;
-    po.instance.max_call_depth = cfg->limits.stack;
-    po.instance.fuel = cfg->limits.fuel;
+    /* Limits the config leaves out get the defaults (wasmext/defaults.h),
+     * so that no plugin runs unbounded unless its config says so. */
+    wxg_limits lim = wxg_limits_effective(&cfg->limits);
+    po.timeout_ms = lim.timeout_ms;
+    po.instance.max_memory_pages = lim.memory_pages;
+    po.instance.max_call_depth = lim.stack;
+    po.instance.fuel = lim.fuel;
+    /* Start functions and `_initialize` are bounded even for a plugin
+     * whose calls are not (timeout_ms 0): they run whenever the registry
+     * is opened (daemon start, every CLI command), and a start that loops
+     * must not make the registry impossible to open and clean up. */
+    po.init_timeout_ms =
+        lim.timeout_ms ? lim.timeout_ms : WX_DEFAULT_TIMEOUT_MS;
     po.on_instance = init_instance;
     po.ud = v;
-    if (po.timeout_ms) {
+    if (po.timeout_ms || po.init_timeout_ms) {
         if (!m->watchdog && !(m->watchdog = wxv_watchdog_new(err)))
             return err ? err->status : WX_ENOMEM;
         po.watchdog = m->watchdog;
     }
     v->pool = wxv_pool_new(v->module, v->linker, &po, err);
+    if (!v->pool && err && err->status == WX_ELIMIT &&
+        strncmp(err->message, "memory needs", 12) == 0) {
+        /* Name the setting that refused it, default or not. */
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        wx_error_set(err, WX_ELIMIT, "%s (limits.memory_pages%s)", why,
+                     cfg->limits.has_memory_pages ? "" : ", by default");
+    }
     return v->pool ? WX_OK : err ? err->status : WX_EHOST;
 }
 

@@ -85,6 +85,12 @@ static uint64_t word_with_state(uint64_t w, unsigned state)
 typedef struct slot {
     _Alignas(SLOT_ALIGN) _Atomic uint64_t word;
     _Atomic uint64_t deadline; /* 0: no timeout armed */
+    /* An instance being made for this slot whose start function or init
+     * hook runs under a deadline (init_deadline), and whether the
+     * watchdog interrupted it; all three under the pool's mutex. */
+    wx_instance *initing;
+    uint64_t init_deadline;
+    bool init_fired;
     wx_instance *inst;
     wx_func **funcs; /* exported functions of inst, by export index */
     /* Written by the lease's holder only; read by wxv_pool_stats_get. */
@@ -111,6 +117,7 @@ struct wxv_pool {
     pthread_mutex_t *link_lock;
     uint64_t timeout_ns;
     uint64_t arm_ns; /* timeout_ns plus the coarse clock's resolution */
+    uint64_t init_ns; /* the bound of a start function or init hook */
     uint64_t wait_ns;
     uint64_t handoff_ns; /* see struct waiter */
     uint32_t nexports;
@@ -170,9 +177,67 @@ static void bump(_Atomic uint64_t *c)
 
 /* ------------------------------------------------------------ instances */
 
+/* Arms (inst) or disarms (NULL) the watchdog's deadline for the start
+ * function or init hook running on `inst`; returns whether the watchdog
+ * fired since the last arming. Under the mutex, so that the watchdog never
+ * interrupts an instance that was freed. */
+static bool arm_init(wxv_pool *p, slot *s, wx_instance *inst)
+{
+    if (!p->init_ns)
+        return false;
+    pthread_mutex_lock(&p->lock);
+    bool fired = s->init_fired;
+    s->initing = inst;
+    s->init_fired = false;
+    s->init_deadline = inst ? wxv_now_ns() + p->init_ns : 0;
+    pthread_mutex_unlock(&p->lock);
+    return fired;
+}
+
+/* A start function or init hook stopped by the watchdog (`fired`), or by
+ * the fuel bound: say so in the pool's words. The interrupt flag of an
+ * instance that finished anyway is cleared. */
+static wx_status init_outcome(wxv_pool *p, wx_instance *inst, bool fired,
+                              wx_status st, bool start, wx_error *err)
+{
+    const char *what = start ? "start function" : "instance init";
+    if (st == WX_OK) {
+        if (fired)
+            wx_instance_clear_interrupt(inst);
+        return WX_OK;
+    }
+    if (fired && st == WX_EINTERRUPTED) {
+        /* A hook names what it ran ("_initialize: call interrupted"):
+         * keep that name. */
+        char name[64];
+        const char *cut = strstr(err->message, ": call interrupted");
+        if (cut && cut > err->message &&
+            (size_t)(cut - err->message) < sizeof name) {
+            memcpy(name, err->message, (size_t)(cut - err->message));
+            name[cut - err->message] = '\0';
+            what = name;
+        }
+        return wx_error_set(err, WX_ETIMEOUT,
+                            "%s: timeout after %llu ms (limits.timeout_ms)",
+                            what,
+                            (unsigned long long)(p->init_ns / 1000000u));
+    }
+    /* The hook's own message already says what ran out. */
+    if (st == WX_ELIMIT && start && p->opts.instance.fuel &&
+        wx_instance_fuel_left(inst) == 0)
+        return wx_error_set(err, WX_ELIMIT,
+                            "%s: fuel exhausted: used its %llu units "
+                            "(limits.fuel)",
+                            what,
+                            (unsigned long long)p->opts.instance.fuel);
+    return st;
+}
+
 /*
  * A fresh, initialised instance for `s`, or NULL with `err` set. Runs
- * without the pool's lock: instantiation may run a start function.
+ * without the pool's lock: instantiation runs the start function and the
+ * init hook, each under the pool's fuel budget and init deadline, so that
+ * a guest looping there fails the creation instead of hanging it.
  */
 static wx_instance *create_instance(wxv_pool *p, slot *s, wx_error *err)
 {
@@ -181,18 +246,30 @@ static wx_instance *create_instance(wxv_pool *p, slot *s, wx_error *err)
         err = &local;
     wx_error_clear(err);
 
+    /* The start function runs after the link lock is dropped, with its
+     * deadline armed: only the linking needs the lock. */
+    wx_instance_opts io = p->opts.instance;
+    io.defer_start = true;
     pthread_mutex_lock(p->link_lock);
-    wx_instance *inst = wx_instantiate(p->module, p->linker,
-                                       &p->opts.instance, err);
+    wx_instance *inst = wx_instantiate(p->module, p->linker, &io, err);
     pthread_mutex_unlock(p->link_lock);
     if (!inst)
         return NULL;
+    arm_init(p, s, inst);
+    wx_status st = wx_instance_start(inst, err);
+    st = init_outcome(p, inst, arm_init(p, s, NULL), st, true, err);
+    if (st != WX_OK) {
+        wx_instance_free(inst);
+        return NULL;
+    }
     /* The start function had its budget (opts.instance.fuel); the init
-     * hook gets a full one of its own. */
+     * hook gets a full one of its own, and a deadline of its own. */
     if (p->opts.instance.fuel)
         wx_instance_set_fuel(inst, p->opts.instance.fuel);
     if (p->opts.on_instance) {
-        wx_status st = p->opts.on_instance(inst, p->opts.ud, err);
+        arm_init(p, s, inst);
+        st = p->opts.on_instance(inst, p->opts.ud, err);
+        st = init_outcome(p, inst, arm_init(p, s, NULL), st, false, err);
         if (st != WX_OK) {
             /* A hook that failed without saying why still gets a reason. */
             if (err->status == WX_OK)
@@ -202,6 +279,8 @@ static wx_instance *create_instance(wxv_pool *p, slot *s, wx_error *err)
             return NULL;
         }
     }
+    if (p->opts.instance.fuel)
+        wx_instance_set_fuel(inst, p->opts.instance.fuel);
     for (uint32_t i = 0; i < p->nexports; i++)
         s->funcs[i] = p->func_names[i]
                           ? wx_instance_func(inst, p->func_names[i])
@@ -325,6 +404,14 @@ static uint64_t scan_pool(void *ctx, uint64_t now)
     pthread_mutex_lock(&p->lock);
     for (uint32_t i = 0; i < p->n; i++) {
         slot *s = &p->slots[i];
+        if (s->initing && !s->init_fired) {
+            if (now >= s->init_deadline) {
+                s->init_fired = true;
+                wx_instance_interrupt(s->initing);
+            } else if (s->init_deadline < next) {
+                next = s->init_deadline;
+            }
+        }
         uint64_t w = atomic_load_explicit(&s->word, memory_order_acquire);
         if (word_state(w) != SLOT_BUSY || (w & W_FIRED))
             continue;
@@ -348,7 +435,7 @@ static uint64_t scan_pool(void *ctx, uint64_t now)
 
 static wx_status start_watchdog(wxv_pool *p, wx_error *err)
 {
-    if (!p->timeout_ns)
+    if (!p->timeout_ns && !p->init_ns)
         return WX_OK;
     if (p->opts.watchdog) {
         p->watchdog = p->opts.watchdog;
@@ -360,8 +447,10 @@ static wx_status start_watchdog(wxv_pool *p, wx_error *err)
     }
     /* Every deadline is armed timeout_ns after the moment it is set, which
      * is the period the watchdog needs (watchdog.h). */
-    p->wd_source = wxv_watchdog_add(p->watchdog, scan_pool, p, p->timeout_ns,
-                                    err);
+    uint64_t period = p->timeout_ns;
+    if (!period || (p->init_ns && p->init_ns < period))
+        period = p->init_ns;
+    p->wd_source = wxv_watchdog_add(p->watchdog, scan_pool, p, period, err);
     return p->wd_source ? WX_OK : WX_ENOMEM;
 }
 
@@ -465,6 +554,9 @@ wxv_pool *wxv_pool_new(const wx_module *m, wx_linker *l,
     p->opts.on_free = NULL;
     p->timeout_ns = (uint64_t)opts->timeout_ms * 1000000u;
     p->arm_ns = p->timeout_ns ? p->timeout_ns + wxv_coarse_res_ns() : 0;
+    p->init_ns = (uint64_t)(opts->init_timeout_ms ? opts->init_timeout_ms
+                                                  : opts->timeout_ms) *
+                 1000000u;
     p->wait_ns = opts->wait_ms == WXV_WAIT_NONE ? 0
                  : (uint64_t)(opts->wait_ms ? opts->wait_ms
                                             : WXV_DEFAULT_WAIT_MS) *
@@ -481,14 +573,15 @@ wxv_pool *wxv_pool_new(const wx_module *m, wx_linker *l,
     pthread_condattr_destroy(&ca);
     name_funcs(p);
 
+    /* The watchdog first: the instances' start functions run under it. */
+    if (start_watchdog(p, err) != WX_OK)
+        goto fail;
     for (uint32_t i = 0; i < p->n; i++) {
         p->slots[i].inst = create_instance(p, &p->slots[i], err);
         if (!p->slots[i].inst)
             goto fail;
         make_idle(p, i);
     }
-    if (start_watchdog(p, err) != WX_OK)
-        goto fail;
     p->opts.on_free = opts->on_free;
     if (err)
         err->status = WX_OK;

@@ -20,8 +20,12 @@
  * ms") and a bound on how long a call waits for a free instance (then
  * WX_EBUSY, "plugin pool busy: all 4 instances in use for 5000 ms"). The
  * engine notices an interrupt at a call's start and then within 256 loop
- * back-edges and calls, so a guest blocked inside a host function stops
- * only once that function returns. The watchdog wakes at least once per
+ * back-edges, calls and chunks of bulk operations; a guest blocked inside
+ * a host function stops once that function returns, which WASI's waits
+ * do within 10 ms of the interrupt (wx_instance_interrupted). A fresh
+ * instance's start function and init hook run under the same watchdog
+ * (init_timeout_ms) and fuel, so a start that loops fails the creation
+ * with WX_ETIMEOUT or WX_ELIMIT. The watchdog wakes at least once per
  * timeout_ms while the pool lives: a 1 ms timeout costs a thousand
  * wake-ups a second.
  *
@@ -66,7 +70,7 @@
 
 typedef struct wxv_pool wxv_pool;
 
-#define WXV_DEFAULT_WAIT_MS 5000u
+#define WXV_DEFAULT_WAIT_MS WX_DEFAULT_WAIT_MS
 /* wait_ms value: fail with WX_EBUSY at once when no instance is free. */
 #define WXV_WAIT_NONE UINT32_MAX
 #define WXV_MAX_INSTANCES 4096u
@@ -89,6 +93,11 @@ typedef struct wxv_pool_opts {
     /* Wall-clock limit per call (per lease, see wxv_pool_checkout).
      * 0: none. */
     uint32_t timeout_ms;
+    /* Wall-clock limit for each fresh instance's start function, and
+     * again for its on_instance hook (WX_ETIMEOUT, "start function:
+     * timeout after 100 ms (limits.timeout_ms)", and the creation fails).
+     * 0: timeout_ms (and none when that is 0 too). */
+    uint32_t init_timeout_ms;
     /* Memory pages, call depth and fuel (0: unlimited; the budget of each
      * lease, see above), for every instance. */
     wx_instance_opts instance;

@@ -92,6 +92,9 @@ err_has "trap: call stack exhausted"
 # Limits.
 t 1 run --timeout-ms 100 math.wasm spin
 err_is "wasmext: timeout: the call was stopped after 100 ms"
+# The start function runs under the same timeout.
+t 1 run --timeout-ms 100 loopstart.wasm add 1 2
+err_is "wasmext: start function: timeout after 100 ms"
 t 0 run --max-pages 2 math.wasm grow 1
 out_is 1
 t 0 run --max-pages 2 math.wasm grow 2

@@ -174,22 +174,24 @@ static void test_limits_errors(void)
     EXPECT_ERROR("{" BASE ",\"limits\":{\"memory\":1}}",
                  "limits.memory: unknown key (keys: memory_pages, "
                  "timeout_ms, fuel, stack)");
-    EXPECT_ERROR("{" BASE ",\"limits\":{\"memory_pages\":0}}",
-                 "limits.memory_pages: must be an integer from 1 to 65536, "
-                 "got 0");
+    EXPECT_ERROR("{" BASE ",\"limits\":{\"memory_pages\":-1}}",
+                 "limits.memory_pages: must be an integer from 0 to 65536, "
+                 "got -1");
     EXPECT_ERROR("{" BASE ",\"limits\":{\"memory_pages\":65537}}",
-                 "limits.memory_pages: must be an integer from 1 to 65536, "
+                 "limits.memory_pages: must be an integer from 0 to 65536, "
                  "got 65537");
-    EXPECT_ERROR("{" BASE ",\"limits\":{\"timeout_ms\":0}}",
-                 "limits.timeout_ms: must be an integer from 1 to 3600000, "
-                 "got 0");
+    EXPECT_ERROR("{" BASE ",\"limits\":{\"timeout_ms\":-1}}",
+                 "limits.timeout_ms: must be an integer from 0 to 3600000, "
+                 "got -1");
     EXPECT_ERROR("{" BASE ",\"limits\":{\"timeout_ms\":3600001}}",
-                 "limits.timeout_ms: must be an integer from 1 to 3600000, "
+                 "limits.timeout_ms: must be an integer from 0 to 3600000, "
                  "got 3600001");
-    EXPECT_ERROR("{" BASE ",\"limits\":{\"fuel\":0}}",
-                 "limits.fuel: must be a positive integer, got 0");
     EXPECT_ERROR("{" BASE ",\"limits\":{\"fuel\":-5}}",
-                 "limits.fuel: must be a positive integer, got -5");
+                 "limits.fuel: must be a positive integer (0: unlimited), "
+                 "got -5");
+    EXPECT_ERROR("{" BASE ",\"limits\":{\"fuel\":1.5}}",
+                 "limits.fuel: must be a positive integer (0: unlimited), "
+                 "got 1.5");
     EXPECT_ERROR("{" BASE ",\"limits\":{\"stack\":15}}",
                  "limits.stack: must be an integer from 16 to 100000, got 15");
     EXPECT_ERROR("{" BASE ",\"limits\":{\"stack\":100001}}",
@@ -598,6 +600,52 @@ static void test_names_and_types(void)
     CHECK(strcmp(wxg_init_name(WXG_INIT_START), "_start") == 0);
 }
 
+/* Limits left out get the defaults of wasmext/defaults.h; an explicit 0
+ * means "unlimited", survives the canonical form and is not the default. */
+static void test_limit_defaults(void)
+{
+    wx_error err;
+    wxg_config *cfg = parse("{" BASE "}", &err);
+    CHECK_MSG(cfg != NULL, "%s", err.message);
+    if (!cfg)
+        return;
+    CHECK(!cfg->limits.has_timeout_ms && !cfg->limits.has_memory_pages);
+    wxg_limits eff = wxg_limits_effective(&cfg->limits);
+    CHECK(eff.timeout_ms == WX_DEFAULT_TIMEOUT_MS);
+    CHECK(eff.memory_pages == WX_DEFAULT_MEMORY_PAGES);
+    CHECK(eff.stack == WX_DEFAULT_CALL_DEPTH);
+    CHECK(eff.fuel == WX_DEFAULT_FUEL);
+    wxg_config_free(cfg);
+
+    const char *zero = "{" BASE ",\"limits\":{\"memory_pages\":0,"
+                       "\"timeout_ms\":0,\"fuel\":0}}";
+    cfg = parse(zero, &err);
+    CHECK_MSG(cfg != NULL, "%s", err.message);
+    if (!cfg)
+        return;
+    eff = wxg_limits_effective(&cfg->limits);
+    CHECK(eff.timeout_ms == 0 && eff.memory_pages == 0 && eff.fuel == 0);
+    CHECK(eff.stack == WX_DEFAULT_CALL_DEPTH);
+    char *dump = wxg_config_dump(cfg, 0);
+    CHECK_MSG(dump && strstr(dump, "\"limits\":{\"memory_pages\":0,"
+                                   "\"timeout_ms\":0,\"fuel\":0}"),
+              "%s", dump);
+    wxg_config_free(cfg);
+    cfg = dump ? parse(dump, &err) : NULL;
+    CHECK(cfg && cfg->limits.has_timeout_ms && cfg->limits.timeout_ms == 0);
+    free(dump);
+    wxg_config_free(cfg);
+
+    cfg = parse("{" BASE ",\"limits\":{\"timeout_ms\":250}}", &err);
+    CHECK(cfg != NULL);
+    if (cfg) {
+        eff = wxg_limits_effective(&cfg->limits);
+        CHECK(eff.timeout_ms == 250);
+        CHECK(eff.memory_pages == WX_DEFAULT_MEMORY_PAGES);
+    }
+    wxg_config_free(cfg);
+}
+
 /* A NULL error object is allowed everywhere. */
 static void test_null_error(void)
 {
@@ -621,6 +669,7 @@ int main(void)
     test_load_file();
     test_engines();
     test_names_and_types();
+    test_limit_defaults();
     test_null_error();
     return CHECK_DONE();
 }

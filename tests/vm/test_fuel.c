@@ -153,13 +153,13 @@ static void test_fresh_instances(void)
     CHECK(count(p, 1000, &err) == 1000);
     wxv_pool_release(p);
 
-    /* With too little for the start function, the pool cannot be made:
-     * the error is the engine's. */
+    /* With too little for the start function, the pool cannot be made,
+     * and says where the fuel ran out. */
     o = (wxv_pool_opts){.instance.fuel = 500};
     wxv_pool *q = wxv_pool_new(guest, NULL, &o, &err);
     CHECK(q == NULL && err.status == WX_ELIMIT);
-    CHECK_MSG(strcmp(err.message, "fuel exhausted: all 500 units are "
-                                  "used") == 0,
+    CHECK_MSG(strcmp(err.message, "start function: fuel exhausted: used "
+                                  "its 500 units (limits.fuel)") == 0,
               "%s", err.message);
     wxv_pool_release(q);
 
