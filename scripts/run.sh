@@ -8,11 +8,15 @@
 # until Ctrl-C. An example whose toolchain is missing is left out with a
 # warning; the others still run.
 #
-# Usage: scripts/run.sh BUILD_DIR [LISTEN]   (LISTEN default 127.0.0.1:9281)
+# Usage: scripts/run.sh BUILD_DIR [LISTEN [SERVE-OPTION...]]
+#   LISTEN default 127.0.0.1:9281; loopback needs no token (the daemon then
+#   checks Host and Origin, docs/security.md). Any other address needs
+#   serve options such as --token-file FILE; they follow LISTEN.
 set -euo pipefail
 
-build=${1:?usage: scripts/run.sh BUILD_DIR [LISTEN]}
+build=${1:?usage: scripts/run.sh BUILD_DIR [LISTEN [SERVE-OPTION...]]}
 listen=${2:-127.0.0.1:9281}
+shift $(($# < 2 ? $# : 2))
 db=$build/run/registry.db
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -41,8 +45,10 @@ Try, in another terminal:
   curl -s -X POST $url/functions/slugify -d '{"args":["Crème Brûlée: 2 Recipes!"]}'
   curl -s -X POST $url/functions/add -d '{"args":[40,2]}'
   curl -s $url/metrics
+Loopback without tokens: requests need a loopback Host with the port (curl
+sends one) and no foreign Origin, so web pages cannot reach the daemon.
 Or through the command line:
   $build/wasmext --db $db call fib 30
 
 MSG
-exec "$build/wasmext" --db "$db" serve --listen "$listen"
+exec "$build/wasmext" --db "$db" serve --listen "$listen" "$@"

@@ -19,11 +19,12 @@
  * Thread-per-connection (the other libmicrohttpd choice) has no such
  * wait but one thread per client, unbounded under many connections.
  *
- * Request lifetime: the first callback of a request makes its state and
- * counts it in flight; body chunks are appended up to the size limit;
- * the last callback routes it; the completion callback (after the
- * response was sent, or the connection dropped) logs it, frees it and
- * counts it out. The drain on SIGTERM waits for that count to reach 0.
+ * Request lifetime: the first callback of a request makes its state,
+ * counts it in flight and, from the headers alone, admits it or answers
+ * it (access.c: tokens, Host and Origin, body type); body chunks are
+ * appended up to the size limit; the last callback routes it; the
+ * completion callback (after the response was sent, or the connection
+ * dropped) logs it, frees it and counts it out. The drain on SIGTERM waits for that count to reach 0.
  */
 #include "wxd.h"
 
@@ -38,6 +39,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +59,7 @@ typedef struct req {
     int status;
     char method[12];
     char path[200]; /* for the log, cut */
+    char who[64];   /* the token's name, "" without tokens */
 } req;
 
 uint64_t wxd_now_ns(void)
@@ -107,13 +111,96 @@ static void format_address(const struct sockaddr_storage *sa, char *out,
     }
 }
 
-int wxd_listen(const char *addr, char *bound, size_t bsize, char *why,
-               size_t wsize)
+/* Whether the address bound is loopback: 127.0.0.0/8, ::1, or 127/8
+ * mapped into IPv6. 0.0.0.0 and :: (every interface) are not. */
+static bool is_loopback(const struct sockaddr_storage *sa, unsigned *port)
 {
+    if (sa->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const void *)sa;
+        *port = ntohs(a->sin6_port);
+        if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr))
+            return true;
+        return IN6_IS_ADDR_V4MAPPED(&a->sin6_addr) &&
+               a->sin6_addr.s6_addr[12] == 127;
+    }
+    const struct sockaddr_in *a = (const void *)sa;
+    *port = ntohs(a->sin_port);
+    return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+}
+
+/*
+ * unix:PATH. The socket file is made with mode 0660 whatever the
+ * operator's umask: the owner and the group may connect (as with
+ * Docker's socket), others not. bind() creates the file with the umask
+ * applied, so the umask is set to 0117 around it: the file never exists
+ * with another mode, and no chmod(path) follows, which a process able to
+ * write the directory could redirect through a symbolic link. (The umask
+ * is the process's; no other thread creates files at this point of the
+ * start.) A file already at PATH is replaced only if it is a socket
+ * nobody listens on (a daemon that was killed); anything else is an
+ * error, never deleted.
+ */
+static int listen_unix(wxd_server *s, const char *path, char *why,
+                       size_t wsize)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (!path[0] || strlen(path) >= sizeof sa.sun_path) {
+        snprintf(why, wsize, "--listen unix:%s: the path must be 1 to %zu "
+                 "bytes", path, sizeof sa.sun_path - 1);
+        return -1;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        snprintf(why, wsize, "--listen unix:%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        int probe = S_ISSOCK(st.st_mode)
+                        ? socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)
+                        : -1;
+        bool stale = probe >= 0 &&
+                     connect(probe, (struct sockaddr *)&sa, sizeof sa) != 0 &&
+                     errno == ECONNREFUSED;
+        if (probe >= 0)
+            close(probe);
+        if (!stale) {
+            snprintf(why, wsize, "cannot listen on unix:%s: %s", path,
+                     S_ISSOCK(st.st_mode)
+                         ? "another process listens there (or the socket "
+                           "cannot be probed)"
+                         : "the path exists and is not a socket");
+            close(fd);
+            return -1;
+        }
+        unlink(path);
+    }
+    mode_t old = umask(0117);
+    int bound = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    umask(old);
+    if (bound != 0 || listen(fd, SOMAXCONN) != 0) {
+        int e = errno;
+        snprintf(why, wsize, "cannot listen on unix:%s: %s", path,
+                 strerror(e));
+        close(fd);
+        return -1;
+    }
+    s->unix_socket = true;
+    s->loopback = true; /* reachable from this host only */
+    snprintf(s->bound, sizeof s->bound, "unix:%s", path);
+    return fd;
+}
+
+int wxd_listen(wxd_server *s, const char *addr, char *why, size_t wsize)
+{
+    if (strncmp(addr, "unix:", 5) == 0)
+        return listen_unix(s, addr + 5, why, wsize);
     char host[256];
     const char *port;
     if (!split_address(addr, host, sizeof host, &port)) {
-        snprintf(why, wsize, "--listen %s: expected HOST:PORT", addr);
+        snprintf(why, wsize, "--listen %s: expected HOST:PORT or unix:PATH",
+                 addr);
         return -1;
     }
     struct addrinfo hints = {0}, *res = NULL;
@@ -151,11 +238,20 @@ int wxd_listen(const char *addr, char *bound, size_t bsize, char *why,
     }
     struct sockaddr_storage sa;
     socklen_t len = sizeof sa;
-    if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-        format_address(&sa, bound, bsize);
-    else
-        snprintf(bound, bsize, "%s", addr);
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0) {
+        format_address(&sa, s->bound, sizeof s->bound);
+        s->loopback = is_loopback(&sa, &s->port);
+    } else {
+        /* Unknown, so not trusted to be loopback. */
+        snprintf(s->bound, sizeof s->bound, "%s", addr);
+    }
     return fd;
+}
+
+void wxd_unlisten(wxd_server *s)
+{
+    if (s->unix_socket)
+        unlink(s->bound + 5);
 }
 
 /* --------------------------------------------------------- responses */
@@ -183,6 +279,9 @@ static enum MHD_Result queue(wxd_server *s, struct MHD_Connection *c, req *r,
     if (rs->location)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
                                 rs->location);
+    if (rs->www_auth)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                rs->www_auth);
     if (rs->retry_after) {
         char v[16];
         snprintf(v, sizeof v, "%u", rs->retry_after);
@@ -290,6 +389,21 @@ static void copy_cut(char *dst, size_t size, const char *src)
     dst[n] = '\0';
 }
 
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* The headers the access checks read. */
+static void headers(struct MHD_Connection *c, wxd_request *rq)
+{
+    rq->content_type = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+    rq->host = header(c, MHD_HTTP_HEADER_HOST);
+    rq->origin = header(c, MHD_HTTP_HEADER_ORIGIN);
+    rq->authorization = header(c, MHD_HTTP_HEADER_AUTHORIZATION);
+    rq->fetch_site = header(c, "Sec-Fetch-Site");
+}
+
 /* The first callback of a request: its state, and the answers that need
  * no body (draining, a declared length over the limit). */
 static enum MHD_Result begin(wxd_server *s, struct MHD_Connection *c,
@@ -307,6 +421,16 @@ static enum MHD_Result begin(wxd_server *s, struct MHD_Connection *c,
     if (atomic_load(&s->draining))
         return answer_now(s, c, r, 503, "unavailable",
                           "the daemon is shutting down");
+    /* Who may ask this, before a byte of the body is read. */
+    wxd_request rq = {.method = method, .path = url};
+    headers(c, &rq);
+    wxd_response rs = {0};
+    if (!wxd_admit(s, &rq, &rs)) {
+        rs.close = true;
+        r->answered = true;
+        return queue(s, c, r, &rs);
+    }
+    copy_cut(r->who, sizeof r->who, rq.who ? rq.who : "");
     const char *cl = MHD_lookup_connection_value(
         c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
@@ -331,11 +455,11 @@ static enum MHD_Result dispatch(wxd_server *s, struct MHD_Connection *c,
     wxd_request rq = {
         .method = method,
         .path = url,
-        .content_type = MHD_lookup_connection_value(
-            c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
         .body = r->body,
         .len = r->len,
     };
+    headers(c, &rq);
+    rq.who = r->who[0] ? r->who : NULL;
     wxd_response rs = {0};
     atomic_fetch_add(&s->handlers, 1);
     wxd_route(s, &rq, &rs);
@@ -424,7 +548,13 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ------------------------------------------------------------ daemon */
 
-wxd_http *wxd_http_start(wxd_server *s, int fd, unsigned threads)
+bool wxd_http_tls_supported(void)
+{
+    return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
+}
+
+wxd_http *wxd_http_start(wxd_server *s, int fd, unsigned threads,
+                         const char *cert_pem, const char *key_pem)
 {
     wxd_http *h = calloc(1, sizeof *h);
     if (!h)
@@ -432,6 +562,15 @@ wxd_http *wxd_http_start(wxd_server *s, int fd, unsigned threads)
     h->s = s;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (cert_pem)
+        flags |= MHD_USE_TLS;
+    else
+        tls[0].option = MHD_OPTION_END;
     /* The logger first, so that it gets the messages about the rest. */
     h->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s,
@@ -440,6 +579,7 @@ wxd_http *wxd_http_start(wxd_server *s, int fd, unsigned threads)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->opts.idle_s,
+        MHD_OPTION_ARRAY, tls,
         MHD_OPTION_END);
     if (!h->mhd) {
         free(h);

@@ -23,6 +23,7 @@ static const char help_text[] =
     ");\n"
     "                       port 0 picks a free port; the address is\n"
     "                       printed on stdout as 'listening on HOST:PORT'\n"
+    "  --listen unix:PATH   a unix socket instead, created with mode 0660\n"
     "  --db PATH            the plugin registry (default: $WASMEXT_DB, else\n"
     "                       $XDG_DATA_HOME/wasmext/registry.db)\n"
     "  --threads N          HTTP worker threads (default: one per CPU)\n"
@@ -37,6 +38,19 @@ static const char help_text[] =
     "                       still running then\n"
     "  --idle-timeout S     close keep-alive connections idle for S seconds\n"
     "                       (default 60)\n"
+    "\n"
+    "Access (docs/security.md):\n"
+    "  --token-file FILE    require 'Authorization: Bearer TOKEN'; FILE has\n"
+    "                       lines 'ROLE NAME TOKEN', ROLE admin (add, update,\n"
+    "                       delete, and all of call) or call (calls, lists,\n"
+    "                       reports, metrics); not readable by others\n"
+    "  --insecure-no-auth   allow a non-loopback address without tokens\n"
+    "                       (anyone who reaches it can run code)\n"
+    "  --allow-dir DIR      configs sent over REST may name module files and\n"
+    "                       wasi.preopens under DIR (repeatable); without it\n"
+    "                       they may name none: modules come in zip packages\n"
+    "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain)\n"
+    "  --tls-key FILE       and this PEM private key\n"
     "  -h, --help           this help\n"
     "\n"
     "Exit status: 0 stopped by a signal; 1 could not start, or calls were\n"
@@ -93,7 +107,7 @@ static const char *option_value(const char *name, int argc, char **argv,
     return argv[++*i];
 }
 
-typedef enum { OPT_STR, OPT_LEVEL, OPT_UINT } opt_kind;
+typedef enum { OPT_STR, OPT_LEVEL, OPT_UINT, OPT_FLAG, OPT_DIRS } opt_kind;
 
 typedef struct opt_desc {
     const char *name;
@@ -114,6 +128,11 @@ static const opt_desc opts[] = {
     {"--wait-ms", OPT_UINT, 3600000, OPT_FIELD(wait_ms)},
     {"--drain-ms", OPT_UINT, 3600000, OPT_FIELD(drain_ms)},
     {"--idle-timeout", OPT_UINT, 86400, OPT_FIELD(idle_s)},
+    {"--token-file", OPT_STR, 0, OPT_FIELD(token_file)},
+    {"--insecure-no-auth", OPT_FLAG, 0, OPT_FIELD(insecure_no_auth)},
+    {"--allow-dir", OPT_DIRS, 0, OPT_FIELD(allow_dirs)},
+    {"--tls-cert", OPT_STR, 0, OPT_FIELD(tls_cert)},
+    {"--tls-key", OPT_STR, 0, OPT_FIELD(tls_key)},
 };
 
 static void store_uint(wxd_options *o, const opt_desc *d, unsigned long v)
@@ -142,6 +161,15 @@ static int apply(wxd_options *o, const opt_desc *d, const char *v)
             return usage("%s: unknown level \"%s\" (debug, info, warn, "
                          "error)",
                          d->name, v);
+        return 0;
+    case OPT_FLAG:
+        return 2; /* takes no value: handled by the caller */
+    case OPT_DIRS:
+        if (!*v)
+            return usage("%s needs a value%s", d->name, "");
+        if (o->nallow_dirs == WXD_MAX_ALLOW_DIRS)
+            return usage("%s: at most %s directories", d->name, "32");
+        o->allow_dirs[o->nallow_dirs++] = v;
         return 0;
     case OPT_UINT:
         if (!parse_ulong(v, d->max, &n))
@@ -174,6 +202,13 @@ int wxd_options_parse(wxd_options *o, int argc, char **argv)
         }
         bool done = false;
         for (size_t k = 0; k < sizeof opts / sizeof opts[0] && !done; k++) {
+            if (opts[k].kind == OPT_FLAG) {
+                if (strcmp(w, opts[k].name) != 0)
+                    continue;
+                *(bool *)((char *)o + opts[k].offset) = true;
+                done = true;
+                continue;
+            }
             bool matched;
             const char *v = option_value(opts[k].name, argc, argv, &i,
                                          &matched);
@@ -191,5 +226,8 @@ int wxd_options_parse(wxd_options *o, int argc, char **argv)
                                      : "unexpected argument \"%s\"%s",
                          w, "");
     }
+    if (!o->tls_cert != !o->tls_key)
+        return usage("%s needs %s too", o->tls_cert ? "--tls-cert" : "--tls-key",
+                     o->tls_cert ? "--tls-key" : "--tls-cert");
     return 0;
 }

@@ -3,32 +3,29 @@
  * delete, check. Bodies are config JSON as in DESIGN.md, or a plugin
  * package: a zip holding the config and its module (Content-Type:
  * application/zip; a body that starts with the zip magic PK\3\4 is one
- * whatever its type says, as no JSON starts so). The manager reads a
+ * even as application/json, as no JSON starts so; other types never get
+ * here, see access.c). The manager reads a
  * package from the body itself (wx_manager_add_package), and its
- * refusals are 400 with the code "package". JSON configs get two
- * checks of the daemon's own before the manager sees them:
+ * refusals are 400 with the code "package".
  *
- * - paths in the config (vm_config.path, wasi.preopens) name files on
- *   the daemon's host and must be absolute: a relative path would be
- *   resolved against a working directory the client cannot see, so it is
- *   refused (400) rather than guessed;
- * - vm_config.path must be a readable regular file, so that a missing
- *   file is the client's 400 and only registry failures are 500.
+ * Before the manager sees a config, its host paths (vm_config.path,
+ * wasi.preopens) pass hostpaths.c: they must be absolute (400) and lie
+ * under a directory the operator allowed with --allow-dir (403). Every
+ * config from REST comes through add_or_update below, JSON or package,
+ * so this is the one place to check.
  *
  * Changes hold the server's change lock across the manager call and the
  * catalog rebuild, so that the metrics always follow the plugins.
  */
 #include "wxd.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include "package.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------- reports */
 
@@ -108,60 +105,13 @@ static bool is_zip(const wxd_request *rq)
     return rq->len >= 4 && memcmp(rq->body, "PK\3\4", 4) == 0;
 }
 
-/* A host path from the config: absolute, and (for the module) a
- * readable regular file. */
-static bool check_path(const char *field, const char *path, bool file,
-                       wxd_response *rs)
-{
-    if (path[0] != '/') {
-        wxd_reply_error(rs, 400, "arg",
-                        "%s: \"%s\" is relative; the daemon needs an "
-                        "absolute path on its own host",
-                        field, path);
-        return false;
-    }
-    if (!file)
-        return true;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        const char *why = fd < 0 ? strerror(errno) : "not a regular file";
-        if (fd >= 0)
-            close(fd);
-        wxd_reply_error(rs, 400, "arg", "%s: cannot read \"%s\": %s", field,
-                        path, why);
-        return false;
-    }
-    close(fd);
-    return true;
-}
-
-static bool check_paths(json_t *cfg, wxd_response *rs)
-{
-    json_t *vm = json_object_get(cfg, "vm_config");
-    const char *path = json_string_value(json_object_get(vm, "path"));
-    /* Missing or mistyped fields are the manager's to report. */
-    if (path && *path && !check_path("vm_config.path", path, true, rs))
-        return false;
-    json_t *pre = json_object_get(json_object_get(cfg, "wasi"), "preopens");
-    const char *guest;
-    json_t *host;
-    json_object_foreach(pre, guest, host) {
-        char field[128];
-        snprintf(field, sizeof field, "wasi.preopens.%s", guest);
-        const char *h = json_string_value(host);
-        if (h && *h && !check_path(field, h, false, rs))
-            return false;
-    }
-    return true;
-}
-
 /*
  * The config of a POST or PUT body as text for the manager, or NULL with
  * the error response made. `name` (PUT) fills in a missing name and must
  * match a given one.
  */
-static char *config_text(const wxd_request *rq, const char *name,
+static char *config_text(wxd_server *s, const wxd_request *rq,
+                         const char *name,
                          wxd_response *rs, char *name_out, size_t name_size)
 {
     json_error_t je;
@@ -183,7 +133,7 @@ static char *config_text(const wxd_request *rq, const char *name,
                         "name: the config names \"%s\" but the URL names "
                         "\"%s\"",
                         json_string_value(given), name);
-    } else if (check_paths(cfg, rs)) {
+    } else if (wxd_hostpaths_admit_json(s, cfg, rs)) {
         if (name && !given)
             json_object_set_new(cfg, "name", json_string(name));
         const char *n = json_string_value(json_object_get(cfg, "name"));
@@ -254,15 +204,19 @@ static wx_status change(wxd_server *s, change_kind kind, const char *arg,
     return st;
 }
 
+/* `who`: the token's name (never the token), NULL without tokens. */
 static void log_change(wxd_server *s, change_kind kind, const char *name,
-                       wx_status st, const wx_error *err)
+                       const char *who, wx_status st, const wx_error *err)
 {
+    const char *by = who ? " by " : "", *w = who ? who : "";
     if (st == WX_OK)
-        wxd_logf(&s->log, WXD_INFO, "plugin %s %s", name, change_verbs[kind]);
+        wxd_logf(&s->log, WXD_INFO, "plugin %s %s%s%s", name,
+                 change_verbs[kind], by, w);
     else
         wxd_logf(&s->log, wxd_http_status(st) >= 500 ? WXD_ERROR : WXD_INFO,
-                 "plugin %s not %s: %s: %s", name[0] ? name : "(unnamed)",
-                 change_verbs[kind], wx_status_name(st), err->message);
+                 "plugin %s not %s%s%s: %s: %s",
+                 name[0] ? name : "(unnamed)", change_verbs[kind], by, w,
+                 wx_status_name(st), err->message);
 }
 
 /* The answer to a change that worked: the plugin as show reports it. */
@@ -287,6 +241,22 @@ static void change_package(wxd_server *s, change_kind kind, const char *name,
 {
     wx_error err;
     char *pname = NULL;
+    /* The package's config, read here for its host paths; the manager
+     * reads the same bytes again (the body does not change). */
+    wxg_package pkg;
+    wx_status pst = wxg_package_read(rq->body, rq->len, &pkg, &err);
+    if (pst != WX_OK) {
+        log_change(s, kind, name ? name : "", rq->who, pst, &err);
+        if (pst == WX_EARG)
+            wxd_reply_error(rs, 400, "package", "%s", err.message);
+        else
+            wxd_reply_failure(rs, pst, &err);
+        return;
+    }
+    bool allowed = wxd_hostpaths_admit_package(s, pkg.cfg, rs);
+    wxg_package_free(&pkg);
+    if (!allowed)
+        return;
     pthread_mutex_lock(&s->change_lock);
     bool known = kind == CHANGE_UPDATE && registered(s, name);
     wx_status st =
@@ -300,7 +270,7 @@ static void change_package(wxd_server *s, change_kind kind, const char *name,
     if (st == WX_OK)
         rebuild_catalog(s);
     pthread_mutex_unlock(&s->change_lock);
-    log_change(s, kind, pname ? pname : name ? name : "", st, &err);
+    log_change(s, kind, pname ? pname : name ? name : "", rq->who, st, &err);
     if (st == WX_EARG)
         wxd_reply_error(rs, 400, "package", "%s", err.message);
     else if (st != WX_OK)
@@ -318,13 +288,13 @@ static void add_or_update(wxd_server *s, change_kind kind, const char *name,
         return;
     }
     char pname[128];
-    char *text = config_text(rq, name, rs, pname, sizeof pname);
+    char *text = config_text(s, rq, name, rs, pname, sizeof pname);
     if (!text)
         return;
     wx_error err;
     wx_status st = change(s, kind, text, pname, &err);
     free(text);
-    log_change(s, kind, pname, st, &err);
+    log_change(s, kind, pname, rq->who, st, &err);
     if (st != WX_OK) {
         wxd_reply_failure(rs, st, &err);
         return;
@@ -343,11 +313,12 @@ void wxd_plugin_update(wxd_server *s, const char *name,
     add_or_update(s, CHANGE_UPDATE, name, rq, rs);
 }
 
-void wxd_plugin_delete(wxd_server *s, const char *name, wxd_response *rs)
+void wxd_plugin_delete(wxd_server *s, const char *name,
+                       const wxd_request *rq, wxd_response *rs)
 {
     wx_error err;
     wx_status st = change(s, CHANGE_DELETE, name, name, &err);
-    log_change(s, CHANGE_DELETE, name, st, &err);
+    log_change(s, CHANGE_DELETE, name, rq->who, st, &err);
     if (st != WX_OK) {
         wxd_reply_failure(rs, st, &err);
         return;

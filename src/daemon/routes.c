@@ -4,6 +4,9 @@
  * method picks the handler. A path that matches no pattern is 404; a
  * pattern matched with a method it does not serve is 405 with the Allow
  * header listing those it does. HEAD is served wherever GET is.
+ *
+ * Each handler says which right it needs (access.c checks it before the
+ * body is read): /healthz none, changes admin, the rest call.
  */
 #include "wxd.h"
 
@@ -19,6 +22,8 @@ typedef void (*handler_fn)(wxd_server *s, const wxd_request *rq,
 typedef struct method_handler {
     const char *method;
     handler_fn fn;
+    wxd_right right;
+    bool typed; /* the body must be application/json or application/zip */
 } method_handler;
 
 typedef struct route {
@@ -90,8 +95,7 @@ static void h_update(wxd_server *s, const wxd_request *rq, wxd_response *rs,
 static void h_delete(wxd_server *s, const wxd_request *rq, wxd_response *rs,
                      char **params)
 {
-    (void)rq;
-    wxd_plugin_delete(s, params[0], rs);
+    wxd_plugin_delete(s, params[0], rq, rs);
 }
 
 static void h_check_one(wxd_server *s, const wxd_request *rq,
@@ -123,19 +127,30 @@ static void h_call(wxd_server *s, const wxd_request *rq, wxd_response *rs,
 
 /* -------------------------------------------------------------- table */
 
+#define CALL WXD_RIGHT_CALL
+#define ADMIN WXD_RIGHT_ADMIN
+
 static const route routes[] = {
-    {{"healthz", NULL}, "GET, HEAD", {{"GET", h_healthz}}},
-    {{"metrics", NULL}, "GET, HEAD", {{"GET", h_metrics}}},
+    {{"healthz", NULL},
+     "GET, HEAD",
+     {{"GET", h_healthz, WXD_RIGHT_NONE, false}}},
+    {{"metrics", NULL}, "GET, HEAD", {{"GET", h_metrics, CALL, false}}},
     {{"plugins", NULL},
      "GET, HEAD, POST",
-     {{"GET", h_list}, {"POST", h_add}}},
+     {{"GET", h_list, CALL, false}, {"POST", h_add, ADMIN, true}}},
     {{"plugins", "*", NULL},
      "GET, HEAD, PUT, DELETE",
-     {{"GET", h_show}, {"PUT", h_update}, {"DELETE", h_delete}}},
-    {{"plugins", "*", "check", NULL}, "POST", {{"POST", h_check_one}}},
-    {{"check", NULL}, "POST", {{"POST", h_check_all}}},
-    {{"plugins", "*", "functions", "*", NULL}, "POST", {{"POST", h_call_in}}},
-    {{"functions", "*", NULL}, "POST", {{"POST", h_call}}},
+     {{"GET", h_show, CALL, false},
+      {"PUT", h_update, ADMIN, true},
+      {"DELETE", h_delete, ADMIN, false}}},
+    {{"plugins", "*", "check", NULL},
+     "POST",
+     {{"POST", h_check_one, CALL, false}}},
+    {{"check", NULL}, "POST", {{"POST", h_check_all, CALL, false}}},
+    {{"plugins", "*", "functions", "*", NULL},
+     "POST",
+     {{"POST", h_call_in, CALL, false}}},
+    {{"functions", "*", NULL}, "POST", {{"POST", h_call, CALL, false}}},
 };
 
 /* Splits `path` (copied into buf) into at most MAX_SEGMENTS non-empty
@@ -178,24 +193,53 @@ static bool match(const route *r, char **seg, int n, char **params)
     return k == n;
 }
 
-void wxd_route(wxd_server *s, const wxd_request *rq, wxd_response *rs)
+/* The handler of `method` `path`, or NULL with *route_out the route
+ * matched (NULL: none). */
+static const method_handler *find(const char *path, const char *method,
+                                  char *buf, size_t size, char **params,
+                                  const route **route_out)
 {
-    char buf[1024];
-    char *seg[MAX_SEGMENTS], *params[2];
-    int n = split(rq->path, buf, sizeof buf, seg);
-    const char *method = rq->method;
+    char *seg[MAX_SEGMENTS];
+    int n = split(path, buf, size, seg);
     if (strcmp(method, "HEAD") == 0)
         method = "GET";
+    *route_out = NULL;
     for (size_t i = 0; n >= 0 && i < sizeof routes / sizeof routes[0]; i++) {
         const route *r = &routes[i];
         if (!match(r, seg, n, params))
             continue;
-        for (size_t h = 0; h < 3 && r->handlers[h].method; h++) {
-            if (strcmp(r->handlers[h].method, method) == 0) {
-                r->handlers[h].fn(s, rq, rs, params);
-                return;
-            }
-        }
+        *route_out = r;
+        for (size_t h = 0; h < 3 && r->handlers[h].method; h++)
+            if (strcmp(r->handlers[h].method, method) == 0)
+                return &r->handlers[h];
+        return NULL;
+    }
+    return NULL;
+}
+
+wxd_right wxd_route_needs(const char *method, const char *path,
+                          bool *typed_body)
+{
+    char buf[1024];
+    char *params[2];
+    const route *r;
+    const method_handler *h = find(path, method, buf, sizeof buf, params, &r);
+    *typed_body = h && h->typed;
+    return h ? h->right : WXD_RIGHT_CALL;
+}
+
+void wxd_route(wxd_server *s, const wxd_request *rq, wxd_response *rs)
+{
+    char buf[1024];
+    char *params[2];
+    const route *r;
+    const method_handler *h =
+        find(rq->path, rq->method, buf, sizeof buf, params, &r);
+    if (h) {
+        h->fn(s, rq, rs, params);
+        return;
+    }
+    if (r) {
         wxd_reply_error(rs, 405, "method",
                         "%s is not allowed on %s (allowed: %s)", rq->method,
                         rq->path, r->allow);

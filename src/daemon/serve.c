@@ -96,7 +96,7 @@ static void drain(wxd_server *s, const sigset_t *set)
 
 /*
  * The drain ended with handlers still running: guest calls (a plugin
- * without timeout_ms can loop forever) or changes. Their workers cannot
+ * whose config sets timeout_ms 0 can loop forever) or changes. Their workers cannot
  * be joined and the manager cannot be closed under them, so the process
  * exits now, with status 1 to say the stop was not clean. Nothing
  * acknowledged is lost: every change was committed before its answer,
@@ -107,7 +107,7 @@ static void abandon(wxd_server *s)
     long n = atomic_load(&s->handlers);
     wxd_logf(&s->log, WXD_ERROR,
              "%ld request%s still running after the drain (a guest call "
-             "without limits.timeout_ms?): exiting without waiting",
+             "with limits.timeout_ms 0?): exiting without waiting",
              n, n == 1 ? "" : "s");
     fflush(stdout);
     fflush(stderr);
@@ -171,22 +171,152 @@ static void close_state(wxd_server *s)
     wxd_metrics_free(s->metrics);
 }
 
-static int serve(wxd_server *s, const sigset_t *set)
+/* The whole of a PEM file, or NULL with `why` set. */
+static char *read_pem(const char *opt, const char *path, char *why,
+                      size_t wsize)
 {
-    char why[320];
-    int fd = wxd_listen(s->opts.listen, s->bound, sizeof s->bound, why,
-                        sizeof why);
-    if (fd < 0) {
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0;
+    if (f) {
+        buf = malloc(1 << 20);
+        n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+        if (buf && (ferror(f) || n == 0 || !feof(f))) {
+            snprintf(why, wsize, "%s %s: %s", opt, path,
+                     n ? "larger than 1 MiB" : "empty or unreadable");
+            free(buf);
+            buf = NULL;
+        }
+        fclose(f);
+    } else {
+        snprintf(why, wsize, "%s %s: %s", opt, path, strerror(errno));
+    }
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+/*
+ * The access model, once the address is known (docs/security.md):
+ * without tokens the daemon serves only loopback and unix sockets,
+ * unless the operator said --insecure-no-auth, and then says loudly what
+ * that means. 0, or the exit code.
+ */
+static int check_exposure(wxd_server *s)
+{
+    if (s->tokens) {
+        wxd_logf(&s->log, WXD_INFO,
+                 "access: bearer tokens (%zu in %s)%s",
+                 wxd_tokens_count(s->tokens), s->opts.token_file,
+                 s->tls ? ", TLS" : "");
+        if (!s->tls && !s->loopback)
+            wxd_logf(&s->log, WXD_WARN,
+                     "tokens travel in clear text on %s: use --tls-cert "
+                     "and --tls-key, or a TLS proxy",
+                     s->bound);
+        return 0;
+    }
+    if (s->loopback) {
+        wxd_logf(&s->log, WXD_INFO,
+                 "access: no tokens; %s only, with Host and Origin "
+                 "checks",
+                 s->unix_socket ? "the socket file's owner and group"
+                                : "clients on this host");
+        return 0;
+    }
+    if (!s->opts.insecure_no_auth) {
+        wxd_logf(&s->log, WXD_ERROR,
+                 "refusing to serve %s without authentication: it is not a "
+                 "loopback address, and anyone who reaches it could run "
+                 "code here. Give --token-file FILE, listen on 127.0.0.1 "
+                 "or unix:PATH, or (on a network you trust) pass "
+                 "--insecure-no-auth",
+                 s->bound);
+        return 1;
+    }
+    for (int i = 0; i < 3; i++)
+        wxd_logf(&s->log, WXD_WARN,
+                 "!!! INSECURE: --insecure-no-auth: anyone who can reach %s "
+                 "can add plugins and run code on this host; only Origin "
+                 "checks stand in the way of web pages !!!",
+                 s->bound);
+    return 0;
+}
+
+/* Tokens, allowed directories, TLS material: 0, or the exit code. */
+static int load_access(wxd_server *s, char **cert, char **key)
+{
+    char why[600];
+    if (s->opts.token_file &&
+        !(s->tokens = wxd_tokens_load(s->opts.token_file, why, sizeof why))) {
         wxd_logf(&s->log, WXD_ERROR, "%s", why);
         return 1;
     }
-    unsigned threads = s->opts.threads ? s->opts.threads : default_threads();
-    wxd_http *h = wxd_http_start(s, fd, threads);
-    if (!h) {
-        wxd_logf(&s->log, WXD_ERROR, "cannot start the HTTP server on %s",
-                 s->bound);
-        close(fd);
+    if (!wxd_roots_init(s, why, sizeof why)) {
+        wxd_logf(&s->log, WXD_ERROR, "%s", why);
         return 1;
+    }
+    for (size_t i = 0; i < s->nallow_roots; i++)
+        wxd_logf(&s->log, strcmp(s->allow_roots[i], "/") ? WXD_INFO
+                                                         : WXD_WARN,
+                 "REST configs may name host files under %s%s",
+                 s->allow_roots[i],
+                 strcmp(s->allow_roots[i], "/") ? ""
+                                                : " (the whole host!)");
+    if (s->opts.tls_cert) {
+        if (!wxd_http_tls_supported()) {
+            wxd_logf(&s->log, WXD_ERROR,
+                     "--tls-cert: this libmicrohttpd was built without TLS");
+            return 1;
+        }
+        *cert = read_pem("--tls-cert", s->opts.tls_cert, why, sizeof why);
+        *key = *cert ? read_pem("--tls-key", s->opts.tls_key, why, sizeof why)
+                     : NULL;
+        if (!*key) {
+            wxd_logf(&s->log, WXD_ERROR, "%s", why);
+            return 1;
+        }
+        s->tls = true;
+    }
+    return 0;
+}
+
+static void free_pem(char *pem)
+{
+    if (pem) {
+        memset(pem, 0, strlen(pem));
+        free(pem);
+    }
+}
+
+static int serve(wxd_server *s, const sigset_t *set)
+{
+    char why[320];
+    char *cert = NULL, *key = NULL;
+    int rc = load_access(s, &cert, &key);
+    int fd = rc ? -1 : wxd_listen(s, s->opts.listen, why, sizeof why);
+    if (!rc && fd < 0) {
+        wxd_logf(&s->log, WXD_ERROR, "%s", why);
+        rc = 1;
+    }
+    if (!rc)
+        rc = check_exposure(s);
+    unsigned threads = s->opts.threads ? s->opts.threads : default_threads();
+    wxd_http *h = rc ? NULL : wxd_http_start(s, fd, threads, cert, key);
+    if (!rc && !h) {
+        wxd_logf(&s->log, WXD_ERROR, "cannot start the HTTP server on %s%s",
+                 s->bound, s->tls ? " (is the TLS key the certificate's?)"
+                                  : "");
+        rc = 1;
+    }
+    if (rc) {
+        if (fd >= 0) {
+            close(fd);
+            wxd_unlisten(s);
+        }
+        free_pem(cert);
+        free_pem(key);
+        return rc;
     }
     /* The one line on stdout, for scripts and tests that asked for a
      * free port. */
@@ -202,11 +332,14 @@ static int serve(wxd_server *s, const sigset_t *set)
      * contract), but shut down it refuses new connections at once
      * instead of leaving them in the backlog until the stop. */
     shutdown(fd, SHUT_RDWR);
+    wxd_unlisten(s);
     drain(s, set);
     if (atomic_load(&s->handlers) > 0)
         abandon(s);
     wxd_http_stop(h);
     close(fd);
+    free_pem(cert);
+    free_pem(key);
     return 0;
 }
 
@@ -235,6 +368,8 @@ int wxd_serve_main_db(const char *db, int argc, char **argv)
     if (rc == 0)
         rc = serve(s, &set);
     close_state(s);
+    wxd_tokens_free(s->tokens);
+    wxd_roots_free(s);
     if (rc == 0)
         wxd_logf(&s->log, WXD_INFO, "stopped");
     pthread_mutex_destroy(&s->change_lock);

@@ -11,6 +11,10 @@
  *   catalog.c  which plugin provides which function, for the metrics
  *   metrics.c  per-function counters and latency, Prometheus text
  *   reply.c    responses: JSON bodies, errors, status to HTTP code
+ *   access.c   who may ask what: tokens, Host/Origin, body types
+ *   hostpaths.c  which host files REST configs may name (--allow-dir)
+ *
+ * docs/security.md gives the access model these files implement.
  *
  * Routes and handlers see only wxd_request and wxd_response, never
  * libmicrohttpd, so that the HTTP glue stays in one file.
@@ -53,9 +57,10 @@ static inline bool wxd_log_on(const wxd_log *log, wxd_level level)
 
 #define WXD_DEFAULT_LISTEN "127.0.0.1:9281"
 #define WXD_DEFAULT_MAX_BODY (16u << 20)
+#define WXD_MAX_ALLOW_DIRS 32
 
 typedef struct wxd_options {
-    const char *listen;     /* HOST:PORT; port 0 picks a free one */
+    const char *listen;     /* HOST:PORT or unix:PATH; port 0: a free one */
     const char *db;         /* NULL: the manager's default */
     unsigned threads;       /* HTTP worker threads; 0: one per CPU */
     wxd_level log_level;
@@ -63,6 +68,11 @@ typedef struct wxd_options {
     uint32_t wait_ms;       /* wait for a free instance; 0: manager's */
     uint32_t drain_ms;      /* longest wait for in-flight requests */
     unsigned idle_s;        /* idle keep-alive connections are closed */
+    const char *token_file; /* NULL: no authentication */
+    bool insecure_no_auth;  /* allow a non-loopback address without it */
+    const char *allow_dirs[WXD_MAX_ALLOW_DIRS]; /* --allow-dir, as given */
+    size_t nallow_dirs;
+    const char *tls_cert, *tls_key; /* PEM files; both or neither */
     bool help;
 } wxd_options;
 
@@ -70,6 +80,24 @@ typedef struct wxd_options {
  * after printing a usage error on stderr. */
 int wxd_options_parse(wxd_options *o, int argc, char **argv);
 void wxd_options_help(void);
+
+/* ---------------------------------------------------------- access.c */
+
+typedef struct wxd_tokens wxd_tokens;
+
+/* What a request needs. Admin includes call. */
+typedef enum wxd_right {
+    WXD_RIGHT_NONE,  /* /healthz: anyone who passes the Host checks */
+    WXD_RIGHT_CALL,  /* calls, lists, reports, metrics */
+    WXD_RIGHT_ADMIN, /* add, update, delete */
+} wxd_right;
+
+/* Reads a token file (docs/security.md: "ROLE NAME TOKEN" lines). NULL
+ * with `why` set if the file is unreadable, readable by others, or has a
+ * bad line; the message never holds a token. */
+wxd_tokens *wxd_tokens_load(const char *path, char *why, size_t wsize);
+void wxd_tokens_free(wxd_tokens *t);
+size_t wxd_tokens_count(const wxd_tokens *t);
 
 /* ------------------------------------------------------- catalog.c */
 
@@ -124,7 +152,15 @@ typedef struct wxd_server {
     atomic_long inflight;  /* requests between first byte and last */
     atomic_long handlers;  /* requests in a handler (a guest call...) */
     uint64_t start_ns;
-    char bound[96];        /* the address actually listened on */
+    char bound[160];       /* the address actually listened on */
+    /* The access model (access.c, docs/security.md). */
+    wxd_tokens *tokens;    /* NULL: no authentication */
+    bool loopback;         /* bound to a loopback address */
+    bool unix_socket;      /* bound to a unix socket (no Host checks) */
+    bool tls;
+    unsigned port;         /* the TCP port bound, for the Host check */
+    char *allow_roots[WXD_MAX_ALLOW_DIRS]; /* --allow-dir, resolved */
+    size_t nallow_roots;
 } wxd_server;
 
 /* ------------------------------------------------------------ http.c */
@@ -133,12 +169,18 @@ typedef struct wxd_http wxd_http;
 
 /* Monotonic nanoseconds. */
 uint64_t wxd_now_ns(void);
-/* A listening socket on "HOST:PORT" (or "[V6]:PORT"), and the address
- * bound as text (the port filled in). -1 with `why` set on failure. */
-int wxd_listen(const char *addr, char *bound, size_t bsize, char *why,
-               size_t wsize);
-/* Serves `fd` with `threads` worker threads; NULL on failure. */
-wxd_http *wxd_http_start(wxd_server *s, int fd, unsigned threads);
+/* A listening socket on "HOST:PORT" (or "[V6]:PORT"), or on "unix:PATH"
+ * (a socket file of mode 0660, see docs/security.md); fills the server's
+ * bound, loopback, unix_socket and port. -1 with `why` set on failure. */
+int wxd_listen(wxd_server *s, const char *addr, char *why, size_t wsize);
+/* Removes the socket file of a unix:PATH listen (no-op otherwise). */
+void wxd_unlisten(wxd_server *s);
+/* Serves `fd` with `threads` worker threads, over TLS when the cert and
+ * key (PEM text) are given; NULL on failure. */
+wxd_http *wxd_http_start(wxd_server *s, int fd, unsigned threads,
+                         const char *cert_pem, const char *key_pem);
+/* Whether this libmicrohttpd can do TLS (Debian 12's can: GnuTLS). */
+bool wxd_http_tls_supported(void);
 /* Stops accepting connections; the open ones go on. */
 void wxd_http_quiesce(wxd_http *h);
 /* Closes every connection and joins the workers. */
@@ -152,6 +194,9 @@ typedef struct wxd_request {
     const char *content_type; /* NULL if absent */
     const char *body;         /* NUL-terminated; "" when none */
     size_t len;
+    /* The headers the access checks read (NULL if absent). */
+    const char *host, *origin, *authorization, *fetch_site;
+    const char *who;          /* the token's NAME once admitted, or NULL */
 } wxd_request;
 
 typedef struct wxd_response {
@@ -162,10 +207,42 @@ typedef struct wxd_response {
     const char *allow;        /* for 405: the Allow header */
     char *location;           /* for 201: malloc'd Location header */
     unsigned retry_after;     /* for 503: seconds, 0 for none */
+    const char *www_auth;     /* for 401: the WWW-Authenticate header */
     bool close;               /* Connection: close */
 } wxd_response;
 
 void wxd_route(wxd_server *s, const wxd_request *rq, wxd_response *rs);
+/* The right the route of `method` `path` needs, and whether its body
+ * must be JSON or a zip (adds and updates). Paths no route serves need
+ * WXD_RIGHT_CALL: the 404 or 405 comes after authentication, so that
+ * unauthenticated clients learn nothing about the routes. */
+wxd_right wxd_route_needs(const char *method, const char *path,
+                          bool *typed_body);
+
+/* Whether a request may go on, from its headers alone (called before its
+ * body is read): the Host and Origin checks of a daemon without tokens,
+ * the token and its right, the body's type. False with the refusal made
+ * (401, 403 or 415). Sets rq->who. */
+bool wxd_admit(wxd_server *s, wxd_request *rq, wxd_response *rs);
+
+/* ------------------------------------------------------- hostpaths.c */
+
+/* Resolves the --allow-dir roots into the server (realpath; each must be
+ * a directory). False with `why` set. */
+bool wxd_roots_init(wxd_server *s, char *why, size_t wsize);
+void wxd_roots_free(wxd_server *s);
+/* The host paths of a JSON config that came over REST (json_t *):
+ * vm_config.path must be a regular file and each wasi.preopens host path
+ * a directory under an allowed root, after resolving symbolic links and
+ * "..". Rewrites them to their resolved form, so the manager opens what
+ * was checked. False with the refusal made (400 relative, 403 else, one
+ * message whether the path is missing or forbidden). */
+bool wxd_hostpaths_admit_json(wxd_server *s, void *cfg, wxd_response *rs);
+/* The same for a package's config (wxg_config *): its module is inside
+ * the zip, so only its preopens are checked; they cannot be rewritten
+ * (the manager reads the zip again), so they must already be resolved. */
+bool wxd_hostpaths_admit_package(wxd_server *s, const void *cfg,
+                                 wxd_response *rs);
 
 /* --------------------------------------------------------- plugins.c */
 
@@ -175,7 +252,8 @@ void wxd_plugins_add(wxd_server *s, const wxd_request *rq, wxd_response *rs);
 void wxd_plugin_show(wxd_server *s, const char *name, wxd_response *rs);
 void wxd_plugin_update(wxd_server *s, const char *name,
                        const wxd_request *rq, wxd_response *rs);
-void wxd_plugin_delete(wxd_server *s, const char *name, wxd_response *rs);
+void wxd_plugin_delete(wxd_server *s, const char *name,
+                       const wxd_request *rq, wxd_response *rs);
 /* name NULL: every plugin. */
 void wxd_plugin_check(wxd_server *s, const char *name, wxd_response *rs);
 

@@ -15,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,8 +136,9 @@ long rt_now_ms(void)
     return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* Reads the "listening on HOST:PORT" line from `fd` within timeout_ms. */
-static int read_port(int fd, int timeout_ms)
+/* Reads the "listening on HOST:PORT" (or "listening on unix:PATH") line
+ * from `fd` within timeout_ms into d. */
+static bool read_address(rt_daemon *d, int fd, int timeout_ms)
 {
     char line[256];
     size_t n = 0;
@@ -142,35 +147,61 @@ static int read_port(int fd, int timeout_ms)
         long left = end - rt_now_ms();
         struct pollfd p = {fd, POLLIN, 0};
         if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-            return -1;
+            return false;
         ssize_t k = read(fd, line + n, 1);
         if (k <= 0)
-            return -1;
+            return false;
         if (line[n] == '\n')
             break;
         n++;
     }
     line[n] = '\0';
+    if (strncmp(line, "listening on ", 13) != 0)
+        return false;
+    if (strncmp(line + 13, "unix:", 5) == 0) {
+        snprintf(d->sock, sizeof d->sock, "%.107s", line + 18);
+        return true;
+    }
     const char *colon = strrchr(line, ':');
-    if (strncmp(line, "listening on ", 13) != 0 || !colon)
-        return -1;
-    return atoi(colon + 1);
+    d->port = colon ? atoi(colon + 1) : 0;
+    return d->port > 0;
 }
 
-bool rt_start(rt_daemon *d, const char *db, ...)
+const char *rt_guest_dir(void)
 {
-    const char *argv[40];
-    int argc = 0;
+    return guest_dir;
+}
+
+const char *rt_tmp_dir(void)
+{
+    return tmp_dir;
+}
+
+static bool start_v(rt_daemon *d, const char *db, bool defaults, va_list ap)
+{
+    const char *argv[48];
+    const char *extra[36];
+    int argc = 0, nextra = 0;
+    bool listen = false;
+    for (const char *a; nextra < 36 && (a = va_arg(ap, const char *));) {
+        extra[nextra++] = a;
+        listen = listen || strcmp(a, "--listen") == 0;
+    }
     argv[argc++] = serve_bin;
-    argv[argc++] = "--listen";
-    argv[argc++] = "127.0.0.1:0";
+    if (!listen) {
+        argv[argc++] = "--listen";
+        argv[argc++] = "127.0.0.1:0";
+    }
     argv[argc++] = "--db";
     argv[argc++] = db;
-    va_list ap;
-    va_start(ap, db);
-    for (const char *a; argc < 38 && (a = va_arg(ap, const char *));)
-        argv[argc++] = a;
-    va_end(ap);
+    if (defaults) {
+        argv[argc++] = "--allow-dir";
+        argv[argc++] = guest_dir;
+        argv[argc++] = "--allow-dir";
+        argv[argc++] = tmp_dir;
+    }
+    for (int i = 0; i < nextra; i++)
+        argv[argc++] = extra[i];
     argv[argc] = NULL;
 
     memset(d, 0, sizeof *d);
@@ -199,13 +230,31 @@ bool rt_start(rt_daemon *d, const char *db, ...)
     }
     close(out[1]);
     d->pid = pid;
-    d->port = read_port(out[0], 20000);
+    bool ok = read_address(d, out[0], 20000);
     close(out[0]);
-    if (d->port <= 0) {
+    if (!ok) {
         rt_stop(d, SIGKILL, 5000);
         return false;
     }
     return true;
+}
+
+bool rt_start(rt_daemon *d, const char *db, ...)
+{
+    va_list ap;
+    va_start(ap, db);
+    bool ok = start_v(d, db, true, ap);
+    va_end(ap);
+    return ok;
+}
+
+bool rt_start_bare(rt_daemon *d, const char *db, ...)
+{
+    va_list ap;
+    va_start(ap, db);
+    bool ok = start_v(d, db, false, ap);
+    va_end(ap);
+    return ok;
 }
 
 int rt_stop(rt_daemon *d, int sig, int timeout_ms)
@@ -301,6 +350,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *cls)
                  sizeof r->retry_after);
     header_value(line, k, "Content-Type", r->content_type,
                  sizeof r->content_type);
+    header_value(line, k, "WWW-Authenticate", r->www_auth,
+                 sizeof r->www_auth);
     return k;
 }
 
@@ -339,8 +390,21 @@ rt_resp rt_req_raw(const rt_daemon *d, const char *method, const char *path,
     }
     CURL *c = thread_curl;
     curl_easy_reset(c);
-    char url[600];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", d->port, path);
+    char url[600], pin[64];
+    struct curl_slist *resolve = NULL;
+    if (d->sock[0]) {
+        snprintf(url, sizeof url, "http://localhost%s", path);
+        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->sock);
+    } else if (d->cafile) {
+        /* The test certificate is for "localhost". */
+        snprintf(url, sizeof url, "https://localhost:%d%s", d->port, path);
+        curl_easy_setopt(c, CURLOPT_CAINFO, d->cafile);
+        snprintf(pin, sizeof pin, "localhost:%d:127.0.0.1", d->port);
+        resolve = curl_slist_append(NULL, pin);
+        curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
+    } else {
+        snprintf(url, sizeof url, "http://127.0.0.1:%d%s", d->port, path);
+    }
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
@@ -357,6 +421,11 @@ rt_resp rt_req_raw(const rt_daemon *d, const char *method, const char *path,
     }
     /* No "Expect: 100-continue" pause: the daemon answers at once. */
     h = curl_slist_append(h, "Expect:");
+    char auth[600];
+    if (d->token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", d->token);
+        h = curl_slist_append(h, auth);
+    }
     upload u = {body ? body : "", body ? len : 0, 0};
     if (strcmp(method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -388,6 +457,7 @@ rt_resp rt_req_raw(const rt_daemon *d, const char *method, const char *path,
         snprintf(r.error, sizeof r.error, "%s", curl_easy_strerror(rc));
     }
     curl_slist_free_all(h);
+    curl_slist_free_all(resolve);
     return r;
 }
 
@@ -396,6 +466,52 @@ rt_resp rt_req(const rt_daemon *d, const char *method, const char *path,
 {
     return rt_req_raw(d, method, path, body ? "application/json" : NULL,
                       body, body ? strlen(body) : 0, false);
+}
+
+char *rt_raw(const rt_daemon *d, const char *request, size_t len,
+             long *status)
+{
+    *status = 0;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)d->port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return strdup("");
+    }
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    for (size_t at = 0; at < len;) {
+        ssize_t k = send(fd, request + at, len - at, MSG_NOSIGNAL);
+        if (k <= 0)
+            break;
+        at += (size_t)k;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    long end = rt_now_ms() + 10000;
+    while (buf && rt_now_ms() < end) {
+        if (cap - n < 1024) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b)
+                break;
+            buf = b;
+        }
+        ssize_t k = recv(fd, buf + n, cap - n - 1, 0);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    close(fd);
+    if (!buf)
+        return strdup("");
+    buf[n] = '\0';
+    if (strncmp(buf, "HTTP/1.", 7) == 0 && n > 12)
+        *status = strtol(buf + 9, NULL, 10);
+    return buf;
 }
 
 void rt_free(rt_resp *r)

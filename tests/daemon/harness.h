@@ -18,8 +18,14 @@
 
 typedef struct rt_daemon {
     pid_t pid;
-    int port;
+    int port;           /* 0 when it listens on a unix socket */
+    char sock[108];     /* the unix socket's path, "" for TCP */
     char log_path[512]; /* its stderr */
+    /* Set by the test after rt_start: the bearer token requests carry
+     * (NULL: none), and for a daemon with --tls-cert the CA file to
+     * trust (requests then go to https://localhost:PORT). */
+    const char *token;
+    const char *cafile;
 } rt_daemon;
 
 typedef struct rt_resp {
@@ -31,6 +37,7 @@ typedef struct rt_resp {
     char location[256];
     char retry_after[32];
     char content_type[128];
+    char www_auth[128];
     char error[256]; /* the transport error when status is 0 */
 } rt_resp;
 
@@ -46,11 +53,19 @@ const char *rt_guest(const char *name);
 void rt_write(const char *path, const char *text);
 void rt_copy(const char *from, const char *to);
 
-/* Starts the daemon on a fresh port with `--db db` and the extra
- * arguments (NULL-terminated). False if it did not say it listens within
- * 20 s. */
+/* Starts the daemon on a fresh port with `--db db`, `--allow-dir` for
+ * the guest and temporary directories (the configs of the tests name
+ * files there) and the extra arguments (NULL-terminated). False if it
+ * did not say it listens within 20 s. */
 bool rt_start(rt_daemon *d, const char *db, ...)
     __attribute__((sentinel));
+/* The same with only `--db db` and the extra arguments: no --allow-dir,
+ * and no --listen when the extra arguments have one. */
+bool rt_start_bare(rt_daemon *d, const char *db, ...)
+    __attribute__((sentinel));
+/* The directory of the guests (resolved). */
+const char *rt_guest_dir(void);
+const char *rt_tmp_dir(void);
 /* Sends `sig` and waits up to timeout_ms for the exit; returns the exit
  * code, 128+N if killed by signal N, -1 if it did not exit (it is then
  * killed). */
@@ -67,6 +82,12 @@ rt_resp rt_req_raw(const rt_daemon *d, const char *method, const char *path,
                    const char *ctype, const char *body, size_t len,
                    bool chunked);
 void rt_free(rt_resp *r);
+/* Sends `len` bytes as they are on a new TCP connection to the daemon
+ * and returns what came back until the daemon closed it or 10 s passed
+ * (malloc'd, NUL-terminated), for requests libcurl would normalise. The
+ * status of the first response line in *status (0 if none). */
+char *rt_raw(const rt_daemon *d, const char *request, size_t len,
+             long *status);
 /* Frees the calling thread's connection: its next request opens a new
  * one. (A new connection goes to an idle worker of the daemon, while a
  * kept-alive one waits for its worker.) */

@@ -97,7 +97,7 @@ static void test_bad_configs(void)
          "application/json", 400, "arg", "relative"},
         {"{\"name\": \"gone\", \"vm_config\": {\"path\": \"/nonexistent/"
          "x.wasm\"}, \"functions\": [\"add\"]}",
-         "application/json", 400, "arg", "cannot read"},
+         "application/json", 403, "forbidden", "or does not exist"},
         {"PK\x03\x04", "application/zip", 400, "package",
          "not a zip archive"},
     };

@@ -149,11 +149,17 @@ static void test_add_call_update(void)
     rt_free(&r);
     free(z);
 
-    /* Version 2, sent chunked and as application/octet-stream: the zip
-     * magic makes it a package all the same. */
+    /* Version 2, sent chunked and as application/json: the zip magic
+     * makes it a package all the same. As application/octet-stream it is
+     * refused: changes take JSON or zip bodies only (docs/security.md). */
     z = package("pk", "version2.wasm", "mod/v2.wasm", "mod/v2.wasm", &len);
     r = rt_req_raw(&d, "PUT", "/plugins/pk", "application/octet-stream", z,
                    len, true);
+    CHECK_STATUS(r, 415);
+    CHECK(strcmp(rt_code(&r), "media_type") == 0);
+    rt_free(&r);
+    r = rt_req_raw(&d, "PUT", "/plugins/pk", "application/json", z, len,
+                   true);
     CHECK_STATUS(r, 200);
     CHECK(json_integer_value(json_object_get(r.json, "revision")) == 2);
     rt_free(&r);
