@@ -8,8 +8,9 @@
 #
 #   bench/framework.sh [--quick] BUILD-DIR [SECTION...]
 #
-# SECTION: calls bindgen rest ekuiper (default: all). --quick runs each
-# for a fraction of the time: a check of the harness, not a measurement.
+# SECTION: calls bindgen rest ekuiper kuiperd (default: all). --quick runs
+# each for a fraction of the time: a check of the harness, not a
+# measurement.
 # Everything goes to BUILD-DIR/bench/framework.txt as well as stdout.
 # Exit status 1 if a benchmark failed or computed a wrong result.
 set -u
@@ -22,7 +23,7 @@ fi
 BUILD=$(cd "${1:?usage: framework.sh [--quick] BUILD-DIR [SECTION...]}" &&
         pwd)
 shift
-SECTIONS=${*:-calls bindgen rest ekuiper}
+SECTIONS=${*:-calls bindgen rest ekuiper kuiperd}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 OUT=$BUILD/bench
@@ -83,8 +84,16 @@ for section in $SECTIONS; do
             --time $secs --cpu 1 "$BUILD/wasmext-ekuiper" \
             "$BUILD/tests/ekuiper/guests/guest.wasm"
         ;;
+    kuiperd)
+        # Rows/s of one rule through the real eKuiper (make ekuiper):
+        # our plugin, eKuiper's Python SDK, a built-in, no function.
+        quick=
+        [ $QUICK = 1 ] && quick=--quick
+        run kuiperd python3 "$HERE/ekuiper_real.py" $quick "$BUILD"
+        ;;
     *)
-        echo "unknown section: $section (calls bindgen rest ekuiper)" >&2
+        echo "unknown section: $section (calls bindgen rest ekuiper" \
+            "kuiperd)" >&2
         exit 2
         ;;
     esac
@@ -132,5 +141,27 @@ for pin in ekuiper ekuiper_cpu1; do
                     "client: %s calls/s\n", f["plugin"], f["client"],
                     f["calls/s"] }' "$OUT/$pin.out" | tee -a "$LOG"
 done
+if [ -f "$OUT/kuiperd.out" ] && echo "$SECTIONS" | grep -q kuiperd; then
+    say "eKuiper 2.4.0 kuiperd, one rule SELECT f(x) FROM s, httppush" \
+        "source (500-row arrays), nop sink:"
+    awk '{ split("", f); for (i = 2; i <= NF; i++) {
+             split($i, kv, "="); f[kv[1]] = kv[2] } }
+         /^kuiperd_rows / {
+             printf "  %-8s %7d rows/s, %7.2f us/row, %sx the built-in\n",
+                    f["variant"], f["rows/s"], f["us_per_row"],
+                    f["vs_builtin"] }
+         /^kuiperd_added / {
+             printf "  %s adds %s us/row over the built-in\n", f["variant"],
+                    f["us_per_row"] }
+         /^kuiperd_speedup / {
+             printf "  wasmext plugin vs Python SDK plugin: %sx the rows/s\n",
+                    f["wasmext_vs_python"] }
+         /^kuiperd_own_work / {
+             printf "  our own work per call (in process, fib(3)): mean %s " \
+                    "us, p50 %s us (target < 3 us at the median: %s)\n",
+                    f["us_per_call_mean"], f["p50_us"], f["holds"] }
+         /^kuiperd_result / { $1 = ""; printf "  result:%s\n", $0 }' \
+        "$OUT/kuiperd.out" | tee -a "$LOG"
+fi
 say "full output: $LOG"
 exit $FAILED

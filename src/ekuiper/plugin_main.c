@@ -24,7 +24,9 @@
  * and gets its own start when it is first used).
  *
  * SIGTERM and SIGINT end the process cleanly (sockets closed, state
- * removed); SIGKILL, eKuiper's way, leaves the state for the next start.
+ * removed), and so does the death of the parent (eKuiper killed: see
+ * signal_thread); SIGKILL, eKuiper's way, leaves the state for the next
+ * start.
  */
 #include "internal.h"
 
@@ -39,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The keepalive period of every channel; and the call timeout when the
@@ -53,6 +56,8 @@
 #define FUNC_DIAL_TRIES 20
 #define CONFIG_MAX (1u << 20)
 #define MAX_DEFAULT_INSTANCES 16
+/* How often the signal thread checks that the parent still lives. */
+#define PARENT_POLL_MS 200
 
 static const char plugin_help[] =
     "Usage: wasmext ekuiper plugin [--state-dir DIR] CONFIG.json "
@@ -78,10 +83,11 @@ static const char plugin_help[] =
     "Calls run on NNG's own threads, as many at a time as there are CPUs,\n"
     "further ones on their channel's thread; the environment variable\n"
     "WASMEXT_EKUIPER_INLINE_CALLS=N changes that number (0: never).\n"
-    "SIGTERM or SIGINT stop the plugin cleanly.\n"
+    "SIGTERM or SIGINT stop the plugin cleanly, as does the end of the\n"
+    "process that started it (eKuiper).\n"
     "\n"
-    "Exit status: 0 stopped by a signal; 1 eKuiper could not be reached;\n"
-    "2 usage or config error.\n";
+    "Exit status: 0 stopped by a signal or the end of the parent; 1\n"
+    "eKuiper could not be reached; 2 usage or config error.\n";
 
 typedef struct plugin plugin;
 
@@ -107,6 +113,7 @@ struct plugin {
     wxk_inline inline_calls; /* see wxk_server_start */
     pthread_mutex_t lock;
     bool stopping; /* under lock */
+    bool orphaned; /* stopped by the parent's death (signal thread) */
     char state_dir[PATH_MAX];
     char db_path[PATH_MAX + 16];
 };
@@ -439,16 +446,38 @@ static void control_loop(plugin *pl)
 typedef struct sigctx {
     plugin *pl;
     sigset_t set;
+    pid_t parent; /* the process that started us (eKuiper); 1: unknown */
 } sigctx;
 
-/* Waits for SIGTERM or SIGINT, then closes every socket: the control loop
- * and the channel servers see their sockets closed and stop. */
+/* Waits for SIGTERM or SIGINT, or for the parent's death, then closes
+ * every socket: the control loop and the channel servers see their
+ * sockets closed and stop.
+ *
+ * The parent's death: eKuiper kills its plugins when it stops, but when
+ * it is itself killed (SIGKILL, OOM) its plugins live on, and NNG redials
+ * the socket paths, which are fixed: a restarted eKuiper's listeners
+ * would get this orphan's channels beside the new process's, and calls
+ * answered by a process eKuiper no longer knows (an old version after an
+ * update). Orphaned, the process is reparented: getppid() changes. It is
+ * polled, not left to PR_SET_PDEATHSIG, which fires when the *thread*
+ * that forked us ends, and Go (eKuiper) may end that thread. An orphan
+ * leaves the state alone: a restarted eKuiper's new process may already
+ * use the same directory, and the next start clears it anyway. */
 static void *signal_thread(void *arg)
 {
     sigctx *sc = arg;
-    int sig = 0;
-    sigwait(&sc->set, &sig);
     plugin *pl = sc->pl;
+    for (;;) {
+        struct timespec poll = {0, PARENT_POLL_MS * 1000000L};
+        if (sigtimedwait(&sc->set, NULL, &poll) > 0)
+            break;
+        if (sc->parent > 1 && getppid() != sc->parent) {
+            logf_(pl->name, "the parent process (pid %ld) is gone: stopping",
+                  (long)sc->parent);
+            pl->orphaned = true; /* read after this thread is joined */
+            break;
+        }
+    }
     pthread_mutex_lock(&pl->lock);
     pl->stopping = true;
     wxk_req_close(&pl->ctrl);
@@ -541,6 +570,7 @@ int wxk_plugin_main(int argc, char **argv)
     /* Signals go to the signal thread only: block them before any other
      * thread (NNG's, the manager's) exists, so that all inherit the mask. */
     sigctx sc;
+    sc.parent = getppid();
     sigemptyset(&sc.set);
     sigaddset(&sc.set, SIGTERM);
     sigaddset(&sc.set, SIGINT);
@@ -580,7 +610,8 @@ int wxk_plugin_main(int argc, char **argv)
     wxk_funcs_free(&pl.funcs);
     if (pl.m)
         wx_manager_close(pl.m);
-    remove_state(&pl);
+    if (!pl.orphaned)
+        remove_state(&pl);
     json_decref(cfg); /* pl.name points into it */
     pthread_mutex_destroy(&pl.lock);
     if (rc == 0)
