@@ -84,7 +84,33 @@ typedef struct wx_manager_opts {
     /* How long a change waits for another process's registry transaction.
      * 0: 5000 ms. */
     int busy_timeout_ms;
+    /* The memory budget in bytes: guest memories and tables of every
+     * instance of every plugin together (wasmext/defaults.h,
+     * WX_DEFAULT_MEMORY_BUDGET). 0: $WASMEXT_MEMORY_BUDGET if set (as
+     * wx_memory_budget_parse reads it; a bad value fails the open), else
+     * the default. At least WX_MIN_MEMORY_BUDGET. */
+    uint64_t memory_budget;
+    /* Bytes of guest output lines each plugin may log a second
+     * (WX_DEFAULT_GUEST_LOG_RATE when 0); lines past it are dropped and
+     * counted (wx_manager_show's "output"). */
+    uint32_t guest_log_rate;
+    /* How long an instance whose memory grew past its initial size may
+     * stay idle before it is freed (and made again when a call needs
+     * it). 0: WX_DEFAULT_TRIM_IDLE_MS; UINT32_MAX: never. */
+    uint32_t trim_idle_ms;
 } wx_manager_opts;
+
+/*
+ * Reads a memory budget: a number of bytes with an optional binary suffix
+ * K, M, G or T (KiB, MiB...; "512M", "2G", "1073741824"), at least
+ * WX_MIN_MEMORY_BUDGET. WX_EARG naming the text otherwise.
+ */
+WX_API wx_status wx_memory_budget_parse(const char *text, uint64_t *bytes,
+                                        wx_error *err);
+
+/* The manager's memory budget now: limit, bytes in use, peak, and how many
+ * creations and grows it refused. */
+WX_API void wx_manager_memory(wx_manager *m, wx_budget_stats *out);
 
 /*
  * The registry path used when wx_manager_open() gets NULL: $WASMEXT_DB,

@@ -38,4 +38,35 @@
  * as busy (the manager's wait_ms). */
 #define WX_DEFAULT_WAIT_MS 5000u
 
+/* instance_num: instances per plugin, at most. Each is a full copy of the
+ * guest's memory; more than this is a config error rather than a way to
+ * make the daemon allocate without end. */
+#define WX_MAX_INSTANCE_NUM 64u
+
+/* The memory budget of a manager (a daemon, a CLI command, an embedder):
+ * the guest memory (linear memories and tables) of all instances of all
+ * plugins together, 1 GiB; at most half of the machine's physical memory
+ * when that is less. A plugin whose instance_num x limits.memory_pages
+ * cannot fit it is refused at add; an instance that would pass it is not
+ * made (the call or add fails with a "memory budget" message); a
+ * memory.grow that would pass it gives -1. Set with
+ * wx_manager_opts.memory_budget, `wasmext serve --memory-budget` or
+ * $WASMEXT_MEMORY_BUDGET. */
+#define WX_DEFAULT_MEMORY_BUDGET (1024ull * 1024 * 1024)
+/* The smallest budget accepted: 1 MiB. */
+#define WX_MIN_MEMORY_BUDGET (1024ull * 1024)
+
+/* Guest output logged line by line (wasi.stdout/stderr "log", the
+ * default): a line is cut after this many bytes (the rest is counted), */
+#define WX_GUEST_LINE_MAX 1024u
+/* and each plugin may log this many bytes of lines a second; lines past
+ * it are dropped and counted (wx_manager_opts.guest_log_rate). */
+#define WX_DEFAULT_GUEST_LOG_RATE (64u * 1024u)
+
+/* An instance idle this long whose memory grew past its initial size is
+ * freed, and made again by the next call that needs it, so that an idle
+ * process gives back what a burst of calls grew
+ * (wx_manager_opts.trim_idle_ms). */
+#define WX_DEFAULT_TRIM_IDLE_MS 30000u
+
 #endif

@@ -338,6 +338,42 @@ WX_API wx_status wx_linker_define_instance(wx_linker *l,
 WX_API bool wx_linker_lookup(const wx_linker *l, const char *module,
                              const char *name, wx_extern *out);
 
+/* ------------------------------------------------------- memory budgets */
+
+/*
+ * A budget of guest memory shared by many instances: every linear memory
+ * and table an instance defines is charged to its budget (pages x 64 KiB;
+ * 8 bytes a table element) when it is made and on every grow, and
+ * credited back when the instance is freed. A charge that would take the
+ * sum past the limit is refused: instantiation fails with WX_ELIMIT
+ * ("memory budget: ..."), memory.grow and table.grow give -1 as at their
+ * maximum. This is how a host bounds the memory of all its guests
+ * together, whatever each is allowed alone.
+ *
+ * Thread-safe (atomic counters). Reference-counted: wx_budget_new returns
+ * one reference, and each instance made with the budget holds one until it
+ * is freed, so the owner may release its own at any time.
+ */
+typedef struct wx_budget wx_budget;
+typedef struct wx_budget_stats {
+    uint64_t limit;   /* bytes */
+    uint64_t used;    /* bytes charged now */
+    uint64_t peak;    /* most ever charged at once */
+    uint64_t refused; /* charges refused (failed creations and grows) */
+} wx_budget_stats;
+
+WX_API wx_budget *wx_budget_new(uint64_t limit, wx_error *err);
+WX_API void wx_budget_retain(wx_budget *b);
+WX_API void wx_budget_release(wx_budget *b);
+/* Changes the limit; what is charged stays (it may be above the new
+ * limit: then every charge is refused until enough is credited). */
+WX_API void wx_budget_set_limit(wx_budget *b, uint64_t limit);
+/* Adds `bytes` if the sum stays within the limit; false (and counted as
+ * refused) otherwise. NULL: no budget, always true. */
+WX_API bool wx_budget_charge(wx_budget *b, uint64_t bytes);
+WX_API void wx_budget_credit(wx_budget *b, uint64_t bytes);
+WX_API void wx_budget_stats_get(const wx_budget *b, wx_budget_stats *out);
+
 /* ------------------------------------------------------------ instances */
 
 typedef struct wx_instance_opts {
@@ -354,6 +390,9 @@ typedef struct wx_instance_opts {
     /* The instance's first fuel budget (see wx_instance_set_fuel), which
      * the start function already draws on. 0: unlimited. */
     uint64_t fuel;
+    /* The budget the instance's own memories and tables are charged to
+     * (see above); NULL: none. The instance holds a reference. */
+    wx_budget *budget;
 } wx_instance_opts;
 
 /* WX_DEFAULT_CALL_DEPTH: wasmext/defaults.h */
@@ -394,6 +433,10 @@ WX_API bool wx_instance_export_at(wx_instance *inst, uint32_t index,
                                   wx_extern *out);
 /* Memory by index (0 for the default memory), or NULL. */
 WX_API wx_memory *wx_instance_memory(wx_instance *inst, uint32_t index);
+/* Bytes of guest memory the instance defines itself: its linear memories
+ * (pages x 64 KiB) and tables (8 bytes an element), as a budget counts
+ * them. */
+WX_API uint64_t wx_instance_memory_bytes(const wx_instance *inst);
 
 /* Any thread may call this: the running (or next) call on this instance
  * stops with WX_EINTERRUPTED soon after (the flag is read at a call's

@@ -4,7 +4,9 @@
  * - per function, measured here around each call: calls, errors by
  *   status name, and a latency histogram;
  * - per plugin, read from the manager at scrape time: status, revision,
- *   instances total/busy/idle;
+ *   instances total/busy/idle and trimmed, guest output logged, dropped
+ *   and cut, and the bounds of that output (rate, line length);
+ * - the memory budget of all plugins: limit, used, peak, refusals;
  * - per process: plugins registered, uptime, HTTP responses by status,
  *   requests in flight.
  *
@@ -193,6 +195,26 @@ static json_int_t int_at(const json_t *obj, const char *key)
     return json_integer_value(json_object_get(obj, key));
 }
 
+/* One series per plugin of `family`: the integer at show[obj][key]. */
+static void render_plugin_counter(text *t, json_t *shows, const char *obj,
+                                  const char *key, const char *family,
+                                  const char *type, const char *help)
+{
+    header(t, family, type, help);
+    size_t i;
+    json_t *p;
+    char lb[160];
+    json_array_foreach(shows, i, p) {
+        json_t *o = json_object_get(p, obj);
+        if (!json_is_object(o))
+            continue;
+        put(t, "%s{plugin=\"%s\"} %lld\n", family,
+            label(json_string_value(json_object_get(p, "name")), lb,
+                  sizeof lb),
+            (long long)int_at(o, key));
+    }
+}
+
 /* The plugin gauges, from the manager's list and each plugin's show. */
 static void render_plugins(text *t, wx_manager *m)
 {
@@ -223,26 +245,81 @@ static void render_plugins(text *t, wx_manager *m)
                   sizeof lb),
             (long long)int_at(p, "revision"));
     }
-    header(t, "wasmext_plugin_instances", "gauge",
-           "Instances of the plugin's pool, by state (busy: running a "
-           "call; idle: ready).");
+    /* Each plugin's show, once: several families below read it. */
+    json_t *shows = json_array();
     json_array_foreach(list, i, p) {
         const char *name = json_string_value(json_object_get(p, "name"));
         char *show_text = name ? wx_manager_show(m, name, NULL) : NULL;
         json_t *show = show_text ? json_loads(show_text, 0, NULL) : NULL;
         wx_free(show_text);
-        json_t *inst = json_object_get(show, "instances");
+        json_array_append_new(shows, show ? show : json_object());
+    }
+    header(t, "wasmext_plugin_instances", "gauge",
+           "Instances of the plugin's pool, by state (busy: running a "
+           "call; idle: ready).");
+    json_array_foreach(shows, i, p) {
+        json_t *inst = json_object_get(p, "instances");
         if (json_is_object(inst)) {
             static const char *const states[] = {"total", "busy", "idle"};
-            label(name, lb, sizeof lb);
+            label(json_string_value(json_object_get(p, "name")), lb,
+                  sizeof lb);
             for (size_t k = 0; k < 3; k++)
                 put(t, "wasmext_plugin_instances{plugin=\"%s\",state=\"%s\"}"
                        " %lld\n",
                     lb, states[k], (long long)int_at(inst, states[k]));
         }
-        json_decref(show);
     }
+    render_plugin_counter(t, shows, "instances", "trimmed",
+                          "wasmext_plugin_instances_trimmed_total", "counter",
+                          "Idle instances whose memory had grown, freed to "
+                          "give the memory back (made again on demand).");
+    render_plugin_counter(t, shows, "output", "lines",
+                          "wasmext_plugin_output_lines_total", "counter",
+                          "Lines of guest output (stdout, stderr) logged.");
+    render_plugin_counter(t, shows, "output", "dropped_lines",
+                          "wasmext_plugin_output_dropped_lines_total",
+                          "counter",
+                          "Lines of guest output dropped: over the "
+                          "plugin's rate (wasmext_plugin_output_rate_bytes).");
+    render_plugin_counter(t, shows, "output", "dropped_bytes",
+                          "wasmext_plugin_output_dropped_bytes_total",
+                          "counter", "Bytes of the lines dropped.");
+    render_plugin_counter(t, shows, "output", "cut_lines",
+                          "wasmext_plugin_output_cut_lines_total", "counter",
+                          "Lines of guest output cut at "
+                          "wasmext_plugin_output_line_max_bytes.");
+    render_plugin_counter(t, shows, "output", "cut_bytes",
+                          "wasmext_plugin_output_cut_bytes_total", "counter",
+                          "Bytes cut from long lines.");
+    render_plugin_counter(t, shows, "output", "rate_bytes_per_s",
+                          "wasmext_plugin_output_rate_bytes", "gauge",
+                          "Bytes of guest output lines the plugin may log a "
+                          "second.");
+    render_plugin_counter(t, shows, "output", "line_max",
+                          "wasmext_plugin_output_line_max_bytes", "gauge",
+                          "Longest line of guest output logged, in bytes.");
+    json_decref(shows);
     json_decref(list);
+
+    /* The memory budget of all plugins together. */
+    wx_budget_stats bs;
+    wx_manager_memory(m, &bs);
+    header(t, "wasmext_memory_budget_bytes", "gauge",
+           "Guest memory (linear memories and tables) all instances of all "
+           "plugins may hold together.");
+    put(t, "wasmext_memory_budget_bytes %llu\n",
+        (unsigned long long)bs.limit);
+    header(t, "wasmext_memory_used_bytes", "gauge",
+           "Guest memory the instances hold now.");
+    put(t, "wasmext_memory_used_bytes %llu\n", (unsigned long long)bs.used);
+    header(t, "wasmext_memory_peak_bytes", "gauge",
+           "Most guest memory held at once since the daemon started.");
+    put(t, "wasmext_memory_peak_bytes %llu\n", (unsigned long long)bs.peak);
+    header(t, "wasmext_memory_refused_total", "counter",
+           "Instance creations and memory or table grows refused by the "
+           "budget.");
+    put(t, "wasmext_memory_refused_total %llu\n",
+        (unsigned long long)bs.refused);
 }
 
 /* The function series of one record; `lb` holds its labels. */

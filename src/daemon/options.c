@@ -36,8 +36,29 @@ static const char help_text[] =
     "  --drain-ms N         how long SIGTERM waits for requests in flight\n"
     "                       (default 30000); exit status 1 if calls were\n"
     "                       still running then\n"
-    "  --idle-timeout S     close keep-alive connections idle for S seconds\n"
+    "  --idle-timeout S     close a connection that has not sent a whole\n"
+    "                       request head S seconds after it opened or after\n"
+    "                       its last response, even one byte at a time\n"
     "                       (default 60)\n"
+    "\n"
+    "Bounds (docs/rest.md, Limits):\n"
+    "  --max-inflight-body BYTES  request bodies held at once, all\n"
+    "                       connections together (default 4 x --max-body);\n"
+    "                       an upload that would pass it gets 503\n"
+    "  --max-connections N  open connections (default 1024); more wait\n"
+    "                       for a free one, and near it the slowest are\n"
+    "                       closed\n"
+    "  --max-connections-per-ip N  per client address (default: off on\n"
+    "                       loopback and unix sockets, else N/4); 0: off\n"
+    "  --request-timeout S  a request's head and body must arrive, and its\n"
+    "                       response be taken, within S seconds each\n"
+    "                       (default 30); a trickle does not extend it\n"
+    "  --call-threads N     threads running guest calls (default: 4 per\n"
+    "                       CPU, at least 8); calls never run on the HTTP\n"
+    "                       threads, which keep answering /healthz\n"
+    "  --memory-budget SIZE guest memory of all plugins together (default\n"
+    "                       1G, or half the RAM if less; e.g. 512M; also\n"
+    "                       $WASMEXT_MEMORY_BUDGET); docs/config.md\n"
     "\n"
     "Access (docs/security.md):\n"
     "  --token-file FILE    require 'Authorization: Bearer TOKEN'; FILE has\n"
@@ -107,7 +128,14 @@ static const char *option_value(const char *name, int argc, char **argv,
     return argv[++*i];
 }
 
-typedef enum { OPT_STR, OPT_LEVEL, OPT_UINT, OPT_FLAG, OPT_DIRS } opt_kind;
+typedef enum {
+    OPT_STR,
+    OPT_LEVEL,
+    OPT_UINT,
+    OPT_FLAG,
+    OPT_DIRS,
+    OPT_SIZE
+} opt_kind;
 
 typedef struct opt_desc {
     const char *name;
@@ -128,6 +156,12 @@ static const opt_desc opts[] = {
     {"--wait-ms", OPT_UINT, 3600000, OPT_FIELD(wait_ms)},
     {"--drain-ms", OPT_UINT, 3600000, OPT_FIELD(drain_ms)},
     {"--idle-timeout", OPT_UINT, 86400, OPT_FIELD(idle_s)},
+    {"--max-inflight-body", OPT_UINT, 1ul << 40, OPT_FIELD(max_inflight_body)},
+    {"--max-connections", OPT_UINT, 1000000, OPT_FIELD(max_connections)},
+    {"--max-connections-per-ip", OPT_UINT, 1000000, OPT_FIELD(max_per_ip)},
+    {"--request-timeout", OPT_UINT, 86400, OPT_FIELD(request_timeout_s)},
+    {"--call-threads", OPT_UINT, 1024, OPT_FIELD(call_threads)},
+    {"--memory-budget", OPT_SIZE, 0, OPT_FIELD(memory_budget)},
     {"--token-file", OPT_STR, 0, OPT_FIELD(token_file)},
     {"--insecure-no-auth", OPT_FLAG, 0, OPT_FIELD(insecure_no_auth)},
     {"--allow-dir", OPT_DIRS, 0, OPT_FIELD(allow_dirs)},
@@ -171,11 +205,21 @@ static int apply(wxd_options *o, const opt_desc *d, const char *v)
             return usage("%s: at most %s directories", d->name, "32");
         o->allow_dirs[o->nallow_dirs++] = v;
         return 0;
+    case OPT_SIZE: {
+        wx_error err;
+        wx_error_clear(&err);
+        if (wx_memory_budget_parse(v, &o->memory_budget, &err) != WX_OK)
+            return usage("%s: %s", d->name, err.message);
+        return 0;
+    }
     case OPT_UINT:
         if (!parse_ulong(v, d->max, &n))
             return usage("%s: \"%s\" is not a number in range", d->name, v);
         if (n == 0 && (strcmp(d->name, "--max-body") == 0 ||
-                       strcmp(d->name, "--idle-timeout") == 0))
+                       strcmp(d->name, "--idle-timeout") == 0 ||
+                       strcmp(d->name, "--max-inflight-body") == 0 ||
+                       strcmp(d->name, "--max-connections") == 0 ||
+                       strcmp(d->name, "--request-timeout") == 0))
             return usage("%s: must be at least 1%s", d->name, "");
         store_uint(o, d, n);
         return 0;
@@ -193,6 +237,9 @@ int wxd_options_parse(wxd_options *o, int argc, char **argv)
         .max_body = WXD_DEFAULT_MAX_BODY,
         .drain_ms = 30000,
         .idle_s = 60,
+        .max_connections = WXD_DEFAULT_MAX_CONNECTIONS,
+        .max_per_ip = WXD_PER_IP_AUTO,
+        .request_timeout_s = WXD_DEFAULT_REQUEST_TIMEOUT,
     };
     for (int i = 1; i < argc; i++) {
         const char *w = argv[i];
@@ -226,6 +273,11 @@ int wxd_options_parse(wxd_options *o, int argc, char **argv)
                                      : "unexpected argument \"%s\"%s",
                          w, "");
     }
+    if (!o->max_inflight_body)
+        o->max_inflight_body = 4 * o->max_body;
+    if (o->max_inflight_body < o->max_body)
+        return usage("--max-inflight-body: must be at least --max-body%s%s "
+                     "(one body of the largest size must fit)", "", "");
     if (!o->tls_cert != !o->tls_key)
         return usage("%s needs %s too", o->tls_cert ? "--tls-cert" : "--tls-key",
                      o->tls_cert ? "--tls-key" : "--tls-cert");

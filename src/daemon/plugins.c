@@ -14,8 +14,12 @@
  * config from REST comes through add_or_update below, JSON or package,
  * so this is the one place to check.
  *
- * Changes hold the server's change lock across the manager call and the
- * catalog rebuild, so that the metrics always follow the plugins.
+ * Changes hold the server's change lock across the manager call, the
+ * catalog rebuild and the report of what changed, so that the metrics
+ * always follow the plugins and the answer says what this change did: a
+ * DELETE of the same name that comes right after an add waits for the
+ * add's report, so the add answers 201 with what it added (and the
+ * DELETE then 200), never a 404 for an add that was committed.
  */
 #include "wxd.h"
 
@@ -178,8 +182,9 @@ static void rebuild_catalog(wxd_server *s)
  * is what was not found (an update or delete of an unknown name).
  */
 static wx_status change(wxd_server *s, change_kind kind, const char *arg,
-                        const char *name, wx_error *err)
+                        const char *name, char **shown, wx_error *err)
 {
+    *shown = NULL;
     pthread_mutex_lock(&s->change_lock);
     wx_status st;
     bool known = true;
@@ -198,8 +203,11 @@ static wx_status change(wxd_server *s, change_kind kind, const char *arg,
     }
     if (st == WX_ENOTFOUND && known)
         st = err->status = WX_EARG;
-    if (st == WX_OK)
+    if (st == WX_OK) {
         rebuild_catalog(s);
+        if (kind != CHANGE_DELETE)
+            *shown = wx_manager_show(s->mgr, name, NULL);
+    }
     pthread_mutex_unlock(&s->change_lock);
     return st;
 }
@@ -219,11 +227,20 @@ static void log_change(wxd_server *s, change_kind kind, const char *name,
                  wx_status_name(st), err->message);
 }
 
-/* The answer to a change that worked: the plugin as show reports it. */
-static void reply_changed(wxd_server *s, change_kind kind, const char *pname,
+/* The answer to a change that worked: the plugin as show reported it
+ * right after the change, under the change lock (`shown`, taken). */
+static void reply_changed(change_kind kind, const char *pname, char *shown,
                           wxd_response *rs)
 {
-    reply_show(s, pname, kind == CHANGE_ADD ? 201 : 200, rs);
+    if (!shown) {
+        wxd_reply_error(rs, 500, "nomem",
+                        "plugin %s was %s, but its report could not be "
+                        "made (out of memory)",
+                        pname, change_verbs[kind]);
+        return;
+    }
+    wxd_reply_wrapped(rs, kind == CHANGE_ADD ? 201 : 200, "", shown, "");
+    wx_free(shown);
     if (kind == CHANGE_ADD && rs->status == 201) {
         size_t n = strlen(pname) + sizeof "/plugins/";
         if ((rs->location = malloc(n)) != NULL)
@@ -267,8 +284,11 @@ static void change_package(wxd_server *s, change_kind kind, const char *name,
     /* As for JSON: a function the module lacks is a bad package. */
     if (st == WX_ENOTFOUND && known)
         st = err.status = WX_EARG;
-    if (st == WX_OK)
+    char *shown = NULL;
+    if (st == WX_OK) {
         rebuild_catalog(s);
+        shown = wx_manager_show(s->mgr, pname, NULL);
+    }
     pthread_mutex_unlock(&s->change_lock);
     log_change(s, kind, pname ? pname : name ? name : "", rq->who, st, &err);
     if (st == WX_EARG)
@@ -276,7 +296,7 @@ static void change_package(wxd_server *s, change_kind kind, const char *name,
     else if (st != WX_OK)
         wxd_reply_failure(rs, st, &err);
     else
-        reply_changed(s, kind, pname, rs);
+        reply_changed(kind, pname, shown, rs);
     wx_free(pname);
 }
 
@@ -292,14 +312,15 @@ static void add_or_update(wxd_server *s, change_kind kind, const char *name,
     if (!text)
         return;
     wx_error err;
-    wx_status st = change(s, kind, text, pname, &err);
+    char *shown;
+    wx_status st = change(s, kind, text, pname, &shown, &err);
     free(text);
     log_change(s, kind, pname, rq->who, st, &err);
     if (st != WX_OK) {
         wxd_reply_failure(rs, st, &err);
         return;
     }
-    reply_changed(s, kind, pname, rs);
+    reply_changed(kind, pname, shown, rs);
 }
 
 void wxd_plugins_add(wxd_server *s, const wxd_request *rq, wxd_response *rs)
@@ -317,7 +338,8 @@ void wxd_plugin_delete(wxd_server *s, const char *name,
                        const wxd_request *rq, wxd_response *rs)
 {
     wx_error err;
-    wx_status st = change(s, CHANGE_DELETE, name, name, &err);
+    char *shown;
+    wx_status st = change(s, CHANGE_DELETE, name, name, &shown, &err);
     log_change(s, CHANGE_DELETE, name, rq->who, st, &err);
     if (st != WX_OK) {
         wxd_reply_failure(rs, st, &err);

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_SEGMENTS 4
@@ -24,6 +25,7 @@ typedef struct method_handler {
     handler_fn fn;
     wxd_right right;
     bool typed; /* the body must be application/json or application/zip */
+    wxd_where where;
 } method_handler;
 
 typedef struct route {
@@ -49,6 +51,73 @@ static void h_healthz(wxd_server *s, const wxd_request *rq, wxd_response *rs,
                    json_pack("{s:s,s:f}", "status", "ok", "uptime_s", up));
 }
 
+/*
+ * The bounds of the HTTP side (docs/rest.md, *Limits*), after the series
+ * of metrics.c: connections, request bodies held against
+ * --max-inflight-body, the worker queues, and what the bounds refused.
+ */
+static char *http_series(wxd_server *s)
+{
+    wxd_http_stats hs;
+    wxd_http_stats_get(s, &hs);
+    size_t size = 4096;
+    char *b = malloc(size);
+    if (!b)
+        return NULL;
+    int n = snprintf(
+        b, size,
+        "# HELP wasmext_http_connections Open HTTP connections.\n"
+        "# TYPE wasmext_http_connections gauge\n"
+        "wasmext_http_connections %ld\n"
+        "# HELP wasmext_http_connections_max --max-connections.\n"
+        "# TYPE wasmext_http_connections_max gauge\n"
+        "wasmext_http_connections_max %u\n"
+        "# HELP wasmext_http_body_bytes_held Request body bytes held "
+        "against --max-inflight-body.\n"
+        "# TYPE wasmext_http_body_bytes_held gauge\n"
+        "wasmext_http_body_bytes_held %zu\n"
+        "# HELP wasmext_http_body_bytes_max --max-inflight-body.\n"
+        "# TYPE wasmext_http_body_bytes_max gauge\n"
+        "wasmext_http_body_bytes_max %zu\n"
+        "# HELP wasmext_http_workers Worker threads by queue (calls: guest "
+        "calls; changes: adds, updates, deletes, checks) and state.\n"
+        "# TYPE wasmext_http_workers gauge\n"
+        "wasmext_http_workers{queue=\"calls\",state=\"total\"} %u\n"
+        "wasmext_http_workers{queue=\"calls\",state=\"busy\"} %u\n"
+        "wasmext_http_workers{queue=\"changes\",state=\"total\"} %u\n"
+        "wasmext_http_workers{queue=\"changes\",state=\"busy\"} %u\n"
+        "# HELP wasmext_http_queued Requests waiting for a worker.\n"
+        "# TYPE wasmext_http_queued gauge\n"
+        "wasmext_http_queued{queue=\"calls\"} %zu\n"
+        "wasmext_http_queued{queue=\"changes\"} %zu\n"
+        "# HELP wasmext_http_refused_total Requests and connections ended "
+        "by a bound: body_budget (503, --max-inflight-body), deadline "
+        "(closed or 408, --request-timeout and --idle-timeout), "
+        "queue_wait (503, no call worker free for --wait-ms), shed (slow "
+        "connections closed near --max-connections).\n"
+        "# TYPE wasmext_http_refused_total counter\n"
+        "wasmext_http_refused_total{reason=\"body_budget\"} %lu\n"
+        "wasmext_http_refused_total{reason=\"deadline\"} %lu\n"
+        "wasmext_http_refused_total{reason=\"queue_wait\"} %lu\n"
+        "wasmext_http_refused_total{reason=\"shed\"} %lu\n"
+        "# HELP wasmext_http_calls_cancelled_total Calls stopped because "
+        "their client disconnected.\n"
+        "# TYPE wasmext_http_calls_cancelled_total counter\n"
+        "wasmext_http_calls_cancelled_total %lu\n",
+        atomic_load(&s->connections), s->opts.max_connections,
+        atomic_load(&s->body_held), s->opts.max_inflight_body,
+        hs.call_threads, hs.calls_running, hs.change_threads,
+        hs.changes_running, hs.calls_queued, hs.changes_queued,
+        atomic_load(&s->body_refusals), atomic_load(&s->deadline_closes),
+        atomic_load(&s->queue_expired), atomic_load(&s->connections_shed),
+        atomic_load(&s->calls_cancelled));
+    if (n < 0 || (size_t)n >= size) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
 static void h_metrics(wxd_server *s, const wxd_request *rq, wxd_response *rs,
                       char **params)
 {
@@ -58,11 +127,19 @@ static void h_metrics(wxd_server *s, const wxd_request *rq, wxd_response *rs,
     double up = (double)(wxd_now_ns() - s->start_ns) / 1e9;
     char *text = wxd_metrics_render(s->metrics, s->mgr, up,
                                     atomic_load(&s->inflight), &len);
-    if (!text) {
+    char *more = text ? http_series(s) : NULL;
+    size_t n = more ? strlen(more) : 0;
+    char *all = more ? realloc(text, len + n + 1) : NULL;
+    if (!all) {
+        free(text);
+        free(more);
         wxd_reply_error(rs, 500, "nomem", "out of host memory");
         return;
     }
-    wxd_reply(rs, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    memcpy(all + len, more, n + 1);
+    free(more);
+    wxd_reply(rs, 200, "text/plain; version=0.0.4; charset=utf-8", all,
+              len + n);
 }
 
 static void h_list(wxd_server *s, const wxd_request *rq, wxd_response *rs,
@@ -129,28 +206,38 @@ static void h_call(wxd_server *s, const wxd_request *rq, wxd_response *rs,
 
 #define CALL WXD_RIGHT_CALL
 #define ADMIN WXD_RIGHT_ADMIN
+/* Where each runs (wxd_route_where): reports and metrics read the
+ * manager's tables under its read lock and answer on the HTTP thread;
+ * guest code and changes never do, so that stuck calls or a slow add
+ * cannot keep /healthz, /metrics or the lists from answering. */
+#define HERE WXD_HERE
+#define CALLS WXD_CALLS
+#define CHANGES WXD_CHANGES
 
 static const route routes[] = {
     {{"healthz", NULL},
      "GET, HEAD",
-     {{"GET", h_healthz, WXD_RIGHT_NONE, false}}},
-    {{"metrics", NULL}, "GET, HEAD", {{"GET", h_metrics, CALL, false}}},
+     {{"GET", h_healthz, WXD_RIGHT_NONE, false, HERE}}},
+    {{"metrics", NULL}, "GET, HEAD", {{"GET", h_metrics, CALL, false, HERE}}},
     {{"plugins", NULL},
      "GET, HEAD, POST",
-     {{"GET", h_list, CALL, false}, {"POST", h_add, ADMIN, true}}},
+     {{"GET", h_list, CALL, false, HERE},
+      {"POST", h_add, ADMIN, true, CHANGES}}},
     {{"plugins", "*", NULL},
      "GET, HEAD, PUT, DELETE",
-     {{"GET", h_show, CALL, false},
-      {"PUT", h_update, ADMIN, true},
-      {"DELETE", h_delete, ADMIN, false}}},
+     {{"GET", h_show, CALL, false, HERE},
+      {"PUT", h_update, ADMIN, true, CHANGES},
+      {"DELETE", h_delete, ADMIN, false, CHANGES}}},
     {{"plugins", "*", "check", NULL},
      "POST",
-     {{"POST", h_check_one, CALL, false}}},
-    {{"check", NULL}, "POST", {{"POST", h_check_all, CALL, false}}},
+     {{"POST", h_check_one, CALL, false, CHANGES}}},
+    {{"check", NULL}, "POST", {{"POST", h_check_all, CALL, false, CHANGES}}},
     {{"plugins", "*", "functions", "*", NULL},
      "POST",
-     {{"POST", h_call_in, CALL, false}}},
-    {{"functions", "*", NULL}, "POST", {{"POST", h_call, CALL, false}}},
+     {{"POST", h_call_in, CALL, false, CALLS}}},
+    {{"functions", "*", NULL},
+     "POST",
+     {{"POST", h_call, CALL, false, CALLS}}},
 };
 
 /* Splits `path` (copied into buf) into at most MAX_SEGMENTS non-empty
@@ -226,6 +313,15 @@ wxd_right wxd_route_needs(const char *method, const char *path,
     const method_handler *h = find(path, method, buf, sizeof buf, params, &r);
     *typed_body = h && h->typed;
     return h ? h->right : WXD_RIGHT_CALL;
+}
+
+wxd_where wxd_route_where(const char *method, const char *path)
+{
+    char buf[1024];
+    char *params[2];
+    const route *r;
+    const method_handler *h = find(path, method, buf, sizeof buf, params, &r);
+    return h ? h->where : WXD_HERE;
 }
 
 void wxd_route(wxd_server *s, const wxd_request *rq, wxd_response *rs)

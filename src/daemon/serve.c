@@ -102,9 +102,8 @@ static void drain(wxd_server *s, const sigset_t *set)
  * acknowledged is lost: every change was committed before its answer,
  * and a change cut short is rolled back by SQLite at the next open.
  */
-static void abandon(wxd_server *s)
+static void abandon(wxd_server *s, long n)
 {
-    long n = atomic_load(&s->handlers);
     wxd_logf(&s->log, WXD_ERROR,
              "%ld request%s still running after the drain (a guest call "
              "with limits.timeout_ms 0?): exiting without waiting",
@@ -132,9 +131,21 @@ static void log_start(wxd_server *s, unsigned threads)
     }
     json_decref(list);
     wxd_logf(&s->log, WXD_INFO,
-             "listening on %s (registry %s, %zu plugin%s, %u thread%s)",
+             "listening on %s (registry %s, %zu plugin%s, %u HTTP "
+             "thread%s, %u call threads)",
              s->bound, wx_manager_db_path(s->mgr), plugins,
-             plugins == 1 ? "" : "s", threads, threads == 1 ? "" : "s");
+             plugins == 1 ? "" : "s", threads, threads == 1 ? "" : "s",
+             s->opts.call_threads);
+    char per_ip[32] = "off";
+    if (s->opts.max_per_ip)
+        snprintf(per_ip, sizeof per_ip, "%u", s->opts.max_per_ip);
+    wxd_logf(&s->log, WXD_INFO,
+             "bounds: %u connections (per address: %s), request bodies "
+             "%zu bytes each and %zu in all, request timeout %u s, idle "
+             "timeout %u s",
+             s->opts.max_connections, per_ip, s->opts.max_body,
+             s->opts.max_inflight_body, s->opts.request_timeout_s,
+             s->opts.idle_s);
     if (broken)
         wxd_logf(&s->log, WXD_WARN,
                  "%zu plugin%s in error status (see GET /plugins)", broken,
@@ -147,6 +158,7 @@ static int open_state(wxd_server *s)
     wx_error err;
     wx_manager_opts mo = {0};
     mo.wait_ms = s->opts.wait_ms;
+    mo.memory_budget = s->opts.memory_budget; /* 0: env or default */
     s->mgr = wx_manager_open(s->opts.db, &mo, &err);
     if (!s->mgr) {
         wxd_logf(&s->log, WXD_ERROR, "cannot open the registry: %s",
@@ -334,8 +346,14 @@ static int serve(wxd_server *s, const sigset_t *set)
     shutdown(fd, SHUT_RDWR);
     wxd_unlisten(s);
     drain(s, set);
-    if (atomic_load(&s->handlers) > 0)
-        abandon(s);
+    /* Requests still queued for a worker get 503; those running cannot
+     * be waited for without bound. */
+    long running =
+        (long)wxd_http_close_queues(h, wxd_now_ns() + 1000000000u);
+    if (running < atomic_load(&s->handlers))
+        running = atomic_load(&s->handlers);
+    if (running > 0)
+        abandon(s, running);
     wxd_http_stop(h);
     close(fd);
     free_pem(cert);

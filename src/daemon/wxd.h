@@ -13,6 +13,7 @@
  *   reply.c    responses: JSON bodies, errors, status to HTTP code
  *   access.c   who may ask what: tokens, Host/Origin, body types
  *   hostpaths.c  which host files REST configs may name (--allow-dir)
+ *   jobs.c     the worker threads that run calls and changes
  *
  * docs/security.md gives the access model these files implement.
  *
@@ -58,6 +59,16 @@ static inline bool wxd_log_on(const wxd_log *log, wxd_level level)
 #define WXD_DEFAULT_LISTEN "127.0.0.1:9281"
 #define WXD_DEFAULT_MAX_BODY (16u << 20)
 #define WXD_MAX_ALLOW_DIRS 32
+#define WXD_DEFAULT_MAX_CONNECTIONS 1024u
+#define WXD_DEFAULT_REQUEST_TIMEOUT 30u
+/* --max-connections-per-ip not given: off on loopback and unix sockets
+ * (every client has the same address there), else a quarter of
+ * --max-connections. */
+#define WXD_PER_IP_AUTO UINT32_MAX
+/* Each request may hold this much body without drawing on
+ * --max-inflight-body, so that small calls go through while large
+ * uploads wait for the budget (see http.c). */
+#define WXD_BODY_FREE (16u << 10)
 
 typedef struct wxd_options {
     const char *listen;     /* HOST:PORT or unix:PATH; port 0: a free one */
@@ -68,6 +79,12 @@ typedef struct wxd_options {
     uint32_t wait_ms;       /* wait for a free instance; 0: manager's */
     uint32_t drain_ms;      /* longest wait for in-flight requests */
     unsigned idle_s;        /* idle keep-alive connections are closed */
+    size_t max_inflight_body; /* all bodies being received; 0: 4x max */
+    uint32_t max_connections;
+    uint32_t max_per_ip;    /* 0: off; WXD_PER_IP_AUTO: see above */
+    uint32_t request_timeout_s; /* head and body in, response out */
+    uint32_t call_threads;  /* workers running guest calls; 0: auto */
+    uint64_t memory_budget; /* guest memory of all plugins; 0: default */
     const char *token_file; /* NULL: no authentication */
     bool insecure_no_auth;  /* allow a non-loopback address without it */
     const char *allow_dirs[WXD_MAX_ALLOW_DIRS]; /* --allow-dir, as given */
@@ -151,6 +168,15 @@ typedef struct wxd_server {
     atomic_bool draining;  /* SIGTERM seen: new requests get 503 */
     atomic_long inflight;  /* requests between first byte and last */
     atomic_long handlers;  /* requests in a handler (a guest call...) */
+    /* The HTTP bounds (http.c), for /metrics. */
+    atomic_size_t body_held;     /* body bytes drawn on the budget */
+    atomic_long connections;     /* open now */
+    atomic_ulong calls_cancelled;  /* the client went away mid-call */
+    atomic_ulong deadline_closes;  /* connections cut at their deadline */
+    atomic_ulong connections_shed; /* slow ones cut near the limit */
+    atomic_ulong body_refusals;    /* 503: the body budget was spent */
+    atomic_ulong queue_expired;    /* 503: no worker free for --wait-ms */
+    struct wxd_http *http;
     uint64_t start_ns;
     char bound[160];       /* the address actually listened on */
     /* The access model (access.c, docs/security.md). */
@@ -166,6 +192,15 @@ typedef struct wxd_server {
 /* ------------------------------------------------------------ http.c */
 
 typedef struct wxd_http wxd_http;
+
+/* What /metrics shows of the HTTP side. */
+typedef struct wxd_http_stats {
+    unsigned call_threads, calls_running;
+    size_t calls_queued;
+    unsigned change_threads, changes_running;
+    size_t changes_queued;
+} wxd_http_stats;
+void wxd_http_stats_get(wxd_server *s, wxd_http_stats *out);
 
 /* Monotonic nanoseconds. */
 uint64_t wxd_now_ns(void);
@@ -183,8 +218,39 @@ wxd_http *wxd_http_start(wxd_server *s, int fd, unsigned threads,
 bool wxd_http_tls_supported(void);
 /* Stops accepting connections; the open ones go on. */
 void wxd_http_quiesce(wxd_http *h);
+/* The workers take no more requests; those still queued get 503. The
+ * number of requests still running (a guest call, a change) after
+ * waiting for them until `wait_until_ns`: if not 0, wxd_http_stop()
+ * would wait for them without bound. */
+unsigned wxd_http_close_queues(wxd_http *h, uint64_t wait_until_ns);
 /* Closes every connection and joins the workers. */
 void wxd_http_stop(wxd_http *h);
+
+/* ------------------------------------------------------------ jobs.c */
+
+typedef struct wxd_job wxd_job;
+struct wxd_job {
+    wxd_job *next;
+    uint64_t queued_ns;
+    void (*run)(wxd_job *j);    /* on a worker thread */
+    void (*expire)(wxd_job *j); /* instead of run: waited too long, or
+                                 * the queue is closed */
+};
+typedef struct wxd_jobs wxd_jobs;
+
+/* `threads` workers; NULL with `why` set. */
+wxd_jobs *wxd_jobs_start(unsigned threads, char *why, size_t wsize);
+/* Queues `j` (expired at once if the queue is closed). */
+void wxd_jobs_push(wxd_jobs *q, wxd_job *j);
+/* Expires the jobs queued before `before_ns` (wxd_now_ns time). */
+void wxd_jobs_expire(wxd_jobs *q, uint64_t before_ns);
+/* No more runs; expires what is queued. Returns the jobs still running
+ * after waiting for them until `wait_until_ns` (wxd_now_ns time). */
+unsigned wxd_jobs_close(wxd_jobs *q, uint64_t wait_until_ns);
+/* Closes, joins the workers (waiting for running jobs), frees. */
+void wxd_jobs_stop(wxd_jobs *q);
+void wxd_jobs_counts(wxd_jobs *q, unsigned *threads, unsigned *busy,
+                     size_t *queued);
 
 /* ---------------------------------------------------------- routes.c */
 
@@ -218,6 +284,18 @@ void wxd_route(wxd_server *s, const wxd_request *rq, wxd_response *rs);
  * unauthenticated clients learn nothing about the routes. */
 wxd_right wxd_route_needs(const char *method, const char *path,
                           bool *typed_body);
+
+/* Where a route's handler runs: on the HTTP thread that read the request
+ * (quick answers that run no guest code and wait for no change), on the
+ * call workers (guest calls), or on the change worker (adds, updates,
+ * deletes, checks: they compile modules and run start functions, and
+ * take the change lock). */
+typedef enum wxd_where {
+    WXD_HERE,
+    WXD_CALLS,
+    WXD_CHANGES,
+} wxd_where;
+wxd_where wxd_route_where(const char *method, const char *path);
 
 /* Whether a request may go on, from its headers alone (called before its
  * body is read): the Host and Origin checks of a daemon without tokens,

@@ -12,8 +12,12 @@
  * it treats any answer starting with 'h' as stale and sends its message
  * again.
  *
- * Options, as eKuiper's SDKs set them: no limit on received sizes
- * (eKuiper sends whole rows), no request resends (NNG would otherwise
+ * Options, as eKuiper's SDKs set them: no limit on received sizes in NNG
+ * (eKuiper sends whole rows; a message over wxk_max_msg is answered with
+ * an error unparsed, see there, but NNG must receive it: an NNG limit
+ * would drop the connection, and on the new one NNG sends our last
+ * request again, which eKuiper would take for the answer to the message
+ * it lost, the previous row's result for this row). No request resends (NNG would otherwise
  * repeat a request after a minute, which eKuiper would take for an
  * answer), reconnects from 100 ms up to 5 s (eKuiper restarts, plugin
  * updates). The send timeout bounds how long an answer waits for a
@@ -25,6 +29,8 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +56,55 @@ void wxk_url_func(wxk_buf *out, const char *symbol)
 {
     wxk_buf_reset(out);
     wxk_buf_addf(out, "ipc:///tmp/func_%s.ipc", symbol);
+}
+
+static size_t parse_size(const char *s)
+{
+    char *end;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (end == s || n == 0)
+        return 0;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    /* An eighth of SIZE_MAX at most, far beyond any row. */
+    if (*end || n > (SIZE_MAX / 8) >> shift)
+        return 0;
+    return (size_t)(n << shift);
+}
+
+size_t wxk_max_msg(void)
+{
+    static _Atomic size_t cached;
+    size_t n = atomic_load(&cached);
+    if (n)
+        return n;
+    const char *env = getenv(WXK_MAX_MSG_ENV);
+    n = env && *env ? parse_size(env) : 0;
+    if (n < 65536) {
+        if (env && *env)
+            fprintf(stderr,
+                    "wasmext-ekuiper: %s=\"%.64s\" is not a size of at "
+                    "least 64K (e.g. 16M); using %u bytes\n",
+                    WXK_MAX_MSG_ENV, env, WXK_DEFAULT_MAX_MSG);
+        n = WXK_DEFAULT_MAX_MSG;
+    }
+    atomic_store(&cached, n);
+    return n;
+}
+
+void wxk_oversized(wxk_buf *out, size_t len, bool json)
+{
+    wxk_buf_reset(out);
+    wxk_buf_addf(out,
+                 "%smessage of %zu bytes is over this plugin's limit of %zu "
+                 "bytes (%s)%s",
+                 json ? "{\"state\":false,\"result\":\"" : "error: ", len,
+                 wxk_max_msg(), WXK_MAX_MSG_ENV, json ? "\"}" : "");
 }
 
 static void sleep_ms(int ms)
@@ -222,7 +277,10 @@ static void server_handshake(wxk_server *srv, nng_msg *m)
 /* Answers `m` and sends the answer in it. */
 static void server_answer(wxk_server *srv, nng_msg *m)
 {
-    srv->answer(srv->arg, nng_msg_body(m), nng_msg_len(m), &srv->out);
+    if (nng_msg_len(m) > wxk_max_msg())
+        wxk_oversized(&srv->out, nng_msg_len(m), true);
+    else
+        srv->answer(srv->arg, nng_msg_body(m), nng_msg_len(m), &srv->out);
     if (srv->out.oom)
         server_send(srv, m, oom_answer, sizeof oom_answer - 1);
     else

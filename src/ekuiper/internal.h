@@ -182,6 +182,22 @@ void wxk_url_func(wxk_buf *out, const char *symbol);
  */
 int wxk_req_open(wxk_sock *s, const char *url, int recv_ms, int tries,
                  wxk_buf *why);
+
+/*
+ * The largest message from eKuiper the plugin handles: 64 MiB, or
+ * $WASMEXT_EKUIPER_MAX_MSG (bytes, with an optional K, M or G; at least
+ * 64K). A larger one (a command, a call with a huge row) is answered
+ * with an error naming both sizes, and not parsed. This bounds the work,
+ * not the memory of receiving it: NNG takes the whole message, since a
+ * receive limit in NNG would cost a wrong answer (chan.c says why); the
+ * memory a row can take is eKuiper's to bound.
+ */
+#define WXK_MAX_MSG_ENV "WASMEXT_EKUIPER_MAX_MSG"
+#define WXK_DEFAULT_MAX_MSG (64u * 1024u * 1024u)
+size_t wxk_max_msg(void);
+/* The error answered for a message of `len` bytes over wxk_max_msg(), as
+ * a function call's answer (JSON) or a control answer (text). */
+void wxk_oversized(wxk_buf *out, size_t len, bool json);
 void wxk_req_close(wxk_sock *s);
 
 /* What wxk_req_next returns. */

@@ -433,7 +433,10 @@ static void control_loop(plugin *pl)
         if (wxk_req_next(&pl->ctrl, answer, answer_len, &msg, &len) ==
             WXK_NEXT_CLOSED)
             break;
-        handle_command(pl, msg, len, &ans);
+        if (len > wxk_max_msg())
+            wxk_oversized(&ans, len, false);
+        else
+            handle_command(pl, msg, len, &ans);
         wxk_msg_free(msg, len);
         answer = ans.oom ? "error: out of memory" : ans.data;
         answer_len = ans.oom ? strlen(answer) : ans.len;

@@ -199,6 +199,8 @@ static wx_status define_tables(wx_instance *inst, wx_error *err)
             if (t->max > cap)
                 t->max = (uint32_t)cap;
         }
+        if ((s = wxi_table_charge(t, inst->opts.budget, i, err)) != WX_OK)
+            return s;
     }
     return WX_OK;
 }
@@ -208,8 +210,10 @@ static wx_status define_memories(wx_instance *inst, wx_error *err)
     const wx_module *m = inst->module;
     for (uint32_t i = m->nmemory_imports; i < m->nmemories; i++) {
         wx_memory *mem = &inst->own_memories[i - m->nmemory_imports];
-        wx_status s = wxi_memory_init(mem, m->memories[i].limits,
-                                      inst->opts.max_memory_pages, err);
+        wx_status s =
+            wxi_memory_init(mem, m->memories[i].limits,
+                            inst->opts.max_memory_pages, inst->opts.budget,
+                            err);
         if (s != WX_OK)
             return s;
         inst->memories[i] = mem;
@@ -358,6 +362,8 @@ wx_instance *wx_instantiate(const wx_module *m, wx_linker *l,
     bool started = false;
     if (opts)
         inst->opts = *opts;
+    /* Held until wx_instance_free, after the memories have credited it. */
+    wx_budget_retain(inst->opts.budget);
     atomic_init(&inst->interrupt, 0);
 
     if (alloc_instance(inst, err) != WX_OK ||
@@ -425,7 +431,21 @@ void wx_instance_free(wx_instance *inst)
     free(inst->data_dropped);
     free(inst->elem_dropped);
     stack_unmap(inst->stack.base, inst->stack.limit);
+    wx_budget_release(inst->opts.budget);
     free(inst);
+}
+
+uint64_t wx_instance_memory_bytes(const wx_instance *inst)
+{
+    const wx_module *m = inst->module;
+    uint64_t n = 0;
+    if (inst->own_memories)
+        for (uint32_t i = 0; i < m->nmemories - m->nmemory_imports; i++)
+            n += inst->own_memories[i].size;
+    if (inst->own_tables)
+        for (uint32_t i = 0; i < m->ntables - m->ntable_imports; i++)
+            n += (uint64_t)inst->own_tables[i].size * sizeof(wx_slot);
+    return n;
 }
 
 /* ------------------------------------------------------------- queries */

@@ -48,7 +48,7 @@ static bool reserve(wx_memory *mem, uint32_t pages, uint32_t max_pages)
 }
 
 wx_status wxi_memory_init(wx_memory *mem, wx_limits limits, uint32_t cap_pages,
-                          wx_error *err)
+                          wx_budget *budget, wx_error *err)
 {
     if (limits.min > WXM_MAX_PAGES ||
         (limits.has_max &&
@@ -60,18 +60,35 @@ wx_status wxi_memory_init(wx_memory *mem, wx_limits limits, uint32_t cap_pages,
                             "memory needs %llu pages, the limit is %u",
                             (unsigned long long)limits.min, cap_pages);
     uint32_t pages = (uint32_t)limits.min;
+    uint64_t charge = (uint64_t)pages * WXM_PAGE_SIZE;
+    if (!wx_budget_charge(budget, charge)) {
+        wx_budget_stats bs;
+        wx_budget_stats_get(budget, &bs);
+        return wx_error_set(err, WX_ELIMIT,
+                            "memory budget: the memory needs %llu bytes "
+                            "(%u pages), %llu of the budget's %llu are in "
+                            "use",
+                            (unsigned long long)charge, pages,
+                            (unsigned long long)bs.used,
+                            (unsigned long long)bs.limit);
+    }
     mem->limits = limits;
     mem->max_pages = max_pages;
     if (!reserve(mem, pages, max_pages)) {
         size_t bytes = (size_t)pages * WXM_PAGE_SIZE;
-        if ((uint64_t)pages * WXM_PAGE_SIZE > SIZE_MAX)
+        if ((uint64_t)pages * WXM_PAGE_SIZE > SIZE_MAX) {
+            wx_budget_credit(budget, charge);
             return wx_error_set(err, WX_ENOMEM, "memory too large");
+        }
         mem->data = calloc(bytes ? bytes : 1, 1);
-        if (!mem->data)
+        if (!mem->data) {
+            wx_budget_credit(budget, charge);
             return wx_error_set(err, WX_ENOMEM, "cannot allocate %u pages",
                                 pages);
+        }
         mem->reserved = 0;
     }
+    mem->budget = budget;
     mem->pages = pages;
     mem->size = (uint64_t)pages * WXM_PAGE_SIZE;
     return WX_OK;
@@ -86,6 +103,8 @@ void wxi_memory_release(wx_memory *mem)
     else
         free(mem->data);
     mem->data = NULL;
+    wx_budget_credit(mem->budget, mem->size);
+    mem->budget = NULL;
 }
 
 int64_t wxi_memory_grow(wx_memory *mem, uint32_t delta)
@@ -96,18 +115,27 @@ int64_t wxi_memory_grow(wx_memory *mem, uint32_t delta)
     if ((uint64_t)old + delta > mem->max_pages)
         return -1;
     uint64_t new_size = (uint64_t)(old + delta) * WXM_PAGE_SIZE;
+    /* The budget first: a grow it refuses is -1, like one past the
+     * maximum, and costs nothing. */
+    uint64_t charge = new_size - mem->size;
+    if (!wx_budget_charge(mem->budget, charge))
+        return -1;
     if (mem->reserved) {
         /* The reservation covers max_pages, so this never moves the base;
          * fresh anonymous pages read as zero. */
         if (mprotect(mem->data + mem->size, (size_t)(new_size - mem->size),
-                     PROT_READ | PROT_WRITE) != 0)
+                     PROT_READ | PROT_WRITE) != 0) {
+            wx_budget_credit(mem->budget, charge);
             return -1;
+        }
     } else {
-        if (new_size > SIZE_MAX)
+        uint8_t *p = new_size > SIZE_MAX
+                         ? NULL
+                         : realloc(mem->data, (size_t)new_size);
+        if (!p) {
+            wx_budget_credit(mem->budget, charge);
             return -1;
-        uint8_t *p = realloc(mem->data, (size_t)new_size);
-        if (!p)
-            return -1;
+        }
         memset(p + mem->size, 0, (size_t)(new_size - mem->size));
         mem->data = p;
     }
@@ -123,7 +151,7 @@ wx_memory *wx_memory_new(wx_limits limits, wx_error *err)
         wx_error_set(err, WX_ENOMEM, "out of host memory");
         return NULL;
     }
-    if (wxi_memory_init(mem, limits, 0, err) != WX_OK) {
+    if (wxi_memory_init(mem, limits, 0, NULL, err) != WX_OK) {
         free(mem);
         return NULL;
     }

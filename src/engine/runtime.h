@@ -28,6 +28,7 @@ struct wx_memory {
     wx_limits limits;   /* as declared (for import matching use current
                            pages as min and this max) */
     size_t reserved;    /* bytes of address space reserved (memory.c) */
+    wx_budget *budget;  /* charged `size` bytes, or NULL (not counted) */
     bool standalone;    /* made by wx_memory_new: freed by its linker */
 };
 
@@ -38,6 +39,7 @@ struct wx_table {
     wx_limits limits;
     wx_slot *elems; /* size entries: wx_func* or extern pointers, 0 = null */
     uint32_t cap;
+    wx_budget *budget; /* charged 8 bytes per element of `size`, or NULL */
     bool standalone; /* made by wx_table_new: freed by its linker */
 };
 
@@ -172,13 +174,19 @@ wx_status wxi_trap(wx_error *err, wx_trap kind, const wx_module *m,
 /* ------------------------- internal to instance.c, linker.c, memory.c ... */
 
 /* Sets up `mem` (zeroed by the caller) with `limits` pages; `cap_pages`
- * (0: none) further bounds growth. WX_ELIMIT if limits.min exceeds it. */
+ * (0: none) further bounds growth. WX_ELIMIT if limits.min exceeds it, or
+ * if `budget` (NULL: none) cannot take the initial pages; the budget is
+ * then charged for every grow and credited on release. */
 wx_status wxi_memory_init(wx_memory *mem, wx_limits limits, uint32_t cap_pages,
-                          wx_error *err);
+                          wx_budget *budget, wx_error *err);
 void wxi_memory_release(wx_memory *mem);
 wx_status wxi_table_init(wx_table *t, wx_valtype elem, wx_limits limits,
                          wx_error *err);
 void wxi_table_release(wx_table *t);
+/* Charges an initialised table's elements to `budget` (kept for its grows
+ * and release); WX_ELIMIT naming table `index` if it does not fit. */
+wx_status wxi_table_charge(wx_table *t, wx_budget *budget, uint32_t index,
+                           wx_error *err);
 /* The linker keeps an instance whose instantiation failed after its
  * functions may have become reachable through imported tables or globals
  * (spec 2.0: they stay in the store); it is freed with the linker. */

@@ -48,6 +48,26 @@ void wxi_table_release(wx_table *t)
 {
     free(t->elems);
     t->elems = NULL;
+    wx_budget_credit(t->budget, (uint64_t)t->size * sizeof(wx_slot));
+    t->budget = NULL;
+}
+
+wx_status wxi_table_charge(wx_table *t, wx_budget *budget, uint32_t index,
+                           wx_error *err)
+{
+    uint64_t bytes = (uint64_t)t->size * sizeof(wx_slot);
+    if (!wx_budget_charge(budget, bytes)) {
+        wx_budget_stats bs;
+        wx_budget_stats_get(budget, &bs);
+        return wx_error_set(err, WX_ELIMIT,
+                            "memory budget: table %u needs %llu bytes (%u "
+                            "elements), %llu of the budget's %llu are in use",
+                            index, (unsigned long long)bytes, t->size,
+                            (unsigned long long)bs.used,
+                            (unsigned long long)bs.limit);
+    }
+    t->budget = budget;
+    return WX_OK;
 }
 
 int64_t wxi_table_grow(wx_table *t, uint32_t delta, wx_slot init)
@@ -56,6 +76,9 @@ int64_t wxi_table_grow(wx_table *t, uint32_t delta, wx_slot init)
     if ((uint64_t)old + delta > t->max)
         return -1;
     uint32_t size = old + delta;
+    uint64_t charge = (uint64_t)delta * sizeof(wx_slot);
+    if (!wx_budget_charge(t->budget, charge))
+        return -1;
     if (size > t->cap) {
         /* Double the capacity so that a loop of small grows stays linear. */
         uint64_t cap = (uint64_t)t->cap * 2;
@@ -64,8 +87,10 @@ int64_t wxi_table_grow(wx_table *t, uint32_t delta, wx_slot init)
         if (cap > t->max)
             cap = t->max;
         wx_slot *p = realloc(t->elems, (size_t)cap * sizeof *p);
-        if (!p)
+        if (!p) {
+            wx_budget_credit(t->budget, charge);
             return -1;
+        }
         t->elems = p;
         t->cap = (uint32_t)cap;
     }

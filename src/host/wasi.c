@@ -287,13 +287,16 @@ static wx_status check_opts(const wxw_opts *o, wx_error *err)
     }
     for (int s = 0; s < 2; s++) {
         wxw_output m = s ? o->err : o->out;
-        if ((unsigned)m > WXW_OUTPUT_CALLBACK)
+        if ((unsigned)m > WXW_OUTPUT_LINES)
             return wx_error_set(err, WX_EARG, "WASI: bad output mode %d",
                                 (int)m);
         if (m == WXW_OUTPUT_CALLBACK && !o->on_output)
             return wx_error_set(err, WX_EARG,
                                 "WASI: output mode callback without "
                                 "on_output");
+        if (m == WXW_OUTPUT_LINES && !o->on_line)
+            return wx_error_set(err, WX_EARG,
+                                "WASI: output mode lines without on_line");
     }
     if ((unsigned)o->in > WXW_INPUT_BUFFER ||
         (o->in == WXW_INPUT_BUFFER && o->stdin_len && !o->stdin_data))
@@ -321,9 +324,13 @@ static wx_status ctx_fill(wxw_ctx *ctx, const wxw_opts *o, wx_error *err)
     }
     ctx->out[1] = o->out;
     ctx->out[2] = o->err;
-    size_t limit = o->log_limit ? o->log_limit : WXW_DEFAULT_LOG_LIMIT;
-    ctx->log[1].limit = ctx->log[2].limit = limit;
+    for (int s = 1; s <= 2; s++)
+        ctx->log[s].limit =
+            ctx->out[s] == WXW_OUTPUT_LINES
+                ? (o->line_max ? o->line_max : WXW_DEFAULT_LINE_MAX)
+                : (o->log_limit ? o->log_limit : WXW_DEFAULT_LOG_LIMIT);
     ctx->on_output = o->on_output;
+    ctx->on_line = o->on_line;
     ctx->ud = o->ud;
     ctx->flags = o->flags;
     ctx->max_fds = o->max_fds ? o->max_fds : WXW_DEFAULT_MAX_FDS;

@@ -69,6 +69,12 @@ typedef enum wxw_output {
     WXW_OUTPUT_INHERIT,  /* this process's own fd 1 or 2 */
     WXW_OUTPUT_DISCARD,  /* accepted and dropped */
     WXW_OUTPUT_CALLBACK, /* opts.on_output, at every write */
+    /* opts.on_line, once per line: the context keeps the line being
+     * written (at most line_max bytes; the rest of a longer line is
+     * counted, not kept) and hands it over at its newline, or when the
+     * context is freed. For a host that logs guest output line by line
+     * and must not let one instance's half line mix with another's. */
+    WXW_OUTPUT_LINES,
 } wxw_output;
 
 /* What a guest reads from stdin. */
@@ -93,6 +99,15 @@ typedef struct wxw_kv {
 /* Output callback: `len` bytes the guest wrote to `fd` (1 or 2). */
 typedef void (*wxw_output_fn)(void *ud, int fd, const uint8_t *data,
                               size_t len);
+/* Line callback (WXW_OUTPUT_LINES): one line the guest wrote to `fd`,
+ * without its newline (`len` <= line_max; it may hold any byte but '\n');
+ * `cut`: bytes of the line past line_max, dropped; `ended`: false for the
+ * last, unfinished line of a context being freed. */
+typedef void (*wxw_line_fn)(void *ud, int fd, const uint8_t *line,
+                            size_t len, uint64_t cut, bool ended);
+
+/* Bytes of a line kept in WXW_OUTPUT_LINES mode, by default. */
+#define WXW_DEFAULT_LINE_MAX 1024u
 
 /* Flags. */
 enum {
@@ -126,7 +141,9 @@ typedef struct wxw_opts {
     wxw_output out, err;     /* stdout, stderr */
     size_t log_limit;        /* WXW_OUTPUT_LOG, per stream; 0: default */
     wxw_output_fn on_output; /* WXW_OUTPUT_CALLBACK; see wxw_run_command */
-    void *ud;
+    wxw_line_fn on_line;     /* WXW_OUTPUT_LINES */
+    size_t line_max;         /* WXW_OUTPUT_LINES; 0: WXW_DEFAULT_LINE_MAX */
+    void *ud;                /* for on_output and on_line */
     uint32_t max_fds; /* 0: WXW_DEFAULT_MAX_FDS */
     uint32_t flags;   /* WXW_FLAG_* */
 } wxw_opts;

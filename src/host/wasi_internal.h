@@ -204,7 +204,8 @@ typedef struct wxw_fd {
     DIR *dir;      /* fd_readdir's stream, opened on first use */
 } wxw_fd;
 
-/* One captured stream (WXW_OUTPUT_LOG). */
+/* One captured stream (WXW_OUTPUT_LOG), or the line being written
+ * (WXW_OUTPUT_LINES: limit is line_max, dropped the bytes cut from it). */
 typedef struct wxw_log {
     uint8_t *buf;
     size_t len, limit;
@@ -225,6 +226,7 @@ struct wxw_ctx {
     wxw_output out[3]; /* by fd; [0] unused */
     wxw_log log[3];
     wxw_output_fn on_output;
+    wxw_line_fn on_line;
     void *ud;
     uint32_t flags;
     uint32_t max_fds;

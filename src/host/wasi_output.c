@@ -1,5 +1,6 @@
 /*
- * stdout and stderr: to this process, to a callback, to nowhere, or into
+ * stdout and stderr: to this process, to a callback (at every write, or
+ * line by line), to nowhere, or into
  * a bounded buffer per stream that the embedder drains into its log. The
  * buffer keeps the first `limit` bytes written since the last drain and
  * counts the rest: a guest printing without end costs at most `limit`
@@ -27,6 +28,41 @@ static void log_append(wxw_log *log, const uint8_t *data, size_t len)
         memcpy(log->buf + log->len, data, keep);
     log->len += keep;
     log->dropped += len - keep;
+}
+
+/*
+ * Lines mode: bytes up to a newline join the stream's line (what passes
+ * line_max is counted as cut); each newline hands the line over and
+ * starts the next. The buffer is the line's, so a guest's half-written
+ * line never mixes with another instance's.
+ */
+static void lines_append(wxw_ctx *ctx, int stream, const uint8_t *data,
+                         size_t len)
+{
+    wxw_log *line = &ctx->log[stream];
+    while (len) {
+        const uint8_t *nl = memchr(data, '\n', len);
+        size_t part = nl ? (size_t)(nl - data) : len;
+        size_t room = line->limit - line->len;
+        size_t keep = part < room ? part : room;
+        if (keep && !line->buf) {
+            line->buf = malloc(line->limit);
+            if (!line->buf)
+                keep = 0;
+        }
+        if (keep)
+            memcpy(line->buf + line->len, data, keep);
+        line->len += keep;
+        line->dropped += part - keep;
+        if (!nl)
+            return;
+        ctx->on_line(ctx->ud, stream, line->buf, line->len, line->dropped,
+                     true);
+        line->len = 0;
+        line->dropped = 0;
+        data += part + 1;
+        len -= part + 1;
+    }
 }
 
 /* writev until done or an error; returns bytes written, -1 on an error
@@ -70,6 +106,10 @@ uint32_t wxw_output_write(wxw_ctx *ctx, int stream, const struct iovec *iov,
         for (int i = 0; i < niov; i++)
             log_append(&ctx->log[stream], iov[i].iov_base, iov[i].iov_len);
         break;
+    case WXW_OUTPUT_LINES:
+        for (int i = 0; i < niov; i++)
+            lines_append(ctx, stream, iov[i].iov_base, iov[i].iov_len);
+        break;
     case WXW_OUTPUT_CALLBACK:
         for (int i = 0; i < niov; i++)
             if (iov[i].iov_len)
@@ -96,7 +136,7 @@ int wxw_ctx_drain(wxw_ctx *ctx, wxw_drain_fn fn, void *ud)
         return 0;
     for (int s = 1; s <= 2; s++) {
         wxw_log *log = &ctx->log[s];
-        if (!log->len && !log->dropped)
+        if (ctx->out[s] != WXW_OUTPUT_LOG || (!log->len && !log->dropped))
             continue;
         if (fn)
             fn(ud, s, log->buf, log->len, log->dropped);
@@ -110,6 +150,11 @@ int wxw_ctx_drain(wxw_ctx *ctx, wxw_drain_fn fn, void *ud)
 void wxw_output_free(wxw_ctx *ctx)
 {
     for (int s = 1; s <= 2; s++) {
+        /* The last line had no newline: it is still output. */
+        wxw_log *line = &ctx->log[s];
+        if (ctx->out[s] == WXW_OUTPUT_LINES && (line->len || line->dropped))
+            ctx->on_line(ctx->ud, s, line->buf, line->len, line->dropped,
+                         false);
         free(ctx->log[s].buf);
         ctx->log[s].buf = NULL;
     }

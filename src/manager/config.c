@@ -20,7 +20,7 @@
 /* Config files are small; a bigger file is a mistake, not a config. */
 #define CONFIG_FILE_MAX (1u << 20)
 
-#define INSTANCE_NUM_MAX 1024
+#define INSTANCE_NUM_MAX WX_MAX_INSTANCE_NUM
 #define MEMORY_PAGES_MAX 65536
 #define TIMEOUT_MS_MAX 3600000
 #define STACK_MIN 16
@@ -712,6 +712,13 @@ static bool parse_root(parser *p, const json_t *root)
                     GOT(json_object_get(root, "name")));
 
     json_int_t instances = 1;
+    const json_t *jn = json_object_get(root, "instance_num");
+    if (json_is_integer(jn) && json_integer_value(jn) > INSTANCE_NUM_MAX)
+        return fail(p, "instance_num",
+                    "%lld is more than the maximum of %u instances per "
+                    "plugin (each holds a copy of the guest's memory; "
+                    "calls beyond that many at once wait for a free one)",
+                    (long long)json_integer_value(jn), INSTANCE_NUM_MAX);
     if (!get_int(p, root, "", "instance_num", 1, INSTANCE_NUM_MAX, &instances))
         return false;
     cfg->instance_num = (uint32_t)instances;

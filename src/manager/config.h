@@ -152,7 +152,7 @@ typedef struct wxg_block wxg_block;
 
 typedef struct wxg_config {
     const char *name;
-    uint32_t instance_num; /* 1..1024, default 1 */
+    uint32_t instance_num; /* 1..WX_MAX_INSTANCE_NUM (64), default 1 */
     wxg_engine engine;
     /* The config said "wasmedge", which we run as a synonym of interp;
      * kept so that `show` and the canonical JSON say so. */

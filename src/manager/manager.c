@@ -41,7 +41,7 @@ void wx_free(void *p)
 
 /* ------------------------------------------------------------ plugins */
 
-static wxm_plugin *plugin_new(const char *name)
+static wxm_plugin *plugin_new(const wx_manager *m, const char *name)
 {
     size_t n = strlen(name);
     size_t size = (sizeof(wxm_plugin) + n + 1 + 63) & ~(size_t)63;
@@ -52,6 +52,7 @@ static wxm_plugin *plugin_new(const char *name)
     for (int i = 0; i < WXM_SHARDS; i++)
         atomic_flag_clear(&p->shards[i].lock);
     atomic_init(&p->refs, 1);
+    wxm_guestlog_init(&p->glog, m->opts.guest_log_rate);
     memcpy(p->name, name, n + 1);
     return p;
 }
@@ -64,6 +65,7 @@ void wxm_plugin_release(wxm_plugin *p)
     for (uint32_t i = 0; i < p->ncounters; i++)
         free(p->counters[i]);
     free(p->counters);
+    wxm_guestlog_destroy(&p->glog);
     free(p);
 }
 
@@ -450,7 +452,7 @@ static wx_status load_all(wx_manager *m, wx_error *err)
     if (s != WX_OK)
         return s;
     for (size_t i = 0; i < count && s == WX_OK; i++) {
-        wxm_plugin *p = plugin_new(names[i]);
+        wxm_plugin *p = plugin_new(m, names[i]);
         wxm_version *v = p ? reload(m, p) : NULL;
         if (!v || !table_reserve(m)) {
             wxm_version_release(v);
@@ -470,6 +472,95 @@ static wx_status load_all(wx_manager *m, wx_error *err)
     return s;
 }
 
+wx_status wx_memory_budget_parse(const char *text, uint64_t *bytes,
+                                 wx_error *err)
+{
+    const char *s = text ? text : "";
+    uint64_t n = 0;
+    const char *d = s;
+    for (; *d >= '0' && *d <= '9'; d++) {
+        if (n > (UINT64_MAX - 9) / 10)
+            goto bad;
+        n = n * 10 + (uint64_t)(*d - '0');
+    }
+    if (d == s)
+        goto bad;
+    unsigned shift = 0;
+    switch (*d) {
+    case '\0': break;
+    case 'K': case 'k': shift = 10; d++; break;
+    case 'M': case 'm': shift = 20; d++; break;
+    case 'G': case 'g': shift = 30; d++; break;
+    case 'T': case 't': shift = 40; d++; break;
+    default: goto bad;
+    }
+    /* "512MiB" and "512MB" read as 512M too: people write them. */
+    if (shift && (strcmp(d, "iB") == 0 || strcmp(d, "B") == 0 ||
+                  strcmp(d, "ib") == 0 || strcmp(d, "b") == 0))
+        d += strlen(d);
+    if (*d || (shift && n > (UINT64_MAX >> shift)))
+        goto bad;
+    n <<= shift;
+    if (n < WX_MIN_MEMORY_BUDGET)
+        return wx_error_set(err, WX_EARG,
+                            "memory budget \"%.64s\" is less than the "
+                            "minimum of 1M (%llu bytes)",
+                            s, (unsigned long long)WX_MIN_MEMORY_BUDGET);
+    *bytes = n;
+    return WX_OK;
+bad:
+    return wx_error_set(err, WX_EARG,
+                        "memory budget \"%.64s\": expected a number of "
+                        "bytes with an optional suffix K, M, G or T "
+                        "(e.g. 512M, 2G)",
+                        s);
+}
+
+/* The default budget: WX_DEFAULT_MEMORY_BUDGET, or half the physical
+ * memory when that is less (a small machine would otherwise be promised
+ * more than it has before a guest is ever refused). */
+static uint64_t default_budget(void)
+{
+    uint64_t b = WX_DEFAULT_MEMORY_BUDGET;
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && size > 0) {
+        uint64_t half = (uint64_t)pages * (uint64_t)size / 2;
+        if (half < b)
+            b = half < WX_MIN_MEMORY_BUDGET ? WX_MIN_MEMORY_BUDGET : half;
+    }
+    return b;
+}
+
+static wx_status make_budget(wx_manager *m, wx_error *err)
+{
+    uint64_t limit = m->opts.memory_budget;
+    const char *env = getenv("WASMEXT_MEMORY_BUDGET");
+    if (limit && limit < WX_MIN_MEMORY_BUDGET)
+        return wx_error_set(err, WX_EARG,
+                            "memory budget of %llu bytes is less than the "
+                            "minimum of 1M (%llu bytes)",
+                            (unsigned long long)limit,
+                            (unsigned long long)WX_MIN_MEMORY_BUDGET);
+    if (!limit && env && *env) {
+        wx_status s = wx_memory_budget_parse(env, &limit, err);
+        if (s != WX_OK) {
+            char why[sizeof err->message];
+            snprintf(why, sizeof why, "%s", err->message);
+            return wx_error_set(err, s, "$WASMEXT_MEMORY_BUDGET: %s", why);
+        }
+    }
+    if (!limit)
+        limit = default_budget();
+    m->opts.memory_budget = limit;
+    m->budget = wx_budget_new(limit, err);
+    return m->budget ? WX_OK : WX_ENOMEM;
+}
+
+void wx_manager_memory(wx_manager *m, wx_budget_stats *out)
+{
+    wx_budget_stats_get(m->budget, out);
+}
+
 wx_manager *wx_manager_open(const char *db_path, const wx_manager_opts *opts,
                             wx_error *err)
 {
@@ -484,6 +575,8 @@ wx_manager *wx_manager_open(const char *db_path, const wx_manager_opts *opts,
         m->opts = *opts;
     pthread_mutex_init(&m->admin, NULL);
     pthread_rwlock_init(&m->table_lock, NULL);
+    if (make_budget(m, err) != WX_OK)
+        goto fail;
     m->db_path = db_path ? strdup(db_path) : wx_manager_default_db(err);
     if (!m->db_path) {
         if (db_path)
@@ -520,6 +613,9 @@ void wx_manager_close(wx_manager *m)
     wxg_registry_close(m->reg);
     if (m->watchdog)
         wxv_watchdog_release(m->watchdog);
+    /* Instances still alive (a call in flight on a wx_fn) hold their own
+     * reference. */
+    wx_budget_release(m->budget);
     free(m->db_path);
     pthread_rwlock_destroy(&m->table_lock);
     pthread_mutex_destroy(&m->admin);
@@ -675,7 +771,7 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
     const uint8_t *bytes = wasm_in ? wasm_in : wasm;
 
     bool fresh = !p;
-    if (fresh && (!(p = plugin_new(cfg->name)) || !table_reserve(m))) {
+    if (fresh && (!(p = plugin_new(m, cfg->name)) || !table_reserve(m))) {
         free(wasm);
         wxg_config_free(cfg);
         wxm_plugin_release(p);
@@ -928,7 +1024,7 @@ static wx_status sync_one(wx_manager *m, const char *name, wx_error *err)
     wxg_record_free(&meta);
     if (current)
         return WX_OK;
-    if (fresh && (!(p = plugin_new(name)) || !table_reserve(m))) {
+    if (fresh && (!(p = plugin_new(m, name)) || !table_reserve(m))) {
         wxm_plugin_release(p);
         return wx_error_set(err, WX_ENOMEM, "out of host memory");
     }

@@ -131,9 +131,27 @@ typedef struct wxm_pin_shard {
     uint64_t pins;                 /* pins of cur taken in this shard */
 } wxm_pin_shard;
 
+/* A plugin's guest output, as log lines (guestlog.c). */
+typedef struct wxm_guestlog {
+    pthread_mutex_t lock;
+    uint64_t window_start, window_bytes;  /* the current second */
+    uint64_t pending_lines, pending_bytes; /* dropped, not yet noticed */
+    uint32_t rate;                         /* bytes a second */
+    int fd;                                /* where lines go: 2 */
+    atomic_uint_fast64_t lines, bytes, dropped_lines, dropped_bytes,
+        cut_lines, cut_bytes;
+} wxm_guestlog;
+
+typedef struct wxm_guestlog_stats {
+    uint64_t lines, bytes, dropped_lines, dropped_bytes, cut_lines,
+        cut_bytes;
+    uint32_t rate, line_max;
+} wxm_guestlog_stats;
+
 struct wxm_plugin {
     wxm_pin_shard shards[WXM_SHARDS];
     atomic_uint refs;
+    wxm_guestlog glog;
     wxm_version *cur; /* NULL once deleted */
     /* Under the manager's admin lock. */
     wxm_counter **counters;
@@ -161,6 +179,8 @@ struct wx_manager {
     char *db_path;
     wx_manager_opts opts;
     wxv_watchdog *watchdog; /* made on first need, under admin */
+    /* Every instance of every plugin is charged to it (make_pool). */
+    wx_budget *budget;
 };
 
 struct wx_fn {
@@ -223,6 +243,20 @@ void wxm_signature(const wx_functype *t, char *buf, size_t size);
  * number of them. Table lock (or admin) held. */
 size_t wxm_claimants(const wx_manager *m, const wxm_plugin *except,
                      const char *name, char *buf, size_t size);
+
+/* --------------------------------------------------------- guestlog.c */
+
+void wxm_guestlog_init(wxm_guestlog *g, uint32_t rate);
+void wxm_guestlog_destroy(wxm_guestlog *g);
+/* Logs one line of guest output (see guestlog.c): `cut` bytes of it were
+ * already dropped for length. Any thread. */
+void wxm_guestlog_line(wxm_guestlog *g, const char *plugin, int fd,
+                       const uint8_t *line, size_t len, uint64_t cut);
+void wxm_guestlog_read(const wxm_guestlog *g, wxm_guestlog_stats *out);
+/* Escapes `len` bytes into `out` (NUL-terminated, at most size - 1 bytes;
+ * what does not fit is left out); returns the length written. */
+size_t wxm_guestlog_escape(const uint8_t *in, size_t len, char *out,
+                           size_t size);
 
 /* --------------------------------------------------- manager_report.c */
 

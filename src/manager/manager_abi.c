@@ -5,6 +5,7 @@
  * instance, so that a refused argument costs no instance and an error
  * after checkout is always the guest's.
  */
+#include "cancel_call.h" /* src/api, the same library (wxframework) */
 #include "manager.h"
 
 #include <stdio.h>
@@ -50,7 +51,9 @@ wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
     wx_status s = wxv_pool_checkout(v->pool, &lease, err);
     if (s != WX_OK)
         return s;
-    s = wxa_call(lease.instance, &f->fn, args, nargs, out, err);
+    /* Through the calling thread's cancel scope, if it has one (the REST
+     * daemon's, cancel.h), so that another thread can interrupt it. */
+    s = wx_cancel_call_(lease.instance, &f->fn, args, nargs, out, err);
     /* A guest that answered with an error result is sound: keep its
      * instance. Anything else that failed inside may have stopped the
      * guest half-way, and the pool replaces the instance. */

@@ -120,24 +120,16 @@ wxm_version *wxm_version_failed(wxm_plugin *p, wxg_config *cfg,
 
 /* ------------------------------------------------------------- guests */
 
-/* Where a guest's writes to stdout/stderr go (wasi.stdout/stderr) when
- * they are "log" or not set. */
-static void guest_output(void *ud, int fd, const uint8_t *data, size_t len)
+/* A line of guest output (wasi.stdout/stderr "log", or not set): to the
+ * plugin's guest log (guestlog.c), which escapes, prefixes and bounds
+ * it. The version lives until its instances' contexts are freed, which is
+ * when a last unfinished line arrives. */
+static void guest_line(void *ud, int fd, const uint8_t *line, size_t len,
+                       uint64_t cut, bool ended)
 {
-    const wxg_config *cfg = ud;
-    wxg_output o = fd == 1 ? cfg->wasi.out : cfg->wasi.err;
-    /* By default both go to our stderr, so that a guest's prints never
-     * mix with results on stdout. */
-    int to = o == WXG_OUTPUT_INHERIT ? fd : 2;
-    if (o == WXG_OUTPUT_DISCARD)
-        return;
-    while (len) {
-        ssize_t w = write(to, data, len);
-        if (w <= 0)
-            return;
-        data += w;
-        len -= (size_t)w;
-    }
+    (void)ended;
+    const wxm_version *v = ud;
+    wxm_guestlog_line(&v->plugin->glog, v->plugin->name, fd, line, len, cut);
 }
 
 /*
@@ -165,13 +157,24 @@ static wx_status init_instance(wx_instance *inst, void *ud, wx_error *err)
     return s;
 }
 
-/* The sink of one output stream of the guests: see guest_output. */
+/* An instance the pool frees (replaced, trimmed, or the pool going):
+ * its WASI context goes with it, and with the context its last
+ * unfinished line of output. */
+static void free_instance(wx_instance *inst, void *ud)
+{
+    const wxm_version *v = ud;
+    if (v->wasi)
+        wxw_unbind(v->wasi, inst);
+}
+
+/* The sink of one output stream of the guests: see guest_line. "inherit"
+ * passes the bytes as they are, for an operator who wants them so. */
 static wxw_output output_mode(wxg_output o)
 {
     switch (o) {
     case WXG_OUTPUT_INHERIT: return WXW_OUTPUT_INHERIT;
     case WXG_OUTPUT_DISCARD: return WXW_OUTPUT_DISCARD;
-    default: return WXW_OUTPUT_CALLBACK;
+    default: return WXW_OUTPUT_LINES;
     }
 }
 
@@ -205,8 +208,9 @@ static wx_status make_wasi(wxm_version *v, wx_error *err)
     o->in = WXW_INPUT_EMPTY;
     o->out = output_mode(w->out);
     o->err = output_mode(w->err);
-    o->on_output = guest_output;
-    o->ud = v->cfg;
+    o->on_line = guest_line;
+    o->line_max = WX_GUEST_LINE_MAX;
+    o->ud = v;
     /* A missing preopen directory is the config's fault: find it now,
      * once, rather than in the pool's first instance (the message names
      * wasi.preopens). */
@@ -266,6 +270,67 @@ static void prefix_error(wx_error *err, const char *prefix)
     err->trap = trap;
 }
 
+/* The most linear memory one instance may hold, in pages: limits.
+ * memory_pages, or the declared maximum of the memory the module exports
+ * when that is lower (*by_module set); 0 when neither bounds it
+ * (limits.memory_pages 0 and no declared maximum). */
+static uint64_t instance_cap_pages(const wx_module *mod, uint32_t cap_pages,
+                                   bool *by_module)
+{
+    uint64_t pages = cap_pages;
+    *by_module = false;
+    uint32_t n = wx_module_export_count(mod);
+    for (uint32_t i = 0; i < n; i++) {
+        wx_externdesc d;
+        if (wx_module_export(mod, i, &d) && d.kind == WX_EXTERN_MEMORY &&
+            d.limits.has_max && (!pages || d.limits.max < pages)) {
+            pages = d.limits.max;
+            *by_module = true;
+        }
+    }
+    return pages;
+}
+
+/*
+ * A plugin whose instances could, all grown to their cap, hold more than
+ * the whole memory budget is refused at add: it would otherwise load and
+ * then fail calls (or grows) at random, depending on the other plugins.
+ * Checked against the budget's limit, not what is free now: instances
+ * start at their declared minimum, which the pool's creation charges.
+ */
+static wx_status check_budget(wx_manager *m, const wxm_version *v,
+                              uint32_t cap_pages, wx_error *err)
+{
+    const wxg_config *cfg = v->cfg;
+    bool by_module;
+    uint64_t pages = instance_cap_pages(v->module, cap_pages, &by_module);
+    uint64_t per = pages * 65536u;
+    wx_budget_stats bs;
+    wx_budget_stats_get(m->budget, &bs);
+    uint32_t n = cfg->instance_num ? cfg->instance_num : 1;
+    /* Unbounded per instance (trusted guests, limits.memory_pages 0):
+     * only the budget at run time holds them. per <= 4 GiB and n <= 64,
+     * so the product cannot overflow. */
+    if (!per || per * n <= bs.limit)
+        return WX_OK;
+    char why[96];
+    if (by_module)
+        snprintf(why, sizeof why, "the module's declared maximum of %llu "
+                 "pages", (unsigned long long)pages);
+    else
+        snprintf(why, sizeof why, "limits.memory_pages %u%s", cap_pages,
+                 cfg->limits.has_memory_pages ? "" : ", the default");
+    return wx_error_set(
+        err, WX_ELIMIT,
+        "instance_num %u x %llu MiB of memory per instance (%s) is %llu "
+        "MiB, more than the memory budget of %llu MiB (all plugins "
+        "together; wasmext serve --memory-budget, $WASMEXT_MEMORY_BUDGET): "
+        "lower instance_num or limits.memory_pages",
+        n, (unsigned long long)(per >> 20), why,
+        (unsigned long long)((per * n) >> 20),
+        (unsigned long long)(bs.limit >> 20));
+}
+
 static wx_status make_pool(wx_manager *m, wxm_version *v, wx_error *err)
 {
     const wxg_config *cfg = v->cfg;
@@ -279,6 +344,10 @@ static wx_status make_pool(wx_manager *m, wxm_version *v, wx_error *err)
     po.instance.max_memory_pages = lim.memory_pages;
     po.instance.max_call_depth = lim.stack;
     po.instance.fuel = lim.fuel;
+    po.instance.budget = m->budget;
+    wx_status s = check_budget(m, v, lim.memory_pages, err);
+    if (s != WX_OK)
+        return s;
     /* Start functions and `_initialize` are bounded even for a plugin
      * whose calls are not (timeout_ms 0): they run whenever the registry
      * is opened (daemon start, every CLI command), and a start that loops
@@ -286,8 +355,13 @@ static wx_status make_pool(wx_manager *m, wxm_version *v, wx_error *err)
     po.init_timeout_ms =
         lim.timeout_ms ? lim.timeout_ms : WX_DEFAULT_TIMEOUT_MS;
     po.on_instance = init_instance;
+    po.on_instance_free = free_instance;
     po.ud = v;
-    if (po.timeout_ms || po.init_timeout_ms) {
+    /* Idle instances whose memory grew are given back (pool.h). */
+    po.trim_idle_ms = m->opts.trim_idle_ms == UINT32_MAX ? 0
+                      : m->opts.trim_idle_ms ? m->opts.trim_idle_ms
+                                             : WX_DEFAULT_TRIM_IDLE_MS;
+    if (po.timeout_ms || po.init_timeout_ms || po.trim_idle_ms) {
         if (!m->watchdog && !(m->watchdog = wxv_watchdog_new(err)))
             return err ? err->status : WX_ENOMEM;
         po.watchdog = m->watchdog;
@@ -300,6 +374,14 @@ static wx_status make_pool(wx_manager *m, wxm_version *v, wx_error *err)
         snprintf(why, sizeof why, "%s", err->message);
         wx_error_set(err, WX_ELIMIT, "%s (limits.memory_pages%s)", why,
                      cfg->limits.has_memory_pages ? "" : ", by default");
+    } else if (!v->pool && err && err->status == WX_ELIMIT &&
+               strncmp(err->message, "memory budget", 13) == 0) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        wx_error_set(err, WX_ELIMIT,
+                     "%s (the memory budget of all plugins together: "
+                     "wasmext serve --memory-budget, $WASMEXT_MEMORY_BUDGET)",
+                     why);
     }
     return v->pool ? WX_OK : err ? err->status : WX_EHOST;
 }

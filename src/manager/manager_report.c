@@ -208,6 +208,24 @@ static json_t *instances_json(wxm_version *v)
     put(o, "empty", json_integer(st.empty));
     put(o, "waiting", json_integer(st.waiting));
     put(o, "replaced", json_integer((json_int_t)st.replaced));
+    put(o, "trimmed", json_integer((json_int_t)st.trimmed));
+    return o;
+}
+
+/* The plugin's guest output as logged (guestlog.c): across versions. */
+static json_t *output_json(const wxm_plugin *p)
+{
+    wxm_guestlog_stats st;
+    wxm_guestlog_read(&p->glog, &st);
+    json_t *o = json_object();
+    put(o, "lines", json_integer((json_int_t)st.lines));
+    put(o, "bytes", json_integer((json_int_t)st.bytes));
+    put(o, "dropped_lines", json_integer((json_int_t)st.dropped_lines));
+    put(o, "dropped_bytes", json_integer((json_int_t)st.dropped_bytes));
+    put(o, "cut_lines", json_integer((json_int_t)st.cut_lines));
+    put(o, "cut_bytes", json_integer((json_int_t)st.cut_bytes));
+    put(o, "rate_bytes_per_s", json_integer(st.rate));
+    put(o, "line_max", json_integer(st.line_max));
     return o;
 }
 
@@ -229,6 +247,7 @@ static json_t *show_json(wxm_version *v)
     put(o, "config", c ? c : json_null());
     put(o, "exports", exports_json(v->module));
     put(o, "instances", instances_json(v));
+    put(o, "output", output_json(v->plugin));
     json_t *fns = json_array();
     for (uint32_t i = 0; fns && i < v->nfuncs; i++)
         push(fns, function_json(v, &v->funcs[i]));

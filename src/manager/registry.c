@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <nettle/sha2.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,6 +396,43 @@ static wx_status open_db(wxg_registry *reg, bool ro, wx_error *err)
     return WX_OK;
 }
 
+/*
+ * Makes a new registry file at reg->path, born with its schema: built
+ * under a temporary name beside it and linked into place, so that a
+ * registry file is never empty, even for an instant while another
+ * process creates it. That is what lets an empty file be refused (see
+ * wxg_registry_open) instead of quietly becoming an empty registry. If
+ * another process linked its own first, that one is kept. Returns false
+ * (nothing done) where hard links are not possible: the caller then lets
+ * SQLite create the file as before.
+ */
+static bool create_file(const wxg_registry *reg)
+{
+    static _Atomic unsigned seq;
+    char tmp[4096];
+    int n = snprintf(tmp, sizeof tmp, "%s.new-%ld-%u", reg->path,
+                     (long)getpid(), atomic_fetch_add(&seq, 1));
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return false;
+    wxg_registry t = {0};
+    t.path = tmp;
+    wx_error ignored;
+    int64_t version;
+    bool ok = sqlite3_open_v2(tmp, &t.db,
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                  SQLITE_OPEN_NOMUTEX,
+                              NULL) == SQLITE_OK &&
+              create_schema(&t, &version, &ignored) == WX_OK &&
+              set_durability(&t, &ignored) == WX_OK;
+    /* Closing the last connection checkpoints the WAL into the file and
+     * removes -wal and -shm. */
+    sqlite3_close(t.db);
+    if (ok && link(tmp, reg->path) != 0 && errno != EEXIST)
+        ok = false;
+    unlink(tmp);
+    return ok;
+}
+
 wxg_registry *wxg_registry_open(const char *path,
                                 const wxg_registry_opts *opts, wx_error *err)
 {
@@ -411,7 +449,20 @@ wxg_registry *wxg_registry_open(const char *path,
     if (!ro && make_parent_dirs(path, err) != WX_OK)
         goto fail;
     struct stat st;
-    bool created = !ro && stat(path, &st) != 0;
+    bool created = !ro && stat(path, &st) != 0 && errno == ENOENT;
+    if (created)
+        create_file(reg);
+    /* Every registry has its schema from birth (create_file): an empty
+     * file is something else (truncated, made by touch or a failed copy),
+     * and SQLite would happily take it as a new database. */
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+        wx_error_set(err, WX_EIO,
+                     "registry %s: the file is empty (0 bytes), not a "
+                     "registry: it may have been truncated; remove it to "
+                     "start an empty registry, or restore it",
+                     path);
+        goto fail;
+    }
 
     if (open_db(reg, ro, err) != WX_OK)
         goto fail;

@@ -93,6 +93,14 @@ typedef struct slot {
     bool init_fired;
     wx_instance *inst;
     wx_func **funcs; /* exported functions of inst, by export index */
+    /* Guest memory of inst when it was made, written by its maker
+     * before the slot is published. */
+    uint64_t fresh_bytes;
+    /* The idle trim's view, under the mutex: the word it last saw and
+     * since when (an idle slot whose word, generation included, has not
+     * changed has had no lease since). */
+    uint64_t trim_word;
+    uint64_t trim_since;
     /* Written by the lease's holder only; read by wxv_pool_stats_get. */
     _Atomic uint64_t leases, ok, errors[WXV_ERRKIND_COUNT_];
 } slot;
@@ -120,6 +128,7 @@ struct wxv_pool {
     uint64_t init_ns; /* the bound of a start function or init hook */
     uint64_t wait_ns;
     uint64_t handoff_ns; /* see struct waiter */
+    uint64_t trim_ns;    /* opts.trim_idle_ms; 0: no trim */
     uint32_t nexports;
     const char **func_names; /* by export index; NULL: not a function */
     wx_functype *func_types; /* by export index, for checking calls */
@@ -281,12 +290,21 @@ static wx_instance *create_instance(wxv_pool *p, slot *s, wx_error *err)
     }
     if (p->opts.instance.fuel)
         wx_instance_set_fuel(inst, p->opts.instance.fuel);
+    s->fresh_bytes = wx_instance_memory_bytes(inst);
     for (uint32_t i = 0; i < p->nexports; i++)
         s->funcs[i] = p->func_names[i]
                           ? wx_instance_func(inst, p->func_names[i])
                           : NULL;
     err->status = WX_OK;
     return inst;
+}
+
+/* Frees an instance create_instance made (NULL allowed). */
+static void free_instance(wxv_pool *p, wx_instance *inst)
+{
+    if (inst && p->opts.on_instance_free)
+        p->opts.on_instance_free(inst, p->opts.ud);
+    wx_instance_free(inst);
 }
 
 /*
@@ -395,6 +413,61 @@ static void make_empty(wxv_pool *p, uint32_t i)
         pthread_cond_signal(&p->freed);
 }
 
+/* ------------------------------------------------------------ idle trim */
+
+/*
+ * Frees the idle instances that have had no lease for `idle_ns` and whose
+ * memory grew since they were made; returns how many, and the time of
+ * the next look in *next. Lock held. A slot is taken from IDLE to
+ * CREATING with a compare-and-swap on the exact word seen, so a checkout
+ * that took it first wins, and one that comes after finds it CREATING and
+ * then EMPTY, and fills it.
+ */
+static uint32_t trim_locked(wxv_pool *p, uint64_t now, uint64_t idle_ns,
+                            uint64_t *next)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->n; i++) {
+        slot *s = &p->slots[i];
+        uint64_t w = atomic_load_explicit(&s->word, memory_order_acquire);
+        if (word_state(w) != SLOT_IDLE || w != s->trim_word) {
+            s->trim_word = w;
+            s->trim_since = now;
+            if (idle_ns)
+                continue;
+        }
+        if (word_state(w) != SLOT_IDLE)
+            continue;
+        if (now - s->trim_since < idle_ns) {
+            if (next && s->trim_since + idle_ns < *next)
+                *next = s->trim_since + idle_ns;
+            continue;
+        }
+        /* Only what grew: a fresh instance costs a call its creation and
+         * gives back nothing that the next one would not take again. */
+        if (wx_instance_memory_bytes(s->inst) <= s->fresh_bytes)
+            continue;
+        if (!atomic_compare_exchange_strong_explicit(
+                &s->word, &w, word_with_state(w, SLOT_CREATING),
+                memory_order_acquire, memory_order_relaxed))
+            continue;
+        free_instance(p, s->inst);
+        make_empty(p, i);
+        p->stats.trimmed++;
+        n++;
+    }
+    return n;
+}
+
+uint32_t wxv_pool_trim(wxv_pool *p, uint32_t idle_ms)
+{
+    pthread_mutex_lock(&p->lock);
+    uint32_t n = trim_locked(p, wxv_now_ns(), (uint64_t)idle_ms * 1000000u,
+                             NULL);
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
 /* ------------------------------------------------------------- watchdog */
 
 static uint64_t scan_pool(void *ctx, uint64_t now)
@@ -402,6 +475,15 @@ static uint64_t scan_pool(void *ctx, uint64_t now)
     wxv_pool *p = ctx;
     uint64_t next = UINT64_MAX;
     pthread_mutex_lock(&p->lock);
+    if (p->trim_ns) {
+        /* Slots that change are looked at again after a whole idle_ns;
+         * so the watchdog wakes at most twice per idle_ns for a pool in
+         * use. */
+        uint64_t later = now + p->trim_ns / 2;
+        trim_locked(p, now, p->trim_ns, &next);
+        if (later < next)
+            next = later;
+    }
     for (uint32_t i = 0; i < p->n; i++) {
         slot *s = &p->slots[i];
         if (s->initing && !s->init_fired) {
@@ -435,7 +517,7 @@ static uint64_t scan_pool(void *ctx, uint64_t now)
 
 static wx_status start_watchdog(wxv_pool *p, wx_error *err)
 {
-    if (!p->timeout_ns && !p->init_ns)
+    if (!p->timeout_ns && !p->init_ns && !p->trim_ns)
         return WX_OK;
     if (p->opts.watchdog) {
         p->watchdog = p->opts.watchdog;
@@ -450,6 +532,9 @@ static wx_status start_watchdog(wxv_pool *p, wx_error *err)
     uint64_t period = p->timeout_ns;
     if (!period || (p->init_ns && p->init_ns < period))
         period = p->init_ns;
+    /* The trim reports its looks half an idle bound ahead. */
+    if (p->trim_ns && (!period || p->trim_ns / 2 < period))
+        period = p->trim_ns / 2 ? p->trim_ns / 2 : 1;
     p->wd_source = wxv_watchdog_add(p->watchdog, scan_pool, p, period, err);
     return p->wd_source ? WX_OK : WX_ENOMEM;
 }
@@ -517,7 +602,7 @@ static void destroy(wxv_pool *p)
         wxv_watchdog_remove(p->watchdog, p->wd_source);
     wxv_watchdog_release(p->watchdog);
     for (uint32_t i = 0; i < p->n; i++)
-        wx_instance_free(p->slots[i].inst);
+        free_instance(p, p->slots[i].inst);
     pthread_cond_destroy(&p->freed);
     pthread_mutex_destroy(&p->own_link_lock);
     pthread_mutex_destroy(&p->lock);
@@ -562,6 +647,7 @@ wxv_pool *wxv_pool_new(const wx_module *m, wx_linker *l,
                                             : WXV_DEFAULT_WAIT_MS) *
                        1000000u;
     p->handoff_ns = p->wait_ns / 8 < 1000000u ? p->wait_ns / 8 : 1000000u;
+    p->trim_ns = (uint64_t)opts->trim_idle_ms * 1000000u;
     atomic_init(&p->refs, 1);
     pthread_mutex_init(&p->lock, NULL);
     pthread_mutex_init(&p->own_link_lock, NULL);
@@ -862,7 +948,7 @@ static bool end_orphan_lease(wxv_pool *p)
 static bool replace(wxv_pool *p, uint32_t i)
 {
     slot *s = &p->slots[i];
-    wx_instance_free(s->inst);
+    free_instance(p, s->inst);
     s->inst = NULL;
     wx_instance *inst = create_instance(p, s, NULL);
     pthread_mutex_lock(&p->lock);

@@ -108,9 +108,20 @@ typedef struct wxv_pool_opts {
     /* Serialises wx_instantiate across pools sharing a linker. NULL: a
      * lock of the pool's own. */
     pthread_mutex_t *link_lock;
+    /* Idle trim: an instance left idle this long (ms) whose guest memory
+     * grew past what it had when made (wx_instance_memory_bytes) is
+     * freed, its slot left empty for the next checkout to fill, so that
+     * memory a burst of calls grew goes back once the calls stop. Run by
+     * the watchdog (shared, or the pool's own), which then wakes about
+     * twice per trim_idle_ms. 0: never. */
+    uint32_t trim_idle_ms;
     wxv_instance_hook on_instance; /* optional */
+    /* Optional: an instance that passed on_instance is about to be freed
+     * (replaced, trimmed, or the pool is going), e.g. to unbind the
+     * context on_instance bound to it. */
+    void (*on_instance_free)(wx_instance *inst, void *ud);
     void (*on_free)(void *ud);     /* optional: the pool is gone */
-    void *ud;                      /* for on_instance and on_free */
+    void *ud; /* for on_instance, on_instance_free and on_free */
 } wxv_pool_opts;
 
 /* Error kinds counted in the statistics. */
@@ -140,6 +151,7 @@ typedef struct wxv_pool_stats {
     uint64_t errors[WXV_ERRKIND_COUNT_];
     uint64_t replaced;         /* instances thrown away after a failure */
     uint64_t create_failures;  /* replacements that could not be made */
+    uint64_t trimmed;          /* idle instances freed (wxv_pool_trim) */
     uint32_t instances;        /* instance_num */
     uint32_t busy;             /* checked out now */
     uint32_t idle;             /* ready now */
@@ -222,6 +234,13 @@ wx_status wxv_pool_call_index(wxv_pool *p, uint32_t index,
  * `instances`.
  */
 void wxv_pool_stats_get(wxv_pool *p, wxv_pool_stats *out);
+
+/*
+ * Runs the idle trim now, as the watchdog does (opts.trim_idle_ms), with
+ * `idle_ms` as the bound (0: every grown idle instance, however recently
+ * used). Returns how many instances it freed.
+ */
+uint32_t wxv_pool_trim(wxv_pool *p, uint32_t idle_ms);
 
 /*
  * How many waits for a free instance, in every pool of the process, ended

@@ -32,6 +32,7 @@ static char daemon_logs[MAX_DAEMONS][512];
 static int ndaemons;
 
 static __thread CURL *thread_curl;
+static __thread long thread_timeout_ms = 60000;
 
 void rt_init(int argc, char **argv)
 {
@@ -407,7 +408,7 @@ rt_resp rt_req_raw(const rt_daemon *d, const char *method, const char *path,
     }
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, thread_timeout_ms);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
@@ -560,4 +561,44 @@ char *rt_config(const char *name, const char *wasm, const char *functions,
              "\"functions\": %s%s%s}",
              name, wasm, functions, more ? ", " : "", more ? more : "");
     return t;
+}
+
+void rt_set_timeout_ms(long ms)
+{
+    thread_timeout_ms = ms;
+}
+
+int rt_connect(const rt_daemon *d)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)d->port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+double rt_series(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = text; p && *p;) {
+        if (strncmp(p, name, n) == 0 && p[n] == ' ')
+            return strtod(p + n + 1, NULL);
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return -1;
+}
+
+double rt_metric(const rt_daemon *d, const char *name)
+{
+    rt_resp r = rt_req(d, "GET", "/metrics", NULL);
+    double v = rt_series(r.status == 200 ? r.body : NULL, name);
+    rt_free(&r);
+    return v;
 }

@@ -88,6 +88,19 @@ void rt_free(rt_resp *r);
  * status of the first response line in *status (0 if none). */
 char *rt_raw(const rt_daemon *d, const char *request, size_t len,
              long *status);
+/* The calling thread's requests give up after `ms` (default 60000): for
+ * probes that must not wait for a stuck daemon. */
+void rt_set_timeout_ms(long ms);
+/* A new TCP connection to the daemon (blocking, -1 on failure), for
+ * clients that send by hand and stay connected. */
+int rt_connect(const rt_daemon *d);
+/* The value of the series `name` (with its labels, exactly as the
+ * daemon writes them, e.g. wasmext_http_connections or
+ * wasmext_plugin_instances{plugin="calc",state="busy"}) in GET /metrics;
+ * -1 if absent or the scrape failed. */
+double rt_metric(const rt_daemon *d, const char *name);
+/* The same in a scrape already taken (`text`, a /metrics body). */
+double rt_series(const char *text, const char *name);
 /* Frees the calling thread's connection: its next request opens a new
  * one. (A new connection goes to an idle worker of the daemon, while a
  * kept-alive one waits for its worker.) */

@@ -82,6 +82,14 @@ int main(int argc, char **argv)
     RUN_IS(2, "--threads needs a value", "--threads");
     RUN_IS(2, "unknown level \"loud\"", "--log-level", "loud");
     RUN_IS(2, "--max-body: must be at least 1", "--max-body=0");
+    RUN_IS(2, "--max-inflight-body: must be at least --max-body",
+           "--max-body=1000", "--max-inflight-body=999");
+    RUN_IS(2, "--request-timeout: must be at least 1",
+           "--request-timeout=0");
+    RUN_IS(2, "--max-connections: must be at least 1",
+           "--max-connections=0");
+    RUN_IS(2, "--memory-budget: memory budget \"abc\"", "--memory-budget",
+           "abc");
     RUN_IS(1, "expected HOST:PORT", "--db", db, "--listen", "nonsense");
     RUN_IS(1, "cannot open the registry", "--db", junk, "--listen",
            "127.0.0.1:0");
@@ -106,9 +114,15 @@ int main(int argc, char **argv)
     CHECK(rt_stop(&d, SIGTERM, 20000) == 0);
     char *log = rt_log(&d);
     CHECK(strstr(log, " info listening on 127.0.0.1:"));
-    CHECK(strstr(log, "1 thread)"));
+    CHECK(strstr(log, "1 HTTP thread, "));
+    CHECK(strstr(log, "info bounds: "));
     CHECK(strstr(log, " info stopped"));
     CHECK(!strstr(log, " debug "));
     free(log);
+
+    /* --memory-budget reaches the manager: /metrics shows it. */
+    CHECK(rt_start(&d, db, "--memory-budget", "3M", (char *)NULL));
+    CHECK(rt_metric(&d, "wasmext_memory_budget_bytes") == 3.0 * 1048576);
+    CHECK(rt_stop(&d, SIGTERM, 20000) == 0);
     return rt_finish(CHECK_DONE());
 }

@@ -14,20 +14,6 @@
 
 static rt_daemon d;
 
-/* The value of the series `series` (name and labels, exactly as
- * printed), or -1 if it is absent. */
-static double value_of(const char *text, const char *series)
-{
-    size_t n = strlen(series);
-    for (const char *p = text; p && *p; p = strchr(p, '\n')) {
-        if (*p == '\n')
-            p++;
-        if (strncmp(p, series, n) == 0 && p[n] == ' ')
-            return strtod(p + n + 1, NULL);
-    }
-    return -1;
-}
-
 static char *scrape(void)
 {
     rt_resp r = rt_req(&d, "GET", "/metrics", NULL);
@@ -47,7 +33,7 @@ static void call(const char *path, const char *body, int status)
 
 #define CHECK_VALUE(text, series, want)                                       \
     do {                                                                      \
-        double v_ = value_of(text, series);                                   \
+        double v_ = rt_series(text, series);                                   \
         CHECK_MSG(v_ == (want), "%s = %g, want %g", series, v_,               \
                   (double)(want));                                            \
     } while (0)
@@ -95,10 +81,10 @@ static void test_after_calls(void)
     CHECK_VALUE(m, "wasmext_function_duration_seconds_bucket{plugin=\"calc\","
                    "function=\"fib\",le=\"10\"}",
                 5);
-    CHECK(value_of(m, "wasmext_function_duration_seconds_sum{plugin=\"calc\","
+    CHECK(rt_series(m, "wasmext_function_duration_seconds_sum{plugin=\"calc\","
                       "function=\"fib\"}") > 0);
-    CHECK(value_of(m, "wasmext_uptime_seconds") > 0);
-    CHECK(value_of(m, "wasmext_http_responses_total{code=\"200\"}") >= 6);
+    CHECK(rt_series(m, "wasmext_uptime_seconds") > 0);
+    CHECK(rt_series(m, "wasmext_http_responses_total{code=\"200\"}") >= 6);
     CHECK_VALUE(m, "wasmext_http_responses_total{code=\"422\"}", 2);
     CHECK_VALUE(m, "wasmext_http_responses_total{code=\"404\"}", 1);
     CHECK_VALUE(m, "wasmext_http_requests_in_flight", 1);

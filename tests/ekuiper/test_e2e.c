@@ -636,6 +636,74 @@ static void test_strings(void)
     plug_stop(q);
 }
 
+/* An Exec of a row of `big` bytes of text to greet (function 0 of p):
+ * the answer (to free), or NULL. */
+static char *big_exec(plug *p, size_t big)
+{
+    char *msg = malloc(big + 256);
+    REQUIRE(msg, "out of memory");
+    int n = sprintf(msg, "{\"func\":\"Exec\",\"arg\":[\"");
+    memset(msg + n, 'x', big);
+    strcpy(msg + n + big, "\"," CTX "]}");
+    char *ans = NULL;
+    if (sim_exchange(&p->ch[0], msg, &ans) != 0)
+        ans = NULL;
+    free(msg);
+    return ans;
+}
+
+/* Messages over $WASMEXT_EKUIPER_MAX_MSG (1M here) are answered with an
+ * error naming the limit, on function channels and the control channel,
+ * and the plugin goes on serving; a message under it is served. */
+static void test_msgsize(void)
+{
+    char cs[512];
+    guest("cstring.wasm", cs, sizeof cs);
+    const char *ex[] = {"greet"};
+    plug *p = make_plugin("msz", cs, ex, 1,
+                          "[{\"name\":\"%s\",\"abi\":\"cstring\","
+                          "\"params\":[\"string\"],\"results\":[\"string\"]}]",
+                          "");
+    setenv("WASMEXT_EKUIPER_MAX_MSG", "1M", 1);
+    plug_start(p);
+    unsetenv("WASMEXT_EKUIPER_MAX_MSG");
+    func_start(p, 0);
+
+    char *ans = big_exec(p, 3u << 19); /* 1.5 MiB */
+    size_t len = (3u << 19) + strlen("{\"func\":\"Exec\",\"arg\":[\"\",") +
+                 strlen(CTX "]}");
+    char want[256];
+    snprintf(want, sizeof want,
+             "{\"state\":false,\"result\":\"message of %zu bytes is over "
+             "this plugin's limit of 1048576 bytes (WASMEXT_EKUIPER_MAX_MSG)"
+             "\"}",
+             len);
+    CHECK_MSG(ans && strcmp(ans, want) == 0, "%.200s", ans ? ans : "(none)");
+    free(ans);
+    /* Still serving, and a row under the limit is fine. */
+    expect_exec(p, 0, "\"world\"", "\"Hello, world!\"");
+    ans = big_exec(p, 1u << 19);
+    CHECK_MSG(ans && strstr(ans, "\"state\":true"), "%.200s",
+              ans ? ans : "(none)");
+    free(ans);
+
+    /* A control command over the limit. */
+    size_t big = 3u << 19;
+    char *cmd = malloc(big + 64);
+    REQUIRE(cmd, "out of memory");
+    int n = sprintf(cmd, "{\"cmd\":\"start\",\"arg\":\"");
+    memset(cmd + n, 'c', big);
+    strcpy(cmd + n + big, "\"}");
+    ans = command(p, cmd);
+    CHECK_MSG(strncmp(ans, "error: message of ", 18) == 0 &&
+                  strstr(ans, "over this plugin's limit of 1048576 bytes"),
+              "%.200s", ans);
+    free(ans);
+    free(cmd);
+    expect_exec(p, 0, "\"again\"", "\"Hello, again!\"");
+    plug_stop(p);
+}
+
 /* Exec of the guest's spin (function 4), which runs into its timeout;
  * the outcome is checked by the thread that joins. */
 static void *spin_call(void *arg)
@@ -825,7 +893,7 @@ int main(int argc, char **argv)
         {"pack", test_pack},       {"fib", test_fib},
         {"tinygo", test_tinygo},   {"strings", test_strings},
         {"errors", test_errors},   {"keepalive", test_keepalive},
-        {"restart", test_restart},
+        {"restart", test_restart}, {"msgsize", test_msgsize},
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
         if (strcmp(scenarios[i].name, scenario) == 0) {

@@ -69,15 +69,18 @@ static void test_top_level_errors(void)
                  "name: \"\" is not a valid name (letters, digits and _, "
                  "not starting with a digit, 1 to 64 characters)");
     EXPECT_ERROR("{" BASE ",\"instance_num\":0}",
-                 "instance_num: must be an integer from 1 to 1024, got 0");
-    EXPECT_ERROR("{" BASE ",\"instance_num\":1025}",
-                 "instance_num: must be an integer from 1 to 1024, got 1025");
+                 "instance_num: must be an integer from 1 to 64, got 0");
+    EXPECT_ERROR("{" BASE ",\"instance_num\":65}",
+                 "instance_num: 65 is more than the maximum of 64 "
+                 "instances per plugin (each holds a copy of the guest's "
+                 "memory; calls beyond that many at once wait for a free "
+                 "one)");
     EXPECT_ERROR("{" BASE ",\"instance_num\":\"4\"}",
-                 "instance_num: must be an integer from 1 to 1024, got \"4\"");
+                 "instance_num: must be an integer from 1 to 64, got \"4\"");
     EXPECT_ERROR("{" BASE ",\"instance_num\":2.5}",
-                 "instance_num: must be an integer from 1 to 1024, got 2.5");
+                 "instance_num: must be an integer from 1 to 64, got 2.5");
     EXPECT_ERROR("{" BASE ",\"instance_num\":true}",
-                 "instance_num: must be an integer from 1 to 1024, got true");
+                 "instance_num: must be an integer from 1 to 64, got true");
     EXPECT_ERROR("{" BASE ",\"description\":1}",
                  "description: must be a string, got 1");
     EXPECT_ERROR("{" BASE ",\"version\":[]}",
@@ -305,7 +308,7 @@ static const char full_json[] =
     "  \"version\": \"1.2.0\",\n"
     "  \"description\": \"cars, ranked\",\n"
     "  \"name\": \"car\",\n"
-    "  \"instance_num\": 1024,\n"
+    "  \"instance_num\": 64,\n"
     "  \"vm_config\": {\"path\": \"lib/car.wasm\", \"engine\": "
     "\"wasmedge\"},\n"
     "  \"functions\": [\n"
@@ -335,7 +338,7 @@ static void check_full(const wxg_config *cfg, const char *base)
     CHECK(strcmp(cfg->name, "car") == 0);
     CHECK(strcmp(cfg->version, "1.2.0") == 0);
     CHECK(strcmp(cfg->description, "cars, ranked") == 0);
-    CHECK(cfg->instance_num == 1024);
+    CHECK(cfg->instance_num == 64);
     CHECK(cfg->engine == WXG_ENGINE_INTERP && cfg->engine_wasmedge);
     CHECK(strcmp(wxg_engine_label(cfg), "wasmedge (synonym of interp)") == 0);
     snprintf(want, sizeof want, "%s%slib/car.wasm", base ? base : "",
@@ -380,7 +383,7 @@ static void check_full(const wxg_config *cfg, const char *base)
 
 static const char full_canonical[] =
     "{\"name\":\"car\",\"description\":\"cars, ranked\",\"version\":"
-    "\"1.2.0\",\"instance_num\":1024,\"vm_config\":{\"engine\":\"wasmedge\","
+    "\"1.2.0\",\"instance_num\":64,\"vm_config\":{\"engine\":\"wasmedge\","
     "\"path\":\"lib/car.wasm\"},\"functions\":[\"link\",{\"name\":\"rank\","
     "\"abi\":\"numeric\",\"params\":[\"u8\",\"f64\",\"bool\"],\"results\":"
     "[\"i64\"]},{\"name\":\"create_line\",\"abi\":\"bindgen\",\"params\":"

@@ -444,12 +444,34 @@ static void test_bad_files(void)
                       "file or directory)",
                       path);
     CHECK(access(path, F_OK) != 0);
+    /* An empty file is no registry, read-only or not: a registry is
+     * born with its schema, so an empty one was truncated or made by
+     * something else, and must not quietly become an empty registry. */
     path_in_tmp(path, sizeof path, "empty.db");
     write_file(path, "", 1);
     EXPECT_OPEN_ERROR(path, &ro, WX_EIO,
-                      "registry %s: not a wasmext registry (no schema; open "
-                      "it read-write to create one)",
+                      "registry %s: the file is empty (0 bytes), not a "
+                      "registry: it may have been truncated; remove it to "
+                      "start an empty registry, or restore it",
                       path);
+    EXPECT_OPEN_ERROR(path, NULL, WX_EIO,
+                      "registry %s: the file is empty (0 bytes), not a "
+                      "registry: it may have been truncated; remove it to "
+                      "start an empty registry, or restore it",
+                      path);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && st.st_size == 0); /* left as it was */
+    /* A new registry is never empty on disk, and leaves nothing beside
+     * it. */
+    path_in_tmp(path, sizeof path, "born.db");
+    reg = open_rw(path, &err);
+    CHECK_MSG(reg != NULL, "%s", err.message);
+    CHECK(stat(path, &st) == 0 && st.st_size > 0);
+    wxg_registry_close(reg);
+    char pattern[160];
+    snprintf(pattern, sizeof pattern, "ls %s | grep -q 'born.db.new'",
+             tmpdir);
+    CHECK(system(pattern) != 0);
 
     /* Places nobody can write, not even root: procfs refuses new files
      * and directories whatever the caller's privileges. */

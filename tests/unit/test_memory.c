@@ -74,8 +74,8 @@ static void test_memory_limits(void)
     /* An instance cap below the declared minimum is WX_ELIMIT. */
     wx_memory m;
     memset(&m, 0, sizeof m);
-    CHECK(wxi_memory_init(&m, lim(4, false, 0), 2, &err) == WX_ELIMIT);
-    CHECK(wxi_memory_init(&m, lim(1, false, 0), 2, &err) == WX_OK);
+    CHECK(wxi_memory_init(&m, lim(4, false, 0), 2, NULL, &err) == WX_ELIMIT);
+    CHECK(wxi_memory_init(&m, lim(1, false, 0), 2, NULL, &err) == WX_OK);
     CHECK(m.max_pages == 2);
     CHECK(wxi_memory_grow(&m, 1) == 1);
     CHECK(wxi_memory_grow(&m, 1) == -1);

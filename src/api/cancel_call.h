@@ -1,0 +1,15 @@
+/*
+ * The manager's side of cancel.h: wxa_call run under the calling thread's
+ * cancel scope, if it has one. Internal to the framework library; the
+ * doors see only cancel.h.
+ */
+#ifndef WASMEXT_API_CANCEL_CALL_H
+#define WASMEXT_API_CANCEL_CALL_H
+
+#include "abi.h"
+
+wx_status wx_cancel_call_(wx_instance *inst, const wxa_fn *fn,
+                          const wxa_value *args, size_t nargs,
+                          wxa_results *out, wx_error *err);
+
+#endif

@@ -1,0 +1,16 @@
+;; A guest for the memory budget and the idle trim (tests/vm/test_budget.c):
+;; 16 pages (1 MiB) to start, a table of 1024 elements (8 KiB), and calls
+;; that grow, touch, trap.
+(module
+  (memory (export "memory") 16 256)
+  (table 1024 funcref)
+  ;; memory.grow by n pages: the old size, or -1.
+  (func (export "grow") (param i32) (result i32)
+    (memory.grow (local.get 0)))
+  ;; Fills the whole memory, so that every page is resident.
+  (func (export "touch") (result i32)
+    (memory.fill (i32.const 0) (i32.const 1)
+                 (i32.mul (memory.size) (i32.const 65536)))
+    (memory.size))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "trap") (unreachable)))
