@@ -3,8 +3,12 @@
  * with 200 and its result; meanwhile the daemon accepts no new
  * connection, answers new requests on open connections with 503, then
  * closes the registry and exits 0. SIGINT does the same. A call that
- * never ends (no timeout_ms) does not hold the stop past --drain-ms: the
+ * never ends (timeout_ms 0) does not hold the stop past --drain-ms: the
  * daemon exits 1, and the registry is intact at the next start.
+ *
+ * Both plugins turn the call timeout off: the slow call is meant to take
+ * about 1.5 s, and on a loaded machine it may take longer than the
+ * default timeout, which is not what this test is about.
  */
 #include "check.h"
 #include "harness.h"
@@ -50,7 +54,7 @@ static void drain_once(int sig)
     rt_resp r = rt_req(&d, "GET", "/plugins/lone", NULL);
     if (r.status == 404) {
         char *cfg = rt_config("lone", rt_guest("calc.wasm"), "[\"slow\"]",
-                              NULL);
+                              "\"limits\": {\"timeout_ms\": 0}");
         rt_free(&r);
         r = rt_req(&d, "POST", "/plugins", cfg);
         CHECK_STATUS(r, 201);
@@ -122,7 +126,7 @@ static void endless_call(void)
         return;
     }
     char *cfg = rt_config("forever", rt_guest("calc.wasm"), "[\"spin\"]",
-                          NULL);
+                          "\"limits\": {\"timeout_ms\": 0}");
     rt_resp r = rt_req(&d, "POST", "/plugins", cfg);
     CHECK_STATUS(r, 201);
     rt_free(&r);
