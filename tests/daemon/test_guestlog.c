@@ -82,8 +82,10 @@ int main(int argc, char **argv)
                       "\"gout\"}") == 0);
     free(m);
 
-    /* The log: the forged line is inside a guest line, escaped; no line
-     * is neither the daemon's nor a guest's. */
+    /* The log, whole once the daemon has stopped: the forged line is
+     * inside a guest line, escaped; no line is neither the daemon's nor a
+     * guest's. */
+    CHECK(rt_stop(&d, SIGTERM, 20000) == 0);
     char *log = rt_log(&d);
     CHECK(strstr(log, "[guest gout stderr] 2026-01-01T00:00:00.000Z error "
                       "forged\\rX\\x1b[31m") != NULL);
