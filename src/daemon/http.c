@@ -132,6 +132,7 @@ struct wxd_http {
     pthread_t guard;
     bool guard_running;
     atomic_bool stopping;
+    atomic_bool quiesced; /* draining: new connections are refused */
     /* libmicrohttpd's log, rate-limited (a flood of "connection limit
      * reached" must not fill the disk). */
     pthread_mutex_t log_lock;
@@ -1206,6 +1207,9 @@ static void free_http(wxd_http *h)
     free(h);
 }
 
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr,
+                                     socklen_t len);
+
 wxd_http *wxd_http_start(wxd_server *s, int fd, unsigned threads,
                          const char *cert_pem, const char *key_pem)
 {
@@ -1272,7 +1276,7 @@ wxd_http *wxd_http_start(wxd_server *s, int fd, unsigned threads,
     extra[nx] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     /* The logger first, so that it gets the messages about the rest. */
     h->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, h,
+        flags, 0, accept_policy, h, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
@@ -1307,11 +1311,29 @@ void wxd_http_stats_get(wxd_server *s, wxd_http_stats *out)
                     &out->changes_queued);
 }
 
+/*
+ * Draining refuses new connections through the accept policy, not with
+ * MHD_quiesce_daemon: in libmicrohttpd 0.9.75 with epoll workers, the
+ * quiescing thread and a worker may both remove the listening socket from
+ * the worker's epoll set, and the loser aborts the process ("Failed to
+ * remove listen FD from epoll set", seen in daemon/test_auth under load).
+ * A connection accepted now is closed at once, which is what a client of
+ * a stopping daemon sees either way.
+ */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr,
+                                     socklen_t len)
+{
+    (void)addr;
+    (void)len;
+    wxd_http *h = cls;
+    return atomic_load(&h->quiesced) ? MHD_NO : MHD_YES;
+}
+
 void wxd_http_quiesce(wxd_http *h)
 {
-    /* The listening socket stays open until the stop (libmicrohttpd's
-     * workers may still hold it); serve.c closes it after. */
-    MHD_quiesce_daemon(h->mhd);
+    /* The listening socket stays open until the stop; serve.c closes it
+     * after. */
+    atomic_store(&h->quiesced, true);
 }
 
 unsigned wxd_http_close_queues(wxd_http *h, uint64_t wait_until_ns)
