@@ -283,6 +283,24 @@ int rt_stop(rt_daemon *d, int sig, int timeout_ms)
     return 128 + WTERMSIG(status);
 }
 
+uint8_t *rt_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    uint8_t *b = malloc((size_t)n + 1);
+    if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
+        exit(2);
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
 char *rt_log(const rt_daemon *d)
 {
     FILE *f = fopen(d->log_path, "r");

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct rt_daemon {
@@ -72,6 +73,9 @@ const char *rt_tmp_dir(void);
 int rt_stop(rt_daemon *d, int sig, int timeout_ms);
 /* The daemon's stderr so far (malloc'd). */
 char *rt_log(const rt_daemon *d);
+/* The bytes of the file at `path` (malloc'd, *len of them); exits 2 if it
+ * cannot be read. */
+uint8_t *rt_slurp(const char *path, size_t *len);
 
 /* A request with a JSON body (NULL: none). */
 rt_resp rt_req(const rt_daemon *d, const char *method, const char *path,

@@ -18,24 +18,6 @@
 
 static rt_daemon d;
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    uint8_t *b = malloc((size_t)n + 1);
-    if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
-        exit(2);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 /* A package of plugin `name` (calc.wasm's add) whose config has `more`
  * top-level keys (or NULL); malloc'd, *len bytes. */
 static char *package(const char *name, const char *more, size_t *len)
@@ -46,7 +28,7 @@ static char *package(const char *name, const char *more, size_t *len)
              "\"functions\": [\"add\"]%s%s}",
              name, more ? ", " : "", more ? more : "");
     size_t wlen;
-    uint8_t *wasm = slurp(rt_guest("calc.wasm"), &wlen);
+    uint8_t *wasm = rt_slurp(rt_guest("calc.wasm"), &wlen);
     zip_error_t ze;
     zip_error_init(&ze);
     zip_source_t *buf = zip_source_buffer_create(NULL, 0, 0, &ze);

@@ -19,24 +19,6 @@
 
 static rt_daemon d;
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    uint8_t *b = malloc((size_t)n + 1);
-    if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
-        exit(2);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 typedef struct zent {
     const char *name;
     const void *data;
@@ -89,7 +71,7 @@ static char *package(const char *name, const char *wasm_path,
              "\"functions\": [\"value\", \"work\"]}",
              name, cfg_path);
     size_t wlen;
-    uint8_t *wasm = slurp(rt_guest(wasm_path), &wlen);
+    uint8_t *wasm = rt_slurp(rt_guest(wasm_path), &wlen);
     zent e[] = {{"config.json", cfg, strlen(cfg), false},
                 {wasm_entry, wasm, wlen, false}};
     char *z = zip_make(e, 2, len);
