@@ -50,6 +50,9 @@ TARGET_VS_INTERP = 25.0  # ours at least this much faster, each workload
 TARGET_CALL_NS = 10.0  # per host->guest add(i32, i32) call
 TARGET_LOAD_MS = 25.0  # wx_module_load of the >= 1 MB module
 
+# Sections of bench/coldload.py, run after the table (fresh processes each).
+COLDLOAD_SECTIONS = ["coldload", "startup"]
+
 CALLS = 10_000_000
 LOAD_FUNCS = 6000  # about 1.2 MB of wasm
 
@@ -627,7 +630,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("workloads", nargs="*",
                     help="run only these (default: all); "
-                         "'calls' and 'load' name the other two benchmarks")
+                         "'calls' and 'load' name the other two benchmarks, "
+                         "'coldload' and 'startup' bench/coldload.py's")
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"),
                     help="the cmake build dir holding bench/wxbench")
     ap.add_argument("--runs", type=int, default=5,
@@ -654,9 +658,13 @@ def main():
 
     known = [w[0] for w in WORKLOADS] + ["calls", "load"]
     for w in args.workloads:
-        if w not in known:
-            ap.error(f"unknown workload {w!r}; known: {', '.join(known)}")
-    chosen = set(args.workloads or known)
+        if w not in known + COLDLOAD_SECTIONS:
+            ap.error(f"unknown workload {w!r}; known: "
+                     f"{', '.join(known + COLDLOAD_SECTIONS)}")
+    chosen = set(args.workloads or known + COLDLOAD_SECTIONS)
+    cold = [s for s in COLDLOAD_SECTIONS if s in chosen]
+    if chosen <= set(COLDLOAD_SECTIONS):
+        return run_coldload(build_dir, args, cold)
     t_start = time.time()
     load_before = os.getloadavg()[0]
     workloads = [(n, (q, qmb) if args.quick else (s, None), label)
@@ -734,7 +742,21 @@ def main():
         json.dump(doc, f, indent=2)
     print(f"\nwritten: {out_dir}/results.json, {out_dir}/results.md "
           f"({env['seconds']} s)")
-    return 1 if bad else 0
+    rc = 1 if bad else 0
+    if cold:
+        rc |= run_coldload(build_dir, args, cold)
+    return rc
+
+
+def run_coldload(build_dir, args, sections):
+    """Cold load and start-up against wasm3 (bench/coldload.py, which
+    prints its own tables): fresh processes, so not part of the table
+    above."""
+    print("\n== cold load and start-up (bench/coldload.py)", flush=True)
+    cmd = [sys.executable, os.path.join(BENCH_DIR, "coldload.py"),
+           build_dir] + sections
+    cmd += ["--quick"] if args.quick else []
+    return 1 if subprocess.run(cmd).returncode != 0 else 0
 
 
 def cpu_model():

@@ -259,14 +259,22 @@ typedef struct wx_extern {
 /* --------------------------------------------------------------- modules */
 
 typedef struct wx_load_opts {
-    /* Reserved for future options (features, AOT); zero-initialise. */
+    /* WX_LOAD_* flags or 0; zero-initialise (other fields may come). */
     uint32_t flags;
 } wx_load_opts;
 
+/* Keep the bytes of every custom section for wx_module_custom_section().
+ * Without it a module keeps only the "name" section: debug sections are
+ * often most of a binary, and copying them costs every load. */
+#define WX_LOAD_KEEP_CUSTOM_SECTIONS 0x1u
+
 /*
- * Decode, validate and compile. The bytes are copied; the caller may free
- * them afterwards. Errors: WX_EMALFORMED (binary format) or WX_EINVALID
- * (type checking), with the byte offset and the section or function.
+ * Decode, validate and compile. The module keeps no pointer into `bytes`:
+ * it copies what it needs (data segments, the name section) and compiles
+ * the code, so the caller may free the bytes as soon as this returns.
+ * Errors: WX_EMALFORMED (binary format) or WX_EINVALID (type checking),
+ * with the byte offset and the section or function; WX_EARG for unknown
+ * flags in `opts` (which may be NULL).
  */
 WX_API wx_module *wx_module_load(const uint8_t *bytes, size_t len,
                                  const wx_load_opts *opts, wx_error *err);
@@ -281,7 +289,9 @@ WX_API bool wx_module_export(const wx_module *m, uint32_t i,
 /* Name of function `func_index` from the name section, or NULL. */
 WX_API const char *wx_module_func_name(const wx_module *m,
                                        uint32_t func_index);
-/* Custom section by name; returns false if absent. */
+/* Custom section by name (the first of that name); false if absent or not
+ * kept: without WX_LOAD_KEEP_CUSTOM_SECTIONS only "name" is kept. Every
+ * custom section was checked at load (its name is UTF-8) either way. */
 WX_API bool wx_module_custom_section(const wx_module *m, const char *name,
                                      const uint8_t **data, size_t *len);
 

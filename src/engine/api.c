@@ -12,7 +12,7 @@
 wx_module *wx_module_load(const uint8_t *bytes, size_t len,
                           const wx_load_opts *opts, wx_error *err)
 {
-    (void)opts; /* no options yet */
+    uint32_t flags = opts ? opts->flags : 0;
     /* The passes may record offsets and functions in the error object. */
     wx_error local;
     if (!err)
@@ -25,32 +25,37 @@ wx_module *wx_module_load(const uint8_t *bytes, size_t len,
         wx_error_set(err, WX_ELIMIT, "module larger than 4 GiB");
         return NULL;
     }
+    if (flags & ~(uint32_t)WX_LOAD_KEEP_CUSTOM_SECTIONS) {
+        wx_error_set(err, WX_EARG, "unknown load flags 0x%x in wx_load_opts",
+                     flags & ~(uint32_t)WX_LOAD_KEEP_CUSTOM_SECTIONS);
+        return NULL;
+    }
     wx_module *m = calloc(1, sizeof *m);
     if (!m) {
         wx_error_set(err, WX_ENOMEM, "out of host memory");
         return NULL;
     }
     wxm_arena_init(&m->arena);
-    /* One spare byte keeps malloc(0) out of the picture. */
-    m->bytes = malloc(len + 1);
-    if (!m->bytes) {
-        wx_error_set(err, WX_ENOMEM, "out of host memory");
-        goto fail;
-    }
-    if (len)
-        memcpy(m->bytes, bytes, len);
+    /* The passes read the caller's bytes in place (they never write them),
+     * and wxm_keep_parts copies the little that outlives the load: copying
+     * the whole binary would cost a cold process a page fault per 4 KiB,
+     * mostly for debug sections nobody reads. */
+    m->bytes = (uint8_t *)bytes;
     m->len = len;
 
     err->trap = WX_TRAP_NONE;
     err->func_index = WX_NO_INDEX;
     err->offset = 0;
     if (wxm_decode(m, err) != WX_OK || wxm_validate(m, err) != WX_OK ||
-        wxc_compile_module(m, err) != WX_OK)
+        wxc_compile_module(m, err) != WX_OK ||
+        wxm_keep_parts(m, flags, err) != WX_OK)
         goto fail;
+    m->bytes = NULL;
     err->status = WX_OK;
     return m;
 
 fail:
+    m->bytes = NULL; /* the caller's, not ours to free */
     wx_module_free(m);
     return NULL;
 }
@@ -60,6 +65,7 @@ void wx_module_free(wx_module *m)
     if (!m)
         return;
     wxm_arena_free(&m->arena);
+    /* NULL for a loaded module; a module built by hand may own one. */
     free(m->bytes);
     free(m);
 }

@@ -32,7 +32,9 @@ void wxm_arena_free(wxm_arena *a)
     a->total = 0;
 }
 
-void *wxm_arena_alloc(wxm_arena *a, size_t size)
+/* `size` bytes, not cleared: the callers below either clear them or fill
+ * them at once, and a large copy should touch its memory only once. */
+static void *arena_take(wxm_arena *a, size_t size)
 {
     size = (size + 15u) & ~(size_t)15u;
     if (size == 0)
@@ -56,7 +58,6 @@ void *wxm_arena_alloc(wxm_arena *a, size_t size)
             b->next = nb;
             nb->used = size;
             a->total += size;
-            memset(nb->data, 0, size);
             return nb->data;
         }
         nb->next = b;
@@ -66,7 +67,22 @@ void *wxm_arena_alloc(wxm_arena *a, size_t size)
     void *p = b->data + b->used;
     b->used += size;
     a->total += size;
-    memset(p, 0, size);
+    return p;
+}
+
+void *wxm_arena_alloc(wxm_arena *a, size_t size)
+{
+    void *p = arena_take(a, size);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+void *wxm_arena_memdup(wxm_arena *a, const void *src, size_t len)
+{
+    void *p = arena_take(a, len);
+    if (p && len)
+        memcpy(p, src, len);
     return p;
 }
 
@@ -79,7 +95,7 @@ void *wxm_arena_calloc(wxm_arena *a, size_t n, size_t size)
 
 char *wxm_arena_strndup(wxm_arena *a, const char *s, size_t len)
 {
-    char *p = wxm_arena_alloc(a, len + 1);
+    char *p = arena_take(a, len + 1);
     if (p) {
         memcpy(p, s, len);
         p[len] = '\0';

@@ -21,6 +21,9 @@ void wxm_arena_free(wxm_arena *a);
 void *wxm_arena_alloc(wxm_arena *a, size_t size);
 /* Zeroed array of n elements of `size`, NULL on overflow or no memory. */
 void *wxm_arena_calloc(wxm_arena *a, size_t n, size_t size);
+/* A copy of len bytes (16-byte aligned; len 0 gives a valid pointer), or
+ * NULL when out of memory. */
+void *wxm_arena_memdup(wxm_arena *a, const void *src, size_t len);
 /* NUL-terminated copy of len bytes. */
 char *wxm_arena_strndup(wxm_arena *a, const char *s, size_t len);
 

@@ -1193,3 +1193,39 @@ wx_status wxm_decode(wx_module *m, wx_error *err)
         wxm_decode_names(m, d.names, d.names_len);
     return WX_OK;
 }
+
+/* ------------------------------------------------------- after the load */
+
+/* The engine reads only the "name" section (wxm_decode_names, during the
+ * decode, for the function names of trap messages); its bytes stay
+ * available to embedders, small as they are. Debug sections, often most of
+ * a binary, stay in the caller's bytes unless asked for. */
+static bool keeps_custom(const wxm_custom *c, uint32_t flags)
+{
+    return (flags & WX_LOAD_KEEP_CUSTOM_SECTIONS) || !strcmp(c->name, "name");
+}
+
+wx_status wxm_keep_parts(wx_module *m, uint32_t flags, wx_error *err)
+{
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        wxm_data *s = &m->datas[i];
+        if (!(s->bytes = wxm_arena_memdup(&m->arena, s->bytes, s->len)))
+            goto nomem;
+    }
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < m->ncustoms; i++) {
+        wxm_custom c = m->customs[i];
+        if (!keeps_custom(&c, flags))
+            continue;
+        if (!(c.data = wxm_arena_memdup(&m->arena, c.data, c.len)))
+            goto nomem;
+        m->customs[kept++] = c;
+    }
+    m->ncustoms = kept;
+    return WX_OK;
+
+nomem:
+    return wx_error_set(err, WX_ENOMEM,
+                        "out of host memory copying the module's data "
+                        "segments and custom sections");
+}

@@ -124,19 +124,26 @@ typedef struct wxm_data {
     uint32_t memory;  /* active only */
     wxm_const offset; /* active only */
     uint32_t len;
-    const uint8_t *bytes; /* points into wx_module.bytes */
+    /* Into wx_module.bytes while the passes run; a copy in the arena once
+     * wx_module_load returns (wxm_keep_parts). */
+    const uint8_t *bytes;
 } wxm_data;
 
 typedef struct wxm_custom {
     char *name;
-    const uint8_t *data; /* into wx_module.bytes */
+    const uint8_t *data; /* as wxm_data.bytes: the input, then a copy */
     uint32_t len;
 } wxm_custom;
 
 struct wx_module {
     wxm_arena arena;
-    uint8_t *bytes; /* owned copy of the binary */
-    size_t len;
+    /* The binary, which the passes read in place (offsets in the structures
+     * below count from it). wx_module_load points it at the caller's bytes
+     * and sets it to NULL before it returns, since the caller may free them:
+     * nothing may read it after the load. A module built by hand (white-box
+     * tests) may own a malloc'ed buffer here, which wx_module_free frees. */
+    uint8_t *bytes;
+    size_t len; /* the binary's size */
 
     uint32_t ntypes;
     wxm_functype *types;
@@ -182,6 +189,12 @@ struct wx_module {
 
 /* decode.c: fills `m` (whose arena, bytes and len are already set). */
 wx_status wxm_decode(wx_module *m, wx_error *err);
+/* decode.c: after the passes, copies into the arena the parts of the binary
+ * the module keeps (data segments; the "name" section, or every custom
+ * section with WX_LOAD_KEEP_CUSTOM_SECTIONS in `flags`) and drops the other
+ * custom sections, so that nothing points into m->bytes any more. WX_ENOMEM
+ * is the only failure. */
+wx_status wxm_keep_parts(wx_module *m, uint32_t flags, wx_error *err);
 
 /* names.c: UTF-8 check of names, and the "name" custom section (fills
  * m->func_names; never fails, a bad name section is ignored). */
