@@ -4,6 +4,8 @@
 #   make            build (build/, -O2 -g)
 #   make run        build, then the daemon on localhost with the example plugins
 #   make test       everything CI runs (see docs/building.md)
+#   make install    wasmext, its libraries, headers and pkg-config files
+#                   into PREFIX (default /usr/local)
 #   make help       every target
 #
 # Build layouts, one directory each so that they never mix:
@@ -31,6 +33,8 @@ BENCH_ARGS ?=
 FRAMEWORK_BENCH ?=
 # How long `make fuzz` fuzzes, in seconds.
 FUZZ_SECONDS ?= 600
+# Where `make install` installs (bin/, lib/, include/, lib/pkgconfig/).
+PREFIX ?= /usr/local
 
 BUILD_DIR := $(ROOT)/build
 ASAN_DIR := $(ROOT)/build-asan
@@ -57,8 +61,8 @@ FORMAT_FILES = $(shell cd $(ROOT) && find $(FORMAT_DIRS) \
 # Parallelism is CMake's (-j$(JOBS)); the targets here run one at a time.
 .NOTPARALLEL:
 
-.PHONY: all build deps test check test-asan test-tsan test-switch test-fuzz \
-        spec \
+.PHONY: all build deps install test check test-asan test-tsan test-switch \
+        test-fuzz spec \
         bench bench-engine bench-framework run demo fuzz build-fuzz-tree \
         clean format format-check help ekuiper
 
@@ -67,6 +71,8 @@ all: build
 help:
 	@echo "make [build]     build into build/ (-O2 -g)"
 	@echo "make run         the daemon on $(LISTEN) with the example plugins"
+	@echo "make install     into PREFIX=$(PREFIX): bin/wasmext, lib/libwasmext.so,"
+	@echo "                 lib/libwasmext-engine.so, include/, lib/pkgconfig/"
 	@echo "make demo        the engine demo: fib(25) from examples/wat/fib.wat"
 	@echo "make test        deps + every test: build/, build-asan/,"
 	@echo "                 build-switch/, build-fuzz/, then the spec summary"
@@ -98,6 +104,13 @@ build:
 	$(CMAKE) -S $(ROOT) -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DWX_KUIPERD_DIR=$(EKUIPER_DIR)
 	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
+
+# The build of build/, installed into PREFIX: bin/wasmext,
+# lib/libwasmext.so and lib/libwasmext-engine.so (with their versioned
+# names), include/wasmext.h and include/wasmext/, and the pkg-config files
+# lib/pkgconfig/wasmext.pc and wasmext-engine.pc (docs/embedding.md).
+install: build
+	$(CMAKE) --install $(BUILD_DIR) --prefix $(PREFIX)
 
 # `make test` runs each layout's stage even when an earlier one failed, so
 # that one run shows every failure; it fails if any stage failed.
@@ -170,9 +183,17 @@ bench-framework: build ekuiper
 	cd $(ROOT) && sh bench/framework.sh $(filter --quick,$(BENCH_ARGS)) \
 	    $(BUILD_DIR) $(FRAMEWORK_BENCH)
 
-# Like `make test`, `make run` works on a fresh machine: deps first.
-run: deps build
-	bash $(ROOT)/scripts/run.sh $(BUILD_DIR) $(LISTEN)
+# Like `make test`, `make run` works on a fresh machine: deps first. Its
+# output is the daemon's address and the curl lines to try: the packages
+# check says nothing when everything is installed, and the builds (this
+# Makefile's `build`, then the example plugins) go to
+# build/run-build.log, shown only when they fail (scripts/quietly.sh).
+run:
+	@bash $(ROOT)/scripts/deps.sh --quiet
+	@rm -f $(BUILD_DIR)/run-build.log
+	@bash $(ROOT)/scripts/quietly.sh $(BUILD_DIR)/run-build.log \
+	    "build $(BUILD_DIR)" $(MAKE) --no-print-directory -C $(ROOT) build
+	@bash $(ROOT)/scripts/run.sh $(BUILD_DIR) $(LISTEN)
 
 # The engine demo (examples/demo.c): fib(25) from examples/wat/fib.wat, or
 # the call given, e.g. make demo RUN_ARGS="add 2 3".

@@ -318,7 +318,7 @@ def bench_exec(build, seconds):
     """ekuiper_bench_exec's lines as {(name, client/plugin): {key: value}}."""
     exe = os.path.join(build, "tests", "ekuiper", "ekuiper_bench_exec")
     cmd = [exe, "--time", str(seconds),
-           os.path.join(build, "wasmext-ekuiper"),
+           os.path.join(build, "wasmext"),
            os.path.join(build, "tests", "ekuiper", "guests", "guest.wasm"),
            "0", str(FIB_ARG)]
     try:

@@ -76,12 +76,12 @@ for section in $SECTIONS; do
         secs=1
         [ $QUICK = 1 ] && secs=0.2
         run ekuiper "$BUILD/tests/ekuiper/ekuiper_bench_exec" --time $secs \
-            "$BUILD/wasmext-ekuiper" "$BUILD/tests/ekuiper/guests/guest.wasm"
+            "$BUILD/wasmext" "$BUILD/tests/ekuiper/guests/guest.wasm"
         # The same with both processes on one CPU: a round trip then
         # wakes the peer without an inter-processor wake-up, which on
         # this VM costs from 2 to 60 us depending on the host's load.
         run ekuiper_cpu1 "$BUILD/tests/ekuiper/ekuiper_bench_exec" \
-            --time $secs --cpu 1 "$BUILD/wasmext-ekuiper" \
+            --time $secs --cpu 1 "$BUILD/wasmext" \
             "$BUILD/tests/ekuiper/guests/guest.wasm"
         ;;
     kuiperd)

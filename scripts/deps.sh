@@ -8,8 +8,13 @@
 # machine that has everything never touches the network.
 #
 # Usage: scripts/deps.sh            install what is missing
+#        scripts/deps.sh --quiet    the same, silent when nothing is missing
+#                                   (`make run`)
 #        scripts/deps.sh --check    exit 1 and name what is missing
 #        scripts/deps.sh --list     print the package list
+#
+# CMake (cmake/deps.cmake) stops with the package's name when a library
+# or tool of this list that the build needs is missing.
 set -euo pipefail
 
 packages=(
@@ -75,7 +80,11 @@ missing_packages() {
     done
 }
 
+quiet=false
 case "${1:-}" in
+--quiet)
+    quiet=true
+    ;;
 --list)
     printf '%s\n' "${packages[@]%%:*}"
     exit 0
@@ -91,7 +100,7 @@ case "${1:-}" in
     ;;
 "") ;;
 *)
-    echo "usage: $0 [--check|--list]" >&2
+    echo "usage: $0 [--quiet|--check|--list]" >&2
     exit 2
     ;;
 esac
@@ -138,7 +147,7 @@ check_fetch_cargo
 
 missing=$(missing_packages)
 if [ -z "$missing" ]; then
-    echo "deps: all ${#packages[@]} packages installed"
+    $quiet || echo "deps: all ${#packages[@]} packages installed"
     exit 0
 fi
 

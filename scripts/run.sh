@@ -6,7 +6,8 @@
 # directory (an embedded SQLite file, not the user's registry), prints
 # ready-to-paste curl commands, and runs `wasmext serve` in the foreground
 # until Ctrl-C. An example whose toolchain is missing is left out with a
-# warning; the others still run.
+# warning; the others still run. The examples' build goes to
+# BUILD_DIR/run-build.log (scripts/quietly.sh), shown only if it fails.
 #
 # Usage: scripts/run.sh BUILD_DIR [LISTEN [SERVE-OPTION...]]
 #   LISTEN default 127.0.0.1:9281; loopback needs no token (the daemon then
@@ -20,17 +21,24 @@ shift $(($# < 2 ? $# : 2))
 db=$build/run/registry.db
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-echo "==== building the example plugins"
-if ! cmake --build "$build" --target wx_examples -j2 -- -k; then
-    echo "warning: some example plugins did not build (see above);" \
-        "the others are registered" >&2
+if ! bash "$root/scripts/quietly.sh" "$build/run-build.log" \
+    "build the example plugins" \
+    cmake --build "$build" --target wx_examples -j2 -- -k; then
+    echo "warning: some example plugins did not build (the log above" \
+        "says why); the others are registered" >&2
 fi
 
-echo "==== registering them in $db"
 mkdir -p "$build/run"
-bash "$root/examples/plugins/register.sh" "$build" "$db" ||
+if ! bash "$root/examples/plugins/register.sh" "$build" "$db" \
+    >"$build/run/register.log" 2>&1; then
+    cat "$build/run/register.log" >&2
     echo "warning: not every example could be registered (see above)" >&2
-"$build/wasmext" --db "$db" plugin ls
+fi
+# One line: the plugins now in the registry.
+names=$("$build/wasmext" --db "$db" --json plugin ls | python3 -c '
+import json, sys
+print(", ".join(sorted(p["name"] for p in json.load(sys.stdin))))')
+echo "registered in $db: $names"
 
 url=http://$listen
 cat <<MSG

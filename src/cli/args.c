@@ -53,10 +53,8 @@ static int parse_option(cli_global *g, const char *cmd, const cli_opt *opts,
         out->help = true;
         return CLI_EXIT_OK;
     }
-    if (option_is(word, "--json", &iv) && !iv) {
-        g->json = true;
-        return CLI_EXIT_OK;
-    }
+    if (option_is(word, "--json", &iv) && !iv)
+        return CLI_EXIT_OK; /* taken by wants_json */
     if (option_is(word, "--db", &iv)) {
         const char *v = take_value(cmd, "--db", iv, argc, argv, i);
         if (!v)
@@ -82,10 +80,24 @@ static int parse_option(cli_global *g, const char *cmd, const cli_opt *opts,
     return cli_usage_error(cmd, "unknown option %s", word);
 }
 
+/* Whether --json is among the options: looked for before anything else,
+ * so that an error about an option written before it is JSON too. */
+static bool wants_json(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            return true;
+    return false;
+}
+
 int cli_parse(cli_global *g, const char *cmd, const cli_opt *opts,
               size_t nopts, int argc, char **argv, cli_args *out)
 {
     memset(out, 0, sizeof *out);
+    if (wants_json(argc, argv)) {
+        g->json = true;
+        cli_set_json_errors(true);
+    }
     if (nopts > CLI_MAX_OPTS)
         nopts = CLI_MAX_OPTS;
     bool only_pos = false;
@@ -124,7 +136,8 @@ bool cli_parse_u32(const char *opt, const char *text, uint32_t max,
     errno = 0;
     unsigned long long v = digits ? strtoull(text, NULL, 10) : 0;
     if (!digits || errno == ERANGE || v > max) {
-        cli_error("%s: expected a whole number from 0 to %u, got \"%s\"", opt,
+        cli_error(WX_EARG,
+                  "%s: expected a whole number from 0 to %u, got \"%s\"", opt,
                   max, text);
         return false;
     }

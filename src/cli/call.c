@@ -72,7 +72,7 @@ static int read_args(const wx_fn_info *info, int n, char **texts,
         wx_error_clear(&err);
         if (wxa_value_from_text(info->params[i], texts[i], what, &vals[i],
                                 &err) != WX_OK) {
-            cli_error("%s", err.message);
+            cli_error_from(&err, "%s", err.message);
             wxa_values_free(vals, (size_t)i);
             return cli_exit_code(err.status);
         }
@@ -94,8 +94,9 @@ static int print_results(const cli_global *g, const wx_results *out,
             json_t *j = wxa_value_to_json(&out->values[i], &err);
             if (!j) {
                 json_decref(arr);
-                cli_error("%s", err.status != WX_OK ? err.message
-                                                    : "out of host memory");
+                if (err.status == WX_OK)
+                    wx_error_set(&err, WX_ENOMEM, "out of host memory");
+                cli_error_from(&err, "%s", err.message);
                 return cli_exit_code(err.status != WX_OK ? err.status
                                                          : WX_ENOMEM);
             }
@@ -106,7 +107,7 @@ static int print_results(const cli_global *g, const wx_results *out,
     for (uint32_t i = 0; i < out->count; i++) {
         char *text = wxa_value_to_text(&out->values[i], flags);
         if (!text) {
-            cli_error("out of host memory");
+            cli_error(WX_ENOMEM, "out of host memory");
             return CLI_EXIT_FAILED;
         }
         puts(text);
@@ -117,7 +118,8 @@ static int print_results(const cli_global *g, const wx_results *out,
 
 /* ------------------------------------------------------------- calls */
 
-static int call_text(wx_manager *m, const char *func, int n, char **args)
+static int call_text(wx_manager *m, const char *db, const char *func, int n,
+                     char **args)
 {
     wx_error err;
     wx_error_clear(&err);
@@ -125,7 +127,7 @@ static int call_text(wx_manager *m, const char *func, int n, char **args)
     wx_status s =
         wx_call_argv(m, NULL, func, n, (const char *const *)args, &out, &err);
     if (s != WX_OK) {
-        cli_error("%s", err.message);
+        cli_error_in_registry(&err, db);
         return cli_exit_code(s);
     }
     fputs(out, stdout);
@@ -133,15 +135,15 @@ static int call_text(wx_manager *m, const char *func, int n, char **args)
     return CLI_EXIT_OK;
 }
 
-static int call_typed(const cli_global *g, wx_manager *m, const char *func,
-                      int n, char **args, unsigned flags)
+static int call_typed(const cli_global *g, wx_manager *m, const char *db,
+                      const char *func, int n, char **args, unsigned flags)
 {
     wx_error err;
     wx_error_clear(&err);
     wx_fn *fn = wx_fn_get(m, NULL, func, &err);
     wx_fn_info info;
     if (!fn || wx_fn_describe(fn, &info, &err) != WX_OK) {
-        cli_error("%s", err.message);
+        cli_error_in_registry(&err, db);
         wx_fn_free(fn);
         return cli_exit_code(err.status);
     }
@@ -160,7 +162,7 @@ static int call_typed(const cli_global *g, wx_manager *m, const char *func,
     if (counted)
         wxa_values_free(vals, (size_t)n);
     if (s != WX_OK) {
-        cli_error("%s", err.message);
+        cli_error_in_registry(&err, db);
         rc = cli_exit_code(s);
     } else {
         rc = print_results(g, &out, flags);
@@ -180,21 +182,30 @@ static int call_main(cli_global *g, int argc, char **argv)
         return cli_print_help(&cli_cmd_call);
     if (a.npos < 1)
         return cli_usage_error("call", "missing FUNC (or PLUGIN.FUNC)");
-    wx_error err;
-    wx_error_clear(&err);
-    wx_manager *m = wx_manager_open(g->db, NULL, &err);
-    if (!m) {
-        cli_error("registry: %s", err.message);
-        return cli_exit_code(err.status);
-    }
+    /* A call changes nothing in the registry: read-only, and a registry
+     * that does not exist is not created. */
+    char *db;
+    wx_manager *m = cli_open_registry(g, CLI_REG_READ, &db, &rc);
     const char *func = a.pos[0];
+    if (!m) {
+        if (rc == CLI_EXIT_OK) {
+            cli_error(WX_ENOTFOUND,
+                      "function \"%s\" not found in registry %s (it does "
+                      "not exist)",
+                      func, db);
+            rc = CLI_EXIT_USAGE;
+        }
+        free(db);
+        return rc;
+    }
     bool base64 = a.val[OPT_BASE64] != NULL;
     if (g->json || base64)
-        rc = call_typed(g, m, func, a.npos - 1, a.pos + 1,
+        rc = call_typed(g, m, db, func, a.npos - 1, a.pos + 1,
                         base64 ? WXA_TEXT_BASE64 : 0);
     else
-        rc = call_text(m, func, a.npos - 1, a.pos + 1);
+        rc = call_text(m, db, func, a.npos - 1, a.pos + 1);
     wx_manager_close(m);
+    free(db);
     return rc;
 }
 
@@ -208,7 +219,8 @@ static int call_main(cli_global *g, int argc, char **argv)
         return rc;
     if (a.help)
         return cli_print_help(&cli_cmd_call);
-    cli_error("call: this wasmext was built without the framework library "
+    cli_error(WX_EARG,
+              "call: this wasmext was built without the framework library "
               "(it needs jansson, sqlite3 and nettle: make deps)");
     return CLI_EXIT_USAGE;
 }

@@ -8,7 +8,8 @@
  * Exit codes are the contract with scripts (docs/cli.md): 0 success, 1 the
  * call failed (trap, guest error, timeout, busy), 2 usage or config error
  * (bad arguments, unknown command, bad config, not found, invalid module).
- * Every error goes to stderr as one line, "wasmext: <message>".
+ * Every error goes to stderr as one line, "wasmext: <message>", or with
+ * --json to stdout as one JSON document (output.c).
  */
 #ifndef WASMEXT_CLI_CLI_H
 #define WASMEXT_CLI_CLI_H
@@ -93,10 +94,24 @@ bool cli_parse_u32(const char *opt, const char *text, uint32_t max,
 
 /* ------------------------------------------------------------ output */
 
-/* "wasmext: <message>" on stderr. */
-void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A usage error: the message, then where to read more; returns
- * CLI_EXIT_USAGE. */
+/*
+ * Errors. Without --json: "wasmext: <message>" on stderr. With --json
+ * (cli_set_json_errors): {"error": {"code": "<wx_status_name>",
+ * "message": ...}} on stdout, the shape of the REST daemon's errors, with
+ * "trap" for traps, "exit_code" for guest exits and "usage" (the help
+ * command to run) for usage errors; the exit code is the same either way.
+ * `s` is the status the error stands for (WX_EARG for bad input, WX_EIO
+ * for files, ...).
+ */
+void cli_set_json_errors(bool on);
+void cli_error(wx_status s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* An error from the engine or the framework: `err` gives the status, and
+ * the trap kind or exit code; the message is formatted from `fmt`. */
+void cli_error_from(const wx_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A usage error (status WX_EARG): the message, then where to read more;
+ * returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Prints a command's help on stdout; returns CLI_EXIT_OK. */
@@ -114,6 +129,74 @@ int cli_print_json(json_t *j);
 
 /* "(i32, i32) -> (i32)" into buf. */
 void cli_signature(const wx_functype *t, char *buf, size_t size);
+
+/* ------------------------------------------------------------ guesses */
+
+/* What a module's exports and imports say about its calling conventions
+ * (guess.c). */
+typedef struct cli_module_traits {
+    bool cstring; /* exports memory, malloc (i32) -> i32, free (i32) -> () */
+    bool bindgen; /* exports memory, allocate and deallocate */
+    bool wasi;    /* imports wasi_snapshot_preview1 */
+} cli_module_traits;
+
+typedef enum cli_abi_guess {
+    CLI_GUESS_NUMERIC,
+    CLI_GUESS_CSTRING,
+    CLI_GUESS_BINDGEN,
+    CLI_GUESS_UNSUPPORTED, /* v128 or references: no ABI passes them */
+} cli_abi_guess;
+
+void cli_module_traits_of(const wx_module *m, cli_module_traits *out);
+/* Exports that serve an ABI, WASI or a toolchain (malloc, _initialize,
+ * cabi_*, __*), not callers. */
+bool cli_is_abi_helper(const char *name);
+/* The module has cstring's allocator and `t` takes one i32 and returns
+ * at most one i32 (guess.c says why not more). */
+bool cli_fits_cstring(const cli_module_traits *tr, const wx_functype *t);
+cli_abi_guess cli_guess_abi(const cli_module_traits *tr, const wx_functype *t);
+/* After `plugin add CONFIG.json`: a hint on stderr for each function the
+ * config registers as numeric (no "abi") that fits cstring. Quiet when the
+ * config or its module cannot be read (the add reports that). */
+void cli_hint_cstring(const char *config_path);
+
+/* `plugin init` (init.c), a plugin subcommand that needs only the
+ * engine. */
+extern const char cli_plugin_init_help[];
+int cli_plugin_init_main(cli_global *g, int argc, char **argv);
+
+/* ------------------------------------------------------------ registry */
+
+/* The registry (plugin.c; builds with the framework library only). */
+struct wx_manager;
+
+/* The registry path: --db, else the framework's default
+ * (wx_manager_default_db). NULL with the error printed. Free with free(). */
+char *cli_registry_path(const cli_global *g);
+
+/* How a command opens the registry. Only `plugin add` creates it (and
+ * its directory): a command about plugins already registered has nothing
+ * to find in a registry that does not exist. */
+typedef enum cli_reg_mode {
+    CLI_REG_CREATE,   /* read-write, created if missing (add) */
+    CLI_REG_EXISTING, /* read-write, never created (update, rm) */
+    CLI_REG_READ,     /* never created, read-only if not writable (ls,
+                         show, check, call) */
+} cli_reg_mode;
+
+/*
+ * Opens the registry; *path receives its path (free() it, also on
+ * failure). Unless `mode` is CLI_REG_CREATE, a registry that does not
+ * exist is not opened: NULL with *rc CLI_EXIT_OK, for the caller to say
+ * what it means. Otherwise NULL is a failure, printed, with *rc its exit
+ * code.
+ */
+struct wx_manager *cli_open_registry(const cli_global *g, cli_reg_mode mode,
+                                     char **path, int *rc);
+
+/* Prints a framework error; a "not found" says which registry it looked
+ * in. */
+void cli_error_in_registry(const wx_error *err, const char *path);
 
 /* ------------------------------------------------------------ files */
 

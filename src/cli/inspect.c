@@ -350,13 +350,14 @@ static int inspect_main(cli_global *g, int argc, char **argv)
     wx_error_clear(&err);
     wx_module *m = wx_module_load(bytes, len, NULL, &err);
     if (!m) {
-        cli_error("%s: %s", path, err.message);
+        cli_error_from(&err, "%s: %s", path, err.message);
         free(bytes);
         return CLI_EXIT_USAGE;
     }
     cli_wasmfile wf;
     if (!cli_wasmfile_read(bytes, len, &wf)) {
-        cli_error("%s: the section layout could not be read", path);
+        cli_error(WX_EMALFORMED, "%s: the section layout could not be read",
+                  path);
         rc = CLI_EXIT_FAILED;
     } else if (g->json) {
         rc = cli_print_json(inspect_json(path, len, m, &wf));

@@ -7,12 +7,8 @@
  * all of them) and returns the process's exit code.
  */
 #include "cli.h"
-#ifdef WX_CLI_DAEMON
 #include "daemon.h"
-#endif
-#ifdef WX_CLI_EKUIPER
 #include "ekuiper.h"
-#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,13 +31,14 @@ static const char main_help[] =
     "  --db PATH    the plugin registry (default: $WASMEXT_DB, else\n"
     "               $XDG_DATA_HOME/wasmext/registry.db, else\n"
     "               ~/.local/share/wasmext/registry.db)\n"
-    "  --json       machine-readable output on stdout\n"
+    "  --json       machine-readable output on stdout, errors included\n"
     "  -h, --help   help; 'wasmext help COMMAND' for a command's\n"
     "\n"
     "Exit status: 0 ok; 1 a call failed (trap, guest error, timeout, busy);\n"
     "2 usage or config error (bad arguments, unknown command, bad config,\n"
     "plugin not found, invalid module). Errors go to stderr as\n"
-    "'wasmext: <message>'.\n"
+    "'wasmext: <message>'; with --json, to stdout as\n"
+    "{\"error\": {\"code\": ..., \"message\": ...}}.\n"
     "\n"
     "Examples:\n"
     "  wasmext run add.wasm add 2 3\n"
@@ -116,7 +113,6 @@ static const cli_command cmd_help = {"help", "help on a command", help_help,
 static const cli_command cmd_serve = {
     "serve", "the REST daemon", serve_help, serve_main};
 
-#ifdef WX_CLI_EKUIPER
 /* eKuiper portable plugins: `pack` builds the zip eKuiper installs, and
  * `plugin` is the mode the packaged executable runs in. */
 static int ekuiper_main(cli_global *g, int argc, char **argv)
@@ -128,15 +124,10 @@ static int ekuiper_main(cli_global *g, int argc, char **argv)
 static const cli_command cmd_ekuiper = {
     "ekuiper", "eKuiper portable plugins (pack, plugin mode)", wxk_help,
     ekuiper_main};
-#endif
 
 static const cli_command *const commands[] = {
     &cli_cmd_run, &cli_cmd_inspect, &cli_cmd_plugin, &cli_cmd_call,
-    &cmd_serve,
-#ifdef WX_CLI_EKUIPER
-    &cmd_ekuiper,
-#endif
-    &cmd_version, &cmd_help,
+    &cmd_serve,   &cmd_ekuiper,     &cmd_version,    &cmd_help,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -212,14 +203,7 @@ static int serve_main(cli_global *g, int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return cli_print_help(&cmd_serve);
-#ifdef WX_CLI_DAEMON
     return wxd_serve_main_db(g->db, argc, argv);
-#else
-    (void)g;
-    cli_error("serve: not available (this build has no REST daemon: "
-              "libmicrohttpd was not found)");
-    return CLI_EXIT_USAGE;
-#endif
 }
 
 /* ---------------------------------------------------------------- main */
@@ -232,6 +216,7 @@ int main(int argc, char **argv)
         const char *w = argv[i];
         if (strcmp(w, "--json") == 0) {
             g.json = true;
+            cli_set_json_errors(true);
         } else if (strcmp(w, "--db") == 0) {
             if (i + 1 >= argc)
                 return cli_usage_error(NULL, "--db needs a value");
@@ -259,7 +244,9 @@ int main(int argc, char **argv)
         return cli_usage_error(NULL, "unknown command \"%s\"", argv[i]);
     int rc = c->main(&g, argc - i, argv + i);
     if (fflush(stdout) != 0 && rc == CLI_EXIT_OK) {
-        cli_error("cannot write the output");
+        /* stdout is what failed: say it on stderr. */
+        cli_set_json_errors(false);
+        cli_error(WX_EIO, "cannot write the output");
         rc = CLI_EXIT_FAILED;
     }
     return rc;

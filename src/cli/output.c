@@ -11,13 +11,79 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void cli_error(const char *fmt, ...)
+/* With --json, errors are a JSON document on stdout instead of a line on
+ * stderr, so that a script reading stdout always gets one document: the
+ * results, or the error. Only the first error of a run is JSON (a second
+ * document would make stdout unreadable); later ones go to stderr. */
+static bool json_errors;
+static bool json_error_sent;
+
+void cli_set_json_errors(bool on)
+{
+    json_errors = on;
+}
+
+/* {"error": {"code", "message", ["trap"], ["exit_code"], ["usage"]}}, the
+ * shape of the REST daemon's errors (docs/rest.md), on stdout. Returns
+ * false when it could not be made, so that the caller prints text. */
+static bool put_json_error(wx_status s, const wx_error *detail,
+                           const char *usage, const char *msg)
+{
+    json_t *e =
+        json_pack("{s:s,s:s}", "code", wx_status_name(s), "message", msg);
+    if (e && detail && s == WX_ETRAP && detail->trap != WX_TRAP_NONE)
+        json_object_set_new(e, "trap",
+                            json_string(wx_trap_name(detail->trap)));
+    if (e && detail && s == WX_EEXIT)
+        json_object_set_new(e, "exit_code", json_integer(detail->exit_code));
+    if (e && usage)
+        json_object_set_new(e, "usage", json_string(usage));
+    json_t *doc = e ? json_pack("{s:o}", "error", e) : NULL;
+    char *text =
+        doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
+    if (!text)
+        return false;
+    puts(text);
+    free(text);
+    return true;
+}
+
+/* Every error goes through here: text on stderr, or JSON on stdout. */
+static void report(wx_status s, const wx_error *detail, const char *cmd,
+                   bool usage, const char *fmt, va_list ap)
+{
+    char msg[4096], where[64] = "", help[96];
+    if (cmd)
+        snprintf(where, sizeof where, "%s: ", cmd);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    snprintf(help, sizeof help, "wasmext help%s%s", cmd ? " " : "",
+             cmd ? cmd : "");
+    if (json_errors && !json_error_sent) {
+        char full[sizeof msg + sizeof where];
+        snprintf(full, sizeof full, "%s%s", where, msg);
+        json_error_sent = true;
+        if (put_json_error(s, detail, usage ? help : NULL, full))
+            return;
+    }
+    fprintf(stderr, "wasmext: %s%s\n", where, msg);
+    if (usage)
+        fprintf(stderr, "Run '%s' for usage.\n", help);
+}
+
+void cli_error(wx_status s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("wasmext: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    report(s, NULL, NULL, false, fmt, ap);
+    va_end(ap);
+}
+
+void cli_error_from(const wx_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(err->status, err, NULL, false, fmt, ap);
     va_end(ap);
 }
 
@@ -25,14 +91,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("wasmext: ", stderr);
-    if (cmd)
-        fprintf(stderr, "%s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    report(WX_EARG, NULL, cmd, true, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "Run 'wasmext help%s%s' for usage.\n", cmd ? " " : "",
-            cmd ? cmd : "");
     return CLI_EXIT_USAGE;
 }
 
@@ -62,7 +122,7 @@ int cli_print_json(json_t *j)
     char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
     json_decref(j);
     if (!text) {
-        cli_error("out of host memory");
+        cli_error(WX_ENOMEM, "out of host memory");
         return CLI_EXIT_FAILED;
     }
     puts(text);
@@ -107,12 +167,12 @@ uint8_t *cli_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        cli_error("cannot read %s: %s", path, strerror(errno));
+        cli_error(WX_EIO, "cannot read %s: %s", path, strerror(errno));
         return NULL;
     }
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        cli_error("cannot read %s: not a regular file", path);
+        cli_error(WX_EIO, "cannot read %s: not a regular file", path);
         fclose(f);
         return NULL;
     }
@@ -133,9 +193,9 @@ uint8_t *cli_read_file(const char *path, size_t *len)
         }
     }
     if (!buf) {
-        cli_error("cannot read %s: out of host memory", path);
+        cli_error(WX_ENOMEM, "cannot read %s: out of host memory", path);
     } else if (ferror(f)) {
-        cli_error("cannot read %s: %s", path, strerror(errno));
+        cli_error(WX_EIO, "cannot read %s: %s", path, strerror(errno));
         free(buf);
         buf = NULL;
     }

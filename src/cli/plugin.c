@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef WX_CLI_FRAMEWORK
 #include "wasmext.h"
@@ -28,6 +29,8 @@ static const char plugin_help[] =
     "~/.local/share/wasmext/registry.db).\n"
     "\n"
     "Subcommands:\n"
+    "  init FILE.wasm       write a starting config for a module (its\n"
+    "                       exported functions, their guessed ABIs)\n"
     "  add CONFIG.json|PACKAGE.zip\n"
     "                       register a plugin from its config, or from a\n"
     "                       package (a zip of the config and its .wasm)\n"
@@ -45,6 +48,7 @@ static const char plugin_help[] =
     "problems found by check; 1 other failures.\n"
     "\n"
     "Examples:\n"
+    "  wasmext plugin init car.wasm\n"
     "  wasmext plugin add car.json\n"
     "  wasmext plugin ls\n"
     "  wasmext --json plugin show car\n";
@@ -66,6 +70,12 @@ static const char add_help[] =
     "'zip -j car.zip car.json car.wasm', or the zip 'wasmext ekuiper pack'\n"
     "writes. It is read in memory, never extracted.\n"
     "\n"
+    "A function listed without \"abi\" (so numeric) that looks like a\n"
+    "cstring function (the module exports malloc and free, the function\n"
+    "takes one i32) gets a hint on stderr. `wasmext plugin init\n"
+    "FILE.wasm` writes a starting config. The registry (and its\n"
+    "directory) is created if needed; only add creates it.\n"
+    "\n"
     "Options:\n"
     "  --json       print the new plugin as `plugin show --json` does\n"
     "  -h, --help   this help\n"
@@ -74,7 +84,7 @@ static const char add_help[] =
     "taken.\n"
     "\n"
     "Examples:\n"
-    "  wasmext plugin add examples/car.json\n"
+    "  wasmext plugin add examples/plugins/car/car.json\n"
     "  wasmext plugin add car.zip\n";
 
 static const char update_help[] =
@@ -168,17 +178,91 @@ static const char check_help[] =
 
 #ifdef WX_CLI_FRAMEWORK
 
-/* Opens the registry the global options name. */
-static wx_manager *open_manager(const cli_global *g, int *rc)
+char *cli_registry_path(const cli_global *g)
 {
+    if (g->db) {
+        char *p = strdup(g->db);
+        if (!p)
+            cli_error(WX_ENOMEM, "out of host memory");
+        return p;
+    }
     wx_error err;
     wx_error_clear(&err);
-    wx_manager *m = wx_manager_open(g->db, NULL, &err);
+    char *api = wx_manager_default_db(&err);
+    char *p = api ? strdup(api) : NULL;
+    wx_free(api);
+    if (!api)
+        cli_error_from(&err, "registry: %s", err.message);
+    else if (!p)
+        cli_error(WX_ENOMEM, "out of host memory");
+    return p;
+}
+
+/* Whether the registry file is there: a command that only reads must
+ * not create it (nor its directory) just to find it empty. Anything
+ * other than "no such file" is left to the open to report. */
+static bool registry_missing(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+wx_manager *cli_open_registry(const cli_global *g, cli_reg_mode mode,
+                              char **path, int *rc)
+{
+    *rc = CLI_EXIT_OK;
+    *path = cli_registry_path(g);
+    if (!*path) {
+        *rc = CLI_EXIT_USAGE;
+        return NULL;
+    }
+    if (mode != CLI_REG_CREATE && registry_missing(*path))
+        return NULL;
+    wx_manager_opts opts;
+    memset(&opts, 0, sizeof opts);
+    /* A reading command opens a registry it may not write read-only
+     * (a read-write open would be refused); one it may write, read-write
+     * all the same, because only the last read-write connection tidies
+     * up SQLite's -wal and -shm files: read-only ones leave them behind
+     * next to the registry after every `plugin ls`. It writes nothing
+     * either way. */
+    opts.read_only = mode == CLI_REG_READ && access(*path, W_OK) != 0;
+    wx_error err;
+    wx_error_clear(&err);
+    wx_manager *m = wx_manager_open(*path, &opts, &err);
     if (!m) {
-        cli_error("registry: %s", err.message);
+        cli_error_from(&err, "registry: %s", err.message);
         *rc = cli_exit_code(err.status);
     }
     return m;
+}
+
+void cli_error_in_registry(const wx_error *err, const char *path)
+{
+    if (err->status != WX_ENOTFOUND) {
+        cli_error_from(err, "%s", err->message);
+        return;
+    }
+    /* "plugin "x" not found" reads on: "... in registry PATH"; longer
+     * messages get the path in parentheses. */
+    size_t n = strlen(err->message);
+    static const char tail[] = " not found";
+    if (n >= sizeof tail - 1 &&
+        strcmp(err->message + n - (sizeof tail - 1), tail) == 0)
+        cli_error_from(err, "%s in registry %s", err->message, path);
+    else
+        cli_error_from(err, "%s (registry %s)", err->message, path);
+}
+
+/* What a read-only command says when the registry does not exist: the
+ * name was looked for there, and is not there. */
+static int not_in_missing_registry(const char *what, const char *name,
+                                   const char *path)
+{
+    cli_error(WX_ENOTFOUND,
+              "%s \"%s\" not found in registry %s (it does not exist)", what,
+              name, path);
+    return CLI_EXIT_USAGE;
 }
 
 /* Parses JSON text the API returned (and frees it). */
@@ -188,7 +272,7 @@ static json_t *api_json(char *text)
     json_t *j = json_loads(text, JSON_DECODE_ANY, &je);
     wx_free(text);
     if (!j)
-        cli_error("unexpected report from the manager: %s", je.text);
+        cli_error(WX_EIO, "unexpected report from the manager: %s", je.text);
     return j;
 }
 
@@ -281,7 +365,7 @@ static int report_change(const cli_global *g, wx_manager *m, const char *name,
     wx_error_clear(&err);
     char *text = wx_manager_show(m, name, &err);
     if (!text) {
-        cli_error("%s: %s", name, err.message);
+        cli_error_from(&err, "%s: %s", name, err.message);
         return cli_exit_code(err.status);
     }
     if (g->json)
@@ -313,9 +397,9 @@ static bool is_package(const char *path)
 {
     FILE *f = fopen(path, "rb");
     unsigned char magic[4];
-    bool zip = f && fread(magic, 1, 4, f) == 4 &&
-               (memcmp(magic, "PK\3\4", 4) == 0 ||
-                memcmp(magic, "PK\5\6", 4) == 0);
+    bool zip =
+        f && fread(magic, 1, 4, f) == 4 &&
+        (memcmp(magic, "PK\3\4", 4) == 0 || memcmp(magic, "PK\5\6", 4) == 0);
     if (f)
         fclose(f);
     return zip;
@@ -327,7 +411,7 @@ static void *read_package(const char *path, size_t *len)
 {
     struct stat st;
     if (stat(path, &st) == 0 && (uintmax_t)st.st_size > PACKAGE_FILE_MAX) {
-        cli_error("%s: too big (%jd bytes, at most %zu)", path,
+        cli_error(WX_ELIMIT, "%s: too big (%jd bytes, at most %zu)", path,
                   (intmax_t)st.st_size, PACKAGE_FILE_MAX);
         return NULL;
     }
@@ -335,8 +419,8 @@ static void *read_package(const char *path, size_t *len)
 }
 
 /* add or update from a package file; the name comes from inside it. */
-static int change_package(const cli_global *g, wx_manager *m,
-                          const char *path, bool update)
+static int change_package(const cli_global *g, wx_manager *m, const char *path,
+                          bool update)
 {
     size_t len;
     void *zip = read_package(path, &len);
@@ -350,13 +434,47 @@ static int change_package(const cli_global *g, wx_manager *m,
                : wx_manager_add_package(m, zip, len, &name, &err);
     free(zip);
     if (s != WX_OK) {
-        cli_error("%s: %s", path, err.message);
+        cli_error_from(&err, "%s: %s", path, err.message);
         return cli_exit_code(s);
     }
     /* The name is known only now: an unchanged package reads "updated". */
     int rc = report_change(g, m, name, update, -1);
     wx_free(name);
     return rc;
+}
+
+/* add or update from a config file (`name`: the name it gives). */
+static int change_file(const cli_global *g, wx_manager *m, const char *path,
+                       const char *name, bool update, const char *db)
+{
+    json_int_t before = update && name ? revision_of(m, name) : -1;
+    wx_error err;
+    wx_error_clear(&err);
+    wx_status s = update ? wx_manager_update_file(m, path, &err)
+                         : wx_manager_add_file(m, path, &err);
+    if (s == WX_OK)
+        return name ? report_change(g, m, name, update, before)
+                    : CLI_EXIT_FAILED;
+    /* Errors about the file itself name it already; field errors do not,
+     * and need it said; a plugin to update that is not there is looked
+     * for in a registry, which is said too. */
+    size_t n = strlen(path);
+    if (s == WX_ENOTFOUND && strncmp(err.message, "plugin \"", 8) == 0)
+        cli_error_from(&err, "%s: %s (registry %s)", path, err.message, db);
+    else if (strncmp(err.message, path, n) == 0 && err.message[n] == ':')
+        cli_error_from(&err, "%s", err.message);
+    else
+        cli_error_from(&err, "%s: %s", path, err.message);
+    return cli_exit_code(s);
+}
+
+/* An update of a package when there is no registry at all. */
+static int missing_registry_error(const char *db)
+{
+    cli_error(WX_ENOTFOUND,
+              "registry %s does not exist: no plugin to update (add it first)",
+              db);
+    return CLI_EXIT_USAGE;
 }
 
 static int change_main(cli_global *g, int argc, char **argv, bool update)
@@ -370,35 +488,29 @@ static int change_main(cli_global *g, int argc, char **argv, bool update)
         return cli_print_help(cli_plugin_subcommand(argv[0]));
     if ((rc = one_arg(&a, cmd, "CONFIG.json or PACKAGE.zip")) != CLI_EXIT_OK)
         return rc;
-    wx_manager *m = open_manager(g, &rc);
-    if (!m)
-        return rc;
-    if (is_package(a.pos[0])) {
+    bool package = is_package(a.pos[0]);
+    char *name = package ? NULL : config_name(a.pos[0]);
+    char *db = NULL;
+    /* An update needs a registered plugin: a registry that does not exist
+     * has none, and is not created to say so. */
+    wx_manager *m = cli_open_registry(
+        g, update ? CLI_REG_EXISTING : CLI_REG_CREATE, &db, &rc);
+    if (!m) {
+        if (rc == CLI_EXIT_OK)
+            rc = name ? not_in_missing_registry("plugin", name, db)
+                      : missing_registry_error(db);
+    } else if (package) {
         rc = change_package(g, m, a.pos[0], update);
-        wx_manager_close(m);
-        return rc;
-    }
-    char *name = config_name(a.pos[0]);
-    json_int_t before = update && name ? revision_of(m, name) : -1;
-    wx_error err;
-    wx_error_clear(&err);
-    wx_status s = update ? wx_manager_update_file(m, a.pos[0], &err)
-                         : wx_manager_add_file(m, a.pos[0], &err);
-    if (s != WX_OK) {
-        /* Errors about the file itself name it already; field errors do
-         * not, and need it said. */
-        size_t n = strlen(a.pos[0]);
-        if (strncmp(err.message, a.pos[0], n) == 0 && err.message[n] == ':')
-            cli_error("%s", err.message);
-        else
-            cli_error("%s: %s", a.pos[0], err.message);
-        rc = cli_exit_code(s);
     } else {
-        rc = name ? report_change(g, m, name, update, before)
-                  : CLI_EXIT_FAILED;
+        rc = change_file(g, m, a.pos[0], name, update, db);
     }
-    free(name);
+    /* Whether it went in or not, a function that looks like cstring but
+     * is registered as numeric deserves a word. */
+    if (m && !package)
+        cli_hint_cstring(a.pos[0]);
     wx_manager_close(m);
+    free(name);
+    free(db);
     return rc;
 }
 
@@ -424,14 +536,19 @@ static int rm_main(cli_global *g, int argc, char **argv)
         return cli_print_help(cli_plugin_subcommand("rm"));
     if ((rc = one_arg(&a, "plugin rm", "NAME")) != CLI_EXIT_OK)
         return rc;
-    wx_manager *m = open_manager(g, &rc);
-    if (!m)
+    char *db;
+    wx_manager *m = cli_open_registry(g, CLI_REG_EXISTING, &db, &rc);
+    if (!m) {
+        if (rc == CLI_EXIT_OK)
+            rc = not_in_missing_registry("plugin", a.pos[0], db);
+        free(db);
         return rc;
+    }
     wx_error err;
     wx_error_clear(&err);
     wx_status s = wx_manager_delete(m, a.pos[0], &err);
     if (s != WX_OK) {
-        cli_error("%s", err.message);
+        cli_error_in_registry(&err, db);
         rc = cli_exit_code(s);
     } else if (g->json) {
         rc = cli_print_json(
@@ -440,6 +557,7 @@ static int rm_main(cli_global *g, int argc, char **argv)
         printf("plugin \"%s\" removed\n", a.pos[0]);
     }
     wx_manager_close(m);
+    free(db);
     return rc;
 }
 
@@ -484,6 +602,16 @@ static void print_list(const json_t *arr, const char *db)
         printf("engine %s\n", note);
 }
 
+/* ls and check of a registry that does not exist: nothing registered,
+ * and why. */
+static void empty_registry(const cli_global *g, const char *db)
+{
+    if (g->json)
+        puts("[]");
+    else
+        printf("no plugins registered (registry %s does not exist)\n", db);
+}
+
 static int ls_main(cli_global *g, int argc, char **argv)
 {
     cli_args a;
@@ -495,14 +623,20 @@ static int ls_main(cli_global *g, int argc, char **argv)
     if (a.npos)
         return cli_usage_error("plugin ls", "takes no arguments (got %s)",
                                a.pos[0]);
-    wx_manager *m = open_manager(g, &rc);
-    if (!m)
+    char *db;
+    wx_manager *m = cli_open_registry(g, CLI_REG_READ, &db, &rc);
+    if (!m) {
+        if (rc == CLI_EXIT_OK)
+            empty_registry(g, db);
+        free(db);
         return rc;
+    }
+    free(db);
     wx_error err;
     wx_error_clear(&err);
     char *text = wx_manager_list(m, &err);
     if (!text) {
-        cli_error("%s", err.message);
+        cli_error_from(&err, "%s", err.message);
         rc = cli_exit_code(err.status);
     } else if (g->json) {
         rc = print_api_text(text);
@@ -590,14 +724,19 @@ static int show_main(cli_global *g, int argc, char **argv)
         return cli_print_help(cli_plugin_subcommand("show"));
     if ((rc = one_arg(&a, "plugin show", "NAME")) != CLI_EXIT_OK)
         return rc;
-    wx_manager *m = open_manager(g, &rc);
-    if (!m)
+    char *db;
+    wx_manager *m = cli_open_registry(g, CLI_REG_READ, &db, &rc);
+    if (!m) {
+        if (rc == CLI_EXIT_OK)
+            rc = not_in_missing_registry("plugin", a.pos[0], db);
+        free(db);
         return rc;
+    }
     wx_error err;
     wx_error_clear(&err);
     char *text = wx_manager_show(m, a.pos[0], &err);
     if (!text) {
-        cli_error("%s", err.message);
+        cli_error_in_registry(&err, db);
         rc = cli_exit_code(err.status);
     } else if (g->json) {
         rc = print_api_text(text);
@@ -609,6 +748,7 @@ static int show_main(cli_global *g, int argc, char **argv)
         json_decref(o);
     }
     wx_manager_close(m);
+    free(db);
     return rc;
 }
 
@@ -646,15 +786,22 @@ static int check_main(cli_global *g, int argc, char **argv)
     if (a.npos > 1)
         return cli_usage_error("plugin check",
                                "expected at most one NAME, got %d", a.npos);
-    wx_manager *m = open_manager(g, &rc);
-    if (!m)
+    char *db;
+    wx_manager *m = cli_open_registry(g, CLI_REG_READ, &db, &rc);
+    if (!m) {
+        if (rc == CLI_EXIT_OK && a.npos)
+            rc = not_in_missing_registry("plugin", a.pos[0], db);
+        else if (rc == CLI_EXIT_OK)
+            empty_registry(g, db);
+        free(db);
         return rc;
+    }
     wx_error err;
     wx_error_clear(&err);
     char *text = wx_manager_check(m, a.npos ? a.pos[0] : NULL, &err);
     json_t *arr = text ? api_json(text) : NULL;
     if (!text) {
-        cli_error("%s", err.message);
+        cli_error_in_registry(&err, db);
         rc = cli_exit_code(err.status);
     } else if (!arr) {
         rc = CLI_EXIT_FAILED;
@@ -673,6 +820,7 @@ static int check_main(cli_global *g, int argc, char **argv)
     }
     json_decref(arr);
     wx_manager_close(m);
+    free(db);
     return rc;
 }
 
@@ -682,7 +830,8 @@ static int not_built(cli_global *g, int argc, char **argv)
 {
     (void)g;
     (void)argc;
-    cli_error("plugin %s: this wasmext was built without the framework "
+    cli_error(WX_EARG,
+              "plugin %s: this wasmext was built without the framework "
               "library (it needs jansson, sqlite3 and nettle: make deps)",
               argv[0]);
     return CLI_EXIT_USAGE;
@@ -700,6 +849,8 @@ static int not_built(cli_global *g, int argc, char **argv)
 /* ------------------------------------------------------------ dispatch */
 
 static const cli_command subcommands[] = {
+    {"init", "write a starting config for a .wasm", cli_plugin_init_help,
+     cli_plugin_init_main},
     {"add", "register a plugin from its config", add_help, add_main},
     {"update", "replace a registered plugin", update_help, update_main},
     {"rm", "unregister a plugin", rm_help, rm_main},
@@ -718,12 +869,17 @@ const cli_command *cli_plugin_subcommand(const char *name)
 
 static int plugin_main(cli_global *g, int argc, char **argv)
 {
+    /* --json anywhere makes even an unknown subcommand's error JSON. */
+    for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
+        if (strcmp(argv[k], "--json") == 0)
+            cli_set_json_errors(true);
     /* Global options may come before the subcommand. */
     int i = 1;
     for (; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
+        if (strcmp(argv[i], "--json") == 0) {
             g->json = true;
-        else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            cli_set_json_errors(true);
+        } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             g->db = argv[++i];
         else if (strncmp(argv[i], "--db=", 5) == 0)
             g->db = argv[i] + 5;
@@ -731,22 +887,22 @@ static int plugin_main(cli_global *g, int argc, char **argv)
             break;
     }
     if (i == argc)
-        return cli_usage_error("plugin", "missing SUBCOMMAND (add, update, "
-                                         "rm, ls, show, check)");
+        return cli_usage_error("plugin", "missing SUBCOMMAND (init, add, "
+                                         "update, rm, ls, show, check)");
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
         return cli_print_help(&cli_cmd_plugin);
     const cli_command *c = cli_plugin_subcommand(argv[i]);
     if (!c)
         return cli_usage_error("plugin",
-                               "unknown subcommand \"%s\" (add, update, rm, "
-                               "ls, show, check)",
+                               "unknown subcommand \"%s\" (init, add, "
+                               "update, rm, ls, show, check)",
                                argv[i]);
     return c->main(g, argc - i, argv + i);
 }
 
 const cli_command cli_cmd_plugin = {
     "plugin",
-    "manage the plugin registry: add, update, rm, ls, show, check",
+    "manage the plugin registry: init, add, update, rm, ls, show, check",
     plugin_help,
     plugin_main,
 };

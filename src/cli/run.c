@@ -51,7 +51,10 @@ static const char run_help[] =
     "  --max-pages N    cap linear memory at N pages of 64 KiB (N >= 1)\n"
     "  --timeout-ms N   stop the call after N milliseconds (exit 1)\n"
     "  --stack N        maximum call depth (default 10000)\n"
-    "  --json           print {\"results\": [...]} instead\n"
+    "  --json           print {\"results\": [...]} instead (a command:\n"
+    "                   {\"exit_code\": N}); the guest's stdout then goes to\n"
+    "                   stderr, so that stdout is only the JSON, and\n"
+    "                   errors are {\"error\": {\"code\", \"message\"}}\n"
     "  -h, --help       this help\n"
     "  --               end of options (what follows is positional)\n"
     "\n"
@@ -91,6 +94,9 @@ typedef struct run_state {
     wxw_kv *dirs, *env;
     char **owned;
     wxw_ctx *wasi;
+    /* --json: stdout holds one JSON document, so the guest's stdout goes
+     * to stderr. */
+    bool json;
 } run_state;
 
 /* ------------------------------------------------------------ timeout */
@@ -171,7 +177,7 @@ static int load(run_state *st)
     wx_error_clear(&err);
     st->module = wx_module_load(st->bytes, st->len, NULL, &err);
     if (!st->module) {
-        cli_error("%s: %s", st->path, err.message);
+        cli_error_from(&err, "%s: %s", st->path, err.message);
         return CLI_EXIT_USAGE;
     }
     cli_wasmfile_read(st->bytes, st->len, &st->wf);
@@ -210,13 +216,14 @@ static int find_func(const run_state *st, const char *name, wx_externdesc *out)
             continue;
         if (out->kind == WX_EXTERN_FUNC)
             return CLI_EXIT_OK;
-        cli_error("%s: \"%s\" is a %s export, not a function", st->path, name,
-                  wx_externkind_name(out->kind));
+        cli_error(WX_EARG, "%s: \"%s\" is a %s export, not a function",
+                  st->path, name, wx_externkind_name(out->kind));
         return CLI_EXIT_USAGE;
     }
     char list[256];
     func_exports(st->module, list, sizeof list);
-    cli_error("%s has no exported function \"%s\" (functions: %s)", st->path,
+    cli_error(WX_ENOTFOUND,
+              "%s has no exported function \"%s\" (functions: %s)", st->path,
               name, list);
     return CLI_EXIT_USAGE;
 }
@@ -238,19 +245,30 @@ static int no_function(const run_state *st)
 {
     char list[256];
     func_exports(st->module, list, sizeof list);
-    cli_error("run: missing FUNC: name the function to call (functions of "
+    cli_error(WX_EARG,
+              "run: missing FUNC: name the function to call (functions of "
               "%s: %s)",
               st->path, list);
     return CLI_EXIT_USAGE;
 }
 
+/* With --json, what the guest writes to its stdout: to our stderr, as it
+ * comes (a person watching sees it live; jq reading stdout never does). */
+static void guest_stdout_to_stderr(void *ud, int fd, const uint8_t *data,
+                                   size_t len)
+{
+    (void)ud;
+    (void)fd;
+    fwrite(data, 1, len, stderr);
+}
+
 /* The WASI context: arguments (args[0] is the file), --env, --dir, and
- * this process's standard streams. */
+ * this process's standard streams (stdout turned to stderr with --json). */
 static int make_wasi(run_state *st, int nargs, char *const *args)
 {
     const char **argv = calloc((size_t)nargs + 1, sizeof *argv);
     if (!argv) {
-        cli_error("out of host memory");
+        cli_error(WX_ENOMEM, "out of host memory");
         return CLI_EXIT_FAILED;
     }
     argv[0] = st->path;
@@ -264,14 +282,15 @@ static int make_wasi(run_state *st, int nargs, char *const *args)
     o.npreopens = st->ndirs;
     o.preopens = st->dirs;
     o.in = WXW_INPUT_INHERIT;
-    o.out = WXW_OUTPUT_INHERIT;
+    o.out = st->json ? WXW_OUTPUT_CALLBACK : WXW_OUTPUT_INHERIT;
+    o.on_output = st->json ? guest_stdout_to_stderr : NULL;
     o.err = WXW_OUTPUT_INHERIT;
     wx_error err;
     wx_error_clear(&err);
     st->wasi = wxw_ctx_new(&o, &err);
     free(argv);
     if (!st->wasi) {
-        cli_error("%s", err.message);
+        cli_error_from(&err, "%s", err.message);
         return err.status == WX_ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
@@ -298,14 +317,15 @@ static int link_imports(run_state *st, bool command, int nargs,
             continue;
         }
         if (nmissing++ < 8 && at < sizeof missing) {
-            int k =
-                snprintf(missing + at, sizeof missing - at, "%s%s.%s (%s)",
-                         at ? ", " : "", d.module, d.name, wx_externkind_name(d.kind));
+            int k = snprintf(missing + at, sizeof missing - at, "%s%s.%s (%s)",
+                             at ? ", " : "", d.module, d.name,
+                             wx_externkind_name(d.kind));
             at += k > 0 ? (size_t)k : 0;
         }
     }
     if (nmissing) {
-        cli_error("%s imports %s%s, which wasmext run cannot provide (it "
+        cli_error(WX_EUNLINKABLE,
+                  "%s imports %s%s, which wasmext run cannot provide (it "
                   "provides only wasi_snapshot_preview1)",
                   st->path, missing, nmissing > 8 ? ", ..." : "");
         return CLI_EXIT_USAGE;
@@ -320,7 +340,7 @@ static int link_imports(run_state *st, bool command, int nargs,
     st->linker = wx_linker_new(&err);
     if (!st->linker ||
         wxw_define(st->linker, st->module, st->wasi, &err) != WX_OK) {
-        cli_error("%s: WASI: %s", st->path, err.message);
+        cli_error_from(&err, "%s: WASI: %s", st->path, err.message);
         return CLI_EXIT_FAILED;
     }
     return CLI_EXIT_OK;
@@ -393,8 +413,8 @@ static int parse_args(const wx_functype *ft, const char *func, int n,
     if ((uint32_t)n != ft->nparams) {
         char sig[256];
         cli_signature(ft, sig, sizeof sig);
-        cli_error("\"%s\" takes %u argument%s, got %d (signature %s)", func,
-                  ft->nparams, ft->nparams == 1 ? "" : "s", n, sig);
+        cli_error(WX_EARG, "\"%s\" takes %u argument%s, got %d (signature %s)",
+                  func, ft->nparams, ft->nparams == 1 ? "" : "s", n, sig);
         return CLI_EXIT_USAGE;
     }
     for (int i = 0; i < n; i++) {
@@ -404,7 +424,7 @@ static int parse_args(const wx_functype *ft, const char *func, int n,
         wx_error_clear(&err);
         if (parse_arg(ft->params[i], texts[i], what, &args[i], &err) !=
             WX_OK) {
-            cli_error("%s", err.message);
+            cli_error_from(&err, "%s", err.message);
             return CLI_EXIT_USAGE;
         }
     }
@@ -455,7 +475,7 @@ static int print_results(const cli_global *g, const wx_val *res, uint32_t n)
         }
         char *text = wxa_value_to_text(&v, 0);
         if (!text) {
-            cli_error("out of host memory");
+            cli_error(WX_ENOMEM, "out of host memory");
             return CLI_EXIT_FAILED;
         }
         puts(text);
@@ -489,15 +509,16 @@ static int call_failed(const run_state *st, wx_status s, wx_error *err,
     if (s == WX_EEXIT) {
         if (err->exit_code == 0)
             return CLI_EXIT_OK;
-        cli_error("guest exited with code %d", err->exit_code);
+        cli_error_from(err, "guest exited with code %d", err->exit_code);
         return CLI_EXIT_FAILED;
     }
     if (timed_out && s == WX_EINTERRUPTED) {
-        cli_error("timeout: the call was stopped after %u ms", st->timeout_ms);
+        cli_error(WX_ETIMEOUT, "timeout: the call was stopped after %u ms",
+                  st->timeout_ms);
         return CLI_EXIT_FAILED;
     }
     name_trap(st, err);
-    cli_error("%s", err->message);
+    cli_error_from(err, "%s", err->message);
     return s == WX_ETRAP ? CLI_EXIT_FAILED : cli_exit_code(s);
 }
 
@@ -509,13 +530,13 @@ static int instantiate(run_state *st)
     st->iopts.defer_start = true;
     st->inst = wx_instantiate(st->module, st->linker, &st->iopts, &err);
     if (!st->inst) {
-        cli_error("%s: %s", st->path, err.message);
+        cli_error_from(&err, "%s: %s", st->path, err.message);
         return CLI_EXIT_USAGE;
     }
     run_timer timer;
     bool timing = st->timeout_ms > 0;
     if (timing && !timer_start(&timer, st->inst, st->timeout_ms)) {
-        cli_error("cannot start the timeout thread");
+        cli_error(WX_ENOMEM, "cannot start the timeout thread");
         return CLI_EXIT_FAILED;
     }
     wx_status s = wx_instance_start(st->inst, &err);
@@ -526,7 +547,8 @@ static int instantiate(run_state *st)
         return CLI_EXIT_OK;
     }
     if (timed_out && s == WX_EINTERRUPTED) {
-        cli_error("start function: timeout after %u ms", st->timeout_ms);
+        cli_error(WX_ETIMEOUT, "start function: timeout after %u ms",
+                  st->timeout_ms);
         return CLI_EXIT_FAILED;
     }
     /* A trap in the start function is the module failing at run time. */
@@ -542,7 +564,7 @@ static int run_command(run_state *st)
     run_timer timer;
     bool timing = st->timeout_ms > 0;
     if (timing && !timer_start(&timer, st->inst, st->timeout_ms)) {
-        cli_error("cannot start the timeout thread");
+        cli_error(WX_ENOMEM, "cannot start the timeout thread");
         return CLI_EXIT_FAILED;
     }
     wx_error err;
@@ -553,6 +575,8 @@ static int run_command(run_state *st)
     fflush(stdout);
     if (s != WX_OK)
         return call_failed(st, s, &err, timed_out);
+    if (st->json && cli_print_json(json_pack("{s:i}", "exit_code", code)))
+        return CLI_EXIT_FAILED;
     return code;
 }
 
@@ -568,25 +592,33 @@ static int call(const cli_global *g, run_state *st, const char *func,
     const wx_functype *ft = wx_func_type(f);
     wx_val results[256];
     if (ft->nresults > sizeof results / sizeof results[0]) {
-        cli_error("\"%s\" returns %u values, more than wasmext run prints",
+        cli_error(WX_EARG,
+                  "\"%s\" returns %u values, more than wasmext run prints",
                   func, ft->nresults);
         return CLI_EXIT_USAGE;
     }
     run_timer timer;
     bool timing = st->timeout_ms > 0;
     if (timing && !timer_start(&timer, st->inst, st->timeout_ms)) {
-        cli_error("cannot start the timeout thread");
+        cli_error(WX_ENOMEM, "cannot start the timeout thread");
         return CLI_EXIT_FAILED;
     }
     /* A WASI reactor is set up by its _initialize before any call. */
-    wx_status s = st->wasi ? wxw_init_instance(st->inst, WXW_INIT_AUTO, &err)
-                           : WX_OK;
+    wx_status s =
+        st->wasi ? wxw_init_instance(st->inst, WXW_INIT_AUTO, &err) : WX_OK;
     if (s == WX_OK)
         s = wx_call(f, args, nargs, results, ft->nresults, &err);
     bool timed_out = timing && timer_stop(&timer);
     fflush(stdout);
-    if (s != WX_OK)
-        return call_failed(st, s, &err, timed_out);
+    if (s != WX_OK) {
+        rc = call_failed(st, s, &err, timed_out);
+        /* proc_exit(0) ends a call quietly, without results; --json still
+         * owes stdout its document. */
+        if (rc == CLI_EXIT_OK && g->json)
+            rc = cli_print_json(
+                json_pack("{s:[],s:i}", "results", "exit_code", 0));
+        return rc;
+    }
     return print_results(g, results, ft->nresults);
 }
 
@@ -626,7 +658,7 @@ static int add_kv(run_state *st, const char *opt, const char *text,
         st->owned = owned;
     if (!copy || !grown || !owned) {
         free(copy);
-        cli_error("out of host memory");
+        cli_error(WX_ENOMEM, "out of host memory");
         return CLI_EXIT_FAILED;
     }
     st->owned[st->nowned++] = copy;
@@ -694,7 +726,7 @@ static int run_func(const cli_global *g, run_state *st, const cli_args *a)
         return rc;
     wx_val *args = calloc(d.func.nparams + 1, sizeof *args);
     if (!args) {
-        cli_error("out of host memory");
+        cli_error(WX_ENOMEM, "out of host memory");
         return CLI_EXIT_FAILED;
     }
     rc = parse_args(&d.func, a->pos[1], a->npos - 2, a->pos + 2, args);
@@ -713,6 +745,7 @@ static int run_parsed(cli_global *g, run_state *st, const cli_args *a)
     if (a->npos < 1)
         return cli_usage_error("run", "missing FILE.wasm");
     st->path = a->pos[0];
+    st->json = g->json;
     int rc = run_options(a, st);
     if (rc == CLI_EXIT_OK)
         rc = load(st);
@@ -735,8 +768,8 @@ static int run_main(cli_global *g, int argc, char **argv)
     memset(&st, 0, sizeof st);
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     int nrest = 0;
-    int rc = rest ? take_repeated(&st, argc, argv, rest, &nrest)
-                  : CLI_EXIT_FAILED;
+    int rc =
+        rest ? take_repeated(&st, argc, argv, rest, &nrest) : CLI_EXIT_FAILED;
     cli_args a;
     if (rc == CLI_EXIT_OK)
         rc = cli_parse(g, "run", run_opts, NOPTS, nrest, rest, &a);

@@ -1,6 +1,5 @@
 /*
- * The REST daemon's entry point (docs/rest.md): `wasmext serve` calls it,
- * and so does the standalone `wasmext-serve`.
+ * The REST daemon's entry point (docs/rest.md): `wasmext serve` calls it.
  *
  *   wasmext serve [--listen 127.0.0.1:9281] [--db PATH] [--threads N]
  *                 [--log-level debug|info|warn|error] ...

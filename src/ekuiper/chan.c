@@ -88,7 +88,7 @@ size_t wxk_max_msg(void)
     if (n < 65536) {
         if (env && *env)
             fprintf(stderr,
-                    "wasmext-ekuiper: %s=\"%.64s\" is not a size of at "
+                    "wasmext: %s=\"%.64s\" is not a size of at "
                     "least 64K (e.g. 16M); using %u bytes\n",
                     WXK_MAX_MSG_ENV, env, WXK_DEFAULT_MAX_MSG);
         n = WXK_DEFAULT_MAX_MSG;

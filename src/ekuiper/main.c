@@ -1,6 +1,6 @@
 /*
- * `wasmext ekuiper`: dispatch to pack and plugin, and the help shared by
- * the CLI and the standalone wasmext-ekuiper tool.
+ * `wasmext ekuiper`: dispatch to pack and plugin, and the command's help
+ * (the CLI's `wasmext help ekuiper` prints it too).
  */
 #include "internal.h"
 

@@ -30,6 +30,7 @@
  * that fit in a socket path).
  */
 #define _GNU_SOURCE /* dl_iterate_phdr */
+#include "builtins.h"
 #include "internal.h"
 
 #include <errno.h>
@@ -56,8 +57,14 @@ static const char pack_help[] =
     "its .wasm are checked as an add would check them. The package holds\n"
     "eKuiper's NAME.json, an executable script, the config, the .wasm and a\n"
     "copy of the wasmext binary, so it runs on any machine of the same\n"
-    "platform (OS, CPU, and the shared libraries wasmext links: jansson,\n"
-    "sqlite3, nng, zip).\n"
+    "platform: OS, CPU, and the shared libraries wasmext loads (jansson,\n"
+    "sqlite3, nettle, nng, libzip, libmicrohttpd when built with the REST\n"
+    "daemon, and those they load in turn, such as gnutls and mbedtls:\n"
+    "'ldd wasmext' lists them all; --bundle-libs packs them).\n"
+    "\n"
+    "A function named like an eKuiper built-in (abs, count, concat, ...,\n"
+    "in any case) gets a warning: eKuiper resolves built-ins first, so\n"
+    "rules would never call it. Rename it in the config's functions.\n"
     "\n"
     "Options:\n"
     "  -o, --output FILE  the zip to write (default: NAME.zip, NAME being\n"
@@ -200,6 +207,15 @@ static json_t *check_config(const char *text, const char *base_dir,
                 names = NULL;
                 break;
             }
+            /* Not an error: the package works, only not for this name. */
+            if (wxk_is_builtin(f))
+                fprintf(stderr,
+                        "wasmext: ekuiper pack: warning: function \"%s\" has "
+                        "the name of an eKuiper built-in function; eKuiper "
+                        "resolves built-ins first, so rules calling %s() "
+                        "would never reach this plugin (export it under "
+                        "another name)\n",
+                        f, f);
             json_array_append_new(names, json_string(f));
         }
     }

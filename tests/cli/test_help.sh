@@ -29,9 +29,14 @@ t 0 help call
 out_has "--base64"
 
 # Each plugin subcommand: the same three ways.
-for sub in add update rm ls show check; do
+for sub in init add update rm ls show check; do
     t 0 plugin "$sub" --help
-    out_has "Usage: wasmext [--db PATH] plugin $sub"
+    # init reads a module, not the registry: no --db.
+    if [ "$sub" = init ]; then
+        out_has "Usage: wasmext plugin init"
+    else
+        out_has "Usage: wasmext [--db PATH] plugin $sub"
+    fi
     out_has "Example"
     help_text=$OUT
     t 0 plugin "$sub" -h
@@ -40,8 +45,22 @@ for sub in add update rm ls show check; do
     out_is "$help_text"
 done
 t 0 plugin --help
+out_has "init FILE.wasm"
 out_has "add CONFIG.json"
 out_has "check [NAME]"
+# The examples name files that exist.
+t 0 plugin add --help
+out_has "wasmext plugin add examples/plugins/car/car.json"
+checks=$((checks + 1))
+[ -f "$SRC/../../examples/plugins/car/car.json" ] ||
+    fail "examples/plugins/car/car.json is not in the source tree"
+# With --json, usage errors are JSON on stdout too.
+t 2 --json frobnicate
+json_is 'd["error"]["code"], d["error"]["usage"]' "('arg', 'wasmext help')"
+err_empty
+t 2 plugin frob --json
+json_is 'd["error"]["message"]' \
+    "'plugin: unknown subcommand \"frob\" (init, add, update, rm, ls, show, check)'"
 
 # The command list.
 t 0 --help

@@ -26,13 +26,34 @@ cat >blob.json <<EOF
   {"name": "fail", "abi": "bindgen", "params": [], "results": ["i32"]}]}
 EOF
 
+# No registry yet: the commands that only read say so and create
+# nothing, neither the file nor its directory; "not found" names the
+# registry.
+NODB=$WORK/none/registry.db
+t 0 --db "$NODB" plugin ls
+out_is "no plugins registered (registry $NODB does not exist)"
+t 0 --db "$NODB" plugin ls --json
+json_is 'd' "[]"
+t 0 --db "$NODB" plugin check
+out_is "no plugins registered (registry $NODB does not exist)"
+t 2 --db "$NODB" plugin check math
+err_is "wasmext: plugin \"math\" not found in registry $NODB (it does not exist)"
+t 2 --db "$NODB" plugin show math
+err_is "wasmext: plugin \"math\" not found in registry $NODB (it does not exist)"
+t 2 --db "$NODB" call add 2 3
+err_is "wasmext: function \"add\" not found in registry $NODB (it does not exist)"
+t 2 --db "$NODB" plugin rm math
+err_is "wasmext: plugin \"math\" not found in registry $NODB (it does not exist)"
+t 2 --db "$NODB" plugin update math.json
+err_is "wasmext: plugin \"math\" not found in registry $NODB (it does not exist)"
+t 2 --db "$NODB" --json plugin show math
+json_is 'd["error"]["code"]' "'notfound'"
+checks=$((checks + 1))
+[ ! -e "$WORK/none" ] || fail "a read-only command created $WORK/none"
+
 # An empty registry.
 t 0 --db "$DB" plugin ls
-out_is "no plugins registered (registry: $DB)"
-t 0 --db "$DB" plugin ls --json
-json_is 'd' "[]"
-t 0 --db "$DB" plugin check
-out_is "no plugins registered"
+out_is "no plugins registered (registry $DB does not exist)"
 
 # add
 t 0 --db "$DB" plugin add math.json
@@ -85,7 +106,7 @@ json_is '[(f["name"], f["signature"]) for f in d["functions"]][:2]' \
     "[('add', '(i32, i32) -> (i32)'), ('div', '(i32, i32) -> (i32)')]"
 json_is 'len(d["sha256"])' "64"
 t 2 --db "$DB" plugin show nope
-err_is 'wasmext: plugin "nope" not found'
+err_is "wasmext: plugin \"nope\" not found in registry $DB"
 t 2 --db "$DB" plugin show
 err_has "plugin show: missing NAME"
 
@@ -96,7 +117,7 @@ math: ok"
 t 0 --db "$DB" plugin check math --json
 json_is 'd' "[{'name': 'math', 'ok': True, 'problems': [], 'warnings': []}]"
 t 2 --db "$DB" plugin check nope
-err_is 'wasmext: plugin "nope" not found'
+err_is "wasmext: plugin \"nope\" not found in registry $DB"
 
 # call: numbers, by function or PLUGIN.FUNC.
 t 0 --db "$DB" call add 2 3
@@ -133,8 +154,11 @@ json_is 'd' "{'results': ['--x']}"
 t 1 --db "$DB" call fail
 err_is "wasmext: guest error: boom"
 out_is ""
+# With --json, errors are JSON on stdout too (the REST shape), and the
+# exit code is the same.
 t 1 --db "$DB" call --json fail
-err_is "wasmext: guest error: boom"
+json_is 'd' "{'error': {'code': 'guest', 'message': 'guest error: boom'}}"
+err_empty
 
 # call: failures while running (exit 1) and refused calls (exit 2).
 t 1 --db "$DB" call div 1 0
@@ -146,13 +170,22 @@ err_has "expected 2 arguments, got 1"
 t 2 --db "$DB" call add 3.5 1
 err_is "wasmext: argument 1: 3.5 does not fit i32 exactly"
 t 2 --db "$DB" call --json add x 1
-err_is 'wasmext: argument 1: "x" is not a number (i32)'
+json_is 'd["error"]' \
+    "{'code': 'arg', 'message': 'argument 1: \"x\" is not a number (i32)'}"
+t 1 --db "$DB" --json call div 1 0
+json_is 'd["error"]["code"], d["error"]["trap"]' "('trap', 'div_by_zero')"
+t 2 --db "$DB" --json plugin show
+json_is 'd["error"]' "{'code': 'arg', 'message': 'plugin show: missing NAME', "\
+"'usage': 'wasmext help plugin show'}"
+t 2 --db "$DB" plugin add --json nowhere.json
+json_is 'd["error"]["code"]' "'io'"
 t 2 --db "$DB" call echo_bytes hex:0g
 err_has "argument 1:"
 t 2 --db "$DB" call nope 1
-err_is 'wasmext: function "nope" not found'
+err_is "wasmext: function \"nope\" not found in registry $DB"
 t 2 --db "$DB" call --json nope 1
-err_is 'wasmext: function "nope" not found'
+json_is 'd' "{'error': {'code': 'notfound', 'message': "\
+"'function \"nope\" not found in registry $DB'}}"
 t 2 --db "$DB" call math.nope
 err_has 'plugin "math" has no function "nope"'
 t 2 --db "$DB" call
@@ -188,7 +221,7 @@ out_is 'plugin "math" updated (revision 2, functions: add)'
 t 0 --db "$DB" call add 2 3
 out_is 105
 t 2 --db "$DB" call div 1 1
-err_is 'wasmext: function "div" not found'
+err_is "wasmext: function \"div\" not found in registry $DB"
 t 0 --db "$DB" --json plugin ls
 json_is '[(p["name"], p["revision"], p["functions"]) for p in d]' \
     "[('blob', 1, ['echo_bytes', 'echo_string', 'fail']), "\
@@ -206,7 +239,8 @@ cat >ghost.json <<EOF
 {"name": "ghost", "vm_config": {"path": "math.wasm"}, "functions": ["rec"]}
 EOF
 t 2 --db "$DB" plugin update ghost.json
-err_has 'plugin "ghost" is not registered'
+err_is "wasmext: ghost.json: plugin \"ghost\" is not registered (add it "\
+"first) (registry $DB)"
 
 # check warns (exit 0) when the config's .wasm file is gone: the stored
 # module still runs.
@@ -227,9 +261,9 @@ out_is 1024
 t 0 --db "$DB" plugin rm math
 out_is 'plugin "math" removed'
 t 2 --db "$DB" call add 2 3
-err_is 'wasmext: function "add" not found'
+err_is "wasmext: function \"add\" not found in registry $DB"
 t 2 --db "$DB" plugin rm math
-err_is 'wasmext: plugin "math" not found'
+err_is "wasmext: plugin \"math\" not found in registry $DB"
 
 # limits.fuel stops an endless loop the same way every time (exit 1); the
 # plugin keeps serving, and check has nothing to warn about.
@@ -256,6 +290,9 @@ err_has "plugin rm: missing NAME"
 WASMEXT_DB=$DB t 0 plugin ls --json
 json_is '[p["name"] for p in d]' "['blob']"
 t 0 plugin ls
-out_is "no plugins registered (registry: $WORK/xdg/wasmext/registry.db)"
+out_is "no plugins registered (registry $WORK/xdg/wasmext/registry.db does "\
+"not exist)"
+checks=$((checks + 1))
+[ ! -e "$WORK/xdg" ] || fail "plugin ls created $WORK/xdg"
 
 finish

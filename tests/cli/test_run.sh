@@ -154,8 +154,30 @@ t 0 run math.wasm fdiv 1 0 --json
 json_is 'd' "{'results': ['inf']}"
 t 0 run --json math.wasm nothing
 json_is 'd' "{'results': []}"
+# Errors with --json are JSON on stdout (the REST daemon's shape), with
+# the same exit code.
 t 1 run --json math.wasm div 1 0
-out_is ""
-err_has "trap: integer divide by zero"
+json_is 'd["error"]["code"], d["error"]["trap"]' "('trap', 'div_by_zero')"
+json_is 'd["error"]["message"].startswith("trap: integer divide by zero")' \
+    "True"
+err_empty
+t 2 run --json math.wasm nope
+json_is 'd["error"]["code"]' "'notfound'"
+t 2 run --json --max-pages x math.wasm add 1 2
+json_is 'd["error"]["code"]' "'arg'"
+t 2 --json run missing.wasm f
+json_is 'd["error"]["code"]' "'io'"
+t 2 run --bogus --json math.wasm add 1 2
+json_is 'd["error"]' "{'code': 'arg', 'message': 'run: unknown option "\
+"--bogus', 'usage': 'wasmext help run'}"
+# A guest's output never mixes into the JSON: it goes to stderr.
+t 0 run --json wasi.wasm hello
+json_is 'd' "{'results': [0]}"
+err_is "hello from wasi"
+t 0 run --json wasi.wasm bye 0
+json_is 'd' "{'results': [], 'exit_code': 0}"
+t 1 run --json wasi.wasm bye 3
+json_is 'd["error"]' "{'code': 'exit', 'message': 'guest exited with code 3', "\
+"'exit_code': 3}"
 
 finish

@@ -89,9 +89,19 @@ err_is "wasmext: timeout: the call was stopped after 100 ms"
 t 0 run reactor.wasm answer 2
 out_is "answering
 42"
+# --json: stdout is the JSON alone; what the guest prints goes to stderr.
 t 0 run --json reactor.wasm answer 1
-out_has '"results"'
-out_has "41"
+json_is 'd' "{'results': [41]}"
+err_is "answering"
+t 0 run --json cmd.wasm hello a
+json_is 'd' "{'exit_code': 0}"
+err_is "hello, world: 3 args: [cmd.wasm] [hello] [a]
+to stderr"
+t 42 run --json cmd.wasm exit 42
+json_is 'd' "{'exit_code': 42}"
+t 0 run --json --dir /data=./data cmd.wasm cat /data/f.txt
+json_is 'd' "{'exit_code': 0}"
+err_is "file contents"
 t 2 run reactor.wasm
 err_has "missing FUNC"
 

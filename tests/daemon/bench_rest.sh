@@ -6,16 +6,17 @@
 #
 #   tests/daemon/bench_rest.sh BUILD-DIR [SECONDS] [DAEMON-THREADS]
 #
-# BUILD-DIR holds wasmext-serve and tests/daemon/guests/calc.wasm (build
-# the targets wasmext-serve and wxd_guests first).
+# BUILD-DIR holds wasmext (the daemon is `wasmext serve`) and
+# tests/daemon/guests/calc.wasm (build the targets wasmext and wxd_guests
+# first).
 set -eu
 
 BUILD=$(cd "${1:?usage: bench_rest.sh BUILD-DIR [SECONDS] [THREADS]}" && pwd)
 SECONDS_PER_RUN=${2:-5}
 THREADS=${3:-$(nproc)}
-SERVE=$BUILD/wasmext-serve
+WASMEXT=$BUILD/wasmext
 WASM=$BUILD/tests/daemon/guests/calc.wasm
-[ -x "$SERVE" ] || { echo "no $SERVE" >&2; exit 2; }
+[ -x "$WASMEXT" ] || { echo "no $WASMEXT" >&2; exit 2; }
 [ -f "$WASM" ] || { echo "no $WASM" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 2; }
 
@@ -29,7 +30,7 @@ trap cleanup EXIT INT TERM
 
 # --allow-dir: the config below names the module on this host, which a
 # REST config may do only under an allowed directory (docs/security.md).
-"$SERVE" --listen 127.0.0.1:0 --db "$WORK/registry.db" --threads "$THREADS" \
+"$WASMEXT" serve --listen 127.0.0.1:0 --db "$WORK/registry.db" --threads "$THREADS" \
     --allow-dir "$(dirname "$WASM")" \
     --log-level warn >"$WORK/out" 2>"$WORK/log" &
 PID=$!

@@ -23,7 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *serve_bin = "wasmext-serve";
+/* The wasmext binary; the daemon is its `serve` command. */
+static const char *wasmext_bin = "wasmext";
 static char guest_dir[4096] = ".";
 static char tmp_dir[256];
 
@@ -37,10 +38,10 @@ static __thread long thread_timeout_ms = 60000;
 void rt_init(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s WASMEXT-SERVE GUEST-DIR\n", argv[0]);
+        fprintf(stderr, "usage: %s WASMEXT GUEST-DIR\n", argv[0]);
         exit(2);
     }
-    serve_bin = argv[1];
+    wasmext_bin = argv[1];
     /* Configs need absolute paths. */
     if (!realpath(argv[2], guest_dir)) {
         perror(argv[2]);
@@ -188,7 +189,8 @@ static bool start_v(rt_daemon *d, const char *db, bool defaults, va_list ap)
         extra[nextra++] = a;
         listen = listen || strcmp(a, "--listen") == 0;
     }
-    argv[argc++] = serve_bin;
+    argv[argc++] = wasmext_bin;
+    argv[argc++] = "serve";
     if (!listen) {
         argv[argc++] = "--listen";
         argv[argc++] = "127.0.0.1:0";
@@ -225,8 +227,8 @@ static bool start_v(rt_daemon *d, const char *db, bool defaults, va_list ap)
             dup2(log, 2);
         close(out[0]);
         close(out[1]);
-        execv(serve_bin, (char *const *)argv);
-        perror(serve_bin);
+        execv(wasmext_bin, (char *const *)argv);
+        perror(wasmext_bin);
         _exit(127);
     }
     close(out[1]);

@@ -1,11 +1,11 @@
 /*
  * What the daemon tests share: a fresh temporary directory, the real
- * daemon (wasmext-serve) started as a child process on 127.0.0.1 with a
+ * daemon (`wasmext serve`) started as a child process on 127.0.0.1 with a
  * free port (--listen 127.0.0.1:0, the port read from its "listening on"
  * line), and HTTP requests through libcurl.
  *
- * Every test executable gets two arguments: the wasmext-serve binary and
- * the directory of the guests built from the .wat files here.
+ * Every test executable gets two arguments: the wasmext binary and the
+ * directory of the guests built from the .wat files here.
  */
 #ifndef WX_TESTS_DAEMON_HARNESS_H
 #define WX_TESTS_DAEMON_HARNESS_H

@@ -18,7 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *serve;
+/* The wasmext binary: the daemon is its `serve` command. */
+static const char *wasmext;
 static rt_daemon d;
 
 #define ADMIN_TOKEN "adm1n-t0ken-0123456789abcdef"
@@ -188,10 +189,10 @@ static int run(const char *const *args, bool netns, char **out)
         dup2(pipefd[1], 1);
         dup2(fd, 2);
         close(pipefd[0]);
-        const char *argv[24] = {serve};
-        for (int i = 0; args[i] && i < 22; i++)
-            argv[i + 1] = args[i];
-        execv(serve, (char *const *)argv);
+        const char *argv[24] = {wasmext, "serve"};
+        for (int i = 0; args[i] && i < 21; i++)
+            argv[i + 2] = args[i];
+        execv(wasmext, (char *const *)argv);
         _exit(127);
     }
     close(pipefd[1]);
@@ -414,7 +415,7 @@ static void test_tls(void)
 int main(int argc, char **argv)
 {
     rt_init(argc, argv);
-    serve = argv[1];
+    wasmext = argv[1];
     test_tokens();
     test_exposure();
     test_unix_socket();

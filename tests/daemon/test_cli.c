@@ -15,7 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *serve;
+/* The wasmext binary: the daemon is its `serve` command. */
+static const char *wasmext;
 
 /* Runs the daemon with `args` (NULL-terminated); its exit code and
  * stdout+stderr (malloc'd) in *out. Killed after 20 s. */
@@ -27,10 +28,10 @@ static int run(char **out, const char *const *args)
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
-        const char *argv[16] = {serve};
-        for (int i = 0; args[i] && i < 14; i++)
-            argv[i + 1] = args[i];
-        execv(serve, (char *const *)argv);
+        const char *argv[16] = {wasmext, "serve"};
+        for (int i = 0; args[i] && i < 13; i++)
+            argv[i + 2] = args[i];
+        execv(wasmext, (char *const *)argv);
         _exit(127);
     }
     int status = 0;
@@ -67,14 +68,15 @@ static int run(char **out, const char *const *args)
 int main(int argc, char **argv)
 {
     rt_init(argc, argv);
-    serve = argv[1];
+    wasmext = argv[1];
     char db[600], junk[600];
     snprintf(db, sizeof db, "%s", rt_tmp("registry.db"));
     snprintf(junk, sizeof junk, "%s", rt_tmp("junk.db"));
     rt_write(junk, "not a database, but long enough to be read as one by "
                    "SQLite, which then refuses it for what it is...\n");
 
-    RUN_IS(0, "Usage: wasmext serve", "--help");
+    /* `wasmext serve --help` is the command's help (src/cli/main.c). */
+    RUN_IS(0, "serve [OPTIONS]", "--help");
     RUN_IS(0, "--listen HOST:PORT", "-h");
     RUN_IS(2, "unknown option --bogus", "--bogus");
     RUN_IS(2, "unexpected argument", "extra");

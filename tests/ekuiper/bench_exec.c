@@ -3,14 +3,15 @@
  * ctest only as a smoke test, with a few hundred calls):
  *
  *   ekuiper_bench_exec [--cpu N] [--peer-cpu N] [--time SECONDS]
- *                      [--threads] TOOL FIBONACCI.wasm [CALLS] [ARG]
+ *                      [--threads] WASMEXT FIBONACCI.wasm [CALLS] [ARG]
  *
- * Packs fib (eKuiper's fixture, fib(i32) -> i32) with TOOL
- * (wasmext-ekuiper), unpacks it, starts it as eKuiper does, and drives its
- * function channel one call at a time, as eKuiper serialises them, with
- * fib(ARG) (default 10). Each measurement runs SECONDS (default 0.4)
- * after a short warm-up, or CALLS calls when given; the whole run takes a
- * few seconds. The results are one line each, `NAME key=value ...`:
+ * Packs fib (eKuiper's fixture, fib(i32) -> i32) with `WASMEXT ekuiper
+ * pack` (WASMEXT: the wasmext binary), unpacks it, starts it as eKuiper
+ * does, and drives its function channel one call at a time, as eKuiper
+ * serialises them, with fib(ARG) (default 10). Each measurement runs
+ * SECONDS (default 0.4) after a short warm-up, or CALLS calls when
+ * given; the whole run takes a few seconds. The results are one line each,
+ * `NAME key=value ...`:
  *
  *   ekuiper_exec_fib10 client=none  the plugin's handling of the Exec
  *                                   message alone, in process (wxk_handle),
@@ -706,7 +707,7 @@ static int usage(const char *self)
 {
     fprintf(stderr,
             "usage: %s [--cpu N] [--peer-cpu N] [--time SECONDS] "
-            "[--threads] TOOL FIBONACCI.wasm [CALLS] [ARG]\n",
+            "[--threads] WASMEXT FIBONACCI.wasm [CALLS] [ARG]\n",
             self);
     return 2;
 }

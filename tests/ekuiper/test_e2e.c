@@ -1,11 +1,11 @@
 /*
  * End-to-end tests of the eKuiper adapter: packages built by
- * `wasmext-ekuiper ekuiper pack`, unpacked as eKuiper unpacks them, run as
+ * `wasmext ekuiper pack`, unpacked as eKuiper unpacks them, run as
  * eKuiper runs them, and driven by the simulator (sim.c) over real NNG IPC.
  *
- *   ekuiper_e2e TOOL GUEST_DIR SHARED_DIR SCENARIO
+ *   ekuiper_e2e WASMEXT GUEST_DIR SHARED_DIR SCENARIO
  *
- * TOOL is wasmext-ekuiper, GUEST_DIR holds guest.wasm, cstring.wasm and
+ * WASMEXT is the wasmext binary, GUEST_DIR holds guest.wasm, cstring.wasm and
  * bindgen.wasm, SHARED_DIR the team's shared/ directory (for eKuiper's
  * fixture zips; WX_SHARED_DIR overrides). Scenarios: pack, fib, tinygo,
  * strings, errors, keepalive, restart.
@@ -453,7 +453,7 @@ static void test_pack(void)
     const char *text = "{\"name\":\"odd\",\"vm_config\":{\"path\":"
                        "\"odd.wasm\"},\"functions\":[\"fib-v2\"]}";
     REQUIRE(tl_write(cfgp, text, strlen(text)), "write");
-    char *argv[] = {(char *)T.tool, "pack", cfgp, "-o", zip, NULL};
+    char *argv[] = {(char *)T.tool, "ekuiper", "pack", cfgp, "-o", zip, NULL};
     int rc = tl_run(argv, log, 30000);
     out = tl_read(log, NULL);
     CHECK_MSG(rc == 2 && out && strstr(out, "SQL name"), "odd: %d %s", rc,
@@ -864,7 +864,7 @@ static void test_restart(void)
 int main(int argc, char **argv)
 {
     if (argc != 5) {
-        fprintf(stderr, "usage: %s TOOL GUEST_DIR SHARED_DIR SCENARIO\n",
+        fprintf(stderr, "usage: %s WASMEXT GUEST_DIR SHARED_DIR SCENARIO\n",
                 argv[0]);
         return 2;
     }
