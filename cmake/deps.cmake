@@ -65,6 +65,26 @@ else()
   message(STATUS "nng ${WXDEP_nng_VERSION} (pkg-config)")
 endif()
 
+# The libraries src/dl opens on first need: their headers only, so that
+# nothing links them (a call of a function src/dl does not list then fails
+# to link instead of loading the library at start-up).
+function(wx_dep_headers name from)
+  add_library(wx_${name}_headers INTERFACE)
+  target_include_directories(wx_${name}_headers INTERFACE
+    $<TARGET_PROPERTY:${from},INTERFACE_INCLUDE_DIRECTORIES>)
+  target_compile_options(wx_${name}_headers INTERFACE
+    $<TARGET_PROPERTY:${from},INTERFACE_COMPILE_OPTIONS>)
+  add_library(wx::${name}_headers ALIAS wx_${name}_headers)
+endfunction()
+wx_dep_headers(sqlite3 PkgConfig::WXDEP_sqlite3)
+wx_dep_headers(libzip PkgConfig::WXDEP_libzip)
+wx_dep_headers(microhttpd PkgConfig::WXDEP_microhttpd)
+if(TARGET nng::nng)
+  wx_dep_headers(nng nng::nng)
+else()
+  wx_dep_headers(nng PkgConfig::WXDEP_nng)
+endif()
+
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads QUIET)
 if(NOT Threads_FOUND)

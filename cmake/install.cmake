@@ -46,7 +46,7 @@ endfunction()
 
 wx_shared_library(libwasmext-engine wasmext-engine wxengine)
 wx_shared_library(libwasmext wasmext
-                  wxengine wxwasi wxvm wxabi wxmanager wxframework)
+                  wxengine wxdl wxwasi wxvm wxabi wxmanager wxframework)
 
 install(TARGETS libwasmext-engine libwasmext
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})

@@ -104,7 +104,7 @@ static void print_value(const wx_value *v)
 /* Calls `fn` with the command-line arguments; prints the results. */
 static int call(wx_fn *fn, int argc, char **argv, wx_error *err)
 {
-    wx_fn_info info;
+    wx_function_info info;
     if (wx_fn_describe(fn, &info, err) != WX_OK)
         return 2;
     if ((uint32_t)argc != info.nparams) {
@@ -120,11 +120,11 @@ static int call(wx_fn *fn, int argc, char **argv, wx_error *err)
             return 2;
         }
     }
-    wx_results res;
+    wx_values res;
     wx_status s = wx_fn_call_values(fn, args, (size_t)argc, &res, err);
     for (uint32_t i = 0; s == WX_OK && i < res.count; i++)
         print_value(&res.values[i]);
-    wx_results_free(&res);
+    wx_values_free(&res);
     return s == WX_OK ? 0 : s == WX_EARG ? 2 : 1;
 }
 

@@ -5,21 +5,22 @@
  *
  *   wx_manager *m = wx_manager_open(NULL, NULL, &err);  // default registry
  *   wx_manager_add_file(m, "car.json", &err);
- *   char *out;
- *   wx_call_json(m, NULL, "rank", "[3, 4]", &out, &err);  // out: "[7]"
- *   wx_free(out);
  *
- *   // Typed, for every ABI: a handle, borrowed arguments, owned results.
+ *   // A handle, resolved once; borrowed arguments, owned results.
  *   wx_fn *fn = wx_fn_get(m, NULL, "create_line", &err);
  *   wx_value args[3] = {wx_value_string(p1, strlen(p1)),
  *                       wx_value_string(p2, strlen(p2)),
  *                       wx_value_string("thin", 4)};
- *   wx_results res;
+ *   wx_values res;
  *   if (wx_fn_call_values(fn, args, 3, &res, &err) == WX_OK)
  *       puts(res.values[0].of.buf.data);  // a string result, NUL-ended
- *   wx_results_free(&res);
+ *   wx_values_free(&res);
  *   wx_fn_free(fn);
  *   wx_manager_close(m);
+ *
+ * Nothing crosses this API as JSON text: calls take and return wx_value,
+ * reports are structs (wx_manager_plugins). The converters at the end turn
+ * the doors' wire formats (JSON, command-line text) into values and back.
  *
  * Plugins. A plugin is registered (add) from its config JSON: the manager
  * reads the .wasm file the config names, loads and validates the module,
@@ -40,7 +41,7 @@
  * Calls in flight finish on the old version, calls starting after the
  * update returned use the new one, no call fails because of an update, and
  * the old version is freed after its last call. Delete works the same way:
- * calls in flight finish, later calls fail with WX_ENOTFOUND.
+ * calls in flight finish, later calls fail with WX_ENOPLUGIN.
  *
  * Threads: every function may be called from any number of threads at
  * once; changes (add, update, delete) are serialised among themselves but
@@ -49,7 +50,7 @@
  * Errors: as in the engine API, every fallible function takes an optional
  * caller-owned wx_error and returns a status (or NULL). Strings returned
  * by the manager are freed with wx_free(), typed results with
- * wx_results_free().
+ * wx_values_free().
  *
  * Functions are named "func" (unique among all plugins) or "plugin.func";
  * every call taking `plugin` and `func` also accepts plugin == NULL with
@@ -98,6 +99,13 @@ typedef struct wx_manager_opts {
      * stay idle before it is freed (and made again when a call needs
      * it). 0: WX_DEFAULT_TRIM_IDLE_MS; UINT32_MAX: never. */
     uint32_t trim_idle_ms;
+    /* Load each plugin when it is first needed (a handle, a call, a
+     * WX_INFO_DETAIL or WX_INFO_CHECK snapshot) instead of all of them at
+     * open: for one-shot commands, which then pay for the plugins they
+     * use only. Until then a plugin reports `loaded` false and no types.
+     * A long-running server leaves it false, so that every plugin is
+     * ready, and its status known, before the first call. */
+    bool lazy;
 } wx_manager_opts;
 
 /*
@@ -120,9 +128,16 @@ WX_API void wx_manager_memory(wx_manager *m, wx_budget_stats *out);
  */
 WX_API char *wx_manager_default_db(wx_error *err);
 
+/* The registry path that keeps the registry in this process's memory:
+ * nothing is written anywhere and everything is gone at close (a manager
+ * hosting one plugin for one run, as `wasmext run` and eKuiper's plugin
+ * mode do). */
+#define WX_REGISTRY_MEMORY ":memory:"
+
 /*
  * Opens (creating it if needed) the registry at `db_path` (NULL: the
- * default above) and loads every registered plugin. Fails only when the
+ * default above; WX_REGISTRY_MEMORY: in memory) and loads every
+ * registered plugin (or, with opts->lazy, each when first needed). Fails only when the
  * registry itself cannot be opened; plugins that fail to load are kept
  * with an error status. `opts` may be NULL.
  */
@@ -141,7 +156,7 @@ WX_API const char *wx_manager_db_path(const wx_manager *m);
  * WX_EIO (the .wasm cannot be read; registry errors), WX_EEXIST (a plugin
  * of that name is registered, or another plugin provides one of the
  * functions already), WX_EMALFORMED or WX_EINVALID (the module),
- * WX_ENOTFOUND or WX_EINVALID (a listed function is not exported, or its
+ * WX_ENOEXPORT or WX_EINVALID (a listed function is not exported, or its
  * signature does not suit its ABI or declared types), WX_EUNLINKABLE or
  * WX_ETRAP (instantiation).
  */
@@ -153,7 +168,7 @@ WX_API wx_status wx_manager_add_file(wx_manager *m, const char *config_path,
                                      wx_error *err);
 /*
  * Replaces a registered plugin (the config's name) with a new config and
- * module, checked like an add (WX_ENOTFOUND if it is not registered). A
+ * module, checked like an add (WX_ENOPLUGIN if it is not registered). A
  * plugin in error status may be updated to repair it. Hot: see above. An
  * update identical to what is registered (the same canonical config and
  * module bytes) changes nothing: the revision stays, and calls keep their
@@ -184,7 +199,7 @@ WX_API wx_status wx_manager_add_package(wx_manager *m, const void *zip,
 WX_API wx_status wx_manager_update_package(wx_manager *m, const void *zip,
                                            size_t len, const char *expect,
                                            char **name, wx_error *err);
-/* Unregisters a plugin: WX_ENOTFOUND if it is not registered. */
+/* Unregisters a plugin: WX_ENOPLUGIN if it is not registered. */
 WX_API wx_status wx_manager_delete(wx_manager *m, const char *name,
                                    wx_error *err);
 
@@ -196,35 +211,6 @@ WX_API wx_status wx_manager_delete(wx_manager *m, const char *name,
  * gets an error status, as on open. Errors only for the registry itself.
  */
 WX_API wx_status wx_manager_sync(wx_manager *m, wx_error *err);
-
-/*
- * Reports, as JSON text to free with wx_free() (NULL with `err` set on
- * failure):
- *
- * list: [{"name", "version" (the config's, or null), "revision" (1 when
- *   added, +1 per update), "engine", "instances", "functions": [names],
- *   "status" ("ok" or "error: <reason>"), "calls", "errors"}], by name.
- *
- * show(name): {"name", "status", "engine" ("wasmedge (synonym of interp)"
- *   when the config says so), "revision", "sha256", "created_ms",
- *   "updated_ms", "wasm_bytes", "config": the canonical config,
- *   "exports": [{"name", "kind", "signature": "(i32, i32) -> (i32)"}],
- *   "instances": {"total", "busy", "idle", "empty", "waiting",
- *   "replaced"}, "functions": [{"name", "abi", "signature", "params",
- *   "results" (types, declared or implied), "calls", "errors"}]}; the
- *   counters count calls since the manager opened, across updates.
- *   WX_ENOTFOUND if it is not registered.
- *
- * check(name, or NULL for every plugin): [{"name", "ok", "problems":
- *   [...], "warnings": [...]}]. Problems make a plugin unusable (module
- *   invalid, a function not exported or with an unsupported signature, a
- *   name claimed by two plugins, load errors); warnings do not (the .wasm
- *   file named by the config is gone, or differs from the stored module,
- *   which is the one that runs). WX_ENOTFOUND for an unknown name.
- */
-WX_API char *wx_manager_list(wx_manager *m, wx_error *err);
-WX_API char *wx_manager_show(wx_manager *m, const char *name, wx_error *err);
-WX_API char *wx_manager_check(wx_manager *m, const char *name, wx_error *err);
 
 /* ----------------------------------------------------------- typed values */
 
@@ -283,7 +269,7 @@ WX_API bool wx_type_parse(const char *name, wx_type *out);
  * string, json and bytes results end with a NUL that `len` does not count
  * (a string is also a C string unless it holds a NUL); vectors hold
  * `count` elements of the element type in host byte order. Free them all
- * with wx_results_free().
+ * with wx_values_free().
  *
  * Numbers: i8..i32 and i64 in `of.i` (sign-extended), u8..u64 in `of.u`,
  * each in its type's range; char is a Unicode scalar value. A string
@@ -372,111 +358,233 @@ static inline wx_value wx_value_vec(wx_type t, const void *elems, size_t count)
     return x;
 }
 
-/* The results of a typed call: `count` values owned by the library. */
-typedef struct wx_results {
+/* Values owned by the library: the results of a typed call, or arguments
+ * a converter made. */
+typedef struct wx_values {
     uint32_t count;
     wx_value values[WX_MAX_VALUES];
-} wx_results;
+} wx_values;
 
-/* Frees the results' buffers and sets count to 0; safe to call again,
+/* Frees the values' buffers and sets count to 0; safe to call again,
  * with NULL, and after a failed call (which leaves no results). */
-WX_API void wx_results_free(wx_results *r);
+WX_API void wx_values_free(wx_values *v);
 
 /* ------------------------------------------------------------------ calls */
 
 /*
- * Calls a function with arguments given as a JSON array (numbers, and
- * strings for string-like types; NULL: no arguments) and returns its
- * results as a JSON array in *results_json (free with wx_free). Numbers
- * are converted to the declared type (or the wasm type when none is
- * declared) only when they fit exactly, else the call is refused with
- * WX_EARG naming the argument ("argument 1: 300 does not fit u8
- * exactly"). Guest failures come back as the engine and the ABI report
- * them (WX_ETRAP with the trap kind, WX_ETIMEOUT, WX_EBUSY, WX_EGUEST for
- * an error the guest returned, WX_EABI...).
+ * How a function's arguments and results cross into the guest: entry,
+ * config name. The order is fixed.
  */
-WX_API wx_status wx_call_json(wx_manager *m, const char *plugin,
-                              const char *func, const char *args_json,
-                              char **results_json, wx_error *err);
+#define WX_ABI_LIST(X)                                                        \
+    X(WX_ABI_NUMERIC, "numeric") /* wasm numbers only; the default */         \
+    X(WX_ABI_BINDGEN, "bindgen") /* wasmedge-bindgen 0.4 (and 0.1) */         \
+    X(WX_ABI_CSTRING, "cstring") /* NUL-ended strings via malloc/free */
+
+typedef enum wx_abi {
+#define WX_ABI_ENUM_(e, n) e,
+    WX_ABI_LIST(WX_ABI_ENUM_)
+#undef WX_ABI_ENUM_
+        WX_ABI_COUNT_
+} wx_abi;
+
+/* "numeric", "bindgen", "cstring"; NULL for a value out of range. */
+WX_API const char *wx_abi_name(wx_abi a);
+/* An ABI by its config name (exact spelling); false if there is none. */
+WX_API bool wx_abi_parse(const char *name, wx_abi *out);
 
 /*
- * The same with command-line arguments: each argv[i] is one argument
- * written as on the command line (42, -1, 0x2a, 1.5, nan, true, text...).
- * *results_text receives one result per line, each line ending in '\n'
- * (free with wx_free).
- */
-WX_API wx_status wx_call_argv(wx_manager *m, const char *plugin,
-                              const char *func, int argc,
-                              const char *const *argv, char **results_text,
-                              wx_error *err);
-
-/*
- * Typed calls, for every ABI: arguments as wx_value (borrowed), results in
- * *out (owned by the library: free them with wx_results_free, also safe
- * after a failure, which leaves none). An argument of the declared type
- * (or the wasm type when none is declared) is used as it is, without a
- * copy; one of another type is converted as wx_call_json converts, only
- * when it fits exactly (an i64 42 for a u8, a string for a json or bytes
- * parameter, bytes for vec<u8>), else WX_EARG names it: "argument 2: 300
- * does not fit u8 exactly", "argument 1: expected string, got f64". A
- * wrong count is WX_EARG too ("rank: expected 2 arguments, got 1").
- * Guest failures come back as for wx_call_json. wx_call_values looks the
- * function up by name on every call; wx_fn_call_values takes a handle.
- */
-WX_API wx_status wx_call_values(wx_manager *m, const char *plugin,
-                                const char *func, const wx_value *args,
-                                size_t nargs, wx_results *out, wx_error *err);
-
-/*
- * Typed calls with bare wasm values, for numeric functions only: the
- * arguments must match the function's wasm signature exactly (WX_EARG
- * otherwise; other ABIs are refused). wx_call_vals looks the function up
- * on every call; wx_fn_call, on a handle, is the fastest way in.
- */
-WX_API wx_status wx_call_vals(wx_manager *m, const char *plugin,
-                              const char *func, const wx_val *args,
-                              size_t nargs, wx_val *results, size_t nresults,
-                              wx_error *err);
-
-/*
- * A function handle. It follows its plugin through updates (a call runs
- * on whatever version is current when it starts); once the plugin is
- * deleted, or the manager closed, calls fail with WX_ENOTFOUND, even if a
- * plugin of the same name is added again (get a new handle then). A
- * handle may be used by any number of threads at once; free it with
+ * A function handle: the one way to call. Resolve it once by name, then
+ * call it as often as needed, from any number of threads at once.
+ *
+ * Names: "func" when one plugin provides it (function names are unique
+ * among plugins: an add that would claim a taken name is refused), or
+ * "plugin.func"; `plugin` may also be given apart (then `func` is the
+ * bare name). WX_ENOPLUGIN names the registry when nothing by that name
+ * is registered.
+ *
+ * The handle follows its plugin through updates (a call runs on whatever
+ * version is current when it starts); once the plugin is deleted, or the
+ * manager closed, calls fail with WX_ENOPLUGIN, even if a plugin of the
+ * same name is added again (get a new handle then). Free it with
  * wx_fn_free(), before or after closing the manager.
  */
 WX_API wx_fn *wx_fn_get(wx_manager *m, const char *plugin, const char *func,
                         wx_error *err);
 WX_API void wx_fn_free(wx_fn *fn);
-WX_API wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
-                            wx_val *results, size_t nresults, wx_error *err);
-/* wx_call_values on a handle. */
-WX_API wx_status wx_fn_call_values(wx_fn *fn, const wx_value *args,
-                                   size_t nargs, wx_results *out,
-                                   wx_error *err);
-
 /* The plugin and function a handle names (strings live as long as it). */
 WX_API const char *wx_fn_plugin(const wx_fn *fn);
 WX_API const char *wx_fn_name(const wx_fn *fn);
 
 /*
- * What a function takes and returns, as the version of its plugin that is
- * current now declares it (or, for undeclared numeric and cstring types,
- * its wasm signature implies). One snapshot rather than an accessor per
- * item, because the handle follows updates and separate reads could mix
- * two versions.
+ * Typed calls, for every ABI: arguments as wx_value (borrowed), results in
+ * *out (owned by the library: free them with wx_values_free, also safe
+ * after a failure, which leaves none). An argument of the declared type
+ * (or the wasm type when none is declared) is used as it is, without a
+ * copy; one of another type is converted only when it fits exactly (an
+ * i64 42 for a u8, a string for a json or bytes parameter, bytes for
+ * vec<u8>), else WX_EARG names it: "argument 2: 300 does not fit u8
+ * exactly", "argument 1: expected string, got f64". A wrong count is
+ * WX_EARG too ("rank: expected 2 arguments, got 1"). Guest failures come
+ * back as the engine and the ABI report them (WX_ETRAP with the trap
+ * kind, WX_ETIMEOUT, WX_EBUSY, WX_EGUEST for an error the guest
+ * returned, WX_EABI...).
  */
-typedef struct wx_fn_info {
-    const char *abi; /* "numeric", "bindgen" or "cstring" (static) */
+WX_API wx_status wx_fn_call_values(wx_fn *fn, const wx_value *args,
+                                   size_t nargs, wx_values *out,
+                                   wx_error *err);
+
+/*
+ * Bare wasm values, for numeric functions only: the arguments must match
+ * the function's wasm signature exactly (WX_EARG otherwise; other ABIs are
+ * refused). The fastest way in.
+ */
+WX_API wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
+                            wx_val *results, size_t nresults, wx_error *err);
+
+/* ---------------------------------------------------------- introspection */
+
+/*
+ * What a function takes and returns, as the version of its plugin that
+ * was current when the snapshot was taken declares it (or, for undeclared
+ * numeric and cstring types, its wasm signature implies).
+ */
+typedef struct wx_function_info {
+    const char *name;
+    wx_abi abi;
+    /* false when the plugin is in error: then only name and abi are
+     * known, and the counters. */
+    bool loaded;
+    /* false for bindgen results the config leaves open: the guest says
+     * their types at each call. */
+    bool results_known;
     uint32_t nparams, nresults;
     wx_type params[WX_MAX_VALUES];
     wx_type results[WX_MAX_VALUES];
-} wx_fn_info;
+    const char *signature; /* the wasm type: "(i32, i32) -> (i32)" */
+    uint64_t calls, errors; /* since the manager opened, across updates */
+} wx_function_info;
 
-/* Fills *info. Errors: WX_ENOTFOUND (the plugin was deleted, or no longer
+/* Fills *info from the plugin's current version (strings live as long as
+ * the handle). Errors: WX_ENOPLUGIN (the plugin was deleted, or no longer
  * lists the function), the plugin's error status if it is in error. */
-WX_API wx_status wx_fn_describe(wx_fn *fn, wx_fn_info *info, wx_error *err);
+WX_API wx_status wx_fn_describe(wx_fn *fn, wx_function_info *info,
+                                wx_error *err);
+
+typedef struct wx_export_info {
+    const char *name;
+    wx_externkind kind;
+    const char *signature; /* functions only, else NULL */
+} wx_export_info;
+
+/* A plugin's instance pool now. */
+typedef struct wx_instance_stats {
+    uint32_t total, busy, idle, empty, waiting;
+    uint64_t replaced, trimmed;
+} wx_instance_stats;
+
+/* A plugin's guest output (stdout/stderr lines logged), across versions. */
+typedef struct wx_output_stats {
+    uint64_t lines, bytes, dropped_lines, dropped_bytes, cut_lines,
+        cut_bytes;
+    uint32_t rate_bytes_per_s, line_max;
+} wx_output_stats;
+
+/*
+ * One plugin, as a snapshot taken at one moment. Strings and arrays live
+ * in the list that holds it.
+ */
+typedef struct wx_plugin_info {
+    const char *name;
+    /* false: a lazy manager has not loaded it yet (wx_manager_opts.lazy);
+     * its functions' types are unknown, and `error` is NULL although
+     * loading it may still fail. */
+    bool loaded;
+    /* NULL when the plugin runs; else why not ("module: ..."), and the
+     * status its calls fail with. */
+    const char *error;
+    wx_status error_status;
+    const char *version;     /* the config's, or NULL */
+    const char *description; /* the config's, or NULL */
+    const char *engine;      /* "interp" ("wasmedge (synonym of interp)") */
+    uint32_t instance_num;
+    int64_t revision; /* 1 when added, +1 per update */
+    uint64_t calls, errors;
+    uint32_t nfunctions;
+    wx_function_info *functions;
+    /* WX_INFO_DETAIL only (else zero / NULL): */
+    char sha256[65];
+    uint64_t wasm_bytes;
+    int64_t created_ms, updated_ms;
+    const char *config; /* the canonical config, as stored */
+    uint32_t nexports;
+    wx_export_info *exports;
+    wx_instance_stats instances;
+    wx_output_stats output;
+    /* WX_INFO_CHECK only: problems make a plugin unusable (module
+     * invalid, a function not exported or with an unsupported signature,
+     * load errors); warnings do not (the .wasm file named by the config is
+     * gone, or differs from the stored module, which is the one that
+     * runs). */
+    uint32_t nproblems, nwarnings;
+    const char **problems, **warnings;
+} wx_plugin_info;
+
+typedef struct wx_plugin_list {
+    size_t count;
+    wx_plugin_info *plugins; /* by name */
+    unsigned what_;          /* private: the WX_INFO_* flags it was made with */
+    void *arena_;            /* private: where the strings live */
+} wx_plugin_list;
+
+/* What wx_manager_plugins reports beyond names, status, counters and
+ * functions; each costs more (the module's exports, a file read). */
+enum {
+    WX_INFO_DETAIL = 1u, /* sha256, sizes, times, config, exports, pool */
+    WX_INFO_CHECK = 2u,  /* problems and warnings (reads the .wasm file) */
+};
+
+/*
+ * A snapshot of the plugin `name` (NULL: every plugin, by name) into
+ * *out; free it with wx_plugin_list_free. `what`: WX_INFO_* flags.
+ * WX_ENOPLUGIN for an unknown name. Never holds up a call or a change.
+ */
+WX_API wx_status wx_manager_plugins(wx_manager *m, const char *name,
+                                    unsigned what, wx_plugin_list *out,
+                                    wx_error *err);
+/* Frees the snapshot; safe on a zeroed or already freed list. */
+WX_API void wx_plugin_list_free(wx_plugin_list *list);
+
+/* ------------------------------------------------------------ converters */
+
+/*
+ * The doors' wire formats to and from typed values, once each: JSON (REST,
+ * eKuiper, the CLI's --json), command-line text (the CLI) and the C
+ * structs above to JSON (REST, the CLI's --json). `fn` gives the types
+ * (wx_fn_describe); converted values are owned by *out (wx_values_free).
+ *
+ * Numbers become a declared type only when they fit exactly (25 and 25.0
+ * fit i32; 3.5 and 2^40 do not); the refusal names the argument:
+ * "argument 1: 300 does not fit u8 exactly". JSON strings go to string,
+ * json, char and bytes (base64) parameters; arrays to vectors; any JSON
+ * value to a json parameter.
+ */
+WX_API wx_status wx_values_from_json(const wx_function_info *fn,
+                                     const char *json, size_t len,
+                                     wx_values *out, wx_error *err);
+/* Command-line arguments: 42, -1, 0x2a, 1.5, nan, true, text, @file for
+ * bytes... as docs/cli.md lists them. */
+WX_API wx_status wx_values_from_argv(const wx_function_info *fn, int argc,
+                                     const char *const *argv, wx_values *out,
+                                     wx_error *err);
+/* Values as a JSON array: numbers, strings, bytes as base64, json values
+ * inline. Free with wx_free; NULL with err set when out of memory. */
+WX_API char *wx_values_to_json(const wx_value *v, size_t n, wx_error *err);
+/* One value per line, each ending in '\n', as the CLI prints them. */
+WX_API char *wx_values_to_text(const wx_value *v, size_t n, wx_error *err);
+/* A snapshot as JSON: an array of plugins, or (`one`) the first plugin as
+ * an object. The shapes are docs/rest.md's. Free with wx_free. */
+WX_API char *wx_plugin_list_to_json(const wx_plugin_list *list, bool one,
+                                    wx_error *err);
 
 #ifdef __cplusplus
 }

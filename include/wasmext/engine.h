@@ -55,7 +55,7 @@ extern "C" {
     X(WX_EUNLINKABLE, "unlinkable", "unlinkable module")                      \
     X(WX_ETRAP, "trap", "trap")                                               \
     X(WX_EINTERRUPTED, "interrupted", "call interrupted")                     \
-    X(WX_ENOTFOUND, "notfound", "not found")                                  \
+    X(WX_ENOEXPORT, "noexport", "not exported by the module")                 \
     X(WX_EARG, "arg", "bad argument")                                         \
     X(WX_ELIMIT, "limit", "limit exceeded")                                   \
     X(WX_EHOST, "host", "host function failed")                               \
@@ -65,7 +65,8 @@ extern "C" {
     X(WX_EBUSY, "busy", "all instances busy")                                 \
     X(WX_ETIMEOUT, "timeout", "call timed out")                               \
     X(WX_EGUEST, "guest", "guest returned an error")                          \
-    X(WX_EABI, "abi", "guest broke the calling convention")
+    X(WX_EABI, "abi", "guest broke the calling convention")                   \
+    X(WX_ENOPLUGIN, "noplugin", "no such plugin or function registered")
 
 typedef enum wx_status {
 #define WX_STATUS_ENUM_(e, n, m) e,

@@ -12,27 +12,27 @@
 
 static const char *const abi_names[] = {
 #define WXA_ABI_NAME_(e, n) n,
-    WXA_ABI_LIST(WXA_ABI_NAME_)
+    WX_ABI_LIST(WXA_ABI_NAME_)
 #undef WXA_ABI_NAME_
 };
 
-const char *wxa_abi_name(wxa_abi abi)
+const char *wx_abi_name(wx_abi abi)
 {
-    return (unsigned)abi < WXA_ABI_COUNT_ ? abi_names[abi] : NULL;
+    return (unsigned)abi < WX_ABI_COUNT_ ? abi_names[abi] : NULL;
 }
 
-bool wxa_abi_parse(const char *name, wxa_abi *out)
+bool wx_abi_parse(const char *name, wx_abi *out)
 {
-    for (unsigned a = 0; name && a < WXA_ABI_COUNT_; a++) {
+    for (unsigned a = 0; name && a < WX_ABI_COUNT_; a++) {
         if (strcmp(name, abi_names[a]) == 0) {
-            *out = (wxa_abi)a;
+            *out = (wx_abi)a;
             return true;
         }
     }
     return false;
 }
 
-void wxa_fn_init(wxa_fn *fn, const char *name, wxa_abi abi)
+void wxa_fn_init(wxa_fn *fn, const char *name, wx_abi abi)
 {
     memset(fn, 0, sizeof *fn);
     fn->name = name;
@@ -47,7 +47,7 @@ wx_status wxa_fn_declare(wxa_fn *fn, bool results, const char *const *names,
                             results ? "results" : "params", n, WXA_MAX_VALUES);
     wxa_type *types = results ? fn->results : fn->params;
     for (size_t i = 0; i < n; i++) {
-        if (!wxa_type_parse(names[i], &types[i]))
+        if (!wx_type_parse(names[i], &types[i]))
             return wx_error_set(err, WX_EARG,
                                 "%s[%zu]: unknown type \"%s\" (types: i8 u8 "
                                 "i16 u16 i32 u32 i64 u64 f32 f64 bool char "
@@ -55,6 +55,29 @@ wx_status wxa_fn_declare(wxa_fn *fn, bool results, const char *const *names,
                                 results ? "results" : "params", i,
                                 names[i] ? names[i] : "");
     }
+    if (results) {
+        fn->nresults = (uint32_t)n;
+        fn->has_results = true;
+    } else {
+        fn->nparams = (uint32_t)n;
+        fn->has_params = true;
+    }
+    return WX_OK;
+}
+
+wx_status wxa_fn_declare_types(wxa_fn *fn, bool results, const wx_type *types,
+                               size_t n, wx_error *err)
+{
+    if (n > WXA_MAX_VALUES)
+        return wx_error_set(err, WX_EARG, "too many %s (%zu; at most %u)",
+                            results ? "results" : "params", n, WXA_MAX_VALUES);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned)types[i] >= WX_TYPE_COUNT_)
+            return wx_error_set(err, WX_EARG, "%s[%zu]: type %d out of range",
+                                results ? "results" : "params", i,
+                                (int)types[i]);
+    if (n)
+        memcpy(results ? fn->results : fn->params, types, n * sizeof *types);
     if (results) {
         fn->nresults = (uint32_t)n;
         fn->has_results = true;
@@ -295,7 +318,7 @@ void wxai_exports_bind(const wx_module *m, wxa_fn *fn)
     fn->exports_[WXAI_X_FUNC] = export_index(m, fn->name, WX_EXTERN_FUNC);
     fn->exports_[WXAI_X_MEMORY] = fn->exports_[WXAI_X_ALLOC] =
         fn->exports_[WXAI_X_DEALLOC] = WXA_NO_EXPORT;
-    if (fn->abi == WXA_ABI_BINDGEN) {
+    if (fn->abi == WX_ABI_BINDGEN) {
         /* The check made sure they are there with these types. */
         fn->exports_[WXAI_X_MEMORY] =
             export_index(m, "memory", WX_EXTERN_MEMORY);
@@ -321,7 +344,7 @@ static bool export_at(wx_instance *inst, const wxa_fn *fn,
 void wxai_exports_find(wx_instance *inst, const wxa_fn *fn, wxai_exports *x)
 {
     memset(x, 0, sizeof *x);
-    bool bindgen = fn->abi == WXA_ABI_BINDGEN;
+    bool bindgen = fn->abi == WX_ABI_BINDGEN;
     if (fn->bound_ && fn->bound_ == wx_instance_module(inst) &&
         fn->bound_name_ == fn->name) {
         wx_extern e;
@@ -432,7 +455,7 @@ wx_status wxa_fn_check_named(const wx_module *m, const wxa_fn *fn,
     const char *mod = module_name ? module_name : "the module";
     if (!m || !fn || !fn->name)
         return wxai_fail(err, WX_EARG, where, "missing module or function");
-    if ((unsigned)fn->abi >= WXA_ABI_COUNT_)
+    if ((unsigned)fn->abi >= WX_ABI_COUNT_)
         return wxai_fail(err, WX_EINVALID, where, "unknown abi");
     if (fn->nparams > WXA_MAX_VALUES || fn->nresults > WXA_MAX_VALUES)
         return wxai_fail(err, WX_EINVALID, where, "too many declared types");
@@ -441,7 +464,7 @@ wx_status wxa_fn_check_named(const wx_module *m, const wxa_fn *fn,
         char list[200];
         if (wxa_export_list(m, list, sizeof list) == 0)
             snprintf(list, sizeof list, "none");
-        return wxai_fail(err, WX_ENOTFOUND, where,
+        return wxai_fail(err, WX_ENOEXPORT, where,
                          "\"%s\" is not exported by %s (exports: %s)",
                          fn->name, mod, list);
     }
@@ -454,9 +477,9 @@ wx_status wxa_fn_check_named(const wx_module *m, const wxa_fn *fn,
                          "\"%s\" has more than %u parameters or results",
                          fn->name, WXA_MAX_VALUES);
     switch (fn->abi) {
-    case WXA_ABI_NUMERIC:
+    case WX_ABI_NUMERIC:
         return wxai_numeric_check(m, fn, &d.func, where, err);
-    case WXA_ABI_BINDGEN:
+    case WX_ABI_BINDGEN:
         return wxai_bindgen_check(m, fn, &d.func, where, err);
     default: return wxai_cstring_check(m, fn, &d.func, where, err);
     }
@@ -474,7 +497,7 @@ wx_status wxa_fn_bind(const wx_module *m, wxa_fn *fn, const char *where,
     if (s != WX_OK)
         return s;
     wxai_exports_bind(m, fn);
-    if (fn->abi == WXA_ABI_BINDGEN)
+    if (fn->abi == WX_ABI_BINDGEN)
         return WX_OK;
     wx_externdesc d;
     find_export(m, fn->name, &d);
@@ -512,17 +535,17 @@ wx_status wxa_call(wx_instance *inst, const wxa_fn *fn, const wxa_value *args,
     wxai_exports x;
     wxai_exports_find(inst, fn, &x);
     if (!x.func)
-        return wx_error_set(err, WX_ENOTFOUND, "\"%s\" is not exported",
+        return wx_error_set(err, WX_ENOEXPORT, "\"%s\" is not exported",
                             fn->name);
     wx_status s;
     switch (fn->abi) {
-    case WXA_ABI_NUMERIC:
+    case WX_ABI_NUMERIC:
         s = wxai_numeric_call(inst, x.func, fn, args, nargs, out, err);
         break;
-    case WXA_ABI_BINDGEN:
+    case WX_ABI_BINDGEN:
         s = wxai_bindgen_call(inst, &x, fn, args, nargs, out, err);
         break;
-    case WXA_ABI_CSTRING:
+    case WX_ABI_CSTRING:
         s = wxai_cstring_call(inst, x.func, fn, args, nargs, out, err);
         break;
     default: return wx_error_set(err, WX_EARG, "unknown abi");

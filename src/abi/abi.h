@@ -42,20 +42,7 @@
 /* Longest string result the cstring ABI reads (bytes before the NUL). */
 #define WXA_CSTRING_MAX (16u << 20)
 
-#define WXA_ABI_LIST(X)                                                       \
-    X(WXA_ABI_NUMERIC, "numeric")                                             \
-    X(WXA_ABI_BINDGEN, "bindgen")                                             \
-    X(WXA_ABI_CSTRING, "cstring")
-
-typedef enum wxa_abi {
-#define WXA_ABI_ENUM_(e, n) e,
-    WXA_ABI_LIST(WXA_ABI_ENUM_)
-#undef WXA_ABI_ENUM_
-        WXA_ABI_COUNT_
-} wxa_abi;
-
-const char *wxa_abi_name(wxa_abi abi);
-bool wxa_abi_parse(const char *name, wxa_abi *out);
+/* The ABIs are the public list of wasmext.h (wx_abi, wx_abi_name). */
 
 typedef struct wxa_legacy wxa_legacy;
 
@@ -74,7 +61,7 @@ typedef struct wxa_legacy wxa_legacy;
  */
 typedef struct wxa_fn {
     const char *name;
-    wxa_abi abi;
+    wx_abi abi;
     bool has_params, has_results;
     uint32_t nparams, nresults;
     wxa_type params[WXA_MAX_VALUES];
@@ -92,16 +79,20 @@ typedef struct wxa_fn {
 
 #define WXA_NO_EXPORT UINT32_MAX
 
-void wxa_fn_init(wxa_fn *fn, const char *name, wxa_abi abi);
+void wxa_fn_init(wxa_fn *fn, const char *name, wx_abi abi);
 /* Declares the parameter (or result) types by name, e.g. {"string",
  * "vec<u8>"}; WX_EARG naming the bad entry otherwise. */
 wx_status wxa_fn_declare(wxa_fn *fn, bool results, const char *const *names,
                          size_t n, wx_error *err);
 
 /* Results of a call: `count` values the caller frees with
- * wxa_results_free(). The C API's wx_results, so that the framework's
+ * wxa_results_free(). The C API's wx_values, so that the framework's
  * typed calls hand them out as they are. */
-typedef wx_results wxa_results;
+typedef wx_values wxa_results;
+
+/* The same with types as values (the config's, already parsed). */
+wx_status wxa_fn_declare_types(wxa_fn *fn, bool results, const wx_type *types,
+                               size_t n, wx_error *err);
 
 void wxa_results_free(wxa_results *r);
 
@@ -110,7 +101,7 @@ void wxa_results_free(wxa_results *r);
  * exists and is a function whose signature the ABI supports, declared
  * types match it, the helper exports the ABI needs (memory, allocate/
  * deallocate, malloc/free, the legacy imports) are there with the right
- * types. Errors: WX_ENOTFOUND (no such export) or WX_EINVALID, with a
+ * types. Errors: WX_ENOEXPORT (no such export) or WX_EINVALID, with a
  * message that starts with `where` if given (e.g. "functions[1]") and
  * names the module as `module_name` (e.g. "car.wasm"; NULL: "the
  * module"):
@@ -140,7 +131,7 @@ size_t wxa_export_list(const wx_module *m, char *buf, size_t cap);
  * marshals them and calls. On success `out` holds the results (the
  * caller frees them with wxa_results_free); on failure it holds nothing
  * (`out` is overwritten either way: free earlier results first). Errors:
- * WX_EARG (wrong arguments), WX_ENOTFOUND (export missing), the engine's
+ * WX_EARG (wrong arguments), WX_ENOEXPORT (export missing), the engine's
  * (WX_ETRAP, WX_EINTERRUPTED, WX_EEXIT, ...), WX_EGUEST (the guest's
  * error result: the instance is fine), WX_EABI (the guest broke the
  * convention). Each message names the argument, result or guest helper

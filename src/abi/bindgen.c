@@ -254,7 +254,7 @@ static wx_status decode_value(const wxai_mem *m, wxa_type t, uint32_t vptr,
             return wxai_fail(err, WX_EABI, LABEL(),
                              "a %s takes %" PRIu32 " bytes, the guest says "
                              "%" PRIu32,
-                             wxa_type_name(t), ss, size);
+                             wx_type_name(t), ss, size);
         uint64_t bits = 0;
         memcpy(&bits, p, ss);
         switch (t) {
@@ -339,7 +339,7 @@ wx_status wxai_bindgen_decode(const wxai_mem *m, uint32_t triples,
                 return wxai_fail(err, WX_EABI, LABEL(),
                                  "type code %" PRIu32 " does not match the "
                                  "declared %s (code %" PRIu32 ")",
-                                 code, wxa_type_name(t), code_of(t));
+                                 code, wx_type_name(t), code_of(t));
         } else if (!type_of_code(code, &t)) {
             return wxai_fail(err, WX_EABI, LABEL(),
                              "unknown type code %" PRIu32, code);
@@ -553,7 +553,7 @@ wx_status wxai_bindgen_call(wx_instance *inst, const wxai_exports *x,
 {
     bg_call c = {.alloc = x->alloc, .dealloc = x->dealloc, .m.mem = x->mem};
     if (!c.alloc || !c.dealloc || !c.m.mem)
-        return wx_error_set(err, WX_ENOTFOUND,
+        return wx_error_set(err, WX_ENOEXPORT,
                             "%s: the bindgen abi needs the exports "
                             "allocate (i32) -> i32, deallocate (i32, i32) "
                             "-> () and memory",

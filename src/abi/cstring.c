@@ -88,7 +88,7 @@ wx_status wxai_cstring_check(const wx_module *m, const wxa_fn *fn,
                 return wxai_fail(err, WX_EINVALID, where,
                                  "params[%" PRIu32 "] is %s, which the "
                                  "cstring abi cannot pass",
-                                 i, wxa_type_name(fn->params[i]));
+                                 i, wx_type_name(fn->params[i]));
             for (unsigned j = 0; j < a; j++, k++) {
                 if (k >= t->nparams || t->params[k] != vt[j])
                     return wxai_fail(err, WX_EINVALID, where,
@@ -123,12 +123,12 @@ wx_status wxai_cstring_check(const wx_module *m, const wxa_fn *fn,
                 return wxai_fail(err, WX_EINVALID, where,
                                  "results[%" PRIu32 "] is %s; a cstring "
                                  "result is a number, string or json",
-                                 i, wxa_type_name(r));
+                                 i, wx_type_name(r));
             if (vt[0] != t->results[i])
                 return wxai_fail(err, WX_EINVALID, where,
                                  "results[%" PRIu32 "] is %s, but \"%s\" "
                                  "has type %s",
-                                 i, wxa_type_name(r), fn->name, sig);
+                                 i, wx_type_name(r), fn->name, sig);
         }
     }
     bool needs_malloc;
@@ -228,7 +228,7 @@ static wx_status marshal(cs_call *c, const wxa_fn *fn, const wx_functype *t,
         if (wxa_type_is_buf(want)) {
             uint32_t ptr = 0;
             if (!c->malloc_fn || !c->m.mem)
-                s = wx_error_set(err, WX_ENOTFOUND,
+                s = wx_error_set(err, WX_ENOEXPORT,
                                  "%s: the cstring abi "
                                  "needs the exports malloc and memory",
                                  fn->name);
@@ -311,7 +311,7 @@ wx_status wxai_cstring_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
          * gives back what was copied in; after a failure inside the guest
          * nothing more is handed to it. */
         if (s == WX_EARG || s == WX_ELIMIT || s == WX_ENOMEM ||
-            s == WX_ENOTFOUND) {
+            s == WX_ENOEXPORT) {
             wx_error ignored;
             free_bufs(&c, &ignored);
         }

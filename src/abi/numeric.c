@@ -31,13 +31,13 @@ static wx_status check_side(const wxa_fn *fn, const wx_functype *t,
             return wxai_fail(err, WX_EINVALID, where,
                              "%s[%" PRIu32 "] is %s, which the %s abi cannot "
                              "pass (use bindgen or cstring)",
-                             side, i, wxa_type_name(decl[i]),
-                             wxa_abi_name(fn->abi));
+                             side, i, wx_type_name(decl[i]),
+                             wx_abi_name(fn->abi));
         if (vt != wasm[i])
             return wxai_fail(err, WX_EINVALID, where,
                              "%s[%" PRIu32 "] is %s, but \"%s\" has %s there "
                              "(type %s)",
-                             side, i, wxa_type_name(decl[i]), fn->name,
+                             side, i, wx_type_name(decl[i]), fn->name,
                              wx_valtype_name(wasm[i]), sig);
     }
     return WX_OK;
@@ -100,7 +100,7 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
             return wx_error_set(err, WX_EARG,
                                 "%s: argument %zu: %s cannot "
                                 "travel as %s",
-                                fn->name, i + 1, wxa_type_name(want),
+                                fn->name, i + 1, wx_type_name(want),
                                 wx_valtype_name(t->params[i]));
         wxa_value v;
         bool owned;
@@ -127,7 +127,7 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
             return wx_error_set(err, WX_EARG,
                                 "%s: result %" PRIu32 ": %s "
                                 "cannot come from %s",
-                                fn->name, i + 1, wxa_type_name(want),
+                                fn->name, i + 1, wx_type_name(want),
                                 wx_valtype_name(t->results[i]));
         s = wxai_from_wasm(res[i], want, i, &out->values[i], err);
         if (s != WX_OK)

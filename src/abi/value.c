@@ -26,14 +26,14 @@ static const uint8_t elem_sizes[] = {
 #undef WXA_TYPE_SIZE_
 };
 
-const char *wxa_type_name(wxa_type t)
+const char *wx_type_name(wx_type t)
 {
     return (unsigned)t < WXA_TYPE_COUNT_ ? type_names[t] : NULL;
 }
 
-bool wxa_type_parse(const char *name, wxa_type *out)
+bool wx_type_parse(const char *name, wx_type *out)
 {
-    if (!name)
+    if (!name || !out)
         return false;
     for (unsigned t = 0; t < WXA_TYPE_COUNT_; t++) {
         if (strcmp(name, type_names[t]) == 0) {
@@ -156,7 +156,7 @@ wx_status wxa_value_set(wxa_value *out, wxa_type t, const void *data,
         return s;
     }
     return wx_error_set(err, WX_EARG, "%s is not a buffer type",
-                        wxa_type_name(t) ? wxa_type_name(t) : "?");
+                        wx_type_name(t) ? wx_type_name(t) : "?");
 }
 
 wx_status wxa_value_copy(wxa_value *dst, const wxa_value *src, wx_error *err)
@@ -304,7 +304,7 @@ static wx_status no_fit(wxa_type t, wxai_num n, const char *what,
     char num[64];
     wxai_num_format(n, num, sizeof num);
     return wxai_fail(err, WX_EARG, what, "%s does not fit %s exactly", num,
-                     wxa_type_name(t));
+                     wx_type_name(t));
 }
 
 static wx_status int_to_value(wxa_type t, wxai_num n, const char *what,
@@ -371,7 +371,7 @@ wx_status wxai_num_to_value(wxa_type t, wxai_num n, const char *what,
     char num[64];
     wxai_num_format(n, num, sizeof num);
     return wxai_fail(err, WX_EARG, what, "expected %s, got the number %s",
-                     wxa_type_name(t) ? wxa_type_name(t) : "?", num);
+                     wx_type_name(t) ? wx_type_name(t) : "?", num);
 }
 
 /* ------------------------------------------------------------ convert */
@@ -513,5 +513,5 @@ wx_status wxa_value_convert(const wxa_value *v, wxa_type t, const char *what,
     if (wxa_type_is_vec(v->type) && wxa_type_is_vec(t))
         return vec_convert(v, t, what, out, err);
     return wxai_fail(err, WX_EARG, what, "expected %s, got %s",
-                     wxa_type_name(t), wxa_type_name(v->type));
+                     wx_type_name(t), wx_type_name(v->type));
 }

@@ -71,9 +71,9 @@ typedef wx_value wxa_value;
 /* ------------------------------------------------------------- types */
 
 /* "i32", "vec<u16>", ...; NULL for an out-of-range value. */
-const char *wxa_type_name(wxa_type t);
+const char *wx_type_name(wxa_type t);
 /* Parses a type name (exact spelling, as in configs); false if unknown. */
-bool wxa_type_parse(const char *name, wxa_type *out);
+bool wx_type_parse(const char *name, wxa_type *out);
 bool wxa_type_is_int(wxa_type t);   /* i8 .. u64 */
 bool wxa_type_is_float(wxa_type t); /* f32, f64 */
 bool wxa_type_is_buf(wxa_type t);   /* string, bytes, json */

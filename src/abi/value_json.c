@@ -33,7 +33,7 @@ static wx_status wrong_kind(wxa_type t, const json_t *j, const char *what,
     char got[64];
     json_brief(j, got, sizeof got);
     return wxai_fail(err, WX_EARG, what, "expected %s for %s, got %s",
-                     expected, wxa_type_name(t), got);
+                     expected, wx_type_name(t), got);
 }
 
 /* A 64-bit integer written as a decimal string (JSON numbers cannot

@@ -97,7 +97,7 @@ static wx_status number_from_text(wxa_type t, const char *s, const char *what,
     if (lit == LIT_TOO_BIG && wxa_type_is_int(t))
         /* Say so with its own text, not a rounded double. */
         return wxai_fail(err, WX_EARG, what, "%s does not fit %s exactly", s,
-                         wxa_type_name(t));
+                         wx_type_name(t));
     if (!parse_float_literal(s, &d))
         goto not_a_number;
     n.kind = WXAI_NUM_FLOAT;
@@ -105,7 +105,7 @@ static wx_status number_from_text(wxa_type t, const char *s, const char *what,
     return wxai_num_to_value(t, n, what, out, err);
 not_a_number:
     return wxai_fail(err, WX_EARG, what, "\"%s\" is not a number (%s)", s,
-                     wxa_type_name(t));
+                     wx_type_name(t));
 }
 
 /* ------------------------------------------------------------- vectors */
@@ -382,7 +382,7 @@ wx_status wxa_value_from_sql(wxa_type t, const wxa_sql_value *v,
             return wxa_value_set(out, t, s, strlen(s), err);
         }
         return wxai_fail(err, WX_EARG, what, "expected %s, got a bool",
-                         wxa_type_name(t));
+                         wx_type_name(t));
     case WXA_SQL_STRING: tmp.type = WXA_STRING; break;
     case WXA_SQL_BYTES: tmp.type = WXA_BYTES; break;
     }

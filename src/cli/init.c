@@ -254,7 +254,7 @@ static json_t *functions_of(const char *path, const wx_module *m,
                                         guess_names[g], "signature", sig));
     }
     if (fns && json_array_size(fns) == 0) {
-        cli_error(WX_ENOTFOUND, "%s exports no function to call (%s%s)", path,
+        cli_error(WX_ENOEXPORT, "%s exports no function to call (%s%s)", path,
                   at ? "only ABI helpers: " : "no function exports", helpers);
         json_decref(fns);
         return NULL;

@@ -107,7 +107,8 @@ int cli_exit_code(wx_status s)
     switch (s) {
     case WX_OK: return CLI_EXIT_OK;
     case WX_EARG:
-    case WX_ENOTFOUND:
+    case WX_ENOPLUGIN:
+    case WX_ENOEXPORT:
     case WX_EMALFORMED:
     case WX_EINVALID:
     case WX_EUNLINKABLE:

@@ -15,9 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef WX_CLI_FRAMEWORK
 #include "wasmext.h"
-#endif
 
 /* ------------------------------------------------------------- help */
 
@@ -176,7 +174,6 @@ static const char check_help[] =
 
 /* ------------------------------------------------------------- helpers */
 
-#ifdef WX_CLI_FRAMEWORK
 
 char *cli_registry_path(const cli_global *g)
 {
@@ -227,6 +224,8 @@ wx_manager *cli_open_registry(const cli_global *g, cli_reg_mode mode,
      * next to the registry after every `plugin ls`. It writes nothing
      * either way. */
     opts.read_only = mode == CLI_REG_READ && access(*path, W_OK) != 0;
+    /* Lazy: a one-shot command loads only the plugins it touches. */
+    opts.lazy = true;
     wx_error err;
     wx_error_clear(&err);
     wx_manager *m = wx_manager_open(*path, &opts, &err);
@@ -239,7 +238,8 @@ wx_manager *cli_open_registry(const cli_global *g, cli_reg_mode mode,
 
 void cli_error_in_registry(const wx_error *err, const char *path)
 {
-    if (err->status != WX_ENOTFOUND) {
+    /* The manager's own "not found" names the registry already. */
+    if (err->status != WX_ENOPLUGIN || strstr(err->message, " registry ")) {
         cli_error_from(err, "%s", err->message);
         return;
     }
@@ -259,61 +259,68 @@ void cli_error_in_registry(const wx_error *err, const char *path)
 static int not_in_missing_registry(const char *what, const char *name,
                                    const char *path)
 {
-    cli_error(WX_ENOTFOUND,
+    cli_error(WX_ENOPLUGIN,
               "%s \"%s\" not found in registry %s (it does not exist)", what,
               name, path);
     return CLI_EXIT_USAGE;
 }
 
-/* Parses JSON text the API returned (and frees it). */
-static json_t *api_json(char *text)
+/* Prints a snapshot as JSON (one plugin as an object, or the list). */
+static int print_snapshot_json(const wx_plugin_list *list, bool one)
 {
-    json_error_t je;
-    json_t *j = json_loads(text, JSON_DECODE_ANY, &je);
-    wx_free(text);
-    if (!j)
-        cli_error(WX_EIO, "unexpected report from the manager: %s", je.text);
-    return j;
-}
-
-/* Prints the API's JSON text as is. */
-static int print_api_text(char *text)
-{
+    wx_error err;
+    wx_error_clear(&err);
+    char *text = wx_plugin_list_to_json(list, one, &err);
+    if (!text) {
+        cli_error_from(&err, "%s", err.message);
+        return cli_exit_code(err.status);
+    }
     puts(text);
     wx_free(text);
     return CLI_EXIT_OK;
 }
 
-static const char *str_of(const json_t *o, const char *key)
+/* One plugin's snapshot (or all: name NULL); prints why not and sets *rc
+ * on failure. */
+static bool snapshot_one(wx_manager *m, const char *name, unsigned what,
+                         wx_plugin_list *out, int *rc)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
+    wx_error err;
+    wx_error_clear(&err);
+    if (wx_manager_plugins(m, name, what, out, &err) == WX_OK)
+        return true;
+    cli_error_from(&err, "%s", err.message);
+    *rc = cli_exit_code(err.status);
+    return false;
 }
 
-static json_int_t int_of(const json_t *o, const char *key)
+/* "a, b, c" from n strings that at(arr, i) gives. */
+static void join_text(size_t n, const char *(*at)(const void *, size_t),
+                      const void *arr, char *buf, size_t size)
 {
-    return json_integer_value(json_object_get(o, key));
-}
-
-/* "a, b, c" from an array of strings, or of objects with "name". */
-static void names_text(const json_t *arr, char *buf, size_t size)
-{
-    size_t at = 0, i;
-    json_t *v;
+    size_t used = 0;
     buf[0] = '\0';
-    json_array_foreach(arr, i, v)
-    {
-        const char *s =
-            json_is_string(v) ? json_string_value(v) : str_of(v, "name");
-        int k = snprintf(buf + at, size - at, "%s%s", i ? ", " : "", s);
-        if (k < 0 || (size_t)k >= size - at)
+    for (size_t i = 0; i < n; i++) {
+        int k = snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                         at(arr, i));
+        if (k < 0 || (size_t)k >= size - used)
             break;
-        at += (size_t)k;
+        used += (size_t)k;
     }
 }
 
+static const char *function_name_at(const void *arr, size_t i)
+{
+    return ((const wx_function_info *)arr)[i].name;
+}
+
+static const char *type_name_at(const void *arr, size_t i)
+{
+    return wx_type_name(((const wx_type *)arr)[i]);
+}
+
 /* "2024-05-01 12:34:56 UTC" from milliseconds since the epoch. */
-static void time_text(json_int_t ms, char *buf, size_t size)
+static void time_text(int64_t ms, char *buf, size_t size)
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
@@ -346,44 +353,40 @@ static int one_arg(const cli_args *a, const char *cmd, const char *what)
 /* ------------------------------------------------------- add, update */
 
 /* The registered revision of plugin `name`, or -1 if there is none. */
-static json_int_t revision_of(wx_manager *m, const char *name)
+static int64_t revision_of(wx_manager *m, const char *name)
 {
-    char *text = wx_manager_show(m, name, NULL);
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    json_int_t r = o ? json_integer_value(json_object_get(o, "revision")) : -1;
-    json_decref(o);
-    wx_free(text);
+    wx_plugin_list l;
+    int64_t r = wx_manager_plugins(m, name, 0, &l, NULL) == WX_OK
+                    ? l.plugins[0].revision
+                    : -1;
+    wx_plugin_list_free(&l);
     return r > 0 ? r : -1;
 }
 
 /* After add or update: the plugin as show reports it. An update that
  * left the revision as it was (`before`) changed nothing, and says so. */
 static int report_change(const cli_global *g, wx_manager *m, const char *name,
-                         bool update, json_int_t before)
+                         bool update, int64_t before)
 {
-    wx_error err;
-    wx_error_clear(&err);
-    char *text = wx_manager_show(m, name, &err);
-    if (!text) {
-        cli_error_from(&err, "%s: %s", name, err.message);
-        return cli_exit_code(err.status);
+    int rc = CLI_EXIT_OK;
+    wx_plugin_list l;
+    if (!snapshot_one(m, name, g->json ? WX_INFO_DETAIL : 0, &l, &rc))
+        return rc;
+    if (g->json) {
+        rc = print_snapshot_json(&l, true);
+    } else {
+        const wx_plugin_info *p = &l.plugins[0];
+        char fns[512];
+        join_text(p->nfunctions, function_name_at, p->functions, fns,
+                  sizeof fns);
+        const char *done = !update                 ? "added"
+                           : p->revision == before ? "unchanged"
+                                                   : "updated";
+        printf("plugin \"%s\" %s (revision %" PRId64 ", functions: %s)\n",
+               name, done, p->revision, fns);
     }
-    if (g->json)
-        return print_api_text(text);
-    json_t *o = api_json(text);
-    if (!o)
-        return CLI_EXIT_FAILED;
-    char fns[512];
-    names_text(json_object_get(o, "functions"), fns, sizeof fns);
-    json_int_t revision = int_of(o, "revision");
-    const char *done = !update              ? "added"
-                       : revision == before ? "unchanged"
-                                            : "updated";
-    printf("plugin \"%s\" %s (revision %" JSON_INTEGER_FORMAT
-           ", functions: %s)\n",
-           name, done, revision, fns);
-    json_decref(o);
-    return CLI_EXIT_OK;
+    wx_plugin_list_free(&l);
+    return rc;
 }
 
 /* A package file read whole is refused above this size: its module may
@@ -447,7 +450,7 @@ static int change_package(const cli_global *g, wx_manager *m, const char *path,
 static int change_file(const cli_global *g, wx_manager *m, const char *path,
                        const char *name, bool update, const char *db)
 {
-    json_int_t before = update && name ? revision_of(m, name) : -1;
+    int64_t before = update && name ? revision_of(m, name) : -1;
     wx_error err;
     wx_error_clear(&err);
     wx_status s = update ? wx_manager_update_file(m, path, &err)
@@ -459,7 +462,7 @@ static int change_file(const cli_global *g, wx_manager *m, const char *path,
      * and need it said; a plugin to update that is not there is looked
      * for in a registry, which is said too. */
     size_t n = strlen(path);
-    if (s == WX_ENOTFOUND && strncmp(err.message, "plugin \"", 8) == 0)
+    if (s == WX_ENOPLUGIN && !strstr(err.message, " registry "))
         cli_error_from(&err, "%s: %s (registry %s)", path, err.message, db);
     else if (strncmp(err.message, path, n) == 0 && err.message[n] == ':')
         cli_error_from(&err, "%s", err.message);
@@ -471,7 +474,7 @@ static int change_file(const cli_global *g, wx_manager *m, const char *path,
 /* An update of a package when there is no registry at all. */
 static int missing_registry_error(const char *db)
 {
-    cli_error(WX_ENOTFOUND,
+    cli_error(WX_ENOPLUGIN,
               "registry %s does not exist: no plugin to update (add it first)",
               db);
     return CLI_EXIT_USAGE;
@@ -563,9 +566,9 @@ static int rm_main(cli_global *g, int argc, char **argv)
 
 /* ------------------------------------------------------------------ ls */
 
-static void print_list(const json_t *arr, const char *db)
+static void print_list(const wx_plugin_list *l, const char *db)
 {
-    if (json_array_size(arr) == 0) {
+    if (l->count == 0) {
         printf("no plugins registered (registry: %s)\n", db);
         return;
     }
@@ -573,33 +576,35 @@ static void print_list(const json_t *arr, const char *db)
      * and this one has served none. */
     printf("%-16s %-8s %3s %-8s %4s %-6s  %s\n", "NAME", "VERSION", "REV",
            "ENGINE", "INST", "STATUS", "FUNCTIONS");
-    size_t i;
-    json_t *p;
     const char *note = NULL;
-    json_array_foreach(arr, i, p)
-    {
+    bool unloaded = false;
+    for (size_t i = 0; i < l->count; i++) {
+        const wx_plugin_info *p = &l->plugins[i];
         /* The engine label may explain itself ("wasmedge (synonym of
          * interp)"): the column shows its first word, the explanation
          * comes once below the table. */
-        const char *engine = str_of(p, "engine");
+        const char *engine = p->engine ? p->engine : "";
         int engine_len = (int)strcspn(engine, " ");
         if (engine[engine_len])
             note = engine;
         char fns[512];
-        names_text(json_object_get(p, "functions"), fns, sizeof fns);
-        const char *status = str_of(p, "status");
-        const char *version = str_of(p, "version");
-        printf("%-16s %-8s %3" JSON_INTEGER_FORMAT
-               " %-8.*s %4" JSON_INTEGER_FORMAT " %-6s  %s\n",
-               str_of(p, "name"), *version ? version : "-",
-               int_of(p, "revision"), engine_len, engine,
-               int_of(p, "instances"),
-               strcmp(status, "ok") == 0 ? "ok" : "error", fns);
-        if (strcmp(status, "ok") != 0)
-            printf("    %s\n", status);
+        join_text(p->nfunctions, function_name_at, p->functions, fns,
+                  sizeof fns);
+        printf("%-16s %-8s %3" PRId64 " %-8.*s %4u %-6s  %s\n", p->name,
+               p->version ? p->version : "-", p->revision, engine_len, engine,
+               p->instance_num,
+               p->error ? "error" : p->loaded ? "ok" : "-", fns);
+        if (p->error)
+            printf("    error: %s\n", p->error);
+        unloaded = unloaded || !p->loaded;
     }
     if (note)
         printf("engine %s\n", note);
+    /* Listing reads the registry only; loading every module to say "ok"
+     * would make ls cost as much as check. */
+    if (unloaded)
+        printf("STATUS -: not loaded by ls; `wasmext plugin check` loads "
+               "and checks them\n");
 }
 
 /* ls and check of a registry that does not exist: nothing registered,
@@ -632,20 +637,13 @@ static int ls_main(cli_global *g, int argc, char **argv)
         return rc;
     }
     free(db);
-    wx_error err;
-    wx_error_clear(&err);
-    char *text = wx_manager_list(m, &err);
-    if (!text) {
-        cli_error_from(&err, "%s", err.message);
-        rc = cli_exit_code(err.status);
-    } else if (g->json) {
-        rc = print_api_text(text);
-    } else {
-        json_t *arr = api_json(text);
-        if (arr)
-            print_list(arr, wx_manager_db_path(m));
-        rc = arr ? CLI_EXIT_OK : CLI_EXIT_FAILED;
-        json_decref(arr);
+    wx_plugin_list l;
+    if (snapshot_one(m, NULL, 0, &l, &rc)) {
+        if (g->json)
+            rc = print_snapshot_json(&l, false);
+        else
+            print_list(&l, wx_manager_db_path(m));
+        wx_plugin_list_free(&l);
     }
     wx_manager_close(m);
     return rc;
@@ -653,65 +651,67 @@ static int ls_main(cli_global *g, int argc, char **argv)
 
 /* ---------------------------------------------------------------- show */
 
-static void print_show(const json_t *o)
+static void print_show(const wx_plugin_info *p)
 {
     char created[64], updated[64];
-    time_text(int_of(o, "created_ms"), created, sizeof created);
-    time_text(int_of(o, "updated_ms"), updated, sizeof updated);
-    printf("name         %s\n", str_of(o, "name"));
-    printf("status       %s\n", str_of(o, "status"));
-    printf("engine       %s\n", str_of(o, "engine"));
-    if (*str_of(o, "version"))
-        printf("version      %s\n", str_of(o, "version"));
-    if (*str_of(o, "description"))
-        printf("description  %s\n", str_of(o, "description"));
-    printf("revision     %" JSON_INTEGER_FORMAT "\n", int_of(o, "revision"));
-    printf("module       %" JSON_INTEGER_FORMAT " bytes, sha256 %s\n",
-           int_of(o, "wasm_bytes"), str_of(o, "sha256"));
+    time_text(p->created_ms, created, sizeof created);
+    time_text(p->updated_ms, updated, sizeof updated);
+    printf("name         %s\n", p->name);
+    if (p->error)
+        printf("status       error: %s\n", p->error);
+    else
+        printf("status       ok\n");
+    printf("engine       %s\n", p->engine ? p->engine : "");
+    if (p->version && *p->version)
+        printf("version      %s\n", p->version);
+    if (p->description && *p->description)
+        printf("description  %s\n", p->description);
+    printf("revision     %" PRId64 "\n", p->revision);
+    printf("module       %" PRIu64 " bytes, sha256 %s\n", p->wasm_bytes,
+           p->sha256);
     printf("created      %s\n", created);
     printf("updated      %s\n", updated);
-    const json_t *in = json_object_get(o, "instances");
-    printf("instances    %" JSON_INTEGER_FORMAT " total, %" JSON_INTEGER_FORMAT
-           " busy, %" JSON_INTEGER_FORMAT " idle\n",
-           int_of(in, "total"), int_of(in, "busy"), int_of(in, "idle"));
+    printf("instances    %u total, %u busy, %u idle\n", p->instances.total,
+           p->instances.busy, p->instances.idle);
 
-    size_t i;
-    json_t *v;
-    const json_t *fns = json_object_get(o, "functions");
-    printf("\nfunctions (%zu):\n", json_array_size(fns));
-    json_array_foreach(fns, i, v)
-    {
+    printf("\nfunctions (%u):\n", p->nfunctions);
+    for (uint32_t i = 0; i < p->nfunctions; i++) {
+        const wx_function_info *f = &p->functions[i];
         char params[256], results[256];
-        names_text(json_object_get(v, "params"), params, sizeof params);
-        names_text(json_object_get(v, "results"), results, sizeof results);
-        printf("  %-16s %-8s %s\n", str_of(v, "name"), str_of(v, "abi"),
-               str_of(v, "signature"));
-        if (strcmp(str_of(v, "abi"), "numeric") != 0)
+        join_text(f->nparams, type_name_at, f->params, params, sizeof params);
+        join_text(f->nresults, type_name_at, f->results, results,
+                  sizeof results);
+        printf("  %-16s %-8s %s\n", f->name, wx_abi_name(f->abi),
+               f->signature ? f->signature : "");
+        if (f->abi != WX_ABI_NUMERIC && f->loaded)
             printf("  %-16s types: (%s) -> (%s)\n", "", params,
-                   json_object_get(v, "results") ? results : "from guest");
+                   f->results_known ? results : "from guest");
     }
-    const json_t *exps = json_object_get(o, "exports");
-    printf("\nexports (%zu):\n", json_array_size(exps));
+    printf("\nexports (%u):\n", p->nexports);
     int width = 0;
-    json_array_foreach(exps, i, v)
-    {
-        int len = (int)strlen(str_of(v, "name"));
+    for (uint32_t i = 0; i < p->nexports; i++) {
+        int len = (int)strlen(p->exports[i].name);
         if (len > width)
             width = len < 40 ? len : 40;
     }
-    json_array_foreach(exps, i, v)
-    {
-        const char *sig = str_of(v, "signature");
-        printf("  %-6s  %-*s%s%s\n", str_of(v, "kind"), *sig ? width : 0,
-               str_of(v, "name"), *sig ? "  " : "", sig);
+    for (uint32_t i = 0; i < p->nexports; i++) {
+        const wx_export_info *e = &p->exports[i];
+        static const char *const kinds[] = {"func", "table", "memory",
+                                            "global"};
+        const char *sig = e->signature ? e->signature : "";
+        printf("  %-6s  %-*s%s%s\n",
+               (unsigned)e->kind < 4 ? kinds[e->kind] : "?", *sig ? width : 0,
+               e->name, *sig ? "  " : "", sig);
     }
-    const json_t *cfg = json_object_get(o, "config");
+    /* The stored config is canonical JSON text; shown indented. */
+    json_t *cfg = p->config ? json_loads(p->config, 0, NULL) : NULL;
     char *text = json_is_object(cfg)
                      ? json_dumps(cfg, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
                      : NULL;
     if (text)
         printf("\nconfig:\n%s\n", text);
     free(text);
+    json_decref(cfg);
 }
 
 static int show_main(cli_global *g, int argc, char **argv)
@@ -732,20 +732,13 @@ static int show_main(cli_global *g, int argc, char **argv)
         free(db);
         return rc;
     }
-    wx_error err;
-    wx_error_clear(&err);
-    char *text = wx_manager_show(m, a.pos[0], &err);
-    if (!text) {
-        cli_error_in_registry(&err, db);
-        rc = cli_exit_code(err.status);
-    } else if (g->json) {
-        rc = print_api_text(text);
-    } else {
-        json_t *o = api_json(text);
-        if (o)
-            print_show(o);
-        rc = o ? CLI_EXIT_OK : CLI_EXIT_FAILED;
-        json_decref(o);
+    wx_plugin_list l;
+    if (snapshot_one(m, a.pos[0], WX_INFO_DETAIL, &l, &rc)) {
+        if (g->json)
+            rc = print_snapshot_json(&l, true);
+        else
+            print_show(&l.plugins[0]);
+        wx_plugin_list_free(&l);
     }
     wx_manager_close(m);
     free(db);
@@ -754,25 +747,19 @@ static int show_main(cli_global *g, int argc, char **argv)
 
 /* --------------------------------------------------------------- check */
 
-/* Prints the report; returns whether every plugin is ok. */
-static bool print_check(const json_t *arr)
+/* Prints the report. */
+static void print_check(const wx_plugin_list *l)
 {
-    bool all_ok = true;
-    size_t i, k;
-    json_t *p, *s;
-    if (json_array_size(arr) == 0)
+    if (l->count == 0)
         printf("no plugins registered\n");
-    json_array_foreach(arr, i, p)
-    {
-        bool ok = json_is_true(json_object_get(p, "ok"));
-        all_ok = all_ok && ok;
-        printf("%s: %s\n", str_of(p, "name"), ok ? "ok" : "PROBLEMS");
-        json_array_foreach(json_object_get(p, "problems"), k, s)
-            printf("  problem: %s\n", json_string_value(s));
-        json_array_foreach(json_object_get(p, "warnings"), k, s)
-            printf("  warning: %s\n", json_string_value(s));
+    for (size_t i = 0; i < l->count; i++) {
+        const wx_plugin_info *p = &l->plugins[i];
+        printf("%s: %s\n", p->name, p->nproblems ? "PROBLEMS" : "ok");
+        for (uint32_t k = 0; k < p->nproblems; k++)
+            printf("  problem: %s\n", p->problems[k]);
+        for (uint32_t k = 0; k < p->nwarnings; k++)
+            printf("  warning: %s\n", p->warnings[k]);
     }
-    return all_ok;
 }
 
 static int check_main(cli_global *g, int argc, char **argv)
@@ -796,55 +783,24 @@ static int check_main(cli_global *g, int argc, char **argv)
         free(db);
         return rc;
     }
-    wx_error err;
-    wx_error_clear(&err);
-    char *text = wx_manager_check(m, a.npos ? a.pos[0] : NULL, &err);
-    json_t *arr = text ? api_json(text) : NULL;
-    if (!text) {
-        cli_error_in_registry(&err, db);
-        rc = cli_exit_code(err.status);
-    } else if (!arr) {
-        rc = CLI_EXIT_FAILED;
-    } else {
+    wx_plugin_list l;
+    if (snapshot_one(m, a.npos ? a.pos[0] : NULL, WX_INFO_CHECK, &l, &rc)) {
         bool all_ok = true;
-        size_t i;
-        json_t *p;
-        json_array_foreach(arr, i, p) all_ok =
-            all_ok && json_is_true(json_object_get(p, "ok"));
+        for (size_t i = 0; i < l.count; i++)
+            all_ok = all_ok && l.plugins[i].nproblems == 0;
         if (g->json)
-            rc = cli_print_json(json_incref(arr));
+            rc = print_snapshot_json(&l, false);
         else
-            print_check(arr);
+            print_check(&l);
         if (rc == CLI_EXIT_OK && !all_ok)
             rc = CLI_EXIT_USAGE;
+        wx_plugin_list_free(&l);
     }
-    json_decref(arr);
     wx_manager_close(m);
     free(db);
     return rc;
 }
 
-#else /* !WX_CLI_FRAMEWORK */
-
-static int not_built(cli_global *g, int argc, char **argv)
-{
-    (void)g;
-    (void)argc;
-    cli_error(WX_EARG,
-              "plugin %s: this wasmext was built without the framework "
-              "library (it needs jansson, sqlite3 and nettle: make deps)",
-              argv[0]);
-    return CLI_EXIT_USAGE;
-}
-
-#define add_main not_built
-#define update_main not_built
-#define rm_main not_built
-#define ls_main not_built
-#define show_main not_built
-#define check_main not_built
-
-#endif
 
 /* ------------------------------------------------------------ dispatch */
 

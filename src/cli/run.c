@@ -222,7 +222,7 @@ static int find_func(const run_state *st, const char *name, wx_externdesc *out)
     }
     char list[256];
     func_exports(st->module, list, sizeof list);
-    cli_error(WX_ENOTFOUND,
+    cli_error(WX_ENOEXPORT,
               "%s has no exported function \"%s\" (functions: %s)", st->path,
               name, list);
     return CLI_EXIT_USAGE;

@@ -60,11 +60,11 @@
 #include "wxd.h"
 
 #include "cancel.h"
+#include "dl_mhd.h" /* libmicrohttpd, loaded on first need */
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>

@@ -1,8 +1,12 @@
 /*
  * Metrics, in the Prometheus text format (version 0.0.4):
  *
- * - per function, measured here around each call: calls, errors by
- *   status name, and a latency histogram;
+ * - per function, measured here around each call (arguments in, guest,
+ *   results out): calls, errors by status name, and a latency histogram.
+ *   The manager counts calls and errors too (GET /plugins shows them),
+ *   but not by status nor in time, and not the arguments the JSON
+ *   conversion refused before its call, so the daemon's series come
+ *   from one record, measured at one point, and agree with each other;
  * - per plugin, read from the manager at scrape time: status, revision,
  *   instances total/busy/idle and trimmed, guest output logged, dropped
  *   and cut, and the bounds of that output (rate, line length);
@@ -11,14 +15,14 @@
  *   requests in flight.
  *
  * A call updates a handful of relaxed atomics in its function's record,
- * which is found once per call through the catalog. Records are made
- * when the catalog first sees a function and live until the daemon
- * stops, so that counters never go back (a deleted plugin's functions
- * keep their last values, as Prometheus expects of counters).
+ * which its cached handle points to (call.c). Records are made when a
+ * name first resolves to the function, keyed by the plugin and function
+ * it resolved to, and live until the daemon stops, so that counters
+ * never go back (a deleted plugin's functions keep their last values,
+ * as Prometheus expects of counters).
  */
 #include "wxd.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,16 +99,6 @@ wxd_fnstat *wxd_metrics_fn(wxd_metrics *mx, const char *plugin,
     }
     pthread_mutex_unlock(&mx->lock);
     return st;
-}
-
-const char *wxd_fnstat_plugin(const wxd_fnstat *st)
-{
-    return st->plugin;
-}
-
-const char *wxd_fnstat_func(const wxd_fnstat *st)
-{
-    return st->func;
 }
 
 void wxd_fnstat_record(wxd_fnstat *st, wx_status s, uint64_t ns)
@@ -190,116 +184,119 @@ static void header(text *t, const char *name, const char *type,
     put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static json_int_t int_at(const json_t *obj, const char *key)
-{
-    return json_integer_value(json_object_get(obj, key));
-}
+typedef uint64_t (*plugin_value)(const wx_plugin_info *p);
 
-/* One series per plugin of `family`: the integer at show[obj][key]. */
-static void render_plugin_counter(text *t, json_t *shows, const char *obj,
-                                  const char *key, const char *family,
-                                  const char *type, const char *help)
+/* One series per plugin of `family`: what `get` reads of each. */
+static void render_per_plugin(text *t, const wx_plugin_list *list,
+                              plugin_value get, const char *family,
+                              const char *type, const char *help)
 {
     header(t, family, type, help);
-    size_t i;
-    json_t *p;
     char lb[160];
-    json_array_foreach(shows, i, p) {
-        json_t *o = json_object_get(p, obj);
-        if (!json_is_object(o))
-            continue;
-        put(t, "%s{plugin=\"%s\"} %lld\n", family,
-            label(json_string_value(json_object_get(p, "name")), lb,
-                  sizeof lb),
-            (long long)int_at(o, key));
+    for (size_t i = 0; i < list->count; i++) {
+        const wx_plugin_info *p = &list->plugins[i];
+        put(t, "%s{plugin=\"%s\"} %llu\n", family,
+            label(p->name, lb, sizeof lb), (unsigned long long)get(p));
     }
 }
 
-/* The plugin gauges, from the manager's list and each plugin's show. */
+static uint64_t trimmed(const wx_plugin_info *p)
+{
+    return p->instances.trimmed;
+}
+static uint64_t out_lines(const wx_plugin_info *p)
+{
+    return p->output.lines;
+}
+static uint64_t out_dropped_lines(const wx_plugin_info *p)
+{
+    return p->output.dropped_lines;
+}
+static uint64_t out_dropped_bytes(const wx_plugin_info *p)
+{
+    return p->output.dropped_bytes;
+}
+static uint64_t out_cut_lines(const wx_plugin_info *p)
+{
+    return p->output.cut_lines;
+}
+static uint64_t out_cut_bytes(const wx_plugin_info *p)
+{
+    return p->output.cut_bytes;
+}
+static uint64_t out_rate(const wx_plugin_info *p)
+{
+    return p->output.rate_bytes_per_s;
+}
+static uint64_t out_line_max(const wx_plugin_info *p)
+{
+    return p->output.line_max;
+}
+
+/* The plugin gauges, from one snapshot of the manager. */
 static void render_plugins(text *t, wx_manager *m)
 {
-    char *list_text = wx_manager_list(m, NULL);
-    json_t *list = list_text ? json_loads(list_text, 0, NULL) : NULL;
-    wx_free(list_text);
-    size_t n = json_array_size(list);
+    wx_plugin_list list;
+    if (wx_manager_plugins(m, NULL, WX_INFO_DETAIL, &list, NULL) != WX_OK)
+        memset(&list, 0, sizeof list); /* out of memory: no plugin series */
 
     header(t, "wasmext_plugins", "gauge", "Plugins in the registry.");
-    put(t, "wasmext_plugins %zu\n", n);
+    put(t, "wasmext_plugins %zu\n", list.count);
     header(t, "wasmext_plugin_up", "gauge",
            "1 if the plugin loaded and can be called, 0 if in error.");
-    size_t i;
-    json_t *p;
     char lb[160];
-    json_array_foreach(list, i, p) {
-        const char *st = json_string_value(json_object_get(p, "status"));
+    for (size_t i = 0; i < list.count; i++)
         put(t, "wasmext_plugin_up{plugin=\"%s\"} %d\n",
-            label(json_string_value(json_object_get(p, "name")), lb,
-                  sizeof lb),
-            st && strcmp(st, "ok") == 0);
-    }
+            label(list.plugins[i].name, lb, sizeof lb),
+            list.plugins[i].error == NULL);
     header(t, "wasmext_plugin_revision", "gauge",
            "Revision of the plugin (1 when added, +1 per update).");
-    json_array_foreach(list, i, p) {
+    for (size_t i = 0; i < list.count; i++)
         put(t, "wasmext_plugin_revision{plugin=\"%s\"} %lld\n",
-            label(json_string_value(json_object_get(p, "name")), lb,
-                  sizeof lb),
-            (long long)int_at(p, "revision"));
-    }
-    /* Each plugin's show, once: several families below read it. */
-    json_t *shows = json_array();
-    json_array_foreach(list, i, p) {
-        const char *name = json_string_value(json_object_get(p, "name"));
-        char *show_text = name ? wx_manager_show(m, name, NULL) : NULL;
-        json_t *show = show_text ? json_loads(show_text, 0, NULL) : NULL;
-        wx_free(show_text);
-        json_array_append_new(shows, show ? show : json_object());
-    }
+            label(list.plugins[i].name, lb, sizeof lb),
+            (long long)list.plugins[i].revision);
     header(t, "wasmext_plugin_instances", "gauge",
            "Instances of the plugin's pool, by state (busy: running a "
            "call; idle: ready).");
-    json_array_foreach(shows, i, p) {
-        json_t *inst = json_object_get(p, "instances");
-        if (json_is_object(inst)) {
-            static const char *const states[] = {"total", "busy", "idle"};
-            label(json_string_value(json_object_get(p, "name")), lb,
-                  sizeof lb);
-            for (size_t k = 0; k < 3; k++)
-                put(t, "wasmext_plugin_instances{plugin=\"%s\",state=\"%s\"}"
-                       " %lld\n",
-                    lb, states[k], (long long)int_at(inst, states[k]));
-        }
+    for (size_t i = 0; i < list.count; i++) {
+        const wx_instance_stats *in = &list.plugins[i].instances;
+        const uint32_t n[] = {in->total, in->busy, in->idle};
+        static const char *const states[] = {"total", "busy", "idle"};
+        label(list.plugins[i].name, lb, sizeof lb);
+        for (size_t k = 0; k < 3; k++)
+            put(t, "wasmext_plugin_instances{plugin=\"%s\",state=\"%s\"}"
+                   " %u\n",
+                lb, states[k], n[k]);
     }
-    render_plugin_counter(t, shows, "instances", "trimmed",
-                          "wasmext_plugin_instances_trimmed_total", "counter",
-                          "Idle instances whose memory had grown, freed to "
-                          "give the memory back (made again on demand).");
-    render_plugin_counter(t, shows, "output", "lines",
-                          "wasmext_plugin_output_lines_total", "counter",
-                          "Lines of guest output (stdout, stderr) logged.");
-    render_plugin_counter(t, shows, "output", "dropped_lines",
-                          "wasmext_plugin_output_dropped_lines_total",
-                          "counter",
-                          "Lines of guest output dropped: over the "
-                          "plugin's rate (wasmext_plugin_output_rate_bytes).");
-    render_plugin_counter(t, shows, "output", "dropped_bytes",
-                          "wasmext_plugin_output_dropped_bytes_total",
-                          "counter", "Bytes of the lines dropped.");
-    render_plugin_counter(t, shows, "output", "cut_lines",
-                          "wasmext_plugin_output_cut_lines_total", "counter",
-                          "Lines of guest output cut at "
-                          "wasmext_plugin_output_line_max_bytes.");
-    render_plugin_counter(t, shows, "output", "cut_bytes",
-                          "wasmext_plugin_output_cut_bytes_total", "counter",
-                          "Bytes cut from long lines.");
-    render_plugin_counter(t, shows, "output", "rate_bytes_per_s",
-                          "wasmext_plugin_output_rate_bytes", "gauge",
-                          "Bytes of guest output lines the plugin may log a "
-                          "second.");
-    render_plugin_counter(t, shows, "output", "line_max",
-                          "wasmext_plugin_output_line_max_bytes", "gauge",
-                          "Longest line of guest output logged, in bytes.");
-    json_decref(shows);
-    json_decref(list);
+    render_per_plugin(t, &list, trimmed,
+                      "wasmext_plugin_instances_trimmed_total", "counter",
+                      "Idle instances whose memory had grown, freed to "
+                      "give the memory back (made again on demand).");
+    render_per_plugin(t, &list, out_lines,
+                      "wasmext_plugin_output_lines_total", "counter",
+                      "Lines of guest output (stdout, stderr) logged.");
+    render_per_plugin(t, &list, out_dropped_lines,
+                      "wasmext_plugin_output_dropped_lines_total", "counter",
+                      "Lines of guest output dropped: over the "
+                      "plugin's rate (wasmext_plugin_output_rate_bytes).");
+    render_per_plugin(t, &list, out_dropped_bytes,
+                      "wasmext_plugin_output_dropped_bytes_total", "counter",
+                      "Bytes of the lines dropped.");
+    render_per_plugin(t, &list, out_cut_lines,
+                      "wasmext_plugin_output_cut_lines_total", "counter",
+                      "Lines of guest output cut at "
+                      "wasmext_plugin_output_line_max_bytes.");
+    render_per_plugin(t, &list, out_cut_bytes,
+                      "wasmext_plugin_output_cut_bytes_total", "counter",
+                      "Bytes cut from long lines.");
+    render_per_plugin(t, &list, out_rate, "wasmext_plugin_output_rate_bytes",
+                      "gauge",
+                      "Bytes of guest output lines the plugin may log a "
+                      "second.");
+    render_per_plugin(t, &list, out_line_max,
+                      "wasmext_plugin_output_line_max_bytes", "gauge",
+                      "Longest line of guest output logged, in bytes.");
+    wx_plugin_list_free(&list);
 
     /* The memory budget of all plugins together. */
     wx_budget_stats bs;

@@ -14,15 +14,15 @@
  * config from REST comes through add_or_update below, JSON or package,
  * so this is the one place to check.
  *
- * Changes hold the server's change lock across the manager call, the
- * catalog rebuild and the report of what changed, so that the metrics
- * always follow the plugins and the answer says what this change did: a
+ * Changes hold the server's change lock across the manager call and the
+ * report of what changed, so that the answer says what this change did: a
  * DELETE of the same name that comes right after an add waits for the
  * add's report, so the add answers 201 with what it added (and the
  * DELETE then 200), never a 404 for an add that was committed.
  */
 #include "wxd.h"
 
+#include "convert.h"
 #include "package.h"
 
 #include <jansson.h>
@@ -33,68 +33,82 @@
 
 /* ------------------------------------------------------------- reports */
 
+/*
+ * A snapshot of the plugin `name` (NULL: all) as JSON: an array of
+ * docs/rest.md's shape for `what`, or (`name`) the one object. NULL with
+ * *st and `err` set.
+ */
+static json_t *report(wxd_server *s, const char *name, unsigned what,
+                      wx_status *st, wx_error *err)
+{
+    wx_plugin_list list;
+    *st = wx_manager_plugins(s->mgr, name, what, &list, err);
+    if (*st != WX_OK)
+        return NULL;
+    json_t *j;
+    if (name) {
+        j = list.count ? wxc_plugin_to_json(&list.plugins[0], what) : NULL;
+    } else {
+        j = json_array();
+        for (size_t i = 0; j && i < list.count; i++) {
+            if (json_array_append_new(
+                    j, wxc_plugin_to_json(&list.plugins[i], what)) != 0) {
+                json_decref(j);
+                j = NULL;
+            }
+        }
+    }
+    wx_plugin_list_free(&list);
+    if (!j)
+        *st = wx_error_set(err, WX_ENOMEM, "out of host memory");
+    return j;
+}
+
 void wxd_plugins_list(wxd_server *s, const wxd_request *rq, wxd_response *rs)
 {
     (void)rq;
     wx_error err;
-    char *text = wx_manager_list(s->mgr, &err);
-    if (!text) {
-        wxd_reply_failure(rs, err.status, &err);
+    wx_status st;
+    json_t *list = report(s, NULL, 0, &st, &err);
+    if (!list) {
+        wxd_reply_failure(rs, st, &err);
         return;
     }
-    wxd_reply_wrapped(rs, 200, "{\"plugins\":", text, "}");
-    wx_free(text);
-}
-
-/* The plugin's show report as the response, with `status`. */
-static void reply_show(wxd_server *s, const char *name, int status,
-                       wxd_response *rs)
-{
-    wx_error err;
-    char *text = wx_manager_show(s->mgr, name, &err);
-    if (!text) {
-        wxd_reply_failure(rs, err.status, &err);
-        return;
-    }
-    wxd_reply_wrapped(rs, status, "", text, "");
-    wx_free(text);
+    wxd_reply_data(rs, 200, json_pack("{s:o}", "plugins", list));
 }
 
 void wxd_plugin_show(wxd_server *s, const char *name, wxd_response *rs)
 {
-    reply_show(s, name, 200, rs);
+    wx_error err;
+    wx_status st;
+    json_t *show = report(s, name, WX_INFO_DETAIL, &st, &err);
+    if (!show) {
+        wxd_reply_failure(rs, st, &err);
+        return;
+    }
+    wxd_reply_data(rs, 200, show);
 }
 
 void wxd_plugin_check(wxd_server *s, const char *name, wxd_response *rs)
 {
     wx_error err;
-    char *text = wx_manager_check(s->mgr, name, &err);
-    json_t *arr = text ? json_loads(text, 0, NULL) : NULL;
-    wx_free(text);
-    if (!text) {
-        wxd_reply_failure(rs, err.status, &err);
-        return;
-    }
-    if (!json_is_array(arr)) {
-        json_decref(arr);
-        wxd_reply_error(rs, 500, "io", "the manager's check report is not "
-                                       "a JSON array");
+    wx_status st;
+    json_t *j = report(s, name, WX_INFO_CHECK, &st, &err);
+    if (!j) {
+        wxd_reply_failure(rs, st, &err);
         return;
     }
     if (name) {
         /* One plugin: its report, {"name", "ok", "problems", ...}. */
-        json_t *one = json_incref(json_array_get(arr, 0));
-        json_decref(arr);
-        wxd_reply_json(rs, 200, one ? one : json_object());
+        wxd_reply_json(rs, 200, j);
         return;
     }
     bool ok = true;
     size_t i;
     json_t *p;
-    json_array_foreach(arr, i, p)
+    json_array_foreach(j, i, p)
         ok = ok && json_is_true(json_object_get(p, "ok"));
-    wxd_reply_json(rs, 200,
-                   json_pack("{s:b,s:o}", "ok", ok, "plugins", arr));
+    wxd_reply_json(rs, 200, json_pack("{s:b,s:o}", "ok", ok, "plugins", j));
 }
 
 /* ------------------------------------------------------ config bodies */
@@ -156,58 +170,41 @@ typedef enum { CHANGE_ADD, CHANGE_UPDATE, CHANGE_DELETE } change_kind;
 
 static const char *const change_verbs[] = {"added", "updated", "deleted"};
 
-/* Whether a plugin is registered (change lock held). */
-static bool registered(wxd_server *s, const char *name)
+/* After a change (change lock held): the calls' handle caches made
+ * before it are dropped, and the plugin's show report, or NULL (a
+ * delete, or out of memory). */
+static json_t *changed(wxd_server *s, const char *name)
 {
-    char *text = wx_manager_show(s->mgr, name, NULL);
-    wx_free(text);
-    return text != NULL;
-}
-
-/* After a change (change lock held): the catalog follows the manager. */
-static void rebuild_catalog(wxd_server *s)
-{
-    if (!wxd_catalog_rebuild(s->catalog, s->mgr, s->metrics))
-        wxd_logf(&s->log, WXD_WARN,
-                 "out of memory rebuilding the metrics catalog: calls "
-                 "may go unmeasured until the next change");
+    atomic_fetch_add_explicit(&s->generation, 1, memory_order_release);
+    wx_status st;
+    wx_error err;
+    return name ? report(s, name, WX_INFO_DETAIL, &st, &err) : NULL;
 }
 
 /*
- * Runs one change under the change lock and rebuilds the catalog.
- *
- * The manager reports a listed function that the module does not export
- * as WX_ENOTFOUND; over HTTP that is a bad config (400), not a missing
- * resource (404), so it is reported as WX_EARG unless the plugin itself
- * is what was not found (an update or delete of an unknown name).
+ * Runs one change under the change lock. A config listing a function
+ * that the module does not export is WX_ENOEXPORT, a bad config (400);
+ * WX_ENOPLUGIN (404) is only an update or delete of an unknown name.
  */
 static wx_status change(wxd_server *s, change_kind kind, const char *arg,
-                        const char *name, char **shown, wx_error *err)
+                        const char *name, json_t **shown, wx_error *err)
 {
     *shown = NULL;
     pthread_mutex_lock(&s->change_lock);
     wx_status st;
-    bool known = true;
     switch (kind) {
     case CHANGE_ADD:
         st = wx_manager_add(s->mgr, arg, NULL, err);
         break;
     case CHANGE_UPDATE:
-        known = registered(s, name);
         st = wx_manager_update(s->mgr, arg, NULL, err);
         break;
     default:
         st = wx_manager_delete(s->mgr, arg, err);
-        known = false;
         break;
     }
-    if (st == WX_ENOTFOUND && known)
-        st = err->status = WX_EARG;
-    if (st == WX_OK) {
-        rebuild_catalog(s);
-        if (kind != CHANGE_DELETE)
-            *shown = wx_manager_show(s->mgr, name, NULL);
-    }
+    if (st == WX_OK)
+        *shown = changed(s, kind == CHANGE_DELETE ? NULL : name);
     pthread_mutex_unlock(&s->change_lock);
     return st;
 }
@@ -229,7 +226,7 @@ static void log_change(wxd_server *s, change_kind kind, const char *name,
 
 /* The answer to a change that worked: the plugin as show reported it
  * right after the change, under the change lock (`shown`, taken). */
-static void reply_changed(change_kind kind, const char *pname, char *shown,
+static void reply_changed(change_kind kind, const char *pname, json_t *shown,
                           wxd_response *rs)
 {
     if (!shown) {
@@ -239,8 +236,7 @@ static void reply_changed(change_kind kind, const char *pname, char *shown,
                         pname, change_verbs[kind]);
         return;
     }
-    wxd_reply_wrapped(rs, kind == CHANGE_ADD ? 201 : 200, "", shown, "");
-    wx_free(shown);
+    wxd_reply_data(rs, kind == CHANGE_ADD ? 201 : 200, shown);
     if (kind == CHANGE_ADD && rs->status == 201) {
         size_t n = strlen(pname) + sizeof "/plugins/";
         if ((rs->location = malloc(n)) != NULL)
@@ -275,20 +271,12 @@ static void change_package(wxd_server *s, change_kind kind, const char *name,
     if (!allowed)
         return;
     pthread_mutex_lock(&s->change_lock);
-    bool known = kind == CHANGE_UPDATE && registered(s, name);
     wx_status st =
         kind == CHANGE_ADD
             ? wx_manager_add_package(s->mgr, rq->body, rq->len, &pname, &err)
             : wx_manager_update_package(s->mgr, rq->body, rq->len, name,
                                         &pname, &err);
-    /* As for JSON: a function the module lacks is a bad package. */
-    if (st == WX_ENOTFOUND && known)
-        st = err.status = WX_EARG;
-    char *shown = NULL;
-    if (st == WX_OK) {
-        rebuild_catalog(s);
-        shown = wx_manager_show(s->mgr, pname, NULL);
-    }
+    json_t *shown = st == WX_OK ? changed(s, pname) : NULL;
     pthread_mutex_unlock(&s->change_lock);
     log_change(s, kind, pname ? pname : name ? name : "", rq->who, st, &err);
     if (st == WX_EARG)
@@ -312,7 +300,7 @@ static void add_or_update(wxd_server *s, change_kind kind, const char *name,
     if (!text)
         return;
     wx_error err;
-    char *shown;
+    json_t *shown;
     wx_status st = change(s, kind, text, pname, &shown, &err);
     free(text);
     log_change(s, kind, pname, rq->who, st, &err);
@@ -338,7 +326,7 @@ void wxd_plugin_delete(wxd_server *s, const char *name,
                        const wxd_request *rq, wxd_response *rs)
 {
     wx_error err;
-    char *shown;
+    json_t *shown;
     wx_status st = change(s, CHANGE_DELETE, name, name, &shown, &err);
     log_change(s, CHANGE_DELETE, name, rq->who, st, &err);
     if (st != WX_OK) {

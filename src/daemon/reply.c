@@ -20,11 +20,12 @@ int wxd_http_status(wx_status s)
     case WX_OK:
         return 200;
     case WX_EARG:         /* bad arguments, bad config */
+    case WX_ENOEXPORT:    /* the config lists what the module lacks */
     case WX_EMALFORMED:   /* the module given to add or update */
     case WX_EINVALID:
     case WX_EUNLINKABLE:
         return 400;
-    case WX_ENOTFOUND:
+    case WX_ENOPLUGIN:    /* no such plugin or function registered */
         return 404;
     case WX_EEXIST:
         return 409;
@@ -68,18 +69,30 @@ static void reply_nomem(wxd_response *rs)
     wxd_reply(rs, 500, "application/json", b, b ? sizeof text - 1 : 0);
 }
 
-void wxd_reply_json(wxd_response *rs, int status, void *j)
+/* Dumps and takes `j`; `flags` say how numbers are written. */
+static void reply_dump(wxd_response *rs, int status, json_t *j, size_t flags)
 {
-    char *text =
-        j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                              JSON_ENCODE_ANY | JSON_REAL_PRECISION(12))
-          : NULL;
+    char *text = j ? json_dumps(j, flags) : NULL;
     json_decref(j);
     if (!text) {
         reply_nomem(rs);
         return;
     }
     wxd_reply(rs, status, "application/json", text, strlen(text));
+}
+
+#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
+
+void wxd_reply_json(wxd_response *rs, int status, void *j)
+{
+    reply_dump(rs, status, j, DUMP_FLAGS | JSON_REAL_PRECISION(12));
+}
+
+void wxd_reply_data(wxd_response *rs, int status, void *j)
+{
+    /* jansson's default precision (17 digits): every double reads back
+     * as itself, as wx_values_to_json writes them. */
+    reply_dump(rs, status, j, DUMP_FLAGS);
 }
 
 /* A JSON string of `text`, which may quote guest bytes that are not
@@ -137,19 +150,4 @@ void wxd_reply_failure(wxd_response *rs, wx_status st, const wx_error *err)
     reply_error_with(rs, wxd_http_status(st), wx_status_name(st), msg, extra);
     if (st == WX_EBUSY)
         rs->retry_after = 1;
-}
-
-void wxd_reply_wrapped(wxd_response *rs, int status, const char *prefix,
-                       const char *text, const char *suffix)
-{
-    size_t a = strlen(prefix), b = strlen(text), c = strlen(suffix);
-    char *body = malloc(a + b + c + 1);
-    if (!body) {
-        reply_nomem(rs);
-        return;
-    }
-    memcpy(body, prefix, a);
-    memcpy(body + a, text, b);
-    memcpy(body + a + b, suffix, c + 1);
-    wxd_reply(rs, status, "application/json", body, a + b + c);
 }

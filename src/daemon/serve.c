@@ -1,7 +1,7 @@
 /*
  * The daemon's lifecycle:
  *
- *   options -> signals blocked -> registry opened -> catalog built ->
+ *   options -> signals blocked -> registry opened -> metrics made ->
  *   socket bound -> HTTP workers started -> "listening on HOST:PORT" ->
  *   wait for SIGTERM/SIGINT -> stop accepting -> drain the requests in
  *   flight (bounded by --drain-ms; a second signal cuts it short) ->
@@ -18,8 +18,9 @@
 #include "daemon.h"
 #include "wxd.h"
 
+#include "dl_mhd.h"
+
 #include <errno.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,21 +116,19 @@ static void abandon(wxd_server *s, long n)
 
 static void log_start(wxd_server *s, unsigned threads)
 {
-    char *text = wx_manager_list(s->mgr, NULL);
-    json_t *list = text ? json_loads(text, 0, NULL) : NULL;
-    wx_free(text);
-    size_t plugins = json_array_size(list), broken = 0, i;
-    json_t *p;
-    json_array_foreach(list, i, p) {
-        const char *st = json_string_value(json_object_get(p, "status"));
-        if (!st || strcmp(st, "ok") != 0) {
+    wx_plugin_list list;
+    if (wx_manager_plugins(s->mgr, NULL, 0, &list, NULL) != WX_OK)
+        memset(&list, 0, sizeof list); /* out of memory: no plugin lines */
+    size_t plugins = list.count, broken = 0;
+    for (size_t i = 0; i < list.count; i++) {
+        const wx_plugin_info *p = &list.plugins[i];
+        if (p->error) {
             broken++;
-            wxd_logf(&s->log, WXD_WARN, "plugin %s: %s",
-                     json_string_value(json_object_get(p, "name")),
-                     st ? st : "no status");
+            wxd_logf(&s->log, WXD_WARN, "plugin %s: error: %s", p->name,
+                     p->error);
         }
     }
-    json_decref(list);
+    wx_plugin_list_free(&list);
     wxd_logf(&s->log, WXD_INFO,
              "listening on %s (registry %s, %zu plugin%s, %u HTTP "
              "thread%s, %u call threads)",
@@ -166,9 +165,7 @@ static int open_state(wxd_server *s)
         return 1;
     }
     s->metrics = wxd_metrics_new();
-    s->catalog = wxd_catalog_new();
-    if (!s->metrics || !s->catalog ||
-        !wxd_catalog_rebuild(s->catalog, s->mgr, s->metrics)) {
+    if (!s->metrics) {
         wxd_logf(&s->log, WXD_ERROR, "out of memory at startup");
         return 1;
     }
@@ -179,7 +176,6 @@ static void close_state(wxd_server *s)
 {
     if (s->mgr)
         wx_manager_close(s->mgr);
-    wxd_catalog_free(s->catalog);
     wxd_metrics_free(s->metrics);
 }
 
@@ -375,6 +371,15 @@ int wxd_serve_main_db(const char *db, int argc, char **argv)
     if (rc != 0 || s->opts.help) {
         free(s);
         return rc;
+    }
+    /* libmicrohttpd (and GnuTLS behind it) is loaded here, not at the
+     * start of every wasmext command (src/dl). */
+    wx_error dl;
+    wx_error_clear(&dl);
+    if (wxdl_mhd_load(&dl) != WX_OK) {
+        fprintf(stderr, "wasmext serve: %s\n", dl.message);
+        free(s);
+        return 2;
     }
     s->log.level = s->opts.log_level;
     s->start_ns = wxd_now_ns();

@@ -7,9 +7,8 @@
  *   http.c     libmicrohttpd glue: sockets, bodies, responses, in-flight
  *   routes.c   path and method to handler, 404 and 405
  *   plugins.c  the plugin handlers (list, show, add, update, delete, check)
- *   call.c     the function-call handlers
- *   catalog.c  which plugin provides which function, for the metrics
- *   metrics.c  per-function counters and latency, Prometheus text
+ *   call.c     the function-call handlers and their handle cache
+ *   metrics.c  per-function latency and outcomes, Prometheus text
  *   reply.c    responses: JSON bodies, errors, status to HTTP code
  *   access.c   who may ask what: tokens, Host/Origin, body types
  *   hostpaths.c  which host files REST configs may name (--allow-dir)
@@ -116,36 +115,17 @@ wxd_tokens *wxd_tokens_load(const char *path, char *why, size_t wsize);
 void wxd_tokens_free(wxd_tokens *t);
 size_t wxd_tokens_count(const wxd_tokens *t);
 
-/* ------------------------------------------------------- catalog.c */
+/* -------------------------------------------------------- metrics.c */
 
 typedef struct wxd_fnstat wxd_fnstat;
 typedef struct wxd_metrics wxd_metrics;
-typedef struct wxd_catalog wxd_catalog;
-
-wxd_catalog *wxd_catalog_new(void);
-void wxd_catalog_free(wxd_catalog *c);
-/* Rebuilds the map from the manager's list; the statistics of functions
- * new to it are made in `mx`. False when out of memory (the old map
- * stays). Rebuilds must not run concurrently; lookups may. */
-bool wxd_catalog_rebuild(wxd_catalog *c, wx_manager *m, wxd_metrics *mx);
-/* The statistics of a call: by plugin and function, or (plugin NULL) by
- * the name as a call would resolve it ("func" unique, or "plugin.func").
- * NULL when the function is unknown (such calls are not measured, so that
- * made-up names cannot grow the metrics). */
-wxd_fnstat *wxd_catalog_find(wxd_catalog *c, const char *plugin,
-                             const char *func);
-
-/* -------------------------------------------------------- metrics.c */
 
 wxd_metrics *wxd_metrics_new(void);
 void wxd_metrics_free(wxd_metrics *mx);
-/* The statistics of plugin.func, made on first use; NULL if no memory.
- * Callers serialise this (the catalog rebuild does). */
+/* The statistics of plugin.func (the names a handle resolved to), made
+ * on first use; NULL if no memory. Any thread. */
 wxd_fnstat *wxd_metrics_fn(wxd_metrics *mx, const char *plugin,
                            const char *func);
-/* The names of a record: they live as long as the metrics. */
-const char *wxd_fnstat_plugin(const wxd_fnstat *st);
-const char *wxd_fnstat_func(const wxd_fnstat *st);
 /* Records one call that ended with `s` after `ns` nanoseconds. */
 void wxd_fnstat_record(wxd_fnstat *st, wx_status s, uint64_t ns);
 /* Counts one HTTP response. */
@@ -161,10 +141,12 @@ typedef struct wxd_server {
     wxd_log log;
     wx_manager *mgr;
     wxd_metrics *metrics;
-    wxd_catalog *catalog;
-    /* Serialises add, update and delete with the catalog rebuild that
-     * follows each, so that the catalog matches the manager. */
+    /* Serialises add, update and delete with the report that answers
+     * each, so that the answer says what this change did. */
     pthread_mutex_t change_lock;
+    /* +1 after every change: the call threads' handle caches (call.c)
+     * made before it are dropped. */
+    atomic_ulong generation;
     atomic_bool draining;  /* SIGTERM seen: new requests get 503 */
     atomic_long inflight;  /* requests between first byte and last */
     atomic_long handlers;  /* requests in a handler (a guest call...) */
@@ -348,8 +330,12 @@ int wxd_http_status(wx_status s);
 /* Takes `body` (malloc'd). */
 void wxd_reply(wxd_response *rs, int status, const char *ctype, char *body,
                size_t len);
-/* Takes a reference to `j` (json_t *) and dumps it; 500 on failure. */
+/* Takes a reference to `j` (json_t *) and dumps it; 500 on failure.
+ * Reals get 12 digits (times, for people). */
 void wxd_reply_json(wxd_response *rs, int status, void *j);
+/* The same for data that must read back exactly (guest results,
+ * configs): reals get 17 digits. */
+void wxd_reply_data(wxd_response *rs, int status, void *j);
 /* {"error":{"code","message"}} */
 void wxd_reply_error(wxd_response *rs, int status, const char *code,
                      const char *fmt, ...)
@@ -357,8 +343,5 @@ void wxd_reply_error(wxd_response *rs, int status, const char *code,
 /* The error of a failed manager operation, with its mapped status (and
  * the trap kind for traps). */
 void wxd_reply_failure(wxd_response *rs, wx_status st, const wx_error *err);
-/* `prefix` + `text` + `suffix` as a JSON body (text is JSON already). */
-void wxd_reply_wrapped(wxd_response *rs, int status, const char *prefix,
-                       const char *text, const char *suffix);
 
 #endif

@@ -25,8 +25,7 @@
  */
 #include "internal.h"
 
-#include <nng/nng.h>
-#include <nng/protocol/reqrep0/req.h>
+#include "dl_nng.h" /* NNG, loaded on first need */
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -117,6 +116,13 @@ static void sleep_ms(int ms)
 int wxk_req_open(wxk_sock *s, const char *url, int recv_ms, int tries,
                  wxk_buf *why)
 {
+    wx_error dl;
+    wx_error_clear(&dl);
+    if (wxdl_nng_load(&dl) != WX_OK) {
+        wxk_buf_reset(why);
+        wxk_buf_addf(why, "%s", dl.message);
+        return NNG_ENOTSUP;
+    }
     nng_socket n;
     int rv = nng_req0_open(&n);
     if (rv != 0) {

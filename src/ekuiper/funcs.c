@@ -8,18 +8,25 @@
  *   Exec         the call itself; the last argument is the FuncMeta
  *                context, the others are SQL values
  *
+ * Each function's handle is resolved and described once, when the plugin
+ * is loaded; an Exec then only converts, calls the handle, and converts
+ * back, each once, from and into the message jansson already parsed.
+ *
  * Exec has two paths. A function of the numeric ABI whose parameters and
  * results are all wasm types (i32 i64 f32 f64) is called through
  * wx_fn_call: each SQL number is converted by wxa_value_from_sql, which
  * applies the framework's exact-fit rule (25 and 25.0 fit i32, 2.5 does
  * not), and the results are written straight into the reply. Every other
- * function goes through wx_call_json, which converts the JSON values to
- * the declared types with the same rule: strings to string, base64 text
- * to bytes (eKuiper sends []byte that way), any JSON to json. Either way
- * the reply's result is the function's single result itself (null for
- * none, an array only for several), not eKuiper 1.x's one-element array.
+ * function goes through wx_fn_call_values, its arguments converted from
+ * the message's JSON values by wxc_values_from_json with the same rule:
+ * strings to string, base64 text to bytes (eKuiper sends []byte that
+ * way), any JSON to json. Either way the reply's result is the function's
+ * single result itself (null for none, an array only for several), not
+ * eKuiper 1.x's one-element array.
  */
 #include "internal.h"
+
+#include "convert.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -34,67 +41,59 @@ static bool is_wasm_type(wxa_type t)
     return t == WXA_I32 || t == WXA_I64 || t == WXA_F32 || t == WXA_F64;
 }
 
-/* Fills `f` with function `name` of `plugin` and the types the manager
- * bound for it. */
-static wx_status load_func(wx_manager *m, const char *plugin,
-                           const char *name, wxk_func *f, wx_error *err)
+/* Fills `f` with function `name` of `plugin`: its handle, resolved once,
+ * and its types, described once. */
+static wx_status load_func(wx_manager *m, const char *plugin, const char *name,
+                           wxk_func *f, wx_error *err)
 {
-    f->name = strdup(name);
-    if (!f->name)
-        return wx_error_set(err, WX_ENOMEM, "out of host memory");
-    wx_fn_info info;
     f->fn = wx_fn_get(m, plugin, name, err);
     if (!f->fn)
-        return err ? err->status : WX_ENOTFOUND;
-    wx_status s = wx_fn_describe(f->fn, &info, err);
+        return err ? err->status : WX_ENOPLUGIN;
+    wx_status s = wx_fn_describe(f->fn, &f->info, err);
     if (s != WX_OK)
         return s;
-    f->nparams = info.nparams;
-    f->nresults = info.nresults;
-    memcpy(f->params, info.params, info.nparams * sizeof *f->params);
-    memcpy(f->results, info.results, info.nresults * sizeof *f->results);
-    f->typed = strcmp(info.abi, "numeric") == 0;
-    for (uint32_t i = 0; f->typed && i < f->nparams; i++)
-        f->typed = is_wasm_type(f->params[i]);
-    for (uint32_t i = 0; f->typed && i < f->nresults; i++)
-        f->typed = is_wasm_type(f->results[i]);
+    f->name = f->info.name; /* lives as long as the handle */
+    f->typed = f->info.abi == WX_ABI_NUMERIC;
+    for (uint32_t i = 0; f->typed && i < f->info.nparams; i++)
+        f->typed = is_wasm_type(f->info.params[i]);
+    for (uint32_t i = 0; f->typed && i < f->info.nresults; i++)
+        f->typed = is_wasm_type(f->info.results[i]);
     return WX_OK;
+}
+
+/* The functions of the snapshot's one plugin `p`, loaded into `out`. */
+static wx_status load_funcs(wx_manager *m, const wx_plugin_info *p,
+                            wxk_funcs *out, wx_error *err)
+{
+    if (p->error)
+        return wx_error_set(err, p->error_status, "plugin %s: %s", p->name,
+                            p->error);
+    if (p->nfunctions == 0)
+        return wx_error_set(err, WX_EARG, "plugin %s: no functions", p->name);
+    out->plugin = strdup(p->name);
+    out->f = calloc(p->nfunctions, sizeof *out->f);
+    if (!out->plugin || !out->f)
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    wx_status s = WX_OK;
+    for (uint32_t i = 0; s == WX_OK && i < p->nfunctions; i++) {
+        out->n++;
+        s = load_func(m, p->name, p->functions[i].name, &out->f[i], err);
+    }
+    return s;
 }
 
 wx_status wxk_funcs_load(wx_manager *m, const char *plugin, wxk_funcs *out,
                          wx_error *err)
 {
     memset(out, 0, sizeof *out);
-    out->m = m;
-    char *text = wx_manager_show(m, plugin, err);
-    if (!text)
-        return err ? err->status : WX_ENOTFOUND;
-    json_t *show = json_loads(text, 0, NULL);
-    wx_free(text);
-    json_t *list = json_object_get(show, "functions");
-    wx_status s = WX_OK;
-    if (!json_is_array(list) || json_array_size(list) == 0) {
-        s = wx_error_set(err, WX_EARG, "plugin %s: no functions", plugin);
-        goto done;
-    }
-    out->plugin = strdup(plugin);
-    out->f = calloc(json_array_size(list), sizeof *out->f);
-    if (!out->plugin || !out->f) {
-        s = wx_error_set(err, WX_ENOMEM, "out of host memory");
-        goto done;
-    }
-    for (size_t i = 0; s == WX_OK && i < json_array_size(list); i++) {
-        const json_t *j = json_array_get(list, i);
-        const char *name = json_string_value(json_object_get(j, "name"));
-        out->n++;
-        s = name ? load_func(m, plugin, name, &out->f[i], err)
-                 : wx_error_set(err, WX_EARG,
-                                "plugin %s: unexpected function "
-                                "description from the manager",
-                                plugin);
-    }
-done:
-    json_decref(show);
+    wx_plugin_list list;
+    wx_status s = wx_manager_plugins(m, plugin, 0, &list, err);
+    if (s != WX_OK)
+        return s;
+    s = list.count == 1 ? load_funcs(m, &list.plugins[0], out, err)
+                        : wx_error_set(err, WX_ENOPLUGIN,
+                                       "plugin %s: not registered", plugin);
+    wx_plugin_list_free(&list);
     if (s != WX_OK)
         wxk_funcs_free(out);
     return s;
@@ -105,7 +104,6 @@ void wxk_funcs_free(wxk_funcs *fs)
     for (uint32_t i = 0; i < fs->n; i++) {
         if (fs->f[i].fn)
             wx_fn_free(fs->f[i].fn);
-        free(fs->f[i].name);
     }
     free(fs->f);
     free(fs->plugin);
@@ -115,7 +113,7 @@ void wxk_funcs_free(wxk_funcs *fs)
 wxk_func *wxk_funcs_find(const wxk_funcs *fs, const char *name)
 {
     for (uint32_t i = 0; i < fs->n; i++)
-        if (strcmp(fs->f[i].name, name) == 0)
+        if (fs->f[i].name && strcmp(fs->f[i].name, name) == 0)
             return &fs->f[i];
     return NULL;
 }
@@ -133,9 +131,9 @@ static void param_list(const wxk_func *f, char *buf, size_t size)
 {
     size_t at = 0;
     buf[0] = '\0';
-    for (uint32_t i = 0; i < f->nparams && at < size; i++) {
+    for (uint32_t i = 0; i < f->info.nparams && at < size; i++) {
         int k = snprintf(buf + at, size - at, "%s%s", i ? ", " : "",
-                         wxa_type_name(f->params[i]));
+                         wx_type_name(f->info.params[i]));
         at += k > 0 ? (size_t)k : 0;
     }
 }
@@ -144,12 +142,13 @@ static void param_list(const wxk_func *f, char *buf, size_t size)
  * not. */
 static bool check_count(const wxk_func *f, size_t n, wxk_buf *out)
 {
-    if (n == f->nparams)
+    uint32_t want = f->info.nparams;
+    if (n == want)
         return true;
     char types[256];
     param_list(f, types, sizeof types);
     wxk_reply_error(out, "%s: expected %u argument%s (%s), got %zu", f->name,
-                    f->nparams, f->nparams == 1 ? "" : "s", types, n);
+                    want, want == 1 ? "" : "s", types, n);
     return false;
 }
 
@@ -244,87 +243,78 @@ static void add_wasm_value(wxk_buf *b, const wx_val *v)
 static void exec_typed(const wxk_func *f, const json_t *args, size_t n,
                        wxk_buf *out)
 {
-    wx_val vals[64], res[64];
+    wx_val vals[WX_MAX_VALUES], res[WX_MAX_VALUES];
     wx_error err;
     for (size_t i = 0; i < n; i++) {
         const json_t *a = json_array_get(args, i);
         wxa_sql_value sv;
         if (!sql_value(a, &sv)) {
             wxk_reply_error(out, "%s: argument %zu: expected %s, got %s",
-                            f->name, i + 1, wxa_type_name(f->params[i]),
+                            f->name, i + 1, wx_type_name(f->info.params[i]),
                             json_kind(a));
             return;
         }
         char what[32];
         snprintf(what, sizeof what, "argument %zu", i + 1);
         wxa_value v;
-        if (wxa_value_from_sql(f->params[i], &sv, what, &v, &err) != WX_OK) {
+        if (wxa_value_from_sql(f->info.params[i], &sv, what, &v, &err) !=
+            WX_OK) {
             wxk_reply_error(out, "%s: %s", f->name, err.message);
             return;
         }
         vals[i] = to_wasm(&v);
         wxa_value_free(&v);
     }
-    if (wx_fn_call(f->fn, vals, n, res, f->nresults, &err) != WX_OK) {
+    if (wx_fn_call(f->fn, vals, n, res, f->info.nresults, &err) != WX_OK) {
         wxk_reply_error(out, "%s: %s", f->name, err.message);
         return;
     }
     wxk_buf_reset(out);
     wxk_buf_add(out, "{\"state\":true,\"result\":", 23);
-    if (f->nresults == 0)
+    if (f->info.nresults == 0)
         wxk_buf_adds(out, "null");
-    if (f->nresults > 1)
+    if (f->info.nresults > 1)
         wxk_buf_add(out, "[", 1);
-    for (uint32_t i = 0; i < f->nresults; i++) {
+    for (uint32_t i = 0; i < f->info.nresults; i++) {
         if (i)
             wxk_buf_add(out, ",", 1);
         add_wasm_value(out, &res[i]);
     }
-    if (f->nresults > 1)
+    if (f->info.nresults > 1)
         wxk_buf_add(out, "]", 1);
     wxk_buf_add(out, "}", 1);
 }
 
-/* The generic path: the JSON values as they came, through wx_call_json. */
-static void exec_json(const wxk_funcs *fs, const wxk_func *f,
-                      const json_t *args, size_t n, wxk_buf *out)
+/* The typed path, for every ABI: the message's JSON arguments (`args`,
+ * the context already taken off) to the declared types, the call on the
+ * handle, the results into the reply, each converted once. */
+static void exec_values(const wxk_func *f, const json_t *args, wxk_buf *out)
 {
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++)
-        if (json_array_append(arr, json_array_get(args, i)) != 0) {
-            json_decref(arr);
-            arr = NULL;
-        }
-    char *text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
-    json_decref(arr);
-    if (!text) {
-        wxk_reply_error(out, "%s: out of host memory", f->name);
+    wx_values vals, res;
+    wx_error err;
+    if (wxc_values_from_json(&f->info, args, &vals, &err) != WX_OK) {
+        wxk_reply_error(out, "%s: %s", f->name, err.message);
         return;
     }
-    char *results = NULL;
-    wx_error err;
     wx_status s =
-        wx_call_json(fs->m, fs->plugin, f->name, text, &results, &err);
-    free(text);
+        wx_fn_call_values(f->fn, vals.values, vals.count, &res, &err);
+    wx_values_free(&vals);
     if (s != WX_OK) {
         wxk_reply_error(out, "%s: %s", f->name, err.message);
         return;
     }
-    json_t *r = json_loads(results, 0, NULL);
-    const json_t *value = r;
-    if (json_is_array(r) && json_array_size(r) <= 1)
-        value = json_array_get(r, 0); /* NULL (then "null") for none */
-    char *one =
-        value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    if (value && !one)
+    json_t *arr = wxc_values_to_json(res.values, res.count, &err);
+    wx_values_free(&res);
+    if (!arr) {
+        wxk_reply_error(out, "%s: %s", f->name, err.message);
+        return;
+    }
+    /* One result is the reply's result itself; none is null. */
+    wxk_reply_json(out,
+                   json_array_size(arr) <= 1 ? json_array_get(arr, 0) : arr);
+    json_decref(arr);
+    if (out->oom)
         wxk_reply_error(out, "%s: out of host memory", f->name);
-    else if (!r)
-        wxk_reply_error(out, "%s: unreadable results %s", f->name, results);
-    else
-        wxk_reply_value(out, one ? one : "null", one ? strlen(one) : 4);
-    free(one);
-    json_decref(r);
-    wx_free(results);
 }
 
 /* Checks the FuncMeta context eKuiper appends to every Exec (a JSON
@@ -358,8 +348,10 @@ static bool check_context(const wxk_func *f, const json_t *ctx, wxk_buf *seen,
     return ok;
 }
 
-static void exec(const wxk_funcs *fs, const wxk_func *f, const json_t *arg,
-                 wxk_buf *seen, wxk_buf *out)
+/* `arg` is the request's own array, which this may change: the json path
+ * takes the context off it (once checked) so that the rest is exactly the
+ * argument list the converter takes, without a copy. */
+static void exec(const wxk_func *f, json_t *arg, wxk_buf *seen, wxk_buf *out)
 {
     size_t n = json_array_size(arg);
     if (!json_is_array(arg) || n == 0) {
@@ -372,16 +364,19 @@ static void exec(const wxk_funcs *fs, const wxk_func *f, const json_t *arg,
     if (!check_context(f, json_array_get(arg, n - 1), seen, out) ||
         !check_count(f, n - 1, out))
         return;
-    if (f->typed)
+    if (f->typed) {
         exec_typed(f, arg, n - 1, out);
-    else
-        exec_json(fs, f, arg, n - 1, out);
+    } else if (json_array_remove(arg, n - 1) != 0) {
+        wxk_reply_error(out, "%s: out of host memory", f->name);
+    } else {
+        exec_values(f, arg, out);
+    }
 }
 
 /* ----------------------------------------------------------- dispatch */
 
-void wxk_handle(const wxk_funcs *fs, const wxk_func *f, wxk_buf *seen,
-                const void *msg, size_t len, wxk_buf *out)
+void wxk_handle(const wxk_func *f, wxk_buf *seen, const void *msg, size_t len,
+                wxk_buf *out)
 {
     wxk_request req;
     if (!wxk_request_parse(msg, len, &req, out)) {
@@ -392,7 +387,7 @@ void wxk_handle(const wxk_funcs *fs, const wxk_func *f, wxk_buf *seen,
         return;
     }
     switch (req.call) {
-    case WXK_CALL_EXEC: exec(fs, f, req.arg, seen, out); break;
+    case WXK_CALL_EXEC: exec(f, req.arg, seen, out); break;
     case WXK_CALL_VALIDATE:
         if (req.arg && !json_is_array(req.arg) && !json_is_null(req.arg))
             wxk_reply_error(out,

@@ -119,33 +119,35 @@ void wxk_request_free(wxk_request *r);
  * {"state":true,"result":<json>} with `json` a JSON value's text, and
  * {"state":false,"result":"<message>"}. */
 void wxk_reply_value(wxk_buf *out, const char *json, size_t n);
+/* The same with a JSON value (NULL: null) dumped straight into `out`;
+ * `out->oom` says when that failed. */
+void wxk_reply_json(wxk_buf *out, const json_t *value);
 void wxk_reply_error(wxk_buf *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* -------------------------------------------------------------- funcs.c */
 
-/* One function of the plugin: its symbol (the export name, which is also
- * the SQL name and the channel's name) and types as the manager bound
- * them (wx_fn_describe). `typed` functions (numeric ABI, wasm types only)
- * are called through `fn` with wx_fn_call; the others through
- * wx_call_json. */
+/* One function of the plugin: its handle, resolved once when the plugin
+ * is loaded, and its description (wx_fn_describe), taken once. `name` is
+ * the symbol (the export name, which is also the SQL name and the
+ * channel's name; it lives in `info`). `typed` functions (numeric ABI,
+ * wasm types only) are called with wx_fn_call, the others with
+ * wx_fn_call_values. */
 typedef struct wxk_func {
-    char *name;
-    uint32_t nparams, nresults;
-    wxa_type params[WX_MAX_VALUES], results[WX_MAX_VALUES];
+    const char *name;
+    wx_function_info info;
     bool typed;
     wx_fn *fn;
 } wxk_func;
 
 typedef struct wxk_funcs {
-    wx_manager *m;
     char *plugin;
     uint32_t n;
     wxk_func *f;
 } wxk_funcs;
 
-/* Reads the functions of `plugin` from the manager (their names from
- * wx_manager_show, their types from wx_fn_describe). */
+/* Loads the functions of `plugin` from the manager: their names from a
+ * snapshot (wx_manager_plugins), then a handle and a description each. */
 wx_status wxk_funcs_load(wx_manager *m, const char *plugin, wxk_funcs *out,
                          wx_error *err);
 void wxk_funcs_free(wxk_funcs *fs);
@@ -158,8 +160,8 @@ void wxk_funcs_names(const wxk_funcs *fs, wxk_buf *out);
  * state false. `seen` (may be NULL) is the channel's memory of the last
  * function context found valid: eKuiper sends the same one with every
  * row of a rule, and it is then compared instead of parsed again. */
-void wxk_handle(const wxk_funcs *fs, const wxk_func *f, wxk_buf *seen,
-                const void *msg, size_t len, wxk_buf *out);
+void wxk_handle(const wxk_func *f, wxk_buf *seen, const void *msg, size_t len,
+                wxk_buf *out);
 
 /* --------------------------------------------------------------- chan.c */
 

@@ -9,8 +9,7 @@
 
 const char wxk_help[] =
     "Usage: wasmext ekuiper pack CONFIG.json [-o NAME.zip] [--wasmext PATH]\n"
-    "       wasmext ekuiper plugin [--state-dir DIR] CONFIG.json "
-    "[PORTABLE_CONFIG]\n"
+    "       wasmext ekuiper plugin CONFIG.json [PORTABLE_CONFIG]\n"
     "\n"
     "eKuiper 2.x portable plugins: wasm functions callable from eKuiper SQL\n"
     "rules (SELECT fib(n) FROM demo).\n"

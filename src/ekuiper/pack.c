@@ -42,7 +42,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zip.h>
+#include "dl_nng.h"
+#include "dl_sqlite.h"
+#include "dl_zip.h" /* libzip, loaded on first need */
 
 /* Longest function name whose socket path "/tmp/func_<name>.ipc" fits a
  * Unix socket address (108 bytes with the NUL). */
@@ -241,8 +243,23 @@ typedef struct entry {
     unsigned mode; /* 0755, 0644; directories when data is NULL */
 } entry;
 
+static bool load_plugin_libs(void)
+{
+    wx_error err;
+    wx_error_clear(&err);
+    if (wxdl_nng_load(&err) == WX_OK && wxdl_sqlite_load(&err) == WX_OK &&
+        wxdl_zip_load(&err) == WX_OK)
+        return true;
+    fprintf(stderr, "wasmext: ekuiper pack: %s\n", err.message);
+    return false;
+}
+
 static int write_zip(const char *out, const entry *e, size_t n)
 {
+    wx_error dl;
+    wx_error_clear(&dl);
+    if (wxdl_zip_load(&dl) != WX_OK)
+        return fail(1, "%s", dl.message);
     int zerr = 0;
     zip_t *za = zip_open(out, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
     if (!za) {
@@ -508,6 +525,14 @@ int wxk_pack_main(int argc, char **argv)
     if (a.bundle_libs && a.wasmext) {
         code = fail(2, "--bundle-libs bundles this wasmext's libraries: it "
                        "cannot go with --wasmext");
+        goto done;
+    }
+    /* The libraries of src/dl are loaded on first need: load the ones a
+     * packed plugin uses (NNG; SQLite and libzip for a registry file or a
+     * package) before listing this process's, so that they are bundled
+     * too. */
+    if (a.bundle_libs && !load_plugin_libs()) {
+        code = fail(1, "cannot bundle the shared libraries");
         goto done;
     }
     if (a.bundle_libs &&

@@ -2,11 +2,9 @@
  * Plugin mode: the process eKuiper starts for an installed package
  * (PROTOCOL.md 2.3 - 2.6, checklist 2.12).
  *
- *   1. Load the bundled config into a private registry (never the user's):
- *      a fresh SQLite file in a state directory next to the config, or
- *      under /tmp when that is not writable. It is recreated at every
- *      start, since eKuiper stops plugins with SIGKILL and a previous
- *      process cannot clean up.
+ *   1. Load the bundled config into a private registry (never the user's)
+ *      held in memory (WX_REGISTRY_MEMORY): nothing on disk, so nothing
+ *      for eKuiper's SIGKILL to leave behind and no directory to find.
  *   2. Dial the control channel ipc:///tmp/plugin_<name>.ipc (REQ, with
  *      retries: eKuiper listens before it spawns us), send `handshake`,
  *      then answer each command with `ok` or an error text.
@@ -23,15 +21,12 @@
  * dial attempt each: a function eKuiper never used has no listener yet,
  * and gets its own start when it is first used).
  *
- * SIGTERM and SIGINT end the process cleanly (sockets closed, state
- * removed), and so does the death of the parent (eKuiper killed: see
- * signal_thread); SIGKILL, eKuiper's way, leaves the state for the next
- * start.
+ * SIGTERM and SIGINT end the process cleanly (sockets closed), and so
+ * does the death of the parent (eKuiper killed: see signal_thread).
  */
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -40,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,8 +54,7 @@
 #define PARENT_POLL_MS 200
 
 static const char plugin_help[] =
-    "Usage: wasmext ekuiper plugin [--state-dir DIR] CONFIG.json "
-    "[PORTABLE_CONFIG]\n"
+    "Usage: wasmext ekuiper plugin CONFIG.json [PORTABLE_CONFIG]\n"
     "\n"
     "Plugin mode: what the executable of a package made by 'wasmext\n"
     "ekuiper pack' runs when eKuiper starts it. Loads the plugin CONFIG.json\n"
@@ -70,11 +63,11 @@ static const char plugin_help[] =
     "ipc:///tmp/func_<function>.ipc). PORTABLE_CONFIG is the JSON eKuiper\n"
     "passes (e.g. {\"sendTimeout\":1000}); it is accepted and not needed.\n"
     "\n"
+    "The private registry lives in memory and goes with the process.\n"
+    "\n"
     "Options:\n"
-    "  --state-dir DIR  where the private registry lives (default: a\n"
-    "                   .wasmext-state directory next to CONFIG.json, or\n"
-    "                   /tmp/wasmext-ekuiper-<uid>/<name> when that is not\n"
-    "                   writable); recreated at every start\n"
+    "  --state-dir DIR  ignored (accepted for older command lines: the\n"
+    "                   registry no longer lives in a directory)\n"
     "  -h, --help       this help\n"
     "\n"
     "Calls time out after limits.timeout_ms of the config, 4500 ms when it\n"
@@ -113,9 +106,6 @@ struct plugin {
     wxk_inline inline_calls; /* see wxk_server_start */
     pthread_mutex_t lock;
     bool stopping; /* under lock */
-    bool orphaned; /* stopped by the parent's death (signal thread) */
-    char state_dir[PATH_MAX];
-    char db_path[PATH_MAX + 16];
 };
 
 /* ------------------------------------------------------------- logging */
@@ -132,77 +122,6 @@ static void logf_(const char *name, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "wasmext ekuiper plugin%s%s%s: %s\n", name ? " [" : "",
             name ? name : "", name ? "]" : "", line);
-}
-
-/* ----------------------------------------------------------- the state */
-
-static void remove_db(const plugin *pl)
-{
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-    char path[PATH_MAX + 16];
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(path, sizeof path, "%s%s", pl->db_path, suffix[i]);
-        unlink(path);
-    }
-}
-
-/* Makes `dir` (one level) and checks it is a directory of ours that we
- * can write to. */
-static bool own_dir(const char *dir, mode_t mode)
-{
-    if (mkdir(dir, mode) != 0 && errno != EEXIST)
-        return false;
-    struct stat st;
-    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-           st.st_uid == geteuid() && access(dir, W_OK | X_OK) == 0;
-}
-
-/* Chooses the state directory and the registry path, and removes what a
- * killed predecessor left. */
-static bool prepare_state(plugin *pl, const char *config_dir,
-                          const char *state_dir)
-{
-    int n;
-    if (state_dir) {
-        n = snprintf(pl->state_dir, sizeof pl->state_dir, "%s", state_dir);
-        if (n < 0 || (size_t)n >= sizeof pl->state_dir ||
-            !own_dir(pl->state_dir, 0700)) {
-            logf_(pl->name, "cannot use --state-dir %s: %s", state_dir,
-                  strerror(errno ? errno : EACCES));
-            return false;
-        }
-    } else {
-        n = snprintf(pl->state_dir, sizeof pl->state_dir, "%s/.wasmext-state",
-                     config_dir);
-        if (n < 0 || (size_t)n >= sizeof pl->state_dir ||
-            !own_dir(pl->state_dir, 0700)) {
-            char top[64];
-            snprintf(top, sizeof top, "/tmp/wasmext-ekuiper-%u",
-                     (unsigned)geteuid());
-            n = snprintf(pl->state_dir, sizeof pl->state_dir, "%s/%s", top,
-                         pl->name);
-            if (!own_dir(top, 0700) || n < 0 ||
-                (size_t)n >= sizeof pl->state_dir ||
-                !own_dir(pl->state_dir, 0700)) {
-                logf_(pl->name,
-                      "no writable state directory (%s/.wasmext-"
-                      "state, %s): %s",
-                      config_dir, pl->state_dir, strerror(errno));
-                return false;
-            }
-        }
-    }
-    snprintf(pl->db_path, sizeof pl->db_path, "%s/registry.db", pl->state_dir);
-    remove_db(pl);
-    return true;
-}
-
-static void remove_state(plugin *pl)
-{
-    if (!pl->db_path[0])
-        return;
-    remove_db(pl);
-    rmdir(pl->state_dir); /* only if empty: never someone else's files */
 }
 
 /* ---------------------------------------------------------- the config */
@@ -272,11 +191,12 @@ static json_t *load_config(const char *path, const char **name)
     return cfg;
 }
 
-/* Registers the plugin in the private registry and reads its functions. */
+/* Registers the plugin in the private registry, in memory, and resolves
+ * its functions. */
 static bool load_plugin(plugin *pl, json_t *cfg, const char *config_dir)
 {
     wx_error err;
-    pl->m = wx_manager_open(pl->db_path, NULL, &err);
+    pl->m = wx_manager_open(WX_REGISTRY_MEMORY, NULL, &err);
     if (!pl->m) {
         logf_(pl->name, "%s", err.message);
         return false;
@@ -309,7 +229,7 @@ static bool load_plugin(plugin *pl, json_t *cfg, const char *config_dir)
 static void answer_call(void *arg, const void *msg, size_t len, wxk_buf *out)
 {
     chan *c = arg;
-    wxk_handle(&c->pl->funcs, c->f, &c->seen, msg, len, out);
+    wxk_handle(c->f, &c->seen, msg, len, out);
 }
 
 /* Starts serving `c` unless it runs already: dial, then the server. */
@@ -463,9 +383,7 @@ typedef struct sigctx {
  * answered by a process eKuiper no longer knows (an old version after an
  * update). Orphaned, the process is reparented: getppid() changes. It is
  * polled, not left to PR_SET_PDEATHSIG, which fires when the *thread*
- * that forked us ends, and Go (eKuiper) may end that thread. An orphan
- * leaves the state alone: a restarted eKuiper's new process may already
- * use the same directory, and the next start clears it anyway. */
+ * that forked us ends, and Go (eKuiper) may end that thread. */
 static void *signal_thread(void *arg)
 {
     sigctx *sc = arg;
@@ -477,7 +395,6 @@ static void *signal_thread(void *arg)
         if (sc->parent > 1 && getppid() != sc->parent) {
             logf_(pl->name, "the parent process (pid %ld) is gone: stopping",
                   (long)sc->parent);
-            pl->orphaned = true; /* read after this thread is joined */
             break;
         }
     }
@@ -527,16 +444,16 @@ static int run(plugin *pl)
 
 int wxk_plugin_main(int argc, char **argv)
 {
-    const char *config = NULL, *portable = NULL, *state_dir = NULL;
+    const char *config = NULL, *portable = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(plugin_help, stdout);
             return 0;
         } else if (strcmp(a, "--state-dir") == 0 && i + 1 < argc) {
-            state_dir = argv[++i];
+            i++; /* ignored, see the help */
         } else if (strncmp(a, "--state-dir=", 12) == 0) {
-            state_dir = a + 12;
+            /* ignored, see the help */
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr,
                     "wasmext: ekuiper plugin: unknown option %s\n"
@@ -593,8 +510,7 @@ int wxk_plugin_main(int argc, char **argv)
     int rc = 2;
     pthread_t sig_thread;
     bool have_sig = false;
-    if (prepare_state(&pl, config_dir, state_dir) &&
-        load_plugin(&pl, cfg, config_dir)) {
+    if (load_plugin(&pl, cfg, config_dir)) {
         have_sig = pthread_create(&sig_thread, NULL, signal_thread, &sc) == 0;
         rc = have_sig ? run(&pl) : 1;
     }
@@ -613,8 +529,6 @@ int wxk_plugin_main(int argc, char **argv)
     wxk_funcs_free(&pl.funcs);
     if (pl.m)
         wx_manager_close(pl.m);
-    if (!pl.orphaned)
-        remove_state(&pl);
     json_decref(cfg); /* pl.name points into it */
     pthread_mutex_destroy(&pl.lock);
     if (rc == 0)

@@ -178,6 +178,26 @@ void wxk_reply_value(wxk_buf *out, const char *json, size_t n)
     wxk_buf_add(out, "}", 1);
 }
 
+/* jansson's dump callback: appends to the wxk_buf (whose out-of-memory
+ * flag the caller checks). */
+static int dump_to_buf(const char *s, size_t n, void *data)
+{
+    wxk_buf_add(data, s, n);
+    return 0;
+}
+
+void wxk_reply_json(wxk_buf *out, const json_t *value)
+{
+    wxk_buf_reset(out);
+    wxk_buf_add(out, "{\"state\":true,\"result\":", 23);
+    if (!value)
+        wxk_buf_add(out, "null", 4);
+    else if (json_dump_callback(value, dump_to_buf, out,
+                                JSON_COMPACT | JSON_ENCODE_ANY) != 0)
+        out->oom = true;
+    wxk_buf_add(out, "}", 1);
+}
+
 void wxk_reply_error(wxk_buf *out, const char *fmt, ...)
 {
     char msg[1024];

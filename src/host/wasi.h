@@ -205,7 +205,7 @@ wx_status wxw_init_instance(wx_instance *inst, wxw_init mode, wx_error *err);
 /*
  * Calls `_start` of a WASI command instance. *exit_code receives the code
  * given to proc_exit, or 0 when `_start` returned. Returns WX_OK in both
- * cases; other failures (trap, interrupt, no `_start`: WX_ENOTFOUND) as
+ * cases; other failures (trap, interrupt, no `_start`: WX_ENOEXPORT) as
  * they are.
  */
 wx_status wxw_start(wx_instance *inst, int *exit_code, wx_error *err);

@@ -30,7 +30,7 @@ wx_status wxw_start(wx_instance *inst, int *exit_code, wx_error *err)
         *exit_code = 0;
     wx_func *f = inst ? wx_instance_func(inst, "_start") : NULL;
     if (!f)
-        return wx_error_set(err, WX_ENOTFOUND,
+        return wx_error_set(err, WX_ENOEXPORT,
                             "the module exports no _start (not a WASI "
                             "command)");
     wx_error local;
@@ -66,7 +66,7 @@ wx_status wxw_init_instance(wx_instance *inst, wxw_init mode, wx_error *err)
     if (!f) {
         if (mode == WXW_INIT_AUTO)
             return WX_OK;
-        return wx_error_set(err, WX_ENOTFOUND,
+        return wx_error_set(err, WX_ENOEXPORT,
                             "the module exports no _initialize (not a WASI "
                             "reactor)");
     }

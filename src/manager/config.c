@@ -41,48 +41,19 @@ struct wxg_block {
 
 /* ------------------------------------------------------------ names */
 
-static const char *const type_names[] = {
-#define X_(e, s) s,
-    WXG_TYPE_LIST(X_)
-#undef X_
-};
-
-const char *wxg_type_name(wxg_type t)
+bool wxg_type_is_scalar(wx_type t)
 {
-    return (unsigned)t < WXG_TYPE_COUNT_ ? type_names[t] : "?";
+    return t <= WX_TYPE_CHAR;
 }
 
-bool wxg_type_parse(const char *s, wxg_type *out)
+bool wxg_type_is_vec(wx_type t)
 {
-    for (unsigned i = 0; i < WXG_TYPE_COUNT_; i++) {
-        if (strcmp(s, type_names[i]) == 0) {
-            *out = (wxg_type)i;
-            return true;
-        }
-    }
-    return false;
+    return t >= WX_TYPE_VEC_I8 && t <= WX_TYPE_VEC_U64;
 }
 
-bool wxg_type_is_scalar(wxg_type t)
+wx_type wxg_type_vec_elem(wx_type t)
 {
-    return t <= WXG_T_CHAR;
-}
-
-bool wxg_type_is_vec(wxg_type t)
-{
-    return t >= WXG_T_VEC_I8 && t <= WXG_T_VEC_U64;
-}
-
-wxg_type wxg_type_vec_elem(wxg_type t)
-{
-    return (wxg_type)(WXG_T_I8 + (t - WXG_T_VEC_I8));
-}
-
-static const char *const abi_names[] = {"numeric", "bindgen", "cstring"};
-
-const char *wxg_abi_name(wxg_abi a)
-{
-    return (unsigned)a < 3 ? abi_names[a] : "?";
+    return (wx_type)(WX_TYPE_I8 + (t - WX_TYPE_VEC_I8));
 }
 
 static const char *const output_names[] = {NULL, "log", "inherit", "discard"};
@@ -366,15 +337,15 @@ static bool parse_vm_config(parser *p, const json_t *root)
 }
 
 /* One params/results type. */
-static bool parse_type(parser *p, const json_t *v, const char *at, wxg_abi abi,
-                       wxg_type *out)
+static bool parse_type(parser *p, const json_t *v, const char *at, wx_abi abi,
+                       wx_type *out)
 {
     char got_[64];
     if (!json_is_string(v))
         return fail(p, at, "must be a type name, got %s", GOT(v));
     const char *s = json_string_value(v);
     size_t n = strlen(s);
-    if (!wxg_type_parse(s, out)) {
+    if (!wx_type_parse(s, out)) {
         if (n > 5 && strncmp(s, "vec<", 4) == 0 && s[n - 1] == '>')
             return fail(p, at,
                         "%s is not a type (vec<T> takes an integer "
@@ -383,7 +354,7 @@ static bool parse_type(parser *p, const json_t *v, const char *at, wxg_abi abi,
         return fail(p, at, "%s is not a type (types: " TYPE_CHOICES ")",
                     GOT(v));
     }
-    if (abi == WXG_ABI_NUMERIC && !wxg_type_is_scalar(*out))
+    if (abi == WX_ABI_NUMERIC && !wxg_type_is_scalar(*out))
         return fail(p, at,
                     "%s needs abi bindgen or cstring (abi numeric "
                     "takes " SCALAR_CHOICES ")",
@@ -393,15 +364,15 @@ static bool parse_type(parser *p, const json_t *v, const char *at, wxg_abi abi,
 
 /* "params" or "results" of function object `fn` at path `fpath`. */
 static bool parse_types(parser *p, const json_t *fn, const char *fpath,
-                        const char *key, wxg_abi abi, bool *has,
-                        uint32_t *count, const wxg_type **out)
+                        const char *key, wx_abi abi, bool *has,
+                        uint32_t *count, const wx_type **out)
 {
     char at[160], got_[64];
     json_t *arr = json_object_get(fn, key);
     join(at, sizeof at, fpath, key);
     if (!arr) {
-        if (abi != WXG_ABI_NUMERIC)
-            return fail(p, at, "required for abi %s", wxg_abi_name(abi));
+        if (abi != WX_ABI_NUMERIC)
+            return fail(p, at, "required for abi %s", wx_abi_name(abi));
         return true;
     }
     if (!json_is_array(arr))
@@ -409,7 +380,7 @@ static bool parse_types(parser *p, const json_t *fn, const char *fpath,
     size_t n = json_array_size(arr);
     if (n > 1000)
         return fail(p, at, "too many types (at most 1000)");
-    wxg_type *types = palloc_array(p, n, sizeof *types);
+    wx_type *types = palloc_array(p, n, sizeof *types);
     if (!types)
         return false;
     for (size_t i = 0; i < n; i++) {
@@ -425,22 +396,18 @@ static bool parse_types(parser *p, const json_t *fn, const char *fpath,
 }
 
 static bool parse_abi(parser *p, const json_t *fn, const char *fpath,
-                      wxg_abi *out)
+                      wx_abi *out)
 {
     char at[160], got_[64];
     json_t *v = json_object_get(fn, "abi");
     join(at, sizeof at, fpath, "abi");
-    *out = WXG_ABI_NUMERIC;
+    *out = WX_ABI_NUMERIC;
     if (!v)
         return true;
     if (!json_is_string(v))
         return fail(p, at, "must be a string, got %s", GOT(v));
-    for (unsigned i = 0; i < 3; i++) {
-        if (strcmp(json_string_value(v), abi_names[i]) == 0) {
-            *out = (wxg_abi)i;
-            return true;
-        }
-    }
+    if (wx_abi_parse(json_string_value(v), out))
+        return true;
     return fail(p, at,
                 "%s is not a known abi (choose numeric, bindgen or cstring)",
                 GOT(v));
@@ -866,23 +833,23 @@ static void push(json_t *arr, json_t *v, bool *ok)
         *ok = false;
 }
 
-static json_t *types_json(uint32_t n, const wxg_type *types, bool *ok)
+static json_t *types_json(uint32_t n, const wx_type *types, bool *ok)
 {
     json_t *arr = json_array();
     for (uint32_t i = 0; arr && i < n; i++)
-        push(arr, json_string(wxg_type_name(types[i])), ok);
+        push(arr, json_string(wx_type_name(types[i])), ok);
     return arr;
 }
 
 static json_t *function_json(const wxg_function *f, bool *ok)
 {
-    if (f->abi == WXG_ABI_NUMERIC && !f->has_params && !f->has_results)
+    if (f->abi == WX_ABI_NUMERIC && !f->has_params && !f->has_results)
         return json_string(f->name);
     json_t *o = json_object();
     if (!o)
         return NULL;
     put(o, "name", json_string(f->name), ok);
-    put(o, "abi", json_string(wxg_abi_name(f->abi)), ok);
+    put(o, "abi", json_string(wx_abi_name(f->abi)), ok);
     if (f->has_params)
         put(o, "params", types_json(f->nparams, f->params, ok), ok);
     if (f->has_results)

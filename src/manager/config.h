@@ -18,67 +18,21 @@
 #ifndef WX_MANAGER_CONFIG_H
 #define WX_MANAGER_CONFIG_H
 
-#include "wasmext/engine.h"
+#include "wasmext.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * The type names of params/results: the contract shared by configs, the
- * command line and REST. One list gives the enum and the spelling.
- */
-#define WXG_TYPE_LIST(X)                                                      \
-    X(WXG_T_I8, "i8")                                                         \
-    X(WXG_T_U8, "u8")                                                         \
-    X(WXG_T_I16, "i16")                                                       \
-    X(WXG_T_U16, "u16")                                                       \
-    X(WXG_T_I32, "i32")                                                       \
-    X(WXG_T_U32, "u32")                                                       \
-    X(WXG_T_I64, "i64")                                                       \
-    X(WXG_T_U64, "u64")                                                       \
-    X(WXG_T_F32, "f32")                                                       \
-    X(WXG_T_F64, "f64")                                                       \
-    X(WXG_T_BOOL, "bool")                                                     \
-    X(WXG_T_CHAR, "char")                                                     \
-    X(WXG_T_STRING, "string")                                                 \
-    X(WXG_T_BYTES, "bytes")                                                   \
-    X(WXG_T_JSON, "json")                                                     \
-    X(WXG_T_VEC_I8, "vec<i8>")                                                \
-    X(WXG_T_VEC_U8, "vec<u8>")                                                \
-    X(WXG_T_VEC_I16, "vec<i16>")                                              \
-    X(WXG_T_VEC_U16, "vec<u16>")                                              \
-    X(WXG_T_VEC_I32, "vec<i32>")                                              \
-    X(WXG_T_VEC_U32, "vec<u32>")                                              \
-    X(WXG_T_VEC_I64, "vec<i64>")                                              \
-    X(WXG_T_VEC_U64, "vec<u64>")
+/* Types (wx_type) and ABIs (wx_abi) are the public lists of wasmext.h:
+ * one list for configs, the ABI layer and the API. */
 
-typedef enum wxg_type {
-#define WXG_TYPE_ENUM_(e, s) e,
-    WXG_TYPE_LIST(WXG_TYPE_ENUM_)
-#undef WXG_TYPE_ENUM_
-        WXG_TYPE_COUNT_
-} wxg_type;
-
-/* "i32", "vec<u8>", ...; "?" for a value out of range. */
-const char *wxg_type_name(wxg_type t);
-/* Looks a spelling up; false if it names no type. */
-bool wxg_type_parse(const char *s, wxg_type *out);
 /* Scalars that travel as one wasm number: i8 ... f64, bool, char. */
-bool wxg_type_is_scalar(wxg_type t);
+bool wxg_type_is_scalar(wx_type t);
 /* vec<i8> ... vec<u64>; wxg_type_vec_elem gives the element type. */
-bool wxg_type_is_vec(wxg_type t);
-wxg_type wxg_type_vec_elem(wxg_type t);
-
-/* How a function's arguments and results cross into the guest. */
-typedef enum wxg_abi {
-    WXG_ABI_NUMERIC = 0, /* wasm numbers only; the default */
-    WXG_ABI_BINDGEN,     /* wasmedge-bindgen 0.4 */
-    WXG_ABI_CSTRING,     /* eKuiper 1.x: NUL-terminated strings via malloc */
-} wxg_abi;
-
-const char *wxg_abi_name(wxg_abi a);
+bool wxg_type_is_vec(wx_type t);
+wx_type wxg_type_vec_elem(wx_type t);
 
 typedef enum wxg_engine {
     WXG_ENGINE_INTERP = 0, /* our interpreter, the default */
@@ -102,12 +56,12 @@ typedef enum wxg_init {
 
 typedef struct wxg_function {
     const char *name; /* the export name */
-    wxg_abi abi;
+    wx_abi abi;
     /* Numeric functions may leave these out (the wasm signature says it
      * all); bindgen and cstring functions always have both. */
     bool has_params, has_results;
     uint32_t nparams, nresults;
-    const wxg_type *params, *results;
+    const wx_type *params, *results;
 } wxg_function;
 
 /*

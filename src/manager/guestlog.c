@@ -13,7 +13,7 @@
  * and each plugin may log at most `rate` bytes of text a second (one
  * second windows): lines past that are dropped and counted, and the first
  * line of a later window is preceded by a notice of what was dropped. The
- * counters are the plugin's, across updates; wx_manager_show reports them
+ * counters are the plugin's, across updates; wx_manager_plugins reports them
  * and the daemon's /metrics exports them.
  */
 #include "manager.h"

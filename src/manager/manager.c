@@ -41,7 +41,7 @@ void wx_free(void *p)
 
 /* ------------------------------------------------------------ plugins */
 
-static wxm_plugin *plugin_new(const wx_manager *m, const char *name)
+static wxm_plugin *plugin_new(wx_manager *m, const char *name)
 {
     size_t n = strlen(name);
     size_t size = (sizeof(wxm_plugin) + n + 1 + 63) & ~(size_t)63;
@@ -53,6 +53,7 @@ static wxm_plugin *plugin_new(const wx_manager *m, const char *name)
         atomic_flag_clear(&p->shards[i].lock);
     atomic_init(&p->refs, 1);
     wxm_guestlog_init(&p->glog, m->opts.guest_log_rate);
+    p->mgr = m;
     memcpy(p->name, name, n + 1);
     return p;
 }
@@ -444,6 +445,60 @@ static wxm_version *reload(wx_manager *m, wxm_plugin *p)
     return v;
 }
 
+/*
+ * A lazy manager's version of plugin p at open: its stored config and
+ * metadata, without reading or compiling the module (wxm_version.pending).
+ * A config that does not parse gives an error version, as a reload does.
+ */
+static wxm_version *placeholder(wx_manager *m, wxm_plugin *p)
+{
+    wx_error e;
+    wx_error_clear(&e);
+    wxg_record rec;
+    if (wxg_registry_get(m->reg, p->name, WXG_GET_NO_WASM, &rec, &e) != WX_OK)
+        return wxm_version_failed(p, NULL, NULL, &e);
+    wxm_version *v = NULL;
+    wxg_config *cfg =
+        wxg_config_parse(rec.config, strlen(rec.config), NULL, &e);
+    char *text = rec.config;
+    rec.config = NULL;
+    if (cfg && strcmp(cfg->name, p->name) == 0) {
+        v = wxm_version_pending(p, cfg, text);
+    } else {
+        /* What a load would say; let it say it. */
+        wxg_config_free(cfg);
+        free(text);
+        v = reload(m, p);
+    }
+    if (v && v->pending) {
+        v->wasm_len = rec.wasm_len;
+        snprintf(v->sha256, sizeof v->sha256, "%s", rec.sha256);
+        v->revision = rec.version;
+        v->created_ms = rec.created_ms;
+        v->updated_ms = rec.updated_ms;
+    }
+    wxg_record_free(&rec);
+    return v;
+}
+
+void wxm_plugin_load(wxm_plugin *p)
+{
+    wx_manager *m = p->mgr;
+    pthread_mutex_lock(&m->admin);
+    wxm_version *v = wxm_plugin_current(p);
+    if (v && v->pending) {
+        wxm_version *loaded = reload(m, p);
+        if (loaded) {
+            pthread_rwlock_wrlock(&m->table_lock);
+            wxm_version *old = plugin_swap(p, loaded);
+            pthread_rwlock_unlock(&m->table_lock);
+            wxm_version_release(old);
+        }
+    }
+    wxm_version_release(v);
+    pthread_mutex_unlock(&m->admin);
+}
+
 static wx_status load_all(wx_manager *m, wx_error *err)
 {
     char **names;
@@ -453,7 +508,9 @@ static wx_status load_all(wx_manager *m, wx_error *err)
         return s;
     for (size_t i = 0; i < count && s == WX_OK; i++) {
         wxm_plugin *p = plugin_new(m, names[i]);
-        wxm_version *v = p ? reload(m, p) : NULL;
+        wxm_version *v = !p            ? NULL
+                         : m->opts.lazy ? placeholder(m, p)
+                                        : reload(m, p);
         if (!v || !table_reserve(m)) {
             wxm_version_release(v);
             wxm_plugin_release(p);
@@ -752,11 +809,11 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
                             p->name);
     }
     if (update && !p) {
-        wx_error_set(err, WX_ENOTFOUND,
+        wx_error_set(err, WX_ENOPLUGIN,
                      "plugin \"%s\" is not registered (add it first)",
                      cfg->name);
         wxg_config_free(cfg);
-        return WX_ENOTFOUND;
+        return WX_ENOPLUGIN;
     }
     if (!wxg_engine_available(cfg, err)) {
         wxg_config_free(cfg);
@@ -967,7 +1024,9 @@ wx_status wx_manager_delete(wx_manager *m, const char *name, wx_error *err)
     wxm_fname *ix = NULL;
     wxm_plugin *p = wxm_find_plugin(m, name);
     if (!p) {
-        s = wx_error_set(err, WX_ENOTFOUND, "plugin \"%s\" not found", name);
+        s = wx_error_set(err, WX_ENOPLUGIN,
+                         "plugin \"%s\" not found in registry %s", name,
+                         m->db_path);
         goto done;
     }
     ix = index_build(m, NULL, p, &nix);
@@ -977,7 +1036,7 @@ wx_status wx_manager_delete(wx_manager *m, const char *name, wx_error *err)
     }
     s = wxg_registry_delete(m->reg, name, err);
     /* Gone from the file already (another process): drop it here too. */
-    if (s == WX_ENOTFOUND)
+    if (s == WX_ENOPLUGIN)
         s = WX_OK;
     if (s != WX_OK)
         goto done;
@@ -1015,7 +1074,7 @@ static wx_status sync_one(wx_manager *m, const char *name, wx_error *err)
 {
     wxg_record meta;
     wx_status s = wxg_registry_get(m->reg, name, WXG_GET_NO_WASM, &meta, err);
-    if (s == WX_ENOTFOUND)
+    if (s == WX_ENOPLUGIN)
         return WX_OK; /* deleted since the listing */
     if (s != WX_OK)
         return s;
@@ -1072,30 +1131,6 @@ wx_status wx_manager_sync(wx_manager *m, wx_error *err)
 done:
     pthread_mutex_unlock(&m->admin);
     return s;
-}
-
-/* ------------------------------------------------------------ reports */
-
-char *wx_manager_list(wx_manager *m, wx_error *err)
-{
-    wx_error_clear(err);
-    return wxm_report_list(m, err);
-}
-
-char *wx_manager_show(wx_manager *m, const char *name, wx_error *err)
-{
-    wx_error_clear(err);
-    if (!name) {
-        wx_error_set(err, WX_EARG, "no plugin name");
-        return NULL;
-    }
-    return wxm_report_show(m, name, err);
-}
-
-char *wx_manager_check(wx_manager *m, const char *name, wx_error *err)
-{
-    wx_error_clear(err);
-    return wxm_report_check(m, name, err);
 }
 
 /* -------------------------------------------------------------- calls */
@@ -1157,12 +1192,21 @@ static wx_status resolve(wx_manager *m, const char *plugin, const char *func,
     }
     wxm_version *v = p ? wxm_plugin_current(p) : NULL;
     pthread_rwlock_unlock(&m->table_lock);
+    if (v && v->pending) {
+        /* v holds a reference to p, which keeps it alive meanwhile. */
+        wxm_plugin_load(p);
+        wxm_version *loaded = wxm_plugin_current(p);
+        wxm_version_release(v);
+        v = loaded;
+    }
     if (!v) {
         if (plugin)
-            return wx_error_set(err, WX_ENOTFOUND, "plugin \"%s\" not found",
-                                plugin);
-        return wx_error_set(err, WX_ENOTFOUND, "function \"%s\" not found",
-                            func);
+            return wx_error_set(err, WX_ENOPLUGIN,
+                                "plugin \"%s\" not found in registry %s",
+                                plugin, m->db_path);
+        return wx_error_set(err, WX_ENOPLUGIN,
+                            "function \"%s\" not found in registry %s", func,
+                            m->db_path);
     }
     wx_status s;
     if (v->error) {
@@ -1170,7 +1214,7 @@ static wx_status resolve(wx_manager *m, const char *plugin, const char *func,
     } else if (!(*fout = wxm_version_func(v, func))) {
         char list[200];
         func_list(v, list, sizeof list);
-        s = wx_error_set(err, WX_ENOTFOUND,
+        s = wx_error_set(err, WX_ENOPLUGIN,
                          "plugin \"%s\" has no function \"%s\" (functions: "
                          "%s)",
                          v->plugin->name, func, list);
@@ -1182,99 +1226,25 @@ static wx_status resolve(wx_manager *m, const char *plugin, const char *func,
     return s;
 }
 
-wx_status wx_call_json(wx_manager *m, const char *plugin, const char *func,
-                       const char *args_json, char **results_json,
-                       wx_error *err)
-{
-    LOCAL_ERROR(err);
-    *results_json = NULL;
-    json_error_t je;
-    json_t *args =
-        args_json ? json_loads(args_json, JSON_DECODE_ANY, &je) : json_array();
-    if (!args)
-        return wx_error_set(err, WX_EARG,
-                            "arguments: invalid JSON at line %d, column %d: "
-                            "%s",
-                            je.line, je.column, je.text);
-    if (!json_is_array(args)) {
-        json_decref(args);
-        return wx_error_set(err, WX_EARG,
-                            "arguments: must be a JSON array, e.g. [1, 2]");
-    }
-    wxm_version *v;
-    wxm_func *f;
-    wx_status s = resolve(m, plugin, func, &v, &f, err);
-    if (s == WX_OK) {
-        s = wxm_abi_call_json(v, f, args, results_json, err);
-        wxm_count(f, s);
-        wxm_version_release(v);
-    }
-    json_decref(args);
-    return s;
-}
-
-wx_status wx_call_argv(wx_manager *m, const char *plugin, const char *func,
-                       int argc, const char *const *argv, char **results_text,
-                       wx_error *err)
-{
-    LOCAL_ERROR(err);
-    *results_text = NULL;
-    if (argc < 0 || (argc > 0 && !argv))
-        return wx_error_set(err, WX_EARG, "bad argument list");
-    wxm_version *v;
-    wxm_func *f;
-    wx_status s = resolve(m, plugin, func, &v, &f, err);
-    if (s != WX_OK)
-        return s;
-    s = wxm_abi_call_argv(v, f, argc, argv, results_text, err);
-    wxm_count(f, s);
-    wxm_version_release(v);
-    return s;
-}
-
 /* The typed path: wasm values straight into the pool. */
 static wx_status call_vals(wxm_version *v, wxm_func *f, const wx_val *args,
                            size_t nargs, wx_val *results, size_t nresults,
                            wx_error *err)
 {
-    if (f->decl->abi != WXG_ABI_NUMERIC)
+    if (f->decl->abi != WX_ABI_NUMERIC)
         return wx_error_set(err, WX_EARG,
-                            "%s.%s uses abi %s: call it with JSON or "
-                            "command-line values",
+                            "%s.%s uses abi %s: call it with typed values "
+                            "(wx_fn_call_values)",
                             v->plugin->name, f->counter->name,
-                            wxg_abi_name(f->decl->abi));
+                            wx_abi_name(f->decl->abi));
     return wxv_pool_call_index(v->pool, f->export_index, args, nargs, results,
                                nresults, err);
 }
 
-wx_status wx_call_vals(wx_manager *m, const char *plugin, const char *func,
-                       const wx_val *args, size_t nargs, wx_val *results,
-                       size_t nresults, wx_error *err)
-{
-    wxm_version *v;
-    wxm_func *f;
-    wx_status s = resolve(m, plugin, func, &v, &f, err);
-    if (s != WX_OK)
-        return s;
-    s = call_vals(v, f, args, nargs, results, nresults, err);
-    wxm_count(f, s);
-    wxm_version_release(v);
-    return s;
-}
 
 /* ------------------------------------------------------- typed values */
 
-const char *wx_type_name(wx_type t)
-{
-    return wxa_type_name(t);
-}
-
-bool wx_type_parse(const char *name, wx_type *out)
-{
-    return name && out && wxa_type_parse(name, out);
-}
-
-void wx_results_free(wx_results *r)
+void wx_values_free(wx_values *r)
 {
     wxa_results_free(r);
 }
@@ -1327,14 +1297,14 @@ static wx_status check_same(const wxa_value *v, size_t i, wx_error *err)
     case WXA_I32:
         if (v->of.i < lo[v->type] || v->of.i > (int64_t)hi[v->type])
             return bad_arg(err, i, "%" PRId64 " is out of range for %s",
-                           v->of.i, wxa_type_name(v->type));
+                           v->of.i, wx_type_name(v->type));
         return WX_OK;
     case WXA_U8:
     case WXA_U16:
     case WXA_U32:
         if (v->of.u > hi[v->type])
             return bad_arg(err, i, "%" PRIu64 " is out of range for %s",
-                           v->of.u, wxa_type_name(v->type));
+                           v->of.u, wx_type_name(v->type));
         return WX_OK;
     case WXA_CHAR:
         if (v->of.ch > 0x10FFFF || (v->of.ch >= 0xD800 && v->of.ch < 0xE000))
@@ -1420,22 +1390,6 @@ static wx_status call_values(wxm_version *v, wxm_func *f,
     return s;
 }
 
-wx_status wx_call_values(wx_manager *m, const char *plugin, const char *func,
-                         const wx_value *args, size_t nargs, wx_results *out,
-                         wx_error *err)
-{
-    LOCAL_ERROR(err);
-    out->count = 0;
-    wxm_version *v;
-    wxm_func *f;
-    wx_status s = resolve(m, plugin, func, &v, &f, err);
-    if (s != WX_OK)
-        return s;
-    s = call_values(v, f, args, nargs, out, err);
-    wxm_count(f, s);
-    wxm_version_release(v);
-    return s;
-}
 
 wx_fn *wx_fn_get(wx_manager *m, const char *plugin, const char *func,
                  wx_error *err)
@@ -1479,8 +1433,13 @@ static inline wx_status fn_current(wx_fn *fn, wxm_version **vout,
     *vout = NULL;
     *fout = NULL;
     wxm_version *v = wxm_plugin_pin(fn->plugin, shard);
+    if (__builtin_expect(v && v->pending, 0)) {
+        wxm_plugin_unpin(fn->plugin, v, *shard);
+        wxm_plugin_load(fn->plugin);
+        v = wxm_plugin_pin(fn->plugin, shard);
+    }
     if (__builtin_expect(!v, 0))
-        return wx_error_set(err, WX_ENOTFOUND,
+        return wx_error_set(err, WX_ENOPLUGIN,
                             "plugin \"%s\" not found (deleted)",
                             fn->plugin->name);
     wx_status s;
@@ -1488,7 +1447,7 @@ static inline wx_status fn_current(wx_fn *fn, wxm_version **vout,
     if (__builtin_expect(v->error != NULL, 0)) {
         s = version_unusable(v, err);
     } else if (__builtin_expect(k < 0, 0)) {
-        s = wx_error_set(err, WX_ENOTFOUND,
+        s = wx_error_set(err, WX_ENOPLUGIN,
                          "plugin \"%s\" no longer lists function \"%s\"",
                          fn->plugin->name, fn->func);
     } else {
@@ -1516,7 +1475,7 @@ wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
 }
 
 wx_status wx_fn_call_values(wx_fn *fn, const wx_value *args, size_t nargs,
-                            wx_results *out, wx_error *err)
+                            wx_values *out, wx_error *err)
 {
     LOCAL_ERROR(err);
     out->count = 0;
@@ -1542,7 +1501,7 @@ const char *wx_fn_name(const wx_fn *fn)
     return fn->func;
 }
 
-wx_status wx_fn_describe(wx_fn *fn, wx_fn_info *info, wx_error *err)
+wx_status wx_fn_describe(wx_fn *fn, wx_function_info *info, wx_error *err)
 {
     LOCAL_ERROR(err);
     wx_error_clear(err);
@@ -1553,7 +1512,11 @@ wx_status wx_fn_describe(wx_fn *fn, wx_fn_info *info, wx_error *err)
     wx_status s = fn_current(fn, &v, &f, &shard, err);
     if (s != WX_OK)
         return s;
-    info->abi = wxa_abi_name(f->fn.abi);
+    info->name = fn->func;
+    info->abi = f->fn.abi;
+    info->loaded = true;
+    info->results_known = f->fn.has_results || f->fn.abi != WX_ABI_BINDGEN;
+    wxm_counter_read(f->counter, &info->calls, &info->errors);
     info->nparams = f->fn.nparams;
     memcpy(info->params, f->fn.params, f->fn.nparams * sizeof *info->params);
     /* Configs declare bindgen results (the ABI would leave them open);

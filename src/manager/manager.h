@@ -1,7 +1,7 @@
 /*
  * The manager's internals, shared by manager.c (plugin table, changes,
  * calls), manager_load.c (building a version: module, checks, pool),
- * manager_report.c (list, show, check) and manager_abi.c (values in and out
+ * manager_report.c (snapshots: wx_manager_plugins) and manager_abi.c (values in and out
  * of calls). The public contract is include/wasmext.h.
  *
  * Objects and lifetimes:
@@ -86,6 +86,11 @@ typedef struct wxm_func {
 
 typedef struct wxm_version {
     atomic_uint refs;
+    /* A lazy manager's placeholder (wx_manager_opts.lazy): the stored
+     * config and metadata only, no module or pool. The first call, handle
+     * or detailed snapshot replaces it with the loaded version
+     * (wxm_plugin_load). */
+    bool pending;
     wxm_plugin *plugin; /* holds a reference */
     wxg_config *cfg;    /* NULL when the stored config did not parse */
     char *config_text;  /* canonical config JSON, as stored */
@@ -152,6 +157,7 @@ struct wxm_plugin {
     wxm_pin_shard shards[WXM_SHARDS];
     atomic_uint refs;
     wxm_guestlog glog;
+    wx_manager *mgr;  /* the manager it was registered in */
     wxm_version *cur; /* NULL once deleted */
     /* Under the manager's admin lock. */
     wxm_counter **counters;
@@ -230,6 +236,13 @@ void wxm_counter_read(const wxm_counter *c, uint64_t *calls, uint64_t *errors);
 wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
                                const uint8_t *wasm, size_t wasm_len,
                                bool check_conflicts, wx_error *err);
+/* A pending version (see wxm_version.pending) of `cfg` (taken over). */
+wxm_version *wxm_version_pending(wxm_plugin *p, wxg_config *cfg,
+                                 char *config_text);
+/* Replaces plugin p's pending version by the loaded one (or an error
+ * version saying why it cannot load); a no-op when it is not pending.
+ * Takes the admin lock: never call it holding the table lock. */
+void wxm_plugin_load(wxm_plugin *p);
 /* A version that cannot run: `cfg` may be NULL; both are taken over. */
 wxm_version *wxm_version_failed(wxm_plugin *p, wxg_config *cfg,
                                 char *config_text, const wx_error *why);
@@ -258,12 +271,6 @@ void wxm_guestlog_read(const wxm_guestlog *g, wxm_guestlog_stats *out);
 size_t wxm_guestlog_escape(const uint8_t *in, size_t len, char *out,
                            size_t size);
 
-/* --------------------------------------------------- manager_report.c */
-
-char *wxm_report_list(wx_manager *m, wx_error *err);
-char *wxm_report_show(wx_manager *m, const char *name, wx_error *err);
-char *wxm_report_check(wx_manager *m, const char *name, wx_error *err);
-
 /* ------------------------------------------------------ manager_abi.c */
 
 /*
@@ -280,12 +287,5 @@ wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
 /* Checks the argument count against the bound parameter list ("add:
  * expected 2 arguments, got 1"). */
 wx_status wxm_abi_check_count(const wxm_func *f, size_t n, wx_error *err);
-/* One call with arguments from a JSON array; results as a JSON array. */
-wx_status wxm_abi_call_json(wxm_version *v, wxm_func *f, const json_t *args,
-                            char **results, wx_error *err);
-/* One call with command-line arguments; results one per line. */
-wx_status wxm_abi_call_argv(wxm_version *v, wxm_func *f, int argc,
-                            const char *const *argv, char **results,
-                            wx_error *err);
 
 #endif

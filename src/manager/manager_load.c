@@ -97,6 +97,20 @@ void wxm_version_destroy(wxm_version *v)
     free(v);
 }
 
+wxm_version *wxm_version_pending(wxm_plugin *p, wxg_config *cfg,
+                                 char *config_text)
+{
+    wxm_version *v = version_new(p, cfg);
+    if (!v) {
+        wxg_config_free(cfg);
+        free(config_text);
+        return NULL;
+    }
+    v->pending = true;
+    v->config_text = config_text;
+    return v;
+}
+
 wxm_version *wxm_version_failed(wxm_plugin *p, wxg_config *cfg,
                                 char *config_text, const wx_error *why)
 {

@@ -1,8 +1,9 @@
 /*
- * Reports as JSON text: list, show and check (their shapes are in
- * wasmext.h). A report takes each plugin's current version with a
- * reference under the table lock and builds its text after letting go, so
- * that a report never holds up a change or a call.
+ * Snapshots: wx_manager_plugins (include/wasmext.h). A snapshot takes each
+ * plugin's current version with a reference under the table lock and
+ * copies what it reports after letting go, so that it never holds up a
+ * change or a call. Everything it hands out (strings, arrays) lives in
+ * one arena that wx_plugin_list_free frees at once.
  */
 #include "manager.h"
 #include "package.h"
@@ -14,38 +15,87 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* jansson setters that ignore a NULL value (out of memory shows up as a
- * missing key, and the final dump fails if the root is gone). */
-static void put(json_t *obj, const char *key, json_t *v)
+/* ---------------------------------------------------------------- arena */
+
+typedef struct block {
+    struct block *next;
+    size_t used, cap;
+    _Alignas(max_align_t) unsigned char data[];
+} block;
+
+typedef struct arena {
+    block *head;
+    bool failed; /* an allocation failed: the snapshot is refused */
+} arena;
+
+static void *alloc(arena *a, size_t n)
 {
-    if (v)
-        json_object_set_new(obj, key, v);
+    n = (n + 15) & ~(size_t)15;
+    block *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > 16384 ? n : 16384;
+        b = malloc(sizeof *b + cap);
+        if (!b) {
+            a->failed = true;
+            return NULL;
+        }
+        b->next = a->head;
+        b->used = 0;
+        b->cap = cap;
+        a->head = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    memset(p, 0, n);
+    return p;
 }
 
-static void push(json_t *arr, json_t *v)
+static const char *copy(arena *a, const char *s)
 {
-    if (v)
-        json_array_append_new(arr, v);
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = alloc(a, n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
 }
 
-static json_t *str_or_null(const char *s)
+static const char *copyn(arena *a, const char *s, size_t n)
 {
-    return s ? json_string(s) : json_null();
+    char *d = alloc(a, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
 }
 
-static char *dump(json_t *root, wx_error *err)
+static const char *copyf(arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *copyf(arena *a, const char *fmt, ...)
 {
-    char *text =
-        root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(root);
-    if (!text)
-        wx_error_set(err, WX_ENOMEM, "out of host memory");
-    return text;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return copy(a, buf);
+}
+
+static void arena_free(arena *a)
+{
+    for (block *b = a->head, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(a);
 }
 
 /*
  * The current versions of the plugins named (all if name is NULL), each
- * with a reference, in name order. WX_ENOTFOUND for an unknown name.
+ * with a reference, in name order. WX_ENOPLUGIN for an unknown name.
  */
 static wx_status snapshot(wx_manager *m, const char *name, wxm_version ***out,
                           size_t *count, wx_error *err)
@@ -61,8 +111,9 @@ static wx_status snapshot(wx_manager *m, const char *name, wxm_version ***out,
         if (p)
             vs[0] = wxm_plugin_current(p);
         else
-            s = wx_error_set(err, WX_ENOTFOUND, "plugin \"%s\" not found",
-                             name);
+            s = wx_error_set(err, WX_ENOPLUGIN, "plugin \"%s\" not found in registry "
+                             "%s",
+                             name, m->db_path);
     } else {
         for (size_t i = 0; i < n; i++)
             vs[i] = wxm_plugin_current(m->plugins[i]);
@@ -84,226 +135,125 @@ static void release_all(wxm_version **vs, size_t n)
     free(vs);
 }
 
-static json_t *status_json(const wxm_version *v)
-{
-    if (!v->error)
-        return json_string("ok");
-    char buf[sizeof((wx_error *)0)->message + 16];
-    snprintf(buf, sizeof buf, "error: %s", v->error);
-    return json_string(buf);
-}
 
-/* ---------------------------------------------------------------- list */
 
-static json_t *list_entry(const wxm_version *v)
+/* Loads the pending versions among vs (a lazy manager's), so that a
+ * detailed or checked snapshot reports what runs. A plugin deleted
+ * meanwhile keeps its placeholder in the snapshot. */
+static void load_pending(wxm_version **vs, size_t n)
 {
-    const wxg_config *cfg = v->cfg;
-    json_t *o = json_object(), *fns = json_array();
-    uint64_t calls = 0, errors = 0;
-    for (uint32_t i = 0; i < v->nfuncs; i++) {
-        const wxm_counter *c = v->funcs[i].counter;
-        uint64_t nc, ne;
-        push(fns, json_string(c->name));
-        wxm_counter_read(c, &nc, &ne);
-        calls += nc;
-        errors += ne;
+    for (size_t k = 0; k < n; k++) {
+        if (!vs[k]->pending)
+            continue;
+        wxm_plugin *p = vs[k]->plugin;
+        wxm_plugin_load(p);
+        wxm_version *v = wxm_plugin_current(p);
+        if (v) {
+            wxm_version_release(vs[k]);
+            vs[k] = v;
+        }
     }
-    put(o, "name", json_string(v->plugin->name));
-    put(o, "version", str_or_null(cfg ? cfg->version : NULL));
-    put(o, "revision", json_integer(v->revision));
-    put(o, "engine", str_or_null(cfg ? wxg_engine_label(cfg) : NULL));
-    put(o, "instances", json_integer(cfg ? cfg->instance_num : 0));
-    put(o, "functions", fns);
-    put(o, "status", status_json(v));
-    put(o, "calls", json_integer((json_int_t)calls));
-    put(o, "errors", json_integer((json_int_t)errors));
-    return o;
 }
 
-char *wxm_report_list(wx_manager *m, wx_error *err)
+/* ------------------------------------------------------------ functions */
+
+static void function_info(arena *a, const wxm_version *v, const wxm_func *f,
+                          wx_function_info *o)
 {
-    wxm_version **vs;
-    size_t n;
-    if (snapshot(m, NULL, &vs, &n, err) != WX_OK)
-        return NULL;
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++)
-        push(arr, list_entry(vs[i]));
-    release_all(vs, n);
-    return dump(arr, err);
+    o->name = copy(a, f->counter->name);
+    o->abi = f->decl->abi;
+    wxm_counter_read(f->counter, &o->calls, &o->errors);
+    if (v->error || v->pending)
+        return;
+    o->loaded = true;
+    char sig[512];
+    wxm_signature(&f->type, sig, sizeof sig);
+    o->signature = copy(a, sig);
+    o->nparams = f->fn.nparams;
+    memcpy(o->params, f->fn.params, f->fn.nparams * sizeof *o->params);
+    /* bindgen results the config leaves open come from the guest. */
+    o->results_known = f->fn.has_results || f->fn.abi != WX_ABI_BINDGEN;
+    o->nresults = f->fn.nresults;
+    memcpy(o->results, f->fn.results, f->fn.nresults * sizeof *o->results);
 }
 
-/* ---------------------------------------------------------------- show */
+/* ---------------------------------------------------------------- detail */
 
-static const char *kind_name(wx_externkind k)
+static void exports_info(arena *a, const wx_module *mod, wx_plugin_info *o)
 {
-    switch (k) {
-    case WX_EXTERN_FUNC: return "func";
-    case WX_EXTERN_TABLE: return "table";
-    case WX_EXTERN_MEMORY: return "memory";
-    case WX_EXTERN_GLOBAL: return "global";
-    }
-    return "?";
-}
-
-static json_t *exports_json(const wx_module *mod)
-{
-    json_t *arr = json_array();
     uint32_t n = mod ? wx_module_export_count(mod) : 0;
-    for (uint32_t i = 0; arr && i < n; i++) {
+    o->exports = n ? alloc(a, n * sizeof *o->exports) : NULL;
+    if (!o->exports)
+        return;
+    for (uint32_t i = 0; i < n; i++) {
         wx_externdesc d;
         if (!wx_module_export(mod, i, &d))
             continue;
-        json_t *o = json_object();
-        put(o, "name", json_stringn(d.name, d.name_len));
-        put(o, "kind", json_string(kind_name(d.kind)));
+        wx_export_info *e = &o->exports[o->nexports++];
+        e->name = copyn(a, d.name, d.name_len);
+        e->kind = d.kind;
         if (d.kind == WX_EXTERN_FUNC) {
             char sig[512];
             wxm_signature(&d.func, sig, sizeof sig);
-            put(o, "signature", json_string(sig));
+            e->signature = copy(a, sig);
         }
-        push(arr, o);
     }
-    return arr;
 }
 
-static json_t *types_json(uint32_t n, const wxa_type *types)
+static void detail_info(arena *a, wxm_version *v, wx_plugin_info *o)
 {
-    json_t *arr = json_array();
-    for (uint32_t i = 0; arr && i < n; i++)
-        push(arr, json_string(wxa_type_name(types[i])));
-    return arr;
-}
-
-static json_t *function_json(const wxm_version *v, const wxm_func *f)
-{
-    json_t *o = json_object();
-    put(o, "name", json_string(f->counter->name));
-    put(o, "abi", json_string(wxg_abi_name(f->decl->abi)));
-    if (!v->error) {
-        char sig[512];
-        wxm_signature(&f->type, sig, sizeof sig);
-        put(o, "signature", json_string(sig));
-        put(o, "params", types_json(f->fn.nparams, f->fn.params));
-        /* bindgen results the config leaves open come from the guest. */
-        if (f->fn.has_results || f->fn.abi != WXA_ABI_BINDGEN)
-            put(o, "results", types_json(f->fn.nresults, f->fn.results));
-    }
-    uint64_t calls, errors;
-    wxm_counter_read(f->counter, &calls, &errors);
-    put(o, "calls", json_integer((json_int_t)calls));
-    put(o, "errors", json_integer((json_int_t)errors));
-    return o;
-}
-
-static json_t *instances_json(wxm_version *v)
-{
-    json_t *o = json_object();
+    memcpy(o->sha256, v->sha256, sizeof o->sha256 < sizeof v->sha256
+                                     ? sizeof o->sha256
+                                     : sizeof v->sha256);
+    o->sha256[sizeof o->sha256 - 1] = '\0';
+    o->wasm_bytes = v->wasm_len;
+    o->created_ms = v->created_ms;
+    o->updated_ms = v->updated_ms;
+    o->config = copy(a, v->config_text);
+    exports_info(a, v->module, o);
     wxv_pool_stats st = {0};
     if (v->pool)
         wxv_pool_stats_get(v->pool, &st);
-    put(o, "total", json_integer(st.instances));
-    put(o, "busy", json_integer(st.busy));
-    put(o, "idle", json_integer(st.idle));
-    put(o, "empty", json_integer(st.empty));
-    put(o, "waiting", json_integer(st.waiting));
-    put(o, "replaced", json_integer((json_int_t)st.replaced));
-    put(o, "trimmed", json_integer((json_int_t)st.trimmed));
-    return o;
+    o->instances = (wx_instance_stats){
+        .total = st.instances, .busy = st.busy, .idle = st.idle,
+        .empty = st.empty, .waiting = st.waiting, .replaced = st.replaced,
+        .trimmed = st.trimmed};
+    wxm_guestlog_stats g;
+    wxm_guestlog_read(&v->plugin->glog, &g);
+    o->output = (wx_output_stats){
+        .lines = g.lines, .bytes = g.bytes, .dropped_lines = g.dropped_lines,
+        .dropped_bytes = g.dropped_bytes, .cut_lines = g.cut_lines,
+        .cut_bytes = g.cut_bytes, .rate_bytes_per_s = g.rate,
+        .line_max = g.line_max};
 }
 
-/* The plugin's guest output as logged (guestlog.c): across versions. */
-static json_t *output_json(const wxm_plugin *p)
-{
-    wxm_guestlog_stats st;
-    wxm_guestlog_read(&p->glog, &st);
-    json_t *o = json_object();
-    put(o, "lines", json_integer((json_int_t)st.lines));
-    put(o, "bytes", json_integer((json_int_t)st.bytes));
-    put(o, "dropped_lines", json_integer((json_int_t)st.dropped_lines));
-    put(o, "dropped_bytes", json_integer((json_int_t)st.dropped_bytes));
-    put(o, "cut_lines", json_integer((json_int_t)st.cut_lines));
-    put(o, "cut_bytes", json_integer((json_int_t)st.cut_bytes));
-    put(o, "rate_bytes_per_s", json_integer(st.rate));
-    put(o, "line_max", json_integer(st.line_max));
-    return o;
-}
+/* ---------------------------------------------------------------- check */
 
-static json_t *show_json(wxm_version *v)
-{
-    const wxg_config *cfg = v->cfg;
-    json_t *o = json_object();
-    put(o, "name", json_string(v->plugin->name));
-    put(o, "status", status_json(v));
-    put(o, "engine", str_or_null(cfg ? wxg_engine_label(cfg) : NULL));
-    put(o, "version", str_or_null(cfg ? cfg->version : NULL));
-    put(o, "description", str_or_null(cfg ? cfg->description : NULL));
-    put(o, "revision", json_integer(v->revision));
-    put(o, "sha256", json_string(v->sha256));
-    put(o, "wasm_bytes", json_integer((json_int_t)v->wasm_len));
-    put(o, "created_ms", json_integer(v->created_ms));
-    put(o, "updated_ms", json_integer(v->updated_ms));
-    json_t *c = v->config_text ? json_loads(v->config_text, 0, NULL) : NULL;
-    put(o, "config", c ? c : json_null());
-    put(o, "exports", exports_json(v->module));
-    put(o, "instances", instances_json(v));
-    put(o, "output", output_json(v->plugin));
-    json_t *fns = json_array();
-    for (uint32_t i = 0; fns && i < v->nfuncs; i++)
-        push(fns, function_json(v, &v->funcs[i]));
-    put(o, "functions", fns);
-    return o;
-}
-
-char *wxm_report_show(wx_manager *m, const char *name, wx_error *err)
-{
-    wxm_version **vs;
-    size_t n;
-    if (snapshot(m, name, &vs, &n, err) != WX_OK)
-        return NULL;
-    json_t *o = show_json(vs[0]);
-    release_all(vs, n);
-    return dump(o, err);
-}
-
-/* --------------------------------------------------------------- check */
-
-static void push_fmt(json_t *arr, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void push_fmt(json_t *arr, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    push(arr, json_string(buf));
-}
+#define MAX_NOTES 64u
 
 /* Function names that other plugins list too; under the table lock. */
-static void check_conflicts(wx_manager *m, wxm_version **vs, size_t n,
-                            json_t **problems)
+static void check_conflicts(wx_manager *m, arena *a, wxm_version **vs,
+                            wx_plugin_info *out, size_t n)
 {
     pthread_rwlock_rdlock(&m->table_lock);
     for (size_t k = 0; k < n; k++) {
         const wxm_version *v = vs[k];
-        for (uint32_t i = 0; i < v->nfuncs; i++) {
+        wx_plugin_info *o = &out[k];
+        for (uint32_t i = 0; i < v->nfuncs && o->nproblems < MAX_NOTES; i++) {
             char who[200];
             const char *name = v->funcs[i].counter->name;
             size_t c = wxm_claimants(m, v->plugin, name, who, sizeof who);
             if (c)
-                push_fmt(problems[k],
-                         "functions[%u]: \"%s\" is also provided by "
-                         "plugin%s %s",
-                         i, name, c > 1 ? "s" : "", who);
+                o->problems[o->nproblems++] = copyf(
+                    a, "functions[%u]: \"%s\" is also provided by plugin%s %s",
+                    i, name, c > 1 ? "s" : "", who);
         }
     }
     pthread_rwlock_unlock(&m->table_lock);
 }
 
 /* Compares the config's .wasm file with the stored module. */
-static void check_file(const wxm_version *v, json_t *warnings)
+static void check_file(const wxm_version *v, arena *a, const char **w, uint32_t *nw)
 {
     const char *path = v->cfg->path;
     /* A plugin added from a package has no file outside the registry:
@@ -313,7 +263,7 @@ static void check_file(const wxm_version *v, json_t *warnings)
         return;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        push_fmt(warnings,
+        w[(*nw)++] = copyf(a,
                  "vm_config.path: cannot read %s (%s); the stored module "
                  "still runs",
                  path, strerror(errno));
@@ -343,7 +293,7 @@ static void check_file(const wxm_version *v, json_t *warnings)
         char sha[WXG_SHA256_HEX];
         wxg_sha256_hex(buf, len, sha);
         if (strcmp(sha, v->sha256) != 0)
-            push_fmt(warnings,
+            w[(*nw)++] = copyf(a,
                      "vm_config.path: %s differs from the stored module, "
                      "which is the one that runs (update the plugin to use "
                      "the file)",
@@ -352,36 +302,88 @@ static void check_file(const wxm_version *v, json_t *warnings)
     free(buf);
 }
 
-char *wxm_report_check(wx_manager *m, const char *name, wx_error *err)
+
+static void check_info(arena *a, const wxm_version *v, wx_plugin_info *o)
 {
+    if (v->error && o->nproblems < MAX_NOTES)
+        o->problems[o->nproblems++] = copy(a, v->error);
+    if (v->cfg)
+        check_file(v, a, o->warnings, &o->nwarnings);
+}
+
+/* ---------------------------------------------------------------- plugins */
+
+static void plugin_info(arena *a, wxm_version *v, unsigned what,
+                        wx_plugin_info *o)
+{
+    const wxg_config *cfg = v->cfg;
+    o->name = copy(a, v->plugin->name);
+    o->loaded = !v->pending;
+    o->error = copy(a, v->error);
+    o->error_status = v->error ? v->error_status : WX_OK;
+    o->version = copy(a, cfg ? cfg->version : NULL);
+    o->description = copy(a, cfg ? cfg->description : NULL);
+    o->engine = copy(a, cfg ? wxg_engine_label(cfg) : NULL);
+    o->instance_num = cfg ? cfg->instance_num : 0;
+    o->revision = v->revision;
+    o->nfunctions = v->nfuncs;
+    o->functions =
+        v->nfuncs ? alloc(a, v->nfuncs * sizeof *o->functions) : NULL;
+    for (uint32_t i = 0; o->functions && i < v->nfuncs; i++) {
+        function_info(a, v, &v->funcs[i], &o->functions[i]);
+        o->calls += o->functions[i].calls;
+        o->errors += o->functions[i].errors;
+    }
+    if (what & WX_INFO_DETAIL)
+        detail_info(a, v, o);
+    if (what & WX_INFO_CHECK) {
+        o->problems = alloc(a, MAX_NOTES * sizeof *o->problems);
+        o->warnings = alloc(a, MAX_NOTES * sizeof *o->warnings);
+    }
+}
+
+wx_status wx_manager_plugins(wx_manager *m, const char *name, unsigned what,
+                             wx_plugin_list *out, wx_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (err)
+        wx_error_clear(err);
     wxm_version **vs;
     size_t n;
-    if (snapshot(m, name, &vs, &n, err) != WX_OK)
-        return NULL;
-    json_t **problems = calloc(n ? n : 1, sizeof *problems);
-    json_t *arr = problems ? json_array() : NULL;
-    for (size_t k = 0; arr && k < n; k++)
-        problems[k] = json_array();
-    if (arr)
-        check_conflicts(m, vs, n, problems);
-    for (size_t k = 0; arr && k < n; k++) {
-        const wxm_version *v = vs[k];
-        json_t *warnings = json_array();
-        if (v->error)
-            push_fmt(problems[k], "%s", v->error);
-        if (v->cfg)
-            check_file(v, warnings);
-        json_t *o = json_object();
-        put(o, "name", json_string(v->plugin->name));
-        put(o, "ok", json_boolean(json_array_size(problems[k]) == 0));
-        put(o, "problems", problems[k]);
-        put(o, "warnings", warnings);
-        problems[k] = NULL;
-        push(arr, o);
+    wx_status s = snapshot(m, name, &vs, &n, err);
+    if (s != WX_OK)
+        return s;
+    if (what & (WX_INFO_DETAIL | WX_INFO_CHECK))
+        load_pending(vs, n);
+    arena *a = calloc(1, sizeof *a);
+    wx_plugin_info *ps = a && n ? alloc(a, n * sizeof *ps) : NULL;
+    if (ps) {
+        for (size_t k = 0; k < n; k++)
+            plugin_info(a, vs[k], what, &ps[k]);
+        if ((what & WX_INFO_CHECK) && !a->failed) {
+            check_conflicts(m, a, vs, ps, n);
+            for (size_t k = 0; k < n; k++)
+                check_info(a, vs[k], &ps[k]);
+        }
     }
-    for (size_t k = 0; problems && k < n; k++)
-        json_decref(problems[k]);
-    free(problems);
     release_all(vs, n);
-    return dump(arr, err);
+    if (!a || a->failed || (n && !ps)) {
+        if (a)
+            arena_free(a);
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    out->count = n;
+    out->plugins = ps;
+    out->what_ = what;
+    out->arena_ = a;
+    return WX_OK;
+}
+
+void wx_plugin_list_free(wx_plugin_list *list)
+{
+    if (!list)
+        return;
+    if (list->arena_)
+        arena_free(list->arena_);
+    memset(list, 0, sizeof *list);
 }

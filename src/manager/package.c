@@ -27,7 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <zip.h>
+#include "dl_zip.h" /* libzip, loaded on first need */
 
 typedef struct entry {
     const char *name;    /* libzip's (UTF-8), lives with the archive */
@@ -577,6 +577,8 @@ static wx_status open_package(reader *r, const void *data, size_t len)
     /* The smallest zip is its 22-byte end record. */
     if (len < 22)
         return pkg_fail(r->err, "not a zip archive (%zu bytes)", len);
+    if (wxdl_zip_load(r->err) != WX_OK)
+        return r->err->status;
     zip_error_t ze;
     zip_error_init(&ze);
     zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);

@@ -15,11 +15,12 @@
  * deferred transaction that upgrades from read to write cannot wait).
  */
 #include "registry.h"
+#include "registry_mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
-#include <sqlite3.h>
+#include "dl_sqlite.h" /* SQLite, loaded on first need */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,8 @@ static const char schema_sql[] = "CREATE TABLE plugins ("
     X(list, "SELECT name FROM plugins ORDER BY name")
 
 struct wxg_registry {
+    /* ":memory:": the store in registry_mem.c, and no SQLite at all. */
+    wxg_memstore *mem;
     sqlite3 *db;
     char *path;
     bool read_only;
@@ -433,6 +436,14 @@ static bool create_file(const wxg_registry *reg)
     return ok;
 }
 
+/* A private registry in this process's memory (registry_mem.c): no file
+ * and no SQLite, nothing left behind (`wasmext run` and eKuiper's plugin
+ * mode host their one plugin so). The name is SQLite's for the same. */
+static bool in_memory(const char *path)
+{
+    return strcmp(path, ":memory:") == 0;
+}
+
 wxg_registry *wxg_registry_open(const char *path,
                                 const wxg_registry_opts *opts, wx_error *err)
 {
@@ -446,6 +457,19 @@ wxg_registry *wxg_registry_open(const char *path,
         return NULL;
     }
     reg->read_only = ro;
+    if (in_memory(path)) {
+        if (!(reg->mem = wxg_mem_new())) {
+            wx_error_set(err, WX_ENOMEM, "registry %s: out of memory", path);
+            goto fail;
+        }
+        return reg;
+    }
+    wx_error dl;
+    wx_error_clear(&dl);
+    if (wxdl_sqlite_load(&dl) != WX_OK) {
+        wx_error_set(err, dl.status, "registry %s: %s", path, dl.message);
+        goto fail;
+    }
     if (!ro && make_parent_dirs(path, err) != WX_OK)
         goto fail;
     struct stat st;
@@ -455,7 +479,8 @@ wxg_registry *wxg_registry_open(const char *path,
     /* Every registry has its schema from birth (create_file): an empty
      * file is something else (truncated, made by touch or a failed copy),
      * and SQLite would happily take it as a new database. */
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size == 0) {
         wx_error_set(err, WX_EIO,
                      "registry %s: the file is empty (0 bytes), not a "
                      "registry: it may have been truncated; remove it to "
@@ -495,10 +520,14 @@ void wxg_registry_close(wxg_registry *reg)
 {
     if (!reg)
         return;
+    if (reg->mem) {
+        wxg_mem_free(reg->mem);
+    } else if (reg->db) { /* else SQLite may not even be loaded */
 #define X_(name, sql) sqlite3_finalize(reg->name);
-    STMT_LIST(X_)
+        STMT_LIST(X_)
 #undef X_
-    sqlite3_close(reg->db);
+        sqlite3_close(reg->db);
+    }
     free(reg->path);
     free(reg);
 }
@@ -580,6 +609,13 @@ wx_status wxg_registry_add(wxg_registry *reg, const char *name,
     char what[128];
     snprintf(what, sizeof what, "add \"%s\"", name ? name : "");
     wx_status s = check_args(reg, name, config, wasm, wasm_len, err);
+    if (s == WX_OK && reg->mem) {
+        s = wxg_mem_add(reg->mem, reg->path, name, config, wasm, wasm_len,
+                        err);
+        if (s == WX_OK && version)
+            *version = 1;
+        return s;
+    }
     if (s != WX_OK || (s = begin(reg, what, err)) != WX_OK)
         return s;
     if (!bind_plugin(reg->insert, name, config, wasm, wasm_len))
@@ -611,6 +647,14 @@ wx_status wxg_registry_update(wxg_registry *reg, const char *name,
     char what[128];
     snprintf(what, sizeof what, "update \"%s\"", name ? name : "");
     wx_status s = check_args(reg, name, config, wasm, wasm_len, err);
+    if (s == WX_OK && reg->mem) {
+        int64_t v = 0;
+        s = wxg_mem_update(reg->mem, reg->path, name, config, wasm, wasm_len,
+                           &v, err);
+        if (s == WX_OK && version)
+            *version = v;
+        return s;
+    }
     if (s != WX_OK || (s = begin(reg, what, err)) != WX_OK)
         return s;
     if (!bind_plugin(reg->update, name, config, wasm, wasm_len))
@@ -625,7 +669,7 @@ wx_status wxg_registry_update(wxg_registry *reg, const char *name,
     reset(reg->update);
     if (sqlite3_changes(reg->db) == 0) {
         rollback(reg);
-        return wx_error_set(err, WX_ENOTFOUND,
+        return wx_error_set(err, WX_ENOPLUGIN,
                             "plugin \"%s\" not found (add registers it)",
                             name);
     }
@@ -656,6 +700,8 @@ wx_status wxg_registry_delete(wxg_registry *reg, const char *name,
     if (!name)
         return wx_error_set(err, WX_EARG, "registry %s: no plugin name",
                             reg->path);
+    if (reg->mem)
+        return wxg_mem_delete(reg->mem, name, err);
     wx_status s = begin(reg, what, err);
     if (s != WX_OK)
         return s;
@@ -669,7 +715,7 @@ wx_status wxg_registry_delete(wxg_registry *reg, const char *name,
     reset(reg->delete_);
     if (sqlite3_changes(reg->db) == 0) {
         rollback(reg);
-        return wx_error_set(err, WX_ENOTFOUND, "plugin \"%s\" not found",
+        return wx_error_set(err, WX_ENOPLUGIN, "plugin \"%s\" not found",
                             name);
     }
     return commit(reg, what, err);
@@ -723,6 +769,8 @@ wx_status wxg_registry_get(wxg_registry *reg, const char *name, unsigned flags,
                            wxg_record *out, wx_error *err)
 {
     bool with_wasm = !(flags & WXG_GET_NO_WASM);
+    if (reg->mem && name)
+        return wxg_mem_get(reg->mem, reg->path, name, with_wasm, out, err);
     sqlite3_stmt *s = with_wasm ? reg->get : reg->get_meta;
     char what[128];
     snprintf(what, sizeof what, "get \"%s\"", name ? name : "");
@@ -740,7 +788,7 @@ wx_status wxg_registry_get(wxg_registry *reg, const char *name, unsigned flags,
                               reg->path, what);
         }
     } else if (rc == SQLITE_DONE) {
-        st = wx_error_set(err, WX_ENOTFOUND, "plugin \"%s\" not found", name);
+        st = wx_error_set(err, WX_ENOPLUGIN, "plugin \"%s\" not found", name);
     } else {
         st = reg_fail(reg, what, err);
     }
@@ -762,6 +810,8 @@ void wxg_names_free(char **names, size_t count)
 wx_status wxg_registry_list(wxg_registry *reg, char ***names, size_t *count,
                             wx_error *err)
 {
+    if (reg->mem)
+        return wxg_mem_list(reg->mem, reg->path, names, count, err);
     size_t n = 0, cap = 16;
     char **v = malloc(cap * sizeof *v);
     *names = NULL;

@@ -71,20 +71,20 @@ wx_status wxg_registry_add(wxg_registry *reg, const char *name,
                            size_t wasm_len, int64_t *version, wx_error *err);
 /*
  * Replaces a plugin's config and bytes and bumps its version (written to
- * `version` if not NULL): WX_ENOTFOUND if it is not registered.
+ * `version` if not NULL): WX_ENOPLUGIN if it is not registered.
  */
 wx_status wxg_registry_update(wxg_registry *reg, const char *name,
                               const char *config, const uint8_t *wasm,
                               size_t wasm_len, int64_t *version,
                               wx_error *err);
-/* Deletes a plugin: WX_ENOTFOUND if it is not registered. */
+/* Deletes a plugin: WX_ENOPLUGIN if it is not registered. */
 wx_status wxg_registry_delete(wxg_registry *reg, const char *name,
                               wx_error *err);
 
 enum {
     WXG_GET_NO_WASM = 1, /* leave the bytes out (listings, `show`) */
 };
-/* Fetches one plugin into *out: WX_ENOTFOUND if it is not registered. */
+/* Fetches one plugin into *out: WX_ENOPLUGIN if it is not registered. */
 wx_status wxg_registry_get(wxg_registry *reg, const char *name, unsigned flags,
                            wxg_record *out, wx_error *err);
 /*

@@ -747,7 +747,7 @@ wx_status wxv_pool_func_index(const wxv_pool *p, const char *name,
             return WX_OK;
         }
     }
-    return wx_error_set(err, WX_ENOTFOUND,
+    return wx_error_set(err, WX_ENOEXPORT,
                         "function '%s' is not exported by the module", name);
 }
 
@@ -1081,7 +1081,7 @@ static wx_status check_call(const wxv_pool *p, uint32_t index,
     if (err)
         err->trap = WX_TRAP_NONE;
     if (index >= p->nexports || !p->func_names[index])
-        return wx_error_set(err, WX_ENOTFOUND,
+        return wx_error_set(err, WX_ENOEXPORT,
                             "no exported function at index %u", index);
     const wx_functype *t = &p->func_types[index];
     const char *name = p->func_names[index];
@@ -1123,7 +1123,7 @@ wx_status wxv_pool_call(wxv_pool *p, const char *name, const wx_val *args,
 {
     uint32_t index;
     if (wxv_pool_func_index(p, name, &index, err) != WX_OK)
-        return refuse(p, WX_ENOTFOUND);
+        return refuse(p, WX_ENOEXPORT);
     return wxv_pool_call_index(p, index, args, nargs, results, nresults,
                                err);
 }

@@ -182,7 +182,7 @@ uint32_t wxv_pool_instance_num(const wxv_pool *p);
 
 /*
  * The export index of function `name`, for wxv_pool_call_index() and
- * wxv_lease_func(); resolve it once when the plugin loads. WX_ENOTFOUND if
+ * wxv_lease_func(); resolve it once when the plugin loads. WX_ENOEXPORT if
  * the module exports no function of that name.
  */
 wx_status wxv_pool_func_index(const wxv_pool *p, const char *name,
@@ -216,7 +216,7 @@ wx_func *wxv_lease_func(const wxv_lease *lease, const wxv_pool *p,
 
 /* Checkout, wx_call, return: one call of exported function `name`. The
  * arguments are checked against its signature first, so a wrong call
- * (WX_EARG, WX_ENOTFOUND) costs no instance. */
+ * (WX_EARG, WX_ENOEXPORT) costs no instance. */
 wx_status wxv_pool_call(wxv_pool *p, const char *name, const wx_val *args,
                         size_t nargs, wx_val *results, size_t nresults,
                         wx_error *err);

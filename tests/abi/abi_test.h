@@ -103,7 +103,7 @@ static inline void guest_close(guest *g)
 
 /* A function with its params (and results, if `results` is not NULL)
  * declared by space-separated type names, e.g. "string i32". */
-static inline void fn_decl(wxa_fn *fn, const char *name, wxa_abi abi,
+static inline void fn_decl(wxa_fn *fn, const char *name, wx_abi abi,
                            const char *params, const char *results)
 {
     wxa_fn_init(fn, name, abi);
@@ -139,7 +139,7 @@ static inline const char *run_text(guest *g, const wxa_fn *fn_in,
     wxa_fn fn = *fn_in;
     wx_error err;
     wx_error_clear(&err);
-    bool bind = fn.abi == WXA_ABI_BINDGEN ? g->bind
+    bool bind = fn.abi == WX_ABI_BINDGEN ? g->bind
                                           : !(fn.has_params && fn.has_results);
     if (bind && wxa_fn_bind(g->m, &fn, NULL, NULL, &err) != WX_OK) {
         snprintf(out, sizeof out, "ERR %s: %s", wx_status_name(err.status),

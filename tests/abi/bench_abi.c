@@ -16,10 +16,12 @@
  *               wx_call by a host that checks nothing: the guest's own
  *               cost, the floor for the others;
  *     _abi      wxa_call on an instance (the ABI layer alone);
- *     _typed    the framework's typed path (wx_call_values: a manager
- *               plugin with one instance, values converted, pool checkout
- *               and return);
- *     _json     wx_call_json with ["xxx...x"];
+ *     _typed    the framework's typed path (wx_fn_call_values on a
+ *               handle resolved once: a manager plugin with one instance,
+ *               arguments checked, pool checkout and return);
+ *     _json     a JSON door's path for ["xxx...x"]: the handle resolved
+ *               by name and described, wx_values_from_json,
+ *               wx_fn_call_values, wx_values_to_json;
  *   cstring_string_wat_abi   wxa_call of a cstring greet(string) -> string.
  *
  * overhead_ns is a figure minus its guest's _raw figure: what the host
@@ -156,7 +158,7 @@ static void bench_numeric(bench *b)
     print_figure("raw_add", raw, -1);
 
     wxa_fn fn;
-    wxa_fn_init(&fn, "add", WXA_ABI_NUMERIC);
+    wxa_fn_init(&fn, "add", WX_ABI_NUMERIC);
     if (wxa_fn_bind(g.m, &fn, NULL, NULL, &err) != WX_OK)
         return fail(b, "add", &err);
     best = 1e30;
@@ -272,7 +274,7 @@ static double bench_abi_echo(bench *b, guest *g, const char *name, long n)
 {
     wxa_fn fn;
     wx_error err;
-    wxa_fn_init(&fn, name, WXA_ABI_BINDGEN);
+    wxa_fn_init(&fn, name, WX_ABI_BINDGEN);
     const char *types[] = {"string"};
     wxa_fn_declare(&fn, false, types, 1, &err);
     wxa_fn_declare(&fn, true, types, 1, &err);
@@ -326,6 +328,11 @@ static wx_manager *echo_manager(bench *b, const char *file, const char *tag)
 static double bench_typed_echo(bench *b, wx_manager *m, long n)
 {
     wx_error err;
+    wx_fn *fn = wx_fn_get(m, "p", "echo", &err);
+    if (!fn) {
+        fail(b, "typed echo", &err);
+        return -1;
+    }
     wxa_value arg;
     wxa_value_set(&arg, WXA_STRING, TEXT, TEXT_LEN, &err);
     double best = 1e30;
@@ -333,7 +340,7 @@ static double bench_typed_echo(bench *b, wx_manager *m, long n)
         wxa_results res;
         double t0 = cpu_ns();
         for (long i = 0; i < n; i++) {
-            wx_status s = wx_call_values(m, "p", "echo", &arg, 1, &res, &err);
+            wx_status s = wx_fn_call_values(fn, &arg, 1, &res, &err);
             bool ok = s == WX_OK && echo_result_ok(&res);
             wxa_results_free(&res);
             if (!ok) {
@@ -346,7 +353,32 @@ static double bench_typed_echo(bench *b, wx_manager *m, long n)
         best = t < best && best >= 0 ? t : best;
     }
     wxa_value_free(&arg);
+    wx_fn_free(fn);
     return best;
+}
+
+/* One JSON request as a door serves it: by name, text in and out (*out,
+ * wx_free). */
+static wx_status json_call(wx_manager *m, const char *in, char **out,
+                           wx_error *err)
+{
+    *out = NULL;
+    wx_fn *fn = wx_fn_get(m, "p", "echo", err);
+    if (!fn)
+        return err->status;
+    wx_function_info info;
+    wx_values args = {0}, res = {0};
+    wx_status s = wx_fn_describe(fn, &info, err);
+    if (s == WX_OK)
+        s = wx_values_from_json(&info, in, strlen(in), &args, err);
+    if (s == WX_OK)
+        s = wx_fn_call_values(fn, args.values, args.count, &res, err);
+    if (s == WX_OK && !(*out = wx_values_to_json(res.values, res.count, err)))
+        s = err->status;
+    wx_values_free(&args);
+    wx_values_free(&res);
+    wx_fn_free(fn);
+    return s;
 }
 
 static double bench_json_echo(bench *b, wx_manager *m, long n)
@@ -360,7 +392,7 @@ static double bench_json_echo(bench *b, wx_manager *m, long n)
         double t0 = cpu_ns();
         for (long i = 0; i < n; i++) {
             char *out = NULL;
-            wx_status s = wx_call_json(m, "p", "echo", in, &out, &err);
+            wx_status s = json_call(m, in, &out, &err);
             bool ok = s == WX_OK && out && strcmp(out, want) == 0;
             wx_free(out);
             if (!ok) {
@@ -430,7 +462,7 @@ static void bench_cstring(bench *b, long n)
         return;
     wxa_fn fn;
     wx_error err;
-    wxa_fn_init(&fn, "greet", WXA_ABI_CSTRING);
+    wxa_fn_init(&fn, "greet", WX_ABI_CSTRING);
     const char *types[] = {"string"};
     wxa_fn_declare(&fn, false, types, 1, &err);
     wxa_fn_declare(&fn, true, types, 1, &err);

@@ -57,7 +57,7 @@ static void test_good(bool bind)
     wxa_value arg;
     wxa_results res;
 
-    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, "string", NULL);
+    fn_decl(&fn, "echo", WX_ABI_BINDGEN, "string", NULL);
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_OK);
     CHECK_STR(run1(&g, &fn, "hello"), "hello");
     check_balance(&g, "echo");
@@ -75,11 +75,11 @@ static void test_good(bool bind)
     check_balance(&g, "a refused argument");
 
     /* Declared results are checked against the guest's type codes. */
-    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, "string", "string");
+    fn_decl(&fn, "echo", WX_ABI_BINDGEN, "string", "string");
     CHECK_STR(run1(&g, &fn, "typed"), "typed");
-    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, "json", "json");
+    fn_decl(&fn, "echo", WX_ABI_BINDGEN, "json", "json");
     CHECK_STR(run1(&g, &fn, "{\"a\":1}"), "{\"a\":1}");
-    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, "string", "i32");
+    fn_decl(&fn, "echo", WX_ABI_BINDGEN, "string", "i32");
     CHECK_STR(run1(&g, &fn, "x"),
               "ERR abi: echo: result 1: type code 31 does not match the "
               "declared i32 (code 6)");
@@ -91,7 +91,7 @@ static void test_good(bool bind)
     for (size_t i = 0; i < big; i++)
         s[i] = (char)('a' + i % 26);
     s[big] = '\0';
-    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, "string", NULL);
+    fn_decl(&fn, "echo", WX_ABI_BINDGEN, "string", NULL);
     CHECK(strcmp(run1(&g, &fn, s), "") != 0);
     CHECK(wxa_value_set(&arg, WXA_STRING, s, big, &err) == WX_OK);
     CHECK(wxa_call(g.inst, &fn, &arg, 1, &res, &err) == WX_OK);
@@ -104,60 +104,60 @@ static void test_good(bool bind)
     check_balance(&g, "a 300000-byte echo");
 
     /* The guest grows memory during the call: the host must re-read it. */
-    fn_decl(&fn, "grow_echo", WXA_ABI_BINDGEN, "string", NULL);
+    fn_decl(&fn, "grow_echo", WX_ABI_BINDGEN, "string", NULL);
     CHECK_STR(run1(&g, &fn, "after growing"), "after growing");
     check_balance(&g, "grow_echo");
 
-    fn_decl(&fn, "add", WXA_ABI_BINDGEN, "i32 i32", NULL);
+    fn_decl(&fn, "add", WX_ABI_BINDGEN, "i32 i32", NULL);
     CHECK_STR(run2(&g, &fn, "2", "40"), "42");
     CHECK_STR(run2(&g, &fn, "-5", "0x10"), "11");
-    fn_decl(&fn, "add", WXA_ABI_BINDGEN, "u32 u32", NULL);
+    fn_decl(&fn, "add", WX_ABI_BINDGEN, "u32 u32", NULL);
     CHECK_STR(run2(&g, &fn, "-1", "1"),
               "ERR arg: argument 1: -1 does not fit u32 exactly");
     check_balance(&g, "add");
 
     /* Vectors: the len field is the element count. */
-    fn_decl(&fn, "rev16", WXA_ABI_BINDGEN, "vec<u16>", NULL);
+    fn_decl(&fn, "rev16", WX_ABI_BINDGEN, "vec<u16>", NULL);
     CHECK_STR(run1(&g, &fn, "1,2,65535"), "[65535,2,1]");
     CHECK_STR(run1(&g, &fn, ""), "[]");
     check_balance(&g, "rev16");
 
     /* A tuple, and an Err with the guest's message. */
-    fn_decl(&fn, "divmod", WXA_ABI_BINDGEN, "u32 u32", "u32 u32");
+    fn_decl(&fn, "divmod", WX_ABI_BINDGEN, "u32 u32", "u32 u32");
     CHECK_STR(run2(&g, &fn, "17", "5"), "3|2");
     check_balance(&g, "divmod");
     CHECK_STR(run2(&g, &fn, "7", "0"),
               "ERR guest: guest error: division by zero");
     check_balance(&g, "divmod's Err");
-    fn_decl(&fn, "divmod", WXA_ABI_BINDGEN, "u32 u32", "u32");
+    fn_decl(&fn, "divmod", WX_ABI_BINDGEN, "u32 u32", "u32");
     CHECK_STR(run2(&g, &fn, "17", "5"),
               "ERR abi: divmod returned 2 values, but its results declare 1");
     rebase(&g);
 
-    fn_decl(&fn, "unit", WXA_ABI_BINDGEN, "string", NULL);
+    fn_decl(&fn, "unit", WX_ABI_BINDGEN, "string", NULL);
     CHECK_STR(run1(&g, &fn, "x"), "");
     check_balance(&g, "unit");
 
     /* Error messages are cut and cleaned of control bytes. */
-    fn_decl(&fn, "ctrl_err", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "ctrl_err", WX_ABI_BINDGEN, "", NULL);
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR guest: guest error: line1?line2?[31mred");
-    fn_decl(&fn, "long_err", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "long_err", WX_ABI_BINDGEN, "", NULL);
     const char *r = run_text(&g, &fn, NULL, 0);
     CHECK_PREFIX(r, "ERR guest: guest error: xxxxxxxx");
     CHECK(strlen(r) < 330 && strcmp(r + strlen(r) - 3, "...") == 0);
     check_balance(&g, "the error messages");
 
     /* Wrong argument counts: ours, then the guest's own check. */
-    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, "string", NULL);
+    fn_decl(&fn, "echo", WX_ABI_BINDGEN, "string", NULL);
     CHECK_STR(run2(&g, &fn, "a", "b"),
               "ERR arg: echo: expected 1 argument, got 2");
-    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, "string string", NULL);
+    fn_decl(&fn, "echo", WX_ABI_BINDGEN, "string string", NULL);
     CHECK_STR(run2(&g, &fn, "a", "b"),
               "ERR guest: guest error: Invalid params count");
     rebase(&g);
 
-    fn_decl(&fn, "trap", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "trap", WX_ABI_BINDGEN, "", NULL);
     CHECK_PREFIX(run_text(&g, &fn, NULL, 0), "ERR trap: in trap(");
     guest_close(&g);
 }
@@ -178,36 +178,36 @@ static void test_malicious(bool bind)
     g.bind = bind;
     wxa_fn fn;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        fn_decl(&fn, bad[i], WXA_ABI_BINDGEN, "", NULL);
+        fn_decl(&fn, bad[i], WX_ABI_BINDGEN, "", NULL);
         const char *r = run_text(&g, &fn, NULL, 0);
         CHECK_MSG(strncmp(r, "ERR abi: ", 9) == 0, "%s: %s", bad[i], r);
     }
-    fn_decl(&fn, "bad_desc_far", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "bad_desc_far", WX_ABI_BINDGEN, "", NULL);
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: bad_desc_far returned the result descriptor "
               "4294967280, outside memory (65536 bytes)");
-    fn_decl(&fn, "bad_count", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "bad_count", WX_ABI_BINDGEN, "", NULL);
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: bad_count returned 2147483647 values (at most 64)");
-    fn_decl(&fn, "bad_code", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "bad_code", WX_ABI_BINDGEN, "", NULL);
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: bad_code: result 1: unknown type code 99");
-    fn_decl(&fn, "bad_size", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "bad_size", WX_ABI_BINDGEN, "", NULL);
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: bad_size: result 1: a i32 takes 4 bytes, the guest "
               "says 3");
-    fn_decl(&fn, "bad_vlen", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "bad_vlen", WX_ABI_BINDGEN, "", NULL);
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: bad_vlen: result 1: value at 4096 (4294967295 "
               "bytes) is outside memory (65536 bytes)");
-    fn_decl(&fn, "bad_bool", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "bad_bool", WX_ABI_BINDGEN, "", NULL);
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: bad_bool: result 1: 7 is not a bool (0 or 1)");
-    fn_decl(&fn, "bad_char", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "bad_char", WX_ABI_BINDGEN, "", NULL);
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: bad_char: result 1: 55296 is not a Unicode scalar "
               "value");
-    fn_decl(&fn, "bad_err", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "bad_err", WX_ABI_BINDGEN, "", NULL);
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: guest error message at 4294967295 (10 bytes) is "
               "outside memory (65536 bytes)");
@@ -216,7 +216,7 @@ static void test_malicious(bool bind)
     wx_func *set = wx_instance_func(g.inst, "set_bad_alloc");
     wx_val one = wx_val_i32(1), zero = wx_val_i32(0);
     CHECK(wx_call(set, &one, 1, NULL, 0, NULL) == WX_OK);
-    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, "string", NULL);
+    fn_decl(&fn, "echo", WX_ABI_BINDGEN, "string", NULL);
     CHECK_STR(run1(&g, &fn, "x"),
               "ERR abi: allocate(8) returned 4294967040, outside memory "
               "(65536 bytes)");
@@ -256,7 +256,7 @@ static void test_bound(void)
     }
     wxa_fn fn;
     wx_error err;
-    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, "string", "string");
+    fn_decl(&fn, "echo", WX_ABI_BINDGEN, "string", "string");
     CHECK(wxa_fn_bind(a.m, &fn, NULL, NULL, &err) == WX_OK);
     CHECK_STR(run1(&a, &fn, "on a"), "on a");
     check_balance(&a, "a bound echo");
@@ -276,7 +276,7 @@ static void test_bound(void)
     check_balance(&a, "unit after a rename");
 
     /* An export of another type than bindgen's, found by name. */
-    fn_decl(&fn, "allocs", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "allocs", WX_ABI_BINDGEN, "", NULL);
     CHECK_STR(run_text(&a, &fn, NULL, 0),
               "ERR arg: allocs: a bindgen export has type (i32, i32) -> i32 "
               "(or -> () in the legacy form)");
@@ -288,10 +288,10 @@ static void test_bound(void)
     wx_instance *inst = m ? wx_instantiate(m, NULL, NULL, &err) : NULL;
     CHECK(inst != NULL);
     if (inst) {
-        fn_decl(&fn, "f", WXA_ABI_BINDGEN, "", NULL);
+        fn_decl(&fn, "f", WX_ABI_BINDGEN, "", NULL);
         CHECK(wxa_fn_bind(m, &fn, NULL, NULL, &err) == WX_EINVALID);
         wxa_results res;
-        CHECK(wxa_call(inst, &fn, NULL, 0, &res, &err) == WX_ENOTFOUND);
+        CHECK(wxa_call(inst, &fn, NULL, 0, &res, &err) == WX_ENOEXPORT);
         CHECK_STR(err.message,
                   "f: the bindgen abi needs the exports allocate (i32) -> "
                   "i32, deallocate (i32, i32) -> () and memory");
@@ -312,20 +312,20 @@ static void test_check(void)
     }
     wxa_fn fn;
     wx_error err;
-    fn_decl(&fn, "not_bindgen", WXA_ABI_BINDGEN, "i32", NULL);
+    fn_decl(&fn, "not_bindgen", WX_ABI_BINDGEN, "i32", NULL);
     CHECK(wxa_fn_check_named(g.m, &fn, "functions[2]", "b.wasm", &err) ==
           WX_EINVALID);
     CHECK_STR(err.message,
               "functions[2]: \"not_bindgen\" has type (i32) -> i32, but a "
               "bindgen function has type (i32, i32) -> i32 (or (i32, i32) "
               "-> () in the legacy 0.1 form)");
-    fn_decl(&fn, "echo", WXA_ABI_BINDGEN, NULL, NULL);
+    fn_decl(&fn, "echo", WX_ABI_BINDGEN, NULL, NULL);
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
     CHECK_STR(err.message, "\"echo\": a bindgen function needs its params "
                            "declared (the module does not say them)");
-    fn_decl(&fn, "missing", WXA_ABI_BINDGEN, "string", NULL);
+    fn_decl(&fn, "missing", WX_ABI_BINDGEN, "string", NULL);
     CHECK(wxa_fn_check_named(g.m, &fn, "functions[0]", "b.wasm", &err) ==
-          WX_ENOTFOUND);
+          WX_ENOEXPORT);
     CHECK_PREFIX(err.message, "functions[0]: \"missing\" is not exported by "
                               "b.wasm (exports: allocate, deallocate, "
                               "allocs, ");
@@ -336,7 +336,7 @@ static void test_check(void)
         CHECK(!"numeric.wasm");
         return;
     }
-    fn_decl(&fn, "add", WXA_ABI_BINDGEN, "i32", NULL);
+    fn_decl(&fn, "add", WX_ABI_BINDGEN, "i32", NULL);
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
     CHECK_STR(err.message, "the bindgen abi needs the exports allocate "
                            "(i32) -> i32 and deallocate (i32, i32) -> ()");
@@ -355,7 +355,7 @@ static void test_legacy(void)
     }
     wxa_fn fn;
     wx_error err;
-    fn_decl(&fn, "say", WXA_ABI_BINDGEN, "string", "string");
+    fn_decl(&fn, "say", WX_ABI_BINDGEN, "string", "string");
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
     CHECK_STR(err.message,
               "\"say\" uses the legacy bindgen 0.1 form: its results need "
@@ -366,32 +366,32 @@ static void test_legacy(void)
     CHECK_STR(run1(&g, &fn, ""), "hello ");
     check_balance(&g, "say");
 
-    fn_decl(&fn, "pair", WXA_ABI_BINDGEN, "i32 i32", NULL);
+    fn_decl(&fn, "pair", WX_ABI_BINDGEN, "i32 i32", NULL);
     fn.legacy = g.hub;
     CHECK_STR(run2(&g, &fn, "6", "-7"), "-1|-42");
     check_balance(&g, "pair");
 
-    fn_decl(&fn, "fail", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "fail", WX_ABI_BINDGEN, "", NULL);
     fn.legacy = g.hub;
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR guest: guest error: legacy failure");
     check_balance(&g, "fail");
 
-    fn_decl(&fn, "none", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "none", WX_ABI_BINDGEN, "", NULL);
     fn.legacy = g.hub;
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: none returned without calling "
               "wasmedge-bindgen.return_result or return_error");
-    fn_decl(&fn, "twice", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "twice", WX_ABI_BINDGEN, "", NULL);
     fn.legacy = g.hub;
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: in twice(1, 0): twice: wasmedge-bindgen."
               "return_result called after the result was already returned");
-    fn_decl(&fn, "bad", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "bad", WX_ABI_BINDGEN, "", NULL);
     fn.legacy = g.hub;
     CHECK_PREFIX(run_text(&g, &fn, NULL, 0),
                  "ERR abi: in bad(1, 0): bad: result records at 4294967280");
-    fn_decl(&fn, "bad_err", WXA_ABI_BINDGEN, "", NULL);
+    fn_decl(&fn, "bad_err", WX_ABI_BINDGEN, "", NULL);
     fn.legacy = g.hub;
     CHECK_STR(run_text(&g, &fn, NULL, 0),
               "ERR abi: in bad_err(1, 0): guest error message at 65530 "
@@ -420,7 +420,7 @@ static void *legacy_worker(void *arg)
 {
     worker *w = arg;
     wxa_fn fn;
-    fn_decl(&fn, "say", WXA_ABI_BINDGEN, "string", "string");
+    fn_decl(&fn, "say", WX_ABI_BINDGEN, "string", "string");
     fn.legacy = w->hub;
     for (int i = 0; i < 300; i++) {
         char in[64], want[80];

@@ -11,7 +11,7 @@ static const char *call(guest *g, const char *name, const char *params,
                         const char *results, const char *const *args, size_t n)
 {
     wxa_fn fn;
-    fn_decl(&fn, name, WXA_ABI_CSTRING, params, results);
+    fn_decl(&fn, name, WX_ABI_CSTRING, params, results);
     wx_error err;
     if (wxa_fn_check(g->m, &fn, &err) != WX_OK) {
         static char out[400];
@@ -61,7 +61,7 @@ static void test_wat(void)
     wxa_fn fn;
     wx_error err;
     wxa_results res;
-    fn_decl(&fn, "mixed", WXA_ABI_CSTRING, "string i64 f64", "f64");
+    fn_decl(&fn, "mixed", WX_ABI_CSTRING, "string i64 f64", "f64");
     wxa_value vals[3] = {
         {.type = WXA_STRING}, wxa_value_f64(2.5), wxa_value_f64(0.5)};
     vals[0].of.buf.data = "abc";

@@ -16,7 +16,7 @@ static const char *sql_call(guest *g, const char *name,
     static char out[400];
     wxa_fn fn;
     wx_error err;
-    fn_decl(&fn, name, WXA_ABI_NUMERIC, NULL, NULL);
+    fn_decl(&fn, name, WX_ABI_NUMERIC, NULL, NULL);
     if (wxa_fn_bind(g->m, &fn, NULL, NULL, &err) != WX_OK) {
         snprintf(out, sizeof out, "ERR %s", err.message);
         return out;

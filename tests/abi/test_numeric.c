@@ -10,7 +10,7 @@ static const char *call(guest *g, const char *name, const char *params,
                         const char *results, const char *a, const char *b)
 {
     wxa_fn fn;
-    fn_decl(&fn, name, WXA_ABI_NUMERIC, params, results);
+    fn_decl(&fn, name, WX_ABI_NUMERIC, params, results);
     const char *args[2] = {a, b};
     return run_text(g, &fn, args, b ? 2 : a ? 1 : 0);
 }
@@ -61,7 +61,7 @@ static void test_calls(void)
     wxa_fn fn;
     wx_error err;
     wxa_results res;
-    fn_decl(&fn, "add", WXA_ABI_NUMERIC, NULL, NULL);
+    fn_decl(&fn, "add", WX_ABI_NUMERIC, NULL, NULL);
     wxa_value args[2] = {wxa_value_int(WXA_I64, INT64_C(1) << 40),
                          wxa_value_int(WXA_I32, 1)};
     CHECK(wxa_call(g.inst, &fn, args, 2, &res, &err) == WX_EARG);
@@ -80,7 +80,7 @@ static void test_calls(void)
     CHECK_STR(err.message, "argument 1: expected i32, got string");
     wxa_value_free(&args[0]);
     fn.name = "absent";
-    CHECK(wxa_call(g.inst, &fn, NULL, 0, &res, &err) == WX_ENOTFOUND);
+    CHECK(wxa_call(g.inst, &fn, NULL, 0, &res, &err) == WX_ENOEXPORT);
     guest_close(&g);
 }
 
@@ -93,53 +93,53 @@ static void test_check(void)
     }
     wxa_fn fn;
     wx_error err;
-    fn_decl(&fn, "rank", WXA_ABI_NUMERIC, NULL, NULL);
+    fn_decl(&fn, "rank", WX_ABI_NUMERIC, NULL, NULL);
     CHECK(wxa_fn_check_named(g.m, &fn, "functions[1]", "car.wasm", &err) ==
-          WX_ENOTFOUND);
+          WX_ENOEXPORT);
     CHECK_STR(err.message,
               "functions[1]: \"rank\" is not exported by car.wasm (exports: "
               "add, add64, mulf, divf, divmod, id32, id64, nothing, ref)");
-    CHECK(wxa_fn_check(g.m, &fn, &err) == WX_ENOTFOUND);
+    CHECK(wxa_fn_check(g.m, &fn, &err) == WX_ENOEXPORT);
     CHECK_PREFIX(err.message, "\"rank\" is not exported by the module "
                               "(exports: add,");
     char list[24];
     CHECK(wxa_export_list(g.m, list, sizeof list) == 9);
     CHECK_STR(list, "add, add64, mulf, ...");
 
-    fn_decl(&fn, "memory", WXA_ABI_NUMERIC, NULL, NULL);
+    fn_decl(&fn, "memory", WX_ABI_NUMERIC, NULL, NULL);
     CHECK(wxa_fn_check_named(g.m, &fn, "functions[0]", "n.wasm", &err) ==
           WX_EINVALID);
     CHECK_STR(err.message, "functions[0]: \"memory\" is exported by n.wasm, "
                            "but not as a function");
-    fn_decl(&fn, "ref", WXA_ABI_NUMERIC, NULL, NULL);
+    fn_decl(&fn, "ref", WX_ABI_NUMERIC, NULL, NULL);
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
     CHECK_STR(err.message, "\"ref\" has type (externref) -> (); the numeric "
                            "abi passes only i32, i64, f32 and f64");
-    fn_decl(&fn, "add", WXA_ABI_NUMERIC, "i64 i32", NULL);
+    fn_decl(&fn, "add", WX_ABI_NUMERIC, "i64 i32", NULL);
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
     CHECK_STR(err.message, "params[0] is i64, but \"add\" has i32 there "
                            "(type (i32, i32) -> i32)");
-    fn_decl(&fn, "add", WXA_ABI_NUMERIC, "string i32", NULL);
+    fn_decl(&fn, "add", WX_ABI_NUMERIC, "string i32", NULL);
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
     CHECK_STR(err.message, "params[0] is string, which the numeric abi "
                            "cannot pass (use bindgen or cstring)");
-    fn_decl(&fn, "add", WXA_ABI_NUMERIC, "i32", NULL);
+    fn_decl(&fn, "add", WX_ABI_NUMERIC, "i32", NULL);
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
     CHECK_STR(err.message, "params declares 1 params, but \"add\" has type "
                            "(i32, i32) -> i32");
-    fn_decl(&fn, "add", WXA_ABI_NUMERIC, NULL, "f32");
+    fn_decl(&fn, "add", WX_ABI_NUMERIC, NULL, "f32");
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
     CHECK_STR(err.message, "results[0] is f32, but \"add\" has i32 there "
                            "(type (i32, i32) -> i32)");
-    fn_decl(&fn, "add", WXA_ABI_NUMERIC, "u8 bool", "char");
+    fn_decl(&fn, "add", WX_ABI_NUMERIC, "u8 bool", "char");
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_OK);
 
     /* bind fills in what the signature implies. */
-    fn_decl(&fn, "divmod", WXA_ABI_NUMERIC, NULL, NULL);
+    fn_decl(&fn, "divmod", WX_ABI_NUMERIC, NULL, NULL);
     CHECK(wxa_fn_bind(g.m, &fn, NULL, NULL, &err) == WX_OK);
     CHECK(fn.has_params && fn.nparams == 2 && fn.params[0] == WXA_I32);
     CHECK(fn.has_results && fn.nresults == 2 && fn.results[1] == WXA_I32);
-    fn_decl(&fn, "add", WXA_ABI_NUMERIC, "u32 u32", NULL);
+    fn_decl(&fn, "add", WX_ABI_NUMERIC, "u32 u32", NULL);
     CHECK(wxa_fn_bind(g.m, &fn, NULL, NULL, &err) == WX_OK);
     CHECK(fn.params[0] == WXA_U32 && fn.nresults == 1 &&
           fn.results[0] == WXA_I32);

@@ -33,7 +33,7 @@ static void expect(guest *g, const char *name, const char *params,
                    const char *want)
 {
     wxa_fn fn;
-    fn_decl(&fn, name, WXA_ABI_BINDGEN, params, results);
+    fn_decl(&fn, name, WX_ABI_BINDGEN, params, results);
     wx_error err;
     wx_status s = wxa_fn_check(g->m, &fn, &err);
     CHECK_MSG(s == WX_OK, "%s: %s", name, err.message);
@@ -153,13 +153,13 @@ static void test_guest(const char *file, bool wasi, bool bind)
     /* Rust's own parameter-count check (it leaks the arguments, as the
      * real macro does, so no balance check). */
     wxa_fn fn;
-    fn_decl(&fn, "say", WXA_ABI_BINDGEN, "string string", NULL);
+    fn_decl(&fn, "say", WX_ABI_BINDGEN, "string string", NULL);
     const char *two[] = {"a", "b"};
     CHECK_STR(run_text(&g, &fn, two, 2),
               "ERR guest: guest error: Invalid params count, expect 1, got 2");
 
     /* A panic traps; under WASI the message comes out on stderr first. */
-    fn_decl(&fn, "boom", WXA_ABI_BINDGEN, "string", NULL);
+    fn_decl(&fn, "boom", WX_ABI_BINDGEN, "string", NULL);
     const char *why[] = {"why"};
     CHECK_PREFIX(run_text(&g, &fn, why, 1), "ERR trap: in boom(");
     if (wasi)
@@ -169,7 +169,7 @@ static void test_guest(const char *file, bool wasi, bool bind)
         CHECK(output_len == 0);
 
     /* A numeric export beside the bindgen ones. */
-    fn_decl(&fn, "square", WXA_ABI_NUMERIC, NULL, NULL);
+    fn_decl(&fn, "square", WX_ABI_NUMERIC, NULL, NULL);
     const char *twelve[] = {"12"};
     CHECK_STR(run_text(&g, &fn, twelve, 1), "144");
     guest_close(&g);

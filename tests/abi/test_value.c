@@ -18,7 +18,7 @@ static const char *from_json(const char *type, const char *json)
 {
     static char out[1024];
     wxa_type t;
-    if (!wxa_type_parse(type, &t))
+    if (!wx_type_parse(type, &t))
         return "bad type";
     json_error_t je;
     json_t *j = json_loads(json, JSON_DECODE_ANY, &je);
@@ -42,7 +42,7 @@ static const char *from_text(const char *type, const char *text)
 {
     static char out[1024];
     wxa_type t;
-    if (!wxa_type_parse(type, &t))
+    if (!wx_type_parse(type, &t))
         return "bad type";
     wxa_value v;
     if (wxa_value_from_text(t, text, "argument 1", &v, &err) != WX_OK) {
@@ -62,7 +62,7 @@ static const char *text_to_json(const char *type, const char *text)
     static char out[1024];
     wxa_type t;
     wxa_value v;
-    if (!wxa_type_parse(type, &t) ||
+    if (!wx_type_parse(type, &t) ||
         wxa_value_from_text(t, text, NULL, &v, &err) != WX_OK)
         return "ERR";
     json_t *j = wxa_value_to_json(&v, &err);
@@ -83,7 +83,7 @@ static const char *from_sql(const char *type, wxa_sql_value sv)
     static char out[1024];
     wxa_type t;
     wxa_value v;
-    if (!wxa_type_parse(type, &t))
+    if (!wx_type_parse(type, &t))
         return "bad type";
     if (wxa_value_from_sql(t, &sv, "argument 1", &v, &err) != WX_OK) {
         snprintf(out, sizeof out, "ERR: %s", err.message);
@@ -122,7 +122,7 @@ static const char *convert(const char *from, const char *text, const char *to)
     static char out[1024];
     wxa_type tf, tt;
     wxa_value v, w;
-    if (!wxa_type_parse(from, &tf) || !wxa_type_parse(to, &tt) ||
+    if (!wx_type_parse(from, &tf) || !wx_type_parse(to, &tt) ||
         wxa_value_from_text(tf, text, NULL, &v, &err) != WX_OK)
         return "bad test";
     wx_status s = wxa_value_convert(&v, tt, "argument 2", &w, &err);
@@ -143,23 +143,23 @@ static const char *convert(const char *from, const char *text, const char *to)
 static void test_types(void)
 {
     wxa_type t;
-    CHECK(wxa_type_parse("vec<u16>", &t) && t == WXA_VEC_U16);
-    CHECK(wxa_type_parse("json", &t) && t == WXA_JSON);
-    CHECK(!wxa_type_parse("vec<f32>", &t));
-    CHECK(!wxa_type_parse("I32", &t));
-    CHECK(!wxa_type_parse(NULL, &t));
+    CHECK(wx_type_parse("vec<u16>", &t) && t == WXA_VEC_U16);
+    CHECK(wx_type_parse("json", &t) && t == WXA_JSON);
+    CHECK(!wx_type_parse("vec<f32>", &t));
+    CHECK(!wx_type_parse("I32", &t));
+    CHECK(!wx_type_parse(NULL, &t));
     for (unsigned i = 0; i < WXA_TYPE_COUNT_; i++) {
         wxa_type back;
-        CHECK(wxa_type_parse(wxa_type_name((wxa_type)i), &back) &&
+        CHECK(wx_type_parse(wx_type_name((wxa_type)i), &back) &&
               back == (wxa_type)i);
     }
-    CHECK(wxa_type_name((wxa_type)99) == NULL);
+    CHECK(wx_type_name((wxa_type)99) == NULL);
     CHECK(wxa_type_elem(WXA_VEC_I64) == WXA_I64);
     CHECK(wxa_type_elem_size(WXA_VEC_U16) == 2);
     CHECK(wxa_type_is_int(WXA_U64) && !wxa_type_is_int(WXA_F32));
-    wxa_abi a;
-    CHECK(wxa_abi_parse("bindgen", &a) && a == WXA_ABI_BINDGEN);
-    CHECK(!wxa_abi_parse("wasm-bindgen", &a));
+    wx_abi a;
+    CHECK(wx_abi_parse("bindgen", &a) && a == WX_ABI_BINDGEN);
+    CHECK(!wx_abi_parse("wasm-bindgen", &a));
 }
 
 static void test_json_numbers(void)

@@ -47,7 +47,7 @@ err_is "wasmext: plugin \"math\" not found in registry $NODB (it does not exist)
 t 2 --db "$NODB" plugin update math.json
 err_is "wasmext: plugin \"math\" not found in registry $NODB (it does not exist)"
 t 2 --db "$NODB" --json plugin show math
-json_is 'd["error"]["code"]' "'notfound'"
+json_is 'd["error"]["code"]' "'noplugin'"
 checks=$((checks + 1))
 [ ! -e "$WORK/none" ] || fail "a read-only command created $WORK/none"
 
@@ -73,8 +73,10 @@ out_has "NAME"
 out_has "FUNCTIONS"
 out_has "blob"
 out_has "echo_bytes, echo_string, fail"
-out_has "math             1.0        1 interp      2 ok      "\
+out_has "math             1.0        1 interp      2 -       "\
 "add, div, swap, spin, fdiv"
+# ls reads the registry only: nothing was loaded to say "ok".
+out_has "STATUS -: not loaded by ls; \`wasmext plugin check\` loads and checks them"
 out_has "add, div, swap, spin, fdiv"
 t 0 --db "$DB" --json plugin ls
 json_is '[p["name"] for p in d]' "['blob', 'math']"
@@ -184,7 +186,7 @@ err_has "argument 1:"
 t 2 --db "$DB" call nope 1
 err_is "wasmext: function \"nope\" not found in registry $DB"
 t 2 --db "$DB" call --json nope 1
-json_is 'd' "{'error': {'code': 'notfound', 'message': "\
+json_is 'd' "{'error': {'code': 'noplugin', 'message': "\
 "'function \"nope\" not found in registry $DB'}}"
 t 2 --db "$DB" call math.nope
 err_has 'plugin "math" has no function "nope"'

@@ -162,7 +162,7 @@ json_is 'd["error"]["message"].startswith("trap: integer divide by zero")' \
     "True"
 err_empty
 t 2 run --json math.wasm nope
-json_is 'd["error"]["code"]' "'notfound'"
+json_is 'd["error"]["code"]' "'noexport'"
 t 2 run --json --max-pages x math.wasm add 1 2
 json_is 'd["error"]["code"]' "'arg'"
 t 2 --json run missing.wasm f

@@ -130,14 +130,14 @@ static void test_bad_input(void)
 
 static void test_not_found(void)
 {
-    call_fails("/functions/nope", "{\"args\": []}", 404, "notfound", "nope");
+    call_fails("/functions/nope", "{\"args\": []}", 404, "noplugin", "nope");
     call_fails("/plugins/nope/functions/add", "{\"args\": [1, 2]}", 404,
-               "notfound", "nope");
+               "noplugin", "nope");
     call_fails("/plugins/calc/functions/nope", "{\"args\": []}", 404,
-               "notfound", "nope");
+               "noplugin", "nope");
     /* The function is the other plugin's. */
     call_fails("/plugins/calc/functions/slow", "{\"args\": [1]}", 404,
-               "notfound", "slow");
+               "noplugin", "slow");
 
     rt_resp r = rt_req(&d, "GET", "/plugins/calc/functions/add", NULL);
     CHECK_STATUS(r, 405);

@@ -113,11 +113,11 @@ static void test_bad_configs(void)
     }
 
     /* The manager's own checks: a function the module does not export,
-     * named in the error. */
+     * named in the error; a bad config (400), not a missing resource. */
     char *cfg = rt_config("calc3", rt_guest("calc.wasm"), "[\"nope\"]", NULL);
     rt_resp r = rt_req(&d, "POST", "/plugins", cfg);
     CHECK_STATUS(r, 400);
-    CHECK(strcmp(rt_code(&r), "arg") == 0);
+    CHECK(strcmp(rt_code(&r), "noexport") == 0);
     CHECK(r.body && strstr(r.body, "nope"));
     rt_free(&r);
     free(cfg);
@@ -163,7 +163,7 @@ static void test_update(void)
     cfg = rt_config("ghost", rt_guest("calc.wasm"), "[\"add\"]", NULL);
     r = rt_req(&d, "PUT", "/plugins/ghost", cfg);
     CHECK_STATUS(r, 404);
-    CHECK(strcmp(rt_code(&r), "notfound") == 0);
+    CHECK(strcmp(rt_code(&r), "noplugin") == 0);
     rt_free(&r);
     free(cfg);
 }
@@ -232,7 +232,7 @@ static void test_delete(void)
 
     r = rt_req(&d, "GET", "/plugins/calc", NULL);
     CHECK_STATUS(r, 404);
-    CHECK(strcmp(rt_code(&r), "notfound") == 0);
+    CHECK(strcmp(rt_code(&r), "noplugin") == 0);
     rt_free(&r);
 
     r = rt_req(&d, "POST", "/functions/add", "{\"args\": [1, 2]}");

@@ -163,7 +163,7 @@ static void test_add_call_update(void)
     r = rt_req_raw(&d, "PUT", "/plugins/nothere", "application/zip", z, len,
                    false);
     CHECK_STATUS(r, 404);
-    CHECK(strcmp(rt_code(&r), "notfound") == 0);
+    CHECK(strcmp(rt_code(&r), "noplugin") == 0);
     rt_free(&r);
     free(z);
 }

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
                       "plugin: %s", r.body);
             updated++;
         } else {
-            CHECK_MSG(r.status == 404 && strcmp(rt_code(&r), "notfound") == 0,
+            CHECK_MSG(r.status == 404 && strcmp(rt_code(&r), "noplugin") == 0,
                       "update answered %ld: %s", r.status,
                       r.body ? r.body : r.error);
         }

@@ -320,7 +320,7 @@ typedef struct handler_client {
 static bool handler_call(void *ctx, const char *msg, size_t len)
 {
     handler_client *c = ctx;
-    wxk_handle(c->fs, c->f, &c->seen, msg, len, &c->out);
+    wxk_handle(c->f, &c->seen, msg, len, &c->out);
     return !c->out.oom;
 }
 

@@ -3,11 +3,15 @@
  * reply texts (JSON escaping, the control-channel 'h' rule), and
  * wxk_handle answering FuncData messages on an in-process manager.
  *
+ * The manager runs on an in-memory registry (":memory:"), as plugin
+ * mode's does, from inside an empty directory that must stay empty.
+ *
  *   ekuiper_test_handle GUEST_DIR
  */
 #include "check.h"
 #include "internal.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +120,7 @@ static void expect(const wxk_funcs *fs, wxk_buf *seen, const char *f,
 {
     wxk_buf out;
     wxk_buf_init(&out);
-    wxk_handle(fs, wxk_funcs_find(fs, f), seen, msg, strlen(msg), &out);
+    wxk_handle(wxk_funcs_find(fs, f), seen, msg, strlen(msg), &out);
     json_t *got = json_loads(out.data, 0, NULL);
     json_t *w = json_loads(want, 0, NULL);
     CHECK_MSG(got && w && json_equal(got, w), "%s %s: want %s, got %s", f, msg,
@@ -132,7 +136,7 @@ static void expect_fail(const wxk_funcs *fs, wxk_buf *seen, const char *f,
 {
     wxk_buf out;
     wxk_buf_init(&out);
-    wxk_handle(fs, wxk_funcs_find(fs, f), seen, msg, strlen(msg), &out);
+    wxk_handle(wxk_funcs_find(fs, f), seen, msg, strlen(msg), &out);
     json_t *got = json_loads(out.data, 0, NULL);
     const char *text = json_string_value(json_object_get(got, "result"));
     CHECK_MSG(json_is_false(json_object_get(got, "state")) && text &&
@@ -145,19 +149,56 @@ static void expect_fail(const wxk_funcs *fs, wxk_buf *seen, const char *f,
 
 #define CTX "\"{\\\"ruleId\\\":\\\"r\\\",\\\"opId\\\":\\\"o\\\"}\""
 
+/* Exec of functions outside the numeric fast path: the JSON arguments
+ * converted to their declared types, the results back (cstring guest). */
+static void test_values_path(wx_manager *m, const char *guests)
+{
+    char cfg[PATH_MAX + 1024];
+    wx_error err;
+    snprintf(cfg, sizeof cfg,
+             "{\"name\":\"c\",\"vm_config\":{\"path\":\"%s/cstring.wasm\"},"
+             "\"functions\":[{\"name\":\"greet\",\"abi\":\"cstring\","
+             "\"params\":[\"string\"],\"results\":[\"string\"]},"
+             "{\"name\":\"sum_bytes\",\"abi\":\"cstring\","
+             "\"params\":[\"bytes\"],\"results\":[\"i64\"]}]}",
+             guests);
+    CHECK_MSG(wx_manager_add(m, cfg, NULL, &err) == WX_OK, "%s", err.message);
+    wxk_funcs fs;
+    if (wxk_funcs_load(m, "c", &fs, &err) != WX_OK) {
+        CHECK_MSG(false, "%s", err.message);
+        return;
+    }
+    CHECK(fs.n == 2 && !wxk_funcs_find(&fs, "greet")->typed);
+    expect(&fs, NULL, "greet", "{\"func\":\"Exec\",\"arg\":[\"w\"," CTX "]}",
+           "{\"state\":true,\"result\":\"Hello, w!\"}");
+    expect(&fs, NULL, "sum_bytes",
+           "{\"func\":\"Exec\",\"arg\":[\"AQID\"," CTX "]}",
+           "{\"state\":true,\"result\":6}");
+    expect_fail(&fs, NULL, "greet", "{\"func\":\"Exec\",\"arg\":[42," CTX "]}",
+                "greet: argument 1");
+    expect_fail(&fs, NULL, "greet", "{\"func\":\"Exec\",\"arg\":[" CTX "]}",
+                "expected 1 argument (string), got 0");
+    wxk_funcs_free(&fs);
+    /* An unknown plugin is refused by name. */
+    CHECK(wxk_funcs_load(m, "nosuch", &fs, &err) == WX_ENOPLUGIN &&
+          strstr(err.message, "nosuch"));
+}
+
 static void test_handle(const char *guests)
 {
     char dir[] = "/tmp/wx-ekuiper-unit-XXXXXX";
-    if (!mkdtemp(dir)) {
+    char cwd[PATH_MAX], abs[PATH_MAX];
+    /* GUEST_DIR absolute first: the test runs from the temp directory. */
+    if (!realpath(guests, abs) || !getcwd(cwd, sizeof cwd) || !mkdtemp(dir) ||
+        chdir(dir) != 0) {
         CHECK(false);
         return;
     }
-    char db[64];
-    snprintf(db, sizeof db, "%s/r.db", dir);
+    guests = abs;
     wx_error err;
-    wx_manager *m = wx_manager_open(db, NULL, &err);
-    CHECK(m != NULL);
-    char cfg[1024];
+    wx_manager *m = wx_manager_open(":memory:", NULL, &err);
+    CHECK_MSG(m != NULL, "%s", err.message);
+    char cfg[PATH_MAX + 1024];
     snprintf(cfg, sizeof cfg,
              "{\"name\":\"g\",\"vm_config\":{\"path\":\"%s/guest.wasm\"},"
              "\"functions\":[\"div\",\"add64\",\"half\",\"nothing\","
@@ -245,15 +286,13 @@ static void test_handle(const char *guests)
     wxk_buf_free(&seen);
 
     wxk_funcs_free(&fs);
-    if (m)
+    if (m) {
+        test_values_path(m, guests);
         wx_manager_close(m);
-    char p[96];
-    static const char *const files[] = {"r.db", "r.db-wal", "r.db-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-        unlink(p);
     }
-    rmdir(dir);
+    /* Nothing on disk: no file named ":memory:", no -wal, no temp file. */
+    CHECK_MSG(chdir(cwd) == 0 && rmdir(dir) == 0,
+              "%s is not empty after an in-memory registry", dir);
 }
 
 int main(int argc, char **argv)

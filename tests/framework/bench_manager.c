@@ -1,9 +1,13 @@
 /*
  * What the framework costs per call: add(i32, i32) and fib(20) through
- * wx_fn_call (wasm values on a resolved handle), wx_call_vals (the same
- * by name), wx_call_json, wx_call_argv and wx_fn_call_values (typed
- * values, the way in for every ABI), against wx_call on a private
- * instance, from 1 and 2 threads.
+ * wx_fn_call (wasm values on a resolved handle), the same with the handle
+ * resolved by name for each call (wx_fn_get), the doors' text paths by
+ * name (wx_fn_get + wx_fn_describe + wx_values_from_json or _from_argv +
+ * wx_fn_call_values + wx_values_to_json or _to_text, what a REST request
+ * or a command line costs), wx_fn_call_values (typed values on a
+ * handle, the way in for every ABI) and JSON on a handle described once
+ * (a door that caches handles), against wx_call on a private instance,
+ * from 1 and 2 threads.
  *
  *   framework_bench_manager GUEST_DIR [CALLS_PER_THREAD]
  *
@@ -18,7 +22,8 @@
  *
  * Then a bindgen call: echo(String) -> String of 100 bytes on the
  * hand-written guest bindgen.wasm (tests/guests/bindgen.wat, in GUEST_DIR
- * too) through wx_fn_call_values and wx_call_values, against the same
+ * too) through wx_fn_call_values, on a handle and resolved by name for
+ * each call, against the same
  * seven guest calls made raw with wx_call by a host that checks nothing
  * (allocate the params block and the argument, echo, deallocate the
  * result, its triples, the descriptor and the params block): in brackets,
@@ -37,15 +42,17 @@
 typedef enum mode {
     RAW,   /* wx_call on the thread's own instance */
     TYPED, /* wx_fn_call */
-    VALS,  /* wx_call_vals */
-    JSON,  /* wx_call_json */
-    ARGV,  /* wx_call_argv */
+    VALS,  /* wx_fn_get + wx_fn_call */
+    JSON,  /* by name, JSON text in and out */
+    ARGV,  /* by name, command-line text in and out */
     FNVAL, /* wx_fn_call_values */
+    JSONFN, /* JSON text in and out on a handle described once */
 } mode;
 
-static const char *const mode_names[] = {"wx_call (raw)", "wx_fn_call",
-                                         "wx_call_vals",  "wx_call_json",
-                                         "wx_call_argv",  "wx_fn_call_values"};
+static const char *const mode_names[] = {
+    "wx_call (raw)",     "wx_fn_call",   "get + wx_fn_call",
+    "json by name",      "argv by name", "wx_fn_call_values",
+    "json on a handle"};
 
 /* Each thread writes its own job: cache-line aligned so that two threads'
  * jobs never share a line (false sharing would make the threads look as if
@@ -81,6 +88,84 @@ static int32_t expect(const job *j, long i)
     return j->fib ? 6765 : (int32_t)(i & 0xffff) + 1;
 }
 
+/* ------------------------------------------------------ calls by name */
+
+/* A handle resolved for the one call, as a caller that keeps none does. */
+static wx_status call_vals(wx_manager *m, const char *name,
+                           const wx_val *args, size_t nargs, wx_val *r,
+                           wx_error *err)
+{
+    wx_fn *fn = wx_fn_get(m, NULL, name, err);
+    if (!fn)
+        return err->status;
+    wx_status s = wx_fn_call(fn, args, nargs, r, 1, err);
+    wx_fn_free(fn);
+    return s;
+}
+
+static wx_status call_values(wx_manager *m, const char *plugin,
+                             const char *name, const wx_value *args,
+                             size_t nargs, wx_values *out, wx_error *err)
+{
+    out->count = 0;
+    wx_fn *fn = wx_fn_get(m, plugin, name, err);
+    if (!fn)
+        return err->status;
+    wx_status s = wx_fn_call_values(fn, args, nargs, out, err);
+    wx_fn_free(fn);
+    return s;
+}
+
+/* JSON text through a handle whose description the caller keeps: what a
+ * door that caches handles pays per request. */
+static wx_status json_on(wx_fn *fn, const wx_function_info *info,
+                         const char *json, char **out, wx_error *err)
+{
+    wx_values in, res = {0};
+    wx_status s = wx_values_from_json(info, json, strlen(json), &in, err);
+    if (s == WX_OK)
+        s = wx_fn_call_values(fn, in.values, in.count, &res, err);
+    if (s == WX_OK && !(*out = wx_values_to_json(res.values, res.count, err)))
+        s = err->status;
+    wx_values_free(&in);
+    wx_values_free(&res);
+    return s;
+}
+
+/*
+ * What a door does for one request: resolve the name, read the types,
+ * convert the arguments (JSON text `json`, else `argc` command-line
+ * words), call, and write the results as JSON or lines of text in *out
+ * (wx_free).
+ */
+static wx_status call_text(wx_manager *m, const char *name, const char *json,
+                           int argc, const char *const *argv, char **out,
+                           wx_error *err)
+{
+    *out = NULL;
+    wx_function_info info;
+    wx_fn *fn = wx_fn_get(m, NULL, name, err);
+    if (!fn)
+        return err->status;
+    wx_values in = {0}, res = {0};
+    wx_status s = wx_fn_describe(fn, &info, err);
+    if (s == WX_OK)
+        s = json ? wx_values_from_json(&info, json, strlen(json), &in, err)
+                 : wx_values_from_argv(&info, argc, argv, &in, err);
+    if (s == WX_OK)
+        s = wx_fn_call_values(fn, in.values, in.count, &res, err);
+    if (s == WX_OK) {
+        *out = json ? wx_values_to_json(res.values, res.count, err)
+                    : wx_values_to_text(res.values, res.count, err);
+        if (!*out)
+            s = err->status;
+    }
+    wx_values_free(&in);
+    wx_values_free(&res);
+    wx_fn_free(fn);
+    return s;
+}
+
 /* -------------------------------------------------------- bindgen echo */
 
 static const char TEXT[] =
@@ -92,11 +177,11 @@ _Static_assert(sizeof TEXT == TEXT_LEN + 1, "100 bytes");
 typedef enum echo_mode {
     ECHO_RAW,    /* the seven guest calls with wx_call */
     ECHO_FN,     /* wx_fn_call_values */
-    ECHO_BYNAME, /* wx_call_values */
+    ECHO_BYNAME, /* wx_fn_get + wx_fn_call_values */
 } echo_mode;
 
 static const char *const echo_names[] = {
-    "7 guest calls (raw)", "wx_fn_call_values", "wx_call_values"};
+    "7 guest calls (raw)", "wx_fn_call_values", "get + wx_fn_call_values"};
 
 static bool call_i32(wx_func *f, uint32_t a, uint32_t b, size_t nargs,
                      uint32_t *r, wx_error *err)
@@ -173,15 +258,15 @@ static void *run_echo(void *arg)
             ok = raw_echo(j->guest, out, &err) &&
                  memcmp(out, TEXT, TEXT_LEN) == 0;
         } else {
-            wx_results res;
+            wx_values res;
             wx_status s =
                 j->mode == (mode)ECHO_FN
                     ? wx_fn_call_values(j->fn, &in, 1, &res, &err)
-                    : wx_call_values(j->m, "bg", "echo", &in, 1, &res, &err);
+                    : call_values(j->m, "bg", "echo", &in, 1, &res, &err);
             ok = s == WX_OK && res.count == 1 &&
                  res.values[0].of.buf.len == TEXT_LEN &&
                  memcmp(res.values[0].of.buf.data, TEXT, TEXT_LEN) == 0;
-            wx_results_free(&res);
+            wx_values_free(&res);
         }
         j->bad += !ok;
     }
@@ -198,6 +283,11 @@ static void *run(void *arg)
     const char *name = j->fib ? "fib" : "add";
     wx_func *f = j->inst ? wx_instance_func(j->inst, name) : NULL;
     size_t nargs = j->fib ? 1 : 2;
+    wx_function_info info;
+    if (j->mode == JSONFN && wx_fn_describe(j->fn, &info, &err) != WX_OK) {
+        j->bad = (int)j->calls;
+        return NULL;
+    }
     uint64_t t0 = thread_cpu_ns();
     for (long i = 0; i < j->calls; i++) {
         int32_t a = j->fib ? 20 : (int32_t)(i & 0xffff);
@@ -215,29 +305,32 @@ static void *run(void *arg)
             got = r[0].of.i32;
             break;
         case VALS:
-            s = wx_call_vals(j->m, NULL, name, args, nargs, r, 1, &err);
+            s = call_vals(j->m, name, args, nargs, r, &err);
             got = r[0].of.i32;
             break;
-        case JSON: {
+        case JSON:
+        case JSONFN: {
             char in[32];
             snprintf(in, sizeof in, j->fib ? "[%d]" : "[%d,1]", a);
-            s = wx_call_json(j->m, NULL, name, in, &out, &err);
+            s = j->mode == JSON
+                    ? call_text(j->m, name, in, 0, NULL, &out, &err)
+                    : json_on(j->fn, &info, in, &out, &err);
             got = out ? atoi(out + 1) : 0;
             break;
         }
         case FNVAL: {
             wx_value in[2] = {wx_value_i32(a), wx_value_i32(1)};
-            wx_results res;
+            wx_values res;
             s = wx_fn_call_values(j->fn, in, nargs, &res, &err);
             got = res.count == 1 ? (int32_t)res.values[0].of.i : 0;
-            wx_results_free(&res);
+            wx_values_free(&res);
             break;
         }
         default: {
             char a0[16];
             snprintf(a0, sizeof a0, "%d", a);
             const char *argv[2] = {a0, "1"};
-            s = wx_call_argv(j->m, NULL, name, (int)nargs, argv, &out, &err);
+            s = call_text(j->m, name, NULL, (int)nargs, argv, &out, &err);
             got = out ? atoi(out) : 0;
             break;
         }
@@ -351,7 +444,7 @@ int main(int argc, char **argv)
     for (int fib = 0; fib < 2; fib++) {
         for (int threads = 1; threads <= 2; threads++) {
             figure raw = {0, 0};
-            for (int md = RAW; md <= FNVAL; md++) {
+            for (int md = RAW; md <= JSONFN; md++) {
                 job j[2];
                 for (int t = 0; t < threads; t++)
                     j[t] = (job){(mode)md, fib,     m,

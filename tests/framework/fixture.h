@@ -1,7 +1,8 @@
 /*
  * What the framework tests share: a fresh temporary directory per run
  * (removed at the end), guests copied into it from the build's guest
- * directory (so a test may delete them), config files, and small JSON
+ * directory (so a test may delete them), config files, calls by name
+ * with JSON or command-line text over the typed API, and small JSON
  * helpers over the manager's reports.
  */
 #ifndef WX_TEST_FIXTURE_H
@@ -160,14 +161,146 @@ __attribute__((unused)) static const char *fx_str(json_t *j)
     return json_is_string(j) ? json_string_value(j) : "";
 }
 
-/* wx_call_json and returns the result text (static buffer) or "ERR:<msg>". */
+/*
+ * The calls the doors make, over the typed API: resolve a handle, read its
+ * types, convert the arguments, call, convert the results. The tests keep
+ * writing arguments and expected results as text this way.
+ */
+
+/* A handle and its description; NULL with err set (fn freed) on failure. */
+__attribute__((unused)) static wx_fn *
+fx_fn(wx_manager *m, const char *plugin, const char *func,
+      wx_function_info *info, wx_error *err)
+{
+    wx_fn *fn = wx_fn_get(m, plugin, func, err);
+    if (fn && wx_fn_describe(fn, info, err) != WX_OK) {
+        wx_fn_free(fn);
+        fn = NULL;
+    }
+    return fn;
+}
+
+/* Arguments as a JSON array (NULL: none), results as a JSON array in
+ * *out (wx_free; NULL on failure). */
+__attribute__((unused)) static wx_status
+call_json(wx_manager *m, const char *plugin, const char *func,
+          const char *args, char **out, wx_error *err)
+{
+    wx_error local;
+    if (!err)
+        err = &local;
+    *out = NULL;
+    wx_function_info info;
+    wx_fn *fn = fx_fn(m, plugin, func, &info, err);
+    if (!fn)
+        return err->status;
+    wx_values in, res = {0};
+    wx_status s = wx_values_from_json(&info, args, args ? strlen(args) : 0,
+                                      &in, err);
+    if (s == WX_OK)
+        s = wx_fn_call_values(fn, in.values, in.count, &res, err);
+    if (s == WX_OK && !(*out = wx_values_to_json(res.values, res.count, err)))
+        s = err->status;
+    wx_values_free(&in);
+    wx_values_free(&res);
+    wx_fn_free(fn);
+    return s;
+}
+
+/* Command-line arguments; results one a line in *out (wx_free). */
+__attribute__((unused)) static wx_status
+call_argv(wx_manager *m, const char *plugin, const char *func, int argc,
+          const char *const *argv, char **out, wx_error *err)
+{
+    wx_error local;
+    if (!err)
+        err = &local;
+    *out = NULL;
+    wx_function_info info;
+    wx_fn *fn = fx_fn(m, plugin, func, &info, err);
+    if (!fn)
+        return err->status;
+    wx_values in, res = {0};
+    wx_status s = wx_values_from_argv(&info, argc, argv, &in, err);
+    if (s == WX_OK)
+        s = wx_fn_call_values(fn, in.values, in.count, &res, err);
+    if (s == WX_OK && !(*out = wx_values_to_text(res.values, res.count, err)))
+        s = err->status;
+    wx_values_free(&in);
+    wx_values_free(&res);
+    wx_fn_free(fn);
+    return s;
+}
+
+/* A typed call by name (a handle for the one call). */
+__attribute__((unused)) static wx_status
+call_values(wx_manager *m, const char *plugin, const char *func,
+            const wx_value *args, size_t nargs, wx_values *out, wx_error *err)
+{
+    out->count = 0;
+    wx_fn *fn = wx_fn_get(m, plugin, func, err);
+    if (!fn)
+        return err ? err->status : WX_ENOPLUGIN;
+    wx_status s = wx_fn_call_values(fn, args, nargs, out, err);
+    wx_fn_free(fn);
+    return s;
+}
+
+/* A bare wasm call by name. */
+__attribute__((unused)) static wx_status
+call_vals(wx_manager *m, const char *plugin, const char *func,
+          const wx_val *args, size_t nargs, wx_val *results, size_t nresults,
+          wx_error *err)
+{
+    wx_fn *fn = wx_fn_get(m, plugin, func, err);
+    if (!fn)
+        return err ? err->status : WX_ENOPLUGIN;
+    wx_status s = wx_fn_call(fn, args, nargs, results, nresults, err);
+    wx_fn_free(fn);
+    return s;
+}
+
+/* The reports as JSON text (wx_free; NULL with err set): every plugin's
+ * list entry, one plugin's show object, the check entries of one plugin
+ * or (NULL) all. */
+__attribute__((unused)) static char *
+fx_report(wx_manager *m, const char *name, unsigned what, bool one,
+          wx_error *err)
+{
+    wx_plugin_list list = {0};
+    if (wx_manager_plugins(m, name, what, &list, err) != WX_OK)
+        return NULL;
+    char *text = wx_plugin_list_to_json(&list, one, err);
+    wx_plugin_list_free(&list);
+    return text;
+}
+
+__attribute__((unused)) static char *manager_list(wx_manager *m,
+                                                  wx_error *err)
+{
+    return fx_report(m, NULL, 0, false, err);
+}
+
+__attribute__((unused)) static char *
+manager_show(wx_manager *m, const char *name, wx_error *err)
+{
+    return fx_report(m, name, WX_INFO_DETAIL, true, err);
+}
+
+__attribute__((unused)) static char *
+manager_check(wx_manager *m, const char *name, wx_error *err)
+{
+    return fx_report(m, name, WX_INFO_CHECK, false, err);
+}
+
+/* call_json and returns the result text (static buffer) or "ERR:<msg>". */
 __attribute__((unused)) static const char *
 fx_call(wx_manager *m, const char *plugin, const char *func, const char *args)
 {
     static char out[512];
     char *res = NULL;
     wx_error err;
-    wx_status s = wx_call_json(m, plugin, func, args, &res, &err);
+    wx_status s = call_json(m, plugin, func, args, &res, &err);
     if (s == WX_OK)
         snprintf(out, sizeof out, "%s", res);
     else
@@ -184,13 +317,24 @@ __attribute__((unused)) static const char *fx_argv(wx_manager *m,
     static char out[512];
     char *res = NULL;
     wx_error err;
-    wx_status s = wx_call_argv(m, plugin, func, argc, argv, &res, &err);
+    wx_status s = call_argv(m, plugin, func, argc, argv, &res, &err);
     if (s == WX_OK)
         snprintf(out, sizeof out, "%s", res);
     else
         snprintf(out, sizeof out, "ERR:%s", err.message);
     wx_free(res);
     return out;
+}
+
+/* "<what> in registry <m's path>" (static buffer): how a name the
+ * registry does not hold is reported. */
+__attribute__((unused)) static const char *fx_in_registry(wx_manager *m,
+                                                          const char *what)
+{
+    static char buf[768];
+    snprintf(buf, sizeof buf, "%s in registry %s", what,
+             wx_manager_db_path(m));
+    return buf;
 }
 
 #define CHECK_STR(got, want)                                                  \

@@ -38,7 +38,7 @@ static wx_manager *open_db(const char *file)
 
 static size_t list_count(wx_manager *m)
 {
-    json_t *l = fx_json(wx_manager_list(m, NULL));
+    json_t *l = fx_json(manager_list(m, NULL));
     size_t n = json_array_size(l);
     json_decref(l);
     return n;
@@ -68,7 +68,7 @@ static void test_defaults(void)
     int timeouts = 0;
     double t0 = now_s();
     char *res = NULL;
-    s = wx_call_json(m, NULL, "spin", "[]", &res, &err);
+    s = call_json(m, NULL, "spin", "[]", &res, &err);
     timeouts += s == WX_ETIMEOUT;
     CHECK(now_s() - t0 < BOUND_S(WX_DEFAULT_TIMEOUT_MS));
     CHECK(timeouts == 1);
@@ -88,7 +88,7 @@ static void test_defaults(void)
                "\"limits\":{\"memory_pages\":1000,\"timeout_ms\":0}", &err);
     CHECK_MSG(s == WX_OK, "%s", err.message);
     CHECK_STR(fx_call(m, NULL, "hog", "[]"), "[1000]");
-    json_t *show = fx_json(wx_manager_show(m, "big", NULL));
+    json_t *show = fx_json(manager_show(m, "big", NULL));
     CHECK(json_integer_value(
               fx_at(show, "config", "limits", "timeout_ms", NULL)) == 0);
     CHECK(
@@ -200,7 +200,7 @@ static void test_registry_with_looping_start(void)
     double t0 = now_s();
     m = open_db("held.db");
     CHECK(now_s() - t0 < BOUND_S(100));
-    json_t *list = fx_json(wx_manager_list(m, NULL));
+    json_t *list = fx_json(manager_list(m, NULL));
     CHECK(json_array_size(list) == 2);
     CHECK_STR(fx_str(fx_at(list, "#0", "name", NULL)), "late");
     CHECK_HAS(fx_str(fx_at(list, "#0", "status", NULL)),
@@ -228,7 +228,7 @@ static void test_blocking_host_call(void)
     int timeouts = 0;
     double t0 = now_s();
     char *res = NULL;
-    s = wx_call_json(m, NULL, "nap", "[60000]", &res, &err);
+    s = call_json(m, NULL, "nap", "[60000]", &res, &err);
     timeouts += s == WX_ETIMEOUT;
     CHECK_MSG(timeouts == 1, "%s: %s", wx_status_name(s),
               s == WX_OK ? res : err.message);

@@ -168,7 +168,7 @@ static uint64_t rss(void)
 
 static json_int_t trimmed(wx_manager *m, const char *name)
 {
-    json_t *show = fx_json(wx_manager_show(m, name, NULL));
+    json_t *show = fx_json(manager_show(m, name, NULL));
     json_int_t n =
         json_integer_value(fx_at(show, "instances", "trimmed", NULL));
     json_decref(show);

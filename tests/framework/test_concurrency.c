@@ -41,11 +41,11 @@ static wx_status call_value(caller *c, long i, int32_t *got, wx_error *err)
     wx_status s;
     switch ((c->id + i) % 4) {
     case 0:
-        s = wx_call_json(mgr, NULL, "value", "[]", &out, err);
+        s = call_json(mgr, NULL, "value", "[]", &out, err);
         *got = out ? atoi(out + 1) : -1;
         wx_free(out);
         return s;
-    case 1: s = wx_call_vals(mgr, "hot", "value", NULL, 0, r, 1, err); break;
+    case 1: s = call_vals(mgr, "hot", "value", NULL, 0, r, 1, err); break;
     case 2:
         if (c->fn) {
             s = wx_fn_call(c->fn, NULL, 0, r, 1, err);
@@ -53,7 +53,7 @@ static wx_status call_value(caller *c, long i, int32_t *got, wx_error *err)
         }
         /* fall through */
     default:
-        s = wx_call_argv(mgr, NULL, "hot.value", 0, NULL, &out, err);
+        s = call_argv(mgr, NULL, "hot.value", 0, NULL, &out, err);
         *got = out ? atoi(out) : -1;
         wx_free(out);
         return s;
@@ -74,7 +74,7 @@ static void *caller_main(void *arg)
             c->ones++;
         } else if (s == WX_OK && got == 2) {
             c->twos++;
-        } else if (c->allow_notfound && s == WX_ENOTFOUND &&
+        } else if (c->allow_notfound && s == WX_ENOPLUGIN &&
                    strstr(err.message, "not found")) {
             c->notfound++;
         } else {
@@ -122,9 +122,9 @@ static int32_t value_now(void)
 {
     wx_val r;
     wx_error err;
-    wx_status s = wx_call_vals(mgr, NULL, "value", NULL, 0, &r, 1, &err);
+    wx_status s = call_vals(mgr, NULL, "value", NULL, 0, &r, 1, &err);
     if (s != WX_OK) {
-        if (s != WX_ENOTFOUND)
+        if (s != WX_ENOPLUGIN)
             fprintf(stderr, "value: %s\n", err.message);
         return -1;
     }
@@ -163,7 +163,7 @@ static void test_hot_update(void)
     printf("hot update: %d updates, %ld calls (%ld saw 1, %ld saw 2), %ld "
            "failed\n",
            updates, calls, ones, twos, failures);
-    json_t *show = fx_json(wx_manager_show(mgr, "hot", NULL));
+    json_t *show = fx_json(manager_show(mgr, "hot", NULL));
     CHECK(json_integer_value(fx_at(show, "revision", NULL)) == updates + 1);
     json_int_t counted =
         json_integer_value(fx_at(show, "functions", "#0", "calls", NULL));
@@ -186,7 +186,7 @@ static void *slow_main(void *arg)
     slow_call *c = arg;
     wx_val a = wx_val_i32(c->n), r;
     wx_error err;
-    c->status = wx_call_vals(mgr, "hot", "slow", &a, 1, &r, 1, &err);
+    c->status = call_vals(mgr, "hot", "slow", &a, 1, &r, 1, &err);
     c->result = c->status == WX_OK ? r.of.i32 : -1;
     atomic_store(&c->done, true);
     return NULL;
@@ -194,7 +194,7 @@ static void *slow_main(void *arg)
 
 static int busy_instances(void)
 {
-    json_t *show = fx_json(wx_manager_show(mgr, "hot", NULL));
+    json_t *show = fx_json(manager_show(mgr, "hot", NULL));
     int busy = (int)json_integer_value(fx_at(show, "instances", "busy", NULL));
     json_decref(show);
     return busy;
@@ -269,7 +269,7 @@ static void test_churn(void)
             snprintf(name, sizeof name, "p%d", i);
             CHECK(fx_add(mgr, name, "math.wasm", funcs[i], "", &err) == WX_OK);
         }
-        char *list = wx_manager_list(mgr, NULL);
+        char *list = manager_list(mgr, NULL);
         CHECK(list != NULL);
         wx_free(list);
         CHECK_STR(fx_call(mgr, NULL, "fib", "[6]"), "[8]");

@@ -32,11 +32,11 @@ static void test_fuel(void)
     CHECK_STR(fx_call(m, NULL, "count", "[]"), "[3]");
 
     char *res = NULL;
-    s = wx_call_json(m, NULL, "spin", "[]", &res, &err);
+    s = call_json(m, NULL, "spin", "[]", &res, &err);
     CHECK(s == WX_ELIMIT && res == NULL);
     CHECK_HAS(err.message, "fuel exhausted: the call used its 100000 units "
                            "(limits.fuel)");
-    CHECK(wx_call_json(m, "metered", "fib", "[25]", &res, &err) ==
+    CHECK(call_json(m, "metered", "fib", "[25]", &res, &err) ==
           WX_ELIMIT);
     CHECK_HAS(err.message, "fuel exhausted");
 
@@ -45,7 +45,7 @@ static void test_fuel(void)
     CHECK_STR(fx_call(m, NULL, "count", "[]"), "[1]");
     CHECK_STR(fx_call(m, NULL, "fib", "[15]"), "[610]");
 
-    json_t *show = fx_json(wx_manager_show(m, "metered", NULL));
+    json_t *show = fx_json(manager_show(m, "metered", NULL));
     CHECK(json_integer_value(fx_at(show, "instances", "replaced", NULL)) == 2);
     CHECK(json_integer_value(fx_at(show, "config", "limits", "fuel", NULL)) ==
           100000);
@@ -54,7 +54,7 @@ static void test_fuel(void)
     json_decref(show);
 
     /* Fuel, WASI args and env are all enforced: nothing to warn about. */
-    json_t *check = fx_json(wx_manager_check(m, "metered", NULL));
+    json_t *check = fx_json(manager_check(m, "metered", NULL));
     CHECK(json_is_true(fx_at(check, "#0", "ok", NULL)));
     CHECK(json_array_size(fx_at(check, "#0", "warnings", NULL)) == 0);
     json_decref(check);

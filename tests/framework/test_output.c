@@ -5,9 +5,9 @@
  * every other control character escaped, so a guest cannot forge a line
  * of the daemon's log; a line is cut at WX_GUEST_LINE_MAX bytes; a flood
  * past the plugin's rate is dropped, counted, and noticed; a last line
- * without its newline comes out when its instance goes. Counted in
- * wx_manager_show's "output". The guest is output.wat; argv[1] names the
- * guest directory.
+ * without its newline comes out when its instance goes. Counted in the
+ * detailed snapshot's output stats (show's "output"). The guest is
+ * output.wat; argv[1] names the guest directory.
  */
 #include "fixture.h"
 
@@ -77,7 +77,7 @@ static bool all_prefixed(const char *s)
 
 static json_int_t output_at(wx_manager *m, const char *key)
 {
-    json_t *show = fx_json(wx_manager_show(m, "out", NULL));
+    json_t *show = fx_json(manager_show(m, "out", NULL));
     json_int_t v = json_integer_value(fx_at(show, "output", key, NULL));
     json_decref(show);
     return v;

@@ -1,12 +1,13 @@
 /*
- * The typed calls of the C API (wx_call_values, wx_fn_call_values) and the
- * handle's description (wx_fn_describe): every value type through real
- * guests in each ABI (typed.wat: an identity per type in bindgen and
- * numeric form; tests/guests' bindgen.wat and cstring.wat; math.wat),
- * conversions by the exact-fit rule and refusals that name the argument,
- * results that free cleanly (run it under ASan or valgrind), guest
- * buffers all given back, two threads on one handle, a handle following
- * an update, and a deleted plugin. argv[1] names the guest directory.
+ * The typed calls of the C API (wx_fn_call_values, on a handle kept or
+ * made for one call) and the handle's description (wx_fn_describe):
+ * every value type through real guests in each ABI (typed.wat: an
+ * identity per type in bindgen and numeric form; tests/guests' bindgen.wat
+ * and cstring.wat; math.wat), conversions by the exact-fit rule and
+ * refusals that name the argument, results that free cleanly (run it
+ * under ASan or valgrind), guest buffers all given back, two threads on
+ * one handle, a handle following an update, and a deleted plugin.
+ * argv[1] names the guest directory.
  */
 #include "fixture.h"
 
@@ -135,7 +136,7 @@ static wx_fn *handle(const char *plugin, const char *func)
 
 /* Calls `fn` with one argument; the error message (or "") in a static
  * buffer, the results in *out. */
-static const char *call1(wx_fn *fn, wx_value arg, wx_results *out,
+static const char *call1(wx_fn *fn, wx_value arg, wx_values *out,
                          wx_status *status)
 {
     static char msg[400];
@@ -150,12 +151,12 @@ static const char *call1(wx_fn *fn, wx_value arg, wx_results *out,
 /* A numeric call of a counter export (allocs, frees, mallocs...). */
 static int32_t counter(const char *plugin, const char *func)
 {
-    wx_results r;
+    wx_values r;
     wx_error err;
-    wx_status s = wx_call_values(mgr, plugin, func, NULL, 0, &r, &err);
+    wx_status s = call_values(mgr, plugin, func, NULL, 0, &r, &err);
     CHECK_MSG(s == WX_OK, "%s: %s", func, err.message);
     int32_t v = s == WX_OK && r.count == 1 ? (int32_t)r.values[0].of.i : -1;
-    wx_results_free(&r);
+    wx_values_free(&r);
     return v;
 }
 
@@ -189,7 +190,7 @@ static void test_round_trips(void)
             if (!fn)
                 continue;
             wx_value in = sample((wx_type)t);
-            wx_results out;
+            wx_values out;
             wx_status s;
             const char *msg = call1(fn, in, &out, &s);
             CHECK_MSG(s == WX_OK && out.count == 1 &&
@@ -200,9 +201,9 @@ static void test_round_trips(void)
                     out.values[0].of.buf.data[out.values[0].of.buf.len] ==
                         '\0',
                     "%s: no NUL after the result", name);
-            wx_results_free(&out);
+            wx_values_free(&out);
             CHECK(out.count == 0);
-            wx_results_free(&out); /* twice is fine */
+            wx_values_free(&out); /* twice is fine */
             wx_fn_free(fn);
         }
     }
@@ -217,100 +218,100 @@ static void test_round_trips(void)
  * mixed arguments. */
 static void test_other_guests(void)
 {
-    wx_results out;
+    wx_values out;
     wx_error err;
     wx_value s100 = wx_value_string("0123456789", 10);
-    wx_status s = wx_call_values(mgr, "bg", "echo", &s100, 1, &out, &err);
+    wx_status s = call_values(mgr, "bg", "echo", &s100, 1, &out, &err);
     CHECK_MSG(s == WX_OK && out.count == 1 &&
                   out.values[0].type == WX_TYPE_STRING &&
                   strcmp(out.values[0].of.buf.data, "0123456789") == 0,
               "%s", err.message);
-    wx_results_free(&out);
+    wx_values_free(&out);
 
     wx_value dm[2] = {wx_value_u32(7), wx_value_u32(2)};
-    s = wx_call_values(mgr, NULL, "bg.divmod", dm, 2, &out, &err);
+    s = call_values(mgr, NULL, "bg.divmod", dm, 2, &out, &err);
     CHECK_MSG(s == WX_OK && out.count == 2 &&
                   out.values[0].type == WX_TYPE_U32 &&
                   out.values[0].of.u == 3 && out.values[1].of.u == 1,
               "%s", err.message);
-    wx_results_free(&out);
+    wx_values_free(&out);
     dm[1] = wx_value_u32(0);
-    s = wx_call_values(mgr, "bg", "divmod", dm, 2, &out, &err);
+    s = call_values(mgr, "bg", "divmod", dm, 2, &out, &err);
     CHECK(s == WX_EGUEST && out.count == 0);
     CHECK_STR(err.message, "guest error: division by zero");
-    wx_results_free(&out);
+    wx_values_free(&out);
 
     /* Results converted from the guest's type code (i32) to the declared
      * type. */
     wx_value two[2] = {wx_value_i32(40), wx_value_i32(2)};
-    s = wx_call_values(mgr, "bg", "add", two, 2, &out, &err);
+    s = call_values(mgr, "bg", "add", two, 2, &out, &err);
     CHECK_MSG(s == WX_OK && out.count == 1 &&
                   out.values[0].type == WX_TYPE_I32 &&
                   out.values[0].of.i == 42,
               "%s", err.message);
-    wx_results_free(&out);
+    wx_values_free(&out);
 
     /* Numeric, by the wasm types: multi-value, i64, floats. */
     wx_value sw[2] = {wx_value_i64(-5), wx_value_f64(0.25)};
-    s = wx_call_values(mgr, "typed", "n_swap", sw, 2, &out, &err);
+    s = call_values(mgr, "typed", "n_swap", sw, 2, &out, &err);
     CHECK_MSG(
         s == WX_OK && out.count == 2 && out.values[0].type == WX_TYPE_F64 &&
             out.values[0].of.f64 == 0.25 &&
             out.values[1].type == WX_TYPE_I64 && out.values[1].of.i == -5,
         "%s", err.message);
-    wx_results_free(&out);
+    wx_values_free(&out);
     wx_value q[2] = {wx_value_i32(7), wx_value_i32(2)};
     wx_value m64[2] = {wx_value_i64(INT64_C(1) << 40), wx_value_i64(-3)};
-    s = wx_call_values(mgr, "math", "mul64", m64, 2, &out, &err);
+    s = call_values(mgr, "math", "mul64", m64, 2, &out, &err);
     CHECK(s == WX_OK && out.values[0].type == WX_TYPE_I64 &&
           out.values[0].of.i == -(INT64_C(3) << 40));
-    wx_results_free(&out);
+    wx_values_free(&out);
     wx_value h = wx_value_f64(5.0);
-    s = wx_call_values(mgr, "math", "half", &h, 1, &out, &err);
+    s = call_values(mgr, "math", "half", &h, 1, &out, &err);
     CHECK(s == WX_OK && out.values[0].of.f64 == 2.5);
-    wx_results_free(&out);
+    wx_values_free(&out);
     wx_value f = wx_value_f32(1.25f);
-    s = wx_call_values(mgr, "math", "twice32", &f, 1, &out, &err);
+    s = call_values(mgr, "math", "twice32", &f, 1, &out, &err);
     CHECK(s == WX_OK && out.values[0].type == WX_TYPE_F32 &&
           out.values[0].of.f32 == 2.5f);
-    wx_results_free(&out);
-    s = wx_call_values(mgr, "math", "div", q, 2, &out, &err);
+    wx_values_free(&out);
+    s = call_values(mgr, "math", "div", q, 2, &out, &err);
     CHECK(s == WX_OK && out.values[0].of.i == 3);
-    wx_results_free(&out);
+    wx_values_free(&out);
     q[1] = wx_value_i32(0);
-    s = wx_call_values(mgr, "math", "div", q, 2, &out, &err);
+    s = call_values(mgr, "math", "div", q, 2, &out, &err);
     CHECK(s == WX_ETRAP && err.trap == WX_TRAP_DIV_ZERO && out.count == 0);
 
     /* cstring: strings in and out, bytes as (pointer, length), mixed. */
     wx_value w = wx_value_string("w\xc3\xb6rld", 6);
-    s = wx_call_values(mgr, "cs", "greet", &w, 1, &out, &err);
+    s = call_values(mgr, "cs", "greet", &w, 1, &out, &err);
     CHECK_MSG(s == WX_OK && out.count == 1 &&
                   strcmp(out.values[0].of.buf.data, "Hello, w\xc3\xb6rld!") ==
                       0,
               "%s", err.message);
-    wx_results_free(&out);
+    wx_values_free(&out);
     wx_value b = wx_value_bytes(blob, sizeof blob);
-    s = wx_call_values(mgr, "cs", "sum_bytes", &b, 1, &out, &err);
+    s = call_values(mgr, "cs", "sum_bytes", &b, 1, &out, &err);
     CHECK_MSG(s == WX_OK && out.values[0].type == WX_TYPE_I64 &&
                   out.values[0].of.i == 278,
               "%s", err.message);
-    wx_results_free(&out);
+    wx_values_free(&out);
     wx_value mix[3] = {wx_value_string("abc", 3), wx_value_i64(2),
                        wx_value_f64(0.5)};
-    s = wx_call_values(mgr, "cs", "mixed", mix, 3, &out, &err);
+    s = call_values(mgr, "cs", "mixed", mix, 3, &out, &err);
     CHECK_MSG(s == WX_OK && out.values[0].of.f64 == 6.5, "%s", err.message);
-    wx_results_free(&out);
+    wx_values_free(&out);
     wx_value j = wx_value_json("[1, 2]", 6);
-    s = wx_call_values(mgr, "cs", "len", &j, 1, &out, &err);
+    s = call_values(mgr, "cs", "len", &j, 1, &out, &err);
     CHECK_MSG(s == WX_OK && out.values[0].of.i == 6, "%s", err.message);
-    wx_results_free(&out);
+    wx_values_free(&out);
     int32_t mallocs = counter("cs", "mallocs");
     CHECK_MSG(mallocs > 0 && mallocs == counter("cs", "frees"),
               "mallocs %d, frees %d", mallocs, counter("cs", "frees"));
 
     /* The numeric-only path still refuses other ABIs, as before. */
     wx_val v = wx_val_i32(0), r;
-    CHECK(wx_call_vals(mgr, "bg", "echo", &v, 1, &r, 1, &err) == WX_EARG);
+    CHECK(call_vals(mgr, "bg", "echo", &v, 1, &r, 1, &err) == WX_EARG);
     CHECK_HAS(err.message, "uses abi bindgen");
 }
 
@@ -324,16 +325,16 @@ static void test_conversions(void)
     wx_fn *n32 = handle("typed", "n_i32"), *nf = handle("typed", "n_f32");
     if (!u8 || !js || !str || !by || !v16 || !ch || !n32 || !nf)
         return;
-    wx_results out;
+    wx_values out;
     wx_status s;
 
     CHECK_STR(call1(u8, wx_value_i64(7), &out, &s), "");
     CHECK(out.count == 1 && out.values[0].type == WX_TYPE_U8 &&
           out.values[0].of.u == 7);
-    wx_results_free(&out);
+    wx_values_free(&out);
     CHECK_STR(call1(u8, wx_value_f64(9.0), &out, &s), "");
     CHECK(out.count == 1 && out.values[0].of.u == 9);
-    wx_results_free(&out);
+    wx_values_free(&out);
     CHECK_STR(call1(u8, wx_value_i64(300), &out, &s),
               "argument 1: 300 does not fit u8 exactly");
     CHECK(s == WX_EARG && out.count == 0);
@@ -343,13 +344,13 @@ static void test_conversions(void)
               "argument 1: expected i32, got string");
     CHECK_STR(call1(nf, wx_value_i64(3), &out, &s), "");
     CHECK(out.count == 1 && out.values[0].of.f32 == 3.0f);
-    wx_results_free(&out);
+    wx_values_free(&out);
 
     /* Strings become json (checked) and bytes; bytes and vec<u8> swap. */
     CHECK_STR(call1(js, wx_value_string("[1,2]", 5), &out, &s), "");
     CHECK(out.count == 1 && out.values[0].type == WX_TYPE_JSON &&
           strcmp(out.values[0].of.buf.data, "[1,2]") == 0);
-    wx_results_free(&out);
+    wx_values_free(&out);
     CHECK_HAS(call1(js, wx_value_string("[1,", 3), &out, &s),
               "argument 1: not valid JSON");
     CHECK_HAS(call1(js, wx_value_json("{x}", 3), &out, &s),
@@ -359,16 +360,16 @@ static void test_conversions(void)
     CHECK(out.count == 1 && out.values[0].type == WX_TYPE_BYTES &&
           out.values[0].of.buf.len == 3 &&
           memcmp(out.values[0].of.buf.data, vu8, 3) == 0);
-    wx_results_free(&out);
+    wx_values_free(&out);
     CHECK_STR(call1(by, wx_value_string("ab", 2), &out, &s), "");
-    wx_results_free(&out);
+    wx_values_free(&out);
     static const uint32_t wide[] = {1, 2, 70000};
     CHECK_STR(call1(v16, wx_value_vec(WX_TYPE_VEC_U32, wide, 2), &out, &s),
               "");
     CHECK(out.count == 1 && out.values[0].type == WX_TYPE_VEC_U16 &&
           out.values[0].of.vec.count == 2 &&
           ((uint16_t *)out.values[0].of.vec.data)[1] == 2);
-    wx_results_free(&out);
+    wx_values_free(&out);
     CHECK_HAS(call1(v16, wx_value_vec(WX_TYPE_VEC_U32, wide, 3), &out, &s),
               "argument 1[2]: 70000 does not fit u16 exactly");
 
@@ -382,7 +383,7 @@ static void test_conversions(void)
               "argument 1: no data for 5 bytes");
     CHECK_STR(call1(str, wx_value_string(NULL, 0), &out, &s), "");
     CHECK(out.count == 1 && out.values[0].of.buf.len == 0);
-    wx_results_free(&out);
+    wx_values_free(&out);
     CHECK_STR(call1(v16, wx_value_vec(WX_TYPE_VEC_U16, NULL, 2), &out, &s),
               "argument 1: no data for 2 elements");
     CHECK_HAS(call1(str, wx_value_string("\xff", 1), &out, &s),
@@ -398,17 +399,17 @@ static void test_conversions(void)
     CHECK_STR(err.message, "b_string: expected 1 argument, got 2");
     s = wx_fn_call_values(str, NULL, 0, &out, &err);
     CHECK_STR(err.message, "b_string: expected 1 argument, got 0");
-    s = wx_call_values(mgr, "math", "div", two, 2, &out, &err);
+    s = call_values(mgr, "math", "div", two, 2, &out, &err);
     CHECK(s == WX_EARG);
     CHECK_STR(err.message, "argument 2: 2.5 does not fit i32 exactly");
     two[1] = wx_value_bool(true);
-    s = wx_call_values(mgr, "math", "div", two, 2, &out, &err);
+    s = call_values(mgr, "math", "div", two, 2, &out, &err);
     CHECK_STR(err.message, "argument 2: expected i32, got bool");
-    s = wx_call_values(mgr, "math", "div", NULL, 2, &out, &err);
+    s = call_values(mgr, "math", "div", NULL, 2, &out, &err);
     CHECK(s == WX_EARG);
     CHECK_STR(err.message, "div: no argument array");
     /* No error object: still a status. */
-    CHECK(wx_call_values(mgr, "math", "div", two, 1, &out, NULL) == WX_EARG);
+    CHECK(call_values(mgr, "math", "div", two, 1, &out, NULL) == WX_EARG);
     CHECK(wx_fn_call_values(str, two, 2, &out, NULL) == WX_EARG);
 
     wx_fn *fns[] = {u8, js, str, by, v16, ch, n32, nf};
@@ -418,29 +419,29 @@ static void test_conversions(void)
 
 static void test_lookup_errors(void)
 {
-    wx_results out;
+    wx_values out;
     wx_error err;
-    wx_status s = wx_call_values(mgr, NULL, "nope", NULL, 0, &out, &err);
-    CHECK(s == WX_ENOTFOUND && out.count == 0);
-    CHECK_STR(err.message, "function \"nope\" not found");
-    s = wx_call_values(mgr, "ghost", "echo", NULL, 0, &out, &err);
-    CHECK(s == WX_ENOTFOUND);
-    CHECK_STR(err.message, "plugin \"ghost\" not found");
-    s = wx_call_values(mgr, NULL, "math.nope", NULL, 0, &out, &err);
-    CHECK(s == WX_ENOTFOUND);
+    wx_status s = call_values(mgr, NULL, "nope", NULL, 0, &out, &err);
+    CHECK(s == WX_ENOPLUGIN && out.count == 0);
+    CHECK_STR(err.message, fx_in_registry(mgr, "function \"nope\" not found"));
+    s = call_values(mgr, "ghost", "echo", NULL, 0, &out, &err);
+    CHECK(s == WX_ENOPLUGIN);
+    CHECK_STR(err.message, fx_in_registry(mgr, "plugin \"ghost\" not found"));
+    s = call_values(mgr, NULL, "math.nope", NULL, 0, &out, &err);
+    CHECK(s == WX_ENOPLUGIN);
     CHECK_HAS(err.message, "plugin \"math\" has no function \"nope\"");
 }
 
 static void test_describe(void)
 {
-    wx_fn_info info;
+    wx_function_info info;
     wx_error err;
     wx_fn *fn = handle("typed", "b_vec_u16");
     if (fn) {
         CHECK_STR(wx_fn_plugin(fn), "typed");
         CHECK_STR(wx_fn_name(fn), "b_vec_u16");
         CHECK(wx_fn_describe(fn, &info, &err) == WX_OK);
-        CHECK_STR(info.abi, "bindgen");
+        CHECK(info.abi == WX_ABI_BINDGEN);
         CHECK(info.nparams == 1 && info.params[0] == WX_TYPE_VEC_U16);
         CHECK(info.nresults == 1 && info.results[0] == WX_TYPE_VEC_U16);
         wx_fn_free(fn);
@@ -454,13 +455,13 @@ static void test_describe(void)
     wx_fn_free(fn);
     fn = handle("typed", "n_swap");
     CHECK(fn && wx_fn_describe(fn, &info, &err) == WX_OK);
-    CHECK(fn && strcmp(info.abi, "numeric") == 0 && info.nparams == 2 &&
+    CHECK(fn && info.abi == WX_ABI_NUMERIC && info.nparams == 2 &&
           info.params[0] == WX_TYPE_I64 && info.nresults == 2 &&
           info.results[0] == WX_TYPE_F64);
     wx_fn_free(fn);
     fn = handle("cs", "mixed");
     CHECK(fn && wx_fn_describe(fn, &info, &err) == WX_OK);
-    CHECK(fn && strcmp(info.abi, "cstring") == 0 && info.nparams == 3 &&
+    CHECK(fn && info.abi == WX_ABI_CSTRING && info.nparams == 3 &&
           info.params[0] == WX_TYPE_STRING && info.params[1] == WX_TYPE_I64 &&
           info.params[2] == WX_TYPE_F64 && info.nresults == 1 &&
           info.results[0] == WX_TYPE_F64);
@@ -493,11 +494,11 @@ static void *work(void *arg)
                          "abcdefghijklmnopqrstuvwxyz"
                          "abcdefghijklmnopqrstuvwxyz");
         wx_value in = wx_value_string(text, (size_t)n);
-        wx_results out;
+        wx_values out;
         wx_error err;
         wx_status s =
             i % 2 ? wx_fn_call_values(w->fn, &in, 1, &out, &err)
-                  : wx_call_values(mgr, "bg", "echo", &in, 1, &out, &err);
+                  : call_values(mgr, "bg", "echo", &in, 1, &out, &err);
         if (s == WX_OK && out.count == 1 &&
             out.values[0].of.buf.len == (size_t)n &&
             memcmp(out.values[0].of.buf.data, text, (size_t)n) == 0) {
@@ -507,7 +508,7 @@ static void *work(void *arg)
             snprintf(w->last_error, sizeof w->last_error, "%s",
                      s == WX_OK ? "wrong result" : err.message);
         }
-        wx_results_free(&out);
+        wx_values_free(&out);
     }
     return NULL;
 }
@@ -543,11 +544,11 @@ static void test_update_delete(void)
     wx_fn *fn = handle("hot", "value");
     if (!fn)
         return;
-    wx_results out;
+    wx_values out;
     s = wx_fn_call_values(fn, NULL, 0, &out, &err);
     CHECK(s == WX_OK && out.count == 1 && out.values[0].type == WX_TYPE_I32 &&
           out.values[0].of.i == 1);
-    wx_results_free(&out);
+    wx_values_free(&out);
 
     /* The new version also declares the result's type: the handle
      * follows both. */
@@ -558,25 +559,25 @@ static void test_update_delete(void)
     CHECK_MSG(s == WX_OK && out.count == 1 &&
                   out.values[0].type == WX_TYPE_U32 && out.values[0].of.u == 2,
               "%s", err.message);
-    wx_results_free(&out);
-    wx_fn_info info;
+    wx_values_free(&out);
+    wx_function_info info;
     CHECK(wx_fn_describe(fn, &info, &err) == WX_OK && info.nresults == 1 &&
           info.results[0] == WX_TYPE_U32);
 
     CHECK(wx_manager_delete(mgr, "hot", &err) == WX_OK);
     s = wx_fn_call_values(fn, NULL, 0, &out, &err);
-    CHECK(s == WX_ENOTFOUND && out.count == 0);
+    CHECK(s == WX_ENOPLUGIN && out.count == 0);
     CHECK_STR(err.message, "plugin \"hot\" not found (deleted)");
-    CHECK(wx_fn_describe(fn, &info, &err) == WX_ENOTFOUND);
-    CHECK(wx_call_values(mgr, "hot", "value", NULL, 0, &out, &err) ==
-          WX_ENOTFOUND);
+    CHECK(wx_fn_describe(fn, &info, &err) == WX_ENOPLUGIN);
+    CHECK(call_values(mgr, "hot", "value", NULL, 0, &out, &err) ==
+          WX_ENOPLUGIN);
     /* A plugin of the same name added again is another plugin. */
     s = fx_add(mgr, "hot", "v1.wasm", "[\"value\"]", "", &err);
     CHECK_MSG(s == WX_OK, "%s", err.message);
-    CHECK(wx_fn_call_values(fn, NULL, 0, &out, &err) == WX_ENOTFOUND);
-    s = wx_call_values(mgr, "hot", "value", NULL, 0, &out, &err);
+    CHECK(wx_fn_call_values(fn, NULL, 0, &out, &err) == WX_ENOPLUGIN);
+    s = call_values(mgr, "hot", "value", NULL, 0, &out, &err);
     CHECK(s == WX_OK && out.values[0].of.i == 1);
-    wx_results_free(&out);
+    wx_values_free(&out);
     CHECK_STR(wx_fn_plugin(fn), "hot");
     wx_fn_free(fn);
 }

@@ -189,10 +189,23 @@ static char *config(const char *name, const char *path, const char *more)
     return b;
 }
 
+/* A snapshot as the JSON text users see (wx_free; NULL with err set):
+ * every plugin's list entry, or `name`'s show object. */
+static char *report(wx_manager *mm, const char *name, wx_error *err)
+{
+    wx_plugin_list list = {0};
+    if (wx_manager_plugins(mm, name, name ? WX_INFO_DETAIL : 0, &list,
+                           err) != WX_OK)
+        return NULL;
+    char *text = wx_plugin_list_to_json(&list, name != NULL, err);
+    wx_plugin_list_free(&list);
+    return text;
+}
+
 static char *list_of(wx_manager *mm)
 {
     wx_error err;
-    char *text = wx_manager_list(mm, &err);
+    char *text = report(mm, NULL, &err);
     if (!text)
         die("list", err.message);
     return text;
@@ -230,6 +243,19 @@ static void unchanged(const char *what)
     wx_free(file);
 }
 
+/* plugin.func(args) on m, through a handle made for the call. */
+static wx_status call_vals(const char *plugin, const char *func,
+                           const wx_val *args, size_t nargs, wx_val *r,
+                           wx_error *err)
+{
+    wx_fn *fn = wx_fn_get(m, plugin, func, err);
+    if (!fn)
+        return err->status;
+    wx_status s = wx_fn_call(fn, args, nargs, r, 1, err);
+    wx_fn_free(fn);
+    return s;
+}
+
 /* add(2, 3) of a plugin other than car. */
 static int32_t add_of(const char *plugin)
 {
@@ -237,7 +263,7 @@ static int32_t add_of(const char *plugin)
                       {.type = WX_I32, .of.i32 = 3}};
     wx_val r;
     wx_error err;
-    wx_status s = wx_call_vals(m, plugin, "add", args, 2, &r, 1, &err);
+    wx_status s = call_vals(plugin, "add", args, 2, &r, &err);
     CHECK_MSG(s == WX_OK, "%s.add: %s", plugin, err.message);
     return s == WX_OK ? r.of.i32 : -1;
 }
@@ -246,7 +272,7 @@ static int32_t value_of(const char *plugin)
 {
     wx_val r;
     wx_error err;
-    wx_status s = wx_call_vals(m, plugin, "value", NULL, 0, &r, 1, &err);
+    wx_status s = call_vals(plugin, "value", NULL, 0, &r, &err);
     CHECK_MSG(s == WX_OK, "%s.value: %s", plugin, err.message);
     return s == WX_OK ? r.of.i32 : -1;
 }
@@ -305,7 +331,7 @@ static void test_add_and_update(void)
     CHECK(value_of("car") == 1);
 
     /* The stored config says where the module came from. */
-    char *show = wx_manager_show(m, "car", &err);
+    char *show = report(m, "car", &err);
     json_t *j = show ? json_loads(show, 0, NULL) : NULL;
     json_t *cfg = json_object_get(j, "config");
     const char *path = json_string_value(
@@ -334,7 +360,7 @@ static void test_add_and_update(void)
     zent e3[] = {ZT("config.json", config("van", "car.wasm", NULL)),
                  ZW("car.wasm", v1, v1_len)};
     z = zip_make(e3, N(e3), &len);
-    refused_as("update unknown", z, len, true, WX_ENOTFOUND,
+    refused_as("update unknown", z, len, true, WX_ENOPLUGIN,
                "plugin \"van\" is not registered (add it first)");
     free(z);
 }
@@ -354,7 +380,7 @@ static void test_subdirectory(void)
     CHECK_MSG(s == WX_OK, "subdirectory: %s", err.message);
     free(z);
     CHECK(add_of("sub") == 5);
-    char *show = wx_manager_show(m, "sub", NULL);
+    char *show = report(m, "sub", NULL);
     CHECK(show && strstr(show, "\"path\":\"package:mods/sub.wasm\""));
     wx_free(show);
     CHECK(wx_manager_delete(m, "sub", NULL) == WX_OK);
@@ -387,7 +413,7 @@ static void test_ekuiper_layout(void)
     wx_free(name);
     free(z);
     CHECK(add_of("ek") == 5);
-    char *show = wx_manager_show(m, "ek", NULL);
+    char *show = report(m, "ek", NULL);
     CHECK(show &&
           strstr(show, "\"path\":\"package:wasmext-plugin/ek.wasm\""));
     wx_free(show);
@@ -701,7 +727,7 @@ static void test_configs(void)
                  ZW("bad.wasm", v1, v1_len)};
     size_t len;
     uint8_t *z = zip_make(nf, N(nf), &len);
-    CHECK(wx_manager_add_package(m, z, len, NULL, &err) == WX_ENOTFOUND);
+    CHECK(wx_manager_add_package(m, z, len, NULL, &err) == WX_ENOEXPORT);
     CHECK_MSG(strstr(err.message, "\"nope\" is not exported") != NULL, "%s",
               err.message);
     unchanged("not exported");

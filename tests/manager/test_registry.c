@@ -216,11 +216,11 @@ static void test_round_trip(void)
           strcmp(names[0], "car") == 0);
     wxg_names_free(names, n);
     wx_error_clear(&err);
-    CHECK(wxg_registry_get(reg, "bus", 0, &rec, &err) == WX_ENOTFOUND);
+    CHECK(wxg_registry_get(reg, "bus", 0, &rec, &err) == WX_ENOPLUGIN);
     CHECK(strcmp(err.message, "plugin \"bus\" not found") == 0);
     CHECK(rec.name == NULL && rec.wasm == NULL);
     wx_error_clear(&err);
-    CHECK(wxg_registry_delete(reg, "bus", &err) == WX_ENOTFOUND);
+    CHECK(wxg_registry_delete(reg, "bus", &err) == WX_ENOPLUGIN);
     CHECK(strcmp(err.message, "plugin \"bus\" not found") == 0);
     /* A deleted name can be added again, starting over at version 1. */
     CHECK(wxg_registry_add(reg, "bus", bus, bus_wasm, bus_len, &version,
@@ -261,7 +261,7 @@ static void test_duplicate_and_missing(void)
 
     wx_error_clear(&err);
     CHECK(wxg_registry_update(reg, "nope", cfg, one, 1, NULL, &err) ==
-          WX_ENOTFOUND);
+          WX_ENOPLUGIN);
     CHECK_MSG(strcmp(err.message, "plugin \"nope\" not found (add registers "
                                   "it)") == 0,
               "%s", err.message);
@@ -350,7 +350,7 @@ static void test_reopen(void)
         CHECK(strcmp(rec.config, cfg) == 0 && rec.wasm_len == len &&
               memcmp(rec.wasm, b, len) == 0 && rec.version == 1);
         wxg_record_free(&rec);
-        CHECK(wxg_registry_get(reg, "gone", 0, &rec, &err) == WX_ENOTFOUND);
+        CHECK(wxg_registry_get(reg, "gone", 0, &rec, &err) == WX_ENOPLUGIN);
         wxg_registry_close(reg);
     }
     free(cfg);

@@ -328,7 +328,7 @@ static wx_status invoke(wx_instance *inst, const json_t *field,
 {
     wx_extern ext;
     if (!find_export(inst, field, WX_EXTERN_FUNC, &ext) || !ext.of.func)
-        return wx_error_set(err, WX_ENOTFOUND, "no exported function %s",
+        return wx_error_set(err, WX_ENOEXPORT, "no exported function %s",
                             call->what);
     wx_func *f = ext.of.func;
     const wx_functype *ft = wx_func_type(f);
@@ -358,7 +358,7 @@ static wx_status get_global(wx_instance *inst, const json_t *field,
 {
     wx_extern ext;
     if (!find_export(inst, field, WX_EXTERN_GLOBAL, &ext) || !ext.of.global)
-        return wx_error_set(err, WX_ENOTFOUND, "no exported global %s",
+        return wx_error_set(err, WX_ENOEXPORT, "no exported global %s",
                             call->what);
     call->results = calloc(1, sizeof *call->results);
     if (!call->results)
@@ -387,9 +387,11 @@ static wx_status run_action(spec_runner *r, const spec_cmd *c, spec_call *call,
     quote_name(field, json_string_length(jfield), call->what,
                sizeof call->what);
 
+    /* No instance to act on is the script's fault (a module it names is
+     * missing or failed), not a missing export. */
     wx_instance *inst = resolve_instance(r, mod, why, sizeof why);
     if (!inst)
-        return wx_error_set(err, WX_ENOTFOUND, "%s", why);
+        return wx_error_set(err, WX_EARG, "%s", why);
     if (strcmp(type, "invoke") == 0)
         return invoke(inst, jfield, action, call, err);
     if (strcmp(type, "get") == 0)

@@ -539,7 +539,7 @@ static wx_status call_i32(wx_instance *inst, const char *name,
         a[i] = wx_val_i32(args[i]);
     wx_func *f = func(inst, name);
     if (!f)
-        return WX_ENOTFOUND;
+        return WX_ENOEXPORT;
     wx_error_clear(err);
     wx_status s = wx_call(f, a, nargs, r, nres, err);
     for (size_t i = 0; s == WX_OK && i < nres; i++)

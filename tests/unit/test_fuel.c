@@ -131,7 +131,7 @@ static wx_status call(wx_instance *inst, const char *name, int32_t n,
 {
     wx_func *f = wx_instance_func(inst, name);
     if (!f)
-        return WX_ENOTFOUND;
+        return WX_ENOEXPORT;
     const wx_functype *t = wx_func_type(f);
     wx_val a = wx_val_i32(n), r = {0};
     wx_status s = wx_call(f, &a, t->nparams, &r, t->nresults, err);

@@ -94,9 +94,9 @@ static void test_basic_call(void)
     CHECK(r[0].of.i32 == -3);
 
     CHECK(wxv_pool_call(p, "nope", NULL, 0, NULL, 0, &err) ==
-          WX_ENOTFOUND);
+          WX_ENOEXPORT);
     CHECK(strstr(err.message, "nope") != NULL);
-    CHECK(wxv_pool_func_index(p, "memory", &idx, &err) == WX_ENOTFOUND);
+    CHECK(wxv_pool_func_index(p, "memory", &idx, &err) == WX_ENOEXPORT);
 
     wxv_pool_stats st;
     wxv_pool_stats_get(p, &st);
@@ -125,7 +125,7 @@ static void test_state_persists(void)
                   == 0, "%s", err.message);
     CHECK(wxv_pool_call(p, "add", args, 1, r, 1, &err) == WX_EARG);
     CHECK(wxv_pool_call_index(p, 999, NULL, 0, NULL, 0, &err) ==
-          WX_ENOTFOUND);
+          WX_ENOEXPORT);
     CHECK(call0(p, "inc", &err) == 6);
     wxv_pool_stats st;
     wxv_pool_stats_get(p, &st);

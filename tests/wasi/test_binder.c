@@ -18,7 +18,7 @@ static int32_t call_i(wx_instance *inst, const char *name, wx_status *s)
     wx_error err;
     wx_func *f = wx_instance_func(inst, name);
     if (!f) {
-        *s = WX_ENOTFOUND;
+        *s = WX_ENOEXPORT;
         return -1;
     }
     *s = wx_call(f, NULL, 0, &r, 1, &err);
@@ -192,7 +192,7 @@ static void test_init_modes(void)
         CHECK(wxw_init_instance(inst, WXW_INIT_AUTO, &err) == WX_OK);
         CHECK(wxw_init_instance(inst, WXW_INIT_NONE, &err) == WX_OK);
         CHECK(wxw_init_instance(inst, WXW_INIT_INITIALIZE, &err) ==
-              WX_ENOTFOUND);
+              WX_ENOEXPORT);
         wx_instance_free(inst);
         wx_linker_free(l);
         wxw_ctx_free(ctx);
@@ -202,12 +202,12 @@ static void test_init_modes(void)
     wx_linker *l = wx_linker_new(&err);
     CHECK(wxw_define(l, r, ctx, &err) == WX_OK);
     wx_instance *inst = wx_instantiate(r, l, NULL, &err);
-    CHECK(wxw_init_instance(inst, WXW_INIT_START, &err) == WX_ENOTFOUND);
+    CHECK(wxw_init_instance(inst, WXW_INIT_START, &err) == WX_ENOEXPORT);
     CHECK(wxw_init_instance(inst, WXW_INIT_INITIALIZE, &err) == WX_OK);
     wx_status s;
     CHECK(call_i(inst, "inits", &s) == 1);
     int code;
-    CHECK(wxw_start(inst, &code, &err) == WX_ENOTFOUND);
+    CHECK(wxw_start(inst, &code, &err) == WX_ENOEXPORT);
     CHECK(wxw_init_instance(NULL, WXW_INIT_AUTO, &err) == WX_EARG);
     wx_instance_free(inst);
     wx_linker_free(l);
