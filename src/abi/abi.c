@@ -45,7 +45,7 @@ wx_status wxa_fn_declare(wxa_fn *fn, bool results, const char *const *names,
     if (n > WXA_MAX_VALUES)
         return wx_error_set(err, WX_EARG, "too many %s (%zu; at most %u)",
                             results ? "results" : "params", n, WXA_MAX_VALUES);
-    wxa_type *types = results ? fn->results : fn->params;
+    wx_type types[WXA_MAX_VALUES];
     for (size_t i = 0; i < n; i++) {
         if (!wx_type_parse(names[i], &types[i]))
             return wx_error_set(err, WX_EARG,
@@ -55,14 +55,7 @@ wx_status wxa_fn_declare(wxa_fn *fn, bool results, const char *const *names,
                                 results ? "results" : "params", i,
                                 names[i] ? names[i] : "");
     }
-    if (results) {
-        fn->nresults = (uint32_t)n;
-        fn->has_results = true;
-    } else {
-        fn->nparams = (uint32_t)n;
-        fn->has_params = true;
-    }
-    return WX_OK;
+    return wxa_fn_declare_types(fn, results, types, n, err);
 }
 
 wx_status wxa_fn_declare_types(wxa_fn *fn, bool results, const wx_type *types,

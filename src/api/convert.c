@@ -229,7 +229,7 @@ json_t *wxc_function_to_json(const wx_function_info *f)
     return o;
 }
 
-static const char *kind_name(wx_externkind k)
+const char *wxc_kind_name(wx_externkind k)
 {
     switch (k) {
     case WX_EXTERN_FUNC: return "func";
@@ -247,7 +247,7 @@ static json_t *exports_json(const wx_plugin_info *p)
         const wx_export_info *e = &p->exports[i];
         json_t *o = json_object();
         put(o, "name", json_string(e->name));
-        put(o, "kind", json_string(kind_name(e->kind)));
+        put(o, "kind", json_string(wxc_kind_name(e->kind)));
         if (e->signature)
             put(o, "signature", json_string(e->signature));
         push(arr, o);

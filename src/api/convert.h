@@ -23,6 +23,9 @@ json_t *wxc_values_to_json(const wx_value *v, size_t n, wx_error *err);
 json_t *wxc_plugin_to_json(const wx_plugin_info *p, unsigned what);
 /* A function's description as an object. */
 json_t *wxc_function_to_json(const wx_function_info *f);
+/* An export's kind as the JSON reports and the CLI write it: "func",
+ * "table", "memory", "global". */
+const char *wxc_kind_name(wx_externkind k);
 /* "ok" or "error: <reason>". */
 json_t *wxc_status_json(const wx_plugin_info *p);
 

@@ -6,6 +6,7 @@
  * reported with the engine's reason and exit 2.
  */
 #include "cli.h"
+#include "convert.h"
 #include "wasmfile.h"
 
 #include <inttypes.h>
@@ -32,17 +33,6 @@ static const char inspect_help[] =
     "Examples:\n"
     "  wasmext inspect add.wasm\n"
     "  wasmext --json inspect add.wasm | python3 -m json.tool\n";
-
-static const char *kind_name(wx_externkind k)
-{
-    switch (k) {
-    case WX_EXTERN_FUNC: return "func";
-    case WX_EXTERN_TABLE: return "table";
-    case WX_EXTERN_MEMORY: return "memory";
-    case WX_EXTERN_GLOBAL: return "global";
-    }
-    return "?";
-}
 
 /* "1..16" or "1.." (no maximum). */
 static void limits_text(const wx_limits *l, char *buf, size_t size)
@@ -96,7 +86,7 @@ static json_t *extern_json(const wx_externdesc *d, bool import,
     if (import)
         json_object_set_new(o, "module", json_string(d->module));
     json_object_set_new(o, "name", name_json(d->name, d->name_len));
-    json_object_set_new(o, "kind", json_string(kind_name(d->kind)));
+    json_object_set_new(o, "kind", json_string(wxc_kind_name(d->kind)));
     if (ex)
         json_object_set_new(o, "index", json_integer(ex->index));
     char sig[512];
@@ -258,7 +248,7 @@ static void print_externs(const wx_module *m, const cli_wasmfile *wf,
             snprintf(index, sizeof index, "%u", seen[d.kind & 3]++);
         else if (i < wf->nexports)
             snprintf(index, sizeof index, "%u", wf->exports[i].index);
-        printf("  %-6s %-4s %-*s  %s\n", kind_name(d.kind), index, width, name,
+        printf("  %-6s %-4s %-*s  %s\n", wxc_kind_name(d.kind), index, width, name,
                what);
     }
 }

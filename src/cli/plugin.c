@@ -5,6 +5,7 @@
  * for people.
  */
 #include "cli.h"
+#include "convert.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -696,12 +697,9 @@ static void print_show(const wx_plugin_info *p)
     }
     for (uint32_t i = 0; i < p->nexports; i++) {
         const wx_export_info *e = &p->exports[i];
-        static const char *const kinds[] = {"func", "table", "memory",
-                                            "global"};
         const char *sig = e->signature ? e->signature : "";
-        printf("  %-6s  %-*s%s%s\n",
-               (unsigned)e->kind < 4 ? kinds[e->kind] : "?", *sig ? width : 0,
-               e->name, *sig ? "  " : "", sig);
+        printf("  %-6s  %-*s%s%s\n", wxc_kind_name(e->kind),
+               *sig ? width : 0, e->name, *sig ? "  " : "", sig);
     }
     /* The stored config is canonical JSON text; shown indented. */
     json_t *cfg = p->config ? json_loads(p->config, 0, NULL) : NULL;

@@ -399,6 +399,16 @@ char *wx_manager_default_db(wx_error *err)
 
 /* Loads stored plugin `name` into a version; never fails for a reason the
  * plugin gives (that makes a failed version), only when out of memory. */
+/* What the registry says of a stored plugin, beside its config. */
+static void set_meta(wxm_version *v, const wxg_record *rec)
+{
+    v->wasm_len = rec->wasm_len;
+    snprintf(v->sha256, sizeof v->sha256, "%s", rec->sha256);
+    v->revision = rec->version;
+    v->created_ms = rec->created_ms;
+    v->updated_ms = rec->updated_ms;
+}
+
 static wxm_version *reload(wx_manager *m, wxm_plugin *p)
 {
     wx_error e;
@@ -434,13 +444,8 @@ static wxm_version *reload(wx_manager *m, wxm_plugin *p)
         rec.config = NULL;
         v = wxm_version_failed(p, cfg, text, &e);
     }
-    if (v) {
-        v->wasm_len = rec.wasm_len;
-        snprintf(v->sha256, sizeof v->sha256, "%s", rec.sha256);
-        v->revision = rec.version;
-        v->created_ms = rec.created_ms;
-        v->updated_ms = rec.updated_ms;
-    }
+    if (v)
+        set_meta(v, &rec);
     wxg_record_free(&rec);
     return v;
 }
@@ -470,13 +475,8 @@ static wxm_version *placeholder(wx_manager *m, wxm_plugin *p)
         free(text);
         v = reload(m, p);
     }
-    if (v && v->pending) {
-        v->wasm_len = rec.wasm_len;
-        snprintf(v->sha256, sizeof v->sha256, "%s", rec.sha256);
-        v->revision = rec.version;
-        v->created_ms = rec.created_ms;
-        v->updated_ms = rec.updated_ms;
-    }
+    if (v && v->pending)
+        set_meta(v, &rec);
     wxg_record_free(&rec);
     return v;
 }
