@@ -69,4 +69,26 @@
  * (wx_manager_opts.trim_idle_ms). */
 #define WX_DEFAULT_TRIM_IDLE_MS 30000u
 
+/* How long a change waits for another process's registry transaction
+ * (wx_manager_opts.busy_timeout_ms). */
+#define WX_DEFAULT_BUSY_TIMEOUT_MS 5000
+
+/* Open file descriptors per guest (stdio and preopens included); a guest
+ * opening more gets EMFILE. */
+#define WX_DEFAULT_MAX_FDS 256u
+
+/* wasmext serve: where it listens, the largest request body, connections
+ * at once, and how long a request may take in seconds (--listen,
+ * --max-body, --max-connections, --request-timeout). */
+#define WX_DEFAULT_LISTEN "127.0.0.1:9281"
+#define WX_DEFAULT_MAX_BODY (16u << 20)
+#define WX_DEFAULT_MAX_CONNECTIONS 1024u
+#define WX_DEFAULT_REQUEST_TIMEOUT_S 30u
+
+/* eKuiper's plugin mode: instances per function when the config sets
+ * none (at most this many, fewer on a small machine), and the largest
+ * message taken from eKuiper ($WASMEXT_EKUIPER_MAX_MSG). */
+#define WX_DEFAULT_EKUIPER_INSTANCES 16u
+#define WX_DEFAULT_EKUIPER_MAX_MSG (64u * 1024u * 1024u)
+
 #endif

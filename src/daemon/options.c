@@ -19,7 +19,7 @@ static const char help_text[] =
     "flight have been answered.\n"
     "\n"
     "Options:\n"
-    "  --listen HOST:PORT   address to listen on (default " WXD_DEFAULT_LISTEN
+    "  --listen HOST:PORT   address to listen on (default " WX_DEFAULT_LISTEN
     ");\n"
     "                       port 0 picks a free port; the address is\n"
     "                       printed on stdout as 'listening on HOST:PORT'\n"
@@ -231,15 +231,15 @@ int wxd_options_parse(wxd_options *o, int argc, char **argv)
 {
     const char *db = o->db; /* a default given by the caller */
     *o = (wxd_options){
-        .listen = WXD_DEFAULT_LISTEN,
+        .listen = WX_DEFAULT_LISTEN,
         .db = db,
         .log_level = WXD_INFO,
-        .max_body = WXD_DEFAULT_MAX_BODY,
+        .max_body = WX_DEFAULT_MAX_BODY,
         .drain_ms = 30000,
         .idle_s = 60,
-        .max_connections = WXD_DEFAULT_MAX_CONNECTIONS,
+        .max_connections = WX_DEFAULT_MAX_CONNECTIONS,
         .max_per_ip = WXD_PER_IP_AUTO,
-        .request_timeout_s = WXD_DEFAULT_REQUEST_TIMEOUT,
+        .request_timeout_s = WX_DEFAULT_REQUEST_TIMEOUT_S,
     };
     for (int i = 1; i < argc; i++) {
         const char *w = argv[i];

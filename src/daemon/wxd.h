@@ -55,11 +55,7 @@ static inline bool wxd_log_on(const wxd_log *log, wxd_level level)
 
 /* --------------------------------------------------------- options.c */
 
-#define WXD_DEFAULT_LISTEN "127.0.0.1:9281"
-#define WXD_DEFAULT_MAX_BODY (16u << 20)
 #define WXD_MAX_ALLOW_DIRS 32
-#define WXD_DEFAULT_MAX_CONNECTIONS 1024u
-#define WXD_DEFAULT_REQUEST_TIMEOUT 30u
 /* --max-connections-per-ip not given: off on loopback and unix sockets
  * (every client has the same address there), else a quarter of
  * --max-connections. */

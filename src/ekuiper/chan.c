@@ -89,8 +89,8 @@ size_t wxk_max_msg(void)
             fprintf(stderr,
                     "wasmext: %s=\"%.64s\" is not a size of at "
                     "least 64K (e.g. 16M); using %u bytes\n",
-                    WXK_MAX_MSG_ENV, env, WXK_DEFAULT_MAX_MSG);
-        n = WXK_DEFAULT_MAX_MSG;
+                    WXK_MAX_MSG_ENV, env, WX_DEFAULT_EKUIPER_MAX_MSG);
+        n = WX_DEFAULT_EKUIPER_MAX_MSG;
     }
     atomic_store(&cached, n);
     return n;

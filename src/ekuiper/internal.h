@@ -195,7 +195,6 @@ int wxk_req_open(wxk_sock *s, const char *url, int recv_ms, int tries,
  * memory a row can take is eKuiper's to bound.
  */
 #define WXK_MAX_MSG_ENV "WASMEXT_EKUIPER_MAX_MSG"
-#define WXK_DEFAULT_MAX_MSG (64u * 1024u * 1024u)
 size_t wxk_max_msg(void);
 /* The error answered for a message of `len` bytes over wxk_max_msg(), as
  * a function call's answer (JSON) or a control answer (text). */

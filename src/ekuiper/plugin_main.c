@@ -43,13 +43,11 @@
  * (portable.recvTimeout, 5 s), so that a runaway call ends with our
  * message rather than eKuiper's timeout, and frees its channel. */
 #define KEEPALIVE_MS 5000
-#define DEFAULT_TIMEOUT_MS 4500
 /* Dial attempts, 100 ms apart: the control channel (PROTOCOL.md 2.12),
  * a started function's channel. */
 #define CONTROL_DIAL_TRIES 50
 #define FUNC_DIAL_TRIES 20
 #define CONFIG_MAX (1u << 20)
-#define MAX_DEFAULT_INSTANCES 16
 /* How often the signal thread checks that the parent still lives. */
 #define PARENT_POLL_MS 200
 
@@ -151,7 +149,7 @@ static char *read_text(const char *path, const char *name)
 
 /* The config's JSON with plugin mode's defaults added where it sets
  * nothing: the call timeout, and one instance per function (up to
- * MAX_DEFAULT_INSTANCES), since eKuiper calls each function on its own
+ * WX_DEFAULT_EKUIPER_INSTANCES), since eKuiper calls each function on its own
  * channel and one slow function should not hold the others' instance.
  * NULL (logged) when it is not a JSON object with a name. */
 static json_t *load_config(const char *path, const char **name)
@@ -175,9 +173,9 @@ static json_t *load_config(const char *path, const char **name)
     size_t nfuncs = json_array_size(json_object_get(cfg, "functions"));
     if (!json_object_get(cfg, "instance_num") && nfuncs > 1)
         json_object_set_new(cfg, "instance_num",
-                            json_integer(nfuncs < MAX_DEFAULT_INSTANCES
+                            json_integer(nfuncs < WX_DEFAULT_EKUIPER_INSTANCES
                                              ? (json_int_t)nfuncs
-                                             : MAX_DEFAULT_INSTANCES));
+                                             : WX_DEFAULT_EKUIPER_INSTANCES));
     json_t *limits = json_object_get(cfg, "limits");
     if (!limits) {
         limits = json_object();
@@ -187,7 +185,7 @@ static json_t *load_config(const char *path, const char **name)
      * with its own message. */
     if (json_is_object(limits) && !json_object_get(limits, "timeout_ms"))
         json_object_set_new(limits, "timeout_ms",
-                            json_integer(DEFAULT_TIMEOUT_MS));
+                            json_integer(WX_DEFAULT_TIMEOUT_MS));
     return cfg;
 }
 

@@ -333,7 +333,7 @@ static wx_status ctx_fill(wxw_ctx *ctx, const wxw_opts *o, wx_error *err)
     ctx->on_line = o->on_line;
     ctx->ud = o->ud;
     ctx->flags = o->flags;
-    ctx->max_fds = o->max_fds ? o->max_fds : WXW_DEFAULT_MAX_FDS;
+    ctx->max_fds = o->max_fds ? o->max_fds : WX_DEFAULT_MAX_FDS;
     return wxw_fd_table_init(ctx, o, err);
 }
 

@@ -57,9 +57,6 @@
 #define WXW_PATH_MAX 4096u
 /* Bytes of output kept per stream between two drains, by default. */
 #define WXW_DEFAULT_LOG_LIMIT (64u * 1024u)
-/* Open file descriptors per context (stdio and preopens included), by
- * default; a guest opening more gets EMFILE. */
-#define WXW_DEFAULT_MAX_FDS 256u
 
 /* Where a guest's stdout or stderr goes (the config's wasi.stdout). */
 typedef enum wxw_output {
@@ -144,7 +141,7 @@ typedef struct wxw_opts {
     wxw_line_fn on_line;     /* WXW_OUTPUT_LINES */
     size_t line_max;         /* WXW_OUTPUT_LINES; 0: WXW_DEFAULT_LINE_MAX */
     void *ud;                /* for on_output and on_line */
-    uint32_t max_fds; /* 0: WXW_DEFAULT_MAX_FDS */
+    uint32_t max_fds; /* 0: WX_DEFAULT_MAX_FDS */
     uint32_t flags;   /* WXW_FLAG_* */
 } wxw_opts;
 

@@ -33,7 +33,6 @@
 #define SCHEMA_VERSION 1
 /* PRAGMA application_id: "wxmg", so that other tools can tell our files. */
 #define APPLICATION_ID 0x77786d67
-#define BUSY_TIMEOUT_MS 5000
 
 static const char schema_sql[] = "CREATE TABLE plugins ("
                                  " name TEXT PRIMARY KEY NOT NULL,"
@@ -449,7 +448,7 @@ wxg_registry *wxg_registry_open(const char *path,
 {
     bool ro = opts && opts->read_only;
     int timeout = opts && opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms
-                                                    : BUSY_TIMEOUT_MS;
+                                                    : WX_DEFAULT_BUSY_TIMEOUT_MS;
     wxg_registry *reg = calloc(1, sizeof *reg);
     if (!reg || !(reg->path = strdup(path))) {
         free(reg);
