@@ -231,7 +231,9 @@ wx_manager *cli_open_registry(const cli_global *g, cli_reg_mode mode,
     wx_error_clear(&err);
     wx_manager *m = wx_manager_open(*path, &opts, &err);
     if (!m) {
-        cli_error_from(&err, "registry: %s", err.message);
+        /* The registry's own errors start "registry PATH: ". */
+        bool named = strncmp(err.message, "registry ", 9) == 0;
+        cli_error_from(&err, "%s%s", named ? "" : "registry: ", err.message);
         *rc = cli_exit_code(err.status);
     }
     return m;
