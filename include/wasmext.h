@@ -460,7 +460,10 @@ typedef struct wx_function_info {
     uint32_t nparams, nresults;
     wx_type params[WX_MAX_VALUES];
     wx_type results[WX_MAX_VALUES];
-    const char *signature; /* the wasm type: "(i32, i32) -> (i32)" */
+    /* The wasm type, "(i32, i32) -> (i32)": in snapshots only
+     * (wx_manager_plugins); NULL from wx_fn_describe, whose handle may
+     * outlive the version the text would belong to. */
+    const char *signature;
     uint64_t calls, errors; /* since the manager opened, across updates */
 } wx_function_info;
 

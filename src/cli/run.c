@@ -1,24 +1,29 @@
 /*
- * `wasmext run FILE.wasm FUNC [ARG...]`: a one-shot call straight on the
- * engine, no registry. The arguments are read by the function's wasm
- * signature, the results printed one per line in a form that reads back
- * to the same value. `wasmext run FILE.wasm [ARG...]` of a WASI command
- * runs its `_start` with the arguments, the exit status being the
- * guest's.
+ * `wasmext run FILE.wasm FUNC [ARG...]`: a manager with one plugin. The
+ * command line becomes the config of one plugin (the config file format
+ * of docs/config.md, built with jansson and dumped once), registered in a
+ * manager that lives in memory (no registry file; SQLite is never
+ * loaded), and FUNC is called through it like any plugin's function:
+ * the limits, WASI, timeouts, traps and their messages are the
+ * framework's, not a second wiring of the engine.
+ *
+ * The arguments are read by FUNC's wasm signature, and the results
+ * printed one per line in a form that reads back to the same value.
+ *
+ * `wasmext run FILE.wasm [ARG...]` of a WASI command is a plugin whose one
+ * function is `_start`, with wasi.init "none" so that the manager does
+ * not run it when it makes the instance: the call is the run, with the
+ * arguments and this process's stdin, and the exit status is the guest's
+ * exit code.
  */
 #include "cli.h"
-#include "wasmfile.h"
-
-#include "abi.h"
-#include "value.h"
-#include "wasi.h"
+#include "wasmext.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 static const char run_help[] =
     "Usage: wasmext run [OPTIONS] FILE.wasm FUNC [ARG...]\n"
@@ -29,12 +34,16 @@ static const char run_help[] =
     "WASI command (a module exporting _start) is run: it gets the\n"
     "arguments FILE.wasm ARG..., this process's stdin, stdout and stderr,\n"
     "and the exit status is its exit code (0 when _start returns).\n"
+    "FILE.wasm runs as the one plugin of a manager held in memory, with\n"
+    "the limits and messages of any plugin (docs/config.md); nothing is\n"
+    "registered.\n"
     "\n"
     "Arguments are read by FUNC's wasm signature: i32 and i64 in decimal\n"
     "or 0x hex, signed or unsigned (-1 and 0xffffffff are the same i32),\n"
     "refused unless they fit exactly; f32 and f64 as decimals, inf, -inf\n"
     "or nan. Negative numbers need no quoting. Results: integers in signed\n"
-    "decimal, floats in the shortest form that reads back the same.\n"
+    "decimal, floats in the shortest form that reads back the same. FUNC\n"
+    "takes and returns wasm numbers only (i32, i64, f32, f64).\n"
     "\n"
     "A module that imports wasi_snapshot_preview1 gets WASI preview 1:\n"
     "this process's stdin, stdout and stderr, clocks, random, the\n"
@@ -48,9 +57,12 @@ static const char run_help[] =
     "                   (repeatable; --dir DIR grants DIR as DIR)\n"
     "  --env K=V        set environment variable K for the guest\n"
     "                   (repeatable)\n"
-    "  --max-pages N    cap linear memory at N pages of 64 KiB (N >= 1)\n"
-    "  --timeout-ms N   stop the call after N milliseconds (exit 1)\n"
-    "  --stack N        maximum call depth (default 10000)\n"
+    "  --max-pages N    cap linear memory at N pages of 64 KiB (1 to\n"
+    "                   65536; default: the module's own maximum)\n"
+    "  --timeout-ms N   stop the call after N milliseconds (exit 1; at\n"
+    "                   most 3600000; default: none, but a start function\n"
+    "                   or _initialize gets 4500 ms)\n"
+    "  --stack N        maximum call depth (16 to 100000, default 10000)\n"
     "  --json           print {\"results\": [...]} instead (a command:\n"
     "                   {\"exit_code\": N}); the guest's stdout then goes to\n"
     "                   stderr, so that stdout is only the JSON, and\n"
@@ -77,353 +89,387 @@ static const cli_opt run_opts[NOPTS] = {
     [OPT_STACK] = {"--stack", "N"},
 };
 
+/* The ranges of the config's limits (docs/config.md), checked here so
+ * that the messages name the options. */
+#define RUN_MAX_PAGES 65536u
+#define RUN_MAX_TIMEOUT_MS 3600000u
+#define RUN_MIN_STACK 16u
+#define RUN_MAX_STACK 100000u
+/* The largest export section peek_exports reads (16 MiB). */
+#define RUN_MAX_EXPORT_SECTION (16u << 20)
+
 /* What one run needs, freed in one place. */
 typedef struct run_state {
-    const char *path;
-    uint8_t *bytes;
-    size_t len;
-    wx_module *module;
-    cli_wasmfile wf;
-    wx_linker *linker;
-    wx_instance *inst;
-    wx_instance_opts iopts;
-    uint32_t timeout_ms;
-    /* WASI: the --dir and --env values (split copies, in `owned`) and
-     * the context, made when the module imports WASI or is a command. */
-    size_t ndirs, nenv, nowned;
-    wxw_kv *dirs, *env;
-    char **owned;
-    wxw_ctx *wasi;
-    /* --json: stdout holds one JSON document, so the guest's stdout goes
-     * to stderr. */
+    const char *path; /* FILE.wasm as given: the guest's argv[0] */
+    char name[65];    /* the plugin's name, made from the file's */
+    /* The config's wasi.env (--env), wasi.preopens (--dir) and limits. */
+    json_t *env, *dirs, *limits;
     bool json;
+    wx_manager *m;
+    wx_fn *fn;
+    /* --json: the real stdout while a guest runs (stdout_aside), or -1. */
+    int saved_stdout;
 } run_state;
 
-/* ------------------------------------------------------------ timeout */
+/* ------------------------------------------------------- the config */
 
-/* A thread that interrupts the instance when the deadline passes, unless
- * the call finished first. */
-typedef struct run_timer {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool done, fired;
-    wx_instance *inst;
-    struct timespec deadline; /* CLOCK_MONOTONIC */
-} run_timer;
-
-static void *timer_main(void *arg)
+/* The file's stem with every character a plugin name may not hold made
+ * '_' ("my-tool.wasm": "my_tool"). Only messages show it: the manager
+ * holds this one plugin. */
+static void plugin_name(const char *path, char *name, size_t size)
 {
-    run_timer *t = arg;
-    pthread_mutex_lock(&t->lock);
-    while (!t->done) {
-        int rc = pthread_cond_timedwait(&t->cond, &t->lock, &t->deadline);
-        if (rc == ETIMEDOUT && !t->done) {
-            wx_instance_interrupt(t->inst);
-            t->fired = true;
-            break;
-        }
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base), at = 0;
+    if (n > 5 && strcmp(base + n - 5, ".wasm") == 0)
+        n -= 5;
+    if (n == 0 || (base[0] >= '0' && base[0] <= '9'))
+        name[at++] = '_';
+    for (size_t i = 0; i < n && at + 1 < size; i++) {
+        char c = base[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '_';
+        name[at++] = ok ? c : '_';
     }
-    pthread_mutex_unlock(&t->lock);
-    return NULL;
+    name[at] = '\0';
 }
 
-static bool timer_start(run_timer *t, wx_instance *inst, uint32_t ms)
+/*
+ * The plugin's config: `func` as a numeric function, or (func NULL) the
+ * WASI command, whose _start is called as the run rather than at
+ * instance creation, with `args` after argv[0]. The guest's streams are
+ * this process's. NULL when a text is not UTF-8 (JSON holds no other).
+ */
+static json_t *plugin_config(const run_state *st, const char *func, int nargs,
+                             char *const *args)
 {
-    memset(t, 0, sizeof *t);
-    t->inst = inst;
-    clock_gettime(CLOCK_MONOTONIC, &t->deadline);
-    t->deadline.tv_sec += ms / 1000;
-    t->deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t->deadline.tv_nsec >= 1000000000L) {
-        t->deadline.tv_sec++;
-        t->deadline.tv_nsec -= 1000000000L;
+    json_t *argv = json_array();
+    bool ok = argv != NULL;
+    for (int i = 0; ok && i < nargs; i++)
+        ok = json_array_append_new(argv, json_string(args[i])) == 0;
+    json_t *wasi =
+        ok ? json_pack("{s:s, s:O, s:O, s:O, s:s, s:s, s:s}", "argv0",
+                       st->path, "args", argv, "env", st->env, "preopens",
+                       st->dirs, "stdin", "inherit", "stdout", "inherit",
+                       "stderr", "inherit")
+           : NULL;
+    json_decref(argv);
+    if (wasi && !func)
+        ok = json_object_set_new(wasi, "init", json_string("none")) == 0;
+    if (!wasi || !ok) {
+        json_decref(wasi);
+        return NULL;
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&t->cond, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&t->lock, NULL);
-    if (pthread_create(&t->thread, NULL, timer_main, t) != 0) {
-        pthread_cond_destroy(&t->cond);
-        pthread_mutex_destroy(&t->lock);
+    return json_pack("{s:s, s:i, s:{s:s}, s:[{s:s}], s:O, s:o}", "name",
+                     st->name, "instance_num", 1, "vm_config", "path",
+                     st->path, "functions", "name", func ? func : "_start",
+                     "limits", st->limits, "wasi", wasi);
+}
+
+/* With --json, stdout holds one JSON document: while a guest runs (an
+ * add runs start functions and _initialize, a call the rest), fd 1
+ * points at stderr, so that what the guest writes to its stdout (WASI
+ * "inherit" writes to fd 1) lands there, as it comes. Nothing of ours is
+ * printed in between. */
+static wx_status stdout_aside(run_state *st, wx_error *err)
+{
+    if (!st->json)
+        return WX_OK;
+    fflush(stdout);
+    st->saved_stdout = dup(STDOUT_FILENO);
+    if (st->saved_stdout >= 0 && dup2(STDERR_FILENO, STDOUT_FILENO) >= 0)
+        return WX_OK;
+    return wx_error_set(err, WX_EIO,
+                        "cannot turn the guest's stdout to stderr: %s",
+                        strerror(errno));
+}
+
+static void stdout_back(run_state *st)
+{
+    if (st->saved_stdout < 0)
+        return;
+    dup2(st->saved_stdout, STDOUT_FILENO);
+    close(st->saved_stdout);
+    st->saved_stdout = -1;
+}
+
+/* Registers the plugin of `func` (NULL: the command) and resolves the
+ * function. The module's start function and _initialize run here. */
+static wx_status add_plugin(run_state *st, const char *func, int nargs,
+                            char *const *args, wx_error *err)
+{
+    json_t *cfg = plugin_config(st, func, nargs, args);
+    char *text = cfg ? json_dumps(cfg, JSON_COMPACT) : NULL;
+    json_decref(cfg);
+    if (!text)
+        return wx_error_set(err, WX_EARG,
+                            "%s, its arguments and --env/--dir values must "
+                            "be UTF-8 text",
+                            st->path);
+    wx_status s = stdout_aside(st, err);
+    if (s == WX_OK)
+        s = wx_manager_add(st->m, text, NULL, err);
+    stdout_back(st);
+    free(text);
+    if (s == WX_OK &&
+        !(st->fn = wx_fn_get(st->m, st->name, func ? func : "_start", err)))
+        s = err->status;
+    return s;
+}
+
+/* An unsigned LEB128 number at *p, before `end`; false when it runs past
+ * the end or past 5 bytes. */
+static bool leb_u32(const uint8_t **p, const uint8_t *end, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (unsigned shift = 0; shift < 35 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        v |= (uint32_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The same from a file. */
+static bool leb_u32_file(FILE *f, uint32_t *out)
+{
+    uint8_t buf[5];
+    size_t n = 0;
+    int c;
+    do {
+        if (n == sizeof buf || (c = getc(f)) == EOF)
+            return false;
+        buf[n++] = (uint8_t)c;
+    } while (c & 0x80);
+    const uint8_t *p = buf;
+    return leb_u32(&p, buf + n, out);
+}
+
+/* What the module's export section says: is `word` (may be NULL) an
+ * exported function, and is `_start`? */
+typedef struct run_exports {
+    bool word, start;
+} run_exports;
+
+/* Scans the contents of an export section. */
+static bool scan_exports(const uint8_t *p, const uint8_t *end,
+                         const char *word, run_exports *out)
+{
+    uint32_t n;
+    if (!leb_u32(&p, end, &n))
         return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t nlen, index;
+        if (!leb_u32(&p, end, &nlen) || nlen >= (size_t)(end - p))
+            return false;
+        const uint8_t *name = p;
+        p += nlen;
+        bool func = *p++ == 0x00;
+        if (!leb_u32(&p, end, &index))
+            return false;
+        out->word |= func && word && strlen(word) == nlen &&
+                     memcmp(name, word, nlen) == 0;
+        out->start |= func && nlen == 6 && memcmp(name, "_start", 6) == 0;
     }
     return true;
 }
 
-/* Stops the timer; returns whether it fired. */
-static bool timer_stop(run_timer *t)
+/*
+ * Reads the export section alone, skipping the others (code and data are
+ * most of a module), to know which plugin to register before the manager
+ * loads the module: deciding by a failed add would decode, validate and
+ * compile it twice (18 ms more for a 2 MB Go module). False when the file
+ * is not a module this walk can read; the add then says what is wrong.
+ */
+static bool peek_exports(FILE *f, const char *word, run_exports *out)
 {
-    pthread_mutex_lock(&t->lock);
-    t->done = true;
-    pthread_cond_signal(&t->cond);
-    pthread_mutex_unlock(&t->lock);
-    pthread_join(t->thread, NULL);
-    pthread_cond_destroy(&t->cond);
-    pthread_mutex_destroy(&t->lock);
-    return t->fired;
-}
-
-/* ------------------------------------------------------------ loading */
-
-static int load(run_state *st)
-{
-    st->bytes = cli_read_file(st->path, &st->len);
-    if (!st->bytes)
-        return CLI_EXIT_USAGE;
-    wx_error err;
-    wx_error_clear(&err);
-    st->module = wx_module_load(st->bytes, st->len, NULL, &err);
-    if (!st->module) {
-        cli_error_from(&err, "%s: %s", st->path, err.message);
-        return CLI_EXIT_USAGE;
+    uint8_t head[8];
+    if (fread(head, 1, sizeof head, f) != sizeof head ||
+        memcmp(head, "\0asm", 4) != 0)
+        return false;
+    int id;
+    while ((id = getc(f)) != EOF) {
+        uint32_t size;
+        if (!leb_u32_file(f, &size))
+            return false;
+        if (id != 7) { /* not the export section */
+            if (fseek(f, (long)size, SEEK_CUR) != 0)
+                return false;
+            continue;
+        }
+        /* A bigger one is no module anybody made: the add refuses it. */
+        if (size > RUN_MAX_EXPORT_SECTION)
+            return false;
+        uint8_t *sec = malloc(size ? size : 1);
+        bool ok = sec && fread(sec, 1, size, f) == size &&
+                  scan_exports(sec, sec + size, word, out);
+        free(sec);
+        return ok;
     }
-    cli_wasmfile_read(st->bytes, st->len, &st->wf);
-    return CLI_EXIT_OK;
+    return !ferror(f);
 }
 
-/* The function exports, comma-separated, cut to fit. */
-static void func_exports(const wx_module *m, char *buf, size_t size)
+/* No FUNC, and the module is no command: say which functions it has
+ * (the add has validated it). */
+static int no_function(const run_state *st)
 {
+    size_t len;
+    uint8_t *bytes = cli_read_file(st->path, &len);
+    wx_module *m = bytes ? wx_module_load(bytes, len, NULL, NULL) : NULL;
+    free(bytes);
+    char list[256];
     size_t at = 0;
-    buf[0] = '\0';
-    uint32_t n = wx_module_export_count(m);
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; m && i < wx_module_export_count(m); i++) {
         wx_externdesc d;
         if (!wx_module_export(m, i, &d) || d.kind != WX_EXTERN_FUNC)
             continue;
-        int k = snprintf(buf + at, size - at, "%s%s", at ? ", " : "", d.name);
-        if (k < 0 || (size_t)k >= size - at) {
-            snprintf(buf + (at < size - 5 ? at : size - 5), 5, ", ..");
-            return;
+        int k = snprintf(list + at, sizeof list - at, "%s%s", at ? ", " : "",
+                         d.name);
+        if (k < 0 || (size_t)k >= sizeof list - at) {
+            snprintf(list + sizeof list - 5, 5, ", ..");
+            break;
         }
         at += (size_t)k;
     }
-    if (!at)
-        snprintf(buf, size, "none");
-}
-
-/* The exported function `name`, or an error. */
-static int find_func(const run_state *st, const char *name, wx_externdesc *out)
-{
-    uint32_t n = wx_module_export_count(st->module);
-    for (uint32_t i = 0; i < n; i++) {
-        if (!wx_module_export(st->module, i, out) ||
-            strlen(name) != out->name_len ||
-            memcmp(out->name, name, out->name_len) != 0)
-            continue;
-        if (out->kind == WX_EXTERN_FUNC)
-            return CLI_EXIT_OK;
-        cli_error(WX_EARG, "%s: \"%s\" is a %s export, not a function",
-                  st->path, name, wx_externkind_name(out->kind));
-        return CLI_EXIT_USAGE;
-    }
-    char list[256];
-    func_exports(st->module, list, sizeof list);
-    cli_error(WX_ENOEXPORT,
-              "%s has no exported function \"%s\" (functions: %s)", st->path,
-              name, list);
-    return CLI_EXIT_USAGE;
-}
-
-/* Does the module export a function named `name`? */
-static bool exports_func(const wx_module *m, const char *name)
-{
-    wx_externdesc d;
-    uint32_t n = wx_module_export_count(m);
-    for (uint32_t i = 0; i < n; i++)
-        if (wx_module_export(m, i, &d) && d.kind == WX_EXTERN_FUNC &&
-            strcmp(d.name, name) == 0)
-            return true;
-    return false;
-}
-
-/* Explains a missing function name: the exports. */
-static int no_function(const run_state *st)
-{
-    char list[256];
-    func_exports(st->module, list, sizeof list);
+    wx_module_free(m);
     cli_error(WX_EARG,
               "run: missing FUNC: name the function to call (functions of "
               "%s: %s)",
-              st->path, list);
+              st->path, at ? list : "none");
     return CLI_EXIT_USAGE;
 }
 
-/* With --json, what the guest writes to its stdout: to our stderr, as it
- * comes (a person watching sees it live; jq reading stdout never does). */
-static void guest_stdout_to_stderr(void *ud, int fd, const uint8_t *data,
-                                   size_t len)
+/* The exit code of a failed add: a module that cannot run with these
+ * options is the user's to fix (2), even at a memory limit; a start
+ * function that traps or times out is the guest failing (1). */
+static int add_failed(const wx_error *err)
 {
-    (void)ud;
-    (void)fd;
-    fwrite(data, 1, len, stderr);
+    cli_error_from(err, "%s", err->message);
+    return err->status == WX_ELIMIT ? CLI_EXIT_USAGE
+                                    : cli_exit_code(err->status);
 }
 
-/* The WASI context: arguments (args[0] is the file), --env, --dir, and
- * this process's standard streams (stdout turned to stderr with --json). */
-static int make_wasi(run_state *st, int nargs, char *const *args)
+/*
+ * Registers the plugin the command line means; *command says which. The
+ * word after the file is FUNC when the module exports a function by that
+ * name; otherwise, and when there is no such word, a module exporting
+ * _start runs as a WASI command with the words as its arguments. The
+ * export section alone decides (peek_exports), so the manager loads the
+ * module once; when it cannot be read, the add says why.
+ */
+static int load(run_state *st, const cli_args *a, bool *command)
 {
-    const char **argv = calloc((size_t)nargs + 1, sizeof *argv);
-    if (!argv) {
-        cli_error(WX_ENOMEM, "out of host memory");
-        return CLI_EXIT_FAILED;
-    }
-    argv[0] = st->path;
-    for (int i = 0; i < nargs; i++)
-        argv[i + 1] = args[i];
-    wxw_opts o = {0};
-    o.nargs = (size_t)nargs + 1;
-    o.args = argv;
-    o.nenv = st->nenv;
-    o.env = st->env;
-    o.npreopens = st->ndirs;
-    o.preopens = st->dirs;
-    o.in = WXW_INPUT_INHERIT;
-    o.out = st->json ? WXW_OUTPUT_CALLBACK : WXW_OUTPUT_INHERIT;
-    o.on_output = st->json ? guest_stdout_to_stderr : NULL;
-    o.err = WXW_OUTPUT_INHERIT;
-    wx_error err;
-    wx_error_clear(&err);
-    st->wasi = wxw_ctx_new(&o, &err);
-    free(argv);
-    if (!st->wasi) {
-        cli_error_from(&err, "%s", err.message);
-        return err.status == WX_ENOMEM ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
-    }
-    return CLI_EXIT_OK;
-}
-
-/* Links WASI when the module imports it or is a command (`nargs`,
- * `args`: the guest's arguments after its name); refuses any other
- * import, naming them. */
-static int link_imports(run_state *st, bool command, int nargs,
-                        char *const *args)
-{
-    char missing[512];
-    size_t at = 0;
-    unsigned nmissing = 0;
-    bool wasi = false;
-    missing[0] = '\0';
-    uint32_t n = wx_module_import_count(st->module);
-    for (uint32_t i = 0; i < n; i++) {
-        wx_externdesc d;
-        if (!wx_module_import(st->module, i, &d))
-            continue;
-        if (strcmp(d.module, "wasi_snapshot_preview1") == 0) {
-            wasi = true;
-            continue;
-        }
-        if (nmissing++ < 8 && at < sizeof missing) {
-            int k = snprintf(missing + at, sizeof missing - at, "%s%s.%s (%s)",
-                             at ? ", " : "", d.module, d.name,
-                             wx_externkind_name(d.kind));
-            at += k > 0 ? (size_t)k : 0;
-        }
-    }
-    if (nmissing) {
-        cli_error(WX_EUNLINKABLE,
-                  "%s imports %s%s, which wasmext run cannot provide (it "
-                  "provides only wasi_snapshot_preview1)",
-                  st->path, missing, nmissing > 8 ? ", ..." : "");
+    const char *word = a->npos >= 2 ? a->pos[1] : NULL;
+    FILE *f = fopen(st->path, "rb");
+    if (!f) {
+        cli_error(WX_EIO, "cannot read %s: %s", st->path, strerror(errno));
         return CLI_EXIT_USAGE;
     }
-    if (!wasi && !command)
-        return CLI_EXIT_OK;
-    int rc = make_wasi(st, nargs, args);
-    if (rc != CLI_EXIT_OK)
-        return rc;
+    run_exports ex = {false, false};
+    bool read = peek_exports(f, word, &ex);
+    fclose(f);
+    /* Without a word, the add of the command finds what is missing. */
+    *command = !word || (read && ex.start && !ex.word);
     wx_error err;
     wx_error_clear(&err);
-    st->linker = wx_linker_new(&err);
-    if (!st->linker ||
-        wxw_define(st->linker, st->module, st->wasi, &err) != WX_OK) {
-        cli_error_from(&err, "%s: WASI: %s", st->path, err.message);
-        return CLI_EXIT_FAILED;
-    }
-    return CLI_EXIT_OK;
+    wx_status s = *command
+                      ? add_plugin(st, NULL, a->npos - 1, a->pos + 1, &err)
+                      : add_plugin(st, word, 0, NULL, &err);
+    return s == WX_OK                   ? CLI_EXIT_OK
+           : !word && s == WX_ENOEXPORT ? no_function(st)
+                                        : add_failed(&err);
 }
 
 /* ---------------------------------------------------------- arguments */
 
-/* An integer of a wasm type: the signed range or the unsigned one, since
- * wasm integers have no sign of their own. */
-static wx_status parse_int(wxa_type s_type, wxa_type u_type, const char *text,
-                           const char *what, int64_t *out, wx_error *err)
+/* Gives a converter message about "argument 1" (it read one argument)
+ * the number of argument `i` (0-based). */
+static wx_status renumber(wx_error *err, int i)
 {
-    wxa_value v;
-    wx_status s = wxa_value_from_text(s_type, text, what, &v, err);
-    if (s == WX_OK) {
-        *out = v.of.i;
-        return WX_OK;
+    static const char one[] = "argument 1: ";
+    char why[sizeof err->message];
+    snprintf(why, sizeof why, "%s",
+             strncmp(err->message, one, sizeof one - 1) == 0
+                 ? err->message + sizeof one - 1
+                 : err->message);
+    return wx_error_set(err, err->status, "argument %d: %s", i + 1, why);
+}
+
+/* Argument `i` of wasm type `t`, read by the framework's command-line
+ * converter: i32 and i64 as their signed or unsigned type, since wasm
+ * integers have no sign of their own. */
+static wx_status parse_arg(wx_type t, const char *text, int i, wx_val *out,
+                           wx_error *err)
+{
+    wx_function_info one;
+    memset(&one, 0, sizeof one);
+    one.name = "run";
+    one.nparams = 1;
+    one.params[0] = t;
+    wx_values v = {0};
+    wx_status s = wx_values_from_argv(&one, 1, &text, &v, err);
+    if (s != WX_OK && (t == WX_TYPE_I32 || t == WX_TYPE_I64)) {
+        wx_error ignored;
+        one.params[0] = t == WX_TYPE_I32 ? WX_TYPE_U32 : WX_TYPE_U64;
+        if (wx_values_from_argv(&one, 1, &text, &v, &ignored) == WX_OK)
+            s = WX_OK;
     }
-    wx_error ignored;
-    if (wxa_value_from_text(u_type, text, what, &v, &ignored) == WX_OK) {
-        *out = (int64_t)v.of.u;
-        wx_error_clear(err);
-        return WX_OK;
+    if (s != WX_OK)
+        return renumber(err, i);
+    const wx_value *x = &v.values[0];
+    switch (x->type) {
+    case WX_TYPE_I32: *out = wx_val_i32((int32_t)x->of.i); break;
+    case WX_TYPE_U32: *out = wx_val_i32((int32_t)(uint32_t)x->of.u); break;
+    case WX_TYPE_I64: *out = wx_val_i64(x->of.i); break;
+    case WX_TYPE_U64: *out = wx_val_i64((int64_t)x->of.u); break;
+    case WX_TYPE_F32: *out = wx_val_f32(x->of.f32); break;
+    case WX_TYPE_F64: *out = wx_val_f64(x->of.f64); break;
+    default:
+        s = wx_error_set(err, WX_EARG, "argument %d: %s is not a wasm number",
+                         i + 1, wx_type_name(x->type));
     }
+    wx_values_free(&v);
     return s;
 }
 
-static wx_status parse_arg(wx_valtype t, const char *text, const char *what,
-                           wx_val *out, wx_error *err)
+/* Appends "t1, t2" to buf at *at. */
+static void type_list(const wx_type *t, uint32_t n, char *buf, size_t size,
+                      size_t *at)
 {
-    wxa_value v;
-    int64_t i;
-    wx_status s;
-    switch (t) {
-    case WX_I32:
-        s = parse_int(WXA_I32, WXA_U32, text, what, &i, err);
-        *out = wx_val_i32((int32_t)(uint32_t)i);
-        return s;
-    case WX_I64:
-        s = parse_int(WXA_I64, WXA_U64, text, what, &i, err);
-        *out = wx_val_i64(i);
-        return s;
-    case WX_F32:
-        s = wxa_value_from_text(WXA_F32, text, what, &v, err);
-        *out = wx_val_f32(s == WX_OK ? v.of.f32 : 0);
-        return s;
-    case WX_F64:
-        s = wxa_value_from_text(WXA_F64, text, what, &v, err);
-        *out = wx_val_f64(s == WX_OK ? v.of.f64 : 0);
-        return s;
-    case WX_FUNCREF:
-    case WX_EXTERNREF:
-        out->type = t;
-        out->of.ext = NULL;
-        if (strcmp(text, "null") == 0)
-            return WX_OK;
-        return wx_error_set(err, WX_EARG, "%s: a %s can only be given as null",
-                            what, wx_valtype_name(t));
-    default:
-        return wx_error_set(err, WX_EARG,
-                            "%s: %s values cannot be given on the command "
-                            "line",
-                            what, wx_valtype_name(t));
-    }
+    for (uint32_t i = 0; i < n; i++)
+        *at += (size_t)snprintf(buf + *at, *at < size ? size - *at : 0, "%s%s",
+                                i ? ", " : "", wx_type_name(t[i]));
 }
 
-static int parse_args(const wx_functype *ft, const char *func, int n,
-                      char *const *texts, wx_val *args)
+/* "(i32, i32) -> (i32)": a numeric function's types are its wasm
+ * signature's (wx_fn_describe leaves info->signature to snapshots). */
+static void signature(const wx_function_info *info, char *buf, size_t size)
 {
-    if ((uint32_t)n != ft->nparams) {
+    size_t at = (size_t)snprintf(buf, size, "(");
+    type_list(info->params, info->nparams, buf, size, &at);
+    at += (size_t)snprintf(buf + at, at < size ? size - at : 0, ") -> (");
+    type_list(info->results, info->nresults, buf, size, &at);
+    snprintf(buf + at, at < size ? size - at : 0, ")");
+}
+
+static int parse_args(const wx_function_info *info, int n, char *const *texts,
+                      wx_val *args)
+{
+    if ((uint32_t)n != info->nparams) {
         char sig[256];
-        cli_signature(ft, sig, sizeof sig);
+        signature(info, sig, sizeof sig);
         cli_error(WX_EARG, "\"%s\" takes %u argument%s, got %d (signature %s)",
-                  func, ft->nparams, ft->nparams == 1 ? "" : "s", n, sig);
+                  info->name, info->nparams, info->nparams == 1 ? "" : "s", n,
+                  sig);
         return CLI_EXIT_USAGE;
     }
     for (int i = 0; i < n; i++) {
-        char what[32];
-        snprintf(what, sizeof what, "argument %d", i + 1);
         wx_error err;
         wx_error_clear(&err);
-        if (parse_arg(ft->params[i], texts[i], what, &args[i], &err) !=
-            WX_OK) {
+        if (parse_arg(info->params[i], texts[i], i, &args[i], &err) != WX_OK) {
             cli_error_from(&err, "%s", err.message);
             return CLI_EXIT_USAGE;
         }
@@ -433,244 +479,146 @@ static int parse_args(const wx_functype *ft, const char *func, int n,
 
 /* ------------------------------------------------------------ results */
 
-/* A result as a framework value, for text and JSON alike. */
-static bool to_value(const wx_val *r, wxa_value *v)
+/* Results as text, one per line, or {"results": [...]} with --json, by
+ * the framework's converters. */
+static int print_results(const run_state *st, const wx_val *res, uint32_t n)
 {
-    switch (r->type) {
-    case WX_I32: *v = wxa_value_int(WXA_I32, r->of.i32); return true;
-    case WX_I64: *v = wxa_value_int(WXA_I64, r->of.i64); return true;
-    case WX_F32: *v = wxa_value_f32(r->of.f32); return true;
-    case WX_F64: *v = wxa_value_f64(r->of.f64); return true;
-    default: return false;
-    }
-}
-
-/* References have no number to print: say what they are. */
-static const char *ref_text(const wx_val *r)
-{
-    if (r->type == WX_FUNCREF)
-        return r->of.func ? "funcref" : "null";
-    if (r->type == WX_EXTERNREF)
-        return r->of.ext ? "externref" : "null";
-    return "v128";
-}
-
-static int print_results(const cli_global *g, const wx_val *res, uint32_t n)
-{
-    json_t *arr = g->json ? json_array() : NULL;
+    wx_value v[WX_MAX_VALUES];
     for (uint32_t i = 0; i < n; i++) {
-        wxa_value v;
-        if (!to_value(&res[i], &v)) {
-            const char *t = ref_text(&res[i]);
-            if (arr)
-                json_array_append_new(arr, strcmp(t, "null") ? json_string(t)
-                                                             : json_null());
-            else
-                puts(t);
-            continue;
+        switch (res[i].type) {
+        case WX_I32: v[i] = wx_value_i32(res[i].of.i32); break;
+        case WX_I64: v[i] = wx_value_i64(res[i].of.i64); break;
+        case WX_F32: v[i] = wx_value_f32(res[i].of.f32); break;
+        default: v[i] = wx_value_f64(res[i].of.f64); break;
         }
-        if (arr) {
-            json_array_append_new(arr, wxa_value_to_json(&v, NULL));
-            continue;
-        }
-        char *text = wxa_value_to_text(&v, 0);
-        if (!text) {
-            cli_error(WX_ENOMEM, "out of host memory");
-            return CLI_EXIT_FAILED;
-        }
-        puts(text);
-        free(text);
     }
-    if (arr)
-        return cli_print_json(json_pack("{s:o}", "results", arr));
-    return CLI_EXIT_OK;
-}
-
-/* Names the trapping function by its export when the module has no name
- * section, so that the message says where to look. */
-static void name_trap(const run_state *st, wx_error *err)
-{
-    if (err->status != WX_ETRAP || err->func_index == WX_NO_INDEX ||
-        wx_module_func_name(st->module, err->func_index))
-        return;
-    const char *name =
-        cli_func_export_name(st->module, &st->wf, err->func_index);
-    if (name)
-        snprintf(err->message, sizeof err->message,
-                 "trap: %s in function %u (\"%.200s\") at offset 0x%x",
-                 wx_trap_message(err->trap), err->func_index, name,
-                 err->offset);
-}
-
-/* Reports a failed call or instantiation; returns the exit code. */
-static int call_failed(const run_state *st, wx_status s, wx_error *err,
-                       bool timed_out)
-{
-    if (s == WX_EEXIT) {
-        if (err->exit_code == 0)
-            return CLI_EXIT_OK;
-        cli_error_from(err, "guest exited with code %d", err->exit_code);
-        return CLI_EXIT_FAILED;
-    }
-    if (timed_out && s == WX_EINTERRUPTED) {
-        cli_error(WX_ETIMEOUT, "timeout: the call was stopped after %u ms",
-                  st->timeout_ms);
-        return CLI_EXIT_FAILED;
-    }
-    name_trap(st, err);
-    cli_error_from(err, "%s", err->message);
-    return s == WX_ETRAP ? CLI_EXIT_FAILED : cli_exit_code(s);
-}
-
-static int instantiate(run_state *st)
-{
     wx_error err;
     wx_error_clear(&err);
-    /* The start function runs below, under --timeout like a call. */
-    st->iopts.defer_start = true;
-    st->inst = wx_instantiate(st->module, st->linker, &st->iopts, &err);
-    if (!st->inst) {
-        cli_error_from(&err, "%s: %s", st->path, err.message);
-        return CLI_EXIT_USAGE;
-    }
-    run_timer timer;
-    bool timing = st->timeout_ms > 0;
-    if (timing && !timer_start(&timer, st->inst, st->timeout_ms)) {
-        cli_error(WX_ENOMEM, "cannot start the timeout thread");
+    char *text = st->json ? wx_values_to_json(v, n, &err)
+                          : wx_values_to_text(v, n, &err);
+    if (!text) {
+        cli_error_from(&err, "%s", err.message);
         return CLI_EXIT_FAILED;
     }
-    wx_status s = wx_instance_start(st->inst, &err);
-    bool timed_out = timing && timer_stop(&timer);
-    if (s == WX_OK) {
-        if (timed_out) /* it finished just in time */
-            wx_instance_clear_interrupt(st->inst);
-        return CLI_EXIT_OK;
-    }
-    if (timed_out && s == WX_EINTERRUPTED) {
-        cli_error(WX_ETIMEOUT, "start function: timeout after %u ms",
-                  st->timeout_ms);
-        return CLI_EXIT_FAILED;
-    }
-    /* A trap in the start function is the module failing at run time. */
-    return call_failed(st, s, &err, false);
+    int rc = CLI_EXIT_OK;
+    if (st->json)
+        rc = cli_print_json(
+            json_pack("{s:o}", "results", json_loads(text, 0, NULL)));
+    else
+        fputs(text, stdout);
+    wx_free(text);
+    return rc;
 }
 
-/* Runs a WASI command's `_start`; the exit status is its exit code. */
-static int run_command(run_state *st)
+/* A failed call: a WASI exit ends it quietly with code 0 (--json still
+ * owes stdout its document), else as the framework reports it. */
+static int call_failed(const run_state *st, const wx_error *err)
 {
-    int rc = instantiate(st);
+    if (err->status != WX_EEXIT) {
+        cli_error_from(err, "%s", err->message);
+        return cli_exit_code(err->status);
+    }
+    if (err->exit_code == 0)
+        return st->json ? cli_print_json(json_pack("{s:[],s:i}", "results",
+                                                   "exit_code", 0))
+                        : CLI_EXIT_OK;
+    cli_error_from(err, "guest exited with code %d", err->exit_code);
+    return CLI_EXIT_FAILED;
+}
+
+static int call_func(run_state *st, int n, char *const *texts)
+{
+    wx_function_info info;
+    wx_val args[WX_MAX_VALUES], results[WX_MAX_VALUES];
+    wx_error err;
+    wx_error_clear(&err);
+    if (wx_fn_describe(st->fn, &info, &err) != WX_OK) {
+        cli_error_from(&err, "%s", err.message);
+        return cli_exit_code(err.status);
+    }
+    int rc = parse_args(&info, n, texts, args);
     if (rc != CLI_EXIT_OK)
         return rc;
-    run_timer timer;
-    bool timing = st->timeout_ms > 0;
-    if (timing && !timer_start(&timer, st->inst, st->timeout_ms)) {
-        cli_error(WX_ENOMEM, "cannot start the timeout thread");
-        return CLI_EXIT_FAILED;
-    }
+    wx_status s = stdout_aside(st, &err);
+    if (s == WX_OK)
+        s = wx_fn_call(st->fn, args, (size_t)n, results, info.nresults, &err);
+    stdout_back(st);
+    if (s != WX_OK)
+        return call_failed(st, &err);
+    return print_results(st, results, info.nresults);
+}
+
+/* Runs the WASI command: its _start is the call; the exit status is its
+ * exit code. */
+static int run_command(run_state *st)
+{
     wx_error err;
     wx_error_clear(&err);
-    int code = 0;
-    wx_status s = wxw_start(st->inst, &code, &err);
-    bool timed_out = timing && timer_stop(&timer);
-    fflush(stdout);
-    if (s != WX_OK)
-        return call_failed(st, s, &err, timed_out);
+    wx_status s = stdout_aside(st, &err);
+    if (s == WX_OK)
+        s = wx_fn_call(st->fn, NULL, 0, NULL, 0, &err);
+    stdout_back(st);
+    if (s != WX_OK && s != WX_EEXIT) {
+        cli_error_from(&err, "%s", err.message);
+        return cli_exit_code(s);
+    }
+    int code = s == WX_EEXIT ? err.exit_code : 0;
     if (st->json && cli_print_json(json_pack("{s:i}", "exit_code", code)))
         return CLI_EXIT_FAILED;
     return code;
 }
 
-static int call(const cli_global *g, run_state *st, const char *func,
-                const wx_val *args, uint32_t nargs)
-{
-    int rc = instantiate(st);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    wx_error err;
-    wx_error_clear(&err);
-    wx_func *f = wx_instance_func(st->inst, func);
-    const wx_functype *ft = wx_func_type(f);
-    wx_val results[256];
-    if (ft->nresults > sizeof results / sizeof results[0]) {
-        cli_error(WX_EARG,
-                  "\"%s\" returns %u values, more than wasmext run prints",
-                  func, ft->nresults);
-        return CLI_EXIT_USAGE;
-    }
-    run_timer timer;
-    bool timing = st->timeout_ms > 0;
-    if (timing && !timer_start(&timer, st->inst, st->timeout_ms)) {
-        cli_error(WX_ENOMEM, "cannot start the timeout thread");
-        return CLI_EXIT_FAILED;
-    }
-    /* A WASI reactor is set up by its _initialize before any call. */
-    wx_status s =
-        st->wasi ? wxw_init_instance(st->inst, WXW_INIT_AUTO, &err) : WX_OK;
-    if (s == WX_OK)
-        s = wx_call(f, args, nargs, results, ft->nresults, &err);
-    bool timed_out = timing && timer_stop(&timer);
-    fflush(stdout);
-    if (s != WX_OK) {
-        rc = call_failed(st, s, &err, timed_out);
-        /* proc_exit(0) ends a call quietly, without results; --json still
-         * owes stdout its document. */
-        if (rc == CLI_EXIT_OK && g->json)
-            rc = cli_print_json(
-                json_pack("{s:[],s:i}", "results", "exit_code", 0));
-        return rc;
-    }
-    return print_results(g, results, ft->nresults);
-}
-
 /* ---------------------------------------------------------------- run */
 
+/* The limits of the config. Options left out bound nothing (timeout_ms
+ * and memory_pages 0, as the config writes "no limit"): what one runs by
+ * hand is watched by the one who runs it. */
 static int run_options(const cli_args *a, run_state *st)
 {
-    if (a->val[OPT_MAX_PAGES] &&
-        !cli_parse_u32("--max-pages", a->val[OPT_MAX_PAGES], 65536,
-                       &st->iopts.max_memory_pages))
+    uint32_t pages = 0, timeout = 0, stack = 0;
+    const char *p = a->val[OPT_MAX_PAGES], *t = a->val[OPT_TIMEOUT],
+               *k = a->val[OPT_STACK];
+    if (p && !cli_parse_u32("--max-pages", p, RUN_MAX_PAGES, &pages))
         return CLI_EXIT_USAGE;
-    /* The engine reads 0 as "no limit", which nobody means by it. */
-    if (a->val[OPT_MAX_PAGES] && st->iopts.max_memory_pages == 0)
+    /* The config reads 0 as "no limit", which nobody means by it. */
+    if (p && pages == 0)
         return cli_usage_error("run", "--max-pages must be at least 1");
-    if (a->val[OPT_TIMEOUT] &&
-        !cli_parse_u32("--timeout-ms", a->val[OPT_TIMEOUT], 86400000u,
-                       &st->timeout_ms))
+    if (t && !cli_parse_u32("--timeout-ms", t, RUN_MAX_TIMEOUT_MS, &timeout))
         return CLI_EXIT_USAGE;
-    if (a->val[OPT_STACK] &&
-        !cli_parse_u32("--stack", a->val[OPT_STACK], 1000000u,
-                       &st->iopts.max_call_depth))
+    if (k && !cli_parse_u32("--stack", k, RUN_MAX_STACK, &stack))
         return CLI_EXIT_USAGE;
-    return CLI_EXIT_OK;
-}
-
-/* Records "K=V" (or "DIR" for --dir: DIR as DIR) of option `opt` in
- * *list, splitting a copy of it. */
-static int add_kv(run_state *st, const char *opt, const char *text,
-                  wxw_kv **list, size_t *n)
-{
-    char *copy = strdup(text);
-    wxw_kv *grown = realloc(*list, (*n + 1) * sizeof **list);
-    char **owned = realloc(st->owned, (st->nowned + 1) * sizeof *owned);
-    if (grown)
-        *list = grown;
-    if (owned)
-        st->owned = owned;
-    if (!copy || !grown || !owned) {
-        free(copy);
+    if (k && stack < RUN_MIN_STACK)
+        return cli_usage_error("run", "--stack must be at least %u",
+                               RUN_MIN_STACK);
+    st->limits = json_pack("{s:I, s:I}", "timeout_ms", (json_int_t)timeout,
+                           "memory_pages", (json_int_t)pages);
+    if (st->limits && k)
+        json_object_set_new(st->limits, "stack", json_integer(stack));
+    if (!st->limits) {
         cli_error(WX_ENOMEM, "out of host memory");
         return CLI_EXIT_FAILED;
     }
-    st->owned[st->nowned++] = copy;
+    return CLI_EXIT_OK;
+}
+
+/* Records "K=V" (or "DIR" for --dir: DIR as DIR) of option `opt` in the
+ * config's wasi.env or wasi.preopens. */
+static int add_kv(run_state *st, const char *opt, const char *text)
+{
     bool dir = strcmp(opt, "--dir") == 0;
-    char *eq = strchr(copy, '=');
-    if (eq)
-        *eq = '\0';
-    const char *value = eq ? eq + 1 : dir ? copy : NULL;
-    if (!value || !copy[0] || (dir && !value[0]))
+    const char *eq = strchr(text, '=');
+    size_t klen = eq ? (size_t)(eq - text) : strlen(text);
+    const char *value = eq ? eq + 1 : dir ? text : NULL;
+    if (!value || klen == 0 || (dir && !value[0]))
         return cli_usage_error("run", "%s: expected %s, got \"%s\"", opt,
                                dir ? "GUEST=HOST or DIR" : "K=V", text);
-    (*list)[(*n)++] = (wxw_kv){copy, value};
+    char *key = strndup(text, klen);
+    bool ok = key && json_object_set_new(dir ? st->dirs : st->env, key,
+                                         json_string(value)) == 0;
+    free(key);
+    if (!ok)
+        return cli_usage_error("run", "%s: \"%s\" is not UTF-8 text", opt,
+                               text);
     return CLI_EXIT_OK;
 }
 
@@ -707,35 +655,12 @@ static int take_repeated(run_state *st, int argc, char **argv, char **rest,
         if (!value && ++i >= argc)
             return cli_usage_error("run", "%s needs a value (%s)", names[opt],
                                    opt == 0 ? "GUEST=HOST" : "K=V");
-        int rc = add_kv(st, names[opt], value ? value : argv[i],
-                        opt == 0 ? &st->dirs : &st->env,
-                        opt == 0 ? &st->ndirs : &st->nenv);
+        int rc = add_kv(st, names[opt], value ? value : argv[i]);
         if (rc != CLI_EXIT_OK)
             return rc;
     }
     *nrest = n;
     return CLI_EXIT_OK;
-}
-
-/* Finds, checks and calls FUNC (a.pos[1]) with the arguments after it. */
-static int run_func(const cli_global *g, run_state *st, const cli_args *a)
-{
-    wx_externdesc d;
-    int rc = find_func(st, a->pos[1], &d);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    wx_val *args = calloc(d.func.nparams + 1, sizeof *args);
-    if (!args) {
-        cli_error(WX_ENOMEM, "out of host memory");
-        return CLI_EXIT_FAILED;
-    }
-    rc = parse_args(&d.func, a->pos[1], a->npos - 2, a->pos + 2, args);
-    if (rc == CLI_EXIT_OK)
-        rc = link_imports(st, false, 0, NULL);
-    if (rc == CLI_EXIT_OK)
-        rc = call(g, st, a->pos[1], args, d.func.nparams);
-    free(args);
-    return rc;
 }
 
 static int run_parsed(cli_global *g, run_state *st, const cli_args *a)
@@ -746,46 +671,51 @@ static int run_parsed(cli_global *g, run_state *st, const cli_args *a)
         return cli_usage_error("run", "missing FILE.wasm");
     st->path = a->pos[0];
     st->json = g->json;
+    plugin_name(st->path, st->name, sizeof st->name);
     int rc = run_options(a, st);
-    if (rc == CLI_EXIT_OK)
-        rc = load(st);
     if (rc != CLI_EXIT_OK)
         return rc;
-    /* A command runs unless the word after the file names a function. */
-    bool command = exports_func(st->module, "_start");
-    if (command && (a->npos < 2 || !exports_func(st->module, a->pos[1]))) {
-        rc = link_imports(st, true, a->npos - 1, a->pos + 1);
-        return rc == CLI_EXIT_OK ? run_command(st) : rc;
+    /* One run: no idle instance is ever trimmed. */
+    wx_manager_opts opts = {0};
+    opts.trim_idle_ms = UINT32_MAX;
+    wx_error err;
+    st->m = wx_manager_open(WX_REGISTRY_MEMORY, &opts, &err);
+    if (!st->m) {
+        cli_error_from(&err, "%s", err.message);
+        return cli_exit_code(err.status);
     }
-    if (a->npos < 2)
-        return no_function(st);
-    return run_func(g, st, a);
+    bool command;
+    rc = load(st, a, &command);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    return command ? run_command(st) : call_func(st, a->npos - 2, a->pos + 2);
 }
 
 static int run_main(cli_global *g, int argc, char **argv)
 {
     run_state st;
     memset(&st, 0, sizeof st);
+    st.saved_stdout = -1;
+    st.env = json_object();
+    st.dirs = json_object();
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     int nrest = 0;
-    int rc =
-        rest ? take_repeated(&st, argc, argv, rest, &nrest) : CLI_EXIT_FAILED;
+    int rc = CLI_EXIT_FAILED;
+    if (!rest || !st.env || !st.dirs)
+        cli_error(WX_ENOMEM, "out of host memory");
+    else
+        rc = take_repeated(&st, argc, argv, rest, &nrest);
     cli_args a;
     if (rc == CLI_EXIT_OK)
         rc = cli_parse(g, "run", run_opts, NOPTS, nrest, rest, &a);
     if (rc == CLI_EXIT_OK)
         rc = run_parsed(g, &st, &a);
-    wx_instance_free(st.inst);
-    wx_linker_free(st.linker);
-    wxw_ctx_free(st.wasi);
-    cli_wasmfile_free(&st.wf);
-    wx_module_free(st.module);
-    free(st.bytes);
-    for (size_t i = 0; i < st.nowned; i++)
-        free(st.owned[i]);
-    free(st.owned);
-    free(st.dirs);
-    free(st.env);
+    wx_fn_free(st.fn);
+    if (st.m)
+        wx_manager_close(st.m);
+    json_decref(st.env);
+    json_decref(st.dirs);
+    json_decref(st.limits);
     free(rest);
     return rc;
 }

@@ -63,11 +63,19 @@ const char *wxg_output_name(wxg_output o)
     return (unsigned)o < 4 ? output_names[o] : NULL;
 }
 
-static const char *const init_names[] = {NULL, "_initialize", "_start"};
+static const char *const init_names[] = {NULL, "_initialize", "_start",
+                                         "none"};
 
 const char *wxg_init_name(wxg_init i)
 {
-    return (unsigned)i < 3 ? init_names[i] : NULL;
+    return (unsigned)i < 4 ? init_names[i] : NULL;
+}
+
+static const char *const input_names[] = {NULL, "empty", "inherit"};
+
+const char *wxg_input_name(wxg_input i)
+{
+    return (unsigned)i < 3 ? input_names[i] : NULL;
 }
 
 bool wxg_name_valid(const char *s)
@@ -601,6 +609,42 @@ static bool parse_args(parser *p, const json_t *w)
     return true;
 }
 
+/* wasi.argv0: what the guest sees as its program name, e.g. the file a
+ * command was run as; the plugin's name when absent. */
+static bool parse_argv0(parser *p, const json_t *w)
+{
+    char got_[64];
+    json_t *v = json_object_get(w, "argv0");
+    if (!v)
+        return true;
+    if (!json_is_string(v))
+        return fail(p, "wasi.argv0", "must be a string, got %s", GOT(v));
+    if (!*json_string_value(v))
+        return fail(p, "wasi.argv0", "must not be empty");
+    p->cfg->wasi.argv0 = pstrdup(p, json_string_value(v));
+    return p->cfg->wasi.argv0 != NULL;
+}
+
+/* wasi.stdin: empty (the default) or this process's own stdin, for a
+ * program that hosts one guest in the foreground (`wasmext run`). */
+static bool parse_input(parser *p, const json_t *w)
+{
+    char got_[64];
+    json_t *v = json_object_get(w, "stdin");
+    if (!v)
+        return true;
+    for (unsigned i = 1; json_is_string(v) && i < 3; i++) {
+        if (strcmp(json_string_value(v), input_names[i]) == 0) {
+            p->cfg->wasi.in = (wxg_input)i;
+            return true;
+        }
+    }
+    if (!json_is_string(v))
+        return fail(p, "wasi.stdin", "must be a string, got %s", GOT(v));
+    return fail(p, "wasi.stdin",
+                "%s is not a known mode (choose empty or inherit)", GOT(v));
+}
+
 static bool parse_output(parser *p, const json_t *w, const char *key,
                          wxg_output *out)
 {
@@ -630,31 +674,34 @@ static bool parse_init(parser *p, const json_t *w)
         return true;
     if (!json_is_string(v))
         return fail(p, "wasi.init", "must be a string, got %s", GOT(v));
-    for (unsigned i = 1; i < 3; i++) {
+    for (unsigned i = 1; i < 4; i++) {
         if (strcmp(json_string_value(v), init_names[i]) == 0) {
             p->cfg->wasi.init = (wxg_init)i;
             return true;
         }
     }
     return fail(p, "wasi.init",
-                "%s is not a known entry (choose _initialize or _start)",
+                "%s is not a known entry (choose _initialize, _start or "
+                "none)",
                 GOT(v));
 }
 
 static bool parse_wasi(parser *p, const json_t *root)
 {
-    static const char *const keys[] = {"args",   "env",  "preopens", "stdout",
-                                       "stderr", "init", NULL};
+    static const char *const keys[] = {"argv0",    "args",  "env",
+                                       "preopens", "stdin", "stdout",
+                                       "stderr",   "init",  NULL};
     const json_t *w;
     if (!get_object(p, root, "wasi", &w))
         return false;
     if (!w)
         return true;
     wxg_wasi *ws = &p->cfg->wasi;
-    return check_keys(p, w, "wasi", keys) && parse_args(p, w) &&
+    return check_keys(p, w, "wasi", keys) && parse_argv0(p, w) &&
+           parse_args(p, w) &&
            parse_map(p, w, "env", true, &ws->nenv, &ws->env) &&
            parse_map(p, w, "preopens", false, &ws->npreopens, &ws->preopens) &&
-           parse_output(p, w, "stdout", &ws->out) &&
+           parse_input(p, w) && parse_output(p, w, "stdout", &ws->out) &&
            parse_output(p, w, "stderr", &ws->err) && parse_init(p, w);
 }
 
@@ -890,14 +937,16 @@ static json_t *map_json(size_t n, const wxg_kv *kv, bool *ok)
 
 static json_t *wasi_json(const wxg_wasi *w, bool *ok)
 {
-    if (!w->nargs && !w->nenv && !w->npreopens && !w->out && !w->err &&
-        !w->init)
+    if (!w->argv0 && !w->nargs && !w->nenv && !w->npreopens && !w->in &&
+        !w->out && !w->err && !w->init)
         return NULL;
     json_t *o = json_object();
     if (!o) {
         *ok = false;
         return NULL;
     }
+    if (w->argv0)
+        put(o, "argv0", json_string(w->argv0), ok);
     if (w->nargs) {
         json_t *args = json_array();
         for (size_t i = 0; args && i < w->nargs; i++)
@@ -908,6 +957,8 @@ static json_t *wasi_json(const wxg_wasi *w, bool *ok)
         put(o, "env", map_json(w->nenv, w->env, ok), ok);
     if (w->npreopens)
         put(o, "preopens", map_json(w->npreopens, w->preopens, ok), ok);
+    if (w->in)
+        put(o, "stdin", json_string(wxg_input_name(w->in)), ok);
     if (w->out)
         put(o, "stdout", json_string(wxg_output_name(w->out)), ok);
     if (w->err)

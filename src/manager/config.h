@@ -52,7 +52,17 @@ typedef enum wxg_init {
     WXG_INIT_AUTO = 0,
     WXG_INIT_INITIALIZE, /* "_initialize": a reactor */
     WXG_INIT_START,      /* "_start": a command run once */
+    WXG_INIT_NONE,       /* "none": nothing, even if _initialize exists;
+                            the caller calls the entry (`wasmext run`
+                            calls a command's _start as its one call) */
 } wxg_init;
+
+/* Where a guest's stdin comes from; DEFAULT means "not set" (empty). */
+typedef enum wxg_input {
+    WXG_INPUT_DEFAULT = 0,
+    WXG_INPUT_EMPTY,   /* "empty": end of file at once */
+    WXG_INPUT_INHERIT, /* "inherit": this process's stdin */
+} wxg_input;
 
 typedef struct wxg_function {
     const char *name; /* the export name */
@@ -92,12 +102,14 @@ typedef struct wxg_kv {
 } wxg_kv;
 
 typedef struct wxg_wasi {
+    const char *argv0; /* the guest's argv[0]; NULL: the plugin's name */
     size_t nargs;
     const char *const *args;
     size_t nenv; /* sorted by key */
     const wxg_kv *env;
     size_t npreopens; /* guest path -> host path, sorted by guest path */
     const wxg_kv *preopens;
+    wxg_input in;
     wxg_output out, err;
     wxg_init init;
 } wxg_wasi;
@@ -166,6 +178,7 @@ const char *wxg_engine_label(const wxg_config *cfg);
 bool wxg_engine_available(const wxg_config *cfg, wx_error *err);
 const char *wxg_output_name(wxg_output o); /* "log", ...; NULL if DEFAULT */
 const char *wxg_init_name(wxg_init i);     /* "_start", ...; NULL if AUTO */
+const char *wxg_input_name(wxg_input i);   /* "inherit", ...; NULL if DEFAULT */
 
 /* True if `s` is a valid plugin name: [A-Za-z_][A-Za-z0-9_]{0,63}. */
 bool wxg_name_valid(const char *s);

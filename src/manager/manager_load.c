@@ -151,8 +151,12 @@ static void guest_line(void *ud, int fd, const uint8_t *line, size_t len,
  * WASI), then runs its WASI entry: `_initialize` for reactors (when
  * exported, unless wasi.init says otherwise), or `_start` once when
  * wasi.init is "_start" (a command that sets up state; an exit with code
- * 0 is success). The enum values of wxg_init and wxw_init match.
+ * 0 is success), or nothing for "none". The enum values of wxg_init and
+ * wxw_init match.
  */
+_Static_assert((int)WXG_INIT_START == (int)WXW_INIT_START &&
+                   (int)WXG_INIT_NONE == (int)WXW_INIT_NONE,
+               "wxg_init and wxw_init must match");
 static wx_status init_instance(wx_instance *inst, void *ud, wx_error *err)
 {
     const wxm_version *v = ud;
@@ -194,7 +198,8 @@ static wxw_output output_mode(wxg_output o)
 
 /*
  * The WASI options every instance's context is made from: the config's
- * "wasi" object, with the plugin name as args[0]. The binder is shared
+ * "wasi" object, with wasi.argv0 (or the plugin name) as args[0]. Stdin
+ * is empty unless wasi.stdin is "inherit". The binder is shared
  * by the whole pool; the pool's hook binds each instance.
  */
 static wx_status make_wasi(wxm_version *v, wx_error *err)
@@ -204,7 +209,7 @@ static wx_status make_wasi(wxm_version *v, wx_error *err)
     v->wasi_kv = calloc(w->nenv + w->npreopens + 1, sizeof *v->wasi_kv);
     if (!v->wasi_args || !v->wasi_kv)
         return wx_error_set(err, WX_ENOMEM, "out of host memory");
-    v->wasi_args[0] = v->cfg->name;
+    v->wasi_args[0] = w->argv0 ? w->argv0 : v->cfg->name;
     for (size_t i = 0; i < w->nargs; i++)
         v->wasi_args[i + 1] = w->args[i];
     for (size_t i = 0; i < w->nenv; i++)
@@ -219,7 +224,7 @@ static wx_status make_wasi(wxm_version *v, wx_error *err)
     o->env = v->wasi_kv;
     o->npreopens = w->npreopens;
     o->preopens = v->wasi_kv + w->nenv;
-    o->in = WXW_INPUT_EMPTY;
+    o->in = w->in == WXG_INPUT_INHERIT ? WXW_INPUT_INHERIT : WXW_INPUT_EMPTY;
     o->out = output_mode(w->out);
     o->err = output_mode(w->err);
     o->on_line = guest_line;

@@ -86,15 +86,21 @@ t 1 run math.wasm boom
 err_has 'trap: unreachable in function 9 ("boom") at offset 0x'
 t 1 run math.wasm rec 0
 err_has 'trap: call stack exhausted in function 11 ("rec")'
-t 1 run --stack 10 math.wasm rec 0
+t 1 run --stack 16 math.wasm rec 0
 err_has "trap: call stack exhausted"
+# The config's range (limits.stack), named as the option.
+t 2 run --stack 15 math.wasm rec 0
+err_has "run: --stack must be at least 16"
+t 2 run --stack 100001 math.wasm rec 0
+err_has '--stack: expected a whole number from 0 to 100000, got "100001"'
 
 # Limits.
 t 1 run --timeout-ms 100 math.wasm spin
-err_is "wasmext: timeout: the call was stopped after 100 ms"
+err_is "wasmext: timeout: call exceeded 100 ms"
 # The start function runs under the same timeout.
 t 1 run --timeout-ms 100 loopstart.wasm add 1 2
-err_is "wasmext: start function: timeout after 100 ms"
+err_is "wasmext: vm_config.path: loopstart.wasm cannot be instantiated: "\
+"start function: timeout after 100 ms (limits.timeout_ms)"
 t 0 run --max-pages 2 math.wasm grow 1
 out_is 1
 t 0 run --max-pages 2 math.wasm grow 2
@@ -106,11 +112,12 @@ out_is -1
 echo '(module (memory 3) (func (export "f")))' >big.wat
 "$WAT2WASM" big.wat -o big.wasm
 t 2 run --max-pages 2 big.wasm f
-err_has "big.wasm: memory needs 3 pages, the limit is 2"
+err_is "wasmext: vm_config.path: big.wasm cannot be instantiated: memory "\
+"needs 3 pages, the limit is 2 (limits.memory_pages)"
 t 2 run --max-pages 0 math.wasm add 1 2
 err_has "--max-pages must be at least 1"
 t 2 run --timeout-ms soon math.wasm spin
-err_has '--timeout-ms: expected a whole number from 0 to 86400000, got "soon"'
+err_has '--timeout-ms: expected a whole number from 0 to 3600000, got "soon"'
 t 2 run --frobnicate math.wasm add 1 2
 err_has "run: unknown option --frobnicate"
 
@@ -119,11 +126,15 @@ t 2 run missing.wasm add 1 2
 err_is "wasmext: cannot read missing.wasm: No such file or directory"
 echo "not wasm" >bad.wasm
 t 2 run bad.wasm add 1 2
-err_is "wasmext: bad.wasm: at offset 0x0: magic header not detected"
+err_is "wasmext: vm_config.path: bad.wasm: at offset 0x0: magic header "\
+"not detected"
 t 2 run math.wasm nope
-err_has 'math.wasm has no exported function "nope" (functions: add, div,'
+err_is 'wasmext: functions[0]: "nope" is not exported by math.wasm '\
+'(exports: add, div, add64, fdiv, f32id, swap, started, nothing, boom, '\
+'spin, rec, grow)'
 t 2 run math.wasm memory
-err_is 'wasmext: math.wasm: "memory" is a memory export, not a function'
+err_is 'wasmext: functions[0]: "memory" is exported by math.wasm, but '\
+'not as a function'
 t 2 run math.wasm
 err_has "missing FUNC"
 err_has "add, div"
@@ -143,9 +154,21 @@ t 0 run wasi.wasm
 out_is ""
 err_empty
 t 2 run imports.wasm f
-err_is "wasmext: imports.wasm imports env.log (function), env.mem (memory), "\
-"which wasmext run cannot provide (it provides only "\
-"wasi_snapshot_preview1)"
+err_is 'wasmext: vm_config.path: imports.wasm cannot be instantiated: '\
+'unknown import "env"."log"'
+
+# run hosts the file as the one plugin of a manager held in memory: a
+# file name that is no plugin name still runs (the name is made from
+# it), and nothing is registered anywhere (no registry file appears).
+cp math.wasm "9 my-math.v2.wasm"
+export WASMEXT_DB=$WORK/never.db XDG_DATA_HOME=$WORK/never-xdg
+t 0 run "9 my-math.v2.wasm" add 2 3
+out_is 5
+t 0 run wasi.wasm
+LAST="run leaves no registry"
+checks=$((checks + 1))
+[ ! -e never.db ] && [ ! -e never-xdg ] || fail "a registry was created"
+unset WASMEXT_DB XDG_DATA_HOME
 
 # --json: {"results": [...]}, before or after the command.
 t 0 --json run math.wasm swap -5 7
@@ -163,6 +186,10 @@ json_is 'd["error"]["message"].startswith("trap: integer divide by zero")' \
 err_empty
 t 2 run --json math.wasm nope
 json_is 'd["error"]["code"]' "'noexport'"
+# Errors of the add (start functions run there) are JSON on stdout too.
+t 1 run --json --timeout-ms 100 loopstart.wasm add 1 2
+json_is 'd["error"]["code"]' "'timeout'"
+err_empty
 t 2 run --json --max-pages x math.wasm add 1 2
 json_is 'd["error"]["code"]' "'arg'"
 t 2 --json run missing.wasm f

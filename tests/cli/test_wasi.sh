@@ -40,6 +40,10 @@ err_empty
 t 0 run cmd.wasm exit 0
 t 2 run cmd.wasm bogus
 err_is "unknown request bogus"
+# The word after a command's file is FUNC only if it names an exported
+# function: "memory" is exported, but as a memory, so it is an argument.
+t 2 run cmd.wasm memory
+err_is "unknown request memory"
 
 # stdin is this process's.
 LAST="wasmext run cmd.wasm echo (stdin)"
@@ -83,7 +87,7 @@ err_has "--dir: expected GUEST=HOST or DIR"
 
 # --timeout-ms stops a command that does not end.
 t 1 run --timeout-ms 100 cmd.wasm spin
-err_is "wasmext: timeout: the call was stopped after 100 ms"
+err_is "wasmext: timeout: call exceeded 100 ms"
 
 # FUNC of a WASI reactor: _initialize runs first, output is ours.
 t 0 run reactor.wasm answer 2

@@ -207,8 +207,17 @@ static void test_wasi_errors(void)
     EXPECT_ERROR("{" BASE ",\"wasi\":[]}",
                  "wasi: must be an object, got an empty array");
     EXPECT_ERROR("{" BASE ",\"wasi\":{\"argv\":[]}}",
-                 "wasi.argv: unknown key (keys: args, env, preopens, stdout, "
-                 "stderr, init)");
+                 "wasi.argv: unknown key (keys: argv0, args, env, preopens, "
+                 "stdin, stdout, stderr, init)");
+    EXPECT_ERROR("{" BASE ",\"wasi\":{\"argv0\":[\"x\"]}}",
+                 "wasi.argv0: must be a string, got an array");
+    EXPECT_ERROR("{" BASE ",\"wasi\":{\"argv0\":\"\"}}",
+                 "wasi.argv0: must not be empty");
+    EXPECT_ERROR("{" BASE ",\"wasi\":{\"stdin\":\"log\"}}",
+                 "wasi.stdin: \"log\" is not a known mode (choose empty or "
+                 "inherit)");
+    EXPECT_ERROR("{" BASE ",\"wasi\":{\"stdin\":true}}",
+                 "wasi.stdin: must be a string, got true");
     EXPECT_ERROR("{" BASE ",\"wasi\":{\"args\":\"-v\"}}",
                  "wasi.args: must be an array of strings, got \"-v\"");
     EXPECT_ERROR("{" BASE ",\"wasi\":{\"args\":[\"a\",2]}}",
@@ -237,7 +246,7 @@ static void test_wasi_errors(void)
                  "wasi.stderr: must be a string, got 1");
     EXPECT_ERROR("{" BASE ",\"wasi\":{\"init\":\"main\"}}",
                  "wasi.init: \"main\" is not a known entry (choose "
-                 "_initialize or _start)");
+                 "_initialize, _start or none)");
     EXPECT_ERROR("{" BASE ",\"wasi\":{\"init\":null}}",
                  "wasi.init: must be a string, got null");
 }
@@ -653,6 +662,56 @@ static void test_limit_defaults(void)
     wxg_config_free(cfg);
 }
 
+/* The keys `wasmext run` needs (a WASI command run in the foreground):
+ * argv[0], this process's stdin, and no entry run at instance creation.
+ * Left out they are "not set", and the canonical form leaves them out. */
+static void test_wasi_run_keys(void)
+{
+    wx_error err;
+    wxg_config *cfg = parse("{" BASE ",\"wasi\":{\"init\":\"none\","
+                            "\"stdin\":\"inherit\",\"argv0\":\"./t.wasm\","
+                            "\"args\":[\"-v\"]}}",
+                            &err);
+    CHECK_MSG(cfg != NULL, "%s", err.message);
+    if (!cfg)
+        return;
+    const wxg_wasi *w = &cfg->wasi;
+    CHECK(w->init == WXG_INIT_NONE && w->in == WXG_INPUT_INHERIT);
+    CHECK(w->argv0 && strcmp(w->argv0, "./t.wasm") == 0);
+    char *dump = wxg_config_dump(cfg, 0);
+    CHECK_MSG(dump && strstr(dump, "\"wasi\":{\"argv0\":\"./t.wasm\","
+                                   "\"args\":[\"-v\"],\"stdin\":"
+                                   "\"inherit\",\"init\":\"none\"}"),
+              "%s", dump);
+    wxg_config_free(cfg);
+    cfg = dump ? parse(dump, &err) : NULL;
+    CHECK(cfg && cfg->wasi.init == WXG_INIT_NONE &&
+          cfg->wasi.in == WXG_INPUT_INHERIT && cfg->wasi.argv0 &&
+          strcmp(cfg->wasi.argv0, "./t.wasm") == 0);
+    free(dump);
+    wxg_config_free(cfg);
+
+    cfg = parse("{" BASE ",\"wasi\":{\"stdin\":\"empty\"}}", &err);
+    CHECK(cfg && cfg->wasi.in == WXG_INPUT_EMPTY && !cfg->wasi.argv0 &&
+          cfg->wasi.init == WXG_INIT_AUTO);
+    dump = cfg ? wxg_config_dump(cfg, 0) : NULL;
+    CHECK_MSG(dump && strstr(dump, "\"wasi\":{\"stdin\":\"empty\"}"), "%s",
+              dump);
+    free(dump);
+    wxg_config_free(cfg);
+
+    cfg = parse("{" BASE "}", &err);
+    CHECK(cfg && cfg->wasi.in == WXG_INPUT_DEFAULT && !cfg->wasi.argv0);
+    dump = cfg ? wxg_config_dump(cfg, 0) : NULL;
+    CHECK_MSG(dump && !strstr(dump, "wasi"), "%s", dump);
+    free(dump);
+    wxg_config_free(cfg);
+
+    CHECK(strcmp(wxg_init_name(WXG_INIT_NONE), "none") == 0);
+    CHECK(strcmp(wxg_input_name(WXG_INPUT_INHERIT), "inherit") == 0);
+    CHECK(wxg_input_name(WXG_INPUT_DEFAULT) == NULL);
+}
+
 /* A NULL error object is allowed everywhere. */
 static void test_null_error(void)
 {
@@ -677,6 +736,7 @@ int main(void)
     test_engines();
     test_names_and_types();
     test_limit_defaults();
+    test_wasi_run_keys();
     test_null_error();
     return CHECK_DONE();
 }

@@ -1,0 +1,61 @@
+# `wasmext run` is a manager with one plugin, held in memory: it must not
+# load the libraries of registries (SQLite), packages (libzip), the REST
+# daemon (libmicrohttpd) or eKuiper (NNG), which src/dl opens only when
+# they are needed. The dynamic loader reports every library it loads
+# (LD_DEBUG=libs); the registry commands show that the check sees them.
+. "$(dirname "$0")/lib.sh"
+build_guests
+echo '(module (func (export "_start")))' >empty.wat
+"$WAT2WASM" empty.wat -o empty.wasm
+
+# libs WANT_EXIT ARG...: runs wasmext under LD_DEBUG=libs; LIBS lists the
+# optional libraries it loaded, LOADED every library the loader reported.
+libs() {
+    local want=$1
+    shift
+    LAST="LD_DEBUG=libs wasmext $*"
+    checks=$((checks + 1))
+    LD_DEBUG=libs "$WASMEXT" "$@" >/dev/null 2>"$WORK/.ld"
+    RC=$?
+    [ "$RC" == "$want" ] || fail "exit $RC, expected $want"
+    LOADED=$(grep -oE 'calling init: [^ ]+' "$WORK/.ld" | sort -u)
+    LIBS=$(grep -oE 'lib(sqlite3|zip|microhttpd|nng)\.so' "$WORK/.ld" |
+           sort -u | tr '\n' ' ')
+}
+
+loads_none() {
+    checks=$((checks + 1))
+    [ -z "$LIBS" ] || fail "loaded $LIBS"
+    # The loader did report: libc at least, so an empty LIBS means
+    # something.
+    checks=$((checks + 1))
+    grep -q 'libc\.so' <<<"$LOADED" || fail "no LD_DEBUG report: $LOADED"
+}
+
+loads() {
+    checks=$((checks + 1))
+    grep -qF "$1" <<<"$LIBS" || fail "did not load $1 (loaded: $LIBS)"
+}
+
+# An empty WASI command, a numeric call, a WASI guest, a failed call and
+# an unknown function: none of them touches the optional libraries.
+libs 0 run empty.wasm
+loads_none
+libs 0 run math.wasm add 2 3
+loads_none
+libs 0 run --json wasi.wasm hello
+loads_none
+libs 1 run math.wasm div 1 0
+loads_none
+libs 2 run math.wasm nope
+loads_none
+
+# The check works: a command that reads a registry loads SQLite.
+cat >math.json <<EOF2
+{"name": "math", "vm_config": {"path": "math.wasm"}, "functions": ["add"]}
+EOF2
+t 0 --db "$WORK/reg.db" plugin add math.json
+libs 0 --db "$WORK/reg.db" plugin ls
+loads libsqlite3.so
+
+finish
