@@ -89,9 +89,9 @@ static wx_instance *open_instance(const file_buf *buf, wx_module **mod)
     return inst;
 }
 
-static wx_func *find_func(wx_instance *inst, const char *name)
+static wx_wasm_func *find_func(wx_instance *inst, const char *name)
 {
-    wx_func *f = wx_instance_func(inst, name);
+    wx_wasm_func *f = wx_instance_func(inst, name);
     if (!f)
         fprintf(stderr, "wxbench: no exported function \"%s\"\n", name);
     return f;
@@ -99,9 +99,9 @@ static wx_func *find_func(wx_instance *inst, const char *name)
 
 static int bench_run(wx_instance *inst, long reps, const char *name)
 {
-    wx_func *f = find_func(inst, name);
+    wx_wasm_func *f = find_func(inst, name);
     wx_error err;
-    wx_val result;
+    wx_wasm_val result;
     if (!f)
         return 1;
     wx_error_clear(&err);
@@ -122,9 +122,9 @@ static int bench_run(wx_instance *inst, long reps, const char *name)
 
 static int bench_calls(wx_instance *inst, long n)
 {
-    wx_func *f = find_func(inst, "add");
+    wx_wasm_func *f = find_func(inst, "add");
     wx_error err;
-    wx_val args[2], result;
+    wx_wasm_val args[2], result;
     uint32_t acc = 0;
     stamp t0, t1;
     if (!f)
@@ -134,8 +134,8 @@ static int bench_calls(wx_instance *inst, long n)
      * as a host loop that uses the results would make. */
     t0 = now();
     for (long i = 0; i < n; i++) {
-        args[0] = wx_val_i32((int32_t)acc);
-        args[1] = wx_val_i32((int32_t)i);
+        args[0] = wx_wasm_i32((int32_t)acc);
+        args[1] = wx_wasm_i32((int32_t)i);
         if (wx_call(f, args, 2, &result, 1, &err) != WX_OK) {
             report("add", &err);
             return 1;

@@ -172,7 +172,7 @@ static bool parse_int(const char *s, int64_t min, uint64_t max, int64_t *out)
     return true;
 }
 
-static bool parse_arg(const char *s, wx_valtype t, wx_val *out)
+static bool parse_arg(const char *s, wx_valtype t, wx_wasm_val *out)
 {
     int64_t i;
     char *end;
@@ -180,15 +180,15 @@ static bool parse_arg(const char *s, wx_valtype t, wx_val *out)
     case WX_I32:
         if (!parse_int(s, INT32_MIN, UINT32_MAX, &i))
             return false;
-        *out = wx_val_i32((int32_t)(uint32_t)i);
+        *out = wx_wasm_i32((int32_t)(uint32_t)i);
         return true;
     case WX_I64:
         if (!parse_int(s, INT64_MIN, UINT64_MAX, &i))
             return false;
-        *out = wx_val_i64(i);
+        *out = wx_wasm_i64(i);
         return true;
-    case WX_F32: *out = wx_val_f32(strtof(s, &end)); return *s && !*end;
-    case WX_F64: *out = wx_val_f64(strtod(s, &end)); return *s && !*end;
+    case WX_F32: *out = wx_wasm_f32(strtof(s, &end)); return *s && !*end;
+    case WX_F64: *out = wx_wasm_f64(strtod(s, &end)); return *s && !*end;
     case WX_FUNCREF:
     case WX_EXTERNREF:
         /* Only the null reference can be written on a command line. */
@@ -214,7 +214,7 @@ static void print_float(double v, bool single)
     fputs(buf, stdout);
 }
 
-static void print_val(const wx_val *v)
+static void print_val(const wx_wasm_val *v)
 {
     switch (v->type) {
     case WX_I32: printf("%" PRId32, v->of.i32); break;
@@ -240,12 +240,12 @@ static void print_val(const wx_val *v)
 static int call_export(wx_instance *inst, const char *name, int argc,
                        const char *const *argv)
 {
-    wx_func *f = wx_instance_func(inst, name);
+    wx_wasm_func *f = wx_instance_func(inst, name);
     if (!f) {
         fprintf(stderr, "%s: no exported function '%s'\n", prog, name);
         return EXIT_USAGE;
     }
-    const wx_functype *t = wx_func_type(f);
+    const wx_functype *t = wx_wasm_func_type(f);
     if ((uint32_t)argc != t->nparams) {
         fprintf(stderr, "%s: %s takes %" PRIu32 " argument%s ", prog, name,
                 t->nparams, t->nparams == 1 ? "" : "s");
@@ -254,8 +254,8 @@ static int call_export(wx_instance *inst, const char *name, int argc,
         return EXIT_USAGE;
     }
 
-    wx_val *args = calloc(t->nparams + 1, sizeof *args);
-    wx_val *results = calloc(t->nresults + 1, sizeof *results);
+    wx_wasm_val *args = calloc(t->nparams + 1, sizeof *args);
+    wx_wasm_val *results = calloc(t->nresults + 1, sizeof *results);
     int status = 0;
     if (!args || !results) {
         fprintf(stderr, "%s: out of memory\n", prog);

@@ -438,8 +438,8 @@ WX_API wx_status wx_fn_call_values(wx_fn *fn, const wx_value *args,
  * the function's wasm signature exactly (WX_EARG otherwise; other ABIs are
  * refused). The fastest way in.
  */
-WX_API wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
-                            wx_val *results, size_t nresults, wx_error *err);
+WX_API wx_status wx_fn_call(wx_fn *fn, const wx_wasm_val *args, size_t nargs,
+                            wx_wasm_val *results, size_t nresults, wx_error *err);
 
 /* ---------------------------------------------------------- introspection */
 

@@ -139,7 +139,7 @@ typedef enum wx_valtype {
     WX_EXTERNREF = 0x6F,
 } wx_valtype;
 
-typedef struct wx_func wx_func;         /* a function instance */
+typedef struct wx_wasm_func wx_wasm_func;         /* a function instance */
 typedef struct wx_memory wx_memory;     /* a linear memory */
 typedef struct wx_table wx_table;       /* a table of references */
 typedef struct wx_global wx_global;     /* a global variable */
@@ -148,28 +148,28 @@ typedef struct wx_instance wx_instance; /* module instance */
 typedef struct wx_linker wx_linker;     /* named imports */
 
 /*
- * A typed value. References: funcref holds a wx_func* (NULL is ref.null);
+ * A typed value. References: funcref holds a wx_wasm_func* (NULL is ref.null);
  * externref holds an opaque host pointer (NULL is ref.null).
  */
-typedef struct wx_val {
+typedef struct wx_wasm_val {
     wx_valtype type;
     union {
         int32_t i32;
         int64_t i64;
         float f32;
         double f64;
-        wx_func *func;
+        wx_wasm_func *func;
         void *ext;
         uint8_t v128[16];
     } of;
-} wx_val;
+} wx_wasm_val;
 
 /* On little-endian hosts the 32-bit constructors fill the 8 bytes with one
  * store: a zero store followed by a narrower one makes the next 8-byte read
  * (wx_call's) miss store forwarding, which costs more than a whole call. */
-static inline wx_val wx_val_i32(int32_t v)
+static inline wx_wasm_val wx_wasm_i32(int32_t v)
 {
-    wx_val x;
+    wx_wasm_val x;
     x.type = WX_I32;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     x.of.i64 = (int64_t)(uint32_t)v;
@@ -179,16 +179,16 @@ static inline wx_val wx_val_i32(int32_t v)
 #endif
     return x;
 }
-static inline wx_val wx_val_i64(int64_t v)
+static inline wx_wasm_val wx_wasm_i64(int64_t v)
 {
-    wx_val x;
+    wx_wasm_val x;
     x.type = WX_I64;
     x.of.i64 = v;
     return x;
 }
-static inline wx_val wx_val_f32(float v)
+static inline wx_wasm_val wx_wasm_f32(float v)
 {
-    wx_val x;
+    wx_wasm_val x;
     x.type = WX_F32;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     uint32_t bits;
@@ -200,9 +200,9 @@ static inline wx_val wx_val_f32(float v)
 #endif
     return x;
 }
-static inline wx_val wx_val_f64(double v)
+static inline wx_wasm_val wx_wasm_f64(double v)
 {
-    wx_val x;
+    wx_wasm_val x;
     x.type = WX_F64;
     x.of.f64 = v;
     return x;
@@ -250,7 +250,7 @@ typedef struct wx_externdesc {
 typedef struct wx_extern {
     wx_externkind kind;
     union {
-        wx_func *func;
+        wx_wasm_func *func;
         wx_table *table;
         wx_memory *memory;
         wx_global *global;
@@ -305,8 +305,8 @@ typedef struct wx_host_ctx wx_host_ctx;
  * WX_OK, or an error status (WX_ETRAP with err->trap set, WX_EEXIT for
  * proc_exit, WX_EHOST...) to abort the guest call; fill `err` via ctx.
  */
-typedef wx_status (*wx_host_fn)(wx_host_ctx *ctx, const wx_val *args,
-                                wx_val *results, void *env);
+typedef wx_status (*wx_host_fn)(wx_host_ctx *ctx, const wx_wasm_val *args,
+                                wx_wasm_val *results, void *env);
 
 /* The instance whose code called the host function (may be NULL when the
  * host function was called directly through wx_call). */
@@ -317,12 +317,12 @@ WX_API wx_memory *wx_host_memory(wx_host_ctx *ctx);
 WX_API wx_error *wx_host_error(wx_host_ctx *ctx);
 
 /* Standalone externs (e.g. the spec's `spectest` module, WASI). */
-WX_API wx_func *wx_func_new_host(const wx_functype *type, wx_host_fn fn,
+WX_API wx_wasm_func *wx_wasm_func_new_host(const wx_functype *type, wx_host_fn fn,
                                  void *env, wx_error *err);
 WX_API wx_memory *wx_memory_new(wx_limits limits, wx_error *err);
 WX_API wx_table *wx_table_new(wx_valtype elem, wx_limits limits,
                               wx_error *err);
-WX_API wx_global *wx_global_new(wx_val value, bool mutable_, wx_error *err);
+WX_API wx_global *wx_global_new(wx_wasm_val value, bool mutable_, wx_error *err);
 /* Frees a standalone extern that was never given to a linker. */
 WX_API void wx_extern_free(wx_extern ext);
 
@@ -433,7 +433,7 @@ WX_API bool wx_instance_export(wx_instance *inst, const char *name,
 WX_API bool wx_instance_export_n(wx_instance *inst, const char *name,
                                  size_t len, wx_extern *out);
 /* Exported function by name, or NULL. */
-WX_API wx_func *wx_instance_func(wx_instance *inst, const char *name);
+WX_API wx_wasm_func *wx_instance_func(wx_instance *inst, const char *name);
 /*
  * Export `index` of the instance's module, counted as wx_module_export
  * counts them, without searching by name: a host that looks a name up
@@ -506,14 +506,14 @@ WX_API void *wx_instance_userdata(const wx_instance *inst);
 
 /* ---------------------------------------------------------------- calls */
 
-WX_API const wx_functype *wx_func_type(const wx_func *f);
+WX_API const wx_functype *wx_wasm_func_type(const wx_wasm_func *f);
 /*
  * Calls `f` with `nargs` arguments; writes `nresults` results. Counts and
  * types are checked against the signature (WX_EARG on mismatch). Traps give
  * WX_ETRAP with err->trap, err->func_index and err->offset set.
  */
-WX_API wx_status wx_call(wx_func *f, const wx_val *args, size_t nargs,
-                         wx_val *results, size_t nresults, wx_error *err);
+WX_API wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
+                         wx_wasm_val *results, size_t nresults, wx_error *err);
 /*
  * wx_call without its checks, for hosts that checked `f`'s signature once
  * (say when a plugin loaded) and call it many times: an ABI layer's
@@ -524,7 +524,7 @@ WX_API wx_status wx_call(wx_func *f, const wx_val *args, size_t nargs,
  * other signature than the caller checked is undefined behaviour. `err`
  * must not be NULL; it is written only on failure (errors as wx_call's).
  */
-WX_API wx_status wx_call_unchecked(wx_func *f, uint64_t *slots,
+WX_API wx_status wx_call_unchecked(wx_wasm_func *f, uint64_t *slots,
                                    wx_error *err);
 
 /* ---------------------------------------------------------------- memory */
@@ -545,11 +545,11 @@ WX_API int64_t wx_memory_grow(wx_memory *mem, uint32_t delta);
 
 WX_API uint32_t wx_table_size(const wx_table *t);
 WX_API wx_valtype wx_table_elem_type(const wx_table *t);
-WX_API bool wx_table_get(const wx_table *t, uint32_t i, wx_val *out);
-WX_API bool wx_table_set(wx_table *t, uint32_t i, wx_val v);
+WX_API bool wx_table_get(const wx_table *t, uint32_t i, wx_wasm_val *out);
+WX_API bool wx_table_set(wx_table *t, uint32_t i, wx_wasm_val v);
 
-WX_API wx_val wx_global_get(const wx_global *g);
-WX_API wx_status wx_global_set(wx_global *g, wx_val v, wx_error *err);
+WX_API wx_wasm_val wx_global_get(const wx_global *g);
+WX_API wx_status wx_global_set(wx_global *g, wx_wasm_val v, wx_error *err);
 WX_API bool wx_global_mutable(const wx_global *g);
 
 #ifdef __cplusplus

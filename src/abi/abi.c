@@ -121,7 +121,7 @@ bool wxai_default_type(wx_valtype vt, wxa_type *out)
     }
 }
 
-wx_status wxai_from_wasm(wx_val w, wxa_type t, uint32_t index, wxa_value *out,
+wx_status wxai_from_wasm(wx_wasm_val w, wxa_type t, uint32_t index, wxa_value *out,
                          wx_error *err)
 {
     wxai_num n;
@@ -240,16 +240,16 @@ static void name_call(wx_error *err, const char *name, const uint32_t *args,
     wxai_prefix_error(err, call);
 }
 
-wx_status wxai_call_i32(wx_func *f, const char *name, const uint32_t *args,
+wx_status wxai_call_i32(wx_wasm_func *f, const char *name, const uint32_t *args,
                         size_t nargs, uint32_t *result, wx_error *err)
 {
     /* Every helper takes at most two arguments. Each value is built in
      * place (no memset first: see wxa_value_int). */
-    wx_val a[2], r[1];
+    wx_wasm_val a[2], r[1];
     if (nargs > 2)
         return wx_error_set(err, WX_EARG, "%s: too many arguments", name);
-    a[0] = wx_val_i32(nargs > 0 ? (int32_t)args[0] : 0);
-    a[1] = wx_val_i32(nargs > 1 ? (int32_t)args[1] : 0);
+    a[0] = wx_wasm_i32(nargs > 0 ? (int32_t)args[0] : 0);
+    a[1] = wx_wasm_i32(nargs > 1 ? (int32_t)args[1] : 0);
     wx_status s = wx_call(f, a, nargs, r, result ? 1 : 0, err);
     if (s != WX_OK && err) {
         name_call(err, name, args, nargs);
@@ -260,7 +260,7 @@ wx_status wxai_call_i32(wx_func *f, const char *name, const uint32_t *args,
     return s;
 }
 
-wx_status wxai_call_known(wx_func *f, const char *name, uint32_t a0,
+wx_status wxai_call_known(wx_wasm_func *f, const char *name, uint32_t a0,
                           uint32_t a1, size_t nargs, uint32_t *result,
                           wx_error *err)
 {
@@ -281,9 +281,9 @@ wx_status wxai_call_known(wx_func *f, const char *name, uint32_t a0,
 /* ------------------------------------------------------------ exports */
 
 /* Whether `f` has exactly the wasm type (params) -> (results), all i32. */
-static bool all_i32(const wx_func *f, uint32_t nparams, uint32_t nresults)
+static bool all_i32(const wx_wasm_func *f, uint32_t nparams, uint32_t nresults)
 {
-    const wx_functype *t = wx_func_type(f);
+    const wx_functype *t = wx_wasm_func_type(f);
     if (t->nparams != nparams || t->nresults != nresults)
         return false;
     for (uint32_t i = 0; i < nparams; i++)

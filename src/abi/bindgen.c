@@ -430,7 +430,7 @@ static wx_status encode_arg(const wxa_value *arg, size_t i, wxa_type t,
 /* One call's guest: its helpers, whose types are known (checked when the
  * function was bound, or when they were found by name), and its memory. */
 typedef struct bg_call {
-    wx_func *alloc, *dealloc;
+    wx_wasm_func *alloc, *dealloc;
     wxai_mem m;
 } bg_call;
 
@@ -538,9 +538,9 @@ static wx_status read_descriptor(bg_call *c, const wxa_fn *fn, uint32_t r,
 
 /* Whether the export has the 0.4 type (i32, i32) -> i32 (else it is the
  * legacy (i32, i32) -> (), or something bindgen cannot call). */
-static bool export_kind(const wx_func *f, bool *legacy)
+static bool export_kind(const wx_wasm_func *f, bool *legacy)
 {
-    const wx_functype *t = wx_func_type(f);
+    const wx_functype *t = wx_wasm_func_type(f);
     if (t->nparams != 2 || t->params[0] != WX_I32 || t->params[1] != WX_I32)
         return false;
     *legacy = t->nresults == 0;

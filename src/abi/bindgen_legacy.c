@@ -137,8 +137,8 @@ static wx_status capture_for(wx_host_ctx *ctx, void *env, const char *what,
     return WX_OK;
 }
 
-static wx_status return_result(wx_host_ctx *ctx, const wx_val *args,
-                               wx_val *results, void *env)
+static wx_status return_result(wx_host_ctx *ctx, const wx_wasm_val *args,
+                               wx_wasm_val *results, void *env)
 {
     (void)results;
     capture *c;
@@ -155,8 +155,8 @@ static wx_status return_result(wx_host_ctx *ctx, const wx_val *args,
     return WX_OK;
 }
 
-static wx_status return_error(wx_host_ctx *ctx, const wx_val *args,
-                              wx_val *results, void *env)
+static wx_status return_error(wx_host_ctx *ctx, const wx_wasm_val *args,
+                              wx_wasm_val *results, void *env)
 {
     (void)results;
     capture *c;
@@ -189,7 +189,7 @@ wx_status wxa_linker_add_bindgen_legacy(wx_linker *l, wxa_legacy *hub,
     return s;
 }
 
-wx_status wxai_bindgen_legacy_call(wx_instance *inst, wx_func *f,
+wx_status wxai_bindgen_legacy_call(wx_instance *inst, wx_wasm_func *f,
                                    const wxa_fn *fn, uint32_t params,
                                    uint32_t nparams, wxa_results *out,
                                    wxai_gbuf *frees, size_t *nfrees,

@@ -149,7 +149,7 @@ wx_status wxai_cstring_check(const wx_module *m, const wxa_fn *fn,
 /* ---------------------------------------------------------------- call */
 
 typedef struct cs_call {
-    wx_func *malloc_fn, *free_fn;
+    wx_wasm_func *malloc_fn, *free_fn;
     wxai_mem m;
     uint32_t bufs[WXA_MAX_VALUES]; /* guest buffers to free after the call */
     size_t nbufs;
@@ -200,7 +200,7 @@ static wx_status free_bufs(cs_call *c, wx_error *err)
 
 /* Lays out the arguments as wasm values. */
 static wx_status marshal(cs_call *c, const wxa_fn *fn, const wx_functype *t,
-                         const wxa_value *args, size_t nargs, wx_val *vals,
+                         const wxa_value *args, size_t nargs, wx_wasm_val *vals,
                          wx_error *err)
 {
     uint32_t k = 0;
@@ -235,9 +235,9 @@ static wx_status marshal(cs_call *c, const wxa_fn *fn, const wx_functype *t,
             else
                 s = copy_in(c, v.of.buf.data, v.of.buf.len, want != WXA_BYTES,
                             &ptr, err);
-            vals[k++] = wx_val_i32((int32_t)ptr);
+            vals[k++] = wx_wasm_i32((int32_t)ptr);
             if (want == WXA_BYTES)
-                vals[k++] = wx_val_i32((int32_t)(uint32_t)v.of.buf.len);
+                vals[k++] = wx_wasm_i32((int32_t)(uint32_t)v.of.buf.len);
         } else {
             wxai_to_wasm(&v, &vals[k++]);
         }
@@ -284,11 +284,11 @@ static wx_status read_string(cs_call *c, const wxa_fn *fn, wxa_type t,
     return WX_OK;
 }
 
-wx_status wxai_cstring_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
+wx_status wxai_cstring_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn,
                             const wxa_value *args, size_t nargs,
                             wxa_results *out, wx_error *err)
 {
-    const wx_functype *t = wx_func_type(f);
+    const wx_functype *t = wx_wasm_func_type(f);
     if (t->nparams > WXA_MAX_VALUES || t->nresults > WXA_MAX_VALUES)
         return wx_error_set(err, WX_EARG, "%s: too many values", fn->name);
     if (!fn->has_params && nargs != t->nparams)
@@ -300,11 +300,11 @@ wx_status wxai_cstring_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
     c.free_fn = wx_instance_func(inst, "free");
     c.m.mem = wxai_guest_memory(inst);
     if (c.free_fn) {
-        const wx_functype *ft = wx_func_type(c.free_fn);
+        const wx_functype *ft = wx_wasm_func_type(c.free_fn);
         if (ft->nparams != 1 || ft->params[0] != WX_I32 || ft->nresults)
             c.free_fn = NULL; /* not a free we know how to call */
     }
-    wx_val vals[WXA_MAX_VALUES], res[WXA_MAX_VALUES];
+    wx_wasm_val vals[WXA_MAX_VALUES], res[WXA_MAX_VALUES];
     wx_status s = marshal(&c, fn, t, args, nargs, vals, err);
     if (s != WX_OK) {
         /* A host-side refusal (a later argument that does not convert)

@@ -100,12 +100,12 @@ void wxai_put_le32(uint8_t *p, uint32_t v);
 
 /* Calls a guest function of type (i32, i32?) -> (i32?) and stores the result
  * if it has one; the error names the function ("allocate(24): ..."). */
-wx_status wxai_call_i32(wx_func *f, const char *name, const uint32_t *args,
+wx_status wxai_call_i32(wx_wasm_func *f, const char *name, const uint32_t *args,
                         size_t nargs, uint32_t *result, wx_error *err);
 /* The same for a function whose type the caller has made sure of (a
  * helper checked when the function was bound or found): no type checks,
  * `err` must not be NULL and is written only on failure. */
-wx_status wxai_call_known(wx_func *f, const char *name, uint32_t a0,
+wx_status wxai_call_known(wx_wasm_func *f, const char *name, uint32_t a0,
                           uint32_t a1, size_t nargs, uint32_t *result,
                           wx_error *err);
 
@@ -121,9 +121,9 @@ typedef enum wxai_export_slot {
 } wxai_export_slot;
 
 typedef struct wxai_exports {
-    wx_func *func;            /* NULL: not exported */
+    wx_wasm_func *func;            /* NULL: not exported */
     wx_memory *mem;           /* bindgen: "memory", else memory 0 */
-    wx_func *alloc, *dealloc; /* bindgen: NULL if missing or mistyped */
+    wx_wasm_func *alloc, *dealloc; /* bindgen: NULL if missing or mistyped */
 } wxai_exports;
 
 /* Records in fn->exports_ where its exports sit in m (after a successful
@@ -142,26 +142,26 @@ bool wxai_wasm_type(wxa_type t, wx_valtype *out);
 bool wxai_default_type(wx_valtype vt, wxa_type *out);
 /* A number value (of a type wxai_wasm_type accepts) as a wasm value,
  * built in place (see wxa_value_int for why). */
-static inline void wxai_to_wasm(const wxa_value *v, wx_val *out)
+static inline void wxai_to_wasm(const wxa_value *v, wx_wasm_val *out)
 {
     switch (v->type) {
     case WXA_I8:
     case WXA_I16:
-    case WXA_I32: *out = wx_val_i32((int32_t)v->of.i); break;
+    case WXA_I32: *out = wx_wasm_i32((int32_t)v->of.i); break;
     case WXA_U8:
     case WXA_U16:
-    case WXA_U32: *out = wx_val_i32((int32_t)(uint32_t)v->of.u); break;
-    case WXA_BOOL: *out = wx_val_i32(v->of.b ? 1 : 0); break;
-    case WXA_CHAR: *out = wx_val_i32((int32_t)v->of.ch); break;
-    case WXA_I64: *out = wx_val_i64(v->of.i); break;
-    case WXA_U64: *out = wx_val_i64((int64_t)v->of.u); break;
-    case WXA_F32: *out = wx_val_f32(v->of.f32); break;
-    default: *out = wx_val_f64(v->of.f64); break;
+    case WXA_U32: *out = wx_wasm_i32((int32_t)(uint32_t)v->of.u); break;
+    case WXA_BOOL: *out = wx_wasm_i32(v->of.b ? 1 : 0); break;
+    case WXA_CHAR: *out = wx_wasm_i32((int32_t)v->of.ch); break;
+    case WXA_I64: *out = wx_wasm_i64(v->of.i); break;
+    case WXA_U64: *out = wx_wasm_i64((int64_t)v->of.u); break;
+    case WXA_F32: *out = wx_wasm_f32(v->of.f32); break;
+    default: *out = wx_wasm_f64(v->of.f64); break;
     }
 }
 /* Result `index` (0-based) as the value type `t`, checking it fits (an
  * i32 300 is no u8): WX_EABI "result <index+1>: ..." otherwise. */
-wx_status wxai_from_wasm(wx_val w, wxa_type t, uint32_t index, wxa_value *out,
+wx_status wxai_from_wasm(wx_wasm_val w, wxa_type t, uint32_t index, wxa_value *out,
                          wx_error *err);
 
 /* Converts argument i (0-based) to the declared type t, naming it
@@ -177,7 +177,7 @@ void wxai_format_functype(const wx_functype *t, char *buf, size_t cap);
 wx_status wxai_numeric_check(const wx_module *m, const wxa_fn *fn,
                              const wx_functype *t, const char *where,
                              wx_error *err);
-wx_status wxai_numeric_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
+wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn,
                             const wxa_value *args, size_t nargs,
                             wxa_results *out, wx_error *err);
 wx_status wxai_bindgen_check(const wx_module *m, const wxa_fn *fn,
@@ -189,7 +189,7 @@ wx_status wxai_bindgen_call(wx_instance *inst, const wxai_exports *x,
 wx_status wxai_cstring_check(const wx_module *m, const wxa_fn *fn,
                              const wx_functype *t, const char *where,
                              wx_error *err);
-wx_status wxai_cstring_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
+wx_status wxai_cstring_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn,
                             const wxa_value *args, size_t nargs,
                             wxa_results *out, wx_error *err);
 
@@ -215,7 +215,7 @@ wx_status wxai_guest_error(const wxai_mem *m, uint32_t ptr, uint32_t len,
                            wx_error *err);
 
 /* The legacy (0.1.x) call, in bindgen_legacy.c. */
-wx_status wxai_bindgen_legacy_call(wx_instance *inst, wx_func *f,
+wx_status wxai_bindgen_legacy_call(wx_instance *inst, wx_wasm_func *f,
                                    const wxa_fn *fn, uint32_t params,
                                    uint32_t nparams, wxa_results *out,
                                    wxai_gbuf *frees, size_t *nfrees,

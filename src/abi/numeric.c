@@ -69,12 +69,12 @@ wx_status wxai_numeric_check(const wx_module *m, const wxa_fn *fn,
     return s;
 }
 
-wx_status wxai_numeric_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
+wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn,
                             const wxa_value *args, size_t nargs,
                             wxa_results *out, wx_error *err)
 {
     (void)inst;
-    const wx_functype *t = wx_func_type(f);
+    const wx_functype *t = wx_wasm_func_type(f);
     if (nargs != t->nparams)
         return wx_error_set(
             err, WX_EARG, "%s: expected %" PRIu32 " argument%s, got %zu",
@@ -86,7 +86,7 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_func *f, const wxa_fn *fn,
                             "%s: signature does not match the "
                             "declared types (check the function first)",
                             fn->name);
-    wx_val vals[WXA_MAX_VALUES], res[WXA_MAX_VALUES];
+    wx_wasm_val vals[WXA_MAX_VALUES], res[WXA_MAX_VALUES];
     for (size_t i = 0; i < nargs; i++) {
         wxa_type want;
         if (fn->has_params)

@@ -39,9 +39,9 @@ static bool host_mem(wx_host_ctx *ctx, wxai_mem *m)
     return true;
 }
 
-static wx_status ret_errno(wx_val *results, int e)
+static wx_status ret_errno(wx_wasm_val *results, int e)
 {
-    results[0] = wx_val_i32(e);
+    results[0] = wx_wasm_i32(e);
     return WX_OK;
 }
 
@@ -57,8 +57,8 @@ static bool store_u32s(wx_host_ctx *ctx, uint32_t ptr, const uint32_t *v,
     return true;
 }
 
-static wx_status fd_write(wx_host_ctx *ctx, const wx_val *args,
-                          wx_val *results, void *env)
+static wx_status fd_write(wx_host_ctx *ctx, const wx_wasm_val *args,
+                          wx_wasm_val *results, void *env)
 {
     const wxa_wasi_min_opts *opts = env;
     int32_t fd = args[0].of.i32;
@@ -94,8 +94,8 @@ static wx_status fd_write(wx_host_ctx *ctx, const wx_val *args,
 }
 
 /* environ_sizes_get / args_sizes_get: no variables, no arguments. */
-static wx_status sizes_get(wx_host_ctx *ctx, const wx_val *args,
-                           wx_val *results, void *env)
+static wx_status sizes_get(wx_host_ctx *ctx, const wx_wasm_val *args,
+                           wx_wasm_val *results, void *env)
 {
     (void)env;
     const uint32_t zero = 0;
@@ -106,15 +106,15 @@ static wx_status sizes_get(wx_host_ctx *ctx, const wx_val *args,
 }
 
 /* environ_get / args_get: nothing to write. */
-static wx_status list_get(wx_host_ctx *ctx, const wx_val *args,
-                          wx_val *results, void *env)
+static wx_status list_get(wx_host_ctx *ctx, const wx_wasm_val *args,
+                          wx_wasm_val *results, void *env)
 {
     (void)ctx, (void)args, (void)env;
     return ret_errno(results, WASI_ESUCCESS);
 }
 
-static wx_status proc_exit(wx_host_ctx *ctx, const wx_val *args,
-                           wx_val *results, void *env)
+static wx_status proc_exit(wx_host_ctx *ctx, const wx_wasm_val *args,
+                           wx_wasm_val *results, void *env)
 {
     (void)results, (void)env;
     wx_error *err = wx_host_error(ctx);
@@ -125,8 +125,8 @@ static wx_status proc_exit(wx_host_ctx *ctx, const wx_val *args,
     return WX_EEXIT;
 }
 
-static wx_status random_get(wx_host_ctx *ctx, const wx_val *args,
-                            wx_val *results, void *env)
+static wx_status random_get(wx_host_ctx *ctx, const wx_wasm_val *args,
+                            wx_wasm_val *results, void *env)
 {
     (void)env;
     uint32_t ptr = (uint32_t)args[0].of.i32, len = (uint32_t)args[1].of.i32;
@@ -165,8 +165,8 @@ static int store_ns(wx_host_ctx *ctx, uint32_t ptr, const struct timespec *ts)
     return store_u32s(ctx, ptr, parts, 2) ? WASI_ESUCCESS : WASI_EFAULT;
 }
 
-static wx_status clock_time_get(wx_host_ctx *ctx, const wx_val *args,
-                                wx_val *results, void *env)
+static wx_status clock_time_get(wx_host_ctx *ctx, const wx_wasm_val *args,
+                                wx_wasm_val *results, void *env)
 {
     (void)env;
     clockid_t id;
@@ -178,8 +178,8 @@ static wx_status clock_time_get(wx_host_ctx *ctx, const wx_val *args,
     return ret_errno(results, store_ns(ctx, (uint32_t)args[2].of.i32, &ts));
 }
 
-static wx_status clock_res_get(wx_host_ctx *ctx, const wx_val *args,
-                               wx_val *results, void *env)
+static wx_status clock_res_get(wx_host_ctx *ctx, const wx_wasm_val *args,
+                               wx_wasm_val *results, void *env)
 {
     (void)env;
     clockid_t id;
@@ -191,8 +191,8 @@ static wx_status clock_res_get(wx_host_ctx *ctx, const wx_val *args,
     return ret_errno(results, store_ns(ctx, (uint32_t)args[1].of.i32, &ts));
 }
 
-static wx_status sched_yield_fn(wx_host_ctx *ctx, const wx_val *args,
-                                wx_val *results, void *env)
+static wx_status sched_yield_fn(wx_host_ctx *ctx, const wx_wasm_val *args,
+                                wx_wasm_val *results, void *env)
 {
     (void)ctx, (void)args, (void)env;
     return ret_errno(results, WASI_ESUCCESS);
@@ -203,12 +203,12 @@ static wx_status sched_yield_fn(wx_host_ctx *ctx, const wx_val *args,
  * whether the first result is an i32 errno (non-NULL) or not. */
 static const char returns_errno = 1;
 
-static wx_status enosys(wx_host_ctx *ctx, const wx_val *args, wx_val *results,
+static wx_status enosys(wx_host_ctx *ctx, const wx_wasm_val *args, wx_wasm_val *results,
                         void *env)
 {
     (void)ctx, (void)args;
     if (env)
-        results[0] = wx_val_i32(WASI_ENOSYS);
+        results[0] = wx_wasm_i32(WASI_ENOSYS);
     return WX_OK;
 }
 

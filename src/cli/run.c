@@ -401,7 +401,7 @@ static wx_status renumber(wx_error *err, int i)
 /* Argument `i` of wasm type `t`, read by the framework's command-line
  * converter: i32 and i64 as their signed or unsigned type, since wasm
  * integers have no sign of their own. */
-static wx_status parse_arg(wx_type t, const char *text, int i, wx_val *out,
+static wx_status parse_arg(wx_type t, const char *text, int i, wx_wasm_val *out,
                            wx_error *err)
 {
     wx_function_info one;
@@ -421,12 +421,12 @@ static wx_status parse_arg(wx_type t, const char *text, int i, wx_val *out,
         return renumber(err, i);
     const wx_value *x = &v.values[0];
     switch (x->type) {
-    case WX_TYPE_I32: *out = wx_val_i32((int32_t)x->of.i); break;
-    case WX_TYPE_U32: *out = wx_val_i32((int32_t)(uint32_t)x->of.u); break;
-    case WX_TYPE_I64: *out = wx_val_i64(x->of.i); break;
-    case WX_TYPE_U64: *out = wx_val_i64((int64_t)x->of.u); break;
-    case WX_TYPE_F32: *out = wx_val_f32(x->of.f32); break;
-    case WX_TYPE_F64: *out = wx_val_f64(x->of.f64); break;
+    case WX_TYPE_I32: *out = wx_wasm_i32((int32_t)x->of.i); break;
+    case WX_TYPE_U32: *out = wx_wasm_i32((int32_t)(uint32_t)x->of.u); break;
+    case WX_TYPE_I64: *out = wx_wasm_i64(x->of.i); break;
+    case WX_TYPE_U64: *out = wx_wasm_i64((int64_t)x->of.u); break;
+    case WX_TYPE_F32: *out = wx_wasm_f32(x->of.f32); break;
+    case WX_TYPE_F64: *out = wx_wasm_f64(x->of.f64); break;
     default:
         s = wx_error_set(err, WX_EARG, "argument %d: %s is not a wasm number",
                          i + 1, wx_type_name(x->type));
@@ -456,7 +456,7 @@ static void signature(const wx_function_info *info, char *buf, size_t size)
 }
 
 static int parse_args(const wx_function_info *info, int n, char *const *texts,
-                      wx_val *args)
+                      wx_wasm_val *args)
 {
     if ((uint32_t)n != info->nparams) {
         char sig[256];
@@ -481,7 +481,7 @@ static int parse_args(const wx_function_info *info, int n, char *const *texts,
 
 /* Results as text, one per line, or {"results": [...]} with --json, by
  * the framework's converters. */
-static int print_results(const run_state *st, const wx_val *res, uint32_t n)
+static int print_results(const run_state *st, const wx_wasm_val *res, uint32_t n)
 {
     wx_value v[WX_MAX_VALUES];
     for (uint32_t i = 0; i < n; i++) {
@@ -529,7 +529,7 @@ static int call_failed(const run_state *st, const wx_error *err)
 static int call_func(run_state *st, int n, char *const *texts)
 {
     wx_function_info info;
-    wx_val args[WX_MAX_VALUES], results[WX_MAX_VALUES];
+    wx_wasm_val args[WX_MAX_VALUES], results[WX_MAX_VALUES];
     wx_error err;
     wx_error_clear(&err);
     if (wx_fn_describe(st->fn, &info, &err) != WX_OK) {

@@ -194,13 +194,13 @@ static bool sql_value(const json_t *j, wxa_sql_value *out)
     }
 }
 
-static wx_val to_wasm(const wxa_value *v)
+static wx_wasm_val to_wasm(const wxa_value *v)
 {
     switch (v->type) {
-    case WXA_I32: return wx_val_i32((int32_t)v->of.i);
-    case WXA_I64: return wx_val_i64(v->of.i);
-    case WXA_F32: return wx_val_f32(v->of.f32);
-    default: return wx_val_f64(v->of.f64);
+    case WXA_I32: return wx_wasm_i32((int32_t)v->of.i);
+    case WXA_I64: return wx_wasm_i64(v->of.i);
+    case WXA_F32: return wx_wasm_f32(v->of.f32);
+    default: return wx_wasm_f64(v->of.f64);
     }
 }
 
@@ -226,7 +226,7 @@ static void add_float(wxk_buf *b, double d, bool single)
     wxk_buf_adds(b, text);
 }
 
-static void add_wasm_value(wxk_buf *b, const wx_val *v)
+static void add_wasm_value(wxk_buf *b, const wx_wasm_val *v)
 {
     switch (v->type) {
     case WX_I32: wxk_buf_addf(b, "%" PRId32, v->of.i32); break;
@@ -243,7 +243,7 @@ static void add_wasm_value(wxk_buf *b, const wx_val *v)
 static void exec_typed(const wxk_func *f, const json_t *args, size_t n,
                        wxk_buf *out)
 {
-    wx_val vals[WX_MAX_VALUES], res[WX_MAX_VALUES];
+    wx_wasm_val vals[WX_MAX_VALUES], res[WX_MAX_VALUES];
     wx_error err;
     for (size_t i = 0; i < n; i++) {
         const json_t *a = json_array_get(args, i);

@@ -16,7 +16,7 @@
 /* Signatures up to this many slots need no heap allocation. */
 #define WXI_CALL_SMALL 16
 
-const wx_functype *wx_func_type(const wx_func *f)
+const wx_functype *wx_wasm_func_type(const wx_wasm_func *f)
 {
     return &f->type;
 }
@@ -39,11 +39,11 @@ bool wx_instance_export_at(wx_instance *inst, uint32_t index, wx_extern *out)
 
 /* Reports the first problem with the counts or the argument types. Only
  * runs once the fast check in wx_call has failed. */
-static wx_status bad_args(const wx_functype *t, const wx_val *args,
+static wx_status bad_args(const wx_functype *t, const wx_wasm_val *args,
                           size_t nargs, size_t nresults, wx_error *err)
     __attribute__((cold, noinline));
 
-static wx_status bad_args(const wx_functype *t, const wx_val *args,
+static wx_status bad_args(const wx_functype *t, const wx_wasm_val *args,
                           size_t nargs, size_t nresults, wx_error *err)
 {
     if (nargs != t->nparams)
@@ -62,7 +62,7 @@ static wx_status bad_args(const wx_functype *t, const wx_val *args,
     return wx_error_set(err, WX_EARG, "bad arguments");
 }
 
-static wx_status run(wx_func *f, wx_slot *slots, wx_error *err)
+static wx_status run(wx_wasm_func *f, wx_slot *slots, wx_error *err)
 {
     if (!f->inst)
         return wxi_call_host(f, NULL, slots, err);
@@ -70,8 +70,8 @@ static wx_status run(wx_func *f, wx_slot *slots, wx_error *err)
     return wxe_invoke(f, slots, &inst->stack, err);
 }
 
-wx_status wx_call(wx_func *f, const wx_val *args, size_t nargs,
-                  wx_val *results, size_t nresults, wx_error *err)
+wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
+                  wx_wasm_val *results, size_t nresults, wx_error *err)
 {
     /* The interpreter and host functions always get an error object, so
      * they never test for NULL. */
@@ -114,7 +114,7 @@ out:
     return s;
 }
 
-wx_status wx_call_unchecked(wx_func *f, uint64_t *slots, wx_error *err)
+wx_status wx_call_unchecked(wx_wasm_func *f, uint64_t *slots, wx_error *err)
 {
     /* A slot is a uint64_t with the conventions wx_call_unchecked
      * documents, so the caller's array is the interpreter's argument and

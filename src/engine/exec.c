@@ -143,7 +143,7 @@ static wx_trap memory_init(wx_instance *inst, uint8_t *base, uint64_t size,
 }
 
 /* call_indirect's signature check across modules (or host functions). */
-static bool type_matches(const wx_func *f, const wxm_functype *want)
+static bool type_matches(const wx_wasm_func *f, const wxm_functype *want)
 {
     wx_functype w = {want->nparams, want->nresults, want->params,
                      want->results};
@@ -507,7 +507,7 @@ static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
 
 /* --------------------------------------------------------- the loop */
 
-static wx_status run(const wx_func *entry, wx_slot *args, wxe_stack *stack,
+static wx_status run(const wx_wasm_func *entry, wx_slot *args, wxe_stack *stack,
                      wx_error *err, const void *const **table)
 {
 #ifndef WX_SWITCH_DISPATCH
@@ -572,7 +572,7 @@ static wx_status run(const wx_func *entry, wx_slot *args, wxe_stack *stack,
     RELOAD_MEMORY();
 
     /* State shared by the call paths. */
-    wx_func *callee;
+    wx_wasm_func *callee;
     wx_slot *callee_fp;
     const wxc_cell *ret_pc;
 
@@ -708,7 +708,7 @@ dispatch:
         uint32_t i = (uint32_t)fp[F2];
         if (__builtin_expect(i >= tab->size, 0))
             TRAP(WX_TRAP_UNDEFINED_ELEMENT);
-        callee = SLOT_PTR(wx_func *, tab->elems[i]);
+        callee = SLOT_PTR(wx_wasm_func *, tab->elems[i]);
         if (__builtin_expect(!callee, 0))
             TRAP(WX_TRAP_UNINITIALIZED_ELEMENT);
         const wxm_functype *want = &inst->module->types[F1];
@@ -1050,7 +1050,7 @@ const void *const *wxe_handlers(void)
 #endif
 }
 
-wx_status wxe_invoke(wx_func *f, wx_slot *slots, wxe_stack *stack,
+wx_status wxe_invoke(wx_wasm_func *f, wx_slot *slots, wxe_stack *stack,
                      wx_error *err)
 {
     return run(f, slots, stack, err, NULL);

@@ -13,7 +13,7 @@ static bool is_slot_type(wx_valtype t)
            t == WX_FUNCREF || t == WX_EXTERNREF;
 }
 
-wx_global *wx_global_new(wx_val value, bool mutable_, wx_error *err)
+wx_global *wx_global_new(wx_wasm_val value, bool mutable_, wx_error *err)
 {
     /* A v128 does not fit a slot; globals of that type come with SIMD. */
     if (!is_slot_type(value.type)) {
@@ -33,12 +33,12 @@ wx_global *wx_global_new(wx_val value, bool mutable_, wx_error *err)
     return g;
 }
 
-wx_val wx_global_get(const wx_global *g)
+wx_wasm_val wx_global_get(const wx_global *g)
 {
     return wxi_val_from_slot(g->type, g->val);
 }
 
-wx_status wx_global_set(wx_global *g, wx_val v, wx_error *err)
+wx_status wx_global_set(wx_global *g, wx_wasm_val v, wx_error *err)
 {
     if (!g->mutable_)
         return wx_error_set(err, WX_EARG, "global is immutable");

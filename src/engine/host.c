@@ -1,6 +1,6 @@
 /*
  * Host functions: C functions with a wasm signature. The interpreter calls
- * them through wxi_call_host, which turns untyped slots into wx_val and
+ * them through wxi_call_host, which turns untyped slots into wx_wasm_val and
  * back, and turns a failure into a status the guest call stops with.
  */
 #include "runtime.h"
@@ -29,7 +29,7 @@ wx_error *wx_host_error(wx_host_ctx *ctx)
     return ctx->err;
 }
 
-wx_func *wx_func_new_host(const wx_functype *type, wx_host_fn fn, void *env,
+wx_wasm_func *wx_wasm_func_new_host(const wx_functype *type, wx_host_fn fn, void *env,
                           wx_error *err)
 {
     if (!type || !fn || (type->nparams && !type->params) ||
@@ -46,7 +46,7 @@ wx_func *wx_func_new_host(const wx_functype *type, wx_host_fn fn, void *env,
     /* One block: the function, then its parameter and result types, so
      * that a single free() releases everything. */
     size_t n = (size_t)type->nparams + type->nresults;
-    wx_func *f = calloc(1, sizeof *f + n * sizeof(wx_valtype));
+    wx_wasm_func *f = calloc(1, sizeof *f + n * sizeof(wx_valtype));
     if (!f) {
         wx_error_set(err, WX_ENOMEM, "out of host memory");
         return NULL;
@@ -67,7 +67,7 @@ wx_func *wx_func_new_host(const wx_functype *type, wx_host_fn fn, void *env,
 }
 
 /* Gives a failed host call a status and a message the caller can show. */
-static wx_status host_failed(wx_func *f, wx_status s, wx_error *err)
+static wx_status host_failed(wx_wasm_func *f, wx_status s, wx_error *err)
 {
     if ((unsigned)s >= WX_STATUS_COUNT_)
         s = WX_EHOST;
@@ -85,7 +85,7 @@ static wx_status host_failed(wx_func *f, wx_status s, wx_error *err)
     return s;
 }
 
-wx_status wxi_call_host(wx_func *f, wx_instance *caller, wx_slot *slots,
+wx_status wxi_call_host(wx_wasm_func *f, wx_instance *caller, wx_slot *slots,
                         wx_error *err)
 {
     /* Host functions always get an error object to explain a failure. */
@@ -97,9 +97,9 @@ wx_status wxi_call_host(wx_func *f, wx_instance *caller, wx_slot *slots,
     err->message[0] = '\0';
 
     const wx_functype *t = &f->type;
-    wx_val small[2 * WXI_HOST_SMALL];
-    wx_val *args = small, *results = small + WXI_HOST_SMALL;
-    wx_val *heap = NULL;
+    wx_wasm_val small[2 * WXI_HOST_SMALL];
+    wx_wasm_val *args = small, *results = small + WXI_HOST_SMALL;
+    wx_wasm_val *heap = NULL;
     if (t->nparams > WXI_HOST_SMALL || t->nresults > WXI_HOST_SMALL) {
         heap = malloc(((size_t)t->nparams + t->nresults + 1) * sizeof *heap);
         if (!heap)

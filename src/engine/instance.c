@@ -158,7 +158,7 @@ static void define_funcs(wx_instance *inst)
 {
     const wx_module *m = inst->module;
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
-        wx_func *f = &inst->own_funcs[i - m->nfunc_imports];
+        wx_wasm_func *f = &inst->own_funcs[i - m->nfunc_imports];
         const wxm_functype *t = wxm_func_type(m, i);
         f->type.nparams = t->nparams;
         f->type.nresults = t->nresults;
@@ -280,7 +280,7 @@ static wx_status init_datas(wx_instance *inst, wx_error *err)
 
 static wx_status run_start(wx_instance *inst, wx_error *err)
 {
-    wx_func *f = inst->funcs[inst->module->start];
+    wx_wasm_func *f = inst->funcs[inst->module->start];
     wx_slot slots[1] = {0};
     if (!f->inst)
         return wxi_call_host(f, inst, slots, err);
@@ -482,7 +482,7 @@ bool wx_instance_export(wx_instance *inst, const char *name, wx_extern *out)
     return wx_instance_export_n(inst, name, strlen(name), out);
 }
 
-wx_func *wx_instance_func(wx_instance *inst, const char *name)
+wx_wasm_func *wx_instance_func(wx_instance *inst, const char *name)
 {
     wx_extern ext;
     if (!wx_instance_export(inst, name, &ext) || ext.kind != WX_EXTERN_FUNC)

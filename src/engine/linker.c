@@ -216,7 +216,7 @@ wx_status wx_linker_define_func(wx_linker *l, const char *module,
                                 const char *name, const wx_functype *type,
                                 wx_host_fn fn, void *env, wx_error *err)
 {
-    wx_func *f = wx_func_new_host(type, fn, env, err);
+    wx_wasm_func *f = wx_wasm_func_new_host(type, fn, env, err);
     if (!f)
         return err ? err->status : WX_EARG;
     wx_extern ext = {.kind = WX_EXTERN_FUNC, .of.func = f};

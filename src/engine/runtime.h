@@ -5,7 +5,7 @@
  *
  * Values at run time are untyped 64-bit slots (uint64_t): i32 is stored
  * zero-extended, f32/f64 as their bit patterns, references as pointer
- * values (funcref: wx_func*, externref: the host pointer; 0 is null).
+ * values (funcref: wx_wasm_func*, externref: the host pointer; 0 is null).
  */
 #ifndef WX_ENGINE_RUNTIME_H
 #define WX_ENGINE_RUNTIME_H
@@ -37,7 +37,7 @@ struct wx_table {
     uint32_t size;
     uint32_t max; /* effective maximum */
     wx_limits limits;
-    wx_slot *elems; /* size entries: wx_func* or extern pointers, 0 = null */
+    wx_slot *elems; /* size entries: wx_wasm_func* or extern pointers, 0 = null */
     uint32_t cap;
     wx_budget *budget; /* charged 8 bytes per element of `size`, or NULL */
     bool standalone; /* made by wx_table_new: freed by its linker */
@@ -50,7 +50,7 @@ struct wx_global {
     bool standalone; /* made by wx_global_new: freed by its linker */
 };
 
-struct wx_func {
+struct wx_wasm_func {
     wx_functype type;          /* public view of the signature */
     const wxm_functype *mtype; /* NULL for host functions made by the host */
     const wx_module *module;   /* module that defines it, or NULL (host) */
@@ -101,13 +101,13 @@ struct wx_instance {
 
     /* Index spaces, imports first. Imported entries point into other
      * instances or into linker-owned host objects. */
-    wx_func **funcs;
+    wx_wasm_func **funcs;
     wx_table **tables;
     wx_memory **memories;
     wx_global **globals;
 
     /* Storage for what this instance defines itself. */
-    wx_func *own_funcs;
+    wx_wasm_func *own_funcs;
     wx_table *own_tables;
     wx_memory *own_memories;
     wx_global *own_globals;
@@ -148,14 +148,14 @@ wx_status wxc_compile_module(wx_module *m, wx_error *err);
  * running out of the stack's fuel gives WX_ELIMIT (err->func_index and
  * err->offset say where, err->trap is WX_TRAP_NONE).
  */
-wx_status wxe_invoke(wx_func *f, wx_slot *slots, wxe_stack *stack,
+wx_status wxe_invoke(wx_wasm_func *f, wx_slot *slots, wxe_stack *stack,
                      wx_error *err);
 
 /* ------------------------------------------- instance.c, memory.c ... */
 
-/* Calls a host function from the interpreter: converts slots to wx_val and
+/* Calls a host function from the interpreter: converts slots to wx_wasm_val and
  * back. `caller` is the instance whose code made the call. */
-wx_status wxi_call_host(wx_func *f, wx_instance *caller, wx_slot *slots,
+wx_status wxi_call_host(wx_wasm_func *f, wx_instance *caller, wx_slot *slots,
                         wx_error *err);
 
 /* memory.grow semantics: old size in pages, or -1 (memory unchanged). */
@@ -193,26 +193,26 @@ wx_status wxi_table_charge(wx_table *t, wx_budget *budget, uint32_t index,
 void wxi_linker_adopt(wx_linker *l, wx_instance *inst);
 
 /* Slot <-> typed value, by the value's type. They work through pointers
- * and write each value with one store: building a wx_val in pieces and
+ * and write each value with one store: building a wx_wasm_val in pieces and
  * copying it whole stalls store forwarding, which costs more than the
  * whole interpreted call of a small function. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && UINTPTR_MAX == UINT64_MAX
 /* Here every value sits in the low bytes of the union's 8: only 32-bit
  * numbers need masking (0x7F | 2 and 0x7D | 2 are the only types giving
  * 0x7F), which compiles to a conditional move instead of a switch. */
-static inline wx_slot wxi_slot_from_val(const wx_val *v)
+static inline wx_slot wxi_slot_from_val(const wx_wasm_val *v)
 {
     wx_slot s = (wx_slot)v->of.i64;
     return ((unsigned)v->type | 2u) == WX_I32 ? (uint32_t)s : s;
 }
 
-static inline void wxi_val_set(wx_val *v, wx_valtype t, wx_slot s)
+static inline void wxi_val_set(wx_wasm_val *v, wx_valtype t, wx_slot s)
 {
     v->type = t;
     v->of.i64 = (int64_t)s; /* 32-bit numbers are zero-extended in slots */
 }
 #else
-static inline wx_slot wxi_slot_from_val(const wx_val *v)
+static inline wx_slot wxi_slot_from_val(const wx_wasm_val *v)
 {
     switch (v->type) {
     case WX_I32: return (uint32_t)v->of.i32;
@@ -227,7 +227,7 @@ static inline wx_slot wxi_slot_from_val(const wx_val *v)
     }
 }
 
-static inline void wxi_val_set(wx_val *v, wx_valtype t, wx_slot s)
+static inline void wxi_val_set(wx_wasm_val *v, wx_valtype t, wx_slot s)
 {
     v->type = t;
     v->of.i64 = 0;
@@ -238,16 +238,16 @@ static inline void wxi_val_set(wx_val *v, wx_valtype t, wx_slot s)
         __builtin_memcpy(&v->of.i32, &b, 4);
         break;
     }
-    case WX_FUNCREF: v->of.func = (wx_func *)(uintptr_t)s; break;
+    case WX_FUNCREF: v->of.func = (wx_wasm_func *)(uintptr_t)s; break;
     case WX_EXTERNREF: v->of.ext = (void *)(uintptr_t)s; break;
     default: v->of.i64 = (int64_t)s; break;
     }
 }
 #endif
 
-static inline wx_val wxi_val_from_slot(wx_valtype t, wx_slot s)
+static inline wx_wasm_val wxi_val_from_slot(wx_valtype t, wx_slot s)
 {
-    wx_val v;
+    wx_wasm_val v;
     wxi_val_set(&v, t, s);
     return v;
 }

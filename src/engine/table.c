@@ -1,5 +1,5 @@
 /*
- * Tables of references: a heap array of slots (wx_func* for funcref, the
+ * Tables of references: a heap array of slots (wx_wasm_func* for funcref, the
  * host pointer for externref, 0 for null) that grows by realloc.
  */
 #include "runtime.h"
@@ -125,7 +125,7 @@ wx_valtype wx_table_elem_type(const wx_table *t)
     return t->elem;
 }
 
-bool wx_table_get(const wx_table *t, uint32_t i, wx_val *out)
+bool wx_table_get(const wx_table *t, uint32_t i, wx_wasm_val *out)
 {
     if (i >= t->size)
         return false;
@@ -133,7 +133,7 @@ bool wx_table_get(const wx_table *t, uint32_t i, wx_val *out)
     return true;
 }
 
-bool wx_table_set(wx_table *t, uint32_t i, wx_val v)
+bool wx_table_set(wx_table *t, uint32_t i, wx_wasm_val v)
 {
     if (i >= t->size || v.type != t->elem)
         return false;

@@ -83,10 +83,10 @@ static wx_status no_context(wx_host_ctx *h)
                         "WASI: no context bound to this instance");
 }
 
-typedef uint32_t (*wxw_impl)(wxw_call *c, const wx_val *a);
+typedef uint32_t (*wxw_impl)(wxw_call *c, const wx_wasm_val *a);
 
-static inline wx_status dispatch(wx_host_ctx *h, const wx_val *args,
-                                 wx_val *results, void *env, wxw_impl impl)
+static inline wx_status dispatch(wx_host_ctx *h, const wx_wasm_val *args,
+                                 wx_wasm_val *results, void *env, wxw_impl impl)
 {
     const wxw_binding *b = env;
     wxw_call c;
@@ -115,13 +115,13 @@ static inline wx_status dispatch(wx_host_ctx *h, const wx_val *args,
         return wx_error_set(wx_host_error(h), WX_EINTERRUPTED,
                             "call interrupted while waiting in the host");
     if (results)
-        results[0] = wx_val_i32((int32_t)e);
+        results[0] = wx_wasm_i32((int32_t)e);
     return WX_OK;
 }
 
 #define WXW_HOST_(name, impl, sig, ret)                                       \
-    static wx_status host_##name(wx_host_ctx *h, const wx_val *args,          \
-                                 wx_val *results, void *env)                  \
+    static wx_status host_##name(wx_host_ctx *h, const wx_wasm_val *args,          \
+                                 wx_wasm_val *results, void *env)                  \
     {                                                                         \
         return dispatch(h, args, ret ? results : NULL, env, wxw_fn_##impl);   \
     }
@@ -146,12 +146,12 @@ static const wxw_fn_desc wxw_fn_table[] = {
  * the env says whether the first result is an i32 errno. */
 static const wxw_binding enosys_errno, enosys_void;
 
-static wx_status host_unknown(wx_host_ctx *h, const wx_val *args,
-                              wx_val *results, void *env)
+static wx_status host_unknown(wx_host_ctx *h, const wx_wasm_val *args,
+                              wx_wasm_val *results, void *env)
 {
     (void)h, (void)args;
     if (env == &enosys_errno)
-        results[0] = wx_val_i32(WXW_ENOSYS);
+        results[0] = wx_wasm_i32(WXW_ENOSYS);
     return WX_OK;
 }
 

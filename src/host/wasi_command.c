@@ -28,7 +28,7 @@ wx_status wxw_start(wx_instance *inst, int *exit_code, wx_error *err)
 {
     if (exit_code)
         *exit_code = 0;
-    wx_func *f = inst ? wx_instance_func(inst, "_start") : NULL;
+    wx_wasm_func *f = inst ? wx_instance_func(inst, "_start") : NULL;
     if (!f)
         return wx_error_set(err, WX_ENOEXPORT,
                             "the module exports no _start (not a WASI "
@@ -62,7 +62,7 @@ wx_status wxw_init_instance(wx_instance *inst, wxw_init mode, wx_error *err)
         }
         return name_entry(err, s, "_start");
     }
-    wx_func *f = wx_instance_func(inst, "_initialize");
+    wx_wasm_func *f = wx_instance_func(inst, "_initialize");
     if (!f) {
         if (mode == WXW_INIT_AUTO)
             return WX_OK;

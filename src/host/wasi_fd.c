@@ -73,7 +73,7 @@ static size_t stdin_read(wxw_ctx *ctx, const struct iovec *iov, int n)
 }
 
 /* fd_read and fd_pread; offset < 0 for the current position. */
-static uint32_t do_read(wxw_call *c, const wx_val *a, int64_t offset,
+static uint32_t do_read(wxw_call *c, const wx_wasm_val *a, int64_t offset,
                         uint32_t out_ptr)
 {
     int32_t fd = a[0].of.i32;
@@ -113,19 +113,19 @@ static uint32_t do_read(wxw_call *c, const wx_val *a, int64_t offset,
     return wxw_store32(c, out_ptr, (uint32_t)got);
 }
 
-uint32_t wxw_fn_fd_read(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_read(wxw_call *c, const wx_wasm_val *a)
 {
     return do_read(c, a, -1, WXW_U32(a[3]));
 }
 
-uint32_t wxw_fn_fd_pread(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_pread(wxw_call *c, const wx_wasm_val *a)
 {
     if (a[3].of.i64 < 0)
         return WXW_EINVAL;
     return do_read(c, a, a[3].of.i64, WXW_U32(a[4]));
 }
 
-static uint32_t do_write(wxw_call *c, const wx_val *a, int64_t offset,
+static uint32_t do_write(wxw_call *c, const wx_wasm_val *a, int64_t offset,
                          uint32_t out_ptr)
 {
     int32_t fd = a[0].of.i32;
@@ -158,12 +158,12 @@ static uint32_t do_write(wxw_call *c, const wx_val *a, int64_t offset,
     return wxw_store32(c, out_ptr, (uint32_t)done);
 }
 
-uint32_t wxw_fn_fd_write(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_write(wxw_call *c, const wx_wasm_val *a)
 {
     return do_write(c, a, -1, WXW_U32(a[3]));
 }
 
-uint32_t wxw_fn_fd_pwrite(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_pwrite(wxw_call *c, const wx_wasm_val *a)
 {
     if (a[3].of.i64 < 0)
         return WXW_EINVAL;
@@ -172,7 +172,7 @@ uint32_t wxw_fn_fd_pwrite(wxw_call *c, const wx_val *a)
 
 /* ------------------------------------------------------------ position */
 
-uint32_t wxw_fn_fd_seek(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_seek(wxw_call *c, const wx_wasm_val *a)
 {
     int64_t off = a[1].of.i64;
     uint32_t whence = WXW_U32(a[2]), e;
@@ -195,7 +195,7 @@ uint32_t wxw_fn_fd_seek(wxw_call *c, const wx_val *a)
     return wxw_store64(c, WXW_U32(a[3]), (uint64_t)pos);
 }
 
-uint32_t wxw_fn_fd_tell(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_tell(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *f = wxw_fd_check(c->ctx, a[0].of.i32, WXW_RIGHT_FD_TELL, &e);
@@ -213,7 +213,7 @@ uint32_t wxw_fn_fd_tell(wxw_call *c, const wx_val *a)
 
 /* ------------------------------------------------------ open and close */
 
-uint32_t wxw_fn_fd_close(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_close(wxw_call *c, const wx_wasm_val *a)
 {
     if (!wxw_fd_get(c->ctx, a[0].of.i32))
         return WXW_EBADF;
@@ -221,7 +221,7 @@ uint32_t wxw_fn_fd_close(wxw_call *c, const wx_val *a)
     return WXW_ESUCCESS;
 }
 
-uint32_t wxw_fn_fd_renumber(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_renumber(wxw_call *c, const wx_wasm_val *a)
 {
     int32_t from = a[0].of.i32, to = a[1].of.i32;
     wxw_fd *f = wxw_fd_get(c->ctx, from);
@@ -255,7 +255,7 @@ static uint16_t host_fdflags(int host)
     return out;
 }
 
-uint32_t wxw_fn_fd_fdstat_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_fdstat_get(wxw_call *c, const wx_wasm_val *a)
 {
     wxw_fd *f = wxw_fd_get(c->ctx, a[0].of.i32);
     if (!f)
@@ -272,7 +272,7 @@ uint32_t wxw_fn_fd_fdstat_get(wxw_call *c, const wx_val *a)
     return WXW_ESUCCESS;
 }
 
-uint32_t wxw_fn_fd_fdstat_set_flags(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_fdstat_set_flags(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t flags = WXW_U32(a[1]), e;
     wxw_fd *f =
@@ -303,7 +303,7 @@ uint32_t wxw_fn_fd_fdstat_set_flags(wxw_call *c, const wx_val *a)
     return WXW_ESUCCESS;
 }
 
-uint32_t wxw_fn_fd_fdstat_set_rights(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_fdstat_set_rights(wxw_call *c, const wx_wasm_val *a)
 {
     wxw_fd *f = wxw_fd_get(c->ctx, a[0].of.i32);
     uint64_t base = WXW_U64(a[1]), inh = WXW_U64(a[2]);
@@ -339,7 +339,7 @@ void wxw_put_filestat(uint8_t *p, const struct stat *st)
     wxw_put64(p + 56, ns_of(&st->st_ctim));
 }
 
-uint32_t wxw_fn_fd_filestat_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_filestat_get(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *f =
@@ -362,7 +362,7 @@ uint32_t wxw_fn_fd_filestat_get(wxw_call *c, const wx_val *a)
     return WXW_ESUCCESS;
 }
 
-uint32_t wxw_fn_fd_filestat_set_size(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_filestat_set_size(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *f =
@@ -401,7 +401,7 @@ uint32_t wxw_times(uint64_t atim, uint64_t mtim, uint32_t fst,
     return WXW_ESUCCESS;
 }
 
-uint32_t wxw_fn_fd_filestat_set_times(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_filestat_set_times(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *f =
@@ -420,7 +420,7 @@ uint32_t wxw_fn_fd_filestat_set_times(wxw_call *c, const wx_val *a)
 
 /* ------------------------------------------ sync, advise, allocate */
 
-static uint32_t do_sync(wxw_call *c, const wx_val *a, uint64_t right,
+static uint32_t do_sync(wxw_call *c, const wx_wasm_val *a, uint64_t right,
                         int (*fn)(int))
 {
     uint32_t e;
@@ -432,17 +432,17 @@ static uint32_t do_sync(wxw_call *c, const wx_val *a, uint64_t right,
     return fn(f->host) == 0 ? WXW_ESUCCESS : wxw_errno(errno);
 }
 
-uint32_t wxw_fn_fd_sync(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_sync(wxw_call *c, const wx_wasm_val *a)
 {
     return do_sync(c, a, WXW_RIGHT_FD_SYNC, fsync);
 }
 
-uint32_t wxw_fn_fd_datasync(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_datasync(wxw_call *c, const wx_wasm_val *a)
 {
     return do_sync(c, a, WXW_RIGHT_FD_DATASYNC, fdatasync);
 }
 
-uint32_t wxw_fn_fd_advise(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_advise(wxw_call *c, const wx_wasm_val *a)
 {
     static const int advice[] = {
         POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
@@ -461,7 +461,7 @@ uint32_t wxw_fn_fd_advise(wxw_call *c, const wx_val *a)
     return wxw_errno(r);
 }
 
-uint32_t wxw_fn_fd_allocate(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_allocate(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *f = wxw_fd_check(c->ctx, a[0].of.i32, WXW_RIGHT_FD_ALLOCATE, &e);
@@ -477,7 +477,7 @@ uint32_t wxw_fn_fd_allocate(wxw_call *c, const wx_val *a)
 
 /* ------------------------------------------------------------ preopens */
 
-uint32_t wxw_fn_fd_prestat_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_prestat_get(wxw_call *c, const wx_wasm_val *a)
 {
     wxw_fd *f = wxw_fd_get(c->ctx, a[0].of.i32);
     /* libc walks fds from 3 until EBADF: every fd that is not a preopen
@@ -492,7 +492,7 @@ uint32_t wxw_fn_fd_prestat_get(wxw_call *c, const wx_val *a)
     return WXW_ESUCCESS;
 }
 
-uint32_t wxw_fn_fd_prestat_dir_name(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_prestat_dir_name(wxw_call *c, const wx_wasm_val *a)
 {
     wxw_fd *f = wxw_fd_get(c->ctx, a[0].of.i32);
     if (!f || !f->preopen)
@@ -555,7 +555,7 @@ static DIR *dir_stream(wxw_fd *f)
  * ask again from the last whole entry). Cookies are the host's directory
  * offsets (d_off), so that seekdir() resumes anywhere.
  */
-uint32_t wxw_fn_fd_readdir(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_fd_readdir(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e, len = WXW_U32(a[2]), used_ptr = WXW_U32(a[4]);
     uint64_t cookie = WXW_U64(a[3]);

@@ -71,7 +71,7 @@ static int open_flags(uint32_t oflags, uint32_t fdflags, uint64_t base,
     return fl | (w && r ? O_RDWR : w ? O_WRONLY : O_RDONLY);
 }
 
-uint32_t wxw_fn_path_open(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_path_open(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t oflags = WXW_U32(a[4]), fdflags = WXW_U32(a[7]), e;
     uint32_t out_ptr = WXW_U32(a[8]);
@@ -130,7 +130,7 @@ uint32_t wxw_fn_path_open(wxw_call *c, const wx_val *a)
 
 /* ------------------------------------------------------------ filestat */
 
-uint32_t wxw_fn_path_filestat_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_path_filestat_get(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *dir = dir_of(c, a[0].of.i32, WXW_RIGHT_PATH_FILESTAT_GET, &e);
@@ -156,7 +156,7 @@ uint32_t wxw_fn_path_filestat_get(wxw_call *c, const wx_val *a)
     return WXW_ESUCCESS;
 }
 
-uint32_t wxw_fn_path_filestat_set_times(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_path_filestat_set_times(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *dir =
@@ -180,7 +180,7 @@ uint32_t wxw_fn_path_filestat_set_times(wxw_call *c, const wx_val *a)
 
 /* ---------------------------------------------- create, remove, rename */
 
-uint32_t wxw_fn_path_create_directory(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_path_create_directory(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *dir = dir_of(c, a[0].of.i32, WXW_RIGHT_PATH_CREATE_DIRECTORY, &e);
@@ -196,7 +196,7 @@ uint32_t wxw_fn_path_create_directory(wxw_call *c, const wx_val *a)
     return e;
 }
 
-uint32_t wxw_fn_path_remove_directory(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_path_remove_directory(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *dir = dir_of(c, a[0].of.i32, WXW_RIGHT_PATH_REMOVE_DIRECTORY, &e);
@@ -212,7 +212,7 @@ uint32_t wxw_fn_path_remove_directory(wxw_call *c, const wx_val *a)
     return e;
 }
 
-uint32_t wxw_fn_path_unlink_file(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_path_unlink_file(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *dir = dir_of(c, a[0].of.i32, WXW_RIGHT_PATH_UNLINK_FILE, &e);
@@ -235,7 +235,7 @@ uint32_t wxw_fn_path_unlink_file(wxw_call *c, const wx_val *a)
     return e;
 }
 
-uint32_t wxw_fn_path_rename(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_path_rename(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *from = dir_of(c, a[0].of.i32, WXW_RIGHT_PATH_RENAME_SOURCE, &e);
@@ -263,7 +263,7 @@ uint32_t wxw_fn_path_rename(wxw_call *c, const wx_val *a)
 
 /* ---------------------------------------------------------------- links */
 
-uint32_t wxw_fn_path_link(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_path_link(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
     wxw_fd *from = dir_of(c, a[0].of.i32, WXW_RIGHT_PATH_LINK_SOURCE, &e);
@@ -290,7 +290,7 @@ uint32_t wxw_fn_path_link(wxw_call *c, const wx_val *a)
     return e;
 }
 
-uint32_t wxw_fn_path_readlink(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_path_readlink(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e, len = WXW_U32(a[4]), used_ptr = WXW_U32(a[5]);
     wxw_fd *dir = dir_of(c, a[0].of.i32, WXW_RIGHT_PATH_READLINK, &e);
@@ -316,7 +316,7 @@ uint32_t wxw_fn_path_readlink(wxw_call *c, const wx_val *a)
     return wxw_store32(c, used_ptr, k);
 }
 
-uint32_t wxw_fn_path_symlink(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_path_symlink(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e, olen = WXW_U32(a[1]);
     wxw_fd *dir = dir_of(c, a[2].of.i32, WXW_RIGHT_PATH_SYMLINK, &e);

@@ -2,7 +2,7 @@
  * The inside of src/host: the context, the fd table, guest memory access
  * and the WASI ABI's numbers. Every host function is written as
  *
- *     uint32_t wxw_fn_NAME(wxw_call *c, const wx_val *a);
+ *     uint32_t wxw_fn_NAME(wxw_call *c, const wx_wasm_val *a);
  *
  * returning a WASI errno; wasi.c turns it into the host function the
  * engine calls (finding the context, the memory, and storing the errno).
@@ -388,7 +388,7 @@ void wxw_path_done(wxw_path *p);
 /* ------------------------------------------------------ host functions */
 
 #define WXW_DECLARE_(name)                                                    \
-    uint32_t wxw_fn_##name(wxw_call *c, const wx_val *a);
+    uint32_t wxw_fn_##name(wxw_call *c, const wx_wasm_val *a);
 /* wasi_proc.c */
 WXW_DECLARE_(args_get)
 WXW_DECLARE_(args_sizes_get)

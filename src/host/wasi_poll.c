@@ -208,7 +208,7 @@ static void collect(uint32_t n, sub *subs, const struct pollfd *pfds,
     }
 }
 
-uint32_t wxw_fn_poll_oneoff(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_poll_oneoff(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t n = WXW_U32(a[2]), nev_ptr = WXW_U32(a[3]);
     const uint8_t *in = wxw_mem(c, WXW_U32(a[0]), 48 * (uint64_t)n);

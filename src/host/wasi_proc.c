@@ -11,7 +11,7 @@
 
 /* ------------------------------------------------------ args and environ */
 
-static uint32_t sizes_get(wxw_call *c, const wx_val *a, uint32_t count,
+static uint32_t sizes_get(wxw_call *c, const wx_wasm_val *a, uint32_t count,
                           size_t size)
 {
     if (!wxw_mem_ok(c, WXW_U32(a[0]), 4) || !wxw_mem_ok(c, WXW_U32(a[1]), 4))
@@ -23,7 +23,7 @@ static uint32_t sizes_get(wxw_call *c, const wx_val *a, uint32_t count,
 
 /* Copies the packed strings to buf and a pointer to each into the array
  * at ptrs, as libc's argv/environ expect. Checks both ranges first. */
-static uint32_t list_get(wxw_call *c, const wx_val *a, uint32_t count,
+static uint32_t list_get(wxw_call *c, const wx_wasm_val *a, uint32_t count,
                          const char *strings, size_t size)
 {
     uint32_t ptrs = WXW_U32(a[0]), buf = WXW_U32(a[1]);
@@ -40,22 +40,22 @@ static uint32_t list_get(wxw_call *c, const wx_val *a, uint32_t count,
     return WXW_ESUCCESS;
 }
 
-uint32_t wxw_fn_args_sizes_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_args_sizes_get(wxw_call *c, const wx_wasm_val *a)
 {
     return sizes_get(c, a, c->ctx->nargs, c->ctx->args_size);
 }
 
-uint32_t wxw_fn_args_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_args_get(wxw_call *c, const wx_wasm_val *a)
 {
     return list_get(c, a, c->ctx->nargs, c->ctx->args, c->ctx->args_size);
 }
 
-uint32_t wxw_fn_environ_sizes_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_environ_sizes_get(wxw_call *c, const wx_wasm_val *a)
 {
     return sizes_get(c, a, c->ctx->nenv, c->ctx->env_size);
 }
 
-uint32_t wxw_fn_environ_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_environ_get(wxw_call *c, const wx_wasm_val *a)
 {
     return list_get(c, a, c->ctx->nenv, c->ctx->env, c->ctx->env_size);
 }
@@ -78,7 +78,7 @@ static uint64_t ns(const struct timespec *ts)
     return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
 }
 
-uint32_t wxw_fn_clock_res_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_clock_res_get(wxw_call *c, const wx_wasm_val *a)
 {
     clockid_t id;
     struct timespec ts;
@@ -91,7 +91,7 @@ uint32_t wxw_fn_clock_res_get(wxw_call *c, const wx_val *a)
     return wxw_store64(c, WXW_U32(a[1]), ns(&ts));
 }
 
-uint32_t wxw_fn_clock_time_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_clock_time_get(wxw_call *c, const wx_wasm_val *a)
 {
     clockid_t id;
     struct timespec ts;
@@ -107,7 +107,7 @@ uint32_t wxw_fn_clock_time_get(wxw_call *c, const wx_val *a)
 
 /* -------------------------------------------------------------- others */
 
-uint32_t wxw_fn_random_get(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_random_get(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t len = WXW_U32(a[1]);
     uint8_t *p = wxw_mem(c, WXW_U32(a[0]), len);
@@ -126,20 +126,20 @@ uint32_t wxw_fn_random_get(wxw_call *c, const wx_val *a)
     return WXW_ESUCCESS;
 }
 
-uint32_t wxw_fn_sched_yield(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_sched_yield(wxw_call *c, const wx_wasm_val *a)
 {
     (void)c, (void)a;
     sched_yield();
     return WXW_ESUCCESS;
 }
 
-uint32_t wxw_fn_proc_exit(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_proc_exit(wxw_call *c, const wx_wasm_val *a)
 {
     c->exit_code = a[0].of.i32;
     return WXW_EXIT;
 }
 
-uint32_t wxw_fn_enosys(wxw_call *c, const wx_val *a)
+uint32_t wxw_fn_enosys(wxw_call *c, const wx_wasm_val *a)
 {
     (void)c, (void)a;
     return WXW_ENOSYS;

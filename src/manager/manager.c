@@ -1227,8 +1227,8 @@ static wx_status resolve(wx_manager *m, const char *plugin, const char *func,
 }
 
 /* The typed path: wasm values straight into the pool. */
-static wx_status call_vals(wxm_version *v, wxm_func *f, const wx_val *args,
-                           size_t nargs, wx_val *results, size_t nresults,
+static wx_status call_vals(wxm_version *v, wxm_func *f, const wx_wasm_val *args,
+                           size_t nargs, wx_wasm_val *results, size_t nresults,
                            wx_error *err)
 {
     if (f->decl->abi != WX_ABI_NUMERIC)
@@ -1459,8 +1459,8 @@ static inline wx_status fn_current(wx_fn *fn, wxm_version **vout,
     return s;
 }
 
-wx_status wx_fn_call(wx_fn *fn, const wx_val *args, size_t nargs,
-                     wx_val *results, size_t nresults, wx_error *err)
+wx_status wx_fn_call(wx_fn *fn, const wx_wasm_val *args, size_t nargs,
+                     wx_wasm_val *results, size_t nresults, wx_error *err)
 {
     wxm_version *v;
     wxm_func *f;

@@ -92,7 +92,7 @@ typedef struct slot {
     uint64_t init_deadline;
     bool init_fired;
     wx_instance *inst;
-    wx_func **funcs; /* exported functions of inst, by export index */
+    wx_wasm_func **funcs; /* exported functions of inst, by export index */
     /* Guest memory of inst when it was made, written by its maker
      * before the slot is published. */
     uint64_t fresh_bytes;
@@ -567,7 +567,7 @@ static wxv_pool *alloc_pool(uint32_t n, uint32_t ne)
     size_t at_names = round_up(at_slots + (size_t)n * sizeof(slot));
     size_t at_types = at_names + (size_t)ne * sizeof(const char *);
     size_t at_funcs = at_types + (size_t)ne * sizeof(wx_functype);
-    size_t size = round_up(at_funcs + (size_t)n * ne * sizeof(wx_func *));
+    size_t size = round_up(at_funcs + (size_t)n * ne * sizeof(wx_wasm_func *));
     char *block = aligned_alloc(SLOT_ALIGN, size);
     if (!block)
         return NULL;
@@ -578,7 +578,7 @@ static wxv_pool *alloc_pool(uint32_t n, uint32_t ne)
     p->slots = (slot *)(block + at_slots);
     p->func_names = (const char **)(block + at_names);
     p->func_types = (wx_functype *)(block + at_types);
-    wx_func **funcs = (wx_func **)(block + at_funcs);
+    wx_wasm_func **funcs = (wx_wasm_func **)(block + at_funcs);
     for (uint32_t i = 0; i < n; i++)
         p->slots[i].funcs = funcs + (size_t)i * ne;
     return p;
@@ -1053,7 +1053,7 @@ wx_status wxv_pool_return(wxv_pool *p, wxv_lease *lease, wx_status outcome,
     return WX_OK;
 }
 
-wx_func *wxv_lease_func(const wxv_lease *lease, const wxv_pool *p,
+wx_wasm_func *wxv_lease_func(const wxv_lease *lease, const wxv_pool *p,
                         uint32_t index)
 {
     return index < p->nexports ? lease->funcs_[index] : NULL;
@@ -1075,7 +1075,7 @@ static wx_status refuse(wxv_pool *p, wx_status s)
  * and then a refusal would be indistinguishable from a host function's
  * WX_EARG and cost the instance. */
 static wx_status check_call(const wxv_pool *p, uint32_t index,
-                            const wx_val *args, size_t nargs,
+                            const wx_wasm_val *args, size_t nargs,
                             size_t nresults, wx_error *err)
 {
     if (err)
@@ -1102,8 +1102,8 @@ static wx_status check_call(const wxv_pool *p, uint32_t index,
 }
 
 wx_status wxv_pool_call_index(wxv_pool *p, uint32_t index,
-                              const wx_val *args, size_t nargs,
-                              wx_val *results, size_t nresults,
+                              const wx_wasm_val *args, size_t nargs,
+                              wx_wasm_val *results, size_t nresults,
                               wx_error *err)
 {
     wx_status s = check_call(p, index, args, nargs, nresults, err);
@@ -1117,8 +1117,8 @@ wx_status wxv_pool_call_index(wxv_pool *p, uint32_t index,
     return wxv_pool_return(p, &lease, s, err);
 }
 
-wx_status wxv_pool_call(wxv_pool *p, const char *name, const wx_val *args,
-                        size_t nargs, wx_val *results, size_t nresults,
+wx_status wxv_pool_call(wxv_pool *p, const char *name, const wx_wasm_val *args,
+                        size_t nargs, wx_wasm_val *results, size_t nresults,
                         wx_error *err)
 {
     uint32_t index;

@@ -162,7 +162,7 @@ typedef struct wxv_pool_stats {
 /* A checked-out instance. `instance` is the caller's until return. */
 typedef struct wxv_lease {
     wx_instance *instance;
-    wx_func *const *funcs_; /* private: exported functions, by index */
+    wx_wasm_func *const *funcs_; /* private: exported functions, by index */
     uint32_t slot_;         /* private */
 } wxv_lease;
 
@@ -211,19 +211,19 @@ wx_status wxv_pool_return(wxv_pool *p, wxv_lease *lease, wx_status outcome,
 
 /* Exported function `index` of the leased instance (NULL if that export is
  * not a function or the index is out of range). */
-wx_func *wxv_lease_func(const wxv_lease *lease, const wxv_pool *p,
+wx_wasm_func *wxv_lease_func(const wxv_lease *lease, const wxv_pool *p,
                         uint32_t index);
 
 /* Checkout, wx_call, return: one call of exported function `name`. The
  * arguments are checked against its signature first, so a wrong call
  * (WX_EARG, WX_ENOEXPORT) costs no instance. */
-wx_status wxv_pool_call(wxv_pool *p, const char *name, const wx_val *args,
-                        size_t nargs, wx_val *results, size_t nresults,
+wx_status wxv_pool_call(wxv_pool *p, const char *name, const wx_wasm_val *args,
+                        size_t nargs, wx_wasm_val *results, size_t nresults,
                         wx_error *err);
 /* The same with an index from wxv_pool_func_index(), without the lookup. */
 wx_status wxv_pool_call_index(wxv_pool *p, uint32_t index,
-                              const wx_val *args, size_t nargs,
-                              wx_val *results, size_t nresults,
+                              const wx_wasm_val *args, size_t nargs,
+                              wx_wasm_val *results, size_t nresults,
                               wx_error *err);
 
 /*

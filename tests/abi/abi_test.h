@@ -181,8 +181,8 @@ static inline const char *run_text(guest *g, const wxa_fn *fn_in,
 /* Calls a numeric export () -> i32 directly (the guests' counters). */
 static inline int32_t guest_i32(guest *g, const char *name)
 {
-    wx_func *f = wx_instance_func(g->inst, name);
-    wx_val r;
+    wx_wasm_func *f = wx_instance_func(g->inst, name);
+    wx_wasm_val r;
     if (!f || wx_call(f, NULL, 0, &r, 1, NULL) != WX_OK)
         return -1;
     return r.of.i32;

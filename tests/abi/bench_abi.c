@@ -141,13 +141,13 @@ static void bench_numeric(bench *b)
     guest g;
     if (!guest_open(b, &g, "numeric.wasm"))
         return;
-    wx_func *add = wx_instance_func(g.inst, "add");
+    wx_wasm_func *add = wx_instance_func(g.inst, "add");
     wx_error err;
     double best = 1e30;
     for (int round = 0; round < ROUNDS; round++) {
         double t0 = cpu_ns();
         for (long i = 0; i < b->n * 10; i++) {
-            wx_val args[2] = {wx_val_i32((int32_t)i), wx_val_i32(1)}, r;
+            wx_wasm_val args[2] = {wx_wasm_i32((int32_t)i), wx_wasm_i32(1)}, r;
             if (wx_call(add, args, 2, &r, 1, &err) != WX_OK)
                 return fail(b, "add", &err);
         }
@@ -193,10 +193,10 @@ static uint32_t le32(const uint8_t *p)
     return v;
 }
 
-static bool call_i32(wx_func *f, uint32_t a, uint32_t b, int nargs,
+static bool call_i32(wx_wasm_func *f, uint32_t a, uint32_t b, int nargs,
                      uint32_t *r, wx_error *err)
 {
-    wx_val args[2] = {wx_val_i32((int32_t)a), wx_val_i32((int32_t)b)}, res;
+    wx_wasm_val args[2] = {wx_wasm_i32((int32_t)a), wx_wasm_i32((int32_t)b)}, res;
     if (wx_call(f, args, (size_t)nargs, &res, r ? 1 : 0, err) != WX_OK)
         return false;
     if (r)
@@ -208,7 +208,7 @@ static bool call_i32(wx_func *f, uint32_t a, uint32_t b, int nargs,
  * One echo the shortest way: the guest calls the ABI needs, nothing
  * checked (the guests here are trusted), the result copied out into `out`.
  */
-static bool raw_echo(wx_func *alloc, wx_func *dealloc, wx_func *echo,
+static bool raw_echo(wx_wasm_func *alloc, wx_wasm_func *dealloc, wx_wasm_func *echo,
                      wx_memory *mem, char *out, wx_error *err)
 {
     uint32_t pp, arg, r;
@@ -233,9 +233,9 @@ static bool raw_echo(wx_func *alloc, wx_func *dealloc, wx_func *echo,
 
 static double bench_raw_echo(bench *b, guest *g, long n)
 {
-    wx_func *alloc = wx_instance_func(g->inst, "allocate");
-    wx_func *dealloc = wx_instance_func(g->inst, "deallocate");
-    wx_func *echo = wx_instance_func(g->inst, "echo");
+    wx_wasm_func *alloc = wx_instance_func(g->inst, "allocate");
+    wx_wasm_func *dealloc = wx_instance_func(g->inst, "deallocate");
+    wx_wasm_func *echo = wx_instance_func(g->inst, "echo");
     wx_extern mem;
     wx_error err;
     if (!alloc || !dealloc || !echo ||

@@ -213,8 +213,8 @@ static void test_malicious(bool bind)
               "outside memory (65536 bytes)");
 
     /* allocate handing out a pointer outside memory. */
-    wx_func *set = wx_instance_func(g.inst, "set_bad_alloc");
-    wx_val one = wx_val_i32(1), zero = wx_val_i32(0);
+    wx_wasm_func *set = wx_instance_func(g.inst, "set_bad_alloc");
+    wx_wasm_val one = wx_wasm_i32(1), zero = wx_wasm_i32(0);
     CHECK(wx_call(set, &one, 1, NULL, 0, NULL) == WX_OK);
     fn_decl(&fn, "echo", WX_ABI_BINDGEN, "string", NULL);
     CHECK_STR(run1(&g, &fn, "x"),
@@ -400,7 +400,7 @@ static void test_legacy(void)
     /* The import called from outside any bindgen call. */
     wx_extern ext;
     CHECK(wx_linker_lookup(g.l, "wasmedge-bindgen", "return_result", &ext));
-    wx_val args[2] = {wx_val_i32(0), wx_val_i32(0)};
+    wx_wasm_val args[2] = {wx_wasm_i32(0), wx_wasm_i32(0)};
     CHECK(wx_call(ext.of.func, args, 2, NULL, 0, &err) == WX_EABI);
     CHECK_STR(err.message, "wasmedge-bindgen.return_result called outside "
                            "a bindgen call");

@@ -122,7 +122,7 @@ static void test_c(void)
         CHECK(!"cguest.wasm");
         return;
     }
-    wx_func *init = wx_instance_func(g.inst, "_initialize");
+    wx_wasm_func *init = wx_instance_func(g.inst, "_initialize");
     CHECK(init && wx_call(init, NULL, 0, NULL, 0, NULL) == WX_OK);
     const char *hello[] = {"hello, wasm!"};
     CHECK_STR(call(&g, "upper", "string", "string", hello, 1), "HELLO, WASM!");

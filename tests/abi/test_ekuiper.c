@@ -100,7 +100,7 @@ static void test_tinygo(const char *pkg, const char *name, int64_t a,
     v[0] = f64v((double)a);
     CHECK_STR(sql_call(&g, name, v, 2), want);
     /* ...and still works after it, as eKuiper never ran it. */
-    wx_func *start = wx_instance_func(g.inst, "_start");
+    wx_wasm_func *start = wx_instance_func(g.inst, "_start");
     wx_error err;
     CHECK(start != NULL);
     if (start)

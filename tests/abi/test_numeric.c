@@ -158,7 +158,7 @@ static void test_c_guest(void)
         return;
     }
     /* A wasi-libc reactor: _initialize runs its constructors first. */
-    wx_func *init = wx_instance_func(g.inst, "_initialize");
+    wx_wasm_func *init = wx_instance_func(g.inst, "_initialize");
     CHECK(init && wx_call(init, NULL, 0, NULL, 0, NULL) == WX_OK);
     CHECK_STR(call(&g, "gcd", NULL, NULL, "12", "-18"), "6");
     CHECK_STR(call(&g, "scale", NULL, NULL, "1.5", "4"), "6");

@@ -27,15 +27,15 @@ static const wxa_wasi_min_opts opts = {capture, NULL};
 
 static int64_t call1(guest *g, const char *name, int32_t arg, bool has_arg)
 {
-    wx_func *f = wx_instance_func(g->inst, name);
-    wx_val a = wx_val_i32(arg), r;
+    wx_wasm_func *f = wx_instance_func(g->inst, name);
+    wx_wasm_val a = wx_wasm_i32(arg), r;
     r.of.i64 = -1;
     if (!f)
         return -1000;
-    size_t nres = wx_func_type(f)->nresults;
+    size_t nres = wx_wasm_func_type(f)->nresults;
     if (wx_call(f, &a, has_arg ? 1 : 0, &r, nres, NULL) != WX_OK)
         return -2000;
-    return wx_func_type(f)->results[0] == WX_I64 ? r.of.i64 : r.of.i32;
+    return wx_wasm_func_type(f)->results[0] == WX_I64 ? r.of.i64 : r.of.i32;
 }
 
 static void test_calls(void)
@@ -79,8 +79,8 @@ static void test_calls(void)
     CHECK(call1(&g, "close", 0, false) == 52);
 
     /* proc_exit ends the call with the code. */
-    wx_func *f = wx_instance_func(g.inst, "exit");
-    wx_val code = wx_val_i32(3);
+    wx_wasm_func *f = wx_instance_func(g.inst, "exit");
+    wx_wasm_val code = wx_wasm_i32(3);
     wx_error err;
     CHECK(wx_call(f, &code, 1, NULL, 0, &err) == WX_EEXIT);
     CHECK(err.exit_code == 3);
@@ -88,11 +88,11 @@ static void test_calls(void)
     guest_close(&g);
 }
 
-static wx_status my_fd_close(wx_host_ctx *ctx, const wx_val *args,
-                             wx_val *results, void *env)
+static wx_status my_fd_close(wx_host_ctx *ctx, const wx_wasm_val *args,
+                             wx_wasm_val *results, void *env)
 {
     (void)ctx, (void)args, (void)env;
-    results[0] = wx_val_i32(0);
+    results[0] = wx_wasm_i32(0);
     return WX_OK;
 }
 

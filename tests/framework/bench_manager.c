@@ -92,7 +92,7 @@ static int32_t expect(const job *j, long i)
 
 /* A handle resolved for the one call, as a caller that keeps none does. */
 static wx_status call_vals(wx_manager *m, const char *name,
-                           const wx_val *args, size_t nargs, wx_val *r,
+                           const wx_wasm_val *args, size_t nargs, wx_wasm_val *r,
                            wx_error *err)
 {
     wx_fn *fn = wx_fn_get(m, NULL, name, err);
@@ -183,10 +183,10 @@ typedef enum echo_mode {
 static const char *const echo_names[] = {
     "7 guest calls (raw)", "wx_fn_call_values", "get + wx_fn_call_values"};
 
-static bool call_i32(wx_func *f, uint32_t a, uint32_t b, size_t nargs,
+static bool call_i32(wx_wasm_func *f, uint32_t a, uint32_t b, size_t nargs,
                      uint32_t *r, wx_error *err)
 {
-    wx_val args[2] = {wx_val_i32((int32_t)a), wx_val_i32((int32_t)b)}, res;
+    wx_wasm_val args[2] = {wx_wasm_i32((int32_t)a), wx_wasm_i32((int32_t)b)}, res;
     if (wx_call(f, args, nargs, &res, r ? 1 : 0, err) != WX_OK)
         return false;
     if (r)
@@ -203,7 +203,7 @@ static uint32_t le32(const uint8_t *p)
 
 /* A thread's own bindgen instance and the exports a raw echo calls. */
 typedef struct echo_guest {
-    wx_func *alloc, *dealloc, *echo;
+    wx_wasm_func *alloc, *dealloc, *echo;
     wx_memory *mem;
 } echo_guest;
 
@@ -281,7 +281,7 @@ static void *run(void *arg)
     job *j = arg;
     wx_error err;
     const char *name = j->fib ? "fib" : "add";
-    wx_func *f = j->inst ? wx_instance_func(j->inst, name) : NULL;
+    wx_wasm_func *f = j->inst ? wx_instance_func(j->inst, name) : NULL;
     size_t nargs = j->fib ? 1 : 2;
     wx_function_info info;
     if (j->mode == JSONFN && wx_fn_describe(j->fn, &info, &err) != WX_OK) {
@@ -291,7 +291,7 @@ static void *run(void *arg)
     uint64_t t0 = thread_cpu_ns();
     for (long i = 0; i < j->calls; i++) {
         int32_t a = j->fib ? 20 : (int32_t)(i & 0xffff);
-        wx_val args[2] = {wx_val_i32(a), wx_val_i32(1)}, r[1];
+        wx_wasm_val args[2] = {wx_wasm_i32(a), wx_wasm_i32(1)}, r[1];
         wx_status s;
         int32_t got = 0;
         char *out = NULL;

@@ -249,7 +249,7 @@ call_values(wx_manager *m, const char *plugin, const char *func,
 /* A bare wasm call by name. */
 __attribute__((unused)) static wx_status
 call_vals(wx_manager *m, const char *plugin, const char *func,
-          const wx_val *args, size_t nargs, wx_val *results, size_t nresults,
+          const wx_wasm_val *args, size_t nargs, wx_wasm_val *results, size_t nresults,
           wx_error *err)
 {
     wx_fn *fn = wx_fn_get(m, plugin, func, err);

@@ -36,7 +36,7 @@ static void sleep_ms(int ms)
 /* One call of "value" in the way this caller and iteration choose. */
 static wx_status call_value(caller *c, long i, int32_t *got, wx_error *err)
 {
-    wx_val r[1];
+    wx_wasm_val r[1];
     char *out = NULL;
     wx_status s;
     switch ((c->id + i) % 4) {
@@ -120,7 +120,7 @@ static long finish(caller *cs, long *calls, long *notfound)
 
 static int32_t value_now(void)
 {
-    wx_val r;
+    wx_wasm_val r;
     wx_error err;
     wx_status s = call_vals(mgr, NULL, "value", NULL, 0, &r, 1, &err);
     if (s != WX_OK) {
@@ -184,7 +184,7 @@ typedef struct slow_call {
 static void *slow_main(void *arg)
 {
     slow_call *c = arg;
-    wx_val a = wx_val_i32(c->n), r;
+    wx_wasm_val a = wx_wasm_i32(c->n), r;
     wx_error err;
     c->status = call_vals(mgr, "hot", "slow", &a, 1, &r, 1, &err);
     c->result = c->status == WX_OK ? r.of.i32 : -1;

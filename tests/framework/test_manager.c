@@ -83,16 +83,16 @@ static void test_numeric_calls(wx_manager *m)
     CHECK_HAS(fx_argv(m, NULL, "add", 1, a1), "expected 2 arguments");
 
     /* Typed calls: by name, and through a handle. */
-    wx_val args[2] = {wx_val_i32(20), wx_val_i32(22)}, r[2];
+    wx_wasm_val args[2] = {wx_wasm_i32(20), wx_wasm_i32(22)}, r[2];
     CHECK(call_vals(m, NULL, "add", args, 2, r, 1, &err) == WX_OK &&
           r[0].of.i32 == 42);
-    wx_val wrong[2] = {wx_val_i64(1), wx_val_i32(2)};
+    wx_wasm_val wrong[2] = {wx_wasm_i64(1), wx_wasm_i32(2)};
     s = call_vals(m, NULL, "add", wrong, 2, r, 1, &err);
     CHECK(s == WX_EARG);
     CHECK_HAS(err.message, "argument 1");
     wx_fn *fib = wx_fn_get(m, NULL, "math.fib", &err);
     CHECK_MSG(fib != NULL, "%s", err.message);
-    wx_val n = wx_val_i32(20);
+    wx_wasm_val n = wx_wasm_i32(20);
     CHECK(fib && wx_fn_call(fib, &n, 1, r, 1, &err) == WX_OK &&
           r[0].of.i32 == 6765);
     wx_fn_free(fib);
@@ -499,7 +499,7 @@ static void test_guests(void)
     const char *a[] = {"abc"};
     CHECK_STR(fx_argv(m, NULL, "upper", 1, a), "ABC\n");
     CHECK_HAS(fx_call(m, NULL, "upper", "[42]"), "argument 1");
-    wx_val v = wx_val_i32(0), r;
+    wx_wasm_val v = wx_wasm_i32(0), r;
     CHECK(call_vals(m, NULL, "upper", &v, 1, &r, 1, &err) == WX_EARG);
     CHECK_HAS(err.message, "uses abi cstring");
 
@@ -563,7 +563,7 @@ static void test_sync(void)
     CHECK_STR(fx_call(daemon, NULL, "value", "[]"), "[1]");
     CHECK(wx_manager_sync(daemon, &err) == WX_OK);
     CHECK_STR(fx_call(daemon, NULL, "value", "[]"), "[2]");
-    wx_val r;
+    wx_wasm_val r;
     CHECK(value && wx_fn_call(value, NULL, 0, &r, 1, &err) == WX_OK &&
           r.of.i32 == 2);
     CHECK_HAS(fx_call(daemon, NULL, "triple", "[1]"), "not found");

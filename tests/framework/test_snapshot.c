@@ -167,7 +167,7 @@ static void make_calls(wx_manager *m)
     args[0] = wx_value_i64(300);
     CHECK(wx_fn_call_values(add, args, 2, &out, &err) == WX_EARG);
     CHECK_STR(err.message, "argument 1: 300 does not fit u8 exactly");
-    wx_val raw[2] = {wx_val_i32(40), wx_val_i32(2)}, r;
+    wx_wasm_val raw[2] = {wx_wasm_i32(40), wx_wasm_i32(2)}, r;
     CHECK(wx_fn_call(add, raw, 2, &r, 1, &err) == WX_OK && r.of.i32 == 42);
     wx_fn_free(add);
     CHECK_STR(fx_call(m, "math", "fib", "[10]"), "[55]");

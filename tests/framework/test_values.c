@@ -310,7 +310,7 @@ static void test_other_guests(void)
               "mallocs %d, frees %d", mallocs, counter("cs", "frees"));
 
     /* The numeric-only path still refuses other ABIs, as before. */
-    wx_val v = wx_val_i32(0), r;
+    wx_wasm_val v = wx_wasm_i32(0), r;
     CHECK(call_vals(mgr, "bg", "echo", &v, 1, &r, 1, &err) == WX_EARG);
     CHECK_HAS(err.message, "uses abi bindgen");
 }

@@ -131,17 +131,17 @@ static void watchdog_disarm(void)
 
 /* ------------------------------------------------------ stand-in imports */
 
-static wx_val zero_val(wx_valtype t)
+static wx_wasm_val zero_val(wx_valtype t)
 {
-    wx_val v;
+    wx_wasm_val v;
     memset(&v, 0, sizeof v);
     v.type = t;
     return v;
 }
 
 /* Every imported function: returns zeros of its result types. */
-static wx_status host_zero(wx_host_ctx *ctx, const wx_val *args,
-                           wx_val *results, void *env)
+static wx_status host_zero(wx_host_ctx *ctx, const wx_wasm_val *args,
+                           wx_wasm_val *results, void *env)
 {
     const wx_functype *t = env;
     (void)ctx;
@@ -227,14 +227,14 @@ static bool verbose(void)
 
 /* Calls `f` with zero arguments under the watchdog; false once the input's
  * time budget is spent. */
-static bool call_zero(wx_instance *inst, wx_func *f, const char *name,
+static bool call_zero(wx_instance *inst, wx_wasm_func *f, const char *name,
                       int64_t budget_end)
 {
     int64_t left = budget_end - now_ms();
     if (left <= 0)
         return false;
-    const wx_functype *t = wx_func_type(f);
-    wx_val args[64], results[64];
+    const wx_functype *t = wx_wasm_func_type(f);
+    wx_wasm_val args[64], results[64];
     if (t->nparams > 64 || t->nresults > 64)
         return true;
     for (uint32_t i = 0; i < t->nparams; i++)
@@ -274,7 +274,7 @@ static void run_exports(const wx_module *m, wx_instance *inst,
             break;
         case WX_EXTERN_MEMORY: (void)wx_memory_size(ext.of.memory); break;
         case WX_EXTERN_TABLE: {
-            wx_val v;
+            wx_wasm_val v;
             if (wx_table_size(ext.of.table) > 0)
                 (void)wx_table_get(ext.of.table, 0, &v);
             break;

@@ -245,7 +245,7 @@ static void unchanged(const char *what)
 
 /* plugin.func(args) on m, through a handle made for the call. */
 static wx_status call_vals(const char *plugin, const char *func,
-                           const wx_val *args, size_t nargs, wx_val *r,
+                           const wx_wasm_val *args, size_t nargs, wx_wasm_val *r,
                            wx_error *err)
 {
     wx_fn *fn = wx_fn_get(m, plugin, func, err);
@@ -259,9 +259,9 @@ static wx_status call_vals(const char *plugin, const char *func,
 /* add(2, 3) of a plugin other than car. */
 static int32_t add_of(const char *plugin)
 {
-    wx_val args[2] = {{.type = WX_I32, .of.i32 = 2},
+    wx_wasm_val args[2] = {{.type = WX_I32, .of.i32 = 2},
                       {.type = WX_I32, .of.i32 = 3}};
-    wx_val r;
+    wx_wasm_val r;
     wx_error err;
     wx_status s = call_vals(plugin, "add", args, 2, &r, &err);
     CHECK_MSG(s == WX_OK, "%s.add: %s", plugin, err.message);
@@ -270,7 +270,7 @@ static int32_t add_of(const char *plugin)
 
 static int32_t value_of(const char *plugin)
 {
-    wx_val r;
+    wx_wasm_val r;
     wx_error err;
     wx_status s = call_vals(plugin, "value", NULL, 0, &r, &err);
     CHECK_MSG(s == WX_OK, "%s.value: %s", plugin, err.message);

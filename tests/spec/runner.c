@@ -66,7 +66,7 @@ typedef struct spec_cmd {
 
 /* The outcome of an action: results, and a description for reports. */
 typedef struct spec_call {
-    wx_val *results;
+    wx_wasm_val *results;
     size_t nresults;
     char what[400];
 } spec_call;
@@ -188,7 +188,7 @@ static void describe_error(const wx_error *err, char *buf, size_t len)
                                  : wx_status_message(err->status));
 }
 
-static void format_results(const wx_val *vals, size_t n, char *buf, size_t len)
+static void format_results(const wx_wasm_val *vals, size_t n, char *buf, size_t len)
 {
     size_t o = (size_t)snprintf(buf, len, "(");
     for (size_t i = 0; i < n && o < len; i++) {
@@ -296,7 +296,7 @@ static wx_instance *instantiate(spec_runner *r, const wx_module *m,
 
 /* ---------------------------------------------------------------- actions */
 
-static wx_status parse_args(const json_t *args, wx_val **out, size_t *n,
+static wx_status parse_args(const json_t *args, wx_wasm_val **out, size_t *n,
                             wx_error *err)
 {
     char why[160];
@@ -330,11 +330,11 @@ static wx_status invoke(wx_instance *inst, const json_t *field,
     if (!find_export(inst, field, WX_EXTERN_FUNC, &ext) || !ext.of.func)
         return wx_error_set(err, WX_ENOEXPORT, "no exported function %s",
                             call->what);
-    wx_func *f = ext.of.func;
-    const wx_functype *ft = wx_func_type(f);
+    wx_wasm_func *f = ext.of.func;
+    const wx_functype *ft = wx_wasm_func_type(f);
     if (!ft)
-        return wx_error_set(err, WX_EARG, "wx_func_type returned NULL");
-    wx_val *args = NULL;
+        return wx_error_set(err, WX_EARG, "wx_wasm_func_type returned NULL");
+    wx_wasm_val *args = NULL;
     size_t nargs = 0;
     wx_status s =
         parse_args(json_object_get(action, "args"), &args, &nargs, err);

@@ -47,18 +47,18 @@ static bool parse(const char *text, spec_value *out)
     return ok;
 }
 
-static wx_val f32_bits(uint32_t b)
+static wx_wasm_val f32_bits(uint32_t b)
 {
-    wx_val v;
+    wx_wasm_val v;
     memset(&v, 0, sizeof v);
     v.type = WX_F32;
     memcpy(&v.of, &b, sizeof b);
     return v;
 }
 
-static wx_val f64_bits(uint64_t b)
+static wx_wasm_val f64_bits(uint64_t b)
 {
-    wx_val v;
+    wx_wasm_val v;
     memset(&v, 0, sizeof v);
     v.type = WX_F64;
     memcpy(&v.of, &b, sizeof b);
@@ -68,17 +68,17 @@ static wx_val f64_bits(uint64_t b)
 static void test_numbers(void)
 {
     spec_value e;
-    wx_val v;
+    wx_wasm_val v;
     char why[160];
     CHECK(parse("{\"type\": \"i32\", \"value\": \"4294967295\"}", &e));
     CHECK(e.type == WX_I32 && e.match == SPEC_EXACT);
-    v = wx_val_i32(-1);
+    v = wx_wasm_i32(-1);
     CHECK(spec_value_matches(&e, &v));
-    v = wx_val_i64(-1);
+    v = wx_wasm_i64(-1);
     CHECK(!spec_value_matches(&e, &v)); /* wrong type */
     CHECK(
         parse("{\"type\": \"i64\", \"value\": \"9223372036854775808\"}", &e));
-    v = wx_val_i64(INT64_MIN);
+    v = wx_wasm_i64(INT64_MIN);
     CHECK(spec_value_matches(&e, &v));
     CHECK(!parse("{\"type\": \"i32\", \"value\": \"4294967296\"}", &e));
     CHECK(!parse("{\"type\": \"i32\", \"value\": \"nan:canonical\"}", &e));
@@ -105,7 +105,7 @@ static void test_numbers(void)
 static void test_nans(void)
 {
     spec_value can, ari;
-    wx_val v;
+    wx_wasm_val v;
     char why[160];
     CHECK(parse("{\"type\": \"f32\", \"value\": \"nan:canonical\"}", &can));
     CHECK(parse("{\"type\": \"f32\", \"value\": \"nan:arithmetic\"}", &ari));
@@ -139,7 +139,7 @@ static void test_nans(void)
 static void test_refs(void)
 {
     spec_value e;
-    wx_val v;
+    wx_wasm_val v;
     uint64_t n;
     char why[160];
     memset(&v, 0, sizeof v);
@@ -162,7 +162,7 @@ static void test_refs(void)
     CHECK(spec_value_matches(&e, &v));
     CHECK(parse("{\"type\": \"funcref\"}", &e));
     CHECK(e.match == SPEC_REF_NONNULL && !spec_value_matches(&e, &v));
-    v.of.func = (wx_func *)&v; /* any non-null function will do */
+    v.of.func = (wx_wasm_func *)&v; /* any non-null function will do */
     CHECK(spec_value_matches(&e, &v));
     CHECK(!spec_to_wx_val(&e, &v, why, sizeof why));
     CHECK(!parse("{\"type\": \"funcref\", \"value\": \"3\"}", &e));
@@ -187,7 +187,7 @@ static void test_format(void)
 {
     char buf[128];
     spec_value e;
-    wx_val v = wx_val_i32(-2);
+    wx_wasm_val v = wx_wasm_i32(-2);
     spec_format_val(&v, buf, sizeof buf);
     CHECK(strcmp(buf, "i32:4294967294 (-2)") == 0);
     v = f32_bits(0x3F800000u);

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-static wx_status print_nothing(wx_host_ctx *ctx, const wx_val *args,
-                               wx_val *results, void *env)
+static wx_status print_nothing(wx_host_ctx *ctx, const wx_wasm_val *args,
+                               wx_wasm_val *results, void *env)
 {
     (void)ctx;
     (void)args;
@@ -37,7 +37,7 @@ static const struct {
     {"print_f64_f64", {2, 0, p_f64_f64, NULL}},
 };
 
-static wx_status define_global(wx_linker *l, const char *name, wx_val v,
+static wx_status define_global(wx_linker *l, const char *name, wx_wasm_val v,
                                wx_error *err)
 {
     wx_extern ext = {.kind = WX_EXTERN_GLOBAL};
@@ -85,13 +85,13 @@ wx_status spec_define_spectest(wx_linker *l, wx_error *err)
                                   &print_funcs[i].type, print_nothing, NULL,
                                   err);
     if (s == WX_OK)
-        s = define_global(l, "global_i32", wx_val_i32(666), err);
+        s = define_global(l, "global_i32", wx_wasm_i32(666), err);
     if (s == WX_OK)
-        s = define_global(l, "global_i64", wx_val_i64(666), err);
+        s = define_global(l, "global_i64", wx_wasm_i64(666), err);
     if (s == WX_OK)
-        s = define_global(l, "global_f32", wx_val_f32(666.6f), err);
+        s = define_global(l, "global_f32", wx_wasm_f32(666.6f), err);
     if (s == WX_OK)
-        s = define_global(l, "global_f64", wx_val_f64(666.6), err);
+        s = define_global(l, "global_f64", wx_wasm_f64(666.6), err);
     if (s == WX_OK)
         s = define_table(l, err);
     if (s == WX_OK)

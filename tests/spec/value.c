@@ -140,7 +140,7 @@ bool spec_extern_number(const void *p, uint64_t *n)
     return true;
 }
 
-bool spec_to_wx_val(const spec_value *v, wx_val *out, char *why,
+bool spec_to_wx_val(const spec_value *v, wx_wasm_val *out, char *why,
                     size_t why_len)
 {
     memset(out, 0, sizeof *out);
@@ -166,7 +166,7 @@ bool spec_to_wx_val(const spec_value *v, wx_val *out, char *why,
     return false;
 }
 
-static uint64_t val_bits(const wx_val *v)
+static uint64_t val_bits(const wx_wasm_val *v)
 {
     uint32_t b32;
     uint64_t b64;
@@ -193,7 +193,7 @@ static bool nan_matches(spec_match m, wx_valtype t, uint64_t bits)
     return (bits & F64_CANONICAL_NAN) == F64_CANONICAL_NAN;
 }
 
-bool spec_value_matches(const spec_value *want, const wx_val *got)
+bool spec_value_matches(const spec_value *want, const wx_wasm_val *got)
 {
     uint64_t n;
     if (got->type != want->type)
@@ -256,7 +256,7 @@ void spec_format_expected(const spec_value *v, char *buf, size_t len)
     snprintf(buf, len, "?");
 }
 
-void spec_format_val(const wx_val *v, char *buf, size_t len)
+void spec_format_val(const wx_wasm_val *v, char *buf, size_t len)
 {
     uint64_t n;
     switch (v->type) {

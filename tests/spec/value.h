@@ -42,7 +42,7 @@ bool spec_parse_value(const json_t *obj, spec_value *out, char *why,
 
 /* Turns an argument into an engine value; false (with `why`) for patterns
  * that cannot be arguments, such as "nan:canonical". */
-bool spec_to_wx_val(const spec_value *v, wx_val *out, char *why,
+bool spec_to_wx_val(const spec_value *v, wx_wasm_val *out, char *why,
                     size_t why_len);
 
 /* The host pointer that stands for `externref N`, and back. Zero must not
@@ -51,11 +51,11 @@ void *spec_extern_ptr(uint64_t n);
 bool spec_extern_number(const void *p, uint64_t *n);
 
 /* Does the engine's result satisfy the expectation? */
-bool spec_value_matches(const spec_value *want, const wx_val *got);
+bool spec_value_matches(const spec_value *want, const wx_wasm_val *got);
 
 /* Human-readable forms for failure reports. */
 void spec_format_expected(const spec_value *v, char *buf, size_t len);
-void spec_format_val(const wx_val *v, char *buf, size_t len);
+void spec_format_val(const wx_wasm_val *v, char *buf, size_t len);
 
 /* Does the engine's trap wording match the script's expected text? The
  * suite sometimes adds detail ("uninitialized element 2"), so a substring

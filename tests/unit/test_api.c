@@ -195,19 +195,19 @@ static const uint8_t rec_wasm[] = {
 
 /* ------------------------------------------------------ host functions */
 
-static wx_status host_sum(wx_host_ctx *ctx, const wx_val *args,
-                          wx_val *results, void *env)
+static wx_status host_sum(wx_host_ctx *ctx, const wx_wasm_val *args,
+                          wx_wasm_val *results, void *env)
 {
     (void)ctx;
     *(int *)env += 1;
-    results[0] = wx_val_f64((double)args[0].of.i32 + (double)args[1].of.i64 +
+    results[0] = wx_wasm_f64((double)args[0].of.i32 + (double)args[1].of.i64 +
                             (double)args[2].of.f32 + args[3].of.f64);
-    results[1] = wx_val_i32(args[0].of.i32);
+    results[1] = wx_wasm_i32(args[0].of.i32);
     return WX_OK;
 }
 
-static wx_status host_trap(wx_host_ctx *ctx, const wx_val *args,
-                           wx_val *results, void *env)
+static wx_status host_trap(wx_host_ctx *ctx, const wx_wasm_val *args,
+                           wx_wasm_val *results, void *env)
 {
     (void)args;
     (void)results;
@@ -219,8 +219,8 @@ static wx_status host_trap(wx_host_ctx *ctx, const wx_val *args,
     return WX_ETRAP;
 }
 
-static wx_status host_many(wx_host_ctx *ctx, const wx_val *args,
-                           wx_val *results, void *env)
+static wx_status host_many(wx_host_ctx *ctx, const wx_wasm_val *args,
+                           wx_wasm_val *results, void *env)
 {
     (void)ctx;
     (void)env;
@@ -228,7 +228,7 @@ static wx_status host_many(wx_host_ctx *ctx, const wx_val *args,
     for (int i = 0; i < 40; i++)
         s += args[i].of.i64;
     for (int i = 0; i < 20; i++)
-        results[i] = wx_val_i64(s + i);
+        results[i] = wx_wasm_i64(s + i);
     return WX_OK;
 }
 
@@ -240,15 +240,15 @@ static void test_host_call(void)
     static const wx_valtype results[] = {WX_F64, WX_I32};
     wx_functype ft = {4, 2, params, results};
     int count = 0;
-    wx_func *f = wx_func_new_host(&ft, host_sum, &count, &err);
+    wx_wasm_func *f = wx_wasm_func_new_host(&ft, host_sum, &count, &err);
     CHECK(f != NULL);
-    const wx_functype *t = wx_func_type(f);
+    const wx_functype *t = wx_wasm_func_type(f);
     CHECK(t->nparams == 4 && t->nresults == 2 && t->params != params &&
           t->params[3] == WX_F64 && t->results[1] == WX_I32);
 
-    wx_val args[4] = {wx_val_i32(-1), wx_val_i64(10), wx_val_f32(0.5f),
-                      wx_val_f64(0.25)};
-    wx_val res[2];
+    wx_wasm_val args[4] = {wx_wasm_i32(-1), wx_wasm_i64(10), wx_wasm_f32(0.5f),
+                      wx_wasm_f64(0.25)};
+    wx_wasm_val res[2];
     CHECK(wx_call(f, args, 4, res, 2, &err) == WX_OK);
     CHECK(err.status == WX_OK);
     CHECK(count == 1);
@@ -259,7 +259,7 @@ static void test_host_call(void)
     /* Wrong counts and types are refused before anything runs. */
     CHECK(wx_call(f, args, 3, res, 2, &err) == WX_EARG);
     CHECK(wx_call(f, args, 4, res, 1, &err) == WX_EARG);
-    args[1] = wx_val_f64(1);
+    args[1] = wx_wasm_f64(1);
     CHECK(wx_call(f, args, 4, res, 2, &err) == WX_EARG);
     CHECK_MSG(strcmp(err.message, "argument 2: expected i64, got f64") == 0,
               "%s", err.message);
@@ -269,37 +269,37 @@ static void test_host_call(void)
     /* A host failure becomes the call's status; a bare WX_ETRAP gets the
      * host trap kind and a message. */
     wx_functype none = {0, 0, NULL, NULL};
-    wx_func *tr = wx_func_new_host(&none, host_trap, NULL, &err);
+    wx_wasm_func *tr = wx_wasm_func_new_host(&none, host_trap, NULL, &err);
     CHECK(wx_call(tr, NULL, 0, NULL, 0, &err) == WX_ETRAP);
     CHECK(err.status == WX_ETRAP && err.trap == WX_TRAP_HOST);
     CHECK_MSG(strstr(err.message, "host function trapped") != NULL, "%s",
               err.message);
     CHECK(wx_call(tr, NULL, 0, NULL, 0, NULL) == WX_ETRAP);
-    wx_func *fail = wx_func_new_host(&none, host_trap, &count, &err);
+    wx_wasm_func *fail = wx_wasm_func_new_host(&none, host_trap, &count, &err);
     CHECK(wx_call(fail, NULL, 0, NULL, 0, &err) == WX_EHOST);
     CHECK(strcmp(err.message, "custom failure") == 0);
     /* The next successful call reports success. */
-    args[1] = wx_val_i64(1);
+    args[1] = wx_wasm_i64(1);
     CHECK(wx_call(f, args, 4, res, 2, &err) == WX_OK && err.status == WX_OK);
 
     /* Large signatures take the heap path on both sides. */
     wx_valtype p40[40], r20[20];
-    wx_val a40[40], out20[20];
+    wx_wasm_val a40[40], out20[20];
     for (int i = 0; i < 40; i++) {
         p40[i] = WX_I64;
-        a40[i] = wx_val_i64(i);
+        a40[i] = wx_wasm_i64(i);
     }
     for (int i = 0; i < 20; i++)
         r20[i] = WX_I64;
     wx_functype big = {40, 20, p40, r20};
-    wx_func *many = wx_func_new_host(&big, host_many, NULL, &err);
+    wx_wasm_func *many = wx_wasm_func_new_host(&big, host_many, NULL, &err);
     p40[0] = WX_F32; /* the signature was copied */
     CHECK(wx_call(many, a40, 40, out20, 20, &err) == WX_OK);
     CHECK(out20[0].of.i64 == 780 && out20[19].of.i64 == 799);
 
     wx_functype bad = {1, 0, NULL, NULL};
-    CHECK(wx_func_new_host(&bad, host_sum, NULL, &err) == NULL);
-    CHECK(wx_func_new_host(&none, NULL, NULL, &err) == NULL);
+    CHECK(wx_wasm_func_new_host(&bad, host_sum, NULL, &err) == NULL);
+    CHECK(wx_wasm_func_new_host(&none, NULL, NULL, &err) == NULL);
 
     wx_extern_free((wx_extern){.kind = WX_EXTERN_FUNC, .of.func = f});
     wx_extern_free((wx_extern){.kind = WX_EXTERN_FUNC, .of.func = tr});
@@ -363,15 +363,15 @@ static void test_add(void)
     if (!inst)
         goto out;
     CHECK(wx_instance_module(inst) == m);
-    wx_func *add = wx_instance_func(inst, "add");
+    wx_wasm_func *add = wx_instance_func(inst, "add");
     CHECK(add && !wx_instance_func(inst, "nope"));
-    wx_val args[2] = {wx_val_i32(40), wx_val_i32(2)}, res[3];
+    wx_wasm_val args[2] = {wx_wasm_i32(40), wx_wasm_i32(2)}, res[3];
     CHECK(wx_call(add, args, 2, res, 1, &err) == WX_OK);
     CHECK(res[0].type == WX_I32 && res[0].of.i32 == 42);
-    args[0] = wx_val_i32(-5);
+    args[0] = wx_wasm_i32(-5);
     CHECK(wx_call(add, args, 2, res, 1, &err) == WX_OK && res[0].of.i32 == -3);
 
-    wx_val mix[3] = {wx_val_i64(-7), wx_val_f32(1.5f), wx_val_f64(-2.5)};
+    wx_wasm_val mix[3] = {wx_wasm_i64(-7), wx_wasm_f32(1.5f), wx_wasm_f64(-2.5)};
     CHECK(wx_call(wx_instance_func(inst, "mix"), mix, 3, res, 3, &err) ==
           WX_OK);
     CHECK(res[0].type == WX_F64 && res[0].of.f64 == -2.5);
@@ -379,14 +379,14 @@ static void test_add(void)
     CHECK(res[2].type == WX_I64 && res[2].of.i64 == -7);
 
     /* A trap names the function from the name section. */
-    wx_func *div = wx_instance_func(inst, "div");
-    args[1] = wx_val_i32(0);
+    wx_wasm_func *div = wx_instance_func(inst, "div");
+    args[1] = wx_wasm_i32(0);
     CHECK(wx_call(div, args, 2, res, 1, &err) == WX_ETRAP);
     CHECK(err.trap == WX_TRAP_DIV_ZERO && err.func_index == 1);
     CHECK_MSG(strstr(err.message, "integer divide by zero") &&
                   strstr(err.message, "\"div\""),
               "%s", err.message);
-    args[1] = wx_val_i32(2);
+    args[1] = wx_wasm_i32(2);
     CHECK(wx_call(div, args, 2, res, 1, &err) == WX_OK && res[0].of.i32 == -2);
 
     /* An interrupt stops an endless loop and stays until cleared. */
@@ -394,7 +394,7 @@ static void test_add(void)
     CHECK(wx_call(wx_instance_func(inst, "spin"), NULL, 0, NULL, 0, &err) ==
           WX_EINTERRUPTED);
     wx_instance_clear_interrupt(inst);
-    args[0] = wx_val_i32(1);
+    args[0] = wx_wasm_i32(1);
     CHECK(wx_call(add, args, 2, res, 1, &err) == WX_OK);
 
     /* The hot path, many times over: every call's result is right and
@@ -402,9 +402,9 @@ static void test_add(void)
      * bench/wxbench.c, never asserted here.) */
     enum { N = 200000 };
     uint32_t acc = 0, want = 0;
-    args[1] = wx_val_i32(0x7FFF0000);
+    args[1] = wx_wasm_i32(0x7FFF0000);
     for (int i = 0; i < N; i++) {
-        args[0] = wx_val_i32(i);
+        args[0] = wx_wasm_i32(i);
         if (wx_call(add, args, 2, res, 1, &err) != WX_OK)
             break;
         acc += (uint32_t)res[0].of.i32;
@@ -421,7 +421,7 @@ out:
 
 /* Host callback for host.wat: reads the caller's memory, then calls back
  * into the same instance ("double") while the guest call is running. */
-static wx_status host_cb(wx_host_ctx *ctx, const wx_val *args, wx_val *results,
+static wx_status host_cb(wx_host_ctx *ctx, const wx_wasm_val *args, wx_wasm_val *results,
                          void *env)
 {
     (void)env;
@@ -436,7 +436,7 @@ static wx_status host_cb(wx_host_ctx *ctx, const wx_val *args, wx_val *results,
         return wx_error_set(wx_host_error(ctx), WX_EHOST, "bad memory");
     if (args[0].of.i32 < 0)
         return wx_error_set(wx_host_error(ctx), WX_EEXIT, "exit");
-    wx_val in = wx_val_i32(args[0].of.i32 + 1), out;
+    wx_wasm_val in = wx_wasm_i32(args[0].of.i32 + 1), out;
     wx_status s = wx_call(wx_instance_func(inst, "double"), &in, 1, &out, 1,
                           wx_host_error(ctx));
     if (s != WX_OK)
@@ -467,7 +467,7 @@ static void test_host_import(void)
     wx_instance *inst = wx_instantiate(m, l, NULL, &err);
     CHECK_MSG(inst != NULL, "%s", err.message);
     if (inst) {
-        wx_val a = wx_val_i32(20), r;
+        wx_wasm_val a = wx_wasm_i32(20), r;
         CHECK_MSG(wx_call(wx_instance_func(inst, "run"), &a, 1, &r, 1, &err) ==
                       WX_OK,
                   "%s", err.message);
@@ -476,10 +476,10 @@ static void test_host_import(void)
         CHECK(wx_call(wx_instance_func(inst, "run"), &a, 1, &r, 1, &err) ==
                   WX_OK &&
               r.of.i32 == 42);
-        a = wx_val_i32(-1);
+        a = wx_wasm_i32(-1);
         CHECK(wx_call(wx_instance_func(inst, "run"), &a, 1, &r, 1, &err) ==
               WX_EEXIT);
-        a = wx_val_i32(1);
+        a = wx_wasm_i32(1);
         CHECK(wx_call(wx_instance_func(inst, "run"), &a, 1, &r, 1, &err) ==
                   WX_OK &&
               r.of.i32 == 4);
@@ -502,7 +502,7 @@ static void test_segments_start(void)
     if (!m)
         return;
     wx_linker *l = wx_linker_new(&err);
-    wx_global *base = wx_global_new(wx_val_i32(200), false, &err);
+    wx_global *base = wx_global_new(wx_wasm_i32(200), false, &err);
     wx_linker_define(l, "env", "base",
                      (wx_extern){.kind = WX_EXTERN_GLOBAL, .of.global = base},
                      &err);
@@ -516,7 +516,7 @@ static void test_segments_start(void)
     CHECK(wx_global_get(e.of.global).of.i32 == 8);
     CHECK(wx_instance_export(inst, "h", &e) &&
           wx_global_get(e.of.global).of.i32 == 200);
-    wx_func *f2 = wx_instance_func(inst, "f2");
+    wx_wasm_func *f2 = wx_instance_func(inst, "f2");
     CHECK(wx_instance_export(inst, "fr", &e) &&
           wx_global_get(e.of.global).of.func == f2);
 
@@ -529,20 +529,20 @@ static void test_segments_start(void)
 
     /* Element segments: the table holds the exported functions. */
     CHECK(wx_instance_export(inst, "tab", &e) && e.kind == WX_EXTERN_TABLE);
-    wx_val v;
+    wx_wasm_val v;
     CHECK(wx_table_get(e.of.table, 0, &v) && v.of.func == NULL);
     CHECK(wx_table_get(e.of.table, 1, &v) &&
           v.of.func == wx_instance_func(inst, "f1"));
     CHECK(wx_table_get(e.of.table, 2, &v) && v.of.func == f2);
-    wx_val a = wx_val_i32(2), r;
+    wx_wasm_val a = wx_wasm_i32(2), r;
     CHECK(wx_call(wx_instance_func(inst, "call"), &a, 1, &r, 1, &err) ==
               WX_OK &&
           r.of.i32 == 22);
-    a = wx_val_i32(0);
+    a = wx_wasm_i32(0);
     CHECK(wx_call(wx_instance_func(inst, "call"), &a, 1, &r, 1, &err) ==
               WX_ETRAP &&
           err.trap == WX_TRAP_UNINITIALIZED_ELEMENT);
-    a = wx_val_i32(201);
+    a = wx_wasm_i32(201);
     CHECK(wx_call(wx_instance_func(inst, "load"), &a, 1, &r, 1, &err) ==
               WX_OK &&
           r.of.i32 == 'b');
@@ -608,7 +608,7 @@ static void test_segment_traps(void)
     CHECK(err.status == WX_ETRAP && err.trap == WX_TRAP_TABLE_OOB);
     CHECK_MSG(strstr(err.message, "out of bounds table access") != NULL, "%s",
               err.message);
-    wx_val v, r;
+    wx_wasm_val v, r;
     CHECK(wx_table_get(tab, 0, &v) && v.of.func != NULL);
     CHECK(wx_table_get(tab, 1, &v) && v.of.func == NULL);
     CHECK(wx_table_get(tab, 0, &v) &&
@@ -637,8 +637,8 @@ static void test_limits(void)
     inst = wx_instantiate(gm, NULL, &opts, &err);
     CHECK_MSG(inst != NULL, "%s", err.message);
     if (inst) {
-        wx_func *grow = wx_instance_func(inst, "grow");
-        wx_val a = wx_val_i32(1), r;
+        wx_wasm_func *grow = wx_instance_func(inst, "grow");
+        wx_wasm_val a = wx_wasm_i32(1), r;
         CHECK(wx_call(grow, &a, 1, &r, 1, &err) == WX_OK && r.of.i32 == 1);
         CHECK(wx_call(grow, &a, 1, &r, 1, &err) == WX_OK && r.of.i32 == -1);
         CHECK(wx_memory_pages(wx_instance_memory(inst, 0)) == 2);
@@ -652,7 +652,7 @@ out:
 static int32_t call_rec(wx_instance *inst, int32_t n, wx_status *s,
                         wx_error *err)
 {
-    wx_val a = wx_val_i32(n), r = wx_val_i32(-1);
+    wx_wasm_val a = wx_wasm_i32(n), r = wx_wasm_i32(-1);
     *s = wx_call(wx_instance_func(inst, "rec"), &a, 1, &r, 1, err);
     return r.of.i32;
 }

@@ -522,9 +522,9 @@ static const uint8_t user_wasm[] = {
 
 /* ------------------------------------------------------------ helpers */
 
-static wx_func *func(wx_instance *inst, const char *name)
+static wx_wasm_func *func(wx_instance *inst, const char *name)
 {
-    wx_func *f = wx_instance_func(inst, name);
+    wx_wasm_func *f = wx_instance_func(inst, name);
     CHECK_MSG(f != NULL, "no export %s", name);
     return f;
 }
@@ -534,10 +534,10 @@ static wx_status call_i32(wx_instance *inst, const char *name,
                           const int32_t *args, size_t nargs, int32_t *res,
                           size_t nres, wx_error *err)
 {
-    wx_val a[8], r[8];
+    wx_wasm_val a[8], r[8];
     for (size_t i = 0; i < nargs; i++)
-        a[i] = wx_val_i32(args[i]);
-    wx_func *f = func(inst, name);
+        a[i] = wx_wasm_i32(args[i]);
+    wx_wasm_func *f = func(inst, name);
     if (!f)
         return WX_ENOEXPORT;
     wx_error_clear(err);
@@ -613,32 +613,32 @@ typedef struct host_env {
     int reentered;
 } host_env;
 
-static wx_status host_add(wx_host_ctx *ctx, const wx_val *args,
-                          wx_val *results, void *env)
+static wx_status host_add(wx_host_ctx *ctx, const wx_wasm_val *args,
+                          wx_wasm_val *results, void *env)
 {
     (void)ctx;
     (void)env;
-    results[0] = wx_val_i32(args[0].of.i32 + args[1].of.i32);
+    results[0] = wx_wasm_i32(args[0].of.i32 + args[1].of.i32);
     return WX_OK;
 }
 
 /* Calls back into the guest on the same instance (and stack). */
-static wx_status host_reenter(wx_host_ctx *ctx, const wx_val *args,
-                              wx_val *results, void *env)
+static wx_status host_reenter(wx_host_ctx *ctx, const wx_wasm_val *args,
+                              wx_wasm_val *results, void *env)
 {
     host_env *he = env;
-    wx_val r;
+    wx_wasm_val r;
     wx_status s = wx_call(wx_instance_func(he->inst, "fib"), args, 1, &r, 1,
                           wx_host_error(ctx));
     if (s != WX_OK)
         return s;
     he->reentered++;
-    results[0] = wx_val_i32(r.of.i32 * 2);
+    results[0] = wx_wasm_i32(r.of.i32 * 2);
     return WX_OK;
 }
 
-static wx_status host_fail(wx_host_ctx *ctx, const wx_val *args,
-                           wx_val *results, void *env)
+static wx_status host_fail(wx_host_ctx *ctx, const wx_wasm_val *args,
+                           wx_wasm_val *results, void *env)
 {
     (void)results;
     (void)env;
@@ -646,17 +646,17 @@ static wx_status host_fail(wx_host_ctx *ctx, const wx_val *args,
                         (int)args[0].of.i32);
 }
 
-static wx_status host_double(wx_host_ctx *ctx, const wx_val *args,
-                             wx_val *results, void *env)
+static wx_status host_double(wx_host_ctx *ctx, const wx_wasm_val *args,
+                             wx_wasm_val *results, void *env)
 {
     (void)ctx;
     (void)env;
-    results[0] = wx_val_i32(args[0].of.i32 * 2);
+    results[0] = wx_wasm_i32(args[0].of.i32 * 2);
     return WX_OK;
 }
 
-static wx_status host_interrupt(wx_host_ctx *ctx, const wx_val *args,
-                                wx_val *results, void *env)
+static wx_status host_interrupt(wx_host_ctx *ctx, const wx_wasm_val *args,
+                                wx_wasm_val *results, void *env)
 {
     (void)ctx;
     (void)args;
@@ -746,33 +746,33 @@ static void test_control(wx_instance *inst)
                               0x10001u * 0x10000u));
     }
 
-    wx_val a = {0}, r = {0};
+    wx_wasm_val a = {0}, r = {0};
     wx_error err;
-    a = wx_val_i64(0);
+    a = wx_wasm_i64(0);
     CHECK(wx_call(func(inst, "if_i64"), &a, 1, &r, 1, &err) == WX_OK &&
           r.of.i32 == 1);
-    a = wx_val_i64((int64_t)1 << 40);
+    a = wx_wasm_i64((int64_t)1 << 40);
     CHECK(wx_call(func(inst, "if_i64"), &a, 1, &r, 1, &err) == WX_OK &&
           r.of.i32 == 0);
-    a = wx_val_i64(10);
+    a = wx_wasm_i64(10);
     CHECK(wx_call(func(inst, "count64"), &a, 1, &r, 1, &err) == WX_OK &&
           r.of.i64 == 45);
 }
 
 static void test_float(wx_instance *inst)
 {
-    wx_val a, r = {0};
+    wx_wasm_val a, r = {0};
     wx_error err;
-    a = wx_val_f64(8.0);
+    a = wx_wasm_f64(8.0);
     CHECK(wx_call(func(inst, "fpoly"), &a, 1, &r, 1, &err) == WX_OK &&
           r.of.f64 == 6.0);
-    a = wx_val_f32(1.0f);
+    a = wx_wasm_f32(1.0f);
     CHECK(wx_call(func(inst, "fcmp"), &a, 1, &r, 1, &err) == WX_OK &&
           r.of.i32 == 1);
-    a = wx_val_f32(2.0f);
+    a = wx_wasm_f32(2.0f);
     CHECK(wx_call(func(inst, "fcmp"), &a, 1, &r, 1, &err) == WX_OK &&
           r.of.i32 == 0);
-    a = wx_val_f32(NAN);
+    a = wx_wasm_f32(NAN);
     CHECK(wx_call(func(inst, "fcmp"), &a, 1, &r, 1, &err) == WX_OK &&
           r.of.i32 == 0);
     CHECK(wx_call(func(inst, "call_many"), NULL, 0, &r, 1, &err) == WX_OK &&
@@ -782,7 +782,7 @@ static void test_float(wx_instance *inst)
     volatile double x = 0.1, y = 0.2, z = 0.3;
     double p = x * y;
     double want = p * z, want_r = z * p;
-    wx_val f3[3] = {wx_val_f64(x), wx_val_f64(y), wx_val_f64(z)};
+    wx_wasm_val f3[3] = {wx_wasm_f64(x), wx_wasm_f64(y), wx_wasm_f64(z)};
     CHECK(wx_call(func(inst, "fmul3"), f3, 3, &r, 1, &err) == WX_OK &&
           r.of.f64 == want);
     CHECK(wx_call(func(inst, "fmul3r"), f3, 3, &r, 1, &err) == WX_OK &&
@@ -814,7 +814,7 @@ static void test_memory(wx_instance *inst)
     CHECK(v == 77);
     args[0] = 65532;
     expect_trap(inst, "st_ai", args, 2, 0, WX_TRAP_MEMORY_OOB);
-    wx_val a = wx_val_i64(0x1122334455667788), r;
+    wx_wasm_val a = wx_wasm_i64(0x1122334455667788), r;
     CHECK(wx_call(func(inst, "st_k"), &a, 1, NULL, 0, &err) == WX_OK);
     uint64_t w;
     memcpy(&w, d + 16, 8);
@@ -826,7 +826,7 @@ static void test_memory(wx_instance *inst)
     d[300] = 0xFF;
     d[301] = 0x00;
     d[302] = 0x80;
-    a = wx_val_i32(300);
+    a = wx_wasm_i32(300);
     CHECK(wx_call(func(inst, "ld_s"), &a, 1, &r, 1, &err) == WX_OK &&
           r.of.i64 == -32769);
     CHECK(I0("fill_copy") == 7);
@@ -882,10 +882,10 @@ static void test_calls(wx_instance *inst, host_env *he)
           tab.kind == WX_EXTERN_TABLE);
     wx_valtype ii[2] = {WX_I32, WX_I32};
     wx_functype t1 = {1, 1, ii, ii}, t2 = {2, 1, ii, ii};
-    wx_func *h1 = wx_func_new_host(&t1, host_double, NULL, &err);
-    wx_func *h2 = wx_func_new_host(&t2, host_add, NULL, &err);
+    wx_wasm_func *h1 = wx_wasm_func_new_host(&t1, host_double, NULL, &err);
+    wx_wasm_func *h2 = wx_wasm_func_new_host(&t2, host_add, NULL, &err);
     if (h1 && h2) {
-        wx_val v = {0};
+        wx_wasm_val v = {0};
         v.type = WX_FUNCREF;
         v.of.func = h1;
         CHECK(wx_table_set(tab.of.table, 4, v));
@@ -922,10 +922,10 @@ static void test_calls(wx_instance *inst, host_env *he)
     args[0] = INT32_MIN;
     expect_trap(inst, "div_m1", args, 1, 1, WX_TRAP_INT_OVERFLOW);
     expect_trap(inst, "div0", args, 1, 1, WX_TRAP_DIV_ZERO);
-    wx_val a = wx_val_i64(-301), r = {0};
+    wx_wasm_val a = wx_wasm_i64(-301), r = {0};
     CHECK(wx_call(func(inst, "divk64"), &a, 1, &r, 1, &err) == WX_OK &&
           r.of.i64 == 100);
-    wx_val a2[2] = {wx_val_i64(INT64_C(0x100000001)), wx_val_i64(3)};
+    wx_wasm_val a2[2] = {wx_wasm_i64(INT64_C(0x100000001)), wx_wasm_i64(3)};
     CHECK(wx_call(func(inst, "mad64"), a2, 2, &r, 1, &err) == WX_OK &&
           r.of.i64 == INT64_C(0x400000004));
 }

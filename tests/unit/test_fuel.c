@@ -102,24 +102,24 @@ typedef struct host_env {
     uint64_t set_fuel; /* the next host call sets the caller's fuel */
 } host_env;
 
-static wx_status host_fn(wx_host_ctx *ctx, const wx_val *args,
-                         wx_val *results, void *env)
+static wx_status host_fn(wx_host_ctx *ctx, const wx_wasm_val *args,
+                         wx_wasm_val *results, void *env)
 {
     host_env *he = env;
     he->host_calls++;
     if (he->set_fuel)
         wx_instance_set_fuel(wx_host_instance(ctx), he->set_fuel);
     he->set_fuel = 0;
-    results[0] = wx_val_i32(args[0].of.i32 + 1);
+    results[0] = wx_wasm_i32(args[0].of.i32 + 1);
     return WX_OK;
 }
 
 /* Calls count(n) on the same instance, on the same stack. */
-static wx_status host_reenter(wx_host_ctx *ctx, const wx_val *args,
-                              wx_val *results, void *env)
+static wx_status host_reenter(wx_host_ctx *ctx, const wx_wasm_val *args,
+                              wx_wasm_val *results, void *env)
 {
     host_env *he = env;
-    wx_func *count = wx_instance_func(he->inst, "count");
+    wx_wasm_func *count = wx_instance_func(he->inst, "count");
     wx_error *err = wx_host_error(ctx);
     return wx_call(count, args, 1, results, 1, err);
 }
@@ -129,11 +129,11 @@ static wx_status host_reenter(wx_host_ctx *ctx, const wx_val *args,
 static wx_status call(wx_instance *inst, const char *name, int32_t n,
                       int32_t *out, wx_error *err)
 {
-    wx_func *f = wx_instance_func(inst, name);
+    wx_wasm_func *f = wx_instance_func(inst, name);
     if (!f)
         return WX_ENOEXPORT;
-    const wx_functype *t = wx_func_type(f);
-    wx_val a = wx_val_i32(n), r = {0};
+    const wx_functype *t = wx_wasm_func_type(f);
+    wx_wasm_val a = wx_wasm_i32(n), r = {0};
     wx_status s = wx_call(f, &a, t->nparams, &r, t->nresults, err);
     if (out)
         *out = r.of.i32;

@@ -16,8 +16,8 @@ static wx_limits lim(uint64_t min, bool has_max, uint64_t max)
     return l;
 }
 
-static wx_status nop_host(wx_host_ctx *ctx, const wx_val *args,
-                          wx_val *results, void *env)
+static wx_status nop_host(wx_host_ctx *ctx, const wx_wasm_val *args,
+                          wx_wasm_val *results, void *env)
 {
     (void)ctx;
     (void)args;
@@ -139,7 +139,7 @@ static void test_define_lookup(void)
     bool ok = true;
     wx_global *gs[200];
     for (int i = 0; i < 200; i++) {
-        gs[i] = wx_global_new(wx_val_i32(i), false, &err);
+        gs[i] = wx_global_new(wx_wasm_i32(i), false, &err);
         snprintf(name, sizeof name, "g%d", i);
         wx_extern ext = {.kind = WX_EXTERN_GLOBAL, .of.global = gs[i]};
         ok = ok && wx_linker_define(l, "env", name, ext, &err) == WX_OK;
@@ -171,7 +171,7 @@ static void test_define_lookup(void)
     CHECK(wx_linker_define_func(l, "env", "nop", &ft, nop_host, NULL, &err) ==
           WX_OK);
     CHECK(wx_linker_lookup(l, "env", "nop", &e) && e.kind == WX_EXTERN_FUNC);
-    CHECK(wx_func_type(e.of.func)->nparams == 0);
+    CHECK(wx_wasm_func_type(e.of.func)->nparams == 0);
 
     wx_extern none = {.kind = WX_EXTERN_FUNC, .of.func = NULL};
     CHECK(wx_linker_define(l, "env", "null", none, &err) == WX_EARG);
@@ -197,7 +197,7 @@ static void test_func_imports(void)
     EXPECT(m, l, WX_EUNLINKABLE, "incompatible import type");
     wx_linker_define_func(l, "env", "f", &other, nop_host, NULL, NULL);
     EXPECT(m, l, WX_EUNLINKABLE, "incompatible import type");
-    wx_global *g = wx_global_new(wx_val_i32(0), false, NULL);
+    wx_global *g = wx_global_new(wx_wasm_i32(0), false, NULL);
     wx_linker_define(l, "env", "f",
                      (wx_extern){.kind = WX_EXTERN_GLOBAL, .of.global = g},
                      NULL);
@@ -215,7 +215,7 @@ static void test_func_imports(void)
           d.func.results[0] == WX_F32);
     CHECK(!wx_module_import(m, 1, &d));
 
-    /* The instance's function index space holds the very same wx_func. */
+    /* The instance's function index space holds the very same wx_wasm_func. */
     wx_instance *inst = wx_instantiate(m, l, NULL, NULL);
     wx_extern e;
     wx_linker_lookup(l, "env", "f", &e);
@@ -306,9 +306,9 @@ static void test_memory_imports(void)
 static void test_global_imports(void)
 {
     wx_linker *l = wx_linker_new(NULL);
-    wx_global *gi = wx_global_new(wx_val_i32(42), false, NULL);
-    wx_global *gm = wx_global_new(wx_val_i32(42), true, NULL);
-    wx_global *gf = wx_global_new(wx_val_f64(1), false, NULL);
+    wx_global *gi = wx_global_new(wx_wasm_i32(42), false, NULL);
+    wx_global *gm = wx_global_new(wx_wasm_i32(42), true, NULL);
+    wx_global *gf = wx_global_new(wx_wasm_f64(1), false, NULL);
     wx_module *imm = global_import_module(WX_I32, false);
     wx_module *mut = global_import_module(WX_I32, true);
 

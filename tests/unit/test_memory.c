@@ -103,8 +103,8 @@ static void test_memory_rw(void)
     wx_extern_free((wx_extern){.kind = WX_EXTERN_MEMORY, .of.memory = mem});
 }
 
-static wx_status nop_host(wx_host_ctx *ctx, const wx_val *args,
-                          wx_val *results, void *env)
+static wx_status nop_host(wx_host_ctx *ctx, const wx_wasm_val *args,
+                          wx_wasm_val *results, void *env)
 {
     (void)ctx;
     (void)args;
@@ -126,16 +126,16 @@ static void test_table(void)
     CHECK(t != NULL);
     CHECK(wx_table_size(t) == 2);
     CHECK(wx_table_elem_type(t) == WX_FUNCREF);
-    wx_val v;
+    wx_wasm_val v;
     CHECK(wx_table_get(t, 1, &v) && v.type == WX_FUNCREF && !v.of.func);
     CHECK(!wx_table_get(t, 2, &v));
 
     wx_functype ft = {0, 0, NULL, NULL};
-    wx_func *f = wx_func_new_host(&ft, nop_host, NULL, &err);
-    wx_val fv = {.type = WX_FUNCREF, .of.func = f};
+    wx_wasm_func *f = wx_wasm_func_new_host(&ft, nop_host, NULL, &err);
+    wx_wasm_val fv = {.type = WX_FUNCREF, .of.func = f};
     CHECK(wx_table_set(t, 0, fv));
     CHECK(!wx_table_set(t, 2, fv));
-    CHECK(!wx_table_set(t, 0, wx_val_i32(1)));
+    CHECK(!wx_table_set(t, 0, wx_wasm_i32(1)));
     CHECK(wx_table_get(t, 0, &v) && v.of.func == f);
 
     CHECK(wxi_table_grow(t, 2, (wx_slot)(uintptr_t)f) == 2);
@@ -166,25 +166,25 @@ static void test_global(void)
 {
     wx_error err;
     wx_error_clear(&err);
-    wx_global *g = wx_global_new(wx_val_f32(1.5f), true, &err);
+    wx_global *g = wx_global_new(wx_wasm_f32(1.5f), true, &err);
     CHECK(g != NULL && wx_global_mutable(g));
-    wx_val v = wx_global_get(g);
+    wx_wasm_val v = wx_global_get(g);
     CHECK(v.type == WX_F32 && v.of.f32 == 1.5f);
     CHECK(g->val == 0x3fc00000u);
-    CHECK(wx_global_set(g, wx_val_f32(-2.0f), &err) == WX_OK);
+    CHECK(wx_global_set(g, wx_wasm_f32(-2.0f), &err) == WX_OK);
     CHECK(wx_global_get(g).of.f32 == -2.0f);
-    CHECK(wx_global_set(g, wx_val_f64(1.0), &err) == WX_EARG);
+    CHECK(wx_global_set(g, wx_wasm_f64(1.0), &err) == WX_EARG);
     CHECK(strstr(err.message, "f32") != NULL);
     wx_extern_free((wx_extern){.kind = WX_EXTERN_GLOBAL, .of.global = g});
 
-    g = wx_global_new(wx_val_i32(-1), false, &err);
+    g = wx_global_new(wx_wasm_i32(-1), false, &err);
     CHECK(g->val == 0xffffffffu); /* i32 zero-extended in its slot */
     CHECK(wx_global_get(g).of.i32 == -1);
-    CHECK(wx_global_set(g, wx_val_i32(3), &err) == WX_EARG);
+    CHECK(wx_global_set(g, wx_wasm_i32(3), &err) == WX_EARG);
     CHECK(wx_global_get(g).of.i32 == -1);
     wx_extern_free((wx_extern){.kind = WX_EXTERN_GLOBAL, .of.global = g});
 
-    g = wx_global_new(wx_val_i64(INT64_MIN), true, &err);
+    g = wx_global_new(wx_wasm_i64(INT64_MIN), true, &err);
     CHECK(wx_global_get(g).of.i64 == INT64_MIN);
     wx_extern_free((wx_extern){.kind = WX_EXTERN_GLOBAL, .of.global = g});
 }

@@ -70,8 +70,8 @@ int main(void)
     inst = wx_instantiate(m, NULL, &opts, &err);
     CHECK(inst != NULL);
     if (inst) {
-        wx_val args[2] = {wx_val_i32(7), wx_val_i32(0)};
-        wx_val res;
+        wx_wasm_val args[2] = {wx_wasm_i32(7), wx_wasm_i32(0)};
+        wx_wasm_val res;
         wx_status s =
             wx_call(wx_instance_func(inst, "div"), args, 2, &res, 1, &err);
         CHECK(s == WX_ETRAP && err.trap == WX_TRAP_DIV_ZERO);

@@ -70,9 +70,9 @@ static void *run(void *arg)
     job *j = arg;
     wx_error err;
     uint64_t t0 = thread_cpu_ns();
-    wx_func *f = j->inst ? wx_instance_func(j->inst, "add") : NULL;
+    wx_wasm_func *f = j->inst ? wx_instance_func(j->inst, "add") : NULL;
     for (long i = 0; i < j->calls; i++) {
-        wx_val args[2] = {wx_val_i32((int32_t)i), wx_val_i32(1)}, r[1];
+        wx_wasm_val args[2] = {wx_wasm_i32((int32_t)i), wx_wasm_i32(1)}, r[1];
         wx_status s;
         switch (j->mode) {
         case RAW: s = wx_call(f, args, 2, r, 1, &err); break;

@@ -22,10 +22,10 @@
 
 static wx_module *guest;
 
-static int32_t call_i32(wxv_pool *p, const char *name, const wx_val *args,
+static int32_t call_i32(wxv_pool *p, const char *name, const wx_wasm_val *args,
                         size_t nargs, wx_error *err)
 {
-    wx_val r = {0};
+    wx_wasm_val r = {0};
     if (wxv_pool_call(p, name, args, nargs, &r, 1, err) != WX_OK)
         return INT32_MIN;
     return r.of.i32;
@@ -80,14 +80,14 @@ static void test_pool_grow(void)
 
     /* 4 MiB less two fresh instances (2 MiB and 16 KiB) leaves room for
      * 31 pages more, not 32: a grow by 32 is refused, memory unchanged. */
-    wx_val a = wx_val_i32(32);
+    wx_wasm_val a = wx_wasm_i32(32);
     CHECK(call_i32(p, "grow", &a, 1, &err) == -1);
     CHECK(refused(b) == 1);
     CHECK(used(b) == 2 * FRESH);
-    a = wx_val_i32(31);
+    a = wx_wasm_i32(31);
     CHECK(call_i32(p, "grow", &a, 1, &err) == 16);
     CHECK(used(b) == 2 * FRESH + 31u * 65536u);
-    a = wx_val_i32(1);
+    a = wx_wasm_i32(1);
     CHECK(call_i32(p, "grow", &a, 1, &err) == -1);
     CHECK(refused(b) == 2);
 
@@ -122,7 +122,7 @@ static void test_pool_create(void)
      * replacement does not fit. */
     CHECK(wx_budget_charge(b, FRESH));
     wx_budget_set_limit(b, 2 * FRESH - 1);
-    wx_val r;
+    wx_wasm_val r;
     CHECK(wxv_pool_call(p, "trap", NULL, 0, &r, 0, &err) == WX_ETRAP);
     CHECK(used(b) == FRESH);
     CHECK(call_i32(p, "size", NULL, 0, &err) == INT32_MIN);
@@ -159,7 +159,7 @@ static void test_trim(void)
     /* An instance grows by 8 MiB while checked out: busy, not trimmed. */
     wxv_lease lease;
     CHECK(wxv_pool_checkout(p, &lease, &err) == WX_OK);
-    wx_val a = wx_val_i32(128), r;
+    wx_wasm_val a = wx_wasm_i32(128), r;
     CHECK(wx_call(wx_instance_func(lease.instance, "grow"), &a, 1, &r, 1,
                   &err) == WX_OK &&
           r.of.i32 == 16);
@@ -206,7 +206,7 @@ static void test_trim_watchdog(void)
     o.trim_idle_ms = 50;
     wxv_pool *p = wxv_pool_new(guest, NULL, &o, &err);
     CHECK_MSG(p != NULL, "%s", err.message);
-    wx_val a = wx_val_i32(64);
+    wx_wasm_val a = wx_wasm_i32(64);
     CHECK(call_i32(p, "grow", &a, 1, &err) == 16);
     CHECK(call_i32(p, "touch", NULL, 0, &err) == 80);
     wxv_pool_stats st = {0};

@@ -30,7 +30,7 @@ static double now_s(void)
 static wx_status call_reps(wxv_pool *p, const char *fn, int32_t reps,
                            wx_error *err)
 {
-    wx_val a = wx_val_i32(reps), r = {0};
+    wx_wasm_val a = wx_wasm_i32(reps), r = {0};
     return wxv_pool_call(p, fn, &a, 1, &r, 1, err);
 }
 
@@ -76,8 +76,8 @@ static void test_stops(void)
 static wx_status call3(wx_instance *in, const char *fn, uint32_t a, uint32_t b,
                        uint32_t c, wx_error *err)
 {
-    wx_val args[3] = {wx_val_i32((int32_t)a), wx_val_i32((int32_t)b),
-                      wx_val_i32((int32_t)c)};
+    wx_wasm_val args[3] = {wx_wasm_i32((int32_t)a), wx_wasm_i32((int32_t)b),
+                      wx_wasm_i32((int32_t)c)};
     return wx_call(wx_instance_func(in, fn), args, 3, NULL, 0, err);
 }
 
@@ -157,7 +157,7 @@ static void test_table_exact(void)
                  {10, 10, 100000}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         for (uint32_t i = 0; i < n; i++) {
-            wx_val v = {.type = WX_EXTERNREF};
+            wx_wasm_val v = {.type = WX_EXTERNREF};
             v.of.ext = (void *)(uintptr_t)(i + 1);
             wx_table_set(t, i, v);
             want[i] = i + 1;
@@ -168,25 +168,25 @@ static void test_table_exact(void)
               WX_OK);
         bool same = true;
         for (uint32_t i = 0; i < n && same; i++) {
-            wx_val v;
+            wx_wasm_val v;
             same = wx_table_get(t, i, &v) && (uintptr_t)v.of.ext == want[i];
         }
         CHECK_MSG(same, "table.copy case %zu", k);
     }
     /* Out of bounds: a trap, nothing written. */
-    wx_val two[2] = {wx_val_i32(n - 4096), wx_val_i32(8192)};
+    wx_wasm_val two[2] = {wx_wasm_i32(n - 4096), wx_wasm_i32(8192)};
     CHECK(wx_call(wx_instance_func(in, "tfill1"), two, 2, NULL, 0, &err) ==
           WX_ETRAP);
-    wx_val v;
+    wx_wasm_val v;
     CHECK(wx_table_get(t, n - 1, &v) && v.of.ext != NULL);
-    two[0] = wx_val_i32(0);
+    two[0] = wx_wasm_i32(0);
     CHECK(wx_call(wx_instance_func(in, "tfill1"), two, 2, NULL, 0, &err) ==
           WX_OK);
     CHECK(wx_table_get(t, 8191, &v) && v.of.ext == NULL);
     CHECK(wx_table_get(t, 8192, &v) && v.of.ext != NULL);
 
     /* table.grow and table.init of the funcref table. */
-    wx_val g = wx_val_i32(100000), r;
+    wx_wasm_val g = wx_wasm_i32(100000), r;
     CHECK(wx_call(wx_instance_func(in, "tgrow"), &g, 1, &r, 1, &err) ==
               WX_OK &&
           r.of.i32 == 0);
@@ -204,16 +204,16 @@ static void test_grow_fuel(void)
     CHECK(in != NULL);
     if (!in)
         return;
-    wx_val g = wx_val_i32(4096 * 50), r;
+    wx_wasm_val g = wx_wasm_i32(4096 * 50), r;
     CHECK(wx_call(wx_instance_func(in, "tgrow"), &g, 1, &r, 1, &err) == WX_OK);
     uint64_t left = wx_instance_fuel_left(in);
     CHECK_MSG(left <= 50 && left >= 45, "left %llu", (unsigned long long)left);
-    g = wx_val_i32(-1); /* refused: free */
+    g = wx_wasm_i32(-1); /* refused: free */
     CHECK(wx_call(wx_instance_func(in, "tgrow"), &g, 1, &r, 1, &err) ==
               WX_OK &&
           r.of.i32 == -1);
     CHECK(wx_instance_fuel_left(in) == left - 1);
-    g = wx_val_i32(4096 * 100);
+    g = wx_wasm_i32(4096 * 100);
     CHECK(wx_call(wx_instance_func(in, "tgrow"), &g, 1, &r, 1, &err) ==
           WX_ELIMIT);
     wx_instance_free(in);
@@ -229,15 +229,15 @@ static void test_table_cap(void)
     CHECK_MSG(in != NULL, "%s", err.message);
     if (!in)
         return;
-    wx_val g = wx_val_i32(2097152 + 1), r;
+    wx_wasm_val g = wx_wasm_i32(2097152 + 1), r;
     CHECK(wx_call(wx_instance_func(in, "tgrow"), &g, 1, &r, 1, &err) ==
               WX_OK &&
           r.of.i32 == -1);
-    g = wx_val_i32(2097152);
+    g = wx_wasm_i32(2097152);
     CHECK(wx_call(wx_instance_func(in, "tgrow"), &g, 1, &r, 1, &err) ==
               WX_OK &&
           r.of.i32 == 0);
-    g = wx_val_i32(1);
+    g = wx_wasm_i32(1);
     CHECK(wx_call(wx_instance_func(in, "tgrow"), &g, 1, &r, 1, &err) ==
               WX_OK &&
           r.of.i32 == -1);

@@ -38,7 +38,7 @@ static wxv_pool *new_pool(const wxv_pool_opts *o)
 /* count(n) or inc() through the pool: the result, or -1 with err set. */
 static int32_t count(wxv_pool *p, int32_t n, wx_error *err)
 {
-    wx_val a = wx_val_i32(n), r = {0};
+    wx_wasm_val a = wx_wasm_i32(n), r = {0};
     if (wxv_pool_call(p, "count", &a, 1, &r, 1, err) != WX_OK)
         return -1;
     return r.of.i32;
@@ -46,7 +46,7 @@ static int32_t count(wxv_pool *p, int32_t n, wx_error *err)
 
 static int32_t inc(wxv_pool *p, wx_error *err)
 {
-    wx_val r = {0};
+    wx_wasm_val r = {0};
     if (wxv_pool_call(p, "inc", NULL, 0, &r, 1, err) != WX_OK)
         return -1;
     return r.of.i32;
@@ -102,8 +102,8 @@ static void test_budget_per_lease(void)
     wxv_lease lease;
     CHECK(wxv_pool_checkout(p, &lease, &err) == WX_OK);
     CHECK(wx_instance_fuel_left(lease.instance) == 1000);
-    wx_val a = wx_val_i32(600), r = {0};
-    wx_func *f = wxv_lease_func(&lease, p, ci);
+    wx_wasm_val a = wx_wasm_i32(600), r = {0};
+    wx_wasm_func *f = wxv_lease_func(&lease, p, ci);
     CHECK(wx_call(f, &a, 1, &r, 1, &err) == WX_OK && r.of.i32 == 600);
     CHECK(wx_instance_fuel_left(lease.instance) == 400);
     wx_status s = wx_call(f, &a, 1, &r, 1, &err);
@@ -134,7 +134,7 @@ static wx_status hook(wx_instance *inst, void *ud, wx_error *err)
 {
     (void)ud;
     hook_calls++;
-    wx_val a = wx_val_i32(1000), r = {0};
+    wx_wasm_val a = wx_wasm_i32(1000), r = {0};
     return wx_call(wx_instance_func(inst, "count"), &a, 1, &r, 1, err);
 }
 

@@ -56,7 +56,7 @@ static wxv_pool *new_pool(const wxv_pool_opts *o)
 /* Calls a function without arguments returning one i32; -1000 on error. */
 static int32_t call0(wxv_pool *p, const char *name, wx_error *err)
 {
-    wx_val r[1];
+    wx_wasm_val r[1];
     if (wxv_pool_call(p, name, NULL, 0, r, 1, err) != WX_OK)
         return -1000;
     return r[0].of.i32;
@@ -65,7 +65,7 @@ static int32_t call0(wxv_pool *p, const char *name, wx_error *err)
 static int32_t call1(wxv_pool *p, const char *name, int32_t a,
                      wx_error *err)
 {
-    wx_val args[1] = {wx_val_i32(a)}, r[1];
+    wx_wasm_val args[1] = {wx_wasm_i32(a)}, r[1];
     if (wxv_pool_call(p, name, args, 1, r, 1, err) != WX_OK)
         return -1000;
     return r[0].of.i32;
@@ -83,13 +83,13 @@ static void test_basic_call(void)
     wxv_pool_opts o = {.instance_num = 2};
     wxv_pool *p = new_pool(&o);
     wx_error err;
-    wx_val args[2] = {wx_val_i32(40), wx_val_i32(2)}, r[1];
+    wx_wasm_val args[2] = {wx_wasm_i32(40), wx_wasm_i32(2)}, r[1];
     CHECK(wxv_pool_call(p, "add", args, 2, r, 1, &err) == WX_OK);
     CHECK(r[0].type == WX_I32 && r[0].of.i32 == 42);
 
     uint32_t idx;
     CHECK(wxv_pool_func_index(p, "add", &idx, &err) == WX_OK);
-    args[0] = wx_val_i32(-5);
+    args[0] = wx_wasm_i32(-5);
     CHECK(wxv_pool_call_index(p, idx, args, 2, r, 1, &err) == WX_OK);
     CHECK(r[0].of.i32 == -3);
 
@@ -119,7 +119,7 @@ static void test_state_persists(void)
     CHECK(wxv_pool_call(p, "inc", NULL, 0, NULL, 0, &err) == WX_EARG);
     CHECK_MSG(strcmp(err.message, "inc: expected room for 1 results, got 0")
                   == 0, "%s", err.message);
-    wx_val args[2] = {wx_val_i32(1), wx_val_i64(2)}, r[1];
+    wx_wasm_val args[2] = {wx_wasm_i32(1), wx_wasm_i64(2)}, r[1];
     CHECK(wxv_pool_call(p, "add", args, 2, r, 1, &err) == WX_EARG);
     CHECK_MSG(strcmp(err.message, "add: argument 2: expected i32, got i64")
                   == 0, "%s", err.message);
@@ -140,7 +140,7 @@ static void test_trap_replaces(void)
     wx_error err;
     CHECK(call0(p, "inc", &err) == 1);
     CHECK(call0(p, "inc", &err) == 2);
-    CHECK(wxv_pool_call(p, "inc_then_trap", NULL, 0, (wx_val[1]){{0}}, 1,
+    CHECK(wxv_pool_call(p, "inc_then_trap", NULL, 0, (wx_wasm_val[1]){{0}}, 1,
                         &err) == WX_ETRAP);
     CHECK(err.status == WX_ETRAP && err.trap == WX_TRAP_UNREACHABLE);
     /* The trapping call's increment and the two before it are gone. */
@@ -243,7 +243,7 @@ static void test_lease(void)
     /* Several engine calls on one lease count as one call. */
     wxv_lease lease;
     CHECK(wxv_pool_checkout(p, &lease, &err) == WX_OK);
-    wx_val r[1];
+    wx_wasm_val r[1];
     for (int i = 1; i <= 3; i++) {
         CHECK(wx_call(wxv_lease_func(&lease, p, inc), NULL, 0, r, 1, &err) ==
               WX_OK);
@@ -319,7 +319,7 @@ typedef struct call_job {
 static void *run_call0(void *arg)
 {
     call_job *j = arg;
-    wx_val r[1] = {{0}};
+    wx_wasm_val r[1] = {{0}};
     j->status = wxv_pool_call(j->p, j->func, NULL, 0, r, 1, &j->err);
     j->result = r[0].of.i32;
     return NULL;
@@ -405,7 +405,7 @@ static wx_status hook_ok(wx_instance *inst, void *ud, wx_error *err)
     /* Start every instance's counter at 100, as an _initialize would. */
     wx_extern ext;
     CHECK(wx_instance_export(inst, "inc", &ext));
-    wx_val r[1];
+    wx_wasm_val r[1];
     for (int i = 0; i < 100; i++)
         wx_call(ext.of.func, NULL, 0, r, 1, NULL);
     return WX_OK;
@@ -437,7 +437,7 @@ static void test_init_hook(void)
     wx_error err;
     CHECK(atomic_load(&hook_calls) == 2);
     CHECK(call0(p, "inc", &err) == 101);
-    CHECK(wxv_pool_call(p, "inc_then_trap", NULL, 0, (wx_val[1]){{0}}, 1,
+    CHECK(wxv_pool_call(p, "inc_then_trap", NULL, 0, (wx_wasm_val[1]){{0}}, 1,
                         &err) == WX_ETRAP);
     CHECK(atomic_load(&hook_calls) == 3);
     wxv_pool_release(p);
@@ -519,7 +519,7 @@ static void *stress_main(void *arg)
     for (int i = 0; i < STRESS_CALLS; i++) {
         wxv_pool *p = j->pools[i & 1];
         int32_t a = j->id * 1000000 + i, b = i * 3;
-        wx_val args[2] = {wx_val_i32(a), wx_val_i32(b)}, r[1];
+        wx_wasm_val args[2] = {wx_wasm_i32(a), wx_wasm_i32(b)}, r[1];
         wx_status s = wxv_pool_call(p, "add", args, 2, r, 1, &err);
         if (s != WX_OK || r[0].of.i32 != a + b) {
             j->bad++;

@@ -119,7 +119,7 @@ static void call_add(job *j, int i, uint32_t add)
 {
     wx_error err;
     int32_t a = j->id * 1000000 + i, b = i % 7;
-    wx_val args[2] = {wx_val_i32(a), wx_val_i32(b)}, r[1] = {{0}};
+    wx_wasm_val args[2] = {wx_wasm_i32(a), wx_wasm_i32(b)}, r[1] = {{0}};
     wx_status s = wxv_pool_call_index(j->p, add, args, 2, r, 1, &err);
     if (s == WX_OK && r[0].of.i32 == a + b)
         j->ok++;
@@ -140,8 +140,8 @@ static void call_lease(job *j, uint32_t add)
             note_bad(j, "checkout", s, &err);
         return;
     }
-    wx_val args[2] = {wx_val_i32(j->id), wx_val_i32(1)}, r[1];
-    wx_func *f = wxv_lease_func(&lease, j->p, add);
+    wx_wasm_val args[2] = {wx_wasm_i32(j->id), wx_wasm_i32(1)}, r[1];
+    wx_wasm_func *f = wxv_lease_func(&lease, j->p, add);
     s = wx_call(f, args, 2, r, 1, &err);
     if (s == WX_OK && r[0].of.i32 == j->id + 1)
         s = wx_call(f, args, 2, r, 1, &err);
@@ -157,7 +157,7 @@ static void call_lease(job *j, uint32_t add)
 static void call_trap(job *j)
 {
     wx_error err;
-    wx_val r[1];
+    wx_wasm_val r[1];
     wx_status s = wxv_pool_call(j->p, "inc_then_trap", NULL, 0, r, 1, &err);
     if (s == WX_ETRAP && err.trap == WX_TRAP_UNREACHABLE)
         j->traps++;
@@ -268,7 +268,7 @@ typedef struct call_job {
 static void *run_call(void *arg)
 {
     call_job *j = arg;
-    wx_val r[1] = {{0}};
+    wx_wasm_val r[1] = {{0}};
     j->status = wxv_pool_call(j->p, j->func, NULL, 0, r, 1, &j->err);
     j->result = r[0].of.i32;
     return NULL;
@@ -404,7 +404,7 @@ static void test_fill_handoff(void)
                        .on_instance = hook_gated};
     wxv_pool *p = new_pool(&o);
     wx_error err;
-    wx_val r[1];
+    wx_wasm_val r[1];
     atomic_store(&hook_refuses, true);
     CHECK(wxv_pool_call(p, "inc_then_trap", NULL, 0, r, 1, &err) ==
           WX_ETRAP);

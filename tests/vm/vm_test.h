@@ -96,13 +96,13 @@ static inline void gate_open(vmt_gate *g)
 }
 
 /* env.block: passes the gate `env`, then returns 7. */
-static inline wx_status vmt_block_fn(wx_host_ctx *ctx, const wx_val *args,
-                                     wx_val *results, void *env)
+static inline wx_status vmt_block_fn(wx_host_ctx *ctx, const wx_wasm_val *args,
+                                     wx_wasm_val *results, void *env)
 {
     (void)ctx;
     (void)args;
     gate_pass(env);
-    results[0] = wx_val_i32(7);
+    results[0] = wx_wasm_i32(7);
     return WX_OK;
 }
 

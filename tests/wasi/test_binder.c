@@ -14,9 +14,9 @@
 
 static int32_t call_i(wx_instance *inst, const char *name, wx_status *s)
 {
-    wx_val r;
+    wx_wasm_val r;
     wx_error err;
-    wx_func *f = wx_instance_func(inst, name);
+    wx_wasm_func *f = wx_instance_func(inst, name);
     if (!f) {
         *s = WX_ENOEXPORT;
         return -1;
@@ -112,8 +112,8 @@ static void test_shared(void)
         CHECK(w[i].bad == 0);
     }
     /* proc_exit in a reactor export. */
-    wx_func *quit = wx_instance_func(inst[0], "quit");
-    wx_val code = wx_val_i32(42);
+    wx_wasm_func *quit = wx_instance_func(inst[0], "quit");
+    wx_wasm_val code = wx_wasm_i32(42);
     memset(&err, 0, sizeof err);
     CHECK(wx_call(quit, &code, 1, NULL, 0, &err) == WX_EEXIT &&
           err.exit_code == 42);

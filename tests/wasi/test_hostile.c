@@ -58,11 +58,11 @@ static const expect malicious[] = {
 static int32_t call0(wx_instance *inst, const char *name, wx_status *s,
                      wx_error *err)
 {
-    wx_func *f = wx_instance_func(inst, name);
+    wx_wasm_func *f = wx_instance_func(inst, name);
     CHECK_MSG(f != NULL, "no export %s", name);
     if (!f)
         return -1;
-    wx_val r;
+    wx_wasm_val r;
     *s = wx_call(f, NULL, 0, &r, 1, err);
     return *s == WX_OK ? r.of.i32 : -1;
 }
@@ -123,7 +123,7 @@ static void test_nomem(void)
         CHECK(call0(inst, "write", &s, &err) == 21);
         CHECK(call0(inst, "empty_write", &s, &err) == 21);
         CHECK(call0(inst, "yield", &s, &err) == 0);
-        wx_func *f = wx_instance_func(inst, "exit42");
+        wx_wasm_func *f = wx_instance_func(inst, "exit42");
         memset(&err, 0, sizeof err);
         s = wx_call(f, NULL, 0, NULL, 0, &err);
         CHECK_MSG(
@@ -149,7 +149,7 @@ static void test_direct_call(void)
     CHECK(wxw_define_shared(shared, NULL, b, &err) == WX_OK);
     CHECK(wxw_define(fixed, NULL, ctx, &err) == WX_OK);
     wx_extern e;
-    wx_val args[2] = {wx_val_i32(0), wx_val_i32(0)}, r;
+    wx_wasm_val args[2] = {wx_wasm_i32(0), wx_wasm_i32(0)}, r;
     CHECK(wx_linker_lookup(shared, WXW_MODULE, "args_sizes_get", &e));
     memset(&err, 0, sizeof err);
     CHECK(wx_call(e.of.func, args, 2, &r, 1, &err) == WX_EHOST);

@@ -33,7 +33,7 @@ static wx_status on_instance(wx_instance *inst, void *ud, wx_error *err)
 
 /* One call on a lease, then its output drained. */
 static int32_t call_drain(wxv_pool *pool, plugin *p, const char *name,
-                          const wx_val *args, size_t nargs, capture *cap,
+                          const wx_wasm_val *args, size_t nargs, capture *cap,
                           wx_status *st)
 {
     wx_error err;
@@ -43,9 +43,9 @@ static int32_t call_drain(wxv_pool *pool, plugin *p, const char *name,
     *st = wxv_pool_func_index(pool, name, &index, &err);
     if (*st != WX_OK || (*st = wxv_pool_checkout(pool, &lease, &err)))
         return -1;
-    wx_func *f = wxv_lease_func(&lease, pool, index);
-    wx_val r;
-    size_t nr = wx_func_type(f)->nresults;
+    wx_wasm_func *f = wxv_lease_func(&lease, pool, index);
+    wx_wasm_val r;
+    size_t nr = wx_wasm_func_type(f)->nresults;
     *st = wx_call(f, args, nargs, &r, nr, &err);
     if (*st == WX_OK && nr)
         out = r.of.i32;
@@ -93,7 +93,7 @@ int main(int argc, char **argv)
     capture_free(&cap);
     /* proc_exit: the call fails with the exit, the instance is replaced
      * and the replacement has a context of its own. */
-    wx_val code = wx_val_i32(3);
+    wx_wasm_val code = wx_wasm_i32(3);
     call_drain(pool, &p, "quit", &code, 1, &cap, &s);
     CHECK_MSG(s == WX_EEXIT, "quit: %s", wx_status_name(s));
     for (int i = 0; i < 6; i++)
