@@ -15,6 +15,7 @@
  * so the process carries none of the framework's libraries.
  */
 #define _POSIX_C_SOURCE 199309L
+#include "loadfile.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -22,40 +23,6 @@
 #include "wasmext/engine.h"
 
 #include "stamp.h"
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    long n;
-    if (!f) {
-        perror(path);
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-        fseek(f, 0, SEEK_SET) != 0)
-        goto fail;
-    data = malloc(n ? (size_t)n : 1);
-    if (!data || fread(data, 1, (size_t)n, f) != (size_t)n)
-        goto fail;
-    fclose(f);
-    *len = (size_t)n;
-    return data;
-
-fail:
-    fprintf(stderr, "coldload: %s: cannot read\n", path);
-    free(data);
-    fclose(f);
-    return NULL;
-}
-
-/* The process's: it has one thread, and RUSAGE_THREAD is Linux-only. */
-static long minor_faults(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_minflt;
-}
 
 int main(int argc, char **argv)
 {
@@ -66,7 +33,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s FILE.wasm [REPS]\n", argv[0]);
         return 2;
     }
-    if (!(bytes = read_file(argv[1], &len)))
+    if (!(bytes = read_file("coldload", argv[1], &len)))
         return 1;
     for (long i = 0; i < reps; i++) {
         wx_error err;

@@ -11,37 +11,12 @@
  * stderr and the arguments FILE.wasm ARG..., and exits with the guest's
  * exit code (1 with a message on stderr when it could not run).
  */
+#include "loadfile.h"
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "wasi.h"
 #include "wasmext/engine.h"
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    long n;
-    if (!f) {
-        perror(path);
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-        fseek(f, 0, SEEK_SET) != 0)
-        goto fail;
-    data = malloc(n ? (size_t)n : 1);
-    if (!data || fread(data, 1, (size_t)n, f) != (size_t)n)
-        goto fail;
-    fclose(f);
-    *len = (size_t)n;
-    return data;
-
-fail:
-    fprintf(stderr, "wasi_run: %s: cannot read\n", path);
-    free(data);
-    fclose(f);
-    return NULL;
-}
 
 int main(int argc, char **argv)
 {
@@ -53,7 +28,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s FILE.wasm [ARG...]\n", argv[0]);
         return 2;
     }
-    if (!(bytes = read_file(argv[1], &len)))
+    if (!(bytes = read_file("wasi_run", argv[1], &len)))
         return 1;
     wx_error_clear(&err);
     wx_module *m = wx_module_load(bytes, len, NULL, &err);

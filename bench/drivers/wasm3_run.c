@@ -22,6 +22,7 @@
  * unlike wx_module_load it never copies them.
  */
 #define _POSIX_C_SOURCE 199309L
+#include "loadfile.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,39 +42,6 @@
  * pointer); the code is kept beside it. */
 static const char exit_result[] = "proc_exit";
 static int exit_code;
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *data = NULL;
-    long n;
-    if (!f) {
-        perror(path);
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-        fseek(f, 0, SEEK_SET) != 0)
-        goto fail;
-    data = malloc(n ? (size_t)n : 1);
-    if (!data || fread(data, 1, (size_t)n, f) != (size_t)n)
-        goto fail;
-    fclose(f);
-    *len = (size_t)n;
-    return data;
-
-fail:
-    fprintf(stderr, "wasm3_run: %s: cannot read\n", path);
-    free(data);
-    fclose(f);
-    return NULL;
-}
-
-static long minor_faults(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_minflt;
-}
 
 /* ------------------------------------------------------------- WASI */
 
@@ -253,7 +221,7 @@ int main(int argc, char **argv)
                 argv[0], argv[0]);
         return 2;
     }
-    if (!(bytes = read_file(argv[2], &len)))
+    if (!(bytes = read_file("wasm3_run", argv[2], &len)))
         return 1;
     IM3Environment env = m3_NewEnvironment();
     if (!env)
