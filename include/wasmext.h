@@ -582,8 +582,48 @@ WX_API wx_status wx_values_from_argv(const wx_function_info *fn, int argc,
 /* Values as a JSON array: numbers, strings, bytes as base64, json values
  * inline. Free with wx_free; NULL with err set when out of memory. */
 WX_API char *wx_values_to_json(const wx_value *v, size_t n, wx_error *err);
-/* One value per line, each ending in '\n', as the CLI prints them. */
-WX_API char *wx_values_to_text(const wx_value *v, size_t n, wx_error *err);
+/* One value per line, each ending in '\n', as the CLI prints them:
+ * integers in decimal, floats in the shortest form that reads back the
+ * same, bytes in hex (base64 with WX_TEXT_BASE64), json as its text,
+ * vectors as [1,2,3]. */
+#define WX_TEXT_BASE64 1u
+WX_API char *wx_values_to_text(const wx_value *v, size_t n, unsigned flags,
+                               wx_error *err);
+
+/*
+ * eKuiper's SQL values, as its plugin protocol hands them to a function:
+ * bigint, float, string, bool, bytes (strings and bytes borrowed).
+ */
+typedef enum wx_sql_kind {
+    WX_SQL_INT,
+    WX_SQL_FLOAT,
+    WX_SQL_STRING,
+    WX_SQL_BOOL,
+    WX_SQL_BYTES,
+} wx_sql_kind;
+
+typedef struct wx_sql_value {
+    wx_sql_kind kind;
+    union {
+        int64_t i;
+        double f;
+        bool b;
+        struct {
+            const char *data;
+            size_t len;
+        } s;
+    } of;
+} wx_sql_value;
+
+/* One SQL value as argument `index` (0-based) of type `t`, by the same
+ * exact-fit rule; strings go to string, json (checked), char or bytes,
+ * bytes to bytes, vec<u8> or string. The value is owned by *out: free it
+ * with wx_value_free. */
+WX_API wx_status wx_value_from_sql(wx_type t, const wx_sql_value *v,
+                                   size_t index, wx_value *out,
+                                   wx_error *err);
+/* Frees one value a converter made (its buffer); safe to call again. */
+WX_API void wx_value_free(wx_value *v);
 /* A snapshot as JSON: an array of plugins, or (`one`) the first plugin as
  * an object. The shapes are docs/rest.md's. Free with wx_free. */
 WX_API char *wx_plugin_list_to_json(const wx_plugin_list *list, bool one,

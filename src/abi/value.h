@@ -172,8 +172,8 @@ json_t *wxa_value_to_json(const wxa_value *v, wx_error *err);
 wx_status wxa_value_from_text(wxa_type t, const char *text, const char *what,
                               wxa_value *out, wx_error *err);
 
-/* wxa_value_to_text() flags. */
-#define WXA_TEXT_BASE64 1u /* bytes as base64 instead of hex */
+/* wxa_value_to_text() flags: the public ones (WX_TEXT_BASE64). */
+#define WXA_TEXT_BASE64 WX_TEXT_BASE64
 
 /*
  * Text for the command line, one value per line (no newline added):
@@ -186,28 +186,14 @@ char *wxa_value_to_text(const wxa_value *v, unsigned flags);
 
 /* ------------------------------------------------------- eKuiper SQL */
 
-/* The value kinds eKuiper 1.x hands a function: bigint, float, string,
- * bool, bytes. */
-typedef enum wxa_sql_kind {
-    WXA_SQL_INT,
-    WXA_SQL_FLOAT,
-    WXA_SQL_STRING,
-    WXA_SQL_BOOL,
-    WXA_SQL_BYTES,
-} wxa_sql_kind;
-
-typedef struct wxa_sql_value {
-    wxa_sql_kind kind;
-    union {
-        int64_t i;
-        double f;
-        bool b;
-        struct {
-            const char *data;
-            size_t len;
-        } s; /* string, bytes (borrowed) */
-    } of;
-} wxa_sql_value;
+/* eKuiper's SQL values are the public wx_sql_value (wasmext.h). */
+typedef wx_sql_value wxa_sql_value;
+typedef wx_sql_kind wxa_sql_kind;
+#define WXA_SQL_INT WX_SQL_INT
+#define WXA_SQL_FLOAT WX_SQL_FLOAT
+#define WXA_SQL_STRING WX_SQL_STRING
+#define WXA_SQL_BOOL WX_SQL_BOOL
+#define WXA_SQL_BYTES WX_SQL_BYTES
 
 /* From an eKuiper SQL value, with the exact-fit rule for numbers; strings
  * go to string, json (checked), char or bytes; bytes to bytes, vec<u8> or

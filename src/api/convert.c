@@ -120,12 +120,13 @@ char *wx_values_to_json(const wx_value *v, size_t n, wx_error *err)
     return arr ? dump(arr, err) : NULL;
 }
 
-char *wx_values_to_text(const wx_value *v, size_t n, wx_error *err)
+char *wx_values_to_text(const wx_value *v, size_t n, unsigned flags,
+                        wx_error *err)
 {
     size_t len = 0, cap = 64;
     char *text = malloc(cap);
     for (size_t i = 0; text && i < n; i++) {
-        char *line = wxa_value_to_text(&v[i], 0);
+        char *line = wxa_value_to_text(&v[i], flags);
         size_t ln = line ? strlen(line) : 0;
         if (line && len + ln + 2 > cap) {
             while (len + ln + 2 > cap)
@@ -155,6 +156,19 @@ char *wx_values_to_text(const wx_value *v, size_t n, wx_error *err)
     }
     text[len] = '\0';
     return text;
+}
+
+wx_status wx_value_from_sql(wx_type t, const wx_sql_value *v, size_t index,
+                            wx_value *out, wx_error *err)
+{
+    char what[32];
+    snprintf(what, sizeof what, "argument %zu", index + 1);
+    return wxa_value_from_sql(t, v, what, out, err);
+}
+
+void wx_value_free(wx_value *v)
+{
+    wxa_value_free(v);
 }
 
 /* ------------------------------------------------------------ snapshots */

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "convert.h"
-#include "value.h"
 #include "wasmext.h"
 
 static const char call_help[] =
@@ -74,15 +73,13 @@ static int print_results(const cli_global *g, const wx_values *out,
         }
         return cli_print_json(json_pack("{s:o}", "results", arr));
     }
-    for (uint32_t i = 0; i < out->count; i++) {
-        char *text = wxa_value_to_text(&out->values[i], flags);
-        if (!text) {
-            cli_error(WX_ENOMEM, "out of host memory");
-            return CLI_EXIT_FAILED;
-        }
-        puts(text);
-        free(text);
+    char *text = wx_values_to_text(out->values, out->count, flags, &err);
+    if (!text) {
+        cli_error_from(&err, "%s", err.message);
+        return cli_exit_code(err.status);
     }
+    fputs(text, stdout);
+    wx_free(text);
     return CLI_EXIT_OK;
 }
 
@@ -143,7 +140,7 @@ static int call_main(cli_global *g, int argc, char **argv)
     }
     bool base64 = a.val[OPT_BASE64] != NULL;
     rc = call_typed(g, m, db, func, a.npos - 1, a.pos + 1,
-                    base64 ? WXA_TEXT_BASE64 : 0);
+                    base64 ? WX_TEXT_BASE64 : 0);
     wx_manager_close(m);
     free(db);
     return rc;

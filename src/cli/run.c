@@ -495,7 +495,7 @@ static int print_results(const run_state *st, const wx_wasm_val *res, uint32_t n
     wx_error err;
     wx_error_clear(&err);
     char *text = st->json ? wx_values_to_json(v, n, &err)
-                          : wx_values_to_text(v, n, &err);
+                          : wx_values_to_text(v, n, 0, &err);
     if (!text) {
         cli_error_from(&err, "%s", err.message);
         return CLI_EXIT_FAILED;

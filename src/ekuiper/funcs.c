@@ -14,7 +14,7 @@
  *
  * Exec has two paths. A function of the numeric ABI whose parameters and
  * results are all wasm types (i32 i64 f32 f64) is called through
- * wx_fn_call: each SQL number is converted by wxa_value_from_sql, which
+ * wx_fn_call: each SQL number is converted by wx_value_from_sql, which
  * applies the framework's exact-fit rule (25 and 25.0 fit i32, 2.5 does
  * not), and the results are written straight into the reply. Every other
  * function goes through wx_fn_call_values, its arguments converted from
@@ -36,9 +36,9 @@
 
 /* ------------------------------------------------------------ loading */
 
-static bool is_wasm_type(wxa_type t)
+static bool is_wasm_type(wx_type t)
 {
-    return t == WXA_I32 || t == WXA_I64 || t == WXA_F32 || t == WXA_F64;
+    return t == WX_TYPE_I32 || t == WX_TYPE_I64 || t == WX_TYPE_F32 || t == WX_TYPE_F64;
 }
 
 /* Fills `f` with function `name` of `plugin`: its handle, resolved once,
@@ -169,37 +169,37 @@ static const char *json_kind(const json_t *j)
 
 /* A JSON argument as the SQL value it came from; false for null, objects
  * and arrays, which no numeric parameter takes. */
-static bool sql_value(const json_t *j, wxa_sql_value *out)
+static bool sql_value(const json_t *j, wx_sql_value *out)
 {
     switch (json_typeof(j)) {
     case JSON_INTEGER:
-        out->kind = WXA_SQL_INT;
+        out->kind = WX_SQL_INT;
         out->of.i = (int64_t)json_integer_value(j);
         return true;
     case JSON_REAL:
-        out->kind = WXA_SQL_FLOAT;
+        out->kind = WX_SQL_FLOAT;
         out->of.f = json_real_value(j);
         return true;
     case JSON_STRING:
-        out->kind = WXA_SQL_STRING;
+        out->kind = WX_SQL_STRING;
         out->of.s.data = json_string_value(j);
         out->of.s.len = json_string_length(j);
         return true;
     case JSON_TRUE:
     case JSON_FALSE:
-        out->kind = WXA_SQL_BOOL;
+        out->kind = WX_SQL_BOOL;
         out->of.b = json_is_true(j);
         return true;
     default: return false;
     }
 }
 
-static wx_wasm_val to_wasm(const wxa_value *v)
+static wx_wasm_val to_wasm(const wx_value *v)
 {
     switch (v->type) {
-    case WXA_I32: return wx_wasm_i32((int32_t)v->of.i);
-    case WXA_I64: return wx_wasm_i64(v->of.i);
-    case WXA_F32: return wx_wasm_f32(v->of.f32);
+    case WX_TYPE_I32: return wx_wasm_i32((int32_t)v->of.i);
+    case WX_TYPE_I64: return wx_wasm_i64(v->of.i);
+    case WX_TYPE_F32: return wx_wasm_f32(v->of.f32);
     default: return wx_wasm_f64(v->of.f64);
     }
 }
@@ -247,23 +247,20 @@ static void exec_typed(const wxk_func *f, const json_t *args, size_t n,
     wx_error err;
     for (size_t i = 0; i < n; i++) {
         const json_t *a = json_array_get(args, i);
-        wxa_sql_value sv;
+        wx_sql_value sv;
         if (!sql_value(a, &sv)) {
             wxk_reply_error(out, "%s: argument %zu: expected %s, got %s",
                             f->name, i + 1, wx_type_name(f->info.params[i]),
                             json_kind(a));
             return;
         }
-        char what[32];
-        snprintf(what, sizeof what, "argument %zu", i + 1);
-        wxa_value v;
-        if (wxa_value_from_sql(f->info.params[i], &sv, what, &v, &err) !=
-            WX_OK) {
+        wx_value v;
+        if (wx_value_from_sql(f->info.params[i], &sv, i, &v, &err) != WX_OK) {
             wxk_reply_error(out, "%s: %s", f->name, err.message);
             return;
         }
         vals[i] = to_wasm(&v);
-        wxa_value_free(&v);
+        wx_value_free(&v);
     }
     if (wx_fn_call(f->fn, vals, n, res, f->info.nresults, &err) != WX_OK) {
         wxk_reply_error(out, "%s: %s", f->name, err.message);

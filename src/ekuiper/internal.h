@@ -19,7 +19,6 @@
 #define WASMEXT_EKUIPER_INTERNAL_H
 
 #include "ekuiper.h"
-#include "value.h"
 #include "wasmext.h"
 
 #include <jansson.h>

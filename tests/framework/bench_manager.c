@@ -156,7 +156,7 @@ static wx_status call_text(wx_manager *m, const char *name, const char *json,
         s = wx_fn_call_values(fn, in.values, in.count, &res, err);
     if (s == WX_OK) {
         *out = json ? wx_values_to_json(res.values, res.count, err)
-                    : wx_values_to_text(res.values, res.count, err);
+                    : wx_values_to_text(res.values, res.count, 0, err);
         if (!*out)
             s = err->status;
     }

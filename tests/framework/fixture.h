@@ -224,7 +224,7 @@ call_argv(wx_manager *m, const char *plugin, const char *func, int argc,
     wx_status s = wx_values_from_argv(&info, argc, argv, &in, err);
     if (s == WX_OK)
         s = wx_fn_call_values(fn, in.values, in.count, &res, err);
-    if (s == WX_OK && !(*out = wx_values_to_text(res.values, res.count, err)))
+    if (s == WX_OK && !(*out = wx_values_to_text(res.values, res.count, 0, err)))
         s = err->status;
     wx_values_free(&in);
     wx_values_free(&res);

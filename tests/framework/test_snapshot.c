@@ -497,7 +497,7 @@ static void test_round_trip(void)
     char *back = wx_values_to_json(v.values, v.count, &err);
     CHECK_STR(back ? back : "", json);
     wx_free(back);
-    char *text = wx_values_to_text(v.values, v.count, &err);
+    char *text = wx_values_to_text(v.values, v.count, 0, &err);
     CHECK_STR(text ? text : "",
               "200\n-9007199254740993\n1.5\ntrue\n\xc3\xa9\na\"b\n000102\n"
               "{\"k\":[1,2]}\n[1,65535]\n");
@@ -519,7 +519,7 @@ static void test_round_trip(void)
     back = wx_values_to_json(NULL, 0, &err);
     CHECK_STR(back ? back : "", "[]");
     wx_free(back);
-    text = wx_values_to_text(NULL, 0, &err);
+    text = wx_values_to_text(NULL, 0, 0, &err);
     CHECK_STR(text ? text : "x", "");
     wx_free(text);
 }
