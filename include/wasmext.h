@@ -464,7 +464,11 @@ typedef struct wx_function_info {
      * (wx_manager_plugins); NULL from wx_fn_describe, whose handle may
      * outlive the version the text would belong to. */
     const char *signature;
-    uint64_t calls, errors; /* since the manager opened, across updates */
+    /* Since the manager opened (or the plugin was added), across updates.
+     * errors_by_status[s] counts the calls that failed with s (its
+     * WX_OK slot stays 0); errors is their sum. */
+    uint64_t calls, errors;
+    uint64_t errors_by_status[WX_STATUS_COUNT_];
 } wx_function_info;
 
 /* Fills *info from the plugin's current version (strings live as long as

@@ -227,6 +227,17 @@ json_t *wxc_status_json(const wx_plugin_info *p)
     return j;
 }
 
+/* The failed calls by status name, the non-zero ones only: {"trap": 2}. */
+static json_t *errors_by_json(const wx_function_info *f)
+{
+    json_t *o = json_object();
+    for (int s = WX_OK + 1; o && s < WX_STATUS_COUNT_; s++)
+        if (f->errors_by_status[s])
+            put(o, wx_status_name((wx_status)s),
+                count(f->errors_by_status[s]));
+    return o;
+}
+
 json_t *wxc_function_to_json(const wx_function_info *f)
 {
     json_t *o = json_object();
@@ -240,6 +251,7 @@ json_t *wxc_function_to_json(const wx_function_info *f)
     }
     put(o, "calls", count(f->calls));
     put(o, "errors", count(f->errors));
+    put(o, "errors_by", errors_by_json(f));
     return o;
 }
 

@@ -11,8 +11,10 @@
  * its "args" array converted once to the types the function declares
  * (wx_fn_describe), the call made on a handle (wx_fn_call_values), and the
  * results converted once into the reply object, which is dumped once.
- * The time from the arguments' conversion to the results' is recorded,
- * with the outcome, in the function's metrics.
+ * The manager counts the call under its outcome; the daemon records only
+ * the time from the arguments' conversion to the results', in the
+ * function's latency histogram. Arguments the conversion refuses never
+ * reach the manager: no call, a 400.
  *
  * Handles are resolved by name once per worker thread and kept in that
  * thread's cache, which needs no lock: a call looks up its name, and only
@@ -92,7 +94,7 @@ typedef struct slot {
     char *func;   /* the block's start, NULL for an empty slot */
     size_t hash;
     wx_fn *fn;
-    wxd_fnstat *st; /* the function's metrics, by its resolved names */
+    wxd_latency *lat; /* the function's histogram, by its resolved names */
 } slot;
 
 typedef struct handles {
@@ -216,7 +218,7 @@ static bool handles_grow(handles *h)
 /* Keeps `fn` (taken) under the name; the slot, or NULL when it cannot be
  * kept (then the caller frees fn after the call). */
 static slot *handles_put(handles *h, const char *plugin, const char *func,
-                         wx_fn *fn, wxd_fnstat *st)
+                         wx_fn *fn, wxd_latency *lat)
 {
     if (!h || ((h->n + 1) * 2 > h->cap && !handles_grow(h)))
         return NULL;
@@ -229,7 +231,7 @@ static slot *handles_put(handles *h, const char *plugin, const char *func,
     memcpy(block, func, nf);
     if (plugin)
         memcpy(block + nf, plugin, np);
-    *e = (slot){plugin ? block + nf : NULL, block, hash, fn, st};
+    *e = (slot){plugin ? block + nf : NULL, block, hash, fn, lat};
     h->n++;
     return e;
 }
@@ -251,16 +253,16 @@ static void handles_drop(handles *h, slot *e)
 
 /* ------------------------------------------------------------- calls */
 
-/* A handle and its metrics record, cached or just resolved. */
+/* A handle and its latency record, cached or just resolved. */
 typedef struct target {
     wx_fn *fn;
-    wxd_fnstat *st;
+    wxd_latency *lat;
     slot *cached;  /* where it is kept, or NULL */
     bool owned;    /* not kept: free after the call */
 } target;
 
 /*
- * Resolves the name with the manager. The metrics record is made only
+ * Resolves the name with the manager. The latency record is made only
  * now, under the names the manager resolved, so that made-up names
  * cannot grow the metrics.
  */
@@ -270,10 +272,10 @@ static wx_status resolve(wxd_server *s, handles *h, const char *plugin,
     wx_fn *fn = wx_fn_get(s->mgr, plugin, func, err);
     if (!fn)
         return err->status;
-    wxd_fnstat *st =
-        wxd_metrics_fn(s->metrics, wx_fn_plugin(fn), wx_fn_name(fn));
-    slot *e = handles_put(h, plugin, func, fn, st);
-    *t = (target){fn, st, e, e == NULL};
+    wxd_latency *lat =
+        wxd_metrics_latency(s->metrics, wx_fn_plugin(fn), wx_fn_name(fn));
+    slot *e = handles_put(h, plugin, func, fn, lat);
+    *t = (target){fn, lat, e, e == NULL};
     return WX_OK;
 }
 
@@ -290,8 +292,8 @@ static void target_done(handles *h, target *t)
 
 /*
  * One call on a handle: describe, arguments in, call, results out into
- * *results (a new array). Conversion refusals count as the call's
- * outcome, as the guest's failures do.
+ * *results (a new array). Only a call that reached the manager is timed:
+ * arguments refused here are the request's fault, not the function's.
  */
 static wx_status call_once(target *t, const json_t *args, json_t **results,
                            wx_error *err)
@@ -306,7 +308,8 @@ static wx_status call_once(target *t, const json_t *args, json_t **results,
         return st;
     if (st == WX_OK)
         st = wxc_values_from_json(&info, args, &in, err);
-    if (st == WX_OK)
+    bool called = st == WX_OK;
+    if (called)
         st = wx_fn_call_values(t->fn, in.values, in.count, &out, err);
     if (st == WX_OK && !(*results = wxc_values_to_json(out.values, out.count,
                                                        err)))
@@ -314,8 +317,9 @@ static wx_status call_once(target *t, const json_t *args, json_t **results,
     uint64_t ns = wxd_now_ns() - t0;
     wx_values_free(&in);
     wx_values_free(&out);
-    if (t->st && st != WX_ENOPLUGIN)
-        wxd_fnstat_record(t->st, st, ns);
+    /* WX_ENOPLUGIN: deleted between describe and call, so not called. */
+    if (t->lat && called && st != WX_ENOPLUGIN)
+        wxd_latency_record(t->lat, ns);
     return st;
 }
 
@@ -333,7 +337,7 @@ void wxd_call(wxd_server *s, const char *plugin, const char *func,
     slot *e = handles_get(h, plugin, func);
     wx_status st;
     if (e) {
-        t = (target){e->fn, e->st, e, false};
+        t = (target){e->fn, e->lat, e, false};
         st = call_once(&t, args, &results, &err);
         if (st == WX_ENOPLUGIN) {
             /* Deleted (or no longer listed) since it was cached: the

@@ -1,12 +1,13 @@
 /*
  * Metrics, in the Prometheus text format (version 0.0.4):
  *
- * - per function, measured here around each call (arguments in, guest,
- *   results out): calls, errors by status name, and a latency histogram.
- *   The manager counts calls and errors too (GET /plugins shows them),
- *   but not by status nor in time, and not the arguments the JSON
- *   conversion refused before its call, so the daemon's series come
- *   from one record, measured at one point, and agree with each other;
+ * - per function, read from the manager at scrape time: calls, and
+ *   errors by status name (the manager counts every call, whichever door
+ *   made it, in the slot of its outcome); and measured here, around each
+ *   call this daemon makes (arguments in, guest, results out), a latency
+ *   histogram, which the manager does not keep. Arguments the daemon's
+ *   JSON conversion refuses never reach the manager: they are no call of
+ *   the function, but a 400 in the HTTP responses;
  * - per plugin, read from the manager at scrape time: status, revision,
  *   instances total/busy/idle and trimmed, guest output logged, dropped
  *   and cut, and the bounds of that output (rate, line length);
@@ -14,12 +15,16 @@
  * - per process: plugins registered, uptime, HTTP responses by status,
  *   requests in flight.
  *
- * A call updates a handful of relaxed atomics in its function's record,
- * which its cached handle points to (call.c). Records are made when a
- * name first resolves to the function, keyed by the plugin and function
- * it resolved to, and live until the daemon stops, so that counters
- * never go back (a deleted plugin's functions keep their last values,
- * as Prometheus expects of counters).
+ * Every function series follows the manager's list: a deleted plugin's
+ * series go with it, and a plugin added again under its name starts from
+ * 0, as the manager's counters do. A call adds to a handful of relaxed
+ * atomics in its function's latency record, which its cached handle
+ * points to (call.c). Records are made when a name first resolves to the
+ * function, keyed by the plugin and function it resolved to. A scrape
+ * retires the records of functions the manager no longer lists: they
+ * stop being rendered or found, so that a plugin added again gets a
+ * fresh one, but stay allocated until the daemon stops, since a handle
+ * cached before the delete may still point to one.
  */
 #include "wxd.h"
 
@@ -36,11 +41,9 @@ static const uint64_t bucket_ns[] = {
 };
 #define NBUCKETS (sizeof bucket_ns / sizeof bucket_ns[0])
 
-struct wxd_fnstat {
-    wxd_fnstat *next;
-    atomic_uint_fast64_t calls;
+struct wxd_latency {
+    wxd_latency *next;
     atomic_uint_fast64_t sum_ns;
-    atomic_uint_fast64_t errors[WX_STATUS_COUNT_];
     atomic_uint_fast64_t buckets[NBUCKETS + 1]; /* the last is +Inf */
     char *func;                                /* shares the allocation */
     char plugin[];
@@ -50,9 +53,9 @@ struct wxd_fnstat {
 #define HTTP_MAX 599
 
 struct wxd_metrics {
-    pthread_mutex_t lock; /* guards the list (appends and renders) */
-    wxd_fnstat *head;
-    wxd_fnstat **tail;
+    pthread_mutex_t lock; /* guards both lists (appends and renders) */
+    wxd_latency *head;    /* the functions rendered */
+    wxd_latency *retired; /* kept for the handles that may point to them */
     atomic_uint_fast64_t http[HTTP_MAX - HTTP_MIN + 1];
 };
 
@@ -62,55 +65,58 @@ wxd_metrics *wxd_metrics_new(void)
     if (!mx)
         return NULL;
     pthread_mutex_init(&mx->lock, NULL);
-    mx->tail = &mx->head;
     return mx;
+}
+
+static void latency_free_all(wxd_latency *l)
+{
+    for (wxd_latency *next; l; l = next) {
+        next = l->next;
+        free(l);
+    }
 }
 
 void wxd_metrics_free(wxd_metrics *mx)
 {
     if (!mx)
         return;
-    for (wxd_fnstat *st = mx->head, *next; st; st = next) {
-        next = st->next;
-        free(st);
-    }
+    latency_free_all(mx->head);
+    latency_free_all(mx->retired);
     pthread_mutex_destroy(&mx->lock);
     free(mx);
 }
 
-wxd_fnstat *wxd_metrics_fn(wxd_metrics *mx, const char *plugin,
-                           const char *func)
+wxd_latency *wxd_metrics_latency(wxd_metrics *mx, const char *plugin,
+                                 const char *func)
 {
     pthread_mutex_lock(&mx->lock);
-    wxd_fnstat *st = mx->head;
-    for (; st; st = st->next)
-        if (strcmp(st->plugin, plugin) == 0 && strcmp(st->func, func) == 0)
+    wxd_latency **at = &mx->head;
+    for (; *at; at = &(*at)->next)
+        if (strcmp((*at)->plugin, plugin) == 0 &&
+            strcmp((*at)->func, func) == 0)
             break;
-    if (!st) {
+    wxd_latency *l = *at;
+    if (!l) {
         size_t np = strlen(plugin) + 1, nf = strlen(func) + 1;
-        st = calloc(1, sizeof *st + np + nf);
-        if (st) {
-            memcpy(st->plugin, plugin, np);
-            st->func = st->plugin + np;
-            memcpy(st->func, func, nf);
-            *mx->tail = st;
-            mx->tail = &st->next;
+        l = calloc(1, sizeof *l + np + nf);
+        if (l) {
+            memcpy(l->plugin, plugin, np);
+            l->func = l->plugin + np;
+            memcpy(l->func, func, nf);
+            *at = l; /* at the end of the list */
         }
     }
     pthread_mutex_unlock(&mx->lock);
-    return st;
+    return l;
 }
 
-void wxd_fnstat_record(wxd_fnstat *st, wx_status s, uint64_t ns)
+void wxd_latency_record(wxd_latency *l, uint64_t ns)
 {
     size_t b = 0;
     while (b < NBUCKETS && ns > bucket_ns[b])
         b++;
-    atomic_fetch_add_explicit(&st->calls, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&st->sum_ns, ns, memory_order_relaxed);
-    atomic_fetch_add_explicit(&st->buckets[b], 1, memory_order_relaxed);
-    if (s != WX_OK && (unsigned)s < WX_STATUS_COUNT_)
-        atomic_fetch_add_explicit(&st->errors[s], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->sum_ns, ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->buckets[b], 1, memory_order_relaxed);
 }
 
 void wxd_metrics_http(wxd_metrics *mx, int status)
@@ -233,13 +239,11 @@ static uint64_t out_line_max(const wx_plugin_info *p)
     return p->output.line_max;
 }
 
-/* The plugin gauges, from one snapshot of the manager. */
-static void render_plugins(text *t, wx_manager *m)
+/* The plugin gauges, from the scrape's snapshot of the manager. */
+static void render_plugins(text *t, wx_manager *m,
+                           const wx_plugin_list *snapshot)
 {
-    wx_plugin_list list;
-    if (wx_manager_plugins(m, NULL, WX_INFO_DETAIL, &list, NULL) != WX_OK)
-        memset(&list, 0, sizeof list); /* out of memory: no plugin series */
-
+    const wx_plugin_list list = *snapshot;
     header(t, "wasmext_plugins", "gauge", "Plugins in the registry.");
     put(t, "wasmext_plugins %zu\n", list.count);
     header(t, "wasmext_plugin_up", "gauge",
@@ -296,7 +300,6 @@ static void render_plugins(text *t, wx_manager *m)
     render_per_plugin(t, &list, out_line_max,
                       "wasmext_plugin_output_line_max_bytes", "gauge",
                       "Longest line of guest output logged, in bytes.");
-    wx_plugin_list_free(&list);
 
     /* The memory budget of all plugins together. */
     wx_budget_stats bs;
@@ -319,31 +322,78 @@ static void render_plugins(text *t, wx_manager *m)
         (unsigned long long)bs.refused);
 }
 
-/* The function series of one record; `lb` holds its labels. */
-static void render_calls(text *t, wxd_metrics *mx)
+/* The function counters, as the manager counted them: every call,
+ * whichever door made it, under the status it ended with. */
+static void render_calls(text *t, const wx_plugin_list *list)
 {
     char pl[160], fl[600];
     header(t, "wasmext_function_calls_total", "counter",
-           "Calls of the function through the daemon.");
-    for (wxd_fnstat *st = mx->head; st; st = st->next)
-        put(t, "wasmext_function_calls_total{plugin=\"%s\",function=\"%s\"} "
-               "%llu\n",
-            label(st->plugin, pl, sizeof pl), label(st->func, fl, sizeof fl),
-            (unsigned long long)atomic_load(&st->calls));
+           "Calls of the function, as the manager counted them.");
+    for (size_t i = 0; i < list->count; i++) {
+        const wx_plugin_info *p = &list->plugins[i];
+        label(p->name, pl, sizeof pl);
+        for (uint32_t k = 0; k < p->nfunctions; k++)
+            put(t, "wasmext_function_calls_total{plugin=\"%s\","
+                   "function=\"%s\"} %llu\n",
+                pl, label(p->functions[k].name, fl, sizeof fl),
+                (unsigned long long)p->functions[k].calls);
+    }
     header(t, "wasmext_function_errors_total", "counter",
            "Failed calls of the function, by error code (the status name: "
            "trap, timeout, busy, arg, guest, ...).");
-    for (wxd_fnstat *st = mx->head; st; st = st->next) {
-        label(st->plugin, pl, sizeof pl);
-        label(st->func, fl, sizeof fl);
-        for (int s = 1; s < WX_STATUS_COUNT_; s++) {
-            uint64_t n = atomic_load(&st->errors[s]);
-            if (n)
-                put(t, "wasmext_function_errors_total{plugin=\"%s\","
-                       "function=\"%s\",code=\"%s\"} %llu\n",
-                    pl, fl, wx_status_name((wx_status)s),
-                    (unsigned long long)n);
+    for (size_t i = 0; i < list->count; i++) {
+        const wx_plugin_info *p = &list->plugins[i];
+        label(p->name, pl, sizeof pl);
+        for (uint32_t k = 0; k < p->nfunctions; k++) {
+            const wx_function_info *f = &p->functions[k];
+            label(f->name, fl, sizeof fl);
+            for (int s = WX_OK + 1; s < WX_STATUS_COUNT_; s++)
+                if (f->errors_by_status[s])
+                    put(t, "wasmext_function_errors_total{plugin=\"%s\","
+                           "function=\"%s\",code=\"%s\"} %llu\n",
+                        pl, fl, wx_status_name((wx_status)s),
+                        (unsigned long long)f->errors_by_status[s]);
         }
+    }
+}
+
+static int plugin_cmp(const void *name, const void *info)
+{
+    return strcmp(name, ((const wx_plugin_info *)info)->name);
+}
+
+/* Whether the snapshot (sorted by plugin name) lists plugin.func. */
+static bool listed(const wx_plugin_list *list, const char *plugin,
+                   const char *func)
+{
+    const wx_plugin_info *p =
+        list->count ? bsearch(plugin, list->plugins, list->count,
+                              sizeof *list->plugins, plugin_cmp)
+                    : NULL;
+    for (uint32_t k = 0; p && k < p->nfunctions; k++)
+        if (strcmp(p->functions[k].name, func) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Moves the records of functions the snapshot does not list to the
+ * retired list (lock held). The snapshot was taken with the lock held,
+ * so every record in the list was made for a name the manager resolved
+ * before it: one it does not list was deleted since (or dropped by an
+ * update), never added after.
+ */
+static void retire_unlisted(wxd_metrics *mx, const wx_plugin_list *list)
+{
+    for (wxd_latency **at = &mx->head; *at;) {
+        wxd_latency *l = *at;
+        if (listed(list, l->plugin, l->func)) {
+            at = &l->next;
+            continue;
+        }
+        *at = l->next;
+        l->next = mx->retired;
+        mx->retired = l;
     }
 }
 
@@ -352,16 +402,17 @@ static void render_latency(text *t, wxd_metrics *mx)
     static const char name[] = "wasmext_function_duration_seconds";
     char pl[160], fl[600];
     header(t, name, "histogram",
-           "Time spent in the call (arguments in, guest, results out).");
-    for (wxd_fnstat *st = mx->head; st; st = st->next) {
-        label(st->plugin, pl, sizeof pl);
-        label(st->func, fl, sizeof fl);
+           "Time the daemon spent in the call (arguments in, guest, "
+           "results out).");
+    for (wxd_latency *l = mx->head; l; l = l->next) {
+        label(l->plugin, pl, sizeof pl);
+        label(l->func, fl, sizeof fl);
         /* The buckets are read one by one while calls go on, so the
-         * count is taken as the cumulative total, never the separate
-         * calls counter: the series stays consistent with itself. */
+         * count is taken as their cumulative total: the series stays
+         * consistent with itself. */
         uint64_t cum = 0;
         for (size_t b = 0; b <= NBUCKETS; b++) {
-            cum += atomic_load(&st->buckets[b]);
+            cum += atomic_load(&l->buckets[b]);
             if (b < NBUCKETS)
                 put(t, "%s_bucket{plugin=\"%s\",function=\"%s\",le=\"%g\"} "
                        "%llu\n",
@@ -373,7 +424,7 @@ static void render_latency(text *t, wxd_metrics *mx)
                     name, pl, fl, (unsigned long long)cum);
         }
         put(t, "%s_sum{plugin=\"%s\",function=\"%s\"} %.9f\n", name, pl, fl,
-            (double)atomic_load(&st->sum_ns) / 1e9);
+            (double)atomic_load(&l->sum_ns) / 1e9);
         put(t, "%s_count{plugin=\"%s\",function=\"%s\"} %llu\n", name, pl, fl,
             (unsigned long long)cum);
     }
@@ -405,11 +456,22 @@ char *wxd_metrics_render(wxd_metrics *mx, wx_manager *m, double uptime_s,
     if (!t.buf)
         return NULL;
     render_process(&t, mx, uptime_s, inflight);
-    render_plugins(&t, m);
+    /* One snapshot for all the plugin and function series, taken with
+     * the records' lock held (see retire_unlisted). */
     pthread_mutex_lock(&mx->lock);
-    render_calls(&t, mx);
+    wx_plugin_list list;
+    if (wx_manager_plugins(m, NULL, WX_INFO_DETAIL, &list, NULL) != WX_OK) {
+        /* Out of memory: no plugin series, and no record retired on a
+         * list that failed. */
+        memset(&list, 0, sizeof list);
+    } else {
+        retire_unlisted(mx, &list);
+    }
+    render_plugins(&t, m, &list);
+    render_calls(&t, &list);
     render_latency(&t, mx);
     pthread_mutex_unlock(&mx->lock);
+    wx_plugin_list_free(&list);
     if (t.failed) {
         free(t.buf);
         return NULL;

@@ -8,7 +8,7 @@
  *   routes.c   path and method to handler, 404 and 405
  *   plugins.c  the plugin handlers (list, show, add, update, delete, check)
  *   call.c     the function-call handlers and their handle cache
- *   metrics.c  per-function latency and outcomes, Prometheus text
+ *   metrics.c  Prometheus text: the manager's counts, the calls' latency
  *   reply.c    responses: JSON bodies, errors, status to HTTP code
  *   access.c   who may ask what: tokens, Host/Origin, body types
  *   hostpaths.c  which host files REST configs may name (--allow-dir)
@@ -113,17 +113,18 @@ size_t wxd_tokens_count(const wxd_tokens *t);
 
 /* -------------------------------------------------------- metrics.c */
 
-typedef struct wxd_fnstat wxd_fnstat;
+typedef struct wxd_latency wxd_latency;
 typedef struct wxd_metrics wxd_metrics;
 
 wxd_metrics *wxd_metrics_new(void);
 void wxd_metrics_free(wxd_metrics *mx);
-/* The statistics of plugin.func (the names a handle resolved to), made
- * on first use; NULL if no memory. Any thread. */
-wxd_fnstat *wxd_metrics_fn(wxd_metrics *mx, const char *plugin,
-                           const char *func);
-/* Records one call that ended with `s` after `ns` nanoseconds. */
-void wxd_fnstat_record(wxd_fnstat *st, wx_status s, uint64_t ns);
+/* The latency record of plugin.func (the names a handle resolved to),
+ * made on first use; NULL if no memory. Any thread. The calls and errors
+ * are the manager's to count; this is the daemon's own timing. */
+wxd_latency *wxd_metrics_latency(wxd_metrics *mx, const char *plugin,
+                                 const char *func);
+/* Records one call the daemon made, which took `ns` nanoseconds. */
+void wxd_latency_record(wxd_latency *l, uint64_t ns);
 /* Counts one HTTP response. */
 void wxd_metrics_http(wxd_metrics *mx, int status);
 /* The Prometheus text exposition; NULL if out of memory. */

@@ -94,25 +94,31 @@ wxm_counter *wxm_plugin_counter(wxm_plugin *p, const char *name)
     if (!c)
         return NULL;
     memset(c, 0, size);
-    for (int i = 0; i < WXM_SHARDS; i++) {
-        atomic_init(&c->shards[i].calls, 0);
-        atomic_init(&c->shards[i].errors, 0);
-    }
+    for (int i = 0; i < WXM_SHARDS; i++)
+        for (int k = 0; k < WX_STATUS_COUNT_; k++)
+            atomic_init(&c->shards[i].by_status[k], 0);
     c->index = p->ncounters;
     memcpy(c->name, name, n + 1);
     p->counters[p->ncounters++] = c;
     return c;
 }
 
-void wxm_counter_read(const wxm_counter *c, uint64_t *calls, uint64_t *errors)
+void wxm_counter_read(const wxm_counter *c, wx_function_info *info)
 {
-    *calls = *errors = 0;
-    for (int i = 0; i < WXM_SHARDS; i++) {
-        *calls +=
-            atomic_load_explicit(&c->shards[i].calls, memory_order_relaxed);
-        *errors +=
-            atomic_load_explicit(&c->shards[i].errors, memory_order_relaxed);
+    /* Shard by shard, so that the reads go through memory in order. */
+    uint64_t *by = info->errors_by_status;
+    memset(by, 0, WX_STATUS_COUNT_ * sizeof *by);
+    for (int i = 0; i < WXM_SHARDS; i++)
+        for (int k = 0; k < WX_STATUS_COUNT_; k++)
+            by[k] += atomic_load_explicit(&c->shards[i].by_status[k],
+                                          memory_order_relaxed);
+    info->calls = info->errors = 0;
+    for (int k = 0; k < WX_STATUS_COUNT_; k++) {
+        info->calls += by[k];
+        if (k != WX_OK)
+            info->errors += by[k];
     }
+    by[WX_OK] = 0; /* the successes, which are no error */
 }
 
 void wxm_version_release(wxm_version *v)
@@ -1516,7 +1522,7 @@ wx_status wx_fn_describe(wx_fn *fn, wx_function_info *info, wx_error *err)
     info->abi = f->fn.abi;
     info->loaded = true;
     info->results_known = f->fn.has_results || f->fn.abi != WX_ABI_BINDGEN;
-    wxm_counter_read(f->counter, &info->calls, &info->errors);
+    wxm_counter_read(f->counter, info);
     info->nparams = f->fn.nparams;
     memcpy(info->params, f->fn.params, f->fn.nparams * sizeof *info->params);
     /* Configs declare bindgen results (the ABI would leave them open);

@@ -46,11 +46,14 @@
 typedef struct wxm_plugin wxm_plugin;
 
 /*
- * Calls and errors of one function name of a plugin, across versions. A
- * counter is split in shards, each alone on a cache line, and a thread
- * counts in the shard its identity hashes to: threads calling one
- * function at once would otherwise pass the line back and forth on every
- * call, which costs more than the rest of the manager's work.
+ * Calls of one function name of a plugin, across versions, by outcome: a
+ * call counts once, in the slot of the status it ended with (WX_OK for a
+ * success), so that it touches one counter whatever happened; calls are
+ * the sum of the slots and errors the sum of all but WX_OK's. A counter
+ * is split in shards, each on its own cache lines, and a thread counts in
+ * the shard its identity hashes to: threads calling one function at once
+ * would otherwise pass the line back and forth on every call, which costs
+ * more than the rest of the manager's work.
  */
 #define WXM_SHARDS 8
 
@@ -63,9 +66,10 @@ static inline unsigned wxm_thread_shard(void)
     return (unsigned)((t * 0x9E3779B97F4A7C15u) >> 61);
 }
 
+/* WX_OK first: successes, the common outcome, share the shard's first
+ * line with the errors most seen (trap, interrupted, arg). */
 typedef struct wxm_shard {
-    _Alignas(64) atomic_uint_fast64_t calls;
-    atomic_uint_fast64_t errors;
+    _Alignas(64) atomic_uint_fast64_t by_status[WX_STATUS_COUNT_];
 } wxm_shard;
 
 typedef struct wxm_counter {
@@ -216,12 +220,13 @@ wxm_func *wxm_version_func(const wxm_version *v, const char *name);
 static inline void wxm_count(wxm_func *f, wx_status s)
 {
     wxm_shard *sh = &f->counter->shards[wxm_thread_shard()];
-    atomic_fetch_add_explicit(&sh->calls, 1, memory_order_relaxed);
-    if (s != WX_OK)
-        atomic_fetch_add_explicit(&sh->errors, 1, memory_order_relaxed);
+    /* A status out of the list (none is made) would count as "host". */
+    unsigned k = (unsigned)s < WX_STATUS_COUNT_ ? (unsigned)s : WX_EHOST;
+    atomic_fetch_add_explicit(&sh->by_status[k], 1, memory_order_relaxed);
 }
-/* The totals of a counter (a snapshot: calls in flight may be missing). */
-void wxm_counter_read(const wxm_counter *c, uint64_t *calls, uint64_t *errors);
+/* The totals of a counter into info's calls, errors and errors_by_status
+ * (a snapshot: calls in flight may be missing). */
+void wxm_counter_read(const wxm_counter *c, wx_function_info *info);
 
 /* ----------------------------------------------------- manager_load.c */
 

@@ -162,7 +162,7 @@ static void function_info(arena *a, const wxm_version *v, const wxm_func *f,
 {
     o->name = copy(a, f->counter->name);
     o->abi = f->decl->abi;
-    wxm_counter_read(f->counter, &o->calls, &o->errors);
+    wxm_counter_read(f->counter, o);
     if (v->error || v->pending)
         return;
     o->loaded = true;

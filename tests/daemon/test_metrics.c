@@ -1,8 +1,10 @@
 /*
  * GET /metrics after calls: the Prometheus text has the per-function
- * counters (calls, errors by code), the latency histogram, the plugin
- * gauges (instances busy/idle, also during a call) and the process ones,
- * and they advance with further calls.
+ * counters (calls, errors by code: the manager's, which the plugin
+ * report shows too), the daemon's latency histogram, the plugin gauges
+ * (instances busy/idle, also during a call) and the process ones, and
+ * they advance with further calls. Arguments the daemon refuses are a
+ * 400, not a call. A deleted plugin's series go with it.
  */
 #include "check.h"
 #include "harness.h"
@@ -65,9 +67,16 @@ static void test_after_calls(void)
     CHECK_VALUE(m, "wasmext_function_errors_total{plugin=\"calc\","
                    "function=\"div\",code=\"trap\"}",
                 2);
-    CHECK_VALUE(m, "wasmext_function_errors_total{plugin=\"calc\","
-                   "function=\"add\",code=\"arg\"}",
-                1);
+    /* Refused by the daemon's conversion: never a call of add, an HTTP
+     * 400 instead. */
+    CHECK(rt_series(m, "wasmext_function_errors_total{plugin=\"calc\","
+                       "function=\"add\",code=\"arg\"}") <= 0);
+    CHECK_VALUE(m, "wasmext_function_calls_total{plugin=\"calc\","
+                   "function=\"add\"}",
+                0);
+    CHECK(rt_series(m, "wasmext_function_duration_seconds_count{"
+                       "plugin=\"calc\",function=\"add\"}") <= 0);
+    CHECK_VALUE(m, "wasmext_http_responses_total{code=\"400\"}", 1);
     /* No errors, no series. */
     CHECK_VALUE(m, "wasmext_function_errors_total{plugin=\"calc\","
                    "function=\"fib\",code=\"trap\"}",
@@ -104,6 +113,25 @@ static void test_after_calls(void)
                    "function=\"fib\"}",
                 6);
     free(m);
+
+    /* The report shows the same counts, the errors by status. */
+    rt_resp r = rt_req(&d, "GET", "/plugins/calc", NULL);
+    CHECK_STATUS(r, 200);
+    json_t *fns = json_object_get(r.json, "functions");
+    bool seen = false;
+    for (size_t i = 0; i < json_array_size(fns); i++) {
+        json_t *f = json_array_get(fns, i);
+        if (strcmp(json_string_value(json_object_get(f, "name")), "div"))
+            continue;
+        seen = true;
+        json_t *by = json_object_get(f, "errors_by");
+        CHECK(json_integer_value(json_object_get(f, "calls")) == 3);
+        CHECK(json_integer_value(json_object_get(f, "errors")) == 2);
+        CHECK(json_is_object(by) && json_object_size(by) == 1);
+        CHECK(json_integer_value(json_object_get(by, "trap")) == 2);
+    }
+    CHECK_MSG(seen, "no div in %s", r.body ? r.body : r.error);
+    rt_free(&r);
 }
 
 static long long slow_n;
@@ -158,17 +186,49 @@ static void test_busy_gauge(void)
     free(m);
 }
 
-static void test_deleted_keeps_counters(void)
+/* A deleted plugin's series go with it: the manager no longer lists
+ * it. Added again, it starts from 0. */
+static void test_deleted_drops_counters(void)
 {
     rt_resp r = rt_req(&d, "DELETE", "/plugins/calc", NULL);
     CHECK_STATUS(r, 200);
     rt_free(&r);
     char *m = scrape();
     CHECK_VALUE(m, "wasmext_plugins", 1);
+    CHECK_VALUE(m, "wasmext_plugin_up{plugin=\"calc\"}", -1);
     CHECK_VALUE(m, "wasmext_function_calls_total{plugin=\"calc\","
                    "function=\"fib\"}",
-                6);
-    CHECK_VALUE(m, "wasmext_plugin_up{plugin=\"calc\"}", -1);
+                -1);
+    CHECK_VALUE(m, "wasmext_function_errors_total{plugin=\"calc\","
+                   "function=\"div\",code=\"trap\"}",
+                -1);
+    CHECK_VALUE(m, "wasmext_function_duration_seconds_count{plugin=\"calc\","
+                   "function=\"fib\"}",
+                -1);
+    CHECK(!strstr(m, "plugin=\"calc\""));
+    free(m);
+
+    char *cfg = rt_config("calc", rt_guest("calc.wasm"),
+                          "[\"add\", \"fib\", \"div\"]",
+                          "\"instance_num\": 2");
+    r = rt_req(&d, "POST", "/plugins", cfg);
+    CHECK_STATUS(r, 201);
+    rt_free(&r);
+    free(cfg);
+    call("/functions/fib", "{\"args\": [3]}", 200);
+    m = scrape();
+    CHECK_VALUE(m, "wasmext_function_calls_total{plugin=\"calc\","
+                   "function=\"fib\"}",
+                1);
+    CHECK_VALUE(m, "wasmext_function_calls_total{plugin=\"calc\","
+                   "function=\"div\"}",
+                0);
+    CHECK_VALUE(m, "wasmext_function_errors_total{plugin=\"calc\","
+                   "function=\"div\",code=\"trap\"}",
+                -1);
+    CHECK_VALUE(m, "wasmext_function_duration_seconds_count{plugin=\"calc\","
+                   "function=\"fib\"}",
+                1);
     free(m);
 }
 
@@ -189,7 +249,7 @@ int main(int argc, char **argv)
     free(cfg);
     test_after_calls();
     test_busy_gauge();
-    test_deleted_keeps_counters();
+    test_deleted_drops_counters();
     CHECK(rt_stop(&d, SIGTERM, 20000) == 0);
     return rt_finish(CHECK_DONE());
 }

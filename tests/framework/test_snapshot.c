@@ -1,7 +1,8 @@
 /*
  * The typed reports and converters of include/wasmext.h on a real
  * registry: wx_manager_plugins with and without WX_INFO_DETAIL and
- * WX_INFO_CHECK (names in order, function types, counters after calls,
+ * WX_INFO_CHECK (names in order, function types, counters after calls
+ * and their errors by status,
  * the instance pool, the problems of a plugin whose stored module is
  * broken, a lazy manager, the refusal of an unknown name), their JSON
  * form, and wx_values_from_json / _from_argv / _to_json / _to_text (exact
@@ -190,6 +191,8 @@ static void test_counters(wx_manager *m)
               add ? (unsigned long long)add->calls : 0ull,
               add ? (unsigned long long)add->errors : 0ull);
     CHECK(fib && fib->calls == 1 && fib->errors == 0);
+    /* The typed call refused its argument inside the manager: an "arg". */
+    CHECK(add && add->errors_by_status[WX_EARG] == 1);
     /* The plugin's counters are its functions' together. */
     CHECK(p->calls == 4 && p->errors == 1);
     wx_plugin_list_free(&list);
@@ -201,6 +204,95 @@ static void test_counters(wx_manager *m)
     CHECK(fn && info.calls == 3 && info.errors == 1 &&
           strcmp(info.name, "add") == 0 && info.loaded);
     wx_fn_free(fn);
+}
+
+/* A snapshot of the one plugin `name` into *list; its function `func`. */
+static const wx_function_info *snap_fn(wx_manager *m, const char *name,
+                                       const char *func,
+                                       wx_plugin_list *list)
+{
+    wx_error err;
+    if (wx_manager_plugins(m, name, 0, list, &err) != WX_OK ||
+        list->count != 1) {
+        CHECK_MSG(false, "%s: no snapshot: %s", name, err.message);
+        return NULL;
+    }
+    const wx_function_info *f = find_fn(&list->plugins[0], func);
+    CHECK_MSG(f != NULL, "%s: no function %s", name, func);
+    return f;
+}
+
+/* errors_by_status[] of f sums to f->errors, and WX_OK's slot is 0. */
+static void check_errors_sum(const wx_function_info *f)
+{
+    uint64_t sum = 0;
+    for (int s = 0; s < WX_STATUS_COUNT_; s++)
+        sum += f->errors_by_status[s];
+    CHECK_MSG(sum == f->errors && f->errors_by_status[WX_OK] == 0,
+              "%s: errors %llu, by status %llu", f->name,
+              (unsigned long long)f->errors, (unsigned long long)sum);
+}
+
+/* A trap and a timeout, each counted under its status; the JSON form
+ * names them; a plugin added again counts from 0. */
+static void test_errors_by_status(wx_manager *m)
+{
+    wx_error err;
+    wx_status s = fx_add(m, "errs", "math.wasm", "[\"div\", \"spin\"]",
+                         "\"limits\":{\"timeout_ms\":50}", &err);
+    CHECK_MSG(s == WX_OK, "errs: %s", err.message);
+    wx_fn *div = wx_fn_get(m, "errs", "div", &err);
+    wx_fn *spin = wx_fn_get(m, "errs", "spin", &err);
+    CHECK(div && spin);
+    if (!div || !spin)
+        return;
+    wx_wasm_val r, zero[2] = {wx_wasm_i32(1), wx_wasm_i32(0)},
+                   ok[2] = {wx_wasm_i32(6), wx_wasm_i32(3)};
+    CHECK(wx_fn_call(div, zero, 2, &r, 1, &err) == WX_ETRAP);
+    CHECK(wx_fn_call(div, zero, 2, &r, 1, &err) == WX_ETRAP);
+    CHECK(wx_fn_call(div, ok, 2, &r, 1, &err) == WX_OK && r.of.i32 == 2);
+    CHECK(wx_fn_call(spin, NULL, 0, NULL, 0, &err) == WX_ETIMEOUT);
+
+    wx_plugin_list list;
+    const wx_function_info *f = snap_fn(m, "errs", "div", &list);
+    if (f) {
+        CHECK(f->calls == 3 && f->errors == 2);
+        CHECK(f->errors_by_status[WX_ETRAP] == 2);
+        check_errors_sum(f);
+    }
+    f = list.count ? find_fn(&list.plugins[0], "spin") : NULL;
+    CHECK(f && f->calls == 1 && f->errors == 1 &&
+          f->errors_by_status[WX_ETIMEOUT] == 1);
+    if (f)
+        check_errors_sum(f);
+    CHECK(list.count && list.plugins[0].errors == 3);
+    wx_plugin_list_free(&list);
+    /* The detailed report's functions name the statuses that happened. */
+    json_t *j = fx_json(manager_show(m, "errs", &err));
+    CHECK(json_integer_value(
+              fx_at(j, "functions", "#0", "errors_by", "trap", NULL)) == 2);
+    CHECK(json_object_size(fx_at(j, "functions", "#0", "errors_by", NULL)) ==
+          1);
+    CHECK(json_integer_value(
+              fx_at(j, "functions", "#1", "errors_by", "timeout", NULL)) == 1);
+    json_decref(j);
+
+    /* wx_fn_describe reads the same slots. */
+    wx_function_info info;
+    CHECK(wx_fn_describe(div, &info, &err) == WX_OK &&
+          info.errors_by_status[WX_ETRAP] == 2 && info.errors == 2);
+    wx_fn_free(div);
+    wx_fn_free(spin);
+
+    /* Deleted and added again: a new plugin, its counters from 0. */
+    CHECK(wx_manager_delete(m, "errs", &err) == WX_OK);
+    s = fx_add(m, "errs", "math.wasm", "[\"div\", \"spin\"]", "", &err);
+    CHECK_MSG(s == WX_OK, "errs again: %s", err.message);
+    f = snap_fn(m, "errs", "div", &list);
+    CHECK(f && f->calls == 0 && f->errors == 0 &&
+          f->errors_by_status[WX_ETRAP] == 0);
+    wx_plugin_list_free(&list);
+    CHECK(wx_manager_delete(m, "errs", &err) == WX_OK);
 }
 
 /* ------------------------------------------------------------- detail */
@@ -563,6 +655,7 @@ int main(int argc, char **argv)
     m = populate();
     test_summary(m);
     test_counters(m);
+    test_errors_by_status(m);
     test_detail(m);
     test_unknown(m);
     test_through_call(m);
