@@ -414,6 +414,33 @@ class Kuiperd:
                    lambda: self.rule_status(rule_id).get("status")
                    == "running", 30)
 
+    def wait_rule_running_after_start(self, rule_id, timeout=60):
+        """Waits for rule_id to run again after kuiperd started on an old
+        home. eKuiper 2.4.0 restores its rules concurrently with the
+        portable plugins' function symbols, and a rule whose SQL names a
+        plugin function can lose that race ("start failed: Parse SQL ...
+        error: function X not found"), which leaves it stopped until
+        someone starts it: what a user does then, this does once, and
+        says so. Any other stop, or a second one, fails the wait."""
+        started = [False]
+
+        def running():
+            st = self.rule_status(rule_id)
+            if st.get("status") == "running":
+                return True
+            text = json.dumps(st)
+            if (not started[0] and st.get("status", "").startswith("stop")
+                    and "not found" in text):
+                print("eKuiper restored rule %s before the plugin's "
+                      "functions (its start-up race): starting it once"
+                      % rule_id)
+                started[0] = True
+                self.expect("POST", "/rules/%s/start" % rule_id)
+            return False
+
+        wait_until("rule %s running" % rule_id, running, timeout)
+        return started[0]
+
     def rule_status(self, rule_id):
         status, r = self.rest("GET", "/rules/%s/status" % rule_id)
         if status != 200 or not isinstance(r, dict):
