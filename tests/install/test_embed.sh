@@ -74,10 +74,15 @@ cmdversion=$("$prefix/bin/wasmext" version | awk '{print $2}')
     fail "wasmext.pc says version $pcversion, bin/wasmext $cmdversion"
 
 # needs PROGRAM LIB: PROGRAM is linked to LIB, found in the prefix.
+# (The tools' output is captured first: with pipefail, `tool | grep -q`
+# fails whenever grep stops reading before the tool has written all.)
 needs() {
-    readelf -d "$1" | grep -q "(NEEDED).*\[$2\.so\.[0-9]*\]" ||
+    local dyn lds
+    dyn=$(readelf -d "$1")
+    lds=$(LD_LIBRARY_PATH=$libdir ldd "$1")
+    grep -q "(NEEDED).*\[$2\.so\.[0-9]*\]" <<<"$dyn" ||
         fail "$(basename "$1") is not linked to $2.so"
-    LD_LIBRARY_PATH=$libdir ldd "$1" | grep -q "$2\.so\.[0-9]* => $libdir/" ||
+    grep -q "$2\.so\.[0-9]* => $libdir/" <<<"$lds" ||
         fail "$(basename "$1") does not load $2.so from $libdir"
 }
 
@@ -150,7 +155,7 @@ echo "$cc examples/demo.c $eflags"
 # shellcheck disable=SC2086
 "$cc" ${WX_EXTRA_CFLAGS:-} -o "$work/demo" "$src/examples/demo.c" $eflags
 needs "$work/demo" libwasmext-engine
-readelf -d "$work/demo" | grep -q "(NEEDED).*\[libwasmext\.so" &&
+grep -q "(NEEDED).*\[libwasmext\.so" <<<"$(readelf -d "$work/demo")" &&
     fail "demo is linked to libwasmext.so; the engine alone should do"
 
 "$wat2wasm" "$src/examples/wat/fib.wat" -o "$work/fib.wasm"
