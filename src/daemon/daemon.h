@@ -14,11 +14,9 @@
 #ifndef WX_DAEMON_DAEMON_H
 #define WX_DAEMON_DAEMON_H
 
-/* argv[0] is "serve" (or the program name); the options follow. */
-int wxd_serve_main(int argc, char **argv);
-
-/* The same, with a registry chosen before the command (the CLI's global
- * `--db PATH`); NULL: none. The command's own --db takes precedence. */
+/* argv[0] is "serve"; the options follow. `db`: a registry chosen before
+ * the command (the CLI's global `--db PATH`), or NULL; the command's own
+ * --db takes precedence. */
 int wxd_serve_main_db(const char *db, int argc, char **argv);
 
 #endif

@@ -399,8 +399,3 @@ int wxd_serve_main_db(const char *db, int argc, char **argv)
     free(s);
     return rc;
 }
-
-int wxd_serve_main(int argc, char **argv)
-{
-    return wxd_serve_main_db(NULL, argc, argv);
-}
