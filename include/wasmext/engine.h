@@ -285,6 +285,10 @@ WX_API uint32_t wx_module_import_count(const wx_module *m);
 WX_API bool wx_module_import(const wx_module *m, uint32_t i,
                              wx_externdesc *out);
 WX_API uint32_t wx_module_export_count(const wx_module *m);
+/* Whether the module has a start function (its start section): an
+ * instance made with defer_start then has guest code to run in
+ * wx_instance_start. */
+WX_API bool wx_module_has_start(const wx_module *m);
 WX_API bool wx_module_export(const wx_module *m, uint32_t i,
                              wx_externdesc *out);
 /* Name of function `func_index` from the name section, or NULL. */

@@ -80,6 +80,11 @@ uint32_t wx_module_export_count(const wx_module *m)
     return m->nexports;
 }
 
+bool wx_module_has_start(const wx_module *m)
+{
+    return m->has_start;
+}
+
 /* Fills the type part of a description of entity `index` of `kind`. */
 static void describe(const wx_module *m, wx_externkind kind, uint32_t index,
                      wx_externdesc *out)

@@ -175,6 +175,26 @@ static wx_status init_instance(wx_instance *inst, void *ud, wx_error *err)
     return s;
 }
 
+/* Whether init_instance runs no guest code for this version: it binds
+ * the WASI context, and wasi.init runs nothing ("none", or "auto" on a
+ * module without `_initialize`). */
+static bool init_is_host_only(const wxm_version *v)
+{
+    wxw_init mode = (wxw_init)v->cfg->wasi.init;
+    if (mode == WXW_INIT_NONE)
+        return true;
+    if (mode != WXW_INIT_AUTO)
+        return false;
+    uint32_t n = wx_module_export_count(v->module);
+    for (uint32_t i = 0; i < n; i++) {
+        wx_externdesc d;
+        if (wx_module_export(v->module, i, &d) &&
+            d.kind == WX_EXTERN_FUNC && strcmp(d.name, "_initialize") == 0)
+            return false;
+    }
+    return true;
+}
+
 /* An instance the pool frees (replaced, trimmed, or the pool going):
  * its WASI context goes with it, and with the context its last
  * unfinished line of output. */
@@ -374,6 +394,7 @@ static wx_status make_pool(wx_manager *m, wxm_version *v, wx_error *err)
     po.init_timeout_ms =
         lim.timeout_ms ? lim.timeout_ms : WX_DEFAULT_TIMEOUT_MS;
     po.on_instance = init_instance;
+    po.on_instance_host_only = init_is_host_only(v);
     po.on_instance_free = free_instance;
     po.ud = v;
     /* Idle instances whose memory grew are given back (pool.h). */

@@ -203,6 +203,15 @@ static bool arm_init(wxv_pool *p, slot *s, wx_instance *inst)
     return fired;
 }
 
+/* Whether guest code running on a fresh instance needs the init deadline,
+ * and if so that the watchdog's thread is there to enforce it. */
+static wx_status need_init_deadline(wxv_pool *p, bool runs_guest, bool *armed,
+                                    wx_error *err)
+{
+    *armed = runs_guest && p->init_ns;
+    return *armed ? wxv_watchdog_start(p->watchdog, err) : WX_OK;
+}
+
 /* A start function or init hook stopped by the watchdog (`fired`), or by
  * the fuel bound: say so in the pool's words. The interrupt flag of an
  * instance that finished anyway is cleared. */
@@ -264,9 +273,16 @@ static wx_instance *create_instance(wxv_pool *p, slot *s, wx_error *err)
     pthread_mutex_unlock(p->link_lock);
     if (!inst)
         return NULL;
-    arm_init(p, s, inst);
-    wx_status st = wx_instance_start(inst, err);
-    st = init_outcome(p, inst, arm_init(p, s, NULL), st, true, err);
+    bool armed;
+    wx_status st = need_init_deadline(
+        p, wx_module_has_start(p->module), &armed, err);
+    if (st == WX_OK) {
+        if (armed)
+            arm_init(p, s, inst);
+        st = wx_instance_start(inst, err);
+        st = init_outcome(p, inst, armed && arm_init(p, s, NULL), st, true,
+                          err);
+    }
     if (st != WX_OK) {
         wx_instance_free(inst);
         return NULL;
@@ -276,9 +292,15 @@ static wx_instance *create_instance(wxv_pool *p, slot *s, wx_error *err)
     if (p->opts.instance.fuel)
         wx_instance_set_fuel(inst, p->opts.instance.fuel);
     if (p->opts.on_instance) {
-        arm_init(p, s, inst);
-        st = p->opts.on_instance(inst, p->opts.ud, err);
-        st = init_outcome(p, inst, arm_init(p, s, NULL), st, false, err);
+        st = need_init_deadline(p, !p->opts.on_instance_host_only, &armed,
+                                err);
+        if (st == WX_OK) {
+            if (armed)
+                arm_init(p, s, inst);
+            st = p->opts.on_instance(inst, p->opts.ud, err);
+            st = init_outcome(p, inst, armed && arm_init(p, s, NULL), st,
+                              false, err);
+        }
         if (st != WX_OK) {
             /* A hook that failed without saying why still gets a reason. */
             if (err->status == WX_OK)
@@ -536,7 +558,14 @@ static wx_status start_watchdog(wxv_pool *p, wx_error *err)
     if (p->trim_ns && (!period || p->trim_ns / 2 < period))
         period = p->trim_ns / 2 ? p->trim_ns / 2 : 1;
     p->wd_source = wxv_watchdog_add(p->watchdog, scan_pool, p, period, err);
-    return p->wd_source ? WX_OK : WX_ENOMEM;
+    if (!p->wd_source)
+        return WX_ENOMEM;
+    /* Call deadlines and trims need the thread from now on; init deadlines
+     * start it when a fresh instance has guest code to run
+     * (need_init_deadline). */
+    if (p->timeout_ns || p->trim_ns)
+        return wxv_watchdog_start(p->watchdog, err);
+    return WX_OK;
 }
 
 /* ------------------------------------------------------------- lifetime */

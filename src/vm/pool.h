@@ -116,6 +116,11 @@ typedef struct wxv_pool_opts {
      * twice per trim_idle_ms. 0: never. */
     uint32_t trim_idle_ms;
     wxv_instance_hook on_instance; /* optional */
+    /* on_instance runs no guest code (it only binds host state, e.g. a
+     * WASI context with wasi.init "none"), so it needs no deadline: with
+     * no start function either, making an instance then never starts the
+     * watchdog's thread. */
+    bool on_instance_host_only;
     /* Optional: an instance that passed on_instance is about to be freed
      * (replaced, trimmed, or the pool is going), e.g. to unbind the
      * context on_instance bound to it. */

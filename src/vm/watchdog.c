@@ -22,6 +22,9 @@ struct wxv_watchdog {
     pthread_cond_t wake; /* a source was added, or stop was asked */
     pthread_t thread;
     atomic_uint refs;
+    /* The thread exists (set once, under the lock; read without it by
+     * wxv_watchdog_start's quick look). */
+    atomic_bool started;
     bool stop;
     wxv_wd_source *sources; /* doubly linked, unordered */
 };
@@ -75,16 +78,31 @@ wxv_watchdog *wxv_watchdog_new(wx_error *err)
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&wd->lock, NULL);
 
-    int rc = pthread_create(&wd->thread, NULL, watchdog_main, wd);
-    if (rc != 0) {
-        wx_error_set(err, WX_EHOST, "cannot start the watchdog thread: %s",
-                     strerror(rc));
-        pthread_cond_destroy(&wd->wake);
-        pthread_mutex_destroy(&wd->lock);
-        free(wd);
-        return NULL;
-    }
     return wd;
+}
+
+wx_status wxv_watchdog_start(wxv_watchdog *wd, wx_error *err)
+{
+    if (atomic_load_explicit(&wd->started, memory_order_acquire))
+        return WX_OK;
+    pthread_mutex_lock(&wd->lock);
+    int rc = 0;
+    if (!atomic_load_explicit(&wd->started, memory_order_relaxed)) {
+        rc = pthread_create(&wd->thread, NULL, watchdog_main, wd);
+        if (rc == 0)
+            atomic_store_explicit(&wd->started, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&wd->lock);
+    if (rc != 0)
+        return wx_error_set(err, WX_EHOST,
+                            "cannot start the watchdog thread: %s",
+                            strerror(rc));
+    return WX_OK;
+}
+
+bool wxv_watchdog_started(wxv_watchdog *wd)
+{
+    return atomic_load_explicit(&wd->started, memory_order_acquire);
 }
 
 void wxv_watchdog_retain(wxv_watchdog *wd)
@@ -101,7 +119,8 @@ void wxv_watchdog_release(wxv_watchdog *wd)
     wd->stop = true;
     pthread_cond_signal(&wd->wake);
     pthread_mutex_unlock(&wd->lock);
-    pthread_join(wd->thread, NULL);
+    if (atomic_load_explicit(&wd->started, memory_order_acquire))
+        pthread_join(wd->thread, NULL);
 
     /* Sources still present belong to owners that forgot to remove them;
      * free the nodes so that at least nothing leaks. */

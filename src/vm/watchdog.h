@@ -26,6 +26,7 @@
 
 #include "wasmext/engine.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -39,9 +40,20 @@ typedef struct wxv_wd_source wxv_wd_source;
  */
 typedef uint64_t (*wxv_scan_fn)(void *ctx, uint64_t now_ns);
 
-/* Starts the thread. Errors: WX_ENOMEM, or WX_EHOST if no thread can be
- * created. */
+/*
+ * A watchdog without its thread yet: the thread is made by the first
+ * wxv_watchdog_start, i.e. when the first deadline is about to be armed.
+ * A one-shot command whose calls are unbounded (`wasmext run` without
+ * --timeout-ms) never pays for a thread (about a tenth of its start-up).
+ * Errors: WX_ENOMEM.
+ */
 wxv_watchdog *wxv_watchdog_new(wx_error *err);
+/* Makes the thread if it is not running yet; cheap once it is (one atomic
+ * load). Call it before arming a deadline. Errors: WX_EHOST if no thread
+ * can be created. */
+wx_status wxv_watchdog_start(wxv_watchdog *wd, wx_error *err);
+/* Whether the thread has been made (for tests and statistics). */
+bool wxv_watchdog_started(wxv_watchdog *wd);
 void wxv_watchdog_retain(wxv_watchdog *wd);
 void wxv_watchdog_release(wxv_watchdog *wd);
 

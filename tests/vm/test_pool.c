@@ -669,6 +669,66 @@ static void test_release_in_flight(void)
     CHECK(atomic_load(&freed_pools) == 3);
 }
 
+static wx_status host_only_hook(wx_instance *inst, void *ud, wx_error *err)
+{
+    (void)inst;
+    (void)err;
+    ++*(int *)ud;
+    return WX_OK;
+}
+
+/*
+ * The watchdog's thread is made only when a deadline needs it: not for a
+ * pool whose calls are unbounded and whose instances run no guest code
+ * while being made (no start function, a host-only hook), as `wasmext
+ * run` makes; at once for a pool with a call timeout; and for an init
+ * deadline as soon as a start function is about to run.
+ */
+static void test_watchdog_on_need(void)
+{
+    wx_error err;
+    wxv_watchdog *wd = wxv_watchdog_new(&err);
+    CHECK(wd != NULL);
+    int hooked = 0;
+    wxv_pool_opts o = {.instance_num = 2, .watchdog = wd,
+                       .init_timeout_ms = 5000, .on_instance = host_only_hook,
+                       .on_instance_host_only = true, .ud = &hooked};
+    wxv_pool *p = new_pool(&o);
+    CHECK(call0(p, "inc", &err) > 0);
+    CHECK(hooked >= 1);
+    CHECK(!wxv_watchdog_started(wd));
+    wxv_pool_release(p);
+
+    /* The same hook, not declared host-only, may run guest code. */
+    o.on_instance_host_only = false;
+    p = new_pool(&o);
+    CHECK(call0(p, "inc", &err) > 0);
+    wxv_pool_release(p);
+    CHECK(wxv_watchdog_started(wd));
+    wxv_watchdog_release(wd);
+
+    wd = wxv_watchdog_new(&err);
+    wxv_pool_opts t = {.instance_num = 1, .watchdog = wd, .timeout_ms = 1000};
+    p = new_pool(&t);
+    CHECK(wxv_watchdog_started(wd));
+    wxv_pool_release(p);
+    wxv_watchdog_release(wd);
+
+    /* A start function that loops: its init deadline needs the thread,
+     * which then stops it (the pool cannot be made). */
+    wx_module *endless = load_guest("fuel_start.wasm");
+    wd = wxv_watchdog_new(&err);
+    wxv_pool_opts s = {.instance_num = 1, .watchdog = wd,
+                       .init_timeout_ms = 50};
+    wx_error_clear(&err);
+    p = wxv_pool_new(endless, linker, &s, &err);
+    CHECK(p == NULL && err.status == WX_ETIMEOUT);
+    CHECK(wxv_watchdog_started(wd));
+    wxv_pool_release(p);
+    wxv_watchdog_release(wd);
+    wx_module_free(endless);
+}
+
 static void test_errkind_names(void)
 {
     CHECK(strcmp(wxv_errkind_name(WXV_ERR_TRAP), "trap") == 0);
@@ -700,6 +760,7 @@ int main(int argc, char **argv)
     test_replacement_failure();
     test_stress();
     test_release_in_flight();
+    test_watchdog_on_need();
     test_errkind_names();
 
     wx_linker_free(linker);
