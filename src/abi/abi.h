@@ -126,6 +126,21 @@ wx_status wxa_fn_bind(const wx_module *m, wxa_fn *fn, const char *where,
 size_t wxa_export_list(const wx_module *m, char *buf, size_t cap);
 
 /*
+ * The numeric ABI without an instance in hand, for a caller that calls
+ * the wasm function itself (the manager, through its pool's resolved
+ * exports): wxa_numeric_to_wasm turns arguments that already have the
+ * bound parameter types of a bound numeric `fn` (wxa_fn_bind; e.g. after
+ * the exact-fit conversion) into wasm values; wxa_numeric_results turns
+ * the wasm results of signature `t` into typed results, checking each
+ * fits its type as wxa_call does (WX_EABI "result 1: ..."). Nothing of
+ * `fn` is looked up by name.
+ */
+void wxa_numeric_to_wasm(const wxa_value *args, size_t n, wx_wasm_val *vals);
+wx_status wxa_numeric_results(const wxa_fn *fn, const wx_functype *t,
+                              const wx_wasm_val *res, wxa_results *out,
+                              wx_error *err);
+
+/*
  * Runs `fn` on `inst`. Arguments are converted to the declared (or
  * implied) parameter types with the exact-fit rule first; then the ABI
  * marshals them and calls. On success `out` holds the results (the

@@ -114,6 +114,20 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn
     wx_status s = wx_call(f, vals, nargs, res, t->nresults, err);
     if (s != WX_OK)
         return s;
+    return wxa_numeric_results(fn, t, res, out, err);
+}
+
+void wxa_numeric_to_wasm(const wxa_value *args, size_t n, wx_wasm_val *vals)
+{
+    for (size_t i = 0; i < n; i++)
+        wxai_to_wasm(&args[i], &vals[i]);
+}
+
+wx_status wxa_numeric_results(const wxa_fn *fn, const wx_functype *t,
+                              const wx_wasm_val *res, wxa_results *out,
+                              wx_error *err)
+{
+    out->count = 0;
     for (uint32_t i = 0; i < t->nresults; i++) {
         wxa_type want;
         if (fn->has_results)
@@ -129,7 +143,7 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn
                                 "cannot come from %s",
                                 fn->name, i + 1, wx_type_name(want),
                                 wx_valtype_name(t->results[i]));
-        s = wxai_from_wasm(res[i], want, i, &out->values[i], err);
+        wx_status s = wxai_from_wasm(res[i], want, i, &out->values[i], err);
         if (s != WX_OK)
             return s;
         out->count = i + 1;

@@ -70,6 +70,11 @@ bool wx_cancel_fired(wx_cancel *c)
     return f;
 }
 
+bool wx_cancel_scoped_(void)
+{
+    return scope != NULL;
+}
+
 wx_status wx_cancel_call_(wx_instance *inst, const wxa_fn *fn,
                           const wxa_value *args, size_t nargs,
                           wxa_results *out, wx_error *err)

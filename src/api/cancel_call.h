@@ -8,8 +8,14 @@
 
 #include "abi.h"
 
+#include <stdbool.h>
+
 wx_status wx_cancel_call_(wx_instance *inst, const wxa_fn *fn,
                           const wxa_value *args, size_t nargs,
                           wxa_results *out, wx_error *err);
+
+/* Whether the calling thread has a cancel scope (cancel.h): calls made
+ * without one need not go through wx_cancel_call_. */
+bool wx_cancel_scoped_(void);
 
 #endif
