@@ -46,16 +46,6 @@ bool wxg_type_is_scalar(wx_type t)
     return t <= WX_TYPE_CHAR;
 }
 
-bool wxg_type_is_vec(wx_type t)
-{
-    return t >= WX_TYPE_VEC_I8 && t <= WX_TYPE_VEC_U64;
-}
-
-wx_type wxg_type_vec_elem(wx_type t)
-{
-    return (wx_type)(WX_TYPE_I8 + (t - WX_TYPE_VEC_I8));
-}
-
 static const char *const output_names[] = {NULL, "log", "inherit", "discard"};
 
 const char *wxg_output_name(wxg_output o)

@@ -30,9 +30,6 @@
 
 /* Scalars that travel as one wasm number: i8 ... f64, bool, char. */
 bool wxg_type_is_scalar(wx_type t);
-/* vec<i8> ... vec<u64>; wxg_type_vec_elem gives the element type. */
-bool wxg_type_is_vec(wx_type t);
-wx_type wxg_type_vec_elem(wx_type t);
 
 typedef enum wxg_engine {
     WXG_ENGINE_INTERP = 0, /* our interpreter, the default */

@@ -180,11 +180,21 @@ fx_fn(wx_manager *m, const char *plugin, const char *func,
     return fn;
 }
 
-/* Arguments as a JSON array (NULL: none), results as a JSON array in
- * *out (wx_free; NULL on failure). */
+/* What a door gives a call: a JSON array of arguments (json_in; NULL:
+ * none) or command-line words (argc, argv), and the results it wants back
+ * (JSON or text, one a line). */
+typedef struct fx_door {
+    bool json_in, json_out;
+    const char *json;
+    int argc;
+    const char *const *argv;
+} fx_door;
+
+/* A call as a door makes it: convert the input once, call the handle,
+ * convert the results once into *out (wx_free; NULL on failure). */
 __attribute__((unused)) static wx_status
-call_json(wx_manager *m, const char *plugin, const char *func,
-          const char *args, char **out, wx_error *err)
+call_door(wx_manager *m, const char *plugin, const char *func,
+          const fx_door *d, char **out, wx_error *err)
 {
     wx_error local;
     if (!err)
@@ -195,11 +205,17 @@ call_json(wx_manager *m, const char *plugin, const char *func,
     if (!fn)
         return err->status;
     wx_values in, res = {0};
-    wx_status s = wx_values_from_json(&info, args, args ? strlen(args) : 0,
-                                      &in, err);
+    wx_status s =
+        d->json_in ? wx_values_from_json(&info, d->json,
+                                         d->json ? strlen(d->json) : 0, &in,
+                                         err)
+                   : wx_values_from_argv(&info, d->argc, d->argv, &in, err);
     if (s == WX_OK)
         s = wx_fn_call_values(fn, in.values, in.count, &res, err);
-    if (s == WX_OK && !(*out = wx_values_to_json(res.values, res.count, err)))
+    if (s == WX_OK &&
+        !(*out = d->json_out ? wx_values_to_json(res.values, res.count, err)
+                             : wx_values_to_text(res.values, res.count, 0,
+                                                 err)))
         s = err->status;
     wx_values_free(&in);
     wx_values_free(&res);
@@ -207,29 +223,22 @@ call_json(wx_manager *m, const char *plugin, const char *func,
     return s;
 }
 
-/* Command-line arguments; results one a line in *out (wx_free). */
+/* Arguments as a JSON array (NULL: none), results as a JSON array. */
+__attribute__((unused)) static wx_status
+call_json(wx_manager *m, const char *plugin, const char *func,
+          const char *args, char **out, wx_error *err)
+{
+    fx_door d = {.json_in = true, .json_out = true, .json = args};
+    return call_door(m, plugin, func, &d, out, err);
+}
+
+/* Command-line arguments; results one a line. */
 __attribute__((unused)) static wx_status
 call_argv(wx_manager *m, const char *plugin, const char *func, int argc,
           const char *const *argv, char **out, wx_error *err)
 {
-    wx_error local;
-    if (!err)
-        err = &local;
-    *out = NULL;
-    wx_function_info info;
-    wx_fn *fn = fx_fn(m, plugin, func, &info, err);
-    if (!fn)
-        return err->status;
-    wx_values in, res = {0};
-    wx_status s = wx_values_from_argv(&info, argc, argv, &in, err);
-    if (s == WX_OK)
-        s = wx_fn_call_values(fn, in.values, in.count, &res, err);
-    if (s == WX_OK && !(*out = wx_values_to_text(res.values, res.count, 0, err)))
-        s = err->status;
-    wx_values_free(&in);
-    wx_values_free(&res);
-    wx_fn_free(fn);
-    return s;
+    fx_door d = {.argc = argc, .argv = argv};
+    return call_door(m, plugin, func, &d, out, err);
 }
 
 /* A typed call by name (a handle for the one call). */

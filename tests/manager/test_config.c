@@ -604,10 +604,6 @@ static void test_names_and_types(void)
     CHECK(!wx_type_parse("I32", &t));
     CHECK(wxg_type_is_scalar(WX_TYPE_CHAR) &&
           !wxg_type_is_scalar(WX_TYPE_STRING));
-    CHECK(wxg_type_is_vec(WX_TYPE_VEC_I8) &&
-          wxg_type_is_vec(WX_TYPE_VEC_U64));
-    CHECK(!wxg_type_is_vec(WX_TYPE_JSON));
-    CHECK(wxg_type_vec_elem(WX_TYPE_VEC_U32) == WX_TYPE_U32);
     /* The public names: NULL out of range (include/wasmext.h). */
     CHECK(wx_type_name(WX_TYPE_COUNT_) == NULL);
     CHECK(strcmp(wx_abi_name(WX_ABI_CSTRING), "cstring") == 0);
