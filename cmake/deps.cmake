@@ -7,7 +7,8 @@
 # by these names only:
 #
 #   wx::jansson   wx::sqlite3   wx::nettle   wx::libzip
-#   wx::microhttpd   wx::nng   wx::curl (the daemon tests' client)
+#   wx::microhttpd   wx::nng   wx::hiredis   wx::curl (the daemon tests'
+#   client)
 #   Threads::Threads, and the C library's m by its plain name
 #
 # and the tools the tests use are the programs WX_WAT2WASM (wabt),
@@ -47,6 +48,8 @@ wx_dep_pkgconfig(nettle nettle nettle-dev)
 wx_dep_pkgconfig(libzip libzip libzip-dev)
 wx_dep_pkgconfig(microhttpd libmicrohttpd libmicrohttpd-dev)
 wx_dep_pkgconfig(curl libcurl libcurl4-openssl-dev)
+# The registry on Redis (src/manager/registry_redis.c).
+wx_dep_pkgconfig(hiredis hiredis libhiredis-dev)
 
 # NNG: Debian's libnng-dev ships a CMake package (nng::nng) and no
 # pkg-config file; other installs may have only the latter.
@@ -79,6 +82,7 @@ endfunction()
 wx_dep_headers(sqlite3 PkgConfig::WXDEP_sqlite3)
 wx_dep_headers(libzip PkgConfig::WXDEP_libzip)
 wx_dep_headers(microhttpd PkgConfig::WXDEP_microhttpd)
+wx_dep_headers(hiredis PkgConfig::WXDEP_hiredis)
 if(TARGET nng::nng)
   wx_dep_headers(nng nng::nng)
 else()
@@ -104,4 +108,9 @@ endif()
 find_program(WX_BASH bash)
 if(NOT WX_BASH)
   wx_dep_missing("bash" bash)
+endif()
+# The registry tests on Redis start their own redis-server.
+find_program(WX_REDIS_SERVER redis-server)
+if(NOT WX_REDIS_SERVER)
+  wx_dep_missing("redis-server" redis-server)
 endif()

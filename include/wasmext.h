@@ -121,8 +121,9 @@ WX_API wx_status wx_memory_budget_parse(const char *text, uint64_t *bytes,
 WX_API void wx_manager_memory(wx_manager *m, wx_budget_stats *out);
 
 /*
- * The registry path used when wx_manager_open() gets NULL: $WASMEXT_DB,
- * else $XDG_DATA_HOME/wasmext/registry.db, else
+ * The registry path used when wx_manager_open() gets NULL:
+ * $WASMEXT_REGISTRY (a file, or a redis:// URL, docs/fleet.md), else
+ * $WASMEXT_DB, else $XDG_DATA_HOME/wasmext/registry.db, else
  * $HOME/.local/share/wasmext/registry.db. Free it with wx_free(). NULL
  * with `err` set (WX_EARG) when none of those variables is set.
  */
@@ -136,17 +137,20 @@ WX_API char *wx_manager_default_db(wx_error *err);
 
 /*
  * Opens (creating it if needed) the registry at `db_path` (NULL: the
- * default above; WX_REGISTRY_MEMORY: in memory) and loads every
- * registered plugin (or, with opts->lazy, each when first needed). Fails only when the
- * registry itself cannot be opened; plugins that fail to load are kept
- * with an error status. `opts` may be NULL.
+ * default above; WX_REGISTRY_MEMORY: in memory;
+ * "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]": on a Redis server that
+ * several processes share, docs/fleet.md) and loads every
+ * registered plugin (or, with opts->lazy, each when first needed). Fails only
+ * when the registry itself cannot be opened; plugins that fail to load are
+ * kept with an error status. `opts` may be NULL.
  */
 WX_API wx_manager *wx_manager_open(const char *db_path,
                                    const wx_manager_opts *opts, wx_error *err);
 /* Closes the registry and frees every plugin. No other call into the
  * manager may be running or start (wx_fn handles excepted, see below). */
 WX_API void wx_manager_close(wx_manager *m);
-/* The registry file's path. */
+/* The registry's path, as messages show it: a file's path, or a Redis
+ * URL with its password left out. */
 WX_API const char *wx_manager_db_path(const wx_manager *m);
 
 /*
@@ -208,9 +212,53 @@ WX_API wx_status wx_manager_delete(wx_manager *m, const char *name,
  * process sharing it (the command line, another daemon) may have changed:
  * loads the plugins added there, reloads those whose revision changed
  * (hot, as an update), drops those deleted. A plugin that fails to load
- * gets an error status, as on open. Errors only for the registry itself.
+ * gets an error status, as a plugin whose stored record cannot be read
+ * does. Errors only for the registry itself (WX_EIO: it cannot be
+ * reached; the plugins loaded stay as they are).
+ *
+ * Cheap when nothing changed: the registry keeps a revision that every
+ * change bumps, and a sync that finds the revision it last synced (or
+ * the one this manager's own last change made) reads nothing else. A
+ * revision below the one synced (a Redis restarted without its data, a
+ * file restored from an old copy) is refused with WX_EIO saying so: the
+ * plugins loaded are kept rather than all dropped at once.
  */
 WX_API wx_status wx_manager_sync(wx_manager *m, wx_error *err);
+
+/*
+ * Follows the registry for one round: waits up to `timeout_ms` for a
+ * change by another process (Redis: a notification on a connection of
+ * its own; SQLite: the revision read every 100 ms), then syncs as
+ * wx_manager_sync does. Call it in a loop from one thread (calls from
+ * several threads take turns); the sync at the end of every round is
+ * what catches a change whose notification was lost, so a change is
+ * seen within about `timeout_ms` at worst. WX_OK after a sync, whether
+ * or not anything changed; WX_EIO when the registry cannot be reached,
+ * after waiting out the rest of `timeout_ms`, so that a loop does not
+ * spin while it is down (the plugins loaded keep serving). Other
+ * threads keep calling and changing plugins meanwhile.
+ */
+WX_API wx_status wx_manager_follow(wx_manager *m, int timeout_ms,
+                                   wx_error *err);
+
+/* The registry as this manager last saw it. */
+typedef struct wx_registry_health {
+    /* The last access (a sync, a change, a follow's wait) reached it. */
+    bool up;
+    /* Why the last failed access failed (kept after recovery; "" if none
+     * failed). Never holds a password. */
+    char error[320]; /* as long as a wx_error message */
+    /* The registry revision the loaded plugins are in line with; -1
+     * before the first sync finished. */
+    int64_t revision;
+    /* wx_manager_sync and wx_manager_follow rounds that worked and that
+     * failed; those that found a new revision and so re-read the list. */
+    uint64_t syncs, sync_failures, resyncs;
+    /* Unix time in ms of the last sync that worked (0: none yet) */
+    int64_t synced_ms;
+} wx_registry_health;
+
+WX_API void wx_manager_registry_health(wx_manager *m, wx_registry_health *out);
 
 /* ----------------------------------------------------------- typed values */
 

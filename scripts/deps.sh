@@ -59,6 +59,11 @@ packages=(
     libnng-dev
     libzip-dev
     libcurl4-openssl-dev
+    # The registry on Redis: the client library, and the server its tests
+    # start (redis-tools for redis-cli in the tests' helper).
+    libhiredis-dev
+    redis-server
+    redis-tools
     # curl for talking to the daemon by hand (READMEs, tests/daemon/bench).
     curl
 )

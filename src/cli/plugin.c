@@ -198,10 +198,13 @@ char *cli_registry_path(const cli_global *g)
 
 /* Whether the registry file is there: a command that only reads must
  * not create it (nor its directory) just to find it empty. Anything
- * other than "no such file" is left to the open to report. */
+ * other than "no such file" is left to the open to report, as is a
+ * registry on a server (redis://...), which is no file. */
 static bool registry_missing(const char *path)
 {
     struct stat st;
+    if (strstr(path, "://"))
+        return false;
     return stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
 }
 

@@ -449,6 +449,38 @@ static void render_process(text *t, wxd_metrics *mx, double uptime_s,
     }
 }
 
+/* The registry as the manager last saw it (follow.c keeps it fresh). */
+static void render_registry(text *t, wx_manager *m)
+{
+    wx_registry_health h;
+    wx_manager_registry_health(m, &h);
+    header(t, "wasmext_registry_up", "gauge",
+           "1 if the last access to the registry worked, 0 if it could "
+           "not be reached (plugins loaded keep serving, changes are "
+           "refused).");
+    put(t, "wasmext_registry_up %d\n", h.up ? 1 : 0);
+    header(t, "wasmext_registry_revision", "gauge",
+           "The registry revision the plugins loaded are in line with.");
+    put(t, "wasmext_registry_revision %lld\n", (long long)h.revision);
+    header(t, "wasmext_registry_syncs_total", "counter",
+           "Syncs with the registry that worked.");
+    put(t, "wasmext_registry_syncs_total %llu\n", (unsigned long long)h.syncs);
+    header(t, "wasmext_registry_sync_failures_total", "counter",
+           "Syncs that could not reach the registry.");
+    put(t, "wasmext_registry_sync_failures_total %llu\n",
+        (unsigned long long)h.sync_failures);
+    header(t, "wasmext_registry_resyncs_total", "counter",
+           "Syncs that found the registry changed by another process and "
+           "brought the plugins in line.");
+    put(t, "wasmext_registry_resyncs_total %llu\n",
+        (unsigned long long)h.resyncs);
+    header(t, "wasmext_registry_last_sync_timestamp_seconds", "gauge",
+           "When the plugins were last found in line with the registry "
+           "(Unix time; 0: never).");
+    put(t, "wasmext_registry_last_sync_timestamp_seconds %.3f\n",
+        (double)h.synced_ms / 1000.0);
+}
+
 char *wxd_metrics_render(wxd_metrics *mx, wx_manager *m, double uptime_s,
                          long inflight, size_t *len)
 {
@@ -456,6 +488,7 @@ char *wxd_metrics_render(wxd_metrics *mx, wx_manager *m, double uptime_s,
     if (!t.buf)
         return NULL;
     render_process(&t, mx, uptime_s, inflight);
+    render_registry(&t, m);
     /* One snapshot for all the plugin and function series, taken with
      * the records' lock held (see retire_unlisted). */
     pthread_mutex_lock(&mx->lock);

@@ -24,8 +24,13 @@ static const char help_text[] =
     "                       port 0 picks a free port; the address is\n"
     "                       printed on stdout as 'listening on HOST:PORT'\n"
     "  --listen unix:PATH   a unix socket instead, created with mode 0660\n"
-    "  --db PATH            the plugin registry (default: $WASMEXT_DB, else\n"
+    "  --db PATH            the plugin registry (default: $WASMEXT_REGISTRY,\n"
+    "                       else $WASMEXT_DB, else\n"
     "                       $XDG_DATA_HOME/wasmext/registry.db)\n"
+    "  --registry URL       the same by its other name; a URL\n"
+    "                       redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]\n"
+    "                       shares it between daemons (docs/fleet.md;\n"
+    "                       password also from $WASMEXT_REDIS_PASSWORD)\n"
     "  --threads N          HTTP worker threads (default: one per CPU)\n"
     "  --log-level LEVEL    debug, info (default), warn or error; debug logs\n"
     "                       one line per request\n"
@@ -150,6 +155,7 @@ typedef struct opt_desc {
 static const opt_desc opts[] = {
     {"--listen", OPT_STR, 0, OPT_FIELD(listen)},
     {"--db", OPT_STR, 0, OPT_FIELD(db)},
+    {"--registry", OPT_STR, 0, OPT_FIELD(db)}, /* the same, by its name */
     {"--threads", OPT_UINT, 256, OPT_FIELD(threads)},
     {"--log-level", OPT_LEVEL, 0, OPT_FIELD(log_level)},
     {"--max-body", OPT_UINT, 1ul << 32, OPT_FIELD(max_body)},

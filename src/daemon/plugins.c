@@ -282,7 +282,7 @@ static void change_package(wxd_server *s, change_kind kind, const char *name,
     if (st == WX_EARG)
         wxd_reply_error(rs, 400, "package", "%s", err.message);
     else if (st != WX_OK)
-        wxd_reply_failure(rs, st, &err);
+        wxd_reply_change_failure(s, rs, st, &err);
     else
         reply_changed(kind, pname, shown, rs);
     wx_free(pname);
@@ -305,7 +305,7 @@ static void add_or_update(wxd_server *s, change_kind kind, const char *name,
     free(text);
     log_change(s, kind, pname, rq->who, st, &err);
     if (st != WX_OK) {
-        wxd_reply_failure(rs, st, &err);
+        wxd_reply_change_failure(s, rs, st, &err);
         return;
     }
     reply_changed(kind, pname, shown, rs);
@@ -330,7 +330,7 @@ void wxd_plugin_delete(wxd_server *s, const char *name,
     wx_status st = change(s, CHANGE_DELETE, name, name, &shown, &err);
     log_change(s, CHANGE_DELETE, name, rq->who, st, &err);
     if (st != WX_OK) {
-        wxd_reply_failure(rs, st, &err);
+        wxd_reply_change_failure(s, rs, st, &err);
         return;
     }
     wxd_reply_json(rs, 200, json_pack("{s:s,s:b}", "name", name, "deleted",

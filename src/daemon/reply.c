@@ -151,3 +151,22 @@ void wxd_reply_failure(wxd_response *rs, wx_status st, const wx_error *err)
     if (st == WX_EBUSY)
         rs->retry_after = 1;
 }
+
+void wxd_reply_change_failure(wxd_server *s, wxd_response *rs, wx_status st,
+                              const wx_error *err)
+{
+    /* The manager marks the registry down when a change's registry step
+     * failed and a revision read failed too, before the change returns:
+     * so the health read here is this change's verdict, not a stale one. */
+    wx_registry_health h;
+    wx_manager_registry_health(s->mgr, &h);
+    if (st != WX_EIO || h.up) {
+        wxd_reply_failure(rs, st, err);
+        return;
+    }
+    wxd_reply_error(rs, 503, "registry_unavailable",
+                    "%s (nothing was changed; the plugins loaded keep "
+                    "serving; retry when the registry is back)",
+                    err->message);
+    rs->retry_after = 1;
+}

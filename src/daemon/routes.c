@@ -36,6 +36,12 @@ typedef struct route {
 
 /* ------------------------------------------------------------ handlers */
 
+/*
+ * Liveness, and the registry's state beside it: a daemon whose registry
+ * cannot be reached still serves every plugin it has loaded, so it is
+ * alive (200, "status" "ok"), and "registry" says "degraded" with the
+ * reason, for an operator or a readiness check that wants to know.
+ */
 static void h_healthz(wxd_server *s, const wxd_request *rq, wxd_response *rs,
                       char **params)
 {
@@ -47,8 +53,14 @@ static void h_healthz(wxd_server *s, const wxd_request *rq, wxd_response *rs,
                                           "uptime_s", up));
         return;
     }
-    wxd_reply_json(rs, 200,
-                   json_pack("{s:s,s:f}", "status", "ok", "uptime_s", up));
+    wx_registry_health h;
+    wx_manager_registry_health(s->mgr, &h);
+    json_t *j = json_pack("{s:s,s:f,s:s,s:I}", "status", "ok", "uptime_s", up,
+                          "registry", h.up ? "ok" : "degraded", "revision",
+                          (json_int_t)h.revision);
+    if (j && !h.up)
+        json_object_set_new(j, "registry_error", json_string(h.error));
+    wxd_reply_json(rs, 200, j);
 }
 
 /*

@@ -1,11 +1,13 @@
 /*
  * The daemon's lifecycle:
  *
- *   options -> signals blocked -> registry opened -> metrics made ->
- *   socket bound -> HTTP workers started -> "listening on HOST:PORT" ->
- *   wait for SIGTERM/SIGINT -> stop accepting -> drain the requests in
- *   flight (bounded by --drain-ms; a second signal cuts it short) ->
- *   HTTP stopped -> registry closed -> exit 0.
+ *   options -> signals blocked -> registry opened (a Redis registry that
+ *   does not answer yet: retried every second) -> registry follower
+ *   started -> metrics made -> socket bound -> HTTP workers started ->
+ *   "listening on HOST:PORT" -> wait for SIGTERM/SIGINT -> stop
+ *   accepting -> drain the requests in flight (bounded by --drain-ms; a
+ *   second signal cuts it short) -> HTTP stopped -> follower stopped ->
+ *   registry closed -> exit 0.
  *
  * Signals are blocked before any thread starts, so every thread inherits
  * the mask and the main thread takes them synchronously with
@@ -151,17 +153,70 @@ static void log_start(wxd_server *s, unsigned threads)
                  broken == 1 ? " is" : "s are");
 }
 
-/* Opens the registry and the metrics; 0, or the exit code. */
-static int open_state(wxd_server *s)
+/*
+ * Whether a failed open is worth retrying: a Redis registry that cannot
+ * be reached (WX_EIO; a bad URL is WX_EARG) may be starting, or be back
+ * in a moment, and a fleet's daemons should not die with it. A file that
+ * cannot be opened will not get better by waiting.
+ */
+static bool open_retryable(const wxd_server *s, const wx_error *err)
+{
+    const char *path = s->opts.db;
+    char *dflt = path ? NULL : wx_manager_default_db(NULL);
+    bool redis = strncmp(path ? path : dflt ? dflt : "", "redis://", 8) == 0;
+    wx_free(dflt);
+    return redis && err->status == WX_EIO;
+}
+
+/* Opens the manager, retrying every second while the registry cannot be
+ * reached. 0 (s->mgr NULL if a stop signal came first), or the exit
+ * code. */
+static int open_manager(wxd_server *s, const sigset_t *set)
 {
     wx_error err;
     wx_manager_opts mo = {0};
     mo.wait_ms = s->opts.wait_ms;
     mo.memory_budget = s->opts.memory_budget; /* 0: env or default */
-    s->mgr = wx_manager_open(s->opts.db, &mo, &err);
-    if (!s->mgr) {
-        wxd_logf(&s->log, WXD_ERROR, "cannot open the registry: %s",
-                 err.message);
+    for (unsigned tries = 1;; tries++) {
+        s->mgr = wx_manager_open(s->opts.db, &mo, &err);
+        if (s->mgr) {
+            if (tries > 1)
+                wxd_logf(&s->log, WXD_INFO, "registry opened after %u tries",
+                         tries);
+            return 0;
+        }
+        if (!open_retryable(s, &err)) {
+            wxd_logf(&s->log, WXD_ERROR, "cannot open the registry: %s",
+                     err.message);
+            return 1;
+        }
+        /* Said once, then every minute: a long outage is one line a
+         * minute in the log, not sixty. */
+        if (tries == 1 || tries % 60 == 0)
+            wxd_logf(&s->log, WXD_WARN,
+                     "cannot open the registry: %s; retrying every second "
+                     "(try %u; SIGTERM stops)",
+                     err.message, tries);
+        int sig = wait_signal(set, 1000);
+        if (sig) {
+            wxd_logf(&s->log, WXD_INFO,
+                     "%s: stopping before the registry opened",
+                     signal_name(sig));
+            return 0;
+        }
+    }
+}
+
+/* Opens the registry, its follower and the metrics; 0, or the exit
+ * code. */
+static int open_state(wxd_server *s, const sigset_t *set)
+{
+    int rc = open_manager(s, set);
+    if (rc || !s->mgr)
+        return rc;
+    char why[200];
+    if (!wxd_follow_start(s, why, sizeof why)) {
+        wxd_logf(&s->log, WXD_ERROR, "%s", why);
         return 1;
     }
     s->metrics = wxd_metrics_new();
@@ -174,6 +229,7 @@ static int open_state(wxd_server *s)
 
 static void close_state(wxd_server *s)
 {
+    wxd_follow_stop(s);
     if (s->mgr)
         wx_manager_close(s->mgr);
     wxd_metrics_free(s->metrics);
@@ -387,8 +443,8 @@ int wxd_serve_main_db(const char *db, int argc, char **argv)
 
     sigset_t set;
     block_signals(&set);
-    rc = open_state(s);
-    if (rc == 0)
+    rc = open_state(s, &set);
+    if (rc == 0 && s->mgr)
         rc = serve(s, &set);
     close_state(s);
     wxd_tokens_free(s->tokens);

@@ -13,6 +13,8 @@
  *   access.c   who may ask what: tokens, Host/Origin, body types
  *   hostpaths.c  which host files REST configs may name (--allow-dir)
  *   jobs.c     the worker threads that run calls and changes
+ *   follow.c   the thread that follows changes other processes make to
+ *              the registry
  *
  * docs/security.md gives the access model these files implement.
  *
@@ -67,7 +69,7 @@ static inline bool wxd_log_on(const wxd_log *log, wxd_level level)
 
 typedef struct wxd_options {
     const char *listen;     /* HOST:PORT or unix:PATH; port 0: a free one */
-    const char *db;         /* NULL: the manager's default */
+    const char *db;         /* --db or --registry; NULL: the default */
     unsigned threads;       /* HTTP worker threads; 0: one per CPU */
     wxd_level log_level;
     size_t max_body;        /* request bodies above it get 413 */
@@ -166,7 +168,18 @@ typedef struct wxd_server {
     unsigned port;         /* the TCP port bound, for the Host check */
     char *allow_roots[WXD_MAX_ALLOW_DIRS]; /* --allow-dir, resolved */
     size_t nallow_roots;
+    /* The registry follower (follow.c). */
+    pthread_t follower;
+    bool following;          /* started, not yet joined */
+    atomic_bool follow_stop; /* set to end its loop */
 } wxd_server;
+
+/* ---------------------------------------------------------- follow.c */
+
+/* Starts the follower thread (s->mgr open); false with `why` set. */
+bool wxd_follow_start(wxd_server *s, char *why, size_t wsize);
+/* Ends and joins it (within one round); a no-op if not started. */
+void wxd_follow_stop(wxd_server *s);
 
 /* ------------------------------------------------------------ http.c */
 
@@ -340,5 +353,10 @@ void wxd_reply_error(wxd_response *rs, int status, const char *code,
 /* The error of a failed manager operation, with its mapped status (and
  * the trap kind for traps). */
 void wxd_reply_failure(wxd_response *rs, wx_status st, const wx_error *err);
+/* The answer to a failed change: wxd_reply_failure's, except that a
+ * registry that cannot be reached is 503 `registry_unavailable` with the
+ * store's message and Retry-After (the change was not made). */
+void wxd_reply_change_failure(wxd_server *s, wxd_response *rs, wx_status st,
+                              const wx_error *err);
 
 #endif

@@ -382,7 +382,11 @@ static char *concat(const char *a, const char *b)
 
 char *wx_manager_default_db(wx_error *err)
 {
-    const char *db = getenv("WASMEXT_DB");
+    /* WASMEXT_REGISTRY names any store (a Redis URL too), WASMEXT_DB
+     * the file it always named; the newer name wins. */
+    const char *db = getenv("WASMEXT_REGISTRY");
+    if (!db || !*db)
+        db = getenv("WASMEXT_DB");
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
     char *path;
@@ -394,8 +398,8 @@ char *wx_manager_default_db(wx_error *err)
         path = concat(home, "/.local/share/wasmext/registry.db");
     else {
         wx_error_set(err, WX_EARG,
-                     "no registry path: set WASMEXT_DB, XDG_DATA_HOME or "
-                     "HOME, or give one");
+                     "no registry path: set WASMEXT_REGISTRY, WASMEXT_DB, "
+                     "XDG_DATA_HOME or HOME, or give one");
         return NULL;
     }
     if (!path)
@@ -415,14 +419,14 @@ static void set_meta(wxm_version *v, const wxg_record *rec)
     v->updated_ms = rec->updated_ms;
 }
 
-static wxm_version *reload(wx_manager *m, wxm_plugin *p)
+/* A version of plugin p from its stored record (with the bytes), which
+ * it frees; a failed version when the record does not load. */
+static wxm_version *reload_from(wx_manager *m, wxm_plugin *p,
+                                wxg_record *rec_in)
 {
     wx_error e;
     wx_error_clear(&e);
-    wxg_record rec;
-    if (wxg_registry_get(m->reg, p->name, 0, &rec, &e) != WX_OK)
-        return wxm_version_failed(p, NULL, NULL, &e);
-
+    wxg_record rec = *rec_in;
     wxm_version *v = NULL;
     char sha[WXG_SHA256_HEX];
     wxg_sha256_hex(rec.wasm, rec.wasm_len, sha);
@@ -454,6 +458,16 @@ static wxm_version *reload(wx_manager *m, wxm_plugin *p)
         set_meta(v, &rec);
     wxg_record_free(&rec);
     return v;
+}
+
+static wxm_version *reload(wx_manager *m, wxm_plugin *p)
+{
+    wx_error e;
+    wx_error_clear(&e);
+    wxg_record rec;
+    if (wxg_registry_get(m->reg, p->name, 0, &rec, &e) != WX_OK)
+        return wxm_version_failed(p, NULL, NULL, &e);
+    return reload_from(m, p, &rec);
 }
 
 /*
@@ -509,7 +523,12 @@ static wx_status load_all(wx_manager *m, wx_error *err)
 {
     char **names;
     size_t count;
-    wx_status s = wxg_registry_list(m->reg, &names, &count, err);
+    /* The revision first: a change made while the list is read then shows
+     * as a newer revision at the first sync, never as one already had. */
+    int64_t rev;
+    wx_status s = wxg_registry_revision(m->reg, &rev, err);
+    if (s == WX_OK)
+        s = wxg_registry_list(m->reg, &names, &count, err);
     if (s != WX_OK)
         return s;
     for (size_t i = 0; i < count && s == WX_OK; i++) {
@@ -531,6 +550,10 @@ static wx_status load_all(wx_manager *m, wx_error *err)
         m->fnames = index_build(m, NULL, NULL, &m->nfnames);
         if (!m->fnames)
             s = wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    if (s == WX_OK) {
+        m->synced_rev = rev;
+        wxm_health_up(m, false, false, rev);
     }
     return s;
 }
@@ -638,6 +661,7 @@ wx_manager *wx_manager_open(const char *db_path, const wx_manager_opts *opts,
         m->opts = *opts;
     pthread_mutex_init(&m->admin, NULL);
     pthread_rwlock_init(&m->table_lock, NULL);
+    wxm_health_init(m);
     if (make_budget(m, err) != WX_OK)
         goto fail;
     m->db_path = db_path ? strdup(db_path) : wx_manager_default_db(err);
@@ -650,6 +674,16 @@ wx_manager *wx_manager_open(const char *db_path, const wx_manager_opts *opts,
     m->reg = wxg_registry_open(m->db_path, &ro, err);
     if (!m->reg)
         goto fail;
+    /* Messages and wx_manager_db_path show the registry as the store
+     * does, which is the path without a password; the path as given is
+     * kept for the follower's own connection (wxg_registry_open_watch). */
+    char *shown = strdup(wxg_registry_path(m->reg));
+    if (!shown) {
+        wx_error_set(err, WX_ENOMEM, "out of host memory");
+        goto fail;
+    }
+    m->open_path = m->db_path;
+    m->db_path = shown;
     pthread_mutex_lock(&m->admin);
     wx_status s = load_all(m, err);
     pthread_mutex_unlock(&m->admin);
@@ -674,6 +708,13 @@ void wx_manager_close(wx_manager *m)
     free(m->plugins);
     free(m->fnames);
     wxg_registry_close(m->reg);
+    wxg_registry_close(m->watch);
+    wxm_health_destroy(m);
+    if (m->open_path) {
+        /* It may hold a password. */
+        memset(m->open_path, 0, strlen(m->open_path));
+        free(m->open_path);
+    }
     if (m->watchdog)
         wxv_watchdog_release(m->watchdog);
     /* Instances still alive (a call in flight on a wx_fn) hold their own
@@ -758,6 +799,27 @@ static uint8_t *read_wasm(const char *path, size_t *len, wx_error *err)
     }
     *len = n;
     return buf;
+}
+
+/*
+ * After this manager's own change reached the registry: when the
+ * revision is now one past the one synced, the bump was this change's
+ * and the table already holds it, so the next sync need not read the
+ * list. Any other value means another process changed the registry
+ * too, and the next sync reads the list as usual. Admin lock held.
+ */
+static void own_change_made(wx_manager *m)
+{
+    int64_t rev;
+    wx_error e;
+    if (wxg_registry_revision(m->reg, &rev, &e) != WX_OK) {
+        wxm_health_down(m, false, &e);
+        return;
+    }
+    bool ours = m->synced_rev >= 0 && rev == m->synced_rev + 1;
+    if (ours)
+        m->synced_rev = rev;
+    wxm_health_up(m, false, false, ours ? rev : -1);
 }
 
 /* Fills the version's registry metadata after a store. */
@@ -863,9 +925,12 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
                                      len, &revision, err)
                : wxg_registry_add(m->reg, p->name, v->config_text, bytes, len,
                                   &revision, err);
-    if (s != WX_OK)
+    if (s != WX_OK) {
+        wxm_registry_probe(m, s);
         goto done;
+    }
     fetch_meta(m, v, revision);
+    own_change_made(m);
 
     /* From here on, new calls see the new version. */
     publish(m, p, v, fresh, ix, nix);
@@ -1041,11 +1106,15 @@ wx_status wx_manager_delete(wx_manager *m, const char *name, wx_error *err)
         goto done;
     }
     s = wxg_registry_delete(m->reg, name, err);
+    if (s == WX_OK)
+        own_change_made(m);
     /* Gone from the file already (another process): drop it here too. */
     if (s == WX_ENOPLUGIN)
         s = WX_OK;
-    if (s != WX_OK)
+    if (s != WX_OK) {
+        wxm_registry_probe(m, s);
         goto done;
+    }
     /* Calls in flight hold the version; the last one frees it. */
     publish(m, p, NULL, false, ix, nix);
     ix = NULL;
@@ -1074,27 +1143,70 @@ static bool up_to_date(const wxm_version *v, const wxg_record *meta)
            strcmp(v->sha256, meta->sha256) == 0;
 }
 
+/*
+ * A read of plugin `name`'s record failed with `s`: when the registry
+ * itself cannot be reached, that is the sync's error and nothing changes
+ * here (the loaded versions keep serving); otherwise the record alone is
+ * bad (a key of the wrong type, fields missing), and the plugin gets an
+ * error version saying so, as on open, while the others sync on.
+ * WX_OK, or the sync's error.
+ */
+static wx_status record_unreadable(wx_manager *m, wxm_plugin *p, bool fresh,
+                                   wx_status s, const wx_error *why,
+                                   wx_error *err)
+{
+    if (wxm_registry_probe(m, s)) {
+        *err = *why;
+        return s;
+    }
+    wxm_version *v = wxm_version_failed(p, NULL, NULL, why);
+    size_t nix = 0;
+    wxm_fname *ix = v ? index_build(m, v, NULL, &nix) : NULL;
+    if (!ix) {
+        wxm_version_release(v);
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    publish(m, p, v, fresh, ix, nix);
+    return WX_OK;
+}
+
 /* Loads (fresh) or reloads plugin `name` from the registry and publishes
- * it. Admin lock held. */
+ * it: swapped in as an update is (plugin_swap), so calls in flight finish
+ * on the old version and none starts on it afterwards. Admin lock held. */
 static wx_status sync_one(wx_manager *m, const char *name, wx_error *err)
 {
-    wxg_record meta;
-    wx_status s = wxg_registry_get(m->reg, name, WXG_GET_NO_WASM, &meta, err);
+    wx_error why;
+    wx_error_clear(&why);
+    wxg_record rec;
+    wxm_plugin *p = wxm_find_plugin(m, name);
+    bool fresh = !p;
+    wx_status s = wxg_registry_get(m->reg, name, WXG_GET_NO_WASM, &rec, &why);
     if (s == WX_ENOPLUGIN)
         return WX_OK; /* deleted since the listing */
-    if (s != WX_OK)
-        return s;
-    wxm_plugin *p = wxm_find_plugin(m, name);
-    bool fresh = !p, current = p && up_to_date(p->cur, &meta);
-    wxg_record_free(&meta);
-    if (current)
-        return WX_OK;
+    if (s == WX_OK) {
+        bool current = p && up_to_date(p->cur, &rec);
+        wxg_record_free(&rec);
+        if (current)
+            return WX_OK;
+        /* Now the bytes too: only for what changed. */
+        s = wxg_registry_get(m->reg, name, 0, &rec, &why);
+        if (s == WX_ENOPLUGIN)
+            return WX_OK;
+    }
     if (fresh && (!(p = plugin_new(m, name)) || !table_reserve(m))) {
+        if (s == WX_OK)
+            wxg_record_free(&rec);
         wxm_plugin_release(p);
         return wx_error_set(err, WX_ENOMEM, "out of host memory");
     }
+    if (s != WX_OK) {
+        s = record_unreadable(m, p, fresh, s, &why, err);
+        if (s != WX_OK && fresh)
+            wxm_plugin_release(p);
+        return s;
+    }
     size_t nix = 0;
-    wxm_version *v = reload(m, p);
+    wxm_version *v = reload_from(m, p, &rec);
     wxm_fname *ix = v ? index_build(m, v, NULL, &nix) : NULL;
     if (!ix) {
         wxm_version_release(v);
@@ -1106,17 +1218,16 @@ static wx_status sync_one(wx_manager *m, const char *name, wx_error *err)
     return WX_OK;
 }
 
-wx_status wx_manager_sync(wx_manager *m, wx_error *err)
+/* Re-reads the list of names and brings every plugin in line. Admin lock
+ * held. */
+static wx_status sync_all(wx_manager *m, wx_error *err)
 {
-    LOCAL_ERROR(err);
-    wx_error_clear(err);
-    pthread_mutex_lock(&m->admin);
     char **names;
     size_t count;
     wx_status s = wxg_registry_list(m->reg, &names, &count, err);
     if (s != WX_OK)
-        goto done;
-    /* Drop what the file no longer has. */
+        return s;
+    /* Drop what the registry no longer has. */
     for (size_t i = 0; i < m->nplugins && s == WX_OK;) {
         wxm_plugin *p = m->plugins[i];
         if (name_listed(names, count, p->name)) {
@@ -1133,8 +1244,50 @@ wx_status wx_manager_sync(wx_manager *m, wx_error *err)
     for (size_t i = 0; i < count && s == WX_OK; i++)
         s = sync_one(m, names[i], err);
     wxg_names_free(names, count);
+    return s;
+}
 
-done:
+/*
+ * Revisions only grow, so a registry whose revision is below the one
+ * synced is not the registry the plugins came from: a Redis restarted
+ * without its data, a registry file restored from an old copy. Syncing
+ * to it would drop or roll back every plugin at once, on every daemon
+ * of a fleet; the sync refuses instead, the loaded plugins keep serving,
+ * and the registry is reported down with the reason until the operator
+ * decides (restore the data, or restart the process to take the registry
+ * as it is). A read-only SQLite file of the first schema has a revision
+ * that a delete lowers (registry.h), so the check is left out there.
+ */
+static wx_status revision_went_back(wx_manager *m, int64_t rev, wx_error *err)
+{
+    return wx_error_set(err, WX_EIO,
+                        "registry %s: its revision went back from %lld to "
+                        "%lld (restarted without its data, or restored "
+                        "from an older copy?): keeping the %zu plugins "
+                        "loaded; restore the data, or restart to take the "
+                        "registry as it is",
+                        m->db_path, (long long)m->synced_rev, (long long)rev,
+                        m->nplugins);
+}
+
+wx_status wx_manager_sync(wx_manager *m, wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    pthread_mutex_lock(&m->admin);
+    /* The revision before the list: a change made while the list is read
+     * leaves the revision past this one, so the next sync reads again. */
+    int64_t rev;
+    wx_status s = wxg_registry_revision(m->reg, &rev, err);
+    if (s == WX_OK && rev < m->synced_rev && !m->opts.read_only)
+        s = revision_went_back(m, rev, err);
+    bool resync = s == WX_OK && rev != m->synced_rev;
+    if (resync && (s = sync_all(m, err)) == WX_OK)
+        m->synced_rev = rev;
+    if (s == WX_OK)
+        wxm_health_up(m, true, resync, rev);
+    else
+        wxm_health_down(m, true, err);
     pthread_mutex_unlock(&m->admin);
     return s;
 }

@@ -1,8 +1,10 @@
 /*
  * The manager's internals, shared by manager.c (plugin table, changes,
  * calls), manager_load.c (building a version: module, checks, pool),
- * manager_report.c (snapshots: wx_manager_plugins) and manager_abi.c (values in and out
- * of calls). The public contract is include/wasmext.h.
+ * manager_report.c (snapshots: wx_manager_plugins), manager_abi.c (values
+ * in and out of calls) and manager_follow.c (the registry's health, and
+ * following another process's changes). The public contract is
+ * include/wasmext.h.
  *
  * Objects and lifetimes:
  *
@@ -23,10 +25,12 @@
  *   updates; they are appended (never removed) under the manager's admin
  *   lock, and versions point at them.
  *
- * Locks, in the order they nest: `admin` (serialises changes and every
- * registry access), `table_lock` (a rwlock over the plugin table and the
- * function index: readers are lookups, writers are changes publishing),
- * a plugin's `lock` (a spinlock held for a few instructions only).
+ * Locks, in the order they nest: `follow_lock` (one wx_manager_follow
+ * round, manager_follow.c), `admin` (serialises changes and every access
+ * to the manager's registry handle), `table_lock` (a rwlock over the plugin
+ * table and the function index: readers are lookups, writers are changes
+ * publishing), a plugin's `lock` (a spinlock held for a few instructions
+ * only); `health_lock` is taken alone or innermost, for a few instructions.
  */
 #ifndef WX_MANAGER_MANAGER_H
 #define WX_MANAGER_MANAGER_H
@@ -186,11 +190,26 @@ struct wx_manager {
     wxm_fname *fnames;
     size_t nfnames;
     wxg_registry *reg;
-    char *db_path;
+    char *db_path;   /* as the store shows it: never holds a password */
+    char *open_path; /* as given to wx_manager_open */
     wx_manager_opts opts;
     wxv_watchdog *watchdog; /* made on first need, under admin */
     /* Every instance of every plugin is charged to it (make_pool). */
     wx_budget *budget;
+    /* The registry revision the table is in line with (-1: unknown),
+     * under admin: a sync that reads it again skips the listing, and a
+     * change of this manager's that moves it by exactly one (its own
+     * bump) moves it along (manager_follow.c). */
+    int64_t synced_rev;
+    /* What wx_manager_registry_health reports, under health_lock (a
+     * scrape must not wait for a sync that holds admin). */
+    pthread_mutex_t health_lock;
+    wx_registry_health health;
+    /* wx_manager_follow's own registry handle, for waiting without the
+     * admin lock (wxg_registry_open_watch): made on the first follow,
+     * under follow_lock, which one round holds from start to end. */
+    pthread_mutex_t follow_lock;
+    wxg_registry *watch;
 };
 
 struct wx_fn {
@@ -227,6 +246,23 @@ static inline void wxm_count(wxm_func *f, wx_status s)
 /* The totals of a counter into info's calls, errors and errors_by_status
  * (a snapshot: calls in flight may be missing). */
 void wxm_counter_read(const wxm_counter *c, wx_function_info *info);
+
+/* --------------------------------------------------- manager_follow.c */
+
+void wxm_health_init(wx_manager *m);
+void wxm_health_destroy(wx_manager *m);
+/* A registry access worked; `synced` (with revision `rev`) when it was a
+ * sync, which then counts, `resynced` when it re-read the list. */
+void wxm_health_up(wx_manager *m, bool synced, bool resynced, int64_t rev);
+/* A registry access failed with `why`; `sync` when it was a sync. */
+void wxm_health_down(wx_manager *m, bool sync, const wx_error *why);
+/*
+ * After a change's registry step failed with `s`: whether the registry
+ * itself is unreachable (a revision read fails too), which then marks it
+ * down. A refusal of the change alone (EEXIST, ENOPLUGIN) is not. Admin
+ * lock held.
+ */
+bool wxm_registry_probe(wx_manager *m, wx_status s);
 
 /* ----------------------------------------------------- manager_load.c */
 

@@ -1,16 +1,28 @@
 /*
- * The plugin registry: one SQLite file that survives restarts, holding per
- * plugin its canonical config JSON, its .wasm bytes and their SHA-256.
+ * The plugin registry: per plugin its canonical config JSON, its .wasm
+ * bytes and their SHA-256, behind one interface with three stores, chosen
+ * at open by the form of the path (docs/registry.md):
+ *   "redis://..."  Redis (registry_redis.c), shared by several daemons;
+ *   ":memory:"     this process's memory (registry_mem.c), nothing kept;
+ *   anything else  a SQLite file (registry_sqlite.c), the default.
  *
- * Durability: the file is in WAL mode with synchronous=FULL, and every
+ * Durability of the file: WAL mode with synchronous=FULL, and every
  * change is one BEGIN IMMEDIATE ... COMMIT transaction, so once a change
  * function returns WX_OK the change survives a crash of the process, the
- * OS or the power (see registry.c for why FULL and not NORMAL). Several
- * processes may share the file: writers wait for each other up to a busy
- * timeout.
+ * OS or the power (see registry_sqlite.c for why FULL and not NORMAL).
+ * Several processes may share the file: writers wait for each other up to
+ * a busy timeout. On Redis every change is one Lua script, atomic in the
+ * server; durability is the server's (its appendonly/save settings).
+ *
+ * Every store keeps a registry-wide revision, bumped in the same atomic
+ * step as every add, update and delete, so that a process can tell that
+ * something changed without comparing every record.
  *
  * A handle is used by one thread at a time (the manager serialises its
- * calls); it holds no global state, so handles are independent.
+ * calls); it holds no global state, so handles are independent. To wait
+ * for changes from another thread, open a second handle for that thread
+ * with wxg_registry_open_watch() (its own connection or file handle), and
+ * call wxg_registry_wait() and wxg_registry_revision() on that one only.
  */
 #ifndef WX_MANAGER_REGISTRY_H
 #define WX_MANAGER_REGISTRY_H
@@ -94,5 +106,50 @@ wx_status wxg_registry_get(wxg_registry *reg, const char *name, unsigned flags,
 wx_status wxg_registry_list(wxg_registry *reg, char ***names, size_t *count,
                             wx_error *err);
 void wxg_names_free(char **names, size_t count);
+
+/*
+ * The registry's revision: a counter that every change (add, update,
+ * delete) bumps by one in the same atomic step. Two handles on the same
+ * registry read the same value. A new registry starts at 0.
+ *   SQLite: a one-row table bumped by triggers in each change's
+ *   transaction (schema 2). A schema-1 file is migrated on its first
+ *   writable open; opened read-only it is not, and its revision is then
+ *   sum(version) + count(*) over the plugins, which changes with every
+ *   add and update and with every delete, but is not monotonic (a delete
+ *   lowers it) and, rarely, a delete and an add may cancel out.
+ *   Memory: a counter in the store (only its own handle can change it).
+ *   Redis: the key wasmext:revision, bumped inside every change's script;
+ *   the first change of an empty server starts it at the time in ms
+ *   rather than 1, so that a server that lost its data never repeats a
+ *   revision a process already saw (registry_redis.c).
+ */
+wx_status wxg_registry_revision(wxg_registry *reg, int64_t *rev,
+                                wx_error *err);
+
+/*
+ * A handle for the thread that waits for changes (see the top): opened
+ * read-only, with its own connection. Closed with wxg_registry_close().
+ * For ":memory:" it is an empty store of its own (a private registry has
+ * no other writer to wait for).
+ */
+wxg_registry *wxg_registry_open_watch(const char *path, wx_error *err);
+
+/*
+ * Waits until the revision may differ from `seen`: WX_OK when it does or
+ * may (a notification came, or a cheap read shows another value),
+ * WX_ETIMEOUT when `timeout_ms` passed with no sign of a change, WX_EIO
+ * when the store cannot be reached (after the store's own retry; the
+ * caller retries later). Callers read wxg_registry_revision() after WX_OK
+ * and treat a spurious wake-up as no change.
+ *   SQLite: reads the revision every 100 ms (a one-row read, no lock held
+ *   between reads), so a change is seen within about 100 ms.
+ *   Memory: sleeps for the timeout and returns WX_ETIMEOUT, unless the
+ *   revision already differs from `seen`.
+ *   Redis: blocks on its own SUBSCRIBE wasmext:changes connection, and
+ *   also GETs the revision at the start, so a message missed while the
+ *   connection was down is not lost.
+ */
+wx_status wxg_registry_wait(wxg_registry *reg, int64_t seen, int timeout_ms,
+                            wx_error *err);
 
 #endif

@@ -7,11 +7,10 @@
  * library (src/dl). Records are kept sorted by name, as the file's list
  * returns them.
  */
-#include "registry_mem.h"
+#include "registry_store.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct memrec {
     char *name, *config;
@@ -21,21 +20,16 @@ typedef struct memrec {
     int64_t created_ms, updated_ms, version;
 } memrec;
 
-struct wxg_memstore {
+typedef struct memstore {
+    wxg_registry base;
     memrec *recs;
     size_t count, cap;
-};
+    int64_t revision; /* +1 per change (registry.h) */
+} memstore;
 
-static int64_t now_ms(void)
+static memstore *mem(wxg_registry *reg)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-wxg_memstore *wxg_mem_new(void)
-{
-    return calloc(1, sizeof(wxg_memstore));
+    return (memstore *)reg;
 }
 
 static void rec_free(memrec *r)
@@ -45,18 +39,31 @@ static void rec_free(memrec *r)
     free(r->wasm);
 }
 
-void wxg_mem_free(wxg_memstore *ms)
+static void mem_close(wxg_registry *reg)
 {
-    if (!ms)
-        return;
+    memstore *ms = mem(reg);
     for (size_t i = 0; i < ms->count; i++)
         rec_free(&ms->recs[i]);
     free(ms->recs);
+    free(ms->base.path);
     free(ms);
 }
 
+static wxg_registry *mem_open(const char *path, const wxg_registry_opts *opts,
+                              bool watch, wx_error *err)
+{
+    (void)opts, (void)watch;
+    memstore *ms = calloc(1, sizeof *ms);
+    if (!ms || !wxg_registry_init(&ms->base, &wxg_mem_store, path)) {
+        free(ms);
+        wx_error_set(err, WX_ENOMEM, "registry %s: out of memory", path);
+        return NULL;
+    }
+    return &ms->base;
+}
+
 /* The index of `name`, or where it would go (*found false). */
-static size_t find(const wxg_memstore *ms, const char *name, bool *found)
+static size_t find(const memstore *ms, const char *name, bool *found)
 {
     size_t lo = 0, hi = ms->count;
     while (lo < hi) {
@@ -94,14 +101,15 @@ static bool set_content(memrec *r, const char *config, const uint8_t *wasm,
     r->wasm = w;
     r->wasm_len = wasm_len;
     wxg_sha256_hex(wasm, wasm_len, r->sha256);
-    r->updated_ms = now_ms();
+    r->updated_ms = wxg_now_ms();
     return true;
 }
 
-wx_status wxg_mem_add(wxg_memstore *ms, const char *path, const char *name,
-                      const char *config, const uint8_t *wasm,
-                      size_t wasm_len, wx_error *err)
+static wx_status mem_add(wxg_registry *reg, const char *name,
+                         const char *config, const uint8_t *wasm,
+                         size_t wasm_len, wx_error *err)
 {
+    memstore *ms = mem(reg);
     bool found;
     size_t at = find(ms, name, &found);
     if (found)
@@ -129,15 +137,18 @@ wx_status wxg_mem_add(wxg_memstore *ms, const char *path, const char *name,
             (ms->count - at) * sizeof *ms->recs);
     ms->recs[at] = rec;
     ms->count++;
+    ms->revision++;
     return WX_OK;
 nomem:
-    return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory", path);
+    return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory",
+                        reg->path);
 }
 
-wx_status wxg_mem_update(wxg_memstore *ms, const char *path, const char *name,
-                         const char *config, const uint8_t *wasm,
-                         size_t wasm_len, int64_t *version, wx_error *err)
+static wx_status mem_update(wxg_registry *reg, const char *name,
+                            const char *config, const uint8_t *wasm,
+                            size_t wasm_len, int64_t *version, wx_error *err)
 {
+    memstore *ms = mem(reg);
     bool found;
     size_t at = find(ms, name, &found);
     if (!found)
@@ -147,13 +158,15 @@ wx_status wxg_mem_update(wxg_memstore *ms, const char *path, const char *name,
     memrec *r = &ms->recs[at];
     if (!set_content(r, config, wasm, wasm_len))
         return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory",
-                            path);
+                            reg->path);
     *version = ++r->version;
+    ms->revision++;
     return WX_OK;
 }
 
-wx_status wxg_mem_delete(wxg_memstore *ms, const char *name, wx_error *err)
+static wx_status mem_delete(wxg_registry *reg, const char *name, wx_error *err)
 {
+    memstore *ms = mem(reg);
     bool found;
     size_t at = find(ms, name, &found);
     if (!found)
@@ -163,14 +176,14 @@ wx_status wxg_mem_delete(wxg_memstore *ms, const char *name, wx_error *err)
     memmove(&ms->recs[at], &ms->recs[at + 1],
             (ms->count - at - 1) * sizeof *ms->recs);
     ms->count--;
+    ms->revision++;
     return WX_OK;
 }
 
-wx_status wxg_mem_get(const wxg_memstore *ms, const char *path,
-                      const char *name, bool with_wasm, wxg_record *out,
-                      wx_error *err)
+static wx_status mem_get(wxg_registry *reg, const char *name, bool with_wasm,
+                         wxg_record *out, wx_error *err)
 {
-    memset(out, 0, sizeof *out);
+    const memstore *ms = mem(reg);
     bool found;
     size_t at = find(ms, name, &found);
     if (!found)
@@ -194,14 +207,14 @@ wx_status wxg_mem_get(const wxg_memstore *ms, const char *path,
     if (ok)
         return WX_OK;
     wxg_record_free(out);
-    return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory", path);
+    return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory",
+                        reg->path);
 }
 
-wx_status wxg_mem_list(const wxg_memstore *ms, const char *path,
-                       char ***names, size_t *count, wx_error *err)
+static wx_status mem_list(wxg_registry *reg, char ***names, size_t *count,
+                          wx_error *err)
 {
-    *names = NULL;
-    *count = 0;
+    const memstore *ms = mem(reg);
     char **v = malloc((ms->count ? ms->count : 1) * sizeof *v);
     size_t n = 0;
     for (; v && n < ms->count; n++)
@@ -210,9 +223,40 @@ wx_status wxg_mem_list(const wxg_memstore *ms, const char *path,
     if (!v || n < ms->count) {
         wxg_names_free(v, n);
         return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory",
-                            path);
+                            reg->path);
     }
     *names = v;
     *count = n;
     return WX_OK;
 }
+
+static wx_status mem_revision(wxg_registry *reg, int64_t *rev, wx_error *err)
+{
+    (void)err;
+    *rev = mem(reg)->revision;
+    return WX_OK;
+}
+
+/* Only this handle changes a private store, and it is not waiting: a wait
+ * can only end by its timeout (or at once, if the caller is behind). */
+static wx_status mem_wait(wxg_registry *reg, int64_t seen, int timeout_ms,
+                          wx_error *err)
+{
+    (void)err;
+    if (mem(reg)->revision != seen)
+        return WX_OK;
+    wxg_sleep_ms(timeout_ms);
+    return WX_ETIMEOUT;
+}
+
+const wxg_store_ops wxg_mem_store = {
+    .open = mem_open,
+    .close = mem_close,
+    .add = mem_add,
+    .update = mem_update,
+    .delete_ = mem_delete,
+    .get = mem_get,
+    .list = mem_list,
+    .revision = mem_revision,
+    .wait = mem_wait,
+};

@@ -10,7 +10,10 @@
 #include "manager.h"
 #include "registry.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 static const char *math_funcs =
     "[{\"name\":\"add\",\"params\":[\"u8\",\"i32\"],\"results\":[\"i32\"]},"
@@ -580,6 +583,130 @@ static void test_sync(void)
     wx_manager_close(daemon);
 }
 
+/* A follower thread: wx_manager_follow in a loop until told to stop. */
+typedef struct follower {
+    wx_manager *m;
+    atomic_bool stop;
+    int rounds, failed;
+} follower;
+
+static void *follow_loop(void *arg)
+{
+    follower *f = arg;
+    while (!atomic_load(&f->stop)) {
+        wx_error err;
+        if (wx_manager_follow(f->m, 200, &err) != WX_OK)
+            f->failed++;
+        f->rounds++;
+    }
+    return NULL;
+}
+
+/* Polls `func` on `m` until it answers `want`: the number of tries (of
+ * 50, 100 ms apart), or 0 if it never did. */
+static int poll_answer(wx_manager *m, const char *func, const char *want)
+{
+    for (int i = 1; i <= 50; i++) {
+        if (strcmp(fx_call(m, NULL, func, "[]"), want) == 0)
+            return i;
+        usleep(100000);
+    }
+    return 0;
+}
+
+static wx_registry_health health_of(wx_manager *m)
+{
+    wx_registry_health h;
+    wx_manager_registry_health(m, &h);
+    return h;
+}
+
+/* The registry revision makes a sync cheap: nothing re-read when nothing
+ * changed, and a manager's own changes are not taken for another's. */
+static void test_sync_revision(void)
+{
+    wx_error err;
+    fx_copy_guest("v1", "v1.wasm");
+    fx_copy_guest("v2", "v2.wasm");
+    wx_manager *daemon = open_db("rev.db"), *cli = open_db("rev.db");
+    wx_registry_health h = health_of(daemon);
+    CHECK(h.up && h.revision == 0 && h.syncs == 0 && h.resyncs == 0);
+
+    CHECK(wx_manager_sync(daemon, &err) == WX_OK);
+    h = health_of(daemon);
+    CHECK(h.syncs == 1 && h.resyncs == 0 && h.revision == 0);
+
+    CHECK(fx_add(cli, "hot", "v1.wasm", "[\"value\"]", "", &err) == WX_OK);
+    CHECK(wx_manager_sync(daemon, &err) == WX_OK);
+    h = health_of(daemon);
+    CHECK(h.syncs == 2 && h.resyncs == 1 && h.revision == 1);
+    CHECK_STR(fx_call(daemon, NULL, "value", "[]"), "[1]");
+
+    /* Its own change: the revision it made is the one it has. */
+    CHECK(fx_update(daemon, "hot", "v2.wasm", "[\"value\"]", "", &err) ==
+          WX_OK);
+    h = health_of(daemon);
+    CHECK(h.revision == 2 && h.resyncs == 1);
+    CHECK(wx_manager_sync(daemon, &err) == WX_OK);
+    CHECK(health_of(daemon).resyncs == 1);
+
+    /* Its own change after another's it has not synced: the next sync
+     * still reads the list, and finds both. */
+    CHECK(wx_manager_delete(cli, "hot", &err) == WX_OK);
+    CHECK(fx_add(daemon, "hot", "v1.wasm", "[\"value\"]", "", &err) ==
+          WX_EEXIST);
+    CHECK(wx_manager_sync(daemon, &err) == WX_OK);
+    h = health_of(daemon);
+    CHECK(h.resyncs == 2 && h.revision == 3);
+    CHECK_HAS(fx_call(daemon, NULL, "value", "[]"), "not found");
+    CHECK(h.sync_failures == 0 && h.error[0] == '\0');
+    wx_manager_close(cli);
+    wx_manager_close(daemon);
+}
+
+/* wx_manager_follow on its own thread: another process's changes reach
+ * the manager within the bounded polls, hot, while calls go on. */
+static void test_follow(void)
+{
+    wx_error err;
+    fx_copy_guest("v1", "v1.wasm");
+    fx_copy_guest("v2", "v2.wasm");
+    wx_manager *daemon = open_db("follow.db"), *cli = open_db("follow.db");
+    follower f = {.m = daemon};
+    atomic_init(&f.stop, false);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, follow_loop, &f) == 0);
+
+    CHECK(fx_add(cli, "hot", "v1.wasm", "[\"value\"]", "", &err) == WX_OK);
+    CHECK_MSG(poll_answer(daemon, "value", "[1]") > 0,
+              "the add did not reach the follower");
+    wx_fn *value = wx_fn_get(daemon, NULL, "value", &err);
+    CHECK(value != NULL);
+    CHECK(fx_update(cli, "hot", "v2.wasm", "[\"value\"]", "", &err) == WX_OK);
+    CHECK_MSG(poll_answer(daemon, "value", "[2]") > 0,
+              "the update did not reach the follower");
+    /* The handle taken before follows the swap, like a local update. */
+    wx_wasm_val r;
+    CHECK(value && wx_fn_call(value, NULL, 0, &r, 1, &err) == WX_OK &&
+          r.of.i32 == 2);
+    CHECK(wx_manager_delete(cli, "hot", &err) == WX_OK);
+    int tries = 1;
+    for (; tries <= 50 && list_count(daemon) != 0; tries++)
+        usleep(100000);
+    CHECK_MSG(list_count(daemon) == 0, "the delete did not reach the "
+                                       "follower in 50 polls");
+
+    atomic_store(&f.stop, true);
+    pthread_join(t, NULL);
+    CHECK(f.rounds > 0 && f.failed == 0);
+    wx_registry_health h = health_of(daemon);
+    CHECK(h.up && h.revision == 3 && h.resyncs == 3);
+    CHECK(h.syncs == (uint64_t)f.rounds);
+    wx_fn_free(value);
+    wx_manager_close(cli);
+    wx_manager_close(daemon);
+}
+
 static void test_default_path(void)
 {
     wx_error err;
@@ -621,6 +748,8 @@ int main(int argc, char **argv)
     test_reopen();
     test_guests();
     test_sync();
+    test_sync_revision();
+    test_follow();
     test_default_path();
     fx_teardown();
     return CHECK_DONE();

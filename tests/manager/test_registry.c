@@ -335,7 +335,7 @@ static void test_reopen(void)
     raw_query(path, "PRAGMA journal_mode", out, sizeof out);
     CHECK_MSG(strcmp(out, "wal") == 0, "%s", out);
     raw_query(path, "PRAGMA user_version", out, sizeof out);
-    CHECK(strcmp(out, "1") == 0);
+    CHECK(strcmp(out, "2") == 0);
     raw_query(path, "PRAGMA application_id", out, sizeof out);
     CHECK(strcmp(out, "2004381031") == 0); /* 0x77786d67, "wxmg" */
 
@@ -427,7 +427,7 @@ static void test_bad_files(void)
     CHECK(raw_exec(path, "PRAGMA user_version = 99") == SQLITE_OK);
     EXPECT_OPEN_ERROR(path, NULL, WX_EIO,
                       "registry %s: schema version 99 is newer than this "
-                      "wasmext's (1)",
+                      "wasmext's (2)",
                       path);
 
     /* A directory where the file should be. */
