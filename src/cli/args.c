@@ -42,6 +42,26 @@ static const char *take_value(const char *cmd, const char *name,
     return argv[++*i];
 }
 
+/* The registry option ("--db", or the same as "--registry") that `word`
+ * is, with its inline value; NULL when it is neither. */
+static const char *registry_option(const char *word, const char **inline_val)
+{
+    if (option_is(word, "--db", inline_val))
+        return "--db";
+    if (option_is(word, "--registry", inline_val))
+        return "--registry";
+    return NULL;
+}
+
+int cli_take_registry(int argc, char **argv, int *i, const char **value)
+{
+    const char *iv, *name = registry_option(argv[*i], &iv);
+    if (!name)
+        return 0;
+    *value = take_value(NULL, name, iv, argc, argv, i);
+    return *value ? 1 : -1;
+}
+
 /* One word starting with "--" (not "--" itself): a global or a command
  * option. Returns CLI_EXIT_OK or CLI_EXIT_USAGE. */
 static int parse_option(cli_global *g, const char *cmd, const cli_opt *opts,
@@ -55,8 +75,9 @@ static int parse_option(cli_global *g, const char *cmd, const cli_opt *opts,
     }
     if (option_is(word, "--json", &iv) && !iv)
         return CLI_EXIT_OK; /* taken by wants_json */
-    if (option_is(word, "--db", &iv)) {
-        const char *v = take_value(cmd, "--db", iv, argc, argv, i);
+    const char *reg = registry_option(word, &iv);
+    if (reg) {
+        const char *v = take_value(cmd, reg, iv, argc, argv, i);
         if (!v)
             return CLI_EXIT_USAGE;
         g->db = v;

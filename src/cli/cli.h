@@ -36,6 +36,11 @@ typedef struct cli_global {
 /* A command (or a plugin subcommand): its name, one line for the list of
  * commands, its full help, and its entry point. `argv[0]` is the command
  * name; the entry point parses the rest. */
+/* The global registry option at argv[*i] (--db PATH, --db=PATH, or the
+ * same spelled --registry): 1 with *value set (and *i past it), 0 when
+ * argv[*i] is not it, -1 after a usage error (no value). */
+int cli_take_registry(int argc, char **argv, int *i, const char **value);
+
 typedef int (*cli_main_fn)(cli_global *g, int argc, char **argv);
 
 typedef struct cli_command {

@@ -28,7 +28,9 @@ static const char main_help[] =
     "%s"
     "\n"
     "Global options (also accepted after the command name):\n"
-    "  --db PATH    the plugin registry (default: $WASMEXT_DB, else\n"
+    "  --db PATH    the plugin registry, a SQLite file or a redis:// URL\n"
+    "               (also spelled --registry; default: $WASMEXT_REGISTRY,\n"
+    "               else $WASMEXT_DB, else\n"
     "               $XDG_DATA_HOME/wasmext/registry.db, else\n"
     "               ~/.local/share/wasmext/registry.db)\n"
     "  --json       machine-readable output on stdout, errors included\n"
@@ -78,7 +80,11 @@ static const char serve_help[] =
     "  --listen HOST:PORT   address to listen on (default 127.0.0.1:9281);\n"
     "                       port 0 picks a free port\n"
     "  --listen unix:PATH   a unix socket instead (mode 0660)\n"
-    "  --db PATH            the plugin registry\n"
+    "  --db PATH            the plugin registry: a SQLite file, or\n"
+    "                       redis://[USER:PASSWORD@]HOST[:PORT][/DB] for a\n"
+    "                       fleet sharing one (docs/fleet.md); --registry\n"
+    "                       is the same option. Changes other processes\n"
+    "                       make there are followed within a second\n"
     "  --threads N          HTTP worker threads (default: one per CPU)\n"
     "  --log-level LEVEL    debug, info (default), warn or error\n"
     "  --max-body BYTES     largest request body (default 16 MiB)\n"
@@ -212,18 +218,15 @@ static int serve_main(cli_global *g, int argc, char **argv)
 int main(int argc, char **argv)
 {
     cli_global g = {NULL, false};
-    int i = 1;
+    int i = 1, took;
     for (; i < argc; i++) {
         const char *w = argv[i];
         if (strcmp(w, "--json") == 0) {
             g.json = true;
             cli_set_json_errors(true);
-        } else if (strcmp(w, "--db") == 0) {
-            if (i + 1 >= argc)
-                return cli_usage_error(NULL, "--db needs a value");
-            g.db = argv[++i];
-        } else if (strncmp(w, "--db=", 5) == 0) {
-            g.db = w + 5;
+        } else if ((took = cli_take_registry(argc, argv, &i, &g.db)) != 0) {
+            if (took < 0)
+                return CLI_EXIT_USAGE;
         } else if (strcmp(w, "--help") == 0 || strcmp(w, "-h") == 0) {
             print_main_help(stdout);
             return CLI_EXIT_OK;

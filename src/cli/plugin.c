@@ -838,12 +838,13 @@ static int plugin_main(cli_global *g, int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0) {
             g->json = true;
             cli_set_json_errors(true);
-        } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
-            g->db = argv[++i];
-        else if (strncmp(argv[i], "--db=", 5) == 0)
-            g->db = argv[i] + 5;
-        else
-            break;
+        } else {
+            int took = cli_take_registry(argc, argv, &i, &g->db);
+            if (took < 0)
+                return CLI_EXIT_USAGE;
+            if (took == 0)
+                break;
+        }
     }
     if (i == argc)
         return cli_usage_error("plugin", "missing SUBCOMMAND (init, add, "

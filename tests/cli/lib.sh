@@ -25,6 +25,11 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$WORK" || exit 1
 
+# A command run without --db uses the default registry under $HOME: keep
+# the tests' own out of the real one (and the real one out of the tests).
+export HOME=$WORK/home XDG_DATA_HOME=$WORK/home/.local/share
+unset WASMEXT_DB WASMEXT_REGISTRY
+
 # Assembles every guest of the source directory into the work directory.
 build_guests() {
     local wat
