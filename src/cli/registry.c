@@ -77,12 +77,14 @@ static wx_status copy_one(wxg_registry *from, wxg_registry *to,
         return s;
     int64_t version = 1;
     *replaced = false;
-    s = wxg_registry_add(to, name, rec.config, rec.wasm, rec.wasm_len,
+    /* TO hashes the bytes itself (NULL), so that the read-back below
+     * also checks FROM's stored digest against them. */
+    s = wxg_registry_add(to, name, rec.config, rec.wasm, rec.wasm_len, NULL,
                          &version, err);
     if (s == WX_EEXIST && replace) {
         *replaced = true;
         s = wxg_registry_update(to, name, rec.config, rec.wasm, rec.wasm_len,
-                                &version, err);
+                                NULL, &version, err);
     }
     /* Read back what TO stored: the same bytes, or say so. */
     if (s == WX_OK && (s = wxg_registry_get(to, name, WXG_GET_NO_WASM, &back,

@@ -447,7 +447,8 @@ static wxm_version *reload_from(wx_manager *m, wxm_plugin *p,
                      "%.12s...)",
                      sha, rec.sha256);
     } else {
-        v = wxm_version_build(m, p, cfg, rec.wasm, rec.wasm_len, false, &e);
+        v = wxm_version_build(m, p, cfg, rec.wasm, rec.wasm_len, sha, false,
+                              &e);
     }
     if (!v) {
         char *text = rec.config;
@@ -905,7 +906,8 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
     wx_status s;
     size_t nix = 0;
     wxm_fname *ix = NULL;
-    wxm_version *v = wxm_version_build(m, p, cfg, bytes, len, true, err);
+    wxm_version *v =
+        wxm_version_build(m, p, cfg, bytes, len, NULL, true, err);
     if (!v) {
         wxg_config_free(cfg);
         s = err ? err->status : WX_EARG;
@@ -921,10 +923,11 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
         goto done;
     }
     int64_t revision = 0;
+    /* The digest wxm_version_build computed: the module is hashed once. */
     s = update ? wxg_registry_update(m->reg, p->name, v->config_text, bytes,
-                                     len, &revision, err)
+                                     len, v->sha256, &revision, err)
                : wxg_registry_add(m->reg, p->name, v->config_text, bytes, len,
-                                  &revision, err);
+                                  v->sha256, &revision, err);
     if (s != WX_OK) {
         wxm_registry_probe(m, s);
         goto done;

@@ -272,11 +272,16 @@ bool wxm_registry_probe(wx_manager *m, wx_status s);
  * names that another registered plugin lists (adds and updates do, a
  * reload does not, so that the registry's content always loads). On
  * failure returns NULL with `err` set; the message names the field.
+ * `sha256` is the digest of the bytes when the caller has it already (a
+ * stored plugin it checked), NULL to compute it: a module of megabytes
+ * costs milliseconds to hash (about 1.2 GB/s here), more than it costs to
+ * load, so it is hashed once per change or load, not at every step.
  * Runs with the admin lock held.
  */
 wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
                                const uint8_t *wasm, size_t wasm_len,
-                               bool check_conflicts, wx_error *err);
+                               const char *sha256, bool check_conflicts,
+                               wx_error *err);
 /* A pending version (see wxm_version.pending) of `cfg` (taken over). */
 wxm_version *wxm_version_pending(wxm_plugin *p, wxg_config *cfg,
                                  char *config_text);

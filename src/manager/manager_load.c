@@ -470,7 +470,8 @@ static wx_status check_conflicts(const wx_manager *m, const wxm_version *v,
 
 wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
                                const uint8_t *wasm, size_t wasm_len,
-                               bool conflicts, wx_error *err)
+                               const char *sha256, bool conflicts,
+                               wx_error *err)
 {
     if (!wxg_engine_available(cfg, err))
         return NULL;
@@ -506,7 +507,10 @@ wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
         goto fail;
     }
     v->wasm_len = wasm_len;
-    wxg_sha256_hex(wasm, wasm_len, v->sha256);
+    if (sha256)
+        snprintf(v->sha256, sizeof v->sha256, "%s", sha256);
+    else
+        wxg_sha256_hex(wasm, wasm_len, v->sha256);
     return v;
 
 fail:

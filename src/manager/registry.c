@@ -119,13 +119,26 @@ static wx_status check_name(wxg_registry *reg, const char *name, wx_error *err)
     return WX_OK;
 }
 
+/* The digest the caller gave, or the one computed into `own`. */
+static const char *digest(const uint8_t *wasm, size_t wasm_len,
+                          const char *given, char own[WXG_SHA256_HEX])
+{
+    if (given)
+        return given;
+    wxg_sha256_hex(wasm, wasm_len, own);
+    return own;
+}
+
 wx_status wxg_registry_add(wxg_registry *reg, const char *name,
                            const char *config, const uint8_t *wasm,
-                           size_t wasm_len, int64_t *version, wx_error *err)
+                           size_t wasm_len, const char *sha256,
+                           int64_t *version, wx_error *err)
 {
+    char own[WXG_SHA256_HEX];
     wx_status s = check_args(reg, name, config, wasm, wasm_len, err);
     if (s == WX_OK)
-        s = reg->ops->add(reg, name, config, wasm, wasm_len, err);
+        s = reg->ops->add(reg, name, config, wasm, wasm_len,
+                          digest(wasm, wasm_len, sha256, own), err);
     if (s == WX_OK && version)
         *version = 1;
     return s;
@@ -133,12 +146,15 @@ wx_status wxg_registry_add(wxg_registry *reg, const char *name,
 
 wx_status wxg_registry_update(wxg_registry *reg, const char *name,
                               const char *config, const uint8_t *wasm,
-                              size_t wasm_len, int64_t *version, wx_error *err)
+                              size_t wasm_len, const char *sha256,
+                              int64_t *version, wx_error *err)
 {
+    char own[WXG_SHA256_HEX];
     int64_t v = 0;
     wx_status s = check_args(reg, name, config, wasm, wasm_len, err);
     if (s == WX_OK)
-        s = reg->ops->update(reg, name, config, wasm, wasm_len, &v, err);
+        s = reg->ops->update(reg, name, config, wasm, wasm_len,
+                             digest(wasm, wasm_len, sha256, own), &v, err);
     if (s == WX_OK && version)
         *version = v;
     return s;

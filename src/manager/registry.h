@@ -75,20 +75,27 @@ typedef struct wxg_record {
 void wxg_record_free(wxg_record *rec);
 
 /*
+ * In add and update, `sha256` is the hex SHA-256 of the bytes when the
+ * caller computed it already (the manager does, for the version it
+ * builds), or NULL to have it computed here: hashing a module of
+ * megabytes costs milliseconds, so it is done once per change.
+ */
+/*
  * Adds a plugin: WX_EEXIST if `name` is already registered. `version`, if
  * not NULL, receives the stored version (1).
  */
 wx_status wxg_registry_add(wxg_registry *reg, const char *name,
                            const char *config, const uint8_t *wasm,
-                           size_t wasm_len, int64_t *version, wx_error *err);
+                           size_t wasm_len, const char *sha256,
+                           int64_t *version, wx_error *err);
 /*
  * Replaces a plugin's config and bytes and bumps its version (written to
  * `version` if not NULL): WX_ENOPLUGIN if it is not registered.
  */
 wx_status wxg_registry_update(wxg_registry *reg, const char *name,
                               const char *config, const uint8_t *wasm,
-                              size_t wasm_len, int64_t *version,
-                              wx_error *err);
+                              size_t wasm_len, const char *sha256,
+                              int64_t *version, wx_error *err);
 /* Deletes a plugin: WX_ENOPLUGIN if it is not registered. */
 wx_status wxg_registry_delete(wxg_registry *reg, const char *name,
                               wx_error *err);

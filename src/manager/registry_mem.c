@@ -9,6 +9,7 @@
  */
 #include "registry_store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,7 +85,7 @@ static size_t find(const memstore *ms, const char *name, bool *found)
 
 /* Fills r's config and bytes with copies; false when out of memory. */
 static bool set_content(memrec *r, const char *config, const uint8_t *wasm,
-                        size_t wasm_len)
+                        size_t wasm_len, const char *sha256)
 {
     char *c = strdup(config);
     uint8_t *w = malloc(wasm_len ? wasm_len : 1);
@@ -100,14 +101,14 @@ static bool set_content(memrec *r, const char *config, const uint8_t *wasm,
     r->config = c;
     r->wasm = w;
     r->wasm_len = wasm_len;
-    wxg_sha256_hex(wasm, wasm_len, r->sha256);
+    snprintf(r->sha256, sizeof r->sha256, "%s", sha256);
     r->updated_ms = wxg_now_ms();
     return true;
 }
 
 static wx_status mem_add(wxg_registry *reg, const char *name,
                          const char *config, const uint8_t *wasm,
-                         size_t wasm_len, wx_error *err)
+                         size_t wasm_len, const char *sha256, wx_error *err)
 {
     memstore *ms = mem(reg);
     bool found;
@@ -127,7 +128,7 @@ static wx_status mem_add(wxg_registry *reg, const char *name,
     }
     memrec rec = {0};
     if (!(rec.name = strdup(name)) ||
-        !set_content(&rec, config, wasm, wasm_len)) {
+        !set_content(&rec, config, wasm, wasm_len, sha256)) {
         rec_free(&rec);
         goto nomem;
     }
@@ -146,7 +147,8 @@ nomem:
 
 static wx_status mem_update(wxg_registry *reg, const char *name,
                             const char *config, const uint8_t *wasm,
-                            size_t wasm_len, int64_t *version, wx_error *err)
+                            size_t wasm_len, const char *sha256,
+                            int64_t *version, wx_error *err)
 {
     memstore *ms = mem(reg);
     bool found;
@@ -156,7 +158,7 @@ static wx_status mem_update(wxg_registry *reg, const char *name,
                             "plugin \"%s\" not found (add registers it)",
                             name);
     memrec *r = &ms->recs[at];
-    if (!set_content(r, config, wasm, wasm_len))
+    if (!set_content(r, config, wasm, wasm_len, sha256))
         return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory",
                             reg->path);
     *version = ++r->version;

@@ -610,10 +610,12 @@ static char *plugin_key(const char *name)
     return k;
 }
 
-/* add, update or delete by change_lua; *version gets the new version. */
+/* add, update or delete by change_lua (`sha256`: the bytes' digest, NULL
+ * for delete); *version gets the new version. */
 static wx_status change(redis_reg *r, const char *op, const char *name,
                         const char *config, const uint8_t *wasm,
-                        size_t wasm_len, int64_t *version, wx_error *err)
+                        size_t wasm_len, const char *sha256, int64_t *version,
+                        wx_error *err)
 {
     char what[160];
     snprintf(what, sizeof what, "%s \"%s\"", op, name);
@@ -624,10 +626,9 @@ static wx_status change(redis_reg *r, const char *op, const char *name,
     if (!key)
         return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory",
                             r->base.path);
-    char sha[WXG_SHA256_HEX] = "", size[24], now[24];
+    char size[24], now[24];
+    const char *sha = sha256 ? sha256 : "";
     bool del = config == NULL;
-    if (!del)
-        wxg_sha256_hex(wasm, wasm_len, sha);
     snprintf(size, sizeof size, "%zu", wasm_len);
     snprintf(now, sizeof now, "%lld", (long long)wxg_now_ms());
     const char *argv[] = {
@@ -669,23 +670,25 @@ static wx_status change(redis_reg *r, const char *op, const char *name,
 
 static wx_status redis_add(wxg_registry *reg, const char *name,
                            const char *config, const uint8_t *wasm,
-                           size_t wasm_len, wx_error *err)
+                           size_t wasm_len, const char *sha256, wx_error *err)
 {
-    return change(rds(reg), "add", name, config, wasm, wasm_len, NULL, err);
+    return change(rds(reg), "add", name, config, wasm, wasm_len, sha256, NULL,
+                  err);
 }
 
 static wx_status redis_update(wxg_registry *reg, const char *name,
                               const char *config, const uint8_t *wasm,
-                              size_t wasm_len, int64_t *version, wx_error *err)
+                              size_t wasm_len, const char *sha256,
+                              int64_t *version, wx_error *err)
 {
-    return change(rds(reg), "update", name, config, wasm, wasm_len, version,
-                  err);
+    return change(rds(reg), "update", name, config, wasm, wasm_len, sha256,
+                  version, err);
 }
 
 static wx_status redis_delete(wxg_registry *reg, const char *name,
                               wx_error *err)
 {
-    return change(rds(reg), "delete", name, NULL, NULL, 0, NULL, err);
+    return change(rds(reg), "delete", name, NULL, NULL, 0, NULL, NULL, err);
 }
 
 /* -------------------------------------------------------------- reads */

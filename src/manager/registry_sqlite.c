@@ -596,17 +596,15 @@ static wx_status abort_tx(sqlite_reg *reg, const char *what, wx_error *err)
 
 /* Binds name, config, bytes, their hash and the time (?1..?5). */
 static bool bind_plugin(sqlite3_stmt *s, const char *name, const char *config,
-                        const uint8_t *wasm, size_t wasm_len)
+                        const uint8_t *wasm, size_t wasm_len, const char *hex)
 {
-    char hex[WXG_SHA256_HEX];
-    wxg_sha256_hex(wasm, wasm_len, hex);
     /* A zero-length blob needs a non-NULL pointer, or it binds NULL. */
     static const uint8_t empty[1];
     return sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
            sqlite3_bind_text(s, 2, config, -1, SQLITE_STATIC) == SQLITE_OK &&
            sqlite3_bind_blob64(s, 3, wasm_len ? wasm : empty, wasm_len,
                                SQLITE_STATIC) == SQLITE_OK &&
-           sqlite3_bind_text(s, 4, hex, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+           sqlite3_bind_text(s, 4, hex, -1, SQLITE_STATIC) == SQLITE_OK &&
            sqlite3_bind_int64(s, 5, wxg_now_ms()) == SQLITE_OK;
 }
 
@@ -620,7 +618,8 @@ static void reset(sqlite3_stmt *s)
 
 static wx_status sqlite_add(wxg_registry *base, const char *name,
                             const char *config, const uint8_t *wasm,
-                            size_t wasm_len, wx_error *err)
+                            size_t wasm_len, const char *sha256,
+                            wx_error *err)
 {
     sqlite_reg *reg = sql_reg(base);
     char what[128];
@@ -628,7 +627,7 @@ static wx_status sqlite_add(wxg_registry *base, const char *name,
     wx_status s = begin(reg, what, err);
     if (s != WX_OK)
         return s;
-    if (!bind_plugin(reg->insert, name, config, wasm, wasm_len))
+    if (!bind_plugin(reg->insert, name, config, wasm, wasm_len, sha256))
         return abort_tx(reg, what, err);
     int rc = sqlite3_step(reg->insert);
     if (rc != SQLITE_DONE) {
@@ -648,8 +647,8 @@ static wx_status sqlite_add(wxg_registry *base, const char *name,
 
 static wx_status sqlite_update(wxg_registry *base, const char *name,
                                const char *config, const uint8_t *wasm,
-                               size_t wasm_len, int64_t *version,
-                               wx_error *err)
+                               size_t wasm_len, const char *sha256,
+                               int64_t *version, wx_error *err)
 {
     sqlite_reg *reg = sql_reg(base);
     char what[128];
@@ -657,7 +656,7 @@ static wx_status sqlite_update(wxg_registry *base, const char *name,
     wx_status s = begin(reg, what, err);
     if (s != WX_OK)
         return s;
-    if (!bind_plugin(reg->update, name, config, wasm, wasm_len))
+    if (!bind_plugin(reg->update, name, config, wasm, wasm_len, sha256))
         return abort_tx(reg, what, err);
     int rc = sqlite3_step(reg->update);
     if (rc != SQLITE_DONE) {

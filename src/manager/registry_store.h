@@ -28,12 +28,16 @@ struct wxg_store_ops {
     wxg_registry *(*open)(const char *path, const wxg_registry_opts *opts,
                           bool watch, wx_error *err);
     void (*close)(wxg_registry *reg);
+    /* `sha256`: the bytes' digest, never NULL (the front computes it when
+     * its caller did not). */
     wx_status (*add)(wxg_registry *reg, const char *name, const char *config,
-                     const uint8_t *wasm, size_t wasm_len, wx_error *err);
+                     const uint8_t *wasm, size_t wasm_len, const char *sha256,
+                     wx_error *err);
     /* *version receives the new version. */
     wx_status (*update)(wxg_registry *reg, const char *name,
                         const char *config, const uint8_t *wasm,
-                        size_t wasm_len, int64_t *version, wx_error *err);
+                        size_t wasm_len, const char *sha256, int64_t *version,
+                        wx_error *err);
     wx_status (*delete_)(wxg_registry *reg, const char *name, wx_error *err);
     /* *out is zeroed by the caller; on failure the store frees what it
      * filled. */

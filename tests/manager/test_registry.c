@@ -160,10 +160,10 @@ static void test_round_trip(void)
     uint8_t *bus_wasm = bytes_for("bus", 1, 5000, &bus_len);
     uint8_t *car2_wasm = bytes_for("car", 2, 5000, &car2_len);
     int64_t version = 0;
-    CHECK(wxg_registry_add(reg, "car", car, car_wasm, car_len, &version,
+    CHECK(wxg_registry_add(reg, "car", car, car_wasm, car_len, NULL, &version,
                            &err) == WX_OK);
     CHECK(version == 1);
-    CHECK(wxg_registry_add(reg, "bus", bus, bus_wasm, bus_len, NULL, &err) ==
+    CHECK(wxg_registry_add(reg, "bus", bus, bus_wasm, bus_len, NULL, NULL, &err) ==
           WX_OK);
 
     /* Names come back in order, whatever the order of adding. */
@@ -194,10 +194,10 @@ static void test_round_trip(void)
     /* Update replaces config and bytes, bumps the version, keeps the
      * creation time. */
     char *car2 = config_for("car", 8);
-    CHECK(wxg_registry_update(reg, "car", car2, car2_wasm, car2_len, &version,
+    CHECK(wxg_registry_update(reg, "car", car2, car2_wasm, car2_len, NULL, &version,
                               &err) == WX_OK);
     CHECK(version == 2);
-    CHECK(wxg_registry_update(reg, "car", car2, car2_wasm, car2_len, &version,
+    CHECK(wxg_registry_update(reg, "car", car2, car2_wasm, car2_len, NULL, &version,
                               &err) == WX_OK);
     CHECK(version == 3);
     CHECK(wxg_registry_get(reg, "car", 0, &rec, &err) == WX_OK);
@@ -223,7 +223,7 @@ static void test_round_trip(void)
     CHECK(wxg_registry_delete(reg, "bus", &err) == WX_ENOPLUGIN);
     CHECK(strcmp(err.message, "plugin \"bus\" not found") == 0);
     /* A deleted name can be added again, starting over at version 1. */
-    CHECK(wxg_registry_add(reg, "bus", bus, bus_wasm, bus_len, &version,
+    CHECK(wxg_registry_add(reg, "bus", bus, bus_wasm, bus_len, NULL, &version,
                            &err) == WX_OK &&
           version == 1);
 
@@ -247,9 +247,9 @@ static void test_duplicate_and_missing(void)
         return;
     char *cfg = config_for("car", 1);
     const uint8_t one[] = {1}, two[] = {2, 2};
-    CHECK(wxg_registry_add(reg, "car", cfg, one, 1, NULL, &err) == WX_OK);
+    CHECK(wxg_registry_add(reg, "car", cfg, one, 1, NULL, NULL, &err) == WX_OK);
     wx_error_clear(&err);
-    CHECK(wxg_registry_add(reg, "car", cfg, two, 2, NULL, &err) == WX_EEXIST);
+    CHECK(wxg_registry_add(reg, "car", cfg, two, 2, NULL, NULL, &err) == WX_EEXIST);
     CHECK_MSG(strcmp(err.message, "plugin \"car\" already exists (update "
                                   "replaces it)") == 0,
               "%s", err.message);
@@ -260,7 +260,7 @@ static void test_duplicate_and_missing(void)
     wxg_record_free(&rec);
 
     wx_error_clear(&err);
-    CHECK(wxg_registry_update(reg, "nope", cfg, one, 1, NULL, &err) ==
+    CHECK(wxg_registry_update(reg, "nope", cfg, one, 1, NULL, NULL, &err) ==
           WX_ENOPLUGIN);
     CHECK_MSG(strcmp(err.message, "plugin \"nope\" not found (add registers "
                                   "it)") == 0,
@@ -272,9 +272,9 @@ static void test_duplicate_and_missing(void)
 
     /* Arguments the registry cannot store are refused up front. */
     wx_error_clear(&err);
-    CHECK(wxg_registry_add(reg, "", cfg, one, 1, NULL, &err) == WX_EARG);
-    CHECK(wxg_registry_add(reg, "x", NULL, one, 1, NULL, &err) == WX_EARG);
-    CHECK(wxg_registry_add(reg, "x", cfg, NULL, 5, NULL, &err) == WX_EARG);
+    CHECK(wxg_registry_add(reg, "", cfg, one, 1, NULL, NULL, &err) == WX_EARG);
+    CHECK(wxg_registry_add(reg, "x", NULL, one, 1, NULL, NULL, &err) == WX_EARG);
+    CHECK(wxg_registry_add(reg, "x", cfg, NULL, 5, NULL, NULL, &err) == WX_EARG);
     free(cfg);
     wxg_registry_close(reg);
 }
@@ -298,7 +298,7 @@ static void test_bytes_exact(void)
             b[j] = (uint8_t)(j % 3 == 0 ? 0 : j * 7 + i);
         char name[16], hex[WXG_SHA256_HEX];
         snprintf(name, sizeof name, "b%zu", i);
-        CHECK(wxg_registry_add(reg, name, cfg, len ? b : NULL, len, NULL,
+        CHECK(wxg_registry_add(reg, name, cfg, len ? b : NULL, len, NULL, NULL,
                                &err) == WX_OK);
         wxg_record rec;
         CHECK(wxg_registry_get(reg, name, 0, &rec, &err) == WX_OK);
@@ -326,8 +326,8 @@ static void test_reopen(void)
     char *cfg = config_for("keep", 2);
     size_t len;
     uint8_t *b = bytes_for("keep", 1, 100000, &len);
-    CHECK(wxg_registry_add(reg, "keep", cfg, b, len, NULL, &err) == WX_OK);
-    CHECK(wxg_registry_add(reg, "gone", cfg, b, len, NULL, &err) == WX_OK);
+    CHECK(wxg_registry_add(reg, "keep", cfg, b, len, NULL, NULL, &err) == WX_OK);
+    CHECK(wxg_registry_add(reg, "gone", cfg, b, len, NULL, NULL, &err) == WX_OK);
     CHECK(wxg_registry_delete(reg, "gone", &err) == WX_OK);
     wxg_registry_close(reg);
 
@@ -493,7 +493,7 @@ static void test_readonly_mode(void)
     wxg_registry *reg = open_rw(path, &err);
     char *cfg = config_for("car", 1);
     const uint8_t b[] = {0, 'a', 's', 'm'};
-    CHECK(reg && wxg_registry_add(reg, "car", cfg, b, 4, NULL, &err) == WX_OK);
+    CHECK(reg && wxg_registry_add(reg, "car", cfg, b, 4, NULL, NULL, &err) == WX_OK);
     wxg_registry_close(reg);
 
     wxg_registry_opts ro = {.read_only = true};
@@ -505,14 +505,14 @@ static void test_readonly_mode(void)
         CHECK(wxg_registry_list(reg, &names, &n, &err) == WX_OK && n == 1);
         wxg_names_free(names, n);
         wx_error_clear(&err);
-        CHECK(wxg_registry_add(reg, "bus", cfg, b, 4, NULL, &err) == WX_EIO);
+        CHECK(wxg_registry_add(reg, "bus", cfg, b, 4, NULL, NULL, &err) == WX_EIO);
         char want[320];
         snprintf(want, sizeof want,
                  "registry %s: add \"bus\": attempt to write a readonly "
                  "database (the registry is read-only)",
                  path);
         CHECK_MSG(strcmp(err.message, want) == 0, "%s", err.message);
-        CHECK(wxg_registry_update(reg, "car", cfg, b, 4, NULL, &err) ==
+        CHECK(wxg_registry_update(reg, "car", cfg, b, 4, NULL, NULL, &err) ==
               WX_EIO);
         CHECK(wxg_registry_delete(reg, "car", &err) == WX_EIO);
         wxg_record rec;
@@ -540,7 +540,7 @@ static void test_readonly_file(void)
     wxg_registry *reg = open_rw(path, &err);
     char *cfg = config_for("car", 1);
     const uint8_t b[] = {1, 2, 3};
-    CHECK(reg && wxg_registry_add(reg, "car", cfg, b, 3, NULL, &err) == WX_OK);
+    CHECK(reg && wxg_registry_add(reg, "car", cfg, b, 3, NULL, NULL, &err) == WX_OK);
     wxg_registry_close(reg);
     free(cfg);
     /* The WAL is gone after a clean close; a reader without write access
@@ -632,7 +632,7 @@ static void test_two_writers(void)
     char *cfg = config_for("shared", 1);
     const uint8_t b[] = {7};
     CHECK(reg &&
-          wxg_registry_add(reg, "shared", cfg, b, 1, NULL, &err) == WX_OK);
+          wxg_registry_add(reg, "shared", cfg, b, 1, NULL, NULL, &err) == WX_OK);
     wxg_registry_close(reg);
 
     enum { WRITERS = 2, EACH = 25 };
@@ -648,8 +648,8 @@ static void test_two_writers(void)
             char name[32];
             snprintf(name, sizeof name, "w%d_%d", w, i);
             failures +=
-                wxg_registry_add(r, name, cfg, b, 1, NULL, &err) != WX_OK;
-            failures += wxg_registry_update(r, "shared", cfg, b, 1, NULL,
+                wxg_registry_add(r, name, cfg, b, 1, NULL, NULL, &err) != WX_OK;
+            failures += wxg_registry_update(r, "shared", cfg, b, 1, NULL, NULL,
                                             &err) != WX_OK;
         }
         if (failures)
@@ -766,7 +766,7 @@ static void crash_child(const char *path, int round, int fd)
         char *cfg = config_for(name, (unsigned)(i % 16) + 1);
         size_t len;
         uint8_t *b = bytes_for(name, 1, CRASH_MAX_BYTES, &len);
-        if (wxg_registry_add(reg, name, cfg, b, len, NULL, &err) != WX_OK) {
+        if (wxg_registry_add(reg, name, cfg, b, len, NULL, NULL, &err) != WX_OK) {
             fprintf(stderr, "crash writer: %s\n", err.message);
             _exit(2);
         }
@@ -784,7 +784,7 @@ static void crash_child(const char *path, int round, int fd)
             cfg = config_for(name, 3);
             b = bytes_for(name, versions[j] + 1, CRASH_MAX_BYTES, &len);
             int64_t v;
-            if (wxg_registry_update(reg, name, cfg, b, len, &v, &err) !=
+            if (wxg_registry_update(reg, name, cfg, b, len, NULL, &v, &err) !=
                 WX_OK) {
                 fprintf(stderr, "crash writer: %s\n", err.message);
                 _exit(2);

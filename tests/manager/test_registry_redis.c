@@ -97,17 +97,17 @@ static void test_store(void)
     wxg_names_free(names, n);
 
     int64_t v = 0;
-    CHECK(wxg_registry_add(reg, "car", "{\"c\":1}", add_wasm, sizeof add_wasm,
+    CHECK(wxg_registry_add(reg, "car", "{\"c\":1}", add_wasm, sizeof add_wasm, NULL,
                            &v, &err) == WX_OK &&
           v == 1);
     /* The first change starts the counter at the time in ms (see
      * registry_redis.c), every change after it adds one. */
     int64_t r1 = rev_of(reg);
     CHECK(r1 > 1000000000000LL);
-    CHECK(wxg_registry_add(reg, "bus", "{\"b\":1}", add_wasm, sizeof add_wasm,
+    CHECK(wxg_registry_add(reg, "bus", "{\"b\":1}", add_wasm, sizeof add_wasm, NULL,
                            NULL, &err) == WX_OK);
     CHECK(rev_of(reg) == r1 + 1);
-    CHECK(wxg_registry_add(reg, "car", "{}", add_wasm, 3, NULL, &err) ==
+    CHECK(wxg_registry_add(reg, "car", "{}", add_wasm, 3, NULL, NULL, &err) ==
           WX_EEXIST);
     CHECK_MSG(strcmp(err.message, "plugin \"car\" already exists (update "
                                   "replaces it)") == 0,
@@ -145,7 +145,7 @@ static void test_store(void)
     memcpy(sub_wasm, add_wasm, sizeof add_wasm);
     sub_wasm[OP_BYTE] = 0x6b;
     CHECK(wxg_registry_update(reg, "car", "{\"c\":2}", sub_wasm,
-                              sizeof sub_wasm, &v, &err) == WX_OK &&
+                              sizeof sub_wasm, NULL, &v, &err) == WX_OK &&
           v == 2);
     CHECK(rev_of(reg) == r1 + 2);
     CHECK(wxg_registry_get(reg, "car", 0, &rec, &err) == WX_OK &&
@@ -154,7 +154,7 @@ static void test_store(void)
     wxg_record_free(&rec);
     raw(text, sizeof text, "HGET wasmext:module-refs %s", hex);
     CHECK(strcmp(text, "1") == 0);
-    CHECK(wxg_registry_update(reg, "nope", "{}", sub_wasm, 3, NULL, &err) ==
+    CHECK(wxg_registry_update(reg, "nope", "{}", sub_wasm, 3, NULL, NULL, &err) ==
           WX_ENOPLUGIN);
     CHECK_MSG(strcmp(err.message, "plugin \"nope\" not found (add registers "
                                   "it)") == 0,
@@ -180,7 +180,7 @@ static void test_store(void)
         redisFree(c);
 
     /* Zero-length bytes and binary names round-trip too. */
-    CHECK(wxg_registry_add(reg, "empty", "{}", NULL, 0, NULL, &err) == WX_OK);
+    CHECK(wxg_registry_add(reg, "empty", "{}", NULL, 0, NULL, NULL, &err) == WX_OK);
     CHECK(wxg_registry_get(reg, "empty", 0, &rec, &err) == WX_OK &&
           rec.wasm_len == 0 && rec.wasm != NULL);
     wxg_record_free(&rec);
@@ -281,7 +281,7 @@ static void test_down_and_up(void)
         CHECK_MSG(strcmp(err.message, want) == 0, "%s", err.message);
         wxg_record rec;
         CHECK(wxg_registry_get(reg, "math", 0, &rec, &err) == WX_EIO);
-        CHECK(wxg_registry_add(reg, "x", "{}", add_wasm, 3, NULL, &err) ==
+        CHECK(wxg_registry_add(reg, "x", "{}", add_wasm, 3, NULL, NULL, &err) ==
               WX_EIO);
         CHECK_MSG(strcmp(err.message, want) == 0, "%s", err.message);
     }
@@ -290,7 +290,7 @@ static void test_down_and_up(void)
     /* The same handles work again, without reopening. */
     if (reg) {
         CHECK(rev_of(reg) == 0);
-        CHECK_MSG(wxg_registry_add(reg, "x", "{}", add_wasm, 3, NULL, &err) ==
+        CHECK_MSG(wxg_registry_add(reg, "x", "{}", add_wasm, 3, NULL, NULL, &err) ==
                       WX_OK,
                   "%s", err.message);
         /* The server lost its data, and its revision, but the new
@@ -319,11 +319,11 @@ static void test_corrupt(void)
     uint8_t other[sizeof add_wasm];
     memcpy(other, add_wasm, sizeof other);
     other[OP_BYTE] = 0x6c; /* i32.mul: bytes of its own */
-    CHECK(wxg_registry_add(reg, "a", "{}", add_wasm, sizeof add_wasm, NULL,
+    CHECK(wxg_registry_add(reg, "a", "{}", add_wasm, sizeof add_wasm, NULL, NULL,
                            &err) == WX_OK);
-    CHECK(wxg_registry_add(reg, "b", "{}", other, sizeof other, NULL, &err) ==
+    CHECK(wxg_registry_add(reg, "b", "{}", other, sizeof other, NULL, NULL, &err) ==
           WX_OK);
-    CHECK(wxg_registry_add(reg, "c", "{}", add_wasm, sizeof add_wasm, NULL,
+    CHECK(wxg_registry_add(reg, "c", "{}", add_wasm, sizeof add_wasm, NULL, NULL,
                            &err) == WX_OK);
     char hex[WXG_SHA256_HEX], want[300];
     wxg_sha256_hex(other, sizeof other, hex);
@@ -379,9 +379,9 @@ static void test_corrupt(void)
     wx_manager *m = wx_manager_open(url, NULL, &err);
     CHECK_MSG(m != NULL, "%s", err.message);
     wx_manager_close(m);
-    CHECK(wxg_registry_update(reg, "a", "{}", add_wasm, sizeof add_wasm, NULL,
+    CHECK(wxg_registry_update(reg, "a", "{}", add_wasm, sizeof add_wasm, NULL, NULL,
                               &err) == WX_OK);
-    CHECK(wxg_registry_update(reg, "b", "{}", other, sizeof other, NULL,
+    CHECK(wxg_registry_update(reg, "b", "{}", other, sizeof other, NULL, NULL,
                               &err) == WX_OK);
     CHECK(wxg_registry_get(reg, "a", 0, &rec, &err) == WX_OK);
     wxg_record_free(&rec);
@@ -412,7 +412,7 @@ static void test_auth(void)
                  authsrv.port);
         CHECK_MSG(strcmp(wxg_registry_path(reg), want) == 0, "%s",
                   wxg_registry_path(reg));
-        CHECK(wxg_registry_add(reg, "p", "{}", add_wasm, 4, NULL, &err) ==
+        CHECK(wxg_registry_add(reg, "p", "{}", add_wasm, 4, NULL, NULL, &err) ==
               WX_OK);
         wxg_registry_close(reg);
     }
@@ -487,7 +487,7 @@ static void *change_later(void *arg)
     usleep(150 * 1000);
     wx_error err;
     wxg_registry *reg = wxg_registry_open(url, NULL, &err);
-    *out = reg ? wxg_registry_add(reg, "late", "{}", add_wasm, 4, NULL, &err)
+    *out = reg ? wxg_registry_add(reg, "late", "{}", add_wasm, 4, NULL, NULL, &err)
                : err.status;
     wxg_registry_close(reg);
     return NULL;
@@ -516,7 +516,7 @@ static void test_wait(void)
     CHECK(rev_of(watch) > seen);
     seen = rev_of(watch);
     /* The watch handle is read-only. */
-    CHECK(wxg_registry_add(watch, "w", "{}", add_wasm, 4, NULL, &err) ==
+    CHECK(wxg_registry_add(watch, "w", "{}", add_wasm, 4, NULL, NULL, &err) ==
           WX_EIO);
     /* Redis away: WX_EIO at the end of the timeout; back: waits again. */
     redis_server_stop(&srv);

@@ -66,13 +66,13 @@ static void check_changes_bump(wxg_registry *reg)
 {
     wx_error err;
     int64_t r0 = rev_of(reg), v = 0;
-    CHECK(wxg_registry_add(reg, "a", cfg, bytes, 4, NULL, &err) == WX_OK);
+    CHECK(wxg_registry_add(reg, "a", cfg, bytes, 4, NULL, NULL, &err) == WX_OK);
     CHECK(rev_of(reg) == r0 + 1);
-    CHECK(wxg_registry_add(reg, "a", cfg, bytes, 4, NULL, &err) == WX_EEXIST);
+    CHECK(wxg_registry_add(reg, "a", cfg, bytes, 4, NULL, NULL, &err) == WX_EEXIST);
     CHECK(rev_of(reg) == r0 + 1);
-    CHECK(wxg_registry_update(reg, "a", cfg, bytes, 3, &v, &err) == WX_OK);
+    CHECK(wxg_registry_update(reg, "a", cfg, bytes, 3, NULL, &v, &err) == WX_OK);
     CHECK(v == 2 && rev_of(reg) == r0 + 2);
-    CHECK(wxg_registry_update(reg, "zz", cfg, bytes, 3, &v, &err) ==
+    CHECK(wxg_registry_update(reg, "zz", cfg, bytes, 3, NULL, &v, &err) ==
           WX_ENOPLUGIN);
     CHECK(wxg_registry_delete(reg, "zz", &err) == WX_ENOPLUGIN);
     CHECK(rev_of(reg) == r0 + 2);
@@ -184,7 +184,7 @@ static void *change_later(void *arg)
     usleep(150 * 1000);
     wx_error err;
     wxg_registry *reg = wxg_registry_open(c->path, NULL, &err);
-    c->status = reg ? wxg_registry_add(reg, "late", cfg, bytes, 4, NULL, &err)
+    c->status = reg ? wxg_registry_add(reg, "late", cfg, bytes, 4, NULL, NULL, &err)
                     : err.status;
     wxg_registry_close(reg);
     return NULL;
