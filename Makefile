@@ -166,8 +166,9 @@ spec: build
 
 # bench/README.md describes the options and what they print: the engine
 # against native, wasm2c, wasm-interp and node; then the framework (calls
-# through the C API, bindgen strings, REST, eKuiper Exec). Both parts run
-# even if the first fails; the status is the worse of the two.
+# through the C API, bindgen strings, REST, eKuiper Exec); then a fleet of
+# three daemons on one Redis (bench/fleet.py). Each part runs even if one
+# before it failed; the status is the worst of them.
 bench: build ekuiper
 	@cd $(ROOT) && rc=0; \
 	sh bench/run.sh --build-dir $(BUILD_DIR) $(BENCH_ARGS) || rc=1; \
