@@ -43,7 +43,7 @@ endfunction()
 
 wx_dep_pkgconfig(jansson jansson libjansson-dev)
 wx_dep_pkgconfig(sqlite3 sqlite3 libsqlite3-dev)
-# SHA-256 for the registry and the bearer tokens, memeql_sec.
+# SHA-256 for the registry and the bearer tokens, memeql_sec (src/dl).
 wx_dep_pkgconfig(nettle nettle nettle-dev)
 wx_dep_pkgconfig(libzip libzip libzip-dev)
 wx_dep_pkgconfig(microhttpd libmicrohttpd libmicrohttpd-dev)
@@ -83,6 +83,7 @@ wx_dep_headers(sqlite3 PkgConfig::WXDEP_sqlite3)
 wx_dep_headers(libzip PkgConfig::WXDEP_libzip)
 wx_dep_headers(microhttpd PkgConfig::WXDEP_microhttpd)
 wx_dep_headers(hiredis PkgConfig::WXDEP_hiredis)
+wx_dep_headers(nettle PkgConfig::WXDEP_nettle)
 if(TARGET nng::nng)
   wx_dep_headers(nng nng::nng)
 else()

@@ -28,8 +28,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <nettle/memops.h>
-#include <nettle/sha2.h>
+#include "dl_nettle.h" /* nettle, loaded on first need */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +158,13 @@ static bool parse_line(wxd_tokens *t, char *line, const char *path,
 
 wxd_tokens *wxd_tokens_load(const char *path, char *why, size_t wsize)
 {
+    /* The tokens are kept and compared as nettle's SHA-256 digests. */
+    wx_error dl;
+    wx_error_clear(&dl);
+    if (wxdl_nettle_load(&dl) != WX_OK) {
+        snprintf(why, wsize, "--token-file %s: %s", path, dl.message);
+        return NULL;
+    }
     FILE *f = fopen(path, "r");
     struct stat sb;
     if (!f || fstat(fileno(f), &sb) != 0) {

@@ -428,11 +428,21 @@ static wxm_version *reload_from(wx_manager *m, wxm_plugin *p,
     wx_error_clear(&e);
     wxg_record rec = *rec_in;
     wxm_version *v = NULL;
+    /* The bytes are checked against their stored digest, unless the store
+     * has just computed that digest from these very bytes. */
     char sha[WXG_SHA256_HEX];
-    wxg_sha256_hex(rec.wasm, rec.wasm_len, sha);
+    wx_status hashed = WX_OK;
+    if (wxg_registry_digest_on_demand(m->reg))
+        snprintf(sha, sizeof sha, "%s", rec.sha256);
+    else
+        hashed = wxg_sha256_hex(rec.wasm, rec.wasm_len, sha, &e);
     wxg_config *cfg =
-        wxg_config_parse(rec.config, strlen(rec.config), NULL, &e);
-    if (!cfg) {
+        hashed == WX_OK
+            ? wxg_config_parse(rec.config, strlen(rec.config), NULL, &e)
+            : NULL;
+    if (hashed != WX_OK) {
+        /* `e` says why (nettle could not be loaded). */
+    } else if (!cfg) {
         char why[sizeof e.message];
         snprintf(why, sizeof why, "%s", e.message);
         wx_error_set(&e, e.status, "stored config: %s", why);
@@ -828,7 +838,8 @@ static void fetch_meta(wx_manager *m, wxm_version *v, int64_t revision)
 {
     wxg_record rec;
     v->revision = revision;
-    if (wxg_registry_get(m->reg, v->plugin->name, WXG_GET_NO_WASM, &rec,
+    if (wxg_registry_get(m->reg, v->plugin->name,
+                         WXG_GET_NO_WASM | WXG_GET_NO_DIGEST, &rec,
                          NULL) == WX_OK) {
         v->created_ms = rec.created_ms;
         v->updated_ms = rec.updated_ms;
@@ -906,8 +917,19 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
     wx_status s;
     size_t nix = 0;
     wxm_fname *ix = NULL;
-    wxm_version *v =
-        wxm_version_build(m, p, cfg, bytes, len, NULL, true, err);
+    wxm_version *v = NULL;
+    /* An update compares digests to find a no-op (update_is_noop), so it
+     * needs one even where the registry computes them on demand. */
+    char digest[WXG_SHA256_HEX];
+    const char *sha = NULL;
+    if (update && wxg_registry_digest_on_demand(m->reg)) {
+        if ((s = wxg_sha256_hex(bytes, len, digest, err)) != WX_OK) {
+            wxg_config_free(cfg);
+            goto done;
+        }
+        sha = digest;
+    }
+    v = wxm_version_build(m, p, cfg, bytes, len, sha, true, err);
     if (!v) {
         wxg_config_free(cfg);
         s = err ? err->status : WX_EARG;
@@ -924,10 +946,11 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
     }
     int64_t revision = 0;
     /* The digest wxm_version_build computed: the module is hashed once. */
+    sha = v->sha256[0] ? v->sha256 : NULL; /* none: on demand */
     s = update ? wxg_registry_update(m->reg, p->name, v->config_text, bytes,
-                                     len, v->sha256, &revision, err)
+                                     len, sha, &revision, err)
                : wxg_registry_add(m->reg, p->name, v->config_text, bytes, len,
-                                  v->sha256, &revision, err);
+                                  sha, &revision, err);
     if (s != WX_OK) {
         wxm_registry_probe(m, s);
         goto done;

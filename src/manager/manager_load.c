@@ -507,10 +507,13 @@ wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
         goto fail;
     }
     v->wasm_len = wasm_len;
+    /* A registry in memory computes the digest when a report asks for
+     * it (wxm_version_digest): `wasmext run` hashes nothing. */
     if (sha256)
         snprintf(v->sha256, sizeof v->sha256, "%s", sha256);
-    else
-        wxg_sha256_hex(wasm, wasm_len, v->sha256);
+    else if (!wxg_registry_digest_on_demand(m->reg) &&
+             (s = wxg_sha256_hex(wasm, wasm_len, v->sha256, err)) != WX_OK)
+        goto fail;
     return v;
 
 fail:

@@ -252,8 +252,10 @@ static void check_conflicts(wx_manager *m, arena *a, wxm_version **vs,
     pthread_rwlock_unlock(&m->table_lock);
 }
 
-/* Compares the config's .wasm file with the stored module. */
-static void check_file(const wxm_version *v, arena *a, const char **w, uint32_t *nw)
+/* Compares the config's .wasm file with the stored module, whose digest
+ * is `sha256` (wx_plugin_info's, see fill_digests). */
+static void check_file(const wxm_version *v, const char *sha256, arena *a,
+                       const char **w, uint32_t *nw)
 {
     const char *path = v->cfg->path;
     /* A plugin added from a package has no file outside the registry:
@@ -289,10 +291,9 @@ static void check_file(const wxm_version *v, arena *a, const char **w, uint32_t 
     }
     ok = ok && !ferror(f);
     fclose(f);
-    if (ok && v->sha256[0]) {
-        char sha[WXG_SHA256_HEX];
-        wxg_sha256_hex(buf, len, sha);
-        if (strcmp(sha, v->sha256) != 0)
+    char sha[WXG_SHA256_HEX];
+    if (ok && sha256[0] && wxg_sha256_hex(buf, len, sha, NULL) == WX_OK) {
+        if (strcmp(sha, sha256) != 0)
             w[(*nw)++] = copyf(a,
                      "vm_config.path: %s differs from the stored module, "
                      "which is the one that runs (update the plugin to use "
@@ -308,7 +309,7 @@ static void check_info(arena *a, const wxm_version *v, wx_plugin_info *o)
     if (v->error && o->nproblems < MAX_NOTES)
         o->problems[o->nproblems++] = copy(a, v->error);
     if (v->cfg)
-        check_file(v, a, o->warnings, &o->nwarnings);
+        check_file(v, o->sha256, a, o->warnings, &o->nwarnings);
 }
 
 /* ---------------------------------------------------------------- plugins */
@@ -342,6 +343,42 @@ static void plugin_info(arena *a, wxm_version *v, unsigned what,
     }
 }
 
+/*
+ * The module digests of a detailed or checked report. A registry in
+ * memory computes them only when asked (wxg_registry_digest_on_demand),
+ * so its versions have none: the registry is asked here, under the admin
+ * lock that its handle needs (no table lock is held). A version replaced
+ * meanwhile keeps an empty digest rather than its successor's.
+ */
+static void fill_digests(wx_manager *m, wxm_version **vs, wx_plugin_info *ps,
+                         size_t n)
+{
+    bool locked = false;
+    for (size_t k = 0; k < n; k++) {
+        wx_plugin_info *o = &ps[k];
+        const wxm_version *v = vs[k];
+        if (o->sha256[0])
+            continue;
+        if (v->sha256[0] || !wxg_registry_digest_on_demand(m->reg)) {
+            snprintf(o->sha256, sizeof o->sha256, "%s", v->sha256);
+            continue;
+        }
+        if (!locked) {
+            pthread_mutex_lock(&m->admin);
+            locked = true;
+        }
+        wxg_record rec;
+        if (wxg_registry_get(m->reg, o->name, WXG_GET_NO_WASM, &rec, NULL) ==
+            WX_OK) {
+            if (rec.version == v->revision)
+                snprintf(o->sha256, sizeof o->sha256, "%s", rec.sha256);
+            wxg_record_free(&rec);
+        }
+    }
+    if (locked)
+        pthread_mutex_unlock(&m->admin);
+}
+
 wx_status wx_manager_plugins(wx_manager *m, const char *name, unsigned what,
                              wx_plugin_list *out, wx_error *err)
 {
@@ -360,11 +397,16 @@ wx_status wx_manager_plugins(wx_manager *m, const char *name, unsigned what,
     if (ps) {
         for (size_t k = 0; k < n; k++)
             plugin_info(a, vs[k], what, &ps[k]);
+        if (what & (WX_INFO_DETAIL | WX_INFO_CHECK))
+            fill_digests(m, vs, ps, n);
         if ((what & WX_INFO_CHECK) && !a->failed) {
             check_conflicts(m, a, vs, ps, n);
             for (size_t k = 0; k < n; k++)
                 check_info(a, vs[k], &ps[k]);
         }
+        /* The check used the digests; only the detail reports them. */
+        for (size_t k = 0; !(what & WX_INFO_DETAIL) && k < n; k++)
+            ps[k].sha256[0] = '\0';
     }
     release_all(vs, n);
     if (!a || a->failed || (n && !ps)) {

@@ -6,13 +6,18 @@
 #include "registry_store.h"
 
 #include <errno.h>
-#include <nettle/sha2.h>
+#include "dl_nettle.h" /* nettle, loaded on first need */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-void wxg_sha256_hex(const void *data, size_t len, char hex[WXG_SHA256_HEX])
+wx_status wxg_sha256_hex(const void *data, size_t len,
+                         char hex[WXG_SHA256_HEX], wx_error *err)
 {
+    hex[0] = '\0';
+    wx_status s = wxdl_nettle_load(err);
+    if (s != WX_OK)
+        return s;
     static const char digits[] = "0123456789abcdef";
     struct sha256_ctx ctx;
     uint8_t digest[SHA256_DIGEST_SIZE];
@@ -24,6 +29,7 @@ void wxg_sha256_hex(const void *data, size_t len, char hex[WXG_SHA256_HEX])
         hex[2 * i + 1] = digits[digest[i] & 15];
     }
     hex[2 * SHA256_DIGEST_SIZE] = '\0';
+    return WX_OK;
 }
 
 int64_t wxg_now_ms(void)
@@ -119,14 +125,23 @@ static wx_status check_name(wxg_registry *reg, const char *name, wx_error *err)
     return WX_OK;
 }
 
-/* The digest the caller gave, or the one computed into `own`. */
-static const char *digest(const uint8_t *wasm, size_t wasm_len,
-                          const char *given, char own[WXG_SHA256_HEX])
+bool wxg_registry_digest_on_demand(const wxg_registry *reg)
 {
-    if (given)
-        return given;
-    wxg_sha256_hex(wasm, wasm_len, own);
-    return own;
+    return reg->ops->digest_on_demand;
+}
+
+/* The digest the store is given: the caller's, none for a store that
+ * computes it on demand, or the one computed into `own`. */
+static wx_status digest(const wxg_registry *reg, const uint8_t *wasm,
+                        size_t wasm_len, const char *given,
+                        char own[WXG_SHA256_HEX], const char **out,
+                        wx_error *err)
+{
+    *out = given;
+    if (given || reg->ops->digest_on_demand)
+        return WX_OK;
+    *out = own;
+    return wxg_sha256_hex(wasm, wasm_len, own, err);
 }
 
 wx_status wxg_registry_add(wxg_registry *reg, const char *name,
@@ -135,10 +150,12 @@ wx_status wxg_registry_add(wxg_registry *reg, const char *name,
                            int64_t *version, wx_error *err)
 {
     char own[WXG_SHA256_HEX];
+    const char *sha;
     wx_status s = check_args(reg, name, config, wasm, wasm_len, err);
     if (s == WX_OK)
-        s = reg->ops->add(reg, name, config, wasm, wasm_len,
-                          digest(wasm, wasm_len, sha256, own), err);
+        s = digest(reg, wasm, wasm_len, sha256, own, &sha, err);
+    if (s == WX_OK)
+        s = reg->ops->add(reg, name, config, wasm, wasm_len, sha, err);
     if (s == WX_OK && version)
         *version = 1;
     return s;
@@ -150,11 +167,14 @@ wx_status wxg_registry_update(wxg_registry *reg, const char *name,
                               int64_t *version, wx_error *err)
 {
     char own[WXG_SHA256_HEX];
+    const char *sha;
     int64_t v = 0;
     wx_status s = check_args(reg, name, config, wasm, wasm_len, err);
     if (s == WX_OK)
-        s = reg->ops->update(reg, name, config, wasm, wasm_len,
-                             digest(wasm, wasm_len, sha256, own), &v, err);
+        s = digest(reg, wasm, wasm_len, sha256, own, &sha, err);
+    if (s == WX_OK)
+        s = reg->ops->update(reg, name, config, wasm, wasm_len, sha, &v,
+                             err);
     if (s == WX_OK && version)
         *version = v;
     return s;
@@ -174,7 +194,7 @@ wx_status wxg_registry_get(wxg_registry *reg, const char *name, unsigned flags,
     wx_status s = check_name(reg, name, err);
     if (s != WX_OK)
         return s;
-    return reg->ops->get(reg, name, !(flags & WXG_GET_NO_WASM), out, err);
+    return reg->ops->get(reg, name, flags, out, err);
 }
 
 wx_status wxg_registry_list(wxg_registry *reg, char ***names, size_t *count,

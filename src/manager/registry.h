@@ -37,8 +37,22 @@ typedef struct wxg_registry wxg_registry;
 
 #define WXG_SHA256_HEX 65 /* 64 hex digits and a NUL */
 
-/* Lower-case hex SHA-256 of `len` bytes into `hex`. */
-void wxg_sha256_hex(const void *data, size_t len, char hex[WXG_SHA256_HEX]);
+/* Lower-case hex SHA-256 of `len` bytes into `hex` (an empty string on
+ * failure). Fails only when nettle cannot be loaded (src/dl): WX_EIO
+ * naming the library and its package. */
+wx_status wxg_sha256_hex(const void *data, size_t len,
+                         char hex[WXG_SHA256_HEX], wx_error *err);
+
+/*
+ * Whether the store computes a module's digest only when asked for it
+ * (wxg_registry_get): the in-memory registry, which `wasmext run` and
+ * eKuiper's plugin mode use and whose digests nothing reads unless a
+ * report asks. Its callers then pass no digest to add and update, and
+ * hash nothing (a 6.6 MB module costs 5.7 ms to hash, three times what
+ * it costs to load). The persistent stores need the digest with the
+ * bytes.
+ */
+bool wxg_registry_digest_on_demand(const wxg_registry *reg);
 
 typedef struct wxg_registry_opts {
     /* Open without ever writing (the file must already be a registry). */
@@ -77,8 +91,9 @@ void wxg_record_free(wxg_record *rec);
 /*
  * In add and update, `sha256` is the hex SHA-256 of the bytes when the
  * caller computed it already (the manager does, for the version it
- * builds), or NULL to have it computed here: hashing a module of
- * megabytes costs milliseconds, so it is done once per change.
+ * builds), or NULL to have it computed here (or, by a store whose digest
+ * is on demand, when asked): hashing a module of megabytes costs
+ * milliseconds, so it is done once per change.
  */
 /*
  * Adds a plugin: WX_EEXIST if `name` is already registered. `version`, if
@@ -102,6 +117,9 @@ wx_status wxg_registry_delete(wxg_registry *reg, const char *name,
 
 enum {
     WXG_GET_NO_WASM = 1, /* leave the bytes out (listings, `show`) */
+    /* The digest is not wanted: a store that computes it on demand
+     * (wxg_registry_digest_on_demand) may leave sha256 empty. */
+    WXG_GET_NO_DIGEST = 2,
 };
 /* Fetches one plugin into *out: WX_ENOPLUGIN if it is not registered. */
 wx_status wxg_registry_get(wxg_registry *reg, const char *name, unsigned flags,

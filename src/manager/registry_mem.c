@@ -101,7 +101,8 @@ static bool set_content(memrec *r, const char *config, const uint8_t *wasm,
     r->config = c;
     r->wasm = w;
     r->wasm_len = wasm_len;
-    snprintf(r->sha256, sizeof r->sha256, "%s", sha256);
+    /* No digest given: computed by the first get (digest_on_demand). */
+    snprintf(r->sha256, sizeof r->sha256, "%s", sha256 ? sha256 : "");
     r->updated_ms = wxg_now_ms();
     return true;
 }
@@ -182,16 +183,22 @@ static wx_status mem_delete(wxg_registry *reg, const char *name, wx_error *err)
     return WX_OK;
 }
 
-static wx_status mem_get(wxg_registry *reg, const char *name, bool with_wasm,
+static wx_status mem_get(wxg_registry *reg, const char *name, unsigned flags,
                          wxg_record *out, wx_error *err)
 {
-    const memstore *ms = mem(reg);
+    bool with_wasm = !(flags & WXG_GET_NO_WASM);
+    memstore *ms = mem(reg);
     bool found;
     size_t at = find(ms, name, &found);
     if (!found)
         return wx_error_set(err, WX_ENOPLUGIN, "plugin \"%s\" not found",
                             name);
-    const memrec *r = &ms->recs[at];
+    memrec *r = &ms->recs[at];
+    if (!r->sha256[0] && !(flags & WXG_GET_NO_DIGEST)) {
+        wx_status s = wxg_sha256_hex(r->wasm, r->wasm_len, r->sha256, err);
+        if (s != WX_OK)
+            return s;
+    }
     out->name = strdup(r->name);
     out->config = strdup(r->config);
     out->wasm_len = r->wasm_len;
@@ -252,6 +259,7 @@ static wx_status mem_wait(wxg_registry *reg, int64_t seen, int timeout_ms,
 }
 
 const wxg_store_ops wxg_mem_store = {
+    .digest_on_demand = true,
     .open = mem_open,
     .close = mem_close,
     .add = mem_add,

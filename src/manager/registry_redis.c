@@ -50,7 +50,7 @@
 #include "dl_hiredis.h" /* hiredis, loaded on first need */
 #include <ctype.h>
 #include <errno.h>
-#include <nettle/sha1.h>
+#include "dl_nettle.h" /* nettle, loaded on first need */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -571,8 +571,6 @@ static wxg_registry *redis_open(const char *url, const wxg_registry_opts *opts,
     }
     r->base.ops = &wxg_redis_store;
     r->read_only = opts && opts->read_only;
-    script_init(&r->change, change_lua);
-    script_init(&r->get, get_lua);
     bool url_password;
     if (parse_url(r, url, &url_password, err) != WX_OK)
         goto fail;
@@ -583,11 +581,14 @@ static wxg_registry *redis_open(const char *url, const wxg_registry_opts *opts,
         goto nomem;
     wx_error dl;
     wx_error_clear(&dl);
-    if (wxdl_hiredis_load(&dl) != WX_OK) {
+    /* nettle names the scripts (EVALSHA takes their SHA-1). */
+    if (wxdl_hiredis_load(&dl) != WX_OK || wxdl_nettle_load(&dl) != WX_OK) {
         wx_error_set(err, dl.status, "registry %s: %s", r->base.path,
                      dl.message);
         goto fail;
     }
+    script_init(&r->change, change_lua);
+    script_init(&r->get, get_lua);
     /* Connect now: a wrong host or password is the opener's to hear. */
     if (ensure_connected(r, err) != WX_OK)
         goto fail;
@@ -780,7 +781,9 @@ static wx_status read_record(redis_reg *r, const char *name, const char *key,
         return WX_OK;
     const redisReply *b = rep->element[7];
     char sha[WXG_SHA256_HEX];
-    wxg_sha256_hex(b->str, b->len, sha);
+    wx_status s = wxg_sha256_hex(b->str, b->len, sha, err);
+    if (s != WX_OK)
+        return s;
     if (strcmp(sha, out->sha256) != 0)
         return wx_error_set(err, WX_EIO,
                             "registry %s: plugin \"%s\": the bytes of %s"
@@ -796,9 +799,10 @@ nomem:
                         r->base.path);
 }
 
-static wx_status redis_get(wxg_registry *reg, const char *name, bool with_wasm,
+static wx_status redis_get(wxg_registry *reg, const char *name, unsigned flags,
                            wxg_record *out, wx_error *err)
 {
+    bool with_wasm = !(flags & WXG_GET_NO_WASM);
     redis_reg *r = rds(reg);
     char what[160];
     snprintf(what, sizeof what, "get \"%s\"", name);

@@ -750,8 +750,9 @@ static bool read_record(sqlite3_stmt *s, bool with_wasm, wxg_record *out)
 }
 
 static wx_status sqlite_get(wxg_registry *base, const char *name,
-                            bool with_wasm, wxg_record *out, wx_error *err)
+                            unsigned flags, wxg_record *out, wx_error *err)
 {
+    bool with_wasm = !(flags & WXG_GET_NO_WASM);
     sqlite_reg *reg = sql_reg(base);
     sqlite3_stmt *s = with_wasm ? reg->get : reg->get_meta;
     char what[128];

@@ -24,12 +24,15 @@ struct wxg_registry {
 };
 
 struct wxg_store_ops {
+    /* The store computes a digest add or update was not given when get
+     * first needs it (registry.h, wxg_registry_digest_on_demand). */
+    bool digest_on_demand;
     /* `watch`: the handle is for wxg_registry_wait (registry.h). */
     wxg_registry *(*open)(const char *path, const wxg_registry_opts *opts,
                           bool watch, wx_error *err);
     void (*close)(wxg_registry *reg);
-    /* `sha256`: the bytes' digest, never NULL (the front computes it when
-     * its caller did not). */
+    /* `sha256`: the bytes' digest; NULL only for a store with
+     * digest_on_demand (the front computes it for the others). */
     wx_status (*add)(wxg_registry *reg, const char *name, const char *config,
                      const uint8_t *wasm, size_t wasm_len, const char *sha256,
                      wx_error *err);
@@ -41,7 +44,7 @@ struct wxg_store_ops {
     wx_status (*delete_)(wxg_registry *reg, const char *name, wx_error *err);
     /* *out is zeroed by the caller; on failure the store frees what it
      * filled. */
-    wx_status (*get)(wxg_registry *reg, const char *name, bool with_wasm,
+    wx_status (*get)(wxg_registry *reg, const char *name, unsigned flags,
                      wxg_record *out, wx_error *err);
     wx_status (*list)(wxg_registry *reg, char ***names, size_t *count,
                       wx_error *err);

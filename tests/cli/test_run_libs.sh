@@ -1,6 +1,7 @@
 # `wasmext run` is a manager with one plugin, held in memory: it must not
-# load the libraries of registries (SQLite), packages (libzip), the REST
-# daemon (libmicrohttpd) or eKuiper (NNG), which src/dl opens only when
+# load the libraries of registries (SQLite, hiredis), packages (libzip),
+# the REST daemon (libmicrohttpd), eKuiper (NNG) or module digests
+# (nettle, whose start-up detects the CPU), which src/dl opens only when
 # they are needed. The dynamic loader reports every library it loads
 # (LD_DEBUG=libs); the registry commands show that the check sees them.
 . "$(dirname "$0")/lib.sh"
@@ -33,7 +34,8 @@ libs() {
     RC=$?
     [ "$RC" == "$want" ] || fail "exit $RC, expected $want"
     LOADED=$(grep -oE 'calling init: [^ ]+' "$WORK/.ld" | sort -u)
-    LIBS=$(grep -oE 'lib(sqlite3|zip|microhttpd|nng)\.so' "$WORK/.ld" |
+    LIBS=$(grep -oE 'lib(sqlite3|zip|microhttpd|nng|hiredis|nettle)\.so' \
+        "$WORK/.ld" |
            sort -u | tr '\n' ' ')
 }
 
@@ -64,11 +66,14 @@ loads_none
 libs 2 run math.wasm nope
 loads_none
 
-# The check works: a command that reads a registry loads SQLite.
+# The check works: a command that reads a registry loads SQLite, and one
+# that stores a module hashes it with nettle.
 cat >math.json <<EOF2
 {"name": "math", "vm_config": {"path": "math.wasm"}, "functions": ["add"]}
 EOF2
-t 0 --db "$WORK/reg.db" plugin add math.json
+libs 0 --db "$WORK/reg.db" plugin add math.json
+loads libsqlite3.so
+loads libnettle.so
 libs 0 --db "$WORK/reg.db" plugin ls
 loads libsqlite3.so
 

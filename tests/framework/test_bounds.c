@@ -190,7 +190,7 @@ static void test_registry_with_looping_start(void)
     for (size_t i = 0; i < n; i++)
         snprintf(hex + 2 * i, 3, "%02x", buf[i]);
     char sha[WXG_SHA256_HEX];
-    wxg_sha256_hex(buf, n, sha);
+    CHECK(wxg_sha256_hex(buf, n, sha, NULL) == WX_OK);
     char *stmt = fx_fmt("UPDATE plugins SET wasm = x'%s', sha256 = '%s' "
                         "WHERE name = 'late';",
                         hex, sha);

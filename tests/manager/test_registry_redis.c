@@ -116,7 +116,7 @@ static void test_store(void)
 
     /* Same bytes: stored once, referenced twice. */
     char hex[WXG_SHA256_HEX], key[128], text[64];
-    wxg_sha256_hex(add_wasm, sizeof add_wasm, hex);
+    CHECK(wxg_sha256_hex(add_wasm, sizeof add_wasm, hex, NULL) == WX_OK);
     snprintf(key, sizeof key, "wasmext:module:%s", hex);
     CHECK(RAW("EXISTS %s", key) == 1);
     raw(text, sizeof text, "HGET wasmext:module-refs %s", hex);
@@ -326,7 +326,7 @@ static void test_corrupt(void)
     CHECK(wxg_registry_add(reg, "c", "{}", add_wasm, sizeof add_wasm, NULL, NULL,
                            &err) == WX_OK);
     char hex[WXG_SHA256_HEX], want[300];
-    wxg_sha256_hex(other, sizeof other, hex);
+    CHECK(wxg_sha256_hex(other, sizeof other, hex, NULL) == WX_OK);
     RAW("DEL wasmext:plugin:a");
     RAW("SET wasmext:plugin:a garbage");
     RAW("DEL wasmext:module:%s", hex);
@@ -359,7 +359,7 @@ static void test_corrupt(void)
 
     /* Bytes that do not match their hash. */
     char chash[WXG_SHA256_HEX];
-    wxg_sha256_hex(add_wasm, sizeof add_wasm, chash);
+    CHECK(wxg_sha256_hex(add_wasm, sizeof add_wasm, chash, NULL) == WX_OK);
     RAW("SET wasmext:module:%s tampered", chash);
     CHECK(wxg_registry_get(reg, "c", 0, &rec, &err) == WX_EIO);
     CHECK_MSG(strstr(err.message, "do not match their SHA-256"), "%s",
