@@ -180,7 +180,8 @@ bench: build ekuiper
 bench-engine: build
 	cd $(ROOT) && sh bench/run.sh --build-dir $(BUILD_DIR) $(BENCH_ARGS)
 
-# FRAMEWORK_BENCH: sections (calls bindgen rest ekuiper kuiperd), default all.
+# FRAMEWORK_BENCH: sections (calls batch bindgen rest restbatch ekuiper
+# kuiperd), default all.
 bench-framework: build ekuiper
 	cd $(ROOT) && sh bench/framework.sh $(filter --quick,$(BENCH_ARGS)) \
 	    $(BUILD_DIR) $(FRAMEWORK_BENCH)

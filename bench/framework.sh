@@ -8,7 +8,8 @@
 #
 #   bench/framework.sh [--quick] BUILD-DIR [SECTION...]
 #
-# SECTION: calls bindgen rest ekuiper kuiperd (default: all). --quick runs
+# SECTION: calls batch bindgen rest restbatch ekuiper kuiperd (default:
+# all). --quick runs
 # each for a fraction of the time: a check of the harness, not a
 # measurement.
 # Everything goes to BUILD-DIR/bench/framework.txt as well as stdout.
@@ -23,7 +24,7 @@ fi
 BUILD=$(cd "${1:?usage: framework.sh [--quick] BUILD-DIR [SECTION...]}" &&
         pwd)
 shift
-SECTIONS=${*:-calls bindgen rest ekuiper kuiperd}
+SECTIONS=${*:-calls batch bindgen rest restbatch ekuiper kuiperd}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 OUT=$BUILD/bench
@@ -61,6 +62,20 @@ for section in $SECTIONS; do
         run calls "$BUILD/tests/framework/framework_bench_manager" \
             "$BUILD/tests/framework/guests" $calls
         ;;
+    batch)
+        # The per-row cost of wx_fn_call_batch next to the single calls.
+        rows=2000000
+        [ $QUICK = 1 ] && rows=20000
+        run batch "$BUILD/tests/framework/framework_bench_batch" \
+            "$BUILD/tests/framework/guests" $rows
+        ;;
+    restbatch)
+        # Rows/s of add(i32, i32) through POST .../batch, one daemon
+        # thread (issue 13's target: at least 1 M rows/s).
+        quick=
+        [ $QUICK = 1 ] && quick=--quick
+        run restbatch python3 "$HERE/rest_batch.py" $quick "$BUILD"
+        ;;
     bindgen)
         iters=200000
         [ $QUICK = 1 ] && iters=5000
@@ -92,8 +107,8 @@ for section in $SECTIONS; do
         run kuiperd python3 "$HERE/ekuiper_real.py" $quick "$BUILD"
         ;;
     *)
-        echo "unknown section: $section (calls bindgen rest ekuiper" \
-            "kuiperd)" >&2
+        echo "unknown section: $section (calls batch bindgen rest" \
+            "restbatch ekuiper kuiperd)" >&2
         exit 2
         ;;
     esac
@@ -101,9 +116,24 @@ done
 
 # ------------------------------------------------------------- summary
 say ""
-say "==== summary (targets from issues 3 and 4)"
+say "==== summary (targets from issues 3, 4 and 13)"
 if [ -f "$OUT/calls.out" ] && echo "$SECTIONS" | grep -q calls; then
     awk -f "$HERE/summary_calls.awk" "$OUT/calls.out" | tee -a "$LOG"
+fi
+if [ -f "$OUT/batch.out" ] && echo "$SECTIONS" | grep -qw batch; then
+    # batch_row nofuel|fuel PATH ns/row=N
+    awk '/^batch_row / { ns = $NF; sub(/.*=/, "", ns)
+             printf "add(i32, i32) %s, %s: %s ns/row\n", $2, $3, ns }' \
+        "$OUT/batch.out" | tee -a "$LOG"
+fi
+if [ -f "$OUT/restbatch.out" ] && echo "$SECTIONS" | grep -q restbatch; then
+    awk '/^rest_batch / { split("", f)
+             for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+             printf "REST batch add(i32, i32), %s rows a request: %s " \
+                    "rows/s by the clock, %s rows per daemon CPU-second " \
+                    "(target >= 1000000)\n", f["rows/request"], f["rows/s"],
+                    f["rows/daemon_cpu_s"] }' \
+        "$OUT/restbatch.out" | tee -a "$LOG"
 fi
 if [ -f "$OUT/bindgen.out" ] && echo "$SECTIONS" | grep -q bindgen; then
     # bindgen_string_GUEST_PATH ns/call=N [overhead_ns=M]

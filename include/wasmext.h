@@ -489,7 +489,78 @@ WX_API wx_status wx_fn_call_values(wx_fn *fn, const wx_value *args,
 WX_API wx_status wx_fn_call(wx_fn *fn, const wx_wasm_val *args, size_t nargs,
                             wx_wasm_val *results, size_t nresults, wx_error *err);
 
+/* ---------------------------------------------------------------- batches */
+
+/*
+ * One row's outcome in a batch. A row that ran has status WX_OK and its
+ * `count` results in `values` (as wx_fn_call_values would return them);
+ * a row that failed has no results and `error` says why: the status, the
+ * message (without the row's index: the caller knows it, and each door
+ * names rows its own way), and for traps the kind and place, for exits
+ * the code.
+ */
+typedef struct wx_batch_row {
+    wx_status status;
+    uint32_t count;
+    wx_value *values;     /* owned by the batch result */
+    const wx_error *error; /* NULL when the row succeeded */
+} wx_batch_row;
+
+/* A batch's outcomes, one per row, in the rows' order. Everything (rows,
+ * values, messages, result buffers) is freed by wx_batch_result_free. */
+typedef struct wx_batch_result {
+    size_t nrows;
+    size_t failed; /* rows whose status is not WX_OK */
+    wx_batch_row *rows;
+    void *arena_; /* private */
+} wx_batch_result;
+
+/*
+ * Calls the function once per row: `nrows` rows of `ncols` arguments
+ * each, row-major in `args` (row r's arguments are args[r * ncols] ..
+ * args[r * ncols + ncols - 1]), borrowed as by wx_fn_call_values, with the
+ * same exact-fit conversions. The whole batch runs on one instance of the
+ * plugin's version current at the start, checked out once, with each row
+ * getting the whole of limits.fuel and limits.timeout_ms as a single call
+ * would. The instance goes back to the pool between two rows only when
+ * another caller is waiting for one (then the batch takes its turn again
+ * like any call), so a long batch never holds an instance others need for
+ * longer than one row.
+ *
+ * Rows fail alone: a row whose arguments are refused (WX_EARG), whose
+ * guest traps, times out, runs out of fuel or returns an error gets its
+ * own status and message, and the rows after it run; after a failure
+ * inside the guest the instance is replaced, as after a failed call, and
+ * the next row runs on a fresh one. If no instance can be had (WX_EBUSY
+ * after wait_ms, a replacement that cannot be made), that row and every
+ * row after it fail with that error without waiting again. Each row
+ * counts as one call in the function's counters, under its own status.
+ *
+ * Returns WX_OK when the batch ran, whatever its rows' outcomes (see
+ * out->failed); an error with nothing in *out when it could not start:
+ * WX_ENOPLUGIN (as for a call), WX_EARG (`ncols` differs from the
+ * function's parameter count: "add: expected 2 arguments per row, got
+ * 3"; args NULL with rows to run), WX_ENOMEM. nrows 0 is a batch of no
+ * rows. On the numeric ABI nothing is allocated per row: the results
+ * live in one block sized for the batch, messages in a second one made
+ * for the first failure. Free *out with wx_batch_result_free, also after
+ * a failure.
+ */
+WX_API wx_status wx_fn_call_batch(wx_fn *fn, const wx_value *args,
+                                  size_t nrows, size_t ncols,
+                                  wx_batch_result *out, wx_error *err);
+/* Frees a batch's outcomes and zeroes *r; safe to call again and on a
+ * zeroed struct. */
+WX_API void wx_batch_result_free(wx_batch_result *r);
+
 /* ---------------------------------------------------------- introspection */
+
+/* The fuel histogram's bounds: powers of 4, from 4^0 = 1 unit to 4^15
+ * (about 10^9) units, then everything above. Powers of 4 rather than 10:
+ * the units of one function's calls often vary by less than 10 times, and
+ * a bucket index is a shift of the bit length. */
+#define WX_FUEL_BUCKETS 17u
+#define WX_FUEL_BUCKET(k) ((uint64_t)1 << (2u * (unsigned)(k)))
 
 /*
  * What a function takes and returns, as the version of its plugin that
@@ -517,6 +588,19 @@ typedef struct wx_function_info {
      * WX_OK slot stays 0); errors is their sum. */
     uint64_t calls, errors;
     uint64_t errors_by_status[WX_STATUS_COUNT_];
+    /* Fuel used per call, for plugins whose config sets limits.fuel
+     * (fuel_limit, from the version current when the snapshot was taken;
+     * 0: not metered, and the rest is what earlier metered versions
+     * counted, if any). Every call that ran guest code on an instance
+     * counts, whether it succeeded or not (a call that ran out counts
+     * its whole budget); calls refused before (bad arguments, busy) do
+     * not. fuel_buckets[k] counts the calls that used more than
+     * WX_FUEL_BUCKET(k - 1) and at most WX_FUEL_BUCKET(k) units (the
+     * first: at most 1; the last: more than WX_FUEL_BUCKET(
+     * WX_FUEL_BUCKETS - 2)), so fuel_calls is their sum. */
+    uint64_t fuel_limit;
+    uint64_t fuel_calls, fuel_sum;
+    uint64_t fuel_buckets[WX_FUEL_BUCKETS];
 } wx_function_info;
 
 /* Fills *info from the plugin's current version (strings live as long as

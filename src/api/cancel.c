@@ -109,3 +109,29 @@ wx_status wx_cancel_call_(wx_instance *inst, const wxa_fn *fn,
         s = wx_error_set(err, WX_EINTERRUPTED, "call cancelled");
     return s;
 }
+
+bool wx_cancel_attach_(wx_instance *inst)
+{
+    wx_cancel *c = scope;
+    if (!c)
+        return true;
+    pthread_mutex_lock(&c->lock);
+    bool fired = c->fired;
+    if (!fired)
+        c->inst = inst;
+    pthread_mutex_unlock(&c->lock);
+    return !fired;
+}
+
+bool wx_cancel_detach_(void)
+{
+    wx_cancel *c = scope;
+    if (!c)
+        return false;
+    pthread_mutex_lock(&c->lock);
+    c->inst = NULL;
+    bool hit = c->hit;
+    c->hit = false;
+    pthread_mutex_unlock(&c->lock);
+    return hit;
+}

@@ -46,6 +46,25 @@ wx_status wxc_values_from_json(const wx_function_info *fn, const json_t *arr,
     return s;
 }
 
+wx_status wxc_check_count(const wx_function_info *fn, size_t n,
+                          wx_error *err)
+{
+    return check_count(fn, n, err);
+}
+
+wx_status wxc_row_from_json(const wx_function_info *fn, const json_t *arr,
+                            wx_value *out, wx_error *err)
+{
+    if (!json_is_array(arr))
+        return wx_error_set(err, WX_EARG,
+                            "arguments: must be a JSON array, e.g. [1, 2]");
+    size_t n = json_array_size(arr);
+    wx_status s = check_count(fn, n, err);
+    if (s != WX_OK)
+        return s;
+    return wxa_values_from_json(fn->params, n, arr, out, err);
+}
+
 wx_status wx_values_from_json(const wx_function_info *fn, const char *json,
                               size_t len, wx_values *out, wx_error *err)
 {

@@ -16,6 +16,15 @@
  * *out). WX_EARG naming the argument; the count is checked first. */
 wx_status wxc_values_from_json(const wx_function_info *fn, const json_t *arr,
                                wx_values *out, wx_error *err);
+/* Whether `n` arguments suit fn: WX_EARG "add: expected 2 arguments, got
+ * 1" otherwise. */
+wx_status wxc_check_count(const wx_function_info *fn, size_t n,
+                          wx_error *err);
+/* The same into `out`, which has room for fn->nparams values (a row of a
+ * batch, in place in the batch's argument array); on failure nothing is
+ * left to free. */
+wx_status wxc_row_from_json(const wx_function_info *fn, const json_t *arr,
+                            wx_value *out, wx_error *err);
 /* Values as a new JSON array; NULL with err set (out of memory). */
 json_t *wxc_values_to_json(const wx_value *v, size_t n, wx_error *err);
 /* One plugin of a snapshot as an object (docs/rest.md's shape: the

@@ -20,6 +20,7 @@
 
 static const char call_help[] =
     "Usage: wasmext [--db PATH] call [OPTIONS] [PLUGIN.]FUNC [ARG...]\n"
+    "       wasmext [--db PATH] call --batch [PLUGIN.]FUNC <ROWS.ndjson\n"
     "\n"
     "Calls function FUNC of a registered plugin and prints the results,\n"
     "one per line. Function names are unique among plugins (an add that\n"
@@ -33,7 +34,17 @@ static const char call_help[] =
     "Results: bytes in hex (or base64 with --base64), json as its text,\n"
     "vectors as [1,2,3].\n"
     "\n"
+    "With --batch, the rows come on stdin, one JSON array of arguments a\n"
+    "line (NDJSON; empty lines are skipped), and each gets one line on\n"
+    "stdout in the same order: its results as a JSON array, or\n"
+    "{\"error\": {\"code\": ..., \"message\": \"line N: ...\"}} (N counts\n"
+    "every line of stdin from 1). A line that is not a JSON array of\n"
+    "arguments fails alone, as does a row that traps or runs out of fuel;\n"
+    "the rows run as batches on one instance (wx_fn_call_batch), each\n"
+    "batch what stdin holds when it is read, at most 4096 lines.\n"
+    "\n"
     "Options:\n"
+    "  --batch      rows as NDJSON on stdin, one result line per row\n"
     "  --base64     print bytes results in base64 instead of hex\n"
     "  --json       print {\"results\": [...]} (bytes as base64, json\n"
     "               parsed, as over REST)\n"
@@ -41,17 +52,20 @@ static const char call_help[] =
     "  --           end of options (for arguments starting with --)\n"
     "\n"
     "Exit status: 0 ok; 1 the call failed (trap, guest error, timeout,\n"
-    "all instances busy); 2 bad arguments, function or plugin not found.\n"
+    "all instances busy), or with --batch any row failed; 2 bad\n"
+    "arguments, function or plugin not found.\n"
     "\n"
     "Examples:\n"
     "  wasmext call add 2 3\n"
     "  wasmext call car.rank 3 4\n"
-    "  wasmext call --base64 crypto.sha256 @message.bin\n";
+    "  wasmext call --base64 crypto.sha256 @message.bin\n"
+    "  printf '[1,2]\\n[3,4]\\n' | wasmext call --batch add\n";
 
-enum { OPT_BASE64, NOPTS };
+enum { OPT_BASE64, OPT_BATCH, NOPTS };
 
 static const cli_opt call_opts[NOPTS] = {
     [OPT_BASE64] = {"--base64", NULL},
+    [OPT_BATCH] = {"--batch", NULL},
 };
 
 
@@ -139,8 +153,14 @@ static int call_main(cli_global *g, int argc, char **argv)
         return rc;
     }
     bool base64 = a.val[OPT_BASE64] != NULL;
-    rc = call_typed(g, m, db, func, a.npos - 1, a.pos + 1,
-                    base64 ? WX_TEXT_BASE64 : 0);
+    if (a.val[OPT_BATCH] && a.npos > 1)
+        rc = cli_usage_error("call", "--batch reads the arguments from "
+                                     "stdin, not the command line");
+    else if (a.val[OPT_BATCH])
+        rc = cli_call_batch(m, db, func);
+    else
+        rc = call_typed(g, m, db, func, a.npos - 1, a.pos + 1,
+                        base64 ? WX_TEXT_BASE64 : 0);
     wx_manager_close(m);
     free(db);
     return rc;

@@ -50,6 +50,11 @@ typedef struct cli_command {
     cli_main_fn main;
 } cli_command;
 
+/* `wasmext call --batch FUNC` (call_batch.c): rows as NDJSON on stdin,
+ * one result line each on stdout. Returns the exit code. */
+struct wx_manager;
+int cli_call_batch(struct wx_manager *m, const char *db, const char *func);
+
 /* The commands, each defined in its own file. */
 extern const cli_command cli_cmd_run;
 extern const cli_command cli_cmd_inspect;

@@ -32,6 +32,8 @@
 #include "convert.h"
 
 #include <jansson.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -323,22 +325,21 @@ static wx_status call_once(target *t, const json_t *args, json_t **results,
     return st;
 }
 
-void wxd_call(wxd_server *s, const char *plugin, const char *func,
-              const wxd_request *rq, wxd_response *rs)
+/* What a request does with its target, once or (after a stale cached
+ * handle) twice; WX_ENOPLUGIN makes it resolve the name again. */
+typedef wx_status (*target_op)(target *t, void *ctx, wx_error *err);
+
+static wx_status on_target(wxd_server *s, const char *plugin,
+                           const char *func, target_op op, void *ctx,
+                           wx_error *err)
 {
-    json_t *root;
-    json_t *args = body_args(rq, &root, rs);
-    if (!args)
-        return;
     handles *h = thread_handles(s);
-    wx_error err;
-    json_t *results = NULL;
     target t = {0};
     slot *e = handles_get(h, plugin, func);
-    wx_status st;
+    wx_status st = WX_OK;
     if (e) {
         t = (target){e->fn, e->lat, e, false};
-        st = call_once(&t, args, &results, &err);
+        st = op(&t, ctx, err);
         if (st == WX_ENOPLUGIN) {
             /* Deleted (or no longer listed) since it was cached: the
              * name may mean something else now. */
@@ -347,16 +348,530 @@ void wxd_call(wxd_server *s, const char *plugin, const char *func,
         }
     }
     if (!e) {
-        st = resolve(s, h, plugin, func, &t, &err);
+        st = resolve(s, h, plugin, func, &t, err);
         if (st == WX_OK)
-            st = call_once(&t, args, &results, &err);
+            st = op(&t, ctx, err);
         if (t.owned || st == WX_ENOPLUGIN)
             target_done(h, &t);
     }
+    return st;
+}
+
+typedef struct one_call {
+    const json_t *args;
+    json_t *results;
+} one_call;
+
+static wx_status call_op(target *t, void *ctx, wx_error *err)
+{
+    one_call *c = ctx;
+    return call_once(t, c->args, &c->results, err);
+}
+
+void wxd_call(wxd_server *s, const char *plugin, const char *func,
+              const wxd_request *rq, wxd_response *rs)
+{
+    json_t *root;
+    json_t *args = body_args(rq, &root, rs);
+    if (!args)
+        return;
+    wx_error err;
+    one_call c = {args, NULL};
+    wx_status st = on_target(s, plugin, func, call_op, &c, &err);
     json_decref(root);
     if (st != WX_OK) {
         wxd_reply_failure(rs, st, &err);
         return;
     }
-    wxd_reply_data(rs, 200, json_pack("{s:o}", "results", results));
+    wxd_reply_data(rs, 200, json_pack("{s:o}", "results", c.results));
+}
+
+/* ----------------------------------------------------------- batches */
+
+/*
+ * POST .../batch: {"rows": [[...], ...]} answers {"results": [...]} with
+ * each row's results array, or its error object in its place. The rows
+ * run as one wx_fn_call_batch on a handle from the same cache as single
+ * calls; rows whose arguments cannot be read (not an array, a wrong
+ * count, a value of the wrong kind) get their error here and are left
+ * out of the batch. The answer is 200 whenever the batch ran; only a
+ * body that is not {"rows": [...]} (400) or a name that resolves to no
+ * function (404) fails the request as a whole.
+ *
+ * The common batch is rows of numbers for a function of numbers, and
+ * there jansson would cost more than everything else together (a node
+ * and an allocation per number in, per result out). So a body made only
+ * of numbers, for a function whose parameters are all numbers, is read
+ * by a scanner of that one shape into a flat array of i64 and f64
+ * values (the manager's exact-fit conversion then gives them their
+ * parameter types, with the same refusals and messages); anything else
+ * in the body (strings, objects, escapes, a number jansson would refuse)
+ * sends the whole body to jansson, which then judges it as before. The
+ * answer is written as text directly, integers and booleans by hand and
+ * every other value through the JSON converter.
+ */
+
+/* The rows as read: flat values with each row's place (the scanner), or
+ * jansson's document. */
+typedef struct rowset {
+    size_t n;
+    wx_value *nums; /* the scanner's values, row after row */
+    size_t *first;  /* row i's values: nums[first[i] .. first[i+1]) */
+    json_t *root;   /* jansson's document, when the scanner gave up */
+    const json_t *rows;
+} rowset;
+
+static void rowset_free(rowset *r)
+{
+    free(r->nums);
+    free(r->first);
+    json_decref(r->root);
+    memset(r, 0, sizeof *r);
+}
+
+typedef struct scan {
+    const char *p, *end;
+} scan;
+
+static void skip_ws(scan *c)
+{
+    while (c->p < c->end &&
+           (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+        c->p++;
+}
+
+static bool eat(scan *c, char ch)
+{
+    skip_ws(c);
+    if (c->p < c->end && *c->p == ch) {
+        c->p++;
+        return true;
+    }
+    return false;
+}
+
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+/* One JSON number as jansson reads it (an integer token that fits
+ * int64, else a finite double); false for anything else, including
+ * numbers jansson refuses, which it will then report. */
+static bool scan_number(scan *c, wx_value *out)
+{
+    const char *s = c->p, *q = s;
+    bool real = false;
+    if (q < c->end && *q == '-')
+        q++;
+    if (q >= c->end || !is_digit(*q))
+        return false;
+    if (*q == '0')
+        q++;
+    else
+        while (q < c->end && is_digit(*q))
+            q++;
+    if (q < c->end && *q == '.') {
+        real = true;
+        if (++q >= c->end || !is_digit(*q))
+            return false;
+        while (q < c->end && is_digit(*q))
+            q++;
+    }
+    if (q < c->end && (*q == 'e' || *q == 'E')) {
+        real = true;
+        if (++q < c->end && (*q == '+' || *q == '-'))
+            q++;
+        if (q >= c->end || !is_digit(*q))
+            return false;
+        while (q < c->end && is_digit(*q))
+            q++;
+    }
+    c->p = q;
+    if (!real) {
+        /* Accumulate negatively: INT64_MIN has no positive twin. */
+        bool neg = *s == '-';
+        int64_t v = 0;
+        for (const char *d = s + neg; d < q; d++) {
+            int digit = *d - '0';
+            if (v < (INT64_MIN + digit) / 10)
+                return false;
+            v = v * 10 - digit;
+        }
+        if (!neg && v == INT64_MIN)
+            return false;
+        *out = wx_value_i64(neg ? v : -v);
+        return true;
+    }
+    /* The body ends with a NUL (wxd_request), so strtod stops there. */
+    char *e;
+    double d = strtod(s, &e);
+    if (e != q || d == HUGE_VAL || d == -HUGE_VAL)
+        return false;
+    *out = wx_value_f64(d);
+    return true;
+}
+
+/* Appends a value to the scanner's arrays (doubling). */
+static bool push(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 1024;
+    void *a = realloc(*arr, c * size);
+    if (!a)
+        return false;
+    *arr = a;
+    *cap = c;
+    return true;
+}
+
+/* {"rows": [[numbers], ...]} and nothing else; false leaves it to
+ * jansson. */
+static bool scan_rows(const wxd_request *rq, rowset *r)
+{
+    scan c = {rq->body, rq->body + rq->len};
+    size_t ncap = 0, fcap = 0, nv = 0;
+    static const char key[] = "\"rows\"";
+    if (!eat(&c, '{'))
+        return false;
+    skip_ws(&c);
+    if ((size_t)(c.end - c.p) < sizeof key - 1 ||
+        memcmp(c.p, key, sizeof key - 1) != 0)
+        return false;
+    c.p += sizeof key - 1;
+    if (!eat(&c, ':') || !eat(&c, '['))
+        return false;
+    bool more = !eat(&c, ']');
+    while (more) {
+        if (!push((void **)&r->first, &fcap, r->n + 1, sizeof *r->first) ||
+            !eat(&c, '['))
+            return false;
+        r->first[r->n++] = nv;
+        bool in = !eat(&c, ']');
+        while (in) {
+            skip_ws(&c);
+            if (!push((void **)&r->nums, &ncap, nv, sizeof *r->nums) ||
+                !scan_number(&c, &r->nums[nv++]))
+                return false;
+            if (eat(&c, ']'))
+                break;
+            if (!eat(&c, ','))
+                return false;
+        }
+        if (eat(&c, ']'))
+            break;
+        if (!eat(&c, ','))
+            return false;
+    }
+    if (!eat(&c, '}'))
+        return false;
+    skip_ws(&c);
+    if (c.p != c.end ||
+        !push((void **)&r->first, &fcap, r->n + 1, sizeof *r->first))
+        return false;
+    r->first[r->n] = nv;
+    return true;
+}
+
+/*
+ * The batch body's rows. NULL with the 400 made when the body as a whole
+ * is malformed (each row is judged on its own later).
+ */
+static bool body_rows(const wxd_request *rq, rowset *r, wxd_response *rs)
+{
+    memset(r, 0, sizeof *r);
+    if (scan_rows(rq, r))
+        return true;
+    rowset_free(r);
+    json_error_t je;
+    json_t *doc = json_loadb(rq->body, rq->len, 0, &je);
+    if (!doc) {
+        wxd_reply_error(rs, 400, "arg",
+                        "body: invalid JSON at line %d, column %d: %s",
+                        je.line, je.column, je.text);
+        return false;
+    }
+    json_t *rows = json_object_get(doc, "rows");
+    if (!json_is_object(doc) || !rows || json_object_size(doc) != 1) {
+        wxd_reply_error(rs, 400, "arg",
+                        "body: must be an object with one key, {\"rows\": "
+                        "[[...], ...]}");
+    } else if (!json_is_array(rows)) {
+        wxd_reply_error(rs, 400, "arg",
+                        "rows: must be an array of argument arrays, e.g. "
+                        "[[1, 2], [3, 4]]");
+    } else {
+        r->root = doc;
+        r->rows = rows;
+        r->n = json_array_size(rows);
+        return true;
+    }
+    json_decref(doc);
+    return false;
+}
+
+/* The reply's text, grown as rows are written. */
+typedef struct out_text {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+} out_text;
+
+static void out_put(out_text *o, const char *s, size_t n)
+{
+    if (o->failed)
+        return;
+    if (o->cap - o->len < n + 1) {
+        size_t cap = o->cap * 2 > o->len + n + 1 ? o->cap * 2 : o->len + n + 1;
+        char *b = realloc(o->buf, cap);
+        if (!b) {
+            o->failed = true;
+            return;
+        }
+        o->buf = b;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+    o->buf[o->len] = '\0';
+}
+
+/* A JSON value as text, compact, reals with 17 digits (wxd_reply_data's
+ * form); takes `j`. */
+static void out_json(out_text *o, json_t *j)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                       JSON_ENCODE_ANY)
+                   : NULL;
+    json_decref(j);
+    if (!text) {
+        o->failed = true;
+        return;
+    }
+    out_put(o, text, strlen(text));
+    free(text);
+}
+
+/* Decimal digits of `u`, with a minus sign first if `neg`. */
+static void out_int(out_text *o, bool neg, uint64_t u)
+{
+    char buf[24], *p = buf + sizeof buf;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (neg)
+        *--p = '-';
+    out_put(o, p, (size_t)(buf + sizeof buf - p));
+}
+
+/* One result value: integers and booleans by hand, the rest (floats
+ * with their 17 digits, strings, bytes as base64, json, vectors, u64
+ * above INT64_MAX as a string) through the converter, so that each
+ * reads exactly as a single call's result does. */
+static void out_value(out_text *o, const wx_value *v)
+{
+    switch (v->type) {
+    case WX_TYPE_I8:
+    case WX_TYPE_I16:
+    case WX_TYPE_I32:
+    case WX_TYPE_I64:
+        out_int(o, v->of.i < 0,
+                v->of.i < 0 ? 0 - (uint64_t)v->of.i : (uint64_t)v->of.i);
+        return;
+    case WX_TYPE_U8:
+    case WX_TYPE_U16:
+    case WX_TYPE_U32:
+        out_int(o, false, v->of.u);
+        return;
+    case WX_TYPE_BOOL:
+        out_put(o, v->of.b ? "true" : "false", v->of.b ? 4 : 5);
+        return;
+    default: {
+        wx_error e;
+        json_t *arr = wxc_values_to_json(v, 1, &e);
+        json_t *j = arr ? json_incref(json_array_get(arr, 0)) : NULL;
+        json_decref(arr);
+        out_json(o, j);
+    }
+    }
+}
+
+/* Row i's error object, "row i: <message>". */
+static void out_row_error(out_text *o, size_t i, wx_status st,
+                          const wx_error *err)
+{
+    char prefix[40];
+    snprintf(prefix, sizeof prefix, "row %zu: ", i);
+    out_json(o, wxd_failure_json(st, err, prefix));
+}
+
+/* A row that could not be read, as its error text (malloc'd), kept until
+ * its place in the answer comes. */
+static char *row_refusal(size_t i, wx_status st, const wx_error *err)
+{
+    out_text o = {0};
+    out_row_error(&o, i, st, err);
+    if (o.failed) {
+        free(o.buf);
+        return NULL;
+    }
+    return o.buf;
+}
+
+/* What one row of the body holds, into `vals` (room for nparams);
+ * WX_EARG with the reason otherwise. */
+static wx_status row_read(const wx_function_info *info, const rowset *r,
+                          size_t i, wx_value *vals, wx_error *err)
+{
+    if (r->root)
+        return wxc_row_from_json(info, json_array_get(r->rows, i), vals, err);
+    size_t n = r->first[i + 1] - r->first[i];
+    wx_status st = wxc_check_count(info, n, err);
+    if (st == WX_OK)
+        memcpy(vals, r->nums + r->first[i], n * sizeof *vals);
+    return st;
+}
+
+/* Whether every parameter takes a number, so that the scanner's values
+ * are worth trying. */
+static bool all_numeric(const wx_function_info *info)
+{
+    for (uint32_t k = 0; k < info->nparams; k++)
+        if (info->params[k] > WX_TYPE_F64)
+            return false;
+    return true;
+}
+
+typedef struct batch_call {
+    rowset rows;
+    const wxd_request *rq;
+    char *text; /* the answer, made when the batch ran */
+    size_t len;
+} batch_call;
+
+/* The rows read into one array (the readable ones, whose indexes go to
+ * `good`); the others' error texts into refused[i]. The number read. */
+static size_t batch_read(const wx_function_info *info, const rowset *r,
+                         wx_value *vals, size_t *good, char **refused)
+{
+    size_t k = 0, ncols = info->nparams;
+    for (size_t i = 0; i < r->n; i++) {
+        wx_error e;
+        wx_status st = row_read(info, r, i, vals + k * ncols, &e);
+        if (st == WX_OK)
+            good[k++] = i;
+        else
+            refused[i] = row_refusal(i, st, &e);
+    }
+    return k;
+}
+
+/* The answer: {"results": [...]}, each row's results or error. */
+static bool batch_write(batch_call *b, const wx_batch_result *res,
+                        const size_t *good, char **refused)
+{
+    out_text o = {malloc(4096), 0, 4096, false};
+    if (!o.buf)
+        return false;
+    out_put(&o, "{\"results\":[", 12);
+    size_t k = 0;
+    for (size_t i = 0; i < b->rows.n && !o.failed; i++) {
+        if (i)
+            out_put(&o, ",", 1);
+        if (k < res->nrows && good[k] == i) {
+            const wx_batch_row *row = &res->rows[k++];
+            if (row->status != WX_OK) {
+                out_row_error(&o, i, row->status, row->error);
+                continue;
+            }
+            out_put(&o, "[", 1);
+            for (uint32_t v = 0; v < row->count; v++) {
+                if (v)
+                    out_put(&o, ",", 1);
+                out_value(&o, &row->values[v]);
+            }
+            out_put(&o, "]", 1);
+        } else if (refused[i]) {
+            out_put(&o, refused[i], strlen(refused[i]));
+        } else {
+            o.failed = true; /* its refusal could not be made */
+        }
+    }
+    out_put(&o, "]}", 2);
+    if (o.failed) {
+        free(o.buf);
+        return false;
+    }
+    b->text = o.buf;
+    b->len = o.len;
+    return true;
+}
+
+static wx_status batch_op(target *t, void *ctx, wx_error *err)
+{
+    batch_call *b = ctx;
+    wx_function_info info;
+    wx_status st = wx_fn_describe(t->fn, &info, err);
+    if (st != WX_OK)
+        return st;
+    if (!b->rows.root && !all_numeric(&info)) {
+        /* Numbers for other types (a json or string parameter): jansson
+         * reads them as such; the scanner vouched for the shape. */
+        rowset_free(&b->rows);
+        json_error_t je;
+        b->rows.root = json_loadb(b->rq->body, b->rq->len, 0, &je);
+        b->rows.rows = json_object_get(b->rows.root, "rows");
+        b->rows.n = json_array_size(b->rows.rows);
+        if (!b->rows.root)
+            return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    size_t n = b->rows.n, ncols = info.nparams;
+    size_t nvals = n * ncols; /* n is bounded by the body's size */
+    wx_value *vals = malloc((nvals ? nvals : 1) * sizeof *vals);
+    size_t *good = malloc((n ? n : 1) * sizeof *good);
+    char **refused = calloc(n ? n : 1, sizeof *refused);
+    if (!vals || !good || !refused) {
+        free(vals);
+        free(good);
+        free(refused);
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
+    size_t k = batch_read(&info, &b->rows, vals, good, refused);
+    wx_batch_result res = {0};
+    uint64_t t0 = wxd_now_ns();
+    st = wx_fn_call_batch(t->fn, vals, k, ncols, &res, err);
+    /* The latency histogram is per call: a batch adds each row at the
+     * batch's mean, so that batches and single calls read alike. */
+    if (st == WX_OK && t->lat && k)
+        wxd_latency_record_n(t->lat, (wxd_now_ns() - t0) / k, k);
+    if (st == WX_OK && !batch_write(b, &res, good, refused))
+        st = wx_error_set(err, WX_ENOMEM, "out of host memory");
+    wx_batch_result_free(&res);
+    if (b->rows.root)
+        for (size_t i = 0; i < k * ncols; i++)
+            wx_value_free(&vals[i]);
+    for (size_t i = 0; i < n; i++)
+        free(refused[i]);
+    free(vals);
+    free(good);
+    free(refused);
+    return st;
+}
+
+void wxd_call_batch(wxd_server *s, const char *plugin, const char *func,
+                    const wxd_request *rq, wxd_response *rs)
+{
+    batch_call b = {.rq = rq};
+    if (!body_rows(rq, &b.rows, rs))
+        return;
+    wx_error err;
+    wx_status st = on_target(s, plugin, func, batch_op, &b, &err);
+    rowset_free(&b.rows);
+    if (st != WX_OK) {
+        wxd_reply_failure(rs, st, &err);
+        return;
+    }
+    wxd_reply(rs, 200, "application/json", b.text, b.len);
 }

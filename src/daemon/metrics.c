@@ -8,6 +8,8 @@
  *   histogram, which the manager does not keep. Arguments the daemon's
  *   JSON conversion refuses never reach the manager: they are no call of
  *   the function, but a 400 in the HTTP responses;
+ * - per function of a plugin whose config sets limits.fuel, the fuel
+ *   each call used, as a histogram the manager keeps (render_fuel);
  * - per plugin, read from the manager at scrape time: status, revision,
  *   instances total/busy/idle and trimmed, guest output logged, dropped
  *   and cut, and the bounds of that output (rate, line length);
@@ -117,6 +119,15 @@ void wxd_latency_record(wxd_latency *l, uint64_t ns)
         b++;
     atomic_fetch_add_explicit(&l->sum_ns, ns, memory_order_relaxed);
     atomic_fetch_add_explicit(&l->buckets[b], 1, memory_order_relaxed);
+}
+
+void wxd_latency_record_n(wxd_latency *l, uint64_t ns, uint64_t n)
+{
+    size_t b = 0;
+    while (b < NBUCKETS && ns > bucket_ns[b])
+        b++;
+    atomic_fetch_add_explicit(&l->sum_ns, ns * n, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->buckets[b], n, memory_order_relaxed);
 }
 
 void wxd_metrics_http(wxd_metrics *mx, int status)
@@ -357,6 +368,51 @@ static void render_calls(text *t, const wx_plugin_list *list)
     }
 }
 
+/*
+ * Fuel used per call, for the functions of plugins whose config sets
+ * limits.fuel (wx_function_info.fuel_*): a histogram with the manager's
+ * power-of-4 bounds, cumulative as Prometheus wants. The counts are
+ * read as one snapshot; the count is the cumulative total, as for the
+ * latency.
+ */
+static void render_fuel(text *t, const wx_plugin_list *list)
+{
+    static const char name[] = "wasmext_function_fuel_units";
+    char pl[160], fl[600];
+    header(t, name, "histogram",
+           "Fuel units a call used (limits.fuel: taken branches and calls, "
+           "docs/design.md), for plugins that set limits.fuel; calls that "
+           "ran out count their whole budget.");
+    for (size_t i = 0; i < list->count; i++) {
+        const wx_plugin_info *p = &list->plugins[i];
+        label(p->name, pl, sizeof pl);
+        for (uint32_t k = 0; k < p->nfunctions; k++) {
+            const wx_function_info *f = &p->functions[k];
+            if (!f->fuel_limit)
+                continue;
+            label(f->name, fl, sizeof fl);
+            uint64_t cum = 0;
+            for (unsigned b = 0; b < WX_FUEL_BUCKETS; b++) {
+                cum += f->fuel_buckets[b];
+                if (b + 1 < WX_FUEL_BUCKETS)
+                    put(t, "%s_bucket{plugin=\"%s\",function=\"%s\","
+                           "le=\"%llu\"} %llu\n",
+                        name, pl, fl,
+                        (unsigned long long)WX_FUEL_BUCKET(b),
+                        (unsigned long long)cum);
+                else
+                    put(t, "%s_bucket{plugin=\"%s\",function=\"%s\","
+                           "le=\"+Inf\"} %llu\n",
+                        name, pl, fl, (unsigned long long)cum);
+            }
+            put(t, "%s_sum{plugin=\"%s\",function=\"%s\"} %llu\n", name, pl,
+                fl, (unsigned long long)f->fuel_sum);
+            put(t, "%s_count{plugin=\"%s\",function=\"%s\"} %llu\n", name,
+                pl, fl, (unsigned long long)cum);
+        }
+    }
+}
+
 static int plugin_cmp(const void *name, const void *info)
 {
     return strcmp(name, ((const wx_plugin_info *)info)->name);
@@ -502,6 +558,7 @@ char *wxd_metrics_render(wxd_metrics *mx, wx_manager *m, double uptime_s,
     }
     render_plugins(&t, m, &list);
     render_calls(&t, &list);
+    render_fuel(&t, &list);
     render_latency(&t, mx);
     pthread_mutex_unlock(&mx->lock);
     wx_plugin_list_free(&list);

@@ -138,18 +138,40 @@ void wxd_reply_error(wxd_response *rs, int status, const char *code,
     reply_error_with(rs, status, code, msg, NULL);
 }
 
+/* The keys a failure adds to its error object: the trap kind of a trap,
+ * the exit code of an exit; NULL if none. */
+static json_t *failure_extra(wx_status st, const wx_error *err)
+{
+    if (st == WX_ETRAP && err && err->trap != WX_TRAP_NONE)
+        return json_pack("{s:s}", "trap", wx_trap_name(err->trap));
+    if (st == WX_EEXIT && err)
+        return json_pack("{s:i}", "exit_code", err->exit_code);
+    return NULL;
+}
+
 void wxd_reply_failure(wxd_response *rs, wx_status st, const wx_error *err)
 {
     const char *msg = err && err->message[0] ? err->message
                                              : wx_status_message(st);
-    json_t *extra = NULL;
-    if (st == WX_ETRAP && err && err->trap != WX_TRAP_NONE)
-        extra = json_pack("{s:s}", "trap", wx_trap_name(err->trap));
-    else if (st == WX_EEXIT && err)
-        extra = json_pack("{s:i}", "exit_code", err->exit_code);
-    reply_error_with(rs, wxd_http_status(st), wx_status_name(st), msg, extra);
+    reply_error_with(rs, wxd_http_status(st), wx_status_name(st), msg,
+                     failure_extra(st, err));
     if (st == WX_EBUSY)
         rs->retry_after = 1;
+}
+
+void *wxd_failure_json(wx_status st, const wx_error *err, const char *prefix)
+{
+    const char *msg = err && err->message[0] ? err->message
+                                             : wx_status_message(st);
+    char text[sizeof err->message + 64];
+    snprintf(text, sizeof text, "%s%s", prefix ? prefix : "", msg);
+    json_t *e = json_pack("{s:s,s:o}", "code", wx_status_name(st), "message",
+                          lenient_string(text));
+    json_t *extra = failure_extra(st, err);
+    if (e && extra)
+        json_object_update(e, extra);
+    json_decref(extra);
+    return e ? json_pack("{s:o}", "error", e) : NULL;
 }
 
 void wxd_reply_change_failure(wxd_server *s, wxd_response *rs, wx_status st,

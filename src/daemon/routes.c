@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SEGMENTS 4
+#define MAX_SEGMENTS 5
 
 typedef void (*handler_fn)(wxd_server *s, const wxd_request *rq,
                            wxd_response *rs, char **params);
@@ -214,6 +214,18 @@ static void h_call(wxd_server *s, const wxd_request *rq, wxd_response *rs,
     wxd_call(s, NULL, params[0], rq, rs);
 }
 
+static void h_batch_in(wxd_server *s, const wxd_request *rq,
+                       wxd_response *rs, char **params)
+{
+    wxd_call_batch(s, params[0], params[1], rq, rs);
+}
+
+static void h_batch(wxd_server *s, const wxd_request *rq, wxd_response *rs,
+                    char **params)
+{
+    wxd_call_batch(s, NULL, params[0], rq, rs);
+}
+
 /* -------------------------------------------------------------- table */
 
 #define CALL WXD_RIGHT_CALL
@@ -250,6 +262,12 @@ static const route routes[] = {
     {{"functions", "*", NULL},
      "POST",
      {{"POST", h_call, CALL, false, CALLS}}},
+    {{"plugins", "*", "functions", "*", "batch", NULL},
+     "POST",
+     {{"POST", h_batch_in, CALL, false, CALLS}}},
+    {{"functions", "*", "batch", NULL},
+     "POST",
+     {{"POST", h_batch, CALL, false, CALLS}}},
 };
 
 /* Splits `path` (copied into buf) into at most MAX_SEGMENTS non-empty

@@ -127,6 +127,8 @@ wxd_latency *wxd_metrics_latency(wxd_metrics *mx, const char *plugin,
                                  const char *func);
 /* Records one call the daemon made, which took `ns` nanoseconds. */
 void wxd_latency_record(wxd_latency *l, uint64_t ns);
+/* Records `n` calls of `ns` nanoseconds each (a batch's rows). */
+void wxd_latency_record_n(wxd_latency *l, uint64_t ns, uint64_t n);
 /* Counts one HTTP response. */
 void wxd_metrics_http(wxd_metrics *mx, int status);
 /* The Prometheus text exposition; NULL if out of memory. */
@@ -332,6 +334,9 @@ void wxd_plugin_check(wxd_server *s, const char *name, wxd_response *rs);
 /* plugin NULL: by function name alone. */
 void wxd_call(wxd_server *s, const char *plugin, const char *func,
               const wxd_request *rq, wxd_response *rs);
+/* POST .../batch: {"rows": [[...], ...]}, one call per row. */
+void wxd_call_batch(wxd_server *s, const char *plugin, const char *func,
+                    const wxd_request *rq, wxd_response *rs);
 
 /* ----------------------------------------------------------- reply.c */
 
@@ -353,6 +358,10 @@ void wxd_reply_error(wxd_response *rs, int status, const char *code,
 /* The error of a failed manager operation, with its mapped status (and
  * the trap kind for traps). */
 void wxd_reply_failure(wxd_response *rs, wx_status st, const wx_error *err);
+/* The error of one failed row of a batch, as a JSON value (json_t *):
+ * {"error": {...}} with wxd_reply_failure's keys and the message after
+ * `prefix` ("row 3: "); NULL if out of memory. */
+void *wxd_failure_json(wx_status st, const wx_error *err, const char *prefix);
 /* The answer to a failed change: wxd_reply_failure's, except that a
  * registry that cannot be reached is 503 `registry_unavailable` with the
  * store's message and Retry-After (the change was not made). */

@@ -97,6 +97,11 @@ wxm_counter *wxm_plugin_counter(wxm_plugin *p, const char *name)
     for (int i = 0; i < WXM_SHARDS; i++)
         for (int k = 0; k < WX_STATUS_COUNT_; k++)
             atomic_init(&c->shards[i].by_status[k], 0);
+    for (int i = 0; i < WXM_SHARDS; i++) {
+        atomic_init(&c->fuel[i].sum, 0);
+        for (unsigned k = 0; k < WX_FUEL_BUCKETS; k++)
+            atomic_init(&c->fuel[i].buckets[k], 0);
+    }
     c->index = p->ncounters;
     memcpy(c->name, name, n + 1);
     p->counters[p->ncounters++] = c;
@@ -119,6 +124,27 @@ void wxm_counter_read(const wxm_counter *c, wx_function_info *info)
             info->errors += by[k];
     }
     by[WX_OK] = 0; /* the successes, which are no error */
+    info->fuel_calls = info->fuel_sum = 0;
+    memset(info->fuel_buckets, 0, sizeof info->fuel_buckets);
+    for (int i = 0; i < WXM_SHARDS; i++) {
+        info->fuel_sum +=
+            atomic_load_explicit(&c->fuel[i].sum, memory_order_relaxed);
+        for (unsigned k = 0; k < WX_FUEL_BUCKETS; k++)
+            info->fuel_buckets[k] += atomic_load_explicit(
+                &c->fuel[i].buckets[k], memory_order_relaxed);
+    }
+    for (unsigned k = 0; k < WX_FUEL_BUCKETS; k++)
+        info->fuel_calls += info->fuel_buckets[k];
+}
+
+void wxm_count_fuel(wxm_func *f, uint64_t units, const uint64_t *per)
+{
+    wxm_fuel_shard *sh = &f->counter->fuel[wxm_thread_shard()];
+    atomic_fetch_add_explicit(&sh->sum, units, memory_order_relaxed);
+    for (unsigned k = 0; k < WX_FUEL_BUCKETS; k++)
+        if (per[k])
+            atomic_fetch_add_explicit(&sh->buckets[k], per[k],
+                                      memory_order_relaxed);
 }
 
 void wxm_version_release(wxm_version *v)
@@ -1422,8 +1448,26 @@ static wx_status call_vals(wxm_version *v, wxm_func *f, const wx_wasm_val *args,
                             "(wx_fn_call_values)",
                             v->plugin->name, f->counter->name,
                             wx_abi_name(f->decl->abi));
-    return wxv_pool_call_index(v->pool, f->export_index, args, nargs, results,
-                               nresults, err);
+    if (!wxv_pool_fuel(v->pool))
+        return wxv_pool_call_index(v->pool, f->export_index, args, nargs,
+                                   results, nresults, err);
+    /* Metered: the pool's argument check first, as its call does, so
+     * that a wrong call costs no instance. */
+    const wx_functype *t = &f->type;
+    if (nargs != t->nparams || nresults != t->nresults)
+        return wx_error_set(err, WX_EARG,
+                            "%s: expected %u arguments and room for %u "
+                            "results, got %zu and %zu",
+                            f->counter->name, t->nparams, t->nresults, nargs,
+                            nresults);
+    for (uint32_t i = 0; i < t->nparams; i++)
+        if (args[i].type != t->params[i])
+            return wx_error_set(err, WX_EARG,
+                                "%s: argument %u: expected %s, got %s",
+                                f->counter->name, i + 1,
+                                wx_valtype_name(t->params[i]),
+                                wx_valtype_name(args[i].type));
+    return wxm_run_wasm(v, f, args, nargs, results, nresults, err);
 }
 
 
@@ -1530,6 +1574,45 @@ static wx_status convert_arg(const wxa_value *v, size_t i, wxa_type t,
     return wxa_value_convert(v, t, what, out, err);
 }
 
+wx_status wxm_args_prepare(const wxm_func *f, const wxa_value *args,
+                           size_t nargs, wxa_value *conv,
+                           const wxa_value **use, uint64_t *owned,
+                           wx_error *err)
+{
+    *use = args;
+    *owned = 0; /* bit i: conv[i] was converted, to free */
+    for (size_t i = 0; i < nargs; i++) {
+        wxa_type t = f->fn.params[i];
+        wx_status s;
+        if (args[i].type == t) {
+            s = check_same(&args[i], i, err);
+            if (*use != args)
+                conv[i] = args[i];
+        } else {
+            if (*use == args) {
+                memcpy(conv, args, i * sizeof *args);
+                *use = conv;
+            }
+            s = convert_arg(&args[i], i, t, &conv[i], err);
+            if (s == WX_OK)
+                *owned |= UINT64_C(1) << i;
+        }
+        if (s != WX_OK) {
+            wxm_args_release(conv, *owned);
+            *owned = 0;
+            return s;
+        }
+    }
+    return WX_OK;
+}
+
+void wxm_args_release(wxa_value *conv, uint64_t owned)
+{
+    for (size_t i = 0; owned; i++, owned >>= 1)
+        if (owned & 1)
+            wxa_value_free(&conv[i]);
+}
+
 /*
  * The typed path for every ABI. Arguments of their parameter's type are
  * passed on as they are (the ABI layer reads them in place, as wxai_arg
@@ -1546,32 +1629,12 @@ static wx_status call_values(wxm_version *v, wxm_func *f,
     if (__builtin_expect(nargs && !args, 0))
         return wx_error_set(err, WX_EARG, "%s: no argument array", f->fn.name);
     wxa_value conv[WXA_MAX_VALUES];
-    const wxa_value *use = args;
-    uint64_t owned = 0; /* bit i: conv[i] was converted, to free */
-    wx_status s = WX_OK;
-    for (size_t i = 0; i < nargs; i++) {
-        wxa_type t = f->fn.params[i];
-        if (args[i].type == t) {
-            s = check_same(&args[i], i, err);
-            if (use != args)
-                conv[i] = args[i];
-        } else {
-            if (use == args) {
-                memcpy(conv, args, i * sizeof *args);
-                use = conv;
-            }
-            s = convert_arg(&args[i], i, t, &conv[i], err);
-            if (s == WX_OK)
-                owned |= UINT64_C(1) << i;
-        }
-        if (s != WX_OK)
-            break;
-    }
+    const wxa_value *use;
+    uint64_t owned;
+    wx_status s = wxm_args_prepare(f, args, nargs, conv, &use, &owned, err);
     if (s == WX_OK)
         s = wxm_abi_run(v, f, use, nargs, out, err);
-    for (size_t i = 0; owned; i++, owned >>= 1)
-        if (owned & 1)
-            wxa_value_free(&conv[i]);
+    wxm_args_release(conv, owned);
     return s;
 }
 
@@ -1644,6 +1707,12 @@ static inline wx_status fn_current(wx_fn *fn, wxm_version **vout,
     return s;
 }
 
+wx_status wxm_fn_pin(wx_fn *fn, wxm_version **v, wxm_func **f,
+                     unsigned *shard, wx_error *err)
+{
+    return fn_current(fn, v, f, shard, err);
+}
+
 wx_status wx_fn_call(wx_fn *fn, const wx_wasm_val *args, size_t nargs,
                      wx_wasm_val *results, size_t nresults, wx_error *err)
 {
@@ -1702,6 +1771,7 @@ wx_status wx_fn_describe(wx_fn *fn, wx_function_info *info, wx_error *err)
     info->loaded = true;
     info->results_known = f->fn.has_results || f->fn.abi != WX_ABI_BINDGEN;
     wxm_counter_read(f->counter, info);
+    info->fuel_limit = wxv_pool_fuel(v->pool);
     info->nparams = f->fn.nparams;
     memcpy(info->params, f->fn.params, f->fn.nparams * sizeof *info->params);
     /* Configs declare bindgen results (the ABI would leave them open);

@@ -76,8 +76,16 @@ typedef struct wxm_shard {
     _Alignas(64) atomic_uint_fast64_t by_status[WX_STATUS_COUNT_];
 } wxm_shard;
 
+/* Fuel used per call (wx_function_info.fuel_*), sharded like the
+ * outcomes; written only for plugins whose pool meters fuel. */
+typedef struct wxm_fuel_shard {
+    _Alignas(64) atomic_uint_fast64_t sum;
+    atomic_uint_fast64_t buckets[WX_FUEL_BUCKETS];
+} wxm_fuel_shard;
+
 typedef struct wxm_counter {
     wxm_shard shards[WXM_SHARDS];
+    wxm_fuel_shard fuel[WXM_SHARDS];
     uint32_t index; /* in the plugin's counter list */
     char name[];
 } wxm_counter;
@@ -243,6 +251,30 @@ static inline void wxm_count(wxm_func *f, wx_status s)
     unsigned k = (unsigned)s < WX_STATUS_COUNT_ ? (unsigned)s : WX_EHOST;
     atomic_fetch_add_explicit(&sh->by_status[k], 1, memory_order_relaxed);
 }
+/* The histogram bucket of a call that used `units` of fuel: the k with
+ * 4^(k-1) < units <= 4^k (0 for at most 1 unit), the last for all above
+ * 4^(WX_FUEL_BUCKETS - 2). */
+static inline unsigned wxm_fuel_bucket(uint64_t units)
+{
+    if (units <= 1)
+        return 0;
+    unsigned bits = 64u - (unsigned)__builtin_clzll(units - 1);
+    unsigned k = (bits + 1) / 2;
+    return k < WX_FUEL_BUCKETS ? k : WX_FUEL_BUCKETS - 1;
+}
+/* Counts `n` calls of `f` that used `units` of fuel in all, `per[k]` of
+ * them in bucket k (a batch adds its rows at once; a call passes n 1). */
+void wxm_count_fuel(wxm_func *f, uint64_t units, const uint64_t *per);
+/* One call that used `units` (0: it ran no guest code, not counted). */
+static inline void wxm_count_fuel1(wxm_func *f, uint64_t units)
+{
+    if (!units)
+        return;
+    wxm_fuel_shard *sh = &f->counter->fuel[wxm_thread_shard()];
+    atomic_fetch_add_explicit(&sh->sum, units, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sh->buckets[wxm_fuel_bucket(units)], 1,
+                              memory_order_relaxed);
+}
 /* The totals of a counter into info's calls, errors and errors_by_status
  * (a snapshot: calls in flight may be missing). */
 void wxm_counter_read(const wxm_counter *c, wx_function_info *info);
@@ -330,8 +362,42 @@ wx_status wxm_abi_bind(wxm_func *f, const wx_module *m, const char *at,
  * function's parameter types). */
 wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
                       size_t nargs, wxa_results *out, wx_error *err);
+/* Calls `f`'s export with wasm values of its signature's types on a
+ * pooled instance, measuring the fuel used when the pool meters it. */
+wx_status wxm_run_wasm(wxm_version *v, wxm_func *f, const wx_wasm_val *args,
+                       size_t nargs, wx_wasm_val *res, size_t nres,
+                       wx_error *err);
 /* Checks the argument count against the bound parameter list ("add:
  * expected 2 arguments, got 1"). */
 wx_status wxm_abi_check_count(const wxm_func *f, size_t n, wx_error *err);
+/* The fuel a call used on `inst` with a lease's budget of `budget` units
+ * (0: the pool does not meter fuel, nothing is measured). */
+static inline uint64_t wxm_fuel_used(wx_instance *inst, uint64_t budget)
+{
+    if (!budget)
+        return 0;
+    uint64_t left = wx_instance_fuel_left(inst);
+    return left < budget ? budget - left : 0;
+}
+
+/* ----------------------------------------------------------- manager.c */
+
+/*
+ * Makes the arguments of one call usable by the ABI layer: each already
+ * of its parameter's type is checked (check_same) and used in place,
+ * the others converted into conv[] (*owned: bit i set for each, to free
+ * with wxm_args_release). *use points to args or conv. The count must
+ * have been checked. WX_EARG naming the argument.
+ */
+wx_status wxm_args_prepare(const wxm_func *f, const wxa_value *args,
+                           size_t nargs, wxa_value *conv,
+                           const wxa_value **use, uint64_t *owned,
+                           wx_error *err);
+void wxm_args_release(wxa_value *conv, uint64_t owned);
+/* The version a handle's call runs on, pinned (undo with
+ * wxm_plugin_unpin(fn->plugin, *v, *shard)), and the function in it;
+ * WX_ENOPLUGIN or the version's error status as a call gets them. */
+wx_status wxm_fn_pin(wx_fn *fn, wxm_version **v, wxm_func **f,
+                     unsigned *shard, wx_error *err);
 
 #endif

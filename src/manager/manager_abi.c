@@ -39,14 +39,34 @@ wx_status wxm_abi_bind(wxm_func *f, const wx_module *m, const char *at,
  * This is what keeps the typed call within a few tens of nanoseconds of
  * the raw engine call (bench/framework.sh).
  */
+wx_status wxm_run_wasm(wxm_version *v, wxm_func *f, const wx_wasm_val *args,
+                       size_t nargs, wx_wasm_val *res, size_t nres,
+                       wx_error *err)
+{
+    uint64_t budget = wxv_pool_fuel(v->pool);
+    if (!budget)
+        return wxv_pool_call_index(v->pool, f->export_index, args, nargs, res,
+                                   nres, err);
+    /* Metered: the pool's checkout and return around the call, so that
+     * the fuel left is read before the instance goes back. The arguments
+     * have the signature's types (bound, or checked by the caller). */
+    wxv_lease lease;
+    wx_status s = wxv_pool_checkout(v->pool, &lease, err);
+    if (s != WX_OK)
+        return s;
+    s = wx_call(wxv_lease_func(&lease, v->pool, f->export_index), args, nargs,
+                res, nres, err);
+    wxm_count_fuel1(f, wxm_fuel_used(lease.instance, budget));
+    return wxv_pool_return(v->pool, &lease, s, err);
+}
+
 static wx_status run_numeric(wxm_version *v, wxm_func *f,
                              const wxa_value *args, size_t nargs,
                              wxa_results *out, wx_error *err)
 {
     wx_wasm_val vals[WXA_MAX_VALUES], res[WXA_MAX_VALUES];
     wxa_numeric_to_wasm(args, nargs, vals);
-    wx_status s = wxv_pool_call_index(v->pool, f->export_index, vals, nargs,
-                                      res, f->type.nresults, err);
+    wx_status s = wxm_run_wasm(v, f, vals, nargs, res, f->type.nresults, err);
     if (s != WX_OK)
         return s;
     return wxa_numeric_results(&f->fn, &f->type, res, out, err);
@@ -65,6 +85,7 @@ wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
     /* Through the calling thread's cancel scope, if it has one (the REST
      * daemon's, cancel.h), so that another thread can interrupt it. */
     s = wx_cancel_call_(lease.instance, &f->fn, args, nargs, out, err);
+    wxm_count_fuel1(f, wxm_fuel_used(lease.instance, wxv_pool_fuel(v->pool)));
     /* A guest that answered with an error result is sound: keep its
      * instance. Anything else that failed inside may have stopped the
      * guest half-way, and the pool replaces the instance. */

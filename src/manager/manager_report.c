@@ -166,6 +166,7 @@ static void function_info(arena *a, const wxm_version *v, const wxm_func *f,
     if (v->error || v->pending)
         return;
     o->loaded = true;
+    o->fuel_limit = v->pool ? wxv_pool_fuel(v->pool) : 0;
     char sig[512];
     wxm_signature(&f->type, sig, sizeof sig);
     o->signature = copy(a, sig);

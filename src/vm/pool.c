@@ -767,6 +767,11 @@ uint32_t wxv_pool_instance_num(const wxv_pool *p)
     return p->n;
 }
 
+uint64_t wxv_pool_fuel(const wxv_pool *p)
+{
+    return p->opts.instance.fuel;
+}
+
 wx_status wxv_pool_func_index(const wxv_pool *p, const char *name,
                               uint32_t *index, wx_error *err)
 {
@@ -1080,6 +1085,29 @@ wx_status wxv_pool_return(wxv_pool *p, wxv_lease *lease, wx_status outcome,
         return WX_OK;
     return_kept_slow(p, i);
     return WX_OK;
+}
+
+bool wxv_lease_renew(wxv_pool *p, wxv_lease *lease)
+{
+    slot *s = &p->slots[lease->slot_];
+    uint64_t w = atomic_load_explicit(&s->word, memory_order_relaxed);
+    if (w & W_FLAGS)
+        return false;
+    /* The new deadline first, then the new generation (released with
+     * it): a watchdog that reads the new word reads the new deadline, and
+     * one that read the old word fails its CAS on it (scan_pool). */
+    atomic_store_explicit(&s->deadline,
+                          p->arm_ns ? wxv_coarse_now_ns() + p->arm_ns : 0,
+                          memory_order_relaxed);
+    if (!atomic_compare_exchange_strong_explicit(
+            &s->word, &w, w + W_GEN_ONE, memory_order_release,
+            memory_order_relaxed))
+        return false;
+    bump(&s->ok);
+    bump(&s->leases);
+    if (p->opts.instance.fuel)
+        wx_instance_set_fuel(s->inst, p->opts.instance.fuel);
+    return true;
 }
 
 wx_wasm_func *wxv_lease_func(const wxv_lease *lease, const wxv_pool *p,

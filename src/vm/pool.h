@@ -147,7 +147,8 @@ const char *wxv_errkind_name(wxv_errkind k);
 
 /*
  * A snapshot of a pool's counters. A call is one wxv_pool_call() or one
- * lease (checkout to return, whatever it ran); when no call is in flight,
+ * lease (checkout to return, whatever it ran), each renewal of a lease
+ * starting one more (wxv_lease_renew); when no call is in flight,
  * calls == ok + the sum of errors.
  */
 typedef struct wxv_pool_stats {
@@ -184,6 +185,8 @@ void wxv_pool_release(wxv_pool *p);
 
 const wx_module *wxv_pool_module(const wxv_pool *p);
 uint32_t wxv_pool_instance_num(const wxv_pool *p);
+/* The fuel budget of each lease (opts.instance.fuel; 0: not metered). */
+uint64_t wxv_pool_fuel(const wxv_pool *p);
 
 /*
  * The export index of function `name`, for wxv_pool_call_index() and
@@ -213,6 +216,20 @@ wx_status wxv_pool_checkout(wxv_pool *p, wxv_lease *lease, wx_error *err);
  */
 wx_status wxv_pool_return(wxv_pool *p, wxv_lease *lease, wx_status outcome,
                           wx_error *err);
+
+/*
+ * Starts the next call on the same lease, after the last one succeeded
+ * (a batch of rows on one instance, src/manager/manager_batch.c): counts
+ * the last call ok and a new call started, gives the new one the whole
+ * fuel budget and a timeout clock of its own, as a checkout would, and
+ * moves the lease's generation on so that a watchdog that looked at the
+ * last call's deadline cannot interrupt the new one. False when the lease
+ * must go back instead (then return it with WX_OK and check out again):
+ * another call waits for an instance, so it gets its turn; the watchdog
+ * interrupted the last call after it had finished; or the pool is being
+ * released. One compare-and-swap on the slot's own line when true.
+ */
+bool wxv_lease_renew(wxv_pool *p, wxv_lease *lease);
 
 /* Exported function `index` of the leased instance (NULL if that export is
  * not a function or the index is out of range). */
