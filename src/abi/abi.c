@@ -1,7 +1,7 @@
 /*
  * The ABI entry points: configured functions, the load-time check, and
- * wxa_call's dispatch to numeric.c, bindgen.c and cstring.c; plus the
- * guest-memory and wasm-value helpers those share.
+ * wxa_call's dispatch to numeric.c, bindgen.c, cstring.c and memory.c;
+ * plus the guest-memory and wasm-value helpers those share.
  */
 #include "internal.h"
 
@@ -474,6 +474,7 @@ wx_status wxa_fn_check_named(const wx_module *m, const wxa_fn *fn,
         return wxai_numeric_check(m, fn, &d.func, where, err);
     case WX_ABI_BINDGEN:
         return wxai_bindgen_check(m, fn, &d.func, where, err);
+    case WX_ABI_MEMORY: return wxai_memory_check(m, fn, &d.func, where, err);
     default: return wxai_cstring_check(m, fn, &d.func, where, err);
     }
 }
@@ -540,6 +541,9 @@ wx_status wxa_call(wx_instance *inst, const wxa_fn *fn, const wxa_value *args,
         break;
     case WX_ABI_CSTRING:
         s = wxai_cstring_call(inst, x.func, fn, args, nargs, out, err);
+        break;
+    case WX_ABI_MEMORY:
+        s = wxai_memory_call(inst, x.func, fn, args, nargs, out, err);
         break;
     default: return wx_error_set(err, WX_EARG, "unknown abi");
     }

@@ -13,6 +13,9 @@
  *            memory from the guest's `malloc`, passed as one i32 pointer;
  *            bytes as (pointer, length); a string result is a pointer to
  *            a NUL-terminated string, freed with the guest's `free`.
+ *   memory   hand-written modules: the allocator, free and the shape of
+ *            each value in memory as the function's config describes
+ *            them (memabi.h, memory.c).
  *
  * Use: describe the function (wxa_fn), check it against the module once
  * when the plugin loads (wxa_fn_check or wxa_fn_bind), then wxa_call() on
@@ -45,6 +48,7 @@
 /* The ABIs are the public list of wasmext.h (wx_abi, wx_abi_name). */
 
 typedef struct wxa_legacy wxa_legacy;
+typedef struct wxa_memabi wxa_memabi; /* memabi.h */
 
 /*
  * A configured function. Zero-initialise (or wxa_fn_init) and set:
@@ -57,7 +61,8 @@ typedef struct wxa_legacy wxa_legacy;
  * cstring: a string/json/bytes parameter or a string/json result must be
  * declared; undeclared lists come from the signature as for numeric.
  * legacy: the hub of wxa_linker_add_bindgen_legacy(), needed only for
- * bindgen 0.1.x exports.
+ * bindgen 0.1.x exports. memory: params, results and the memory
+ * description all required.
  */
 typedef struct wxa_fn {
     const char *name;
@@ -67,6 +72,8 @@ typedef struct wxa_fn {
     wxa_type params[WXA_MAX_VALUES];
     wxa_type results[WXA_MAX_VALUES];
     wxa_legacy *legacy;
+    /* abi memory: the allocator, free and shapes (memabi.h); borrowed. */
+    const wxa_memabi *memory;
     /* Private, set by wxa_fn_bind: the module it bound `fn` to, the name
      * it bound, and where the function and the exports the ABI needs sit
      * in that module's export list (WXA_NO_EXPORT: not needed), so that a

@@ -192,6 +192,12 @@ wx_status wxai_cstring_check(const wx_module *m, const wxa_fn *fn,
 wx_status wxai_cstring_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn,
                             const wxa_value *args, size_t nargs,
                             wxa_results *out, wx_error *err);
+wx_status wxai_memory_check(const wx_module *m, const wxa_fn *fn,
+                            const wx_functype *t, const char *where,
+                            wx_error *err);
+wx_status wxai_memory_call(wx_instance *inst, wx_wasm_func *f,
+                           const wxa_fn *fn, const wxa_value *args,
+                           size_t nargs, wxa_results *out, wx_error *err);
 
 /* ---------------------------------------------- bindgen, shared parts */
 

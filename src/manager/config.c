@@ -406,16 +406,192 @@ static bool parse_abi(parser *p, const json_t *fn, const char *fpath,
         return fail(p, at, "must be a string, got %s", GOT(v));
     if (wx_abi_parse(json_string_value(v), out))
         return true;
-    return fail(p, at,
-                "%s is not a known abi (choose numeric, bindgen or cstring)",
-                GOT(v));
+    /* The choices from the list itself, so that a new ABI is offered. */
+    char choices[128] = "";
+    for (unsigned a = 0; a < WX_ABI_COUNT_; a++) {
+        size_t n = strlen(choices);
+        snprintf(choices + n, sizeof choices - n, "%s%s",
+                 a == 0                   ? ""
+                 : a + 1 == WX_ABI_COUNT_ ? " or "
+                                          : ", ",
+                 wx_abi_name((wx_abi)a));
+    }
+    return fail(p, at, "%s is not a known abi (choose %s)", GOT(v), choices);
+}
+
+/* ------------------------------------------------------ abi "memory" */
+
+/* memory.alloc or memory.free: a helper's spelling (memabi.h). */
+static bool parse_helper(parser *p, const json_t *mo, const char *mpath,
+                         bool is_free, const char **name, int *form)
+{
+    char at[192], why[200];
+    const char *text;
+    const char *key = is_free ? "free" : "alloc";
+    join(at, sizeof at, mpath, key);
+    *name = NULL;
+    *form = 0;
+    if (!get_string(p, mo, mpath, key, false, &text))
+        return false;
+    if (!text)
+        return true;
+    size_t n;
+    if (!wxa_memabi_parse_helper(text, is_free, &n, form, why, sizeof why))
+        return fail(p, at, "%s", why);
+    if (n == 0)
+        return true;
+    char *d = palloc(p, n + 1);
+    if (!d)
+        return false;
+    memcpy(d, text, n);
+    d[n] = '\0';
+    *name = d;
+    return true;
+}
+
+/* memory.params: one shape per param; by default value for numbers and
+ * ptr_len for string, bytes and json. */
+static bool parse_shapes(parser *p, const json_t *mo, const char *mpath,
+                         const wxg_function *f, wxa_memabi *ma)
+{
+    char at[192], got_[64], why[200];
+    json_t *arr = json_object_get(mo, "params");
+    join(at, sizeof at, mpath, "params");
+    if (!arr) {
+        for (uint32_t i = 0; i < f->nparams; i++)
+            ma->params[i] = wxa_memabi_default_shape(f->params[i]);
+        ma->nparams = f->nparams;
+        return true;
+    }
+    if (!json_is_array(arr))
+        return fail(p, at, "must be an array of shapes, got %s", GOT(arr));
+    size_t n = json_array_size(arr);
+    if (n > WX_MAX_VALUES)
+        return fail(p, at, "too many shapes (at most %u)", WX_MAX_VALUES);
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(arr, i);
+        char sat[208];
+        snprintf(sat, sizeof sat, "%s[%zu]", at, i);
+        uint32_t size;
+        if (!json_is_string(v))
+            return fail(p, sat, "must be a shape name, got %s", GOT(v));
+        if (!wxa_memabi_parse_shape(json_string_value(v), false,
+                                    &ma->params[i], &size, why, sizeof why))
+            return fail(p, sat, "%s", why);
+    }
+    ma->nparams = (uint32_t)n;
+    return true;
+}
+
+/* An optional boolean; *out keeps its value when absent. */
+static bool get_bool(parser *p, const json_t *obj, const char *path,
+                     const char *key, bool *out)
+{
+    char at[192], got_[64];
+    json_t *v = json_object_get(obj, key);
+    join(at, sizeof at, path, key);
+    if (!v)
+        return true;
+    if (!json_is_boolean(v))
+        return fail(p, at, "must be true or false, got %s", GOT(v));
+    *out = json_is_true(v);
+    return true;
+}
+
+/* The "memory" object of an abi memory function (docs/memory-abi.md). */
+static bool parse_memory(parser *p, const json_t *fn, const char *fpath,
+                         wxg_function *f)
+{
+    static const char *const keys[] = {"alloc",       "free",   "align",
+                                       "params",      "result", "free_params",
+                                       "free_result", NULL};
+    char mpath[176], at[192], got_[64], why[200];
+    json_t *mo = json_object_get(fn, "memory");
+    join(mpath, sizeof mpath, fpath, "memory");
+    if (f->abi != WX_ABI_MEMORY) {
+        if (mo)
+            return fail(p, mpath,
+                        "only for abi memory (this function's abi "
+                        "is %s)",
+                        wx_abi_name(f->abi));
+        return true;
+    }
+    if (!mo)
+        return fail(p, mpath,
+                    "required for abi memory (the allocator, free and each "
+                    "value's shape: docs/memory-abi.md)");
+    if (!json_is_object(mo))
+        return fail(p, mpath, "must be an object, got %s", GOT(mo));
+    if (!check_keys(p, mo, mpath, keys))
+        return false;
+    if (f->nparams > WX_MAX_VALUES || f->nresults > WX_MAX_VALUES)
+        return fail(p, mpath, "abi memory takes at most %u params and results",
+                    WX_MAX_VALUES);
+    wxa_memabi *ma = palloc(p, sizeof *ma);
+    if (!ma)
+        return false;
+    int form;
+    if (!parse_helper(p, mo, mpath, false, &ma->alloc_name, &form))
+        return false;
+    ma->alloc = (wxa_alloc_form)form;
+    if (!parse_helper(p, mo, mpath, true, &ma->free_name, &form))
+        return false;
+    ma->free = (wxa_free_form)form;
+
+    json_int_t align = 1;
+    join(at, sizeof at, mpath, "align");
+    if (!get_int(p, mo, mpath, "align", 1, 65536, &align))
+        return false;
+    if (json_object_get(mo, "align") && ma->alloc != WXA_ALLOC_SIZE_ALIGN &&
+        ma->free != WXA_FREE_PTR_SIZE_ALIGN)
+        return fail(p, at, "only for an alloc or free that takes align");
+    ma->align = (uint32_t)align;
+
+    if (!parse_shapes(p, mo, mpath, f, ma))
+        return false;
+    json_t *r = json_object_get(mo, "result");
+    join(at, sizeof at, mpath, "result");
+    ma->result = WXA_SHAPE_VALUE;
+    if (r && !json_is_string(r))
+        return fail(p, at, "must be a shape name, got %s", GOT(r));
+    if (r && !wxa_memabi_parse_shape(json_string_value(r), true, &ma->result,
+                                     &ma->result_size, why, sizeof why))
+        return fail(p, at, "%s", why);
+
+    /* Whatever crosses through memory needs a word on freeing it: a
+     * forgotten "free" would leak a buffer per call. */
+    bool in_mem = ma->result != WXA_SHAPE_VALUE;
+    for (uint32_t i = 0; i < ma->nparams && i < f->nparams; i++)
+        in_mem |= ma->params[i] != WXA_SHAPE_VALUE;
+    join(at, sizeof at, mpath, "free");
+    if (in_mem && !json_object_get(mo, "free"))
+        return fail(p, at,
+                    "required: name the guest's free, or \"none\" when the "
+                    "host is to free nothing");
+
+    ma->free_params = ma->free != WXA_FREE_NONE;
+    ma->free_result =
+        ma->free != WXA_FREE_NONE && wxa_memabi_result_in_guest(ma->result);
+    if (!get_bool(p, mo, mpath, "free_params", &ma->free_params) ||
+        !get_bool(p, mo, mpath, "free_result", &ma->free_result))
+        return false;
+
+    char field[64];
+    if (!wxa_memabi_validate(ma, f->params, f->nparams, f->results,
+                             f->nresults, field, sizeof field, why,
+                             sizeof why)) {
+        join(at, sizeof at, fpath, field);
+        return fail(p, at, "%s", why);
+    }
+    f->memory = ma;
+    return true;
 }
 
 static bool parse_function(parser *p, const json_t *v, const char *fpath,
                            wxg_function *f)
 {
-    static const char *const keys[] = {"name", "abi", "params", "results",
-                                       NULL};
+    static const char *const keys[] = {"name",    "abi",    "params",
+                                       "results", "memory", NULL};
     char got_[64];
     if (json_is_string(v)) {
         if (!*json_string_value(v))
@@ -438,7 +614,8 @@ static bool parse_function(parser *p, const json_t *v, const char *fpath,
            parse_types(p, v, fpath, "params", f->abi, &f->has_params,
                        &f->nparams, &f->params) &&
            parse_types(p, v, fpath, "results", f->abi, &f->has_results,
-                       &f->nresults, &f->results);
+                       &f->nresults, &f->results) &&
+           parse_memory(p, v, fpath, f);
 }
 
 static bool parse_functions(parser *p, const json_t *root)
@@ -878,6 +1055,37 @@ static json_t *types_json(uint32_t n, const wx_type *types, bool *ok)
     return arr;
 }
 
+/* Every setting written out, defaults included, so that the stored form
+ * says exactly how values cross. */
+static json_t *memory_json(const wxa_memabi *ma, bool *ok)
+{
+    char buf[192];
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    if (ma->alloc != WXA_ALLOC_NONE) {
+        wxa_memabi_helper_text(ma->alloc_name, false, ma->alloc, buf,
+                               sizeof buf);
+        put(o, "alloc", json_string(buf), ok);
+    }
+    wxa_memabi_helper_text(ma->free_name, true, ma->free, buf, sizeof buf);
+    put(o, "free", json_string(buf), ok);
+    if (ma->alloc == WXA_ALLOC_SIZE_ALIGN ||
+        ma->free == WXA_FREE_PTR_SIZE_ALIGN)
+        put(o, "align", json_integer(ma->align), ok);
+    json_t *params = json_array();
+    for (uint32_t i = 0; params && i < ma->nparams; i++) {
+        wxa_memabi_shape_text(ma->params[i], 0, buf, sizeof buf);
+        push(params, json_string(buf), ok);
+    }
+    put(o, "params", params, ok);
+    wxa_memabi_shape_text(ma->result, ma->result_size, buf, sizeof buf);
+    put(o, "result", json_string(buf), ok);
+    put(o, "free_params", json_boolean(ma->free_params), ok);
+    put(o, "free_result", json_boolean(ma->free_result), ok);
+    return o;
+}
+
 static json_t *function_json(const wxg_function *f, bool *ok)
 {
     if (f->abi == WX_ABI_NUMERIC && !f->has_params && !f->has_results)
@@ -891,6 +1099,8 @@ static json_t *function_json(const wxg_function *f, bool *ok)
         put(o, "params", types_json(f->nparams, f->params, ok), ok);
     if (f->has_results)
         put(o, "results", types_json(f->nresults, f->results, ok), ok);
+    if (f->memory)
+        put(o, "memory", memory_json(f->memory, ok), ok);
     return o;
 }
 

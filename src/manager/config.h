@@ -18,6 +18,7 @@
 #ifndef WX_MANAGER_CONFIG_H
 #define WX_MANAGER_CONFIG_H
 
+#include "memabi.h" /* src/abi: the memory ABI's description */
 #include "wasmext.h"
 
 #include <jansson.h>
@@ -69,6 +70,8 @@ typedef struct wxg_function {
     bool has_params, has_results;
     uint32_t nparams, nresults;
     const wx_type *params, *results;
+    /* abi memory: the "memory" object, defaults filled in; else NULL. */
+    const wxa_memabi *memory;
 } wxg_function;
 
 /*

@@ -17,6 +17,7 @@ wx_status wxm_abi_bind(wxm_func *f, const wx_module *m, const char *at,
 {
     const wxg_function *d = f->decl;
     wxa_fn_init(&f->fn, d->name, d->abi);
+    f->fn.memory = d->memory; /* abi memory; the config outlives fn */
     for (int r = 0; r < 2; r++) {
         if (!(r ? d->has_results : d->has_params))
             continue;

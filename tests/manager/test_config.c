@@ -132,10 +132,10 @@ static void test_function_errors(void)
                  "functions[0].name: must not be empty (an export name)");
     EXPECT_ERROR(FN("[{\"name\":\"f\",\"param\":[]}]"),
                  "functions[0].param: unknown key (keys: name, abi, params, "
-                 "results)");
+                 "results, memory)");
     EXPECT_ERROR(FN("[{\"name\":\"f\",\"abi\":\"wasi\"}]"),
                  "functions[0].abi: \"wasi\" is not a known abi (choose "
-                 "numeric, bindgen or cstring)");
+                 "numeric, bindgen, cstring or memory)");
     EXPECT_ERROR(FN("[{\"name\":\"f\",\"abi\":2}]"),
                  "functions[0].abi: must be a string, got 2");
     EXPECT_ERROR(FN("[{\"name\":\"f\",\"params\":\"i32\"}]"),
