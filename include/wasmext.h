@@ -426,7 +426,8 @@ WX_API void wx_values_free(wx_values *v);
 #define WX_ABI_LIST(X)                                                        \
     X(WX_ABI_NUMERIC, "numeric") /* wasm numbers only; the default */         \
     X(WX_ABI_BINDGEN, "bindgen") /* wasmedge-bindgen 0.4 (and 0.1) */         \
-    X(WX_ABI_CSTRING, "cstring") /* NUL-ended strings via malloc/free */
+    X(WX_ABI_CSTRING, "cstring") /* NUL-ended strings via malloc/free */     \
+    X(WX_ABI_EXTISM, "extism")   /* Extism PDK plugins (docs/extism.md) */
 
 typedef enum wx_abi {
 #define WX_ABI_ENUM_(e, n) e,
@@ -435,7 +436,8 @@ typedef enum wx_abi {
         WX_ABI_COUNT_
 } wx_abi;
 
-/* "numeric", "bindgen", "cstring"; NULL for a value out of range. */
+/* "numeric", "bindgen", "cstring", "extism"; NULL for a value out of
+ * range. */
 WX_API const char *wx_abi_name(wx_abi a);
 /* An ABI by its config name (exact spelling); false if there is none. */
 WX_API bool wx_abi_parse(const char *name, wx_abi *out);
