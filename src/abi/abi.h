@@ -233,6 +233,9 @@ typedef struct wxa_extism_opts {
      * off, as Extism's max_var_bytes 0 does. */
     uint64_t max_var_bytes;
     bool has_max_var_bytes;
+    /* The most bytes of an HTTP response body (and, apart, of its
+     * headers) http_request takes; 0: WXA_EXTISM_HTTP_BYTES. */
+    uint64_t max_http_response_bytes;
     /* A log_* call's message; NULL drops them. */
     void (*on_log)(void *ud, wxa_extism_level level, const uint8_t *msg,
                    size_t len);
@@ -241,6 +244,8 @@ typedef struct wxa_extism_opts {
 
 /* Extism's own default for the variables of a plugin. */
 #define WXA_EXTISM_VAR_BYTES (1u << 20)
+/* Our default bound on an HTTP response's body (Extism's is 50 MiB). */
+#define WXA_EXTISM_HTTP_BYTES (16u << 20)
 /* The most memory the blocks of one call may take. */
 #define WXA_EXTISM_CALL_BYTES (64u << 20)
 

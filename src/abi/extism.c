@@ -9,7 +9,7 @@
  *     load_u8/u64 and store_u8/u64 to move bytes in and out of them,
  *     input_length/input_load_u8/u64 for the call's input, output_set for
  *     its output, error_set, config_get, var_get/var_set, log_* and
- *     http_request.
+ *     http_request/http_status_code/http_headers (extism_http.c).
  *
  * That memory is ours: a byte arena per instance, reset at the end of
  * every call (so every block a call allocated is gone, whatever the
@@ -31,12 +31,12 @@
  * Where the two runtimes differ on purpose (docs/extism.md): a load or
  * store outside the blocks fails the call (Extism's kernel answers 0 or
  * ignores it); HTTP is refused unless extism.allowed_hosts names the host,
- * and even then this build has no HTTP client, so the call fails with a
- * message that says so.
+ * and a redirect is followed only to such a host (Extism's client follows
+ * any).
  */
+#include "extism_http.h"
 #include "internal.h"
 
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -55,6 +55,7 @@
 struct wxa_extism {
     wxa_extism_opts o;
     uint64_t max_var_bytes; /* 0: variables are off */
+    uint64_t max_http_bytes;
 };
 
 typedef struct block {
@@ -82,6 +83,9 @@ typedef struct xstate {
     uint64_t in_off, in_len;
     uint64_t out_off, out_len;
     uint64_t err_off; /* 0: no error set */
+    /* The call's last HTTP response: http_status_code, http_headers. */
+    int http_status;
+    json_t *http_headers;
     /* Variables: live as long as the instance. */
     var *vars;
     size_t nvars, vcap;
@@ -110,6 +114,9 @@ wxa_extism *wxa_extism_new(const wxa_extism_opts *opts, wx_error *err)
     hub->max_var_bytes = hub->o.has_max_var_bytes ? hub->o.max_var_bytes
                          : hub->o.max_var_bytes   ? hub->o.max_var_bytes
                                                   : WXA_EXTISM_VAR_BYTES;
+    hub->max_http_bytes = hub->o.max_http_response_bytes
+                              ? hub->o.max_http_response_bytes
+                              : WXA_EXTISM_HTTP_BYTES;
     return hub;
 }
 
@@ -138,6 +145,7 @@ void wxa_extism_detach(wx_instance *inst)
     if (!x)
         return;
     vars_free(x);
+    json_decref(x->http_headers);
     free(x->mem);
     free(x->blocks);
     free(x);
@@ -173,6 +181,9 @@ static void arena_reset(xstate *x)
     x->used = ARENA_BASE;
     x->nblocks = 0;
     x->in_off = x->in_len = x->out_off = x->out_len = x->err_off = 0;
+    x->http_status = 0;
+    json_decref(x->http_headers);
+    x->http_headers = NULL;
     if (x->cap > ARENA_KEEP) {
         free(x->mem);
         x->mem = NULL;
@@ -649,60 +660,118 @@ static bool url_host(const char *url, char *buf, size_t cap)
     return true;
 }
 
-static bool host_allowed(const wxa_extism *hub, const char *host)
+/* The request's parts other than its url: a method (a string, or null for
+ * GET) and headers (an object, "header" in old PDKs), as Extism reads
+ * them; NULL for what is absent. */
+static wx_status request_parts(wx_host_ctx *ctx, json_t *j,
+                               const char **method, json_t **headers)
 {
-    for (size_t i = 0; i < hub->o.nhosts; i++)
-        if (fnmatch(hub->o.allowed_hosts[i], host, 0) == 0)
-            return true;
-    return false;
+    json_t *m = json_object_get(j, "method");
+    json_t *h = json_object_get(j, "headers");
+    if (!h)
+        h = json_object_get(j, "header");
+    *method = json_string_value(m);
+    *headers = json_is_object(h) ? h : NULL;
+    if ((m && !json_is_null(m) && !*method) ||
+        (h && !json_is_null(h) && !*headers))
+        return wx_error_set(wx_host_error(ctx), WX_EABI,
+                            ENV ".http_request: the request's \"method\" "
+                                "must be a string and its \"headers\" an "
+                                "object of strings");
+    return WX_OK;
+}
+
+/* The response into the call: its body as a new block (0 when empty),
+ * its status and headers for http_status_code and http_headers. */
+static wx_status take_response(wx_host_ctx *ctx, xstate *x, wxai_http_resp *rs,
+                               wx_wasm_val *res)
+{
+    x->http_status = rs->status;
+    x->http_headers = rs->headers;
+    rs->headers = NULL;
+    wx_status s = new_block(ctx, x, "http_request", rs->body, rs->len, res);
+    wxai_http_resp_free(rs);
+    return s;
 }
 
 HOST(h_http_request)
 {
     STATE("http_request");
-    block *req;
+    block *req, *body = NULL;
     if (arg_block(ctx, x, "http_request", "request", U64(0), &req) != WX_OK)
         return WX_EABI;
+    if (U64(1) &&
+        arg_block(ctx, x, "http_request", "body", U64(1), &body) != WX_OK)
+        return WX_EABI;
+    x->http_status = 0;
+    json_decref(x->http_headers);
+    x->http_headers = NULL;
     json_t *j = json_loadb((const char *)x->mem + req->off, req->len, 0, NULL);
     const char *url = json_string_value(json_object_get(j, "url"));
     char host[256];
-    bool has_host = url && url_host(url, host, sizeof host);
-    json_decref(j);
     wx_error *err = wx_host_error(ctx);
-    if (!has_host)
-        return wx_error_set(err, WX_EABI,
-                            ENV ".http_request: the request is not JSON with "
-                                "an http(s) \"url\"");
-    /* Only the host goes into messages: the URL may carry credentials. */
-    if (!host_allowed(x->hub, host))
-        return wx_error_set(err, WX_EHOST,
-                            ENV ".http_request: HTTP request to host \"%s\" "
-                                "denied: %s",
-                            host,
-                            x->hub->o.nhosts
-                                ? "not in extism.allowed_hosts"
-                                : "no hosts are allowed (extism.allowed_hosts "
-                                  "is empty)");
-    return wx_error_set(err, WX_EHOST,
-                        ENV ".http_request: host \"%s\" is allowed, but this "
-                            "build of wasmext has no HTTP client for guests",
-                        host);
+    const wxa_extism *hub = x->hub;
+    wx_status s = WX_OK;
+    /* The host is checked here first, so that a plugin whose requests are
+     * all denied never loads libcurl; extism_http.c checks it again as
+     * curl parses it. Only the host goes into messages: the URL may carry
+     * credentials. */
+    if (!url || !url_host(url, host, sizeof host))
+        s = wx_error_set(err, WX_EABI,
+                         ENV ".http_request: the request is not JSON with "
+                             "an http(s) \"url\"");
+    else if (!wxai_http_host_allowed(hub->o.nhosts, hub->o.allowed_hosts,
+                                     host))
+        s = wx_error_set(err, WX_EHOST,
+                         ENV ".http_request: HTTP request to host \"%s\" "
+                             "denied: %s",
+                         host,
+                         hub->o.nhosts
+                             ? "not in extism.allowed_hosts"
+                             : "no hosts are allowed (extism.allowed_hosts "
+                               "is empty)");
+    wxai_http_req rq = {
+        .url = url,
+        .body = body ? x->mem + body->off : NULL,
+        .body_len = body ? (size_t)body->len : 0,
+        .has_body = body != NULL,
+        .nhosts = hub->o.nhosts,
+        .hosts = hub->o.allowed_hosts,
+        .max_bytes = hub->max_http_bytes,
+    };
+    if (s == WX_OK)
+        s = request_parts(ctx, j, &rq.method, &rq.headers);
+    wxai_http_resp rs;
+    if (s == WX_OK)
+        s = wxai_http_fetch(&rq, wx_host_instance(ctx), &rs, err);
+    json_decref(j);
+    return s == WX_OK ? take_response(ctx, x, &rs, res) : s;
 }
 
 HOST(h_http_status_code)
 {
     STATE("http_status_code");
-    (void)x;
-    res[0] = wx_wasm_i32(0); /* no request was ever made */
+    res[0] = wx_wasm_i32(x->http_status); /* 0: no response in this call */
     return WX_OK;
 }
 
+/* The last response's headers as a JSON object of lower-case names, as
+ * Extism's runtime gives them when its manifest allows it; 0 before any
+ * response. */
 HOST(h_http_headers)
 {
     STATE("http_headers");
-    (void)x;
-    res[0] = wx_wasm_i64(0);
-    return WX_OK;
+    if (!x->http_headers) {
+        res[0] = wx_wasm_i64(0);
+        return WX_OK;
+    }
+    char *doc = json_dumps(x->http_headers, JSON_COMPACT);
+    if (!doc)
+        return wx_error_set(wx_host_error(ctx), WX_ENOMEM,
+                            "out of host memory");
+    wx_status s = new_block(ctx, x, "http_headers", doc, strlen(doc), res);
+    free(doc);
+    return s;
 }
 
 #undef HOST

@@ -29,6 +29,9 @@
 #define FUEL_MAX LLONG_MAX
 /* extism.max_var_bytes: the variables one instance of a plugin keeps. */
 #define EXTISM_VAR_BYTES_MAX (64 << 20)
+/* extism.max_http_response_bytes: at most what one call's Extism memory
+ * holds (WXA_EXTISM_CALL_BYTES). */
+#define EXTISM_HTTP_BYTES_MAX (64 << 20)
 
 #define TYPE_CHOICES                                                          \
     "i8 u8 i16 u16 i32 u32 i64 u64 f32 f64 bool char string bytes json, "     \
@@ -780,18 +783,22 @@ static bool parse_extism_hosts(parser *p, const json_t *x)
 static bool parse_extism(parser *p, const json_t *root)
 {
     static const char *const keys[] = {"config", "allowed_hosts",
-                                       "max_var_bytes", NULL};
+                                       "max_var_bytes",
+                                       "max_http_response_bytes", NULL};
     const json_t *x;
     if (!get_object(p, root, "extism", &x))
         return false;
     if (!x)
         return true;
-    json_int_t vars = -1;
+    json_int_t vars = -1, http = -1;
     if (!check_keys(p, x, "extism", keys) || !parse_extism_config(p, x) ||
         !parse_extism_hosts(p, x) ||
         !get_int(p, x, "extism", "max_var_bytes", 0, EXTISM_VAR_BYTES_MAX,
-                 &vars))
+                 &vars) ||
+        !get_int(p, x, "extism", "max_http_response_bytes", 1,
+                 EXTISM_HTTP_BYTES_MAX, &http))
         return false;
+    p->cfg->extism.max_http_response_bytes = http > 0 ? (uint64_t)http : 0;
     p->cfg->extism.has_max_var_bytes = vars >= 0;
     p->cfg->extism.max_var_bytes = vars > 0 ? (uint64_t)vars : 0;
     return true;
@@ -1063,7 +1070,8 @@ static json_t *wasi_json(const wxg_wasi *w, bool *ok)
 
 static json_t *extism_json(const wxg_extism *x, bool *ok)
 {
-    if (!x->nconfig && !x->nhosts && !x->has_max_var_bytes)
+    if (!x->nconfig && !x->nhosts && !x->has_max_var_bytes &&
+        !x->max_http_response_bytes)
         return NULL;
     json_t *o = json_object();
     if (!o) {
@@ -1081,6 +1089,9 @@ static json_t *extism_json(const wxg_extism *x, bool *ok)
     if (x->has_max_var_bytes)
         put(o, "max_var_bytes", json_integer((json_int_t)x->max_var_bytes),
             ok);
+    if (x->max_http_response_bytes)
+        put(o, "max_http_response_bytes",
+            json_integer((json_int_t)x->max_http_response_bytes), ok);
     return o;
 }
 

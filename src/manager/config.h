@@ -121,6 +121,7 @@ typedef struct wxg_extism {
     const char *const *allowed_hosts;
     uint64_t max_var_bytes; /* 0 with has_max_var_bytes: variables off */
     bool has_max_var_bytes;
+    uint64_t max_http_response_bytes; /* 0: the default (16 MiB) */
 } wxg_extism;
 
 typedef struct wxg_block wxg_block;

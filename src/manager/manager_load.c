@@ -316,6 +316,7 @@ static wx_status make_extism(wxm_version *v, wx_error *err)
         .allowed_hosts = x->allowed_hosts,
         .max_var_bytes = x->max_var_bytes,
         .has_max_var_bytes = x->has_max_var_bytes,
+        .max_http_response_bytes = x->max_http_response_bytes,
         .on_log = extism_log,
         .ud = v,
     };

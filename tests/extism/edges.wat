@@ -1,7 +1,9 @@
 ;; Extism guests that test the host's edges: bounds, blocks freed at the
 ;; end of every call, errors without a message, variable limits, config
-;; keys that are no blocks, and HTTP to allowed and denied hosts. Each
-;; export is () -> i32, as the Extism PDKs make them.
+;; keys that are no blocks, HTTP to a denied host and a request to an
+;; allowed one that curl must not send (tests/extism/test_http.py has the
+;; requests that go out). Each export is () -> i32, as the Extism PDKs
+;; make them.
 (module
   (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
   (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
@@ -16,9 +18,10 @@
   (import "extism:host/env" "http_request" (func $http_request (param i64 i64) (result i64)))
   (memory (export "memory") 1)
   (data (i32.const 0) "k")
-  (data (i32.const 16) "{\"url\":\"https://api.example.org/v1\"}")
   (data (i32.const 64) "{\"url\":\"https://user:pw@evil.example.com/\"}")
   (data (i32.const 128) "set before a trap")
+  ;; An allowed host, and a method that would end the request line early.
+  (data (i32.const 192) "{\"url\":\"https://api.example.org/v1\",\"method\":\"GET\\r\\nX: y\"}")
 
   ;; A new Extism block holding guest memory [ptr, ptr+len).
   (func $block (param $ptr i32) (param $len i32) (result i64)
@@ -69,7 +72,7 @@
     unreachable)
 
   (func (export "http_allowed") (result i32)
-    (drop (call $http_request (call $block (i32.const 16) (i32.const 36))
+    (drop (call $http_request (call $block (i32.const 192) (i32.const 59))
                               (i64.const 0)))
     (i32.const 0))
 

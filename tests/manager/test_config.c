@@ -731,7 +731,7 @@ static void test_extism(void)
                  "(the plugin's output)");
     EXPECT_ERROR("{" BASE ",\"extism\":{\"confg\":{}}}",
                  "extism.confg: unknown key (keys: config, allowed_hosts, "
-                 "max_var_bytes)");
+                 "max_var_bytes, max_http_response_bytes)");
     EXPECT_ERROR("{" BASE ",\"extism\":{\"config\":{\"token\":7}}}",
                  "extism.config.token: must be a string");
     EXPECT_ERROR("{" BASE ",\"extism\":{\"allowed_hosts\":[\"\"]}}",
@@ -740,6 +740,9 @@ static void test_extism(void)
     EXPECT_ERROR("{" BASE ",\"extism\":{\"max_var_bytes\":-1}}",
                  "extism.max_var_bytes: must be an integer from 0 to "
                  "67108864, got -1");
+    EXPECT_ERROR("{" BASE ",\"extism\":{\"max_http_response_bytes\":0}}",
+                 "extism.max_http_response_bytes: must be an integer from 1 "
+                 "to 67108864, got 0");
 
     const char *json =
         "{\"name\":\"x\",\"instance_num\":1,\"vm_config\":{\"engine\":"
@@ -747,7 +750,8 @@ static void test_extism(void)
         "\"f\",\"abi\":\"extism\",\"params\":[\"string\"],\"results\":"
         "[\"json\"]},{\"name\":\"g\",\"abi\":\"extism\"}],\"extism\":{"
         "\"config\":{\"a\":\"1\",\"b\":\"2\"},\"allowed_hosts\":["
-        "\"*.example.com\"],\"max_var_bytes\":0}}";
+        "\"*.example.com\"],\"max_var_bytes\":0,"
+        "\"max_http_response_bytes\":4096}}";
     wx_error err;
     wxg_config *cfg = parse(json, &err);
     CHECK_MSG(cfg != NULL, "%s", err.message);
@@ -756,6 +760,7 @@ static void test_extism(void)
     CHECK(cfg->funcs[1].abi == WX_ABI_EXTISM && !cfg->funcs[1].has_params);
     CHECK(cfg->extism.nconfig == 2 && cfg->extism.nhosts == 1);
     CHECK(cfg->extism.has_max_var_bytes && cfg->extism.max_var_bytes == 0);
+    CHECK(cfg->extism.max_http_response_bytes == 4096);
     char *dump = wxg_config_dump(cfg, 0);
     CHECK_MSG(dump && strcmp(dump, json) == 0, "\n  want: %s\n  got:  %s",
               json, dump ? dump : "(null)");

@@ -113,4 +113,42 @@ func fetch() int32 {
 	return 0
 }
 
+// request makes the request its input describes: a line "METHOD URL",
+// header lines "Name: value", then an empty line and the body (none when
+// empty). It answers the status, a newline and the response's body, and
+// then, if the response had an X-Wx-Echo header (http_headers), a
+// newline and "x-wx-echo: <value>".
+//
+//go:wasmexport request
+func request() int32 {
+	head, body, _ := strings.Cut(pdk.InputString(), "\n\n")
+	lines := strings.Split(head, "\n")
+	method, url, ok := strings.Cut(lines[0], " ")
+	if !ok {
+		method, url = "GET", lines[0]
+	}
+	req := pdk.NewHTTPRequest(methods[method], url)
+	for _, l := range lines[1:] {
+		if k, v, ok := strings.Cut(l, ": "); ok {
+			req.SetHeader(k, v)
+		}
+	}
+	if body != "" {
+		req.SetBody([]byte(body))
+	}
+	res := req.Send()
+	out := strconv.Itoa(int(res.Status())) + "\n" + string(res.Body())
+	if v, ok := res.Headers()["x-wx-echo"]; ok {
+		out += "\nx-wx-echo: " + v
+	}
+	pdk.OutputString(out)
+	return 0
+}
+
+var methods = map[string]pdk.HTTPMethod{
+	"GET": pdk.MethodGet, "HEAD": pdk.MethodHead, "POST": pdk.MethodPost,
+	"PUT": pdk.MethodPut, "PATCH": pdk.MethodPatch,
+	"DELETE": pdk.MethodDelete, "OPTIONS": pdk.MethodOptions,
+}
+
 func main() {}

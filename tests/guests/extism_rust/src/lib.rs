@@ -76,3 +76,33 @@ pub fn fetch(url: String) -> FnResult<String> {
     let res = http::request::<()>(&req, None)?;
     Ok(res.status_code().to_string())
 }
+
+/// Makes the request its input describes: a line "METHOD URL", header
+/// lines "Name: value", then an empty line and the body (none when
+/// empty). Answers the status, a newline and the response's body.
+#[plugin_fn]
+pub fn request(input: String) -> FnResult<String> {
+    let (head, body) = match input.split_once("\n\n") {
+        Some((h, b)) => (h, b),
+        None => (input.as_str(), ""),
+    };
+    let mut lines = head.lines();
+    let first = lines.next().unwrap_or("");
+    let (method, url) = first.split_once(' ').unwrap_or(("GET", first));
+    let mut req = HttpRequest::new(url).with_method(method);
+    for line in lines {
+        if let Some((k, v)) = line.split_once(": ") {
+            req = req.with_header(k, v);
+        }
+    }
+    let res = if body.is_empty() {
+        http::request::<()>(&req, None)?
+    } else {
+        http::request(&req, Some(body.to_string()))?
+    };
+    Ok(format!(
+        "{}\n{}",
+        res.status_code(),
+        String::from_utf8_lossy(&res.body())
+    ))
+}
