@@ -175,6 +175,7 @@ bench: build ekuiper
 	sh bench/framework.sh $(filter --quick,$(BENCH_ARGS)) $(BUILD_DIR) \
 	    $(FRAMEWORK_BENCH) || rc=1; \
 	python3 bench/fleet.py $(filter --quick,$(BENCH_ARGS)) --build-dir $(BUILD_DIR) || rc=1; \
+	python3 bench/extism.py $(filter --quick,$(BENCH_ARGS)) --build-dir $(BUILD_DIR) || rc=1; \
 	exit $$rc
 
 bench-engine: build

@@ -8,7 +8,7 @@
 #
 #   wx::jansson   wx::sqlite3   wx::nettle   wx::libzip
 #   wx::microhttpd   wx::nng   wx::hiredis   wx::curl (the daemon tests'
-#   client)
+#   client; src/dl opens it for Extism plugins' HTTP requests)
 #   Threads::Threads, and the C library's m by its plain name
 #
 # and the tools the tests use are the programs WX_WAT2WASM (wabt),
@@ -84,6 +84,7 @@ wx_dep_headers(libzip PkgConfig::WXDEP_libzip)
 wx_dep_headers(microhttpd PkgConfig::WXDEP_microhttpd)
 wx_dep_headers(hiredis PkgConfig::WXDEP_hiredis)
 wx_dep_headers(nettle PkgConfig::WXDEP_nettle)
+wx_dep_headers(curl PkgConfig::WXDEP_curl)
 if(TARGET nng::nng)
   wx_dep_headers(nng nng::nng)
 else()

@@ -427,7 +427,8 @@ WX_API void wx_values_free(wx_values *v);
     X(WX_ABI_NUMERIC, "numeric") /* wasm numbers only; the default */         \
     X(WX_ABI_BINDGEN, "bindgen") /* wasmedge-bindgen 0.4 (and 0.1) */         \
     X(WX_ABI_CSTRING, "cstring") /* NUL-ended strings via malloc/free */     \
-    X(WX_ABI_MEMORY, "memory")   /* configured alloc/free and shapes */
+    X(WX_ABI_MEMORY, "memory")   /* configured alloc/free and shapes */    \
+    X(WX_ABI_EXTISM, "extism")   /* Extism PDK plugins (docs/extism.md) */
 
 typedef enum wx_abi {
 #define WX_ABI_ENUM_(e, n) e,

@@ -475,6 +475,8 @@ wx_status wxa_fn_check_named(const wx_module *m, const wxa_fn *fn,
     case WX_ABI_BINDGEN:
         return wxai_bindgen_check(m, fn, &d.func, where, err);
     case WX_ABI_MEMORY: return wxai_memory_check(m, fn, &d.func, where, err);
+    case WX_ABI_EXTISM:
+        return wxai_extism_check(m, fn, &d.func, where, err);
     default: return wxai_cstring_check(m, fn, &d.func, where, err);
     }
 }
@@ -493,6 +495,20 @@ wx_status wxa_fn_bind(const wx_module *m, wxa_fn *fn, const char *where,
     wxai_exports_bind(m, fn);
     if (fn->abi == WX_ABI_BINDGEN)
         return WX_OK;
+    if (fn->abi == WX_ABI_EXTISM) {
+        /* Undeclared: Extism's own view, bytes in and bytes out. */
+        if (!fn->has_params) {
+            fn->params[0] = WXA_BYTES;
+            fn->nparams = 1;
+            fn->has_params = true;
+        }
+        if (!fn->has_results) {
+            fn->results[0] = WXA_BYTES;
+            fn->nresults = 1;
+            fn->has_results = true;
+        }
+        return WX_OK;
+    }
     wx_externdesc d;
     find_export(m, fn->name, &d);
     /* The check passed, so every wasm type here has a value type. */
@@ -544,6 +560,9 @@ wx_status wxa_call(wx_instance *inst, const wxa_fn *fn, const wxa_value *args,
         break;
     case WX_ABI_MEMORY:
         s = wxai_memory_call(inst, x.func, fn, args, nargs, out, err);
+        break;
+    case WX_ABI_EXTISM:
+        s = wxai_extism_call(inst, x.func, fn, args, nargs, out, err);
         break;
     default: return wx_error_set(err, WX_EARG, "unknown abi");
     }

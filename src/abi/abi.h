@@ -16,6 +16,10 @@
  *   memory   hand-written modules: the allocator, free and the shape of
  *            each value in memory as the function's config describes
  *            them (memabi.h, memory.c).
+ *   extism   plugins built with Extism's PDKs: the export is () -> i32,
+ *            input and output are byte blocks in a host-side memory the
+ *            guest reaches through the extism:host/env imports
+ *            (extism.c, docs/extism.md).
  *
  * Use: describe the function (wxa_fn), check it against the module once
  * when the plugin loads (wxa_fn_check or wxa_fn_bind), then wxa_call() on
@@ -49,6 +53,7 @@
 
 typedef struct wxa_legacy wxa_legacy;
 typedef struct wxa_memabi wxa_memabi; /* memabi.h */
+typedef struct wxa_extism wxa_extism;
 
 /*
  * A configured function. Zero-initialise (or wxa_fn_init) and set:
@@ -63,6 +68,9 @@ typedef struct wxa_memabi wxa_memabi; /* memabi.h */
  * legacy: the hub of wxa_linker_add_bindgen_legacy(), needed only for
  * bindgen 0.1.x exports. memory: params, results and the memory
  * description all required.
+ * extism: at most one string/bytes/json parameter and at most one result
+ * of those types (undeclared: bytes in, bytes out); `extism` is the hub
+ * of wxa_linker_add_extism(), needed by every call.
  */
 typedef struct wxa_fn {
     const char *name;
@@ -74,6 +82,7 @@ typedef struct wxa_fn {
     wxa_legacy *legacy;
     /* abi memory: the allocator, free and shapes (memabi.h); borrowed. */
     const wxa_memabi *memory;
+    wxa_extism *extism;
     /* Private, set by wxa_fn_bind: the module it bound `fn` to, the name
      * it bound, and where the function and the exports the ABI needs sit
      * in that module's export list (WXA_NO_EXPORT: not needed), so that a
@@ -185,6 +194,74 @@ wxa_legacy *wxa_legacy_new(wx_error *err);
 void wxa_legacy_free(wxa_legacy *hub);
 wx_status wxa_linker_add_bindgen_legacy(wx_linker *l, wxa_legacy *hub,
                                         wx_error *err);
+
+/* ------------------------------------------------------------ Extism */
+
+/*
+ * Extism plugins (extism.c): the guest imports extism:host/env (input,
+ * output, memory blocks, errors, config, variables, logging, HTTP) and
+ * exports functions () -> i32. A wxa_extism hub holds what the plugin's
+ * config gives every instance (extism.config values, allowed hosts, the
+ * variable bound, the log sink); the host functions get it as their env.
+ *
+ * Each instance gets its own state on its first Extism call, kept as the
+ * instance's userdata (the Extism ABI owns that slot): the variables,
+ * which live as long as the instance, and the memory blocks of a call,
+ * all freed when the call ends, whatever its outcome. Free the state
+ * with wxa_extism_detach(inst) before freeing an instance that ran
+ * Extism calls; the hub after the linker and its instances.
+ */
+typedef enum wxa_extism_level {
+    WXA_EXTISM_TRACE,
+    WXA_EXTISM_DEBUG,
+    WXA_EXTISM_INFO,
+    WXA_EXTISM_WARN,
+    WXA_EXTISM_ERROR,
+} wxa_extism_level;
+
+/* "trace" ... "error". */
+const char *wxa_extism_level_name(wxa_extism_level l);
+
+typedef struct wxa_extism_kv {
+    const char *key, *value;
+} wxa_extism_kv;
+
+/* Everything is borrowed: it must outlive the hub. */
+typedef struct wxa_extism_opts {
+    /* config_get's answers, sorted by key (strcmp). */
+    size_t nconfig;
+    const wxa_extism_kv *config;
+    /* http_request may reach these hosts (glob patterns as fnmatch takes
+     * them, "*.example.com"); none: every request is refused. */
+    size_t nhosts;
+    const char *const *allowed_hosts;
+    /* The most bytes of variables (keys and values) an instance keeps;
+     * 0: WXA_EXTISM_VAR_BYTES. has_max_var_bytes with 0 turns var_set
+     * off, as Extism's max_var_bytes 0 does. */
+    uint64_t max_var_bytes;
+    bool has_max_var_bytes;
+    /* The most bytes of an HTTP response body (and, apart, of its
+     * headers) http_request takes; 0: WXA_EXTISM_HTTP_BYTES. */
+    uint64_t max_http_response_bytes;
+    /* A log_* call's message; NULL drops them. */
+    void (*on_log)(void *ud, wxa_extism_level level, const uint8_t *msg,
+                   size_t len);
+    void *ud;
+} wxa_extism_opts;
+
+/* Extism's own default for the variables of a plugin. */
+#define WXA_EXTISM_VAR_BYTES (1u << 20)
+/* Our default bound on an HTTP response's body (Extism's is 50 MiB). */
+#define WXA_EXTISM_HTTP_BYTES (16u << 20)
+/* The most memory the blocks of one call may take. */
+#define WXA_EXTISM_CALL_BYTES (64u << 20)
+
+wxa_extism *wxa_extism_new(const wxa_extism_opts *opts, wx_error *err);
+void wxa_extism_free(wxa_extism *hub);
+/* Defines every extism:host/env function into `l`. */
+wx_status wxa_linker_add_extism(wx_linker *l, wxa_extism *hub, wx_error *err);
+/* Frees the instance's Extism state, if it has one. */
+void wxa_extism_detach(wx_instance *inst);
 
 /* ------------------------------------------------------ minimal WASI */
 

@@ -199,6 +199,13 @@ wx_status wxai_memory_call(wx_instance *inst, wx_wasm_func *f,
                            const wxa_fn *fn, const wxa_value *args,
                            size_t nargs, wxa_results *out, wx_error *err);
 
+wx_status wxai_extism_check(const wx_module *m, const wxa_fn *fn,
+                            const wx_functype *t, const char *where,
+                            wx_error *err);
+wx_status wxai_extism_call(wx_instance *inst, wx_wasm_func *f,
+                           const wxa_fn *fn, const wxa_value *args,
+                           size_t nargs, wxa_results *out, wx_error *err);
+
 /* ---------------------------------------------- bindgen, shared parts */
 
 /* A guest buffer to give back with deallocate(ptr, size) after a call. */

@@ -27,6 +27,11 @@
 #define STACK_MAX 100000
 /* json_int_t is long long (jansson 2.x with long long support). */
 #define FUEL_MAX LLONG_MAX
+/* extism.max_var_bytes: the variables one instance of a plugin keeps. */
+#define EXTISM_VAR_BYTES_MAX (64 << 20)
+/* extism.max_http_response_bytes: at most what one call's Extism memory
+ * holds (WXA_EXTISM_CALL_BYTES). */
+#define EXTISM_HTTP_BYTES_MAX (64 << 20)
 
 #define TYPE_CHOICES                                                          \
     "i8 u8 i16 u16 i32 u32 i64 u64 f32 f64 bool char string bytes json, "     \
@@ -357,6 +362,12 @@ static bool parse_type(parser *p, const json_t *v, const char *at, wx_abi abi,
                     "%s needs abi bindgen or cstring (abi numeric "
                     "takes " SCALAR_CHOICES ")",
                     GOT(v));
+    if (abi == WX_ABI_EXTISM && *out != WX_TYPE_STRING &&
+        *out != WX_TYPE_BYTES && *out != WX_TYPE_JSON)
+        return fail(p, at,
+                    "%s does not fit abi extism (an Extism plugin's input "
+                    "and output are string, bytes or json)",
+                    GOT(v));
     return true;
 }
 
@@ -369,7 +380,8 @@ static bool parse_types(parser *p, const json_t *fn, const char *fpath,
     json_t *arr = json_object_get(fn, key);
     join(at, sizeof at, fpath, key);
     if (!arr) {
-        if (abi != WX_ABI_NUMERIC)
+        /* Extism's input and output are bytes unless declared. */
+        if (abi != WX_ABI_NUMERIC && abi != WX_ABI_EXTISM)
             return fail(p, at, "required for abi %s", wx_abi_name(abi));
         return true;
     }
@@ -378,6 +390,10 @@ static bool parse_types(parser *p, const json_t *fn, const char *fpath,
     size_t n = json_array_size(arr);
     if (n > 1000)
         return fail(p, at, "too many types (at most 1000)");
+    if (abi == WX_ABI_EXTISM && n > 1)
+        return fail(p, at,
+                    "abi extism takes at most one type (the plugin's %s)",
+                    strcmp(key, "params") == 0 ? "input" : "output");
     wx_type *types = palloc_array(p, n, sizeof *types);
     if (!types)
         return false;
@@ -872,11 +888,103 @@ static bool parse_wasi(parser *p, const json_t *root)
            parse_output(p, w, "stderr", &ws->err) && parse_init(p, w);
 }
 
+/* extism.config: the values an Extism guest reads with config_get,
+ * sorted by key (the ABI looks them up by bisection). */
+static bool parse_extism_config(parser *p, const json_t *x)
+{
+    char got_[64];
+    json_t *obj = json_object_get(x, "config");
+    if (!obj)
+        return true;
+    if (!json_is_object(obj))
+        return fail(p, "extism.config", "must be an object of strings, got %s",
+                    GOT(obj));
+    size_t n = json_object_size(obj), i = 0;
+    wxg_kv *kv = palloc_array(p, n, sizeof *kv);
+    if (!kv)
+        return false;
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v)
+    {
+        char at[320];
+        join(at, sizeof at, "extism.config", k);
+        if (!*k || strlen(k) > 255)
+            return fail(p, "extism.config",
+                        "keys must be 1 to 255 bytes long");
+        /* No value is quoted back: it may be a secret. */
+        if (!json_is_string(v))
+            return fail(p, at, "must be a string");
+        kv[i].key = pstrdup(p, k);
+        kv[i].value = pstrdup(p, json_string_value(v));
+        if (!kv[i].key || !kv[i].value)
+            return false;
+        i++;
+    }
+    qsort(kv, n, sizeof *kv, kv_cmp);
+    p->cfg->extism.nconfig = n;
+    p->cfg->extism.config = kv;
+    return true;
+}
+
+/* extism.allowed_hosts: host names or glob patterns ("*.example.com"). */
+static bool parse_extism_hosts(parser *p, const json_t *x)
+{
+    char got_[64];
+    json_t *arr = json_object_get(x, "allowed_hosts");
+    if (!arr)
+        return true;
+    if (!json_is_array(arr))
+        return fail(p, "extism.allowed_hosts",
+                    "must be an array of host names, got %s", GOT(arr));
+    size_t n = json_array_size(arr);
+    const char **hosts = palloc_array(p, n, sizeof *hosts);
+    if (!hosts)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(arr, i);
+        char at[48];
+        snprintf(at, sizeof at, "extism.allowed_hosts[%zu]", i);
+        if (!json_is_string(v) || !*json_string_value(v))
+            return fail(p, at, "must be a non-empty host name, got %s",
+                        GOT(v));
+        if (!(hosts[i] = pstrdup(p, json_string_value(v))))
+            return false;
+    }
+    p->cfg->extism.allowed_hosts = hosts;
+    p->cfg->extism.nhosts = n;
+    return true;
+}
+
+static bool parse_extism(parser *p, const json_t *root)
+{
+    static const char *const keys[] = {"config", "allowed_hosts",
+                                       "max_var_bytes",
+                                       "max_http_response_bytes", NULL};
+    const json_t *x;
+    if (!get_object(p, root, "extism", &x))
+        return false;
+    if (!x)
+        return true;
+    json_int_t vars = -1, http = -1;
+    if (!check_keys(p, x, "extism", keys) || !parse_extism_config(p, x) ||
+        !parse_extism_hosts(p, x) ||
+        !get_int(p, x, "extism", "max_var_bytes", 0, EXTISM_VAR_BYTES_MAX,
+                 &vars) ||
+        !get_int(p, x, "extism", "max_http_response_bytes", 1,
+                 EXTISM_HTTP_BYTES_MAX, &http))
+        return false;
+    p->cfg->extism.max_http_response_bytes = http > 0 ? (uint64_t)http : 0;
+    p->cfg->extism.has_max_var_bytes = vars >= 0;
+    p->cfg->extism.max_var_bytes = vars > 0 ? (uint64_t)vars : 0;
+    return true;
+}
+
 static bool parse_root(parser *p, const json_t *root)
 {
     static const char *const keys[] = {
-        "name", "instance_num", "vm_config", "functions", "limits",
-        "wasi", "description",  "version",   NULL};
+        "name",        "instance_num", "vm_config", "functions", "limits",
+        "wasi",        "extism",       "description", "version", NULL};
     char got_[64];
     if (!json_is_object(root))
         return fail(p, "config", "must be a JSON object, got %s", GOT(root));
@@ -906,6 +1014,7 @@ static bool parse_root(parser *p, const json_t *root)
 
     return parse_vm_config(p, root) && parse_functions(p, root) &&
            parse_limits(p, root) && parse_wasi(p, root) &&
+           parse_extism(p, root) &&
            get_string(p, root, "", "description", false, &cfg->description) &&
            get_string(p, root, "", "version", false, &cfg->version);
 }
@@ -1168,6 +1277,33 @@ static json_t *wasi_json(const wxg_wasi *w, bool *ok)
     return o;
 }
 
+static json_t *extism_json(const wxg_extism *x, bool *ok)
+{
+    if (!x->nconfig && !x->nhosts && !x->has_max_var_bytes &&
+        !x->max_http_response_bytes)
+        return NULL;
+    json_t *o = json_object();
+    if (!o) {
+        *ok = false;
+        return NULL;
+    }
+    if (x->nconfig)
+        put(o, "config", map_json(x->nconfig, x->config, ok), ok);
+    if (x->nhosts) {
+        json_t *hosts = json_array();
+        for (size_t i = 0; hosts && i < x->nhosts; i++)
+            push(hosts, json_string(x->allowed_hosts[i]), ok);
+        put(o, "allowed_hosts", hosts, ok);
+    }
+    if (x->has_max_var_bytes)
+        put(o, "max_var_bytes", json_integer((json_int_t)x->max_var_bytes),
+            ok);
+    if (x->max_http_response_bytes)
+        put(o, "max_http_response_bytes",
+            json_integer((json_int_t)x->max_http_response_bytes), ok);
+    return o;
+}
+
 json_t *wxg_config_to_json(const wxg_config *cfg)
 {
     bool ok = true;
@@ -1202,6 +1338,9 @@ json_t *wxg_config_to_json(const wxg_config *cfg)
     json_t *wasi = wasi_json(&cfg->wasi, &ok);
     if (wasi)
         put(root, "wasi", wasi, &ok);
+    json_t *extism = extism_json(&cfg->extism, &ok);
+    if (extism)
+        put(root, "extism", extism, &ok);
     if (!ok) {
         json_decref(root);
         return NULL;

@@ -66,7 +66,8 @@ typedef struct wxg_function {
     const char *name; /* the export name */
     wx_abi abi;
     /* Numeric functions may leave these out (the wasm signature says it
-     * all); bindgen and cstring functions always have both. */
+     * all), extism ones too (bytes); bindgen and cstring functions always
+     * have both. */
     bool has_params, has_results;
     uint32_t nparams, nresults;
     const wx_type *params, *results;
@@ -114,6 +115,18 @@ typedef struct wxg_wasi {
     wxg_init init;
 } wxg_wasi;
 
+/* The "extism" object: what Extism plugins of this config get
+ * (docs/extism.md). */
+typedef struct wxg_extism {
+    size_t nconfig; /* extism.config, sorted by key */
+    const wxg_kv *config;
+    size_t nhosts; /* extism.allowed_hosts: http_request may reach these */
+    const char *const *allowed_hosts;
+    uint64_t max_var_bytes; /* 0 with has_max_var_bytes: variables off */
+    bool has_max_var_bytes;
+    uint64_t max_http_response_bytes; /* 0: the default (16 MiB) */
+} wxg_extism;
+
 typedef struct wxg_block wxg_block;
 
 typedef struct wxg_config {
@@ -130,6 +143,7 @@ typedef struct wxg_config {
     const wxg_function *funcs;
     wxg_limits limits;
     wxg_wasi wasi;
+    wxg_extism extism;
     const char *description; /* NULL when absent */
     const char *version;     /* NULL when absent */
     wxg_block *blocks_;      /* private: every allocation of this config */

@@ -12,7 +12,9 @@
  * WASI host keeps no more of a line: "[+N bytes cut]" says what went),
  * and each plugin may log at most `rate` bytes of text a second (one
  * second windows): lines past that are dropped and counted, and the first
- * line of a later window is preceded by a notice of what was dropped. The
+ * line of a later window is preceded by a notice of what was dropped.
+ * Extism plugins' log calls come the same way, tagged with their level
+ * ("[guest car info] ...") instead of the stream. The
  * counters are the plugin's, across updates; wx_manager_plugins reports them
  * and the daemon's /metrics exports them.
  */
@@ -128,6 +130,14 @@ static void write_line(int fd, const char *s, size_t n)
 void wxm_guestlog_line(wxm_guestlog *g, const char *plugin, int fd,
                        const uint8_t *line, size_t len, uint64_t cut)
 {
+    wxm_guestlog_tagged(g, plugin, fd == 1 ? "stdout" : "stderr", line, len,
+                        cut);
+}
+
+void wxm_guestlog_tagged(wxm_guestlog *g, const char *plugin,
+                         const char *tag, const uint8_t *line, size_t len,
+                         uint64_t cut)
+{
     /* The escaped text (4 bytes an input byte at most), the prefix and
      * the notes. */
     char buf[4 * WX_GUEST_LINE_MAX + 256];
@@ -178,8 +188,7 @@ void wxm_guestlog_line(wxm_guestlog *g, const char *plugin, int fd,
         nn = sizeof notice - 1;
     if (nn)
         write_line(g->fd, notice, nn);
-    int n = snprintf(buf, sizeof buf, "[guest %s %s] ", plugin,
-                     fd == 1 ? "stdout" : "stderr");
+    int n = snprintf(buf, sizeof buf, "[guest %s %s] ", plugin, tag);
     size_t o = n > 0 ? (size_t)n : 0;
     if (len > WX_GUEST_LINE_MAX) { /* the WASI host keeps no more */
         cut += len - WX_GUEST_LINE_MAX;

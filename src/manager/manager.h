@@ -117,6 +117,10 @@ typedef struct wxm_version {
     wx_module *module;
     wx_linker *linker;
     wxa_legacy *legacy; /* bindgen 0.1.x imports, when a function needs */
+    /* Extism's imports and per-plugin settings, when a function has abi
+     * extism; extism_config/extism_hosts are its views of cfg->extism. */
+    wxa_extism *extism;
+    wxa_extism_kv *extism_config;
     /* WASI, when the module imports it: one context per instance, bound
      * by the pool's on_instance hook, made from wasi_opts (which points
      * into wasi_args, wasi_kv and the config). */
@@ -343,6 +347,11 @@ void wxm_guestlog_destroy(wxm_guestlog *g);
  * already dropped for length. Any thread. */
 void wxm_guestlog_line(wxm_guestlog *g, const char *plugin, int fd,
                        const uint8_t *line, size_t len, uint64_t cut);
+/* The same with `tag` in place of the stream's name: an Extism log
+ * call's level ("info"), a word the host chose, never the guest. */
+void wxm_guestlog_tagged(wxm_guestlog *g, const char *plugin,
+                         const char *tag, const uint8_t *line, size_t len,
+                         uint64_t cut);
 void wxm_guestlog_read(const wxm_guestlog *g, wxm_guestlog_stats *out);
 /* Escapes `len` bytes into `out` (NUL-terminated, at most size - 1 bytes;
  * what does not fit is left out); returns the length written. */

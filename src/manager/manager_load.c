@@ -1,7 +1,7 @@
 /*
  * Building a version of a plugin: the module from its bytes, every listed
  * function checked through the ABI layer, names no other plugin claims,
- * a linker with the imports plugins may use (WASI, bindgen 0.1.x),
+ * a linker with the imports plugins may use (WASI, bindgen 0.1.x, Extism),
  * and the instance pool. All of it happens when a plugin is added, updated
  * or reloaded, never during a call, and an error names the config field it
  * comes from.
@@ -87,6 +87,8 @@ void wxm_version_destroy(wxm_version *v)
     free(v->wasi_kv);
     wx_linker_free(v->linker);
     wxa_legacy_free(v->legacy);
+    wxa_extism_free(v->extism);
+    free(v->extism_config);
     wx_module_free(v->module);
     wxg_config_free(v->cfg);
     free(v->config_text);
@@ -203,6 +205,8 @@ static void free_instance(wx_instance *inst, void *ud)
     const wxm_version *v = ud;
     if (v->wasi)
         wxw_unbind(v->wasi, inst);
+    if (v->extism) /* its variables and call memory */
+        wxa_extism_detach(inst);
 }
 
 /* The sink of one output stream of the guests: see guest_line. "inherit"
@@ -275,6 +279,55 @@ static bool imports_from(const wx_module *m, const char *name)
     return false;
 }
 
+/* An Extism log call: to the plugin's guest log, tagged with its level. */
+static void extism_log(void *ud, wxa_extism_level level, const uint8_t *msg,
+                       size_t len)
+{
+    const wxm_version *v = ud;
+    wxm_guestlog_tagged(&v->plugin->glog, v->plugin->name,
+                        wxa_extism_level_name(level), msg, len, 0);
+}
+
+/*
+ * The Extism hub, when a function has abi extism: the config's "extism"
+ * settings for every instance. Made whether or not the module imports
+ * extism:host/env, since every Extism call needs the per-instance state
+ * it keys.
+ */
+static wx_status make_extism(wxm_version *v, wx_error *err)
+{
+    bool any = false;
+    for (uint32_t i = 0; i < v->nfuncs; i++)
+        any = any || v->funcs[i].decl->abi == WX_ABI_EXTISM;
+    if (!any)
+        return WX_OK;
+    const wxg_extism *x = &v->cfg->extism;
+    v->extism_config = calloc(x->nconfig ? x->nconfig : 1,
+                              sizeof *v->extism_config);
+    if (!v->extism_config)
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    for (size_t i = 0; i < x->nconfig; i++)
+        v->extism_config[i] =
+            (wxa_extism_kv){x->config[i].key, x->config[i].value};
+    wxa_extism_opts o = {
+        .nconfig = x->nconfig,
+        .config = v->extism_config,
+        .nhosts = x->nhosts,
+        .allowed_hosts = x->allowed_hosts,
+        .max_var_bytes = x->max_var_bytes,
+        .has_max_var_bytes = x->has_max_var_bytes,
+        .max_http_response_bytes = x->max_http_response_bytes,
+        .on_log = extism_log,
+        .ud = v,
+    };
+    if (!(v->extism = wxa_extism_new(&o, err)))
+        return err ? err->status : WX_ENOMEM;
+    for (uint32_t i = 0; i < v->nfuncs; i++)
+        if (v->funcs[i].decl->abi == WX_ABI_EXTISM)
+            v->funcs[i].fn.extism = v->extism;
+    return WX_OK;
+}
+
 /* The imports a plugin may use; none if the module imports nothing. */
 static wx_status make_linker(wxm_version *v, wx_error *err)
 {
@@ -294,6 +347,8 @@ static wx_status make_linker(wxm_version *v, wx_error *err)
         for (uint32_t i = 0; s == WX_OK && i < v->nfuncs; i++)
             v->funcs[i].fn.legacy = v->legacy;
     }
+    if (s == WX_OK && v->extism && imports_from(v->module, "extism:host/env"))
+        s = wxa_linker_add_extism(v->linker, v->extism, err);
     return s;
 }
 
@@ -499,7 +554,8 @@ wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
         s = bind_func(v, i, file, err);
     if (s != WX_OK || (conflicts && (s = check_conflicts(m, v, err)) != WX_OK))
         goto fail;
-    if ((s = make_linker(v, err)) != WX_OK ||
+    if ((s = make_extism(v, err)) != WX_OK ||
+        (s = make_linker(v, err)) != WX_OK ||
         (s = make_pool(m, v, err)) != WX_OK) {
         snprintf(prefix, sizeof prefix,
                  "vm_config.path: %s cannot be instantiated", file);

@@ -8,7 +8,7 @@
  * WASMEXT is the wasmext binary, GUEST_DIR holds guest.wasm, cstring.wasm and
  * bindgen.wasm, SHARED_DIR the team's shared/ directory (for eKuiper's
  * fixture zips; WX_SHARED_DIR overrides). Scenarios: pack, fib, tinygo,
- * strings, errors, keepalive, restart.
+ * strings, errors, keepalive, restart, msgsize, extism (extism_upper.wasm).
  *
  * Every plugin and function name carries a suffix unique to the run, so
  * that parallel runs never share a socket file; sockets, processes and
@@ -571,6 +571,28 @@ static void test_tinygo(void)
     plug_stop(q);
 }
 
+static void test_extism(void)
+{
+    /* An Extism plugin (abi extism) packed and called like any other: its
+     * input and output are the SQL function's string argument and result,
+     * and its error_set message is the rule's error. */
+    char up[512];
+    guest("extism_upper.wasm", up, sizeof up);
+    const char *ex[] = {"upper"};
+    plug *p = make_plugin("xup", up, ex, 1,
+                          "[{\"name\":\"%s\",\"abi\":\"extism\","
+                          "\"params\":[\"string\"],\"results\":[\"string\"]}]",
+                          "");
+    plug_start(p);
+    func_start(p, 0);
+    expect_exec(p, 0, "\"hello, rule\"", "\"HELLO, RULE\"");
+    expect_exec(p, 0, "\"caf\\u00e9\"", "\"CAF\\u00e9\"");
+    expect_exec_fail(p, 0, "\"\"", "guest error: empty input");
+    /* The instance that answered with an error keeps serving. */
+    expect_exec(p, 0, "\"again\"", "\"AGAIN\"");
+    plug_stop(p);
+}
+
 static void test_strings(void)
 {
     /* Strings and bytes through the function's declared ABI: cstring
@@ -894,6 +916,7 @@ int main(int argc, char **argv)
         {"tinygo", test_tinygo},   {"strings", test_strings},
         {"errors", test_errors},   {"keepalive", test_keepalive},
         {"restart", test_restart}, {"msgsize", test_msgsize},
+        {"extism", test_extism},
     };
     for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
         if (strcmp(scenarios[i].name, scenario) == 0) {

@@ -55,7 +55,7 @@ static void test_top_level_errors(void)
 {
     EXPECT_ERROR("{\"nme\":\"car\"}",
                  "nme: unknown key (keys: name, instance_num, vm_config, "
-                 "functions, limits, wasi, description, version)");
+                 "functions, limits, wasi, extism, description, version)");
     EXPECT_ERROR("{" BASE_VM "," BASE_FN "}", "name: required");
     EXPECT_ERROR("{\"name\":3," BASE_VM "," BASE_FN "}",
                  "name: must be a string, got 3");
@@ -135,7 +135,7 @@ static void test_function_errors(void)
                  "results, memory)");
     EXPECT_ERROR(FN("[{\"name\":\"f\",\"abi\":\"wasi\"}]"),
                  "functions[0].abi: \"wasi\" is not a known abi (choose "
-                 "numeric, bindgen, cstring or memory)");
+                 "numeric, bindgen, cstring, memory or extism)");
     EXPECT_ERROR(FN("[{\"name\":\"f\",\"abi\":2}]"),
                  "functions[0].abi: must be a string, got 2");
     EXPECT_ERROR(FN("[{\"name\":\"f\",\"params\":\"i32\"}]"),
@@ -716,6 +716,58 @@ static void test_null_error(void)
     CHECK(wxg_config_load("/nonexistent/x.json", NULL) == NULL);
 }
 
+/* abi extism and the "extism" object: errors name the field, values of
+ * extism.config are never quoted, and the canonical form round-trips. */
+static void test_extism(void)
+{
+    EXPECT_ERROR(FN("[{\"name\":\"f\",\"abi\":\"extism\","
+                    "\"params\":[\"i32\"]}]"),
+                 "functions[0].params[0]: \"i32\" does not fit abi extism (an "
+                 "Extism plugin's input and output are string, bytes or "
+                 "json)");
+    EXPECT_ERROR(FN("[{\"name\":\"f\",\"abi\":\"extism\","
+                    "\"results\":[\"string\",\"json\"]}]"),
+                 "functions[0].results: abi extism takes at most one type "
+                 "(the plugin's output)");
+    EXPECT_ERROR("{" BASE ",\"extism\":{\"confg\":{}}}",
+                 "extism.confg: unknown key (keys: config, allowed_hosts, "
+                 "max_var_bytes, max_http_response_bytes)");
+    EXPECT_ERROR("{" BASE ",\"extism\":{\"config\":{\"token\":7}}}",
+                 "extism.config.token: must be a string");
+    EXPECT_ERROR("{" BASE ",\"extism\":{\"allowed_hosts\":[\"\"]}}",
+                 "extism.allowed_hosts[0]: must be a non-empty host name, "
+                 "got \"\"");
+    EXPECT_ERROR("{" BASE ",\"extism\":{\"max_var_bytes\":-1}}",
+                 "extism.max_var_bytes: must be an integer from 0 to "
+                 "67108864, got -1");
+    EXPECT_ERROR("{" BASE ",\"extism\":{\"max_http_response_bytes\":0}}",
+                 "extism.max_http_response_bytes: must be an integer from 1 "
+                 "to 67108864, got 0");
+
+    const char *json =
+        "{\"name\":\"x\",\"instance_num\":1,\"vm_config\":{\"engine\":"
+        "\"interp\",\"path\":\"/p/x.wasm\"},\"functions\":[{\"name\":"
+        "\"f\",\"abi\":\"extism\",\"params\":[\"string\"],\"results\":"
+        "[\"json\"]},{\"name\":\"g\",\"abi\":\"extism\"}],\"extism\":{"
+        "\"config\":{\"a\":\"1\",\"b\":\"2\"},\"allowed_hosts\":["
+        "\"*.example.com\"],\"max_var_bytes\":0,"
+        "\"max_http_response_bytes\":4096}}";
+    wx_error err;
+    wxg_config *cfg = parse(json, &err);
+    CHECK_MSG(cfg != NULL, "%s", err.message);
+    if (!cfg)
+        return;
+    CHECK(cfg->funcs[1].abi == WX_ABI_EXTISM && !cfg->funcs[1].has_params);
+    CHECK(cfg->extism.nconfig == 2 && cfg->extism.nhosts == 1);
+    CHECK(cfg->extism.has_max_var_bytes && cfg->extism.max_var_bytes == 0);
+    CHECK(cfg->extism.max_http_response_bytes == 4096);
+    char *dump = wxg_config_dump(cfg, 0);
+    CHECK_MSG(dump && strcmp(dump, json) == 0, "\n  want: %s\n  got:  %s",
+              json, dump ? dump : "(null)");
+    free(dump);
+    wxg_config_free(cfg);
+}
+
 int main(void)
 {
     test_json_errors();
@@ -734,5 +786,6 @@ int main(void)
     test_limit_defaults();
     test_wasi_run_keys();
     test_null_error();
+    test_extism();
     return CHECK_DONE();
 }
