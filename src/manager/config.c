@@ -764,32 +764,45 @@ static bool parse_map(parser *p, const json_t *w, const char *key, bool is_env,
     return true;
 }
 
-static bool parse_args(parser *p, const json_t *w)
+/*
+ * An optional array of strings at obj[key] (`path` names it in messages),
+ * copied into the config's memory; absent: *out stays NULL and *count 0.
+ * `nonempty` refuses empty strings, and `what` says what each item is.
+ */
+static bool get_strings(parser *p, const json_t *obj, const char *path,
+                        const char *what, bool nonempty,
+                        const char *const **out, size_t *count)
 {
     char got_[64];
-    json_t *arr = json_object_get(w, "args");
+    json_t *arr = json_object_get(obj, strrchr(path, '.') + 1);
     if (!arr)
         return true;
     if (!json_is_array(arr))
-        return fail(p, "wasi.args", "must be an array of strings, got %s",
+        return fail(p, path, "must be an array of %ss, got %s", what,
                     GOT(arr));
     size_t n = json_array_size(arr);
-    const char **args = palloc_array(p, n, sizeof *args);
-    if (!args)
+    const char **items = palloc_array(p, n, sizeof *items);
+    if (!items)
         return false;
     for (size_t i = 0; i < n; i++) {
         json_t *v = json_array_get(arr, i);
-        if (!json_is_string(v)) {
-            char at[32];
-            snprintf(at, sizeof at, "wasi.args[%zu]", i);
-            return fail(p, at, "must be a string, got %s", GOT(v));
-        }
-        if (!(args[i] = pstrdup(p, json_string_value(v))))
+        char at[64];
+        snprintf(at, sizeof at, "%s[%zu]", path, i);
+        if (!json_is_string(v) || (nonempty && !*json_string_value(v)))
+            return fail(p, at, "must be a %s%s, got %s",
+                        nonempty ? "non-empty " : "", what, GOT(v));
+        if (!(items[i] = pstrdup(p, json_string_value(v))))
             return false;
     }
-    p->cfg->wasi.args = args;
-    p->cfg->wasi.nargs = n;
+    *out = (const char *const *)items;
+    *count = n;
     return true;
+}
+
+static bool parse_args(parser *p, const json_t *w)
+{
+    return get_strings(p, w, "wasi.args", "string", false,
+                       &p->cfg->wasi.args, &p->cfg->wasi.nargs);
 }
 
 /* wasi.argv0: what the guest sees as its program name, e.g. the file a
@@ -930,30 +943,9 @@ static bool parse_extism_config(parser *p, const json_t *x)
 /* extism.allowed_hosts: host names or glob patterns ("*.example.com"). */
 static bool parse_extism_hosts(parser *p, const json_t *x)
 {
-    char got_[64];
-    json_t *arr = json_object_get(x, "allowed_hosts");
-    if (!arr)
-        return true;
-    if (!json_is_array(arr))
-        return fail(p, "extism.allowed_hosts",
-                    "must be an array of host names, got %s", GOT(arr));
-    size_t n = json_array_size(arr);
-    const char **hosts = palloc_array(p, n, sizeof *hosts);
-    if (!hosts)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        json_t *v = json_array_get(arr, i);
-        char at[48];
-        snprintf(at, sizeof at, "extism.allowed_hosts[%zu]", i);
-        if (!json_is_string(v) || !*json_string_value(v))
-            return fail(p, at, "must be a non-empty host name, got %s",
-                        GOT(v));
-        if (!(hosts[i] = pstrdup(p, json_string_value(v))))
-            return false;
-    }
-    p->cfg->extism.allowed_hosts = hosts;
-    p->cfg->extism.nhosts = n;
-    return true;
+    return get_strings(p, x, "extism.allowed_hosts", "host name", true,
+                       &p->cfg->extism.allowed_hosts,
+                       &p->cfg->extism.nhosts);
 }
 
 static bool parse_extism(parser *p, const json_t *root)
