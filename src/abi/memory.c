@@ -95,9 +95,11 @@ bool wxa_memabi_parse_helper(const char *text, bool is_free, size_t *name_len,
         if (k && *s++ != ',')
             break;
         s = skip(s);
+        if (first + k >= 3)
+            break;
         const char *w = words[first + k];
-        size_t wl = first + k < 3 ? strlen(w) : 0;
-        if (first + k >= 3 || strncmp(s, w, wl) != 0)
+        size_t wl = strlen(w);
+        if (strncmp(s, w, wl) != 0)
             break;
         s = skip(s + wl);
         k++;

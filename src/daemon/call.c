@@ -729,7 +729,7 @@ static wx_status row_read(const wx_function_info *info, const rowset *r,
         return wxc_row_from_json(info, json_array_get(r->rows, i), vals, err);
     size_t n = r->first[i + 1] - r->first[i];
     wx_status st = wxc_check_count(info, n, err);
-    if (st == WX_OK)
+    if (st == WX_OK && n) /* rows of [] leave r->nums NULL */
         memcpy(vals, r->nums + r->first[i], n * sizeof *vals);
     return st;
 }
