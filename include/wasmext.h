@@ -555,6 +555,94 @@ WX_API wx_status wx_fn_call_batch(wx_fn *fn, const wx_value *args,
  * zeroed struct. */
 WX_API void wx_batch_result_free(wx_batch_result *r);
 
+/* ---------------------------------------------------------------- replay */
+
+/*
+ * Recording of failed calls, for replay. A plugin whose config sets
+ * "record": {"failed_calls": N} (N up to 10000; 0, the default, is off)
+ * keeps its last N calls that failed inside the guest (statuses trap,
+ * timeout, limit, guest, abi, interrupted; never a refused argument or a
+ * busy pool), from every door (wx_fn_call, wx_fn_call_values, batch
+ * rows), in memory only, across its updates: the arguments, the outcome
+ * with the trap's place, and the revision they ran on, whose module
+ * bytes are kept while a recording refers to them. Recordings hold the
+ * arguments as they came: rows may carry sensitive data, so recording is
+ * off unless the config asks for it.
+ */
+typedef struct wx_recording {
+    uint64_t seq;         /* 1 for the plugin's first recording, then +1 */
+    int64_t time_ms;      /* when the call failed, Unix milliseconds */
+    const char *function; /* the function's name */
+    int64_t revision;     /* the plugin revision it ran on */
+    const char *sha256;   /* that revision's module digest (hex) */
+    uint32_t nargs;
+    const wx_value *args; /* as passed (a bare wasm call's: its types) */
+    wx_error error;       /* status, message, trap kind and place */
+} wx_recording;
+
+/* A plugin's recordings, oldest first; everything lives in one block
+ * freed by wx_recording_list_free. */
+typedef struct wx_recording_list {
+    size_t count;
+    wx_recording *items;
+    uint32_t bound;    /* the current config's record.failed_calls */
+    uint64_t recorded; /* failed calls recorded since the plugin loaded */
+    void *arena_;      /* private */
+} wx_recording_list;
+
+/* A snapshot of plugin `plugin`'s recordings (none when recording is
+ * off); WX_ENOPLUGIN when it is not registered. */
+WX_API wx_status wx_manager_recordings(wx_manager *m, const char *plugin,
+                                       wx_recording_list *out, wx_error *err);
+/* Frees a list and zeroes it; safe to call again and on a zeroed one. */
+WX_API void wx_recording_list_free(wx_recording_list *list);
+
+/* What wx_manager_replay runs the recordings against. */
+#define WX_REPLAY_RECORDED 0u /* the revision each one ran on */
+#define WX_REPLAY_CURRENT 1u  /* the plugin's current revision */
+
+/* One recording run again. */
+typedef struct wx_replay_outcome {
+    const wx_recording *recording; /* in the result's `recordings` */
+    int64_t revision;              /* what it ran against */
+    const char *sha256;
+    wx_status status;              /* WX_OK: it succeeded this time */
+    uint32_t count;                /* results when it succeeded */
+    const wx_value *values;
+    wx_error error;                /* when it failed (status WX_OK else) */
+    /* The trap's function by the name section of the module it ran on
+     * (NULL: no trap, or no name): recorded_trap_function is the
+     * recording's, known when it ran against the recorded revision. */
+    const char *trap_function;
+    const char *recorded_trap_function;
+    bool reproduced; /* status is the recorded status */
+} wx_replay_outcome;
+
+typedef struct wx_replay_result {
+    size_t count;
+    size_t reproduced; /* outcomes with `reproduced` set */
+    wx_replay_outcome *items;
+    wx_recording_list recordings;
+    unsigned flags; /* as asked: WX_REPLAY_RECORDED or _CURRENT */
+    void *arena_;   /* private */
+} wx_replay_result;
+
+/*
+ * Runs plugin `plugin`'s recordings again (those of function `func` only,
+ * unless NULL; the last `last_n` of them, all when 0), each in a manager
+ * of its own in memory made for the replay, so that nothing of the live
+ * plugin (its instances, counters, recordings) is touched: against the
+ * revision each ran on (WX_REPLAY_RECORDED) or the plugin's current one
+ * (WX_REPLAY_CURRENT, read from the registry). Returns WX_OK when the
+ * replay ran, whatever its outcomes; WX_ENOPLUGIN, or an error building
+ * the replay's plugin, otherwise. Free *out with wx_replay_result_free.
+ */
+WX_API wx_status wx_manager_replay(wx_manager *m, const char *plugin,
+                                   const char *func, size_t last_n,
+                                   unsigned flags, wx_replay_result *out,
+                                   wx_error *err);
+WX_API void wx_replay_result_free(wx_replay_result *r);
+
 /* ---------------------------------------------------------- introspection */
 
 /* The fuel histogram's bounds: powers of 4, from 4^0 = 1 unit to 4^15
@@ -766,6 +854,12 @@ WX_API void wx_value_free(wx_value *v);
  * an object. The shapes are docs/rest.md's. Free with wx_free. */
 WX_API char *wx_plugin_list_to_json(const wx_plugin_list *list, bool one,
                                     wx_error *err);
+/* Recordings and a replay's outcomes as JSON (docs/rest.md's shapes).
+ * Free with wx_free. */
+WX_API char *wx_recording_list_to_json(const wx_recording_list *list,
+                                       wx_error *err);
+WX_API char *wx_replay_result_to_json(const wx_replay_result *r,
+                                      wx_error *err);
 
 #ifdef __cplusplus
 }

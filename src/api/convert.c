@@ -408,3 +408,103 @@ char *wx_plugin_list_to_json(const wx_plugin_list *list, bool one,
         push(arr, wxc_plugin_to_json(&list->plugins[i], what));
     return dump(arr, err);
 }
+
+/* ----------------------------------------------------- recordings, replay */
+
+/* A failure as the doors show it: {"code": "trap", "message": ...,
+ * "trap": "unreachable", "function_index": 0, "offset": 57}, the place
+ * when the engine gave one. */
+static json_t *failure_json(const wx_error *e)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put(o, "code", json_string(wx_status_name(e->status)));
+    /* A guest's message may not be UTF-8: the status's own then. */
+    json_t *msg = json_string(e->message);
+    put(o, "message", msg ? msg : json_string(wx_status_message(e->status)));
+    if (e->trap != WX_TRAP_NONE)
+        put(o, "trap", json_string(wx_trap_name(e->trap)));
+    if (e->func_index != WX_NO_INDEX) {
+        put(o, "function_index", json_integer(e->func_index));
+        put(o, "offset", json_integer(e->offset));
+    }
+    return o;
+}
+
+static json_t *recording_json(const wx_recording *r)
+{
+    wx_error ignored;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put(o, "seq", count(r->seq));
+    put(o, "time_ms", json_integer(r->time_ms));
+    put(o, "function", json_string(r->function));
+    put(o, "revision", json_integer(r->revision));
+    put(o, "sha256", json_string(r->sha256));
+    put(o, "args", wxc_values_to_json(r->args, r->nargs, &ignored));
+    put(o, "error", failure_json(&r->error));
+    return o;
+}
+
+char *wx_recording_list_to_json(const wx_recording_list *list, wx_error *err)
+{
+    if (err)
+        wx_error_clear(err);
+    json_t *o = json_object(), *arr = json_array();
+    for (size_t i = 0; arr && list && i < list->count; i++)
+        push(arr, recording_json(&list->items[i]));
+    if (o) {
+        put(o, "bound", json_integer(list ? list->bound : 0));
+        put(o, "recorded", count(list ? list->recorded : 0));
+        put(o, "recordings", arr);
+    } else {
+        json_decref(arr);
+    }
+    return dump(o, err);
+}
+
+static json_t *outcome_json(const wx_replay_outcome *x)
+{
+    wx_error ignored;
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put(o, "recording", recording_json(x->recording));
+    put(o, "revision", json_integer(x->revision));
+    put(o, "sha256", str_or_null(x->sha256));
+    put(o, "status", json_string(x->status == WX_OK
+                                     ? "ok"
+                                     : wx_status_name(x->status)));
+    if (x->status == WX_OK)
+        put(o, "results", wxc_values_to_json(x->values, x->count, &ignored));
+    else
+        put(o, "error", failure_json(&x->error));
+    if (x->trap_function)
+        put(o, "trap_function", json_string(x->trap_function));
+    if (x->recorded_trap_function)
+        put(o, "recorded_trap_function",
+            json_string(x->recorded_trap_function));
+    put(o, "reproduced", json_boolean(x->reproduced));
+    return o;
+}
+
+char *wx_replay_result_to_json(const wx_replay_result *r, wx_error *err)
+{
+    if (err)
+        wx_error_clear(err);
+    json_t *o = json_object(), *arr = json_array();
+    for (size_t i = 0; arr && r && i < r->count; i++)
+        push(arr, outcome_json(&r->items[i]));
+    if (o) {
+        bool current = r && (r->flags & WX_REPLAY_CURRENT);
+        put(o, "against", json_string(current ? "current" : "recorded"));
+        put(o, "count", count(r ? r->count : 0));
+        put(o, "reproduced", count(r ? r->reproduced : 0));
+        put(o, "outcomes", arr);
+    } else {
+        json_decref(arr);
+    }
+    return dump(o, err);
+}

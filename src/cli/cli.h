@@ -61,6 +61,7 @@ extern const cli_command cli_cmd_inspect;
 extern const cli_command cli_cmd_plugin;
 extern const cli_command cli_cmd_call;
 extern const cli_command cli_cmd_registry;
+extern const cli_command cli_cmd_replay;
 /* The plugin subcommands (plugin.c), for `wasmext help plugin add`. */
 const cli_command *cli_plugin_subcommand(const char *name);
 

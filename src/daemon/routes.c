@@ -226,6 +226,19 @@ static void h_batch(wxd_server *s, const wxd_request *rq, wxd_response *rs,
     wxd_call_batch(s, NULL, params[0], rq, rs);
 }
 
+static void h_recordings(wxd_server *s, const wxd_request *rq,
+                         wxd_response *rs, char **params)
+{
+    (void)rq;
+    wxd_recordings(s, params[0], rs);
+}
+
+static void h_replay(wxd_server *s, const wxd_request *rq, wxd_response *rs,
+                     char **params)
+{
+    wxd_replay(s, params[0], rq, rs);
+}
+
 /* -------------------------------------------------------------- table */
 
 #define CALL WXD_RIGHT_CALL
@@ -256,6 +269,14 @@ static const route routes[] = {
      "POST",
      {{"POST", h_check_one, CALL, false, CHANGES}}},
     {{"check", NULL}, "POST", {{"POST", h_check_all, CALL, false, CHANGES}}},
+    /* Recordings hold call arguments: only for those who may call. A
+     * replay runs guest code, so it runs where calls do. */
+    {{"plugins", "*", "recordings", NULL},
+     "GET, HEAD",
+     {{"GET", h_recordings, CALL, false, HERE}}},
+    {{"plugins", "*", "replay", NULL},
+     "POST",
+     {{"POST", h_replay, CALL, false, CALLS}}},
     {{"plugins", "*", "functions", "*", NULL},
      "POST",
      {{"POST", h_call_in, CALL, false, CALLS}}},

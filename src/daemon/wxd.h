@@ -338,6 +338,14 @@ void wxd_call(wxd_server *s, const char *plugin, const char *func,
 void wxd_call_batch(wxd_server *s, const char *plugin, const char *func,
                     const wxd_request *rq, wxd_response *rs);
 
+/* ---------------------------------------------------------- replay.c */
+
+/* GET /plugins/{p}/recordings. */
+void wxd_recordings(wxd_server *s, const char *plugin, wxd_response *rs);
+/* POST /plugins/{p}/replay. */
+void wxd_replay(wxd_server *s, const char *plugin, const wxd_request *rq,
+                wxd_response *rs);
+
 /* ----------------------------------------------------------- reply.c */
 
 /* The HTTP status of a wx_status. */

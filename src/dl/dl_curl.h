@@ -1,9 +1,9 @@
 /*
  * libcurl, loaded on first need (dl.h): include this instead of
- * <curl/curl.h> and call wxdl_curl_load() before the first use. Only an
+ * <curl/curl.h> and call wxdl_curl_load() before the first use. An
  * Extism plugin's HTTP request to an allowed host needs it
- * (src/abi/extism_http.c). The list is every libcurl function wasmext
- * calls; keep it sorted.
+ * (src/abi/extism_http.c), and `wasmext replay --from` (src/cli/replay.c).
+ * The list is every libcurl function wasmext calls; keep it sorted.
  */
 #ifndef WX_DL_CURL_H
 #define WX_DL_CURL_H
@@ -20,6 +20,7 @@
     X(CURL, curl_easy_cleanup) \
     X(CURL, curl_easy_getinfo) \
     X(CURL, curl_easy_init) \
+    X(CURL, curl_easy_perform) \
     X(CURL, curl_easy_setopt) \
     X(CURL, curl_easy_strerror) \
     X(CURL, curl_free) \
@@ -46,6 +47,7 @@ WXDL_DECLARE(curl, CURL)
 #define curl_easy_cleanup WXDL_CALL_(curl, CURL, curl_easy_cleanup)
 #define curl_easy_getinfo WXDL_CALL_(curl, CURL, curl_easy_getinfo)
 #define curl_easy_init WXDL_CALL_(curl, CURL, curl_easy_init)
+#define curl_easy_perform WXDL_CALL_(curl, CURL, curl_easy_perform)
 #define curl_easy_setopt WXDL_CALL_(curl, CURL, curl_easy_setopt)
 #define curl_easy_strerror WXDL_CALL_(curl, CURL, curl_easy_strerror)
 #define curl_free WXDL_CALL_(curl, CURL, curl_free)

@@ -29,6 +29,9 @@
 #define FUEL_MAX LLONG_MAX
 /* extism.max_var_bytes: the variables one instance of a plugin keeps. */
 #define EXTISM_VAR_BYTES_MAX (64 << 20)
+/* Recordings hold their arguments in memory: a bound keeps a plugin
+ * whose every row fails from growing without end. */
+#define RECORD_FAILED_MAX 10000
 /* extism.max_http_response_bytes: at most what one call's Extism memory
  * holds (WXA_EXTISM_CALL_BYTES). */
 #define EXTISM_HTTP_BYTES_MAX (64 << 20)
@@ -972,11 +975,29 @@ static bool parse_extism(parser *p, const json_t *root)
     return true;
 }
 
+/* record.failed_calls: the size of the plugin's replay ring. */
+static bool parse_record(parser *p, const json_t *root)
+{
+    static const char *const keys[] = {"failed_calls", NULL};
+    const json_t *x;
+    if (!get_object(p, root, "record", &x))
+        return false;
+    if (!x)
+        return true;
+    json_int_t n = 0;
+    if (!check_keys(p, x, "record", keys) ||
+        !get_int(p, x, "record", "failed_calls", 0, RECORD_FAILED_MAX, &n))
+        return false;
+    p->cfg->record_failed_calls = (uint32_t)n;
+    return true;
+}
+
 static bool parse_root(parser *p, const json_t *root)
 {
     static const char *const keys[] = {
         "name",        "instance_num", "vm_config", "functions", "limits",
-        "wasi",        "extism",       "description", "version", NULL};
+        "wasi",        "extism",       "description", "version", "record",
+        NULL};
     char got_[64];
     if (!json_is_object(root))
         return fail(p, "config", "must be a JSON object, got %s", GOT(root));
@@ -1006,7 +1027,7 @@ static bool parse_root(parser *p, const json_t *root)
 
     return parse_vm_config(p, root) && parse_functions(p, root) &&
            parse_limits(p, root) && parse_wasi(p, root) &&
-           parse_extism(p, root) &&
+           parse_extism(p, root) && parse_record(p, root) &&
            get_string(p, root, "", "description", false, &cfg->description) &&
            get_string(p, root, "", "version", false, &cfg->version);
 }
@@ -1333,6 +1354,11 @@ json_t *wxg_config_to_json(const wxg_config *cfg)
     json_t *extism = extism_json(&cfg->extism, &ok);
     if (extism)
         put(root, "extism", extism, &ok);
+    if (cfg->record_failed_calls) {
+        json_t *rec = json_object();
+        put(rec, "failed_calls", json_integer(cfg->record_failed_calls), &ok);
+        put(root, "record", rec, &ok);
+    }
     if (!ok) {
         json_decref(root);
         return NULL;

@@ -146,6 +146,9 @@ typedef struct wxg_config {
     wxg_extism extism;
     const char *description; /* NULL when absent */
     const char *version;     /* NULL when absent */
+    /* record.failed_calls: how many failed calls the plugin keeps for
+     * replay (manager_record.c); 0, the default, records nothing. */
+    uint32_t record_failed_calls;
     wxg_block *blocks_;      /* private: every allocation of this config */
 } wxg_config;
 

@@ -53,6 +53,7 @@ static wxm_plugin *plugin_new(wx_manager *m, const char *name)
         atomic_flag_clear(&p->shards[i].lock);
     atomic_init(&p->refs, 1);
     wxm_guestlog_init(&p->glog, m->opts.guest_log_rate);
+    wxm_ring_init(&p->ring);
     p->mgr = m;
     memcpy(p->name, name, n + 1);
     return p;
@@ -67,6 +68,7 @@ void wxm_plugin_release(wxm_plugin *p)
         free(p->counters[i]);
     free(p->counters);
     wxm_guestlog_destroy(&p->glog);
+    wxm_ring_destroy(&p->ring);
     free(p);
 }
 
@@ -218,6 +220,10 @@ static wxm_version *plugin_swap(wxm_plugin *p, wxm_version *v)
     p->cur = v;
     for (int i = WXM_SHARDS - 1; i >= 0; i--)
         shard_unlock(&p->shards[i]);
+    /* The new config's bound applies at once: recordings never exceed
+     * what the config in force allows. */
+    if (v && v->cfg)
+        wxm_ring_bound(p, v->cfg->record_failed_calls);
     return old;
 }
 
@@ -580,6 +586,8 @@ static wx_status load_all(wx_manager *m, wx_error *err)
             break;
         }
         p->cur = v;
+        if (v->cfg)
+            wxm_ring_bound(p, v->cfg->record_failed_calls);
         table_insert(m, p);
     }
     wxg_names_free(names, count);
@@ -1022,6 +1030,21 @@ static wx_status change(wx_manager *m, wxg_config *cfg, bool update,
                         wx_error *err)
 {
     return change_with(m, cfg, NULL, 0, update, err);
+}
+
+wx_status wxm_add_bytes(wx_manager *m, wxg_config *cfg, const uint8_t *wasm,
+                        size_t len, wx_error *err)
+{
+    return change_with(m, cfg, wasm, len, false, err);
+}
+
+wx_status wxm_stored(wx_manager *m, const char *name, wxg_record *rec,
+                     wx_error *err)
+{
+    pthread_mutex_lock(&m->admin);
+    wx_status s = wxg_registry_get(m->reg, name, 0, rec, err);
+    pthread_mutex_unlock(&m->admin);
+    return s;
 }
 
 static wxg_config *parse_text(const char *json, const char *base_dir,
@@ -1722,8 +1745,14 @@ wx_status wx_fn_call(wx_fn *fn, const wx_wasm_val *args, size_t nargs,
     wx_status s = fn_current(fn, &v, &f, &shard, err);
     if (__builtin_expect(s != WX_OK, 0))
         return s;
+    /* A recording wants the trap's place even when the caller does not. */
+    wx_error local;
+    if (__builtin_expect(!err && v->record, 0))
+        err = &local;
     s = call_vals(v, f, args, nargs, results, nresults, err);
     wxm_count(f, s);
+    if (__builtin_expect(s != WX_OK && v->record, 0))
+        wxm_record_wasm(v, f, args, nargs, s, err);
     wxm_plugin_unpin(fn->plugin, v, shard);
     return s;
 }
@@ -1741,6 +1770,8 @@ wx_status wx_fn_call_values(wx_fn *fn, const wx_value *args, size_t nargs,
         return s;
     s = call_values(v, f, args, nargs, out, err);
     wxm_count(f, s);
+    if (__builtin_expect(s != WX_OK && v->record, 0))
+        wxm_record_values(v, f, args, nargs, s, err);
     wxm_plugin_unpin(fn->plugin, v, shard);
     return s;
 }

@@ -2,8 +2,9 @@
  * The manager's internals, shared by manager.c (plugin table, changes,
  * calls), manager_load.c (building a version: module, checks, pool),
  * manager_report.c (snapshots: wx_manager_plugins), manager_abi.c (values
- * in and out of calls) and manager_follow.c (the registry's health, and
- * following another process's changes). The public contract is
+ * in and out of calls), manager_follow.c (the registry's health, and
+ * following another process's changes) and manager_record.c (failed calls
+ * recorded, and their replay). The public contract is
  * include/wasmext.h.
  *
  * Objects and lifetimes:
@@ -30,7 +31,9 @@
  * to the manager's registry handle), `table_lock` (a rwlock over the plugin
  * table and the function index: readers are lookups, writers are changes
  * publishing), a plugin's `lock` (a spinlock held for a few instructions
- * only); `health_lock` is taken alone or innermost, for a few instructions.
+ * only); `health_lock` is taken alone or innermost, for a few instructions,
+ * and so is a plugin's `ring.lock` (manager_record.c: a recording's
+ * append, a snapshot's copy, a new bound set under the table lock).
  */
 #ifndef WX_MANAGER_MANAGER_H
 #define WX_MANAGER_MANAGER_H
@@ -48,6 +51,10 @@
 #include <stdatomic.h>
 
 typedef struct wxm_plugin wxm_plugin;
+/* A revision's module bytes and canonical config, kept for replay while
+ * its version or a recording refers to it (manager_record.c). */
+typedef struct wxm_blob wxm_blob;
+typedef struct wxm_rec wxm_rec;
 
 /*
  * Calls of one function name of a plugin, across versions, by outcome: a
@@ -129,6 +136,10 @@ typedef struct wxm_version {
     const char **wasi_args; /* the plugin name, then wasi.args */
     wxw_kv *wasi_kv;        /* wasi.env, then wasi.preopens */
     wxv_pool *pool;
+    /* Recording (cfg->record_failed_calls): the ring's bound, 0 when off
+     * (also when its bytes could not be kept), and the bytes. */
+    uint32_t record;
+    wxm_blob *blob;
     size_t wasm_len;
     char sha256[WXG_SHA256_HEX];
     int64_t revision, created_ms, updated_ms;
@@ -173,10 +184,21 @@ typedef struct wxm_guestlog_stats {
     uint32_t rate, line_max;
 } wxm_guestlog_stats;
 
+/* A plugin's recorded failed calls: a ring of at most `cap` (the current
+ * version's record.failed_calls), under its own lock, which nothing else
+ * nests in. */
+typedef struct wxm_ring {
+    pthread_mutex_t lock;
+    uint32_t cap, start, count;
+    uint64_t seq; /* recordings made: the last one's seq */
+    wxm_rec *slots;
+} wxm_ring;
+
 struct wxm_plugin {
     wxm_pin_shard shards[WXM_SHARDS];
     atomic_uint refs;
     wxm_guestlog glog;
+    wxm_ring ring;
     wx_manager *mgr;  /* the manager it was registered in */
     wxm_version *cur; /* NULL once deleted */
     /* Under the manager's admin lock. */
@@ -338,6 +360,37 @@ void wxm_signature(const wx_functype *t, char *buf, size_t size);
  * number of them. Table lock (or admin) held. */
 size_t wxm_claimants(const wx_manager *m, const wxm_plugin *except,
                      const char *name, char *buf, size_t size);
+
+/* --------------------------------------------------- manager_record.c */
+
+void wxm_ring_init(wxm_ring *r);
+void wxm_ring_destroy(wxm_ring *r);
+/* Sets the ring's bound after a new version became current (dropping
+ * the oldest recordings past it; 0 drops them all). */
+void wxm_ring_bound(wxm_plugin *p, uint32_t cap);
+/* Keeps `wasm` for replay when v's config records (sets v->record and
+ * v->blob; leaves recording off when out of memory). After v->sha256. */
+void wxm_record_prepare(wxm_version *v, const uint8_t *wasm, size_t len);
+void wxm_blob_release(wxm_blob *b);
+/* Records a failed call of `f` on `v` (v->record set) if its status is
+ * one a replay can reproduce; never fails the call. */
+void wxm_record_values(wxm_version *v, const wxm_func *f,
+                       const wx_value *args, size_t nargs, wx_status s,
+                       const wx_error *e);
+void wxm_record_wasm(wxm_version *v, const wxm_func *f,
+                     const wx_wasm_val *args, size_t nargs, wx_status s,
+                     const wx_error *e);
+
+/* ----------------------------------------------------------- manager.c */
+
+/* Adds a plugin from a parsed config (taken over) and module bytes: the
+ * replay's own managers. */
+wx_status wxm_add_bytes(wx_manager *m, wxg_config *cfg, const uint8_t *wasm,
+                        size_t len, wx_error *err);
+/* Reads plugin `name`'s stored record (config and bytes) under the admin
+ * lock. */
+wx_status wxm_stored(wx_manager *m, const char *name, wxg_record *rec,
+                     wx_error *err);
 
 /* --------------------------------------------------------- guestlog.c */
 

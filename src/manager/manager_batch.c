@@ -325,8 +325,11 @@ static void batch_row(runner *r, const wx_value *args, size_t ncols,
     }
     wxm_args_release(conv, owned);
     count_row(r, s);
-    if (s != WX_OK)
+    if (s != WX_OK) {
         fail_row(r, row, s, &e, failed);
+        if (r->v->record)
+            wxm_record_values(r->v, r->f, args, ncols, s, &e);
+    }
 }
 
 wx_status wx_fn_call_batch(wx_fn *fn, const wx_value *args, size_t nrows,

@@ -90,6 +90,7 @@ void wxm_version_destroy(wxm_version *v)
     wxa_extism_free(v->extism);
     free(v->extism_config);
     wx_module_free(v->module);
+    wxm_blob_release(v->blob);
     wxg_config_free(v->cfg);
     free(v->config_text);
     free(v->error);
@@ -570,6 +571,8 @@ wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
     else if (!wxg_registry_digest_on_demand(m->reg) &&
              (s = wxg_sha256_hex(wasm, wasm_len, v->sha256, err)) != WX_OK)
         goto fail;
+    if (cfg->record_failed_calls)
+        wxm_record_prepare(v, wasm, wasm_len);
     return v;
 
 fail:

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # Each command: --help, -h and `help COMMAND` print its usage (exit 0).
-for cmd in run inspect plugin call serve version help; do
+for cmd in run inspect plugin call serve replay version help; do
     t 0 "$cmd" --help
     out_has "Usage: wasmext"
     out_has " $cmd"
@@ -15,7 +15,7 @@ for cmd in run inspect plugin call serve version help; do
     out_is "$help_text"
 done
 # Commands with options document them, with examples.
-for cmd in run inspect call; do
+for cmd in run inspect call replay; do
     t 0 help "$cmd"
     out_has "Options:"
     out_has "Example"
@@ -65,7 +65,7 @@ json_is 'd["error"]["message"]' \
 # The command list.
 t 0 --help
 out_has "Usage: wasmext [--db PATH] [--json] COMMAND"
-for cmd in run inspect plugin call serve version help; do
+for cmd in run inspect plugin call serve replay version help; do
     out_has "  $cmd "
 done
 t 0 help

@@ -55,7 +55,8 @@ static void test_top_level_errors(void)
 {
     EXPECT_ERROR("{\"nme\":\"car\"}",
                  "nme: unknown key (keys: name, instance_num, vm_config, "
-                 "functions, limits, wasi, extism, description, version)");
+                 "functions, limits, wasi, extism, description, version, "
+                 "record)");
     EXPECT_ERROR("{" BASE_VM "," BASE_FN "}", "name: required");
     EXPECT_ERROR("{\"name\":3," BASE_VM "," BASE_FN "}",
                  "name: must be a string, got 3");
