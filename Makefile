@@ -31,8 +31,11 @@ BENCH_ARGS ?=
 # Sections of `make bench-framework` (calls bindgen rest ekuiper kuiperd;
 # all if empty), e.g. make bench-framework FRAMEWORK_BENCH=rest.
 FRAMEWORK_BENCH ?=
-# How long `make fuzz` fuzzes, in seconds.
+# How long `make fuzz` fuzzes, in seconds, and which target: module (the
+# engine's decoder), config, values, batch_rows or package
+# (tests/fuzz/CMakeLists.txt says what each fuzzes).
 FUZZ_SECONDS ?= 600
+FUZZ_TARGET ?= module
 # Where `make install` installs (bin/, lib/, include/, lib/pkgconfig/).
 PREFIX ?= /usr/local
 
@@ -84,7 +87,8 @@ help:
 	@echo "make bench-engine     the engine vs native, wasm2c, wasm-interp, node"
 	@echo "make bench-framework  C API, bindgen, REST and eKuiper call rates,"
 	@echo "                 rows/s through the real eKuiper (ours, Python SDK, built-in)"
-	@echo "make fuzz        fuzz for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds"
+	@echo "make fuzz        fuzz FUZZ_TARGET=$(FUZZ_TARGET) (module config values"
+	@echo "                 batch_rows package) for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds"
 	@echo "make deps        install the Debian packages (scripts/deps.sh)"
 	@echo "make ekuiper     build the real eKuiper (kuiperd 2.4.0) for the tests"
 	@echo "make format      clang-format -i the C sources"
@@ -149,13 +153,14 @@ test-switch:
 	$(CMAKE) --build $(SWITCH_DIR) -j$(JOBS)
 	cd $(SWITCH_DIR) && $(CTEST) $(CTEST_FLAGS) $(SWITCH_SELECT)
 
-# The fuzz smoke test: tests/fuzz decides how long it fuzzes (about 30 s);
+# The fuzz smoke tests: tests/fuzz decides how long each fuzzes (the
+# engine's decoder 30 s, each of the framework's parsers 15 s);
 # --no-tests=error catches a label that matches nothing.
 build-fuzz-tree:
 	$(CMAKE) -S $(ROOT) -B $(FUZZ_DIR) -DCMAKE_C_COMPILER=clang \
 	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWX_FUZZ=ON \
 	    -DWX_FUZZ_SECONDS=$(FUZZ_SECONDS)
-	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS) --target fuzz_module
+	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS) --target fuzzers
 
 test-fuzz: build-fuzz-tree
 	cd $(FUZZ_DIR) && $(SAN_ENV) $(CTEST) $(CTEST_FLAGS) -L fuzz \
@@ -204,11 +209,12 @@ run:
 demo: build
 	$(BUILD_DIR)/examples/demo $(BUILD_DIR)/examples/fib.wasm $(RUN_ARGS)
 
-# A longer fuzzing session than the smoke test (tests/fuzz's fuzz_long
-# target): FUZZ_SECONDS, with a corpus in build-fuzz/fuzz-long/ that grows
-# from one session to the next and crashes in build-fuzz/fuzz-long/artifacts/.
+# A longer fuzzing session than the smoke test (tests/fuzz's
+# fuzz_long_<FUZZ_TARGET> target): FUZZ_SECONDS, with a corpus in
+# build-fuzz/fuzz-long/ (the module) or build-fuzz/fuzz-long-<target>/
+# that grows from one session to the next, crashes in its artifacts/.
 fuzz: build-fuzz-tree
-	$(CMAKE) --build $(FUZZ_DIR) --target fuzz_long
+	$(CMAKE) --build $(FUZZ_DIR) --target fuzz_long_$(FUZZ_TARGET)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(SWITCH_DIR) $(FUZZ_DIR) $(TSAN_DIR)

@@ -92,9 +92,15 @@ bool wxa_memabi_parse_helper(const char *text, bool is_free, size_t *name_len,
     const char *s = skip(open + 1);
     int k = 0, first = is_free ? 0 : 1;
     while (*s != ')') {
-        if (k && *s++ != ',')
+        /* Past the comma only if there is one: "NAME(ptr" ends at the
+         * NUL, which must stay where the check below reads. */
+        if (k && *s != ',')
             break;
+        if (k)
+            s++;
         s = skip(s);
+        /* A word past the last known one ("size, align, x") is refused
+         * before it is looked up: words[3] does not exist. */
         if (first + k >= 3)
             break;
         const char *w = words[first + k];

@@ -462,7 +462,8 @@ static wx_status buf_convert(const wxa_value *v, wxa_type t, const char *what,
     size_t len = v->of.buf.len;
     if (t == WXA_JSON && v->type != WXA_JSON) {
         json_error_t je;
-        json_t *j = json_loadb(data, len, JSON_DECODE_ANY, &je);
+        json_t *j = json_loadb(data, len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+                               &je); /* "\u0000" is JSON */
         if (!j)
             return wxai_fail(err, WX_EARG, what, "not valid JSON: %s",
                              je.text);

@@ -44,6 +44,11 @@ static wx_status int_from_string(wxa_type t, const json_t *j, const char *what,
     const char *s = json_string_value(j);
     if (t != WXA_I64 && t != WXA_U64)
         return wrong_kind(t, j, what, "a number", err);
+    /* The text reader stops at a NUL ("1\u0000x" would read as 1). */
+    if (strlen(s) != json_string_length(j))
+        return wxai_fail(err, WX_EARG, what,
+                         "expected a number for %s, got a string with a NUL",
+                         wx_type_name(t));
     return wxa_value_from_text(t, s, what, out, err);
 }
 
@@ -68,7 +73,8 @@ static wx_status number_from_json(wxa_type t, const json_t *j,
     } else if (json_is_string(j) && wxa_type_is_float(t)) {
         /* "nan", "inf", "-inf": what wxa_value_to_json writes for them. */
         const char *s = json_string_value(j);
-        if (strcmp(s, "nan") && strcmp(s, "inf") && strcmp(s, "-inf"))
+        if ((strcmp(s, "nan") && strcmp(s, "inf") && strcmp(s, "-inf")) ||
+            strlen(s) != json_string_length(j))
             return wrong_kind(t, j, what, "a number", err);
         return wxa_value_from_text(t, s, what, out, err);
     } else {
@@ -298,7 +304,10 @@ json_t *wxa_value_to_json(const wxa_value *v, wx_error *err)
     }
     case WXA_JSON: {
         json_error_t je;
-        j = json_loadb(v->of.buf.data, v->of.buf.len, JSON_DECODE_ANY, &je);
+        /* JSON_ALLOW_NUL: "\u0000" is JSON, and wx_values_from_json
+         * stores such text for a json argument. */
+        j = json_loadb(v->of.buf.data, v->of.buf.len,
+                       JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
         if (!j) {
             wx_error_set(err, WX_EARG, "result is not valid JSON: %s",
                          je.text);

@@ -91,7 +91,11 @@ static wx_status number_from_text(wxa_type t, const char *s, const char *what,
         return WX_OK;
     }
     int lit = parse_int_literal(s, &n);
-    if (lit == LIT_INT)
+    /* "-0" is an integer literal, but to a float the negative zero (as
+     * strtod reads it, and as wxa_value_to_text writes -0.0); only a
+     * negative literal gives an INT here. */
+    bool neg_zero = lit == LIT_INT && n.kind == WXAI_NUM_INT && n.of.i == 0;
+    if (lit == LIT_INT && !(neg_zero && wxa_type_is_float(t)))
         return wxai_num_to_value(t, n, what, out, err);
     double d;
     if (lit == LIT_TOO_BIG && wxa_type_is_int(t))
@@ -267,7 +271,9 @@ wx_status wxa_value_from_text(wxa_type t, const char *text, const char *what,
     case WXA_BYTES: return bytes_from_text(text, what, out, err);
     case WXA_JSON: {
         json_error_t je;
-        json_t *j = json_loads(text, JSON_DECODE_ANY, &je);
+        /* "\u0000" is JSON (wx_values_to_text writes it for a json
+         * value that holds one). */
+        json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
         if (!j)
             return wxai_fail(err, WX_EARG, what, "not valid JSON: %s",
                              je.text);

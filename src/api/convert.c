@@ -72,8 +72,12 @@ wx_status wx_values_from_json(const wx_function_info *fn, const char *json,
     if (!fn || (!json && len))
         return wx_error_set(err, WX_EARG, "no function or no text");
     json_error_t je;
-    json_t *arr = json ? json_loadb(json, len, JSON_DECODE_ANY, &je)
-                       : json_array();
+    /* JSON_ALLOW_NUL: "\u0000" is JSON, and wx_values_to_json writes it
+     * for a string that holds a NUL or the char U+0000, which must read
+     * back. */
+    json_t *arr =
+        json ? json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je)
+             : json_array();
     if (!arr)
         return wx_error_set(err, WX_EARG,
                             "arguments: invalid JSON at line %d, column %d: "

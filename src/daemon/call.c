@@ -29,10 +29,10 @@
  */
 #include "wxd.h"
 
+#include "batch_rows.h"
 #include "convert.h"
 
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,208 +406,22 @@ void wxd_call(wxd_server *s, const char *plugin, const char *func,
  * values (the manager's exact-fit conversion then gives them their
  * parameter types, with the same refusals and messages); anything else
  * in the body (strings, objects, escapes, a number jansson would refuse)
- * sends the whole body to jansson, which then judges it as before. The
+ * sends the whole body to jansson, which then judges it as before
+ * (batch_rows.c, apart so that a fuzz target checks the two agree). The
  * answer is written as text directly, integers and booleans by hand and
  * every other value through the JSON converter.
  */
 
-/* The rows as read: flat values with each row's place (the scanner), or
- * jansson's document. */
-typedef struct rowset {
-    size_t n;
-    wx_value *nums; /* the scanner's values, row after row */
-    size_t *first;  /* row i's values: nums[first[i] .. first[i+1]) */
-    json_t *root;   /* jansson's document, when the scanner gave up */
-    const json_t *rows;
-} rowset;
-
-static void rowset_free(rowset *r)
-{
-    free(r->nums);
-    free(r->first);
-    json_decref(r->root);
-    memset(r, 0, sizeof *r);
-}
-
-typedef struct scan {
-    const char *p, *end;
-} scan;
-
-static void skip_ws(scan *c)
-{
-    while (c->p < c->end &&
-           (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-        c->p++;
-}
-
-static bool eat(scan *c, char ch)
-{
-    skip_ws(c);
-    if (c->p < c->end && *c->p == ch) {
-        c->p++;
-        return true;
-    }
-    return false;
-}
-
-static bool is_digit(char ch)
-{
-    return ch >= '0' && ch <= '9';
-}
-
-/* One JSON number as jansson reads it (an integer token that fits
- * int64, else a finite double); false for anything else, including
- * numbers jansson refuses, which it will then report. */
-static bool scan_number(scan *c, wx_value *out)
-{
-    const char *s = c->p, *q = s;
-    bool real = false;
-    if (q < c->end && *q == '-')
-        q++;
-    if (q >= c->end || !is_digit(*q))
-        return false;
-    if (*q == '0')
-        q++;
-    else
-        while (q < c->end && is_digit(*q))
-            q++;
-    if (q < c->end && *q == '.') {
-        real = true;
-        if (++q >= c->end || !is_digit(*q))
-            return false;
-        while (q < c->end && is_digit(*q))
-            q++;
-    }
-    if (q < c->end && (*q == 'e' || *q == 'E')) {
-        real = true;
-        if (++q < c->end && (*q == '+' || *q == '-'))
-            q++;
-        if (q >= c->end || !is_digit(*q))
-            return false;
-        while (q < c->end && is_digit(*q))
-            q++;
-    }
-    c->p = q;
-    if (!real) {
-        /* Accumulate negatively: INT64_MIN has no positive twin. */
-        bool neg = *s == '-';
-        int64_t v = 0;
-        for (const char *d = s + neg; d < q; d++) {
-            int digit = *d - '0';
-            if (v < (INT64_MIN + digit) / 10)
-                return false;
-            v = v * 10 - digit;
-        }
-        if (!neg && v == INT64_MIN)
-            return false;
-        *out = wx_value_i64(neg ? v : -v);
-        return true;
-    }
-    /* The body ends with a NUL (wxd_request), so strtod stops there. */
-    char *e;
-    double d = strtod(s, &e);
-    if (e != q || d == HUGE_VAL || d == -HUGE_VAL)
-        return false;
-    *out = wx_value_f64(d);
-    return true;
-}
-
-/* Appends a value to the scanner's arrays (doubling). */
-static bool push(void **arr, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t c = *cap ? *cap * 2 : 1024;
-    void *a = realloc(*arr, c * size);
-    if (!a)
-        return false;
-    *arr = a;
-    *cap = c;
-    return true;
-}
-
-/* {"rows": [[numbers], ...]} and nothing else; false leaves it to
- * jansson. */
-static bool scan_rows(const wxd_request *rq, rowset *r)
-{
-    scan c = {rq->body, rq->body + rq->len};
-    size_t ncap = 0, fcap = 0, nv = 0;
-    static const char key[] = "\"rows\"";
-    if (!eat(&c, '{'))
-        return false;
-    skip_ws(&c);
-    if ((size_t)(c.end - c.p) < sizeof key - 1 ||
-        memcmp(c.p, key, sizeof key - 1) != 0)
-        return false;
-    c.p += sizeof key - 1;
-    if (!eat(&c, ':') || !eat(&c, '['))
-        return false;
-    bool more = !eat(&c, ']');
-    while (more) {
-        if (!push((void **)&r->first, &fcap, r->n + 1, sizeof *r->first) ||
-            !eat(&c, '['))
-            return false;
-        r->first[r->n++] = nv;
-        bool in = !eat(&c, ']');
-        while (in) {
-            skip_ws(&c);
-            if (!push((void **)&r->nums, &ncap, nv, sizeof *r->nums) ||
-                !scan_number(&c, &r->nums[nv++]))
-                return false;
-            if (eat(&c, ']'))
-                break;
-            if (!eat(&c, ','))
-                return false;
-        }
-        if (eat(&c, ']'))
-            break;
-        if (!eat(&c, ','))
-            return false;
-    }
-    if (!eat(&c, '}'))
-        return false;
-    skip_ws(&c);
-    if (c.p != c.end ||
-        !push((void **)&r->first, &fcap, r->n + 1, sizeof *r->first))
-        return false;
-    r->first[r->n] = nv;
-    return true;
-}
-
 /*
- * The batch body's rows. NULL with the 400 made when the body as a whole
- * is malformed (each row is judged on its own later).
+ * The batch body's rows (batch_rows.h). False with the 400 made when the
+ * body as a whole is malformed (each row is judged on its own later).
  */
-static bool body_rows(const wxd_request *rq, rowset *r, wxd_response *rs)
+static bool body_rows(const wxd_request *rq, wxd_rowset *r, wxd_response *rs)
 {
-    memset(r, 0, sizeof *r);
-    if (scan_rows(rq, r))
+    wx_error err;
+    if (wxd_rows_read(rq->body, rq->len, r, &err))
         return true;
-    rowset_free(r);
-    json_error_t je;
-    json_t *doc = json_loadb(rq->body, rq->len, 0, &je);
-    if (!doc) {
-        wxd_reply_error(rs, 400, "arg",
-                        "body: invalid JSON at line %d, column %d: %s",
-                        je.line, je.column, je.text);
-        return false;
-    }
-    json_t *rows = json_object_get(doc, "rows");
-    if (!json_is_object(doc) || !rows || json_object_size(doc) != 1) {
-        wxd_reply_error(rs, 400, "arg",
-                        "body: must be an object with one key, {\"rows\": "
-                        "[[...], ...]}");
-    } else if (!json_is_array(rows)) {
-        wxd_reply_error(rs, 400, "arg",
-                        "rows: must be an array of argument arrays, e.g. "
-                        "[[1, 2], [3, 4]]");
-    } else {
-        r->root = doc;
-        r->rows = rows;
-        r->n = json_array_size(rows);
-        return true;
-    }
-    json_decref(doc);
+    wxd_reply_error(rs, 400, "arg", "%s", err.message);
     return false;
 }
 
@@ -720,32 +534,8 @@ static char *row_refusal(size_t i, wx_status st, const wx_error *err)
     return o.buf;
 }
 
-/* What one row of the body holds, into `vals` (room for nparams);
- * WX_EARG with the reason otherwise. */
-static wx_status row_read(const wx_function_info *info, const rowset *r,
-                          size_t i, wx_value *vals, wx_error *err)
-{
-    if (r->root)
-        return wxc_row_from_json(info, json_array_get(r->rows, i), vals, err);
-    size_t n = r->first[i + 1] - r->first[i];
-    wx_status st = wxc_check_count(info, n, err);
-    if (st == WX_OK && n) /* rows of [] leave r->nums NULL */
-        memcpy(vals, r->nums + r->first[i], n * sizeof *vals);
-    return st;
-}
-
-/* Whether every parameter takes a number, so that the scanner's values
- * are worth trying. */
-static bool all_numeric(const wx_function_info *info)
-{
-    for (uint32_t k = 0; k < info->nparams; k++)
-        if (info->params[k] > WX_TYPE_F64)
-            return false;
-    return true;
-}
-
 typedef struct batch_call {
-    rowset rows;
+    wxd_rowset rows;
     const wxd_request *rq;
     char *text; /* the answer, made when the batch ran */
     size_t len;
@@ -753,13 +543,13 @@ typedef struct batch_call {
 
 /* The rows read into one array (the readable ones, whose indexes go to
  * `good`); the others' error texts into refused[i]. The number read. */
-static size_t batch_read(const wx_function_info *info, const rowset *r,
+static size_t batch_read(const wx_function_info *info, const wxd_rowset *r,
                          wx_value *vals, size_t *good, char **refused)
 {
     size_t k = 0, ncols = info->nparams;
     for (size_t i = 0; i < r->n; i++) {
         wx_error e;
-        wx_status st = row_read(info, r, i, vals + k * ncols, &e);
+        wx_status st = wxd_row_get(info, r, i, vals + k * ncols, &e);
         if (st == WX_OK)
             good[k++] = i;
         else
@@ -816,10 +606,10 @@ static wx_status batch_op(target *t, void *ctx, wx_error *err)
     wx_status st = wx_fn_describe(t->fn, &info, err);
     if (st != WX_OK)
         return st;
-    if (!b->rows.root && !all_numeric(&info)) {
+    if (!b->rows.root && !wxd_rows_all_numeric(&info)) {
         /* Numbers for other types (a json or string parameter): jansson
          * reads them as such; the scanner vouched for the shape. */
-        rowset_free(&b->rows);
+        wxd_rowset_free(&b->rows);
         json_error_t je;
         b->rows.root = json_loadb(b->rq->body, b->rq->len, 0, &je);
         b->rows.rows = json_object_get(b->rows.root, "rows");
@@ -868,7 +658,7 @@ void wxd_call_batch(wxd_server *s, const char *plugin, const char *func,
         return;
     wx_error err;
     wx_status st = on_target(s, plugin, func, batch_op, &b, &err);
-    rowset_free(&b.rows);
+    wxd_rowset_free(&b.rows);
     if (st != WX_OK) {
         wxd_reply_failure(rs, st, &err);
         return;

@@ -1567,9 +1567,11 @@ static wx_status check_same(const wxa_value *v, size_t i, wx_error *err)
         return WX_OK;
     case WXA_JSON: {
         json_error_t je;
-        json_t *j = v->of.buf.data ? json_loadb(v->of.buf.data, v->of.buf.len,
-                                                JSON_DECODE_ANY, &je)
-                                   : NULL;
+        /* JSON_ALLOW_NUL as the converters read it: "\u0000" is JSON. */
+        json_t *j = v->of.buf.data
+                        ? json_loadb(v->of.buf.data, v->of.buf.len,
+                                     JSON_DECODE_ANY | JSON_ALLOW_NUL, &je)
+                        : NULL;
         if (!j)
             return bad_arg(err, i, "not valid JSON: %s",
                            v->of.buf.data ? je.text : "no data");
