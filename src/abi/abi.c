@@ -240,16 +240,34 @@ static void name_call(wx_error *err, const char *name, const uint32_t *args,
     wxai_prefix_error(err, call);
 }
 
+wx_status wxai_check_alloc(wxai_mem *m, const char *name, uint32_t size,
+                           uint32_t ptr, bool null_fails, wx_error *err)
+{
+    wxai_mem_refresh(m);
+    if (ptr == 0 && size > 0 && null_fails)
+        return wx_error_set(err, WX_EABI,
+                            "%s(%" PRIu32 ") returned 0 (the guest's "
+                            "allocator failed)",
+                            name, size);
+    if (!wxai_mem_has(m, ptr, size))
+        return wx_error_set(err, WX_EABI,
+                            "%s(%" PRIu32 ") returned %" PRIu32
+                            ", outside memory (%" PRIu64 " bytes)",
+                            name, size, ptr, m->size);
+    return WX_OK;
+}
+
 wx_status wxai_call_i32(wx_wasm_func *f, const char *name, const uint32_t *args,
                         size_t nargs, uint32_t *result, wx_error *err)
 {
-    /* Every helper takes at most two arguments. Each value is built in
-     * place (no memset first: see wxa_value_int). */
-    wx_wasm_val a[2], r[1];
-    if (nargs > 2)
+    /* Every helper takes at most three arguments (the memory ABI's
+     * free(ptr, size, align)). Each value is built in place (no memset
+     * first: see wxa_value_int). */
+    wx_wasm_val a[3], r[1];
+    if (nargs > 3)
         return wx_error_set(err, WX_EARG, "%s: too many arguments", name);
-    a[0] = wx_wasm_i32(nargs > 0 ? (int32_t)args[0] : 0);
-    a[1] = wx_wasm_i32(nargs > 1 ? (int32_t)args[1] : 0);
+    for (size_t i = 0; i < 3; i++)
+        a[i] = wx_wasm_i32(i < nargs ? (int32_t)args[i] : 0);
     wx_status s = wx_call(f, a, nargs, r, result ? 1 : 0, err);
     if (s != WX_OK && err) {
         name_call(err, name, args, nargs);

@@ -211,10 +211,15 @@ wx_status wxai_guest_error(const wxai_mem *m, uint32_t ptr, uint32_t len,
                             "guest error message at %" PRIu32 " (%" PRIu32
                             " bytes) is outside memory (%" PRIu64 " bytes)",
                             ptr, len, m->size);
+    return wxai_guest_message(m->base + ptr, len, err);
+}
+
+wx_status wxai_guest_message(const uint8_t *text, size_t len, wx_error *err)
+{
     char msg[WXAI_GUEST_MSG_MAX + 4];
-    uint32_t n = len < WXAI_GUEST_MSG_MAX ? len : WXAI_GUEST_MSG_MAX;
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t c = m->base[(uint64_t)ptr + i];
+    size_t n = len < WXAI_GUEST_MSG_MAX ? len : WXAI_GUEST_MSG_MAX;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = text[i];
         /* Control bytes could forge log lines; UTF-8 stays as it is. */
         msg[i] = (char)(c < 0x20 || c == 0x7F ? '?' : c);
     }
@@ -438,15 +443,9 @@ static wx_status guest_alloc(bg_call *c, uint32_t size, uint32_t *ptr,
                              wx_error *err)
 {
     wx_status s = wxai_call_known(c->alloc, "allocate", size, 0, 1, ptr, err);
-    if (s != WX_OK)
-        return s;
-    wxai_mem_refresh(&c->m);
-    if (!wxai_mem_has(&c->m, *ptr, size))
-        return wx_error_set(err, WX_EABI,
-                            "allocate(%" PRIu32 ") returned %" PRIu32
-                            ", outside memory (%" PRIu64 " bytes)",
-                            size, *ptr, c->m.size);
-    return WX_OK;
+    return s != WX_OK ? s
+                      : wxai_check_alloc(&c->m, "allocate", size, *ptr, false,
+                                         err);
 }
 
 /* Gives buffers back to the guest; stops at the first failure. */

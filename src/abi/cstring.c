@@ -166,16 +166,10 @@ static wx_status copy_in(cs_call *c, const void *data, size_t len, bool nul,
                             len);
     uint32_t size = (uint32_t)len + (nul ? 1 : 0);
     wx_status s = wxai_call_i32(c->malloc_fn, "malloc", &size, 1, ptr, err);
+    if (s == WX_OK)
+        s = wxai_check_alloc(&c->m, "malloc", size, *ptr, true, err);
     if (s != WX_OK)
         return s;
-    wxai_mem_refresh(&c->m);
-    if (*ptr == 0 && size > 0)
-        return wx_error_set(err, WX_EABI, "malloc(%" PRIu32 ") failed", size);
-    if (!wxai_mem_has(&c->m, *ptr, size))
-        return wx_error_set(err, WX_EABI,
-                            "malloc(%" PRIu32 ") returned %" PRIu32
-                            ", outside memory (%" PRIu64 " bytes)",
-                            size, *ptr, c->m.size);
     c->bufs[c->nbufs++] = *ptr;
     if (len)
         memcpy(c->m.base + *ptr, data, len);

@@ -49,9 +49,6 @@
 /* An arena this large is given back at the end of a call rather than
  * kept for the next one. */
 #define ARENA_KEEP (1u << 20)
-/* The longest guest error message we keep, as bindgen's. */
-#define GUEST_MSG_MAX 1024u
-
 struct wxa_extism {
     wxa_extism_opts o;
     uint64_t max_var_bytes; /* 0: variables are off */
@@ -888,17 +885,7 @@ static wx_status guest_error(const xstate *x, const wxa_fn *fn, int32_t rc,
                             "guest error: %s returned %" PRId32
                             " and set no error message",
                             fn->name, rc);
-    char msg[GUEST_MSG_MAX + 4];
-    size_t n = b->len < GUEST_MSG_MAX ? (size_t)b->len : GUEST_MSG_MAX;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = x->mem[b->off + i];
-        msg[i] = (char)(c < 0x20 || c == 0x7F ? '?' : c);
-    }
-    if (n < b->len)
-        memcpy(msg + n, "...", 4);
-    else
-        msg[n] = '\0';
-    return wx_error_set(err, WX_EGUEST, "guest error: %s", msg);
+    return wxai_guest_message(x->mem + b->off, (size_t)b->len, err);
 }
 
 /* The call's output as the declared result type. */

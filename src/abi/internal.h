@@ -98,8 +98,17 @@ bool wxai_mem_has(const wxai_mem *m, uint64_t ptr, uint64_t len);
 uint32_t wxai_le32(const uint8_t *p);
 void wxai_put_le32(uint8_t *p, uint32_t v);
 
-/* Calls a guest function of type (i32, i32?) -> (i32?) and stores the result
- * if it has one; the error names the function ("allocate(24): ..."). */
+/* After the guest's allocator `name` returned `ptr` for `size` bytes:
+ * refreshes the memory view (the allocator may have grown memory) and
+ * checks that the buffer lies in memory ("allocate(8) returned 65530,
+ * outside memory (65536 bytes)") and, if `null_fails`, that the allocator
+ * did not return 0 for a non-empty buffer. WX_EABI otherwise. */
+wx_status wxai_check_alloc(wxai_mem *m, const char *name, uint32_t size,
+                           uint32_t ptr, bool null_fails, wx_error *err);
+
+/* Calls a guest function of up to three i32 parameters and at most one i32
+ * result and stores the result if it has one; the error names the call
+ * ("in allocate(24): ..."). */
 wx_status wxai_call_i32(wx_wasm_func *f, const char *name, const uint32_t *args,
                         size_t nargs, uint32_t *result, wx_error *err);
 /* The same for a function whose type the caller has made sure of (a
@@ -226,6 +235,9 @@ wx_status wxai_bindgen_decode(const wxai_mem *m, uint32_t triples,
  * message is not inside memory. */
 wx_status wxai_guest_error(const wxai_mem *m, uint32_t ptr, uint32_t len,
                            wx_error *err);
+/* The same for a message the caller has checked already (`len` bytes at
+ * `text`): always WX_EGUEST. */
+wx_status wxai_guest_message(const uint8_t *text, size_t len, wx_error *err);
 
 /* The legacy (0.1.x) call, in bindgen_legacy.c. */
 wx_status wxai_bindgen_legacy_call(wx_instance *inst, wx_wasm_func *f,

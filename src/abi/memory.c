@@ -522,53 +522,17 @@ typedef struct mem_call {
     bool has_result;
 } mem_call;
 
-/* Calls a helper with up to three i32 arguments; names the call on
- * failure ("in deallocate(1024, 5): trap: ..."). */
-static wx_status helper_call(wx_wasm_func *f, const char *name,
-                             const uint32_t *args, size_t n, uint32_t *result,
-                             wx_error *err)
-{
-    wx_wasm_val a[3] = {{0}}, r[1];
-    for (size_t i = 0; i < n && i < 3; i++)
-        a[i] = wx_wasm_i32((int32_t)args[i]);
-    wx_status s = wx_call(f, a, n, r, result ? 1 : 0, err);
-    if (s != WX_OK) {
-        char call[96];
-        int o = snprintf(call, sizeof call, "in %s(", name);
-        for (size_t i = 0; i < n && o > 0 && (size_t)o < sizeof call; i++)
-            o += snprintf(call + o, sizeof call - (size_t)o, "%s%" PRIu32,
-                          i ? ", " : "", args[i]);
-        if (o > 0 && (size_t)o < sizeof call)
-            snprintf(call + o, sizeof call - (size_t)o, "): ");
-        wxai_prefix_error(err, call);
-        return s;
-    }
-    if (result)
-        *result = (uint32_t)r[0].of.i32;
-    return WX_OK;
-}
-
 /* A fresh guest buffer of `size` bytes, checked to lie in memory. */
 static wx_status guest_alloc(mem_call *c, uint32_t size, uint32_t *ptr,
                              wx_error *err)
 {
     uint32_t args[2] = {size, c->ma->align};
     size_t n = c->ma->alloc == WXA_ALLOC_SIZE_ALIGN ? 2 : 1;
-    wx_status s = helper_call(c->alloc, c->ma->alloc_name, args, n, ptr, err);
+    wx_status s =
+        wxai_call_i32(c->alloc, c->ma->alloc_name, args, n, ptr, err);
     if (s != WX_OK)
         return s;
-    wxai_mem_refresh(&c->m);
-    if (*ptr == 0 && size > 0)
-        return wx_error_set(err, WX_EABI,
-                            "%s(%" PRIu32 ") returned 0 (the guest's "
-                            "allocator failed)",
-                            c->ma->alloc_name, size);
-    if (!wxai_mem_has(&c->m, *ptr, size))
-        return wx_error_set(err, WX_EABI,
-                            "%s(%" PRIu32 ") returned %" PRIu32
-                            ", outside memory (%" PRIu64 " bytes)",
-                            c->ma->alloc_name, size, *ptr, c->m.size);
-    return WX_OK;
+    return wxai_check_alloc(&c->m, c->ma->alloc_name, size, *ptr, true, err);
 }
 
 /* Gives one buffer back, with the size it was allocated with (for an
@@ -582,8 +546,8 @@ static wx_status guest_free(mem_call *c, wxai_gbuf b, wx_error *err)
     if (b.ptr == 0)
         return WX_OK;
     uint32_t args[3] = {b.ptr, b.size, ma->align};
-    return helper_call(c->free, ma->free_name, args, (size_t)ma->free, NULL,
-                       err);
+    return wxai_call_i32(c->free, ma->free_name, args, (size_t)ma->free, NULL,
+                         err);
 }
 
 /* Frees what the host owns after the call: the result buffer first, then

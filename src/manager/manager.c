@@ -1471,25 +1471,6 @@ static wx_status call_vals(wxm_version *v, wxm_func *f, const wx_wasm_val *args,
                             "(wx_fn_call_values)",
                             v->plugin->name, f->counter->name,
                             wx_abi_name(f->decl->abi));
-    if (!wxv_pool_fuel(v->pool))
-        return wxv_pool_call_index(v->pool, f->export_index, args, nargs,
-                                   results, nresults, err);
-    /* Metered: the pool's argument check first, as its call does, so
-     * that a wrong call costs no instance. */
-    const wx_functype *t = &f->type;
-    if (nargs != t->nparams || nresults != t->nresults)
-        return wx_error_set(err, WX_EARG,
-                            "%s: expected %u arguments and room for %u "
-                            "results, got %zu and %zu",
-                            f->counter->name, t->nparams, t->nresults, nargs,
-                            nresults);
-    for (uint32_t i = 0; i < t->nparams; i++)
-        if (args[i].type != t->params[i])
-            return wx_error_set(err, WX_EARG,
-                                "%s: argument %u: expected %s, got %s",
-                                f->counter->name, i + 1,
-                                wx_valtype_name(t->params[i]),
-                                wx_valtype_name(args[i].type));
     return wxm_run_wasm(v, f, args, nargs, results, nresults, err);
 }
 

@@ -38,27 +38,18 @@ wx_status wxm_abi_bind(wxm_func *f, const wx_module *m, const char *at,
  * go straight to the pool's resolved export as wasm values, with no
  * lookup by name and no second check of what wxa_fn_bind checked once.
  * This is what keeps the typed call within a few tens of nanoseconds of
- * the raw engine call (bench/framework.sh).
+ * the raw engine call (bench/framework.sh). The pool measures the fuel
+ * a metered call burnt.
  */
 wx_status wxm_run_wasm(wxm_version *v, wxm_func *f, const wx_wasm_val *args,
                        size_t nargs, wx_wasm_val *res, size_t nres,
                        wx_error *err)
 {
-    uint64_t budget = wxv_pool_fuel(v->pool);
-    if (!budget)
-        return wxv_pool_call_index(v->pool, f->export_index, args, nargs, res,
-                                   nres, err);
-    /* Metered: the pool's checkout and return around the call, so that
-     * the fuel left is read before the instance goes back. The arguments
-     * have the signature's types (bound, or checked by the caller). */
-    wxv_lease lease;
-    wx_status s = wxv_pool_checkout(v->pool, &lease, err);
-    if (s != WX_OK)
-        return s;
-    s = wx_call(wxv_lease_func(&lease, v->pool, f->export_index), args, nargs,
-                res, nres, err);
-    wxm_count_fuel1(f, wxm_fuel_used(lease.instance, budget));
-    return wxv_pool_return(v->pool, &lease, s, err);
+    uint64_t used;
+    wx_status s = wxv_pool_call_index(v->pool, f->export_index, args, nargs,
+                                      res, nres, &used, err);
+    wxm_count_fuel1(f, used);
+    return s;
 }
 
 static wx_status run_numeric(wxm_version *v, wxm_func *f,

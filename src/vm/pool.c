@@ -1161,8 +1161,10 @@ static wx_status check_call(const wxv_pool *p, uint32_t index,
 wx_status wxv_pool_call_index(wxv_pool *p, uint32_t index,
                               const wx_wasm_val *args, size_t nargs,
                               wx_wasm_val *results, size_t nresults,
-                              wx_error *err)
+                              uint64_t *fuel_used, wx_error *err)
 {
+    if (fuel_used)
+        *fuel_used = 0;
     wx_status s = check_call(p, index, args, nargs, nresults, err);
     if (s != WX_OK)
         return refuse(p, s);
@@ -1171,6 +1173,11 @@ wx_status wxv_pool_call_index(wxv_pool *p, uint32_t index,
     if (s != WX_OK)
         return s;
     s = wx_call(lease.funcs_[index], args, nargs, results, nresults, err);
+    uint64_t budget = p->opts.instance.fuel;
+    if (fuel_used && budget) {
+        uint64_t left = wx_instance_fuel_left(lease.instance);
+        *fuel_used = left < budget ? budget - left : 0;
+    }
     return wxv_pool_return(p, &lease, s, err);
 }
 
@@ -1181,7 +1188,7 @@ wx_status wxv_pool_call(wxv_pool *p, const char *name, const wx_wasm_val *args,
     uint32_t index;
     if (wxv_pool_func_index(p, name, &index, err) != WX_OK)
         return refuse(p, WX_ENOEXPORT);
-    return wxv_pool_call_index(p, index, args, nargs, results, nresults,
+    return wxv_pool_call_index(p, index, args, nargs, results, nresults, NULL,
                                err);
 }
 

@@ -242,11 +242,14 @@ wx_wasm_func *wxv_lease_func(const wxv_lease *lease, const wxv_pool *p,
 wx_status wxv_pool_call(wxv_pool *p, const char *name, const wx_wasm_val *args,
                         size_t nargs, wx_wasm_val *results, size_t nresults,
                         wx_error *err);
-/* The same with an index from wxv_pool_func_index(), without the lookup. */
+/* The same with an index from wxv_pool_func_index(), without the lookup.
+ * `fuel_used` (may be NULL) receives the fuel the call burnt on a metered
+ * pool (wxv_pool_fuel), read before the instance goes back; 0 when the
+ * pool is not metered or the call never ran. */
 wx_status wxv_pool_call_index(wxv_pool *p, uint32_t index,
                               const wx_wasm_val *args, size_t nargs,
                               wx_wasm_val *results, size_t nresults,
-                              wx_error *err);
+                              uint64_t *fuel_used, wx_error *err);
 
 /*
  * Counters and current occupancy. Calls do not stop for it (their counters

@@ -77,7 +77,8 @@ static void *run(void *arg)
         switch (j->mode) {
         case RAW: s = wx_call(f, args, 2, r, 1, &err); break;
         case POOL_INDEX:
-            s = wxv_pool_call_index(j->pool, j->index, args, 2, r, 1, &err);
+            s = wxv_pool_call_index(j->pool, j->index, args, 2, r, 1, NULL,
+                                    &err);
             break;
         default:
             s = wxv_pool_call(j->pool, "add", args, 2, r, 1, &err);

@@ -90,7 +90,7 @@ static void test_basic_call(void)
     uint32_t idx;
     CHECK(wxv_pool_func_index(p, "add", &idx, &err) == WX_OK);
     args[0] = wx_wasm_i32(-5);
-    CHECK(wxv_pool_call_index(p, idx, args, 2, r, 1, &err) == WX_OK);
+    CHECK(wxv_pool_call_index(p, idx, args, 2, r, 1, NULL, &err) == WX_OK);
     CHECK(r[0].of.i32 == -3);
 
     CHECK(wxv_pool_call(p, "nope", NULL, 0, NULL, 0, &err) ==
@@ -124,7 +124,7 @@ static void test_state_persists(void)
     CHECK_MSG(strcmp(err.message, "add: argument 2: expected i32, got i64")
                   == 0, "%s", err.message);
     CHECK(wxv_pool_call(p, "add", args, 1, r, 1, &err) == WX_EARG);
-    CHECK(wxv_pool_call_index(p, 999, NULL, 0, NULL, 0, &err) ==
+    CHECK(wxv_pool_call_index(p, 999, NULL, 0, NULL, 0, NULL, &err) ==
           WX_ENOEXPORT);
     CHECK(call0(p, "inc", &err) == 6);
     wxv_pool_stats st;

@@ -120,7 +120,7 @@ static void call_add(job *j, int i, uint32_t add)
     wx_error err;
     int32_t a = j->id * 1000000 + i, b = i % 7;
     wx_wasm_val args[2] = {wx_wasm_i32(a), wx_wasm_i32(b)}, r[1] = {{0}};
-    wx_status s = wxv_pool_call_index(j->p, add, args, 2, r, 1, &err);
+    wx_status s = wxv_pool_call_index(j->p, add, args, 2, r, 1, NULL, &err);
     if (s == WX_OK && r[0].of.i32 == a + b)
         j->ok++;
     else if (s == WX_ETIMEOUT && j->spin_every)
