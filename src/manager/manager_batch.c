@@ -19,13 +19,15 @@
  * so the pool replaces it, and the next row checks out a fresh one.
  *
  * The outcomes live in one arena: a block with the rows and, when the
- * function's result count is known, every row's result values; a chain
- * of chunks for the rest (error records, results of bindgen functions
- * whose count the guest decides). Result buffers (strings, bytes,
+ * function's result count is known, every row's result values; the
+ * engine's block arena for the rest (error records, results of bindgen
+ * functions whose count the guest decides). Result buffers (strings, bytes,
  * vectors) stay the ABI's allocations and are freed when the batch is.
  */
 #include "cancel_call.h" /* src/api, the same library (wxframework) */
 #include "manager.h"
+/* The engine's arena (a layer below; not part of its public API). */
+#include "../engine/arena.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -37,38 +39,13 @@
 /* Rows are counted into the shared counters every this many rows, so a
  * scrape sees a long batch progress while most rows touch no atomic. */
 #define FLUSH_ROWS 4096u
-#define CHUNK_MIN (16u << 10)
 
-typedef struct chunk {
-    struct chunk *next;
-    size_t used, cap;
-    max_align_t data[];
-} chunk;
-
+/* The engine's block arena for what does not fit the fixed block, and
+ * whether some result owns a buffer (free then walks the values). */
 typedef struct arena {
-    chunk *chunks;
-    /* Some result owns a buffer: free walks the values. */
+    wxm_arena mem;
     bool owns_buffers;
 } arena;
-
-static void *arena_alloc(arena *a, size_t size)
-{
-    size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-    chunk *c = a->chunks;
-    if (!c || c->cap - c->used < size) {
-        size_t cap = size > CHUNK_MIN ? size : CHUNK_MIN;
-        c = malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->next = a->chunks;
-        c->used = 0;
-        c->cap = cap;
-        a->chunks = c;
-    }
-    void *p = (char *)c->data + c->used;
-    c->used += size;
-    return p;
-}
 
 void wx_batch_result_free(wx_batch_result *r)
 {
@@ -79,10 +56,7 @@ void wx_batch_result_free(wx_batch_result *r)
         for (size_t i = 0; i < r->nrows; i++)
             wxa_values_free(r->rows[i].values, r->rows[i].count);
     if (a) {
-        for (chunk *c = a->chunks, *next; c; c = next) {
-            next = c->next;
-            free(c);
-        }
+        wxm_arena_free(&a->mem);
         free(a);
     }
     /* The rows (and the fixed results) are the block after the arena's
@@ -250,7 +224,8 @@ static wx_status keep_results(runner *r, wx_batch_row *row, size_t fixed,
 {
     uint32_t n = r->tmp.count;
     if (n > fixed || !row->values) {
-        wx_value *v = n ? arena_alloc(r->a, n * sizeof *v) : NULL;
+        wx_value *v =
+            n ? wxm_arena_alloc(&r->a->mem, n * sizeof *v) : NULL;
         if (n && !v) {
             wxa_results_free(&r->tmp);
             return wx_error_set(err, WX_ENOMEM, "out of host memory");
@@ -274,9 +249,8 @@ static void fail_row(runner *r, wx_batch_row *row, wx_status s,
 {
     row->status = s;
     row->count = 0;
-    wx_error *copy = arena_alloc(r->a, sizeof *copy);
+    wx_error *copy = wxm_arena_memdup(&r->a->mem, e, sizeof *e);
     if (copy) {
-        *copy = *e;
         copy->status = s;
         if (!copy->message[0])
             snprintf(copy->message, sizeof copy->message, "%s",

@@ -17,6 +17,8 @@
  * updated past it.
  */
 #include "manager.h"
+/* The engine's arena (a layer below; not part of its public API). */
+#include "../engine/arena.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,27 +299,21 @@ void wxm_record_wasm(wxm_version *v, const wxm_func *f,
 
 /* ----------------------------------------------------------- snapshots */
 
-/* A list's memory: every allocation, chained. */
-typedef struct node {
-    struct node *next;
-    _Alignas(max_align_t) unsigned char data[];
-} node;
-
+/* A list's memory (its `arena_`): the engine's block arena, made on
+ * first use. */
 static void *arena_alloc(void **arena, size_t n)
 {
-    node *b = calloc(1, sizeof *b + n);
-    if (!b)
+    wxm_arena *a = *arena;
+    if (!a && !(a = *arena = calloc(1, sizeof *a)))
         return NULL;
-    b->next = *arena;
-    *arena = b;
-    return b->data;
+    return wxm_arena_alloc(a, n);
 }
 
 static void arena_free(void *arena)
 {
-    for (node *b = arena, *next; b; b = next) {
-        next = b->next;
-        free(b);
+    if (arena) {
+        wxm_arena_free(arena);
+        free(arena);
     }
 }
 

@@ -7,6 +7,8 @@
  */
 #include "manager.h"
 #include "package.h"
+/* The engine's arena (a layer below; not part of its public API). */
+#include "../engine/arena.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -17,58 +19,30 @@
 
 /* ---------------------------------------------------------------- arena */
 
-typedef struct block {
-    struct block *next;
-    size_t used, cap;
-    _Alignas(max_align_t) unsigned char data[];
-} block;
-
+/* The engine's block arena, and whether one of its allocations failed
+ * (the snapshot is then refused). */
 typedef struct arena {
-    block *head;
-    bool failed; /* an allocation failed: the snapshot is refused */
+    wxm_arena mem;
+    bool failed;
 } arena;
 
 static void *alloc(arena *a, size_t n)
 {
-    n = (n + 15) & ~(size_t)15;
-    block *b = a->head;
-    if (!b || b->cap - b->used < n) {
-        size_t cap = n > 16384 ? n : 16384;
-        b = malloc(sizeof *b + cap);
-        if (!b) {
-            a->failed = true;
-            return NULL;
-        }
-        b->next = a->head;
-        b->used = 0;
-        b->cap = cap;
-        a->head = b;
-    }
-    void *p = b->data + b->used;
-    b->used += n;
-    memset(p, 0, n);
+    void *p = wxm_arena_alloc(&a->mem, n);
+    a->failed |= !p;
     return p;
-}
-
-static const char *copy(arena *a, const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = alloc(a, n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
 }
 
 static const char *copyn(arena *a, const char *s, size_t n)
 {
-    char *d = alloc(a, n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
+    char *d = wxm_arena_strndup(&a->mem, s, n);
+    a->failed |= !d;
     return d;
+}
+
+static const char *copy(arena *a, const char *s)
+{
+    return s ? copyn(a, s, strlen(s)) : NULL;
 }
 
 static const char *copyf(arena *a, const char *fmt, ...)
@@ -86,10 +60,7 @@ static const char *copyf(arena *a, const char *fmt, ...)
 
 static void arena_free(arena *a)
 {
-    for (block *b = a->head, *next; b; b = next) {
-        next = b->next;
-        free(b);
-    }
+    wxm_arena_free(&a->mem);
     free(a);
 }
 
