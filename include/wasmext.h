@@ -135,6 +135,17 @@ WX_API char *wx_manager_default_db(wx_error *err);
  * mode do). */
 #define WX_REGISTRY_MEMORY ":memory:"
 
+/* The stores a registry path can name. */
+typedef enum wx_registry_store {
+    WX_STORE_FILE,   /* a SQLite file: any path not below */
+    WX_STORE_MEMORY, /* WX_REGISTRY_MEMORY */
+    WX_STORE_REDIS,  /* "redis://..." */
+} wx_registry_store;
+/* The store `path` names, as wx_manager_open reads it: for a door that
+ * must not create a file that is not there, or that waits for a server
+ * to come back, so that none parses registry paths on its own. */
+WX_API wx_registry_store wx_registry_store_of(const char *path);
+
 /*
  * Opens (creating it if needed) the registry at `db_path` (NULL: the
  * default above; WX_REGISTRY_MEMORY: in memory;

@@ -203,9 +203,8 @@ char *cli_registry_path(const cli_global *g)
 static bool registry_missing(const char *path)
 {
     struct stat st;
-    if (strstr(path, "://"))
-        return false;
-    return stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+    return wx_registry_store_of(path) == WX_STORE_FILE &&
+           stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
 }
 
 wx_manager *cli_open_registry(const cli_global *g, cli_reg_mode mode,
@@ -227,7 +226,9 @@ wx_manager *cli_open_registry(const cli_global *g, cli_reg_mode mode,
      * up SQLite's -wal and -shm files: read-only ones leave them behind
      * next to the registry after every `plugin ls`. It writes nothing
      * either way. */
-    opts.read_only = mode == CLI_REG_READ && access(*path, W_OK) != 0;
+    opts.read_only = mode == CLI_REG_READ &&
+                     (wx_registry_store_of(*path) != WX_STORE_FILE ||
+                      access(*path, W_OK) != 0);
     /* Lazy: a one-shot command loads only the plugins it touches. */
     opts.lazy = true;
     wx_error err;

@@ -163,7 +163,7 @@ static bool open_retryable(const wxd_server *s, const wx_error *err)
 {
     const char *path = s->opts.db;
     char *dflt = path ? NULL : wx_manager_default_db(NULL);
-    bool redis = strncmp(path ? path : dflt ? dflt : "", "redis://", 8) == 0;
+    bool redis = wx_registry_store_of(path ? path : dflt) == WX_STORE_REDIS;
     wx_free(dflt);
     return redis && err->status == WX_EIO;
 }

@@ -131,7 +131,7 @@ static wx_status watch_wait(wx_manager *m, int timeout_ms, wx_error *err)
 {
     /* A registry in this process's memory has no other writer: its watch
      * would be a store of its own, with nothing to wait for. */
-    if (strcmp(m->open_path, WX_REGISTRY_MEMORY) == 0) {
+    if (wx_registry_store_of(m->open_path) == WX_STORE_MEMORY) {
         sleep_until(mono_ms() + timeout_ms);
         return WX_ETIMEOUT;
     }

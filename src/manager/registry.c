@@ -4,6 +4,7 @@
  * (the SHA-256 of the bytes, freeing records and name lists).
  */
 #include "registry_store.h"
+#include "wasmext.h" /* wx_registry_store_of */
 
 #include <errno.h>
 #include "dl_nettle.h" /* nettle, loaded on first need */
@@ -63,15 +64,25 @@ bool wxg_registry_init(wxg_registry *reg, const wxg_store_ops *ops,
     return reg->path != NULL;
 }
 
-/* The store a path names: "redis://..." Redis, ":memory:" this process's
- * memory (SQLite's name for the same), anything else a SQLite file. */
+/* The one place that reads a path's form: "redis://..." Redis,
+ * ":memory:" this process's memory (SQLite's name for the same),
+ * anything else a SQLite file. */
+wx_registry_store wx_registry_store_of(const char *path)
+{
+    if (path && strncmp(path, "redis://", 8) == 0)
+        return WX_STORE_REDIS;
+    if (path && strcmp(path, WX_REGISTRY_MEMORY) == 0)
+        return WX_STORE_MEMORY;
+    return WX_STORE_FILE;
+}
+
 static const wxg_store_ops *store_for(const char *path)
 {
-    if (strncmp(path, "redis://", 8) == 0)
-        return &wxg_redis_store;
-    if (strcmp(path, ":memory:") == 0)
-        return &wxg_mem_store;
-    return &wxg_sqlite_store;
+    switch (wx_registry_store_of(path)) {
+    case WX_STORE_REDIS: return &wxg_redis_store;
+    case WX_STORE_MEMORY: return &wxg_mem_store;
+    default: return &wxg_sqlite_store;
+    }
 }
 
 wxg_registry *wxg_registry_open(const char *path,

@@ -345,6 +345,22 @@ static wx_status reply_fail(redis_reg *r, const char *what,
                         what, (int)rep->len, rep->str, hint);
 }
 
+/* The code a script's reply starts with ({code, ...}: 0 done, others
+ * the script's refusals), after the checks every script reply needs. */
+static wx_status reply_code(redis_reg *r, const char *what,
+                            const redisReply *rep, long long *code,
+                            wx_error *err)
+{
+    if (is_error(rep))
+        return reply_fail(r, what, rep, err);
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
+        rep->element[0]->type != REDIS_REPLY_INTEGER)
+        return wx_error_set(err, WX_EIO, "registry %s: %s: unexpected reply",
+                            r->base.path, what);
+    *code = rep->element[0]->integer;
+    return WX_OK;
+}
+
 /* --------------------------------------------------------- connecting */
 
 static void drop(redisContext **c)
@@ -649,17 +665,14 @@ static wx_status change(redis_reg *r, const char *op, const char *name,
     free(key);
     if (s != WX_OK)
         return s;
-    if (is_error(rep))
-        s = reply_fail(r, what, rep, err);
-    else if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
-             rep->element[0]->type != REDIS_REPLY_INTEGER)
-        s = wx_error_set(err, WX_EIO, "registry %s: %s: unexpected reply",
-                         r->base.path, what);
-    else if (rep->element[0]->integer == 1)
+    long long code;
+    if ((s = reply_code(r, what, rep, &code, err)) != WX_OK)
+        ;
+    else if (code == 1)
         s = wx_error_set(err, WX_EEXIST,
                          "plugin \"%s\" already exists (update replaces it)",
                          name);
-    else if (rep->element[0]->integer == 2)
+    else if (code == 2)
         s = wx_error_set(err, WX_ENOPLUGIN, "plugin \"%s\" not found%s", name,
                          strcmp(op, "update") == 0 ? " (add registers it)"
                                                    : "");
@@ -818,17 +831,12 @@ static wx_status redis_get(wxg_registry *reg, const char *name, unsigned flags,
     redisReply *rep = NULL;
     wx_status s =
         run_script(r, &r->get, false, what, 8, argv, lens, &rep, err);
-    if (s != WX_OK)
+    long long code;
+    if (s != WX_OK || (s = reply_code(r, what, rep, &code, err)) != WX_OK)
         ;
-    else if (is_error(rep))
-        s = reply_fail(r, what, rep, err);
-    else if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
-             rep->element[0]->type != REDIS_REPLY_INTEGER)
-        s = wx_error_set(err, WX_EIO, "registry %s: %s: unexpected reply",
-                         r->base.path, what);
-    else if (rep->element[0]->integer == 2)
+    else if (code == 2)
         s = wx_error_set(err, WX_ENOPLUGIN, "plugin \"%s\" not found", name);
-    else if (rep->element[0]->integer != 0)
+    else if (code != 0)
         s = broken(r, name, key, rep, err);
     else
         s = read_record(r, name, key, rep, with_wasm, out, err);
