@@ -1249,6 +1249,15 @@ static json_t *limits_json(const wxg_limits *l, bool *ok)
     return o;
 }
 
+/* An array of strings: what get_strings reads. */
+static json_t *strings_json(size_t n, const char *const *items, bool *ok)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        push(arr, json_string(items[i]), ok);
+    return arr;
+}
+
 static json_t *map_json(size_t n, const wxg_kv *kv, bool *ok)
 {
     json_t *o = json_object();
@@ -1269,12 +1278,8 @@ static json_t *wasi_json(const wxg_wasi *w, bool *ok)
     }
     if (w->argv0)
         put(o, "argv0", json_string(w->argv0), ok);
-    if (w->nargs) {
-        json_t *args = json_array();
-        for (size_t i = 0; args && i < w->nargs; i++)
-            push(args, json_string(w->args[i]), ok);
-        put(o, "args", args, ok);
-    }
+    if (w->nargs)
+        put(o, "args", strings_json(w->nargs, w->args, ok), ok);
     if (w->nenv)
         put(o, "env", map_json(w->nenv, w->env, ok), ok);
     if (w->npreopens)
@@ -1302,12 +1307,9 @@ static json_t *extism_json(const wxg_extism *x, bool *ok)
     }
     if (x->nconfig)
         put(o, "config", map_json(x->nconfig, x->config, ok), ok);
-    if (x->nhosts) {
-        json_t *hosts = json_array();
-        for (size_t i = 0; hosts && i < x->nhosts; i++)
-            push(hosts, json_string(x->allowed_hosts[i]), ok);
-        put(o, "allowed_hosts", hosts, ok);
-    }
+    if (x->nhosts)
+        put(o, "allowed_hosts", strings_json(x->nhosts, x->allowed_hosts, ok),
+            ok);
     if (x->has_max_var_bytes)
         put(o, "max_var_bytes", json_integer((json_int_t)x->max_var_bytes),
             ok);
