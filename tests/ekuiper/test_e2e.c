@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,13 +220,12 @@ static plug *make_plugin(const char *base, const char *wasm,
 
 static void plug_spawn(plug *p)
 {
-    int64_t t0 = sim_now_ms();
     p->pid = sim_spawn(p->exe, "{\"sendTimeout\":1000}", p->log);
     REQUIRE(p->pid > 0, "cannot spawn %s", p->exe);
+    /* The handshake's own bound is eKuiper's: a wait that runs out is
+     * the failure, counted by its outcome. */
     int rv = sim_handshake(&p->ctrl, INIT_TIMEOUT_MS);
     REQUIRE(rv == 0, "no handshake from %s: %s", p->name, nng_strerror(rv));
-    int64_t ms = sim_now_ms() - t0;
-    CHECK_MSG(ms < INIT_TIMEOUT_MS, "handshake after %lld ms", (long long)ms);
 }
 
 /* Listens on the control channel, then starts the process (as eKuiper
@@ -728,12 +728,16 @@ static void test_msgsize(void)
 
 /* Exec of the guest's spin (function 4), which runs into its timeout;
  * the outcome is checked by the thread that joins. */
+/* Set when spin_call's answer came (its call was stopped). */
+static atomic_bool spin_done;
+
 static void *spin_call(void *arg)
 {
     plug *p = arg;
     char *ans = NULL;
     int rv = sim_exchange(&p->ch[4], "{\"func\":\"Exec\",\"arg\":[0," CTX "]}",
                           &ans);
+    atomic_store(&spin_done, true);
     bool ok = rv == 0 && ans && strstr(ans, "\"state\":false") &&
               strstr(ans, "time");
     free(ans);
@@ -766,10 +770,7 @@ static void test_errors(void)
     expect_exec(p, 0, "-9,3", "-3");
 
     /* A call that never ends is stopped by the config's timeout. */
-    int64_t t0 = sim_now_ms();
     expect_exec_fail(p, 4, "0", "time");
-    int64_t ms = sim_now_ms() - t0;
-    CHECK_MSG(ms < 3000, "timeout took %lld ms", (long long)ms);
     expect_exec(p, 0, "8,2", "4");
 
     /* Channels run in parallel, each on an instance of its own: a call
@@ -777,13 +778,14 @@ static void test_errors(void)
     pthread_t slow;
     REQUIRE(pthread_create(&slow, NULL, spin_call, p) == 0, "thread");
     usleep(50000);
-    t0 = sim_now_ms();
     expect_exec(p, 0, "9,3", "3");
-    ms = sim_now_ms() - t0;
+    /* Not held up: div answered while spin (stopped only by its 500 ms
+     * timeout) still ran. An order of events, not a duration. */
+    bool spin_running = !atomic_load(&spin_done);
     void *spun = NULL;
     pthread_join(slow, &spun);
     CHECK(spun == p);
-    CHECK_MSG(ms < 350, "div waited %lld ms for spin", (long long)ms);
+    CHECK(spin_running);
 
     /* Every wasm type, results of none and of two. */
     json_t *r = call(p, 1, "Exec", "[9007199254740993,1," CTX "]");

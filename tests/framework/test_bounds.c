@@ -13,18 +13,10 @@
 #include "registry.h"
 
 #include <sqlite3.h>
-#include <time.h>
 
-/* A generous bound on a call that must stop at a timeout of `ms`: it is
- * the count of such calls that is checked, this only catches a hang. */
-#define BOUND_S(ms) (10 + 4 * (ms) / 1000)
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* Calls that must stop at a timeout are checked by their outcome (the
+ * count of WX_ETIMEOUT and the message), never by the clock: a hang is
+ * CTest's timeout to catch. */
 
 static wx_manager *open_db(const char *file)
 {
@@ -66,11 +58,9 @@ static void test_defaults(void)
     free(want);
 
     int timeouts = 0;
-    double t0 = now_s();
     char *res = NULL;
     s = call_json(m, NULL, "spin", "[]", &res, &err);
     timeouts += s == WX_ETIMEOUT;
-    CHECK(now_s() - t0 < BOUND_S(WX_DEFAULT_TIMEOUT_MS));
     CHECK(timeouts == 1);
     char *msg = fx_fmt("timeout: call exceeded %u ms", WX_DEFAULT_TIMEOUT_MS);
     CHECK_HAS(err.message, msg);
@@ -116,11 +106,9 @@ static void test_looping_start(void)
     CHECK_HAS(err.message, "loopstart.wasm cannot be instantiated");
 
     /* Calls unbounded: the start still is, by the default. */
-    double t0 = now_s();
     s = fx_add(m, "ls", "loopstart.wasm", "[\"never\"]",
                "\"limits\":{\"timeout_ms\":0}", &err);
     timeouts += s == WX_ETIMEOUT;
-    CHECK(now_s() - t0 < BOUND_S(WX_DEFAULT_TIMEOUT_MS));
     char *msg =
         fx_fmt("start function: timeout after %u ms", WX_DEFAULT_TIMEOUT_MS);
     CHECK_HAS(err.message, msg);
@@ -197,9 +185,7 @@ static void test_registry_with_looping_start(void)
     sql(fx_path("held.db"), stmt);
     free(stmt);
 
-    double t0 = now_s();
     m = open_db("held.db");
-    CHECK(now_s() - t0 < BOUND_S(100));
     json_t *list = fx_json(manager_list(m, NULL));
     CHECK(json_array_size(list) == 2);
     CHECK_STR(fx_str(fx_at(list, "#0", "name", NULL)), "late");
@@ -226,7 +212,6 @@ static void test_blocking_host_call(void)
     CHECK_MSG(s == WX_OK, "%s", err.message);
     CHECK_STR(fx_call(m, NULL, "nap", "[1]"), "[0]");
     int timeouts = 0;
-    double t0 = now_s();
     char *res = NULL;
     s = call_json(m, NULL, "nap", "[60000]", &res, &err);
     timeouts += s == WX_ETIMEOUT;
@@ -234,7 +219,6 @@ static void test_blocking_host_call(void)
               s == WX_OK ? res : err.message);
     wx_free(res);
     CHECK_HAS(err.message, "timeout: call exceeded 200 ms");
-    CHECK(now_s() - t0 < BOUND_S(200));
     CHECK_STR(fx_call(m, NULL, "nap", "[1]"), "[0]");
     wx_manager_close(m);
 }
