@@ -454,6 +454,97 @@ WX_API const char *wx_abi_name(wx_abi a);
 WX_API bool wx_abi_parse(const char *name, wx_abi *out);
 
 /*
+ * Plugins described in C: a config (docs/config.md) as a struct, for a
+ * program that builds its plugin rather than reading it from a file
+ * (`wasmext run` registers the one module it runs this way). It says
+ * the common keys; a plugin that needs "memory" shapes, "extism" or the
+ * engine key is registered from its JSON config (wx_manager_add).
+ *
+ * Zero means "not set" everywhere, so `wx_plugin_spec s = {0}` plus a
+ * name, a path and one function is a whole plugin. Each field is
+ * checked as its config key is, and errors name the key the same way
+ * (`limits.timeout_ms: must be an integer from 0 to 3600000, got
+ * 5000000`). Every string must be UTF-8 text: the registry keeps the
+ * plugin as its canonical config JSON. The manager copies what it keeps;
+ * the spec and its arrays may be freed once the call returns.
+ */
+typedef struct wx_kv {
+    const char *key, *value;
+} wx_kv;
+
+/* Where a guest's stdout/stderr go (wasi.stdout, wasi.stderr). */
+typedef enum wx_wasi_output {
+    WX_OUTPUT_DEFAULT = 0, /* not set: log */
+    WX_OUTPUT_LOG,         /* "log": the plugin's guest log */
+    WX_OUTPUT_INHERIT,     /* "inherit": this process's stdout/stderr */
+    WX_OUTPUT_DISCARD,     /* "discard" */
+} wx_wasi_output;
+
+/* The WASI entry run once per instance (wasi.init). */
+typedef enum wx_wasi_init {
+    WX_INIT_AUTO = 0,   /* not set: _initialize if exported */
+    WX_INIT_INITIALIZE, /* "_initialize": a reactor */
+    WX_INIT_START,      /* "_start": a command run once */
+    WX_INIT_NONE,       /* "none": nothing, even if _initialize exists;
+                           the caller calls the entry (`wasmext run` calls
+                           a command's _start as its one call) */
+} wx_wasi_init;
+
+/* Where a guest's stdin comes from (wasi.stdin). */
+typedef enum wx_wasi_stdin {
+    WX_STDIN_DEFAULT = 0, /* not set: empty */
+    WX_STDIN_EMPTY,       /* "empty": end of file at once */
+    WX_STDIN_INHERIT,     /* "inherit": this process's stdin */
+} wx_wasi_stdin;
+
+/* A limit given as "none" (the config's explicit 0). */
+#define WX_UNLIMITED UINT64_MAX
+
+typedef struct wx_function_spec {
+    const char *name; /* the export */
+    wx_abi abi;       /* WX_ABI_NUMERIC (0) unless set; not memory */
+    /* The declared types; NULL: not declared (numeric and extism
+     * functions may leave them out). */
+    const wx_type *params, *results;
+    size_t nparams, nresults;
+} wx_function_spec;
+
+typedef struct wx_plugin_spec {
+    const char *name;      /* required */
+    const char *path;      /* the .wasm file (vm_config.path); required */
+    uint32_t instance_num; /* 0: 1 */
+    const wx_function_spec *functions; /* at least one */
+    size_t nfunctions;
+    /* 0: the default (wasmext/defaults.h); WX_UNLIMITED: no limit
+     * (memory_pages, timeout_ms, fuel). */
+    struct {
+        uint64_t memory_pages, timeout_ms, fuel, stack;
+    } limits;
+    struct {
+        const char *argv0; /* NULL: the plugin's name */
+        const char *const *args;
+        size_t nargs;
+        const wx_kv *env; /* each key once */
+        size_t nenv;
+        const wx_kv *preopens; /* guest path -> host directory */
+        size_t npreopens;
+        wx_wasi_stdin in;
+        wx_wasi_output out, err;
+        wx_wasi_init init;
+    } wasi;
+    const char *description, *version; /* NULL: absent */
+    uint32_t record_failed_calls;      /* record.failed_calls */
+} wx_plugin_spec;
+
+/* wx_manager_add() and wx_manager_update() for a plugin described in C;
+ * a relative path is resolved against the current directory. */
+WX_API wx_status wx_manager_add_spec(wx_manager *m, const wx_plugin_spec *spec,
+                                     wx_error *err);
+WX_API wx_status wx_manager_update_spec(wx_manager *m,
+                                        const wx_plugin_spec *spec,
+                                        wx_error *err);
+
+/*
  * A function handle: the one way to call. Resolve it once by name, then
  * call it as often as needed, from any number of threads at once.
  *

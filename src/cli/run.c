@@ -1,8 +1,8 @@
 /*
  * `wasmext run FILE.wasm FUNC [ARG...]`: a manager with one plugin. The
- * command line becomes the config of one plugin (the config file format
- * of docs/config.md, built with jansson and dumped once), registered in a
- * manager that lives in memory (no registry file; SQLite is never
+ * command line becomes one plugin, described in C (wx_plugin_spec: the
+ * config of docs/config.md without JSON text), registered in a manager
+ * that lives in memory (no registry file; SQLite is never
  * loaded), and FUNC is called through it like any plugin's function:
  * the limits, WASI, timeouts, traps and their messages are the
  * framework's, not a second wiring of the engine.
@@ -102,8 +102,11 @@ static const cli_opt run_opts[NOPTS] = {
 typedef struct run_state {
     const char *path; /* FILE.wasm as given: the guest's argv[0] */
     char name[65];    /* the plugin's name, made from the file's */
-    /* The config's wasi.env (--env), wasi.preopens (--dir) and limits. */
-    json_t *env, *dirs, *limits;
+    /* The config's wasi.env (--env) and wasi.preopens (--dir): each key
+     * once, the last value given (kv_set). */
+    wx_kv *env, *dirs;
+    size_t nenv, ndirs;
+    uint64_t pages, timeout_ms, stack; /* the spec's limits */
     bool json;
     wx_manager *m;
     wx_fn *fn;
@@ -135,35 +138,50 @@ static void plugin_name(const char *path, char *name, size_t size)
 }
 
 /*
- * The plugin's config: `func` as a numeric function, or (func NULL) the
- * WASI command, whose _start is called as the run rather than at
- * instance creation, with `args` after argv[0]. The guest's streams are
- * this process's. NULL when a text is not UTF-8 (JSON holds no other).
+ * The plugin: `func` as a numeric function, or (func NULL) the WASI
+ * command, whose _start is called as the run rather than at instance
+ * creation, with `args` after argv[0]. The guest's streams are this
+ * process's.
  */
-static json_t *plugin_config(const run_state *st, const char *func, int nargs,
-                             char *const *args)
+static void plugin_spec(const run_state *st, const char *func, int nargs,
+                        char *const *args, wx_function_spec *fn,
+                        wx_plugin_spec *spec)
 {
-    json_t *argv = json_array();
-    bool ok = argv != NULL;
-    for (int i = 0; ok && i < nargs; i++)
-        ok = json_array_append_new(argv, json_string(args[i])) == 0;
-    json_t *wasi =
-        ok ? json_pack("{s:s, s:O, s:O, s:O, s:s, s:s, s:s}", "argv0",
-                       st->path, "args", argv, "env", st->env, "preopens",
-                       st->dirs, "stdin", "inherit", "stdout", "inherit",
-                       "stderr", "inherit")
-           : NULL;
-    json_decref(argv);
-    if (wasi && !func)
-        ok = json_object_set_new(wasi, "init", json_string("none")) == 0;
-    if (!wasi || !ok) {
-        json_decref(wasi);
-        return NULL;
-    }
-    return json_pack("{s:s, s:i, s:{s:s}, s:[{s:s}], s:O, s:o}", "name",
-                     st->name, "instance_num", 1, "vm_config", "path",
-                     st->path, "functions", "name", func ? func : "_start",
-                     "limits", st->limits, "wasi", wasi);
+    memset(fn, 0, sizeof *fn);
+    memset(spec, 0, sizeof *spec);
+    fn->name = func ? func : "_start";
+    spec->name = st->name;
+    spec->path = st->path;
+    spec->instance_num = 1;
+    spec->functions = fn;
+    spec->nfunctions = 1;
+    spec->limits.memory_pages = st->pages;
+    spec->limits.timeout_ms = st->timeout_ms;
+    spec->limits.stack = st->stack;
+    spec->wasi.argv0 = st->path;
+    spec->wasi.args = (const char *const *)args;
+    spec->wasi.nargs = (size_t)nargs;
+    spec->wasi.env = st->env;
+    spec->wasi.nenv = st->nenv;
+    spec->wasi.preopens = st->dirs;
+    spec->wasi.npreopens = st->ndirs;
+    spec->wasi.in = WX_STDIN_INHERIT;
+    spec->wasi.out = WX_OUTPUT_INHERIT;
+    spec->wasi.err = WX_OUTPUT_INHERIT;
+    spec->wasi.init = func ? WX_INIT_AUTO : WX_INIT_NONE;
+}
+
+/* A spec's key in an error, as the command line's user knows it. */
+static const char *option_of(const char *message)
+{
+    static const char *const keys[][2] = {
+        {"wasi.args", "an argument"},  {"wasi.env", "--env"},
+        {"wasi.preopens", "--dir"},    {"wasi.argv0", "FILE.wasm"},
+        {"vm_config.path", "FILE.wasm"}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strncmp(message, keys[i][0], strlen(keys[i][0])) == 0)
+            return keys[i][1];
+    return NULL;
 }
 
 /* With --json, stdout holds one JSON document: while a guest runs (an
@@ -198,19 +216,19 @@ static void stdout_back(run_state *st)
 static wx_status add_plugin(run_state *st, const char *func, int nargs,
                             char *const *args, wx_error *err)
 {
-    json_t *cfg = plugin_config(st, func, nargs, args);
-    char *text = cfg ? json_dumps(cfg, JSON_COMPACT) : NULL;
-    json_decref(cfg);
-    if (!text)
-        return wx_error_set(err, WX_EARG,
-                            "%s, its arguments and --env/--dir values must "
-                            "be UTF-8 text",
-                            st->path);
+    wx_function_spec fn;
+    wx_plugin_spec spec;
+    plugin_spec(st, func, nargs, args, &fn, &spec);
     wx_status s = stdout_aside(st, err);
     if (s == WX_OK)
-        s = wx_manager_add(st->m, text, NULL, err);
+        s = wx_manager_add_spec(st->m, &spec, err);
     stdout_back(st);
-    free(text);
+    const char *opt = s == WX_EARG ? option_of(err->message) : NULL;
+    if (opt) {
+        char was[sizeof err->message];
+        snprintf(was, sizeof was, "%s", err->message);
+        wx_error_set(err, WX_EARG, "%s (%s): %s", st->path, opt, was);
+    }
     if (s == WX_OK &&
         !(st->fn = wx_fn_get(st->m, st->name, func ? func : "_start", err)))
         s = err->status;
@@ -590,15 +608,36 @@ static int run_options(const cli_args *a, run_state *st)
     if (k && stack < RUN_MIN_STACK)
         return cli_usage_error("run", "--stack must be at least %u",
                                RUN_MIN_STACK);
-    st->limits = json_pack("{s:I, s:I}", "timeout_ms", (json_int_t)timeout,
-                           "memory_pages", (json_int_t)pages);
-    if (st->limits && k)
-        json_object_set_new(st->limits, "stack", json_integer(stack));
-    if (!st->limits) {
-        cli_error(WX_ENOMEM, "out of host memory");
-        return CLI_EXIT_FAILED;
-    }
+    st->pages = p ? pages : WX_UNLIMITED;
+    st->timeout_ms = t && timeout ? timeout : WX_UNLIMITED;
+    st->stack = stack;
     return CLI_EXIT_OK;
+}
+
+/* Sets key (owned, taken) to value (borrowed from argv) in a list of
+ * pairs; a key given again keeps its last value, as the options say. */
+static bool kv_set(wx_kv **list, size_t *n, char *key, const char *value)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp((*list)[i].key, key) == 0) {
+            free(key);
+            (*list)[i].value = value;
+            return true;
+        }
+    }
+    wx_kv *grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return false;
+    *list = grown;
+    grown[(*n)++] = (wx_kv){key, value};
+    return true;
+}
+
+static void kv_free(wx_kv *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((char *)list[i].key);
+    free(list);
 }
 
 /* Records "K=V" (or "DIR" for --dir: DIR as DIR) of option `opt` in the
@@ -613,12 +652,12 @@ static int add_kv(run_state *st, const char *opt, const char *text)
         return cli_usage_error("run", "%s: expected %s, got \"%s\"", opt,
                                dir ? "GUEST=HOST or DIR" : "K=V", text);
     char *key = strndup(text, klen);
-    bool ok = key && json_object_set_new(dir ? st->dirs : st->env, key,
-                                         json_string(value)) == 0;
-    free(key);
-    if (!ok)
-        return cli_usage_error("run", "%s: \"%s\" is not UTF-8 text", opt,
-                               text);
+    if (!key || !(dir ? kv_set(&st->dirs, &st->ndirs, key, value)
+                      : kv_set(&st->env, &st->nenv, key, value))) {
+        free(key);
+        cli_error(WX_ENOMEM, "out of host memory");
+        return CLI_EXIT_FAILED;
+    }
     return CLI_EXIT_OK;
 }
 
@@ -696,12 +735,10 @@ static int run_main(cli_global *g, int argc, char **argv)
     run_state st;
     memset(&st, 0, sizeof st);
     st.saved_stdout = -1;
-    st.env = json_object();
-    st.dirs = json_object();
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     int nrest = 0;
     int rc = CLI_EXIT_FAILED;
-    if (!rest || !st.env || !st.dirs)
+    if (!rest)
         cli_error(WX_ENOMEM, "out of host memory");
     else
         rc = take_repeated(&st, argc, argv, rest, &nrest);
@@ -713,9 +750,8 @@ static int run_main(cli_global *g, int argc, char **argv)
     wx_fn_free(st.fn);
     if (st.m)
         wx_manager_close(st.m);
-    json_decref(st.env);
-    json_decref(st.dirs);
-    json_decref(st.limits);
+    kv_free(st.env, st.nenv);
+    kv_free(st.dirs, st.ndirs);
     free(rest);
     return rc;
 }

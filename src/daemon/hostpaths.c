@@ -176,7 +176,7 @@ bool wxd_hostpaths_admit_package(wxd_server *s, const void *cfg_v,
 {
     const wxg_config *cfg = cfg_v;
     for (size_t i = 0; i < cfg->wasi.npreopens; i++) {
-        const wxg_kv *p = &cfg->wasi.preopens[i];
+        const wx_kv *p = &cfg->wasi.preopens[i];
         char field[160];
         snprintf(field, sizeof field, "wasi.preopens.%.120s", p->key);
         char *r = admit(s, p->value, S_IFDIR);

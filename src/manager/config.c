@@ -9,7 +9,10 @@
  */
 #include "config.h"
 
+#include "internal.h" /* src/abi: wxai_utf8_valid */
+
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,7 +59,7 @@ bool wxg_type_is_scalar(wx_type t)
 
 static const char *const output_names[] = {NULL, "log", "inherit", "discard"};
 
-const char *wxg_output_name(wxg_output o)
+const char *wxg_output_name(wx_wasi_output o)
 {
     return (unsigned)o < 4 ? output_names[o] : NULL;
 }
@@ -64,14 +67,14 @@ const char *wxg_output_name(wxg_output o)
 static const char *const init_names[] = {NULL, "_initialize", "_start",
                                          "none"};
 
-const char *wxg_init_name(wxg_init i)
+const char *wxg_init_name(wx_wasi_init i)
 {
     return (unsigned)i < 4 ? init_names[i] : NULL;
 }
 
 static const char *const input_names[] = {NULL, "empty", "inherit"};
 
-const char *wxg_input_name(wxg_input i)
+const char *wxg_input_name(wx_wasi_stdin i)
 {
     return (unsigned)i < 3 ? input_names[i] : NULL;
 }
@@ -174,20 +177,23 @@ static char *pstrdup(parser *p, const char *s)
     return d;
 }
 
+/* A string in quotes for "got ..." in messages, cut at 40 bytes. */
+static const char *quote(const char *s, char *buf, size_t size)
+{
+    if (strlen(s) > 40)
+        snprintf(buf, size, "\"%.37s...\"", s);
+    else
+        snprintf(buf, size, "\"%s\"", s);
+    return buf;
+}
+
 /* A short description of a JSON value for "got ..." in messages. */
 static const char *describe(const json_t *v, char *buf, size_t size)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "an object";
     case JSON_ARRAY: return json_array_size(v) ? "an array" : "an empty array";
-    case JSON_STRING: {
-        const char *s = json_string_value(v);
-        if (strlen(s) > 40)
-            snprintf(buf, size, "\"%.37s...\"", s);
-        else
-            snprintf(buf, size, "\"%s\"", s);
-        return buf;
-    }
+    case JSON_STRING: return quote(json_string_value(v), buf, size);
     case JSON_INTEGER:
         snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return buf;
@@ -249,6 +255,123 @@ static bool get_string(parser *p, const json_t *obj, const char *path,
     return (*out = pstrdup(p, json_string_value(v))) != NULL;
 }
 
+/* The checks below are the config's rules, shared by the JSON parser
+ * and wxg_config_from_spec; `got` is the value as messages quote it. */
+
+/* An integer outside [lo, hi] at `at`. */
+static bool range_error(parser *p, const char *at, long long lo, long long hi,
+                        const char *got)
+{
+    if (hi == FUEL_MAX)
+        return fail(p, at, "must be a positive integer (0: unlimited), got %s",
+                    got);
+    return fail(p, at, "must be an integer from %lld to %lld, got %s", lo, hi,
+                got);
+}
+
+static bool check_name(parser *p, const char *name, const char *got)
+{
+    if (wxg_name_valid(name))
+        return true;
+    return fail(p, "name",
+                "%s is not a valid name (letters, digits and _, not "
+                "starting with a digit, 1 to 64 characters)",
+                got);
+}
+
+/* instance_num above the bound gets the reason for the bound. */
+static bool check_instances(parser *p, long long n, const char *got)
+{
+    if (n > INSTANCE_NUM_MAX)
+        return fail(p, "instance_num",
+                    "%lld is more than the maximum of %u instances per "
+                    "plugin (each holds a copy of the guest's memory; "
+                    "calls beyond that many at once wait for a free one)",
+                    n, INSTANCE_NUM_MAX);
+    if (n < 1)
+        return range_error(p, "instance_num", 1, INSTANCE_NUM_MAX, got);
+    return true;
+}
+
+static bool check_export_name(parser *p, const char *at, const char *name)
+{
+    return *name ? true
+                 : fail(p, at, "must not be empty (an export name)");
+}
+
+/* Function i's name is not one of the functions before it. */
+static bool check_unique(parser *p, const char *at, const wxg_function *funcs,
+                         size_t i)
+{
+    /* Quadratic, but configs list a handful of functions. */
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(funcs[j].name, funcs[i].name) == 0)
+            return fail(p, at, "\"%s\" is listed twice (also functions[%zu])",
+                        funcs[i].name, j);
+    return true;
+}
+
+/* How many types "params" or "results" (`key`) may hold for `abi`;
+ * `declared` false: the key is absent. */
+static bool check_type_count(parser *p, const char *at, const char *key,
+                             wx_abi abi, bool declared, size_t n)
+{
+    if (!declared) {
+        /* Extism's input and output are bytes unless declared. */
+        if (abi != WX_ABI_NUMERIC && abi != WX_ABI_EXTISM)
+            return fail(p, at, "required for abi %s", wx_abi_name(abi));
+        return true;
+    }
+    if (n > 1000)
+        return fail(p, at, "too many types (at most 1000)");
+    if (abi == WX_ABI_EXTISM && n > 1)
+        return fail(p, at,
+                    "abi extism takes at most one type (the plugin's %s)",
+                    strcmp(key, "params") == 0 ? "input" : "output");
+    return true;
+}
+
+/* A type the function's abi can carry. */
+static bool check_type(parser *p, const char *at, wx_type t, wx_abi abi,
+                       const char *got)
+{
+    if (abi == WX_ABI_NUMERIC && !wxg_type_is_scalar(t))
+        return fail(p, at,
+                    "%s needs abi bindgen or cstring (abi numeric "
+                    "takes " SCALAR_CHOICES ")",
+                    got);
+    if (abi == WX_ABI_EXTISM && t != WX_TYPE_STRING && t != WX_TYPE_BYTES &&
+        t != WX_TYPE_JSON)
+        return fail(p, at,
+                    "%s does not fit abi extism (an Extism plugin's input "
+                    "and output are string, bytes or json)",
+                    got);
+    return true;
+}
+
+/* A key of wasi.env (is_env) or wasi.preopens at `at`. */
+static bool check_kv_key(parser *p, const char *at, bool is_env,
+                         const char *key)
+{
+    if (*key && !(is_env && strchr(key, '=')))
+        return true;
+    return fail(p, at,
+                is_env ? "\"%s\" is not a valid variable name (it "
+                         "must be non-empty and have no \"=\")"
+                       : "\"%s\" is not a valid guest path (it must "
+                         "be non-empty)",
+                key);
+}
+
+/* Its value, at `vat`: a preopen needs a host directory. */
+static bool check_kv_value(parser *p, const char *vat, bool is_env,
+                           const char *value)
+{
+    if (!is_env && !*value)
+        return fail(p, vat, "must not be empty (a host directory)");
+    return true;
+}
+
 /* An integer field in [lo, hi]; *out keeps its value when absent. */
 static bool get_int(parser *p, const json_t *obj, const char *path,
                     const char *key, json_int_t lo, json_int_t hi,
@@ -260,16 +383,8 @@ static bool get_int(parser *p, const json_t *obj, const char *path,
     if (!v)
         return true;
     if (!json_is_integer(v) || json_integer_value(v) < lo ||
-        json_integer_value(v) > hi) {
-        if (hi == FUEL_MAX)
-            return fail(p, at,
-                        "must be a positive integer (0: unlimited), got %s",
-                        GOT(v));
-        return fail(p, at,
-                    "must be an integer from %" JSON_INTEGER_FORMAT
-                    " to %" JSON_INTEGER_FORMAT ", got %s",
-                    lo, hi, GOT(v));
-    }
+        json_integer_value(v) > hi)
+        return range_error(p, at, lo, hi, GOT(v));
     *out = json_integer_value(v);
     return true;
 }
@@ -360,18 +475,7 @@ static bool parse_type(parser *p, const json_t *v, const char *at, wx_abi abi,
         return fail(p, at, "%s is not a type (types: " TYPE_CHOICES ")",
                     GOT(v));
     }
-    if (abi == WX_ABI_NUMERIC && !wxg_type_is_scalar(*out))
-        return fail(p, at,
-                    "%s needs abi bindgen or cstring (abi numeric "
-                    "takes " SCALAR_CHOICES ")",
-                    GOT(v));
-    if (abi == WX_ABI_EXTISM && *out != WX_TYPE_STRING &&
-        *out != WX_TYPE_BYTES && *out != WX_TYPE_JSON)
-        return fail(p, at,
-                    "%s does not fit abi extism (an Extism plugin's input "
-                    "and output are string, bytes or json)",
-                    GOT(v));
-    return true;
+    return check_type(p, at, *out, abi, GOT(v));
 }
 
 /* "params" or "results" of function object `fn` at path `fpath`. */
@@ -382,26 +486,18 @@ static bool parse_types(parser *p, const json_t *fn, const char *fpath,
     char at[160], got_[64];
     json_t *arr = json_object_get(fn, key);
     join(at, sizeof at, fpath, key);
-    if (!arr) {
-        /* Extism's input and output are bytes unless declared. */
-        if (abi != WX_ABI_NUMERIC && abi != WX_ABI_EXTISM)
-            return fail(p, at, "required for abi %s", wx_abi_name(abi));
-        return true;
-    }
+    if (!arr)
+        return check_type_count(p, at, key, abi, false, 0);
     if (!json_is_array(arr))
         return fail(p, at, "must be an array of type names, got %s", GOT(arr));
     size_t n = json_array_size(arr);
-    if (n > 1000)
-        return fail(p, at, "too many types (at most 1000)");
-    if (abi == WX_ABI_EXTISM && n > 1)
-        return fail(p, at,
-                    "abi extism takes at most one type (the plugin's %s)",
-                    strcmp(key, "params") == 0 ? "input" : "output");
+    if (!check_type_count(p, at, key, abi, true, n))
+        return false;
     wx_type *types = palloc_array(p, n, sizeof *types);
     if (!types)
         return false;
     for (size_t i = 0; i < n; i++) {
-        char tat[176];
+        char tat[184];
         snprintf(tat, sizeof tat, "%s[%zu]", at, i);
         if (!parse_type(p, json_array_get(arr, i), tat, abi, &types[i]))
             return false;
@@ -612,11 +708,9 @@ static bool parse_function(parser *p, const json_t *v, const char *fpath,
     static const char *const keys[] = {"name",    "abi",    "params",
                                        "results", "memory", NULL};
     char got_[64];
-    if (json_is_string(v)) {
-        if (!*json_string_value(v))
-            return fail(p, fpath, "must not be empty (an export name)");
-        return (f->name = pstrdup(p, json_string_value(v))) != NULL;
-    }
+    if (json_is_string(v))
+        return check_export_name(p, fpath, json_string_value(v)) &&
+               (f->name = pstrdup(p, json_string_value(v))) != NULL;
     if (!json_is_object(v))
         return fail(p, fpath, "must be an export name or an object, got %s",
                     GOT(v));
@@ -624,11 +718,10 @@ static bool parse_function(parser *p, const json_t *v, const char *fpath,
         return false;
     if (!get_string(p, v, fpath, "name", true, &f->name))
         return false;
-    if (!*f->name) {
-        char at[160];
-        join(at, sizeof at, fpath, "name");
-        return fail(p, at, "must not be empty (an export name)");
-    }
+    char at[160];
+    join(at, sizeof at, fpath, "name");
+    if (!check_export_name(p, at, f->name))
+        return false;
     return parse_abi(p, v, fpath, &f->abi) &&
            parse_types(p, v, fpath, "params", f->abi, &f->has_params,
                        &f->nparams, &f->params) &&
@@ -655,14 +748,9 @@ static bool parse_functions(parser *p, const json_t *root)
     for (size_t i = 0; i < n; i++) {
         char at[32];
         snprintf(at, sizeof at, "functions[%zu]", i);
-        if (!parse_function(p, json_array_get(arr, i), at, &funcs[i]))
+        if (!parse_function(p, json_array_get(arr, i), at, &funcs[i]) ||
+            !check_unique(p, at, funcs, i))
             return false;
-        /* Quadratic, but configs list a handful of functions. */
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(funcs[j].name, funcs[i].name) == 0)
-                return fail(p, at,
-                            "\"%s\" is listed twice (also functions[%zu])",
-                            funcs[i].name, j);
     }
     p->cfg->funcs = funcs;
     p->cfg->nfuncs = n;
@@ -715,7 +803,7 @@ wxg_limits wxg_limits_effective(const wxg_limits *set)
 
 static int kv_cmp(const void *a, const void *b)
 {
-    return strcmp(((const wxg_kv *)a)->key, ((const wxg_kv *)b)->key);
+    return strcmp(((const wx_kv *)a)->key, ((const wx_kv *)b)->key);
 }
 
 /*
@@ -724,7 +812,7 @@ static int kv_cmp(const void *a, const void *b)
  * be non-empty and, for env, hold no "="; preopen host paths are resolved.
  */
 static bool parse_map(parser *p, const json_t *w, const char *key, bool is_env,
-                      size_t *count, const wxg_kv **out)
+                      size_t *count, const wx_kv **out)
 {
     char at[160], got_[64];
     json_t *obj = json_object_get(w, key);
@@ -734,7 +822,7 @@ static bool parse_map(parser *p, const json_t *w, const char *key, bool is_env,
     if (!json_is_object(obj))
         return fail(p, at, "must be an object of strings, got %s", GOT(obj));
     size_t n = json_object_size(obj), i = 0;
-    wxg_kv *kv = palloc_array(p, n, sizeof *kv);
+    wx_kv *kv = palloc_array(p, n, sizeof *kv);
     if (!kv)
         return false;
     const char *k;
@@ -743,17 +831,12 @@ static bool parse_map(parser *p, const json_t *w, const char *key, bool is_env,
     {
         char vat[320];
         join(vat, sizeof vat, at, k);
-        if (!*k || (is_env && strchr(k, '=')))
-            return fail(p, at,
-                        is_env ? "\"%s\" is not a valid variable name (it "
-                                 "must be non-empty and have no \"=\")"
-                               : "\"%s\" is not a valid guest path (it must "
-                                 "be non-empty)",
-                        k);
+        if (!check_kv_key(p, at, is_env, k))
+            return false;
         if (!json_is_string(v))
             return fail(p, vat, "must be a string, got %s", GOT(v));
-        if (!is_env && !*json_string_value(v))
-            return fail(p, vat, "must not be empty (a host directory)");
+        if (!check_kv_value(p, vat, is_env, json_string_value(v)))
+            return false;
         kv[i].key = pstrdup(p, k);
         kv[i].value = is_env ? pstrdup(p, json_string_value(v))
                              : resolve(p, json_string_value(v));
@@ -834,7 +917,7 @@ static bool parse_input(parser *p, const json_t *w)
         return true;
     for (unsigned i = 1; json_is_string(v) && i < 3; i++) {
         if (strcmp(json_string_value(v), input_names[i]) == 0) {
-            p->cfg->wasi.in = (wxg_input)i;
+            p->cfg->wasi.in = (wx_wasi_stdin)i;
             return true;
         }
     }
@@ -845,7 +928,7 @@ static bool parse_input(parser *p, const json_t *w)
 }
 
 static bool parse_output(parser *p, const json_t *w, const char *key,
-                         wxg_output *out)
+                         wx_wasi_output *out)
 {
     char at[32], got_[64];
     json_t *v = json_object_get(w, key);
@@ -854,7 +937,7 @@ static bool parse_output(parser *p, const json_t *w, const char *key,
         return true;
     for (unsigned i = 1; json_is_string(v) && i < 4; i++) {
         if (strcmp(json_string_value(v), output_names[i]) == 0) {
-            *out = (wxg_output)i;
+            *out = (wx_wasi_output)i;
             return true;
         }
     }
@@ -875,7 +958,7 @@ static bool parse_init(parser *p, const json_t *w)
         return fail(p, "wasi.init", "must be a string, got %s", GOT(v));
     for (unsigned i = 1; i < 4; i++) {
         if (strcmp(json_string_value(v), init_names[i]) == 0) {
-            p->cfg->wasi.init = (wxg_init)i;
+            p->cfg->wasi.init = (wx_wasi_init)i;
             return true;
         }
     }
@@ -916,7 +999,7 @@ static bool parse_extism_config(parser *p, const json_t *x)
         return fail(p, "extism.config", "must be an object of strings, got %s",
                     GOT(obj));
     size_t n = json_object_size(obj), i = 0;
-    wxg_kv *kv = palloc_array(p, n, sizeof *kv);
+    wx_kv *kv = palloc_array(p, n, sizeof *kv);
     if (!kv)
         return false;
     const char *k;
@@ -1005,22 +1088,15 @@ static bool parse_root(parser *p, const json_t *root)
         return false;
 
     wxg_config *cfg = p->cfg;
-    if (!get_string(p, root, "", "name", true, &cfg->name))
+    if (!get_string(p, root, "", "name", true, &cfg->name) ||
+        !check_name(p, cfg->name, GOT(json_object_get(root, "name"))))
         return false;
-    if (!wxg_name_valid(cfg->name))
-        return fail(p, "name",
-                    "%s is not a valid name (letters, digits and _, not "
-                    "starting with a digit, 1 to 64 characters)",
-                    GOT(json_object_get(root, "name")));
 
     json_int_t instances = 1;
     const json_t *jn = json_object_get(root, "instance_num");
-    if (json_is_integer(jn) && json_integer_value(jn) > INSTANCE_NUM_MAX)
-        return fail(p, "instance_num",
-                    "%lld is more than the maximum of %u instances per "
-                    "plugin (each holds a copy of the guest's memory; "
-                    "calls beyond that many at once wait for a free one)",
-                    (long long)json_integer_value(jn), INSTANCE_NUM_MAX);
+    if (json_is_integer(jn) &&
+        !check_instances(p, json_integer_value(jn), GOT(jn)))
+        return false;
     if (!get_int(p, root, "", "instance_num", 1, INSTANCE_NUM_MAX, &instances))
         return false;
     cfg->instance_num = (uint32_t)instances;
@@ -1030,6 +1106,245 @@ static bool parse_root(parser *p, const json_t *root)
            parse_extism(p, root) && parse_record(p, root) &&
            get_string(p, root, "", "description", false, &cfg->description) &&
            get_string(p, root, "", "version", false, &cfg->version);
+}
+
+/* ---------------------------------------------------------- a spec */
+
+/*
+ * A config from a wx_plugin_spec (wasmext.h): the same fields, checked by
+ * the same rules (the check_* functions above) and named the same way in
+ * messages, so that a config built in C is one a file could have said.
+ */
+
+/* Every string goes into the canonical config JSON: UTF-8 only. */
+static bool spec_string(parser *p, const char *at, const char *s,
+                        const char **out)
+{
+    if (!wxai_utf8_valid((const uint8_t *)s, strlen(s)))
+        return fail(p, at, "must be UTF-8 text");
+    return (*out = pstrdup(p, s)) != NULL;
+}
+
+/* "params" or "results" (`key`): `types` NULL is "not declared". */
+static bool spec_types(parser *p, const char *fpath, const char *key,
+                       wx_abi abi, const wx_type *types, size_t n, bool *has,
+                       uint32_t *count, const wx_type **out)
+{
+    char at[160], got_[64];
+    join(at, sizeof at, fpath, key);
+    if (!check_type_count(p, at, key, abi, types != NULL, n))
+        return false;
+    if (!types)
+        return true;
+    wx_type *copy = palloc_array(p, n, sizeof *copy);
+    if (!copy)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char tat[184];
+        snprintf(tat, sizeof tat, "%s[%zu]", at, i);
+        const char *name = wx_type_name(types[i]);
+        if (!name)
+            return fail(p, tat, "%d is not a wx_type", (int)types[i]);
+        if (!check_type(p, tat, types[i], abi, quote(name, got_, sizeof got_)))
+            return false;
+        copy[i] = types[i];
+    }
+    *has = true;
+    *count = (uint32_t)n;
+    *out = copy;
+    return true;
+}
+
+static bool spec_function(parser *p, const wx_function_spec *fs,
+                          const char *fpath, wxg_function *f)
+{
+    char at[160];
+    join(at, sizeof at, fpath, "name");
+    if (!fs->name)
+        return fail(p, at, "required");
+    if (!spec_string(p, at, fs->name, &f->name) ||
+        !check_export_name(p, at, f->name))
+        return false;
+    join(at, sizeof at, fpath, "abi");
+    if (!wx_abi_name(fs->abi))
+        return fail(p, at, "%d is not a wx_abi", (int)fs->abi);
+    /* The allocator, free and shapes are the JSON config's "memory". */
+    if (fs->abi == WX_ABI_MEMORY)
+        return fail(p, at,
+                    "abi memory needs the config's \"memory\" object: "
+                    "register this plugin from its JSON config");
+    f->abi = fs->abi;
+    return spec_types(p, fpath, "params", f->abi, fs->params, fs->nparams,
+                      &f->has_params, &f->nparams, &f->params) &&
+           spec_types(p, fpath, "results", f->abi, fs->results, fs->nresults,
+                      &f->has_results, &f->nresults, &f->results);
+}
+
+static bool spec_functions(parser *p, const wx_plugin_spec *spec)
+{
+    if (!spec->functions || spec->nfunctions == 0)
+        return fail(p, "functions",
+                    "must not be empty (list the exports to expose)");
+    wxg_function *funcs = palloc_array(p, spec->nfunctions, sizeof *funcs);
+    if (!funcs)
+        return false;
+    for (size_t i = 0; i < spec->nfunctions; i++) {
+        char at[32];
+        snprintf(at, sizeof at, "functions[%zu]", i);
+        if (!spec_function(p, &spec->functions[i], at, &funcs[i]) ||
+            !check_unique(p, at, funcs, i))
+            return false;
+    }
+    p->cfg->funcs = funcs;
+    p->cfg->nfuncs = spec->nfunctions;
+    return true;
+}
+
+/* One limit: 0 not set, WX_UNLIMITED the config's 0 ("no limit"). */
+static bool spec_limit(parser *p, const char *key, uint64_t v, long long lo,
+                       long long hi, bool *has, uint64_t *out)
+{
+    char at[64], got[32];
+    snprintf(at, sizeof at, "limits.%s", key);
+    *has = v != 0;
+    *out = 0;
+    if (v == 0 || (v == WX_UNLIMITED && lo == 0))
+        return true;
+    snprintf(got, sizeof got, "%" PRIu64, v);
+    if (v < (uint64_t)(lo ? lo : 1) || v > (uint64_t)hi)
+        return range_error(p, at, lo, hi, got);
+    *out = v;
+    return true;
+}
+
+static bool spec_limits(parser *p, const wx_plugin_spec *spec)
+{
+    wxg_limits *l = &p->cfg->limits;
+    uint64_t pages, timeout, stack;
+    bool has_stack;
+    if (!spec_limit(p, "memory_pages", spec->limits.memory_pages, 0,
+                    MEMORY_PAGES_MAX, &l->has_memory_pages, &pages) ||
+        !spec_limit(p, "timeout_ms", spec->limits.timeout_ms, 0,
+                    TIMEOUT_MS_MAX, &l->has_timeout_ms, &timeout) ||
+        !spec_limit(p, "fuel", spec->limits.fuel, 0, FUEL_MAX, &l->has_fuel,
+                    &l->fuel) ||
+        !spec_limit(p, "stack", spec->limits.stack, STACK_MIN, STACK_MAX,
+                    &has_stack, &stack))
+        return false;
+    l->memory_pages = (uint32_t)pages;
+    l->timeout_ms = (uint32_t)timeout;
+    l->stack = (uint32_t)stack;
+    return true;
+}
+
+/* wasi.env (is_env) or wasi.preopens: copied, each key once, sorted. */
+static bool spec_map(parser *p, const char *key, bool is_env, const wx_kv *in,
+                     size_t n, size_t *count, const wx_kv **out)
+{
+    char at[32];
+    snprintf(at, sizeof at, "wasi.%s", key);
+    if (n && !in)
+        return fail(p, at, "%zu entries but no array", n);
+    wx_kv *kv = palloc_array(p, n, sizeof *kv);
+    if (!kv)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char vat[320];
+        if (!in[i].key || !in[i].value)
+            return fail(p, at, "entry %zu has no %s", i,
+                        in[i].key ? "value" : "key");
+        join(vat, sizeof vat, at, in[i].key);
+        if (!spec_string(p, at, in[i].key, &kv[i].key) ||
+            !spec_string(p, vat, in[i].value, &kv[i].value) ||
+            !check_kv_key(p, at, is_env, kv[i].key) ||
+            !check_kv_value(p, vat, is_env, kv[i].value))
+            return false;
+        if (!is_env && !(kv[i].value = resolve(p, kv[i].value)))
+            return false;
+    }
+    qsort(kv, n, sizeof *kv, kv_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(kv[i - 1].key, kv[i].key) == 0)
+            return fail(p, at, "\"%s\" is given twice", kv[i].key);
+    *count = n;
+    *out = kv;
+    return true;
+}
+
+static bool spec_wasi(parser *p, const wx_plugin_spec *spec)
+{
+    wxg_wasi *w = &p->cfg->wasi;
+    if (spec->wasi.argv0 && !*spec->wasi.argv0)
+        return fail(p, "wasi.argv0", "must not be empty");
+    if (spec->wasi.argv0 &&
+        !spec_string(p, "wasi.argv0", spec->wasi.argv0, &w->argv0))
+        return false;
+    size_t nargs = spec->wasi.nargs;
+    if (nargs && !spec->wasi.args)
+        return fail(p, "wasi.args", "%zu entries but no array", nargs);
+    const char **args = palloc_array(p, nargs, sizeof *args);
+    if (!args)
+        return false;
+    for (size_t i = 0; i < nargs; i++) {
+        char at[48];
+        snprintf(at, sizeof at, "wasi.args[%zu]", i);
+        if (!spec->wasi.args[i])
+            return fail(p, at, "must be a string, got NULL");
+        if (!spec_string(p, at, spec->wasi.args[i], &args[i]))
+            return false;
+    }
+    w->args = nargs ? (const char *const *)args : NULL;
+    w->nargs = nargs;
+    if ((unsigned)spec->wasi.in > WX_STDIN_INHERIT ||
+        (unsigned)spec->wasi.out > WX_OUTPUT_DISCARD ||
+        (unsigned)spec->wasi.err > WX_OUTPUT_DISCARD ||
+        (unsigned)spec->wasi.init > WX_INIT_NONE)
+        return fail(p, "wasi", "a stdin, stdout, stderr or init mode is out "
+                               "of its enum's range");
+    w->in = spec->wasi.in;
+    w->out = spec->wasi.out;
+    w->err = spec->wasi.err;
+    w->init = spec->wasi.init;
+    return spec_map(p, "env", true, spec->wasi.env, spec->wasi.nenv, &w->nenv,
+                    &w->env) &&
+           spec_map(p, "preopens", false, spec->wasi.preopens,
+                    spec->wasi.npreopens, &w->npreopens, &w->preopens);
+}
+
+static bool spec_root(parser *p, const wx_plugin_spec *spec)
+{
+    wxg_config *cfg = p->cfg;
+    char got_[64];
+    if (!spec->name)
+        return fail(p, "name", "required");
+    if (!spec_string(p, "name", spec->name, &cfg->name) ||
+        !check_name(p, cfg->name, quote(cfg->name, got_, sizeof got_)))
+        return false;
+    uint32_t n = spec->instance_num ? spec->instance_num : 1;
+    snprintf(got_, sizeof got_, "%" PRIu32, n);
+    if (!check_instances(p, n, got_))
+        return false;
+    cfg->instance_num = n;
+    if (!spec->path)
+        return fail(p, "vm_config.path", "required (it gives the .wasm path)");
+    if (!*spec->path)
+        return fail(p, "vm_config.path", "must not be empty");
+    if (!spec_string(p, "vm_config.path", spec->path, &cfg->path) ||
+        !(cfg->path = resolve(p, cfg->path)))
+        return false;
+    if (spec->record_failed_calls > RECORD_FAILED_MAX) {
+        snprintf(got_, sizeof got_, "%" PRIu32, spec->record_failed_calls);
+        return range_error(p, "record.failed_calls", 0, RECORD_FAILED_MAX,
+                           got_);
+    }
+    cfg->record_failed_calls = spec->record_failed_calls;
+    return spec_functions(p, spec) && spec_limits(p, spec) &&
+           spec_wasi(p, spec) &&
+           (!spec->description ||
+            spec_string(p, "description", spec->description,
+                        &cfg->description)) &&
+           (!spec->version ||
+            spec_string(p, "version", spec->version, &cfg->version));
 }
 
 /* ------------------------------------------------------------- entry */
@@ -1045,20 +1360,51 @@ void wxg_config_free(wxg_config *cfg)
     free(cfg);
 }
 
-static wxg_config *parse_with(const json_t *root, const char *base_dir,
-                              const char *source, wx_error *err)
+/* A config that `fill` makes from `from` (a JSON tree or a spec); NULL
+ * with err set. */
+typedef bool config_filler(parser *p, const void *from);
+
+static wxg_config *build(config_filler *fill, const void *from,
+                         const char *base_dir, const char *source,
+                         wx_error *err)
 {
     wxg_config *cfg = calloc(1, sizeof *cfg);
     if (!cfg) {
-        wx_error_set(err, WX_ENOMEM, "out of memory parsing the config");
+        wx_error_set(err, WX_ENOMEM, "out of memory reading the config");
         return NULL;
     }
     parser p = {cfg, err, base_dir, source};
-    if (!parse_root(&p, root)) {
+    if (!fill(&p, from)) {
         wxg_config_free(cfg);
         return NULL;
     }
     return cfg;
+}
+
+static bool fill_json(parser *p, const void *root)
+{
+    return parse_root(p, root);
+}
+
+static bool fill_spec(parser *p, const void *spec)
+{
+    return spec_root(p, spec);
+}
+
+static wxg_config *parse_with(const json_t *root, const char *base_dir,
+                              const char *source, wx_error *err)
+{
+    return build(fill_json, root, base_dir, source, err);
+}
+
+wxg_config *wxg_config_from_spec(const wx_plugin_spec *spec,
+                                 const char *base_dir, wx_error *err)
+{
+    if (!spec) {
+        wx_error_set(err, WX_EARG, "no plugin spec");
+        return NULL;
+    }
+    return build(fill_spec, spec, base_dir, NULL, err);
 }
 
 wxg_config *wxg_config_from_json(const json_t *root, const char *base_dir,
@@ -1258,7 +1604,7 @@ static json_t *strings_json(size_t n, const char *const *items, bool *ok)
     return arr;
 }
 
-static json_t *map_json(size_t n, const wxg_kv *kv, bool *ok)
+static json_t *map_json(size_t n, const wx_kv *kv, bool *ok)
 {
     json_t *o = json_object();
     for (size_t i = 0; o && i < n; i++)

@@ -37,30 +37,8 @@ typedef enum wxg_engine {
     WXG_ENGINE_AOT,        /* accepted; not available yet */
 } wxg_engine;
 
-/* Where a guest's stdout/stderr go; DEFAULT means "not set". */
-typedef enum wxg_output {
-    WXG_OUTPUT_DEFAULT = 0,
-    WXG_OUTPUT_LOG,
-    WXG_OUTPUT_INHERIT,
-    WXG_OUTPUT_DISCARD,
-} wxg_output;
-
-/* The WASI entry run once per instance; AUTO means "not set". */
-typedef enum wxg_init {
-    WXG_INIT_AUTO = 0,
-    WXG_INIT_INITIALIZE, /* "_initialize": a reactor */
-    WXG_INIT_START,      /* "_start": a command run once */
-    WXG_INIT_NONE,       /* "none": nothing, even if _initialize exists;
-                            the caller calls the entry (`wasmext run`
-                            calls a command's _start as its one call) */
-} wxg_init;
-
-/* Where a guest's stdin comes from; DEFAULT means "not set" (empty). */
-typedef enum wxg_input {
-    WXG_INPUT_DEFAULT = 0,
-    WXG_INPUT_EMPTY,   /* "empty": end of file at once */
-    WXG_INPUT_INHERIT, /* "inherit": this process's stdin */
-} wxg_input;
+/* wx_wasi_output, wx_wasi_init and wx_wasi_stdin are public
+ * (wasmext.h): wx_plugin_spec gives them too. */
 
 typedef struct wxg_function {
     const char *name; /* the export name */
@@ -98,28 +76,24 @@ typedef struct wxg_limits {
  * set). The has_* flags are copied. */
 wxg_limits wxg_limits_effective(const wxg_limits *set);
 
-typedef struct wxg_kv {
-    const char *key, *value;
-} wxg_kv;
-
 typedef struct wxg_wasi {
     const char *argv0; /* the guest's argv[0]; NULL: the plugin's name */
     size_t nargs;
     const char *const *args;
     size_t nenv; /* sorted by key */
-    const wxg_kv *env;
+    const wx_kv *env;
     size_t npreopens; /* guest path -> host path, sorted by guest path */
-    const wxg_kv *preopens;
-    wxg_input in;
-    wxg_output out, err;
-    wxg_init init;
+    const wx_kv *preopens;
+    wx_wasi_stdin in;
+    wx_wasi_output out, err;
+    wx_wasi_init init;
 } wxg_wasi;
 
 /* The "extism" object: what Extism plugins of this config get
  * (docs/extism.md). */
 typedef struct wxg_extism {
     size_t nconfig; /* extism.config, sorted by key */
-    const wxg_kv *config;
+    const wx_kv *config;
     size_t nhosts; /* extism.allowed_hosts: http_request may reach these */
     const char *const *allowed_hosts;
     uint64_t max_var_bytes; /* 0 with has_max_var_bytes: variables off */
@@ -161,6 +135,10 @@ typedef struct wxg_config {
 wxg_config *wxg_config_parse(const char *json, size_t len,
                              const char *base_dir, wx_error *err);
 /* The same from an already parsed JSON value (e.g. a REST body). */
+/* The same from a plugin described in C (wasmext.h, wx_plugin_spec),
+ * checked by the same rules; relative paths resolve against base_dir. */
+wxg_config *wxg_config_from_spec(const wx_plugin_spec *spec,
+                                 const char *base_dir, wx_error *err);
 wxg_config *wxg_config_from_json(const json_t *root, const char *base_dir,
                                  wx_error *err);
 /*
@@ -193,9 +171,9 @@ const wxg_function *wxg_config_function(const wxg_config *cfg,
 const char *wxg_engine_label(const wxg_config *cfg);
 /* False for engines we accept but cannot run yet (aot), with err set. */
 bool wxg_engine_available(const wxg_config *cfg, wx_error *err);
-const char *wxg_output_name(wxg_output o); /* "log", ...; NULL if DEFAULT */
-const char *wxg_init_name(wxg_init i);     /* "_start", ...; NULL if AUTO */
-const char *wxg_input_name(wxg_input i);   /* "inherit", ...; NULL if DEFAULT */
+const char *wxg_output_name(wx_wasi_output o); /* "log", ...; NULL if DEFAULT */
+const char *wxg_init_name(wx_wasi_init i);     /* "_start", ...; NULL if AUTO */
+const char *wxg_input_name(wx_wasi_stdin i);   /* "inherit", ...; NULL if DEFAULT */
 
 /* True if `s` is a valid plugin name: [A-Za-z_][A-Za-z0-9_]{0,63}. */
 bool wxg_name_valid(const char *s);

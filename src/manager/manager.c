@@ -451,6 +451,28 @@ static void set_meta(wxm_version *v, const wxg_record *rec)
     v->updated_ms = rec->updated_ms;
 }
 
+/*
+ * wxg_registry_get, for a record whose config is read: a store that
+ * keeps no config (registry.h: in memory, written only by this manager)
+ * gives none, and the manager's current version of that plugin has it.
+ * Admin lock held.
+ */
+static wx_status stored_get(wx_manager *m, const char *name, unsigned flags,
+                            wxg_record *rec, wx_error *err)
+{
+    wx_status s = wxg_registry_get(m->reg, name, flags, rec, err);
+    if (s != WX_OK || rec->config)
+        return s;
+    wxm_plugin *p = wxm_find_plugin(m, name);
+    const char *text = p && p->cur ? wxm_version_config(p->cur) : NULL;
+    if (text && (rec->config = strdup(text)))
+        return WX_OK;
+    wxg_record_free(rec);
+    return wx_error_set(err, p && p->cur ? WX_ENOMEM : WX_EIO,
+                        "registry %s: no config kept for plugin \"%s\"",
+                        m->db_path, name);
+}
+
 /* A version of plugin p from its stored record (with the bytes), which
  * it frees; a failed version when the record does not load. */
 static wxm_version *reload_from(wx_manager *m, wxm_plugin *p,
@@ -508,7 +530,7 @@ static wxm_version *reload(wx_manager *m, wxm_plugin *p)
     wx_error e;
     wx_error_clear(&e);
     wxg_record rec;
-    if (wxg_registry_get(m->reg, p->name, 0, &rec, &e) != WX_OK)
+    if (stored_get(m, p->name, 0, &rec, &e) != WX_OK)
         return wxm_version_failed(p, NULL, NULL, &e);
     return reload_from(m, p, &rec);
 }
@@ -523,7 +545,7 @@ static wxm_version *placeholder(wx_manager *m, wxm_plugin *p)
     wx_error e;
     wx_error_clear(&e);
     wxg_record rec;
-    if (wxg_registry_get(m->reg, p->name, WXG_GET_NO_WASM, &rec, &e) != WX_OK)
+    if (stored_get(m, p->name, WXG_GET_NO_WASM, &rec, &e) != WX_OK)
         return wxm_version_failed(p, NULL, NULL, &e);
     wxm_version *v = NULL;
     wxg_config *cfg =
@@ -889,18 +911,19 @@ static void fetch_meta(wx_manager *m, wxm_version *v, int64_t revision)
  * and calls keep their version and its warm instances.
  */
 static bool update_is_noop(wx_manager *m, const wxm_plugin *p,
-                           const wxm_version *v)
+                           wxm_version *v)
 {
     const wxm_version *cur = p->cur;
     if (!cur || cur->error)
         return false;
     wxg_record rec;
-    if (wxg_registry_get(m->reg, p->name, WXG_GET_NO_WASM, &rec, NULL) !=
+    if (stored_get(m, p->name, WXG_GET_NO_WASM, &rec, NULL) !=
         WX_OK)
         return false;
-    bool same = rec.version == cur->revision &&
+    const char *text = wxm_version_config(v);
+    bool same = text && rec.version == cur->revision &&
                 strcmp(rec.sha256, v->sha256) == 0 &&
-                strcmp(rec.config, v->config_text) == 0;
+                strcmp(rec.config, text) == 0;
     wxg_record_free(&rec);
     return same;
 }
@@ -981,10 +1004,18 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
     int64_t revision = 0;
     /* The digest wxm_version_build computed: the module is hashed once. */
     sha = v->sha256[0] ? v->sha256 : NULL; /* none: on demand */
-    s = update ? wxg_registry_update(m->reg, p->name, v->config_text, bytes,
-                                     len, sha, &revision, err)
-               : wxg_registry_add(m->reg, p->name, v->config_text, bytes, len,
-                                  sha, &revision, err);
+    /* A store in memory keeps no config: this manager has it (and dumps
+     * it only if asked). The others store the canonical JSON. */
+    const char *text = NULL;
+    if (!wxg_registry_digest_on_demand(m->reg) &&
+        !(text = wxm_version_config(v))) {
+        s = wx_error_set(err, WX_ENOMEM, "out of host memory");
+        goto done;
+    }
+    s = update ? wxg_registry_update(m->reg, p->name, text, bytes, len, sha,
+                                     &revision, err)
+               : wxg_registry_add(m->reg, p->name, text, bytes, len, sha,
+                                  &revision, err);
     if (s != WX_OK) {
         wxm_registry_probe(m, s);
         goto done;
@@ -1042,9 +1073,19 @@ wx_status wxm_stored(wx_manager *m, const char *name, wxg_record *rec,
                      wx_error *err)
 {
     pthread_mutex_lock(&m->admin);
-    wx_status s = wxg_registry_get(m->reg, name, 0, rec, err);
+    wx_status s = stored_get(m, name, 0, rec, err);
     pthread_mutex_unlock(&m->admin);
     return s;
+}
+
+/* The current directory into cwd, for relative paths; NULL with err. */
+static const char *current_dir(char cwd[PATH_MAX], wx_error *err)
+{
+    if (getcwd(cwd, PATH_MAX))
+        return cwd;
+    wx_error_set(err, WX_EIO, "cannot get the current directory: %s",
+                 strerror(errno));
+    return NULL;
 }
 
 static wxg_config *parse_text(const char *json, const char *base_dir,
@@ -1055,15 +1096,32 @@ static wxg_config *parse_text(const char *json, const char *base_dir,
         return NULL;
     }
     char cwd[PATH_MAX];
-    if (!base_dir) {
-        if (!getcwd(cwd, sizeof cwd)) {
-            wx_error_set(err, WX_EIO, "cannot get the current directory: %s",
-                         strerror(errno));
-            return NULL;
-        }
-        base_dir = cwd;
-    }
+    if (!base_dir && !(base_dir = current_dir(cwd, err)))
+        return NULL;
     return wxg_config_parse(json, strlen(json), base_dir, err);
+}
+
+static wxg_config *from_spec(const wx_plugin_spec *spec, wx_error *err)
+{
+    char cwd[PATH_MAX];
+    const char *dir = current_dir(cwd, err);
+    return dir ? wxg_config_from_spec(spec, dir, err) : NULL;
+}
+
+wx_status wx_manager_add_spec(wx_manager *m, const wx_plugin_spec *spec,
+                              wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    return change(m, from_spec(spec, err), false, err);
+}
+
+wx_status wx_manager_update_spec(wx_manager *m, const wx_plugin_spec *spec,
+                                 wx_error *err)
+{
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
+    return change(m, from_spec(spec, err), true, err);
 }
 
 wx_status wx_manager_add(wx_manager *m, const char *config_json,
@@ -1255,7 +1313,7 @@ static wx_status sync_one(wx_manager *m, const char *name, wx_error *err)
     wxg_record rec;
     wxm_plugin *p = wxm_find_plugin(m, name);
     bool fresh = !p;
-    wx_status s = wxg_registry_get(m->reg, name, WXG_GET_NO_WASM, &rec, &why);
+    wx_status s = stored_get(m, name, WXG_GET_NO_WASM, &rec, &why);
     if (s == WX_ENOPLUGIN)
         return WX_OK; /* deleted since the listing */
     if (s == WX_OK) {
@@ -1264,7 +1322,7 @@ static wx_status sync_one(wx_manager *m, const char *name, wx_error *err)
         if (current)
             return WX_OK;
         /* Now the bytes too: only for what changed. */
-        s = wxg_registry_get(m->reg, name, 0, &rec, &why);
+        s = stored_get(m, name, 0, &rec, &why);
         if (s == WX_ENOPLUGIN)
             return WX_OK;
     }

@@ -116,7 +116,9 @@ typedef struct wxm_version {
     bool pending;
     wxm_plugin *plugin; /* holds a reference */
     wxg_config *cfg;    /* NULL when the stored config did not parse */
-    char *config_text;  /* canonical config JSON, as stored */
+    /* The canonical config JSON: made from cfg on first need, by
+     * wxm_version_config (most one-shot runs never need it). */
+    _Atomic(char *) config_text;
     /* Why the version cannot run (NULL: it can), and the status its calls
      * fail with. */
     char *error;
@@ -340,6 +342,9 @@ wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
                                const uint8_t *wasm, size_t wasm_len,
                                const char *sha256, bool check_conflicts,
                                wx_error *err);
+/* The version's canonical config JSON, made on first need and kept (any
+ * thread); NULL when there is no config, or no memory to dump it. */
+const char *wxm_version_config(wxm_version *v);
 /* A pending version (see wxm_version.pending) of `cfg` (taken over). */
 wxm_version *wxm_version_pending(wxm_plugin *p, wxg_config *cfg,
                                  char *config_text);

@@ -100,6 +100,23 @@ void wxm_version_destroy(wxm_version *v)
     free(v);
 }
 
+const char *wxm_version_config(wxm_version *v)
+{
+    char *text = atomic_load_explicit(&v->config_text, memory_order_acquire);
+    if (text || !v->cfg)
+        return text;
+    char *mine = wxg_config_dump(v->cfg, 0);
+    if (!mine)
+        return NULL;
+    /* Two threads may dump at once: the first to store wins. */
+    if (atomic_compare_exchange_strong_explicit(&v->config_text, &text, mine,
+                                                memory_order_acq_rel,
+                                                memory_order_acquire))
+        return mine;
+    free(mine);
+    return text;
+}
+
 wxm_version *wxm_version_pending(wxm_plugin *p, wxg_config *cfg,
                                  char *config_text)
 {
@@ -123,9 +140,7 @@ wxm_version *wxm_version_failed(wxm_plugin *p, wxg_config *cfg,
         free(config_text);
         return NULL;
     }
-    v->config_text = config_text;
-    if (!v->config_text && cfg)
-        v->config_text = wxg_config_dump(cfg, 0);
+    v->config_text = config_text; /* else made from cfg if asked */
     v->error = strdup(why->message[0] ? why->message : "unknown error");
     v->error_status = why->status != WX_OK ? why->status : WX_EHOST;
     if (!v->error) {
@@ -154,12 +169,12 @@ static void guest_line(void *ud, int fd, const uint8_t *line, size_t len,
  * WASI), then runs its WASI entry: `_initialize` for reactors (when
  * exported, unless wasi.init says otherwise), or `_start` once when
  * wasi.init is "_start" (a command that sets up state; an exit with code
- * 0 is success), or nothing for "none". The enum values of wxg_init and
+ * 0 is success), or nothing for "none". The enum values of wx_wasi_init and
  * wxw_init match.
  */
-_Static_assert((int)WXG_INIT_START == (int)WXW_INIT_START &&
-                   (int)WXG_INIT_NONE == (int)WXW_INIT_NONE,
-               "wxg_init and wxw_init must match");
+_Static_assert((int)WX_INIT_START == (int)WXW_INIT_START &&
+                   (int)WX_INIT_NONE == (int)WXW_INIT_NONE,
+               "wx_wasi_init and wxw_init must match");
 static wx_status init_instance(wx_instance *inst, void *ud, wx_error *err)
 {
     const wxm_version *v = ud;
@@ -212,11 +227,11 @@ static void free_instance(wx_instance *inst, void *ud)
 
 /* The sink of one output stream of the guests: see guest_line. "inherit"
  * passes the bytes as they are, for an operator who wants them so. */
-static wxw_output output_mode(wxg_output o)
+static wxw_output output_mode(wx_wasi_output o)
 {
     switch (o) {
-    case WXG_OUTPUT_INHERIT: return WXW_OUTPUT_INHERIT;
-    case WXG_OUTPUT_DISCARD: return WXW_OUTPUT_DISCARD;
+    case WX_OUTPUT_INHERIT: return WXW_OUTPUT_INHERIT;
+    case WX_OUTPUT_DISCARD: return WXW_OUTPUT_DISCARD;
     default: return WXW_OUTPUT_LINES;
     }
 }
@@ -249,7 +264,7 @@ static wx_status make_wasi(wxm_version *v, wx_error *err)
     o->env = v->wasi_kv;
     o->npreopens = w->npreopens;
     o->preopens = v->wasi_kv + w->nenv;
-    o->in = w->in == WXG_INPUT_INHERIT ? WXW_INPUT_INHERIT : WXW_INPUT_EMPTY;
+    o->in = w->in == WX_STDIN_INHERIT ? WXW_INPUT_INHERIT : WXW_INPUT_EMPTY;
     o->out = output_mode(w->out);
     o->err = output_mode(w->err);
     o->on_line = guest_line;
@@ -539,11 +554,6 @@ wxm_version *wxm_version_build(wx_manager *m, wxm_plugin *p, wxg_config *cfg,
     const char *file = wxm_basename(cfg->path);
     char prefix[300];
     wx_status s = WX_OK;
-    v->config_text = wxg_config_dump(cfg, 0);
-    if (!v->config_text) {
-        s = wx_error_set(err, WX_ENOMEM, "out of host memory");
-        goto fail;
-    }
     v->module = wx_module_load(wasm, wasm_len, NULL, err);
     if (!v->module) {
         snprintf(prefix, sizeof prefix, "vm_config.path: %s", file);

@@ -54,7 +54,8 @@ void wxm_record_prepare(wxm_version *v, const uint8_t *wasm, size_t len)
     atomic_init(&b->refs, 1);
     b->len = len;
     memcpy(b->bytes, wasm, len);
-    b->config_text = strdup(v->config_text);
+    const char *text = wxm_version_config(v);
+    b->config_text = text ? strdup(text) : NULL;
     /* An in-memory registry leaves the digest to be computed on demand;
      * a recording names its revision by it, so compute it now. */
     wx_error e;

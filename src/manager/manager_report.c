@@ -181,7 +181,7 @@ static void detail_info(arena *a, wxm_version *v, wx_plugin_info *o)
     o->wasm_bytes = v->wasm_len;
     o->created_ms = v->created_ms;
     o->updated_ms = v->updated_ms;
-    o->config = copy(a, v->config_text);
+    o->config = copy(a, wxm_version_config(v));
     exports_info(a, v->module, o);
     wxv_pool_stats st = {0};
     if (v->pool)

@@ -485,7 +485,7 @@ static wx_status check_preopens(reader *r, size_t which,
                                 const wxg_config *cfg)
 {
     for (size_t i = 0; i < cfg->wasi.npreopens; i++) {
-        const wxg_kv *kv = &cfg->wasi.preopens[i];
+        const wx_kv *kv = &cfg->wasi.preopens[i];
         if (kv->value[0] != '/')
             return entry_fail(r->err, r->e[which].name,
                               "wasi.preopens.%s: \"%s\" is relative, and a "

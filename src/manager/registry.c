@@ -120,7 +120,8 @@ static wx_status check_args(wxg_registry *reg, const char *name,
                             const char *config, const uint8_t *wasm,
                             size_t wasm_len, wx_error *err)
 {
-    if (!name || !*name || !config || (!wasm && wasm_len))
+    bool no_config = !config && !reg->ops->digest_on_demand;
+    if (!name || !*name || no_config || (!wasm && wasm_len))
         return wx_error_set(err, WX_EARG,
                             "registry %s: a plugin needs a name, a config "
                             "and its bytes",

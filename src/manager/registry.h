@@ -53,6 +53,15 @@ wx_status wxg_sha256_hex(const void *data, size_t len,
  * bytes.
  */
 bool wxg_registry_digest_on_demand(const wxg_registry *reg);
+/*
+ * Such a store (no other process reads it) also takes a NULL config in
+ * add and update: the manager keeps every plugin's config itself and
+ * writes its canonical JSON only when something asks for it (a report,
+ * a recording), which most one-shot runs never do (the dump costs more
+ * than the rest of registering an empty module). A get then gives
+ * config NULL, and the manager puts its own in (manager.c,
+ * stored_get).
+ */
 
 typedef struct wxg_registry_opts {
     /* Open without ever writing (the file must already be a registry). */
@@ -78,7 +87,8 @@ const char *wxg_registry_path(const wxg_registry *reg);
 /* One stored plugin. Owned by the caller: wxg_record_free(). */
 typedef struct wxg_record {
     char *name;
-    char *config;  /* the canonical config JSON, as stored */
+    char *config;  /* the canonical config JSON, as stored; NULL from a
+                      store that took none (digest_on_demand above) */
     uint8_t *wasm; /* NULL when fetched with WXG_GET_NO_WASM */
     size_t wasm_len;
     char sha256[WXG_SHA256_HEX];    /* of the wasm bytes */

@@ -87,9 +87,10 @@ static size_t find(const memstore *ms, const char *name, bool *found)
 static bool set_content(memrec *r, const char *config, const uint8_t *wasm,
                         size_t wasm_len, const char *sha256)
 {
-    char *c = strdup(config);
+    /* A NULL config is the manager's to keep (registry.h). */
+    char *c = config ? strdup(config) : NULL;
     uint8_t *w = malloc(wasm_len ? wasm_len : 1);
-    if (!c || !w) {
+    if ((config && !c) || !w) {
         free(c);
         free(w);
         return false;
@@ -200,13 +201,13 @@ static wx_status mem_get(wxg_registry *reg, const char *name, unsigned flags,
             return s;
     }
     out->name = strdup(r->name);
-    out->config = strdup(r->config);
+    out->config = r->config ? strdup(r->config) : NULL;
     out->wasm_len = r->wasm_len;
     memcpy(out->sha256, r->sha256, sizeof out->sha256);
     out->created_ms = r->created_ms;
     out->updated_ms = r->updated_ms;
     out->version = r->version;
-    bool ok = out->name && out->config;
+    bool ok = out->name && (out->config || !r->config);
     if (ok && with_wasm) {
         out->wasm = malloc(r->wasm_len ? r->wasm_len : 1);
         ok = out->wasm != NULL;

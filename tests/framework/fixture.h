@@ -101,7 +101,7 @@ static char *fx_fmt(const char *fmt, ...)
 
 /* A config: name, .wasm (relative to tmp_dir or absolute), the functions
  * array's JSON and extra top-level members (or ""). */
-static char *fx_config(const char *name, const char *wasm,
+__attribute__((unused)) static char *fx_config(const char *name, const char *wasm,
                        const char *functions, const char *extra)
 {
     return fx_fmt("{\"name\":\"%s\",\"vm_config\":{\"path\":\"%s\"},"
@@ -109,9 +109,9 @@ static char *fx_config(const char *name, const char *wasm,
                   name, wasm, functions, *extra ? "," : "", extra);
 }
 
-static wx_status fx_add(wx_manager *m, const char *name, const char *wasm,
-                        const char *functions, const char *extra,
-                        wx_error *err)
+__attribute__((unused)) static wx_status
+fx_add(wx_manager *m, const char *name, const char *wasm,
+       const char *functions, const char *extra, wx_error *err)
 {
     char *cfg = fx_config(name, wasm, functions, extra);
     wx_status s = wx_manager_add(m, cfg, tmp_dir, err);

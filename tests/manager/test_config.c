@@ -279,7 +279,7 @@ static void test_proposal_config(void)
     CHECK(wxg_config_function(cfg, "nope") == NULL);
     CHECK(!cfg->description && !cfg->version);
     CHECK(cfg->limits.memory_pages == 0 && cfg->limits.fuel == 0);
-    CHECK(cfg->wasi.nargs == 0 && cfg->wasi.out == WXG_OUTPUT_DEFAULT);
+    CHECK(cfg->wasi.nargs == 0 && cfg->wasi.out == WX_OUTPUT_DEFAULT);
 
     /* The canonical form is the input itself: same key order, same
      * spelling. */
@@ -387,8 +387,8 @@ static void check_full(const wxg_config *cfg, const char *base)
     snprintf(want, sizeof want, "%s%sdata", base ? base : "", base ? "/" : "");
     CHECK_MSG(w->npreopens == 2 && strcmp(w->preopens[0].value, want) == 0,
               "%s", w->preopens[0].value);
-    CHECK(w->out == WXG_OUTPUT_INHERIT && w->err == WXG_OUTPUT_DISCARD);
-    CHECK(w->init == WXG_INIT_INITIALIZE);
+    CHECK(w->out == WX_OUTPUT_INHERIT && w->err == WX_OUTPUT_DISCARD);
+    CHECK(w->init == WX_INIT_INITIALIZE);
 }
 
 static const char full_canonical[] =
@@ -609,8 +609,8 @@ static void test_names_and_types(void)
     CHECK(wx_type_name(WX_TYPE_COUNT_) == NULL);
     CHECK(strcmp(wx_abi_name(WX_ABI_CSTRING), "cstring") == 0);
     CHECK(wx_abi_name(WX_ABI_COUNT_) == NULL);
-    CHECK(wxg_output_name(WXG_OUTPUT_DEFAULT) == NULL);
-    CHECK(strcmp(wxg_init_name(WXG_INIT_START), "_start") == 0);
+    CHECK(wxg_output_name(WX_OUTPUT_DEFAULT) == NULL);
+    CHECK(strcmp(wxg_init_name(WX_INIT_START), "_start") == 0);
 }
 
 /* Limits left out get the defaults of wasmext/defaults.h; an explicit 0
@@ -673,7 +673,7 @@ static void test_wasi_run_keys(void)
     if (!cfg)
         return;
     const wxg_wasi *w = &cfg->wasi;
-    CHECK(w->init == WXG_INIT_NONE && w->in == WXG_INPUT_INHERIT);
+    CHECK(w->init == WX_INIT_NONE && w->in == WX_STDIN_INHERIT);
     CHECK(w->argv0 && strcmp(w->argv0, "./t.wasm") == 0);
     char *dump = wxg_config_dump(cfg, 0);
     CHECK_MSG(dump && strstr(dump, "\"wasi\":{\"argv0\":\"./t.wasm\","
@@ -682,15 +682,15 @@ static void test_wasi_run_keys(void)
               "%s", dump);
     wxg_config_free(cfg);
     cfg = dump ? parse(dump, &err) : NULL;
-    CHECK(cfg && cfg->wasi.init == WXG_INIT_NONE &&
-          cfg->wasi.in == WXG_INPUT_INHERIT && cfg->wasi.argv0 &&
+    CHECK(cfg && cfg->wasi.init == WX_INIT_NONE &&
+          cfg->wasi.in == WX_STDIN_INHERIT && cfg->wasi.argv0 &&
           strcmp(cfg->wasi.argv0, "./t.wasm") == 0);
     free(dump);
     wxg_config_free(cfg);
 
     cfg = parse("{" BASE ",\"wasi\":{\"stdin\":\"empty\"}}", &err);
-    CHECK(cfg && cfg->wasi.in == WXG_INPUT_EMPTY && !cfg->wasi.argv0 &&
-          cfg->wasi.init == WXG_INIT_AUTO);
+    CHECK(cfg && cfg->wasi.in == WX_STDIN_EMPTY && !cfg->wasi.argv0 &&
+          cfg->wasi.init == WX_INIT_AUTO);
     dump = cfg ? wxg_config_dump(cfg, 0) : NULL;
     CHECK_MSG(dump && strstr(dump, "\"wasi\":{\"stdin\":\"empty\"}"), "%s",
               dump);
@@ -698,15 +698,15 @@ static void test_wasi_run_keys(void)
     wxg_config_free(cfg);
 
     cfg = parse("{" BASE "}", &err);
-    CHECK(cfg && cfg->wasi.in == WXG_INPUT_DEFAULT && !cfg->wasi.argv0);
+    CHECK(cfg && cfg->wasi.in == WX_STDIN_DEFAULT && !cfg->wasi.argv0);
     dump = cfg ? wxg_config_dump(cfg, 0) : NULL;
     CHECK_MSG(dump && !strstr(dump, "wasi"), "%s", dump);
     free(dump);
     wxg_config_free(cfg);
 
-    CHECK(strcmp(wxg_init_name(WXG_INIT_NONE), "none") == 0);
-    CHECK(strcmp(wxg_input_name(WXG_INPUT_INHERIT), "inherit") == 0);
-    CHECK(wxg_input_name(WXG_INPUT_DEFAULT) == NULL);
+    CHECK(strcmp(wxg_init_name(WX_INIT_NONE), "none") == 0);
+    CHECK(strcmp(wxg_input_name(WX_STDIN_INHERIT), "inherit") == 0);
+    CHECK(wxg_input_name(WX_STDIN_DEFAULT) == NULL);
 }
 
 /* A NULL error object is allowed everywhere. */
