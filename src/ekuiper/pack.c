@@ -67,6 +67,8 @@ static const char pack_help[] =
     "A function named like an eKuiper built-in (abs, count, concat, ...,\n"
     "in any case) gets a warning: eKuiper resolves built-ins first, so\n"
     "rules would never call it. Rename it in the config's functions.\n"
+    "So does an Extism function without \"params\" or \"results\": it\n"
+    "then takes and gives bytes, which eKuiper passes as base64 text.\n"
     "\n"
     "Options:\n"
     "  -o, --output FILE  the zip to write (default: NAME.zip, NAME being\n"
@@ -232,6 +234,41 @@ static json_t *check_config(const char *text, const char *base_dir,
     }
     rmdir(dir);
     return names;
+}
+
+/* An Extism function whose config leaves out `params` or `results` takes
+ * and gives bytes (config.md). In eKuiper that is a trap: []byte values
+ * and SQL strings both arrive as JSON strings, so a bytes parameter reads
+ * an SQL string as base64 ("Hello" fails, "abcd" quietly becomes three
+ * other bytes), and a bytes result reaches the rule as base64 text. Not
+ * an error (a rule may well pass decode(s, "base64")), but worth a word
+ * at packing time, where the fix is one line of the config. */
+static void warn_extism_bytes(const json_t *cfg)
+{
+    const json_t *funcs = json_object_get(cfg, "functions");
+    for (size_t i = 0; i < json_array_size(funcs); i++) {
+        const json_t *f = json_array_get(funcs, i);
+        const char *abi = json_string_value(json_object_get(f, "abi"));
+        const char *name = json_string_value(json_object_get(f, "name"));
+        if (!name || !abi || strcmp(abi, "extism") != 0)
+            continue;
+        if (!json_object_get(f, "params"))
+            fprintf(stderr,
+                    "wasmext: ekuiper pack: warning: Extism function \"%s\" "
+                    "has no \"params\", so its input is bytes: eKuiper "
+                    "sends bytes as base64 text, and an SQL string passed "
+                    "to %s() would be read as base64 (declare \"params\": "
+                    "[\"string\"] or [\"json\"] to pass SQL values)\n",
+                    name, name);
+        if (!json_object_get(f, "results"))
+            fprintf(stderr,
+                    "wasmext: ekuiper pack: warning: Extism function \"%s\" "
+                    "has no \"results\", so its output is bytes and "
+                    "reaches rules as base64 text (declare \"results\": "
+                    "[\"string\"] or [\"json\"] for an SQL string or "
+                    "value)\n",
+                    name);
+    }
 }
 
 /* ------------------------------------------------------------- the zip */
@@ -468,6 +505,7 @@ int wxk_pack_main(int argc, char **argv)
     names = check_config(text, base_dir, name, &code);
     if (!names)
         goto done;
+    warn_extism_bytes(cfg);
 
     /* The module, and the config pointing at its copy in the package. */
     char wasm_path[PATH_MAX];

@@ -459,6 +459,43 @@ static void test_pack(void)
     CHECK_MSG(rc == 2 && out && strstr(out, "SQL name"), "odd: %d %s", rc,
               out);
     free(out);
+
+    /* An Extism function without params or results takes and gives bytes,
+     * which eKuiper passes as base64 text: packed, with a warning for
+     * each; declared, without. */
+    char up[512], xup[512];
+    guest("extism_upper.wasm", up, sizeof up);
+    tmp_path(xup, sizeof xup, "src/xupper.wasm"); /* upper is a built-in */
+    const char *ufrom[] = {"upper"}, *uto[] = {"xupper"};
+    REQUIRE(tl_rename_exports(up, xup, ufrom, uto, 1), "rename");
+    const char *xcfg[] = {
+        "{\"name\":\"xb\",\"vm_config\":{\"path\":\"%s\"},\"functions\":"
+        "[{\"name\":\"xupper\",\"abi\":\"extism\"}]}",
+        "{\"name\":\"xs\",\"vm_config\":{\"path\":\"%s\"},\"functions\":"
+        "[{\"name\":\"xupper\",\"abi\":\"extism\",\"params\":[\"string\"],"
+        "\"results\":[\"string\"]}]}",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, xcfg[i], xup);
+        tmp_path(cfgp, sizeof cfgp, "src/extism%zu.json", i);
+        tmp_path(zip, sizeof zip, "extism%zu.zip", i);
+        tmp_path(log, sizeof log, "extism%zu.log", i);
+        REQUIRE(tl_write(cfgp, text, strlen(text)), "write");
+        char *xargv[] = {(char *)T.tool, "ekuiper", "pack", cfgp,
+                         "-o",           zip,       NULL};
+        rc = tl_run(xargv, log, 30000);
+        out = tl_read(log, NULL);
+        bool in = out && strstr(out, "warning: Extism function \"xupper\" "
+                                     "has no \"params\", so its input is "
+                                     "bytes");
+        bool res = out && strstr(out, "warning: Extism function \"xupper\" "
+                                      "has no \"results\"");
+        CHECK_MSG(rc == 0 && in == (i == 0) && res == (i == 0) &&
+                      (i == 0 || !strstr(out, "warning")),
+                  "extism config %zu: exit %d, %s", i, rc, out);
+        free(out);
+    }
 }
 
 static void test_fib(void)
