@@ -93,7 +93,7 @@ help:
 	@echo "make ekuiper     build the real eKuiper (kuiperd 2.4.0) for the tests"
 	@echo "make format      clang-format -i the C sources"
 	@echo "make format-check  report sources clang-format would change"
-	@echo "make clean       remove the build directories"
+	@echo "make clean       remove the build directories and .cache/guests"
 
 deps:
 	@bash $(ROOT)/scripts/deps.sh
@@ -216,8 +216,10 @@ demo: build
 fuzz: build-fuzz-tree
 	$(CMAKE) --build $(FUZZ_DIR) --target fuzz_long_$(FUZZ_TARGET)
 
+# The guest cache (docs/building.md) goes too: its next build fetches again.
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(SWITCH_DIR) $(FUZZ_DIR) $(TSAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(SWITCH_DIR) $(FUZZ_DIR) $(TSAN_DIR) \
+	    $(ROOT)/.cache/guests
 
 format:
 	cd $(ROOT) && clang-format -i $(FORMAT_FILES)

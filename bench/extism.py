@@ -24,7 +24,8 @@ import extism_venv  # noqa: E402
 
 INPUT = "Hello, World! " * 8
 GUESTS = [("Rust PDK", "extism_rust.wasm", False),
-          ("Go PDK", "extism_go.wasm", True)]
+          ("Go PDK", "extism_go.wasm", True),
+          ("AssemblyScript PDK", "extism_as.wasm", False)]
 FUNC = "count_vowels"
 
 THEIRS = r'''

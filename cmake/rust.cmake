@@ -3,9 +3,10 @@
 #   1. fetch: a cargo that speaks crates.io's sparse index (>= 1.68;
 #      rustup's, or a recent distribution cargo) runs `cargo vendor
 #      --locked`, which copies the crates the committed Cargo.lock pins into
-#      the build tree (its CARGO_HOME, the download cache, is there too). A
-#      stamp keeps it from running again: later builds never touch the
-#      network, unless Cargo.lock changes.
+#      the guest cache (its CARGO_HOME, the download cache, is there too).
+#      The lock file's hash keeps it from running again, in this tree or
+#      another: later builds never touch the network, unless Cargo.lock
+#      changes.
 #   2. build: Debian's rustc (1.63) and cargo compile for wasm32, offline
 #      and frozen, with a CARGO_HOME whose config replaces crates.io by the
 #      vendored copy. rustup's toolchains here have no wasm32 target, and
@@ -13,8 +14,10 @@
 #      index, hence the two cargos.
 #
 # rustc and cargo are named by path: another one may come first on PATH.
-# Cargo works on a copy of the crate in the build tree, so that nothing is
-# written into the source tree.
+# Cargo works on a copy of the crate in the guest cache
+# (cmake/guest_cache.cmake), so that nothing is written into the
+# source folders, and every build tree of the checkout shares the vendored crates
+# and cargo's output.
 
 set(WX_RUSTC /usr/bin/rustc)
 set(WX_CARGO /usr/bin/cargo)
@@ -68,50 +71,53 @@ endfunction()
 # wx_rust_wasm(NAME name SOURCE dir BINARY dir LIB libname
 #              TARGETS target... OUTPUTS path...)
 # Builds the crate in SOURCE (Cargo.toml, Cargo.lock, src/*.rs) for each
-# wasm32 TARGET and copies target i's LIB.wasm to OUTPUTS i. BINARY holds
-# the crate's copy, the vendored crates and cargo's output.
+# wasm32 TARGET and copies target i's LIB.wasm to OUTPUTS i. The crate's
+# copy, its vendored crates and cargo's output are in the guest cache
+# (cmake/guest_cache.cmake: WX_GUEST_CACHE/rust/<SOURCE's folder name>),
+# shared by the build trees, so that a second tree finds them compiled;
+# BINARY holds this tree's stamp of the vendoring.
 function(wx_rust_wasm)
   cmake_parse_arguments(R "" "NAME;SOURCE;BINARY;LIB" "TARGETS;OUTPUTS"
                         ${ARGN})
-  set(crate ${R_BINARY}/crate)
-  set(vendor ${R_BINARY}/vendor)
+  get_filename_component(folder ${R_SOURCE} NAME)
+  wx_guest_cache_dir(dir rust ${folder} ${R_SOURCE})
+  set(crate ${dir}/crate)
   file(GLOB rs_files RELATIVE ${R_SOURCE} CONFIGURE_DEPENDS
        ${R_SOURCE}/src/*.rs)
   set(crate_files "")
+  # configure_file writes a copy only when its text changed, so the trees
+  # of one checkout leave the copy (and cargo's fingerprints) alone.
   foreach(f Cargo.toml Cargo.lock ${rs_files})
     configure_file(${R_SOURCE}/${f} ${crate}/${f} COPYONLY)
     list(APPEND crate_files ${crate}/${f})
   endforeach()
-  file(CONFIGURE OUTPUT ${R_BINARY}/cargo-home/config.toml CONTENT
+  file(CONFIGURE OUTPUT ${dir}/cargo-home/config.toml CONTENT
        "[source.crates-io]\nreplace-with = \"vendored\"\n\n\
-[source.vendored]\ndirectory = \"${vendor}\"\n\n[net]\noffline = true\n")
+[source.vendored]\ndirectory = \"${dir}/vendor\"\n\n[net]\noffline = true\n")
+  set(step ${CMAKE_COMMAND} -DDIR=${dir} -DMANIFEST=${crate}/Cargo.toml)
+  set(lock_script ${CMAKE_SOURCE_DIR}/cmake/guest_lock.cmake)
+  set(stamp ${R_BINARY}/vendor.stamp)
   add_custom_command(
-    OUTPUT ${vendor}.stamp
-    COMMAND ${CMAKE_COMMAND} -E rm -rf ${vendor}
-    COMMAND ${CMAKE_COMMAND} -E env CARGO_HOME=${R_BINARY}/fetch-home
-            --unset=RUSTC --unset=CARGO_TARGET_DIR
-            ${WX_FETCH_CARGO_FOUND} vendor --quiet --locked
-            --manifest-path ${crate}/Cargo.toml ${vendor}
-    COMMAND ${CMAKE_COMMAND} -E touch ${vendor}.stamp
-    DEPENDS ${crate}/Cargo.toml ${crate}/Cargo.lock
-    COMMENT "${R_NAME}: cargo vendor (fetches from crates.io)"
+    OUTPUT ${stamp}
+    COMMAND ${step} -DSTEP=cargo_vendor -DLOCKFILE=${crate}/Cargo.lock
+            -DTOOL=${WX_FETCH_CARGO_FOUND}
+            -DDOWNLOADS=${WX_GUEST_CACHE}/rust/fetch-home -DSTAMP=${stamp}
+            -P ${lock_script}
+    DEPENDS ${crate}/Cargo.toml ${crate}/Cargo.lock ${lock_script}
+    COMMENT "${R_NAME}: cargo vendor (fetches from crates.io the first time)"
     VERBATIM)
-  set(cargo_env ${CMAKE_COMMAND} -E env CARGO_HOME=${R_BINARY}/cargo-home
-                RUSTC=${WX_RUSTC} CARGO_TARGET_DIR=${R_BINARY}/target
-                --unset=RUSTFLAGS --unset=CARGO_BUILD_TARGET)
   set(commands "")
   foreach(t out IN ZIP_LISTS R_TARGETS R_OUTPUTS)
     list(APPEND commands
-         COMMAND ${cargo_env} ${WX_CARGO} build --quiet --release --frozen
-                 --target ${t} --manifest-path ${crate}/Cargo.toml
-         COMMAND ${CMAKE_COMMAND} -E copy
-                 ${R_BINARY}/target/${t}/release/${R_LIB}.wasm ${out})
+         COMMAND ${step} -DSTEP=cargo_build -DTOOL=${WX_CARGO}
+                 -DRUSTC=${WX_RUSTC} -DTARGET=${t} -DLIB=${R_LIB}
+                 -DOUT=${out} -P ${lock_script})
   endforeach()
   string(REPLACE ";" ", " target_names "${R_TARGETS}")
   add_custom_command(
     OUTPUT ${R_OUTPUTS}
     ${commands}
-    DEPENDS ${vendor}.stamp ${crate_files}
+    DEPENDS ${stamp} ${crate_files} ${lock_script}
     COMMENT "${R_NAME}: cargo build --target ${target_names} (offline)"
     VERBATIM)
 endfunction()

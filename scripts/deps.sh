@@ -43,9 +43,10 @@ packages=(
     # The benchmark compares against node's WebAssembly engine; python3 for
     # small helper scripts.
     nodejs
-    # npm installs the AssemblyScript compiler for an example plugin. A
-    # NodeSource nodejs package ships npm itself and conflicts with Debian's,
-    # hence "package:command": satisfied when the command is there.
+    # npm installs the AssemblyScript compiler for an example plugin and
+    # the Extism AssemblyScript PDK guest (tests/extism). A NodeSource
+    # nodejs package ships npm itself and conflicts with Debian's, hence
+    # "package:command": satisfied when the command is there.
     npm:npm
     python3
     # make bench installs eKuiper's Python SDK (PyPI) into a venv, to
@@ -149,6 +150,23 @@ check_fetch_cargo() {
     return 1
 }
 check_fetch_cargo
+
+# assemblyscript 0.28 (the Extism AssemblyScript PDK guest of tests/extism)
+# needs Node.js 20 or later; Debian 12's nodejs is 18. A node that is
+# there but too old is not replaced by apt-get, so say so here.
+check_node() {
+    local v
+    v=$(node --version 2>/dev/null) || return 0 # none yet: apt installs it
+    local major=${v#v}
+    major=${major%%.*}
+    if [ "${major:-0}" -lt 20 ] 2>/dev/null; then
+        echo "deps: node $v is too old: the AssemblyScript guests need" \
+            "Node.js 20 or later (https://nodejs.org, or NodeSource's" \
+            "nodejs package; Debian 12's is 18)" >&2
+        return 1
+    fi
+}
+check_node
 
 missing=$(missing_packages)
 if [ -z "$missing" ]; then

@@ -32,6 +32,8 @@ from daemon import Daemon
 
 LIMIT = 4096  # extism.max_http_response_bytes for the plugins under test
 SECRET, TOKEN = "s3cr3t-pw", "t0k3n-q"
+# Not the AssemblyScript guest: its PDK (@extism/as-pdk 1.0.0) has no HTTP
+# API (tests/guests/extism_as/assembly/index.ts).
 GUESTS = [("extism_rust.wasm", "xrust", False), ("extism_go.wasm", "xgo", True)]
 
 failures = []
