@@ -4,9 +4,10 @@
   test_extism.py WASMEXT EXTISM_GUESTS_DIR SHARED_DIR KUIPERD_DIR \
       --missing=TEXT SCENARIO
 
-SCENARIO: rust go (or `all`). EXTISM_GUESTS_DIR is where tests/extism
+SCENARIO: rust go as (or `all`). EXTISM_GUESTS_DIR is where tests/extism
 built the guests from the real PDKs (extism_rust.wasm from the Rust PDK,
-extism_go.wasm from the Go PDK, tests/guests/extism_*); --missing= is
+extism_go.wasm from the Go PDK, extism_as.wasm from the AssemblyScript
+PDK, tests/guests/extism_*); --missing= is
 what tests/extism found missing to build them (empty when nothing), so
 that a guest that was not built fails its scenario naming the toolchain,
 never skips it. SHARED_DIR is not used. WX_KEEP=1 keeps the work
@@ -69,6 +70,8 @@ GUESTS = {
     "rust": ("extism_rust.wasm", "wxr_xrust", "Rust PDK", "Hej",
              ("Rust", "cargo")),
     "go": ("extism_go.wasm", "wxr_xgo", "Go PDK", "Hola", ("Go 1.",)),
+    "as": ("extism_as.wasm", "wxr_xas", "AssemblyScript PDK", "Hallo",
+           ("node", "Node.js")),
 }
 
 # The rows' names: ASCII, non-ASCII (whose vowels are not ASCII vowels),
