@@ -151,10 +151,34 @@ size_t wxa_export_list(const wx_module *m, char *buf, size_t cap);
  * fits its type as wxa_call does (WX_EABI "result 1: ..."). Nothing of
  * `fn` is looked up by name.
  */
+/* A number value (of a type that travels as one wasm number) as a wasm value,
+ * built in place (see wxa_value_int for why). */
+static inline void wxa_value_to_wasm(const wxa_value *v, wx_wasm_val *out)
+{
+    switch (v->type) {
+    case WXA_I8:
+    case WXA_I16:
+    case WXA_I32: *out = wx_wasm_i32((int32_t)v->of.i); break;
+    case WXA_U8:
+    case WXA_U16:
+    case WXA_U32: *out = wx_wasm_i32((int32_t)(uint32_t)v->of.u); break;
+    case WXA_BOOL: *out = wx_wasm_i32(v->of.b ? 1 : 0); break;
+    case WXA_CHAR: *out = wx_wasm_i32((int32_t)v->of.ch); break;
+    case WXA_I64: *out = wx_wasm_i64(v->of.i); break;
+    case WXA_U64: *out = wx_wasm_i64((int64_t)v->of.u); break;
+    case WXA_F32: *out = wx_wasm_f32(v->of.f32); break;
+    default: *out = wx_wasm_f64(v->of.f64); break;
+    }
+}
 void wxa_numeric_to_wasm(const wxa_value *args, size_t n, wx_wasm_val *vals);
 wx_status wxa_numeric_results(const wxa_fn *fn, const wx_functype *t,
                               const wx_wasm_val *res, wxa_results *out,
                               wx_error *err);
+/* The same for a bound `fn`, whose result types wxa_fn_bind checked
+ * against the signature once: only each value is checked and converted
+ * (a bool must be 0 or 1, an i8 fit in 8 bits...). */
+wx_status wxa_numeric_results_bound(const wxa_fn *fn, const wx_wasm_val *res,
+                                    wxa_results *out, wx_error *err);
 
 /*
  * Runs `fn` on `inst`. Arguments are converted to the declared (or

@@ -233,7 +233,7 @@ static wx_status marshal(cs_call *c, const wxa_fn *fn, const wx_functype *t,
             if (want == WXA_BYTES)
                 vals[k++] = wx_wasm_i32((int32_t)(uint32_t)v.of.buf.len);
         } else {
-            wxai_to_wasm(&v, &vals[k++]);
+            wxa_value_to_wasm(&v, &vals[k++]);
         }
         if (owned)
             wxa_value_free(&v);

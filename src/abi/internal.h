@@ -149,25 +149,6 @@ void wxai_exports_find(wx_instance *inst, const wxa_fn *fn, wxai_exports *x);
 bool wxai_wasm_type(wxa_type t, wx_valtype *out);
 /* The value type a wasm type means when nothing is declared. */
 bool wxai_default_type(wx_valtype vt, wxa_type *out);
-/* A number value (of a type wxai_wasm_type accepts) as a wasm value,
- * built in place (see wxa_value_int for why). */
-static inline void wxai_to_wasm(const wxa_value *v, wx_wasm_val *out)
-{
-    switch (v->type) {
-    case WXA_I8:
-    case WXA_I16:
-    case WXA_I32: *out = wx_wasm_i32((int32_t)v->of.i); break;
-    case WXA_U8:
-    case WXA_U16:
-    case WXA_U32: *out = wx_wasm_i32((int32_t)(uint32_t)v->of.u); break;
-    case WXA_BOOL: *out = wx_wasm_i32(v->of.b ? 1 : 0); break;
-    case WXA_CHAR: *out = wx_wasm_i32((int32_t)v->of.ch); break;
-    case WXA_I64: *out = wx_wasm_i64(v->of.i); break;
-    case WXA_U64: *out = wx_wasm_i64((int64_t)v->of.u); break;
-    case WXA_F32: *out = wx_wasm_f32(v->of.f32); break;
-    default: *out = wx_wasm_f64(v->of.f64); break;
-    }
-}
 /* Result `index` (0-based) as the value type `t`, checking it fits (an
  * i32 300 is no u8): WX_EABI "result <index+1>: ..." otherwise. */
 wx_status wxai_from_wasm(wx_wasm_val w, wxa_type t, uint32_t index, wxa_value *out,

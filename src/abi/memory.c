@@ -722,7 +722,7 @@ static wx_status marshal(mem_call *c, const wxa_value *v, size_t n,
     const wxa_memabi *ma = c->ma;
     for (size_t i = 0; i < n; i++) {
         if (ma->params[i] == WXA_SHAPE_VALUE) {
-            wxai_to_wasm(&v[i], &w[(*k)++]);
+            wxa_value_to_wasm(&v[i], &w[(*k)++]);
             continue;
         }
         wx_status s = put_arg(c, ma->params[i], &v[i], w, k, err);

@@ -107,7 +107,7 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn
         wx_status s = wxai_arg(&args[i], i, want, &v, &owned, err);
         if (s != WX_OK)
             return s;
-        wxai_to_wasm(&v, &vals[i]);
+        wxa_value_to_wasm(&v, &vals[i]);
         if (owned)
             wxa_value_free(&v);
     }
@@ -120,7 +120,21 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn
 void wxa_numeric_to_wasm(const wxa_value *args, size_t n, wx_wasm_val *vals)
 {
     for (size_t i = 0; i < n; i++)
-        wxai_to_wasm(&args[i], &vals[i]);
+        wxa_value_to_wasm(&args[i], &vals[i]);
+}
+
+wx_status wxa_numeric_results_bound(const wxa_fn *fn, const wx_wasm_val *res,
+                                    wxa_results *out, wx_error *err)
+{
+    out->count = 0;
+    for (uint32_t i = 0; i < fn->nresults; i++) {
+        wx_status s =
+            wxai_from_wasm(res[i], fn->results[i], i, &out->values[i], err);
+        if (s != WX_OK)
+            return s;
+        out->count = i + 1;
+    }
+    return WX_OK;
 }
 
 wx_status wxa_numeric_results(const wxa_fn *fn, const wx_functype *t,

@@ -1567,6 +1567,24 @@ static wx_status check_data(const wxa_value *v, size_t i, wx_error *err)
     return WX_OK;
 }
 
+/* A json argument's text parses. Apart from check_same, whose number
+ * cases then need no stack frame for jansson's error. */
+static __attribute__((noinline)) wx_status check_json(const wxa_value *v,
+                                                      size_t i, wx_error *err)
+{
+    json_error_t je;
+    /* JSON_ALLOW_NUL as the converters read it: "\u0000" is JSON. */
+    json_t *j = v->of.buf.data
+                    ? json_loadb(v->of.buf.data, v->of.buf.len,
+                                 JSON_DECODE_ANY | JSON_ALLOW_NUL, &je)
+                    : NULL;
+    if (!j)
+        return bad_arg(err, i, "not valid JSON: %s",
+                       v->of.buf.data ? je.text : "no data");
+    json_decref(j);
+    return WX_OK;
+}
+
 _Static_assert(WXA_I8 == 0 && WXA_U8 == 1 && WXA_I16 == 2 && WXA_U16 == 3 &&
                    WXA_I32 == 4 && WXA_U32 == 5,
                "check_same indexes its range tables by type");
@@ -1604,19 +1622,7 @@ static wx_status check_same(const wxa_value *v, size_t i, wx_error *err)
                            "value",
                            v->of.ch);
         return WX_OK;
-    case WXA_JSON: {
-        json_error_t je;
-        /* JSON_ALLOW_NUL as the converters read it: "\u0000" is JSON. */
-        json_t *j = v->of.buf.data
-                        ? json_loadb(v->of.buf.data, v->of.buf.len,
-                                     JSON_DECODE_ANY | JSON_ALLOW_NUL, &je)
-                        : NULL;
-        if (!j)
-            return bad_arg(err, i, "not valid JSON: %s",
-                           v->of.buf.data ? je.text : "no data");
-        json_decref(j);
-        return WX_OK;
-    }
+    case WXA_JSON: return check_json(v, i, err);
     default: return check_data(v, i, err);
     }
 }
@@ -1670,6 +1676,28 @@ wx_status wxm_args_prepare(const wxm_func *f, const wxa_value *args,
     return WX_OK;
 }
 
+wx_status wxm_args_to_wasm(const wxm_func *f, const wxa_value *args,
+                           size_t nargs, wx_wasm_val *vals, wx_error *err)
+{
+    for (size_t i = 0; i < nargs; i++) {
+        wxa_type t = f->fn.params[i];
+        if (args[i].type == t) {
+            wx_status s = check_same(&args[i], i, err);
+            if (s != WX_OK)
+                return s;
+            wxa_value_to_wasm(&args[i], &vals[i]);
+            continue;
+        }
+        wxa_value c;
+        wx_status s = convert_arg(&args[i], i, t, &c, err);
+        if (s != WX_OK)
+            return s;
+        wxa_value_to_wasm(&c, &vals[i]);
+        wxa_value_free(&c);
+    }
+    return WX_OK;
+}
+
 void wxm_args_release(wxa_value *conv, uint64_t owned)
 {
     for (size_t i = 0; owned; i++, owned >>= 1)
@@ -1677,13 +1705,8 @@ void wxm_args_release(wxa_value *conv, uint64_t owned)
             wxa_value_free(&conv[i]);
 }
 
-/*
- * The typed path for every ABI. Arguments of their parameter's type are
- * passed on as they are (the ABI layer reads them in place, as wxai_arg
- * does); only the others are converted, into `conv`, which is used only
- * if one was. So a call whose arguments already fit costs no copy and no
- * allocation on the host side.
- */
+/* wx_fn_call_values once the version is pinned: the count checked here,
+ * the rest in wxm_abi_call_values. */
 static wx_status call_values(wxm_version *v, wxm_func *f,
                              const wxa_value *args, size_t nargs,
                              wxa_results *out, wx_error *err)
@@ -1692,14 +1715,7 @@ static wx_status call_values(wxm_version *v, wxm_func *f,
         return wxm_abi_check_count(f, nargs, err);
     if (__builtin_expect(nargs && !args, 0))
         return wx_error_set(err, WX_EARG, "%s: no argument array", f->fn.name);
-    wxa_value conv[WXA_MAX_VALUES];
-    const wxa_value *use;
-    uint64_t owned;
-    wx_status s = wxm_args_prepare(f, args, nargs, conv, &use, &owned, err);
-    if (s == WX_OK)
-        s = wxm_abi_run(v, f, use, nargs, out, err);
-    wxm_args_release(conv, owned);
-    return s;
+    return wxm_abi_call_values(v, f, args, nargs, out, err);
 }
 
 

@@ -429,6 +429,11 @@ wx_status wxm_abi_bind(wxm_func *f, const wx_module *m, const char *at,
  * function's parameter types). */
 wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
                       size_t nargs, wxa_results *out, wx_error *err);
+/* Runs `f` with the caller's typed arguments (count checked), converting
+ * those of another type (wxm_args_prepare): wx_fn_call_values. */
+wx_status wxm_abi_call_values(wxm_version *v, wxm_func *f,
+                              const wxa_value *args, size_t nargs,
+                              wxa_results *out, wx_error *err);
 /* Calls `f`'s export with wasm values of its signature's types on a
  * pooled instance, measuring the fuel used when the pool meters it. */
 wx_status wxm_run_wasm(wxm_version *v, wxm_func *f, const wx_wasm_val *args,
@@ -461,6 +466,10 @@ wx_status wxm_args_prepare(const wxm_func *f, const wxa_value *args,
                            const wxa_value **use, uint64_t *owned,
                            wx_error *err);
 void wxm_args_release(wxa_value *conv, uint64_t owned);
+/* The same for a bound numeric function, straight into wasm values (a
+ * converted argument is freed at once: numbers own nothing). */
+wx_status wxm_args_to_wasm(const wxm_func *f, const wxa_value *args,
+                           size_t nargs, wx_wasm_val *vals, wx_error *err);
 /* The version a handle's call runs on, pinned (undo with
  * wxm_plugin_unpin(fn->plugin, *v, *shard)), and the function in it;
  * WX_ENOPLUGIN or the version's error status as a call gets them. */

@@ -61,7 +61,39 @@ static wx_status run_numeric(wxm_version *v, wxm_func *f,
     wx_status s = wxm_run_wasm(v, f, vals, nargs, res, f->type.nresults, err);
     if (s != WX_OK)
         return s;
-    return wxa_numeric_results(&f->fn, &f->type, res, out, err);
+    return wxa_numeric_results_bound(&f->fn, res, out, err);
+}
+
+/*
+ * The typed path for every ABI. Arguments of their parameter's type are
+ * passed on as they are (the ABI layer reads them in place, as wxai_arg
+ * does); only the others are converted, into `conv`, which is used only
+ * if one was. So a call whose arguments already fit costs no copy and no
+ * allocation on the host side. A numeric function outside a cancel
+ * scope goes further: each argument becomes its wasm value in the pass
+ * that checks it, and the results are read by the types bound at load.
+ */
+wx_status wxm_abi_call_values(wxm_version *v, wxm_func *f,
+                              const wxa_value *args, size_t nargs,
+                              wxa_results *out, wx_error *err)
+{
+    out->count = 0;
+    if (f->fn.abi == WX_ABI_NUMERIC && !wx_cancel_scoped_()) {
+        wx_wasm_val vals[WXA_MAX_VALUES], res[WXA_MAX_VALUES];
+        wx_status s = wxm_args_to_wasm(f, args, nargs, vals, err);
+        if (s == WX_OK)
+            s = wxm_run_wasm(v, f, vals, nargs, res, f->type.nresults, err);
+        return s == WX_OK ? wxa_numeric_results_bound(&f->fn, res, out, err)
+                          : s;
+    }
+    wxa_value conv[WXA_MAX_VALUES];
+    const wxa_value *use;
+    uint64_t owned;
+    wx_status s = wxm_args_prepare(f, args, nargs, conv, &use, &owned, err);
+    if (s == WX_OK)
+        s = wxm_abi_run(v, f, use, nargs, out, err);
+    wxm_args_release(conv, owned);
+    return s;
 }
 
 wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
