@@ -198,7 +198,11 @@ static void format_plain(double d, int p, char *buf, size_t cap)
 {
     double mag = fabs(d);
     if (mag >= 1 && mag < 1e17) {
-        int digits = (int)floor(log10(mag)) + 1;
+        /* The integer digits, counted: libm's log10 only for this would
+         * be a shared library more in every process. */
+        int digits = 1;
+        for (double ten = 10; digits < 17 && mag >= ten; ten *= 10)
+            digits++;
         if (digits > p)
             p = digits;
     }

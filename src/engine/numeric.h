@@ -464,9 +464,9 @@ static inline double wxn_f64_nearest(double a)
 }
 
 /*
- * sqrt is one IEEE-exact instruction (sqrtss/sqrtsd, fsqrt). With the
- * default -fmath-errno the compiler adds a branch to call libm for negative
- * inputs, which still returns the right (NaN) value.
+ * sqrt is one IEEE-exact instruction (sqrtss/sqrtsd, fsqrt). The engine is
+ * built with -fno-math-errno (CMakeLists.txt): otherwise the compiler adds
+ * a call to libm's sqrt for negative inputs, only to set errno.
  */
 static inline float wxn_f32_sqrt(float a)
 {

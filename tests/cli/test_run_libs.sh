@@ -2,8 +2,9 @@
 # load the libraries of registries (SQLite, hiredis), packages (libzip),
 # the REST daemon (libmicrohttpd), eKuiper (NNG) or module digests
 # (nettle, whose start-up detects the CPU), which src/dl opens only when
-# they are needed. The dynamic loader reports every library it loads
-# (LD_DEBUG=libs); the registry commands show that the check sees them.
+# they are needed; nor libm, which wasmext does not link. The dynamic
+# loader reports every library it loads (LD_DEBUG=libs); the registry
+# commands show that the check sees them.
 . "$(dirname "$0")/lib.sh"
 
 # Sanitizer builds link these libraries on purpose (LeakSanitizer crashes
@@ -48,6 +49,14 @@ loads_none() {
     grep -q 'libc\.so' <<<"$LOADED" || fail "no LD_DEBUG report: $LOADED"
 }
 
+# libm is not linked: the engine does its float arithmetic inline
+# (CMakeLists.txt, -fno-math-errno). (SQLite brings it along, so a
+# registry command does map it.)
+no_libm() {
+    checks=$((checks + 1))
+    ! grep -q 'libm\.so' <<<"$LOADED" || fail "libm loaded: $LOADED"
+}
+
 loads() {
     checks=$((checks + 1))
     grep -qF "$1" <<<"$LIBS" || fail "did not load $1 (loaded: $LIBS)"
@@ -57,6 +66,7 @@ loads() {
 # an unknown function: none of them touches the optional libraries.
 libs 0 run empty.wasm
 loads_none
+no_libm
 libs 0 run math.wasm add 2 3
 loads_none
 libs 0 run --json wasi.wasm hello
