@@ -512,6 +512,11 @@ typedef struct wx_function_spec {
 typedef struct wx_plugin_spec {
     const char *name;      /* required */
     const char *path;      /* the .wasm file (vm_config.path); required */
+    /* The module's bytes, when the program has them in memory: then
+     * `path` only names the module (in the config, in messages) and is
+     * not read. NULL: read the file. */
+    const void *wasm;
+    size_t wasm_len;
     uint32_t instance_num; /* 0: 1 */
     const wx_function_spec *functions; /* at least one */
     size_t nfunctions;

@@ -177,7 +177,9 @@ uint8_t *cli_read_file(const char *path, size_t *len)
         fclose(f);
         return NULL;
     }
-    size_t cap = st.st_size > 0 ? (size_t)st.st_size : 1, n = 0;
+    /* One byte more than the size, so that reading it all ends short of
+     * the buffer: a full buffer means the file grew since fstat. */
+    size_t cap = (size_t)(st.st_size > 0 ? st.st_size : 0) + 1, n = 0;
     uint8_t *buf = malloc(cap);
     while (buf) {
         n += fread(buf + n, 1, cap - n, f);

@@ -95,8 +95,6 @@ static const cli_opt run_opts[NOPTS] = {
 #define RUN_MAX_TIMEOUT_MS 3600000u
 #define RUN_MIN_STACK 16u
 #define RUN_MAX_STACK 100000u
-/* The largest export section peek_exports reads (16 MiB). */
-#define RUN_MAX_EXPORT_SECTION (16u << 20)
 
 /* What one run needs, freed in one place. */
 typedef struct run_state {
@@ -107,6 +105,10 @@ typedef struct run_state {
     wx_kv *env, *dirs;
     size_t nenv, ndirs;
     uint64_t pages, timeout_ms, stack; /* the spec's limits */
+    /* The module's bytes, read once: the exports are peeked at in them
+     * and the manager loads them (the file is not read again). */
+    uint8_t *wasm;
+    size_t wasm_len;
     bool json;
     wx_manager *m;
     wx_fn *fn;
@@ -152,6 +154,8 @@ static void plugin_spec(const run_state *st, const char *func, int nargs,
     fn->name = func ? func : "_start";
     spec->name = st->name;
     spec->path = st->path;
+    spec->wasm = st->wasm;
+    spec->wasm_len = st->wasm_len;
     spec->instance_num = 1;
     spec->functions = fn;
     spec->nfunctions = 1;
@@ -251,21 +255,6 @@ static bool leb_u32(const uint8_t **p, const uint8_t *end, uint32_t *out)
     return false;
 }
 
-/* The same from a file. */
-static bool leb_u32_file(FILE *f, uint32_t *out)
-{
-    uint8_t buf[5];
-    size_t n = 0;
-    int c;
-    do {
-        if (n == sizeof buf || (c = getc(f)) == EOF)
-            return false;
-        buf[n++] = (uint8_t)c;
-    } while (c & 0x80);
-    const uint8_t *p = buf;
-    return leb_u32(&p, buf + n, out);
-}
-
 /* What the module's export section says: is `word` (may be NULL) an
  * exported function, and is `_start`? */
 typedef struct run_exports {
@@ -296,48 +285,35 @@ static bool scan_exports(const uint8_t *p, const uint8_t *end,
 }
 
 /*
- * Reads the export section alone, skipping the others (code and data are
- * most of a module), to know which plugin to register before the manager
- * loads the module: deciding by a failed add would decode, validate and
- * compile it twice (18 ms more for a 2 MB Go module). False when the file
- * is not a module this walk can read; the add then says what is wrong.
+ * Walks the module's sections to its export section alone, to know which
+ * plugin to register before the manager loads the module: deciding by a
+ * failed add would decode, validate and compile it twice (18 ms more for
+ * a 2 MB Go module). False when the bytes are not a module this walk can
+ * read; the add then says what is wrong.
  */
-static bool peek_exports(FILE *f, const char *word, run_exports *out)
+static bool peek_exports(const uint8_t *p, size_t len, const char *word,
+                         run_exports *out)
 {
-    uint8_t head[8];
-    if (fread(head, 1, sizeof head, f) != sizeof head ||
-        memcmp(head, "\0asm", 4) != 0)
+    const uint8_t *end = p + len;
+    if (len < 8 || memcmp(p, "\0asm", 4) != 0)
         return false;
-    int id;
-    while ((id = getc(f)) != EOF) {
+    for (p += 8; p < end;) {
+        uint8_t id = *p++;
         uint32_t size;
-        if (!leb_u32_file(f, &size))
+        if (!leb_u32(&p, end, &size) || size > (size_t)(end - p))
             return false;
-        if (id != 7) { /* not the export section */
-            if (fseek(f, (long)size, SEEK_CUR) != 0)
-                return false;
-            continue;
-        }
-        /* A bigger one is no module anybody made: the add refuses it. */
-        if (size > RUN_MAX_EXPORT_SECTION)
-            return false;
-        uint8_t *sec = malloc(size ? size : 1);
-        bool ok = sec && fread(sec, 1, size, f) == size &&
-                  scan_exports(sec, sec + size, word, out);
-        free(sec);
-        return ok;
+        if (id == 7)
+            return scan_exports(p, p + size, word, out);
+        p += size;
     }
-    return !ferror(f);
+    return true;
 }
 
 /* No FUNC, and the module is no command: say which functions it has
  * (the add has validated it). */
 static int no_function(const run_state *st)
 {
-    size_t len;
-    uint8_t *bytes = cli_read_file(st->path, &len);
-    wx_module *m = bytes ? wx_module_load(bytes, len, NULL, NULL) : NULL;
-    free(bytes);
+    wx_module *m = wx_module_load(st->wasm, st->wasm_len, NULL, NULL);
     char list[256];
     size_t at = 0;
     for (uint32_t i = 0; m && i < wx_module_export_count(m); i++) {
@@ -381,14 +357,10 @@ static int add_failed(const wx_error *err)
 static int load(run_state *st, const cli_args *a, bool *command)
 {
     const char *word = a->npos >= 2 ? a->pos[1] : NULL;
-    FILE *f = fopen(st->path, "rb");
-    if (!f) {
-        cli_error(WX_EIO, "cannot read %s: %s", st->path, strerror(errno));
+    if (!(st->wasm = cli_read_file(st->path, &st->wasm_len)))
         return CLI_EXIT_USAGE;
-    }
     run_exports ex = {false, false};
-    bool read = peek_exports(f, word, &ex);
-    fclose(f);
+    bool read = peek_exports(st->wasm, st->wasm_len, word, &ex);
     /* Without a word, the add of the command finds what is missing. */
     *command = !word || (read && ex.start && !ex.word);
     wx_error err;
@@ -750,6 +722,7 @@ static int run_main(cli_global *g, int argc, char **argv)
     wx_fn_free(st.fn);
     if (st.m)
         wx_manager_close(st.m);
+    free(st.wasm);
     kv_free(st.env, st.nenv);
     kv_free(st.dirs, st.ndirs);
     free(rest);

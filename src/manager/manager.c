@@ -1101,27 +1101,31 @@ static wxg_config *parse_text(const char *json, const char *base_dir,
     return wxg_config_parse(json, strlen(json), base_dir, err);
 }
 
-static wxg_config *from_spec(const wx_plugin_spec *spec, wx_error *err)
+/* An add or update of a spec: its module from its bytes when it has
+ * them, else from the file its path names. */
+static wx_status change_spec(wx_manager *m, const wx_plugin_spec *spec,
+                             bool update, wx_error *err)
 {
+    LOCAL_ERROR(err);
+    wx_error_clear(err);
     char cwd[PATH_MAX];
     const char *dir = current_dir(cwd, err);
-    return dir ? wxg_config_from_spec(spec, dir, err) : NULL;
+    wxg_config *cfg = dir ? wxg_config_from_spec(spec, dir, err) : NULL;
+    if (cfg && spec->wasm)
+        return change_with(m, cfg, spec->wasm, spec->wasm_len, update, err);
+    return change(m, cfg, update, err);
 }
 
 wx_status wx_manager_add_spec(wx_manager *m, const wx_plugin_spec *spec,
                               wx_error *err)
 {
-    LOCAL_ERROR(err);
-    wx_error_clear(err);
-    return change(m, from_spec(spec, err), false, err);
+    return change_spec(m, spec, false, err);
 }
 
 wx_status wx_manager_update_spec(wx_manager *m, const wx_plugin_spec *spec,
                                  wx_error *err)
 {
-    LOCAL_ERROR(err);
-    wx_error_clear(err);
-    return change(m, from_spec(spec, err), true, err);
+    return change_spec(m, spec, true, err);
 }
 
 wx_status wx_manager_add(wx_manager *m, const char *config_json,

@@ -328,6 +328,32 @@ static void test_module_checks(void)
               err.message);
     s.path = fx_path("absent.wasm");
     CHECK(wx_manager_add_spec(m, &s, &err) == WX_EIO);
+
+    /* The module's bytes in memory: the path only names it, and is not
+     * read (there is no such file). */
+    FILE *f = fopen(fx_path("math.wasm"), "rb");
+    static unsigned char bytes[1 << 16];
+    size_t n = f ? fread(bytes, 1, sizeof bytes, f) : 0;
+    if (f)
+        fclose(f);
+    CHECK(n > 8);
+    const wx_function_spec add[] = {{.name = "add"}};
+    s.functions = add;
+    s.wasm = bytes;
+    s.wasm_len = n;
+    CHECK_MSG(wx_manager_add_spec(m, &s, &err) == WX_OK, "%s", err.message);
+    char *out = NULL;
+    CHECK(call_json(m, NULL, "add", "[2, 3]", &out, &err) == WX_OK);
+    CHECK(out && strcmp(out, "[5]") == 0);
+    wx_free(out);
+    char *cfg = stored_config(m, "mathc");
+    CHECK(cfg && strstr(cfg, "absent.wasm") != NULL);
+    free(cfg);
+    /* Bytes that are no module are the module's error, named by path. */
+    s.wasm = "\0asm\2\0\0\0";
+    s.wasm_len = 8;
+    CHECK(wx_manager_update_spec(m, &s, &err) == WX_EMALFORMED);
+    CHECK_MSG(strstr(err.message, "absent.wasm") != NULL, "%s", err.message);
     wx_manager_close(m);
 }
 
