@@ -704,6 +704,49 @@ WX_API wx_status wx_manager_recordings(wx_manager *m, const char *plugin,
 /* Frees a list and zeroes it; safe to call again and on a zeroed one. */
 WX_API void wx_recording_list_free(wx_recording_list *list);
 
+/*
+ * A plugin's guest log: the lines its guests wrote to stdout and stderr
+ * (wasi.stdout/stderr "log", the default) and through Extism's log calls,
+ * as they reached the log (escaped, cut, within the rate: docs/design.md,
+ * "Guest output as log lines"). The last WX_GUEST_LOG_KEEP lines logged
+ * are kept in memory, across the plugin's updates; dropped lines are
+ * counted (wx_output_stats), never kept.
+ */
+typedef struct wx_guest_line {
+    uint64_t seq;     /* 1 for the plugin's first line logged, then +1 */
+    int64_t time_ms;  /* when it was logged, Unix milliseconds */
+    /* The function whose call was running on the instance when the line
+     * was handed over (at its newline, or at the log call); NULL for a
+     * line written while the instance was made (its start function,
+     * `_initialize`, or `_start` with wasi.init) and for the unfinished
+     * last line of an instance being freed. */
+    const char *function;
+    /* "stdout" or "stderr" for WASI output; an Extism log call's level:
+     * "trace", "debug", "info", "warn" or "error". */
+    const char *level;
+    const char *text; /* escaped as in the log: valid UTF-8, no controls */
+    uint64_t cut;     /* bytes past WX_GUEST_LINE_MAX, not kept */
+} wx_guest_line;
+
+/* A snapshot of a plugin's guest log, oldest line first; everything lives
+ * in one block freed by wx_guest_log_free. */
+typedef struct wx_guest_log {
+    size_t count;
+    wx_guest_line *lines;
+    uint32_t bound;  /* WX_GUEST_LOG_KEEP */
+    uint64_t logged; /* lines logged since the plugin loaded (kept or not
+                      * any more): the last line's seq */
+    void *mem_;      /* private */
+} wx_guest_log;
+
+/* Plugin `plugin`'s guest log now; WX_ENOPLUGIN when it is not
+ * registered. Free with wx_guest_log_free. */
+WX_API wx_status wx_manager_guest_log(wx_manager *m, const char *plugin,
+                                      wx_guest_log *out, wx_error *err);
+/* Frees a snapshot and zeroes it; safe to call again and on a zeroed
+ * one. */
+WX_API void wx_guest_log_free(wx_guest_log *log);
+
 /* What wx_manager_replay runs the recordings against. */
 #define WX_REPLAY_RECORDED 0u /* the revision each one ran on */
 #define WX_REPLAY_CURRENT 1u  /* the plugin's current revision */
@@ -967,6 +1010,9 @@ WX_API char *wx_recording_list_to_json(const wx_recording_list *list,
                                        wx_error *err);
 WX_API char *wx_replay_result_to_json(const wx_replay_result *r,
                                       wx_error *err);
+/* A guest log as JSON (docs/rest.md, GET /plugins/{p}/logs). Free with
+ * wx_free. */
+WX_API char *wx_guest_log_to_json(const wx_guest_log *log, wx_error *err);
 
 #ifdef __cplusplus
 }

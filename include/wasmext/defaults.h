@@ -62,6 +62,10 @@
 /* and each plugin may log this many bytes of lines a second; lines past
  * it are dropped and counted (wx_manager_opts.guest_log_rate). */
 #define WX_DEFAULT_GUEST_LOG_RATE (64u * 1024u)
+/* Each plugin keeps its last this many logged lines in memory, with the
+ * function that wrote each (wx_manager_guest_log, GET /plugins/{p}/logs):
+ * at most WX_GUEST_LOG_KEEP * WX_GUEST_LINE_MAX bytes of text a plugin. */
+#define WX_GUEST_LOG_KEEP 256u
 
 /* An instance idle this long whose memory grew past its initial size is
  * freed, and made again by the next call that needs it, so that an idle

@@ -261,6 +261,35 @@ static json_t *errors_by_json(const wx_function_info *f)
     return o;
 }
 
+/*
+ * The fuel histogram of a metered function (limits.fuel), as /metrics
+ * has it but per bucket rather than cumulative, and only the buckets that
+ * counted calls, so that a reader sees where calls fell without summing:
+ * {"limit": 100000, "calls": 3, "sum": 210, "buckets": [{"gt": 64,
+ * "le": 256, "calls": 3}]}. The first bucket has "gt": 0, the last
+ * "le": null (above 4^15).
+ */
+static json_t *fuel_json(const wx_function_info *f)
+{
+    json_t *o = json_object();
+    json_t *arr = json_array();
+    put(o, "limit", count(f->fuel_limit));
+    put(o, "calls", count(f->fuel_calls));
+    put(o, "sum", count(f->fuel_sum));
+    for (unsigned k = 0; arr && k < WX_FUEL_BUCKETS; k++) {
+        if (!f->fuel_buckets[k])
+            continue;
+        json_t *b = json_object();
+        put(b, "gt", count(k ? WX_FUEL_BUCKET(k - 1) : 0));
+        put(b, "le", k + 1 < WX_FUEL_BUCKETS ? count(WX_FUEL_BUCKET(k))
+                                              : json_null());
+        put(b, "calls", count(f->fuel_buckets[k]));
+        push(arr, b);
+    }
+    put(o, "buckets", arr);
+    return o;
+}
+
 json_t *wxc_function_to_json(const wx_function_info *f)
 {
     json_t *o = json_object();
@@ -275,6 +304,8 @@ json_t *wxc_function_to_json(const wx_function_info *f)
     put(o, "calls", count(f->calls));
     put(o, "errors", count(f->errors));
     put(o, "errors_by", errors_by_json(f));
+    if (f->fuel_limit)
+        put(o, "fuel", fuel_json(f));
     return o;
 }
 
@@ -463,6 +494,37 @@ char *wx_recording_list_to_json(const wx_recording_list *list, wx_error *err)
         put(o, "bound", json_integer(list ? list->bound : 0));
         put(o, "recorded", count(list ? list->recorded : 0));
         put(o, "recordings", arr);
+    } else {
+        json_decref(arr);
+    }
+    return dump(o, err);
+}
+
+/* ---------------------------------------------------------- guest log */
+
+static json_t *guest_line_json(const wx_guest_line *l)
+{
+    json_t *o = json_object();
+    put(o, "seq", count(l->seq));
+    put(o, "time_ms", json_integer(l->time_ms));
+    put(o, "function", str_or_null(l->function));
+    put(o, "level", json_string(l->level));
+    put(o, "text", json_string(l->text));
+    put(o, "cut", count(l->cut));
+    return o;
+}
+
+char *wx_guest_log_to_json(const wx_guest_log *log, wx_error *err)
+{
+    if (err)
+        wx_error_clear(err);
+    json_t *o = json_object(), *arr = json_array();
+    for (size_t i = 0; arr && log && i < log->count; i++)
+        push(arr, guest_line_json(&log->lines[i]));
+    if (o) {
+        put(o, "bound", count(log ? log->bound : 0));
+        put(o, "logged", count(log ? log->logged : 0));
+        put(o, "lines", arr);
     } else {
         json_decref(arr);
     }

@@ -62,8 +62,37 @@ extern const cli_command cli_cmd_plugin;
 extern const cli_command cli_cmd_call;
 extern const cli_command cli_cmd_registry;
 extern const cli_command cli_cmd_replay;
+extern const cli_command cli_cmd_logs;
 /* The plugin subcommands (plugin.c), for `wasmext help plugin add`. */
 const cli_command *cli_plugin_subcommand(const char *name);
+
+/* ------------------------------------------------------ a daemon (remote.c) */
+
+/* The longest bearer token the daemon accepts. */
+#define CLI_TOKEN_MAX 512u
+
+/* Where a command asks a daemon: the command's name (for messages), the
+ * --from URL, and the bearer token, if any, with where it came from. */
+typedef struct cli_remote {
+    const char *cmd;
+    const char *from;
+    char token[CLI_TOKEN_MAX + 1]; /* "" for none */
+    const char *token_from;        /* "--token-file", "$WASMEXT_TOKEN", NULL */
+} cli_remote;
+
+/* Fills r->token from `token_file` (the --token-file value, or NULL),
+ * else $WASMEXT_TOKEN, else none. Returns CLI_EXIT_OK, or CLI_EXIT_USAGE
+ * after printing why (never the token). */
+int cli_remote_token(const char *cmd, const char *token_file, cli_remote *r);
+/* GETs (post NULL) or POSTs `post` to FROM + `path`: the parsed answer and
+ * its HTTP status, or NULL after printing why. */
+json_t *cli_remote_ask(const cli_remote *r, const char *path,
+                       const char *post, long *status);
+/* Prints an error answer ({"error": {...}}; 401 says what to give) and
+ * takes `j`; the exit code: 2 for 400, 401, 403, 404; 1 otherwise. */
+int cli_remote_refusal(const cli_remote *r, json_t *j, long status);
+/* Prints Unix milliseconds as "2026-12-07T11:53:05.123Z" on stdout. */
+void cli_print_time(int64_t ms);
 
 /* ------------------------------------------------------------ options */
 

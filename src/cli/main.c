@@ -134,7 +134,7 @@ static const cli_command cmd_ekuiper = {
 static const cli_command *const commands[] = {
     &cli_cmd_run, &cli_cmd_inspect, &cli_cmd_plugin,  &cli_cmd_call,
     &cmd_serve,   &cmd_ekuiper,     &cli_cmd_registry, &cli_cmd_replay,
-    &cmd_version, &cmd_help,
+    &cli_cmd_logs, &cmd_version, &cmd_help,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

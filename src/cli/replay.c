@@ -6,7 +6,8 @@
  *
  * Recordings live in the memory of the process that made the calls, so
  * the replay is asked of that process: a daemon, over its REST API
- * (POST /plugins/{p}/replay, with libcurl loaded on first need). Without
+ * (POST /plugins/{p}/replay, remote.c: with the bearer token of
+ * --token-file or $WASMEXT_TOKEN when the daemon wants one). Without
  * --from, this process's own manager is asked, which has recorded
  * nothing unless calls were made in it: the command then says where the
  * recordings are. Both paths print from the same JSON (the daemon's, or
@@ -17,10 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config.h" /* wxg_name_valid */
-#include "dl_curl.h"
 #include "wasmext.h"
 
 static const char replay_help[] =
@@ -40,6 +39,9 @@ static const char replay_help[] =
     "\n"
     "Options:\n"
     "  --from URL   the daemon, e.g. http://127.0.0.1:9281\n"
+    "  --token-file FILE  the bearer token for a daemon started with\n"
+    "               --token-file: the file's last word (of its first line\n"
+    "               that is not a comment); else $WASMEXT_TOKEN, if set\n"
     "  --last N     only the last N recordings (of FUNC when given)\n"
     "  --current    run against the plugin's current revision instead of\n"
     "               the revision each call ran on (to check a fix)\n"
@@ -48,98 +50,20 @@ static const char replay_help[] =
     "\n"
     "Exit status: 0 every replay ended with its recorded status; 1 some\n"
     "did not (or the daemon could not be reached); 2 usage error, plugin\n"
-    "not found.\n"
+    "not found, no token or a refused one (HTTP 401, 403).\n"
     "\n"
     "Examples:\n"
     "  wasmext replay rules.parse --last 5 --from http://127.0.0.1:9281\n"
     "  wasmext replay rules --current --from http://127.0.0.1:9281\n";
 
-enum { OPT_FROM, OPT_LAST, OPT_CURRENT, NOPTS };
+enum { OPT_FROM, OPT_LAST, OPT_CURRENT, OPT_TOKEN_FILE, NOPTS };
 
 static const cli_opt replay_opts[NOPTS] = {
     [OPT_FROM] = {"--from", "URL"},
     [OPT_LAST] = {"--last", "N"},
     [OPT_CURRENT] = {"--current", NULL},
+    [OPT_TOKEN_FILE] = {"--token-file", "FILE"},
 };
-
-/* ---------------------------------------------------------- the daemon */
-
-typedef struct body {
-    char *buf;
-    size_t len, cap;
-    bool nomem;
-} body;
-
-/* Answers are bounded by the ring (10000 recordings): 64 MiB is more
- * than any could be. */
-#define ANSWER_MAX (64u << 20)
-
-static size_t on_data(char *p, size_t size, size_t n, void *ud)
-{
-    body *b = ud;
-    size_t k = size * n;
-    if (b->len + k + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 65536;
-        while (cap < b->len + k + 1)
-            cap *= 2;
-        char *nb = cap <= ANSWER_MAX ? realloc(b->buf, cap) : NULL;
-        if (!nb) {
-            b->nomem = true;
-            return 0;
-        }
-        b->buf = nb;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, p, k);
-    b->len += k;
-    b->buf[b->len] = '\0';
-    return k;
-}
-
-/* POSTs `req` to URL/plugins/PLUGIN/replay; the parsed answer and its
- * HTTP status, or NULL after printing why. */
-static json_t *ask_daemon(const char *from, const char *plugin,
-                          const char *req, long *status)
-{
-    wx_error err;
-    if (wxdl_curl_load(&err) != WX_OK) {
-        cli_error_from(&err, "replay --from: %s", err.message);
-        return NULL;
-    }
-    size_t n = strlen(from);
-    while (n && from[n - 1] == '/')
-        n--;
-    char url[2048];
-    snprintf(url, sizeof url, "%.*s/plugins/%s/replay", (int)n, from, plugin);
-    CURL *c = curl_easy_init();
-    if (!c) {
-        cli_error(WX_ENOMEM, "replay --from: libcurl could not start");
-        return NULL;
-    }
-    body b = {0};
-    struct curl_slist *h =
-        curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    json_t *j = NULL;
-    if (rc != CURLE_OK) {
-        cli_error(WX_EIO, "replay --from %s: %s", url,
-                  b.nomem ? "answer too big" : curl_easy_strerror(rc));
-    } else if (!(j = b.buf ? json_loads(b.buf, 0, NULL) : NULL)) {
-        cli_error(WX_EIO, "replay --from %s: HTTP %ld, not JSON", url,
-                  *status);
-    }
-    free(b.buf);
-    return j;
-}
 
 /* ------------------------------------------------------------ printing */
 
@@ -147,17 +71,6 @@ static const char *str(const json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
     return s ? s : "";
-}
-
-/* "2026-12-07T11:53:05.123Z" */
-static void print_time(json_int_t ms)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    char buf[32];
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    printf("%s.%03dZ", buf, (int)(ms % 1000));
 }
 
 /* An outcome: "ok [results]" or "trap div_by_zero at function 0 <name>
@@ -191,7 +104,7 @@ static void print_line(const json_t *o)
 {
     const json_t *rec = json_object_get(o, "recording");
     printf("#%lld ", (long long)json_integer_value(json_object_get(rec, "seq")));
-    print_time(json_integer_value(json_object_get(rec, "time_ms")));
+    cli_print_time(json_integer_value(json_object_get(rec, "time_ms")));
     char *args = json_dumps(json_object_get(rec, "args"),
                             JSON_COMPACT | JSON_ENCODE_ANY);
     size_t n = args ? strlen(args) : 0;
@@ -235,19 +148,6 @@ static int print_answer(const cli_global *g, json_t *j)
     return rc;
 }
 
-/* An error answer ({"error": {...}}): printed; the exit code. */
-static int print_refusal(json_t *j, long status)
-{
-    const json_t *e = json_object_get(j, "error");
-    wx_status s = WX_EIO;
-    for (int k = 0; k < WX_STATUS_COUNT_; k++)
-        if (strcmp(wx_status_name((wx_status)k), str(e, "code")) == 0)
-            s = (wx_status)k;
-    cli_error(s, "replay: HTTP %ld: %s", status, str(e, "message"));
-    json_decref(j);
-    return status == 404 || status == 400 ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
-}
-
 /* ---------------------------------------------------------------- main */
 
 static int replay_main(cli_global *g, int argc, char **argv)
@@ -268,6 +168,10 @@ static int replay_main(cli_global *g, int argc, char **argv)
         return cli_usage_error(
             "replay", "--from URL is required: recordings live in the "
                       "memory of the daemon that made the calls");
+    cli_remote remote = {.cmd = "replay", .from = a.val[OPT_FROM]};
+    rc = cli_remote_token("replay", a.val[OPT_TOKEN_FILE], &remote);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     char plugin[128];
     snprintf(plugin, sizeof plugin, "%s", a.pos[0]);
     char *dot = strchr(plugin, '.');
@@ -292,12 +196,15 @@ static int replay_main(cli_global *g, int argc, char **argv)
         cli_error(WX_ENOMEM, "out of host memory");
         return CLI_EXIT_FAILED;
     }
+    char path[256];
+    snprintf(path, sizeof path, "/plugins/%s/replay", plugin);
     long status = 0;
-    json_t *j = ask_daemon(a.val[OPT_FROM], plugin, text, &status);
+    json_t *j = cli_remote_ask(&remote, path, text, &status);
     free(text);
     if (!j)
         return CLI_EXIT_FAILED;
-    return status == 200 ? print_answer(g, j) : print_refusal(j, status);
+    return status == 200 ? print_answer(g, j)
+                         : cli_remote_refusal(&remote, j, status);
 }
 
 const cli_command cli_cmd_replay = {

@@ -4,6 +4,9 @@
  * replay in this daemon, which holds them in its memory
  * (wx_manager_recordings, wx_manager_replay). Both answer with the
  * converters' JSON (wx_recording_list_to_json, wx_replay_result_to_json).
+ * GET /plugins/{p}/logs, the other thing a plugin's calls leave in this
+ * daemon's memory, is here too: its last guest log lines, each with the
+ * function that wrote it (wx_manager_guest_log, wx_guest_log_to_json).
  */
 #include "wxd.h"
 
@@ -33,6 +36,20 @@ void wxd_recordings(wxd_server *s, const char *plugin, wxd_response *rs)
     }
     char *text = wx_recording_list_to_json(&l, &err);
     wx_recording_list_free(&l);
+    reply_text(rs, text, &err);
+}
+
+void wxd_guest_log(wxd_server *s, const char *plugin, wxd_response *rs)
+{
+    wx_error err;
+    wx_guest_log l;
+    wx_status st = wx_manager_guest_log(s->mgr, plugin, &l, &err);
+    if (st != WX_OK) {
+        wxd_reply_failure(rs, st, &err);
+        return;
+    }
+    char *text = wx_guest_log_to_json(&l, &err);
+    wx_guest_log_free(&l);
     reply_text(rs, text, &err);
 }
 

@@ -233,6 +233,13 @@ static void h_recordings(wxd_server *s, const wxd_request *rq,
     wxd_recordings(s, params[0], rs);
 }
 
+static void h_logs(wxd_server *s, const wxd_request *rq, wxd_response *rs,
+                   char **params)
+{
+    (void)rq;
+    wxd_guest_log(s, params[0], rs);
+}
+
 static void h_replay(wxd_server *s, const wxd_request *rq, wxd_response *rs,
                      char **params)
 {
@@ -274,6 +281,10 @@ static const route routes[] = {
     {{"plugins", "*", "recordings", NULL},
      "GET, HEAD",
      {{"GET", h_recordings, CALL, false, HERE}}},
+    /* Guest log lines may quote rows too: for those who may call. */
+    {{"plugins", "*", "logs", NULL},
+     "GET, HEAD",
+     {{"GET", h_logs, CALL, false, HERE}}},
     {{"plugins", "*", "replay", NULL},
      "POST",
      {{"POST", h_replay, CALL, false, CALLS}}},

@@ -342,6 +342,8 @@ void wxd_call_batch(wxd_server *s, const char *plugin, const char *func,
 
 /* GET /plugins/{p}/recordings. */
 void wxd_recordings(wxd_server *s, const char *plugin, wxd_response *rs);
+/* GET /plugins/{p}/logs (replay.c). */
+void wxd_guest_log(wxd_server *s, const char *plugin, wxd_response *rs);
 /* POST /plugins/{p}/replay. */
 void wxd_replay(wxd_server *s, const char *plugin, const wxd_request *rq,
                 wxd_response *rs);

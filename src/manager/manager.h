@@ -169,9 +169,18 @@ typedef struct wxm_pin_shard {
     uint64_t pins;                 /* pins of cur taken in this shard */
 } wxm_pin_shard;
 
+/* One line kept in a plugin's guest log (guestlog.c). */
+typedef struct wxm_logline wxm_logline;
+
 /* A plugin's guest output, as log lines (guestlog.c). */
 typedef struct wxm_guestlog {
     pthread_mutex_t lock;
+    /* The last lines logged, under lock: a ring of WX_GUEST_LOG_KEEP,
+     * allocated at the first line, so that a plugin that never logs pays
+     * nothing; `seq` is the last line's. */
+    wxm_logline **keep;
+    uint32_t keep_start, keep_count;
+    uint64_t seq;
     uint64_t window_start, window_bytes;  /* the current second */
     uint64_t pending_lines, pending_bytes; /* dropped, not yet noticed */
     uint32_t rate;                         /* bytes a second */
@@ -399,17 +408,36 @@ wx_status wxm_stored(wx_manager *m, const char *name, wxg_record *rec,
 
 /* --------------------------------------------------------- guestlog.c */
 
+/*
+ * The function whose call is running on this thread's instance, for the
+ * guest log: a call sets it once it holds its instance and clears it when
+ * the guest returns, so a line the guest hands over meanwhile (on this
+ * thread: host functions run on the caller's) names it. A pointer to the
+ * function's counter name, never a copy, so that a call that logs nothing
+ * pays one store each way. Instance creation and freeing clear it around
+ * themselves (wxm_guest_fn_enter_host): their lines have no function.
+ */
+extern _Thread_local const char *wxm_guest_fn;
+
+static inline const char *wxm_guest_fn_enter_host(void)
+{
+    const char *was = wxm_guest_fn;
+    wxm_guest_fn = NULL;
+    return was;
+}
+
 void wxm_guestlog_init(wxm_guestlog *g, uint32_t rate);
 void wxm_guestlog_destroy(wxm_guestlog *g);
-/* Logs one line of guest output (see guestlog.c): `cut` bytes of it were
- * already dropped for length. Any thread. */
-void wxm_guestlog_line(wxm_guestlog *g, const char *plugin, int fd,
-                       const uint8_t *line, size_t len, uint64_t cut);
+/* Logs one line of guest output (see guestlog.c), written during a call
+ * of function `func` (NULL: none): `cut` bytes of it were already dropped
+ * for length. Any thread. */
+void wxm_guestlog_line(wxm_guestlog *g, const char *plugin, const char *func,
+                       int fd, const uint8_t *line, size_t len, uint64_t cut);
 /* The same with `tag` in place of the stream's name: an Extism log
  * call's level ("info"), a word the host chose, never the guest. */
 void wxm_guestlog_tagged(wxm_guestlog *g, const char *plugin,
-                         const char *tag, const uint8_t *line, size_t len,
-                         uint64_t cut);
+                         const char *func, const char *tag,
+                         const uint8_t *line, size_t len, uint64_t cut);
 void wxm_guestlog_read(const wxm_guestlog *g, wxm_guestlog_stats *out);
 /* Escapes `len` bytes into `out` (NUL-terminated, at most size - 1 bytes;
  * what does not fit is left out); returns the length written. */

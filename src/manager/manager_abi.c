@@ -46,8 +46,12 @@ wx_status wxm_run_wasm(wxm_version *v, wxm_func *f, const wx_wasm_val *args,
                        wx_error *err)
 {
     uint64_t used;
+    /* Set before the checkout, which may make the instance: its start
+     * clears it for itself (init_instance). */
+    wxm_guest_fn = f->counter->name;
     wx_status s = wxv_pool_call_index(v->pool, f->export_index, args, nargs,
                                       res, nres, &used, err);
+    wxm_guest_fn = NULL;
     wxm_count_fuel1(f, used);
     return s;
 }
@@ -108,7 +112,9 @@ wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
         return s;
     /* Through the calling thread's cancel scope, if it has one (the REST
      * daemon's, cancel.h), so that another thread can interrupt it. */
+    wxm_guest_fn = f->counter->name;
     s = wx_cancel_call_(lease.instance, &f->fn, args, nargs, out, err);
+    wxm_guest_fn = NULL;
     wxm_count_fuel1(f, wxm_fuel_used(lease.instance, wxv_pool_fuel(v->pool)));
     /* A guest that answered with an error result is sound: keep its
      * instance. Anything else that failed inside may have stopped the

@@ -202,11 +202,17 @@ static wx_status run_row(runner *r, const wxa_value *args, size_t nargs,
 {
     wxm_func *f = r->f;
     r->tmp.count = 0;
-    if (f->fn.abi != WX_ABI_NUMERIC)
-        return wxa_call(r->lease.instance, &f->fn, args, nargs, &r->tmp, err);
-    wx_wasm_val vals[WXA_MAX_VALUES];
-    wxa_numeric_to_wasm(args, nargs, vals);
-    return wx_call(r->wfn, vals, nargs, res, f->type.nresults, err);
+    wx_status s;
+    wxm_guest_fn = f->counter->name; /* for the guest log */
+    if (f->fn.abi != WX_ABI_NUMERIC) {
+        s = wxa_call(r->lease.instance, &f->fn, args, nargs, &r->tmp, err);
+    } else {
+        wx_wasm_val vals[WXA_MAX_VALUES];
+        wxa_numeric_to_wasm(args, nargs, vals);
+        s = wx_call(r->wfn, vals, nargs, res, f->type.nresults, err);
+    }
+    wxm_guest_fn = NULL;
+    return s;
 }
 
 /* The numeric results of the call just made, typed (after the lease

@@ -154,14 +154,16 @@ wxm_version *wxm_version_failed(wxm_plugin *p, wxg_config *cfg,
 
 /* A line of guest output (wasi.stdout/stderr "log", or not set): to the
  * plugin's guest log (guestlog.c), which escapes, prefixes and bounds
- * it. The version lives until its instances' contexts are freed, which is
- * when a last unfinished line arrives. */
+ * it, with the function whose call is running on this thread. The version
+ * lives until its instances' contexts are freed, which is when a last
+ * unfinished line arrives. */
 static void guest_line(void *ud, int fd, const uint8_t *line, size_t len,
                        uint64_t cut, bool ended)
 {
     (void)ended;
     const wxm_version *v = ud;
-    wxm_guestlog_line(&v->plugin->glog, v->plugin->name, fd, line, len, cut);
+    wxm_guestlog_line(&v->plugin->glog, v->plugin->name, wxm_guest_fn, fd,
+                      line, len, cut);
 }
 
 /*
@@ -175,7 +177,8 @@ static void guest_line(void *ud, int fd, const uint8_t *line, size_t len,
 _Static_assert((int)WX_INIT_START == (int)WXW_INIT_START &&
                    (int)WX_INIT_NONE == (int)WXW_INIT_NONE,
                "wx_wasi_init and wxw_init must match");
-static wx_status init_instance(wx_instance *inst, void *ud, wx_error *err)
+static wx_status init_instance_as_host(wx_instance *inst, void *ud,
+                                       wx_error *err)
 {
     const wxm_version *v = ud;
     wx_status s;
@@ -190,6 +193,16 @@ static wx_status init_instance(wx_instance *inst, void *ud, wx_error *err)
     s = wxw_init_instance(inst, (wxw_init)v->cfg->wasi.init, err);
     if (s != WX_OK && v->wasi)
         wxw_unbind(v->wasi, inst); /* the pool frees the instance */
+    return s;
+}
+
+static wx_status init_instance(wx_instance *inst, void *ud, wx_error *err)
+{
+    /* A call may make its instance (a lazy pool): what the guest logs
+     * while it starts belongs to no function. */
+    const char *fn = wxm_guest_fn_enter_host();
+    wx_status s = init_instance_as_host(inst, ud, err);
+    wxm_guest_fn = fn;
     return s;
 }
 
@@ -219,10 +232,13 @@ static bool init_is_host_only(const wxm_version *v)
 static void free_instance(wx_instance *inst, void *ud)
 {
     const wxm_version *v = ud;
+    /* Its unfinished last line comes now, whichever thread frees it. */
+    const char *fn = wxm_guest_fn_enter_host();
     if (v->wasi)
         wxw_unbind(v->wasi, inst);
     if (v->extism) /* its variables and call memory */
         wxa_extism_detach(inst);
+    wxm_guest_fn = fn;
 }
 
 /* The sink of one output stream of the guests: see guest_line. "inherit"
@@ -300,7 +316,7 @@ static void extism_log(void *ud, wxa_extism_level level, const uint8_t *msg,
                        size_t len)
 {
     const wxm_version *v = ud;
-    wxm_guestlog_tagged(&v->plugin->glog, v->plugin->name,
+    wxm_guestlog_tagged(&v->plugin->glog, v->plugin->name, wxm_guest_fn,
                         wxa_extism_level_name(level), msg, len, 0);
 }
 

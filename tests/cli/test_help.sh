@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # Each command: --help, -h and `help COMMAND` print its usage (exit 0).
-for cmd in run inspect plugin call serve replay version help; do
+for cmd in run inspect plugin call serve replay logs version help; do
     t 0 "$cmd" --help
     out_has "Usage: wasmext"
     out_has " $cmd"
@@ -15,7 +15,7 @@ for cmd in run inspect plugin call serve replay version help; do
     out_is "$help_text"
 done
 # Commands with options document them, with examples.
-for cmd in run inspect call replay; do
+for cmd in run inspect call replay logs; do
     t 0 help "$cmd"
     out_has "Options:"
     out_has "Example"
@@ -27,6 +27,11 @@ out_has "--max-pages N"
 out_has "--stack N"
 t 0 help call
 out_has "--base64"
+t 0 help replay
+out_has "--token-file FILE"
+t 0 help logs
+out_has "--token-file FILE"
+out_has "#SEQ TIME FUNCTION LEVEL TEXT"
 
 # Each plugin subcommand: the same three ways.
 for sub in init add update rm ls show check; do
@@ -65,7 +70,7 @@ json_is 'd["error"]["message"]' \
 # The command list.
 t 0 --help
 out_has "Usage: wasmext [--db PATH] [--json] COMMAND"
-for cmd in run inspect plugin call serve replay version help; do
+for cmd in run inspect plugin call serve replay logs version help; do
     out_has "  $cmd "
 done
 t 0 help

@@ -2,7 +2,8 @@
  * Guest output and the memory budget, seen from the daemon: a guest's
  * line that embeds a newline and a fake daemon log line reaches the
  * daemon's log escaped and prefixed, so every line of the log is either
- * the daemon's own (a timestamp first) or starts with "[guest "; a flood
+ * the daemon's own (a timestamp first) or starts with "[guest " and names
+ * the plugin and the function that wrote it ("[guest gout.forge "); a flood
  * is bounded per plugin and counted; /metrics shows the lines, the drops,
  * the bounds, and the memory budget ($WASMEXT_MEMORY_BUDGET, used by the
  * plugin's instances). A bad budget or an empty registry file stops the
@@ -87,18 +88,21 @@ int main(int argc, char **argv)
      * guest's. */
     CHECK(rt_stop(&d, SIGTERM, 20000) == 0);
     char *log = rt_log(&d);
-    CHECK(strstr(log, "[guest gout stderr] 2026-01-01T00:00:00.000Z error "
-                      "forged\\rX\\x1b[31m") != NULL);
+    CHECK(strstr(log, "[guest gout.forge stderr] 2026-01-01T00:00:00.000Z "
+                      "error forged\\rX\\x1b[31m") != NULL);
     size_t bad = 0, guest = 0;
     for (char *l = log; *l;) {
         char *nl = strchr(l, '\n');
         if (nl)
             *nl = '\0';
-        if (strncmp(l, "[guest gout ", 12) == 0)
+        bool ours = strncmp(l, "[guest gout.forge ", 18) == 0 ||
+                    strncmp(l, "[guest gout.flood ", 18) == 0;
+        if (ours)
             guest++;
         else if (!daemon_line(l))
             bad++;
-        if (strstr(l, "error forged") && strncmp(l, "[guest gout ", 12) != 0)
+        if (strstr(l, "error forged") &&
+            strncmp(l, "[guest gout.forge ", 18) != 0)
             bad++;
         if (!nl)
             break;

@@ -167,7 +167,7 @@ def compare(wasmext, db, env, name, plugin, daemon, cases):
                          % (what, my_err.strip(), ref_err.strip()))
             if func == "shout":
                 for lvl in ("info", "warn", "error", "debug"):
-                    line = "[guest %s %s] %s: hey" % (name, lvl, lvl)
+                    line = "[guest %s.%s %s] %s: hey" % (name, func, lvl, lvl)
                     if line not in my_log:
                         fail("%s: no log line %r in %r" % (what, line, my_log))
             if func == "fetch":

@@ -1,7 +1,10 @@
 /*
  * Guest output as log lines (src/manager/guestlog.c): every line a guest
  * writes to stdout or stderr reaches our stderr as one line that starts
- * with "[guest <plugin> <stream>] ", with newlines splitting lines and
+ * with "[guest <plugin>.<function> <stream>] " (the function whose call
+ * wrote it; "[guest <plugin> <stream>] " for a line handed over when no
+ * call was running, as a freed instance's last line), with newlines
+ * splitting lines and
  * every other control character escaped, so a guest cannot forge a line
  * of the daemon's log; a line is cut at WX_GUEST_LINE_MAX bytes; a flood
  * past the plugin's rate is dropped, counted, and noticed; a last line
@@ -65,7 +68,8 @@ static size_t count_lines(const char *s, const char *prefix)
 static bool all_prefixed(const char *s)
 {
     for (const char *l = s; *l;) {
-        if (strncmp(l, "[guest out ", 11) != 0)
+        if (strncmp(l, "[guest out.", 11) != 0 &&
+            strncmp(l, "[guest out ", 11) != 0)
             return false;
         const char *nl = strchr(l, '\n');
         if (!nl)
@@ -110,8 +114,8 @@ int main(int argc, char **argv)
     const char *r = fx_call(m, NULL, "forge", "[]");
     char *log = capture_end();
     CHECK_STR(r, "[]");
-    CHECK_STR(log, "[guest out stderr] ok\n"
-                   "[guest out stderr] 2026-01-01T00:00:00.000Z error "
+    CHECK_STR(log, "[guest out.forge stderr] ok\n"
+                   "[guest out.forge stderr] 2026-01-01T00:00:00.000Z error "
                    "forged\\rX\\x1b[31m\\x7f\\xc2\\x85\\\\\\xff\xc3\xa9\n");
     CHECK(all_prefixed(log));
     free(log);
@@ -124,7 +128,7 @@ int main(int argc, char **argv)
     CHECK_STR(r, "[]");
     CHECK(all_prefixed(log));
     CHECK_HAS(log, " [+3976 bytes cut]\n");
-    CHECK(strlen(log) == strlen("[guest out stdout] ") + WX_GUEST_LINE_MAX +
+    CHECK(strlen(log) == strlen("[guest out.long stdout] ") + WX_GUEST_LINE_MAX +
                              strlen(" [+3976 bytes cut]\n"));
     free(log);
     CHECK(output_at(m, "cut_lines") == 1 && output_at(m, "cut_bytes") == 3976);
@@ -142,7 +146,7 @@ int main(int argc, char **argv)
     log = capture_end();
     CHECK_STR(r, "[]");
     CHECK(all_prefixed(log));
-    size_t logged = count_lines(log, "[guest out stdout] flood");
+    size_t logged = count_lines(log, "[guest out.flood stdout] flood");
     json_int_t dropped = output_at(m, "dropped_lines");
     CHECK(logged == (size_t)(output_at(m, "lines") - lines0));
     CHECK_MSG(logged + (size_t)dropped == 2000, "logged %zu, dropped %lld",

@@ -281,10 +281,12 @@ def scenario(k, wd, which):
     counter_rule(k, wd, which)
 
     # The guest's log calls (shout logs at four levels) reach eKuiper's
-    # log, one line each, tagged with the plugin and the level; eKuiper
-    # copies the plugin's stderr as it comes, hence the bounded wait.
+    # log, one line each, tagged with the plugin, the function and the
+    # level; eKuiper copies the plugin's stderr as it comes, hence the
+    # bounded wait.
     for s in ("Hello World", "rhythm"):
-        lines = ["[guest %s %s] %s: %s" % (S(plugin), level, level, s)
+        lines = ["[guest %s.%s %s] %s: %s" % (S(plugin), f["shout"], level,
+                                              level, s)
                  for level in ("info", "warn", "error", "debug")]
         K.wait_until("the guest's log lines for %r in kuiperd's log" % s,
                      lambda: all(k.log_text().count(ln) == 1
