@@ -84,6 +84,15 @@ typedef struct cli_remote {
  * else $WASMEXT_TOKEN, else none. Returns CLI_EXIT_OK, or CLI_EXIT_USAGE
  * after printing why (never the token). */
 int cli_remote_token(const char *cmd, const char *token_file, cli_remote *r);
+/* What a command that asks a daemon about PLUGIN[.FUNC] starts with:
+ * r->from from --from (required; `lives` says why, as "recordings live
+ * in ..."), the token (cli_remote_token), and `target` split into
+ * plugin (a valid plugin name: it goes into the URL) and *func (NULL
+ * when absent, else pointing into plugin). CLI_EXIT_OK, or CLI_EXIT_USAGE
+ * after printing why. */
+int cli_remote_start(cli_remote *r, const char *lives, const char *from,
+                     const char *token_file, const char *target,
+                     char plugin[128], const char **func);
 /* GETs (post NULL) or POSTs `post` to FROM + `path`: the parsed answer and
  * its HTTP status, or NULL after printing why. */
 json_t *cli_remote_ask(const cli_remote *r, const char *path,

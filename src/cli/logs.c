@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h" /* wxg_name_valid */
 
 static const char logs_help[] =
     "Usage: wasmext logs [OPTIONS] PLUGIN[.FUNC] --from URL\n"
@@ -112,28 +111,14 @@ static int logs_main(cli_global *g, int argc, char **argv)
     if (a.val[OPT_LAST] &&
         !cli_parse_u32("--last", a.val[OPT_LAST], 1000000, &last))
         return CLI_EXIT_USAGE;
-    if (!a.val[OPT_FROM] || !*a.val[OPT_FROM])
-        return cli_usage_error(
-            "logs", "--from URL is required: guest log lines live in the "
-                    "memory of the daemon that ran the calls");
-    cli_remote remote = {.cmd = "logs", .from = a.val[OPT_FROM]};
-    rc = cli_remote_token("logs", a.val[OPT_TOKEN_FILE], &remote);
+    cli_remote remote = {.cmd = "logs"};
+    char plugin[128];
+    const char *func;
+    rc = cli_remote_start(&remote, "guest log lines live",
+                          a.val[OPT_FROM], a.val[OPT_TOKEN_FILE], a.pos[0],
+                          plugin, &func);
     if (rc != CLI_EXIT_OK)
         return rc;
-    char plugin[128];
-    snprintf(plugin, sizeof plugin, "%s", a.pos[0]);
-    char *dot = strchr(plugin, '.');
-    const char *func = NULL;
-    if (dot) {
-        *dot = '\0';
-        func = dot + 1;
-    }
-    /* The plugin name goes into the URL: only valid names get there. */
-    if (!wxg_name_valid(plugin) || (func && !*func))
-        return cli_usage_error("logs",
-                               "\"%s\" is not PLUGIN or "
-                               "PLUGIN.FUNC",
-                               a.pos[0]);
     char path[256];
     snprintf(path, sizeof path, "/plugins/%s/logs", plugin);
     long status = 0;

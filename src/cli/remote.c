@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "config.h" /* wxg_name_valid */
 #include "dl_curl.h"
 
 /* RFC 6750 token characters, as the daemon accepts them (access.c). */
@@ -100,6 +101,32 @@ static int read_token_file(const char *cmd, const char *path, char *out,
                   cmd, path, CLI_TOKEN_MAX);
         return CLI_EXIT_USAGE;
     }
+    return CLI_EXIT_OK;
+}
+
+int cli_remote_start(cli_remote *r, const char *lives, const char *from,
+                     const char *token_file, const char *target,
+                     char plugin[128], const char **func)
+{
+    if (!from || !*from)
+        return cli_usage_error(r->cmd,
+                               "--from URL is required: %s in the memory "
+                               "of the daemon that made the calls",
+                               lives);
+    r->from = from;
+    int rc = cli_remote_token(r->cmd, token_file, r);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    snprintf(plugin, 128, "%s", target);
+    char *dot = strchr(plugin, '.');
+    *func = NULL;
+    if (dot) {
+        *dot = '\0';
+        *func = dot + 1;
+    }
+    if (!wxg_name_valid(plugin) || (*func && !**func))
+        return cli_usage_error(r->cmd, "\"%s\" is not PLUGIN or PLUGIN.FUNC",
+                               target);
     return CLI_EXIT_OK;
 }
 

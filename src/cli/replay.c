@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h" /* wxg_name_valid */
 #include "wasmext.h"
 
 static const char replay_help[] =
@@ -164,26 +163,13 @@ static int replay_main(cli_global *g, int argc, char **argv)
     if (a.val[OPT_LAST] &&
         !cli_parse_u32("--last", a.val[OPT_LAST], 10000, &last))
         return CLI_EXIT_USAGE;
-    if (!a.val[OPT_FROM] || !*a.val[OPT_FROM])
-        return cli_usage_error(
-            "replay", "--from URL is required: recordings live in the "
-                      "memory of the daemon that made the calls");
-    cli_remote remote = {.cmd = "replay", .from = a.val[OPT_FROM]};
-    rc = cli_remote_token("replay", a.val[OPT_TOKEN_FILE], &remote);
+    cli_remote remote = {.cmd = "replay"};
+    char plugin[128];
+    const char *func;
+    rc = cli_remote_start(&remote, "recordings live", a.val[OPT_FROM],
+                          a.val[OPT_TOKEN_FILE], a.pos[0], plugin, &func);
     if (rc != CLI_EXIT_OK)
         return rc;
-    char plugin[128];
-    snprintf(plugin, sizeof plugin, "%s", a.pos[0]);
-    char *dot = strchr(plugin, '.');
-    const char *func = NULL;
-    if (dot) {
-        *dot = '\0';
-        func = dot + 1;
-    }
-    /* The plugin name goes into the URL: only valid names get there. */
-    if (!wxg_name_valid(plugin) || (func && !*func))
-        return cli_usage_error("replay", "\"%s\" is not PLUGIN or "
-                                         "PLUGIN.FUNC", a.pos[0]);
     json_t *req = json_pack("{s:s}", "against",
                             a.val[OPT_CURRENT] ? "current" : "recorded");
     if (func)

@@ -40,3 +40,25 @@ build_guests() {
         }
     done
 }
+
+# Starts `wasmext serve --listen 127.0.0.1:0 ARG...` in the background,
+# stopped when the script exits, and waits until it listens: PID is the
+# daemon's, URL its address. A daemon that did not start fails the test
+# with its stderr.
+start_daemon() {
+    "$WASMEXT" serve --listen 127.0.0.1:0 "$@" >serve.out 2>serve.err &
+    PID=$!
+    trap 'kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null' EXIT
+    # The daemon prints "listening on 127.0.0.1:PORT" once it listens.
+    for _ in $(seq 200); do
+        grep -q "^listening on " serve.out && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    URL=http://$(sed -n 's/^listening on //p' serve.out | head -1)
+    [ "$URL" != "http://" ] || {
+        echo "FAIL: the daemon did not start"
+        cat serve.err
+        exit 1
+    }
+}

@@ -19,18 +19,7 @@ cat >rp2.json <<EOF2
 EOF2
 t 0 --db "$DB" plugin add rp.json
 
-"$WASMEXT" serve --listen 127.0.0.1:0 --db "$DB" --allow-dir "$WORK" \
-    >serve.out 2>serve.err &
-PID=$!
-trap 'kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null' EXIT
-# The daemon prints "listening on 127.0.0.1:PORT" once it listens.
-for _ in $(seq 200); do
-    grep -q "^listening on " serve.out && break
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.1
-done
-URL=http://$(sed -n 's/^listening on //p' serve.out | head -1)
-[ "$URL" != "http://" ] || { echo "FAIL: the daemon did not start"; cat serve.err; exit 1; }
+start_daemon --db "$DB" --allow-dir "$WORK"
 
 # POST PATH BODY with python3 (prints the HTTP status).
 post() {
