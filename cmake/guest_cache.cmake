@@ -71,3 +71,26 @@ registry the first time)"
   set(${N_OUT_MODULES} ${dir}/node_modules PARENT_SCOPE)
   set(${N_OUT_STAMP} ${stamp} PARENT_SCOPE)
 endfunction()
+
+# wx_asc_wasm(NAME name SOURCE dir NODE node NPM npm OUTPUT file
+#             COMMENT text)
+# An AssemblyScript guest: the compiler and libraries its lock file pins,
+# installed by wx_npm_ci, then `asc` on SOURCE/assembly/*.ts with the
+# options of SOURCE/asconfig.json, under the guest's lock, into OUTPUT.
+function(wx_asc_wasm)
+  cmake_parse_arguments(A "" "NAME;SOURCE;NODE;NPM;OUTPUT;COMMENT" ""
+                        ${ARGN})
+  wx_npm_ci(NAME ${A_NAME} SOURCE ${A_SOURCE} NPM ${A_NPM}
+            OUT_MODULES modules OUT_STAMP stamp)
+  get_filename_component(npm_dir ${modules} DIRECTORY)
+  file(GLOB ts_files CONFIGURE_DEPENDS ${A_SOURCE}/assembly/*.ts)
+  add_custom_command(
+    OUTPUT ${A_OUTPUT}
+    COMMAND ${CMAKE_COMMAND} -DSTEP=asc -DDIR=${npm_dir}
+            -DTOOL=${A_NODE} -DSOURCE=${A_SOURCE} -DOUT=${A_OUTPUT}
+            -P ${CMAKE_SOURCE_DIR}/cmake/guest_lock.cmake
+    DEPENDS ${stamp} ${ts_files} ${A_SOURCE}/asconfig.json
+            ${CMAKE_SOURCE_DIR}/cmake/guest_lock.cmake
+    COMMENT "${A_COMMENT}"
+    VERBATIM)
+endfunction()

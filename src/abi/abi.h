@@ -144,15 +144,15 @@ size_t wxa_export_list(const wx_module *m, char *buf, size_t cap);
 /*
  * The numeric ABI without an instance in hand, for a caller that calls
  * the wasm function itself (the manager, through its pool's resolved
- * exports): wxa_numeric_to_wasm turns arguments that already have the
- * bound parameter types of a bound numeric `fn` (wxa_fn_bind; e.g. after
- * the exact-fit conversion) into wasm values; wxa_numeric_results turns
- * the wasm results of signature `t` into typed results, checking each
- * fits its type as wxa_call does (WX_EABI "result 1: ..."). Nothing of
- * `fn` is looked up by name.
+ * exports): wxa_value_to_wasm and wxa_numeric_to_wasm turn arguments that
+ * already have the bound parameter types of a bound numeric `fn`
+ * (wxa_fn_bind; e.g. after the exact-fit conversion) into wasm values,
+ * built in place (see wxa_value_int for why); wxa_numeric_results_bound
+ * turns the wasm results into typed results by the types wxa_fn_bind
+ * checked against the signature once, checking only that each value fits
+ * (a bool is 0 or 1, an i8 fits in 8 bits: WX_EABI "result 1: ...").
+ * Nothing of `fn` is looked up by name.
  */
-/* A number value (of a type that travels as one wasm number) as a wasm value,
- * built in place (see wxa_value_int for why). */
 static inline void wxa_value_to_wasm(const wxa_value *v, wx_wasm_val *out)
 {
     switch (v->type) {
@@ -171,12 +171,6 @@ static inline void wxa_value_to_wasm(const wxa_value *v, wx_wasm_val *out)
     }
 }
 void wxa_numeric_to_wasm(const wxa_value *args, size_t n, wx_wasm_val *vals);
-wx_status wxa_numeric_results(const wxa_fn *fn, const wx_functype *t,
-                              const wx_wasm_val *res, wxa_results *out,
-                              wx_error *err);
-/* The same for a bound `fn`, whose result types wxa_fn_bind checked
- * against the signature once: only each value is checked and converted
- * (a bool must be 0 or 1, an i8 fit in 8 bits...). */
 wx_status wxa_numeric_results_bound(const wxa_fn *fn, const wx_wasm_val *res,
                                     wxa_results *out, wx_error *err);
 

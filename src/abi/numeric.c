@@ -69,6 +69,37 @@ wx_status wxai_numeric_check(const wx_module *m, const wxa_fn *fn,
     return s;
 }
 
+/* The wasm results of signature `t` as typed results, for a `fn` that
+ * may not be bound: each result's type is checked against the signature
+ * (as wxa_call does), then its value. */
+static wx_status numeric_results(const wxa_fn *fn, const wx_functype *t,
+                                 const wx_wasm_val *res, wxa_results *out,
+                                 wx_error *err)
+{
+    out->count = 0;
+    for (uint32_t i = 0; i < t->nresults; i++) {
+        wxa_type want;
+        if (fn->has_results)
+            want = fn->results[i];
+        else if (!wxai_default_type(t->results[i], &want))
+            return wx_error_set(err, WX_EARG, "%s: result %" PRIu32 " is %s",
+                                fn->name, i + 1,
+                                wx_valtype_name(t->results[i]));
+        wx_valtype vt;
+        if (!wxai_wasm_type(want, &vt) || vt != t->results[i])
+            return wx_error_set(err, WX_EARG,
+                                "%s: result %" PRIu32 ": %s "
+                                "cannot come from %s",
+                                fn->name, i + 1, wx_type_name(want),
+                                wx_valtype_name(t->results[i]));
+        wx_status s = wxai_from_wasm(res[i], want, i, &out->values[i], err);
+        if (s != WX_OK)
+            return s;
+        out->count = i + 1;
+    }
+    return WX_OK;
+}
+
 wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn,
                             const wxa_value *args, size_t nargs,
                             wxa_results *out, wx_error *err)
@@ -114,7 +145,7 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn
     wx_status s = wx_call(f, vals, nargs, res, t->nresults, err);
     if (s != WX_OK)
         return s;
-    return wxa_numeric_results(fn, t, res, out, err);
+    return numeric_results(fn, t, res, out, err);
 }
 
 void wxa_numeric_to_wasm(const wxa_value *args, size_t n, wx_wasm_val *vals)
@@ -137,30 +168,3 @@ wx_status wxa_numeric_results_bound(const wxa_fn *fn, const wx_wasm_val *res,
     return WX_OK;
 }
 
-wx_status wxa_numeric_results(const wxa_fn *fn, const wx_functype *t,
-                              const wx_wasm_val *res, wxa_results *out,
-                              wx_error *err)
-{
-    out->count = 0;
-    for (uint32_t i = 0; i < t->nresults; i++) {
-        wxa_type want;
-        if (fn->has_results)
-            want = fn->results[i];
-        else if (!wxai_default_type(t->results[i], &want))
-            return wx_error_set(err, WX_EARG, "%s: result %" PRIu32 " is %s",
-                                fn->name, i + 1,
-                                wx_valtype_name(t->results[i]));
-        wx_valtype vt;
-        if (!wxai_wasm_type(want, &vt) || vt != t->results[i])
-            return wx_error_set(err, WX_EARG,
-                                "%s: result %" PRIu32 ": %s "
-                                "cannot come from %s",
-                                fn->name, i + 1, wx_type_name(want),
-                                wx_valtype_name(t->results[i]));
-        wx_status s = wxai_from_wasm(res[i], want, i, &out->values[i], err);
-        if (s != WX_OK)
-            return s;
-        out->count = i + 1;
-    }
-    return WX_OK;
-}

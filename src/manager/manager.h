@@ -453,10 +453,6 @@ size_t wxm_guestlog_escape(const uint8_t *in, size_t len, char *out,
  */
 wx_status wxm_abi_bind(wxm_func *f, const wx_module *m, const char *at,
                        const char *file, wx_error *err);
-/* Runs `f` on a pooled instance with typed arguments (already of the
- * function's parameter types). */
-wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
-                      size_t nargs, wxa_results *out, wx_error *err);
 /* Runs `f` with the caller's typed arguments (count checked), converting
  * those of another type (wxm_args_prepare): wx_fn_call_values. */
 wx_status wxm_abi_call_values(wxm_version *v, wxm_func *f,

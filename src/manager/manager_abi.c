@@ -56,16 +56,32 @@ wx_status wxm_run_wasm(wxm_version *v, wxm_func *f, const wx_wasm_val *args,
     return s;
 }
 
-static wx_status run_numeric(wxm_version *v, wxm_func *f,
-                             const wxa_value *args, size_t nargs,
-                             wxa_results *out, wx_error *err)
+/* Runs `f` on a pooled instance through the ABI layer, with typed
+ * arguments already of the function's parameter types: every call but a
+ * numeric one outside a cancel scope. */
+static wx_status abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
+                         size_t nargs, wxa_results *out, wx_error *err)
 {
-    wx_wasm_val vals[WXA_MAX_VALUES], res[WXA_MAX_VALUES];
-    wxa_numeric_to_wasm(args, nargs, vals);
-    wx_status s = wxm_run_wasm(v, f, vals, nargs, res, f->type.nresults, err);
+    wxv_lease lease;
+    wx_status s = wxv_pool_checkout(v->pool, &lease, err);
     if (s != WX_OK)
         return s;
-    return wxa_numeric_results_bound(&f->fn, res, out, err);
+    /* Through the calling thread's cancel scope, if it has one (the REST
+     * daemon's, cancel.h), so that another thread can interrupt it. */
+    wxm_guest_fn = f->counter->name;
+    s = wx_cancel_call_(lease.instance, &f->fn, args, nargs, out, err);
+    wxm_guest_fn = NULL;
+    wxm_count_fuel1(f, wxm_fuel_used(lease.instance, wxv_pool_fuel(v->pool)));
+    /* A guest that answered with an error result is sound: keep its
+     * instance. Anything else that failed inside may have stopped the
+     * guest half-way, and the pool replaces the instance. */
+    wx_status outcome = s == WX_EGUEST ? WX_OK : s;
+    wx_status r = wxv_pool_return(v->pool, &lease, outcome, err);
+    if (s == WX_EGUEST)
+        return s;
+    if (r != WX_OK)
+        wxa_results_free(out);
+    return r;
 }
 
 /*
@@ -95,38 +111,11 @@ wx_status wxm_abi_call_values(wxm_version *v, wxm_func *f,
     uint64_t owned;
     wx_status s = wxm_args_prepare(f, args, nargs, conv, &use, &owned, err);
     if (s == WX_OK)
-        s = wxm_abi_run(v, f, use, nargs, out, err);
+        s = abi_run(v, f, use, nargs, out, err);
     wxm_args_release(conv, owned);
     return s;
 }
 
-wx_status wxm_abi_run(wxm_version *v, wxm_func *f, const wxa_value *args,
-                      size_t nargs, wxa_results *out, wx_error *err)
-{
-    out->count = 0;
-    if (f->fn.abi == WX_ABI_NUMERIC && !wx_cancel_scoped_())
-        return run_numeric(v, f, args, nargs, out, err);
-    wxv_lease lease;
-    wx_status s = wxv_pool_checkout(v->pool, &lease, err);
-    if (s != WX_OK)
-        return s;
-    /* Through the calling thread's cancel scope, if it has one (the REST
-     * daemon's, cancel.h), so that another thread can interrupt it. */
-    wxm_guest_fn = f->counter->name;
-    s = wx_cancel_call_(lease.instance, &f->fn, args, nargs, out, err);
-    wxm_guest_fn = NULL;
-    wxm_count_fuel1(f, wxm_fuel_used(lease.instance, wxv_pool_fuel(v->pool)));
-    /* A guest that answered with an error result is sound: keep its
-     * instance. Anything else that failed inside may have stopped the
-     * guest half-way, and the pool replaces the instance. */
-    wx_status outcome = s == WX_EGUEST ? WX_OK : s;
-    wx_status r = wxv_pool_return(v->pool, &lease, outcome, err);
-    if (s == WX_EGUEST)
-        return s;
-    if (r != WX_OK)
-        wxa_results_free(out);
-    return r;
-}
 
 wx_status wxm_abi_check_count(const wxm_func *f, size_t n, wx_error *err)
 {

@@ -215,13 +215,14 @@ static wx_status run_row(runner *r, const wxa_value *args, size_t nargs,
     return s;
 }
 
-/* The numeric results of the call just made, typed (after the lease
- * step, as run_numeric does: a result that does not fit its declared
- * type is the row's error, not the instance's). */
+/* The numeric results of the call just made, typed by the types bound
+ * at load (after the lease step, as wx_fn_call_values does: a result
+ * that does not fit its declared type is the row's error, not the
+ * instance's). */
 static wx_status numeric_results(runner *r, const wx_wasm_val *res,
                                  wx_error *err)
 {
-    return wxa_numeric_results(&r->f->fn, &r->f->type, res, &r->tmp, err);
+    return wxa_numeric_results_bound(&r->f->fn, res, &r->tmp, err);
 }
 
 /* Moves the row's results from r->tmp into the arena. */
