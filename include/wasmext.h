@@ -517,6 +517,14 @@ typedef struct wx_plugin_spec {
      * not read. NULL: read the file. */
     const void *wasm;
     size_t wasm_len;
+    /* Set to hand `wasm` over instead of lending it: the manager keeps
+     * the bytes themselves where it keeps bytes (a registry in memory,
+     * WX_REGISTRY_MEMORY, holds them for reloads) rather than a copy, and
+     * calls wasm_free(wasm) once it no longer needs them, on success or
+     * failure alike; the caller must not touch them after the call. With
+     * malloc'd bytes this is `free`. NULL: the bytes stay the caller's
+     * (the manager copies what it keeps). */
+    void (*wasm_free)(void *wasm);
     uint32_t instance_num; /* 0: 1 */
     const wx_function_spec *functions; /* at least one */
     size_t nfunctions;

@@ -38,7 +38,7 @@
 #include "internal.h"
 
 #include <inttypes.h>
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
 
 #include "wasmext/engine.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -26,7 +26,7 @@
 
 #include "wasmext.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

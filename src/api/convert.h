@@ -10,7 +10,7 @@
 
 #include "wasmext.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 
 /* A JSON array of arguments to values of fn's parameter types (owned by
  * *out). WX_EARG naming the argument; the count is checked first. */

@@ -156,6 +156,9 @@ static void plugin_spec(const run_state *st, const char *func, int nargs,
     spec->path = st->path;
     spec->wasm = st->wasm;
     spec->wasm_len = st->wasm_len;
+    /* Handed over: the manager's registry in memory keeps these bytes
+     * rather than a copy of them. */
+    spec->wasm_free = free;
     spec->instance_num = 1;
     spec->functions = fn;
     spec->nfunctions = 1;
@@ -226,6 +229,9 @@ static wx_status add_plugin(run_state *st, const char *func, int nargs,
     wx_status s = stdout_aside(st, err);
     if (s == WX_OK)
         s = wx_manager_add_spec(st->m, &spec, err);
+    else
+        free(st->wasm);
+    st->wasm = NULL; /* the manager's now (spec.wasm_free), or freed */
     stdout_back(st);
     const char *opt = s == WX_EARG ? option_of(err->message) : NULL;
     if (opt) {
@@ -310,10 +316,14 @@ static bool peek_exports(const uint8_t *p, size_t len, const char *word,
 }
 
 /* No FUNC, and the module is no command: say which functions it has
- * (the add has validated it). */
+ * (the add has validated it; it has the bytes read before, so the file
+ * is read again for this message). */
 static int no_function(const run_state *st)
 {
-    wx_module *m = wx_module_load(st->wasm, st->wasm_len, NULL, NULL);
+    size_t len = 0;
+    uint8_t *wasm = cli_read_file(st->path, &len);
+    wx_module *m = wasm ? wx_module_load(wasm, len, NULL, NULL) : NULL;
+    free(wasm);
     char list[256];
     size_t at = 0;
     for (uint32_t i = 0; m && i < wx_module_export_count(m); i++) {

@@ -32,7 +32,7 @@
 #include "batch_rows.h"
 #include "convert.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -28,7 +28,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>

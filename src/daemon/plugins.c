@@ -25,7 +25,7 @@
 #include "convert.h"
 #include "package.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  */
 #include "wxd.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,7 @@
  */
 #include "wxd.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

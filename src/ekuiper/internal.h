@@ -21,7 +21,7 @@
 #include "ekuiper.h"
 #include "wasmext.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -284,8 +284,10 @@ static bool load_plugin_libs(void)
 {
     wx_error err;
     wx_error_clear(&err);
-    if (wxdl_nng_load(&err) == WX_OK && wxdl_sqlite_load(&err) == WX_OK &&
-        wxdl_zip_load(&err) == WX_OK)
+    /* jansson loads itself on its first call, which pack has made by
+     * now; loaded here too, so that the bundle cannot miss it. */
+    if (wxdl_jansson_load(&err) == WX_OK && wxdl_nng_load(&err) == WX_OK &&
+        wxdl_sqlite_load(&err) == WX_OK && wxdl_zip_load(&err) == WX_OK)
         return true;
     fprintf(stderr, "wasmext: ekuiper pack: %s\n", err.message);
     return false;

@@ -44,10 +44,18 @@
 #include <string.h>
 
 const wxc_opinfo wxc_ops[WXC_OP_COUNT_] = {
-#define X_(name, layout, traps) {#name, layout, 1 + sizeof(layout) / 2, traps},
+#define X_(name, layout, traps) {1 + sizeof(layout) / 2, traps, layout, #name},
     WXC_OP_LIST(X_)
 #undef X_
 };
+
+/* Every name and layout fits its array with its terminating zero. */
+#define X_(op, lay, traps)                                                    \
+    _Static_assert(sizeof(#op) <= sizeof wxc_ops[0].name &&                   \
+                       sizeof(lay) <= sizeof wxc_ops[0].layout,               \
+                   "wxc_opinfo: " #op " does not fit");
+WXC_OP_LIST(X_)
+#undef X_
 
 /* ------------------------------------------- tables from ops.def (+1) */
 

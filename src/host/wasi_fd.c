@@ -14,33 +14,45 @@
 #include <time.h>
 #include <unistd.h>
 
-int wxw_iovecs(const wxw_call *c, uint32_t iovs, uint32_t n, struct iovec *out,
-               size_t *total, uint32_t *e)
+uint32_t wxw_iovecs(const wxw_call *c, uint32_t iovs, uint32_t n,
+                    wxw_iovs *out)
 {
+    out->v = out->small;
+    out->n = 0;
+    out->total = 0;
     const uint8_t *v = wxw_mem(c, iovs, 8 * (uint64_t)n);
-    if (!v) {
-        *e = WXW_EFAULT;
-        return -1;
+    if (!v)
+        return WXW_EFAULT;
+    uint32_t room = n < WXW_IOV_MAX ? n : WXW_IOV_MAX;
+    if (room > WXW_IOV_SMALL && !(out->v = malloc(room * sizeof *out->v))) {
+        out->v = out->small;
+        return WXW_ENOMEM;
     }
     int used = 0;
     uint64_t sum = 0;
     for (uint32_t i = 0; i < n; i++, v += 8) {
         uint32_t ptr = wxw_get32(v), len = wxw_get32(v + 4);
-        if (!wxw_mem_ok(c, ptr, len)) {
-            *e = WXW_EFAULT;
-            return -1;
-        }
-        if ((uint32_t)used == WXW_IOV_MAX || sum == WXW_IO_MAX)
+        if (!wxw_mem_ok(c, ptr, len))
+            return WXW_EFAULT;
+        if ((uint32_t)used == room || sum == WXW_IO_MAX)
             continue;
         if (len > WXW_IO_MAX - sum)
             len = (uint32_t)(WXW_IO_MAX - sum);
-        out[used].iov_base = c->mem + ptr;
-        out[used].iov_len = len;
+        out->v[used].iov_base = c->mem + ptr;
+        out->v[used].iov_len = len;
         used++;
         sum += len;
     }
-    *total = (size_t)sum;
-    return used;
+    out->n = used;
+    out->total = (size_t)sum;
+    return WXW_ESUCCESS;
+}
+
+void wxw_iovs_free(wxw_iovs *v)
+{
+    if (v->v != v->small)
+        free(v->v);
+    v->v = v->small;
 }
 
 /* Descriptors of directories read as directories do: EISDIR. */
@@ -72,21 +84,11 @@ static size_t stdin_read(wxw_ctx *ctx, const struct iovec *iov, int n)
     return done;
 }
 
-/* fd_read and fd_pread; offset < 0 for the current position. */
-static uint32_t do_read(wxw_call *c, const wx_wasm_val *a, int64_t offset,
-                        uint32_t out_ptr)
+/* do_read's transfer, into the checked buffers. */
+static uint32_t read_into(wxw_call *c, wxw_fd *f, struct iovec *iov, int n,
+                          int64_t offset, uint32_t out_ptr)
 {
-    int32_t fd = a[0].of.i32;
-    wxw_fd *f = NULL; /* set by check_io whenever it returns 0 */
-    uint32_t e = check_io(
-        c, fd, WXW_RIGHT_FD_READ | (offset >= 0 ? WXW_RIGHT_FD_SEEK : 0), &f);
-    if (e)
-        return e;
-    struct iovec iov[WXW_IOV_MAX];
-    size_t total;
-    int n = wxw_iovecs(c, WXW_U32(a[1]), WXW_U32(a[2]), iov, &total, &e);
-    if (n < 0)
-        return e;
+    uint32_t e;
     if (!wxw_mem_ok(c, out_ptr, 4))
         return WXW_EFAULT;
     ssize_t got;
@@ -113,6 +115,23 @@ static uint32_t do_read(wxw_call *c, const wx_wasm_val *a, int64_t offset,
     return wxw_store32(c, out_ptr, (uint32_t)got);
 }
 
+/* fd_read and fd_pread; offset < 0 for the current position. */
+static uint32_t do_read(wxw_call *c, const wx_wasm_val *a, int64_t offset,
+                        uint32_t out_ptr)
+{
+    int32_t fd = a[0].of.i32;
+    wxw_fd *f = NULL; /* set by check_io whenever it returns 0 */
+    uint32_t e = check_io(
+        c, fd, WXW_RIGHT_FD_READ | (offset >= 0 ? WXW_RIGHT_FD_SEEK : 0), &f);
+    if (e)
+        return e;
+    wxw_iovs io;
+    if ((e = wxw_iovecs(c, WXW_U32(a[1]), WXW_U32(a[2]), &io)) == 0)
+        e = read_into(c, f, io.v, io.n, offset, out_ptr);
+    wxw_iovs_free(&io);
+    return e;
+}
+
 uint32_t wxw_fn_fd_read(wxw_call *c, const wx_wasm_val *a)
 {
     return do_read(c, a, -1, WXW_U32(a[3]));
@@ -125,20 +144,11 @@ uint32_t wxw_fn_fd_pread(wxw_call *c, const wx_wasm_val *a)
     return do_read(c, a, a[3].of.i64, WXW_U32(a[4]));
 }
 
-static uint32_t do_write(wxw_call *c, const wx_wasm_val *a, int64_t offset,
-                         uint32_t out_ptr)
+/* do_write's transfer, from the checked buffers (which it may consume). */
+static uint32_t write_from(wxw_call *c, wxw_fd *f, struct iovec *iov, int n,
+                           size_t total, int64_t offset, uint32_t out_ptr)
 {
-    int32_t fd = a[0].of.i32;
-    wxw_fd *f = NULL; /* set by check_io whenever it returns 0 */
-    uint32_t e = check_io(
-        c, fd, WXW_RIGHT_FD_WRITE | (offset >= 0 ? WXW_RIGHT_FD_SEEK : 0), &f);
-    if (e)
-        return e;
-    struct iovec iov[WXW_IOV_MAX];
-    size_t total;
-    int n = wxw_iovecs(c, WXW_U32(a[1]), WXW_U32(a[2]), iov, &total, &e);
-    if (n < 0)
-        return e;
+    uint32_t e;
     if (!wxw_mem_ok(c, out_ptr, 4))
         return WXW_EFAULT;
     size_t done = 0;
@@ -156,6 +166,22 @@ static uint32_t do_write(wxw_call *c, const wx_wasm_val *a, int64_t offset,
         done = (size_t)w;
     }
     return wxw_store32(c, out_ptr, (uint32_t)done);
+}
+
+static uint32_t do_write(wxw_call *c, const wx_wasm_val *a, int64_t offset,
+                         uint32_t out_ptr)
+{
+    int32_t fd = a[0].of.i32;
+    wxw_fd *f = NULL; /* set by check_io whenever it returns 0 */
+    uint32_t e = check_io(
+        c, fd, WXW_RIGHT_FD_WRITE | (offset >= 0 ? WXW_RIGHT_FD_SEEK : 0), &f);
+    if (e)
+        return e;
+    wxw_iovs io;
+    if ((e = wxw_iovecs(c, WXW_U32(a[1]), WXW_U32(a[2]), &io)) == 0)
+        e = write_from(c, f, io.v, io.n, io.total, offset, out_ptr);
+    wxw_iovs_free(&io);
+    return e;
 }
 
 uint32_t wxw_fn_fd_write(wxw_call *c, const wx_wasm_val *a)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 /* ------------------------------------------------------------- errnos */
 
@@ -341,21 +342,36 @@ static inline uint32_t wxw_store64(const wxw_call *c, uint32_t ptr, uint64_t v)
 #define WXW_IOV_MAX 1024u
 #define WXW_IO_MAX 0x7ffff000u
 
-struct iovec;
+/* Buffers an fd_read/fd_write holds on the C stack; a guest passing more
+ * gets room from the heap. Not WXW_IOV_MAX there: 16 KB of stack for the
+ * one or two buffers guests pass cost every call of `wasmext run` three
+ * pages of stack it touched once each. */
+#define WXW_IOV_SMALL 8u
+
+/* The host iovecs of one transfer: `v` is `small`, or from the heap. */
+typedef struct wxw_iovs {
+    struct iovec small[WXW_IOV_SMALL];
+    struct iovec *v;
+    int n;        /* buffers in v */
+    size_t total; /* bytes */
+} wxw_iovs;
 /*
  * Checks the guest's iovec array (iovs, n) and every buffer in it, and
- * fills `out` (room for WXW_IOV_MAX) with host addresses, trimmed to
- * WXW_IOV_MAX buffers and WXW_IO_MAX bytes (*total). Returns the count
- * used, or -1 with *e = EFAULT. Every buffer is checked, even those beyond
- * the trim, so that a bad vector fails whole, before any transfer.
+ * fills `out` with host addresses, trimmed to WXW_IOV_MAX buffers and
+ * WXW_IO_MAX bytes. Returns 0, or the errno: EFAULT, ENOMEM. Every buffer
+ * is checked, even those beyond the trim, so that a bad vector fails
+ * whole, before any transfer. wxw_iovs_free releases it (also after an
+ * error).
  */
-int wxw_iovecs(const wxw_call *c, uint32_t iovs, uint32_t n, struct iovec *out,
-               size_t *total, uint32_t *e);
+uint32_t wxw_iovecs(const wxw_call *c, uint32_t iovs, uint32_t n,
+                    wxw_iovs *out);
+void wxw_iovs_free(wxw_iovs *v);
 
 /* ------------------------------------------------------------- output */
 
-/* fd_write on stdout/stderr: `total` bytes in `niov` buffers. */
-uint32_t wxw_output_write(wxw_ctx *ctx, int stream, const struct iovec *iov,
+/* fd_write on stdout/stderr: `total` bytes in `niov` buffers, which it
+ * may consume (a short write to the host's stream advances them). */
+uint32_t wxw_output_write(wxw_ctx *ctx, int stream, struct iovec *iov,
                           int niov, size_t total, size_t *written);
 void wxw_output_free(wxw_ctx *ctx);
 

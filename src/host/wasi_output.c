@@ -66,12 +66,11 @@ static void lines_append(wxw_ctx *ctx, int stream, const uint8_t *data,
 }
 
 /* writev until done or an error; returns bytes written, -1 on an error
- * before any byte. */
-static ssize_t write_all(int fd, const struct iovec *iov, int niov)
+ * before any byte. Consumes iov (advanced past what a short write wrote)
+ * rather than a copy of it on the stack. */
+static ssize_t write_all(int fd, struct iovec *iov, int niov)
 {
-    struct iovec local[WXW_IOV_MAX];
-    memcpy(local, iov, (size_t)niov * sizeof *iov);
-    struct iovec *v = local;
+    struct iovec *v = iov;
     size_t done = 0;
     while (niov > 0) {
         ssize_t w = writev(fd, v, niov);
@@ -98,7 +97,7 @@ static ssize_t write_all(int fd, const struct iovec *iov, int niov)
     return (ssize_t)done;
 }
 
-uint32_t wxw_output_write(wxw_ctx *ctx, int stream, const struct iovec *iov,
+uint32_t wxw_output_write(wxw_ctx *ctx, int stream, struct iovec *iov,
                           int niov, size_t total, size_t *written)
 {
     switch (ctx->out[stream]) {

@@ -21,7 +21,7 @@
 #include "memabi.h" /* src/abi: the memory ABI's description */
 #include "wasmext.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -928,18 +928,41 @@ static bool update_is_noop(wx_manager *m, const wxm_plugin *p,
     return same;
 }
 
+/* A change's module bytes: lent (give NULL: the caller keeps them) or
+ * handed over (freed with give, or kept by a registry in memory). */
+typedef struct change_bytes {
+    const uint8_t *wasm; /* NULL: read the file the config names */
+    size_t len;
+    void (*give)(void *);
+} change_bytes;
+
+static void bytes_done(change_bytes *b)
+{
+    if (b->give && b->wasm)
+        b->give((void *)b->wasm);
+    b->wasm = NULL;
+    b->give = NULL;
+}
+
+/* free(3) as a give function, for the bytes a change read itself. */
+static void free_bytes(void *p)
+{
+    free(p);
+}
+
 /*
- * An add (update false) or an update of `cfg`, which is taken over. The
- * module is `wasm_in` (wasm_len bytes; a package's) or, when that is
- * NULL, the file cfg->path names. Runs under the admin lock.
+ * An add (update false) or an update of `cfg`, which is taken over, as
+ * are the bytes `b` when handed over. The module is b's (a package's, a
+ * spec's) or, when b has none, the file cfg->path names. Runs under the
+ * admin lock.
  */
 static wx_status change_locked(wx_manager *m, wxg_config *cfg,
-                               const uint8_t *wasm_in, size_t wasm_len,
-                               bool update, wx_error *err)
+                               change_bytes b, bool update, wx_error *err)
 {
     wxm_plugin *p = wxm_find_plugin(m, cfg->name);
     if (!update && p) {
         wxg_config_free(cfg);
+        bytes_done(&b);
         return wx_error_set(err, WX_EEXIST,
                             "plugin \"%s\" is already registered (update "
                             "it instead)",
@@ -950,23 +973,29 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
                      "plugin \"%s\" is not registered (add it first)",
                      cfg->name);
         wxg_config_free(cfg);
+        bytes_done(&b);
         return WX_ENOPLUGIN;
     }
     if (!wxg_engine_available(cfg, err)) {
         wxg_config_free(cfg);
+        bytes_done(&b);
         return err ? err->status : WX_EARG;
     }
-    size_t len = wasm_len;
-    uint8_t *wasm = NULL; /* what this change read and must free */
-    if (!wasm_in && !(wasm = read_wasm(cfg->path, &len, err))) {
-        wxg_config_free(cfg);
-        return err ? err->status : WX_EIO;
+    if (!b.wasm) {
+        uint8_t *read = read_wasm(cfg->path, &b.len, err);
+        if (!read) {
+            wxg_config_free(cfg);
+            return err ? err->status : WX_EIO;
+        }
+        b.wasm = read;
+        b.give = free_bytes;
     }
-    const uint8_t *bytes = wasm_in ? wasm_in : wasm;
+    const uint8_t *bytes = b.wasm;
+    size_t len = b.len;
 
     bool fresh = !p;
     if (fresh && (!(p = plugin_new(m, cfg->name)) || !table_reserve(m))) {
-        free(wasm);
+        bytes_done(&b);
         wxg_config_free(cfg);
         wxm_plugin_release(p);
         return wx_error_set(err, WX_ENOMEM, "out of host memory");
@@ -1012,10 +1041,19 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
         s = wx_error_set(err, WX_ENOMEM, "out of host memory");
         goto done;
     }
-    s = update ? wxg_registry_update(m->reg, p->name, text, bytes, len, sha,
-                                     &revision, err)
-               : wxg_registry_add(m->reg, p->name, text, bytes, len, sha,
-                                  &revision, err);
+    if (b.give) {
+        /* Handed over: a registry in memory keeps these very bytes. */
+        s = wxg_registry_change_given(m->reg, update, p->name, text,
+                                      (uint8_t *)bytes, len, b.give, sha,
+                                      &revision, err);
+        b.wasm = NULL;
+        b.give = NULL;
+    } else {
+        s = update ? wxg_registry_update(m->reg, p->name, text, bytes, len,
+                                         sha, &revision, err)
+                   : wxg_registry_add(m->reg, p->name, text, bytes, len, sha,
+                                      &revision, err);
+    }
     if (s != WX_OK) {
         wxm_registry_probe(m, s);
         goto done;
@@ -1031,7 +1069,7 @@ static wx_status change_locked(wx_manager *m, wxg_config *cfg,
 
 done:
     free(ix);
-    free(wasm);
+    bytes_done(&b);
     wxm_version_release(v);
     if (fresh)
         wxm_plugin_release(p);
@@ -1040,21 +1078,32 @@ done:
     return s;
 }
 
-static wx_status change_with(wx_manager *m, wxg_config *cfg,
-                             const uint8_t *wasm, size_t wasm_len, bool update,
-                             wx_error *err)
+/* cfg and bytes handed over are taken over, whatever the outcome. */
+static wx_status change_given(wx_manager *m, wxg_config *cfg, change_bytes b,
+                              bool update, wx_error *err)
 {
-    if (!cfg)
+    if (!cfg) {
+        bytes_done(&b);
         return err ? err->status : WX_EARG;
+    }
     if (m->opts.read_only) {
         wxg_config_free(cfg);
+        bytes_done(&b);
         return wx_error_set(err, WX_EARG, "registry %s is open read-only",
                             m->db_path);
     }
     pthread_mutex_lock(&m->admin);
-    wx_status s = change_locked(m, cfg, wasm, wasm_len, update, err);
+    wx_status s = change_locked(m, cfg, b, update, err);
     pthread_mutex_unlock(&m->admin);
     return s;
+}
+
+static wx_status change_with(wx_manager *m, wxg_config *cfg,
+                             const uint8_t *wasm, size_t wasm_len, bool update,
+                             wx_error *err)
+{
+    return change_given(m, cfg, (change_bytes){wasm, wasm_len, NULL}, update,
+                        err);
 }
 
 static wx_status change(wx_manager *m, wxg_config *cfg, bool update,
@@ -1079,13 +1128,15 @@ wx_status wxm_stored(wx_manager *m, const char *name, wxg_record *rec,
 }
 
 /* The current directory into cwd, for relative paths; NULL with err. */
-static const char *current_dir(char cwd[PATH_MAX], wx_error *err)
+/* The current directory, allocated (free it). Not a PATH_MAX buffer on
+ * the stack: `wasmext run` would touch one more page of stack for it. */
+static char *current_dir(wx_error *err)
 {
-    if (getcwd(cwd, PATH_MAX))
-        return cwd;
-    wx_error_set(err, WX_EIO, "cannot get the current directory: %s",
-                 strerror(errno));
-    return NULL;
+    char *cwd = getcwd(NULL, 0);
+    if (!cwd)
+        wx_error_set(err, errno == ENOMEM ? WX_ENOMEM : WX_EIO,
+                     "cannot get the current directory: %s", strerror(errno));
+    return cwd;
 }
 
 static wxg_config *parse_text(const char *json, const char *base_dir,
@@ -1095,10 +1146,13 @@ static wxg_config *parse_text(const char *json, const char *base_dir,
         wx_error_set(err, WX_EARG, "no config");
         return NULL;
     }
-    char cwd[PATH_MAX];
-    if (!base_dir && !(base_dir = current_dir(cwd, err)))
-        return NULL;
-    return wxg_config_parse(json, strlen(json), base_dir, err);
+    if (base_dir)
+        return wxg_config_parse(json, strlen(json), base_dir, err);
+    char *cwd = current_dir(err);
+    wxg_config *cfg =
+        cwd ? wxg_config_parse(json, strlen(json), cwd, err) : NULL;
+    free(cwd);
+    return cfg;
 }
 
 /* An add or update of a spec: its module from its bytes when it has
@@ -1108,12 +1162,13 @@ static wx_status change_spec(wx_manager *m, const wx_plugin_spec *spec,
 {
     LOCAL_ERROR(err);
     wx_error_clear(err);
-    char cwd[PATH_MAX];
-    const char *dir = current_dir(cwd, err);
+    char *dir = current_dir(err);
     wxg_config *cfg = dir ? wxg_config_from_spec(spec, dir, err) : NULL;
-    if (cfg && spec->wasm)
-        return change_with(m, cfg, spec->wasm, spec->wasm_len, update, err);
-    return change(m, cfg, update, err);
+    free(dir);
+    change_bytes b = {0};
+    if (spec && spec->wasm)
+        b = (change_bytes){spec->wasm, spec->wasm_len, spec->wasm_free};
+    return change_given(m, cfg, b, update, err);
 }
 
 wx_status wx_manager_add_spec(wx_manager *m, const wx_plugin_spec *spec,

@@ -46,7 +46,7 @@
 #include "registry.h"
 #include "wasi.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <pthread.h>
 #include <stdatomic.h>
 

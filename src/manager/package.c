@@ -20,7 +20,7 @@
  */
 #include "package.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -192,6 +192,41 @@ wx_status wxg_registry_update(wxg_registry *reg, const char *name,
     return s;
 }
 
+wx_status wxg_registry_change_given(wxg_registry *reg, bool update,
+                                    const char *name, const char *config,
+                                    uint8_t *wasm, size_t wasm_len,
+                                    void (*wasm_free)(void *),
+                                    const char *sha256, int64_t *version,
+                                    wx_error *err)
+{
+    if (update ? !reg->ops->update_kept : !reg->ops->add_kept) {
+        wx_status s =
+            update ? wxg_registry_update(reg, name, config, wasm, wasm_len,
+                                         sha256, version, err)
+                   : wxg_registry_add(reg, name, config, wasm, wasm_len,
+                                      sha256, version, err);
+        wasm_free(wasm);
+        return s;
+    }
+    char own[WXG_SHA256_HEX];
+    const char *sha;
+    wx_status s = check_args(reg, name, config, wasm, wasm_len, err);
+    if (s == WX_OK)
+        s = digest(reg, wasm, wasm_len, sha256, own, &sha, err);
+    if (s != WX_OK) {
+        wasm_free(wasm);
+        return s;
+    }
+    int64_t v = 1;
+    s = update ? reg->ops->update_kept(reg, name, config, wasm, wasm_len,
+                                       wasm_free, sha, &v, err)
+               : reg->ops->add_kept(reg, name, config, wasm, wasm_len,
+                                    wasm_free, sha, err);
+    if (s == WX_OK && version)
+        *version = v;
+    return s;
+}
+
 wx_status wxg_registry_delete(wxg_registry *reg, const char *name,
                               wx_error *err)
 {

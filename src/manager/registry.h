@@ -121,6 +121,19 @@ wx_status wxg_registry_update(wxg_registry *reg, const char *name,
                               const char *config, const uint8_t *wasm,
                               size_t wasm_len, const char *sha256,
                               int64_t *version, wx_error *err);
+/*
+ * wxg_registry_update (update) or wxg_registry_add with bytes handed
+ * over: a store in memory keeps `wasm` itself rather than a copy (a 2 MB
+ * module is not copied, nor its pages touched twice); the others store
+ * it as usual. Either way `wasm` is the registry's from this call on, and
+ * wasm_free(wasm) is called once nothing needs it, on failure too.
+ */
+wx_status wxg_registry_change_given(wxg_registry *reg, bool update,
+                                    const char *name, const char *config,
+                                    uint8_t *wasm, size_t wasm_len,
+                                    void (*wasm_free)(void *),
+                                    const char *sha256, int64_t *version,
+                                    wx_error *err);
 /* Deletes a plugin: WX_ENOPLUGIN if it is not registered. */
 wx_status wxg_registry_delete(wxg_registry *reg, const char *name,
                               wx_error *err);

@@ -17,6 +17,9 @@ typedef struct memrec {
     char *name, *config;
     uint8_t *wasm;
     size_t wasm_len;
+    /* How wasm goes: free for a copy, the giver's function for bytes
+     * handed over (add_kept, update_kept). */
+    void (*wasm_free)(void *);
     char sha256[WXG_SHA256_HEX];
     int64_t created_ms, updated_ms, version;
 } memrec;
@@ -37,7 +40,8 @@ static void rec_free(memrec *r)
 {
     free(r->name);
     free(r->config);
-    free(r->wasm);
+    if (r->wasm)
+        r->wasm_free(r->wasm);
 }
 
 static void mem_close(wxg_registry *reg)
@@ -83,43 +87,67 @@ static size_t find(const memstore *ms, const char *name, bool *found)
     return lo;
 }
 
-/* Fills r's config and bytes with copies; false when out of memory. */
-static bool set_content(memrec *r, const char *config, const uint8_t *wasm,
-                        size_t wasm_len, const char *sha256)
+/* The bytes a change stores: those handed over (kept, with the giver's
+ * free) or a copy. */
+typedef struct membytes {
+    const uint8_t *wasm;
+    size_t len;
+    void (*kept)(void *); /* NULL: copy wasm */
+} membytes;
+
+/* Drops bytes handed over that a failed change did not keep. */
+static void bytes_drop(membytes *b)
+{
+    if (b->kept)
+        b->kept((void *)b->wasm);
+    b->kept = NULL;
+}
+
+/* Fills r's config (a copy) and bytes (kept, or a copy); false when out of
+ * memory. Bytes handed over are r's from here on, either way. */
+static bool set_content(memrec *r, const char *config, membytes *b,
+                        const char *sha256)
 {
     /* A NULL config is the manager's to keep (registry.h). */
     char *c = config ? strdup(config) : NULL;
-    uint8_t *w = malloc(wasm_len ? wasm_len : 1);
+    uint8_t *w = b->kept ? (uint8_t *)b->wasm : malloc(b->len ? b->len : 1);
+    void (*wfree)(void *) = b->kept ? b->kept : free;
+    b->kept = NULL;
     if ((config && !c) || !w) {
         free(c);
-        free(w);
+        if (w)
+            wfree(w);
         return false;
     }
-    if (wasm_len)
-        memcpy(w, wasm, wasm_len);
+    if (w != b->wasm && b->len)
+        memcpy(w, b->wasm, b->len);
     free(r->config);
-    free(r->wasm);
+    if (r->wasm)
+        r->wasm_free(r->wasm);
     r->config = c;
     r->wasm = w;
-    r->wasm_len = wasm_len;
+    r->wasm_free = wfree;
+    r->wasm_len = b->len;
     /* No digest given: computed by the first get (digest_on_demand). */
     snprintf(r->sha256, sizeof r->sha256, "%s", sha256 ? sha256 : "");
     r->updated_ms = wxg_now_ms();
     return true;
 }
 
-static wx_status mem_add(wxg_registry *reg, const char *name,
-                         const char *config, const uint8_t *wasm,
-                         size_t wasm_len, const char *sha256, wx_error *err)
+static wx_status add_bytes(wxg_registry *reg, const char *name,
+                           const char *config, membytes *b,
+                           const char *sha256, wx_error *err)
 {
     memstore *ms = mem(reg);
     bool found;
     size_t at = find(ms, name, &found);
-    if (found)
+    if (found) {
+        bytes_drop(b);
         return wx_error_set(err, WX_EEXIST,
                             "plugin \"%s\" already exists (update replaces "
                             "it)",
                             name);
+    }
     if (ms->count == ms->cap) {
         size_t cap = ms->cap ? 2 * ms->cap : 4;
         memrec *r = realloc(ms->recs, cap * sizeof *r);
@@ -129,8 +157,7 @@ static wx_status mem_add(wxg_registry *reg, const char *name,
         ms->cap = cap;
     }
     memrec rec = {0};
-    if (!(rec.name = strdup(name)) ||
-        !set_content(&rec, config, wasm, wasm_len, sha256)) {
+    if (!(rec.name = strdup(name)) || !set_content(&rec, config, b, sha256)) {
         rec_free(&rec);
         goto nomem;
     }
@@ -143,8 +170,49 @@ static wx_status mem_add(wxg_registry *reg, const char *name,
     ms->revision++;
     return WX_OK;
 nomem:
+    bytes_drop(b);
     return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory",
                         reg->path);
+}
+
+static wx_status update_bytes(wxg_registry *reg, const char *name,
+                              const char *config, membytes *b,
+                              const char *sha256, int64_t *version,
+                              wx_error *err)
+{
+    memstore *ms = mem(reg);
+    bool found;
+    size_t at = find(ms, name, &found);
+    if (!found) {
+        bytes_drop(b);
+        return wx_error_set(err, WX_ENOPLUGIN,
+                            "plugin \"%s\" not found (add registers it)",
+                            name);
+    }
+    memrec *r = &ms->recs[at];
+    if (!set_content(r, config, b, sha256))
+        return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory",
+                            reg->path);
+    *version = ++r->version;
+    ms->revision++;
+    return WX_OK;
+}
+
+static wx_status mem_add(wxg_registry *reg, const char *name,
+                         const char *config, const uint8_t *wasm,
+                         size_t wasm_len, const char *sha256, wx_error *err)
+{
+    membytes b = {wasm, wasm_len, NULL};
+    return add_bytes(reg, name, config, &b, sha256, err);
+}
+
+static wx_status mem_add_kept(wxg_registry *reg, const char *name,
+                              const char *config, uint8_t *wasm,
+                              size_t wasm_len, void (*wasm_free)(void *),
+                              const char *sha256, wx_error *err)
+{
+    membytes b = {wasm, wasm_len, wasm_free};
+    return add_bytes(reg, name, config, &b, sha256, err);
 }
 
 static wx_status mem_update(wxg_registry *reg, const char *name,
@@ -152,20 +220,18 @@ static wx_status mem_update(wxg_registry *reg, const char *name,
                             size_t wasm_len, const char *sha256,
                             int64_t *version, wx_error *err)
 {
-    memstore *ms = mem(reg);
-    bool found;
-    size_t at = find(ms, name, &found);
-    if (!found)
-        return wx_error_set(err, WX_ENOPLUGIN,
-                            "plugin \"%s\" not found (add registers it)",
-                            name);
-    memrec *r = &ms->recs[at];
-    if (!set_content(r, config, wasm, wasm_len, sha256))
-        return wx_error_set(err, WX_ENOMEM, "registry %s: out of memory",
-                            reg->path);
-    *version = ++r->version;
-    ms->revision++;
-    return WX_OK;
+    membytes b = {wasm, wasm_len, NULL};
+    return update_bytes(reg, name, config, &b, sha256, version, err);
+}
+
+static wx_status mem_update_kept(wxg_registry *reg, const char *name,
+                                 const char *config, uint8_t *wasm,
+                                 size_t wasm_len, void (*wasm_free)(void *),
+                                 const char *sha256, int64_t *version,
+                                 wx_error *err)
+{
+    membytes b = {wasm, wasm_len, wasm_free};
+    return update_bytes(reg, name, config, &b, sha256, version, err);
 }
 
 static wx_status mem_delete(wxg_registry *reg, const char *name, wx_error *err)
@@ -265,6 +331,8 @@ const wxg_store_ops wxg_mem_store = {
     .close = mem_close,
     .add = mem_add,
     .update = mem_update,
+    .add_kept = mem_add_kept,
+    .update_kept = mem_update_kept,
     .delete_ = mem_delete,
     .get = mem_get,
     .list = mem_list,

@@ -41,6 +41,19 @@ struct wxg_store_ops {
                         const char *config, const uint8_t *wasm,
                         size_t wasm_len, const char *sha256, int64_t *version,
                         wx_error *err);
+    /* Optional, for a store that holds the bytes in this process: add
+     * and update that keep `wasm` itself instead of a copy, and free it
+     * with wasm_free when the record lets it go, or at once when the
+     * change fails (registry.h, wxg_registry_change_given). */
+    wx_status (*add_kept)(wxg_registry *reg, const char *name,
+                          const char *config, uint8_t *wasm, size_t wasm_len,
+                          void (*wasm_free)(void *), const char *sha256,
+                          wx_error *err);
+    wx_status (*update_kept)(wxg_registry *reg, const char *name,
+                             const char *config, uint8_t *wasm,
+                             size_t wasm_len, void (*wasm_free)(void *),
+                             const char *sha256, int64_t *version,
+                             wx_error *err);
     wx_status (*delete_)(wxg_registry *reg, const char *name, wx_error *err);
     /* *out is zeroed by the caller; on failure the store frees what it
      * filled. */

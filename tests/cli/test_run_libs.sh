@@ -1,8 +1,9 @@
 # `wasmext run` is a manager with one plugin, held in memory: it must not
 # load the libraries of registries (SQLite, hiredis), packages (libzip),
-# the REST daemon (libmicrohttpd), eKuiper (NNG) or module digests
-# (nettle, whose start-up detects the CPU), which src/dl opens only when
-# they are needed; nor libm, which wasmext does not link. The dynamic
+# the REST daemon (libmicrohttpd), eKuiper (NNG), module digests
+# (nettle, whose start-up detects the CPU) or JSON (jansson, until
+# --json asks for it), which src/dl opens only when they are needed; nor
+# libm, which wasmext does not link. The dynamic
 # loader reports every library it loads (LD_DEBUG=libs); the registry
 # commands show that the check sees them.
 . "$(dirname "$0")/lib.sh"
@@ -35,9 +36,8 @@ libs() {
     RC=$?
     [ "$RC" == "$want" ] || fail "exit $RC, expected $want"
     LOADED=$(grep -oE 'calling init: [^ ]+' "$WORK/.ld" | sort -u)
-    LIBS=$(grep -oE 'lib(sqlite3|zip|microhttpd|nng|hiredis|nettle)\.so' \
-        "$WORK/.ld" |
-           sort -u | tr '\n' ' ')
+    local optional='lib(sqlite3|zip|microhttpd|nng|hiredis|nettle|jansson)'
+    LIBS=$(grep -oE "$optional\.so" "$WORK/.ld" | sort -u | tr '\n' ' ')
 }
 
 loads_none() {
@@ -69,21 +69,28 @@ loads_none
 no_libm
 libs 0 run math.wasm add 2 3
 loads_none
-libs 0 run --json wasi.wasm hello
+libs 0 run wasi.wasm hello
 loads_none
 libs 1 run math.wasm div 1 0
 loads_none
 libs 2 run math.wasm nope
 loads_none
 
-# The check works: a command that reads a registry loads SQLite, and one
-# that stores a module hashes it with nettle.
+# The check works: --json loads jansson (and nothing else), a command
+# that reads a registry loads SQLite, and one that stores a module hashes
+# it with nettle (and parses its config with jansson).
+libs 0 run --json wasi.wasm hello
+loads libjansson.so
+checks=$((checks + 1))
+[ "$LIBS" = "libjansson.so " ] || fail "run --json loaded $LIBS"
+
 cat >math.json <<EOF2
 {"name": "math", "vm_config": {"path": "math.wasm"}, "functions": ["add"]}
 EOF2
 libs 0 --db "$WORK/reg.db" plugin add math.json
 loads libsqlite3.so
 loads libnettle.so
+loads libjansson.so
 libs 0 --db "$WORK/reg.db" plugin ls
 loads libsqlite3.so
 

@@ -11,7 +11,7 @@
 #include "check.h"
 #include "wasmext.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

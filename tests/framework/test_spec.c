@@ -357,6 +357,132 @@ static void test_module_checks(void)
     wx_manager_close(m);
 }
 
+/* ------------------------------------------- bytes handed over */
+
+/* The bytes handed over (wasm_free), each with its own count of frees. */
+typedef struct given {
+    unsigned char *bytes;
+    int frees;
+} given;
+static given gifts[10];
+static size_t ngifts;
+
+static void count_free(void *p)
+{
+    /* The newest gift at p: malloc hands a freed address out again. */
+    for (size_t i = ngifts; i-- > 0;)
+        if (gifts[i].bytes == p && gifts[i].frees == 0) {
+            gifts[i].frees++;
+            free(p);
+            return;
+        }
+    CHECK_MSG(false, "wasm_free of bytes never handed over: %p", p);
+}
+
+/* A malloc'd copy of math.wasm, to hand over; its index in gifts. */
+static size_t gift(const unsigned char *wasm, size_t len)
+{
+    unsigned char *b = malloc(len);
+    memcpy(b, wasm, len);
+    gifts[ngifts] = (given){b, 0};
+    return ngifts++;
+}
+
+/* wasm_free: a registry in memory keeps the bytes themselves until the
+ * plugin lets them go, a file registry copies them and frees them at
+ * once, and every failure frees them too, each exactly once. */
+static void test_handed_over(void)
+{
+    FILE *f = fopen(fx_path("math.wasm"), "rb");
+    static unsigned char bytes[1 << 16];
+    size_t n = f ? fread(bytes, 1, sizeof bytes, f) : 0;
+    if (f)
+        fclose(f);
+    CHECK(n > 8);
+    wx_error err;
+    wx_manager *mem = wx_manager_open(WX_REGISTRY_MEMORY, NULL, &err);
+    wx_manager *file = wx_manager_open(fx_path("given.db"), NULL, &err);
+    CHECK(mem && file);
+    if (!mem || !file)
+        return;
+    const wx_function_spec add[] = {{.name = "add"}};
+    wx_plugin_spec s = {.name = "mathc",
+                        .path = fx_path("math.wasm"),
+                        .functions = add,
+                        .nfunctions = 1,
+                        .wasm_len = n,
+                        .wasm_free = count_free};
+
+    size_t kept = gift(bytes, n);
+    s.wasm = gifts[kept].bytes;
+    CHECK_MSG(wx_manager_add_spec(mem, &s, &err) == WX_OK, "%s",
+              err.message);
+    CHECK(gifts[kept].frees == 0); /* the registry in memory has them */
+    char *out = NULL;
+    CHECK(call_json(mem, NULL, "add", "[2, 3]", &out, &err) == WX_OK);
+    CHECK(out && strcmp(out, "[5]") == 0);
+    wx_free(out);
+
+    size_t copied = gift(bytes, n);
+    s.wasm = gifts[copied].bytes;
+    CHECK_MSG(wx_manager_add_spec(file, &s, &err) == WX_OK, "%s",
+              err.message);
+    CHECK(gifts[copied].frees == 1); /* stored in the file, then freed */
+
+    /* Failures: a second add of the name, a module that is none, a spec
+     * the config rules refuse. */
+    size_t twice = gift(bytes, n);
+    s.wasm = gifts[twice].bytes;
+    CHECK(wx_manager_add_spec(mem, &s, &err) == WX_EEXIST);
+    CHECK(gifts[twice].frees == 1);
+    size_t bad = gift((const unsigned char *)"\0asm\2\0\0\0", 8);
+    s.wasm = gifts[bad].bytes;
+    s.wasm_len = 8;
+    CHECK(wx_manager_update_spec(mem, &s, &err) == WX_EMALFORMED);
+    CHECK(gifts[bad].frees == 1);
+    size_t refused = gift(bytes, n);
+    s.wasm = gifts[refused].bytes;
+    s.wasm_len = n;
+    s.instance_num = 100000;
+    CHECK(wx_manager_update_spec(mem, &s, &err) == WX_EARG);
+    CHECK(gifts[refused].frees == 1);
+    s.instance_num = 0;
+
+    /* An update that changes nothing keeps what it has and frees what it
+     * was given. */
+    size_t same = gift(bytes, n);
+    s.wasm = gifts[same].bytes;
+    CHECK(wx_manager_update_spec(mem, &s, &err) == WX_OK);
+    CHECK(gifts[same].frees == 1);
+    CHECK(gifts[kept].frees == 0);
+    /* A real one replaces the kept bytes: the first ones go now, the new
+     * ones stay until the plugin is deleted. */
+    size_t next = gift(bytes, n);
+    s.wasm = gifts[next].bytes;
+    s.limits.timeout_ms = 2500;
+    CHECK_MSG(wx_manager_update_spec(mem, &s, &err) == WX_OK, "%s",
+              err.message);
+    CHECK(gifts[kept].frees == 1);
+    CHECK(gifts[next].frees == 0);
+    CHECK(call_json(mem, NULL, "add", "[40, 2]", &out, &err) == WX_OK);
+    CHECK(out && strcmp(out, "[42]") == 0);
+    wx_free(out);
+    CHECK(wx_manager_delete(mem, "mathc", &err) == WX_OK);
+    CHECK(gifts[next].frees == 1);
+
+    /* Closing the manager lets go of what it still keeps. */
+    size_t last = gift(bytes, n);
+    s.wasm = gifts[last].bytes;
+    CHECK(wx_manager_add_spec(mem, &s, &err) == WX_OK);
+    CHECK(gifts[last].frees == 0);
+    wx_manager_close(mem);
+    wx_manager_close(file);
+    CHECK(gifts[last].frees == 1);
+    for (size_t i = 0; i < ngifts; i++)
+        CHECK_MSG(gifts[i].frees == 1, "gift %zu freed %d times", i,
+                  gifts[i].frees);
+}
+
 int main(int argc, char **argv)
 {
     fx_setup(argc, argv);
@@ -364,6 +490,7 @@ int main(int argc, char **argv)
     test_same_as_json();
     test_refused();
     test_module_checks();
+    test_handed_over();
     fx_teardown();
     return CHECK_DONE();
 }

@@ -22,7 +22,7 @@
 #include "fuzz.h"
 #include "wasmext.h"
 
-#include <jansson.h>
+#include "dl_jansson.h"
 #include <math.h>
 #include <string.h>
 
