@@ -149,7 +149,9 @@ typedef struct wx_linker wx_linker;     /* named imports */
 
 /*
  * A typed value. References: funcref holds a wx_wasm_func* (NULL is ref.null);
- * externref holds an opaque host pointer (NULL is ref.null).
+ * externref holds an opaque host pointer (NULL is ref.null). v128 holds its
+ * 16 bytes as memory would (lane 0 first, each lane little-endian); only
+ * globals take v128 values so far (wx_global_new/get/set).
  */
 typedef struct wx_wasm_val {
     wx_valtype type;

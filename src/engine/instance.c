@@ -108,8 +108,14 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
     case WX_EXTERN_GLOBAL: {
         const wxm_global *want = &m->globals[imp->index];
         wx_global *g = ext.of.global;
-        if (g->type != want->type || g->mutable_ != want->mutable_)
-            return incompatible(imp, err, "global types differ");
+        if (g->type != want->type || g->mutable_ != want->mutable_) {
+            char why[80];
+            snprintf(why, sizeof why,
+                     "global types differ: expected %s%s, got %s%s",
+                     want->mutable_ ? "mut " : "", wx_valtype_name(want->type),
+                     g->mutable_ ? "mut " : "", wx_valtype_name(g->type));
+            return incompatible(imp, err, why);
+        }
         inst->globals[imp->index] = g;
         break;
     }
@@ -146,12 +152,27 @@ static wx_slot eval_const(const wx_instance *inst, const wxm_const *c)
     case WXM_CONST_F32: return (uint32_t)c->bits;
     case WXM_CONST_I64:
     case WXM_CONST_F64: return c->bits;
-    case WXM_CONST_V128: return 0; /* v128 needs SIMD support */
+    case WXM_CONST_V128: return 0; /* only globals hold v128: init_global */
     case WXM_CONST_REF_NULL: return 0;
     case WXM_CONST_REF_FUNC: return (wx_slot)(uintptr_t)inst->funcs[c->index];
     case WXM_CONST_GLOBAL_GET: return inst->globals[c->index]->val;
     }
     return 0;
+}
+
+/* A defined global's first value. A v128 (validated: the constant or an
+ * imported v128 global) takes all 16 bytes; eval_const gives one slot. */
+static void init_global(const wx_instance *inst, wx_global *g,
+                        const wxm_const *c)
+{
+    if (g->type != WX_V128) {
+        g->val = eval_const(inst, c);
+        return;
+    }
+    const uint8_t *from = c->kind == WXM_CONST_GLOBAL_GET
+                              ? inst->globals[c->index]->v128
+                              : c->v128;
+    memcpy(g->v128, from, sizeof g->v128);
 }
 
 static void define_funcs(wx_instance *inst)
@@ -228,7 +249,7 @@ static void define_globals(wx_instance *inst)
         wx_global *g = &inst->own_globals[i - m->nglobal_imports];
         g->type = m->globals[i].type;
         g->mutable_ = m->globals[i].mutable_;
-        g->val = eval_const(inst, &m->globals[i].init);
+        init_global(inst, g, &m->globals[i].init);
         inst->globals[i] = g;
     }
 }

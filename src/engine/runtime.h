@@ -46,8 +46,16 @@ struct wx_table {
 struct wx_global {
     wx_valtype type;
     bool mutable_;
-    wx_slot val;
     bool standalone; /* made by wx_global_new: freed by its linker */
+    /* `val` is the slot global.get and global.set move for every type but
+     * v128, whose 16 bytes (in the binary's order) are `v128`; the union
+     * lets the interpreter keep its one 8-byte load and store. Code cannot
+     * read or write a v128 global (the validator refuses that until SIMD
+     * comes), only the host API and constant expressions do. */
+    union {
+        wx_slot val;
+        uint8_t v128[16];
+    };
 };
 
 struct wx_wasm_func {

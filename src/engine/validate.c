@@ -696,6 +696,15 @@ static bool check_global(vstate *v, uint8_t op)
     if (idx >= m->nglobals)
         return vfail(v, WX_EINVALID, "unknown global %u", idx);
     const wxm_global *g = &m->globals[idx];
+    /* A v128 takes 16 bytes and the compiled code moves 8-byte slots, so
+     * code that reads or writes a v128 global would see half of it; like
+     * the SIMD instructions it waits for SIMD. Constant expressions and
+     * the host API do handle v128 globals. */
+    if (g->type == WX_V128)
+        return vfail(v, WX_EINVALID,
+                     "%s of v128 global %u: v128 values in code need SIMD, "
+                     "which the engine does not support",
+                     op == WXO_GLOBAL_GET ? "global.get" : "global.set", idx);
     if (op == WXO_GLOBAL_GET)
         return push(v, (uint8_t)g->type);
     if (!g->mutable_)

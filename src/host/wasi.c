@@ -17,7 +17,8 @@
 /*
  * Every function: name, parameter types ('i' i32, 'I' i64), and whether
  * it returns an errno (all but proc_exit). Unprovided ones map to enosys,
- * with their real type so that a module importing them links.
+ * with their real type so that a module importing them links; the sock_*
+ * calls map to notsock, since no descriptor is ever a socket.
  */
 #define WXW_FUNCS(X)                                                          \
     X(args_get, args_get, "ii", 1)                                            \
@@ -62,10 +63,10 @@
     X(proc_raise, enosys, "i", 1)                                             \
     X(sched_yield, sched_yield, "", 1)                                        \
     X(random_get, random_get, "ii", 1)                                        \
-    X(sock_accept, enosys, "iii", 1)                                          \
-    X(sock_recv, enosys, "iiiiii", 1)                                         \
-    X(sock_send, enosys, "iiiii", 1)                                          \
-    X(sock_shutdown, enosys, "ii", 1)
+    X(sock_accept, notsock, "iii", 1)                                         \
+    X(sock_recv, notsock, "iiiiii", 1)                                        \
+    X(sock_send, notsock, "iiiii", 1)                                         \
+    X(sock_shutdown, notsock, "ii", 1)
 
 /* ------------------------------------------------------------ bindings */
 

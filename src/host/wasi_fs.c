@@ -65,9 +65,17 @@ static int open_flags(uint32_t oflags, uint32_t fdflags, uint64_t base,
         fl |= O_DSYNC;
     if (fdflags & WXW_FDFLAG_RSYNC)
         fl |= O_RSYNC;
-    if (dir)
-        return fl | O_DIRECTORY | O_RDONLY;
     bool w = base & WXW_WRITE_RIGHTS, r = base & WXW_READ_RIGHTS;
+    if (dir) {
+        /* A directory is read, whatever else the rights ask (fd_datasync
+         * on a directory is how a guest makes a rename durable), but
+         * fd_write it can never honour: asked for, the host refuses the
+         * open with EISDIR, as open(2) does for a directory opened for
+         * writing, and as wasmtime decides, by FD_WRITE alone. wasi-libc's
+         * opendir and Rust's read_dir leave FD_WRITE out. */
+        fl |= O_DIRECTORY;
+        w = base & WXW_RIGHT_FD_WRITE;
+    }
     return fl | (w && r ? O_RDWR : w ? O_WRONLY : O_RDONLY);
 }
 
@@ -263,6 +271,19 @@ uint32_t wxw_fn_path_rename(wxw_call *c, const wx_wasm_val *a)
 
 /* ---------------------------------------------------------------- links */
 
+/* A name to make a link at that ended in '/' (`link/`) asks for a
+ * directory, which no link is. The answer is the host's (Linux link(2)
+ * and symlink(2)): EEXIST when the name is taken, else ENOENT. */
+static uint32_t check_new_link(const wxw_path *q)
+{
+    struct stat st;
+    if (!q->must_dir)
+        return WXW_ESUCCESS;
+    if (fstatat(q->dirfd, q->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return WXW_EEXIST;
+    return errno == ENOENT ? WXW_ENOENT : wxw_errno(errno);
+}
+
 uint32_t wxw_fn_path_link(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
@@ -283,7 +304,8 @@ uint32_t wxw_fn_path_link(wxw_call *c, const wx_wasm_val *a)
         return e;
     }
     /* Never AT_SYMLINK_FOLLOW: the resolver followed the link, inside. */
-    if (linkat(p.dirfd, p.name, q.dirfd, q.name, 0) != 0)
+    if (!(e = check_must_dir(&p)) && !(e = check_new_link(&q)) &&
+        linkat(p.dirfd, p.name, q.dirfd, q.name, 0) != 0)
         e = wxw_errno(errno);
     wxw_path_done(&p);
     wxw_path_done(&q);
@@ -342,7 +364,7 @@ uint32_t wxw_fn_path_symlink(wxw_call *c, const wx_wasm_val *a)
     e = wxw_path_resolve(c, dir, WXW_U32(a[3]), WXW_U32(a[4]), false, &p);
     if (e)
         return e;
-    if (symlinkat(target, p.dirfd, p.name) != 0)
+    if (!(e = check_new_link(&p)) && symlinkat(target, p.dirfd, p.name) != 0)
         e = wxw_errno(errno);
     wxw_path_done(&p);
     return e;

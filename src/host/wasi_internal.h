@@ -49,6 +49,7 @@ enum {
     WXW_ENOSYS = 52,
     WXW_ENOTDIR = 54,
     WXW_ENOTEMPTY = 55,
+    WXW_ENOTSOCK = 57,
     WXW_ENOTSUP = 58,
     WXW_ENOTTY = 59,
     WXW_ENXIO = 60,
@@ -416,6 +417,7 @@ WXW_DECLARE_(random_get)
 WXW_DECLARE_(sched_yield)
 WXW_DECLARE_(proc_exit)
 WXW_DECLARE_(enosys)
+WXW_DECLARE_(notsock)
 /* wasi_poll.c */
 WXW_DECLARE_(poll_oneoff)
 /* wasi_fd.c */

@@ -1,6 +1,7 @@
 /*
  * The process-level functions: arguments, environment, clocks, random
- * bytes, yield and exit, and the ENOSYS answer of what is not provided.
+ * bytes, yield and exit, and the answers of what is not provided (ENOSYS;
+ * ENOTSOCK for the socket calls).
  */
 #include "wasi_internal.h"
 
@@ -143,4 +144,14 @@ uint32_t wxw_fn_enosys(wxw_call *c, const wx_wasm_val *a)
 {
     (void)c, (void)a;
     return WXW_ENOSYS;
+}
+
+/* sock_accept, sock_recv, sock_send, sock_shutdown: no socket is ever
+ * handed to a guest, so every open descriptor is something else
+ * (ENOTSOCK), as the host's own calls answer for a file; a number that is
+ * not open at all is EBADF, as for every other fd function. The fd comes
+ * first in all four. */
+uint32_t wxw_fn_notsock(wxw_call *c, const wx_wasm_val *a)
+{
+    return wxw_fd_get(c->ctx, a[0].of.i32) ? WXW_ENOTSOCK : WXW_EBADF;
 }
