@@ -137,9 +137,10 @@ static wx_status resolve_imports(wx_instance *inst, const wx_linker *l,
 
 /* ---------------------------------------------------------- definitions */
 
-/* Value of a constant expression; everything it refers to (functions,
- * earlier globals) is already in place. */
-static wx_slot eval_const(const wx_instance *inst, const wxm_const *c)
+/* Value of a one-instruction constant expression, or of one instruction
+ * of a longer one; everything it refers to (functions, earlier globals) is
+ * already in place. */
+static wx_slot const_value(const wx_instance *inst, const wxm_const *c)
 {
     switch (c->kind) {
     case WXM_CONST_I32:
@@ -150,8 +151,42 @@ static wx_slot eval_const(const wx_instance *inst, const wxm_const *c)
     case WXM_CONST_REF_NULL: return 0;
     case WXM_CONST_REF_FUNC: return (wx_slot)(uintptr_t)inst->funcs[c->index];
     case WXM_CONST_GLOBAL_GET: return inst->globals[c->index]->val;
+    default: return 0; /* operators: only inside an expression */
     }
-    return 0;
+}
+
+/* An extended constant expression (validated: the stack never underflows
+ * and never holds more than c->depth values). The arithmetic wraps, in
+ * unsigned types, and i32 results stay zero-extended as slots are. */
+static wx_slot expr_value(const wx_instance *inst, const wxm_const *c)
+{
+    wx_slot st[WXM_MAX_CONST_DEPTH];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->nops; i++) {
+        const wxm_const *op = &c->ops[i];
+        if (op->kind < WXM_CONST_I32_ADD) {
+            st[n++] = const_value(inst, op);
+            continue;
+        }
+        wx_slot b = st[--n], a = st[n - 1];
+        switch (op->kind) {
+        case WXM_CONST_I32_ADD: a = (uint32_t)(a + b); break;
+        case WXM_CONST_I32_SUB: a = (uint32_t)(a - b); break;
+        case WXM_CONST_I32_MUL: a = (uint32_t)(a * b); break;
+        case WXM_CONST_I64_ADD: a = a + b; break;
+        case WXM_CONST_I64_SUB: a = a - b; break;
+        case WXM_CONST_I64_MUL: a = a * b; break;
+        default: break;
+        }
+        st[n - 1] = a;
+    }
+    return st[0];
+}
+
+wx_slot wxi_eval_const(const wx_instance *inst, const wxm_const *c)
+{
+    return c->kind == WXM_CONST_EXPR ? expr_value(inst, c)
+                                     : const_value(inst, c);
 }
 
 static void define_funcs(wx_instance *inst)
@@ -228,7 +263,7 @@ static void define_globals(wx_instance *inst)
         wx_global *g = &inst->own_globals[i - m->nglobal_imports];
         g->type = m->globals[i].type;
         g->mutable_ = m->globals[i].mutable_;
-        g->val = eval_const(inst, &m->globals[i].init);
+        g->val = wxi_eval_const(inst, &m->globals[i].init);
         inst->globals[i] = g;
     }
 }
@@ -248,12 +283,12 @@ static wx_status init_elems(wx_instance *inst, wx_error *err)
         if (seg->mode == WXM_SEG_DECLARATIVE)
             continue;
         wx_table *t = inst->tables[seg->table];
-        uint64_t at = (uint32_t)eval_const(inst, &seg->offset);
+        uint64_t at = (uint32_t)wxi_eval_const(inst, &seg->offset);
         if (at + seg->count > t->size)
             return wxi_trap(err, WX_TRAP_TABLE_OOB, m, WX_NO_INDEX,
                             seg->offset.offset);
         for (uint32_t j = 0; j < seg->count; j++)
-            t->elems[at + j] = eval_const(inst, &seg->items[j]);
+            t->elems[at + j] = wxi_eval_const(inst, &seg->items[j]);
     }
     return WX_OK;
 }
@@ -268,7 +303,7 @@ static wx_status init_datas(wx_instance *inst, wx_error *err)
             continue;
         inst->data_dropped[i] = true;
         wx_memory *mem = inst->memories[seg->memory];
-        uint64_t at = (uint32_t)eval_const(inst, &seg->offset);
+        uint64_t at = (uint32_t)wxi_eval_const(inst, &seg->offset);
         if (at + seg->len > mem->size)
             return wxi_trap(err, WX_TRAP_MEMORY_OOB, m, WX_NO_INDEX,
                             seg->offset.offset);
