@@ -1,5 +1,6 @@
 /*
- * wasmext engine: a WebAssembly 2.0 runtime (decoder, validator, compiler to
+ * wasmext engine: a WebAssembly 2.0 runtime, with tail calls and extended
+ * constant expressions of 3.0 (decoder, validator, compiler to
  * register-style internal code, interpreter).
  *
  * Lifecycle, as in WAMR:
@@ -270,6 +271,14 @@ typedef struct wx_load_opts {
  * Without it a module keeps only the "name" section: debug sections are
  * often most of a binary, and copying them costs every load. */
 #define WX_LOAD_KEEP_CUSTOM_SECTIONS 0x1u
+/* Validate by the WebAssembly 2.0 rules: without it a module may also use
+ * the WebAssembly 3.0 features the engine implements, tail calls
+ * (return_call, return_call_indirect) and extended constant expressions
+ * (i32/i64 add, sub and mul, and global.get of earlier immutable globals
+ * of the module itself). Every 2.0 module loads either way; the flag
+ * refuses what only 3.0 allows (the 2.0 spec suite, which tests those
+ * refusals, runs with it). */
+#define WX_LOAD_WASM2 0x2u
 
 /*
  * Decode, validate and compile. The module keeps no pointer into `bytes`:
@@ -473,16 +482,16 @@ WX_API bool wx_instance_interrupted(const wx_instance *inst);
  * loop stops the same way on every machine, without a clock or a thread.
  *
  * One unit is charged for each call (the host's call into the guest, a
- * wasm call, call_indirect, a call of a host function or into another
- * instance) and for each taken branch of the compiled code: a loop's
- * back-edge, a br, br_if or br_table that jumps, and the jumps that
- * if/else and some br_ifs compile to. Bulk operations cost in proportion
- * to their size: memory.fill, memory.copy and memory.init one unit per
- * full 64 KiB, table.fill, table.copy, table.init and table.grow one unit
- * per full 4096 elements (so one of less costs nothing; a table.grow that
- * fails costs nothing); they run in chunks of that size, each charged
- * before it runs, so a long one also notices an interrupt between chunks
- * and a call stopped inside one leaves it partly done. Other
+ * wasm call, call_indirect, a tail call, a call of a host function or
+ * into another instance) and for each taken branch of the compiled code:
+ * a loop's back-edge, a br, br_if or br_table that jumps, and the jumps
+ * that if/else and some br_ifs compile to. Bulk operations cost in
+ * proportion to their size: memory.fill, memory.copy and memory.init one
+ * unit per full 64 KiB, table.fill, table.copy, table.init and table.grow
+ * one unit per full 4096 elements (so one of less costs nothing; a
+ * table.grow that fails costs nothing); they run in chunks of that size,
+ * each charged before it runs, so a long one also notices an interrupt
+ * between chunks and a call stopped inside one leaves it partly done. Other
  * straight-line instructions, memory.grow and the time spent in host
  * functions cost nothing. So fuel is a bound on loop iterations, calls
  * and bulk work, not a count of instructions, and the units a given

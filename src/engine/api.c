@@ -25,9 +25,10 @@ wx_module *wx_module_load(const uint8_t *bytes, size_t len,
         wx_error_set(err, WX_ELIMIT, "module larger than 4 GiB");
         return NULL;
     }
-    if (flags & ~(uint32_t)WX_LOAD_KEEP_CUSTOM_SECTIONS) {
+    const uint32_t known = WX_LOAD_KEEP_CUSTOM_SECTIONS | WX_LOAD_WASM2;
+    if (flags & ~known) {
         wx_error_set(err, WX_EARG, "unknown load flags 0x%x in wx_load_opts",
-                     flags & ~(uint32_t)WX_LOAD_KEEP_CUSTOM_SECTIONS);
+                     flags & ~known);
         return NULL;
     }
     wx_module *m = calloc(1, sizeof *m);
@@ -42,6 +43,7 @@ wx_module *wx_module_load(const uint8_t *bytes, size_t len,
      * mostly for debug sections nobody reads. */
     m->bytes = (uint8_t *)bytes;
     m->len = len;
+    m->wasm2 = (flags & WX_LOAD_WASM2) != 0;
 
     err->trap = WX_TRAP_NONE;
     err->func_index = WX_NO_INDEX;

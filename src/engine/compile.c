@@ -1139,6 +1139,37 @@ static void do_call_indirect(cctx *c, uint32_t type, uint32_t table)
     finish_call(c, base, t->nresults);
 }
 
+/* return_call to a defined function: RETURN_CALL replaces the frame. An
+ * imported callee may be a host function, which cannot (exec.c calls it
+ * as by call), so RETURN_CALL_IMPORT and RETURN_CALL_INDIRECT are followed
+ * by the code of `call; return`, which only a host callee comes back to. */
+static void do_return_call(cctx *c, uint32_t fidx)
+{
+    const wxm_functype *t = wxm_func_type(c->m, fidx);
+    uint32_t base = prepare_args(c, t->nparams);
+    uint32_t a = home(c, base);
+    if (fidx < c->m->nfunc_imports) {
+        emit2(c, WXC_OP_RETURN_CALL_IMPORT, a, fidx);
+        finish_call(c, base, t->nresults);
+        emit_return(c);
+    } else {
+        uint32_t pos = emit1(c, WXC_OP_RETURN_CALL, a);
+        c->code[pos + 2].p = &c->fns[fidx - c->m->nfunc_imports];
+    }
+    set_unreachable(c);
+}
+
+static void do_return_call_indirect(cctx *c, uint32_t type, uint32_t table)
+{
+    const wxm_functype *t = &c->m->types[type];
+    uint32_t elem = pop_slot(c);
+    uint32_t base = prepare_args(c, t->nparams);
+    emit4(c, WXC_OP_RETURN_CALL_INDIRECT, home(c, base), type, elem, table);
+    finish_call(c, base, t->nresults);
+    emit_return(c);
+    set_unreachable(c);
+}
+
 /* ---------------------------------------------------- 0xFC instructions */
 
 static bool compile_fc(cctx *c, bool dead)
@@ -1356,6 +1387,17 @@ static bool compile_instr(cctx *c)
         wxr_u32(&c->r, &y);
         if (!dead)
             do_call_indirect(c, x, y);
+        break;
+    case WXO_RETURN_CALL:
+        wxr_u32(&c->r, &x);
+        if (!dead)
+            do_return_call(c, x);
+        break;
+    case WXO_RETURN_CALL_INDIRECT:
+        wxr_u32(&c->r, &x);
+        wxr_u32(&c->r, &y);
+        if (!dead)
+            do_return_call_indirect(c, x, y);
         break;
     case WXO_DROP:
         if (!dead)

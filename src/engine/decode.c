@@ -361,6 +361,14 @@ static bool skip_instr(wxm_decoder *d, uint8_t op, const uint8_t *at,
         return true;
     case WXO_CALL_INDIRECT:
         return wxr_u32(r, &n) && wxr_u32(r, &n);
+    case WXO_RETURN_CALL:
+        if (d->m->wasm2)
+            return fail_at(d, at, "illegal opcode");
+        return wxr_u32(r, &n);
+    case WXO_RETURN_CALL_INDIRECT:
+        if (d->m->wasm2)
+            return fail_at(d, at, "illegal opcode");
+        return wxr_u32(r, &n) && wxr_u32(r, &n);
     case WXO_SELECT_T:
         if (!read_count(d, &n))
             return false;
@@ -461,13 +469,79 @@ static bool read_simd_const(wxm_decoder *d, const uint8_t *at, wxm_const *c)
     return true;
 }
 
-/* A constant expression up to and including its `end`. */
+/* The operators of extended constant expressions (WebAssembly 3.0), or
+ * WXM_CONST_EXPR for an opcode that is none of them. */
+static wxm_const_kind const_operator(const wxm_decoder *d, uint8_t op)
+{
+    if (d->m->wasm2)
+        return WXM_CONST_EXPR;
+    switch (op) {
+    case 0x6A: return WXM_CONST_I32_ADD;
+    case 0x6B: return WXM_CONST_I32_SUB;
+    case 0x6C: return WXM_CONST_I32_MUL;
+    case 0x7C: return WXM_CONST_I64_ADD;
+    case 0x7D: return WXM_CONST_I64_SUB;
+    case 0x7E: return WXM_CONST_I64_MUL;
+    default: return WXM_CONST_EXPR;
+    }
+}
+
+/* One instruction of a constant expression that the first pass of
+ * read_const found to be constant, into `c`. */
+static bool read_const_op(wxm_decoder *d, wxm_const *c)
+{
+    const uint8_t *at = d->r.p;
+    uint8_t op;
+    memset(c, 0, sizeof *c);
+    c->offset = wxr_offset(&d->r);
+    if (!read_byte(d, &op))
+        return false;
+    wxm_const_kind k = const_operator(d, op);
+    if (k != WXM_CONST_EXPR) {
+        c->kind = k;
+        c->type = k <= WXM_CONST_I32_MUL ? WX_I32 : WX_I64;
+        return true;
+    }
+    return op == WXO_FD_PREFIX ? read_simd_const(d, at, c)
+                               : read_const_instr(d, op, c);
+}
+
+/* The second pass over an expression of `nops` instructions at `start`
+ * (read_const checked it): its instructions into the arena, so that only
+ * the rare longer expression costs an allocation. */
+static bool read_const_expr(wxm_decoder *d, const uint8_t *start,
+                            uint32_t nops, uint32_t depth, wxm_const *c)
+{
+    wxm_const *ops = dec_calloc(d, nops, sizeof *ops);
+    if (!ops)
+        return false;
+    const uint8_t *end = d->r.p;
+    d->r.p = start;
+    for (uint32_t i = 0; i < nops; i++)
+        if (!read_const_op(d, &ops[i]))
+            return false;
+    d->r.p = end;
+    c->kind = WXM_CONST_EXPR;
+    c->type = ops[nops - 1].type;
+    c->ops = ops;
+    c->nops = nops;
+    c->depth = depth;
+    return true;
+}
+
+/* A constant expression up to and including its `end`. The first pass
+ * reads it as a single instruction, counts the instructions and the stack
+ * height, and notes a non-constant instruction or a wrong number of values
+ * for the validator; a longer valid-looking expression is read again by
+ * read_const_expr. */
 static bool read_const(wxm_decoder *d, wxm_const *c)
 {
     const uint8_t *base = d->m->bytes;
+    const uint8_t *start = d->r.p;
     const char *bad = NULL;
     const uint8_t *bad_at = NULL;
-    uint32_t depth = 0, values = 0;
+    uint32_t depth = 0, nops = 0, height = 0, max_height = 0;
+    bool underflow = false;
     wxm_const tmp;
 
     memset(c, 0, sizeof *c);
@@ -488,10 +562,20 @@ static bool read_const(wxm_decoder *d, wxm_const *c)
             if (op == WXO_FD_PREFIX ? !read_simd_const(d, at, &tmp)
                                     : !read_const_instr(d, op, &tmp))
                 return false;
-            if (values++ == 0) {
+            if (nops++ == 0) {
                 tmp.offset = c->offset;
                 *c = tmp;
             }
+            if (++height > max_height)
+                max_height = height;
+            continue;
+        }
+        if (const_operator(d, op) != WXM_CONST_EXPR) {
+            nops++;
+            if (height < 2)
+                underflow = true;
+            else
+                height--;
             continue;
         }
         if (!skip_instr(d, op, at, &depth))
@@ -501,13 +585,21 @@ static bool read_const(wxm_decoder *d, wxm_const *c)
             bad_at = at;
         }
     }
-    if (!bad && values != 1) {
+    if (!bad && (underflow || height != 1)) {
         bad = "type mismatch";
         bad_at = base + c->offset;
     }
-    if (bad)
+    if (bad) {
         note_invalid(d, (uint32_t)(bad_at - base), bad);
-    return true;
+        return true;
+    }
+    if (nops == 1)
+        return true;
+    if (max_height > WXM_MAX_CONST_DEPTH) {
+        d->limit = true;
+        return fail_at(d, start, "constant expression too deep");
+    }
+    return read_const_expr(d, start, nops, max_height, c);
 }
 
 /* ------------------------------------------------------------- sections */
@@ -1111,6 +1203,9 @@ static bool check_counts(wxm_decoder *d)
 
 static void mark_declared(wx_module *m, const wxm_const *c)
 {
+    if (c->kind == WXM_CONST_EXPR)
+        for (uint32_t i = 0; i < c->nops; i++)
+            mark_declared(m, &c->ops[i]);
     if (c->kind == WXM_CONST_REF_FUNC && c->index < m->nfuncs)
         m->func_declared[c->index] = true;
 }
@@ -1140,17 +1235,19 @@ static bool collect_declared(wxm_decoder *d)
     return true;
 }
 
-/* Clears everything but the caller's arena and bytes, so that a module
- * struct can be decoded whatever it held. */
+/* Clears everything but the caller's arena, bytes and rules (wasm2), so
+ * that a module struct can be decoded whatever it held. */
 static void reset_module(wx_module *m)
 {
     wxm_arena arena = m->arena;
     uint8_t *bytes = m->bytes;
     size_t len = m->len;
+    bool wasm2 = m->wasm2;
     memset(m, 0, sizeof *m);
     m->arena = arena;
     m->bytes = bytes;
     m->len = len;
+    m->wasm2 = wasm2;
 }
 
 wx_status wxm_decode(wx_module *m, wx_error *err)

@@ -9,7 +9,9 @@
  * pc, caller fp, caller function, caller instance) on a control stack that
  * grows down from the top of the slot area, and jumps to the callee's code;
  * return pops it. The entry function's record returns to an EXIT op, so a
- * return needs no test for the bottom. Only host functions (which may
+ * return needs no test for the bottom. A tail call (return_call...) moves
+ * its arguments down and reuses the caller's frame without a record, so
+ * it grows neither stack. Only host functions (which may
  * re-enter wx_call) use the C stack, and a nested run starts above the
  * frames and records in use (published in stack->top and stack->limit for
  * the time of the host call).
@@ -76,6 +78,7 @@ static wx_slot elem_item(const wx_instance *inst, const wxm_const *c)
     case WXM_CONST_REF_FUNC: return PTR_SLOT(inst->funcs[c->index]);
     case WXM_CONST_GLOBAL_GET: return inst->globals[c->index]->val;
     case WXM_CONST_REF_NULL: return 0;
+    case WXM_CONST_EXPR: return wxi_eval_const(inst, c);
     default: return c->bits;
     }
 }
@@ -330,6 +333,28 @@ static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
         csp = ncsp_;                                                          \
         ZERO_SLOTS(nfp_, cf_->nparams, cf_->nparams + cf_->nlocals);          \
         fp = nfp_;                                                            \
+        fn = cf_;                                                             \
+        pc = cf_->code;                                                       \
+    } while (0)
+
+/* A tail call (return_call...): compiled function CF replaces the running
+ * one in its frame. The arguments, in the caller's temporaries at ARGS,
+ * move down to fp[0..) (ascending is safe: each source lies at or above
+ * its destination), and no record is pushed, so a chain of tail calls
+ * runs in constant space: the caller's record still says where the
+ * results go. Traps, with nothing changed, when the callee's frame does
+ * not fit below the records. */
+#define TAIL_FRAME(CF, ARGS)                                                  \
+    do {                                                                      \
+        const struct wxc_func *cf_ = (CF);                                    \
+        const wx_slot *args_ = (ARGS);                                        \
+        if (__builtin_expect(csp - fp < (ptrdiff_t)cf_->frame_size, 0))       \
+            TRAP(WX_TRAP_STACK_EXHAUSTED);                                    \
+        for (uint32_t k_ = 0, n_ = cf_->nparams; k_ < n_; k_++) {             \
+            fp[k_] = args_[k_];                                               \
+            __asm__("" : "+r"(k_));                                           \
+        }                                                                     \
+        ZERO_SLOTS(fp, cf_->nparams, cf_->nparams + cf_->nlocals);            \
         fn = cf_;                                                             \
         pc = cf_->code;                                                       \
     } while (0)
@@ -726,6 +751,39 @@ dispatch:
         goto call_func;
     }
 
+    /* Tail calls cost a unit like calls, so an endless chain of them
+     * meets the fuel and interrupt checks in refuel. */
+    CASE(RETURN_CALL)
+    {
+        TAIL_FRAME((const struct wxc_func *)pc[2].p, fp + F0);
+        CHARGE_DISPATCH();
+    }
+    CASE(RETURN_CALL_IMPORT)
+    {
+        callee = inst->funcs[F1];
+        callee_fp = fp + F0;
+        ret_pc = pc + WXC_LEN_RETURN_CALL_IMPORT;
+        goto tail_call_func;
+    }
+    CASE(RETURN_CALL_INDIRECT)
+    {
+        const wx_table *tab = inst->tables[F3];
+        uint32_t i = (uint32_t)fp[F2];
+        if (__builtin_expect(i >= tab->size, 0))
+            TRAP(WX_TRAP_UNDEFINED_ELEMENT);
+        callee = SLOT_PTR(wx_wasm_func *, tab->elems[i]);
+        if (__builtin_expect(!callee, 0))
+            TRAP(WX_TRAP_UNINITIALIZED_ELEMENT);
+        const wxm_functype *want = &inst->module->types[F1];
+        if (callee->module == inst->module && callee->mtype
+                ? callee->mtype->canon != want->canon
+                : !type_matches(callee, want))
+            TRAP(WX_TRAP_INDIRECT_TYPE);
+        callee_fp = fp + F0;
+        ret_pc = pc + WXC_LEN_RETURN_CALL_INDIRECT;
+        goto tail_call_func;
+    }
+
     CASE(SELECT)
     {
         fp[F0] = (uint32_t)fp[F3] ? fp[F1] : fp[F2];
@@ -1013,6 +1071,23 @@ call_func:
         DISPATCH();
     }
     ENTER_FRAME(callee->code, callee_fp, ret_pc);
+    if (callee->inst != inst) {
+        inst = callee->inst;
+        LOAD_INSTANCE();
+        RELOAD_MEMORY();
+    }
+    CHARGE_DISPATCH();
+
+    /* A tail call through an import or a table. A host function cannot
+     * take over the frame: it is called as by call, and returns to
+     * ret_pc, the code the compiler put after the op, which returns its
+     * results. A wasm function, of this instance or another, replaces the
+     * running one; the record below still names the caller's caller and
+     * its instance, which its return restores. */
+tail_call_func:
+    if (!callee->code)
+        goto call_func;
+    TAIL_FRAME(callee->code, callee_fp);
     if (callee->inst != inst) {
         inst = callee->inst;
         LOAD_INSTANCE();

@@ -143,9 +143,10 @@ static wx_status resolve_imports(wx_instance *inst, const wx_linker *l,
 
 /* ---------------------------------------------------------- definitions */
 
-/* Value of a constant expression; everything it refers to (functions,
- * earlier globals) is already in place. */
-static wx_slot eval_const(const wx_instance *inst, const wxm_const *c)
+/* Value of a one-instruction constant expression, or of one instruction
+ * of a longer one; everything it refers to (functions, earlier globals) is
+ * already in place. */
+static wx_slot const_value(const wx_instance *inst, const wxm_const *c)
 {
     switch (c->kind) {
     case WXM_CONST_I32:
@@ -156,17 +157,53 @@ static wx_slot eval_const(const wx_instance *inst, const wxm_const *c)
     case WXM_CONST_REF_NULL: return 0;
     case WXM_CONST_REF_FUNC: return (wx_slot)(uintptr_t)inst->funcs[c->index];
     case WXM_CONST_GLOBAL_GET: return inst->globals[c->index]->val;
+    default: return 0; /* operators: only inside an expression */
     }
-    return 0;
 }
 
-/* A defined global's first value. A v128 (validated: the constant or an
- * imported v128 global) takes all 16 bytes; eval_const gives one slot. */
+/* An extended constant expression (validated: the stack never underflows
+ * and never holds more than c->depth values). The arithmetic wraps, in
+ * unsigned types, and i32 results stay zero-extended as slots are. Not
+ * inlined: its 2 KB stack would deepen every instantiation's frame. */
+__attribute__((noinline)) static wx_slot expr_value(const wx_instance *inst, const wxm_const *c)
+{
+    wx_slot st[WXM_MAX_CONST_DEPTH];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->nops; i++) {
+        const wxm_const *op = &c->ops[i];
+        if (op->kind < WXM_CONST_I32_ADD) {
+            st[n++] = const_value(inst, op);
+            continue;
+        }
+        wx_slot b = st[--n], a = st[n - 1];
+        switch (op->kind) {
+        case WXM_CONST_I32_ADD: a = (uint32_t)(a + b); break;
+        case WXM_CONST_I32_SUB: a = (uint32_t)(a - b); break;
+        case WXM_CONST_I32_MUL: a = (uint32_t)(a * b); break;
+        case WXM_CONST_I64_ADD: a = a + b; break;
+        case WXM_CONST_I64_SUB: a = a - b; break;
+        case WXM_CONST_I64_MUL: a = a * b; break;
+        default: break;
+        }
+        st[n - 1] = a;
+    }
+    return st[0];
+}
+
+wx_slot wxi_eval_const(const wx_instance *inst, const wxm_const *c)
+{
+    return c->kind == WXM_CONST_EXPR ? expr_value(inst, c)
+                                     : const_value(inst, c);
+}
+
+/* A defined global's first value. A v128 (validated: the constant or
+ * global.get of an earlier v128 global; no operator makes one) takes all
+ * 16 bytes; wxi_eval_const gives one slot. */
 static void init_global(const wx_instance *inst, wx_global *g,
                         const wxm_const *c)
 {
     if (g->type != WX_V128) {
-        g->val = eval_const(inst, c);
+        g->val = wxi_eval_const(inst, c);
         return;
     }
     const uint8_t *from = c->kind == WXM_CONST_GLOBAL_GET
@@ -269,12 +306,12 @@ static wx_status init_elems(wx_instance *inst, wx_error *err)
         if (seg->mode == WXM_SEG_DECLARATIVE)
             continue;
         wx_table *t = inst->tables[seg->table];
-        uint64_t at = (uint32_t)eval_const(inst, &seg->offset);
+        uint64_t at = (uint32_t)wxi_eval_const(inst, &seg->offset);
         if (at + seg->count > t->size)
             return wxi_trap(err, WX_TRAP_TABLE_OOB, m, WX_NO_INDEX,
                             seg->offset.offset);
         for (uint32_t j = 0; j < seg->count; j++)
-            t->elems[at + j] = eval_const(inst, &seg->items[j]);
+            t->elems[at + j] = wxi_eval_const(inst, &seg->items[j]);
     }
     return WX_OK;
 }
@@ -289,7 +326,7 @@ static wx_status init_datas(wx_instance *inst, wx_error *err)
             continue;
         inst->data_dropped[i] = true;
         wx_memory *mem = inst->memories[seg->memory];
-        uint64_t at = (uint32_t)eval_const(inst, &seg->offset);
+        uint64_t at = (uint32_t)wxi_eval_const(inst, &seg->offset);
         if (at + seg->len > mem->size)
             return wxi_trap(err, WX_TRAP_MEMORY_OOB, m, WX_NO_INDEX,
                             seg->offset.offset);

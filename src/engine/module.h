@@ -36,25 +36,51 @@ typedef struct wxm_functype {
 } wxm_functype;
 
 /* A constant expression (global init, segment offsets, element items).
- * WebAssembly 2.0 allows exactly one instruction from this set followed by
- * `end`. */
+ * WebAssembly 2.0 allows exactly one instruction from the first set below
+ * followed by `end`, and so do nearly all modules: that case is stored
+ * inline, as one wxm_const, with nothing allocated. WebAssembly 3.0
+ * (extended constant expressions) adds i32/i64 add, sub and mul; a longer
+ * expression is WXM_CONST_EXPR, whose `ops` (in the arena) hold its
+ * instructions in order, each a one-instruction wxm_const or an operator
+ * (WXM_CONST_I32_ADD...), evaluated on a stack at most `depth` deep. */
 typedef enum wxm_const_kind {
     WXM_CONST_I32,
     WXM_CONST_I64,
     WXM_CONST_F32,
     WXM_CONST_F64,
     WXM_CONST_V128,
-    WXM_CONST_REF_NULL,  /* value: the reference type in `type` */
-    WXM_CONST_REF_FUNC,  /* index: function index */
-    WXM_CONST_GLOBAL_GET /* index: global index (an imported global) */
+    WXM_CONST_REF_NULL,   /* value: the reference type in `type` */
+    WXM_CONST_REF_FUNC,   /* index: function index */
+    WXM_CONST_GLOBAL_GET, /* index: global index (immutable) */
+    WXM_CONST_EXPR,       /* ops[0 .. nops): a longer expression */
+    /* Operators, only inside an expression's ops: pop b, pop a, push
+     * a op b, wrapping. */
+    WXM_CONST_I32_ADD,
+    WXM_CONST_I32_SUB,
+    WXM_CONST_I32_MUL,
+    WXM_CONST_I64_ADD,
+    WXM_CONST_I64_SUB,
+    WXM_CONST_I64_MUL
 } wxm_const_kind;
+
+/* The deepest operand stack an extended constant expression may need (a
+ * limit of ours, as WXM_MAX_LOCALS: evaluation keeps the stack in a local
+ * array; toolchains write depth 2, `global.get; i32.const; i32.add`). */
+#define WXM_MAX_CONST_DEPTH 256u
 
 typedef struct wxm_const {
     wxm_const_kind kind;
     wx_valtype type; /* the value's type (for ref.null: the ref type) */
     uint32_t index;
     uint64_t bits;     /* i32/i64/f32/f64 raw bits (zero-extended) */
-    uint8_t v128[16];
+    union {
+        uint8_t v128[16];
+        struct {                         /* WXM_CONST_EXPR */
+            const struct wxm_const *ops; /* in the module's arena */
+            uint32_t nops;
+            uint32_t depth; /* stack slots its evaluation needs */
+        };
+    };
     uint32_t offset;   /* byte offset of the expression in the binary */
 } wxm_const;
 
@@ -180,6 +206,11 @@ struct wx_module {
 
     /* Name section, function names: func_names[i] or NULL. */
     char **func_names;
+
+    /* Loaded with WX_LOAD_WASM2: the WebAssembly 2.0 rules, without the
+     * 3.0 additions the engine knows (tail calls, extended constant
+     * expressions). */
+    bool wasm2;
 
     /* Functions referenced outside function bodies (exports, elem segments,
      * global inits): only these may appear in ref.func in code (spec

@@ -29,6 +29,8 @@ enum wxo_class { WXO_SPECIAL, WXO_UNARY, WXO_BINARY, WXO_LOAD, WXO_STORE };
     X(WXO_RETURN, 0x0F, "return", WXO_SPECIAL, 0, 0) \
     X(WXO_CALL, 0x10, "call", WXO_SPECIAL, 0, 0) \
     X(WXO_CALL_INDIRECT, 0x11, "call_indirect", WXO_SPECIAL, 0, 0) \
+    X(WXO_RETURN_CALL, 0x12, "return_call", WXO_SPECIAL, 0, 0) \
+    X(WXO_RETURN_CALL_INDIRECT, 0x13, "return_call_indirect", WXO_SPECIAL, 0, 0) \
     X(WXO_DROP, 0x1A, "drop", WXO_SPECIAL, 0, 0) \
     X(WXO_SELECT, 0x1B, "select", WXO_SPECIAL, 0, 0) \
     X(WXO_SELECT_T, 0x1C, "select_t", WXO_SPECIAL, 0, 0) \

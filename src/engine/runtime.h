@@ -166,6 +166,10 @@ wx_status wxe_invoke(wx_wasm_func *f, wx_slot *slots, wxe_stack *stack,
 wx_status wxi_call_host(wx_wasm_func *f, wx_instance *caller, wx_slot *slots,
                         wx_error *err);
 
+/* The value of a validated constant expression in `inst`, whose globals
+ * and functions it reads are in place. */
+wx_slot wxi_eval_const(const wx_instance *inst, const wxm_const *c);
+
 /* memory.grow semantics: old size in pages, or -1 (memory unchanged). */
 int64_t wxi_memory_grow(wx_memory *mem, uint32_t delta);
 /* table.grow semantics: old size, or -1. */

@@ -1,6 +1,8 @@
 /*
  * The validator: WebAssembly 2.0 type checking of a decoded module (SIMD
- * instructions excepted; v128 is known as a type only).
+ * instructions excepted; v128 is known as a type only), with the tail
+ * calls and extended constant expressions of 3.0 (not with
+ * WX_LOAD_WASM2).
  *
  * Two parts. The module-level checks look at what the decoder stored
  * (indices, limits, constant expressions, exports, the start function). The
@@ -912,6 +914,62 @@ static bool check_call(vstate *v)
            push_types(v, t->results, t->nresults);
 }
 
+/* A tail call's callee must return exactly what the caller returns (the
+ * spec's rule: its results replace the caller's). */
+static bool check_tail_results(vstate *v, const wxm_functype *t)
+{
+    const wxm_functype *own = v->type;
+    if (same_types(t->results, t->nresults, own->results, own->nresults))
+        return true;
+    return vfail(v, WX_EINVALID,
+                 "type mismatch: %s: the callee's results differ from "
+                 "those of function %u",
+                 instr_name(v), v->func);
+}
+
+/* return_call x (WebAssembly 3.0): call's operands, then like return. */
+static bool check_return_call(vstate *v)
+{
+    uint32_t idx;
+    if (v->m->wasm2)
+        return malformed(v, "illegal opcode");
+    if (!wxr_u32(&v->r, &idx))
+        return read_failed(v);
+    if (idx >= v->m->nfuncs)
+        return vfail(v, WX_EINVALID, "unknown function %u", idx);
+    const wxm_functype *t = wxm_func_type(v->m, idx);
+    if (!check_tail_results(v, t) || !pop_types(v, t->params, t->nparams))
+        return false;
+    set_unreachable(v);
+    return true;
+}
+
+/* return_call_indirect x y: call_indirect's checks, then like return. */
+static bool check_return_call_indirect(vstate *v)
+{
+    const wx_module *m = v->m;
+    uint32_t ti, table;
+    if (m->wasm2)
+        return malformed(v, "illegal opcode");
+    if (!wxr_u32(&v->r, &ti) || !wxr_u32(&v->r, &table))
+        return read_failed(v);
+    if (!need_table(v, table))
+        return false;
+    if (m->tables[table].elem != WX_FUNCREF)
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: return_call_indirect through table %u "
+                     "of %s",
+                     table, wx_valtype_name(m->tables[table].elem));
+    if (ti >= m->ntypes)
+        return vfail(v, WX_EINVALID, "unknown type %u", ti);
+    const wxm_functype *t = &m->types[ti];
+    if (!check_tail_results(v, t) || !pop_types(v, k_i32s, 1) ||
+        !pop_types(v, t->params, t->nparams))
+        return false;
+    set_unreachable(v);
+    return true;
+}
+
 /* The instructions of the single-byte space that are not simple
  * operators. */
 static bool check_special(vstate *v, uint8_t op, bool *done)
@@ -946,6 +1004,10 @@ static bool check_special(vstate *v, uint8_t op, bool *done)
         return check_call(v);
     case WXO_CALL_INDIRECT:
         return check_call_indirect(v);
+    case WXO_RETURN_CALL:
+        return check_return_call(v);
+    case WXO_RETURN_CALL_INDIRECT:
+        return check_return_call_indirect(v);
     case WXO_DROP:
         return pop_any(v, &t);
     case WXO_SELECT:
@@ -1189,6 +1251,13 @@ static bool scan_body(vstate *v, uint32_t fi)
                 v->nvals--;
                 depth--;
                 break;
+            case WXO_RETURN_CALL:
+            case WXO_RETURN_CALL_INDIRECT:
+                if (m->wasm2)
+                    return malformed(v, "illegal opcode");
+                ok = wxr_u32(r, &x) &&
+                     (op == WXO_RETURN_CALL || wxr_u32(r, &x));
+                break;
             case WXO_BR:
             case WXO_BR_IF:
             case WXO_CALL:
@@ -1335,42 +1404,102 @@ static wx_status mfail(vstate *v, uint32_t offset, const char *fmt, ...)
     return WX_EINVALID;
 }
 
-/* A constant expression of `what` (e.g. "global 3 initializer") must
- * produce a value of type `want`. */
-static wx_status check_const(vstate *v, const wxm_const *c, wx_valtype want,
-                             const char *what, uint32_t index)
+/* The type of a one-instruction constant expression `c` (or of one
+ * instruction of a longer one) into *t. global.get may read the first
+ * `nglobals` globals, when immutable. */
+static wx_status const_type(vstate *v, const wxm_const *c, uint32_t nglobals,
+                            const char *what, uint32_t index, wx_valtype *t)
 {
     const wx_module *m = v->m;
-    wx_valtype t = c->type;
+    *t = c->type;
     switch (c->kind) {
-    case WXM_CONST_I32: t = WX_I32; break;
-    case WXM_CONST_I64: t = WX_I64; break;
-    case WXM_CONST_F32: t = WX_F32; break;
-    case WXM_CONST_F64: t = WX_F64; break;
-    case WXM_CONST_V128: t = WX_V128; break;
+    case WXM_CONST_I32: *t = WX_I32; break;
+    case WXM_CONST_I64: *t = WX_I64; break;
+    case WXM_CONST_F32: *t = WX_F32; break;
+    case WXM_CONST_F64: *t = WX_F64; break;
+    case WXM_CONST_V128: *t = WX_V128; break;
     case WXM_CONST_REF_NULL: break;
     case WXM_CONST_REF_FUNC:
         if (c->index >= m->nfuncs)
             return mfail(v, c->offset, "%s %u: unknown function %u", what,
                          index, c->index);
-        t = WX_FUNCREF;
+        *t = WX_FUNCREF;
         break;
     case WXM_CONST_GLOBAL_GET:
-        /* WebAssembly 2.0: only imported globals, and only immutable
-         * ones, are constant. */
-        if (c->index >= m->nglobal_imports)
+        if (c->index >= nglobals)
             return mfail(v, c->offset,
                          "%s %u: unknown global %u (constant expressions "
-                         "may only read imported globals)",
-                         what, index, c->index);
+                         "may only read %s)",
+                         what, index, c->index,
+                         m->wasm2 ? "imported globals"
+                                  : "imported and earlier globals");
         if (m->globals[c->index].mutable_)
             return mfail(v, c->offset,
                          "%s %u: constant expression required (global %u "
                          "is mutable)",
                          what, index, c->index);
-        t = m->globals[c->index].type;
+        *t = m->globals[c->index].type;
         break;
+    default:
+        /* The decoder puts operators only inside an expression. */
+        return mfail(v, c->offset, "%s %u: constant expression required",
+                     what, index);
     }
+    return WX_OK;
+}
+
+/* The type of an extended constant expression (WebAssembly 3.0), checked
+ * on a stack of types as a function body would be. */
+static wx_status const_expr_type(vstate *v, const wxm_const *c,
+                                 uint32_t nglobals, const char *what,
+                                 uint32_t index, wx_valtype *t)
+{
+    static const char *const op_names[] = {
+        "i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"};
+    wx_valtype st[WXM_MAX_CONST_DEPTH];
+    uint32_t n = 0;
+    wx_status s;
+    for (uint32_t i = 0; i < c->nops; i++) {
+        const wxm_const *op = &c->ops[i];
+        if (op->kind < WXM_CONST_I32_ADD) {
+            /* The decoder measured the depth: it cannot overflow. */
+            if ((s = const_type(v, op, nglobals, what, index, &st[n++])))
+                return s;
+            continue;
+        }
+        wx_valtype want = op->kind <= WXM_CONST_I32_MUL ? WX_I32 : WX_I64;
+        if (n < 2 || st[n - 1] != want || st[n - 2] != want)
+            return mfail(v, op->offset,
+                         "%s %u: type mismatch: %s expects two %s operands",
+                         what, index, op_names[op->kind - WXM_CONST_I32_ADD],
+                         wx_valtype_name(want));
+        n--;
+    }
+    if (n != 1)
+        return mfail(v, c->offset,
+                     "%s %u: type mismatch: the constant expression leaves "
+                     "%u values",
+                     what, index, n);
+    *t = st[0];
+    return WX_OK;
+}
+
+/* A constant expression of `what` (e.g. "global 3 initializer") must
+ * produce a value of type `want`; global.get may read the first `nglobals`
+ * globals (WebAssembly 2.0: the imported ones only). */
+static wx_status check_const(vstate *v, const wxm_const *c, wx_valtype want,
+                             uint32_t nglobals, const char *what,
+                             uint32_t index)
+{
+    wx_valtype t;
+    wx_status s;
+    if (v->m->wasm2)
+        nglobals = v->m->nglobal_imports;
+    s = c->kind == WXM_CONST_EXPR
+            ? const_expr_type(v, c, nglobals, what, index, &t)
+            : const_type(v, c, nglobals, what, index, &t);
+    if (s)
+        return s;
     if (t != want)
         return mfail(v, c->offset,
                      "%s %u: type mismatch: expected %s but the constant "
@@ -1425,7 +1554,7 @@ static wx_status check_globals(vstate *v)
     wx_status s;
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++)
         if ((s = check_const(v, &m->globals[i].init, m->globals[i].type,
-                             "global", i)))
+                             i, "global", i)))
             return s;
     return WX_OK;
 }
@@ -1447,12 +1576,12 @@ static wx_status check_elems(vstate *v)
                              "elements for a table of %s",
                              i, wx_valtype_name(e->type),
                              wx_valtype_name(m->tables[e->table].elem));
-            if ((s = check_const(v, &e->offset, WX_I32,
+            if ((s = check_const(v, &e->offset, WX_I32, m->nglobals,
                                  "element segment offset", i)))
                 return s;
         }
         for (uint32_t k = 0; k < e->count; k++)
-            if ((s = check_const(v, &e->items[k], e->type,
+            if ((s = check_const(v, &e->items[k], e->type, m->nglobals,
                                  "element segment", i)))
                 return s;
     }
@@ -1470,8 +1599,8 @@ static wx_status check_datas(vstate *v)
         if (d->memory >= m->nmemories)
             return mfail(v, d->offset.offset,
                          "data segment %u: unknown memory %u", i, d->memory);
-        if ((s = check_const(v, &d->offset, WX_I32, "data segment offset",
-                             i)))
+        if ((s = check_const(v, &d->offset, WX_I32, m->nglobals,
+                             "data segment offset", i)))
             return s;
     }
     return WX_OK;

@@ -16,11 +16,20 @@
 #   -j N   run N files at a time (default 1: the machine is shared)
 #
 # WAST arguments are paths, or names such as `i32` or `i32.wast` looked up in
-# the spec folder. Environment:
+# the spec folder's wast/ (or in the spec folder: `wasm-3.0/return_call`).
+#
+# WebAssembly 3.0 files (any .wast in a folder named wasm-3.0) are
+# converted with `--enable-tail-call --enable-extended-const`, the 3.0
+# features the engine has and wabt 1.0.32 can read ($WAST2JSON_FLAGS
+# replaces these), into BUILD_DIR/spec/wasm-3.0/<name>/, and run with
+# `wx-spec -3` (load by the 3.0 rules). Every other file is converted
+# without flags (wast2json 1.0.32's defaults are exactly 2.0) and run by
+# the 2.0 rules (WX_LOAD_WASM2), as before. Environment:
 #   WX_SPEC_DIR  the spec folder (holding wast/), default ../shared/spec-tests
 #                beside the repository
 #   WX_SPEC_BIN  the runner, default BUILD_DIR/tests/spec/wx-spec
 #   WAST2JSON    the converter, default wast2json from PATH (wabt 1.0.32)
+#   WAST2JSON_FLAGS  wast2json flags for the wasm-3.0 files (default above)
 #   WX_SPEC_TIMEOUT  seconds per file, default 120
 set -u
 
@@ -91,6 +100,8 @@ else
             files+=("$(cd "$(dirname "$w")" && pwd)/$(basename "$w")")
         elif [ -f "$wast_dir/${w%.wast}.wast" ]; then
             files+=("$wast_dir/${w%.wast}.wast")
+        elif [ -f "$spec_dir/${w%.wast}.wast" ]; then
+            files+=("$(cd "$spec_dir" && pwd)/${w%.wast}.wast")
         else
             die "no such spec test: $w"
         fi
@@ -98,20 +109,36 @@ else
 fi
 
 out_root=$build_dir/spec
-mkdir -p "$out_root" || die "cannot create $out_root"
+mkdir -p "$out_root" "$out_root/wasm-3.0" || die "cannot create $out_root"
+
+# What sets a 3.0 file apart: its folder. Prints the sub-folder of
+# $out_root its conversion and result go to ("" or "wasm-3.0/").
+suite_dir() {
+    case $1 in
+    */wasm-3.0/*) echo "wasm-3.0/" ;;
+    *) echo "" ;;
+    esac
+}
+
+w3_flags=${WAST2JSON_FLAGS---enable-tail-call --enable-extended-const}
 
 # Converts $1 (a .wast) into $out_root/<name>/ unless it is up to date. The
 # conversion goes to a fresh directory that then replaces the old one, so
 # stale modules never survive and a failed conversion leaves nothing behind.
 convert() {
-    local wast=$1 name tmp
-    name=$(basename "$wast" .wast)
-    local json=$out_root/$name/$name.json
+    local wast=$1 name tmp sub
+    local cflags=()
+    sub=$(suite_dir "$wast")
+    # shellcheck disable=SC2206 # the flags are words
+    [ -n "$sub" ] && cflags=($w3_flags)
+    name=$sub$(basename "$wast" .wast)
+    local json=$out_root/$name/$(basename "$name").json
     if [ -f "$json" ] && [ ! "$wast" -nt "$json" ]; then
         return 0
     fi
-    tmp=$(mktemp -d "$out_root/.$name.XXXXXX") || return 1
-    if ! "$wast2json" "$wast" -o "$tmp/$name.json" >"$tmp.log" 2>&1; then
+    tmp=$(mktemp -d "$out_root/$sub.$(basename "$name").XXXXXX") || return 1
+    if ! "$wast2json" "${cflags[@]}" "$wast" -o "$tmp/$(basename "$name").json" \
+        >"$tmp.log" 2>&1; then
         cat "$tmp.log" >&2
         rm -rf "$tmp" "$tmp.log"
         return 1
@@ -125,8 +152,8 @@ convert() {
 # $out_root/<name>.result and the report lines after it.
 run_one() {
     local wast=$1 name json res out err rc summary total why
-    name=$(basename "$wast" .wast)
-    json=$out_root/$name/$name.json
+    name=$(suite_dir "$wast")$(basename "$wast" .wast)
+    json=$out_root/$name/$(basename "$name").json
     res=$out_root/$name.result
     out=$out_root/$name.stdout
     err=$out_root/$name.stderr
@@ -141,6 +168,7 @@ run_one() {
     local flags=()
     [ $verbose -eq 1 ] && flags=(-v)
     [ $wording -eq 1 ] && flags+=(-w)
+    [ -n "$(suite_dir "$wast")" ] && flags+=(-3)
     # The subshell keeps bash's own "Segmentation fault" notice out of the
     # report; the crash is reported below.
     (
@@ -201,7 +229,7 @@ passed=0
 failed=0
 skipped=0
 for wast in "${files[@]}"; do
-    res=$out_root/$(basename "$wast" .wast).result
+    res=$out_root/$(suite_dir "$wast")$(basename "$wast" .wast).result
     read -r p f s <"$res"
     passed=$((passed + p))
     failed=$((failed + f))

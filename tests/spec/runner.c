@@ -2,12 +2,15 @@
  * wx-spec: runs one official spec test script, converted by wast2json, on
  * the engine through its public API only.
  *
- *   wx-spec [-v] [-t] [-w] FILE.json
+ *   wx-spec [-v] [-t] [-w] [-3] FILE.json
  *                                 run the commands; -v prints each failure,
  *                                 -t traces each command to stderr first,
  *                                 -w notes load and link errors whose
  *                                 message lacks the script's wording (these
- *                                 still pass: only the status is checked)
+ *                                 still pass: only the status is checked),
+ *                                 -3 loads modules by the WebAssembly 3.0
+ *                                 rules the engine follows (default: 2.0,
+ *                                 WX_LOAD_WASM2, as the 2.0 suite expects)
  *   wx-spec --count FILE.json     print the number of commands
  *   wx-spec --selftest            check value parsing and matching
  *
@@ -36,6 +39,7 @@ typedef struct spec_name {
 
 typedef struct spec_opts {
     bool verbose, trace, wording;
+    bool wasm3; /* -3: load without WX_LOAD_WASM2 */
 } spec_opts;
 
 typedef struct spec_runner {
@@ -263,7 +267,8 @@ static wx_module *load_module(spec_runner *r, const spec_cmd *c, wx_error *err)
     free(path);
     if (!bytes)
         return NULL;
-    wx_module *m = wx_module_load(bytes, len, NULL, err);
+    wx_load_opts lo = {.flags = r->opts.wasm3 ? 0 : WX_LOAD_WASM2};
+    wx_module *m = wx_module_load(bytes, len, &lo, err);
     free(bytes);
     if (m && !keep_module(r, m)) {
         wx_module_free(m);
@@ -794,8 +799,9 @@ static int count_commands(const char *path)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: wx-spec [-v] [-t] [-w] FILE.json\n       wx-spec "
-                    "--count FILE.json\n       wx-spec --selftest\n");
+    fprintf(stderr, "usage: wx-spec [-v] [-t] [-w] [-3] FILE.json\n"
+                    "       wx-spec --count FILE.json\n"
+                    "       wx-spec --selftest\n");
     return 2;
 }
 
@@ -814,6 +820,8 @@ int main(int argc, char **argv)
             opts.trace = true;
         else if (strcmp(argv[i], "-w") == 0)
             opts.wording = true;
+        else if (strcmp(argv[i], "-3") == 0)
+            opts.wasm3 = true;
         else
             return usage();
     }

@@ -64,7 +64,8 @@ typedef struct decoded {
     wx_status s;
 } decoded;
 
-static decoded *decode(const uint8_t *bytes, size_t n)
+/* Decodes by the 2.0 rules (WX_LOAD_WASM2) when `wasm2`. */
+static decoded *decode_by(const uint8_t *bytes, size_t n, bool wasm2)
 {
     decoded *d = calloc(1, sizeof *d);
     wxm_arena_init(&d->m.arena);
@@ -72,9 +73,15 @@ static decoded *decode(const uint8_t *bytes, size_t n)
     if (n)
         memcpy(d->m.bytes, bytes, n);
     d->m.len = n;
+    d->m.wasm2 = wasm2;
     wx_error_clear(&d->err);
     d->s = wxm_decode(&d->m, &d->err);
     return d;
+}
+
+static decoded *decode(const uint8_t *bytes, size_t n)
+{
+    return decode_by(bytes, n, false);
 }
 
 static void release(decoded *d)
@@ -499,8 +506,14 @@ static void test_const_exprs(void)
     static const uint8_t illegal[] = {0x41, 1, 0xF3, 0x0B};
     static const uint8_t nested[] = {0x02, 0x40, 0x41, 1, 0x0B, 0x0B};
     buf b = {0};
+    /* i32.add is constant in 3.0 (extended constant expressions), and the
+     * expression goes to the arena; not in 2.0. */
     put_global_module(&b, add, sizeof add);
     decoded *d = decode(b.b, b.n);
+    CHECK(d->s == WX_OK && d->m.globals[0].init.kind == WXM_CONST_EXPR &&
+          d->m.globals[0].init.nops == 3);
+    release(d);
+    d = decode_by(b.b, b.n, true);
     CHECK(d->s == WX_EINVALID &&
           message_has(d, "constant expression required"));
     release(d);
