@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the official spec tests on the engine.
 #
-#   tests/spec/run_spec.sh [-v] [-w] [-j N] BUILD_DIR [WAST...]
+#   tests/spec/run_spec.sh [-v] [-w] [-j N] [-s wasm-3.0] BUILD_DIR [WAST...]
 #
 # Each .wast (default: every file in the spec folder's wast/, without simd/)
 # is converted with wast2json into BUILD_DIR/spec/<name>/ when the JSON is
@@ -14,41 +14,64 @@
 #   -v     also print each failing command (and the tail of a crash report)
 #   -w     also note expected load/link errors with another wording (-v too)
 #   -j N   run N files at a time (default 1: the machine is shared)
+#   -s wasm-3.0
+#          the WebAssembly 3.0 suite instead (`make spec3`): the files of
+#          the spec folder's wasm-3.0/ (its legacy/ and custom/ subfolders
+#          by name only, e.g. legacy/throw: they are not part of 3.0),
+#          converted with `wasm-tools json-from-wast` (legacy/ with
+#          wast2json, see converter_of below) into
+#          BUILD_DIR/spec/wasm-3.0/<name>/; the files are named by their
+#          path in wasm-3.0/ and the totals line starts with "wasm-3.0: "
 #
 # WAST arguments are paths, or names such as `i32` or `i32.wast` looked up in
 # the spec folder's wast/ (or in the spec folder: `wasm-3.0/return_call`).
 #
-# WebAssembly 3.0 files (any .wast in a folder named wasm-3.0) are
-# converted with `--enable-tail-call --enable-extended-const`, the 3.0
-# features the engine has and wabt 1.0.32 can read ($WAST2JSON_FLAGS
-# replaces these), into BUILD_DIR/spec/wasm-3.0/<name>/, and run with
-# `wx-spec -3` (load by the 3.0 rules). Every other file is converted
+# WebAssembly 3.0 files (those of -s wasm-3.0, and any .wast in a folder
+# named wasm-3.0) go to BUILD_DIR/spec/wasm-3.0/<name>/ and run with
+# `wx-spec -3` (loaded by the 3.0 rules). Converted by wast2json (named
+# without -s, or legacy/), they get `--enable-exceptions
+# --enable-tail-call --enable-extended-const`, the 3.0 features wabt
+# 1.0.32 reads that the engine has or the legacy exception tests need
+# ($WAST2JSON_FLAGS replaces these). Every other file is converted
 # without flags (wast2json 1.0.32's defaults are exactly 2.0) and run by
 # the 2.0 rules (WX_LOAD_WASM2), as before. Environment:
 #   WX_SPEC_DIR  the spec folder (holding wast/), default ../shared/spec-tests
 #                beside the repository
 #   WX_SPEC_BIN  the runner, default BUILD_DIR/tests/spec/wx-spec
-#   WAST2JSON    the converter, default wast2json from PATH (wabt 1.0.32)
-#   WAST2JSON_FLAGS  wast2json flags for the wasm-3.0 files (default above)
+#   WX_SPEC_CONVERTER  wast2json or wasm-tools: the converter of every file
+#                (default: wast2json, and wasm-tools with -s wasm-3.0)
+#   WAST2JSON    wast2json, default wast2json from PATH (wabt 1.0.32)
+#   WAST2JSON_FLAGS  wast2json's flags for 3.0 files (default above)
+#   WASM_TOOLS   wasm-tools, default BUILD_DIR/tools/wasm-tools (the link
+#                that the `wasm-tools` build target makes to the one built
+#                in the guest cache, cmake/wasm_tools.cmake), else
+#                wasm-tools from PATH
 #   WX_SPEC_TIMEOUT  seconds per file, default 120
 set -u
 
+usage="usage: $0 [-v] [-w] [-j N] [-s wasm-3.0] BUILD_DIR [WAST...]"
 verbose=0
 jobs=1
 wording=0
-while getopts "vwj:" opt; do
+suite=
+while getopts "vwj:s:" opt; do
     case $opt in
     v) verbose=1 ;;
     w) verbose=1 wording=1 ;;
     j) jobs=$OPTARG ;;
-    *) echo "usage: $0 [-v] [-w] [-j N] BUILD_DIR [WAST...]" >&2; exit 2 ;;
+    s) suite=$OPTARG ;;
+    *) echo "$usage" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 if [ $# -lt 1 ]; then
-    echo "usage: $0 [-v] [-w] [-j N] BUILD_DIR [WAST...]" >&2
+    echo "$usage" >&2
     exit 2
 fi
+case $suite in
+'' | wasm-3.0) ;;
+*) echo "run_spec.sh: unknown suite \"$suite\" (only wasm-3.0)" >&2; exit 2 ;;
+esac
 
 die() {
     echo "run_spec.sh: $*" >&2
@@ -70,7 +93,12 @@ else
             spec_dir=$top/../shared/spec-tests
     fi
 fi
-if [ -d "$spec_dir/wast" ]; then
+if [ -n "$suite" ]; then
+    [ -d "$spec_dir/$suite" ] ||
+        die "no $suite folder in the spec folder $spec_dir (set WX_SPEC_DIR" \
+            "to the folder holding $suite/)"
+    wast_dir=$(cd "$spec_dir/$suite" && pwd)
+elif [ -d "$spec_dir/wast" ]; then
     wast_dir=$(cd "$spec_dir/wast" && pwd)
 elif [ -d "$spec_dir" ] && ls "$spec_dir"/*.wast >/dev/null 2>&1; then
     wast_dir=$(cd "$spec_dir" && pwd)
@@ -79,11 +107,66 @@ else
         "beside the repository; set WX_SPEC_DIR to override)"
 fi
 
+case ${WX_SPEC_CONVERTER:-} in
+'' | wast2json | wasm-tools) ;;
+*) die "unknown WX_SPEC_CONVERTER \"$WX_SPEC_CONVERTER\" (wast2json or" \
+    "wasm-tools)" ;;
+esac
 wast2json=${WAST2JSON:-$(command -v wast2json)}
-if [ -z "$wast2json" ] || [ ! -x "$wast2json" ]; then
-    die "wast2json not found: install wabt 1.0.32 (apt-get install wabt)" \
-        "or set WAST2JSON"
+wasm_tools=${WASM_TOOLS:-}
+if [ -z "$wasm_tools" ]; then
+    wasm_tools=$build_dir/tools/wasm-tools
+    [ -x "$wasm_tools" ] || wasm_tools=$(command -v wasm-tools)
 fi
+
+# A file's key: its name, or in a suite given with -s, its path in the
+# suite's folder (legacy/throw is not throw). Its converted form is in
+# $out_root/<key>/, and its report names it <key>.wast.
+file_key() {
+    local wast=$1
+    if [ -n "$suite" ] && [[ $wast == "$wast_dir"/* ]]; then
+        wast=${wast#"$wast_dir"/}
+        echo "${wast%.wast}"
+    elif [[ $wast == */wasm-3.0/* ]]; then
+        # Named without -s (the spec/wasm-3.0 test): beside the suite's
+        # own conversions, not over the 2.0 file of the same name.
+        echo "wasm-3.0/$(basename "$wast" .wast)"
+    else
+        basename "$wast" .wast
+    fi
+}
+
+# The converter of a file (by its key): WX_SPEC_CONVERTER if set,
+# else wast2json, and in the 3.0 suite wasm-tools, which reads all of it
+# but legacy/: wasm-tools 1.263.0 cannot parse the folded try/do/catch
+# form of the legacy exception instructions, which wast2json 1.0.32 reads
+# with exceptions and tail calls enabled.
+converter_of() {
+    if [ -n "${WX_SPEC_CONVERTER:-}" ]; then
+        echo "$WX_SPEC_CONVERTER"
+    elif [ -n "$suite" ] && [[ $1 != legacy/* ]]; then
+        echo wasm-tools
+    else
+        echo wast2json
+    fi
+}
+
+need_converter() {
+    case $1 in
+    wast2json)
+        [ -n "$wast2json" ] && [ -x "$wast2json" ] ||
+            die "wast2json not found: install wabt 1.0.32 (apt-get install" \
+                "wabt) or set WAST2JSON"
+        ;;
+    wasm-tools)
+        [ -n "$wasm_tools" ] && [ -x "$wasm_tools" ] ||
+            die "wasm-tools not found: build it with" \
+                "\`cmake --build $build_dir --target wasm-tools\` (once" \
+                "per guest cache, see cmake/wasm_tools.cmake) or set" \
+                "WASM_TOOLS"
+        ;;
+    esac
+}
 
 bin=${WX_SPEC_BIN:-$build_dir/tests/spec/wx-spec}
 [ -x "$bin" ] || die "runner $bin not found: build the wx-spec target first"
@@ -108,67 +191,103 @@ else
     done
 fi
 
-out_root=$build_dir/spec
-mkdir -p "$out_root" "$out_root/wasm-3.0" || die "cannot create $out_root"
+for wast in "${files[@]}"; do
+    need_converter "$(converter_of "$(file_key "$wast")")"
+done
 
-# What sets a 3.0 file apart: its folder. Prints the sub-folder of
-# $out_root its conversion and result go to ("" or "wasm-3.0/").
-suite_dir() {
-    case $1 in
-    */wasm-3.0/*) echo "wasm-3.0/" ;;
-    *) echo "" ;;
+out_root=$build_dir/spec
+[ -n "$suite" ] && out_root=$build_dir/spec/$suite
+mkdir -p "$out_root" || die "cannot create $out_root"
+
+# Whether $1 (a .wast) is a 3.0 file: in the suite given with -s, or in a
+# folder named wasm-3.0. Those are loaded by the 3.0 rules (wx-spec -3).
+is_w3() {
+    [ -n "$suite" ] || [[ $1 == */wasm-3.0/* ]]
+}
+
+# wast2json's flags for a 3.0 file: the 3.0 features wabt 1.0.32 reads
+# that the engine has or the legacy exception tests need.
+w3_flags=${WAST2JSON_FLAGS---enable-exceptions --enable-tail-call --enable-extended-const}
+
+# Writes the JSON of $1 (a .wast) as $2/$3.json and its modules beside
+# it, with converter $4.
+run_converter() {
+    local wast=$1 dir=$2 name=$3
+    case $4 in
+    wasm-tools)
+        "$wasm_tools" json-from-wast "$wast" -o "$dir/$name.json" \
+            --wasm-dir "$dir"
+        ;;
+    *)
+        local flags=()
+        # shellcheck disable=SC2206 # the flags are words
+        is_w3 "$wast" && flags=($w3_flags)
+        "$wast2json" "${flags[@]}" "$wast" -o "$dir/$name.json"
+        ;;
     esac
 }
 
-w3_flags=${WAST2JSON_FLAGS---enable-tail-call --enable-extended-const}
-
-# Converts $1 (a .wast) into $out_root/<name>/ unless it is up to date. The
-# conversion goes to a fresh directory that then replaces the old one, so
-# stale modules never survive and a failed conversion leaves nothing behind.
+# Converts $1 (a .wast) into $out_root/<key>/ unless it is up to date: as
+# new as the .wast, by the same converter (named in its file "converter").
+# The conversion goes to a fresh directory that then replaces the old one,
+# so stale modules never survive and a failed conversion leaves nothing
+# behind.
 convert() {
-    local wast=$1 name tmp sub
-    local cflags=()
-    sub=$(suite_dir "$wast")
-    # shellcheck disable=SC2206 # the flags are words
-    [ -n "$sub" ] && cflags=($w3_flags)
-    name=$sub$(basename "$wast" .wast)
-    local json=$out_root/$name/$(basename "$name").json
-    if [ -f "$json" ] && [ ! "$wast" -nt "$json" ]; then
+    local wast=$1 key name tmp dest conv
+    key=$(file_key "$wast")
+    name=$(basename "$key")
+    conv=$(converter_of "$key")
+    dest=$out_root/$key
+    local json=$dest/$name.json
+    if [ -f "$json" ] && [ ! "$wast" -nt "$json" ] &&
+        [ "$(cat "$dest/converter" 2>/dev/null)" = "$conv" ]; then
         return 0
     fi
-    tmp=$(mktemp -d "$out_root/$sub.$(basename "$name").XXXXXX") || return 1
-    if ! "$wast2json" "${cflags[@]}" "$wast" -o "$tmp/$(basename "$name").json" \
-        >"$tmp.log" 2>&1; then
+    mkdir -p "$(dirname "$dest")" || return 1
+    tmp=$(mktemp -d "$(dirname "$dest")/.$name.XXXXXX") || return 1
+    if ! run_converter "$wast" "$tmp" "$name" "$conv" >"$tmp.log" 2>&1; then
         cat "$tmp.log" >&2
         rm -rf "$tmp" "$tmp.log"
         return 1
     fi
     rm -f "$tmp.log"
-    rm -rf "${out_root:?}/$name"
-    mv "$tmp" "$out_root/$name"
+    echo "$conv" >"$tmp/converter"
+    rm -rf "${dest:?}"
+    mv "$tmp" "$dest"
+}
+
+# The report files of a key (legacy/throw becomes legacy%throw).
+report_base() {
+    echo "$out_root/${1//\//%}"
 }
 
 # Runs one file; writes "PASSED FAILED SKIPPED" on the first line of
-# $out_root/<name>.result and the report lines after it.
+# <report_base>.result and the report lines after it.
 run_one() {
-    local wast=$1 name json res out err rc summary total why
-    name=$(suite_dir "$wast")$(basename "$wast" .wast)
-    json=$out_root/$name/$(basename "$name").json
-    res=$out_root/$name.result
-    out=$out_root/$name.stdout
-    err=$out_root/$name.stderr
+    local wast=$1 key name json res out err rc summary total why base
+    key=$(file_key "$wast")
+    name=$(basename "$key")
+    json=$out_root/$key/$name.json
+    base=$(report_base "$key")
+    res=$base.result
+    out=$base.stdout
+    err=$base.stderr
     if ! convert "$wast" 2>"$err"; then
         {
             echo "0 1 0"
-            echo "$name.wast: wast2json failed (counted as 1 failure)"
+            echo "$key.wast: $(converter_of "$key") failed (counted as 1" \
+                "failure)"
             sed 's/^/    /' "$err"
         } >"$res"
+        rm -f "$err"
         return
     fi
-    local flags=()
-    [ $verbose -eq 1 ] && flags=(-v)
+    # The report names the file by its key (the runner would say
+    # throw.wast for legacy/throw.wast).
+    local flags=(-n "$key.wast")
+    [ $verbose -eq 1 ] && flags+=(-v)
     [ $wording -eq 1 ] && flags+=(-w)
-    [ -n "$(suite_dir "$wast")" ] && flags+=(-3)
+    is_w3 "$wast" && flags+=(-3)
     # The subshell keeps bash's own "Segmentation fault" notice out of the
     # report; the crash is reported below.
     (
@@ -205,7 +324,7 @@ run_one() {
                 sed 's/^/    /' "$out"
                 tail -n 30 "$err" | sed 's/^/    /'
             fi
-            echo "$name.wast: 0 passed, $total failed, 0 skipped ($why)"
+            echo "$key.wast: 0 passed, $total failed, 0 skipped ($why)"
         } >"$res"
     fi
     rm -f "$out" "$err"
@@ -229,7 +348,7 @@ passed=0
 failed=0
 skipped=0
 for wast in "${files[@]}"; do
-    res=$out_root/$(suite_dir "$wast")$(basename "$wast" .wast).result
+    res=$(report_base "$(file_key "$wast")").result
     read -r p f s <"$res"
     passed=$((passed + p))
     failed=$((failed + f))
@@ -237,5 +356,5 @@ for wast in "${files[@]}"; do
     sed 1d "$res"
     rm -f "$res"
 done
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "${suite:+$suite: }$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

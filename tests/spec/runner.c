@@ -1,8 +1,8 @@
 /*
- * wx-spec: runs one official spec test script, converted by wast2json, on
- * the engine through its public API only.
+ * wx-spec: runs one official spec test script, converted by wast2json or by
+ * `wasm-tools json-from-wast`, on the engine through its public API only.
  *
- *   wx-spec [-v] [-t] [-w] [-3] FILE.json
+ *   wx-spec [-v] [-t] [-w] [-3] [-n NAME] FILE.json
  *                                 run the commands; -v prints each failure,
  *                                 -t traces each command to stderr first,
  *                                 -w notes load and link errors whose
@@ -10,15 +10,20 @@
  *                                 still pass: only the status is checked),
  *                                 -3 loads modules by the WebAssembly 3.0
  *                                 rules the engine follows (default: 2.0,
- *                                 WX_LOAD_WASM2, as the 2.0 suite expects)
+ *                                 WX_LOAD_WASM2, as the 2.0 suite expects),
+ *                                 -n names the script NAME in reports
+ *                                 (default: the base name of the script's
+ *                                 source_filename, e.g. "i32.wast")
  *   wx-spec --count FILE.json     print the number of commands
  *   wx-spec --selftest            check value parsing and matching
  *
  * Every command counts exactly once as passed, failed or skipped; only
- * assert_malformed on a text module is skipped, since we have no text
- * parser. The last line is always "NAME.wast: N passed, M failed, K
- * skipped". Exit status: 0 if nothing failed, 1 if something failed, 2 if
- * the script itself could not be read.
+ * commands on a module that exists in the text format alone are skipped,
+ * since we have no text parser. Commands this runner does not support
+ * (exceptions, threads, stack switching) fail with the reason. The last line
+ * is always "NAME.wast: N passed, M failed, K skipped". Exit status: 0 if
+ * nothing failed, 1 if something failed, 2 if the script itself could not be
+ * read.
  */
 #include "spectest.h"
 #include "value.h"
@@ -37,9 +42,16 @@ typedef struct spec_name {
     wx_instance *inst; /* NULL if that module failed */
 } spec_name;
 
+/* A module_definition: loaded, instantiated later by module_instance. */
+typedef struct spec_definition {
+    char *name;
+    const wx_module *module; /* NULL if it did not load */
+} spec_definition;
+
 typedef struct spec_opts {
     bool verbose, trace, wording;
-    bool wasm3; /* -3: load without WX_LOAD_WASM2 */
+    bool wasm3;       /* -3: load without WX_LOAD_WASM2 */
+    const char *name; /* -n: the script's name in reports, or NULL */
 } spec_opts;
 
 typedef struct spec_runner {
@@ -55,6 +67,8 @@ typedef struct spec_runner {
     size_t ninstances, cap_instances;
     spec_name *names;
     size_t nnames, cap_names;
+    spec_definition *defs;
+    size_t ndefs, cap_defs;
     unsigned passed, failed, skipped;
 } spec_runner;
 
@@ -248,13 +262,44 @@ static uint8_t *read_file(const char *path, size_t *len, wx_error *err)
     return buf;
 }
 
+static const char *module_type(const spec_cmd *c)
+{
+    const char *t = json_string_value(json_object_get(c->json, "module_type"));
+    return t ? t : "binary";
+}
+
+/* The file holding the binary form of the module a command names. A module
+ * the script writes as text (`module quote`) has "module_type": "text";
+ * wasm-tools json-from-wast also writes its binary form, when it can encode
+ * it, as "binary_filename" (wast2json never does, and writes text modules
+ * only in assert_malformed). */
+static const char *binary_file(const spec_cmd *c)
+{
+    const char *key =
+        strcmp(module_type(c), "text") == 0 ? "binary_filename" : "filename";
+    return json_string_value(json_object_get(c->json, key));
+}
+
+/* A module that exists in the text format alone: its commands are
+ * skipped, since we have no text parser. */
+static bool text_only(const spec_cmd *c)
+{
+    return strcmp(module_type(c), "text") == 0 && !binary_file(c);
+}
+
 /* Loads the binary module a command names; NULL with `err` set. */
 static wx_module *load_module(spec_runner *r, const spec_cmd *c, wx_error *err)
 {
-    const char *file = json_string_value(json_object_get(c->json, "filename"));
+    const char *file = binary_file(c);
     wx_error_clear(err);
+    if (strcmp(module_type(c), "binary") != 0 &&
+        strcmp(module_type(c), "text") != 0) {
+        wx_error_set(err, WX_EARG, "unknown module_type \"%s\"",
+                     module_type(c));
+        return NULL;
+    }
     if (!file) {
-        wx_error_set(err, WX_EARG, "command has no filename");
+        wx_error_set(err, WX_EARG, "command has no binary module file");
         return NULL;
     }
     char *path = join_path(r->dir, file);
@@ -409,16 +454,20 @@ static wx_status run_action(spec_runner *r, const spec_cmd *c, spec_call *call,
 static spec_outcome cmd_module(spec_runner *r, spec_cmd *c)
 {
     const char *name = json_string_value(json_object_get(c->json, "name"));
-    const char *file = json_string_value(json_object_get(c->json, "filename"));
+    const char *file = binary_file(c);
     wx_error err;
     wx_instance *inst = NULL;
+    wx_module *m = NULL;
     char why[480];
     spec_outcome out = SPEC_PASS;
 
-    wx_module *m = load_module(r, c, &err);
-    if (m)
+    /* A text-only module is skipped; the commands meant for it then fail,
+     * as they do after a module that failed. */
+    if (text_only(c))
+        out = SPEC_SKIP;
+    else if ((m = load_module(r, c, &err)) != NULL)
         inst = instantiate(r, m, &err);
-    if (!inst) {
+    if (!inst && out == SPEC_PASS) {
         describe_error(&err, why, sizeof why);
         out = failf(c, "%s %s: %s", m ? "cannot instantiate" : "cannot load",
                     file ? file : "(no file)", why);
@@ -427,6 +476,87 @@ static spec_outcome cmd_module(spec_runner *r, spec_cmd *c)
      * commands meant for it fail instead of testing an older module. */
     r->current = inst;
     if (name && !bind_name(r, name, inst))
+        out = failf(c, "out of memory");
+    return out;
+}
+
+static bool keep_definition(spec_runner *r, const char *name,
+                            const wx_module *m)
+{
+    char *copy = name ? strdup(name) : NULL;
+    if ((name && !copy) ||
+        !grow((void **)&r->defs, &r->cap_defs, r->ndefs, sizeof *r->defs)) {
+        free(copy);
+        return false;
+    }
+    r->defs[r->ndefs].name = copy;
+    r->defs[r->ndefs].module = m;
+    r->ndefs++;
+    return true;
+}
+
+/* module_definition (WebAssembly 3.0 scripts): a module that is loaded now
+ * and instantiated by module_instance commands, maybe more than once. */
+static spec_outcome cmd_module_definition(spec_runner *r, spec_cmd *c)
+{
+    const char *name = json_string_value(json_object_get(c->json, "name"));
+    wx_error err;
+    char why[480];
+    const wx_module *m = NULL;
+    spec_outcome out = SPEC_SKIP;
+
+    if (!text_only(c)) {
+        out = SPEC_PASS;
+        m = load_module(r, c, &err);
+        if (!m) {
+            describe_error(&err, why, sizeof why);
+            out = failf(c, "cannot load %s: %s", binary_file(c), why);
+        }
+    }
+    if (!keep_definition(r, name, m))
+        out = failf(c, "out of memory");
+    return out;
+}
+
+/* The definition a module_instance names, or the latest one. */
+static const spec_definition *find_definition(const spec_runner *r,
+                                              const char *name)
+{
+    for (size_t i = r->ndefs; i > 0; i--) {
+        const spec_definition *d = &r->defs[i - 1];
+        if (!name || (d->name && strcmp(d->name, name) == 0))
+            return d;
+    }
+    return NULL;
+}
+
+static spec_outcome cmd_module_instance(spec_runner *r, spec_cmd *c)
+{
+    const char *inst_name =
+        json_string_value(json_object_get(c->json, "instance"));
+    const char *def_name =
+        json_string_value(json_object_get(c->json, "module"));
+    const spec_definition *d = find_definition(r, def_name);
+    wx_instance *inst = NULL;
+    wx_error err;
+    char why[480];
+    spec_outcome out = SPEC_PASS;
+
+    if (!d)
+        out = failf(c, "no module definition %s",
+                    def_name ? def_name : "before it");
+    else if (!d->module)
+        out = failf(c,
+                    "module definition %s did not load (it failed, or "
+                    "exists as text only)",
+                    d->name ? d->name : "(unnamed)");
+    else if (!(inst = instantiate(r, d->module, &err))) {
+        describe_error(&err, why, sizeof why);
+        out = failf(c, "cannot instantiate %s: %s",
+                    d->name ? d->name : "(unnamed)", why);
+    }
+    r->current = inst;
+    if (inst_name && !bind_name(r, inst_name, inst))
         out = failf(c, "out of memory");
     return out;
 }
@@ -568,12 +698,6 @@ static void note_wording(const spec_runner *r, const spec_cmd *c,
                c->line, c->type, text, err->message);
 }
 
-static const char *module_type(const spec_cmd *c)
-{
-    const char *t = json_string_value(json_object_get(c->json, "module_type"));
-    return t ? t : "binary";
-}
-
 /* assert_invalid and assert_malformed: loading must fail with `want`. */
 static spec_outcome expect_load_error(spec_runner *r, spec_cmd *c,
                                       wx_status want)
@@ -581,11 +705,8 @@ static spec_outcome expect_load_error(spec_runner *r, spec_cmd *c,
     const char *text = json_string_value(json_object_get(c->json, "text"));
     wx_error err;
     char got[480];
-    if (strcmp(module_type(c), "binary") != 0) {
-        if (want == WX_EMALFORMED)
-            return SPEC_SKIP; /* a text-format test: no text parser */
-        return failf(c, "%s modules are not supported", module_type(c));
-    }
+    if (text_only(c))
+        return SPEC_SKIP; /* a text-format test: no text parser */
     if (load_module(r, c, &err))
         return failf(c, "expected %s module (\"%s\"), but it loaded",
                      wx_status_name(want), text ? text : "");
@@ -618,8 +739,8 @@ static spec_outcome expect_instantiate_error(spec_runner *r, spec_cmd *c,
     char got[480];
     if (!text)
         text = "";
-    if (strcmp(module_type(c), "binary") != 0)
-        return failf(c, "%s modules are not supported", module_type(c));
+    if (text_only(c))
+        return SPEC_SKIP;
     const wx_module *m = load_module(r, c, &err);
     if (!m) {
         describe_error(&err, got, sizeof got);
@@ -650,6 +771,24 @@ static spec_outcome cmd_assert_uninstantiable(spec_runner *r, spec_cmd *c)
     return expect_instantiate_error(r, c, WX_ETRAP);
 }
 
+/* Commands of WebAssembly 3.0 scripts (and of later proposals) that need
+ * what the engine does not have: they fail, saying why. Custom-section
+ * assertions on a text module are text-format tests, skipped as such. */
+static spec_outcome cmd_unsupported(spec_runner *r, spec_cmd *c)
+{
+    (void)r;
+    if (strcmp(c->type, "assert_exception") == 0)
+        return failf(c, "exceptions are not supported (the engine cannot "
+                        "throw or catch)");
+    if (strcmp(c->type, "assert_suspension") == 0)
+        return failf(c, "stack switching is not supported");
+    if (strcmp(c->type, "thread") == 0 || strcmp(c->type, "wait") == 0)
+        return failf(c, "threads are not supported");
+    if (text_only(c))
+        return SPEC_SKIP;
+    return failf(c, "custom-section assertions are not supported");
+}
+
 static const struct {
     const char *type;
     spec_outcome (*run)(spec_runner *r, spec_cmd *c);
@@ -664,6 +803,14 @@ static const struct {
     {"assert_malformed", cmd_assert_malformed},
     {"assert_unlinkable", cmd_assert_unlinkable},
     {"assert_uninstantiable", cmd_assert_uninstantiable},
+    {"module_definition", cmd_module_definition},
+    {"module_instance", cmd_module_instance},
+    {"assert_exception", cmd_unsupported},
+    {"assert_suspension", cmd_unsupported},
+    {"thread", cmd_unsupported},
+    {"wait", cmd_unsupported},
+    {"assert_malformed_custom", cmd_unsupported},
+    {"assert_invalid_custom", cmd_unsupported},
 };
 
 static spec_outcome dispatch(spec_runner *r, spec_cmd *c)
@@ -673,7 +820,7 @@ static spec_outcome dispatch(spec_runner *r, spec_cmd *c)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(c->type, commands[i].type) == 0)
             return commands[i].run(r, c);
-    return failf(c, "unknown command type");
+    return failf(c, "unknown command type \"%s\"", c->type);
 }
 
 static void run_command(spec_runner *r, const json_t *json)
@@ -728,6 +875,9 @@ static void teardown(spec_runner *r)
         wx_module_free(r->modules[--r->nmodules]);
     for (size_t i = 0; i < r->nnames; i++)
         free(r->names[i].name);
+    for (size_t i = 0; i < r->ndefs; i++)
+        free(r->defs[i].name);
+    free(r->defs);
     free(r->instances);
     free(r->modules);
     free(r->names);
@@ -773,7 +923,7 @@ static int run_script(const char *path, spec_opts opts)
         *slash = '\0';
     spec_runner r = {
         .dir = slash ? dir : ".",
-        .wast = base_name(src ? src : path),
+        .wast = opts.name ? opts.name : base_name(src ? src : path),
         .opts = opts,
     };
     setup(&r);
@@ -799,7 +949,8 @@ static int count_commands(const char *path)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: wx-spec [-v] [-t] [-w] [-3] FILE.json\n"
+    fprintf(stderr, "usage: wx-spec [-v] [-t] [-w] [-3] [-n NAME] "
+                    "FILE.json\n"
                     "       wx-spec --count FILE.json\n"
                     "       wx-spec --selftest\n");
     return 2;
@@ -822,6 +973,8 @@ int main(int argc, char **argv)
             opts.wording = true;
         else if (strcmp(argv[i], "-3") == 0)
             opts.wasm3 = true;
+        else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+            opts.name = argv[++i];
         else
             return usage();
     }

@@ -37,6 +37,24 @@ static void test_parse_u64(void)
     CHECK(!spec_parse_u64(NULL, 32, &v));
 }
 
+/* wasm-tools json-from-wast writes integers signed; wast2json unsigned. */
+static void test_parse_int(void)
+{
+    uint64_t v = 0;
+    CHECK(spec_parse_int("4294967295", 32, &v) && v == 0xFFFFFFFFu);
+    CHECK(spec_parse_int("-1", 32, &v) && v == 0xFFFFFFFFu);
+    CHECK(spec_parse_int("-2147483648", 32, &v) && v == 0x80000000u);
+    CHECK(!spec_parse_int("-2147483649", 32, &v));
+    CHECK(spec_parse_int("-0", 32, &v) && v == 0);
+    CHECK(spec_parse_int("-1", 64, &v) && v == UINT64_MAX);
+    CHECK(spec_parse_int("-9223372036854775808", 64, &v) &&
+          v == UINT64_C(0x8000000000000000));
+    CHECK(!spec_parse_int("-9223372036854775809", 64, &v));
+    CHECK(!spec_parse_int("--1", 32, &v));
+    CHECK(!spec_parse_int("-", 32, &v));
+    CHECK(!spec_parse_int("+1", 32, &v));
+}
+
 /* Parses a value from JSON text, as it appears in a converted script. */
 static bool parse(const char *text, spec_value *out)
 {
@@ -76,6 +94,15 @@ static void test_numbers(void)
     CHECK(spec_value_matches(&e, &v));
     v = wx_wasm_i64(-1);
     CHECK(!spec_value_matches(&e, &v)); /* wrong type */
+    /* wasm-tools writes the same values signed. */
+    CHECK(parse("{\"type\": \"i32\", \"value\": \"-1\"}", &e));
+    v = wx_wasm_i32(-1);
+    CHECK(spec_value_matches(&e, &v));
+    CHECK(parse("{\"type\": \"i64\", \"value\": \"-2\"}", &e));
+    v = wx_wasm_i64(-2);
+    CHECK(spec_value_matches(&e, &v));
+    /* Float values stay unsigned bit patterns. */
+    CHECK(!parse("{\"type\": \"f32\", \"value\": \"-1\"}", &e));
     CHECK(
         parse("{\"type\": \"i64\", \"value\": \"9223372036854775808\"}", &e));
     v = wx_wasm_i64(INT64_MIN);
@@ -201,6 +228,7 @@ static void test_format(void)
 int spec_selftest(void)
 {
     test_parse_u64();
+    test_parse_int();
     test_numbers();
     test_nans();
     test_refs();

@@ -58,6 +58,21 @@ static unsigned type_width(wx_valtype t)
     return t == WX_I32 || t == WX_F32 ? 32 : 64;
 }
 
+bool spec_parse_int(const char *s, unsigned width, uint64_t *out)
+{
+    uint64_t mask = width >= 64 ? UINT64_MAX : (UINT64_C(1) << width) - 1;
+    uint64_t magnitude;
+    if (!s || *s != '-')
+        return spec_parse_u64(s, width, out);
+    /* The most negative value has the magnitude 2^(width-1); parsing it
+     * as a width-bit unsigned number and negating gives its pattern. */
+    if (!spec_parse_u64(s + 1, width, &magnitude) ||
+        magnitude > (UINT64_C(1) << (width - 1)))
+        return false;
+    *out = (0 - magnitude) & mask;
+    return true;
+}
+
 static bool parse_number(const char *s, spec_value *out, char *why,
                          size_t why_len)
 {
@@ -71,7 +86,10 @@ static bool parse_number(const char *s, spec_value *out, char *why,
         return true;
     }
     out->match = SPEC_EXACT;
-    if (!spec_parse_u64(s, type_width(out->type), &out->bits)) {
+    /* Integers may be signed (wasm-tools writes them so); float bit
+     * patterns are always unsigned. */
+    if (!(is_float ? spec_parse_u64(s, type_width(out->type), &out->bits)
+                   : spec_parse_int(s, type_width(out->type), &out->bits))) {
         snprintf(why, why_len, "bad %s value \"%s\"",
                  wx_valtype_name(out->type), s ? s : "(none)");
         return false;

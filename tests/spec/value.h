@@ -1,6 +1,7 @@
 /*
- * Values of the spec test scripts, as wast2json writes them: a type name and
- * a string. Numbers are unsigned decimal bit patterns; floats may instead be
+ * Values of the spec test scripts, as wast2json (or wasm-tools
+ * json-from-wast) writes them: a type name and a string. Numbers are decimal
+ * bit patterns (integers may be signed); floats may instead be
  * the patterns "nan:canonical" or "nan:arithmetic"; references are "null" or
  * a host number (externref) or absent (any non-null funcref).
  */
@@ -31,6 +32,11 @@ typedef struct spec_value {
 
 /* Parses an unsigned decimal number that must fit in `width` bits. */
 bool spec_parse_u64(const char *s, unsigned width, uint64_t *out);
+
+/* Parses a decimal integer of `width` bits: unsigned, as wast2json writes
+ * it, or with a leading '-', as wasm-tools json-from-wast writes it, which
+ * becomes its two's complement pattern ("-1" is 0xFFFFFFFF at width 32). */
+bool spec_parse_int(const char *s, unsigned width, uint64_t *out);
 
 /* Parses a type name ("i32", "externref", ...); false if unknown. */
 bool spec_parse_type(const char *s, wx_valtype *out);
