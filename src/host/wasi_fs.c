@@ -243,6 +243,19 @@ uint32_t wxw_fn_path_unlink_file(wxw_call *c, const wx_wasm_val *a)
     return e;
 }
 
+/* A new name that ended in '/' (`new/`) asks for a directory: only a
+ * directory may move there (renameat(2) gets the name without its slash,
+ * so it would move a file too). ENOTDIR otherwise, as rename(2) says. */
+static uint32_t check_rename_to(const wxw_path *from, const wxw_path *to)
+{
+    struct stat st;
+    if (!to->must_dir)
+        return WXW_ESUCCESS;
+    if (fstatat(from->dirfd, from->name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return wxw_errno(errno);
+    return S_ISDIR(st.st_mode) ? WXW_ESUCCESS : WXW_ENOTDIR;
+}
+
 uint32_t wxw_fn_path_rename(wxw_call *c, const wx_wasm_val *a)
 {
     uint32_t e;
@@ -261,7 +274,7 @@ uint32_t wxw_fn_path_rename(wxw_call *c, const wx_wasm_val *a)
         wxw_path_done(&p);
         return e;
     }
-    if (!(e = check_must_dir(&p)) &&
+    if (!(e = check_must_dir(&p)) && !(e = check_rename_to(&p, &q)) &&
         renameat(p.dirfd, p.name, q.dirfd, q.name) != 0)
         e = wxw_errno(errno);
     wxw_path_done(&p);

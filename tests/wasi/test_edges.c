@@ -37,7 +37,7 @@ static void run_edges(const wx_module *m, bool walk)
     struct stat st;
     snprintf(p, sizeof p, "%s/d", t.sandbox);
     CHECK_MSG(stat(p, &st) == 0 && S_ISDIR(st.st_mode), "%s: no d/", what);
-    static const char *const gone[] = {"link", "slink"};
+    static const char *const gone[] = {"link", "slink", "moved", "d2"};
     for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
         snprintf(p, sizeof p, "%s/%s", t.sandbox, gone[i]);
         CHECK_MSG(!exists(p), "%s: %s is left in the sandbox", what, gone[i]);

@@ -1,8 +1,8 @@
 /*
  * WASI preview 1 edge cases that an external conformance suite checks
  * (issue 15): the socket calls on descriptors that are no sockets,
- * directories opened with fd_write, and links made at a name with a
- * trailing slash. A command run with /sandbox preopened (fd 3); every
+ * directories opened with fd_write, and links made (or a file renamed) at
+ * a name with a trailing slash. A command run with /sandbox preopened (fd 3); every
  * call goes straight to the host through <wasi/api.h>, so the errno seen
  * is the host's, not wasi-libc's. Prints each failure to stderr, then
  * "checks=N failed=M" to stdout, and exits with M.
@@ -179,11 +179,33 @@ static void test_links(void)
     EXPECT(__wasi_path_unlink_file(SANDBOX_FD, "slink"), 0);
 }
 
+/* ---------------------------------------------------------------- rename */
+
+static void test_rename(void)
+{
+    /* A new name that ends in '/' wants a directory: a file cannot move
+     * there (ENOTDIR, as rename(2) answers), and stays where it was. */
+    EXPECT(__wasi_path_rename(SANDBOX_FD, "f", SANDBOX_FD, "moved/"),
+           __WASI_ERRNO_NOTDIR);
+    CHECK(present("f"));
+    CHECK(!present("moved"));
+    /* A directory can, slash or not. */
+    EXPECT(__wasi_path_rename(SANDBOX_FD, "d", SANDBOX_FD, "d2/"), 0);
+    CHECK(present("d2") && !present("d"));
+    EXPECT(__wasi_path_rename(SANDBOX_FD, "d2/", SANDBOX_FD, "d"), 0);
+    CHECK(present("d") && !present("d2"));
+    /* A file without the slash moves, and back. */
+    EXPECT(__wasi_path_rename(SANDBOX_FD, "f", SANDBOX_FD, "moved"), 0);
+    EXPECT(__wasi_path_rename(SANDBOX_FD, "moved", SANDBOX_FD, "f"), 0);
+    CHECK(present("f"));
+}
+
 int main(void)
 {
     test_sockets();
     test_open_dir();
     test_links();
+    test_rename();
     printf("checks=%d failed=%d\n", checks, failures);
     return failures > 255 ? 255 : failures;
 }
