@@ -337,6 +337,24 @@ static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
         pc = cf_->code;                                                       \
     } while (0)
 
+/* call_indirect's and return_call_indirect's callee: table F3's element
+ * fp[F2], of type F1, into `callee`, or the trap that says why not. */
+#define TABLE_CALLEE()                                                        \
+    do {                                                                      \
+        const wx_table *tab_ = inst->tables[F3];                              \
+        uint32_t i_ = (uint32_t)fp[F2];                                       \
+        if (__builtin_expect(i_ >= tab_->size, 0))                            \
+            TRAP(WX_TRAP_UNDEFINED_ELEMENT);                                  \
+        callee = SLOT_PTR(wx_wasm_func *, tab_->elems[i_]);                   \
+        if (__builtin_expect(!callee, 0))                                     \
+            TRAP(WX_TRAP_UNINITIALIZED_ELEMENT);                              \
+        const wxm_functype *want_ = &inst->module->types[F1];                 \
+        if (callee->module == inst->module && callee->mtype                   \
+                ? callee->mtype->canon != want_->canon                        \
+                : !type_matches(callee, want_))                               \
+            TRAP(WX_TRAP_INDIRECT_TYPE);                                      \
+    } while (0)
+
 /* A tail call (return_call...): compiled function CF replaces the running
  * one in its frame. The arguments, in the caller's temporaries at ARGS,
  * move down to fp[0..) (ascending is safe: each source lies at or above
@@ -729,18 +747,7 @@ dispatch:
     }
     CASE(CALL_INDIRECT)
     {
-        const wx_table *tab = inst->tables[F3];
-        uint32_t i = (uint32_t)fp[F2];
-        if (__builtin_expect(i >= tab->size, 0))
-            TRAP(WX_TRAP_UNDEFINED_ELEMENT);
-        callee = SLOT_PTR(wx_wasm_func *, tab->elems[i]);
-        if (__builtin_expect(!callee, 0))
-            TRAP(WX_TRAP_UNINITIALIZED_ELEMENT);
-        const wxm_functype *want = &inst->module->types[F1];
-        if (callee->module == inst->module && callee->mtype
-                ? callee->mtype->canon != want->canon
-                : !type_matches(callee, want))
-            TRAP(WX_TRAP_INDIRECT_TYPE);
+        TABLE_CALLEE();
         callee_fp = fp + F0;
         ret_pc = pc + WXC_LEN_CALL_INDIRECT;
         if (__builtin_expect(callee->inst == inst && callee->code != NULL,
@@ -767,18 +774,7 @@ dispatch:
     }
     CASE(RETURN_CALL_INDIRECT)
     {
-        const wx_table *tab = inst->tables[F3];
-        uint32_t i = (uint32_t)fp[F2];
-        if (__builtin_expect(i >= tab->size, 0))
-            TRAP(WX_TRAP_UNDEFINED_ELEMENT);
-        callee = SLOT_PTR(wx_wasm_func *, tab->elems[i]);
-        if (__builtin_expect(!callee, 0))
-            TRAP(WX_TRAP_UNINITIALIZED_ELEMENT);
-        const wxm_functype *want = &inst->module->types[F1];
-        if (callee->module == inst->module && callee->mtype
-                ? callee->mtype->canon != want->canon
-                : !type_matches(callee, want))
-            TRAP(WX_TRAP_INDIRECT_TYPE);
+        TABLE_CALLEE();
         callee_fp = fp + F0;
         ret_pc = pc + WXC_LEN_RETURN_CALL_INDIRECT;
         goto tail_call_func;
