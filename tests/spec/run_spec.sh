@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the official spec tests on the engine.
 #
-#   tests/spec/run_spec.sh [-v] [-w] [-j N] [-s wasm-3.0] BUILD_DIR [WAST...]
+#   tests/spec/run_spec.sh [-v] [-w] [-j N] [-s wasm-3.0] [-l LABEL] BUILD_DIR [WAST...]
 #
 # Each .wast (default: every file in the spec folder's wast/, without simd/)
 # is converted with wast2json into BUILD_DIR/spec/<name>/ when the JSON is
@@ -14,6 +14,7 @@
 #   -v     also print each failing command (and the tail of a crash report)
 #   -w     also note expected load/link errors with another wording (-v too)
 #   -j N   run N files at a time (default 1: the machine is shared)
+#   -l LABEL  start the totals line with "LABEL: " (`make spec`: wasm-2.0)
 #   -s wasm-3.0
 #          the WebAssembly 3.0 suite instead (`make spec3`): the files of
 #          the spec folder's wasm-3.0/ (its legacy/ and custom/ subfolders
@@ -49,17 +50,19 @@
 #   WX_SPEC_TIMEOUT  seconds per file, default 120
 set -u
 
-usage="usage: $0 [-v] [-w] [-j N] [-s wasm-3.0] BUILD_DIR [WAST...]"
+usage="usage: $0 [-v] [-w] [-j N] [-s wasm-3.0] [-l LABEL] BUILD_DIR [WAST...]"
 verbose=0
 jobs=1
 wording=0
 suite=
-while getopts "vwj:s:" opt; do
+label=
+while getopts "vwj:s:l:" opt; do
     case $opt in
     v) verbose=1 ;;
     w) verbose=1 wording=1 ;;
     j) jobs=$OPTARG ;;
     s) suite=$OPTARG ;;
+    l) label=$OPTARG ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
 done
@@ -356,5 +359,6 @@ for wast in "${files[@]}"; do
     sed 1d "$res"
     rm -f "$res"
 done
-echo "${suite:+$suite: }$passed passed, $failed failed, $skipped skipped"
+label=${label:-$suite}
+echo "${label:+$label: }$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
