@@ -38,6 +38,11 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGET ?= module
 # Where `make install` installs (bin/, lib/, include/, lib/pkgconfig/).
 PREFIX ?= /usr/local
+# `make difftest`: modules from the fixed seeds 1..N, plus RANDOM_SEEDS
+# modules from random seeds (printed, to run again with differential.py
+# --seed).
+N ?= 500
+RANDOM_SEEDS ?= 0
 
 BUILD_DIR := $(ROOT)/build
 ASAN_DIR := $(ROOT)/build-asan
@@ -65,7 +70,7 @@ FORMAT_FILES = $(shell cd $(ROOT) && find $(FORMAT_DIRS) \
 .NOTPARALLEL:
 
 .PHONY: all build deps install test check test-asan test-tsan test-switch \
-        test-fuzz spec spec3 \
+        test-fuzz spec spec3 difftest \
         bench bench-engine bench-framework run demo fuzz build-fuzz-tree \
         clean format format-check help ekuiper
 
@@ -84,6 +89,8 @@ help:
 	@echo "make test-tsan   the threaded tests (vm, framework) under TSan"
 	@echo "make spec        both spec suites (2.0 with simd/, 3.0): wasm-2.0, wasm-3.0, total lines"
 	@echo "make spec3       the WebAssembly 3.0 suite's report (not in make test)"
+	@echo "make difftest    N=$(N) modules from wasm-tools smith, ours vs wasmtime"
+	@echo "                 (not in make test; RANDOM_SEEDS=K adds random ones)"
 	@echo "make bench       every benchmark: bench-engine, then bench-framework"
 	@echo "make bench-engine     the engine vs native, wasm2c, wasm-interp, node"
 	@echo "make bench-framework  C API, bindgen, REST and eKuiper call rates,"
@@ -192,6 +199,21 @@ spec3: build
 	$(CMAKE) --build $(BUILD_DIR) --target wasm-tools
 	@bash $(ROOT)/tests/spec/run_spec.sh -s wasm-3.0 $(BUILD_DIR) $(SPEC); \
 	    [ $$? -le 1 ]
+
+# The differential test against wasmtime (tests/fuzz/differential.py):
+# N modules from `wasm-tools smith` with the features our engine has, run
+# by both engines, every call's outcome and the state left compared. Ends
+# with "difftest: N modules, C calls, D disagreements, I inconclusive";
+# each disagreeing module and both outputs go to build/difftest/seed-<n>/.
+# Not part of `make test`: the first run builds wasm-tools into the guest
+# cache (minutes of cargo) and installs wasmtime from PyPI into a venv;
+# it builds only the two targets it needs, not all of build/.
+difftest:
+	$(CMAKE) -S $(ROOT) -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DWX_KUIPERD_DIR=$(EKUIPER_DIR)
+	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS) --target diff_run wasm-tools
+	python3 $(ROOT)/tests/fuzz/differential.py --build-dir $(BUILD_DIR) \
+	    -n $(N) --random $(RANDOM_SEEDS) -j $(JOBS)
 
 # bench/README.md describes the options and what they print: the engine
 # against native, wasm2c, wasm-interp and node; then the framework (calls

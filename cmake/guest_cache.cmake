@@ -14,8 +14,9 @@
 #                         by every tree and checkout of the user)
 #   npm/cache             npm's download cache
 #   npm/<name>/           node_modules of an AssemblyScript guest
-#   tools/wasm-tools-<v>/ wasm-tools, the converter of the WebAssembly 3.0
-#                         spec tests, built on first need
+#   tools/wasm-tools-<v>-<features>/  wasm-tools, the converter of the
+#                         WebAssembly 3.0 spec tests and the differential
+#                         test's generator, built on first need
 #                         (cmake/wasm_tools.cmake)
 #
 # Each tree still runs the (then quick) cargo, go and asc commands, and

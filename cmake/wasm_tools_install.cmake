@@ -1,6 +1,7 @@
 # Builds wasm-tools into the guest cache (cmake/wasm_tools.cmake says why):
 #
-#   cmake -DVERSION=<x.y.z> -DROOT=<install root> -DCARGO=<cargo or empty>
+#   cmake -DVERSION=<x.y.z> -DFEATURES=<a,b> -DROOT=<install root>
+#         -DCARGO=<cargo or empty>
 #         -DDOWNLOADS=<CARGO_HOME for crates.io's downloads>
 #         -P wasm_tools_install.cmake
 #
@@ -52,14 +53,14 @@ if(have_rust VERSION_LESS need_rust)
 endif()
 
 string(TIMESTAMP start "%s")
-message(STATUS "wasm-tools ${VERSION}: building with ${CARGO} (1.5 to 2.5 "
-               "minutes on two cores, once per guest cache); cargo's "
+message(STATUS "wasm-tools ${VERSION} (${FEATURES}): building with ${CARGO} "
+               "(2 to 3 minutes on two cores, once per guest cache); cargo's "
                "output goes to ${log}")
 file(REMOVE_RECURSE ${ROOT}.partial)
 set(ENV{CARGO_HOME} ${DOWNLOADS})
 execute_process(
   COMMAND ${CARGO} install wasm-tools --version ${VERSION} --locked
-          --no-default-features --features json-from-wast
+          --no-default-features --features ${FEATURES}
           --root ${ROOT}.partial
   OUTPUT_FILE ${log} ERROR_FILE ${log} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

@@ -1,0 +1,602 @@
+#!/usr/bin/env python3
+"""Differential test of the engine against wasmtime (`make difftest`).
+
+For each seed: `wasm-tools smith` makes a valid module from bytes derived
+from the seed, with exactly the features FEATURES enables (what our
+engine implements), no imports and everything exported; diff_run
+(diff_run.c) runs it on our engine and prints one line per outcome; this
+script runs the same module on wasmtime (from PyPI, wasmtime_venv.py)
+the same way, with the arguments diff_run printed, and compares the lines:
+
+  load / instantiate   must agree (both fail alike, or both succeed)
+  call                 results (bit-exact, NaNs too) or trap kind
+  global/memory/table  the state the function's calls left behind
+
+Inconclusive, never a disagreement: a call that ran out of fuel or of
+stack on either side (the engines count both differently; each side
+goes on in a fresh instance after it, and if only one side ran out, the
+function's later calls are not compared either, nor is the state such a
+call left), and an instance one side refused for its size limits. Every
+disagreement is kept in OUT/seed-<seed>/: the module (.wasm, and .wat
+from smith), both outputs and their diff. The summary line:
+
+  difftest: N modules, C calls, D disagreements, I inconclusive
+
+counts the modules run (seeds smith could make no module from are
+reported apart), the calls made, the modules that disagree and the calls
+not compared; the line before it counts the first instantiations and
+the calls by outcome. Exit status 1 if any module disagrees.
+"""
+import argparse
+import collections
+import difflib
+import hashlib
+import multiprocessing
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import wasmtime_venv  # noqa: E402
+
+# The features the modules may use: one list, grown as the engine grows
+# (docs/design.md, "Differential testing"). Each entry: the feature, on or
+# off, smith's options for on and for off, and the wasmtime Config
+# attribute (None: wasmtime has no switch for it, it is always on). Off
+# features are off in wasmtime too, so a module that uses one anyway is
+# refused there: a mismatch between this list and smith shows up as a
+# load disagreement, not as silent coverage of the wrong thing.
+FEATURES = [
+    # WebAssembly 2.0 (smith always makes mutable globals)
+    ("mutable-globals", True, [], [], None),
+    ("sign-extension", True, ["--sign-extension-ops-enabled", "true"],
+     ["--sign-extension-ops-enabled", "false"], None),
+    ("saturating-float-to-int", True,
+     ["--saturating-float-to-int-enabled", "true"],
+     ["--saturating-float-to-int-enabled", "false"], None),
+    ("multi-value", True, ["--multi-value-enabled", "true"],
+     ["--multi-value-enabled", "false"], "wasm_multi_value"),
+    ("bulk-memory", True, ["--bulk-memory-enabled", "true"],
+     ["--bulk-memory-enabled", "false"], "wasm_bulk_memory"),
+    ("reference-types", True,
+     ["--reference-types-enabled", "true", "--max-tables", "4"],
+     ["--reference-types-enabled", "false", "--max-tables", "1"],
+     "wasm_reference_types"),
+    ("simd", False, ["--simd-enabled", "true"], ["--simd-enabled", "false"],
+     "wasm_simd"),
+    # WebAssembly 3.0
+    ("tail-call", True, ["--tail-call-enabled", "true"],
+     ["--tail-call-enabled", "false"], "wasm_tail_call"),
+    ("extended-const", True, ["--extended-const-enabled", "true"],
+     ["--extended-const-enabled", "false"], None),
+    ("multi-memory", False, ["--max-memories", "4"], ["--max-memories", "1"],
+     "wasm_multi_memory"),
+    ("memory64", False, ["--memory64-enabled", "true"],
+     ["--memory64-enabled", "false"], "wasm_memory64"),
+    ("relaxed-simd", False, ["--relaxed-simd-enabled", "true"],
+     ["--relaxed-simd-enabled", "false"], "wasm_relaxed_simd"),
+    ("exceptions", False, ["--exceptions-enabled", "true"],
+     ["--exceptions-enabled", "false"], "wasm_exceptions"),
+    ("gc", False, ["--gc-enabled", "true"], ["--gc-enabled", "false"],
+     "wasm_gc"),
+    # Proposals past 3.0 that smith knows
+    ("threads", False, ["--threads-enabled", "true"],
+     ["--threads-enabled", "false"], "wasm_threads"),
+    ("custom-page-sizes", False, ["--custom-page-sizes-enabled", "true"],
+     ["--custom-page-sizes-enabled", "false"], "wasm_custom_page_sizes"),
+    ("wide-arithmetic", False, ["--wide-arithmetic-enabled", "true"],
+     ["--wide-arithmetic-enabled", "false"], "wasm_wide_arithmetic"),
+    ("custom-descriptors", False, ["--custom-descriptors-enabled", "true"],
+     ["--custom-descriptors-enabled", "false"], None),
+    ("compact-imports", False, ["--compact-imports-enabled", "true"],
+     ["--compact-imports-enabled", "false"], None),
+    ("shared-everything-threads", False,
+     ["--shared-everything-threads-enabled", "true"],
+     ["--shared-everything-threads-enabled", "false"], None),
+]
+# wasmtime switches that follow from the list: typed function references
+# and stack switching come with gc here.
+WASMTIME_OFF = ["wasm_function_references", "wasm_stack_switching"]
+
+# The limits both sides apply (diff_run.c's DIFF_MAX_PAGES; our engine
+# bounds a table to as many bytes, 8 an element).
+MAX_PAGES = 256
+MAX_MEMORY_BYTES = MAX_PAGES * 65536
+MAX_TABLE_ELEMS = MAX_MEMORY_BYTES // 8
+# Fuel per call: ours counts calls and taken branches, wasmtime counts
+# (roughly) instructions, so wasmtime gets more; running out on either
+# side makes the call inconclusive, so the two need not match.
+OUR_FUEL = 100000
+THEIR_FUEL = 10000000
+
+# Below what either engine's fuel allows, so that smith's counter runs
+# out first.
+SMITH_FUEL = 1000
+SMITH_OPTIONS = [
+    "--max-imports", "0", "--export-everything", "true",
+    # NaN bits stored to memory or reinterpreted would differ legally.
+    "--canonicalize-nans", "true",
+    "--max-memory32-bytes", str(MAX_MEMORY_BYTES),
+    # Tables declared up to 1000 elements (they may grow to the limit):
+    # the state lines look at every element, in Python on wasmtime's side.
+    "--max-table-elements", "1000",
+    # Without types smith makes no function at all, whatever min-funcs.
+    "--min-types", "1", "--min-funcs", "4",
+]
+
+# More options from the command line (--smith-arg).
+EXTRA_SMITH_OPTIONS = []
+
+# wasmtime's trap codes in our trap names (wx_trap_name).
+TRAPS = {
+    "UNREACHABLE": "unreachable",
+    "MEMORY_OUT_OF_BOUNDS": "memory_oob",
+    "TABLE_OUT_OF_BOUNDS": "table_oob",
+    "INDIRECT_CALL_TO_NULL": "uninitialized_element",
+    "NULL_REFERENCE": "null_reference",
+    "BAD_SIGNATURE": "indirect_call_type",
+    "INTEGER_DIVISION_BY_ZERO": "div_by_zero",
+    "INTEGER_OVERFLOW": "int_overflow",
+    "BAD_CONVERSION_TO_INTEGER": "invalid_conversion",
+    "STACK_OVERFLOW": "stack",
+    "OUT_OF_FUEL": "fuel",
+}
+# Our trap names that mean the same as another: a call_indirect past the
+# table's end is "undefined element" in the spec tests' wording, the same
+# trap as a table.get past it, which is all wasmtime reports.
+SAME_TRAP = {"trap undefined_element": "trap table_oob"}
+INCONCLUSIVE = {"fuel", "stack"}
+
+
+def smith_args(seed):
+    """smith's options for `seed`, in four kinds by seed % 4:
+
+      0  --ensure-termination: smith's own counter in every loop and
+         function makes a call that would run on for ever trap
+         (unreachable) after SMITH_FUEL iterations, the same way on both
+         sides, where it would otherwise be inconclusive
+      1  as smith makes them: loops as they are
+      2  --ensure-termination and --disallow-traps: code that guards its
+         divisions, conversions and memory accesses, so that calls run
+         to the end and compute more (most calls of kinds 0 and 1 trap)
+      3  --disallow-traps alone
+    """
+    args = SMITH_OPTIONS + EXTRA_SMITH_OPTIONS
+    if seed % 2 == 0:
+        args += ["--ensure-termination", "--fuel", str(SMITH_FUEL)]
+    if seed % 4 >= 2:
+        args += ["--disallow-traps", "true"]
+    for _, on, when_on, when_off, _ in FEATURES:
+        args += when_on if on else when_off
+    return args
+
+
+def seed_bytes(seed):
+    """The input of smith for `seed`: 2 to 64 KB of SHAKE-256 output, so
+    that modules of every size come up, the same on every machine."""
+    size = 2048 * (1 + (seed // 4) % 32)
+    return hashlib.shake_256(b"wasmext difftest %d" % seed).digest(size)
+
+
+# ------------------------------------------------------------ their side
+
+def engine():
+    import wasmtime
+    config = wasmtime.Config()
+    config.consume_fuel = True
+    config.cranelift_nan_canonicalization = False
+    for name, on, _, _, attr in FEATURES:
+        if attr:
+            setattr(config, attr, on)
+    for attr in WASMTIME_OFF:
+        setattr(config, attr, False)
+    return wasmtime.Engine(config)
+
+
+def is_null(v):
+    """wasmtime-py gives a null reference as None or as a Val holding
+    None (Table.get), a non-null one as a Func or the host object."""
+    import wasmtime
+    return v is None or (isinstance(v, wasmtime.Val) and v.value is None)
+
+
+def fmt_value(v, t):
+    import wasmtime
+    if t == wasmtime.ValType.i32():
+        return "i32:0x%x" % (v & 0xffffffff)
+    if t == wasmtime.ValType.i64():
+        return "i64:0x%x" % (v & 0xffffffffffffffff)
+    if t == wasmtime.ValType.f32():
+        return "f32:0x%x" % struct.unpack("<I", struct.pack("<f", v))[0]
+    if t == wasmtime.ValType.f64():
+        return "f64:0x%x" % struct.unpack("<Q", struct.pack("<d", v))[0]
+    if t == wasmtime.ValType.funcref():
+        return "funcref:%s" % ("null" if is_null(v) else "func")
+    if t == wasmtime.ValType.externref():
+        return "externref:%s" % ("null" if is_null(v) else "extern")
+    return "%s:?" % t
+
+
+def parse_arg(text):
+    """diff_run's printed argument as a wasmtime value."""
+    import wasmtime
+    kind, bits = text.split(":", 1)
+    if kind in ("funcref", "externref"):
+        return None
+    n = int(bits, 16)
+    if kind == "i32":
+        return wasmtime.Val.i32(n - (1 << 32) if n >> 31 else n)
+    if kind == "i64":
+        return wasmtime.Val.i64(n - (1 << 64) if n >> 63 else n)
+    if kind == "f32":
+        return wasmtime.Val.f32(struct.unpack("<f", struct.pack("<I", n))[0])
+    return wasmtime.Val.f64(struct.unpack("<d", struct.pack("<Q", n))[0])
+
+
+def failure(e):
+    """A wasmtime exception in diff_run's words."""
+    import wasmtime
+    if isinstance(e, wasmtime.Trap):
+        code = e.trap_code
+        name = TRAPS.get(code.name if code is not None else "", None)
+        if name in INCONCLUSIVE:
+            return name
+        return "trap %s" % (name or "other:%s" % e.message.splitlines()[0])
+    text = str(e)
+    if "fuel" in text:
+        return "fuel"
+    if "limit" in text or "exceeds" in text or "too large" in text:
+        return "limit"
+    return "error %s" % text.splitlines()[0]
+
+
+def quoted(name):
+    out = []
+    for c in name.encode():
+        if 0x20 < c < 0x7f and c not in b'%"':
+            out.append(chr(c))
+        else:
+            out.append("%%%02X" % c)
+    return '"%s"' % "".join(out)
+
+
+def their_state(store, instance, exports):
+    import wasmtime
+    lines = []
+    ext = instance.exports(store)
+    for i, e in enumerate(exports):
+        x = ext[e.name]
+        if isinstance(x, wasmtime.Global):
+            lines.append("global %d %s %s" % (
+                i, quoted(e.name),
+                fmt_value(x.value(store), x.type(store).content)))
+        elif isinstance(x, wasmtime.Memory):
+            data = x.read(store, 0, x.data_len(store))
+            lines.append("memory %d %s %d 0x%08x" % (
+                i, quoted(e.name), x.size(store), zlib.crc32(data)))
+        elif isinstance(x, wasmtime.Table):
+            size = x.size(store)
+            full = sum(1 for j in range(size)
+                       if not is_null(x.get(store, j)))
+            lines.append("table %d %s %d %d" % (i, quoted(e.name), size,
+                                                full))
+    return lines
+
+
+def their_instance(eng, module):
+    """(store, instance) in a store of its own, or (None, outcome)."""
+    import wasmtime
+    store = wasmtime.Store(eng)
+    store.set_limits(memory_size=MAX_MEMORY_BYTES,
+                     table_elements=MAX_TABLE_ELEMS)
+    store.set_fuel(THEIR_FUEL)
+    try:
+        return store, wasmtime.Instance(store, module, [])
+    except Exception as e:  # noqa: BLE001 - any refusal is the outcome
+        return None, failure(e)
+
+
+def their_call(store, instance, name, key, call):
+    """The line of one call, as diff_run prints it."""
+    func = instance.exports(store)[name]
+    results = func.type(store).results
+    quoted_name, args = call
+    line = "call %d %d %s (%s) =>" % (key[0], key[1], quoted_name,
+                                      " ".join(args))
+    store.set_fuel(THEIR_FUEL)
+    try:
+        r = func(store, *[parse_arg(a) for a in args])
+        vals = [] if not results else [r] if len(results) == 1 else r
+        for v, t in zip(vals, results):
+            line += " " + fmt_value(v, t)
+    except Exception as e:  # noqa: BLE001
+        line += " " + failure(e)
+    return line
+
+
+def their_run(eng, wasm, calls):
+    """wasmtime's lines for `wasm`; `calls` maps (export, vector) to the
+    argument fields diff_run printed."""
+    import wasmtime
+    try:
+        module = wasmtime.Module(eng, wasm)
+    except Exception as e:  # noqa: BLE001 - any refusal is the outcome
+        return ["load error %s" % str(e).splitlines()[0]]
+    lines = ["load ok"]
+    exports = module.exports
+    funcs = [i for i, e in enumerate(exports)
+             if isinstance(e.type, wasmtime.FuncType)]
+    first = True
+    for i in funcs or [None]:
+        store, instance = their_instance(eng, module)
+        if first:
+            lines.append("instantiate " + ("ok" if store else instance))
+        first = False
+        if not store:
+            break
+        if i is not None:
+            k = 0
+            while (i, k) in calls:
+                line = their_call(store, instance, exports[i].name,
+                                  (i, k), calls[(i, k)])
+                lines.append(line)
+                k += 1
+                # As diff_run: a fresh instance after an inconclusive call.
+                if outcome(line) in INCONCLUSIVE and (i, k) in calls:
+                    store, instance = their_instance(eng, module)
+                    if not store:
+                        return lines
+        lines += their_state(store, instance, exports)
+    return lines
+
+
+# ------------------------------------------------------------ comparison
+
+def parse_calls(lines):
+    calls = {}
+    for line in lines:
+        if line.startswith("call "):
+            head, _ = line.split(" =>", 1)
+            f = head.split(" ", 4)
+            args = f[4][1:-1].split() if len(f) > 4 else []
+            calls[(int(f[1]), int(f[2]))] = (f[3], args)
+    return calls
+
+
+def outcome(line):
+    if line.startswith("call "):
+        return line.split(" =>", 1)[1].strip()
+    if line.startswith("instantiate "):
+        return line.split(" ", 1)[1]
+    return None
+
+
+F32 = re.compile(r"f32:0x([0-9a-f]+)\b")
+
+
+def quiet_f32_nan(m):
+    bits = int(m.group(1), 16)
+    if bits & 0x7fffffff > 0x7f800000:
+        bits |= 0x400000
+    return "f32:0x%x" % bits
+
+
+def canonical(line):
+    """A line as the two sides can agree on it: our trap names that
+    wasmtime cannot tell apart from another (SAME_TRAP) replaced by that
+    one, and f32 NaNs quiet. wasmtime-py hands an f32 to Python as a
+    double, and the conversion sets the quiet bit of a signalling NaN, so
+    that bit is all wasmtime's side cannot tell; the rest of the bits
+    must agree (see diff_run.c on --canonicalize-nans)."""
+    out = outcome(line)
+    if out in SAME_TRAP:
+        line = line[:len(line) - len(out)] + SAME_TRAP[out]
+    return F32.sub(quiet_f32_nan, line)
+
+
+def kind_of(out):
+    """A call's outcome as the summary counts it."""
+    if out in INCONCLUSIVE or out.startswith("trap "):
+        return out
+    return "returned"
+
+
+def compare(ours, theirs, kinds):
+    """(calls made, inconclusive calls, disagreeing line pairs); adds each
+    call's outcome on our side to the Counter `kinds`. Lines are compared
+    in order, but for what follows a call that ran out of fuel or stack:
+    the state it left is not compared, nor, if it ran out on one side
+    only, the function's later calls (each side went on in a fresh
+    instance, from different states)."""
+    made = inconclusive = 0
+    bad = []
+    tainted = False  # the states differ until the next function
+    stopped_last = False  # the state is the one a stopped call left
+    for n in range(max(len(ours), len(theirs))):
+        a = canonical(ours[n]) if n < len(ours) else "(nothing)"
+        b = canonical(theirs[n]) if n < len(theirs) else "(nothing)"
+        kind = a.split(" ", 1)[0]
+        if kind == "instantiate":
+            kinds["instances: " + outcome(a)] += 1
+            if {outcome(a), outcome(b)} & (INCONCLUSIVE | {"limit"}):
+                return made, inconclusive, []
+        if kind == "call":
+            made += 1
+            if a.split(" ", 3)[2] == "0":
+                tainted = False  # the first call of a fresh instance
+            stopped = [outcome(x) in INCONCLUSIVE for x in (a, b)]
+            stopped_last = any(stopped)
+            if tainted or any(stopped):
+                kinds["inconclusive: after one" if tainted else
+                      "inconclusive: ours %s, wasmtime %s" % (
+                          kind_of(outcome(a)), kind_of(outcome(b)))] += 1
+                # Both sides start a fresh instance after a call that
+                # stopped on both; after one that stopped on one side
+                # only, the states differ until the next function.
+                tainted = tainted or not all(stopped)
+                inconclusive += 1
+                continue
+            kinds[kind_of(outcome(a))] += 1
+        elif (tainted or stopped_last) and \
+                kind in ("global", "memory", "table"):
+            continue
+        if a != b:
+            bad.append((a, b))
+    return made, inconclusive, bad
+
+
+# ---------------------------------------------------------------- driver
+
+def check(job):
+    """Runs one seed; returns (seed, status, calls, inconclusive, bad,
+    outcome kinds)."""
+    seed, tools, out = job
+    work = os.path.join(out, "work-%d" % os.getpid())
+    os.makedirs(work, exist_ok=True)
+    wasm_path = os.path.join(work, "module.wasm")
+    seed_path = os.path.join(work, "seed.bin")
+    with open(seed_path, "wb") as f:
+        f.write(seed_bytes(seed))
+    r = subprocess.run([tools["smith"], "smith"] + smith_args(seed)
+                       + [seed_path, "-o", wasm_path],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if r.returncode == 2:
+        return seed, "skipped", 0, 0, [], None
+    if r.returncode != 0:
+        return (seed, "smith failed: %s" % r.stderr.decode()[-300:], 0, 0,
+                [], None)
+    try:
+        ran = subprocess.run([tools["diff_run"], "--fuel", str(OUR_FUEL),
+                              wasm_path], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, timeout=300)
+        ours = ran.stdout.decode(errors="replace").splitlines()
+        if ran.returncode != 0:
+            ours.append("diff_run exited with %d: %s" % (
+                ran.returncode, ran.stderr.decode(errors="replace")[-300:]))
+    except subprocess.TimeoutExpired:
+        ours = ["diff_run timed out after 300 s"]
+    with open(wasm_path, "rb") as f:
+        wasm = f.read()
+    theirs = their_run(check.engine, wasm, parse_calls(ours))
+    kinds = collections.Counter()
+    made, inconclusive, bad = compare(ours, theirs, kinds)
+    if bad:
+        keep(seed, tools, out, wasm_path, seed_path, ours, theirs, bad)
+    return seed, "ok", made, inconclusive, bad, kinds
+
+
+def keep(seed, tools, out, wasm_path, seed_path, ours, theirs, bad):
+    """A disagreement's reproduction in OUT/seed-<seed>/."""
+    d = os.path.join(out, "seed-%d" % seed)
+    os.makedirs(d, exist_ok=True)
+    shutil.copy(wasm_path, os.path.join(d, "module.wasm"))
+    with open(os.path.join(d, "module.wat"), "w") as f:
+        subprocess.run([tools["smith"], "smith", "-t"] + smith_args(seed)
+                       + [seed_path], stdout=f, stderr=subprocess.DEVNULL)
+    for name, lines in (("ours.txt", ours), ("theirs.txt", theirs)):
+        with open(os.path.join(d, name), "w") as f:
+            f.write("\n".join(lines) + "\n")
+    with open(os.path.join(d, "diff.txt"), "w") as f:
+        f.writelines(difflib.unified_diff(
+            [x + "\n" for x in ours], [x + "\n" for x in theirs],
+            "ours", "wasmtime"))
+
+
+def init_worker():
+    check.engine = engine()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build-dir", required=True)
+    ap.add_argument("-n", type=int, default=500,
+                    help="modules from the fixed seeds 1..N (default 500)")
+    ap.add_argument("--random", type=int, default=0,
+                    help="more modules from as many random seeds")
+    ap.add_argument("--seed", type=int, action="append", default=[],
+                    help="run these seeds only (repeatable)")
+    ap.add_argument("-j", type=int, default=2, help="parallel jobs")
+    ap.add_argument("--smith-arg", action="append", default=[],
+                    help="one more option for smith, to explore (e.g. "
+                    "--smith-arg=--max-instructions=1000); repeatable")
+    ap.add_argument("--out", help="default BUILD/difftest")
+    a = ap.parse_args()
+    build = os.path.abspath(a.build_dir)
+    EXTRA_SMITH_OPTIONS.extend(a.smith_arg)
+    out = os.path.abspath(a.out or os.path.join(build, "difftest"))
+
+    try:
+        import wasmtime  # noqa: F401
+    except ImportError:
+        py, why = wasmtime_venv.ensure(os.path.join(build, "tests", "fuzz",
+                                                    "wasmtime-venv"))
+        if not py:
+            sys.exit("difftest: " + why)
+        os.execv(py, [py, os.path.abspath(__file__)] + sys.argv[1:])
+
+    tools = {"smith": os.path.join(build, "tools", "wasm-tools"),
+             "diff_run": os.path.join(build, "tests", "fuzz", "diff_run")}
+    for what, path in tools.items():
+        if not os.access(path, os.X_OK):
+            sys.exit("difftest: %s not found (%s); build the targets "
+                     "wasm-tools and diff_run first (make difftest does)"
+                     % (path, what))
+    for d in os.listdir(out) if os.path.isdir(out) else []:
+        if d.startswith(("seed-", "work-")):
+            shutil.rmtree(os.path.join(out, d))
+    os.makedirs(out, exist_ok=True)
+
+    seeds = a.seed or list(range(1, a.n + 1))
+    if not a.seed and a.random:
+        extra = [int.from_bytes(os.urandom(6), "little") + 1000000
+                 for _ in range(a.random)]
+        print("difftest: random seeds: %s" % " ".join(map(str, extra)))
+        seeds += extra
+    modules = calls = inconclusive = skipped = 0
+    disagree = []
+    kinds = collections.Counter()
+    with multiprocessing.Pool(a.j, initializer=init_worker) as pool:
+        for seed, status, made, inc, bad, k in pool.imap_unordered(
+                check, [(s, tools, out) for s in seeds]):
+            if status == "skipped":
+                skipped += 1
+                continue
+            if status != "ok":
+                sys.exit("difftest: seed %d: %s" % (seed, status))
+            modules += 1
+            if modules % 100 == 0:
+                print("difftest: %d modules so far, %d disagree" % (
+                    modules, len(disagree)))
+                sys.stdout.flush()
+            kinds.update(k)
+            calls += made
+            inconclusive += inc
+            if bad:
+                disagree.append(seed)
+                a_line, b_line = bad[0]
+                print("difftest: seed %d disagrees (%d lines; %s):\n"
+                      "  ours:     %s\n  wasmtime: %s" % (
+                          seed, len(bad),
+                          os.path.join(out, "seed-%d" % seed),
+                          a_line, b_line))
+                sys.stdout.flush()
+    for d in os.listdir(out):
+        if d.startswith("work-"):
+            shutil.rmtree(os.path.join(out, d))
+    print("difftest: first instances and calls by our outcome: %s" % ", ".join(
+        "%s %d" % kv for kv in sorted(kinds.items(), key=lambda kv: -kv[1])))
+    print("difftest: %d modules, %d calls, %d disagreements, "
+          "%d inconclusive%s" % (
+              modules, calls, len(disagree), inconclusive,
+              " (%d seeds skipped: smith made no module)" % skipped
+              if skipped else ""))
+    sys.exit(1 if disagree else 0)
+
+
+if __name__ == "__main__":
+    main()
