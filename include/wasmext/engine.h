@@ -302,6 +302,11 @@ WX_API uint32_t wx_module_export_count(const wx_module *m);
 WX_API bool wx_module_has_start(const wx_module *m);
 WX_API bool wx_module_export(const wx_module *m, uint32_t i,
                              wx_externdesc *out);
+/* Memory `index` of the module's memory index space (the imported ones
+ * first; several since WebAssembly 3.0): its declared limits and whether
+ * it is imported. False past the last. */
+WX_API bool wx_module_memory(const wx_module *m, uint32_t index,
+                             wx_limits *limits, bool *imported);
 /* Name of function `func_index` from the name section, or NULL. */
 WX_API const char *wx_module_func_name(const wx_module *m,
                                        uint32_t func_index);

@@ -139,6 +139,16 @@ bool wx_module_export(const wx_module *m, uint32_t i, wx_externdesc *out)
     return true;
 }
 
+bool wx_module_memory(const wx_module *m, uint32_t index, wx_limits *limits,
+                      bool *imported)
+{
+    if (index >= m->nmemories)
+        return false;
+    *limits = m->memories[index].limits;
+    *imported = index < m->nmemory_imports;
+    return true;
+}
+
 const char *wx_module_func_name(const wx_module *m, uint32_t func_index)
 {
     if (!m || !m->func_names || func_index >= m->nfuncs)

@@ -996,12 +996,27 @@ static void do_binop(cctx *c, wxc_opcode op)
 
 /* --------------------------------------------------------------- memory */
 
-static uint32_t read_memarg(cctx *c)
+/* The offset of a validated memarg; its memory index goes to *mem (bit 6
+ * of the alignment says that one follows, 3.0). */
+static uint32_t read_memarg(cctx *c, uint32_t *mem)
 {
-    uint32_t align = 0, offset = 0;
+    uint32_t align = 0;
+    uint64_t offset = 0; /* below 2^32, but a u64 in 3.0's encoding */
+    *mem = 0;
     wxr_u32(&c->r, &align);
-    wxr_u32(&c->r, &offset);
-    return offset;
+    if (align & 64)
+        wxr_u32(&c->r, mem);
+    wxr_uleb(&c->r, 64, &offset);
+    return (uint32_t)offset;
+}
+
+/* A memory index immediate (memory.size, grow, fill, copy, init): a u32,
+ * which also reads the reserved zero byte of the 2.0 encoding. */
+static uint32_t read_memidx(cctx *c)
+{
+    uint32_t mem = 0;
+    wxr_u32(&c->r, &mem);
+    return mem;
 }
 
 /* Whether the TEMP in `slot` was computed by the op just emitted, an
@@ -1027,10 +1042,19 @@ static bool const_address(const vent *e, uint32_t offset, uint32_t *ea)
 
 static void do_load(cctx *c, wxc_opcode op)
 {
-    uint32_t offset = read_memarg(c);
+    uint32_t mem, offset = read_memarg(c, &mem);
     if (c->dead_depth || c->cs[c->ncs - 1].unreachable)
         return;
     uint32_t k = op - WXC_OP_I32_LOAD, ea, d;
+    if (mem != 0) {
+        /* Another memory than 0: the generic op, nothing fused. */
+        uint32_t s = pop_slot(c);
+        d = push_temp(c);
+        uint32_t pos = emit4(c, WXC_OP_LOAD_M, d, s, offset, mem);
+        set_field(c, pos, 4, k);
+        produced(c, pos, d);
+        return;
+    }
     const vent *e = &c->vs[c->nvs - 1];
     if (e->kind == VK_TEMP && fusable_add(c, e->slot, false)) {
         wxc_opcode fop = c->last.op == WXC_OP_I32_ADD_I ? WXC_OP_I32_LOAD_AI
@@ -1058,10 +1082,17 @@ static void do_load(cctx *c, wxc_opcode op)
 
 static void do_store(cctx *c, wxc_opcode op)
 {
-    uint32_t offset = read_memarg(c);
+    uint32_t mem, offset = read_memarg(c, &mem);
     if (c->dead_depth || c->cs[c->ncs - 1].unreachable)
         return;
     uint32_t k = op - WXC_OP_I32_STORE, ea;
+    if (mem != 0) {
+        uint32_t s = slot_at(c, c->nvs - 1);
+        uint32_t a = slot_at(c, c->nvs - 2);
+        truncate_to(c, c->nvs - 2);
+        set_field(c, emit4(c, WXC_OP_STORE_M, a, s, offset, mem), 4, k);
+        return;
+    }
     const vent *v = &c->vs[c->nvs - 1];
     const vent *ad = &c->vs[c->nvs - 2];
     if (const_address(ad, offset, &ea)) {
@@ -1185,7 +1216,7 @@ static bool compile_fc(cctx *c, bool dead)
     switch (sub) {
     case WXO_FC_MEMORY_INIT:
         wxr_u32(&c->r, &x);
-        c->r.p++; /* memory index 0 */
+        y = read_memidx(c);
         if (dead)
             break;
         {
@@ -1193,7 +1224,11 @@ static bool compile_fc(cctx *c, bool dead)
             uint32_t s = slot_at(c, c->nvs - 2);
             uint32_t d = slot_at(c, c->nvs - 3);
             truncate_to(c, c->nvs - 3);
-            emit4(c, WXC_OP_MEMORY_INIT, d, s, n, x);
+            uint32_t pos = emit4(c, y ? WXC_OP_MEMORY_INIT_M
+                                      : WXC_OP_MEMORY_INIT,
+                                 d, s, n, x);
+            if (y)
+                set_field(c, pos, 4, y);
         }
         break;
     case WXO_FC_DATA_DROP:
@@ -1203,7 +1238,9 @@ static bool compile_fc(cctx *c, bool dead)
         break;
     case WXO_FC_MEMORY_COPY:
     case WXO_FC_MEMORY_FILL:
-        c->r.p += sub == WXO_FC_MEMORY_COPY ? 2 : 1;
+        /* copy: destination memory, then source */
+        x = read_memidx(c);
+        y = sub == WXO_FC_MEMORY_COPY ? read_memidx(c) : 0;
         if (dead)
             break;
         {
@@ -1211,10 +1248,16 @@ static bool compile_fc(cctx *c, bool dead)
             uint32_t s = slot_at(c, c->nvs - 2);
             uint32_t d = slot_at(c, c->nvs - 3);
             truncate_to(c, c->nvs - 3);
-            emit3(c,
-                  sub == WXO_FC_MEMORY_COPY ? WXC_OP_MEMORY_COPY
-                                            : WXC_OP_MEMORY_FILL,
-                  d, s, n);
+            if (sub == WXO_FC_MEMORY_COPY && (x || y))
+                set_field(c, emit4(c, WXC_OP_MEMORY_COPY_M, d, s, n, x), 4,
+                          y);
+            else if (sub == WXO_FC_MEMORY_FILL && x)
+                emit4(c, WXC_OP_MEMORY_FILL_M, d, s, n, x);
+            else
+                emit3(c,
+                      sub == WXO_FC_MEMORY_COPY ? WXC_OP_MEMORY_COPY
+                                                : WXC_OP_MEMORY_FILL,
+                      d, s, n);
         }
         break;
     case WXO_FC_TABLE_INIT:
@@ -1484,21 +1527,29 @@ static bool compile_instr(cctx *c)
     case WXO_I64_STORE8: case WXO_I64_STORE16: case WXO_I64_STORE32:
         do_store(c, (wxc_opcode)(WXC_OP_I32_STORE + (op - WXO_I32_STORE)));
         break;
-    case WXO_MEMORY_SIZE:
-        c->r.p++; /* memory index 0 */
+    case WXO_MEMORY_SIZE: {
+        uint32_t mem = read_memidx(c);
         if (!dead) {
             uint32_t d = push_temp(c);
-            produced(c, emit1(c, WXC_OP_MEMORY_SIZE, d), d);
+            produced(c,
+                     mem ? emit2(c, WXC_OP_MEMORY_SIZE_M, d, mem)
+                         : emit1(c, WXC_OP_MEMORY_SIZE, d),
+                     d);
         }
         break;
-    case WXO_MEMORY_GROW:
-        c->r.p++;
+    }
+    case WXO_MEMORY_GROW: {
+        uint32_t mem = read_memidx(c);
         if (!dead) {
             uint32_t s = pop_slot(c);
             uint32_t d = push_temp(c);
-            produced(c, emit2(c, WXC_OP_MEMORY_GROW, d, s), d);
+            produced(c,
+                     mem ? emit3(c, WXC_OP_MEMORY_GROW_M, d, s, mem)
+                         : emit2(c, WXC_OP_MEMORY_GROW, d, s),
+                     d);
         }
         break;
+    }
     case WXO_I32_CONST: {
         int32_t v = 0;
         wxr_s32(&c->r, &v);

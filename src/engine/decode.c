@@ -234,27 +234,34 @@ static bool read_name(wxm_decoder *d, char **out)
 }
 
 /* Limits: a flags byte (0: min only, 1: min and max), then u32s. */
+/* One bound of a limits: a u32 by the 2.0 rules, a u64 in 3.0's encoding
+ * (memory64), so that a bound past 2^32 of a 32-bit memory or table is
+ * the validator's "memory size" / "table size" error, as 3.0 says. */
+static bool read_limit(wxm_decoder *d, uint64_t *out)
+{
+    uint32_t v;
+    if (!d->m->wasm2)
+        return wxr_uleb(&d->r, 64, out);
+    if (!wxr_u32(&d->r, &v))
+        return false;
+    *out = v;
+    return true;
+}
+
 static bool read_limits(wxm_decoder *d, wx_limits *lim)
 {
     const uint8_t *at = d->r.p;
     uint8_t flags;
-    uint32_t v;
     if (!read_byte(d, &flags))
         return false;
     if (flags > 1)
         return fail_at(d, at, (flags & 0x80) ? "integer representation too long"
                                              : "integer too large");
-    if (!wxr_u32(&d->r, &v))
+    if (!read_limit(d, &lim->min))
         return false;
-    lim->min = v;
     lim->has_max = flags == 1;
     lim->max = 0;
-    if (lim->has_max) {
-        if (!wxr_u32(&d->r, &v))
-            return false;
-        lim->max = v;
-    }
-    return true;
+    return !lim->has_max || read_limit(d, &lim->max);
 }
 
 static bool read_tabletype(wxm_decoder *d, wxm_table *t)
@@ -300,6 +307,14 @@ static bool read_blocktype(wxm_decoder *d)
     return wxr_sleb(&d->r, 33, &idx);
 }
 
+/* A memory index immediate: 2.0's zero byte, or a u32 (3.0). */
+static bool skip_memidx(wxm_decoder *d)
+{
+    uint8_t b;
+    uint32_t x;
+    return d->m->wasm2 ? wxr_u8(&d->r, &b) : wxr_u32(&d->r, &x);
+}
+
 /* Skips the immediates of a non-constant instruction found in a constant
  * expression, so that decoding can go on to the expression's `end` (the
  * module is then invalid, not malformed). Unknown opcodes are malformed. */
@@ -308,7 +323,6 @@ static bool skip_instr(wxm_decoder *d, uint8_t op, const uint8_t *at,
 {
     wxr_reader *r = &d->r;
     uint32_t n, v;
-    uint8_t b;
     if (op == WXO_FC_PREFIX) {
         if (!wxr_u32(r, &v))
             return false;
@@ -316,7 +330,7 @@ static bool skip_instr(wxm_decoder *d, uint8_t op, const uint8_t *at,
             return fail_at(d, at, "illegal opcode");
         switch (v) {
         case WXO_FC_MEMORY_INIT:
-            return wxr_u32(r, &n) && wxr_u8(r, &b);
+            return wxr_u32(r, &n) && skip_memidx(d);
         case WXO_FC_DATA_DROP:
         case WXO_FC_ELEM_DROP:
         case WXO_FC_TABLE_GROW:
@@ -324,9 +338,9 @@ static bool skip_instr(wxm_decoder *d, uint8_t op, const uint8_t *at,
         case WXO_FC_TABLE_FILL:
             return wxr_u32(r, &n);
         case WXO_FC_MEMORY_COPY:
-            return wxr_u8(r, &b) && wxr_u8(r, &b);
+            return skip_memidx(d) && skip_memidx(d);
         case WXO_FC_MEMORY_FILL:
-            return wxr_u8(r, &b);
+            return skip_memidx(d);
         case WXO_FC_TABLE_INIT:
         case WXO_FC_TABLE_COPY:
             return wxr_u32(r, &n) && wxr_u32(r, &n);
@@ -380,10 +394,15 @@ static bool skip_instr(wxm_decoder *d, uint8_t op, const uint8_t *at,
         return true;
     case 0x3F: /* memory.size */
     case 0x40: /* memory.grow */
-        return wxr_u8(r, &b);
+        return skip_memidx(d);
     default:
-        if (op >= 0x28 && op <= 0x3E) /* loads and stores: memarg */
-            return wxr_u32(r, &n) && wxr_u32(r, &n);
+        if (op >= 0x28 && op <= 0x3E) { /* loads and stores: memarg */
+            /* bit 6 of the alignment: a memory index follows (3.0) */
+            uint64_t offset;
+            if (!wxr_u32(r, &n) || ((n & 64) && !wxr_u32(r, &n)))
+                return false;
+            return wxr_uleb(r, 64, &offset);
+        }
         return true;
     }
 }

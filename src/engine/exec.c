@@ -213,6 +213,15 @@ static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
 #define DISPATCH() goto *pc->h
 #endif
 
+/* A handler that few modules run (the ops of memories other than 0): a
+ * cold label tells GCC's block placement to keep it off the paths of the
+ * hot handlers. */
+#if !defined(WX_SWITCH_DISPATCH) && defined(__GNUC__) && !defined(__clang__)
+#define CASE_COLD(name) CASE(name) __attribute__((cold));
+#else
+#define CASE_COLD(name) CASE(name)
+#endif
+
 #define NEXT(name)                                                            \
     do {                                                                      \
         pc += WXC_LEN_##name;                                                 \
@@ -271,10 +280,129 @@ static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
 #define WXE_BULK_BYTES 65536u /* memory.fill/copy/init: bytes per unit */
 #define WXE_BULK_ELEMS 4096u  /* table.fill/copy/init/grow: elements */
 
+/*
+ * memory.init, memory.copy and memory.fill naming a memory other than 0
+ * (3.0) run here, out of the interpreter's function, so that their code
+ * does not move its hot handlers (memory 0's bulk handlers stay inline).
+ * They charge their chunks as CHARGE_BULK does, on the countdown they are
+ * given and return; `end` says how the handler goes on.
+ */
+typedef enum bulk_end {
+    BULK_DONE,
+    BULK_OOB,         /* out of bounds: nothing written */
+    BULK_INTERRUPTED, /* the interrupt flag was set */
+    BULK_NO_FUEL      /* metered fuel ran out */
+} bulk_end;
+
+typedef struct bulk_res {
+    bulk_end end;
+    uint32_t tick;
+} bulk_res;
+
+/* The charge of one full chunk; false when the operation must stop. */
+static inline bool bulk_charge(wxe_stack *st, bulk_res *r)
+{
+    if (__builtin_expect(--r->tick != 0, 1))
+        return true;
+    r->tick = 1; /* nothing handed out */
+    if (atomic_load_explicit(st->interrupt, memory_order_relaxed)) {
+        r->end = BULK_INTERRUPTED;
+        return false;
+    }
+    if (!(r->tick = take_chunk(st))) {
+        r->end = BULK_NO_FUEL;
+        return false;
+    }
+    return true;
+}
+
+static __attribute__((noinline)) bulk_res
+memory_init_m(wxe_stack *st, uint32_t tick, wx_instance *inst,
+              const wx_memory *mem, uint32_t x, uint32_t d, uint32_t s,
+              uint32_t n)
+{
+    bulk_res r = {BULK_DONE, tick};
+    if (!memory_init_fits(inst, mem->size, x, d, s, n))
+        return (bulk_res){BULK_OOB, tick};
+    for (; n >= WXE_BULK_BYTES; n -= WXE_BULK_BYTES) {
+        if (!bulk_charge(st, &r))
+            return r;
+        memory_init(inst, mem->data, mem->size, x, d, s, WXE_BULK_BYTES);
+        d += WXE_BULK_BYTES;
+        s += WXE_BULK_BYTES;
+    }
+    memory_init(inst, mem->data, mem->size, x, d, s, n);
+    return r;
+}
+
+/* Memory `dm` [d..] = memory `sm` [s..], n bytes: front to back or back
+ * to front by chunk as memory 0's MEMORY_COPY (the two may be one memory
+ * imported twice). */
+static __attribute__((noinline)) bulk_res
+memory_copy_m(wxe_stack *st, uint32_t tick, const wx_memory *dm,
+              const wx_memory *sm, uint64_t d, uint64_t s, uint64_t n)
+{
+    bulk_res r = {BULK_DONE, tick};
+    uint8_t *db = dm->data, *sb = sm->data;
+    if (s + n > sm->size || d + n > dm->size)
+        return (bulk_res){BULK_OOB, tick};
+    if (d <= s) {
+        for (; n >= WXE_BULK_BYTES; n -= WXE_BULK_BYTES) {
+            if (!bulk_charge(st, &r))
+                return r;
+            memmove(db + d, sb + s, WXE_BULK_BYTES);
+            d += WXE_BULK_BYTES;
+            s += WXE_BULK_BYTES;
+        }
+    } else {
+        for (; n >= WXE_BULK_BYTES; n -= WXE_BULK_BYTES) {
+            if (!bulk_charge(st, &r))
+                return r;
+            memmove(db + d + n - WXE_BULK_BYTES, sb + s + n - WXE_BULK_BYTES,
+                    WXE_BULK_BYTES);
+        }
+    }
+    if (n)
+        memmove(db + d, sb + s, n);
+    return r;
+}
+
+static __attribute__((noinline)) bulk_res
+memory_fill_m(wxe_stack *st, uint32_t tick, const wx_memory *mem,
+              uint64_t d, int v, uint64_t n)
+{
+    bulk_res r = {BULK_DONE, tick};
+    if (d + n > mem->size)
+        return (bulk_res){BULK_OOB, tick};
+    for (; n >= WXE_BULK_BYTES; n -= WXE_BULK_BYTES) {
+        if (!bulk_charge(st, &r))
+            return r;
+        memset(mem->data + d, v, WXE_BULK_BYTES);
+        d += WXE_BULK_BYTES;
+    }
+    if (n)
+        memset(mem->data + d, v, n);
+    return r;
+}
+
 #define CHARGE_BULK()                                                         \
     do {                                                                      \
         if (__builtin_expect(--tick == 0, 0))                                 \
             TAKE_CHUNK();                                                     \
+    } while (0)
+
+/* After a bulk operation of memory x > 0 (bulk_res R): the countdown
+ * back, then on to the next op or out as the operation ended. */
+#define BULK_END(R, name)                                                     \
+    do {                                                                      \
+        tick = (R).tick;                                                      \
+        switch ((R).end) {                                                    \
+        case BULK_DONE: NEXT(name);                                           \
+        case BULK_OOB: TRAP(WX_TRAP_MEMORY_OOB);                              \
+        case BULK_INTERRUPTED: goto interrupted;                              \
+        case BULK_NO_FUEL: goto out_of_fuel;                                  \
+        }                                                                     \
+        __builtin_unreachable();                                              \
     } while (0)
 
 /* Taken branch: offsets are relative to the branching op. */
@@ -398,6 +526,30 @@ static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
         mt v_ = (mt)(V);                                                      \
         memcpy(mem_base + ea_, &v_, sizeof v_);                               \
         NEXT(name);                                                           \
+    }
+
+/* One access of LOAD_M or STORE_M (memory x > 0, 3.0): memory x's base
+ * and size come from the instance on every access, as memory.grow of any
+ * memory may change them; memory 0's ops above use the cached ones. A
+ * switch on the access costs those memories a little and the interpreter
+ * function two handlers instead of 23. */
+#define LOAD_M_KIND(X, name, w, mt, st)                                       \
+    case WXC_OP_##name - WXC_OP_I32_LOAD: {                                   \
+        if (__builtin_expect(ea_ + sizeof(mt) > m_->size, 0))                 \
+            TRAP(WX_TRAP_MEMORY_OOB);                                         \
+        mt v_;                                                                \
+        memcpy(&v_, m_->data + ea_, sizeof v_);                               \
+        fp[F0] = (wx_slot)(st)v_;                                             \
+        break;                                                                \
+    }
+
+#define STORE_M_KIND(X, name, w, mt)                                          \
+    case WXC_OP_##name - WXC_OP_I32_STORE: {                                  \
+        if (__builtin_expect(ea_ + sizeof(mt) > m_->size, 0))                 \
+            TRAP(WX_TRAP_MEMORY_OOB);                                         \
+        mt v_ = (mt)fp[F1];                                                   \
+        memcpy(m_->data + ea_, &v_, sizeof v_);                               \
+        break;                                                                \
     }
 
 #define GEN_LOAD(X, name, w, mt, st)                                          \
@@ -1032,6 +1184,64 @@ dispatch:
     WXC_TRAP_BINOPS(GEN_BINT, ~)
     WXC_UNOPS(GEN_UN, ~)
     WXC_TRAP_UNOPS(GEN_UNT, ~)
+
+    /* The ops of memories other than 0 (3.0), rarely run: last, and cold
+     * (docs/design.md, "Multiple memories"). */
+    CASE_COLD(LOAD_M)
+    {
+        const wx_memory *m_ = inst->memories[F3];
+        uint64_t ea_ = (uint64_t)(uint32_t)fp[F1] + F2;
+        switch (F4) {
+            WXC_LOADS(LOAD_M_KIND, ~)
+        default: __builtin_unreachable();
+        }
+        NEXT(LOAD_M);
+    }
+    CASE_COLD(STORE_M)
+    {
+        wx_memory *m_ = inst->memories[F3];
+        uint64_t ea_ = (uint64_t)(uint32_t)fp[F0] + F2;
+        switch (F4) {
+            WXC_STORES(STORE_M_KIND, ~)
+        default: __builtin_unreachable();
+        }
+        NEXT(STORE_M);
+    }
+    CASE_COLD(MEMORY_SIZE_M)
+    {
+        fp[F0] = inst->memories[F1]->pages;
+        NEXT(MEMORY_SIZE_M);
+    }
+    CASE_COLD(MEMORY_GROW_M)
+    {
+        int64_t r = wxi_memory_grow(inst->memories[F2], (uint32_t)fp[F1]);
+        fp[F0] = (uint32_t)(int32_t)r;
+        /* Memory x may be memory 0 imported a second time, and a heap
+         * memory (no reservation) moves when it grows. */
+        RELOAD_MEMORY();
+        NEXT(MEMORY_GROW_M);
+    }
+    CASE_COLD(MEMORY_INIT_M)
+    {
+        bulk_res r = memory_init_m(vstack, tick, inst, inst->memories[F4], F3,
+                                   (uint32_t)fp[F0], (uint32_t)fp[F1],
+                                   (uint32_t)fp[F2]);
+        BULK_END(r, MEMORY_INIT_M);
+    }
+    CASE_COLD(MEMORY_COPY_M)
+    {
+        bulk_res r = memory_copy_m(vstack, tick, inst->memories[F3],
+                                   inst->memories[F4], (uint32_t)fp[F0],
+                                   (uint32_t)fp[F1], (uint32_t)fp[F2]);
+        BULK_END(r, MEMORY_COPY_M);
+    }
+    CASE_COLD(MEMORY_FILL_M)
+    {
+        bulk_res r = memory_fill_m(vstack, tick, inst->memories[F3],
+                                   (uint32_t)fp[F0], (int)(uint8_t)fp[F1],
+                                   (uint32_t)fp[F2]);
+        BULK_END(r, MEMORY_FILL_M);
+    }
 
 #ifdef WX_SWITCH_DISPATCH
     default:

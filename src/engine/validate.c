@@ -456,9 +456,40 @@ static bool read_zero(wxr_reader *r)
     return true;
 }
 
-static bool read_memarg(wxr_reader *r, uint32_t *align, uint32_t *offset)
+/* A memory index: one reserved zero byte by the 2.0 rules, a u32 since
+ * multiple memories (3.0). */
+static bool read_memidx(wxr_reader *r, bool wasm2, uint32_t *mem)
 {
-    return wxr_u32(r, align) && wxr_u32(r, offset);
+    *mem = 0;
+    return wasm2 ? read_zero(r) : wxr_u32(r, mem);
+}
+
+/* A load's or store's memarg. Since multiple memories (3.0), bit 6 of the
+ * alignment field says that a memory index follows it, and the field
+ * must be below 2^7; the offset is a u64 (memory64), which the validator
+ * bounds for 32-bit memories. By the 2.0 rules the field is only the
+ * alignment and the offset a u32. */
+static bool read_memarg(wxr_reader *r, bool wasm2, uint32_t *align,
+                        uint32_t *mem, uint64_t *offset)
+{
+    *mem = 0;
+    if (!wxr_u32(r, align))
+        return false;
+    if (!wasm2) {
+        if (*align >= 128)
+            return wxr_fail(r, "malformed memop flags");
+        if (*align & 64) {
+            *align -= 64;
+            if (!wxr_u32(r, mem))
+                return false;
+        }
+        return wxr_uleb(r, 64, offset);
+    }
+    uint32_t off32;
+    if (!wxr_u32(r, &off32))
+        return false;
+    *offset = off32;
+    return true;
 }
 
 static bool resolve_blocktype(vstate *v, int64_t bt, vblock *b)
@@ -488,10 +519,10 @@ static bool resolve_blocktype(vstate *v, int64_t bt, vblock *b)
 
 /* ----------------------------------------------------- instructions */
 
-static bool need_memory(vstate *v)
+static bool need_memory(vstate *v, uint32_t mem)
 {
-    if (v->m->nmemories == 0)
-        return vfail(v, WX_EINVALID, "unknown memory 0");
+    if (mem >= v->m->nmemories)
+        return vfail(v, WX_EINVALID, "unknown memory %u", mem);
     return true;
 }
 
@@ -538,16 +569,19 @@ static bool check_simple(vstate *v, uint8_t cls, uint8_t arg, uint8_t res,
     wx_valtype want[2];
     uint32_t n = 0;
     if (cls == WXO_LOAD || cls == WXO_STORE) {
-        uint32_t align, offset;
-        if (!read_memarg(&v->r, &align, &offset))
+        uint32_t align, mem;
+        uint64_t offset;
+        if (!read_memarg(&v->r, v->m->wasm2, &align, &mem, &offset))
             return read_failed(v);
-        if (!need_memory(v))
+        if (!need_memory(v, mem))
             return false;
         if (align > natural)
             return vfail(v, WX_EINVALID,
                          "alignment must not be larger than natural "
                          "(2^%u for a %u-byte access)",
                          align, 1u << natural);
+        if (offset > UINT32_MAX)
+            return vfail(v, WX_EINVALID, "offset out of range");
         want[n++] = WX_I32;
         if (cls == WXO_STORE)
             want[n++] = (wx_valtype)arg;
@@ -749,7 +783,8 @@ static bool check_prefix_fc(vstate *v)
 {
     wxr_reader *r = &v->r;
     const wx_module *m = v->m;
-    uint32_t sub, a, b;
+    uint32_t sub, a, b, mem, mem2;
+    bool wasm2 = m->wasm2;
     if (!wxr_u32(r, &sub))
         return read_failed(v);
     if (sub >= WXO_FC_COUNT_)
@@ -758,23 +793,26 @@ static bool check_prefix_fc(vstate *v)
         return check_simple(v, WXO_UNARY, fc_arg[sub], fc_res[sub], 0);
     switch (sub) {
     case WXO_FC_MEMORY_INIT:
-        if (!wxr_u32(r, &a) || !read_zero(r))
+        if (!wxr_u32(r, &a) || !read_memidx(r, wasm2, &mem))
             return read_failed(v);
         if (data_count_missing(m))
             return malformed(v, "data count section required");
-        return need_memory(v) && need_data(v, a) && pop_types(v, k_i32s, 3);
+        return need_memory(v, mem) && need_data(v, a) &&
+               pop_types(v, k_i32s, 3);
     case WXO_FC_DATA_DROP:
         if (!wxr_u32(r, &a))
             return read_failed(v);
         return need_data(v, a);
     case WXO_FC_MEMORY_COPY:
-        if (!read_zero(r) || !read_zero(r))
+        /* destination memory, then source */
+        if (!read_memidx(r, wasm2, &mem) || !read_memidx(r, wasm2, &mem2))
             return read_failed(v);
-        return need_memory(v) && pop_types(v, k_i32s, 3);
+        return need_memory(v, mem) && need_memory(v, mem2) &&
+               pop_types(v, k_i32s, 3);
     case WXO_FC_MEMORY_FILL:
-        if (!read_zero(r))
+        if (!read_memidx(r, wasm2, &mem))
             return read_failed(v);
-        return need_memory(v) && pop_types(v, k_i32s, 3);
+        return need_memory(v, mem) && pop_types(v, k_i32s, 3);
     case WXO_FC_TABLE_INIT: /* elem index, then table index */
         if (!wxr_u32(r, &a) || !wxr_u32(r, &b))
             return read_failed(v);
@@ -1025,14 +1063,16 @@ static bool check_special(vstate *v, uint8_t op, bool *done)
     case WXO_TABLE_SET:
         return check_table_access(v, op);
     case WXO_MEMORY_SIZE:
-    case WXO_MEMORY_GROW:
-        if (!read_zero(r))
+    case WXO_MEMORY_GROW: {
+        uint32_t mem;
+        if (!read_memidx(r, v->m->wasm2, &mem))
             return read_failed(v);
-        if (!need_memory(v))
+        if (!need_memory(v, mem))
             return false;
         if (op == WXO_MEMORY_GROW && !pop_types(v, k_i32s, 1))
             return false;
         return push(v, WX_I32);
+    }
     case WXO_I32_CONST: {
         int32_t x;
         if (!wxr_s32(r, &x))
@@ -1224,7 +1264,9 @@ static bool scan_body(vstate *v, uint32_t fi)
         uint8_t cls = op_class[op];
         bool ok = true;
         if (cls == WXO_LOAD || cls == WXO_STORE) {
-            ok = read_memarg(r, &n, &x);
+            uint32_t mem;
+            uint64_t offset;
+            ok = read_memarg(r, m->wasm2, &n, &mem, &offset);
         } else if (cls == WXO_SPECIAL) {
             switch (op) {
             case WXO_UNREACHABLE:
@@ -1289,7 +1331,7 @@ static bool scan_body(vstate *v, uint32_t fi)
                 break;
             case WXO_MEMORY_SIZE:
             case WXO_MEMORY_GROW:
-                ok = read_zero(r);
+                ok = read_memidx(r, m->wasm2, &x);
                 break;
             case WXO_I32_CONST:
                 ok = wxr_sleb(r, 32, &s);
@@ -1316,7 +1358,7 @@ static bool scan_body(vstate *v, uint32_t fi)
                     break;
                 switch (n) {
                 case WXO_FC_MEMORY_INIT:
-                    ok = wxr_u32(r, &x) && read_zero(r);
+                    ok = wxr_u32(r, &x) && read_memidx(r, m->wasm2, &x);
                     if (ok && data_count_missing(m))
                         return malformed(v, "data count section required");
                     break;
@@ -1326,10 +1368,11 @@ static bool scan_body(vstate *v, uint32_t fi)
                         return malformed(v, "data count section required");
                     break;
                 case WXO_FC_MEMORY_COPY:
-                    ok = read_zero(r) && read_zero(r);
+                    ok = read_memidx(r, m->wasm2, &x) &&
+                         read_memidx(r, m->wasm2, &x);
                     break;
                 case WXO_FC_MEMORY_FILL:
-                    ok = read_zero(r);
+                    ok = read_memidx(r, m->wasm2, &x);
                     break;
                 case WXO_FC_TABLE_INIT:
                 case WXO_FC_TABLE_COPY:
@@ -1543,7 +1586,8 @@ static wx_status check_types_and_limits(vstate *v)
                               "memory size must be at most 65536 pages "
                               "(4GiB)")))
             return s;
-    if (m->nmemories > 1)
+    /* Multiple memories are 3.0; by the 2.0 rules a module has one. */
+    if (m->wasm2 && m->nmemories > 1)
         return mfail(v, 0, "multiple memories (%u)", m->nmemories);
     return WX_OK;
 }

@@ -396,25 +396,37 @@ static void prefix_error(wx_error *err, const char *prefix)
     err->trap = trap;
 }
 
-/* The most linear memory one instance may hold, in pages: limits.
- * memory_pages, or the declared maximum of the memory the module exports
- * when that is lower (*by_module set); 0 when neither bounds it
- * (limits.memory_pages 0 and no declared maximum). */
+/* The most linear memory one instance may hold, in pages: for each memory
+ * it defines (several since WebAssembly 3.0; imported ones are charged to
+ * their owner), limits.memory_pages, or the memory's declared maximum
+ * when that is lower (*by_module set), summed; 0 when one of them is
+ * unbounded (limits.memory_pages 0 and no declared maximum) or there is
+ * none. *count: how many memories the instance defines. */
 static uint64_t instance_cap_pages(const wx_module *mod, uint32_t cap_pages,
-                                   bool *by_module)
+                                   bool *by_module, uint32_t *count)
 {
-    uint64_t pages = cap_pages;
+    uint64_t total = 0;
+    wx_limits lim;
+    bool imported;
     *by_module = false;
-    uint32_t n = wx_module_export_count(mod);
-    for (uint32_t i = 0; i < n; i++) {
-        wx_externdesc d;
-        if (wx_module_export(mod, i, &d) && d.kind == WX_EXTERN_MEMORY &&
-            d.limits.has_max && (!pages || d.limits.max < pages)) {
-            pages = d.limits.max;
+    *count = 0;
+    for (uint32_t i = 0; wx_module_memory(mod, i, &lim, &imported); i++) {
+        if (imported)
+            continue;
+        uint64_t pages = cap_pages;
+        if (lim.has_max && (!pages || lim.max < pages)) {
+            pages = lim.max;
             *by_module = true;
         }
+        if (!pages)
+            return 0;
+        /* Saturated far above any budget, so that per * n below stays
+         * within 64 bits however many memories a module declares. */
+        total = total + pages < (UINT64_C(1) << 32) ? total + pages
+                                                     : (UINT64_C(1) << 32);
+        (*count)++;
     }
-    return pages;
+    return total;
 }
 
 /*
@@ -429,18 +441,24 @@ static wx_status check_budget(wx_manager *m, const wxm_version *v,
 {
     const wxg_config *cfg = v->cfg;
     bool by_module;
-    uint64_t pages = instance_cap_pages(v->module, cap_pages, &by_module);
+    uint32_t nmem;
+    uint64_t pages =
+        instance_cap_pages(v->module, cap_pages, &by_module, &nmem);
     uint64_t per = pages * 65536u;
     wx_budget_stats bs;
     wx_budget_stats_get(m->budget, &bs);
     uint32_t n = cfg->instance_num ? cfg->instance_num : 1;
     /* Unbounded per instance (trusted guests, limits.memory_pages 0):
-     * only the budget at run time holds them. per <= 4 GiB and n <= 64,
+     * only the budget at run time holds them. per <= 2^48 and n <= 64,
      * so the product cannot overflow. */
     if (!per || per * n <= bs.limit)
         return WX_OK;
-    char why[96];
-    if (by_module)
+    char why[160];
+    if (nmem > 1)
+        snprintf(why, sizeof why, "%u memories, %llu pages in all, each "
+                 "at most limits.memory_pages %u or its declared maximum",
+                 nmem, (unsigned long long)pages, cap_pages);
+    else if (by_module)
         snprintf(why, sizeof why, "the module's declared maximum of %llu "
                  "pages", (unsigned long long)pages);
     else

@@ -7,7 +7,8 @@
  * -1; a delete gives the room back; instance_num is at most 64. An idle
  * instance whose memory grew is freed after trim_idle_ms (the process's
  * resident memory drops, the budget is credited) and made again by the
- * next call. The guest is budget.wat (16 pages to start, at most 256).
+ * next call. A module with two memories counts both at add. The guest
+ * is budget.wat (16 pages to start, at most 256).
  * argv[1] names the guest directory.
  */
 #include "fixture.h"
@@ -154,6 +155,56 @@ static void test_budget(void)
     wx_manager_close(m);
 }
 
+/* multi.wat (WebAssembly 3.0, wat2wasm --enable-multi-memory), written
+ * out by the test:
+ * (module
+ *   (memory (export "memory") 1 256)
+ *   (memory $m1 1 256)
+ *   (func (export "grow1") (param i32) (result i32)
+ *     (memory.grow $m1 (local.get 0))))
+ */
+static const unsigned char multi_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x05, 0x09, 0x02, 0x01,
+    0x01, 0x80, 0x02, 0x01, 0x01, 0x80, 0x02, 0x07, 0x12, 0x02, 0x06, 0x6d,
+    0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x05, 0x67, 0x72, 0x6f, 0x77,
+    0x31, 0x00, 0x00, 0x0a, 0x08, 0x01, 0x06, 0x00, 0x20, 0x00, 0x40, 0x01,
+    0x0b,
+};
+
+/* A module with two memories: limits.memory_pages caps each, so an
+ * instance may hold twice the cap, which the check at add counts; memory
+ * 1 grows to the cap and no further, charged to the budget. */
+static void test_multi_memory(void)
+{
+    wx_error err;
+    fx_write(fx_path("multi.wasm"), multi_wasm, sizeof multi_wasm);
+    wx_manager_opts o = {0};
+    o.memory_budget = 8 * MIB;
+    wx_manager *m = wx_manager_open(fx_path("multi.db"), &o, &err);
+    CHECK_MSG(m != NULL, "%s", err.message);
+    if (!m)
+        return;
+    /* 5 x (2 x 1 MiB) is more than 8 MiB. */
+    wx_status s = fx_add(m, "mm", "multi.wasm", "[\"grow1\"]",
+                         "\"instance_num\":5,"
+                         "\"limits\":{\"memory_pages\":16}",
+                         &err);
+    CHECK(s == WX_ELIMIT);
+    CHECK_HAS(err.message, "instance_num 5 x 2 MiB of memory per instance "
+                           "(2 memories, 32 pages in all");
+    /* 4 fit; each fresh instance holds one page in each memory. */
+    s = fx_add(m, "mm", "multi.wasm", "[\"grow1\"]",
+               "\"instance_num\":4,\"limits\":{\"memory_pages\":16}",
+               &err);
+    CHECK_MSG(s == WX_OK, "%s", err.message);
+    CHECK(mem(m).used == 4 * 2 * 65536ull);
+    CHECK_STR(fx_call(m, NULL, "mm.grow1", "[15]"), "[1]");
+    CHECK_STR(fx_call(m, NULL, "mm.grow1", "[1]"), "[-1]");
+    CHECK(mem(m).used == 4 * 2 * 65536ull + 15 * 65536ull);
+    wx_manager_close(m);
+}
+
 /* Resident memory of this process, in bytes (/proc/self/statm). */
 static uint64_t rss(void)
 {
@@ -229,6 +280,7 @@ int main(int argc, char **argv)
     test_parse();
     test_env();
     test_budget();
+    test_multi_memory();
     test_trim();
     fx_teardown();
     return CHECK_DONE();

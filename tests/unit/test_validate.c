@@ -188,11 +188,15 @@ static buf build(const char *params, const char *results, const char *locals,
 
 /* Decodes and validates; a decoder failure is reported as such (the
  * tests below are meant to reach the validator). */
+/* Load by the 2.0 rules (WX_LOAD_WASM2) instead of 3.0's. */
+static bool rules_wasm2;
+
 static wx_status load(const uint8_t *bytes, size_t n, wx_error *err,
                       bool *decoded)
 {
     wx_module m;
     memset(&m, 0, sizeof m);
+    m.wasm2 = rules_wasm2;
     wxm_arena_init(&m.arena);
     m.bytes = malloc(n ? n : 1);
     memcpy(m.bytes, bytes, n);
@@ -440,9 +444,26 @@ static void test_malformed_code(void)
     MALFORMED("END opcode expected", "", "", "",
               I32C, 0, IF, EMPTY, ELSE, ELSE, END, END);
     MALFORMED("section size mismatch", "", "", "", END, 0x01);
+    /* The memory index of memory.size and memory.copy: one memory here,
+     * so 1 is unknown by the 3.0 rules (multiple memories) and not a
+     * zero byte by the 2.0 ones. */
+    INVALID("unknown memory 1", "", "", "", MSIZE, 1, DROP, END);
+    INVALID("unknown memory 1", "", "", "",
+            I32C, 0, I32C, 0, I32C, 0, FC, 10, 0, 1, END);
+    /* A memarg naming memory 1 (bit 6 of the alignment field), and
+     * flags past 2^7. */
+    INVALID("unknown memory 1", "", "", "", I32C, 0, I32LOAD, 0x42, 1, 0,
+            DROP, END);
+    VALID("", "", "", I32C, 0, I32LOAD, 0x42, 0, 0, DROP, END);
+    MALFORMED("malformed memop flags", "", "", "", I32C, 0, I32LOAD, 0x80, 1,
+              0, DROP, END);
+    rules_wasm2 = true;
     MALFORMED("zero byte expected", "", "", "", MSIZE, 1, DROP, END);
     MALFORMED("zero byte expected", "", "", "",
               I32C, 0, I32C, 0, I32C, 0, FC, 10, 0, 1, END);
+    INVALID("alignment must not be larger than natural", "", "", "",
+            I32C, 0, I32LOAD, 0x42, 0, 0, DROP, END);
+    rules_wasm2 = false;
     MALFORMED("integer representation too long", "", "", "",
               I32C, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, DROP, END);
     MALFORMED("integer too large", "", "", "",
@@ -592,8 +613,12 @@ static void test_module_level(void)
     MODULE(WX_EINVALID, "unknown type", TYPES,
            0x02, 0x07, 0x01, 0x01, 'm', 0x01, 'f', 0x00, 0x09);
     /* Memories. */
+    /* Two memories: 3.0, refused by the 2.0 rules. */
+    MODULE(WX_OK, NULL, 0x05, 0x05, 0x02, 0x00, 0x01, 0x00, 0x01);
+    rules_wasm2 = true;
     MODULE(WX_EINVALID, "multiple memories",
            0x05, 0x05, 0x02, 0x00, 0x01, 0x00, 0x01);
+    rules_wasm2 = false;
     MODULE(WX_EINVALID, "memory size must be at most 65536 pages",
            0x05, 0x05, 0x01, 0x00, 0x81, 0x80, 0x04);
     MODULE(WX_EINVALID, "memory size must be at most 65536 pages",
