@@ -74,7 +74,7 @@ FEATURES = [
      ["--tail-call-enabled", "false"], "wasm_tail_call"),
     ("extended-const", True, ["--extended-const-enabled", "true"],
      ["--extended-const-enabled", "false"], None),
-    ("multi-memory", False, ["--max-memories", "4"], ["--max-memories", "1"],
+    ("multi-memory", True, ["--max-memories", "4"], ["--max-memories", "1"],
      "wasm_multi_memory"),
     ("memory64", False, ["--memory64-enabled", "true"],
      ["--memory64-enabled", "false"], "wasm_memory64"),
