@@ -72,17 +72,6 @@
 
 static const wx_memory no_memory;
 
-static wx_slot elem_item(const wx_instance *inst, const wxm_const *c)
-{
-    switch (c->kind) {
-    case WXM_CONST_REF_FUNC: return PTR_SLOT(inst->funcs[c->index]);
-    case WXM_CONST_GLOBAL_GET: return inst->globals[c->index]->val;
-    case WXM_CONST_REF_NULL: return 0;
-    case WXM_CONST_EXPR: return wxi_eval_const(inst, c);
-    default: return c->bits;
-    }
-}
-
 /* Whether table.init's whole range is inside the table and segment. */
 static bool table_init_fits(const wx_instance *inst, uint32_t t, uint32_t e,
                             uint32_t d, uint32_t s, uint32_t n)
@@ -109,7 +98,7 @@ static wx_trap table_init(wx_instance *inst, uint32_t t, uint32_t e,
     if ((uint64_t)s + n > len || (uint64_t)d + n > tab->size)
         return WX_TRAP_TABLE_OOB;
     for (uint32_t k = 0; k < n; k++)
-        tab->elems[d + k] = elem_item(inst, &seg->items[s + k]);
+        tab->elems[d + k] = wxi_eval_const(inst, &seg->items[s + k]);
     return WX_TRAP_NONE;
 }
 

@@ -636,22 +636,35 @@ static bool check_br_table(vstate *v)
     return true;
 }
 
-static bool check_call_indirect(vstate *v)
+/* The type call_indirect and return_call_indirect (`what`) call through:
+ * reads their type and table, checks both; NULL after a failure. */
+static const wxm_functype *indirect_type(vstate *v, const char *what)
 {
     const wx_module *m = v->m;
     uint32_t ti, table;
-    if (!wxr_u32(&v->r, &ti) || !wxr_u32(&v->r, &table))
-        return read_failed(v);
+    if (!wxr_u32(&v->r, &ti) || !wxr_u32(&v->r, &table)) {
+        read_failed(v);
+        return NULL;
+    }
     if (!need_table(v, table))
-        return false;
-    if (m->tables[table].elem != WX_FUNCREF)
-        return vfail(v, WX_EINVALID,
-                     "type mismatch: call_indirect through table %u of %s",
-                     table, wx_valtype_name(m->tables[table].elem));
-    if (ti >= m->ntypes)
-        return vfail(v, WX_EINVALID, "unknown type %u", ti);
-    const wxm_functype *t = &m->types[ti];
-    return pop_types(v, k_i32s, 1) && pop_types(v, t->params, t->nparams) &&
+        return NULL;
+    if (m->tables[table].elem != WX_FUNCREF) {
+        vfail(v, WX_EINVALID, "type mismatch: %s through table %u of %s",
+              what, table, wx_valtype_name(m->tables[table].elem));
+        return NULL;
+    }
+    if (ti >= m->ntypes) {
+        vfail(v, WX_EINVALID, "unknown type %u", ti);
+        return NULL;
+    }
+    return &m->types[ti];
+}
+
+static bool check_call_indirect(vstate *v)
+{
+    const wxm_functype *t = indirect_type(v, "call_indirect");
+    return t && pop_types(v, k_i32s, 1) &&
+           pop_types(v, t->params, t->nparams) &&
            push_types(v, t->results, t->nresults);
 }
 
@@ -940,15 +953,26 @@ static bool check_branch(vstate *v, uint8_t op)
            push_types(v, types, n);
 }
 
-static bool check_call(vstate *v)
+/* The type of the function call and return_call name: reads the index,
+ * checks it; NULL after a failure. */
+static const wxm_functype *callee_type(vstate *v)
 {
     uint32_t idx;
-    if (!wxr_u32(&v->r, &idx))
-        return read_failed(v);
-    if (idx >= v->m->nfuncs)
-        return vfail(v, WX_EINVALID, "unknown function %u", idx);
-    const wxm_functype *t = wxm_func_type(v->m, idx);
-    return pop_types(v, t->params, t->nparams) &&
+    if (!wxr_u32(&v->r, &idx)) {
+        read_failed(v);
+        return NULL;
+    }
+    if (idx >= v->m->nfuncs) {
+        vfail(v, WX_EINVALID, "unknown function %u", idx);
+        return NULL;
+    }
+    return wxm_func_type(v->m, idx);
+}
+
+static bool check_call(vstate *v)
+{
+    const wxm_functype *t = callee_type(v);
+    return t && pop_types(v, t->params, t->nparams) &&
            push_types(v, t->results, t->nresults);
 }
 
@@ -968,15 +992,11 @@ static bool check_tail_results(vstate *v, const wxm_functype *t)
 /* return_call x (WebAssembly 3.0): call's operands, then like return. */
 static bool check_return_call(vstate *v)
 {
-    uint32_t idx;
     if (v->m->wasm2)
         return malformed(v, "illegal opcode");
-    if (!wxr_u32(&v->r, &idx))
-        return read_failed(v);
-    if (idx >= v->m->nfuncs)
-        return vfail(v, WX_EINVALID, "unknown function %u", idx);
-    const wxm_functype *t = wxm_func_type(v->m, idx);
-    if (!check_tail_results(v, t) || !pop_types(v, t->params, t->nparams))
+    const wxm_functype *t = callee_type(v);
+    if (!t || !check_tail_results(v, t) ||
+        !pop_types(v, t->params, t->nparams))
         return false;
     set_unreachable(v);
     return true;
@@ -985,23 +1005,10 @@ static bool check_return_call(vstate *v)
 /* return_call_indirect x y: call_indirect's checks, then like return. */
 static bool check_return_call_indirect(vstate *v)
 {
-    const wx_module *m = v->m;
-    uint32_t ti, table;
-    if (m->wasm2)
+    if (v->m->wasm2)
         return malformed(v, "illegal opcode");
-    if (!wxr_u32(&v->r, &ti) || !wxr_u32(&v->r, &table))
-        return read_failed(v);
-    if (!need_table(v, table))
-        return false;
-    if (m->tables[table].elem != WX_FUNCREF)
-        return vfail(v, WX_EINVALID,
-                     "type mismatch: return_call_indirect through table %u "
-                     "of %s",
-                     table, wx_valtype_name(m->tables[table].elem));
-    if (ti >= m->ntypes)
-        return vfail(v, WX_EINVALID, "unknown type %u", ti);
-    const wxm_functype *t = &m->types[ti];
-    if (!check_tail_results(v, t) || !pop_types(v, k_i32s, 1) ||
+    const wxm_functype *t = indirect_type(v, "return_call_indirect");
+    if (!t || !check_tail_results(v, t) || !pop_types(v, k_i32s, 1) ||
         !pop_types(v, t->params, t->nparams))
         return false;
     set_unreachable(v);
