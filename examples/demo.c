@@ -124,6 +124,10 @@ static void print_externdesc(const char *dir, const wx_externdesc *d)
         printf("global %s%s", d->global_mutable ? "mut " : "",
                wx_valtype_name(d->global_type));
         break;
+    case WX_EXTERN_TAG:
+        printf("tag ");
+        print_functype(stdout, &d->func);
+        break;
     }
     putchar('\n');
 }
@@ -191,6 +195,7 @@ static bool parse_arg(const char *s, wx_valtype t, wx_wasm_val *out)
     case WX_F64: *out = wx_wasm_f64(strtod(s, &end)); return *s && !*end;
     case WX_FUNCREF:
     case WX_EXTERNREF:
+    case WX_EXNREF:
         /* Only the null reference can be written on a command line. */
         memset(out, 0, sizeof *out);
         out->type = t;
@@ -226,6 +231,9 @@ static void print_val(const wx_wasm_val *v)
         break;
     case WX_EXTERNREF:
         printf(v->of.ext ? "externref:%p" : "null", v->of.ext);
+        break;
+    case WX_EXNREF:
+        printf(v->of.ext ? "exnref:%p" : "null", v->of.ext);
         break;
     case WX_V128:
         printf("v128:0x");

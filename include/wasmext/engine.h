@@ -67,7 +67,8 @@ extern "C" {
     X(WX_ETIMEOUT, "timeout", "call timed out")                               \
     X(WX_EGUEST, "guest", "guest returned an error")                          \
     X(WX_EABI, "abi", "guest broke the calling convention")                   \
-    X(WX_ENOPLUGIN, "noplugin", "no such plugin or function registered")
+    X(WX_ENOPLUGIN, "noplugin", "no such plugin or function registered")    \
+    X(WX_EEXCEPTION, "exception", "uncaught exception")
 
 typedef enum wx_status {
 #define WX_STATUS_ENUM_(e, n, m) e,
@@ -138,6 +139,9 @@ typedef enum wx_valtype {
     WX_V128 = 0x7B,
     WX_FUNCREF = 0x70,
     WX_EXTERNREF = 0x6F,
+    /* exnref (exception handling, WebAssembly 3.0): a caught exception,
+     * only ever made by the guest (catch_ref); NULL is ref.null exn. */
+    WX_EXNREF = 0x69,
 } wx_valtype;
 
 typedef struct wx_wasm_func wx_wasm_func;         /* a function instance */
@@ -147,6 +151,7 @@ typedef struct wx_global wx_global;     /* a global variable */
 typedef struct wx_module wx_module;     /* immutable compiled module */
 typedef struct wx_instance wx_instance; /* module instance */
 typedef struct wx_linker wx_linker;     /* named imports */
+typedef struct wx_tag wx_tag;           /* an exception tag */
 
 /*
  * A typed value. References: funcref holds a wx_wasm_func* (NULL is ref.null);
@@ -231,6 +236,7 @@ typedef enum wx_externkind {
     WX_EXTERN_TABLE = 1,
     WX_EXTERN_MEMORY = 2,
     WX_EXTERN_GLOBAL = 3,
+    WX_EXTERN_TAG = 4, /* an exception tag (WebAssembly 3.0) */
 } wx_externkind;
 
 /* "function", "table", "memory" or "global", as error messages say it. */
@@ -242,7 +248,8 @@ typedef struct wx_externdesc {
     const char *name;
     size_t name_len;           /* names may contain U+0000 */
     wx_externkind kind;
-    wx_functype func;          /* WX_EXTERN_FUNC */
+    wx_functype func;          /* WX_EXTERN_FUNC; WX_EXTERN_TAG: the
+                                  tag's type (its params are the payload) */
     wx_valtype elem;           /* WX_EXTERN_TABLE: element type */
     wx_limits limits;          /* WX_EXTERN_TABLE, WX_EXTERN_MEMORY */
     wx_valtype global_type;    /* WX_EXTERN_GLOBAL */
@@ -257,6 +264,7 @@ typedef struct wx_extern {
         wx_table *table;
         wx_memory *memory;
         wx_global *global;
+        wx_tag *tag; /* owned by its instance; identity is the pointer */
     } of;
 } wx_extern;
 
@@ -523,6 +531,12 @@ WX_API uint64_t wx_instance_fuel_left(const wx_instance *inst);
 /* Opaque user data, e.g. the framework's per-instance state. */
 WX_API void wx_instance_set_userdata(wx_instance *inst, void *data);
 WX_API void *wx_instance_userdata(const wx_instance *inst);
+
+/* Exception objects (exception handling, 3.0) alive in this process: one
+ * exists from a guest's throw until it is caught without an exnref, or
+ * reaches the host (WX_EEXCEPTION), or, if an exnref named it, until the
+ * instance that ran the throw is freed. For tests and monitoring. */
+WX_API uint64_t wx_exceptions_live(void);
 
 /* ---------------------------------------------------------------- calls */
 

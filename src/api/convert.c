@@ -316,6 +316,7 @@ const char *wxc_kind_name(wx_externkind k)
     case WX_EXTERN_TABLE: return "table";
     case WX_EXTERN_MEMORY: return "memory";
     case WX_EXTERN_GLOBAL: return "global";
+    case WX_EXTERN_TAG: return "tag";
     }
     return "?";
 }

@@ -49,7 +49,10 @@ static void extern_text(const wx_externdesc *d, char *buf, size_t size)
 {
     char lim[64];
     switch (d->kind) {
-    case WX_EXTERN_FUNC: cli_signature(&d->func, buf, size); break;
+    case WX_EXTERN_FUNC:
+    case WX_EXTERN_TAG: /* a tag's type is a signature (its payload) */
+        cli_signature(&d->func, buf, size);
+        break;
     case WX_EXTERN_TABLE:
         limits_text(&d->limits, lim, sizeof lim);
         snprintf(buf, size, "%s %s", wx_valtype_name(d->elem), lim);
@@ -92,6 +95,7 @@ static json_t *extern_json(const wx_externdesc *d, bool import,
     char sig[512];
     switch (d->kind) {
     case WX_EXTERN_FUNC:
+    case WX_EXTERN_TAG:
         cli_signature(&d->func, sig, sizeof sig);
         json_object_set_new(o, "signature", json_string(sig));
         break;

@@ -111,6 +111,14 @@ static void describe(const wx_module *m, wx_externkind kind, uint32_t index,
         out->global_type = m->globals[index].type;
         out->global_mutable = m->globals[index].mutable_;
         break;
+    case WX_EXTERN_TAG: {
+        const wxm_functype *t = &m->types[m->tags[index].type];
+        out->func.nparams = t->nparams;
+        out->func.nresults = t->nresults;
+        out->func.params = t->params;
+        out->func.results = t->results;
+        break;
+    }
     }
 }
 

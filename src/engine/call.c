@@ -33,6 +33,7 @@ bool wx_instance_export_at(wx_instance *inst, uint32_t index, wx_extern *out)
     case WX_EXTERN_TABLE: out->of.table = inst->tables[e->index]; break;
     case WX_EXTERN_MEMORY: out->of.memory = inst->memories[e->index]; break;
     case WX_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+    case WX_EXTERN_TAG: out->of.tag = inst->tags[e->index]; break;
     }
     return true;
 }

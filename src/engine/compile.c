@@ -180,7 +180,7 @@ typedef struct vent {
     uint64_t bits; /* CONST */
 } vent;
 
-enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF };
+enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF, CK_TRY /* legacy try */ };
 
 typedef struct ctl {
     uint8_t kind;
@@ -192,7 +192,23 @@ typedef struct ctl {
     uint32_t start;    /* loop: cell index of the loop's first op */
     uint32_t fixups;   /* forward branches to the end (fixup index + 1) */
     uint32_t else_fix; /* if: the branch to else (fixup index + 1) */
+    /* Exception handling. `scope` (0: none) numbers a try_table or
+     * legacy try, whose handlers cover its body while `in_body`; catch
+     * clauses that go to this label are patched at its end (hfix). */
+    uint32_t scope;
+    bool in_body;
+    uint32_t hfix;     /* handlers to point here (hfixup index + 1) */
+    uint32_t hfirst, hcount; /* try_table: its entries, hi set at end */
+    uint32_t try_lo, try_hi; /* legacy try: its body's cells */
+    uint32_t try_level;      /* legacy try: its rethrow slot's index */
+    uint32_t hcur;           /* legacy try: the current clause's entry */
 } ctl;
+
+/* A handler entry whose target is a label's end, not known yet. */
+typedef struct hfixup {
+    uint32_t h;    /* index in cctx.hd */
+    uint32_t next; /* next of the same label (index + 1) */
+} hfixup;
 
 /* A branch field to patch when its label is bound. */
 typedef struct fixup {
@@ -234,6 +250,15 @@ typedef struct cctx {
     uint32_t caprefcnt;
     uint32_t *labels; /* br_table scratch */
     uint32_t caplabels;
+
+    /* Exception handlers of the function (compile.h), the fixups of
+     * those going to labels not bound yet, and the scopes numbered. */
+    wxc_handler *hd;
+    uint32_t nhd, caphd;
+    hfixup *hfx;
+    uint32_t nhfx, caphfx;
+    uint32_t nscopes;
+    uint32_t exn_base; /* slot of the legacy rethrow slots */
 
     /* Locals known to hold their initial zero. Facts only ever go from
      * known to unknown, so the current state is also true at every forward
@@ -667,6 +692,57 @@ static uint32_t emit_cond_branch(cctx *c, const cond *k, bool when,
     return emit2(c, (wxc_opcode)(op - 1), k->a, k->b);
 }
 
+/* ------------------------------------------------- exception handlers */
+
+/* A new handler entry (its range's end, target and slots set later). */
+static uint32_t new_handler(cctx *c, uint32_t kind, uint32_t tag,
+                            uint32_t lo, uint32_t scope)
+{
+    RESERVE(c, hd, caphd, (uint64_t)c->nhd + 1);
+    wxc_handler *h = &c->hd[c->nhd];
+    memset(h, 0, sizeof *h);
+    h->lo = lo;
+    h->scope = scope;
+    h->kind = kind;
+    h->tag = tag;
+    h->exn_slot = WX_NO_INDEX;
+    return c->nhd++;
+}
+
+/* Points handler h at label ti: the values go where a branch to the
+ * label leaves them (its homes), and the handler goes on at the label's
+ * loop start, end (patched by close_handlers) or, for the function's
+ * label, at a RET after the body (target UINT32_MAX until then). */
+static void aim_handler(cctx *c, uint32_t ti, uint32_t h)
+{
+    if (ti == 0) {
+        c->hd[h].dst = 0;
+        c->hd[h].target = UINT32_MAX;
+        return;
+    }
+    RESERVE(c, hfx, caphfx, (uint64_t)c->nhfx + 1);
+    ctl *t = &c->cs[ti];
+    c->hd[h].dst = home(c, t->height);
+    if (t->kind == CK_LOOP) {
+        c->hd[h].target = t->start;
+        return;
+    }
+    c->hfx[c->nhfx].h = h;
+    c->hfx[c->nhfx].next = t->hfix;
+    t->hfix = ++c->nhfx;
+    t->branched = true; /* the end is reached from the handler */
+}
+
+/* At the end of block t: the handlers going to its end point here, and
+ * a try_table's own entries end here. */
+static void close_handlers(cctx *c, const ctl *t)
+{
+    for (uint32_t i = t->hfix; i; i = c->hfx[i - 1].next)
+        c->hd[c->hfx[i - 1].h].target = c->ncode;
+    for (uint32_t k = 0; k < t->hcount; k++)
+        c->hd[t->hfirst + k].hi = c->ncode;
+}
+
 /* ------------------------------------------------------------- blocks */
 
 static void read_blocktype(cctx *c, uint32_t *np, uint32_t *nr)
@@ -748,6 +824,8 @@ static bool do_end(cctx *c)
     patch_list(c, t->else_fix);
     patch_list(c, t->fixups);
     bind_label(c);
+    if (t->scope || t->hfix)
+        close_handlers(c, t);
     bool reachable = !t->unreachable || t->branched || fallthrough_else;
     truncate_to(c, t->height);
     uint32_t nr = t->nresults;
@@ -1201,6 +1279,222 @@ static void do_return_call_indirect(cctx *c, uint32_t type, uint32_t table)
     set_unreachable(c);
 }
 
+/* ------------------------------------------- exception handling (3.0) */
+
+/* try_table bt catch*: a block whose catch clauses become handler
+ * entries covering its body; labels count from outside the try_table. */
+static bool do_try_table(cctx *c, bool dead)
+{
+    uint32_t np, nr, n, x, l;
+    uint8_t kind;
+    read_blocktype(c, &np, &nr);
+    if (!wxr_u32(&c->r, &n))
+        return false;
+    uint32_t first = c->nhd;
+    for (uint32_t i = 0; i < n; i++) {
+        x = 0;
+        if (!wxr_u8(&c->r, &kind) ||
+            (kind <= WXO_CATCH_TAG_REF && !wxr_u32(&c->r, &x)) ||
+            !wxr_u32(&c->r, &l))
+            return false;
+        if (dead)
+            continue;
+        static const uint8_t hkind[] = {WXC_H_CATCH, WXC_H_CATCH_REF,
+                                        WXC_H_CATCH_ALL, WXC_H_CATCH_ALL_REF};
+        uint32_t h = new_handler(c, hkind[kind], x, 0, 0);
+        aim_handler(c, c->ncs - 1 - l, h);
+    }
+    if (dead) {
+        c->dead_depth++;
+        return true;
+    }
+    enter_block(c, CK_BLOCK, np, nr);
+    bind_label(c); /* no fusion across the start of the range */
+    ctl *t = &c->cs[c->ncs - 1];
+    t->scope = ++c->nscopes;
+    t->in_body = true;
+    t->hfirst = first;
+    t->hcount = n;
+    for (uint32_t k = 0; k < n; k++) {
+        c->hd[first + k].lo = c->ncode;
+        c->hd[first + k].scope = t->scope;
+    }
+    return true;
+}
+
+/* Legacy try bt: a block whose body is a scope; its catch clauses add
+ * the entries. */
+static void do_try(cctx *c)
+{
+    uint32_t np, nr, level = 0;
+    read_blocktype(c, &np, &nr);
+    if (c->dead_depth || c->cs[c->ncs - 1].unreachable) {
+        c->dead_depth++;
+        return;
+    }
+    for (uint32_t i = 1; i < c->ncs; i++)
+        level += c->cs[i].kind == CK_TRY;
+    enter_block(c, CK_TRY, np, nr);
+    bind_label(c);
+    ctl *t = &c->cs[c->ncs - 1];
+    t->scope = ++c->nscopes;
+    t->in_body = true;
+    t->try_lo = c->ncode;
+    t->try_level = level;
+}
+
+/* Legacy catch x / catch_all: like else, the code before jumps to the
+ * end; the clause's code starts here with the payload in the block's
+ * homes, and a handler entry for the body leads to it. */
+static bool do_catch(cctx *c, uint8_t op)
+{
+    uint32_t x = 0;
+    if (op == WXO_CATCH && !wxr_u32(&c->r, &x))
+        return false;
+    if (c->dead_depth)
+        return true;
+    uint32_t ti = c->ncs - 1;
+    ctl *t = &c->cs[ti];
+    if (t->in_body) {
+        t->try_hi = c->ncode;
+        t->in_body = false;
+    }
+    if (!t->unreachable) {
+        for (uint32_t k = 0; k < t->nresults; k++)
+            materialize(c, t->height + k);
+        uint32_t pos = emit(c, WXC_OP_BR);
+        link_branch(c, ti, pos, 0);
+    }
+    t = &c->cs[ti];
+    t->unreachable = false;
+    bind_label(c);
+    truncate_to(c, t->height);
+    uint32_t h = new_handler(c, op == WXO_CATCH ? WXC_H_CATCH
+                                                : WXC_H_CATCH_ALL,
+                             x, t->try_lo, t->scope);
+    t = &c->cs[ti];
+    c->hd[h].hi = t->try_hi;
+    c->hd[h].target = c->ncode;
+    c->hd[h].dst = home(c, t->height);
+    t->hcur = h;
+    uint32_t np = op == WXO_CATCH ? c->m->types[c->m->tags[x].type].nparams
+                                  : 0;
+    for (uint32_t k = 0; k < np; k++)
+        push_temp(c);
+    return true;
+}
+
+/* Legacy try ... delegate l: the body's exceptions go on to the handlers
+ * of label l (counted from outside the try): those of the innermost
+ * scope whose body holds that label, or the caller's. Then the try
+ * ends. */
+static bool do_delegate(cctx *c)
+{
+    uint32_t l;
+    if (!wxr_u32(&c->r, &l))
+        return false;
+    if (c->dead_depth) {
+        c->dead_depth--;
+        return true;
+    }
+    uint32_t ti = c->ncs - 1;
+    uint32_t target = 0;
+    for (int64_t k = (int64_t)ti - 1 - l; k >= 1; k--)
+        if (c->cs[k].scope && c->cs[k].in_body) {
+            target = c->cs[k].scope;
+            break;
+        }
+    ctl *t = &c->cs[ti];
+    uint32_t h = new_handler(c, WXC_H_DELEGATE, target, t->try_lo, t->scope);
+    c->hd[h].hi = c->ncode;
+    c->cs[ti].in_body = false;
+    return do_end(c);
+}
+
+/* rethrow l: throws again the exception that the legacy catch of label
+ * l caught, which that clause now keeps in its try's rethrow slot. */
+static void do_rethrow(cctx *c, uint32_t l)
+{
+    const ctl *t = &c->cs[c->ncs - 1 - l];
+    uint32_t slot = c->exn_base + t->try_level;
+    c->hd[t->hcur].exn_slot = slot;
+    emit1(c, WXC_OP_THROW_REF, slot);
+    set_unreachable(c);
+}
+
+/* throw x: the payload in consecutive temporaries, as a call's
+ * arguments. */
+static void do_throw(cctx *c, uint32_t x)
+{
+    uint32_t n = c->m->types[c->m->tags[x].type].nparams;
+    uint32_t base = prepare_args(c, n);
+    emit2(c, WXC_OP_THROW, home(c, base), x);
+    set_unreachable(c);
+}
+
+static void do_throw_ref(cctx *c)
+{
+    emit1(c, WXC_OP_THROW_REF, pop_slot(c));
+    set_unreachable(c);
+}
+
+/* The exception instructions; false at a decoding error. */
+static bool compile_exc(cctx *c, uint8_t op, bool dead)
+{
+    uint32_t x = 0;
+    switch (op) {
+    case WXO_TRY_TABLE:
+        return do_try_table(c, dead);
+    case WXO_TRY:
+        do_try(c);
+        return true;
+    case WXO_CATCH:
+    case WXO_CATCH_ALL:
+        return do_catch(c, op);
+    case WXO_DELEGATE:
+        return do_delegate(c);
+    case WXO_THROW:
+    case WXO_RETHROW:
+        if (!wxr_u32(&c->r, &x))
+            return false;
+        if (!dead) {
+            if (op == WXO_THROW)
+                do_throw(c, x);
+            else
+                do_rethrow(c, x);
+        }
+        return true;
+    case WXO_THROW_REF:
+        if (!dead)
+            do_throw_ref(c);
+        return true;
+    }
+    return wxr_fail(&c->r, "illegal opcode");
+}
+
+/* After the body: the handlers going to the function's label return
+ * through one RET (their values are in fp[0..)), and the table is
+ * sorted innermost first (compile.h). Stable: a try's clauses keep their
+ * order. */
+static void finish_handlers(cctx *c)
+{
+    uint32_t ret = UINT32_MAX;
+    for (uint32_t i = 0; i < c->nhd; i++) {
+        if (c->hd[i].target != UINT32_MAX)
+            continue;
+        if (ret == UINT32_MAX)
+            ret = emit(c, WXC_OP_RET);
+        c->hd[i].target = ret;
+    }
+    for (uint32_t i = 1; i < c->nhd; i++) {
+        wxc_handler h = c->hd[i];
+        uint32_t j = i;
+        for (; j > 0 && c->hd[j - 1].scope < h.scope; j--)
+            c->hd[j] = c->hd[j - 1];
+        c->hd[j] = h;
+    }
+}
+
 /* ---------------------------------------------------- 0xFC instructions */
 
 static bool compile_fc(cctx *c, bool dead)
@@ -1601,6 +1895,15 @@ static bool compile_instr(cctx *c)
         break;
     case WXO_FC_PREFIX:
         return compile_fc(c, dead);
+    case WXO_TRY_TABLE:
+    case WXO_TRY:
+    case WXO_CATCH:
+    case WXO_CATCH_ALL:
+    case WXO_DELEGATE:
+    case WXO_THROW:
+    case WXO_RETHROW:
+    case WXO_THROW_REF:
+        return compile_exc(c, op, dead) && !c->r.error;
     default:
         return wxr_fail(&c->r, "illegal opcode");
     }
@@ -1619,7 +1922,12 @@ static wx_status compile_func(cctx *c, uint32_t fidx, wx_error *err)
     fn->func_index = fidx;
     fn->module = m;
     uint32_t nl = t->nparams + mf->nlocals;
-    fn->temp_base = nl > t->nresults ? nl : t->nresults;
+    /* Legacy trys' rethrow slots sit between the locals and the
+     * temporaries, where no callee's frame reaches. */
+    uint32_t nk = nl + mf->try_depth;
+    fn->temp_base = nk > t->nresults ? nk : t->nresults;
+    c->exn_base = nl;
+    c->nhd = c->nhfx = c->nscopes = 0;
 
     c->fn = fn;
     c->temp_base = fn->temp_base;
@@ -1649,6 +1957,7 @@ static wx_status compile_func(cctx *c, uint32_t fidx, wx_error *err)
                             fidx, c->r.error ? c->r.error : "unexpected end",
                             wxr_offset(&c->r));
 
+    finish_handlers(c);
     uint64_t frame = (uint64_t)c->temp_base + c->maxvs;
     if (frame > UINT32_MAX / 2)
         return wx_error_set(err, WX_ELIMIT, "function %" PRIu32
@@ -1657,8 +1966,14 @@ static wx_status compile_func(cctx *c, uint32_t fidx, wx_error *err)
     wxc_cell *code = wxm_arena_calloc(&m->arena, c->ncode, sizeof *code);
     wxc_pcmap *pm = c->npm ? wxm_arena_calloc(&m->arena, c->npm, sizeof *pm)
                            : NULL;
-    if (!code || (c->npm && !pm))
+    wxc_handler *hd =
+        c->nhd ? wxm_arena_calloc(&m->arena, c->nhd, sizeof *hd) : NULL;
+    if (!code || (c->npm && !pm) || (c->nhd && !hd))
         return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    if (c->nhd)
+        memcpy(hd, c->hd, c->nhd * sizeof *hd);
+    fn->handlers = hd;
+    fn->nhandlers = c->nhd;
     memcpy(code, c->code, c->ncode * sizeof *code);
     if (c->npm)
         memcpy(pm, c->pm, c->npm * sizeof *pm);
@@ -1707,6 +2022,8 @@ wx_status wxc_compile_module(wx_module *m, wx_error *err)
     free(c.refcnt);
     free(c.labels);
     free(c.lzero);
+    free(c.hd);
+    free(c.hfx);
     if (s != WX_OK)
         for (uint32_t i = 0; i < ndef; i++)
             m->funcs[m->nfunc_imports + i].code = NULL;

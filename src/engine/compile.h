@@ -96,6 +96,40 @@ typedef struct wxc_pcmap {
     uint32_t offset; /* byte offset of the wasm instruction */
 } wxc_pcmap;
 
+/*
+ * Exception handlers (3.0). try_table and the legacy try emit no code on
+ * entry or exit: each catch clause (and each delegate) is an entry of
+ * its function's handler table, searched only when something throws, so
+ * code that never throws pays nothing for them. An entry covers the code
+ * cells [lo, hi) of its try's body; the entries are sorted innermost
+ * first (by scope, the order the trys opened in, descending), so the
+ * first that covers the throwing cell and matches is the handler. It
+ * writes the payload to fp[dst..) (then the exnref, for the _ref kinds)
+ * and goes to `target`: the label's end or loop start, a legacy catch
+ * clause's code, or a RET after the body when the label is the
+ * function's.
+ */
+enum wxc_handler_kind {
+    WXC_H_CATCH,         /* tag, payload */
+    WXC_H_CATCH_REF,     /* tag, payload and exnref */
+    WXC_H_CATCH_ALL,     /* anything, nothing */
+    WXC_H_CATCH_ALL_REF, /* anything, exnref */
+    WXC_H_DELEGATE       /* legacy delegate: go on with scope `tag` (0:
+                            none, the caller) and those around it */
+};
+
+typedef struct wxc_handler {
+    uint32_t lo, hi; /* code cells covered */
+    uint32_t scope;  /* 1, 2, ... in the order the trys opened */
+    uint32_t kind;   /* wxc_handler_kind */
+    uint32_t tag;    /* tag index (CATCH, CATCH_REF); DELEGATE: scope */
+    uint32_t target; /* code cell to go on at */
+    uint32_t dst;    /* first slot of the values */
+    /* A legacy catch whose clause may rethrow keeps the exception in
+     * this slot (WX_NO_INDEX: none, the exception is freed at once). */
+    uint32_t exn_slot;
+} wxc_handler;
+
 struct wxc_func {
     const wxc_cell *code;
     uint32_t ncode; /* cells */
@@ -107,6 +141,8 @@ struct wxc_func {
     const wx_module *module;
     uint32_t npcmap;
     const wxc_pcmap *pcmap; /* sorted by pc */
+    uint32_t nhandlers;
+    const wxc_handler *handlers; /* innermost first; see above */
 };
 
 /* Static description of each op (for the compiler and wxc_dump). The

@@ -36,7 +36,8 @@ enum {
     SEC_CODE = 10,
     SEC_DATA = 11,
     SEC_DATACOUNT = 12,
-    SEC_COUNT_ = 13,
+    SEC_TAG = 13, /* exception handling (3.0) */
+    SEC_COUNT_ = 14,
     SEC_NONE = 99 /* the header, or checks made after the last section */
 };
 
@@ -51,12 +52,14 @@ enum {
 static const char *const section_names[SEC_COUNT_] = {
     "custom", "type",    "import", "function", "table", "memory",    "global",
     "export", "start",   "element", "code",    "data",  "data count",
+    "tag",
 };
 
 /* The order known sections must come in (custom sections go anywhere):
- * data count sits between element and code. */
+ * data count sits between element and code, tag between memory and
+ * global. */
 static const unsigned char section_rank[SEC_COUNT_] = {
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10,
+    0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6,
 };
 
 typedef struct wxm_decoder {
@@ -183,7 +186,7 @@ static bool read_valtype(wxm_decoder *d, wx_valtype *t)
     uint8_t b;
     if (!read_byte(d, &b))
         return false;
-    if (!wxm_is_valtype(b))
+    if (!wxm_is_valtype(b) || (b == WX_EXNREF && d->m->wasm2))
         return bad_type_byte(d, at, b, "malformed value type");
     *t = (wx_valtype)b;
     return true;
@@ -195,7 +198,8 @@ static bool read_reftype(wxm_decoder *d, wx_valtype *t)
     uint8_t b;
     if (!read_byte(d, &b))
         return false;
-    if (b != WX_FUNCREF && b != WX_EXTERNREF)
+    if (b != WX_FUNCREF && b != WX_EXTERNREF &&
+        (b != WX_EXNREF || d->m->wasm2))
         return bad_type_byte(d, at, b, "malformed reference type");
     *t = (wx_valtype)b;
     return true;
@@ -710,6 +714,19 @@ static bool decode_types(wxm_decoder *d)
     return canonicalize_types(d);
 }
 
+/* A tag type: the attribute 0 (exception), then a type index, which
+ * validate.c checks. */
+static bool read_tagtype(wxm_decoder *d, wxm_tag *t)
+{
+    const uint8_t *at = d->r.p;
+    uint8_t attr;
+    if (!read_byte(d, &attr))
+        return false;
+    if (attr != 0)
+        return fail_at(d, at, "malformed tag attribute");
+    return wxr_u32(&d->r, &t->type);
+}
+
 static bool decode_imports(wxm_decoder *d)
 {
     wx_module *m = d->m;
@@ -722,7 +739,8 @@ static bool decode_imports(wxm_decoder *d)
         !(m->funcs = dec_calloc(d, n, sizeof *m->funcs)) ||
         !(m->tables = dec_calloc(d, n, sizeof *m->tables)) ||
         !(m->memories = dec_calloc(d, n, sizeof *m->memories)) ||
-        !(m->globals = dec_calloc(d, n, sizeof *m->globals)))
+        !(m->globals = dec_calloc(d, n, sizeof *m->globals)) ||
+        !(m->tags = dec_calloc(d, n, sizeof *m->tags)))
         return false;
     m->nimports = n;
     for (uint32_t i = 0; i < n; i++) {
@@ -761,6 +779,13 @@ static bool decode_imports(wxm_decoder *d)
             im->index = m->nglobals++;
             break;
         }
+        case WX_EXTERN_TAG:
+            if (m->wasm2)
+                return fail_at(d, at, "malformed import kind");
+            if (!read_tagtype(d, &m->tags[m->ntags]))
+                return false;
+            im->index = m->ntags++;
+            break;
         default:
             return fail_at(d, at, "malformed import kind");
         }
@@ -770,6 +795,7 @@ static bool decode_imports(wxm_decoder *d)
     m->ntable_imports = m->ntables;
     m->nmemory_imports = m->nmemories;
     m->nglobal_imports = m->nglobals;
+    m->ntag_imports = m->ntags;
     return true;
 }
 
@@ -832,6 +858,24 @@ static bool decode_memories(wxm_decoder *d)
     return true;
 }
 
+static bool decode_tags(wxm_decoder *d)
+{
+    wx_module *m = d->m;
+    uint32_t n;
+    if (m->wasm2)
+        return fail(d, "malformed section id");
+    if (!read_count(d, &n))
+        return false;
+    m->tags = extend_space(d, m->tags, m->ntags, n, sizeof *m->tags);
+    if (!m->tags)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (!read_tagtype(d, &m->tags[m->ntags + i]))
+            return false;
+    m->ntags += n;
+    return true;
+}
+
 static bool decode_globals(wxm_decoder *d)
 {
     wx_module *m = d->m;
@@ -867,7 +911,7 @@ static bool decode_exports(wxm_decoder *d)
         at = d->r.p;
         if (!read_byte(d, &kind))
             return false;
-        if (kind > WX_EXTERN_GLOBAL)
+        if (kind > WX_EXTERN_TAG || (kind == WX_EXTERN_TAG && m->wasm2))
             return fail_at(d, at, "malformed export kind");
         ex->kind = (wx_externkind)kind;
         if (!wxr_u32(&d->r, &ex->index))
@@ -1147,6 +1191,7 @@ static bool decode_section(wxm_decoder *d, unsigned id)
     case SEC_CODE: return decode_code(d);
     case SEC_DATA: return decode_data(d);
     case SEC_DATACOUNT: return decode_datacount(d);
+    case SEC_TAG: return decode_tags(d);
     }
     return false;
 }

@@ -82,6 +82,7 @@ const char *wx_valtype_name(wx_valtype t)
     case WX_V128: return "v128";
     case WX_FUNCREF: return "funcref";
     case WX_EXTERNREF: return "externref";
+    case WX_EXNREF: return "exnref";
     }
     return "?";
 }
@@ -93,6 +94,7 @@ const char *wx_externkind_name(wx_externkind k)
     case WX_EXTERN_TABLE: return "table";
     case WX_EXTERN_MEMORY: return "memory";
     case WX_EXTERN_GLOBAL: return "global";
+    case WX_EXTERN_TAG: return "tag";
     }
     return "?";
 }

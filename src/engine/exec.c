@@ -192,6 +192,136 @@ static wx_status fuel_exhausted(const wxe_stack *st, wx_error *err,
     return WX_ELIMIT;
 }
 
+/* ------------------------------------------------- exception handling */
+
+/*
+ * The handler of `fn` that catches `e` thrown at code cell `pos` (a
+ * throw, or a call that an exception left), or NULL. The table is sorted
+ * innermost first, so the first entry that covers pos and matches is it.
+ * A delegate entry passes the search on to the scope it names: entries
+ * of scopes opened after that one (inside it) no longer count.
+ */
+static const wxc_handler *find_handler(const struct wxc_func *fn,
+                                       const wx_instance *inst, uint32_t pos,
+                                       const wxe_exn *e)
+{
+    if (!fn->nhandlers)
+        return NULL;
+    uint32_t bound = UINT32_MAX;
+    for (uint32_t i = 0; i < fn->nhandlers; i++) {
+        const wxc_handler *h = &fn->handlers[i];
+        if (pos < h->lo || pos >= h->hi || h->scope > bound)
+            continue;
+        switch (h->kind) {
+        case WXC_H_DELEGATE: bound = h->tag; continue;
+        case WXC_H_CATCH:
+        case WXC_H_CATCH_REF:
+            if (inst->tags[h->tag] != e->tag)
+                continue;
+            return h;
+        default: return h;
+        }
+    }
+    return NULL;
+}
+
+/* Hands `e` to handler h in frame fp: the payload, the exnref. An
+ * exception no exnref names is freed now; one that an exnref names is
+ * kept by the instance whose code caught it (st is its stack), false
+ * when that one keeps too many already. */
+static __attribute__((cold, noinline)) bool
+catch_into(wxe_stack *st, const wxc_handler *h, wxe_exn *e, wx_slot *fp)
+{
+    uint32_t n = 0;
+    if (h->kind == WXC_H_CATCH || h->kind == WXC_H_CATCH_REF) {
+        n = e->n;
+        for (uint32_t i = 0; i < n; i++)
+            fp[h->dst + i] = e->vals[i];
+    }
+    bool ref = h->kind == WXC_H_CATCH_REF || h->kind == WXC_H_CATCH_ALL_REF;
+    if (ref)
+        fp[h->dst + n] = PTR_SLOT(e);
+    if (h->exn_slot != WX_NO_INDEX) {
+        fp[h->exn_slot] = PTR_SLOT(e);
+        ref = true;
+    }
+    if (!ref) {
+        wxe_exn_drop(e);
+        return true;
+    }
+    return wxe_exn_keep(st, e);
+}
+
+/*
+ * The search for st->exn's handler, from the op at pc of frame fp (of
+ * function fn, instance inst, records from csp), out of run() so that it
+ * cannot change how the hot handlers are compiled: each frame's
+ * handlers, from that one out; a frame left is popped as by a return
+ * (its record restores the caller's pc, fp, function and instance) and
+ * its caller looks at the call it made. Returns the handler, or NULL at
+ * the entry record (`exit_code`), which ends the search; st->unwound
+ * says where it stopped.
+ */
+static __attribute__((cold, noinline)) const wxc_handler *
+unwind(wxe_stack *st, const wxc_cell *pc, wx_slot *fp,
+       const struct wxc_func *fn, wx_slot *csp, wx_instance *inst,
+       const wxc_cell *exit_code)
+{
+    const wxc_handler *h;
+    uint32_t pos = (uint32_t)(pc - fn->code);
+    while (!(h = find_handler(fn, inst, pos, st->exn)) &&
+           csp[0] != PTR_SLOT(exit_code)) {
+        pc = SLOT_PTR(const wxc_cell *, csp[0]);
+        fp = SLOT_PTR(wx_slot *, csp[1]);
+        fn = SLOT_PTR(const struct wxc_func *, csp[2]);
+        inst = SLOT_PTR(wx_instance *, csp[3]);
+        csp += WXE_REC_SLOTS;
+        pos = (uint32_t)(pc - fn->code) - 1; /* inside the call */
+    }
+    st->unwound.pc = pc;
+    st->unwound.fp = fp;
+    st->unwound.fn = fn;
+    st->unwound.csp = csp;
+    st->unwound.inst = inst;
+    return h;
+}
+
+static __attribute__((cold, noinline)) wx_status
+too_many_exnrefs(wx_error *err, const struct wxc_func *fn, uint32_t pc)
+{
+    wx_error_set(err, WX_ELIMIT,
+                 "too many exception references: the instance already "
+                 "keeps %u caught exceptions that an exnref may name",
+                 WXE_MAX_KEPT_EXNS);
+    err->func_index = fn->func_index;
+    err->offset = wxe_wasm_offset(fn, pc);
+    return WX_ELIMIT;
+}
+
+/* After unwind(): hands the exception to handler h (NULL: none caught
+ * it) and says how the run goes on: the handler's target, or NULL when
+ * the run ends with the error in *err (err->status). */
+static __attribute__((cold, noinline)) const wxc_cell *
+land(wxe_stack *st, const wxc_handler *h, wx_error *err)
+{
+    wxe_exn *e = st->exn;
+    const struct wxc_func *fn = st->unwound.fn;
+    wx_instance *inst = st->unwound.inst;
+    st->exn = NULL;
+    if (!h) {
+        wxe_uncaught(e, err);
+        return NULL;
+    }
+    if (!catch_into(&inst->stack, h, e, st->unwound.fp)) {
+        wxe_exn_drop(e);
+        too_many_exnrefs(err, fn,
+                         (uint32_t)((const wxc_cell *)st->unwound.pc -
+                                    fn->code));
+        return NULL;
+    }
+    return fn->code + h->target;
+}
+
 /* ------------------------------------------------------------- dispatch */
 
 #ifdef WX_SWITCH_DISPATCH
@@ -1232,6 +1362,22 @@ dispatch:
         BULK_END(r, MEMORY_FILL_M);
     }
 
+    /* Exception handling (3.0): the throws; the search is at `throwing`. */
+    CASE_COLD(THROW)
+    {
+        if (!(vstack->exn = wxe_exn_new(inst->tags[F1], fp + F0))) {
+            SAVE_TICK();
+            return wx_error_set(verr, WX_ENOMEM, "out of host memory");
+        }
+        goto throwing;
+    }
+    CASE_COLD(THROW_REF)
+    {
+        if (!(vstack->exn = SLOT_PTR(wxe_exn *, fp[F0])))
+            TRAP(WX_TRAP_NULL_REFERENCE);
+        goto throwing;
+    }
+
 #ifdef WX_SWITCH_DISPATCH
     default:
         __builtin_unreachable();
@@ -1296,6 +1442,24 @@ tail_call_func:
 refuel:
     TAKE_CHUNK();
     DISPATCH();
+
+    /* An exception from the op at pc: unwind() finds the handler, popping
+     * the frames it leaves. The entry frame's record ends the search: the
+     * exception leaves the run as WX_EEXCEPTION, so it never crosses a
+     * host function (which called this run, or called the host's call).
+     * Catching costs a unit of fuel, like the taken branch it is. */
+throwing:
+    SAVE_TICK();
+    pc = land(vstack, unwind(vstack, pc, fp, fn, csp, inst, exit_code), verr);
+    if (!pc)
+        return verr->status;
+    fp = vstack->unwound.fp;
+    fn = vstack->unwound.fn;
+    csp = vstack->unwound.csp;
+    inst = vstack->unwound.inst;
+    LOAD_INSTANCE();
+    RELOAD_MEMORY();
+    CHARGE_DISPATCH();
 
 trapped:
     SAVE_TICK();

@@ -119,6 +119,17 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
         inst->globals[imp->index] = g;
         break;
     }
+    case WX_EXTERN_TAG: {
+        /* Tag types match exactly (no subtyping without typed
+         * references); the tag itself, not a copy, is imported. */
+        const wxm_functype *mt = &m->types[m->tags[imp->index].type];
+        wx_functype want = {mt->nparams, mt->nresults, mt->params,
+                            mt->results};
+        if (!wxi_functype_equal(&want, &ext.of.tag->type))
+            return incompatible(imp, err, "tag types differ");
+        inst->tags[imp->index] = ext.of.tag;
+        break;
+    }
     }
     return WX_OK;
 }
@@ -228,6 +239,24 @@ static void define_funcs(wx_instance *inst)
         f->index = i;
         f->code = m->funcs[i].code;
         inst->funcs[i] = f;
+    }
+}
+
+/* Each tag the module defines is a new tag, distinct from every other,
+ * even from the same module's tags in another instance. */
+static void define_tags(wx_instance *inst)
+{
+    const wx_module *m = inst->module;
+    for (uint32_t i = m->ntag_imports; i < m->ntags; i++) {
+        wx_tag *t = &inst->own_tags[i - m->ntag_imports];
+        const wxm_functype *ft = &m->types[m->tags[i].type];
+        t->type.nparams = ft->nparams;
+        t->type.nresults = ft->nresults;
+        t->type.params = ft->params;
+        t->type.results = ft->results;
+        t->module = m;
+        t->index = i;
+        inst->tags[i] = t;
     }
 }
 
@@ -368,6 +397,9 @@ static wx_status alloc_instance(wx_instance *inst, wx_error *err)
     inst->tables = alloc_array(m->ntables, sizeof *inst->tables);
     inst->memories = alloc_array(m->nmemories, sizeof *inst->memories);
     inst->globals = alloc_array(m->nglobals, sizeof *inst->globals);
+    inst->tags = alloc_array(m->ntags, sizeof *inst->tags);
+    inst->own_tags = alloc_array(m->ntags - m->ntag_imports,
+                                 sizeof *inst->own_tags);
     inst->own_funcs =
         alloc_array(m->nfuncs - m->nfunc_imports, sizeof *inst->own_funcs);
     inst->own_tables =
@@ -386,6 +418,7 @@ static wx_status alloc_instance(wx_instance *inst, wx_error *err)
     if (!inst->funcs || !inst->tables || !inst->memories || !inst->globals ||
         !inst->own_funcs || !inst->own_tables || !inst->own_memories ||
         !inst->own_globals || !inst->data_dropped || !inst->elem_dropped ||
+        !inst->tags || !inst->own_tags ||
         !inst->stack.base)
         return wx_error_set(err, WX_ENOMEM, "out of host memory");
     inst->stack.top = inst->stack.base;
@@ -428,6 +461,7 @@ wx_instance *wx_instantiate(const wx_module *m, wx_linker *l,
         resolve_imports(inst, l, err) != WX_OK)
         goto fail;
     define_funcs(inst);
+    define_tags(inst);
     if (define_tables(inst, err) != WX_OK ||
         define_memories(inst, err) != WX_OK)
         goto fail;
@@ -488,6 +522,9 @@ void wx_instance_free(wx_instance *inst)
     free(inst->own_globals);
     free(inst->data_dropped);
     free(inst->elem_dropped);
+    free(inst->tags);
+    free(inst->own_tags);
+    wxe_exn_free_kept(&inst->stack);
     stack_unmap(inst->stack.base, inst->stack.limit);
     wx_budget_release(inst->opts.budget);
     free(inst);
@@ -529,6 +566,7 @@ bool wx_instance_export_n(wx_instance *inst, const char *name, size_t len,
             out->of.memory = inst->memories[e->index];
             break;
         case WX_EXTERN_GLOBAL: out->of.global = inst->globals[e->index]; break;
+        case WX_EXTERN_TAG: out->of.tag = inst->tags[e->index]; break;
         }
         return true;
     }

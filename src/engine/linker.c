@@ -102,6 +102,7 @@ static bool is_standalone(wx_extern ext)
     case WX_EXTERN_TABLE: return ext.of.table && ext.of.table->standalone;
     case WX_EXTERN_MEMORY: return ext.of.memory && ext.of.memory->standalone;
     case WX_EXTERN_GLOBAL: return ext.of.global && ext.of.global->standalone;
+    case WX_EXTERN_TAG: return false; /* always an instance's */
     }
     return false;
 }
@@ -121,6 +122,7 @@ void wx_extern_free(wx_extern ext)
         free(ext.of.memory);
         break;
     case WX_EXTERN_GLOBAL: free(ext.of.global); break;
+    case WX_EXTERN_TAG: break;
     }
 }
 
@@ -148,6 +150,7 @@ static const void *extern_ptr(wx_extern ext)
     case WX_EXTERN_TABLE: return ext.of.table;
     case WX_EXTERN_MEMORY: return ext.of.memory;
     case WX_EXTERN_GLOBAL: return ext.of.global;
+    case WX_EXTERN_TAG: return ext.of.tag;
     }
     return NULL;
 }
@@ -177,7 +180,7 @@ wx_status wx_linker_define(wx_linker *l, const char *module, const char *name,
                            wx_extern ext, wx_error *err)
 {
     if (!l || !module || !name || !extern_ptr(ext) ||
-        (unsigned)ext.kind > WX_EXTERN_GLOBAL)
+        (unsigned)ext.kind > WX_EXTERN_TAG)
         return wx_error_set(err, WX_EARG, "linker define: missing argument");
     size_t mod_len = strlen(module), name_len = strlen(name);
     uint64_t h = hash_names(module, mod_len, name, name_len);

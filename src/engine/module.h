@@ -107,6 +107,12 @@ typedef struct wxm_global {
     wxm_const init; /* defined globals only */
 } wxm_global;
 
+/* An exception tag (3.0): its type is a function type whose params are
+ * the payload and whose results are empty. */
+typedef struct wxm_tag {
+    uint32_t type; /* index into types */
+} wxm_tag;
+
 struct wxc_func; /* compiled code, compile.h */
 
 typedef struct wxm_func {
@@ -119,6 +125,10 @@ typedef struct wxm_func {
     uint32_t body_end;       /* byte offset just past the final `end` */
     uint32_t code_offset;    /* byte offset of the code entry (size field) */
     struct wxc_func *code;   /* set by compile.c */
+    /* Legacy exception handling: how deeply its `try` blocks nest, the
+     * slots its frame keeps for exceptions that `rethrow` may throw
+     * again (set by validate.c). */
+    uint32_t try_depth;
 } wxm_func;
 
 typedef struct wxm_export {
@@ -187,6 +197,10 @@ struct wx_module {
     uint32_t nglobals, nglobal_imports;
     wxm_global *globals;
 
+    /* Exception tags (3.0), imports first. */
+    uint32_t ntags, ntag_imports;
+    wxm_tag *tags;
+
     uint32_t nexports;
     wxm_export *exports;
 
@@ -246,13 +260,14 @@ static inline const wxm_functype *wxm_func_type(const wx_module *m,
 
 static inline bool wxm_is_reftype(wx_valtype t)
 {
-    return t == WX_FUNCREF || t == WX_EXTERNREF;
+    return t == WX_FUNCREF || t == WX_EXTERNREF || t == WX_EXNREF;
 }
 
 static inline bool wxm_is_valtype(uint8_t b)
 {
     return b == WX_I32 || b == WX_I64 || b == WX_F32 || b == WX_F64 ||
-           b == WX_V128 || b == WX_FUNCREF || b == WX_EXTERNREF;
+           b == WX_V128 || b == WX_FUNCREF || b == WX_EXTERNREF ||
+           b == WX_EXNREF;
 }
 
 #endif

@@ -202,6 +202,28 @@ enum wxo_class { WXO_SPECIAL, WXO_UNARY, WXO_BINARY, WXO_LOAD, WXO_STORE };
     X(WXO_REF_IS_NULL, 0xD1, "ref.is_null", WXO_SPECIAL, 0, 0) \
     X(WXO_REF_FUNC, 0xD2, "ref.func", WXO_SPECIAL, 0, 0)
 
+/* Exception handling (3.0), in a list of its own: the legacy
+ * instructions (try, catch, catch_all, delegate, rethrow) that older
+ * toolchains emit, and throw, throw_ref and try_table. All are
+ * WXO_SPECIAL. */
+#define WXO_EXC_LIST(X) \
+    X(WXO_TRY, 0x06, "try", WXO_SPECIAL, 0, 0) \
+    X(WXO_CATCH, 0x07, "catch", WXO_SPECIAL, 0, 0) \
+    X(WXO_THROW, 0x08, "throw", WXO_SPECIAL, 0, 0) \
+    X(WXO_RETHROW, 0x09, "rethrow", WXO_SPECIAL, 0, 0) \
+    X(WXO_THROW_REF, 0x0A, "throw_ref", WXO_SPECIAL, 0, 0) \
+    X(WXO_DELEGATE, 0x18, "delegate", WXO_SPECIAL, 0, 0) \
+    X(WXO_CATCH_ALL, 0x19, "catch_all", WXO_SPECIAL, 0, 0) \
+    X(WXO_TRY_TABLE, 0x1F, "try_table", WXO_SPECIAL, 0, 0)
+
+/* try_table's catch clause kinds. */
+enum wxo_catch_kind {
+    WXO_CATCH_TAG = 0,
+    WXO_CATCH_TAG_REF = 1,
+    WXO_CATCH_ALL_ = 2,
+    WXO_CATCH_ALL_REF = 3
+};
+
 /* Opcodes after the 0xFC prefix (u32 LEB128 sub-opcode). */
 #define WXO_FC_PREFIX 0xFC
 #define WXO_FC_LIST(X) \
@@ -230,6 +252,12 @@ enum wxo_class { WXO_SPECIAL, WXO_UNARY, WXO_BINARY, WXO_LOAD, WXO_STORE };
 enum wxo_opcode {
 #define WXO_ENUM_(e, c, n, k, a, r) e = c,
     WXO_LIST(WXO_ENUM_)
+#undef WXO_ENUM_
+};
+
+enum wxo_exc_opcode {
+#define WXO_ENUM_(e, c, n, k, a, r) e = c,
+    WXO_EXC_LIST(WXO_ENUM_)
 #undef WXO_ENUM_
 };
 

@@ -69,6 +69,35 @@ struct wx_wasm_func {
     void *env;
 };
 
+/* An exception tag (3.0). Tags are equal only if they are the same
+ * object: a tag imported by two modules is the exporter's. */
+struct wx_tag {
+    wx_functype type;          /* params: the payload; results: none */
+    const wx_module *module;   /* the defining module */
+    uint32_t index;            /* its index there */
+};
+
+/*
+ * An exception: the tag and the payload, in host memory (exception.c).
+ * One is made by every throw. Caught without _ref (try_table's catch and
+ * catch_all, a legacy catch whose clause has no rethrow) it is freed at
+ * once; an exnref to it (catch_ref, catch_all_ref, a legacy catch that
+ * may rethrow) makes it `kept`: owned by the instance whose code caught
+ * it, on its stack's list, until that instance is freed, and at most
+ * WXE_MAX_KEPT_EXNS of them at once (docs/design.md, "Exception
+ * handling").
+ */
+typedef struct wxe_exn {
+    const wx_tag *tag;
+    struct wxe_exn *next; /* on the owner's list, when kept */
+    bool kept;
+    uint32_t n;
+    wx_slot vals[];
+} wxe_exn;
+
+/* Kept exceptions (exnrefs) an instance may own at once. */
+#define WXE_MAX_KEPT_EXNS 65536u
+
 /* Per-call execution state. Lives in the instance that was called from the
  * host; calls into imported wasm functions of other instances keep using it. */
 typedef struct wxe_stack {
@@ -94,6 +123,19 @@ typedef struct wxe_stack {
      * starts and whenever a chunk is taken. */
     atomic_int *interrupt;
     bool metered; /* false: unlimited (the default) */
+    /* Exceptions an exnref may name (wxe_exn), freed with the instance. */
+    wxe_exn *kept;
+    uint32_t nkept;
+    /* The exception being thrown and where the search for its handler
+     * stopped (exec.c's unwind()): kept here rather than in locals of
+     * the interpreter, whose register allocation decides the speed of
+     * every handler. */
+    wxe_exn *exn;
+    struct {
+        const void *pc, *fn;
+        wx_slot *fp, *csp;
+        wx_instance *inst;
+    } unwound;
 } wxe_stack;
 
 /* Units of fuel a run takes from wxe_stack.fuel at a time. The interrupt
@@ -113,12 +155,14 @@ struct wx_instance {
     wx_table **tables;
     wx_memory **memories;
     wx_global **globals;
+    wx_tag **tags;
 
     /* Storage for what this instance defines itself. */
     wx_wasm_func *own_funcs;
     wx_table *own_tables;
     wx_memory *own_memories;
     wx_global *own_globals;
+    wx_tag *own_tags;
 
     /* Dropped passive segments (data.drop, elem.drop, and active segments
      * after instantiation). */
@@ -182,6 +226,22 @@ bool wxi_functype_equal(const wx_functype *a, const wx_functype *b);
 /* Raise a trap into `err` with kind and location; returns WX_ETRAP. */
 wx_status wxi_trap(wx_error *err, wx_trap kind, const wx_module *m,
                    uint32_t func_index, uint32_t offset);
+
+/* ------------------------------------------------------- exception.c */
+
+/* A new exception of `tag` with its payload copied from `vals`; NULL when
+ * out of host memory. */
+wxe_exn *wxe_exn_new(const wx_tag *tag, const wx_slot *vals);
+/* Frees an exception no exnref names (a kept one stays with its owner). */
+void wxe_exn_drop(wxe_exn *e);
+/* Makes `e` kept by `st` (an exnref now names it); false when the stack
+ * already keeps WXE_MAX_KEPT_EXNS. */
+bool wxe_exn_keep(wxe_stack *st, wxe_exn *e);
+/* Frees every exception `st` keeps (wx_instance_free). */
+void wxe_exn_free_kept(wxe_stack *st);
+/* The error of an exception no handler caught before the host's call (or
+ * a host function's boundary): WX_EEXCEPTION naming the tag. Drops `e`. */
+wx_status wxe_uncaught(wxe_exn *e, wx_error *err);
 
 /* ------------------------- internal to instance.c, linker.c, memory.c ... */
 

@@ -100,7 +100,7 @@ static const uint8_t natural_align[0x3E - 0x28 + 1] = {
 static const wx_valtype k_i32s[3] = {WX_I32, WX_I32, WX_I32};
 static const wx_valtype k_single[] = {WX_I32,  WX_I64,     WX_F32,
                                       WX_F64,  WX_V128,    WX_FUNCREF,
-                                      WX_EXTERNREF};
+                                      WX_EXTERNREF, WX_EXNREF};
 
 static const wx_valtype *single_type(uint8_t t)
 {
@@ -112,7 +112,9 @@ static const wx_valtype *single_type(uint8_t t)
 
 /* ------------------------------------------------------------- state */
 
-enum { CTRL_FUNC, CTRL_BLOCK, CTRL_LOOP, CTRL_IF, CTRL_ELSE };
+enum { CTRL_FUNC, CTRL_BLOCK, CTRL_LOOP, CTRL_IF, CTRL_ELSE,
+       /* legacy exception handling: a try's body, its catch clauses */
+       CTRL_TRY, CTRL_CATCH, CTRL_CATCH_ALL };
 
 typedef struct vctrl {
     const wx_valtype *params;  /* types the block takes */
@@ -140,6 +142,8 @@ typedef struct vstate {
     const wxm_func *f;
     wxr_reader r;
     const uint8_t *instr; /* start of the current instruction */
+    /* Legacy try blocks open, and the most at once (wxm_func.try_depth). */
+    uint32_t try_depth, max_try_depth;
 } vstate;
 
 /* ---------------------------------------------------------- failures */
@@ -167,10 +171,18 @@ static const char *instr_name(const vstate *v)
         static const char *const ends[] = {
             [CTRL_FUNC] = "end of function", [CTRL_BLOCK] = "end of block",
             [CTRL_LOOP] = "end of loop",     [CTRL_IF] = "end of if",
-            [CTRL_ELSE] = "end of else"};
+            [CTRL_ELSE] = "end of else",     [CTRL_TRY] = "end of try",
+            [CTRL_CATCH] = "end of catch",   [CTRL_CATCH_ALL] = "end of catch"};
         return ends[v->ctrls[v->nctrls - 1].kind];
     }
-    return op_name[*p] ? op_name[*p] : "unknown opcode";
+    if (op_name[*p])
+        return op_name[*p];
+    switch (*p) {
+#define WXO_EXC_NAME_(e, c, n, k, a, r) case c: return n;
+        WXO_EXC_LIST(WXO_EXC_NAME_)
+#undef WXO_EXC_NAME_
+    }
+    return "unknown opcode";
 }
 
 /* Records a failure in the body being checked:
@@ -495,6 +507,8 @@ static bool read_memarg(wxr_reader *r, bool wasm2, uint32_t *align,
 static bool resolve_blocktype(vstate *v, int64_t bt, vblock *b)
 {
     const wx_module *m = v->m;
+    if (bt == -(int64_t)WX_EXNREF && m->wasm2)
+        return malformed(v, "malformed value type"); /* 3.0's type */
     if (bt >= 0) {
         if ((uint64_t)bt >= m->ntypes)
             return vfail(v, WX_EINVALID, "unknown type %lld", (long long)bt);
@@ -910,6 +924,8 @@ static bool check_end(vstate *v, bool *done)
     }
     const wx_valtype *res = c->results;
     uint32_t nres = c->nresults;
+    if (c->kind >= CTRL_TRY)
+        v->try_depth--;
     v->nctrls--;
     if (v->nctrls == 0) {
         *done = true;
@@ -1015,6 +1031,170 @@ static bool check_return_call_indirect(vstate *v)
     return true;
 }
 
+/* ------------------------------------------- exception handling (3.0) */
+
+/* The type of tag x, or NULL after a failure ("unknown tag x"). */
+static const wxm_functype *tag_type(vstate *v, uint32_t x)
+{
+    if (x >= v->m->ntags) {
+        vfail(v, WX_EINVALID, "unknown tag %u", x);
+        return NULL;
+    }
+    return &v->m->types[v->m->tags[x].type];
+}
+
+static const wx_valtype k_exnref[1] = {WX_EXNREF};
+
+/* A try_table catch clause: the values it hands label l (the tag's
+ * payload, then the exnref for the _ref kinds) must be the label's
+ * types. Labels count from outside the try_table. */
+static bool check_catch_clause(vstate *v)
+{
+    uint8_t kind;
+    uint32_t x = 0, l;
+    if (!wxr_u8(&v->r, &kind))
+        return read_failed(v);
+    if (kind > WXO_CATCH_ALL_REF)
+        return malformed(v, "malformed catch clause");
+    if (kind <= WXO_CATCH_TAG_REF && !wxr_u32(&v->r, &x))
+        return read_failed(v);
+    if (!wxr_u32(&v->r, &l))
+        return read_failed(v);
+    wx_valtype have[WXM_MAX_PARAMS + 1];
+    uint32_t n = 0;
+    if (kind <= WXO_CATCH_TAG_REF) {
+        const wxm_functype *t = tag_type(v, x);
+        if (!t)
+            return false;
+        memcpy(have, t->params, t->nparams * sizeof *have);
+        n = t->nparams;
+    }
+    if (kind == WXO_CATCH_TAG_REF || kind == WXO_CATCH_ALL_REF)
+        have[n++] = WX_EXNREF;
+    const wx_valtype *want;
+    uint32_t nwant;
+    if (!label_types(v, l, &want, &nwant))
+        return false;
+    if (!same_types(have, n, want, nwant))
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: try_table's catch clause gives %u "
+                     "value(s) that label %u does not take",
+                     n, l);
+    return true;
+}
+
+static bool check_try_table(vstate *v)
+{
+    int64_t bt;
+    vblock b;
+    uint32_t n;
+    if (!read_blocktype(&v->r, &bt))
+        return read_failed(v);
+    if (!resolve_blocktype(v, bt, &b))
+        return false;
+    if (!wxr_u32(&v->r, &n))
+        return read_failed(v);
+    for (uint32_t i = 0; i < n; i++)
+        if (!check_catch_clause(v))
+            return false;
+    if (!pop_types(v, b.params, b.nparams))
+        return false;
+    return push_ctrl(v, CTRL_BLOCK, &b);
+}
+
+/* catch x and catch_all of a legacy try: the end of the body (or of the
+ * previous clause), then the clause's code with the payload. */
+static bool check_legacy_catch(vstate *v, uint8_t op)
+{
+    vctrl *c = top(v);
+    const wxm_functype *t = NULL;
+    uint32_t x;
+    if (c->kind != CTRL_TRY && c->kind != CTRL_CATCH)
+        return malformed(v, "END opcode expected");
+    if (op == WXO_CATCH) {
+        if (!wxr_u32(&v->r, &x))
+            return read_failed(v);
+        if (!(t = tag_type(v, x)))
+            return false;
+    }
+    if (!check_frame_end(v))
+        return false;
+    c->kind = op == WXO_CATCH ? CTRL_CATCH : CTRL_CATCH_ALL;
+    c->unreachable = false;
+    return !t || push_types(v, t->params, t->nparams);
+}
+
+/* try ... delegate l: ends the try, whose exceptions go to label l,
+ * counted from outside the try. */
+static bool check_delegate(vstate *v)
+{
+    vctrl *c = top(v);
+    uint32_t l;
+    if (c->kind != CTRL_TRY)
+        return malformed(v, "END opcode expected");
+    if (!wxr_u32(&v->r, &l))
+        return read_failed(v);
+    if (!check_frame_end(v))
+        return false;
+    const wx_valtype *res = c->results;
+    uint32_t nres = c->nresults;
+    v->try_depth--;
+    v->nctrls--;
+    if (l >= v->nctrls)
+        return vfail(v, WX_EINVALID, "unknown label %u", l);
+    return push_types(v, res, nres);
+}
+
+static bool check_exception_op(vstate *v, uint8_t op)
+{
+    uint32_t x;
+    const wxm_functype *t;
+    switch (op) {
+    case WXO_THROW:
+        if (!wxr_u32(&v->r, &x))
+            return read_failed(v);
+        if (!(t = tag_type(v, x)) || !pop_types(v, t->params, t->nparams))
+            return false;
+        set_unreachable(v);
+        return true;
+    case WXO_THROW_REF:
+        if (!pop_types(v, k_exnref, 1))
+            return false;
+        set_unreachable(v);
+        return true;
+    case WXO_TRY_TABLE:
+        return check_try_table(v);
+    case WXO_TRY: {
+        int64_t bt;
+        vblock b;
+        if (!read_blocktype(&v->r, &bt))
+            return read_failed(v);
+        if (!resolve_blocktype(v, bt, &b) ||
+            !pop_types(v, b.params, b.nparams))
+            return false;
+        if (++v->try_depth > v->max_try_depth)
+            v->max_try_depth = v->try_depth;
+        return push_ctrl(v, CTRL_TRY, &b);
+    }
+    case WXO_CATCH:
+    case WXO_CATCH_ALL:
+        return check_legacy_catch(v, op);
+    case WXO_DELEGATE:
+        return check_delegate(v);
+    case WXO_RETHROW:
+        if (!wxr_u32(&v->r, &x))
+            return read_failed(v);
+        if (x >= v->nctrls)
+            return vfail(v, WX_EINVALID, "unknown label %u", x);
+        if (v->ctrls[v->nctrls - 1 - x].kind != CTRL_CATCH &&
+            v->ctrls[v->nctrls - 1 - x].kind != CTRL_CATCH_ALL)
+            return vfail(v, WX_EINVALID, "invalid rethrow label %u", x);
+        set_unreachable(v);
+        return true;
+    }
+    return malformed(v, "illegal opcode");
+}
+
 /* The instructions of the single-byte space that are not simple
  * operators. */
 static bool check_special(vstate *v, uint8_t op, bool *done)
@@ -1107,7 +1287,8 @@ static bool check_special(vstate *v, uint8_t op, bool *done)
     case WXO_REF_NULL:
         if (!wxr_u8(r, &t))
             return read_failed(v);
-        if (!wxm_is_reftype((wx_valtype)t))
+        if (!wxm_is_reftype((wx_valtype)t) ||
+            (t == WX_EXNREF && v->m->wasm2))
             return malformed(v, "malformed reference type");
         return push(v, t);
     case WXO_REF_IS_NULL:
@@ -1124,6 +1305,8 @@ static bool check_special(vstate *v, uint8_t op, bool *done)
     case WXO_FC_PREFIX:
         return check_prefix_fc(v);
     }
+    if (!v->m->wasm2)
+        return check_exception_op(v, op);
     return malformed(v, "illegal opcode");
 }
 
@@ -1168,6 +1351,7 @@ static bool check_body(vstate *v, uint32_t fi)
     v->type = &m->types[f->type];
     v->nvals = 0;
     v->nctrls = 0;
+    v->try_depth = v->max_try_depth = 0;
     wxr_init(r, m->bytes, m->bytes + f->body_offset, m->bytes + f->body_end);
     v->instr = r->p;
     fb.params = NULL;
@@ -1239,6 +1423,7 @@ static bool check_body(vstate *v, uint32_t fi)
         if (!check_special(v, op, &done))
             return false;
     }
+    m->funcs[fi].try_depth = v->max_try_depth;
     return true;
 }
 
@@ -1358,6 +1543,47 @@ static bool scan_body(vstate *v, uint32_t fi)
                 ok = wxr_u8(r, &b);
                 if (ok && !wxm_is_reftype((wx_valtype)b))
                     return malformed(v, "malformed reference type");
+                break;
+            case WXO_TRY:
+            case WXO_TRY_TABLE:
+                if (m->wasm2)
+                    return malformed(v, "illegal opcode");
+                ok = read_blocktype(r, &s);
+                n = 0;
+                if (ok && op == WXO_TRY_TABLE)
+                    ok = wxr_u32(r, &n);
+                /* The catch clauses: kind, tag (catch, catch_ref), label. */
+                for (uint32_t i = 0; ok && i < n; i++) {
+                    ok = wxr_u8(r, &b);
+                    if (ok && b > WXO_CATCH_ALL_REF)
+                        return malformed(v, "malformed catch clause");
+                    if (ok && b <= WXO_CATCH_TAG_REF)
+                        ok = wxr_u32(r, &x);
+                    if (ok)
+                        ok = wxr_u32(r, &x);
+                }
+                if (ok && !push(v, CTRL_BLOCK))
+                    return false;
+                depth++;
+                break;
+            case WXO_CATCH_ALL:
+            case WXO_THROW_REF:
+                if (m->wasm2)
+                    return malformed(v, "illegal opcode");
+                break;
+            case WXO_CATCH:
+            case WXO_THROW:
+            case WXO_RETHROW:
+                if (m->wasm2)
+                    return malformed(v, "illegal opcode");
+                ok = wxr_u32(r, &x);
+                break;
+            case WXO_DELEGATE:
+                if (m->wasm2)
+                    return malformed(v, "illegal opcode");
+                ok = wxr_u32(r, &x);
+                v->nvals--;
+                depth--;
                 break;
             case WXO_FC_PREFIX:
                 ok = wxr_u32(r, &n);
@@ -1599,6 +1825,20 @@ static wx_status check_types_and_limits(vstate *v)
     return WX_OK;
 }
 
+/* A tag's type must exist and return nothing (its params are the
+ * payload). */
+static wx_status check_tags(vstate *v)
+{
+    const wx_module *m = v->m;
+    for (uint32_t i = 0; i < m->ntags; i++) {
+        if (m->tags[i].type >= m->ntypes)
+            return mfail(v, 0, "tag %u: unknown type %u", i, m->tags[i].type);
+        if (m->types[m->tags[i].type].nresults)
+            return mfail(v, 0, "tag %u: non-empty tag result type", i);
+    }
+    return WX_OK;
+}
+
 static wx_status check_globals(vstate *v)
 {
     const wx_module *m = v->m;
@@ -1681,6 +1921,7 @@ static wx_status check_exports(vstate *v)
         uint32_t n = e->kind == WX_EXTERN_FUNC     ? m->nfuncs
                      : e->kind == WX_EXTERN_TABLE  ? m->ntables
                      : e->kind == WX_EXTERN_MEMORY ? m->nmemories
+                     : e->kind == WX_EXTERN_TAG    ? m->ntags
                                                    : m->nglobals;
         if (e->index >= n)
             return mfail(v, 0, "export \"%s\": unknown %s %u", e->name,
@@ -1721,7 +1962,8 @@ static wx_status check_start(vstate *v)
 static wx_status check_module(vstate *v)
 {
     wx_status s;
-    if ((s = check_types_and_limits(v)) || (s = check_globals(v)) ||
+    if ((s = check_types_and_limits(v)) || (s = check_tags(v)) ||
+        (s = check_globals(v)) ||
         (s = check_elems(v)) || (s = check_datas(v)) ||
         (s = check_exports(v)) || (s = check_start(v)))
         return s;

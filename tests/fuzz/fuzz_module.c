@@ -193,6 +193,8 @@ static bool define_import(wx_linker *l, const wx_externdesc *d,
         if (!ext.of.global)
             return false;
         break;
+    case WX_EXTERN_TAG:
+        return false; /* tags come only from instances: no stand-in */
     }
     if (wx_linker_define(l, d->module, d->name, ext, NULL) != WX_OK) {
         wx_extern_free(ext);
@@ -280,6 +282,7 @@ static void run_exports(const wx_module *m, wx_instance *inst,
             break;
         }
         case WX_EXTERN_GLOBAL: (void)wx_global_get(ext.of.global); break;
+        case WX_EXTERN_TAG: break;
         }
     }
 }

@@ -43,6 +43,7 @@ bool spec_parse_type(const char *s, wx_valtype *out)
         {"v128", WX_V128},
         {"funcref", WX_FUNCREF},
         {"externref", WX_EXTERNREF},
+        {"exnref", WX_EXNREF},
     };
     for (size_t i = 0; s && i < sizeof types / sizeof types[0]; i++) {
         if (strcmp(s, types[i].name) == 0) {
@@ -138,7 +139,8 @@ bool spec_parse_value(const json_t *obj, spec_value *out, char *why,
     case WX_F32:
     case WX_F64: return parse_number(value, out, why, why_len);
     case WX_FUNCREF:
-    case WX_EXTERNREF: return parse_ref(value, out, why, why_len);
+    case WX_EXTERNREF:
+    case WX_EXNREF: return parse_ref(value, out, why, why_len);
     case WX_V128: break;
     }
     snprintf(why, why_len, "v128 values are not supported");
@@ -299,6 +301,9 @@ void spec_format_val(const wx_wasm_val *v, char *buf, size_t len)
             snprintf(buf, len, "externref:%" PRIu64, n);
         else
             snprintf(buf, len, "externref:null");
+        return;
+    case WX_EXNREF:
+        snprintf(buf, len, v->of.ext ? "exnref:non-null" : "exnref:null");
         return;
     case WX_V128: break;
     }

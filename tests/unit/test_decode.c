@@ -541,7 +541,7 @@ static void test_const_exprs(void)
     /* A later malformed section wins over an earlier invalid expression. */
     b = (buf){0};
     put_global_module(&b, add, sizeof add);
-    PUT(&b, 0x0D, 0x00);
+    PUT(&b, 0x0E, 0x00); /* 13 is the tag section since 3.0 */
     d = decode(b.b, b.n);
     CHECK(d->s == WX_EMALFORMED && message_has(d, "malformed section id"));
     release(d);

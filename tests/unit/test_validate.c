@@ -433,7 +433,7 @@ static void test_invalid_code(void)
 static void test_malformed_code(void)
 {
     MALFORMED("illegal opcode", "", "", "", 0xff, END);
-    MALFORMED("illegal opcode", "", "", "", 0x06, END);
+    MALFORMED("illegal opcode", "", "", "", 0x1e, END); /* 0x06: try, 3.0 */
     MALFORMED("illegal opcode", "", "", "", FC, 0x12, END);
     MALFORMED("illegal opcode", "", "", "", 0xfd, 0x0c, END);
     MALFORMED("END opcode expected", "", "", "", I32C, 0, DROP);
