@@ -94,7 +94,8 @@ typedef enum wx_status {
       "invalid conversion to integer")                                        \
     X(WX_TRAP_STACK_EXHAUSTED, "stack_exhausted", "call stack exhausted")     \
     X(WX_TRAP_NULL_REFERENCE, "null_reference", "null reference")             \
-    X(WX_TRAP_HOST, "host", "host function trapped")
+    X(WX_TRAP_HOST, "host", "host function trapped")                          \
+    X(WX_TRAP_NULL_FUNC_REF, "null_func_ref", "null function reference")
 
 typedef enum wx_trap {
 #define WX_TRAP_ENUM_(e, n, m) e,
@@ -137,12 +138,88 @@ typedef enum wx_valtype {
     WX_F32 = 0x7D,
     WX_F64 = 0x7C,
     WX_V128 = 0x7B,
-    WX_FUNCREF = 0x70,
-    WX_EXTERNREF = 0x6F,
-    /* exnref (exception handling, WebAssembly 3.0): a caught exception,
-     * only ever made by the guest (catch_ref); NULL is ref.null exn. */
+    WX_FUNCREF = 0x70,   /* (ref null func) */
+    WX_EXTERNREF = 0x6F, /* (ref null extern) */
+    /* exnref = (ref null exn) (exception handling, WebAssembly 3.0): a
+     * caught exception, only ever made by the guest (catch_ref); NULL is
+     * ref.null exn. */
     WX_EXNREF = 0x69,
 } wx_valtype;
+
+/*
+ * Reference types (WebAssembly 3.0, typed function references). A
+ * wx_valtype is a 32-bit code; the codes above keep their meaning, and a
+ * reference type (ref null? ht) is encoded as
+ *
+ *   bits 0..7   the abstract heap type's binary code (WX_HEAP_FUNC ...),
+ *               0 for a concrete heap type
+ *   bit 8       WX_REF_NONNULL: (ref ht) rather than (ref null ht)
+ *   bit 9       WX_REF_CONCRETE: the heap type is a type index
+ *   bits 10..31 that type index (within the module that declares the type)
+ *
+ * so (ref null func) is exactly WX_FUNCREF, (ref null extern) exactly
+ * WX_EXTERNREF and (ref null exn) 0x69, the shorthands' binary bytes.
+ * Values stay 8-byte slots: a function reference is a wx_wasm_func*, any
+ * other reference an opaque pointer, and null is 0. At the C API, values
+ * of a typed reference type carry the top type of their family
+ * (WX_FUNCREF, WX_EXTERNREF), so that `type == WX_FUNCREF` keeps working.
+ */
+#define WX_REF_NONNULL 0x100u
+#define WX_REF_CONCRETE 0x200u
+#define WX_REF_INDEX_SHIFT 10
+#define WX_REF_MAX_INDEX ((1u << 22) - 1)
+
+/* Abstract heap types, by their binary codes. */
+enum {
+    WX_HEAP_EXN = 0x69,
+    WX_HEAP_ARRAY = 0x6A,
+    WX_HEAP_STRUCT = 0x6B,
+    WX_HEAP_I31 = 0x6C,
+    WX_HEAP_EQ = 0x6D,
+    WX_HEAP_ANY = 0x6E,
+    WX_HEAP_EXTERN = 0x6F,
+    WX_HEAP_FUNC = 0x70,
+    WX_HEAP_NONE = 0x71,
+    WX_HEAP_NOEXTERN = 0x72,
+    WX_HEAP_NOFUNC = 0x73,
+    WX_HEAP_NOEXN = 0x74,
+};
+
+/* Whether t is a reference type (of any heap type, nullable or not). */
+static inline int wx_is_ref(wx_valtype t)
+{
+    uint32_t u = (uint32_t)t;
+    if (u & WX_REF_CONCRETE)
+        return 1;
+    u &= ~WX_REF_NONNULL;
+    return u >= WX_HEAP_EXN && u <= WX_HEAP_NOEXN;
+}
+static inline int wx_ref_nullable(wx_valtype t)
+{
+    return !((uint32_t)t & WX_REF_NONNULL);
+}
+/* The heap type: an abstract code, or WX_REF_CONCRETE | index << shift. */
+static inline uint32_t wx_ref_heap(wx_valtype t)
+{
+    return (uint32_t)t & ~WX_REF_NONNULL;
+}
+static inline int wx_ref_concrete(wx_valtype t)
+{
+    return ((uint32_t)t & WX_REF_CONCRETE) != 0;
+}
+static inline uint32_t wx_ref_index(wx_valtype t)
+{
+    return (uint32_t)t >> WX_REF_INDEX_SHIFT;
+}
+/* (ref null? heap) from a heap type as wx_ref_heap returns it. */
+static inline wx_valtype wx_ref_type(uint32_t heap, int nullable)
+{
+    return (wx_valtype)(heap | (nullable ? 0u : WX_REF_NONNULL));
+}
+static inline uint32_t wx_heap_index(uint32_t type_index)
+{
+    return WX_REF_CONCRETE | (type_index << WX_REF_INDEX_SHIFT);
+}
 
 typedef struct wx_wasm_func wx_wasm_func;         /* a function instance */
 typedef struct wx_memory wx_memory;     /* a linear memory */

@@ -10,6 +10,7 @@
  * are.
  */
 #include "runtime.h"
+#include "reftype.h"
 
 #include <stdlib.h>
 
@@ -63,6 +64,41 @@ static wx_status bad_args(const wx_functype *t, const wx_wasm_val *args,
     return wx_error_set(err, WX_EARG, "bad arguments");
 }
 
+/* Values of typed reference types (3.0) cross the API as their family's
+ * top type (WX_FUNCREF, WX_EXTERNREF): the numeric codes and the two 2.0
+ * reference codes pass through with two compares. */
+static inline wx_valtype api_type(wx_valtype t)
+{
+    if (__builtin_expect((uint32_t)t > 0xFF ||
+                             ((uint32_t)t - WX_HEAP_EXN <=
+                                  WX_HEAP_NOEXN - WX_HEAP_EXN &&
+                              t != WX_FUNCREF && t != WX_EXTERNREF),
+                         0))
+        return wxm_ref_top(t);
+    return t;
+}
+
+bool wxi_ref_fits(const wx_module *m, wx_valtype want,
+                  const wx_wasm_val *arg)
+{
+    if (!wx_is_ref(want) || arg->type != wxm_ref_top(want))
+        return false;
+    const void *p = arg->type == WX_FUNCREF ? (const void *)arg->of.func
+                                             : arg->of.ext;
+    if (!p)
+        return wx_ref_nullable(want);
+    if (wx_ref_concrete(want)) {
+        const wx_wasm_func *g = arg->of.func;
+        return m && g->module && g->mtype &&
+               wxm_functype_equiv(m, wx_ref_index(want), g->module,
+                                  (uint32_t)(g->mtype - g->module->types));
+    }
+    uint32_t h = wx_ref_heap(want);
+    /* The bottom types hold only null. */
+    return h != WX_HEAP_NOFUNC && h != WX_HEAP_NOEXTERN &&
+           h != WX_HEAP_NONE && h != WX_HEAP_NOEXN;
+}
+
 static wx_status run(wx_wasm_func *f, wx_slot *slots, wx_error *err)
 {
     if (!f->inst)
@@ -96,7 +132,8 @@ wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
     /* Check and convert in one pass; nothing has run if a type is wrong. */
     wx_status s;
     for (uint32_t i = 0; i < t->nparams; i++) {
-        if (__builtin_expect(args[i].type != t->params[i], 0)) {
+        if (__builtin_expect(args[i].type != t->params[i], 0) &&
+            !wxi_ref_fits(f->module, t->params[i], &args[i])) {
             s = bad_args(t, args, nargs, nresults, err);
             goto out;
         }
@@ -106,7 +143,7 @@ wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
     s = run(f, slots, err);
     if (__builtin_expect(s == WX_OK, 1)) {
         for (uint32_t i = 0; i < t->nresults; i++)
-            wxi_val_set(&results[i], t->results[i], slots[i]);
+            wxi_val_set(&results[i], api_type(t->results[i]), slots[i]);
         err->status = WX_OK;
     }
 out:

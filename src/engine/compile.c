@@ -37,6 +37,7 @@
 
 #include "opcodes.h"
 #include "reader.h"
+#include "reftype.h"
 
 #include <inttypes.h>
 #include <setjmp.h>
@@ -753,6 +754,11 @@ static void read_blocktype(cctx *c, uint32_t *np, uint32_t *nr)
         *np = *nr = 0;
     } else if (wxm_is_valtype(b)) {
         c->r.p++;
+        *np = 0;
+        *nr = 1;
+    } else if (b == 0x63 || b == 0x64 || wx_is_ref((wx_valtype)b)) {
+        wx_valtype t; /* a typed reference (3.0), validated */
+        wxm_read_valtype(&c->r, false, &t);
         *np = 0;
         *nr = 1;
     } else {
@@ -1495,6 +1501,61 @@ static void finish_handlers(cctx *c)
     }
 }
 
+/* ------------------------------------- typed function references (3.0) */
+
+/* call_ref and return_call_ref: the reference is on top of the
+ * arguments, as call_indirect's element index. A tail call is followed
+ * by `call; return` for host callees, as return_call_indirect is. */
+static void do_call_ref(cctx *c, uint32_t type, bool tail)
+{
+    const wxm_functype *t = &c->m->types[type];
+    uint32_t ref = pop_slot(c);
+    uint32_t base = prepare_args(c, t->nparams);
+    emit2(c, tail ? WXC_OP_RETURN_CALL_REF : WXC_OP_CALL_REF, home(c, base),
+          ref);
+    finish_call(c, base, t->nresults);
+    if (tail) {
+        emit_return(c);
+        set_unreachable(c);
+    }
+}
+
+/* br_on_null (on_null) and br_on_non_null to label `depth`. The test is
+ * on the reference's own slot (64-bit: null is 0). br_on_null's label
+ * takes the values below the reference, so the reference leaves the
+ * virtual stack during the branch and comes back, unchanged, on the path
+ * that falls through; br_on_non_null's label takes it too, and the path
+ * that falls through drops it. */
+static void do_br_on_null(cctx *c, uint32_t depth, bool on_null)
+{
+    uint32_t ti = c->ncs - 1 - depth;
+    uint32_t ref = slot_at(c, c->nvs - 1);
+    vent saved = c->vs[c->nvs - 1];
+    if (on_null)
+        c->nvs--; /* not pop(): the entry returns below */
+    wxc_opcode taken = on_null ? WXC_OP_BR_IF_Z64 : WXC_OP_BR_IF_NZ64;
+    wxc_opcode skip = on_null ? WXC_OP_BR_IF_NZ64 : WXC_OP_BR_IF_Z64;
+    if (ti != 0 && !needs_copies(c, ti)) {
+        uint32_t pos = emit1(c, taken, ref);
+        link_branch(c, ti, pos, 1);
+    } else {
+        uint32_t around = emit1(c, skip, ref);
+        if (ti == 0) {
+            emit_return(c);
+        } else {
+            emit_copies(c, ti);
+            uint32_t pos = emit(c, WXC_OP_BR);
+            link_branch(c, ti, pos, 0);
+        }
+        patch_here(c, around, 1);
+        bind_label(c);
+    }
+    if (on_null)
+        c->vs[c->nvs++] = saved;
+    else
+        pop(c);
+}
+
 /* ---------------------------------------------------- 0xFC instructions */
 
 static bool compile_fc(cctx *c, bool dead)
@@ -1740,9 +1801,28 @@ static bool compile_instr(cctx *c)
         if (!dead)
             pop(c);
         break;
+    case WXO_CALL_REF:
+    case WXO_RETURN_CALL_REF:
+        wxr_u32(&c->r, &x);
+        if (!dead)
+            do_call_ref(c, x, op == WXO_RETURN_CALL_REF);
+        break;
+    case WXO_REF_AS_NON_NULL:
+        if (!dead)
+            emit1(c, WXC_OP_REF_AS_NON_NULL, slot_at(c, c->nvs - 1));
+        break;
+    case WXO_BR_ON_NULL:
+    case WXO_BR_ON_NON_NULL:
+        wxr_u32(&c->r, &x);
+        if (!dead)
+            do_br_on_null(c, x, op == WXO_BR_ON_NULL);
+        break;
     case WXO_SELECT_T:
         wxr_u32(&c->r, &x);
-        c->r.p += x; /* the value types */
+        for (uint32_t i = 0; i < x; i++) { /* the value types */
+            wx_valtype t;
+            wxm_read_valtype(&c->r, c->m->wasm2, &t);
+        }
         /* fall through */
     case WXO_SELECT:
         if (!dead) {
@@ -1878,7 +1958,10 @@ static bool compile_instr(cctx *c)
     case WXO_F64_REINTERPRET_I64:
         break; /* slots hold bits */
     case WXO_REF_NULL:
-        c->r.p++;
+        if (c->m->wasm2)
+            c->r.p++;
+        else
+            wxm_read_heaptype(&c->r, &x); /* validated */
         if (!dead)
             push(c, VK_CONST, 0, 0);
         break;

@@ -19,6 +19,7 @@
 #include "module.h"
 #include "opcodes.h"
 #include "reader.h"
+#include "reftype.h"
 
 #include <string.h>
 
@@ -76,6 +77,10 @@ typedef struct wxm_decoder {
     unsigned invalid_section;
 
     uint32_t nfunc_defs; /* entries of the function section */
+    /* Type indices a reference type may name here: every type once the
+     * type section is read, the types up to the one being read inside it
+     * (each type is its own recursion group, which may name itself). */
+    uint32_t types_known;
     bool has_code, has_data;
     uint64_t total_locals;
     uint32_t customs_cap;
@@ -180,10 +185,29 @@ static bool bad_type_byte(wxm_decoder *d, const uint8_t *at, uint8_t b,
                                      : msg);
 }
 
+/* A reference to a type index the module does not have is invalid, not
+ * malformed: noted, and decoding goes on. */
+static void check_type_index(wxm_decoder *d, const uint8_t *at, wx_valtype t)
+{
+    if (wx_ref_concrete(t) && wx_ref_index(t) >= d->types_known)
+        note_invalid(d, (uint32_t)(at - d->m->bytes), "unknown type");
+}
+
+/* Value and reference types: one byte by the 2.0 rules; the typed
+ * references of 3.0 (reftype.c) otherwise. */
 static bool read_valtype(wxm_decoder *d, wx_valtype *t)
 {
     const uint8_t *at = d->r.p;
     uint8_t b;
+    if (!d->m->wasm2) {
+        if (!wxm_read_valtype(&d->r, false, t)) {
+            if (at < d->r.end && (*at & 0x80))
+                return fail_at(d, at, "integer representation too long");
+            return false;
+        }
+        check_type_index(d, at, *t);
+        return true;
+    }
     if (!read_byte(d, &b))
         return false;
     if (!wxm_is_valtype(b) || (b == WX_EXNREF && d->m->wasm2))
@@ -196,6 +220,15 @@ static bool read_reftype(wxm_decoder *d, wx_valtype *t)
 {
     const uint8_t *at = d->r.p;
     uint8_t b;
+    if (!d->m->wasm2) {
+        if (!wxm_read_reftype(&d->r, false, t)) {
+            if (at < d->r.end && (*at & 0x80))
+                return fail_at(d, at, "integer representation too long");
+            return false;
+        }
+        check_type_index(d, at, *t);
+        return true;
+    }
     if (!read_byte(d, &b))
         return false;
     if (b != WX_FUNCREF && b != WX_EXTERNREF &&
@@ -308,6 +341,10 @@ static bool read_blocktype(wxm_decoder *d)
         d->r.p++;
         return true;
     }
+    if (!d->m->wasm2 && (b == 0x63 || b == 0x64 || wx_is_ref((wx_valtype)b))) {
+        wx_valtype t;
+        return read_valtype(d, &t);
+    }
     return wxr_sleb(&d->r, 33, &idx);
 }
 
@@ -387,6 +424,17 @@ static bool skip_instr(wxm_decoder *d, uint8_t op, const uint8_t *at,
         if (d->m->wasm2)
             return fail_at(d, at, "illegal opcode");
         return wxr_u32(r, &n) && wxr_u32(r, &n);
+    case WXO_CALL_REF:
+    case WXO_RETURN_CALL_REF:
+    case WXO_BR_ON_NULL:
+    case WXO_BR_ON_NON_NULL:
+        if (d->m->wasm2)
+            return fail_at(d, at, "illegal opcode");
+        return wxr_u32(r, &n);
+    case WXO_REF_AS_NON_NULL:
+        if (d->m->wasm2)
+            return fail_at(d, at, "illegal opcode");
+        return true;
     case WXO_SELECT_T:
         if (!read_count(d, &n))
             return false;
@@ -447,9 +495,20 @@ static bool read_const_instr(wxm_decoder *d, uint8_t op, wxm_const *c)
         c->kind = WXM_CONST_F64;
         c->type = WX_F64;
         return wxr_f64(r, &c->bits);
-    case WXO_REF_NULL:
+    case WXO_REF_NULL: {
+        /* 3.0: a heap type, of which 2.0's two reference types are the
+         * same bytes. */
+        const uint8_t *at = r->p;
+        uint32_t heap;
         c->kind = WXM_CONST_REF_NULL;
-        return read_reftype(d, &c->type);
+        if (d->m->wasm2)
+            return read_reftype(d, &c->type);
+        if (!wxm_read_heaptype(r, &heap))
+            return false;
+        c->type = wx_ref_type(heap, true);
+        check_type_index(d, at, c->type);
+        return true;
+    }
     case WXO_REF_FUNC:
         c->kind = WXM_CONST_REF_FUNC;
         c->type = WX_FUNCREF;
@@ -629,24 +688,8 @@ static bool read_const(wxm_decoder *d, wxm_const *c)
 
 /* Same types hash equal: a small open-addressing table keeps the canonical
  * index computation linear for modules with many types. */
-static uint32_t type_hash(const wxm_functype *t)
-{
-    uint32_t h = 2166136261u;
-    h = (h ^ t->nparams) * 16777619u;
-    for (uint32_t i = 0; i < t->nparams; i++)
-        h = (h ^ (uint32_t)t->params[i]) * 16777619u;
-    h = (h ^ t->nresults) * 16777619u;
-    for (uint32_t i = 0; i < t->nresults; i++)
-        h = (h ^ (uint32_t)t->results[i]) * 16777619u;
-    return h;
-}
-
-static bool type_equal(const wxm_functype *a, const wxm_functype *b)
-{
-    return a->nparams == b->nparams && a->nresults == b->nresults &&
-           !memcmp(a->params, b->params, a->nparams * sizeof *a->params) &&
-           !memcmp(a->results, b->results, a->nresults * sizeof *a->results);
-}
+/* Equivalent types (typed references: a type index inside compares by
+ * its canonical index, reftype.c) hash and compare equal. */
 
 static bool canonicalize_types(wxm_decoder *d)
 {
@@ -658,11 +701,11 @@ static bool canonicalize_types(wxm_decoder *d)
         return false;
     for (uint32_t i = 0; i < m->ntypes; i++) {
         wxm_functype *t = &m->types[i];
-        uint32_t h = type_hash(t) & (cap - 1);
+        uint32_t h = wxm_functype_hash(m, i) & (cap - 1);
         t->canon = i;
         /* Slots hold index + 1, so 0 means empty. */
         while (slots[h]) {
-            if (type_equal(&m->types[slots[h] - 1], t)) {
+            if (wxm_functype_same_as_earlier(m, i, slots[h] - 1)) {
                 t->canon = slots[h] - 1;
                 break;
             }
@@ -707,10 +750,12 @@ static bool decode_types(wxm_decoder *d)
             return false;
         if (form != 0x60)
             return bad_type_byte(d, at, form, "malformed function type");
+        d->types_known = i + 1;
         if (!read_valtypes(d, WXM_MAX_PARAMS, &t->nparams, &t->params) ||
             !read_valtypes(d, WXM_MAX_RESULTS, &t->nresults, &t->results))
             return false;
     }
+    d->types_known = m->ntypes;
     return canonicalize_types(d);
 }
 
@@ -825,6 +870,24 @@ static bool decode_functions(wxm_decoder *d)
     return true;
 }
 
+/* A defined table: a table type, or (3.0) 0x40 0x00, a table type and
+ * an initializer expression for its elements. */
+static bool read_table(wxm_decoder *d, wxm_table *t)
+{
+    const uint8_t *at = d->r.p;
+    if (d->r.p < d->r.end && *d->r.p == 0x40 && !d->m->wasm2) {
+        d->r.p++;
+        uint8_t zero;
+        if (!read_byte(d, &zero))
+            return false;
+        if (zero != 0)
+            return fail_at(d, at, "malformed table type");
+        t->has_init = true;
+        return read_tabletype(d, t) && read_const(d, &t->init);
+    }
+    return read_tabletype(d, t);
+}
+
 static bool decode_tables(wxm_decoder *d)
 {
     wx_module *m = d->m;
@@ -835,7 +898,7 @@ static bool decode_tables(wxm_decoder *d)
     if (!m->tables)
         return false;
     for (uint32_t i = 0; i < n; i++)
-        if (!read_tabletype(d, &m->tables[m->ntables + i]))
+        if (!read_table(d, &m->tables[m->ntables + i]))
             return false;
     m->ntables += n;
     return true;
@@ -1000,6 +1063,9 @@ static bool read_elem(wxm_decoder *d, wxm_elem *e)
     }
     if ((flags & 3) && !read_elemkind(d))
         return false;
+    /* 3.0: function indices are (ref func), never null. */
+    if (!d->m->wasm2)
+        e->type = wx_ref_type(WX_HEAP_FUNC, false);
     return read_elem_funcs(d, e);
 }
 

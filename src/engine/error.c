@@ -72,6 +72,28 @@ void wx_error_clear(wx_error *err)
     err->func_index = WX_NO_INDEX;
 }
 
+/* Heap type names by binary code, from 0x69 (exn) to 0x74 (noexn). */
+static const char *const heap_names[] = {
+    "exn", "array", "struct", "i31", "eq", "any", "extern",
+    "func", "none", "noextern", "nofunc", "noexn"};
+
+/* A typed reference type's text form, "(ref null 3)" or "(ref func)". A
+ * type index makes the name depend on t, so it is written to one of a few
+ * thread-local buffers, as messages use at most two names at once. */
+static const char *ref_name(wx_valtype t)
+{
+    static _Thread_local char bufs[4][32];
+    static _Thread_local unsigned next;
+    char *b = bufs[next++ % 4];
+    const char *null = wx_ref_nullable(t) ? "null " : "";
+    if (wx_ref_concrete(t))
+        snprintf(b, sizeof bufs[0], "(ref %s%u)", null, wx_ref_index(t));
+    else
+        snprintf(b, sizeof bufs[0], "(ref %s%s)", null,
+                 heap_names[wx_ref_heap(t) - WX_HEAP_EXN]);
+    return b;
+}
+
 const char *wx_valtype_name(wx_valtype t)
 {
     switch (t) {
@@ -84,7 +106,7 @@ const char *wx_valtype_name(wx_valtype t)
     case WX_EXTERNREF: return "externref";
     case WX_EXNREF: return "exnref";
     }
-    return "?";
+    return wx_is_ref(t) ? ref_name(t) : "?";
 }
 
 const char *wx_externkind_name(wx_externkind k)

@@ -27,6 +27,7 @@
  */
 #include "compile.h"
 #include "numeric.h"
+#include "reftype.h"
 
 #include <string.h>
 
@@ -135,8 +136,13 @@ static wx_trap memory_init(wx_instance *inst, uint8_t *base, uint64_t size,
 }
 
 /* call_indirect's signature check across modules (or host functions). */
-static bool type_matches(const wx_wasm_func *f, const wxm_functype *want)
+static bool type_matches(const wx_wasm_func *f, const wxm_functype *want,
+                         const wx_module *m)
 {
+    /* Typed references in the signatures name types of each module. */
+    if (f->module && f->mtype)
+        return wxm_functype_equiv(m, (uint32_t)(want - m->types), f->module,
+                                  (uint32_t)(f->mtype - f->module->types));
     wx_functype w = {want->nparams, want->nresults, want->params,
                      want->results};
     return wxi_functype_equal(&f->type, &w);
@@ -598,7 +604,7 @@ memory_fill_m(wxe_stack *st, uint32_t tick, const wx_memory *mem,
         const wxm_functype *want_ = &inst->module->types[F1];                 \
         if (callee->module == inst->module && callee->mtype                   \
                 ? callee->mtype->canon != want_->canon                        \
-                : !type_matches(callee, want_))                               \
+                : !type_matches(callee, want_, inst->module))                               \
             TRAP(WX_TRAP_INDIRECT_TYPE);                                      \
     } while (0)
 
@@ -1376,6 +1382,39 @@ dispatch:
         if (!(vstack->exn = SLOT_PTR(wxe_exn *, fp[F0])))
             TRAP(WX_TRAP_NULL_REFERENCE);
         goto throwing;
+    }
+    /* Typed function references (3.0). call_ref needs no signature
+     * check: the validator proved the reference's type. A callee of this
+     * instance is entered as by call_indirect; any other goes the general
+     * way (host functions, other instances). */
+    CASE_COLD(CALL_REF)
+    {
+        callee = SLOT_PTR(wx_wasm_func *, fp[F1]);
+        if (__builtin_expect(!callee, 0))
+            TRAP(WX_TRAP_NULL_FUNC_REF);
+        callee_fp = fp + F0;
+        ret_pc = pc + WXC_LEN_CALL_REF;
+        if (__builtin_expect(callee->inst == inst && callee->code != NULL,
+                             1)) {
+            ENTER_FRAME(callee->code, callee_fp, ret_pc);
+            CHARGE_DISPATCH();
+        }
+        goto call_func;
+    }
+    CASE_COLD(RETURN_CALL_REF)
+    {
+        callee = SLOT_PTR(wx_wasm_func *, fp[F1]);
+        if (__builtin_expect(!callee, 0))
+            TRAP(WX_TRAP_NULL_FUNC_REF);
+        callee_fp = fp + F0;
+        ret_pc = pc + WXC_LEN_RETURN_CALL_REF;
+        goto tail_call_func;
+    }
+    CASE_COLD(REF_AS_NON_NULL)
+    {
+        if (__builtin_expect(!fp[F0], 0))
+            TRAP(WX_TRAP_NULL_REFERENCE);
+        NEXT(REF_AS_NON_NULL);
     }
 
 #ifdef WX_SWITCH_DISPATCH

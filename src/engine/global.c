@@ -4,6 +4,7 @@
  * (e.g. the spec tests' `spectest.global_i32`).
  */
 #include "runtime.h"
+#include "reftype.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +51,14 @@ wx_wasm_val wx_global_get(const wx_global *g)
         memcpy(v.of.v128, g->v128, sizeof v.of.v128);
         return v;
     }
-    return wxi_val_from_slot(g->type, g->val);
+    return wxi_val_from_slot(wxm_ref_top(g->type), g->val);
 }
 
 wx_status wx_global_set(wx_global *g, wx_wasm_val v, wx_error *err)
 {
     if (!g->mutable_)
         return wx_error_set(err, WX_EARG, "global is immutable");
-    if (v.type != g->type)
+    if (v.type != g->type && !wxi_ref_fits(g->types, g->type, &v))
         return wx_error_set(err, WX_EARG, "global has type %s, got %s",
                             wx_valtype_name(g->type), wx_valtype_name(v.type));
     store(g, &v);

@@ -5,6 +5,7 @@
  * interrupts, fuel and freeing an instance.
  */
 #include "runtime.h"
+#include "reftype.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,26 @@ static bool limits_match(uint64_t cur, wx_limits provided, wx_limits declared)
     return provided.has_max && provided.max <= declared.max;
 }
 
+/* A function import: the export's type must be equivalent to the
+ * import's (function types are final without GC's declared subtypes).
+ * Typed references in them compare through each side's module. */
+static bool func_matches(const wx_module *m, uint32_t index,
+                         const wx_functype *want, const wx_wasm_func *f)
+{
+    if (f->module && f->mtype)
+        return wxm_functype_equiv(m, m->funcs[index].type, f->module,
+                                  (uint32_t)(f->mtype - f->module->types));
+    /* A host function cannot name this module's types: a concrete type
+     * index in its signature means nothing, and a function reference it
+     * returned would be called unchecked by call_ref. */
+    for (uint32_t i = 0; i < want->nparams + want->nresults; i++)
+        if (wx_ref_concrete(i < want->nparams
+                                ? want->params[i]
+                                : want->results[i - want->nparams]))
+            return false;
+    return wxi_functype_equal(want, &f->type);
+}
+
 static wx_status incompatible(const wxm_import *imp, wx_error *err,
                               const char *why)
 {
@@ -82,7 +103,7 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
         const wxm_functype *mt = wxm_func_type(m, imp->index);
         wx_functype want = {mt->nparams, mt->nresults, mt->params,
                             mt->results};
-        if (!wxi_functype_equal(&want, &ext.of.func->type))
+        if (!func_matches(m, imp->index, &want, ext.of.func))
             return incompatible(imp, err, "function signatures differ");
         inst->funcs[imp->index] = ext.of.func;
         break;
@@ -90,7 +111,9 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
     case WX_EXTERN_TABLE: {
         const wxm_table *want = &m->tables[imp->index];
         wx_table *t = ext.of.table;
-        if (t->elem != want->elem)
+        /* Tables are mutable: their types must be equivalent (3.0). */
+        if (t->elem != want->elem &&
+            !wxm_valtype_equiv(t->types, t->elem, m, want->elem))
             return incompatible(imp, err, "table element types differ");
         if (!limits_match(t->size, t->limits, want->limits))
             return incompatible(imp, err, "table limits do not match");
@@ -108,7 +131,13 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
     case WX_EXTERN_GLOBAL: {
         const wxm_global *want = &m->globals[imp->index];
         wx_global *g = ext.of.global;
-        if (g->type != want->type || g->mutable_ != want->mutable_) {
+        /* 3.0: an immutable global's type may be a subtype of the
+         * import's; a mutable one's must be equivalent. */
+        bool fits = g->type == want->type ||
+                    (want->mutable_
+                         ? wxm_valtype_equiv(g->types, g->type, m, want->type)
+                         : wxm_valtype_sub(g->types, g->type, m, want->type));
+        if (!fits || g->mutable_ != want->mutable_) {
             char why[80];
             snprintf(why, sizeof why,
                      "global types differ: expected %s%s, got %s%s",
@@ -270,6 +299,13 @@ static wx_status define_tables(wx_instance *inst, wx_error *err)
         if (s != WX_OK)
             return s;
         inst->tables[i] = t;
+        t->types = m;
+        if (m->tables[i].has_init) {
+            /* 3.0: every element starts as the initializer's value. */
+            wx_slot v = wxi_eval_const(inst, &m->tables[i].init);
+            for (uint32_t k = 0; k < t->size; k++)
+                t->elems[k] = v;
+        }
         /* A table is host memory too (a slot per element): the memory cap
          * bounds each table's bytes as well, so that table.grow cannot
          * take what memory.grow may not. */
@@ -314,6 +350,7 @@ static void define_globals(wx_instance *inst)
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
         wx_global *g = &inst->own_globals[i - m->nglobal_imports];
         g->type = m->globals[i].type;
+        g->types = m;
         g->mutable_ = m->globals[i].mutable_;
         init_global(inst, g, &m->globals[i].init);
         inst->globals[i] = g;

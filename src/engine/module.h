@@ -92,8 +92,12 @@ typedef struct wxm_import {
 } wxm_import;
 
 typedef struct wxm_table {
-    wx_valtype elem; /* WX_FUNCREF or WX_EXTERNREF */
+    wx_valtype elem; /* a reference type */
     wx_limits limits;
+    /* Defined tables (3.0): every element starts as `init`'s value; a
+     * table of a non-nullable type needs one. */
+    bool has_init;
+    wxm_const init;
 } wxm_table;
 
 typedef struct wxm_memory {
@@ -148,7 +152,7 @@ typedef enum wxm_segmode {
 
 typedef struct wxm_elem {
     wxm_segmode mode;
-    wx_valtype type; /* WX_FUNCREF or WX_EXTERNREF */
+    wx_valtype type; /* a reference type */
     uint32_t table;  /* active only */
     wxm_const offset; /* active only */
     uint32_t count;
@@ -260,7 +264,7 @@ static inline const wxm_functype *wxm_func_type(const wx_module *m,
 
 static inline bool wxm_is_reftype(wx_valtype t)
 {
-    return t == WX_FUNCREF || t == WX_EXTERNREF || t == WX_EXNREF;
+    return wx_is_ref(t);
 }
 
 static inline bool wxm_is_valtype(uint8_t b)

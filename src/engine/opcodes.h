@@ -200,7 +200,13 @@ enum wxo_class { WXO_SPECIAL, WXO_UNARY, WXO_BINARY, WXO_LOAD, WXO_STORE };
     X(WXO_I64_EXTEND32_S, 0xC4, "i64.extend32_s", WXO_UNARY, WX_I64, WX_I64) \
     X(WXO_REF_NULL, 0xD0, "ref.null", WXO_SPECIAL, 0, 0) \
     X(WXO_REF_IS_NULL, 0xD1, "ref.is_null", WXO_SPECIAL, 0, 0) \
-    X(WXO_REF_FUNC, 0xD2, "ref.func", WXO_SPECIAL, 0, 0)
+    X(WXO_REF_FUNC, 0xD2, "ref.func", WXO_SPECIAL, 0, 0) \
+    /* Typed function references (3.0). */ \
+    X(WXO_CALL_REF, 0x14, "call_ref", WXO_SPECIAL, 0, 0) \
+    X(WXO_RETURN_CALL_REF, 0x15, "return_call_ref", WXO_SPECIAL, 0, 0) \
+    X(WXO_REF_AS_NON_NULL, 0xD4, "ref.as_non_null", WXO_SPECIAL, 0, 0) \
+    X(WXO_BR_ON_NULL, 0xD5, "br_on_null", WXO_SPECIAL, 0, 0) \
+    X(WXO_BR_ON_NON_NULL, 0xD6, "br_on_non_null", WXO_SPECIAL, 0, 0)
 
 /* Exception handling (3.0), in a list of its own: the legacy
  * instructions (try, catch, catch_all, delegate, rethrow) that older

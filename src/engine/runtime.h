@@ -34,6 +34,9 @@ struct wx_memory {
 
 struct wx_table {
     wx_valtype elem;
+    /* The module whose types a typed `elem` names (type indices are
+     * per module); NULL for tables made by the host. */
+    const wx_module *types;
     uint32_t size;
     uint32_t max; /* effective maximum */
     wx_limits limits;
@@ -45,6 +48,7 @@ struct wx_table {
 
 struct wx_global {
     wx_valtype type;
+    const wx_module *types; /* as wx_table.types */
     bool mutable_;
     bool standalone; /* made by wx_global_new: freed by its linker */
     /* `val` is the slot global.get and global.set move for every type but
@@ -263,6 +267,12 @@ wx_status wxi_table_charge(wx_table *t, wx_budget *budget, uint32_t index,
  * functions may have become reachable through imported tables or globals
  * (spec 2.0: they stay in the store); it is freed with the linker. */
 void wxi_linker_adopt(wx_linker *l, wx_instance *inst);
+
+/* call.c: whether a value from the host, of its family's top type (as
+ * the API shows typed references), fits typed reference type `want` of
+ * module m: not null where `want` is not nullable, and of `want`'s
+ * function type when it names one. */
+bool wxi_ref_fits(const wx_module *m, wx_valtype want, const wx_wasm_val *v);
 
 /* Slot <-> typed value, by the value's type. They work through pointers
  * and write each value with one store: building a wx_wasm_val in pieces and

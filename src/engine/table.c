@@ -3,6 +3,7 @@
  * host pointer for externref, 0 for null) that grows by realloc.
  */
 #include "runtime.h"
+#include "reftype.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -129,13 +130,14 @@ bool wx_table_get(const wx_table *t, uint32_t i, wx_wasm_val *out)
 {
     if (i >= t->size)
         return false;
-    *out = wxi_val_from_slot(t->elem, t->elems[i]);
+    *out = wxi_val_from_slot(wxm_ref_top(t->elem), t->elems[i]);
     return true;
 }
 
 bool wx_table_set(wx_table *t, uint32_t i, wx_wasm_val v)
 {
-    if (i >= t->size || v.type != t->elem)
+    if (i >= t->size ||
+        (v.type != t->elem && !wxi_ref_fits(t->types, t->elem, &v)))
         return false;
     t->elems[i] = wxi_slot_from_val(&v);
     return true;

@@ -24,6 +24,7 @@
 #include "module.h"
 #include "opcodes.h"
 #include "reader.h"
+#include "reftype.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,6 +122,7 @@ typedef struct vctrl {
     const wx_valtype *results; /* types the block leaves */
     uint32_t nparams, nresults;
     uint32_t height; /* operand stack height at entry */
+    uint32_t init_height; /* locals initialized before the frame (3.0) */
     uint8_t kind;    /* CTRL_* */
     bool unreachable;
 } vctrl;
@@ -131,10 +133,25 @@ typedef struct vstate {
     wx_status status; /* of the first failure */
 
     /* Scratch, reused across functions. */
-    uint8_t *vals; /* operand types: wx_valtype values or VT_ANY */
+    wx_valtype *vals; /* operand types: wx_valtype values or VT_ANY */
     uint32_t nvals, capvals;
     vctrl *ctrls;
     uint32_t nctrls, capctrls;
+
+    /* Non-defaultable locals (3.0: non-nullable references) must be set
+     * before they are read, and a set counts until the end of its block:
+     * local_set[i] says whether local i is set (always, when it has a
+     * default), `inits` lists those set so far, in order, and each frame
+     * keeps the count at its entry to undo its own at `end` and `else`. */
+    bool *local_set;
+    uint32_t nlocal_set;
+    uint32_t *inits;
+    uint32_t ninits, capinits;
+
+    /* Blocks with one typed-reference result point at these copies (in
+     * the module's arena, one per distinct type). */
+    wx_valtype **singles;
+    uint32_t nsingles;
 
     /* The function being checked. */
     uint32_t func;
@@ -148,7 +165,7 @@ typedef struct vstate {
 
 /* ---------------------------------------------------------- failures */
 
-static const char *type_name(uint8_t t)
+static const char *type_name(wx_valtype t)
 {
     return t == VT_ANY ? "any" : wx_valtype_name((wx_valtype)t);
 }
@@ -253,7 +270,7 @@ static bool type_mismatch(vstate *v, const wx_valtype *want, uint32_t nwant,
     for (uint32_t i = 0; i < nwant; i++) {
         if (i)
             append(exp, sizeof exp, &le, " ");
-        append(exp, sizeof exp, &le, type_name((uint8_t)want[i]));
+        append(exp, sizeof exp, &le, type_name(want[i]));
     }
     for (uint32_t i = 0; i < ngot; i++) {
         if (i)
@@ -275,7 +292,7 @@ static bool grow_vals(vstate *v, uint32_t need)
             return nomem(v);
         cap *= 2;
     }
-    uint8_t *p = realloc(v->vals, cap);
+    wx_valtype *p = realloc(v->vals, (size_t)cap * sizeof *p);
     if (!p)
         return nomem(v);
     v->vals = p;
@@ -283,7 +300,7 @@ static bool grow_vals(vstate *v, uint32_t need)
     return true;
 }
 
-static inline bool push(vstate *v, uint8_t t)
+static inline bool push(vstate *v, wx_valtype t)
 {
     if (UNLIKELY(v->nvals == v->capvals) && !grow_vals(v, 1))
         return false;
@@ -296,7 +313,7 @@ static bool push_types(vstate *v, const wx_valtype *t, uint32_t n)
     if (v->capvals - v->nvals < n && !grow_vals(v, n))
         return false;
     for (uint32_t i = 0; i < n; i++)
-        v->vals[v->nvals++] = (uint8_t)t[i];
+        v->vals[v->nvals++] = t[i];
     return true;
 }
 
@@ -316,9 +333,10 @@ static bool expect_types(vstate *v, const wx_valtype *t, uint32_t n, bool pop)
     if (avail < n && !c->unreachable)
         return type_mismatch(v, t, n, have);
     for (uint32_t i = 0; i < have; i++) {
-        uint8_t want = (uint8_t)t[n - 1 - i];
-        uint8_t got = v->vals[v->nvals - 1 - i];
-        if (got != want && got != VT_ANY)
+        wx_valtype want = t[n - 1 - i];
+        wx_valtype got = v->vals[v->nvals - 1 - i];
+        if (got != want && got != VT_ANY &&
+            !wxm_valtype_sub(v->m, got, v->m, want))
             return type_mismatch(v, t, n, have);
     }
     if (pop)
@@ -333,7 +351,7 @@ static inline bool pop_types(vstate *v, const wx_valtype *t, uint32_t n)
 
 /* Pops one operand of any type into *t (VT_ANY if the stack is
  * polymorphic there). */
-static bool pop_any(vstate *v, uint8_t *t)
+static bool pop_any(vstate *v, wx_valtype *t)
 {
     const vctrl *c = top(v);
     *t = VT_ANY;
@@ -385,6 +403,7 @@ static bool push_ctrl(vstate *v, uint8_t kind, const vblock *b)
     c->results = b->results;
     c->nresults = b->nresults;
     c->height = v->nvals;
+    c->init_height = v->ninits;
     c->kind = kind;
     c->unreachable = false;
     return push_types(v, b->params, b->nparams);
@@ -407,10 +426,23 @@ static bool check_frame_end(vstate *v)
     return true;
 }
 
-static bool same_types(const wx_valtype *a, uint32_t na, const wx_valtype *b,
-                       uint32_t nb)
+/* Whether a[i] <: b[i] for every i (equal lengths). */
+static bool sub_types(const wx_module *m, const wx_valtype *a, uint32_t na,
+                      const wx_valtype *b, uint32_t nb)
 {
-    return na == nb && (na == 0 || !memcmp(a, b, na * sizeof *a));
+    if (na != nb)
+        return false;
+    for (uint32_t i = 0; i < na; i++)
+        if (a[i] != b[i] && !wxm_valtype_sub(m, a[i], m, b[i]))
+            return false;
+    return true;
+}
+
+/* Undoes the local initializations made inside the frame being left. */
+static void reset_inits(vstate *v, const vctrl *c)
+{
+    while (v->ninits > c->init_height)
+        v->local_set[v->inits[--v->ninits]] = false;
 }
 
 /* A branch to label `depth`: *types and *n are the label's types. */
@@ -446,6 +478,13 @@ static bool read_blocktype(wxr_reader *r, int64_t *bt)
         r->p++;
         *bt = -(int64_t)b;
         return true;
+    }
+    if (b == 0x63 || b == 0x64 || (b >= WX_HEAP_EXN && b <= WX_HEAP_NOEXN)) {
+        /* A typed reference (3.0; the caller refuses it by 2.0's rules):
+         * read whole, its type is read again by read_ref_blocktype. */
+        wx_valtype t;
+        *bt = -(int64_t)0x63;
+        return wxm_read_valtype(r, false, &t);
     }
     if (!wxr_sleb(r, 33, bt))
         return false;
@@ -502,6 +541,55 @@ static bool read_memarg(wxr_reader *r, bool wasm2, uint32_t *align,
         return false;
     *offset = off32;
     return true;
+}
+
+/* A reference type in code must name a type the module has. */
+static bool need_type_ref(vstate *v, wx_valtype t)
+{
+    if (wx_ref_concrete(t) && wx_ref_index(t) >= v->m->ntypes)
+        return vfail(v, WX_EINVALID, "unknown type %u", wx_ref_index(t));
+    return true;
+}
+
+/* A copy of t that lives as long as the module, for blocks whose one
+ * result is a typed reference (vctrl points at its types). */
+static const wx_valtype *intern_single(vstate *v, wx_valtype t)
+{
+    for (uint32_t i = 0; i < v->nsingles; i++)
+        if (*v->singles[i] == t)
+            return v->singles[i];
+    wx_valtype **list = realloc(v->singles, (v->nsingles + 1) * sizeof *list);
+    if (!list) {
+        nomem(v);
+        return NULL;
+    }
+    v->singles = list;
+    wx_valtype *p = wxm_arena_calloc(&v->m->arena, 1, sizeof *p);
+    if (!p) {
+        nomem(v);
+        return NULL;
+    }
+    *p = t;
+    v->singles[v->nsingles++] = p;
+    return p;
+}
+
+/* A block type that is a typed reference (3.0), read again from `at`. */
+static bool read_ref_blocktype(vstate *v, const uint8_t *at, vblock *b)
+{
+    wx_valtype t;
+    if (v->m->wasm2)
+        return malformed(v, "malformed value type");
+    v->r.p = at;
+    if (!wxm_read_valtype(&v->r, false, &t))
+        return read_failed(v);
+    if (!need_type_ref(v, t))
+        return false;
+    b->params = NULL;
+    b->nparams = 0;
+    b->results = intern_single(v, t);
+    b->nresults = 1;
+    return b->results != NULL;
 }
 
 static bool resolve_blocktype(vstate *v, int64_t bt, vblock *b)
@@ -662,7 +750,7 @@ static const wxm_functype *indirect_type(vstate *v, const char *what)
     }
     if (!need_table(v, table))
         return NULL;
-    if (m->tables[table].elem != WX_FUNCREF) {
+    if (!wxm_valtype_sub(m, m->tables[table].elem, m, WX_FUNCREF)) {
         vfail(v, WX_EINVALID, "type mismatch: %s through table %u of %s",
               what, table, wx_valtype_name(m->tables[table].elem));
         return NULL;
@@ -682,7 +770,7 @@ static bool check_call_indirect(vstate *v)
            push_types(v, t->results, t->nresults);
 }
 
-static bool is_num_or_vec(uint8_t t)
+static bool is_num_or_vec(wx_valtype t)
 {
     return t == VT_ANY || t == WX_I32 || t == WX_I64 || t == WX_F32 ||
            t == WX_F64 || t == WX_V128;
@@ -690,7 +778,7 @@ static bool is_num_or_vec(uint8_t t)
 
 static bool check_select(vstate *v)
 {
-    uint8_t t1, t2;
+    wx_valtype t1, t2;
     if (!pop_types(v, k_i32s, 1) || !pop_any(v, &t1) || !pop_any(v, &t2))
         return false;
     if (!is_num_or_vec(t1) || !is_num_or_vec(t2))
@@ -708,44 +796,68 @@ static bool check_select(vstate *v)
 static bool check_select_t(vstate *v)
 {
     uint32_t n;
-    uint8_t t;
+    wx_valtype t;
     if (!wxr_u32(&v->r, &n))
         return read_failed(v);
     if (n != 1)
         return vfail(v, WX_EINVALID,
                      "invalid result arity: select has %u types", n);
-    if (!wxr_u8(&v->r, &t))
+    if (!wxm_read_valtype(&v->r, v->m->wasm2, &t))
         return read_failed(v);
-    if (!wxm_is_valtype(t))
-        return malformed(v, "malformed value type");
-    wx_valtype want[3] = {(wx_valtype)t, (wx_valtype)t, WX_I32};
+    if (!need_type_ref(v, t))
+        return false;
+    wx_valtype want[3] = {t, t, WX_I32};
     return pop_types(v, want, 3) && push(v, t);
 }
 
-static bool local_type(vstate *v, uint32_t idx, uint8_t *t)
+static bool local_type(vstate *v, uint32_t idx, wx_valtype *t)
 {
     uint32_t np = v->type->nparams;
     if (idx < np)
-        *t = (uint8_t)v->type->params[idx];
+        *t = v->type->params[idx];
     else if (idx - np < v->f->nlocals)
-        *t = (uint8_t)v->f->locals[idx - np];
+        *t = v->f->locals[idx - np];
     else
         return vfail(v, WX_EINVALID, "unknown local %u", idx);
+    return true;
+}
+
+/* local.set and local.tee initialize a non-defaultable local until the
+ * end of the enclosing block. */
+static bool note_local_set(vstate *v, uint32_t idx)
+{
+    if (v->local_set[idx])
+        return true;
+    if (v->ninits == v->capinits) {
+        uint32_t cap = v->capinits ? v->capinits * 2 : 16;
+        uint32_t *p = realloc(v->inits, (size_t)cap * sizeof *p);
+        if (!p)
+            return nomem(v);
+        v->inits = p;
+        v->capinits = cap;
+    }
+    v->inits[v->ninits++] = idx;
+    v->local_set[idx] = true;
     return true;
 }
 
 static bool check_local(vstate *v, uint8_t op)
 {
     uint32_t idx;
-    uint8_t t = 0;
+    wx_valtype t = 0;
     if (!wxr_u32(&v->r, &idx))
         return read_failed(v);
     if (!local_type(v, idx, &t))
         return false;
-    if (op == WXO_LOCAL_GET)
+    if (op == WXO_LOCAL_GET) {
+        if (!v->local_set[idx])
+            return vfail(v, WX_EINVALID,
+                         "uninitialized local %u: local.get of a %s local "
+                         "before any local.set or local.tee in its block",
+                         idx, wx_valtype_name(t));
         return push(v, t);
-    wx_valtype want = (wx_valtype)t;
-    if (!pop_types(v, &want, 1))
+    }
+    if (!pop_types(v, &t, 1) || !note_local_set(v, idx))
         return false;
     return op == WXO_LOCAL_TEE ? push(v, t) : true;
 }
@@ -769,7 +881,7 @@ static bool check_global(vstate *v, uint8_t op)
                      "which the engine does not support",
                      op == WXO_GLOBAL_GET ? "global.get" : "global.set", idx);
     if (op == WXO_GLOBAL_GET)
-        return push(v, (uint8_t)g->type);
+        return push(v, g->type);
     if (!g->mutable_)
         return vfail(v, WX_EINVALID, "global is immutable: global %u", idx);
     return pop_types(v, &g->type, 1);
@@ -784,7 +896,7 @@ static bool check_table_access(vstate *v, uint8_t op)
         return false;
     wx_valtype et = v->m->tables[t].elem;
     if (op == WXO_TABLE_GET)
-        return pop_types(v, k_i32s, 1) && push(v, (uint8_t)et);
+        return pop_types(v, k_i32s, 1) && push(v, et);
     wx_valtype want[2] = {WX_I32, et};
     return pop_types(v, want, 2);
 }
@@ -802,7 +914,10 @@ static bool check_ref_func(vstate *v)
                      "needs the function in an export, element segment or "
                      "global)",
                      idx);
-    return push(v, WX_FUNCREF);
+    /* 3.0 types it precisely, (ref $t), a subtype of funcref. */
+    if (v->m->wasm2)
+        return push(v, WX_FUNCREF);
+    return push(v, wx_ref_type(wx_heap_index(v->m->funcs[idx].type), false));
 }
 
 /* The 0xFC prefix: saturating truncations, bulk memory, tables. */
@@ -845,7 +960,7 @@ static bool check_prefix_fc(vstate *v)
             return read_failed(v);
         if (!need_table(v, b) || !need_elem(v, a))
             return false;
-        if (m->elems[a].type != m->tables[b].elem)
+        if (!wxm_valtype_sub(m, m->elems[a].type, m, m->tables[b].elem))
             return vfail(v, WX_EINVALID,
                          "type mismatch: table.init of %s elements into a "
                          "table of %s",
@@ -861,7 +976,7 @@ static bool check_prefix_fc(vstate *v)
             return read_failed(v);
         if (!need_table(v, a) || !need_table(v, b))
             return false;
-        if (m->tables[a].elem != m->tables[b].elem)
+        if (!wxm_valtype_sub(m, m->tables[b].elem, m, m->tables[a].elem))
             return vfail(v, WX_EINVALID,
                          "type mismatch: table.copy from a table of %s to "
                          "a table of %s",
@@ -894,10 +1009,15 @@ static bool check_block(vstate *v, uint8_t op)
 {
     int64_t bt;
     vblock b;
+    const uint8_t *at = v->r.p;
     if (!read_blocktype(&v->r, &bt))
         return read_failed(v);
-    if (!resolve_blocktype(v, bt, &b))
+    if (bt == -(int64_t)0x63) {
+        if (!read_ref_blocktype(v, at, &b))
+            return false;
+    } else if (!resolve_blocktype(v, bt, &b)) {
         return false;
+    }
     if (op == WXO_IF && !pop_types(v, k_i32s, 1))
         return false;
     if (!pop_types(v, b.params, b.nparams))
@@ -917,7 +1037,7 @@ static bool check_end(vstate *v, bool *done)
     /* An `if` without `else` has an empty else branch, which passes its
      * parameters through: they must equal its results. */
     if (c->kind == CTRL_IF &&
-        !same_types(c->params, c->nparams, c->results, c->nresults)) {
+        !sub_types(v->m, c->params, c->nparams, c->results, c->nresults)) {
         v->nvals = c->height; /* the message shows the params as "got" */
         push_types(v, c->params, c->nparams);
         return type_mismatch(v, c->results, c->nresults, c->nparams);
@@ -926,6 +1046,7 @@ static bool check_end(vstate *v, bool *done)
     uint32_t nres = c->nresults;
     if (c->kind >= CTRL_TRY)
         v->try_depth--;
+    reset_inits(v, c);
     v->nctrls--;
     if (v->nctrls == 0) {
         *done = true;
@@ -948,6 +1069,7 @@ static bool check_else(vstate *v)
         return false;
     c->kind = CTRL_ELSE;
     c->unreachable = false;
+    reset_inits(v, c);
     return push_types(v, c->params, c->nparams);
 }
 
@@ -997,7 +1119,7 @@ static bool check_call(vstate *v)
 static bool check_tail_results(vstate *v, const wxm_functype *t)
 {
     const wxm_functype *own = v->type;
-    if (same_types(t->results, t->nresults, own->results, own->nresults))
+    if (sub_types(v->m, t->results, t->nresults, own->results, own->nresults))
         return true;
     return vfail(v, WX_EINVALID,
                  "type mismatch: %s: the callee's results differ from "
@@ -1070,12 +1192,12 @@ static bool check_catch_clause(vstate *v)
         n = t->nparams;
     }
     if (kind == WXO_CATCH_TAG_REF || kind == WXO_CATCH_ALL_REF)
-        have[n++] = WX_EXNREF;
+        have[n++] = wx_ref_type(WX_HEAP_EXN, false); /* (ref exn) */
     const wx_valtype *want;
     uint32_t nwant;
     if (!label_types(v, l, &want, &nwant))
         return false;
-    if (!same_types(have, n, want, nwant))
+    if (!sub_types(v->m, have, n, want, nwant))
         return vfail(v, WX_EINVALID,
                      "type mismatch: try_table's catch clause gives %u "
                      "value(s) that label %u does not take",
@@ -1195,13 +1317,155 @@ static bool check_exception_op(vstate *v, uint8_t op)
     return malformed(v, "illegal opcode");
 }
 
+/* ------------------------------------- typed function references (3.0) */
+
+/* The function type call_ref and return_call_ref name; NULL after a
+ * failure. */
+static const wxm_functype *ref_callee_type(vstate *v)
+{
+    uint32_t ti;
+    if (v->m->wasm2) {
+        malformed(v, "illegal opcode");
+        return NULL;
+    }
+    if (!wxr_u32(&v->r, &ti)) {
+        read_failed(v);
+        return NULL;
+    }
+    if (ti >= v->m->ntypes) {
+        vfail(v, WX_EINVALID, "unknown type %u", ti);
+        return NULL;
+    }
+    /* The callee operand: (ref null $t). */
+    wx_valtype want = wx_ref_type(wx_heap_index(ti), true);
+    if (!pop_types(v, &want, 1))
+        return NULL;
+    return &v->m->types[ti];
+}
+
+/* call_ref $t: [t1* (ref null $t)] -> [t2*]. */
+static bool check_call_ref(vstate *v)
+{
+    const wxm_functype *t = ref_callee_type(v);
+    return t && pop_types(v, t->params, t->nparams) &&
+           push_types(v, t->results, t->nresults);
+}
+
+/* return_call_ref $t: call_ref's operands, then like return. */
+static bool check_return_call_ref(vstate *v)
+{
+    const wxm_functype *t = ref_callee_type(v);
+    if (!t || !check_tail_results(v, t) ||
+        !pop_types(v, t->params, t->nparams))
+        return false;
+    set_unreachable(v);
+    return true;
+}
+
+/* Pops a reference operand for `what`: *t is its type, or VT_ANY (the
+ * bottom type) in unreachable code. */
+static bool pop_ref(vstate *v, wx_valtype *t)
+{
+    if (!pop_any(v, t))
+        return false;
+    if (*t != VT_ANY && !wx_is_ref(*t))
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: %s expects a reference but got %s",
+                     instr_name(v), type_name(*t));
+    return true;
+}
+
+/* The non-nullable version of reference type t (bottom stays bottom). */
+static wx_valtype non_null(wx_valtype t)
+{
+    return t == VT_ANY ? VT_ANY : wx_ref_type(wx_ref_heap(t), false);
+}
+
+static bool check_ref_as_non_null(vstate *v)
+{
+    wx_valtype t;
+    if (v->m->wasm2)
+        return malformed(v, "illegal opcode");
+    return pop_ref(v, &t) && push(v, non_null(t));
+}
+
+/* br_on_null l: [t* (ref null ht)] -> [t* (ref ht)], branching to l
+ * (with t*) when the reference is null. */
+static bool check_br_on_null(vstate *v)
+{
+    uint32_t depth, n;
+    const wx_valtype *types;
+    wx_valtype t;
+    if (v->m->wasm2)
+        return malformed(v, "illegal opcode");
+    if (!wxr_u32(&v->r, &depth))
+        return read_failed(v);
+    if (!label_types(v, depth, &types, &n) || !pop_ref(v, &t))
+        return false;
+    return pop_types(v, types, n) && push_types(v, types, n) &&
+           push(v, non_null(t));
+}
+
+/* br_on_non_null l: [t* (ref null ht)] -> [t*], branching to l with
+ * t* (ref ht) when the reference is not null; l's last type must be a
+ * reference. */
+static bool check_br_on_non_null(vstate *v)
+{
+    uint32_t depth, n;
+    const wx_valtype *types;
+    wx_valtype t;
+    if (v->m->wasm2)
+        return malformed(v, "illegal opcode");
+    if (!wxr_u32(&v->r, &depth))
+        return read_failed(v);
+    if (!label_types(v, depth, &types, &n))
+        return false;
+    if (n == 0 || !wx_is_ref(types[n - 1]))
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: br_on_non_null to label %u, whose "
+                     "last value is not a reference",
+                     depth);
+    if (!pop_ref(v, &t) || !push(v, non_null(t)) ||
+        !pop_types(v, types, n))
+        return false;
+    return push_types(v, types, n - 1);
+}
+
+/* ref.null ht: 2.0's reference type byte, or (3.0) any heap type. */
+static bool check_ref_null(vstate *v)
+{
+    uint8_t b;
+    uint32_t heap;
+    if (v->m->wasm2) {
+        if (!wxr_u8(&v->r, &b))
+            return read_failed(v);
+        if (b != WX_FUNCREF && b != WX_EXTERNREF)
+            return malformed(v, "malformed reference type");
+        return push(v, (wx_valtype)b);
+    }
+    if (!wxm_read_heaptype(&v->r, &heap))
+        return read_failed(v);
+    wx_valtype t = wx_ref_type(heap, true);
+    return need_type_ref(v, t) && push(v, t);
+}
+
 /* The instructions of the single-byte space that are not simple
  * operators. */
 static bool check_special(vstate *v, uint8_t op, bool *done)
 {
     wxr_reader *r = &v->r;
-    uint8_t t;
+    wx_valtype t;
     switch (op) {
+    case WXO_CALL_REF:
+        return check_call_ref(v);
+    case WXO_RETURN_CALL_REF:
+        return check_return_call_ref(v);
+    case WXO_REF_AS_NON_NULL:
+        return check_ref_as_non_null(v);
+    case WXO_BR_ON_NULL:
+        return check_br_on_null(v);
+    case WXO_BR_ON_NON_NULL:
+        return check_br_on_non_null(v);
     case WXO_UNREACHABLE:
         set_unreachable(v);
         return true;
@@ -1285,16 +1549,11 @@ static bool check_special(vstate *v, uint8_t op, bool *done)
         return push(v, WX_F64);
     }
     case WXO_REF_NULL:
-        if (!wxr_u8(r, &t))
-            return read_failed(v);
-        if (!wxm_is_reftype((wx_valtype)t) ||
-            (t == WX_EXNREF && v->m->wasm2))
-            return malformed(v, "malformed reference type");
-        return push(v, t);
+        return check_ref_null(v);
     case WXO_REF_IS_NULL:
         if (!pop_any(v, &t))
             return false;
-        if (t != VT_ANY && !wxm_is_reftype((wx_valtype)t))
+        if (t != VT_ANY && !wxm_is_reftype(t))
             return vfail(v, WX_EINVALID,
                          "type mismatch: ref.is_null expects a reference "
                          "but got %s",
@@ -1321,18 +1580,37 @@ static inline bool quick_u32(wxr_reader *r, uint32_t *x)
 }
 
 /* The type of local `idx`, or false (the slow path reports it). */
-static inline bool quick_local(const vstate *v, uint32_t idx, uint8_t *t)
+static inline bool quick_local(const vstate *v, uint32_t idx, wx_valtype *t)
 {
     uint32_t np = v->type->nparams;
     if (idx < np) {
-        *t = (uint8_t)v->type->params[idx];
+        *t = v->type->params[idx];
         return true;
     }
     if (idx - np < v->f->nlocals) {
-        *t = (uint8_t)v->f->locals[idx - np];
-        return true;
+        *t = v->f->locals[idx - np];
+        /* A local without a default: check_local tracks its setting. */
+        return wxm_defaultable(*t);
     }
     return false;
+}
+
+/* Marks the parameters and the locals with a default as set, the others
+ * (non-nullable references) as not yet. */
+static bool start_locals(vstate *v)
+{
+    uint32_t np = v->type->nparams, n = np + v->f->nlocals;
+    if (n > v->nlocal_set) {
+        bool *p = realloc(v->local_set, n * sizeof *p);
+        if (!p)
+            return nomem(v);
+        v->local_set = p;
+        v->nlocal_set = n;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        v->local_set[i] = i < np || wxm_defaultable(v->f->locals[i - np]);
+    v->ninits = 0;
+    return true;
 }
 
 /* Type-checks the body of defined function `fi`. The per-instruction path
@@ -1354,6 +1632,8 @@ static bool check_body(vstate *v, uint32_t fi)
     v->try_depth = v->max_try_depth = 0;
     wxr_init(r, m->bytes, m->bytes + f->body_offset, m->bytes + f->body_end);
     v->instr = r->p;
+    if (!start_locals(v))
+        return false;
     fb.params = NULL;
     fb.nparams = 0;
     fb.results = v->type->results;
@@ -1369,9 +1649,9 @@ static bool check_body(vstate *v, uint32_t fi)
         uint8_t op = *r->p++;
         const vctrl *c = &v->ctrls[v->nctrls - 1];
         const uint8_t *save = r->p;
-        uint8_t *sp = v->vals + v->nvals;
+        wx_valtype *sp = v->vals + v->nvals;
         uint32_t idx, n;
-        uint8_t t, a;
+        wx_valtype t, a;
         /* One dispatch for the frequent instructions, each with a quick
          * check for the common case that its operands are plainly there;
          * anything else goes the general way, below the switch. */
@@ -1444,7 +1724,7 @@ static bool scan_body(vstate *v, uint32_t fi)
     v->func = fi;
     v->nvals = 0;
     wxr_init(r, m->bytes, m->bytes + f->body_offset, m->bytes + f->body_end);
-    if (!push(v, CTRL_FUNC))
+    if (!push(v, (wx_valtype)CTRL_FUNC))
         return false;
     depth = 1;
     while (depth > 0) {
@@ -1472,14 +1752,16 @@ static bool scan_body(vstate *v, uint32_t fi)
             case WXO_LOOP:
             case WXO_IF:
                 ok = read_blocktype(r, &s);
-                if (ok && !push(v, op == WXO_IF ? CTRL_IF : CTRL_BLOCK))
+                if (ok && s == -(int64_t)0x63 && m->wasm2)
+                    return malformed(v, "malformed value type");
+                if (ok && !push(v, (wx_valtype)(op == WXO_IF ? CTRL_IF : CTRL_BLOCK)))
                     return false;
                 depth++;
                 break;
             case WXO_ELSE:
-                if (v->vals[v->nvals - 1] != CTRL_IF)
+                if (v->vals[v->nvals - 1] != (wx_valtype)CTRL_IF)
                     return malformed(v, "END opcode expected");
-                v->vals[v->nvals - 1] = CTRL_ELSE;
+                v->vals[v->nvals - 1] = (wx_valtype)CTRL_ELSE;
                 break;
             case WXO_END:
                 v->nvals--;
@@ -1491,6 +1773,18 @@ static bool scan_body(vstate *v, uint32_t fi)
                     return malformed(v, "illegal opcode");
                 ok = wxr_u32(r, &x) &&
                      (op == WXO_RETURN_CALL || wxr_u32(r, &x));
+                break;
+            case WXO_CALL_REF:
+            case WXO_RETURN_CALL_REF:
+            case WXO_BR_ON_NULL:
+            case WXO_BR_ON_NON_NULL:
+                if (m->wasm2)
+                    return malformed(v, "illegal opcode");
+                ok = wxr_u32(r, &x);
+                break;
+            case WXO_REF_AS_NON_NULL:
+                if (m->wasm2)
+                    return malformed(v, "illegal opcode");
                 break;
             case WXO_BR:
             case WXO_BR_IF:
@@ -1516,8 +1810,8 @@ static bool scan_body(vstate *v, uint32_t fi)
             case WXO_SELECT_T:
                 ok = wxr_u32(r, &n);
                 for (uint32_t i = 0; ok && i < n; i++) {
-                    ok = wxr_u8(r, &b);
-                    if (ok && !wxm_is_valtype(b))
+                    wx_valtype t;
+                    if (!wxm_read_valtype(r, m->wasm2, &t))
                         return malformed(v, "malformed value type");
                 }
                 break;
@@ -1540,8 +1834,13 @@ static bool scan_body(vstate *v, uint32_t fi)
                 break;
             }
             case WXO_REF_NULL:
+                if (!m->wasm2) {
+                    uint32_t heap;
+                    ok = wxm_read_heaptype(r, &heap);
+                    break;
+                }
                 ok = wxr_u8(r, &b);
-                if (ok && !wxm_is_reftype((wx_valtype)b))
+                if (ok && b != WX_FUNCREF && b != WX_EXTERNREF)
                     return malformed(v, "malformed reference type");
                 break;
             case WXO_TRY:
@@ -1562,7 +1861,7 @@ static bool scan_body(vstate *v, uint32_t fi)
                     if (ok)
                         ok = wxr_u32(r, &x);
                 }
-                if (ok && !push(v, CTRL_BLOCK))
+                if (ok && !push(v, (wx_valtype)CTRL_BLOCK))
                     return false;
                 depth++;
                 break;
@@ -1699,7 +1998,10 @@ static wx_status const_type(vstate *v, const wxm_const *c, uint32_t nglobals,
         if (c->index >= m->nfuncs)
             return mfail(v, c->offset, "%s %u: unknown function %u", what,
                          index, c->index);
-        *t = WX_FUNCREF;
+        /* 3.0: (ref $t), a subtype of funcref. */
+        *t = m->wasm2 ? WX_FUNCREF
+                      : wx_ref_type(wx_heap_index(m->funcs[c->index].type),
+                                    false);
         break;
     case WXM_CONST_GLOBAL_GET:
         if (c->index >= nglobals)
@@ -1776,7 +2078,7 @@ static wx_status check_const(vstate *v, const wxm_const *c, wx_valtype want,
             : const_type(v, c, nglobals, what, index, &t);
     if (s)
         return s;
-    if (t != want)
+    if (t != want && !wxm_valtype_sub(v->m, t, v->m, want))
         return mfail(v, c->offset,
                      "%s %u: type mismatch: expected %s but the constant "
                      "expression has type %s",
@@ -1839,6 +2141,29 @@ static wx_status check_tags(vstate *v)
     return WX_OK;
 }
 
+/* A table of a type without a default (non-nullable references) needs an
+ * initializer, whose value must fit the type (3.0). */
+static wx_status check_tables(vstate *v)
+{
+    const wx_module *m = v->m;
+    wx_status s;
+    for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
+        const wxm_table *t = &m->tables[i];
+        if (t->has_init) {
+            /* The table section precedes the globals: imported ones only. */
+            if ((s = check_const(v, &t->init, t->elem, m->nglobal_imports,
+                                 "table initializer", i)))
+                return s;
+        } else if (!wxm_defaultable(t->elem)) {
+            return mfail(v, 0,
+                         "table %u: type mismatch: a table of %s needs an "
+                         "initializer expression",
+                         i, wx_valtype_name(t->elem));
+        }
+    }
+    return WX_OK;
+}
+
 static wx_status check_globals(vstate *v)
 {
     const wx_module *m = v->m;
@@ -1861,7 +2186,7 @@ static wx_status check_elems(vstate *v)
                 return mfail(v, e->offset.offset,
                              "element segment %u: unknown table %u", i,
                              e->table);
-            if (m->tables[e->table].elem != e->type)
+            if (!wxm_valtype_sub(m, e->type, m, m->tables[e->table].elem))
                 return mfail(v, e->offset.offset,
                              "element segment %u: type mismatch: %s "
                              "elements for a table of %s",
@@ -1963,7 +2288,7 @@ static wx_status check_module(vstate *v)
 {
     wx_status s;
     if ((s = check_types_and_limits(v)) || (s = check_tags(v)) ||
-        (s = check_globals(v)) ||
+        (s = check_globals(v)) || (s = check_tables(v)) ||
         (s = check_elems(v)) || (s = check_datas(v)) ||
         (s = check_exports(v)) || (s = check_start(v)))
         return s;
@@ -1982,7 +2307,7 @@ wx_status wxm_validate(wx_module *m, wx_error *err)
     v.err = err;
 
     v.capvals = 256;
-    if (!(v.vals = malloc(v.capvals)))
+    if (!(v.vals = malloc(v.capvals * sizeof *v.vals)))
         return wx_error_set(err, WX_ENOMEM, "out of memory in validation");
     s = check_module(&v);
     if (s == WX_ENOMEM) {
@@ -2001,5 +2326,8 @@ wx_status wxm_validate(wx_module *m, wx_error *err)
     }
     free(v.vals);
     free(v.ctrls);
+    free(v.local_set);
+    free(v.inits);
+    free(v.singles);
     return s;
 }

@@ -15,6 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The type of wasm-tools' "refnull": a null of any reference type (0x40
+ * is no value type). */
+#define SPEC_ANY_REF ((wx_valtype)0x40)
+
 typedef enum spec_match {
     SPEC_EXACT,          /* numbers: `bits` is the exact bit pattern */
     SPEC_NAN_CANONICAL,  /* the canonical NaN, either sign */
