@@ -306,6 +306,11 @@ typedef struct wx_limits {
     uint64_t min;
     uint64_t max; /* valid only if has_max */
     bool has_max;
+    /* 64-bit addresses (WebAssembly 3.0, memory64 and table64): the
+     * memory's addresses, or the table's indices, are i64 instead of i32,
+     * and the limits may go past 2^32. A 64-bit memory or table matches
+     * only a 64-bit import. Zero-initialised: 32-bit, as before. */
+    bool addr64;
 } wx_limits;
 
 typedef enum wx_externkind {

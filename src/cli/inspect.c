@@ -43,6 +43,13 @@ static void limits_text(const wx_limits *l, char *buf, size_t size)
         snprintf(buf, size, "%" PRIu64 "..", l->min);
 }
 
+/* "i64 " before the limits of a 64-bit memory or table (memory64,
+ * table64), as the text format writes it; nothing for 32-bit ones. */
+static const char *addr_text(const wx_limits *l)
+{
+    return l->addr64 ? "i64 " : "";
+}
+
 /* What an import or export is, in a few words: a signature, limits, or a
  * global's type. */
 static void extern_text(const wx_externdesc *d, char *buf, size_t size)
@@ -55,11 +62,12 @@ static void extern_text(const wx_externdesc *d, char *buf, size_t size)
         break;
     case WX_EXTERN_TABLE:
         limits_text(&d->limits, lim, sizeof lim);
-        snprintf(buf, size, "%s %s", wx_valtype_name(d->elem), lim);
+        snprintf(buf, size, "%s %s%s", wx_valtype_name(d->elem),
+                 addr_text(&d->limits), lim);
         break;
     case WX_EXTERN_MEMORY:
         limits_text(&d->limits, lim, sizeof lim);
-        snprintf(buf, size, "pages %s", lim);
+        snprintf(buf, size, "%spages %s", addr_text(&d->limits), lim);
         break;
     case WX_EXTERN_GLOBAL:
         snprintf(buf, size, "%s%s", d->global_mutable ? "mut " : "",
@@ -75,11 +83,27 @@ static json_t *name_json(const char *s, size_t len)
     return j ? j : json_string("?");
 }
 
+/* A limit as a JSON integer, or as a decimal string past 2^63-1 (a
+ * 64-bit table may declare up to 2^64-1), which JSON's integers here
+ * cannot hold. */
+static json_t *limit_json(uint64_t v)
+{
+    char buf[24];
+    if (v <= INT64_MAX)
+        return json_integer((json_int_t)v);
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    return json_string(buf);
+}
+
+/* {"min", "max"}, and "address": "i64" for a 64-bit memory or table
+ * (absent for 32-bit ones, as before 64-bit ones existed). */
 static json_t *limits_json(const wx_limits *l)
 {
-    return json_pack("{s:I,s:o}", "min", (json_int_t)l->min, "max",
-                     l->has_max ? json_integer((json_int_t)l->max)
-                                : json_null());
+    json_t *o = json_pack("{s:o,s:o}", "min", limit_json(l->min), "max",
+                          l->has_max ? limit_json(l->max) : json_null());
+    if (o && l->addr64)
+        json_object_set_new(o, "address", json_string("i64"));
+    return o;
 }
 
 static json_t *extern_json(const wx_externdesc *d, bool import,
@@ -266,9 +290,13 @@ static void print_spaces(const char *what, const cli_space *s, uint32_t n,
     for (uint32_t i = 0; i < n; i++) {
         char lim[64];
         limits_text(&s[i].limits, lim, sizeof lim);
-        printf("  %u  %s%s %s%s\n", i,
-               tables ? wx_valtype_name(s[i].elem) : "", tables ? "" : "pages",
-               lim, s[i].imported ? "  (imported)" : "");
+        const char *at = addr_text(&s[i].limits);
+        if (tables)
+            printf("  %u  %s %s%s%s\n", i, wx_valtype_name(s[i].elem), at,
+                   lim, s[i].imported ? "  (imported)" : "");
+        else
+            printf("  %u  %spages %s%s\n", i, at, lim,
+                   s[i].imported ? "  (imported)" : "");
     }
 }
 

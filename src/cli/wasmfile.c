@@ -38,6 +38,22 @@ static uint32_t rd_u32(reader *r)
     return 0;
 }
 
+/* A u64, as the limits of 64-bit memories and tables are written. */
+static uint64_t rd_u64(reader *r)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+        uint8_t b = rd_u8(r);
+        if (r->bad)
+            return 0;
+        v |= (uint64_t)(b & 0x7F) << shift;
+        if (!(b & 0x80))
+            return v;
+    }
+    r->bad = true;
+    return 0;
+}
+
 static void rd_skip(reader *r, uint32_t n)
 {
     if ((size_t)(r->end - r->p) < n) {
@@ -56,14 +72,17 @@ static const uint8_t *rd_name(reader *r, uint32_t *len)
     return r->bad ? NULL : s;
 }
 
+/* Flags (bit 0: a maximum; bit 2: 64-bit addresses, WebAssembly 3.0),
+ * then the bounds: u64s in 3.0's encoding, which u32s are too. */
 static wx_limits rd_limits(reader *r)
 {
-    wx_limits l = {0, 0, false};
+    wx_limits l = {0};
     uint8_t flags = rd_u8(r);
-    l.min = rd_u32(r);
+    l.addr64 = (flags & 4) != 0;
+    l.min = rd_u64(r);
     if (flags & 1) {
         l.has_max = true;
-        l.max = rd_u32(r);
+        l.max = rd_u64(r);
     }
     return l;
 }
@@ -100,7 +119,7 @@ static void read_imports(reader *r, cli_wasmfile *wf)
         uint32_t len;
         rd_name(r, &len);
         rd_name(r, &len);
-        cli_space s = {true, WX_FUNCREF, {0, 0, false}};
+        cli_space s = {.imported = true, .elem = WX_FUNCREF};
         switch (rd_u8(r)) {
         case 0:
             rd_u32(r);
@@ -131,7 +150,7 @@ static void read_spaces(reader *r, cli_wasmfile *wf, bool tables)
 {
     uint32_t n = rd_u32(r);
     for (uint32_t i = 0; i < n && !r->bad; i++) {
-        cli_space s = {false, WX_FUNCREF, {0, 0, false}};
+        cli_space s = {.imported = false, .elem = WX_FUNCREF};
         if (tables)
             s.elem = (wx_valtype)rd_u8(r);
         s.limits = rd_limits(r);

@@ -1124,8 +1124,90 @@ static bool const_address(const vent *e, uint32_t offset, uint32_t *ea)
     return true;
 }
 
+/* ------------------------------------------ 64-bit memories and tables */
+
+static bool memory64(const cctx *c, uint32_t mem)
+{
+    return wxm_memory_addr(c->m, mem) == WX_I64;
+}
+
+/* Whether the memarg about to be read names a 64-bit memory (memory64),
+ * without consuming it. */
+static bool memarg_is64(const cctx *c)
+{
+    wxr_reader r = c->r;
+    uint32_t align = 0, mem = 0;
+    wxr_u32(&r, &align);
+    if (align & 64)
+        wxr_u32(&r, &mem);
+    return memory64(c, mem);
+}
+
+/* A load (or store) of a 64-bit memory: the generic LOAD64_M (STORE64_M)
+ * with the access kind k, the memory and the whole u64 offset, nothing
+ * fused. */
+static void do_access64(cctx *c, uint32_t k, bool store)
+{
+    uint32_t align = 0, mem = 0, pos;
+    uint64_t offset = 0;
+    wxr_u32(&c->r, &align);
+    if (align & 64)
+        wxr_u32(&c->r, &mem);
+    wxr_uleb(&c->r, 64, &offset);
+    if (c->dead_depth || c->cs[c->ncs - 1].unreachable)
+        return;
+    if (store) {
+        uint32_t s = slot_at(c, c->nvs - 1);
+        uint32_t a = slot_at(c, c->nvs - 2);
+        truncate_to(c, c->nvs - 2);
+        pos = emit4(c, WXC_OP_STORE64_M, a, s, mem, k);
+    } else {
+        uint32_t s = pop_slot(c);
+        uint32_t d = push_temp(c);
+        pos = emit4(c, WXC_OP_LOAD64_M, d, s, mem, k);
+        produced(c, pos, d);
+    }
+    c->code[pos + 3].u64 = offset;
+}
+
+/* An i64 index or count of a 64-bit table (table64), `depth` entries
+ * below the top of the stack, saturated to 2^32-1 in its home so that
+ * the 32-bit table ops take it: no table reaches 2^32-1 elements
+ * (table.c), so one at or past 2^32 stays out of bounds, and a grow by
+ * that many fails. Nothing for a 32-bit table. */
+static void table64_operand(cctx *c, uint32_t table, uint32_t depth)
+{
+    if (wxm_table_addr(c->m, table) != WX_I64)
+        return;
+    uint32_t pos = c->nvs - 1 - depth;
+    vent *e = &c->vs[pos];
+    if (e->kind == VK_CONST) {
+        if (e->bits > UINT32_MAX)
+            e->bits = UINT32_MAX;
+        return;
+    }
+    uint32_t h = home(c, pos);
+    emit2(c, WXC_OP_U64_SAT32, h, e->slot);
+    if (e->kind == VK_LOCAL)
+        c->refcnt[e->slot]--;
+    e->kind = VK_TEMP;
+    e->slot = h;
+}
+
+/* table.grow of a 64-bit table: TABLE_GROW's result, old size or -1 as an
+ * i32, sign-extended to the i64 the table's type says. */
+static void table64_result(cctx *c, uint32_t table, uint32_t d)
+{
+    if (wxm_table_addr(c->m, table) == WX_I64)
+        produced(c, emit2(c, WXC_OP_I64_EXTEND_I32_S, d, d), d);
+}
+
 static void do_load(cctx *c, wxc_opcode op)
 {
+    if (memarg_is64(c)) {
+        do_access64(c, op - WXC_OP_I32_LOAD, false);
+        return;
+    }
     uint32_t mem, offset = read_memarg(c, &mem);
     if (c->dead_depth || c->cs[c->ncs - 1].unreachable)
         return;
@@ -1166,6 +1248,10 @@ static void do_load(cctx *c, wxc_opcode op)
 
 static void do_store(cctx *c, wxc_opcode op)
 {
+    if (memarg_is64(c)) {
+        do_access64(c, op - WXC_OP_I32_STORE, true);
+        return;
+    }
     uint32_t mem, offset = read_memarg(c, &mem);
     if (c->dead_depth || c->cs[c->ncs - 1].unreachable)
         return;
@@ -1248,6 +1334,7 @@ static void do_call(cctx *c, uint32_t fidx)
 static void do_call_indirect(cctx *c, uint32_t type, uint32_t table)
 {
     const wxm_functype *t = &c->m->types[type];
+    table64_operand(c, table, 0);
     uint32_t elem = pop_slot(c);
     uint32_t base = prepare_args(c, t->nparams);
     emit4(c, WXC_OP_CALL_INDIRECT, home(c, base), type, elem, table);
@@ -1277,6 +1364,7 @@ static void do_return_call(cctx *c, uint32_t fidx)
 static void do_return_call_indirect(cctx *c, uint32_t type, uint32_t table)
 {
     const wxm_functype *t = &c->m->types[type];
+    table64_operand(c, table, 0);
     uint32_t elem = pop_slot(c);
     uint32_t base = prepare_args(c, t->nparams);
     emit4(c, WXC_OP_RETURN_CALL_INDIRECT, home(c, base), type, elem, table);
@@ -1579,8 +1667,9 @@ static bool compile_fc(cctx *c, bool dead)
             uint32_t s = slot_at(c, c->nvs - 2);
             uint32_t d = slot_at(c, c->nvs - 3);
             truncate_to(c, c->nvs - 3);
-            uint32_t pos = emit4(c, y ? WXC_OP_MEMORY_INIT_M
-                                      : WXC_OP_MEMORY_INIT,
+            uint32_t pos = emit4(c, memory64(c, y) ? WXC_OP_MEMORY_INIT64
+                                    : y            ? WXC_OP_MEMORY_INIT_M
+                                                   : WXC_OP_MEMORY_INIT,
                                  d, s, n, x);
             if (y)
                 set_field(c, pos, 4, y);
@@ -1603,7 +1692,13 @@ static bool compile_fc(cctx *c, bool dead)
             uint32_t s = slot_at(c, c->nvs - 2);
             uint32_t d = slot_at(c, c->nvs - 3);
             truncate_to(c, c->nvs - 3);
-            if (sub == WXO_FC_MEMORY_COPY && (x || y))
+            if (sub == WXO_FC_MEMORY_COPY &&
+                (memory64(c, x) || memory64(c, y)))
+                set_field(c, emit4(c, WXC_OP_MEMORY_COPY64, d, s, n, x), 4,
+                          y);
+            else if (sub == WXO_FC_MEMORY_FILL && memory64(c, x))
+                emit4(c, WXC_OP_MEMORY_FILL64, d, s, n, x);
+            else if (sub == WXO_FC_MEMORY_COPY && (x || y))
                 set_field(c, emit4(c, WXC_OP_MEMORY_COPY_M, d, s, n, x), 4,
                           y);
             else if (sub == WXO_FC_MEMORY_FILL && x)
@@ -1621,6 +1716,15 @@ static bool compile_fc(cctx *c, bool dead)
         wxr_u32(&c->r, &y);
         if (dead)
             break;
+        if (sub == WXO_FC_TABLE_INIT) {
+            table64_operand(c, y, 2);
+        } else {
+            table64_operand(c, x, 2);
+            table64_operand(c, y, 1);
+            /* The length is an i64 only between two 64-bit tables. */
+            if (wxm_table_addr(c->m, y) == WX_I64)
+                table64_operand(c, x, 0);
+        }
         {
             uint32_t n = slot_at(c, c->nvs - 1);
             uint32_t s = slot_at(c, c->nvs - 2);
@@ -1645,12 +1749,14 @@ static bool compile_fc(cctx *c, bool dead)
         wxr_u32(&c->r, &x);
         if (dead)
             break;
+        table64_operand(c, x, 0);
         {
             uint32_t n = slot_at(c, c->nvs - 1);
             uint32_t v = slot_at(c, c->nvs - 2);
             truncate_to(c, c->nvs - 2);
             uint32_t d = push_temp(c);
             produced(c, emit4(c, WXC_OP_TABLE_GROW, d, v, n, x), d);
+            table64_result(c, x, d);
         }
         break;
     case WXO_FC_TABLE_SIZE:
@@ -1664,6 +1770,8 @@ static bool compile_fc(cctx *c, bool dead)
         wxr_u32(&c->r, &x);
         if (dead)
             break;
+        table64_operand(c, x, 2);
+        table64_operand(c, x, 0);
         {
             uint32_t n = slot_at(c, c->nvs - 1);
             uint32_t v = slot_at(c, c->nvs - 2);
@@ -1875,6 +1983,7 @@ static bool compile_instr(cctx *c)
     case WXO_TABLE_GET:
         wxr_u32(&c->r, &x);
         if (!dead) {
+            table64_operand(c, x, 0);
             uint32_t s = pop_slot(c);
             uint32_t d = push_temp(c);
             produced(c, emit3(c, WXC_OP_TABLE_GET, d, s, x), d);
@@ -1883,6 +1992,7 @@ static bool compile_instr(cctx *c)
     case WXO_TABLE_SET:
         wxr_u32(&c->r, &x);
         if (!dead) {
+            table64_operand(c, x, 1);
             uint32_t v = slot_at(c, c->nvs - 1);
             uint32_t i = slot_at(c, c->nvs - 2);
             truncate_to(c, c->nvs - 2);
@@ -1914,7 +2024,11 @@ static bool compile_instr(cctx *c)
     }
     case WXO_MEMORY_GROW: {
         uint32_t mem = read_memidx(c);
-        if (!dead) {
+        if (!dead && memory64(c, mem)) {
+            uint32_t s = pop_slot(c);
+            uint32_t d = push_temp(c);
+            produced(c, emit3(c, WXC_OP_MEMORY_GROW64, d, s, mem), d);
+        } else if (!dead) {
             uint32_t s = pop_slot(c);
             uint32_t d = push_temp(c);
             produced(c,

@@ -153,7 +153,7 @@ struct wxc_func {
 typedef struct wxc_opinfo {
     uint8_t len;   /* cells */
     uint8_t traps; /* may trap: needs a pc map entry */
-    char layout[6];
+    char layout[8]; /* LOAD64_M and STORE64_M have 6 fields */
     char name[22];
 } wxc_opinfo;
 

@@ -270,7 +270,8 @@ static bool read_name(wxm_decoder *d, char **out)
     return read_name_len(d, out, NULL);
 }
 
-/* Limits: a flags byte (0: min only, 1: min and max), then u32s. */
+/* Limits: a flags byte (bit 0: a max follows; bit 2, 3.0 only: 64-bit
+ * addresses), then the bounds. */
 /* One bound of a limits: a u32 by the 2.0 rules, a u64 in 3.0's encoding
  * (memory64), so that a bound past 2^32 of a 32-bit memory or table is
  * the validator's "memory size" / "table size" error, as 3.0 says. */
@@ -291,12 +292,15 @@ static bool read_limits(wxm_decoder *d, wx_limits *lim)
     uint8_t flags;
     if (!read_byte(d, &flags))
         return false;
-    if (flags > 1)
+    /* Bit 2: 64-bit addresses (memory64, table64; 3.0 only). */
+    bool addr64 = !d->m->wasm2 && (flags & ~1u) == 4;
+    if (flags > 1 && !addr64)
         return fail_at(d, at, (flags & 0x80) ? "integer representation too long"
                                              : "integer too large");
     if (!read_limit(d, &lim->min))
         return false;
-    lim->has_max = flags == 1;
+    lim->has_max = (flags & 1) != 0;
+    lim->addr64 = addr64;
     lim->max = 0;
     return !lim->has_max || read_limit(d, &lim->max);
 }

@@ -510,6 +510,118 @@ memory_fill_m(wxe_stack *st, uint32_t tick, const wx_memory *mem,
     return r;
 }
 
+/* ------------------------------------------------ 64-bit memories */
+
+/* Whether [a, a + n) lies inside `size` bytes, for any u64 a and n: the
+ * sum is never formed, so it cannot wrap into bounds. */
+static inline bool range_fits(uint64_t a, uint64_t n, uint64_t size)
+{
+    return n <= size && a <= size - n;
+}
+
+/* The bulk operations of a 64-bit memory (memory64) take u64 addresses
+ * and lengths, whose sums may wrap: the range is checked here first, so
+ * the functions of memories x > 0 they go on to see only in-bounds ones. */
+static __attribute__((noinline)) bulk_res
+memory_fill64(wxe_stack *st, uint32_t tick, const wx_memory *mem,
+              uint64_t d, int v, uint64_t n)
+{
+    if (!range_fits(d, n, mem->size))
+        return (bulk_res){BULK_OOB, tick};
+    return memory_fill_m(st, tick, mem, d, v, n);
+}
+
+static __attribute__((noinline)) bulk_res
+memory_copy64(wxe_stack *st, uint32_t tick, const wx_memory *dm,
+              const wx_memory *sm, uint64_t d, uint64_t s, uint64_t n)
+{
+    if (!range_fits(d, n, dm->size) || !range_fits(s, n, sm->size))
+        return (bulk_res){BULK_OOB, tick};
+    return memory_copy_m(st, tick, dm, sm, d, s, n);
+}
+
+/* memory.init of data x into a 64-bit memory: a u64 destination, the
+ * segment's offset and length u32s as for any memory. */
+static __attribute__((noinline)) bulk_res
+memory_init64(wxe_stack *st, uint32_t tick, wx_instance *inst,
+              const wx_memory *mem, uint32_t x, uint64_t d, uint32_t s,
+              uint32_t n)
+{
+    bulk_res r = {BULK_DONE, tick};
+    uint64_t len = inst->data_dropped[x] ? 0 : inst->module->datas[x].len;
+    const uint8_t *src = inst->module->datas[x].bytes;
+    if (!range_fits(s, n, len) || !range_fits(d, n, mem->size))
+        return (bulk_res){BULK_OOB, tick};
+    for (; n >= WXE_BULK_BYTES; n -= WXE_BULK_BYTES) {
+        if (!bulk_charge(st, &r))
+            return r;
+        memcpy(mem->data + d, src + s, WXE_BULK_BYTES);
+        d += WXE_BULK_BYTES;
+        s += WXE_BULK_BYTES;
+    }
+    if (n)
+        memcpy(mem->data + d, src + s, n);
+    return r;
+}
+
+/* One load (store) of LOAD64_M (STORE64_M), kind k: the address a + the
+ * u64 offset must not wrap past 2^64 and the access must end within the
+ * memory's current size; false (nothing read or written) otherwise. Out
+ * of the interpreter's function, as the bulk operations: its hot
+ * handlers keep their code and, as far as GCC allows, their places. */
+#define LOAD64_KIND(X, name, w, mt, st)                                       \
+    case WXC_OP_##name - WXC_OP_I32_LOAD: {                                   \
+        if (!range_fits(ea, sizeof(mt), m->size))                             \
+            return false;                                                     \
+        mt v;                                                                 \
+        memcpy(&v, m->data + ea, sizeof v);                                   \
+        *out = (wx_slot)(st)v;                                                \
+        return true;                                                          \
+    }
+
+#define STORE64_KIND(X, name, w, mt)                                          \
+    case WXC_OP_##name - WXC_OP_I32_STORE: {                                  \
+        if (!range_fits(ea, sizeof(mt), m->size))                             \
+            return false;                                                     \
+        mt v = (mt)val;                                                       \
+        memcpy(m->data + ea, &v, sizeof v);                                   \
+        return true;                                                          \
+    }
+
+static __attribute__((noinline)) bool
+load64(const wx_memory *m, uint64_t a, uint64_t offset, uint32_t k,
+       wx_slot *out)
+{
+    uint64_t ea;
+    if (__builtin_add_overflow(a, offset, &ea))
+        return false;
+    switch (k) {
+        WXC_LOADS(LOAD64_KIND, ~)
+    default: __builtin_unreachable();
+    }
+}
+
+static __attribute__((noinline)) bool
+store64(wx_memory *m, uint64_t a, uint64_t offset, uint32_t k, wx_slot val)
+{
+    uint64_t ea;
+    if (__builtin_add_overflow(a, offset, &ea))
+        return false;
+    switch (k) {
+        WXC_STORES(STORE64_KIND, ~)
+    default: __builtin_unreachable();
+    }
+}
+
+/* memory.grow of a 64-bit memory: an i64 delta (no memory grows by 2^32
+ * pages: -1), an i64 result. */
+static int64_t memory_grow64(wx_memory *mem, uint64_t delta)
+{
+    if (delta > mem->max_pages)
+        return -1;
+    return wxi_memory_grow(mem, (uint32_t)delta);
+}
+
 #define CHARGE_BULK()                                                         \
     do {                                                                      \
         if (__builtin_expect(--tick == 0, 0))                                 \
@@ -1415,6 +1527,53 @@ dispatch:
         if (__builtin_expect(!fp[F0], 0))
             TRAP(WX_TRAP_NULL_REFERENCE);
         NEXT(REF_AS_NON_NULL);
+    }
+    /* 64-bit memories and tables (memory64, table64): short handlers after
+     * every other one, their work in functions outside this one
+     * (docs/design.md, "64-bit memories and tables"). Not marked cold:
+     * with the mark GCC laid the hot handlers out in a way that measured
+     * slower. */
+    CASE(LOAD64_M)
+    {
+        if (!load64(inst->memories[F2], fp[F1], pc[3].u64, F3, &fp[F0]))
+            TRAP(WX_TRAP_MEMORY_OOB);
+        NEXT(LOAD64_M);
+    }
+    CASE(STORE64_M)
+    {
+        if (!store64(inst->memories[F2], fp[F0], pc[3].u64, F3, fp[F1]))
+            TRAP(WX_TRAP_MEMORY_OOB);
+        NEXT(STORE64_M);
+    }
+    CASE(MEMORY_GROW64)
+    {
+        fp[F0] = (uint64_t)memory_grow64(inst->memories[F2], fp[F1]);
+        /* As MEMORY_GROW_M: memory x may be memory 0. */
+        RELOAD_MEMORY();
+        NEXT(MEMORY_GROW64);
+    }
+    CASE(MEMORY_FILL64)
+    {
+        bulk_res r = memory_fill64(vstack, tick, inst->memories[F3], fp[F0],
+                                   (int)(uint8_t)fp[F1], fp[F2]);
+        BULK_END(r, MEMORY_FILL64);
+    }
+    CASE(MEMORY_COPY64)
+    {
+        bulk_res r = memory_copy64(vstack, tick, inst->memories[F3],
+                                   inst->memories[F4], fp[F0], fp[F1], fp[F2]);
+        BULK_END(r, MEMORY_COPY64);
+    }
+    CASE(MEMORY_INIT64)
+    {
+        bulk_res r = memory_init64(vstack, tick, inst, inst->memories[F4], F3,
+                                   fp[F0], (uint32_t)fp[F1], (uint32_t)fp[F2]);
+        BULK_END(r, MEMORY_INIT64);
+    }
+    CASE(U64_SAT32)
+    {
+        fp[F0] = fp[F1] > UINT32_MAX ? UINT32_MAX : fp[F1];
+        NEXT(U64_SAT32);
     }
 
 #ifdef WX_SWITCH_DISPATCH

@@ -86,6 +86,21 @@ static wx_status incompatible(const wxm_import *imp, wx_error *err,
                         imp->module, imp->name, why);
 }
 
+/* A 32-bit memory or table does not match a 64-bit import, nor the
+ * reverse (memory64, table64): NULL if the address types agree, else
+ * the reason. */
+static const char *addr_mismatch(wx_limits provided, wx_limits declared,
+                                 const char *kind, char *buf, size_t size)
+{
+    if (provided.addr64 == declared.addr64)
+        return NULL;
+    snprintf(buf, size,
+             "%s address types differ: expected a %s %s, got a %s one",
+             kind, declared.addr64 ? "64-bit (i64)" : "32-bit (i32)", kind,
+             provided.addr64 ? "64-bit (i64)" : "32-bit (i32)");
+    return buf;
+}
+
 /* Checks `ext` against import `imp` and stores it in the index space. */
 static wx_status link_import(wx_instance *inst, const wxm_import *imp,
                              wx_extern ext, wx_error *err)
@@ -112,9 +127,12 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
         const wxm_table *want = &m->tables[imp->index];
         wx_table *t = ext.of.table;
         /* Tables are mutable: their types must be equivalent (3.0). */
+        char why[96];
         if (t->elem != want->elem &&
             !wxm_valtype_equiv(t->types, t->elem, m, want->elem))
             return incompatible(imp, err, "table element types differ");
+        if (addr_mismatch(t->limits, want->limits, "table", why, sizeof why))
+            return incompatible(imp, err, why);
         if (!limits_match(t->size, t->limits, want->limits))
             return incompatible(imp, err, "table limits do not match");
         inst->tables[imp->index] = t;
@@ -123,6 +141,10 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
     case WX_EXTERN_MEMORY: {
         const wxm_memory *want = &m->memories[imp->index];
         wx_memory *mem = ext.of.memory;
+        char why[96];
+        if (addr_mismatch(mem->limits, want->limits, "memory", why,
+                          sizeof why))
+            return incompatible(imp, err, why);
         if (!limits_match(mem->pages, mem->limits, want->limits))
             return incompatible(imp, err, "memory limits do not match");
         inst->memories[imp->index] = mem;
@@ -359,6 +381,15 @@ static void define_globals(wx_instance *inst)
 
 /* ------------------------------------------------------------- segments */
 
+/* An active segment's offset: an i32, or an i64 for a 64-bit table or
+ * memory (memory64, table64), whose whole 64 bits count. */
+static uint64_t segment_offset(const wx_instance *inst, const wxm_const *c,
+                               wx_limits target)
+{
+    uint64_t at = wxi_eval_const(inst, c);
+    return target.addr64 ? at : (uint32_t)at;
+}
+
 /* Active element segments act as table.init then elem.drop; declarative
  * ones are dropped at once. */
 static wx_status init_elems(wx_instance *inst, wx_error *err)
@@ -372,8 +403,9 @@ static wx_status init_elems(wx_instance *inst, wx_error *err)
         if (seg->mode == WXM_SEG_DECLARATIVE)
             continue;
         wx_table *t = inst->tables[seg->table];
-        uint64_t at = (uint32_t)wxi_eval_const(inst, &seg->offset);
-        if (at + seg->count > t->size)
+        uint64_t at = segment_offset(inst, &seg->offset,
+                                     m->tables[seg->table].limits);
+        if (at > t->size || seg->count > t->size - at)
             return wxi_trap(err, WX_TRAP_TABLE_OOB, m, WX_NO_INDEX,
                             seg->offset.offset);
         for (uint32_t j = 0; j < seg->count; j++)
@@ -392,8 +424,9 @@ static wx_status init_datas(wx_instance *inst, wx_error *err)
             continue;
         inst->data_dropped[i] = true;
         wx_memory *mem = inst->memories[seg->memory];
-        uint64_t at = (uint32_t)wxi_eval_const(inst, &seg->offset);
-        if (at + seg->len > mem->size)
+        uint64_t at = segment_offset(inst, &seg->offset,
+                                     m->memories[seg->memory].limits);
+        if (at > mem->size || seg->len > mem->size - at)
             return wxi_trap(err, WX_TRAP_MEMORY_OOB, m, WX_NO_INDEX,
                             seg->offset.offset);
         if (seg->len)

@@ -50,10 +50,19 @@ static bool reserve(wx_memory *mem, uint32_t pages, uint32_t max_pages)
 wx_status wxi_memory_init(wx_memory *mem, wx_limits limits, uint32_t cap_pages,
                           wx_budget *budget, wx_error *err)
 {
-    if (limits.min > WXM_MAX_PAGES ||
-        (limits.has_max &&
-         (limits.max > WXM_MAX_PAGES || limits.max < limits.min)))
+    /* A 64-bit memory may declare up to 2^48 pages, but it is given at
+     * most what a 32-bit one may have (effective_max): 4 GiB, one
+     * reservation as for any memory, and a grow past it gives -1. */
+    uint64_t range = limits.addr64 ? WXM_MAX_PAGES64 : WXM_MAX_PAGES;
+    if (limits.min > range ||
+        (limits.has_max && (limits.max > range || limits.max < limits.min)))
         return wx_error_set(err, WX_EARG, "invalid memory limits");
+    if (limits.min > WXM_MAX_PAGES)
+        return wx_error_set(err, WX_ELIMIT,
+                            "memory needs %llu pages, more than the "
+                            "engine's maximum of %u pages (4 GiB) for any "
+                            "memory",
+                            (unsigned long long)limits.min, WXM_MAX_PAGES);
     uint32_t max_pages = effective_max(limits, cap_pages);
     if (limits.min > max_pages)
         return wx_error_set(err, WX_ELIMIT,

@@ -21,6 +21,12 @@
 #define WXM_MAX_PAGES 65536u          /* 4 GiB of 64 KiB pages */
 #define WXM_PAGE_SIZE 65536u
 #define WXM_MAX_TABLE 0xFFFFFFFFu
+/* 64-bit memories and tables (memory64, table64): the spec's bounds on
+ * their declared limits, 2^48 pages (the whole 64-bit address space) and
+ * any u64. What an instance may allocate stays memory.c's and table.c's
+ * cap, the same for 32- and 64-bit ones. */
+#define WXM_MAX_PAGES64 (UINT64_C(1) << 48)
+#define WXM_MAX_TABLE64 UINT64_MAX
 #define WXM_MAX_LOCALS 50000u         /* per function, as engines do */
 #define WXM_MAX_FUNC_SIZE (7654321u)  /* body bytes, as engines do */
 #define WXM_MAX_PARAMS 1000u
@@ -260,6 +266,18 @@ static inline const wxm_functype *wxm_func_type(const wx_module *m,
                                                 uint32_t func_index)
 {
     return &m->types[m->funcs[func_index].type];
+}
+
+/* The type of memory x's addresses, or table x's indices: i64 for a
+ * 64-bit one (memory64, table64), else i32. */
+static inline wx_valtype wxm_memory_addr(const wx_module *m, uint32_t x)
+{
+    return m->memories[x].limits.addr64 ? WX_I64 : WX_I32;
+}
+
+static inline wx_valtype wxm_table_addr(const wx_module *m, uint32_t x)
+{
+    return m->tables[x].limits.addr64 ? WX_I64 : WX_I32;
 }
 
 static inline bool wxm_is_reftype(wx_valtype t)

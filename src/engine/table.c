@@ -11,6 +11,11 @@
 /* An implementation limit on table sizes, as other engines have, so that a
  * guest cannot make the host allocate gigabytes through table.grow. */
 #define WXI_TABLE_LIMIT 10000000u
+/* So every table's size fits a u32 with room to spare: compile.c
+ * saturates the i64 indices and counts of a 64-bit table to 2^32-1,
+ * which is out of bounds of every table, and uses the 32-bit ops. */
+_Static_assert(WXI_TABLE_LIMIT < UINT32_MAX,
+               "64-bit table indices are saturated to 2^32-1");
 
 wx_status wxi_table_init(wx_table *t, wx_valtype elem, wx_limits limits,
                          wx_error *err)
@@ -20,9 +25,9 @@ wx_status wxi_table_init(wx_table *t, wx_valtype elem, wx_limits limits,
                             "table element type must be a "
                             "reference type, not %s",
                             wx_valtype_name(elem));
-    if (limits.min > WXM_MAX_TABLE ||
-        (limits.has_max &&
-         (limits.max > WXM_MAX_TABLE || limits.max < limits.min)))
+    uint64_t range = limits.addr64 ? WXM_MAX_TABLE64 : WXM_MAX_TABLE;
+    if (limits.min > range ||
+        (limits.has_max && (limits.max > range || limits.max < limits.min)))
         return wx_error_set(err, WX_EARG, "invalid table limits");
     if (limits.min > WXI_TABLE_LIMIT)
         return wx_error_set(err, WX_ELIMIT,

@@ -99,6 +99,7 @@ static const uint8_t natural_align[0x3E - 0x28 + 1] = {
 /* Type lists that instructions pop, as static arrays so that every check
  * goes through the one list-popping routine. */
 static const wx_valtype k_i32s[3] = {WX_I32, WX_I32, WX_I32};
+static const wx_valtype k_i64s[3] = {WX_I64, WX_I64, WX_I64};
 static const wx_valtype k_single[] = {WX_I32,  WX_I64,     WX_F32,
                                       WX_F64,  WX_V128,    WX_FUNCREF,
                                       WX_EXTERNREF, WX_EXNREF};
@@ -663,6 +664,59 @@ static bool need_data(vstate *v, uint32_t d)
     return true;
 }
 
+/* ------------------------------------------ 64-bit memories and tables */
+
+/* Addresses of memory `mem` and indices of table `t`, as the lists that
+ * pop_types takes: i64s for a 64-bit one (memory64, table64), i32s
+ * otherwise. The index must be known (need_memory, need_table). */
+static const wx_valtype *memory_addrs(const vstate *v, uint32_t mem)
+{
+    return wxm_memory_addr(v->m, mem) == WX_I64 ? k_i64s : k_i32s;
+}
+
+static const wx_valtype *table_addrs(const vstate *v, uint32_t t)
+{
+    return wxm_table_addr(v->m, t) == WX_I64 ? k_i64s : k_i32s;
+}
+
+/* memory.copy and table.copy between a 32- and a 64-bit one: the length
+ * is i64 only if both are 64-bit, and the addresses each their own. */
+static bool pop_copy_operands(vstate *v, wx_valtype dst, wx_valtype src)
+{
+    wx_valtype want[3] = {dst, src,
+                          dst == WX_I64 && src == WX_I64 ? WX_I64 : WX_I32};
+    return pop_types(v, want, 3);
+}
+
+/* memory.fill and table.fill: the address and the length have the
+ * memory's or table's address type `at`, the value is a `val`.
+ * memory.init and table.init: only the destination has it; the offset
+ * and length within the segment are i32s. */
+static bool pop_fill_operands(vstate *v, wx_valtype at, wx_valtype val)
+{
+    wx_valtype want[3] = {at, val, at};
+    return pop_types(v, want, 3);
+}
+
+static bool pop_init_operands(vstate *v, wx_valtype at)
+{
+    wx_valtype want[3] = {at, WX_I32, WX_I32};
+    return pop_types(v, want, 3);
+}
+
+/* The table a call_indirect or return_call_indirect names, read ahead of
+ * indirect_type (which reports a bad immediate or index): its index
+ * type, i32 when the table is unknown. */
+static const wx_valtype *indirect_addr(const vstate *v)
+{
+    wxr_reader r = v->r;
+    uint32_t ti, table;
+    if (!wxr_u32(&r, &ti) || !wxr_u32(&r, &table) ||
+        table >= v->m->ntables)
+        return k_i32s;
+    return table_addrs(v, table);
+}
+
 /* Unary and binary numeric operators whose quick check failed, and every
  * load and store: the general path with a full message. */
 static bool check_simple(vstate *v, uint8_t cls, uint8_t arg, uint8_t res,
@@ -682,9 +736,10 @@ static bool check_simple(vstate *v, uint8_t cls, uint8_t arg, uint8_t res,
                          "alignment must not be larger than natural "
                          "(2^%u for a %u-byte access)",
                          align, 1u << natural);
-        if (offset > UINT32_MAX)
+        /* A 64-bit memory takes any u64 offset (memory64). */
+        if (offset > UINT32_MAX && wxm_memory_addr(v->m, mem) != WX_I64)
             return vfail(v, WX_EINVALID, "offset out of range");
-        want[n++] = WX_I32;
+        want[n++] = wxm_memory_addr(v->m, mem);
         if (cls == WXO_STORE)
             want[n++] = (wx_valtype)arg;
     } else {
@@ -764,8 +819,9 @@ static const wxm_functype *indirect_type(vstate *v, const char *what)
 
 static bool check_call_indirect(vstate *v)
 {
+    const wx_valtype *at = indirect_addr(v);
     const wxm_functype *t = indirect_type(v, "call_indirect");
-    return t && pop_types(v, k_i32s, 1) &&
+    return t && pop_types(v, at, 1) &&
            pop_types(v, t->params, t->nparams) &&
            push_types(v, t->results, t->nresults);
 }
@@ -896,8 +952,8 @@ static bool check_table_access(vstate *v, uint8_t op)
         return false;
     wx_valtype et = v->m->tables[t].elem;
     if (op == WXO_TABLE_GET)
-        return pop_types(v, k_i32s, 1) && push(v, et);
-    wx_valtype want[2] = {WX_I32, et};
+        return pop_types(v, table_addrs(v, t), 1) && push(v, et);
+    wx_valtype want[2] = {wxm_table_addr(v->m, t), et};
     return pop_types(v, want, 2);
 }
 
@@ -940,7 +996,7 @@ static bool check_prefix_fc(vstate *v)
         if (data_count_missing(m))
             return malformed(v, "data count section required");
         return need_memory(v, mem) && need_data(v, a) &&
-               pop_types(v, k_i32s, 3);
+               pop_init_operands(v, wxm_memory_addr(m, mem));
     case WXO_FC_DATA_DROP:
         if (!wxr_u32(r, &a))
             return read_failed(v);
@@ -950,11 +1006,13 @@ static bool check_prefix_fc(vstate *v)
         if (!read_memidx(r, wasm2, &mem) || !read_memidx(r, wasm2, &mem2))
             return read_failed(v);
         return need_memory(v, mem) && need_memory(v, mem2) &&
-               pop_types(v, k_i32s, 3);
+               pop_copy_operands(v, wxm_memory_addr(m, mem),
+                                 wxm_memory_addr(m, mem2));
     case WXO_FC_MEMORY_FILL:
         if (!read_memidx(r, wasm2, &mem))
             return read_failed(v);
-        return need_memory(v, mem) && pop_types(v, k_i32s, 3);
+        return need_memory(v, mem) &&
+               pop_fill_operands(v, wxm_memory_addr(m, mem), WX_I32);
     case WXO_FC_TABLE_INIT: /* elem index, then table index */
         if (!wxr_u32(r, &a) || !wxr_u32(r, &b))
             return read_failed(v);
@@ -966,7 +1024,7 @@ static bool check_prefix_fc(vstate *v)
                          "table of %s",
                          wx_valtype_name(m->elems[a].type),
                          wx_valtype_name(m->tables[b].elem));
-        return pop_types(v, k_i32s, 3);
+        return pop_init_operands(v, wxm_table_addr(m, b));
     case WXO_FC_ELEM_DROP:
         if (!wxr_u32(r, &a))
             return read_failed(v);
@@ -982,7 +1040,8 @@ static bool check_prefix_fc(vstate *v)
                          "a table of %s",
                          wx_valtype_name(m->tables[b].elem),
                          wx_valtype_name(m->tables[a].elem));
-        return pop_types(v, k_i32s, 3);
+        return pop_copy_operands(v, wxm_table_addr(m, a),
+                                 wxm_table_addr(m, b));
     case WXO_FC_TABLE_GROW:
     case WXO_FC_TABLE_SIZE:
     case WXO_FC_TABLE_FILL: {
@@ -990,15 +1049,14 @@ static bool check_prefix_fc(vstate *v)
             return read_failed(v);
         if (!need_table(v, a))
             return false;
-        wx_valtype et = m->tables[a].elem;
+        wx_valtype et = m->tables[a].elem, at = wxm_table_addr(m, a);
         if (sub == WXO_FC_TABLE_SIZE)
-            return push(v, WX_I32);
+            return push(v, at);
         if (sub == WXO_FC_TABLE_GROW) {
-            wx_valtype want[2] = {et, WX_I32};
-            return pop_types(v, want, 2) && push(v, WX_I32);
+            wx_valtype want[2] = {et, at};
+            return pop_types(v, want, 2) && push(v, at);
         }
-        wx_valtype want[3] = {WX_I32, et, WX_I32};
-        return pop_types(v, want, 3);
+        return pop_fill_operands(v, at, et);
     }
     }
     return malformed(v, "illegal opcode");
@@ -1145,8 +1203,9 @@ static bool check_return_call_indirect(vstate *v)
 {
     if (v->m->wasm2)
         return malformed(v, "illegal opcode");
+    const wx_valtype *at = indirect_addr(v);
     const wxm_functype *t = indirect_type(v, "return_call_indirect");
-    if (!t || !check_tail_results(v, t) || !pop_types(v, k_i32s, 1) ||
+    if (!t || !check_tail_results(v, t) || !pop_types(v, at, 1) ||
         !pop_types(v, t->params, t->nparams))
         return false;
     set_unreachable(v);
@@ -1520,9 +1579,9 @@ static bool check_special(vstate *v, uint8_t op, bool *done)
             return read_failed(v);
         if (!need_memory(v, mem))
             return false;
-        if (op == WXO_MEMORY_GROW && !pop_types(v, k_i32s, 1))
+        if (op == WXO_MEMORY_GROW && !pop_types(v, memory_addrs(v, mem), 1))
             return false;
-        return push(v, WX_I32);
+        return push(v, wxm_memory_addr(v->m, mem));
     }
     case WXO_I32_CONST: {
         int32_t x;
@@ -2102,6 +2161,27 @@ static wx_status check_limits(vstate *v, const wx_limits *l, uint64_t range,
     return WX_OK;
 }
 
+/* The limits of 64-bit tables (any u64) and memories (2^48 pages, the
+ * whole address space): only their order can be wrong for a table. */
+static wx_status check_limits64(vstate *v)
+{
+    const wx_module *m = v->m;
+    wx_status s;
+    for (uint32_t i = 0; i < m->ntables; i++)
+        if (m->tables[i].limits.addr64 &&
+            (s = check_limits(v, &m->tables[i].limits, WXM_MAX_TABLE64,
+                              "table", i, "table size out of range")))
+            return s;
+    for (uint32_t i = 0; i < m->nmemories; i++)
+        if (m->memories[i].limits.addr64 &&
+            (s = check_limits(v, &m->memories[i].limits, WXM_MAX_PAGES64,
+                              "memory", i,
+                              "memory size must be at most 2^48 pages of a "
+                              "64-bit memory")))
+            return s;
+    return WX_OK;
+}
+
 static wx_status check_types_and_limits(vstate *v)
 {
     const wx_module *m = v->m;
@@ -2112,15 +2192,19 @@ static wx_status check_types_and_limits(vstate *v)
                          "function %u: unknown type %u", i,
                          m->funcs[i].type);
     for (uint32_t i = 0; i < m->ntables; i++)
-        if ((s = check_limits(v, &m->tables[i].limits, WXM_MAX_TABLE, "table",
+        if (!m->tables[i].limits.addr64 &&
+            (s = check_limits(v, &m->tables[i].limits, WXM_MAX_TABLE, "table",
                               i, "table size must be at most 2^32-1")))
             return s;
     for (uint32_t i = 0; i < m->nmemories; i++)
-        if ((s = check_limits(v, &m->memories[i].limits, WXM_MAX_PAGES,
+        if (!m->memories[i].limits.addr64 &&
+            (s = check_limits(v, &m->memories[i].limits, WXM_MAX_PAGES,
                               "memory", i,
                               "memory size must be at most 65536 pages "
                               "(4GiB)")))
             return s;
+    if ((s = check_limits64(v)))
+        return s;
     /* Multiple memories are 3.0; by the 2.0 rules a module has one. */
     if (m->wasm2 && m->nmemories > 1)
         return mfail(v, 0, "multiple memories (%u)", m->nmemories);
@@ -2192,7 +2276,8 @@ static wx_status check_elems(vstate *v)
                              "elements for a table of %s",
                              i, wx_valtype_name(e->type),
                              wx_valtype_name(m->tables[e->table].elem));
-            if ((s = check_const(v, &e->offset, WX_I32, m->nglobals,
+            if ((s = check_const(v, &e->offset,
+                                 wxm_table_addr(m, e->table), m->nglobals,
                                  "element segment offset", i)))
                 return s;
         }
@@ -2215,8 +2300,8 @@ static wx_status check_datas(vstate *v)
         if (d->memory >= m->nmemories)
             return mfail(v, d->offset.offset,
                          "data segment %u: unknown memory %u", i, d->memory);
-        if ((s = check_const(v, &d->offset, WX_I32, m->nglobals,
-                             "data segment offset", i)))
+        if ((s = check_const(v, &d->offset, wxm_memory_addr(m, d->memory),
+                             m->nglobals, "data segment offset", i)))
             return s;
     }
     return WX_OK;

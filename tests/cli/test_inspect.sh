@@ -74,6 +74,22 @@ json_is '[i["signature"] for i in d["imports"]]' \
     "['(i32, i32, i32, i32) -> (i32)', '(i32) -> ()']"
 json_is 'd["functions"]["total"]' "5"
 
+# 64-bit memories (memory64, WebAssembly 3.0): "i64" before the limits,
+# which may pass 2^32 pages; "address": "i64" in the JSON.
+printf '(module (memory (export "m") i64 1 0x100000000) (memory 1 2))' \
+    >mem64.wat
+"$WAT2WASM" --enable-memory64 --enable-multi-memory mem64.wat -o mem64.wasm
+t 0 inspect mem64.wasm
+out_has "memory 0    m  i64 pages 1..4294967296"
+out_has "0  i64 pages 1..4294967296"
+out_has "1  pages 1..2"
+t 0 --json inspect mem64.wasm
+json_is 'd["memories"]' \
+    "[{'index': 0, 'imported': False, 'limits': {'min': 1, "\
+"'max': 4294967296, 'address': 'i64'}}, {'index': 1, 'imported': False, "\
+"'limits': {'min': 1, 'max': 2}}]"
+json_is 'd["exports"][0]["limits"]["address"]' "'i64'"
+
 # Refusals: exit 2 and the reason.
 echo "not wasm" >bad.wasm
 t 2 inspect bad.wasm

@@ -7,7 +7,8 @@
  * -1; a delete gives the room back; instance_num is at most 64. An idle
  * instance whose memory grew is freed after trim_idle_ms (the process's
  * resident memory drops, the budget is credited) and made again by the
- * next call. A module with two memories counts both at add. The guest
+ * next call. A module with two memories counts both at add, and a 64-bit
+ * memory is capped and counted as any other. The guest
  * is budget.wat (16 pages to start, at most 256).
  * argv[1] names the guest directory.
  */
@@ -205,6 +206,55 @@ static void test_multi_memory(void)
     wx_manager_close(m);
 }
 
+/* mem64.wat (WebAssembly 3.0, memory64; wat2wasm --enable-memory64),
+ * written out by the test:
+ * (module
+ *   (memory (export "memory") i64 1 0x10000_0000)
+ *   (func (export "grow64") (param i64) (result i64)
+ *     (memory.grow (local.get 0))))
+ */
+static const unsigned char mem64_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60,
+    0x01, 0x7e, 0x01, 0x7e, 0x03, 0x02, 0x01, 0x00, 0x05, 0x08, 0x01, 0x05,
+    0x01, 0x80, 0x80, 0x80, 0x80, 0x10, 0x07, 0x13, 0x02, 0x06, 0x6d, 0x65,
+    0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x06, 0x67, 0x72, 0x6f, 0x77, 0x36,
+    0x34, 0x00, 0x00, 0x0a, 0x08, 0x01, 0x06, 0x00, 0x20, 0x00, 0x40, 0x00,
+    0x0b,
+};
+
+/* A 64-bit memory (declared maximum 2^32 pages) is capped by
+ * limits.memory_pages as any other: counted at add, and its memory.grow
+ * (i64 delta and result) stops at the cap, charged to the budget. */
+static void test_memory64(void)
+{
+    wx_error err;
+    fx_write(fx_path("mem64.wasm"), mem64_wasm, sizeof mem64_wasm);
+    wx_manager_opts o = {0};
+    o.memory_budget = 8 * MIB;
+    wx_manager *m = wx_manager_open(fx_path("mem64.db"), &o, &err);
+    CHECK_MSG(m != NULL, "%s", err.message);
+    if (!m)
+        return;
+    /* 9 x 1 MiB is more than 8 MiB. */
+    wx_status s = fx_add(m, "m64", "mem64.wasm", "[\"grow64\"]",
+                         "\"instance_num\":9,"
+                         "\"limits\":{\"memory_pages\":16}",
+                         &err);
+    CHECK(s == WX_ELIMIT);
+    CHECK_HAS(err.message, "instance_num 9 x 1 MiB of memory per instance "
+                           "(limits.memory_pages 16)");
+    s = fx_add(m, "m64", "mem64.wasm", "[\"grow64\"]",
+               "\"instance_num\":2,\"limits\":{\"memory_pages\":16}",
+               &err);
+    CHECK_MSG(s == WX_OK, "%s", err.message);
+    CHECK(mem(m).used == 2 * 65536ull);
+    CHECK_STR(fx_call(m, NULL, "m64.grow64", "[15]"), "[1]");
+    CHECK_STR(fx_call(m, NULL, "m64.grow64", "[1]"), "[-1]");
+    CHECK_STR(fx_call(m, NULL, "m64.grow64", "[4294967296]"), "[-1]");
+    CHECK(mem(m).used == 2 * 65536ull + 15 * 65536ull);
+    wx_manager_close(m);
+}
+
 /* Resident memory of this process, in bytes (/proc/self/statm). */
 static uint64_t rss(void)
 {
@@ -281,6 +331,7 @@ int main(int argc, char **argv)
     test_env();
     test_budget();
     test_multi_memory();
+    test_memory64();
     test_trim();
     fx_teardown();
     return CHECK_DONE();

@@ -31,8 +31,9 @@
 # named wasm-3.0) go to BUILD_DIR/spec/wasm-3.0/<name>/ and run with
 # `wx-spec -3` (loaded by the 3.0 rules). Converted by wast2json (named
 # without -s, or legacy/), they get `--enable-exceptions
-# --enable-tail-call --enable-extended-const --enable-multi-memory`, the
-# 3.0 features wabt 1.0.32 reads that the engine has or the legacy
+# --enable-tail-call --enable-extended-const --enable-multi-memory
+# --enable-memory64`, the 3.0 features wabt 1.0.32 reads that the engine
+# has (of memory64, the memories: not 64-bit tables) or the legacy
 # exception tests need ($WAST2JSON_FLAGS replaces these). Every other file is converted
 # without flags (wast2json 1.0.32's defaults are exactly 2.0) and run by
 # the 2.0 rules (WX_LOAD_WASM2), as before. Environment:
@@ -211,7 +212,7 @@ is_w3() {
 # wast2json's flags for a 3.0 file: the 3.0 features wabt 1.0.32 reads
 # that the engine has (tail calls, extended constants, multiple memories)
 # or the legacy exception tests need.
-w3_flags=${WAST2JSON_FLAGS---enable-exceptions --enable-tail-call --enable-extended-const --enable-multi-memory}
+w3_flags=${WAST2JSON_FLAGS---enable-exceptions --enable-tail-call --enable-extended-const --enable-multi-memory --enable-memory64}
 
 # Writes the JSON of $1 (a .wast) as $2/$3.json and its modules beside
 # it, with converter $4.

@@ -1,7 +1,8 @@
 /*
  * The `spectest` host module, as the reference interpreter defines it: print
  * functions that do nothing here, four immutable globals holding 666, a
- * funcref table of 10 to 20 elements and a memory of 1 to 2 pages.
+ * funcref table of 10 to 20 elements, the same with 64-bit indices
+ * ("table64", WebAssembly 3.0) and a memory of 1 to 2 pages.
  */
 #include "spectest.h"
 
@@ -50,14 +51,15 @@ static wx_status define_global(wx_linker *l, const char *name, wx_wasm_val v,
     return s;
 }
 
-static wx_status define_table(wx_linker *l, wx_error *err)
+static wx_status define_table(wx_linker *l, const char *name, bool addr64,
+                              wx_error *err)
 {
-    wx_limits lim = {.min = 10, .max = 20, .has_max = true};
+    wx_limits lim = {.min = 10, .max = 20, .has_max = true, .addr64 = addr64};
     wx_extern ext = {.kind = WX_EXTERN_TABLE};
     ext.of.table = wx_table_new(WX_FUNCREF, lim, err);
     if (!ext.of.table)
         return err ? err->status : WX_ENOMEM;
-    wx_status s = wx_linker_define(l, "spectest", "table", ext, err);
+    wx_status s = wx_linker_define(l, "spectest", name, ext, err);
     if (s != WX_OK)
         wx_extern_free(ext);
     return s;
@@ -93,7 +95,9 @@ wx_status spec_define_spectest(wx_linker *l, wx_error *err)
     if (s == WX_OK)
         s = define_global(l, "global_f64", wx_wasm_f64(666.6), err);
     if (s == WX_OK)
-        s = define_table(l, err);
+        s = define_table(l, "table", false, err);
+    if (s == WX_OK)
+        s = define_table(l, "table64", true, err);
     if (s == WX_OK)
         s = define_memory(l, err);
     return s;

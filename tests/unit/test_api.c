@@ -584,8 +584,8 @@ static void test_segment_traps(void)
     if (!dm || !em)
         goto out;
     wx_linker *l = wx_linker_new(&err);
-    wx_memory *mem = wx_memory_new((wx_limits){1, 0, false}, &err);
-    wx_table *tab = wx_table_new(WX_FUNCREF, (wx_limits){2, 0, false}, &err);
+    wx_memory *mem = wx_memory_new((wx_limits){.min = 1}, &err);
+    wx_table *tab = wx_table_new(WX_FUNCREF, (wx_limits){.min = 2}, &err);
     wx_linker_define(l, "env", "mem",
                      (wx_extern){.kind = WX_EXTERN_MEMORY, .of.memory = mem},
                      &err);

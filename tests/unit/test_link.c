@@ -12,7 +12,7 @@
 
 static wx_limits lim(uint64_t min, bool has_max, uint64_t max)
 {
-    wx_limits l = {min, max, has_max};
+    wx_limits l = {.min = min, .max = max, .has_max = has_max};
     return l;
 }
 
@@ -237,13 +237,14 @@ static void test_table_imports(void)
         wx_limits l;
         wx_status want;
     } cases[] = {
-        {WX_FUNCREF, {10, 0, false}, WX_OK},
-        {WX_FUNCREF, {5, 0, false}, WX_OK},
-        {WX_FUNCREF, {10, 20, true}, WX_OK},
-        {WX_FUNCREF, {0, 30, true}, WX_OK},
-        {WX_FUNCREF, {11, 0, false}, WX_EUNLINKABLE},   /* min too big */
-        {WX_FUNCREF, {10, 15, true}, WX_EUNLINKABLE},   /* max too small */
-        {WX_EXTERNREF, {10, 0, false}, WX_EUNLINKABLE}, /* elem type */
+        {WX_FUNCREF, {.min = 10}, WX_OK},
+        {WX_FUNCREF, {.min = 5}, WX_OK},
+        {WX_FUNCREF, {.min = 10, .max = 20, .has_max = true}, WX_OK},
+        {WX_FUNCREF, {.min = 0, .max = 30, .has_max = true}, WX_OK},
+        {WX_FUNCREF, {.min = 11}, WX_EUNLINKABLE}, /* min too big */
+        {WX_FUNCREF, {.min = 10, .max = 15, .has_max = true},
+         WX_EUNLINKABLE},                            /* max too small */
+        {WX_EXTERNREF, {.min = 10}, WX_EUNLINKABLE}, /* elem type */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wx_module *m = table_import_module(cases[i].elem, cases[i].l);
@@ -279,9 +280,11 @@ static void test_memory_imports(void)
         wx_limits l;
         wx_status want;
     } cases[] = {
-        {{1, 0, false}, WX_OK},         {{2, 4, true}, WX_OK},
-        {{0, 65536, true}, WX_OK},      {{3, 0, false}, WX_EUNLINKABLE},
-        {{2, 3, true}, WX_EUNLINKABLE},
+        {{.min = 1}, WX_OK},
+        {{.min = 2, .max = 4, .has_max = true}, WX_OK},
+        {{.min = 0, .max = 65536, .has_max = true}, WX_OK},
+        {{.min = 3}, WX_EUNLINKABLE},
+        {{.min = 2, .max = 3, .has_max = true}, WX_EUNLINKABLE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wx_module *m = memory_import_module(cases[i].l);

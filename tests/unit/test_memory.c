@@ -10,7 +10,7 @@
 
 static wx_limits lim(uint64_t min, bool has_max, uint64_t max)
 {
-    wx_limits l = {min, max, has_max};
+    wx_limits l = {.min = min, .max = max, .has_max = has_max};
     return l;
 }
 
