@@ -253,5 +253,9 @@ void cli_error_in_registry(const wx_error *err, const char *path);
 /* Reads a whole file; NULL with a message printed ("cannot read X: ...").
  * Free with free(). */
 uint8_t *cli_read_file(const char *path, size_t *len);
+/* Reads a module file: binary as it is, text (a .wat name, or content
+ * that starts with "(" or ";;") converted to the binary format; NULL with a message
+ * printed ("x.wat:3:7: unknown operator i32.foo"). Free with free(). */
+uint8_t *cli_read_module(const char *path, size_t *len);
 
 #endif

@@ -363,7 +363,7 @@ static int init_args(cli_global *g, int argc, char **argv, init_job *job,
 static wx_module *load_module(const char *path)
 {
     size_t len;
-    uint8_t *bytes = cli_read_file(path, &len);
+    uint8_t *bytes = cli_read_module(path, &len);
     if (!bytes)
         return NULL;
     wx_error err;

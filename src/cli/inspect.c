@@ -365,7 +365,7 @@ static int inspect_main(cli_global *g, int argc, char **argv)
             "inspect", "expected one FILE.wasm, got %d arguments", a.npos);
     const char *path = a.pos[0];
     size_t len;
-    uint8_t *bytes = cli_read_file(path, &len);
+    uint8_t *bytes = cli_read_module(path, &len);
     if (!bytes)
         return CLI_EXIT_USAGE;
     wx_error err;

@@ -4,6 +4,8 @@
  */
 #include "cli.h"
 
+#include "wasmext/wat.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -205,4 +207,44 @@ uint8_t *cli_read_file(const char *path, size_t *len)
     fclose(f);
     *len = n;
     return buf;
+}
+
+/* Text: a .wat name, or (whatever the name) content that starts, after
+ * white space, with "(" or a ";;" comment. Anything else goes to the
+ * decoder as it is, which names what is wrong with a binary. */
+static bool looks_like_text(const char *path, const uint8_t *bytes,
+                            size_t len)
+{
+    size_t n = strlen(path);
+    if (wx_wat_is_binary(bytes, len))
+        return false;
+    if (n > 4 && strcmp(path + n - 4, ".wat") == 0)
+        return true;
+    size_t i = 0;
+    while (i < len && bytes[i] && strchr(" \t\r\n", bytes[i]))
+        i++;
+    return i < len &&
+           (bytes[i] == '(' || (bytes[i] == ';' && i + 1 < len &&
+                                bytes[i + 1] == ';'));
+}
+
+uint8_t *cli_read_module(const char *path, size_t *len)
+{
+    uint8_t *bytes = cli_read_file(path, len);
+    if (!bytes || !looks_like_text(path, bytes, *len))
+        return bytes;
+    uint8_t *wasm = NULL;
+    size_t wasm_len = 0;
+    wx_error err;
+    wx_error_clear(&err);
+    wx_status s =
+        wx_wat_to_wasm((const char *)bytes, *len, &wasm, &wasm_len, &err);
+    free(bytes);
+    if (s != WX_OK) {
+        /* The message starts with LINE:COL, as a compiler's would. */
+        cli_error(s, "%s:%s", path, err.message);
+        return NULL;
+    }
+    *len = wasm_len;
+    return wasm;
 }

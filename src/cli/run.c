@@ -37,6 +37,7 @@ static const char run_help[] =
     "FILE.wasm runs as the one plugin of a manager held in memory, with\n"
     "the limits and messages of any plugin (docs/config.md); nothing is\n"
     "registered.\n"
+    "FILE may be a text module (.wat, or text starting with \"(\").\n"
     "\n"
     "Arguments are read by FUNC's wasm signature: i32 and i64 in decimal\n"
     "or 0x hex, signed or unsigned (-1 and 0xffffffff are the same i32),\n"
@@ -321,7 +322,7 @@ static bool peek_exports(const uint8_t *p, size_t len, const char *word,
 static int no_function(const run_state *st)
 {
     size_t len = 0;
-    uint8_t *wasm = cli_read_file(st->path, &len);
+    uint8_t *wasm = cli_read_module(st->path, &len);
     wx_module *m = wasm ? wx_module_load(wasm, len, NULL, NULL) : NULL;
     free(wasm);
     char list[256];
@@ -367,7 +368,7 @@ static int add_failed(const wx_error *err)
 static int load(run_state *st, const cli_args *a, bool *command)
 {
     const char *word = a->npos >= 2 ? a->pos[1] : NULL;
-    if (!(st->wasm = cli_read_file(st->path, &st->wasm_len)))
+    if (!(st->wasm = cli_read_module(st->path, &st->wasm_len)))
         return CLI_EXIT_USAGE;
     run_exports ex = {false, false};
     bool read = peek_exports(st->wasm, st->wasm_len, word, &ex);

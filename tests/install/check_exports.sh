@@ -7,7 +7,8 @@
 #
 # For each library: every defined dynamic symbol starts with wx_; every
 # function the headers it serves declare WX_API is defined (the engine's:
-# wasmext/engine.h; libwasmext's: that and wasmext.h); nothing else named
+# wasmext/engine.h and wasmext/wat.h, the text format; libwasmext's: those
+# and wasmext.h); nothing else named
 # wx_ is exported; and its SONAME is lib<name>.so.<major>, the major
 # number of its file's version.
 set -euo pipefail
@@ -71,8 +72,9 @@ check() {
     echo "$name: $(wc -l <<<"$have") symbols exported, SONAME $soname"
 }
 
-check "$engine" "$include/wasmext/engine.h"
-check "$full" "$include/wasmext/engine.h" "$include/wasmext.h"
+check "$engine" "$include/wasmext/engine.h" "$include/wasmext/wat.h"
+check "$full" "$include/wasmext/engine.h" "$include/wasmext/wat.h" \
+    "$include/wasmext.h"
 
 if [ "$failed" -ne 0 ]; then
     echo "install/exports: FAILED"

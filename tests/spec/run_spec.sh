@@ -9,7 +9,10 @@
 # in its own process under `timeout 120`. A crash or a timeout counts every
 # command of that file as failed. Prints one line per file and, last, the
 # totals: "N passed, M failed, K skipped". Exit status 0 only if nothing
-# failed.
+# failed. Modules that a script has as text only (`module quote`, written
+# as .wat files by the converters) are converted by the engine's text
+# parser inside wx-spec, so no command is skipped for being text; the
+# parser's output is checked against wast2json by wat_compare.sh.
 #
 #   -v     also print each failing command (and the tail of a crash report)
 #   -w     also note expected load/link errors with another wording (-v too)

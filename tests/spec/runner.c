@@ -17,9 +17,12 @@
  *   wx-spec --count FILE.json     print the number of commands
  *   wx-spec --selftest            check value parsing and matching
  *
- * Every command counts exactly once as passed, failed or skipped; only
- * commands on a module that exists in the text format alone are skipped,
- * since we have no text parser. Commands this runner does not support
+ * Every command counts exactly once as passed, failed or skipped. A module
+ * that exists in the text format alone (`module quote`, which the
+ * converters write as a .wat file) is converted by the engine's text
+ * parser (wasmext/wat.h) and then loaded like any other: an
+ * assert_malformed on it passes when the parser (or the decoder) refuses
+ * it. Commands this runner does not support
  * (exceptions, threads, stack switching) fail with the reason. The last line
  * is always "NAME.wast: N passed, M failed, K skipped". Exit status: 0 if
  * nothing failed, 1 if something failed, 2 if the script itself could not be
@@ -28,6 +31,7 @@
 #include "spectest.h"
 #include "value.h"
 #include "wasmext/engine.h"
+#include "wasmext/wat.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -280,17 +284,38 @@ static const char *binary_file(const spec_cmd *c)
     return json_string_value(json_object_get(c->json, key));
 }
 
-/* A module that exists in the text format alone: its commands are
- * skipped, since we have no text parser. */
+/* A module that exists in the text format alone: load_module reads its
+ * .wat file ("filename") with the text parser. */
 static bool text_only(const spec_cmd *c)
 {
     return strcmp(module_type(c), "text") == 0 && !binary_file(c);
 }
 
-/* Loads the binary module a command names; NULL with `err` set. */
+/* The text module of `file` (a .wat file of the script) in the binary
+ * format; NULL with `err` set, WX_EMALFORMED if the parser refuses it. */
+static uint8_t *read_text_module(const char *path, size_t *len,
+                                 wx_error *err)
+{
+    size_t text_len = 0;
+    uint8_t *text = read_file(path, &text_len, err);
+    uint8_t *bytes = NULL;
+    if (!text)
+        return NULL;
+    if (wx_wat_to_wasm((const char *)text, text_len, &bytes, len, err) !=
+        WX_OK)
+        bytes = NULL;
+    free(text);
+    return bytes;
+}
+
+/* Loads the module a command names (binary, or text through the text
+ * parser); NULL with `err` set. */
 static wx_module *load_module(spec_runner *r, const spec_cmd *c, wx_error *err)
 {
-    const char *file = binary_file(c);
+    bool text = text_only(c);
+    const char *file =
+        text ? json_string_value(json_object_get(c->json, "filename"))
+             : binary_file(c);
     wx_error_clear(err);
     if (strcmp(module_type(c), "binary") != 0 &&
         strcmp(module_type(c), "text") != 0) {
@@ -308,7 +333,8 @@ static wx_module *load_module(spec_runner *r, const spec_cmd *c, wx_error *err)
         return NULL;
     }
     size_t len = 0;
-    uint8_t *bytes = read_file(path, &len, err);
+    uint8_t *bytes =
+        text ? read_text_module(path, &len, err) : read_file(path, &len, err);
     free(path);
     if (!bytes)
         return NULL;
@@ -457,15 +483,13 @@ static spec_outcome cmd_module(spec_runner *r, spec_cmd *c)
     const char *file = binary_file(c);
     wx_error err;
     wx_instance *inst = NULL;
+    if (!file) /* a text module: its .wat file */
+        file = json_string_value(json_object_get(c->json, "filename"));
     wx_module *m = NULL;
     char why[480];
     spec_outcome out = SPEC_PASS;
 
-    /* A text-only module is skipped; the commands meant for it then fail,
-     * as they do after a module that failed. */
-    if (text_only(c))
-        out = SPEC_SKIP;
-    else if ((m = load_module(r, c, &err)) != NULL)
+    if ((m = load_module(r, c, &err)) != NULL)
         inst = instantiate(r, m, &err);
     if (!inst && out == SPEC_PASS) {
         describe_error(&err, why, sizeof why);
@@ -502,16 +526,14 @@ static spec_outcome cmd_module_definition(spec_runner *r, spec_cmd *c)
     const char *name = json_string_value(json_object_get(c->json, "name"));
     wx_error err;
     char why[480];
-    const wx_module *m = NULL;
-    spec_outcome out = SPEC_SKIP;
+    const wx_module *m = load_module(r, c, &err);
+    spec_outcome out = SPEC_PASS;
 
-    if (!text_only(c)) {
-        out = SPEC_PASS;
-        m = load_module(r, c, &err);
-        if (!m) {
-            describe_error(&err, why, sizeof why);
-            out = failf(c, "cannot load %s: %s", binary_file(c), why);
-        }
+    if (!m) {
+        describe_error(&err, why, sizeof why);
+        out = failf(c, "cannot load %s: %s",
+                    json_string_value(json_object_get(c->json, "filename")),
+                    why);
     }
     if (!keep_definition(r, name, m))
         out = failf(c, "out of memory");
@@ -705,8 +727,6 @@ static spec_outcome expect_load_error(spec_runner *r, spec_cmd *c,
     const char *text = json_string_value(json_object_get(c->json, "text"));
     wx_error err;
     char got[480];
-    if (text_only(c))
-        return SPEC_SKIP; /* a text-format test: no text parser */
     if (load_module(r, c, &err))
         return failf(c, "expected %s module (\"%s\"), but it loaded",
                      wx_status_name(want), text ? text : "");
@@ -739,8 +759,6 @@ static spec_outcome expect_instantiate_error(spec_runner *r, spec_cmd *c,
     char got[480];
     if (!text)
         text = "";
-    if (text_only(c))
-        return SPEC_SKIP;
     const wx_module *m = load_module(r, c, &err);
     if (!m) {
         describe_error(&err, got, sizeof got);

@@ -1,0 +1,1077 @@
+/*
+ * The text format's modules (textfmt.h): wx_wat_to_wasm reads a module in
+ * two passes over its tokens. The first gives every field its index in
+ * its space (the order of the text) and reads the (type) fields, so that
+ * a name may be used before its definition; the second writes each field
+ * into its section's buffer, in the order of the text, which is also the
+ * order in which the spec appends the implicit types of inline type uses.
+ */
+#include "textfmt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const space_word[WXT_SPACES] = {
+    "function", "table",        "memory",      "global",
+    "type",     "elem segment", "data segment"};
+
+/* ----------------------------------------------------------- names */
+
+static uint32_t add_name(wxt_parser *p, enum wxt_space s, const wxt_tok *id)
+{
+    wxt_names *ns = &p->spaces[s];
+    if (id)
+        for (uint32_t i = 0; i < ns->n; i++)
+            if (wxt_same_id(ns->ids[i], id))
+                wxt_fail(p, id, "duplicate %s %.*s", space_word[s],
+                         (int)id->len, id->s);
+    if (ns->n == ns->cap) {
+        uint32_t cap = ns->cap ? ns->cap * 2 : 16;
+        const wxt_tok **ids = wxt_alloc(p, cap * sizeof *ids);
+        if (ns->n)
+            memcpy(ids, ns->ids, ns->n * sizeof *ids);
+        ns->ids = ids;
+        ns->cap = cap;
+    }
+    ns->ids[ns->n] = id;
+    return ns->n++;
+}
+
+uint32_t wxt_index(wxt_parser *p, enum wxt_space s, const wxt_tok *t)
+{
+    const wxt_names *ns = &p->spaces[s];
+    if (t->kind == WXT_ID) {
+        for (uint32_t i = 0; i < ns->n; i++)
+            if (wxt_same_id(ns->ids[i], t))
+                return i;
+        wxt_fail(p, t, "unknown %s %.*s", space_word[s], (int)t->len, t->s);
+    }
+    if (!wxt_is_nat(t))
+        wxt_fail(p, t, "unexpected token, expected a %s index or name",
+                 space_word[s]);
+    /* A number past the space's end is the validator's business ("unknown
+     * function 7"), as it is for a binary module. */
+    return (uint32_t)wxt_nat(p, t, UINT32_MAX);
+}
+
+/* An optional $name. */
+static const wxt_tok *opt_id(wxt_parser *p)
+{
+    return wxt_peek(p, 0)->kind == WXT_ID ? wxt_next(p) : NULL;
+}
+
+/* ----------------------------------------------------------- types */
+
+bool wxt_valtype(wxt_parser *p, const wxt_tok *t, uint8_t *out)
+{
+    static const struct {
+        const char *word;
+        uint8_t code;
+    } types[] = {{"i32", 0x7F},      {"i64", 0x7E},  {"f32", 0x7D},
+                 {"f64", 0x7C},      {"v128", 0x7B}, {"funcref", 0x70},
+                 {"externref", 0x6F}};
+    (void)p;
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (wxt_is_kw(t, types[i].word)) {
+            *out = types[i].code;
+            return true;
+        }
+    return false;
+}
+
+static uint8_t valtype(wxt_parser *p)
+{
+    const wxt_tok *t = wxt_next(p);
+    uint8_t v;
+    if (!wxt_valtype(p, t, &v))
+        wxt_fail(p, t, "unknown type \"%.*s\"", (int)t->len, t->s);
+    return v;
+}
+
+static uint8_t reftype(wxt_parser *p)
+{
+    const wxt_tok *t = wxt_next(p);
+    if (wxt_is_kw(t, "funcref"))
+        return 0x70;
+    if (wxt_is_kw(t, "externref"))
+        return 0x6F;
+    wxt_fail(p, t, "unknown reference type \"%.*s\"", (int)t->len, t->s);
+}
+
+/* Growable lists of value types and of names while reading a type. */
+typedef struct typelist {
+    uint8_t *v;
+    const wxt_tok **ids;
+    uint32_t n, cap;
+} typelist;
+
+static void typelist_add(wxt_parser *p, typelist *l, uint8_t v,
+                         const wxt_tok *id)
+{
+    if (l->n == l->cap) {
+        uint32_t cap = l->cap ? l->cap * 2 : 8;
+        uint8_t *nv = wxt_alloc(p, cap);
+        const wxt_tok **nid = wxt_alloc(p, cap * sizeof *nid);
+        if (l->n) {
+            memcpy(nv, l->v, l->n);
+            memcpy(nid, l->ids, l->n * sizeof *nid);
+        }
+        l->v = nv;
+        l->ids = nid;
+        l->cap = cap;
+    }
+    l->v[l->n] = v;
+    l->ids[l->n++] = id;
+}
+
+/* (param $x t) | (param t*) ... and (result t*) ..., as many as there
+ * are; params must come first. */
+static void params_results(wxt_parser *p, typelist *params, typelist *results)
+{
+    while (params && wxt_is_open(p, "param")) {
+        p->pos += 2;
+        const wxt_tok *id = opt_id(p);
+        if (id) {
+            typelist_add(p, params, valtype(p), id);
+        } else {
+            while (wxt_peek(p, 0)->kind == WXT_KW)
+                typelist_add(p, params, valtype(p), NULL);
+        }
+        wxt_expect_rp(p);
+    }
+    while (wxt_is_open(p, "result")) {
+        p->pos += 2;
+        while (wxt_peek(p, 0)->kind == WXT_KW)
+            typelist_add(p, results, valtype(p), NULL);
+        wxt_expect_rp(p);
+    }
+}
+
+static bool same_type(const wxt_functype *t, const typelist *params,
+                      const typelist *results)
+{
+    return t->nparams == params->n && t->nresults == results->n &&
+           (!params->n || memcmp(t->params, params->v, params->n) == 0) &&
+           (!results->n || memcmp(t->results, results->v, results->n) == 0);
+}
+
+static uint32_t add_type(wxt_parser *p, const typelist *params,
+                         const typelist *results)
+{
+    if (p->ntypes == p->cap_types) {
+        uint32_t cap = p->cap_types ? p->cap_types * 2 : 16;
+        wxt_functype *t = wxt_alloc(p, cap * sizeof *t);
+        if (p->ntypes)
+            memcpy(t, p->types, p->ntypes * sizeof *t);
+        p->types = t;
+        p->cap_types = cap;
+    }
+    wxt_functype *t = &p->types[p->ntypes];
+    t->params = params->v;
+    t->nparams = params->n;
+    t->results = results->v;
+    t->nresults = results->n;
+    return p->ntypes++;
+}
+
+const wxt_functype *wxt_type(wxt_parser *p, uint32_t index)
+{
+    return index < p->ntypes ? &p->types[index] : NULL;
+}
+
+/* (type id? (func params results)), in the first pass. */
+static void type_field(wxt_parser *p)
+{
+    typelist params = {0}, results = {0};
+    add_name(p, WXT_TYPE, opt_id(p));
+    wxt_expect_lp(p);
+    wxt_expect_kw(p, "func");
+    params_results(p, &params, &results);
+    wxt_expect_rp(p);
+    wxt_expect_rp(p);
+    add_type(p, &params, &results);
+}
+
+uint32_t wxt_typeuse(wxt_parser *p, const wxt_tok ***param_ids,
+                     uint32_t *nparams)
+{
+    typelist params = {0}, results = {0};
+    const wxt_tok *at = wxt_peek(p, 0);
+    uint32_t index = UINT32_MAX;
+    if (wxt_is_open(p, "type")) {
+        p->pos += 2;
+        at = wxt_next(p);
+        index = wxt_index(p, WXT_TYPE, at);
+        wxt_expect_rp(p);
+    }
+    bool inline_sig = wxt_is_open(p, "param") || wxt_is_open(p, "result");
+    params_results(p, &params, &results);
+    if (index != UINT32_MAX) {
+        const wxt_functype *t = wxt_type(p, index);
+        /* An index past the types is the validator's to refuse, unless
+         * an inline signature must be checked against it. */
+        if (!t && inline_sig)
+            wxt_fail(p, at, "unknown type %u", index);
+        if (t && inline_sig && !same_type(t, &params, &results))
+            wxt_fail(p, at, "inline function type does not match type %u",
+                     index);
+        if (!inline_sig && t) {
+            params.n = t->nparams;
+            params.ids =
+                params.n ? wxt_alloc(p, params.n * sizeof *params.ids) : NULL;
+            if (params.n)
+                memset(params.ids, 0, params.n * sizeof *params.ids);
+        }
+    } else {
+        for (uint32_t i = 0; i < p->ntypes && index == UINT32_MAX; i++)
+            if (same_type(&p->types[i], &params, &results))
+                index = i;
+        if (index == UINT32_MAX)
+            index = add_type(p, &params, &results);
+    }
+    if (param_ids)
+        *param_ids = params.ids;
+    if (nparams)
+        *nparams = params.n;
+    return index;
+}
+
+uint32_t wxt_blocktype(wxt_parser *p, bool *is_index)
+{
+    *is_index = false;
+    if (!wxt_is_open(p, "type")) {
+        /* No params and at most one result: the short form, and no new
+         * type; otherwise a type index like any other type use. */
+        uint32_t save = p->pos;
+        typelist params = {0}, results = {0};
+        params_results(p, &params, &results);
+        for (uint32_t i = 0; i < params.n; i++)
+            if (params.ids[i])
+                wxt_fail(p, params.ids[i],
+                         "unexpected token: a block's "
+                         "parameters have no names");
+        if (!params.n && results.n <= 1)
+            return results.n ? results.v[0] : 0x40;
+        p->pos = save;
+    }
+    *is_index = true;
+    return wxt_typeuse(p, NULL, NULL);
+}
+
+/* ----------------------------------------------------------- pass one */
+
+/* Skips the rest of a form whose "(" is already consumed. */
+static void skip_form(wxt_parser *p)
+{
+    unsigned depth = 1;
+    while (depth) {
+        const wxt_tok *t = wxt_next(p);
+        if (t->kind == WXT_EOF)
+            wxt_fail(p, t, "unexpected end of text, expected \")\"");
+        depth += t->kind == WXT_LP ? 1 : t->kind == WXT_RP ? -1 : 0;
+    }
+}
+
+/* After a field's keyword and id: skips its inline exports and says
+ * whether an inline import follows. */
+static bool inline_import_ahead(wxt_parser *p)
+{
+    uint32_t save = p->pos;
+    while (wxt_is_open(p, "export")) {
+        p->pos += 2;
+        skip_form(p);
+    }
+    bool imported = wxt_is_open(p, "import");
+    p->pos = save;
+    return imported;
+}
+
+/* Says whether a table or memory field has an inline (elem) or (data). */
+static bool inline_segment_ahead(wxt_parser *p, const char *word)
+{
+    uint32_t save = p->pos;
+    while (wxt_is_open(p, "export")) {
+        p->pos += 2;
+        skip_form(p);
+    }
+    if (wxt_peek(p, 0)->kind == WXT_KW && !wxt_is_nat(wxt_peek(p, 0)))
+        p->pos++; /* the reference type of (table t (elem ...)) */
+    bool seg = wxt_is_open(p, word);
+    p->pos = save;
+    return seg;
+}
+
+static void define(wxt_parser *p, enum wxt_space s, const wxt_tok *id,
+                   bool imported, bool *defined, const wxt_tok *at)
+{
+    if (imported && *defined)
+        wxt_fail(p, at,
+                 "import after function, table, memory or global "
+                 "definition");
+    if (!imported && s != WXT_TYPE)
+        *defined = true;
+    add_name(p, s, id);
+}
+
+static void first_pass(wxt_parser *p)
+{
+    bool defined = false;
+    static const struct {
+        const char *word;
+        enum wxt_space space;
+    } kinds[] = {{"func", WXT_FUNC},
+                 {"table", WXT_TABLE},
+                 {"memory", WXT_MEMORY},
+                 {"global", WXT_GLOBAL}};
+    while (wxt_peek(p, 0)->kind == WXT_LP) {
+        wxt_next(p);
+        const wxt_tok *kw = wxt_next(p);
+        bool known = false;
+        for (size_t k = 0; k < 4; k++) {
+            if (!wxt_is_kw(kw, kinds[k].word))
+                continue;
+            known = true;
+            const wxt_tok *id = opt_id(p);
+            define(p, kinds[k].space, id, inline_import_ahead(p), &defined,
+                   kw);
+            if (kinds[k].space == WXT_TABLE && inline_segment_ahead(p, "elem"))
+                add_name(p, WXT_ELEM, NULL);
+            if (kinds[k].space == WXT_MEMORY &&
+                inline_segment_ahead(p, "data"))
+                add_name(p, WXT_DATA, NULL);
+        }
+        if (known) {
+            /* defined above */
+        } else if (wxt_is_kw(kw, "type")) {
+            type_field(p);
+            continue;
+        } else if (wxt_is_kw(kw, "import")) {
+            uint32_t save = p->pos;
+            wxt_next(p);
+            wxt_next(p);
+            wxt_expect_lp(p);
+            const wxt_tok *what = wxt_next(p);
+            bool ok = false;
+            for (size_t k = 0; k < 4 && !ok; k++)
+                if (wxt_is_kw(what, kinds[k].word)) {
+                    define(p, kinds[k].space, opt_id(p), true, &defined, kw);
+                    ok = true;
+                }
+            if (!ok)
+                wxt_fail(p, what, "unknown import kind \"%.*s\"",
+                         (int)what->len, what->s);
+            p->pos = save;
+        } else if (wxt_is_kw(kw, "elem")) {
+            add_name(p, WXT_ELEM, opt_id(p));
+        } else if (wxt_is_kw(kw, "data")) {
+            add_name(p, WXT_DATA, opt_id(p));
+        } else if (!wxt_is_kw(kw, "export") && !wxt_is_kw(kw, "start")) {
+            wxt_fail(p, kw, "unknown module field \"%.*s\"", (int)kw->len,
+                     kw->s);
+        }
+        skip_form(p);
+    }
+    p->nexplicit_types = p->ntypes;
+}
+
+/* ----------------------------------------------------------- pass two */
+
+static void add_export(wxt_parser *p, const wxt_tok *name, uint8_t kind,
+                       uint32_t index)
+{
+    wxt_name(p, &p->sec_export, name);
+    wxt_byte(p, &p->sec_export, kind);
+    wxt_u32(p, &p->sec_export, index);
+    p->n_export++;
+}
+
+/* The (export "name")* of a field defining `index` of `kind`. */
+static void inline_exports(wxt_parser *p, uint8_t kind, uint32_t index)
+{
+    while (wxt_is_open(p, "export")) {
+        p->pos += 2;
+        add_export(p, wxt_next(p), kind, index);
+        wxt_expect_rp(p);
+    }
+}
+
+/* (import "m" "n") inside a field: the import entry's head. */
+static bool inline_import(wxt_parser *p)
+{
+    if (!wxt_is_open(p, "import"))
+        return false;
+    p->pos += 2;
+    wxt_name(p, &p->sec_import, wxt_next(p));
+    wxt_name(p, &p->sec_import, wxt_next(p));
+    wxt_expect_rp(p);
+    p->n_import++;
+    return true;
+}
+
+/* Limits: min max?, with the index type (i32/i64) before them. */
+static void limits(wxt_parser *p, wxt_buf *b, bool is64_allowed,
+                   bool shared_allowed)
+{
+    bool is64 = false;
+    if (is64_allowed && wxt_is_kw(wxt_peek(p, 0), "i64")) {
+        is64 = true;
+        wxt_next(p);
+    } else if (is64_allowed && wxt_is_kw(wxt_peek(p, 0), "i32")) {
+        wxt_next(p);
+    }
+    /* Any u64, as for memory offsets: for a 32-bit memory or table the
+     * decoder (2.0: a malformed LEB128) or the validator (3.0) refuses
+     * more than 32 bits. */
+    uint64_t max_value = UINT64_MAX;
+    uint64_t min = wxt_nat(p, wxt_next(p), max_value);
+    bool has_max = wxt_is_nat(wxt_peek(p, 0));
+    uint64_t max = has_max ? wxt_nat(p, wxt_next(p), max_value) : 0;
+    bool shared = shared_allowed && wxt_is_kw(wxt_peek(p, 0), "shared");
+    if (shared)
+        wxt_next(p);
+    wxt_byte(p, b, (uint8_t)(has_max | (shared ? 2 : 0) | (is64 ? 4 : 0)));
+    /* LEB128 of a u64 (wxt_u32 covers only 32 bits). */
+    for (int i = 0; i < 1 + has_max; i++) {
+        uint64_t v = i ? max : min;
+        do {
+            uint8_t byte = v & 0x7F;
+            v >>= 7;
+            wxt_byte(p, b, byte | (v ? 0x80 : 0));
+        } while (v);
+    }
+}
+
+static void func_field(wxt_parser *p, uint32_t index)
+{
+    opt_id(p);
+    inline_exports(p, 0x00, index);
+    if (inline_import(p)) {
+        wxt_byte(p, &p->sec_import, 0x00);
+        wxt_u32(p, &p->sec_import, wxt_typeuse(p, NULL, NULL));
+        wxt_expect_rp(p);
+        return;
+    }
+    wxt_func_ctx fn = {0};
+    uint32_t typeidx = wxt_typeuse(p, &fn.local_ids, &fn.nlocals);
+    wxt_u32(p, &p->sec_func, typeidx);
+    p->n_func++;
+
+    /* Locals: named one by one, or anonymous in groups; the binary
+     * groups runs of one type, as wat2wasm does. */
+    typelist locals = {0};
+    for (uint32_t i = 0; i < fn.nlocals; i++)
+        typelist_add(p, &locals, 0, fn.local_ids[i]);
+    uint32_t first_local = locals.n;
+    while (wxt_is_open(p, "local")) {
+        p->pos += 2;
+        const wxt_tok *id = opt_id(p);
+        if (id)
+            typelist_add(p, &locals, valtype(p), id);
+        else
+            while (wxt_peek(p, 0)->kind == WXT_KW)
+                typelist_add(p, &locals, valtype(p), NULL);
+        wxt_expect_rp(p);
+    }
+    for (uint32_t i = 0; i < locals.n; i++)
+        for (uint32_t j = 0; j < i && locals.ids[i]; j++)
+            if (wxt_same_id(locals.ids[i], locals.ids[j]))
+                wxt_fail(p, locals.ids[i], "duplicate local %.*s",
+                         (int)locals.ids[i]->len, locals.ids[i]->s);
+    fn.local_ids = locals.ids;
+    fn.nlocals = locals.n;
+
+    wxt_buf body = {0}, groups = {0};
+    uint32_t ngroups = 0;
+    for (uint32_t i = first_local; i < locals.n;) {
+        uint32_t j = i;
+        while (j < locals.n && locals.v[j] == locals.v[i])
+            j++;
+        wxt_u32(p, &groups, j - i);
+        wxt_byte(p, &groups, locals.v[i]);
+        ngroups++;
+        i = j;
+    }
+    wxt_vec(p, &body, ngroups, &groups);
+    wxt_instrs(p, &body, &fn);
+    wxt_byte(p, &body, 0x0B);
+    wxt_expect_rp(p);
+    wxt_u32(p, &p->sec_code, (uint32_t)body.n);
+    wxt_bytes(p, &p->sec_code, body.p, body.n);
+    p->n_code++;
+}
+
+static void global_field(wxt_parser *p, uint32_t index)
+{
+    opt_id(p);
+    inline_exports(p, 0x03, index);
+    bool imported = inline_import(p);
+    wxt_buf *b = imported ? &p->sec_import : &p->sec_global;
+    if (imported)
+        wxt_byte(p, b, 0x03);
+    if (wxt_is_open(p, "mut")) {
+        p->pos += 2;
+        wxt_byte(p, b, valtype(p));
+        wxt_byte(p, b, 1);
+        wxt_expect_rp(p);
+    } else {
+        wxt_byte(p, b, valtype(p));
+        wxt_byte(p, b, 0);
+    }
+    if (!imported) {
+        wxt_const_expr(p, b);
+        p->n_global++;
+    }
+    wxt_expect_rp(p);
+}
+
+/* An elem segment's items, after its element type: either function
+ * indices (funcref) or expressions; `all_funcs` says whether every item
+ * is a function reference, which picks the binary's compact form. */
+typedef struct elem_items {
+    wxt_buf funcs, exprs;
+    uint32_t n;
+    bool all_funcs;
+} elem_items;
+
+static void elem_item_expr(wxt_parser *p, elem_items *it)
+{
+    wxt_buf e = {0};
+    if (wxt_is_open(p, "item")) {
+        p->pos += 2;
+        wxt_const_expr(p, &e);
+        wxt_expect_rp(p);
+    } else {
+        /* One folded instruction: parse it as a constant expression of
+         * its own by bracketing it between its parentheses. */
+        uint32_t start = p->pos;
+        wxt_next(p);
+        skip_form(p);
+        uint32_t end = p->pos;
+        p->pos = start;
+        wxt_tok saved = p->toks[end];
+        p->toks[end].kind = WXT_RP;
+        wxt_const_expr(p, &e);
+        p->toks[end] = saved;
+        if (p->pos != end)
+            wxt_fail(p, wxt_peek(p, 0), "unexpected token in elem item");
+    }
+    /* ref.func x end: also the compact form's index x. */
+    if (e.n >= 3 && e.p[0] == 0xD2 && e.p[e.n - 1] == 0x0B) {
+        wxt_bytes(p, &it->funcs, e.p + 1, e.n - 2);
+    } else {
+        it->all_funcs = false;
+    }
+    wxt_bytes(p, &it->exprs, e.p, e.n);
+    it->n++;
+}
+
+static void elem_funcs(wxt_parser *p, elem_items *it)
+{
+    while (wxt_peek(p, 0)->kind == WXT_ID || wxt_is_nat(wxt_peek(p, 0))) {
+        uint32_t f = wxt_index(p, WXT_FUNC, wxt_next(p));
+        wxt_u32(p, &it->funcs, f);
+        wxt_byte(p, &it->exprs, 0xD2);
+        wxt_u32(p, &it->exprs, f);
+        wxt_byte(p, &it->exprs, 0x0B);
+        it->n++;
+    }
+}
+
+/* elemlist: `func` x* | reftype item* (| x* in the old abbreviation). */
+static uint8_t elem_list(wxt_parser *p, elem_items *it)
+{
+    it->all_funcs = true;
+    uint8_t type = 0x70;
+    if (wxt_is_kw(wxt_peek(p, 0), "func")) {
+        wxt_next(p);
+        elem_funcs(p, it);
+    } else if (wxt_peek(p, 0)->kind == WXT_KW && !wxt_is_nat(wxt_peek(p, 0))) {
+        type = reftype(p);
+        while (wxt_peek(p, 0)->kind == WXT_LP)
+            elem_item_expr(p, it);
+    } else {
+        elem_funcs(p, it);
+    }
+    if (type != 0x70)
+        it->all_funcs = false;
+    return type;
+}
+
+/* Writes a segment: flags by wat2wasm's choice (explicit table index only
+ * when it is not 0, function indices when every item is a ref.func). */
+static void write_elem(wxt_parser *p, int mode, uint32_t table,
+                       const wxt_buf *offset, uint8_t type,
+                       const elem_items *it)
+{
+    wxt_buf *b = &p->sec_elem;
+    uint8_t flags = (uint8_t)mode; /* 0 active, 1 passive, 3 declarative */
+    /* Form 4 (table 0, expressions) implies funcref: another type needs
+     * the explicit form 6. */
+    if (mode == 0 && (table != 0 || type != 0x70))
+        flags = 2;
+    if (!it->all_funcs)
+        flags |= 4;
+    wxt_byte(p, b, flags);
+    if (flags & 2 && !(flags & 1))
+        wxt_u32(p, b, table);
+    if (!(flags & 1))
+        wxt_bytes(p, b, offset->p, offset->n);
+    if (flags & 3)
+        wxt_byte(p, b, (flags & 4) ? type : 0x00);
+    wxt_vec(p, b, it->n, (flags & 4) ? &it->exprs : &it->funcs);
+    p->n_elem++;
+}
+
+/* (offset instr*) or one folded instruction. */
+static void offset_expr(wxt_parser *p, wxt_buf *out)
+{
+    if (wxt_is_open(p, "offset")) {
+        p->pos += 2;
+        wxt_const_expr(p, out);
+        wxt_expect_rp(p);
+        return;
+    }
+    uint32_t start = p->pos;
+    wxt_expect_lp(p);
+    skip_form(p);
+    uint32_t end = p->pos;
+    p->pos = start;
+    wxt_tok saved = p->toks[end];
+    p->toks[end].kind = WXT_RP;
+    wxt_const_expr(p, out);
+    p->toks[end] = saved;
+}
+
+static void elem_field(wxt_parser *p)
+{
+    opt_id(p);
+    elem_items it = {0};
+    wxt_buf offset = {0};
+    if (wxt_is_kw(wxt_peek(p, 0), "declare")) {
+        wxt_next(p);
+        uint8_t type = elem_list(p, &it);
+        write_elem(p, 3, 0, NULL, type, &it);
+    } else if (wxt_peek(p, 0)->kind == WXT_LP ||
+               wxt_peek(p, 0)->kind == WXT_ID || wxt_is_nat(wxt_peek(p, 0))) {
+        uint32_t table = 0;
+        if (wxt_is_open(p, "table")) {
+            p->pos += 2;
+            table = wxt_index(p, WXT_TABLE, wxt_next(p));
+            wxt_expect_rp(p);
+        } else if (wxt_peek(p, 0)->kind != WXT_LP) {
+            table = wxt_index(p, WXT_TABLE, wxt_next(p));
+        }
+        offset_expr(p, &offset);
+        uint8_t type = elem_list(p, &it);
+        write_elem(p, 0, table, &offset, type, &it);
+    } else {
+        uint8_t type = elem_list(p, &it);
+        write_elem(p, 1, 0, NULL, type, &it);
+    }
+    wxt_expect_rp(p);
+}
+
+static void table_field(wxt_parser *p, uint32_t index)
+{
+    opt_id(p);
+    inline_exports(p, 0x01, index);
+    bool imported = inline_import(p);
+    wxt_buf *b = imported ? &p->sec_import : &p->sec_table;
+    if (imported)
+        wxt_byte(p, b, 0x01);
+    const wxt_tok *t = wxt_peek(p, 0);
+    if (!imported && t->kind == WXT_KW &&
+        !(wxt_is_kw(t, "i64") || wxt_is_kw(t, "i32") || wxt_is_nat(t))) {
+        /* reftype (elem ...): a table exactly as long as its items. */
+        uint8_t type = reftype(p);
+        elem_items it = {0};
+        wxt_expect_lp(p);
+        wxt_expect_kw(p, "elem");
+        it.all_funcs = true;
+        if (wxt_peek(p, 0)->kind == WXT_LP)
+            while (wxt_peek(p, 0)->kind == WXT_LP)
+                elem_item_expr(p, &it);
+        else
+            elem_funcs(p, &it);
+        if (type != 0x70)
+            it.all_funcs = false;
+        wxt_expect_rp(p);
+        wxt_byte(p, b, type);
+        wxt_byte(p, b, 0x01);
+        wxt_u32(p, b, it.n);
+        wxt_u32(p, b, it.n);
+        wxt_buf offset = {0};
+        wxt_byte(p, &offset, 0x41);
+        wxt_byte(p, &offset, 0x00);
+        wxt_byte(p, &offset, 0x0B);
+        write_elem(p, 0, index, &offset, type, &it);
+    } else {
+        wxt_buf lim = {0};
+        limits(p, &lim, true, false);
+        wxt_byte(p, b, reftype(p));
+        wxt_bytes(p, b, lim.p, lim.n);
+    }
+    if (!imported)
+        p->n_table++;
+    wxt_expect_rp(p);
+}
+
+/* The strings of a data segment, concatenated. */
+static void data_strings(wxt_parser *p, wxt_buf *out)
+{
+    while (wxt_peek(p, 0)->kind == WXT_STR) {
+        uint32_t n;
+        uint8_t *s = wxt_string(p, wxt_next(p), &n);
+        wxt_bytes(p, out, s, n);
+    }
+}
+
+static void write_data(wxt_parser *p, bool active, uint32_t mem,
+                       const wxt_buf *offset, const wxt_buf *bytes)
+{
+    wxt_buf *b = &p->sec_data;
+    if (!active) {
+        wxt_byte(p, b, 0x01);
+    } else if (mem == 0) {
+        wxt_byte(p, b, 0x00);
+    } else {
+        wxt_byte(p, b, 0x02);
+        wxt_u32(p, b, mem);
+    }
+    if (active)
+        wxt_bytes(p, b, offset->p, offset->n);
+    wxt_vec(p, b, (uint32_t)bytes->n, bytes);
+    p->n_data++;
+}
+
+static void memory_field(wxt_parser *p, uint32_t index)
+{
+    opt_id(p);
+    inline_exports(p, 0x02, index);
+    bool imported = inline_import(p);
+    wxt_buf *b = imported ? &p->sec_import : &p->sec_mem;
+    if (imported)
+        wxt_byte(p, b, 0x02);
+    bool is64 = wxt_is_kw(wxt_peek(p, 0), "i64");
+    if (!imported &&
+        (wxt_is_open(p, "data") || (is64 && wxt_peek(p, 1)->kind == WXT_LP))) {
+        if (is64)
+            wxt_next(p);
+        wxt_buf bytes = {0}, offset = {0};
+        p->pos += 2;
+        data_strings(p, &bytes);
+        wxt_expect_rp(p);
+        uint64_t pages = (bytes.n + 65535) / 65536;
+        wxt_byte(p, b, is64 ? 0x05 : 0x01);
+        wxt_u32(p, b, (uint32_t)pages);
+        wxt_u32(p, b, (uint32_t)pages);
+        wxt_byte(p, &offset, is64 ? 0x42 : 0x41);
+        wxt_byte(p, &offset, 0x00);
+        wxt_byte(p, &offset, 0x0B);
+        write_data(p, true, index, &offset, &bytes);
+    } else {
+        limits(p, b, true, true);
+    }
+    if (!imported)
+        p->n_mem++;
+    wxt_expect_rp(p);
+}
+
+static void data_field(wxt_parser *p)
+{
+    opt_id(p);
+    wxt_buf bytes = {0}, offset = {0};
+    if (wxt_peek(p, 0)->kind == WXT_STR || wxt_peek(p, 0)->kind == WXT_RP) {
+        data_strings(p, &bytes);
+        write_data(p, false, 0, NULL, &bytes);
+    } else {
+        uint32_t mem = 0;
+        if (wxt_is_open(p, "memory")) {
+            p->pos += 2;
+            mem = wxt_index(p, WXT_MEMORY, wxt_next(p));
+            wxt_expect_rp(p);
+        } else if (wxt_peek(p, 0)->kind != WXT_LP) {
+            mem = wxt_index(p, WXT_MEMORY, wxt_next(p));
+        }
+        offset_expr(p, &offset);
+        data_strings(p, &bytes);
+        write_data(p, true, mem, &offset, &bytes);
+    }
+    wxt_expect_rp(p);
+}
+
+static void import_field(wxt_parser *p)
+{
+    wxt_name(p, &p->sec_import, wxt_next(p));
+    wxt_name(p, &p->sec_import, wxt_next(p));
+    p->n_import++;
+    wxt_expect_lp(p);
+    const wxt_tok *kind = wxt_next(p);
+    wxt_buf *b = &p->sec_import;
+    opt_id(p);
+    if (wxt_is_kw(kind, "func")) {
+        wxt_byte(p, b, 0x00);
+        wxt_u32(p, b, wxt_typeuse(p, NULL, NULL));
+    } else if (wxt_is_kw(kind, "table")) {
+        wxt_buf lim = {0};
+        wxt_byte(p, b, 0x01);
+        limits(p, &lim, true, false);
+        wxt_byte(p, b, reftype(p));
+        wxt_bytes(p, b, lim.p, lim.n);
+    } else if (wxt_is_kw(kind, "memory")) {
+        wxt_byte(p, b, 0x02);
+        limits(p, b, true, true);
+    } else {
+        wxt_byte(p, b, 0x03);
+        if (wxt_is_open(p, "mut")) {
+            p->pos += 2;
+            wxt_byte(p, b, valtype(p));
+            wxt_byte(p, b, 1);
+            wxt_expect_rp(p);
+        } else {
+            wxt_byte(p, b, valtype(p));
+            wxt_byte(p, b, 0);
+        }
+    }
+    wxt_expect_rp(p);
+    wxt_expect_rp(p);
+}
+
+static void export_field(wxt_parser *p)
+{
+    static const char *const kinds[] = {"func", "table", "memory", "global"};
+    static const enum wxt_space spaces[] = {WXT_FUNC, WXT_TABLE, WXT_MEMORY,
+                                            WXT_GLOBAL};
+    const wxt_tok *name = wxt_next(p);
+    wxt_expect_lp(p);
+    const wxt_tok *kind = wxt_next(p);
+    for (uint8_t k = 0; k < 4; k++)
+        if (wxt_is_kw(kind, kinds[k])) {
+            add_export(p, name, k, wxt_index(p, spaces[k], wxt_next(p)));
+            wxt_expect_rp(p);
+            wxt_expect_rp(p);
+            return;
+        }
+    wxt_fail(p, kind, "unknown export kind \"%.*s\"", (int)kind->len, kind->s);
+}
+
+static void second_pass(wxt_parser *p)
+{
+    /* The index of each field in its space (imports included), for its
+     * inline exports and segments. */
+    uint32_t counts[WXT_SPACES] = {0};
+    while (wxt_peek(p, 0)->kind == WXT_LP) {
+        wxt_next(p);
+        const wxt_tok *kw = wxt_next(p);
+        if (wxt_is_kw(kw, "type")) {
+            skip_form(p);
+        } else if (wxt_is_kw(kw, "func")) {
+            func_field(p, counts[WXT_FUNC]++);
+        } else if (wxt_is_kw(kw, "table")) {
+            table_field(p, counts[WXT_TABLE]++);
+        } else if (wxt_is_kw(kw, "memory")) {
+            memory_field(p, counts[WXT_MEMORY]++);
+        } else if (wxt_is_kw(kw, "global")) {
+            global_field(p, counts[WXT_GLOBAL]++);
+        } else if (wxt_is_kw(kw, "import")) {
+            uint32_t save = p->pos;
+            p->pos += 3;
+            const wxt_tok *what = wxt_next(p);
+            p->pos = save;
+            static const char *const k[] = {"func", "table", "memory",
+                                            "global"};
+            for (int i = 0; i < 4; i++)
+                if (wxt_is_kw(what, k[i]))
+                    counts[i]++;
+            import_field(p);
+        } else if (wxt_is_kw(kw, "export")) {
+            export_field(p);
+        } else if (wxt_is_kw(kw, "start")) {
+            if (p->has_start)
+                wxt_fail(p, kw, "multiple start sections");
+            p->has_start = true;
+            wxt_u32(p, &p->sec_start, wxt_index(p, WXT_FUNC, wxt_next(p)));
+            wxt_expect_rp(p);
+        } else if (wxt_is_kw(kw, "elem")) {
+            elem_field(p);
+        } else {
+            data_field(p);
+        }
+    }
+}
+
+/* ----------------------------------------------------------- output */
+
+static void section(wxt_parser *p, wxt_buf *out, uint8_t id, uint32_t count,
+                    const wxt_buf *body, bool always)
+{
+    if (!count && !always)
+        return;
+    wxt_buf content = {0};
+    wxt_vec(p, &content, count, body);
+    wxt_byte(p, out, id);
+    wxt_u32(p, out, (uint32_t)content.n);
+    wxt_bytes(p, out, content.p, content.n);
+}
+
+static void write_module(wxt_parser *p, wxt_buf *out)
+{
+    static const uint8_t header[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    wxt_bytes(p, out, header, 8);
+    wxt_buf types = {0};
+    for (uint32_t i = 0; i < p->ntypes; i++) {
+        wxt_functype *t = &p->types[i];
+        wxt_byte(p, &types, 0x60);
+        wxt_u32(p, &types, t->nparams);
+        wxt_bytes(p, &types, t->params, t->nparams);
+        wxt_u32(p, &types, t->nresults);
+        wxt_bytes(p, &types, t->results, t->nresults);
+    }
+    section(p, out, 1, p->ntypes, &types, false);
+    section(p, out, 2, p->n_import, &p->sec_import, false);
+    section(p, out, 3, p->n_func, &p->sec_func, false);
+    section(p, out, 4, p->n_table, &p->sec_table, false);
+    section(p, out, 5, p->n_mem, &p->sec_mem, false);
+    section(p, out, 6, p->n_global, &p->sec_global, false);
+    section(p, out, 7, p->n_export, &p->sec_export, false);
+    if (p->has_start) {
+        wxt_byte(p, out, 8);
+        wxt_u32(p, out, (uint32_t)p->sec_start.n);
+        wxt_bytes(p, out, p->sec_start.p, p->sec_start.n);
+    }
+    section(p, out, 9, p->n_elem, &p->sec_elem, false);
+    /* Whenever code names a data segment, as the spec's text format
+     * says (even with no data section: the validator then refuses the
+     * index, not the decoder the missing count). */
+    if (p->uses_data_count) {
+        wxt_buf count = {0};
+        wxt_u32(p, &count, p->n_data);
+        wxt_byte(p, out, 12);
+        wxt_u32(p, out, (uint32_t)count.n);
+        wxt_bytes(p, out, count.p, count.n);
+    }
+    section(p, out, 10, p->n_code, &p->sec_code, false);
+    section(p, out, 11, p->n_data, &p->sec_data, false);
+}
+
+/* (module binary "..."*): the strings are the module. */
+static void module_binary(wxt_parser *p, wxt_buf *out)
+{
+    data_strings(p, out);
+    wxt_expect_rp(p);
+}
+
+static void parse_text(wxt_parser *p, const char *text, size_t len,
+                       wxt_buf *out);
+
+/* (module quote "..."*): the strings are the text of a module. */
+static void module_quote(wxt_parser *p, wxt_buf *out)
+{
+    wxt_buf text = {0};
+    const wxt_tok *quote_at = wxt_peek(p, 0);
+    data_strings(p, &text);
+    wxt_expect_rp(p);
+    if (wxt_peek(p, 0)->kind != WXT_EOF)
+        wxt_fail(p, wxt_peek(p, 0), "unexpected token after the module");
+    /* The inner parser lives in the arena (not on the stack, whose
+     * objects changed between setjmp and longjmp C leaves indeterminate),
+     * allocates in it, and hands it back after. */
+    wxt_parser *inner = wxt_alloc(p, sizeof *inner);
+    memset(inner, 0, sizeof *inner);
+    inner->err = p->err;
+    inner->arena = p->arena;
+    const wxt_tok *at = quote_at;
+    if (!setjmp(inner->fail)) {
+        parse_text(inner, text.p ? (const char *)text.p : "", text.n, out);
+        p->arena = inner->arena;
+        return;
+    }
+    p->arena = inner->arena;
+    p->status = inner->status;
+    if (p->err && p->status == WX_EMALFORMED) {
+        /* Name the place in the script, then the one in the quoted text. */
+        char inside[sizeof p->err->message];
+        memcpy(inside, p->err->message, sizeof inside);
+        wxt_fail(p, at, "in the quoted module, %s", inside);
+    }
+    longjmp(p->fail, 1);
+}
+
+static void parse_text(wxt_parser *p, const char *text, size_t len,
+                       wxt_buf *out)
+{
+    p->text = text;
+    p->text_len = len;
+    wxt_lex(p, text, len);
+    bool wrapped = wxt_is_open(p, "module");
+    if (wrapped) {
+        p->pos += 2;
+        opt_id(p);
+        if (wxt_is_kw(wxt_peek(p, 0), "binary")) {
+            wxt_next(p);
+            module_binary(p, out);
+            return;
+        }
+        if (wxt_is_kw(wxt_peek(p, 0), "quote")) {
+            wxt_next(p);
+            module_quote(p, out);
+            return;
+        }
+    }
+    uint32_t start = p->pos;
+    first_pass(p);
+    if (wrapped)
+        wxt_expect_rp(p);
+    if (wxt_peek(p, 0)->kind != WXT_EOF)
+        wxt_fail(p, wxt_peek(p, 0),
+                 wrapped ? "unexpected token after the module"
+                         : "unexpected token, expected a module field");
+    p->pos = start;
+    second_pass(p);
+    write_module(p, out);
+}
+
+WX_API wx_status wx_wat_to_wasm(const char *text, size_t len, uint8_t **out,
+                                size_t *out_len, wx_error *err)
+{
+    *out = NULL;
+    *out_len = 0;
+    wx_error_clear(err);
+    /* On the heap: the parser's state changes between setjmp and longjmp,
+     * which C leaves indeterminate for a local variable. */
+    wxt_parser *p = calloc(1, sizeof *p);
+    if (!p)
+        return wx_error_set(err, WX_ENOMEM,
+                            "out of memory while parsing "
+                            "text");
+    p->err = err;
+    /* No text at all is the empty module, as "" is. (Kept in the state,
+     * not in `text`, which setjmp could not vouch for.) */
+    p->text = text ? text : "";
+    p->text_len = len;
+    wxt_buf *bytes = NULL;
+    wx_status s = WX_OK;
+    if (setjmp(p->fail)) {
+        s = p->status;
+        goto done;
+    }
+    bytes = wxt_alloc(p, sizeof *bytes);
+    memset(bytes, 0, sizeof *bytes);
+    parse_text(p, p->text, p->text_len, bytes);
+    uint8_t *copy = malloc(bytes->n ? bytes->n : 1);
+    if (!copy)
+        wxt_nomem(p);
+    if (bytes->n) /* `(module binary)` writes nothing at all */
+        memcpy(copy, bytes->p, bytes->n);
+    *out = copy;
+    *out_len = bytes->n;
+done:
+    wxt_arena_free(p);
+    free(p);
+    return s;
+}
+
+WX_API bool wx_wat_is_binary(const uint8_t *bytes, size_t len)
+{
+    return len >= 4 && memcmp(bytes, "\0asm", 4) == 0;
+}

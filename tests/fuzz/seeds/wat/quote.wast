@@ -1,0 +1,1 @@
+(module quote "(func (export \"q\") (result i32)" " i32.const 7)")

@@ -1,0 +1,297 @@
+/*
+ * The oracle of the text parser: every module of a .wast script, parsed
+ * by wx_wat_to_wasm, against the binary that wast2json (or wasm-tools
+ * json-from-wast) wrote for the same command.
+ *
+ *   wx-wat-compare [-v] SCRIPT.wast SCRIPT.json
+ *
+ * The script is cut into its top-level commands by wx_wast_next; a
+ * command that is a module, or an assertion whose first argument is one
+ * (assert_invalid, assert_trap on a module, ...), is looked up in the
+ * JSON by its line, and compared when the JSON names a binary file for
+ * it (modules that wast2json keeps as text, in assert_malformed, are the
+ * spec runner's: it checks that we refuse them). Equal bytes pass, and
+ * so do bytes equal once normalized (see normalize: the sections that
+ * encoders choose differently left out), or equal as text: the two
+ * binaries printed by `wasm2wat --enable-all --no-check
+ * --no-debug-names` (wabt, $WASM2WAT), since an encoding may differ
+ * without the module differing (a LEB128 written longer, a short block
+ * type written as a type index). Prints "NAME.wast: N modules, B
+ * byte-equal, E equal once normalized, F differ"; exit status 1 if any
+ * differs.
+ */
+#include "wasmext/wat.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int verbose;
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *more = realloc(buf, 2 * cap + 1);
+            if (!more) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = more;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+static bool write_all(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(p, 1, n, f) == n;
+    return fclose(f) == 0 && ok;
+}
+
+/* The text of wasm2wat --no-check on `path`, or NULL. */
+static char *wasm2wat(const char *path)
+{
+    const char *tool = getenv("WASM2WAT") ? getenv("WASM2WAT") : "wasm2wat";
+    char out[512], cmd[2048];
+    size_t len;
+    snprintf(out, sizeof out, "%s.wat", path);
+    snprintf(cmd, sizeof cmd,
+             "'%s' --enable-all --no-check --no-debug-names '%s' -o '%s' "
+             "2>/dev/null",
+             tool, path, out);
+    if (system(cmd) != 0)
+        return NULL;
+    char *text = read_all(out, &len);
+    unlink(out);
+    return text;
+}
+
+/* The JSON command at `line` that names a binary file, or NULL. */
+static const char *binary_at(json_t *commands, uint32_t line)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(commands, i, c)
+    {
+        if (json_integer_value(json_object_get(c, "line")) != line)
+            continue;
+        const char *type =
+            json_string_value(json_object_get(c, "module_type"));
+        if (type && strcmp(type, "binary") != 0)
+            return NULL;
+        return json_string_value(json_object_get(c, "filename"));
+    }
+    return NULL;
+}
+
+/* The keyword after a command's "(", and where it ends. */
+static bool head_is(const char *text, size_t start, size_t end,
+                    const char *word, size_t *after)
+{
+    size_t n = strlen(word), i = start + 1;
+    while (i < end && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n'))
+        i++;
+    if (i + n > end || memcmp(text + i, word, n) != 0)
+        return false;
+    char c = text[i + n];
+    if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' ||
+          c == ')'))
+        return false;
+    *after = i + n;
+    return true;
+}
+
+/* Drops the sections that encoders choose differently from a binary, in
+ * place: custom sections (wasm-tools writes a name section; the parser
+ * writes none) and the data count (wabt leaves it out when there is no
+ * data segment, the spec and the parser write 0; a wrong count is the
+ * decoder's to refuse in the spec runs). Returns the new length; a binary
+ * it cannot walk is left as it is. */
+static size_t normalize(uint8_t *b, size_t len)
+{
+    size_t in = 8, out = 8;
+    if (len < 8)
+        return len;
+    while (in < len) {
+        size_t at = in + 1, size = 0;
+        unsigned shift = 0;
+        uint8_t byte;
+        do {
+            if (at >= len || shift > 28)
+                return len;
+            byte = b[at++];
+            size |= (size_t)(byte & 0x7F) << shift;
+            shift += 7;
+        } while (byte & 0x80);
+        if (size > len - at)
+            return len;
+        if (b[in] != 0 && b[in] != 12) {
+            memmove(b + out, b + in, at + size - in);
+            out += at + size - in;
+        }
+        in = at + size;
+    }
+    return out;
+}
+
+typedef struct counts {
+    unsigned modules, bytes_equal, normalized_equal, differ;
+} counts;
+
+static void compare(const char *text, size_t start, size_t end, uint32_t line,
+                    const char *dir, const char *file, counts *k)
+{
+    char path[1024], mine[1100];
+    size_t want_len;
+    uint8_t *got = NULL;
+    size_t got_len = 0;
+    wx_error err;
+    k->modules++;
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    char *want = read_all(path, &want_len);
+    if (wx_wat_to_wasm(text + start, end - start, &got, &got_len, &err) !=
+        WX_OK) {
+        k->differ++;
+        printf("  line %u: refused: %s\n", line, err.message);
+        free(want);
+        return;
+    }
+    bool same = want && want_len == got_len && !memcmp(want, got, got_len);
+    bool normalized = false;
+    if (want && !same) {
+        uint8_t *copy = malloc(got_len ? got_len : 1);
+        if (copy) {
+            memcpy(copy, got, got_len);
+            size_t n = normalize((uint8_t *)want, want_len);
+            size_t m = normalize(copy, got_len);
+            normalized = n == m && memcmp(want, copy, n) == 0;
+            free(copy);
+        }
+    }
+    if (same) {
+        k->bytes_equal++;
+    } else if (normalized) {
+        k->normalized_equal++;
+    } else {
+        snprintf(mine, sizeof mine, "%s.mine.wasm", path);
+        char *a = want ? wasm2wat(path) : NULL;
+        char *b = write_all(mine, got, got_len) ? wasm2wat(mine) : NULL;
+        if (a && b && strcmp(a, b) == 0) {
+            k->normalized_equal++;
+            unlink(mine);
+        } else {
+            k->differ++;
+            printf("  line %u: differs from %s (mine: %s)\n", line, file,
+                   mine);
+            if (verbose && a && b)
+                printf("---- wast2json:\n%s---- ours:\n%s", a, b);
+        }
+        free(a);
+        free(b);
+    }
+    free(want);
+    free(got);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+        verbose = 1;
+        argv++;
+        argc--;
+    }
+    if (argc != 3) {
+        fprintf(stderr,
+                "usage: wx-wat-compare [-v] SCRIPT.wast SCRIPT.json\n");
+        return 2;
+    }
+    size_t len;
+    char *text = read_all(argv[1], &len);
+    json_error_t jerr;
+    json_t *script = json_load_file(argv[2], JSON_ALLOW_NUL, &jerr);
+    if (!text || !script) {
+        fprintf(stderr, "wx-wat-compare: cannot read %s\n",
+                text ? argv[2] : argv[1]);
+        return 2;
+    }
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", argv[2]);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    else
+        strcpy(dir, ".");
+    json_t *commands = json_object_get(script, "commands");
+    counts k = {0};
+    size_t start, end, after;
+    uint32_t line;
+    wx_error err;
+    wx_error_clear(&err);
+    wx_wast_reader r;
+    wx_wast_reader_init(&r, text, len);
+    while (wx_wast_next(&r, &start, &end, &line, &err)) {
+        size_t s = start, e = end;
+        uint32_t l = line;
+        if (head_is(text, start, end, "module", &after)) {
+            /* a module command */
+        } else if (head_is(text, start, end, "assert_invalid", &after) ||
+                   head_is(text, start, end, "assert_malformed", &after) ||
+                   head_is(text, start, end, "assert_unlinkable", &after) ||
+                   head_is(text, start, end, "assert_trap", &after) ||
+                   head_is(text, start, end, "assert_uninstantiable",
+                           &after)) {
+            /* An assertion on a module: its first argument, which the
+             * JSON numbers by its own line. */
+            wx_error inner_err;
+            wx_wast_reader in = {text, end - 1, after, 0, line};
+            if (!wx_wast_next(&in, &s, &e, &l, &inner_err) ||
+                !head_is(text, s, e, "module", &after))
+                continue;
+        } else if (!head_is(text, start, end, "register", &after) &&
+                   !head_is(text, start, end, "assert_return", &after) &&
+                   !head_is(text, start, end, "assert_exhaustion", &after) &&
+                   !head_is(text, start, end, "invoke", &after) &&
+                   !head_is(text, start, end, "get", &after)) {
+            /* A script of module fields alone is one module. */
+            s = 0;
+            e = len;
+            r.pos = len;
+        } else {
+            continue;
+        }
+        const char *file = binary_at(commands, l);
+        if (file)
+            compare(text, s, e, l, dir, file, &k);
+    }
+    if (err.status != WX_OK) {
+        printf("  cannot read the script: %s\n", err.message);
+        k.differ++;
+    }
+    const char *name = strrchr(argv[1], '/');
+    printf("%s: %u modules, %u byte-equal, %u equal once normalized, "
+           "%u differ\n",
+           name ? name + 1 : argv[1], k.modules, k.bytes_equal,
+           k.normalized_equal, k.differ);
+    json_decref(script);
+    free(text);
+    return k.differ ? 1 : 0;
+}

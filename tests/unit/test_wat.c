@@ -1,0 +1,243 @@
+/*
+ * The text parser (wasmext/wat.h): the messages of typical mistakes, with
+ * their line and column; a few encodings checked byte by byte against the
+ * binary format's definition; a text module that loads and runs; the
+ * script reader's cutting of a .wast into commands. The whole 2.0 suite
+ * is compared with wast2json by spec/wat-compare (tests/spec).
+ */
+#include "check.h"
+#include "wasmext/engine.h"
+#include "wasmext/wat.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The text must be refused with a message that starts with `want`. */
+static void refused(const char *text, const char *want)
+{
+    uint8_t *out = (uint8_t *)"untouched";
+    size_t len = 7;
+    wx_error err;
+    wx_status s = wx_wat_to_wasm(text, strlen(text), &out, &len, &err);
+    CHECK_MSG(s == WX_EMALFORMED, "%s: status %s", text, wx_status_name(s));
+    CHECK_MSG(err.status == WX_EMALFORMED && out == NULL && len == 0,
+              "%s: error not reported as malformed", text);
+    CHECK_MSG(strncmp(err.message, want, strlen(want)) == 0,
+              "%s: message \"%s\", want \"%s...\"", text, err.message, want);
+    if (s == WX_OK)
+        free(out);
+}
+
+static void error_messages(void)
+{
+    refused("(module (func i32.foo))", "1:15: unknown operator i32.foo");
+    refused("(module\n  (func\n    (br $l)))", "3:9: undefined label $l");
+    refused("(module (func (result i32) (i32.const 4294967296)))",
+            "1:39: constant out of range: i32 4294967296");
+    refused("(module (func (result i32) (i32.const 1x)))",
+            "1:39: malformed number: expected an i32 constant");
+    refused("(module (func (result f32) (f32.const 1e39)))",
+            "1:39: constant out of range: f32 1e39");
+    refused("(module (func (param i33)))", "1:22: unknown type \"i33\"");
+    refused("(module (func (local.get $x)))", "1:26: unknown local $x");
+    refused("(module (func (call $nowhere)))",
+            "1:21: unknown function $nowhere");
+    refused("(module (func $f) (func $f))", "1:25: duplicate function $f");
+    refused("(module (func) (import \"m\" \"n\" (func)))",
+            "1:17: import after function, table, memory or global");
+    refused("(module (func block $a end $b))", "1:28: mismatching label $b");
+    refused("(module (func (block)) (func", "1:29: unexpected end of text");
+    refused("(module (func)) (func)",
+            "1:17: unexpected token after the module");
+    refused("(module (funk))", "1:10: unknown module field \"funk\"");
+    refused("(module (memory 1) (func (i32.load align=3 (i32.const 0))))",
+            "1:36: alignment must be a power of two");
+    refused("(module (data \"\\q\"))", "1:15: unknown escape in string");
+    refused("(module (export \"\\ff\" (func 0)) (func))",
+            "1:17: malformed UTF-8 encoding in name");
+    refused("(module (; never closed", "1:9: unclosed block comment");
+    refused("(module (func nop\"x\"))", "1:15: unknown token");
+    refused("(module\n  (func) \xC3(func))", "2:10: malformed UTF-8 encoding");
+    refused("(module (@ x))", "1:9: empty annotation id");
+    refused("(module (func $\"\"))", "1:15: empty identifier");
+    refused("(module (type $t (func)) (func (type $t) (param i32)))",
+            "1:38: inline function type does not match type 0");
+}
+
+/* "(func (block (block ... )))" with `n` blocks; malloc'd. */
+static char *nested_blocks(size_t n)
+{
+    char *text = malloc(8 + 8 * n + 2);
+    size_t len = 0;
+    if (!text)
+        return NULL;
+    len += (size_t)sprintf(text, "(func ");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(text + len, "(block ");
+    for (size_t i = 0; i <= n; i++)
+        text[len++] = ')';
+    text[len] = 0;
+    return text;
+}
+
+/* Nesting is bounded (the parser recurses): 5000 levels parse, one more
+ * is refused where it starts, not with a crash. */
+static void nesting(void)
+{
+    char *text = nested_blocks(5000);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    wx_error err;
+    CHECK(text &&
+          wx_wat_to_wasm(text, strlen(text), &out, &len, &err) == WX_OK);
+    free(out);
+    free(text);
+    text = nested_blocks(5001);
+    if (text)
+        refused(text,
+                "1:35008: instructions nested too deep (more than 5000)");
+    free(text);
+}
+
+/* The text must give exactly `want`. */
+static void encodes(const char *text, const uint8_t *want, size_t want_len)
+{
+    uint8_t *out = NULL;
+    size_t len = 0;
+    wx_error err;
+    wx_status s = wx_wat_to_wasm(text, strlen(text), &out, &len, &err);
+    CHECK_MSG(s == WX_OK, "%s: %s", text, err.message);
+    CHECK_MSG(len == want_len && out && memcmp(out, want, len) == 0,
+              "%s: %zu bytes, want %zu", text, len, want_len);
+    free(out);
+}
+
+#define HEADER 0, 'a', 's', 'm', 1, 0, 0, 0
+
+static void encodings(void)
+{
+    static const uint8_t empty[] = {HEADER};
+    encodes("(module)", empty, sizeof empty);
+    encodes("", empty, sizeof empty); /* no fields: an empty module */
+    /* Annotations (3.0) are skipped wherever they are. */
+    encodes("((@a x (y) \"z\") module (@b))", empty, sizeof empty);
+
+    /* An implicit type, a folded add, an inline export. */
+    static const uint8_t add[] = {
+        HEADER, 1, 7, 1, 0x60, 2,    0x7F, 0x7F, 1, 0x7F,      /* type */
+        3,      2, 1, 0,                                       /* func */
+        7,      7, 1, 3, 'a',  'd',  'd',  0,    0,            /* export */
+        10,     9, 1, 7, 0,    0x20, 0,    0x20, 1, 0x6A, 0x0B /* code */
+    };
+    encodes("(module (func (export \"add\") (param $a i32) (param i32)"
+            " (result i32) (i32.add (local.get $a) (local.get 1))))",
+            add, sizeof add);
+
+    /* Numbers: -1 as i32, a hex float, nan:0x200000 as f32. */
+    static const uint8_t consts[] = {
+        HEADER, 1, 4,  1,    0x60, 0,  0, 3,    2,
+        1,      0, 10, 20,   1,    18, 0, 0x41, 0x7F, /* i32.const -1 */
+        0x44,   0, 0,  0,    0,    0,  0, 0xF8, 0x3F, /* f64.const 0x1.8p0 */
+        0x43,   0, 0,  0xA0, 0x7F,                    /* f32.const nan:... */
+        0x0B};
+    encodes("(func i32.const 0xffff_ffff f64.const 0x1.8p0 "
+            "f32.const nan:0x200000)",
+            consts, sizeof consts);
+
+    /* Labels by name and depth; br_table. */
+    static const uint8_t
+        labels[] = {HEADER, 1,    4,    1,    0x60, 0,    0,
+                    3,      2,    1,    0,    10,   16,   1,
+                    14,     0,    0x02, 0x40, 0x03, 0x40, /* block $out loop */
+                    0x0C,   0x01,                         /* br $out */
+                    0x0E,   0x01, 0x00, 0x01,             /* br_table 0 1 */
+                    0x0B,   0x0B, 0x0B};
+    encodes("(func block $out loop br $out br_table 0 $out end end)", labels,
+            sizeof labels);
+
+    /* (memory (data ...)): one page, its data at offset 0. */
+    static const uint8_t mem[] = {HEADER, 5, 4,    1, 1,    1, 1,   11, 8,
+                                  1,      0, 0x41, 0, 0x0B, 2, 'h', 'i'};
+    encodes("(module (memory (data \"h\" \"\\69\")))", mem, sizeof mem);
+}
+
+/* A text module loads and runs like its binary. */
+static void runs(void)
+{
+    const char *text =
+        "(module\n"
+        "  (func $fac (export \"fac\") (param i64) (result i64)\n"
+        "    (if (result i64) (i64.eqz (local.get 0))\n"
+        "      (then (i64.const 1))\n"
+        "      (else (i64.mul (local.get 0)\n"
+        "              (call $fac (i64.sub (local.get 0) (i64.const 1))))))))";
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    wx_error err;
+    CHECK(wx_wat_to_wasm(text, strlen(text), &bytes, &len, &err) == WX_OK);
+    wx_module *m = bytes ? wx_module_load(bytes, len, NULL, &err) : NULL;
+    CHECK_MSG(m != NULL, "load: %s", err.message);
+    wx_instance *inst = m ? wx_instantiate(m, NULL, NULL, &err) : NULL;
+    CHECK_MSG(inst != NULL, "instantiate: %s", err.message);
+    wx_wasm_func *fac = inst ? wx_instance_func(inst, "fac") : NULL;
+    CHECK(fac != NULL);
+    if (fac) {
+        wx_wasm_val arg = wx_wasm_i64(20), res;
+        wx_status s = wx_call(fac, &arg, 1, &res, 1, &err);
+        CHECK_MSG(s == WX_OK, "call: %s", err.message);
+        CHECK(s == WX_OK && res.of.i64 == INT64_C(2432902008176640000));
+    }
+    wx_instance_free(inst);
+    wx_module_free(m);
+    free(bytes);
+    CHECK(wx_wat_is_binary((const uint8_t *)"\0asm\1\0\0\0", 8));
+    CHECK(!wx_wat_is_binary((const uint8_t *)"(module)", 8));
+}
+
+/* The script reader: commands with their lines, comments skipped. */
+static void script_reader(void)
+{
+    const char *wast = ";; a script\n"
+                       "(module (func))\n"
+                       "(; block\n comment ;)\n"
+                       "(assert_return (invoke \"f\" (i32.const 1))\n"
+                       "  (i32.const 2)) (register \"x\")\n"
+                       "(module quote \")\")\n";
+    size_t start, end;
+    uint32_t line;
+    wx_error err;
+    wx_error_clear(&err);
+    wx_wast_reader r;
+    wx_wast_reader_init(&r, wast, strlen(wast));
+    static const uint32_t lines[] = {2, 5, 6, 7};
+    static const char *const heads[] = {"(module (func))", "(assert_return",
+                                        "(register \"x\")", "(module quote"};
+    unsigned n = 0;
+    while (wx_wast_next(&r, &start, &end, &line, &err)) {
+        CHECK(n < 4);
+        if (n >= 4)
+            break;
+        CHECK_MSG(line == lines[n], "command %u: line %u", n, line);
+        CHECK_MSG(strncmp(wast + start, heads[n], strlen(heads[n])) == 0,
+                  "command %u: %.20s", n, wast + start);
+        CHECK(wast[end - 1] == ')');
+        n++;
+    }
+    CHECK(n == 4 && err.status == WX_OK);
+    const char *bad = "(module (func)\n";
+    wx_wast_reader_init(&r, bad, strlen(bad));
+    CHECK(!wx_wast_next(&r, &start, &end, &line, &err));
+    CHECK_MSG(err.status == WX_EMALFORMED &&
+                  strstr(err.message, "unclosed \"(\"") != NULL,
+              "%s", err.message);
+}
+
+int main(void)
+{
+    error_messages();
+    nesting();
+    encodings();
+    runs();
+    script_reader();
+    return CHECK_DONE();
+}
