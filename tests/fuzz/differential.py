@@ -76,10 +76,14 @@ FEATURES = [
      ["--extended-const-enabled", "false"], None),
     ("multi-memory", True, ["--max-memories", "4"], ["--max-memories", "1"],
      "wasm_multi_memory"),
-    ("memory64", False, ["--memory64-enabled", "true"],
+    ("memory64", True, ["--memory64-enabled", "true"],
      ["--memory64-enabled", "false"], "wasm_memory64"),
     ("relaxed-simd", False, ["--relaxed-simd-enabled", "true"],
      ["--relaxed-simd-enabled", "false"], "wasm_relaxed_simd"),
+    # Off: smith puts exnref in signatures and globals, and wasmtime-py
+    # 51 aborts the process (wasmtime's C API: "support for non-externref
+    # and non-funcref references is not implemented") when it only names
+    # such a type, so the driver cannot even skip those functions there.
     ("exceptions", False, ["--exceptions-enabled", "true"],
      ["--exceptions-enabled", "false"], "wasm_exceptions"),
     ("gc", False, ["--gc-enabled", "true"], ["--gc-enabled", "false"],
