@@ -43,21 +43,28 @@ WORKLOADS = [
     ("tailcall", 10000000, "tail calls (return_call), calls", 100000, None),
     ("exceptions", 1000000, "throw in a callee + catch (legacy try), throws",
      1000000, None),
+    ("simd", 100, "SIMD dot product + 3x3 filter, passes", 1, None),
 ]
 
 # Workloads that are rows of the table only: outside the geomean and the
-# targets (tailcall measures a WebAssembly 3.0 feature, not the engine's
-# speed on the suite the targets were set for).
-ROW_ONLY = {"tailcall", "exceptions"}
+# targets (tailcall, exceptions and simd measure features added later,
+# not the engine's speed on the suite the targets were set for).
+ROW_ONLY = {"tailcall", "exceptions", "simd"}
 
 # Per workload: clang flags for its wasm build, wasm-interp's flags to
 # run it, and why wasm2c cannot (its column is then n/a).
-WASM_FEATURE_CFLAGS = {"tailcall": ["-mtail-call"]}
+WASM_FEATURE_CFLAGS = {"tailcall": ["-mtail-call"], "simd": ["-msimd128"]}
 INTERP_FLAGS = {"tailcall": ["--enable-tail-call"],
                 "exceptions": ["--enable-exceptions"]}
 NO_WASM2C = {"tailcall": "wasm2c 1.0.32 has no tail calls",
              "exceptions": "not wired: wasm2c needs --enable-exceptions "
-                           "and its exception runtime"}
+                           "and its exception runtime",
+             "simd": "wasm2c 1.0.32 cannot translate SIMD"}
+# gcc flags of the native build per workload: the SIMD workload's vectors
+# as SSE4.1 on x86-64 (other hosts: gcc's default vector code).
+NATIVE_FEATURE_CFLAGS = (
+    {"simd": ["-msse4.1"]} if platform.machine() in ("x86_64", "AMD64")
+    else {})
 
 # Why wasm-interp cannot run a workload (its column is then n/a).
 NO_INTERP = {"exceptions": "wabt 1.0.32's interpreter aborts on it "
@@ -207,7 +214,8 @@ def build_native(b, tools, name, size):
     src = wl_source(name)
     main = os.path.join(DRIVER_DIR, "native_main.c")
     out = b.path(name, "native")
-    cmd = ([tools.gcc] + NATIVE_CFLAGS + size_defines(size) +
+    cmd = ([tools.gcc] + NATIVE_CFLAGS + NATIVE_FEATURE_CFLAGS.get(name, []) +
+           size_defines(size) +
            ["-I", WORKLOAD_DIR, src, main, "-o", out, "-lm"])
     ok = b.step(out, cmd, [src, main, os.path.join(WORKLOAD_DIR, "wl.h")])
     return out if ok else None

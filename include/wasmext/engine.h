@@ -233,8 +233,8 @@ typedef struct wx_tag wx_tag;           /* an exception tag */
 /*
  * A typed value. References: funcref holds a wx_wasm_func* (NULL is ref.null);
  * externref holds an opaque host pointer (NULL is ref.null). v128 holds its
- * 16 bytes as memory would (lane 0 first, each lane little-endian); only
- * globals take v128 values so far (wx_global_new/get/set).
+ * 16 bytes as memory would (lane 0 first, each lane little-endian), as
+ * arguments and results of wx_call and host functions and in globals.
  */
 typedef struct wx_wasm_val {
     wx_valtype type;
@@ -635,10 +635,12 @@ WX_API wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
  * (say when a plugin loaded) and call it many times: an ABI layer's
  * allocator calls, for instance. `slots` holds the arguments as raw
  * 64-bit values (i32 zero-extended, i64 as is, f32 and f64 as their bits
- * in the low bytes) and receives the results the same way, so it must
- * have room for max(nparams, nresults) values. Calling a function of any
- * other signature than the caller checked is undefined behaviour. `err`
- * must not be NULL; it is written only on failure (errors as wx_call's).
+ * in the low bytes; a v128 as two consecutive slots holding its 16 bytes
+ * in order) and receives the results the same way, so it must have room
+ * for max(nparams, nresults) values (a v128 counting two). Calling a
+ * function of any other signature than the caller checked is undefined
+ * behaviour. `err` must not be NULL; it is written only on failure
+ * (errors as wx_call's).
  */
 WX_API wx_status wx_call_unchecked(wx_wasm_func *f, uint64_t *slots,
                                    wx_error *err);

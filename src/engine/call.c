@@ -107,6 +107,30 @@ static wx_status run(wx_wasm_func *f, wx_slot *slots, wx_error *err)
     return wxe_invoke(f, slots, &inst->stack, err);
 }
 
+/* wx_call of a function with a v128 parameter or result: a v128 takes two
+ * slots (the frame's layout, compile.c). */
+static wx_status call_wide(wx_wasm_func *f, const wx_wasm_val *args,
+                           wx_wasm_val *results, wx_error *err)
+{
+    const wx_functype *t = &f->type;
+    for (uint32_t i = 0; i < t->nparams; i++)
+        if (args[i].type != t->params[i])
+            return bad_args(t, args, t->nparams, t->nresults, err);
+    uint32_t np = wxi_nslots(t->params, t->nparams);
+    uint32_t nr = wxi_nslots(t->results, t->nresults);
+    wx_slot *slots = malloc((size_t)(np > nr ? np : nr) * sizeof *slots + 1);
+    if (!slots)
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    wxi_vals_to_slots(t->params, t->nparams, args, slots);
+    wx_status s = run(f, slots, err);
+    if (s == WX_OK) {
+        wxi_slots_to_vals(t->results, t->nresults, slots, results);
+        err->status = WX_OK;
+    }
+    free(slots);
+    return s;
+}
+
 wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
                   wx_wasm_val *results, size_t nresults, wx_error *err)
 {
@@ -120,6 +144,8 @@ wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
     const wx_functype *t = &f->type;
     if (__builtin_expect(nargs != t->nparams || nresults != t->nresults, 0))
         return bad_args(t, args, nargs, nresults, err);
+    if (__builtin_expect(f->wide, 0))
+        return call_wide(f, args, results, err);
 
     uint32_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
     wx_slot small[WXI_CALL_SMALL];

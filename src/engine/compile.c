@@ -176,7 +176,8 @@ static int swapped_op(int op)
 enum { VK_TEMP, VK_LOCAL, VK_CONST };
 
 typedef struct vent {
-    uint32_t kind;
+    uint16_t kind;
+    uint16_t hi;   /* the second slot of a v128 (which takes two entries) */
     uint32_t slot; /* TEMP: its home; LOCAL: the local's slot */
     uint64_t bits; /* CONST */
 } vent;
@@ -189,7 +190,11 @@ typedef struct ctl {
     bool branched;    /* some branch goes to the end label */
     bool has_else;
     uint32_t height;  /* virtual stack height below the parameters */
-    uint32_t nparams, nresults;
+    uint32_t nparams, nresults; /* in slots: a v128 counts two */
+    /* The types behind them, to push results and parameters again (a v128
+     * as two entries, the second marked `hi`). */
+    const wx_valtype *ptypes, *rtypes;
+    uint32_t nptypes, nrtypes;
     uint32_t start;    /* loop: cell index of the loop's first op */
     uint32_t fixups;   /* forward branches to the end (fixup index + 1) */
     uint32_t else_fix; /* if: the branch to else (fixup index + 1) */
@@ -260,6 +265,13 @@ typedef struct cctx {
     uint32_t nhfx, caphfx;
     uint32_t nscopes;
     uint32_t exn_base; /* slot of the legacy rethrow slots */
+    /* Slot of each local when the function has v128 params or locals
+     * (nparams + nlocals + 1 entries; a v128 local's slot is followed by
+     * its second one); NULL when local x is slot x, as for every function
+     * without v128. */
+    uint32_t *lslot;
+    uint32_t caplslot;
+    bool lwide;
 
     /* Locals known to hold their initial zero. Facts only ever go from
      * known to unknown, so the current state is also true at every forward
@@ -431,7 +443,8 @@ static void push(cctx *c, uint32_t kind, uint32_t slot, uint64_t bits)
 {
     RESERVE(c, vs, capvs, (uint64_t)c->nvs + 1);
     vent *e = &c->vs[c->nvs++];
-    e->kind = kind;
+    e->kind = (uint16_t)kind;
+    e->hi = 0;
     e->slot = slot;
     e->bits = bits;
     if (kind == VK_LOCAL)
@@ -445,6 +458,35 @@ static uint32_t push_temp(cctx *c)
     uint32_t slot = home(c, c->nvs);
     push(c, VK_TEMP, slot, 0);
     return slot;
+}
+
+/* A v128 temporary: two entries in consecutive homes; returns the first. */
+static uint32_t push_v128_temp(cctx *c)
+{
+    uint32_t slot = push_temp(c);
+    push_temp(c);
+    c->vs[c->nvs - 1].hi = 1;
+    return slot;
+}
+
+/* Slots of n values of types t: two for a v128, one for any other. */
+static uint32_t nslots(const wx_valtype *t, uint32_t n)
+{
+    uint32_t k = n;
+    for (uint32_t i = 0; i < n; i++)
+        k += t[i] == WX_V128;
+    return k;
+}
+
+/* TEMPs for n values of types t (results of a call or a block). */
+static void push_temps(cctx *c, const wx_valtype *t, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (t[i] == WX_V128)
+            push_v128_temp(c);
+        else
+            push_temp(c);
+    }
 }
 
 static void pop(cctx *c)
@@ -516,6 +558,20 @@ static uint32_t pop_slot(cctx *c)
     uint32_t s = slot_at(c, c->nvs - 1);
     pop(c);
     return s;
+}
+
+/* The first of the two consecutive slots holding the v128 whose entries
+ * are `pos` and pos + 1: a local's, a TEMP's home, or the home it is
+ * copied to when its halves are elsewhere (constants, a half copied). */
+static uint32_t vslot(cctx *c, uint32_t pos)
+{
+    const vent *lo = &c->vs[pos], *hi = &c->vs[pos + 1];
+    if (lo->kind == hi->kind && lo->kind != VK_CONST &&
+        hi->slot == lo->slot + 1)
+        return lo->slot;
+    materialize(c, pos);
+    materialize(c, pos + 1);
+    return c->vs[pos].slot;
 }
 
 /* ------------------------------------------------------------- labels */
@@ -746,31 +802,53 @@ static void close_handlers(cctx *c, const ctl *t)
 
 /* ------------------------------------------------------------- blocks */
 
-static void read_blocktype(cctx *c, uint32_t *np, uint32_t *nr)
+/* One value type as an array, for a block type that is one result. */
+static const wx_valtype *single_type(uint8_t b)
+{
+    static const wx_valtype types[] = {WX_I32, WX_I64,  WX_F32,     WX_F64,
+                                       WX_V128, WX_FUNCREF, WX_EXTERNREF};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (types[i] == b)
+            return &types[i];
+    return &types[0];
+}
+
+/* A block's parameter and result types (bt); *np and *nr in slots. */
+typedef struct btypes {
+    const wx_valtype *p, *r;
+    uint32_t np, nr;
+} btypes;
+
+static void read_blocktype(cctx *c, uint32_t *np, uint32_t *nr, btypes *bt)
 {
     uint8_t b = c->r.p < c->r.end ? *c->r.p : 0;
+    memset(bt, 0, sizeof *bt);
     if (b == WXO_BLOCKTYPE_EMPTY) {
         c->r.p++;
-        *np = *nr = 0;
     } else if (wxm_is_valtype(b)) {
         c->r.p++;
-        *np = 0;
-        *nr = 1;
+        bt->r = single_type(b);
+        bt->nr = 1;
     } else if (b == 0x63 || b == 0x64 || wx_is_ref((wx_valtype)b)) {
-        wx_valtype t; /* a typed reference (3.0), validated */
+        wx_valtype t; /* a typed reference (3.0), validated: one slot */
         wxm_read_valtype(&c->r, false, &t);
-        *np = 0;
-        *nr = 1;
+        bt->r = single_type(WX_FUNCREF);
+        bt->nr = 1;
     } else {
         int64_t idx = 0;
         wxr_sleb(&c->r, 33, &idx);
         const wxm_functype *t = &c->m->types[idx];
-        *np = t->nparams;
-        *nr = t->nresults;
+        bt->p = t->params;
+        bt->np = t->nparams;
+        bt->r = t->results;
+        bt->nr = t->nresults;
     }
+    *np = nslots(bt->p, bt->np);
+    *nr = nslots(bt->r, bt->nr);
 }
 
-static void enter_block(cctx *c, uint8_t kind, uint32_t np, uint32_t nr)
+static void enter_block(cctx *c, uint8_t kind, uint32_t np, uint32_t nr,
+                        const btypes *bt)
 {
     const ctl *top = &c->cs[c->ncs - 1];
     for (uint32_t i = top->height; i < c->nvs; i++)
@@ -785,6 +863,10 @@ static void enter_block(cctx *c, uint8_t kind, uint32_t np, uint32_t nr)
     t->height = c->nvs - np;
     t->nparams = np;
     t->nresults = nr;
+    t->ptypes = bt->p;
+    t->nptypes = bt->np;
+    t->rtypes = bt->r;
+    t->nrtypes = bt->nr;
     t->start = c->ncode;
     /* Only a loop's start is a label; code flows straight into a block. */
     if (kind == CK_LOOP) {
@@ -809,8 +891,7 @@ static void do_else(cctx *c)
     t->unreachable = false;
     bind_label(c);
     truncate_to(c, t->height);
-    for (uint32_t k = 0; k < t->nparams; k++)
-        push_temp(c);
+    push_temps(c, t->ptypes, t->nptypes);
 }
 
 /* Returns false when the function's final end was compiled. */
@@ -834,10 +915,10 @@ static bool do_end(cctx *c)
         close_handlers(c, t);
     bool reachable = !t->unreachable || t->branched || fallthrough_else;
     truncate_to(c, t->height);
-    uint32_t nr = t->nresults;
+    const wx_valtype *rt = t->rtypes;
+    uint32_t nrt = t->nrtypes;
     c->ncs--;
-    for (uint32_t k = 0; k < nr; k++)
-        push_temp(c);
+    push_temps(c, rt, nrt);
     c->cs[c->ncs - 1].unreachable = !reachable;
     return true;
 }
@@ -1310,17 +1391,16 @@ static uint32_t prepare_args(cctx *c, uint32_t n)
     return base;
 }
 
-static void finish_call(cctx *c, uint32_t base, uint32_t nresults)
+static void finish_call(cctx *c, uint32_t base, const wxm_functype *t)
 {
     truncate_to(c, base);
-    for (uint32_t k = 0; k < nresults; k++)
-        push_temp(c);
+    push_temps(c, t->results, t->nresults);
 }
 
 static void do_call(cctx *c, uint32_t fidx)
 {
     const wxm_functype *t = wxm_func_type(c->m, fidx);
-    uint32_t base = prepare_args(c, t->nparams);
+    uint32_t base = prepare_args(c, nslots(t->params, t->nparams));
     uint32_t a = home(c, base);
     if (fidx < c->m->nfunc_imports) {
         emit2(c, WXC_OP_CALL_IMPORT, a, fidx);
@@ -1328,7 +1408,7 @@ static void do_call(cctx *c, uint32_t fidx)
         uint32_t pos = emit1(c, WXC_OP_CALL, a);
         c->code[pos + 2].p = &c->fns[fidx - c->m->nfunc_imports];
     }
-    finish_call(c, base, t->nresults);
+    finish_call(c, base, t);
 }
 
 static void do_call_indirect(cctx *c, uint32_t type, uint32_t table)
@@ -1336,9 +1416,9 @@ static void do_call_indirect(cctx *c, uint32_t type, uint32_t table)
     const wxm_functype *t = &c->m->types[type];
     table64_operand(c, table, 0);
     uint32_t elem = pop_slot(c);
-    uint32_t base = prepare_args(c, t->nparams);
+    uint32_t base = prepare_args(c, nslots(t->params, t->nparams));
     emit4(c, WXC_OP_CALL_INDIRECT, home(c, base), type, elem, table);
-    finish_call(c, base, t->nresults);
+    finish_call(c, base, t);
 }
 
 /* return_call to a defined function: RETURN_CALL replaces the frame. An
@@ -1348,11 +1428,11 @@ static void do_call_indirect(cctx *c, uint32_t type, uint32_t table)
 static void do_return_call(cctx *c, uint32_t fidx)
 {
     const wxm_functype *t = wxm_func_type(c->m, fidx);
-    uint32_t base = prepare_args(c, t->nparams);
+    uint32_t base = prepare_args(c, nslots(t->params, t->nparams));
     uint32_t a = home(c, base);
     if (fidx < c->m->nfunc_imports) {
         emit2(c, WXC_OP_RETURN_CALL_IMPORT, a, fidx);
-        finish_call(c, base, t->nresults);
+        finish_call(c, base, t);
         emit_return(c);
     } else {
         uint32_t pos = emit1(c, WXC_OP_RETURN_CALL, a);
@@ -1366,9 +1446,9 @@ static void do_return_call_indirect(cctx *c, uint32_t type, uint32_t table)
     const wxm_functype *t = &c->m->types[type];
     table64_operand(c, table, 0);
     uint32_t elem = pop_slot(c);
-    uint32_t base = prepare_args(c, t->nparams);
+    uint32_t base = prepare_args(c, nslots(t->params, t->nparams));
     emit4(c, WXC_OP_RETURN_CALL_INDIRECT, home(c, base), type, elem, table);
-    finish_call(c, base, t->nresults);
+    finish_call(c, base, t);
     emit_return(c);
     set_unreachable(c);
 }
@@ -1381,7 +1461,8 @@ static bool do_try_table(cctx *c, bool dead)
 {
     uint32_t np, nr, n, x, l;
     uint8_t kind;
-    read_blocktype(c, &np, &nr);
+    btypes bt;
+    read_blocktype(c, &np, &nr, &bt);
     if (!wxr_u32(&c->r, &n))
         return false;
     uint32_t first = c->nhd;
@@ -1402,7 +1483,7 @@ static bool do_try_table(cctx *c, bool dead)
         c->dead_depth++;
         return true;
     }
-    enter_block(c, CK_BLOCK, np, nr);
+    enter_block(c, CK_BLOCK, np, nr, &bt);
     bind_label(c); /* no fusion across the start of the range */
     ctl *t = &c->cs[c->ncs - 1];
     t->scope = ++c->nscopes;
@@ -1421,14 +1502,15 @@ static bool do_try_table(cctx *c, bool dead)
 static void do_try(cctx *c)
 {
     uint32_t np, nr, level = 0;
-    read_blocktype(c, &np, &nr);
+    btypes bt;
+    read_blocktype(c, &np, &nr, &bt);
     if (c->dead_depth || c->cs[c->ncs - 1].unreachable) {
         c->dead_depth++;
         return;
     }
     for (uint32_t i = 1; i < c->ncs; i++)
         level += c->cs[i].kind == CK_TRY;
-    enter_block(c, CK_TRY, np, nr);
+    enter_block(c, CK_TRY, np, nr, &bt);
     bind_label(c);
     ctl *t = &c->cs[c->ncs - 1];
     t->scope = ++c->nscopes;
@@ -1471,10 +1553,10 @@ static bool do_catch(cctx *c, uint8_t op)
     c->hd[h].target = c->ncode;
     c->hd[h].dst = home(c, t->height);
     t->hcur = h;
-    uint32_t np = op == WXO_CATCH ? c->m->types[c->m->tags[x].type].nparams
-                                  : 0;
-    for (uint32_t k = 0; k < np; k++)
-        push_temp(c);
+    if (op == WXO_CATCH) {
+        const wxm_functype *tt = &c->m->types[c->m->tags[x].type];
+        push_temps(c, tt->params, tt->nparams); /* the payload */
+    }
     return true;
 }
 
@@ -1520,8 +1602,8 @@ static void do_rethrow(cctx *c, uint32_t l)
  * arguments. */
 static void do_throw(cctx *c, uint32_t x)
 {
-    uint32_t n = c->m->types[c->m->tags[x].type].nparams;
-    uint32_t base = prepare_args(c, n);
+    const wxm_functype *t = &c->m->types[c->m->tags[x].type];
+    uint32_t base = prepare_args(c, nslots(t->params, t->nparams));
     emit2(c, WXC_OP_THROW, home(c, base), x);
     set_unreachable(c);
 }
@@ -1598,10 +1680,10 @@ static void do_call_ref(cctx *c, uint32_t type, bool tail)
 {
     const wxm_functype *t = &c->m->types[type];
     uint32_t ref = pop_slot(c);
-    uint32_t base = prepare_args(c, t->nparams);
+    uint32_t base = prepare_args(c, nslots(t->params, t->nparams));
     emit2(c, tail ? WXC_OP_RETURN_CALL_REF : WXC_OP_CALL_REF, home(c, base),
           ref);
-    finish_call(c, base, t->nresults);
+    finish_call(c, base, t);
     if (tail) {
         emit_return(c);
         set_unreachable(c);
@@ -1642,6 +1724,236 @@ static void do_br_on_null(cctx *c, uint32_t depth, bool on_null)
         c->vs[c->nvs++] = saved;
     else
         pop(c);
+}
+
+/* ------------------------------------------------------ v128 values */
+
+/* Sets up c->lslot for a function with v128 params or locals (a v128
+ * takes two slots, so local x is no longer slot x); c->lwide says whether
+ * it is in use, and functions without v128 compile exactly as before. */
+static void map_locals(cctx *c, const wxm_functype *t, const wxm_func *mf)
+{
+    uint32_t n = t->nparams + mf->nlocals;
+    c->lwide = nslots(t->params, t->nparams) != t->nparams ||
+               nslots(mf->locals, mf->nlocals) != mf->nlocals;
+    if (!c->lwide)
+        return;
+    RESERVE(c, lslot, caplslot, (uint64_t)n + 1);
+    uint32_t slot = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        wx_valtype ty = i < t->nparams ? t->params[i]
+                                       : mf->locals[i - t->nparams];
+        c->lslot[i] = slot;
+        slot += ty == WX_V128 ? 2 : 1;
+    }
+    c->lslot[n] = slot;
+}
+
+static bool local_is_v128(const cctx *c, uint32_t x)
+{
+    return c->lslot[x + 1] - c->lslot[x] == 2;
+}
+
+static void local_get_mapped(cctx *c, uint32_t x)
+{
+    uint32_t s = c->lslot[x];
+    uint32_t n = local_is_v128(c, x) ? 2 : 1;
+    for (uint32_t k = 0; k < n; k++) {
+        if (c->zero_valid && c->lzero[s + k])
+            push(c, VK_CONST, 0, 0);
+        else
+            push(c, VK_LOCAL, s + k, 0);
+        c->vs[c->nvs - 1].hi = (uint16_t)k;
+    }
+}
+
+/* A v128 is stored half by half, the second (top) entry first. */
+static void local_set_mapped(cctx *c, uint32_t x)
+{
+    uint32_t s = c->lslot[x];
+    if (local_is_v128(c, x))
+        local_set(c, s + 1);
+    local_set(c, s);
+}
+
+static void local_tee_mapped(cctx *c, uint32_t x)
+{
+    if (!local_is_v128(c, x)) {
+        local_tee(c, c->lslot[x]);
+        return;
+    }
+    vent lo = c->vs[c->nvs - 2], hi = c->vs[c->nvs - 1];
+    local_set_mapped(c, x);
+    const vent *v[2] = {&lo, &hi};
+    for (uint32_t k = 0; k < 2; k++) {
+        if (v[k]->kind == VK_CONST)
+            push(c, VK_CONST, 0, v[k]->bits);
+        else
+            push(c, VK_LOCAL, c->lslot[x] + k, 0);
+        c->vs[c->nvs - 1].hi = (uint16_t)k;
+    }
+}
+
+/* select of two v128 values: one op moving both slots. */
+static void do_select_v128(cctx *c)
+{
+    uint32_t sc = slot_at(c, c->nvs - 1);
+    uint32_t sb = vslot(c, c->nvs - 3);
+    uint32_t sa = vslot(c, c->nvs - 5);
+    truncate_to(c, c->nvs - 5);
+    uint32_t pos = emit4(c, WXC_OP_SELECT_V128, WXC_OP_SELECT_V128,
+                         push_v128_temp(c), sa, sb);
+    set_field(c, pos, 4, sc);
+}
+
+/* ---------------------------------------------------- 0xFD instructions */
+
+/* Each SIMD sub-opcode's internal op (+1; 0: none) and kind. */
+enum {
+#define K_(k) SK_##k,
+    K_(LOAD) K_(STORE) K_(LOADLANE) K_(STORELANE) K_(SHUFFLE) K_(UN)
+    K_(BIN) K_(TERN) K_(TEST) K_(SHIFT) K_(SPLAT) K_(EXTRACT) K_(REPLACE)
+#undef K_
+};
+#define M_SIMD_(X, name, sub, kind, t, p, f)                                  \
+    [sub] = {WXC_OP_##name + 1, SK_##kind},
+static const struct {
+    uint16_t op;
+    uint8_t kind;
+} simd_map[0x114] = {WXC_SIMD_OPS(M_SIMD_, ~)};
+#undef M_SIMD_
+
+/* Pushes a v128 constant: two CONST entries of 8 bytes each. */
+static void push_v128_const(cctx *c, const uint8_t *b)
+{
+    uint64_t lo, hi;
+    memcpy(&lo, b, 8);
+    memcpy(&hi, b + 8, 8);
+    push(c, VK_CONST, 0, lo);
+    push(c, VK_CONST, 0, hi);
+    c->vs[c->nvs - 1].hi = 1;
+}
+
+_Static_assert(WXC_OP_COUNT_ <= WXC_SIMD_OP_MASK + 1,
+               "a SIMD op's number must fit its field's low 11 bits");
+
+/* Emits SIMD op `op` of kind `kind` on the virtual stack; `imm` is the
+ * memarg offset, `mem` its memory and `lane` the lane immediate where the
+ * kind has them. */
+static void emit_simd(cctx *c, uint32_t op, uint8_t kind, uint32_t imm,
+                      uint32_t mem, uint32_t lane)
+{
+    /* Field 0 of every SIMD op is the op itself, with the memory and the
+     * lane of LOADLANE (ops.def). */
+    uint32_t n = c->nvs, a, b, m, d, pos;
+    uint32_t x = op | mem << 16;
+    switch (kind) {
+    case SK_LOAD:
+        a = slot_at(c, n - 1);
+        truncate_to(c, n - 1);
+        emit4(c, (wxc_opcode)op, x, push_v128_temp(c), a, imm);
+        break;
+    case SK_STORE:
+        b = vslot(c, n - 2);
+        a = slot_at(c, n - 3);
+        truncate_to(c, n - 3);
+        emit4(c, (wxc_opcode)op, x, a, b, imm);
+        break;
+    case SK_LOADLANE:
+        b = vslot(c, n - 2);
+        a = slot_at(c, n - 3);
+        truncate_to(c, n - 3);
+        pos = emit4(c, (wxc_opcode)op, x | lane << 11, push_v128_temp(c), a,
+                    b);
+        set_field(c, pos, 4, imm);
+        break;
+    case SK_STORELANE:
+        b = vslot(c, n - 2);
+        a = slot_at(c, n - 3);
+        truncate_to(c, n - 3);
+        set_field(c, emit4(c, (wxc_opcode)op, x, a, b, imm), 4, lane);
+        break;
+    case SK_UN:
+        a = vslot(c, n - 2);
+        truncate_to(c, n - 2);
+        emit3(c, (wxc_opcode)op, x, push_v128_temp(c), a);
+        break;
+    case SK_BIN:
+        a = vslot(c, n - 4);
+        b = vslot(c, n - 2);
+        truncate_to(c, n - 4);
+        emit4(c, (wxc_opcode)op, x, push_v128_temp(c), a, b);
+        break;
+    case SK_SHUFFLE: /* the lane indices are the third operand */
+    case SK_TERN:
+        a = vslot(c, n - 6);
+        b = vslot(c, n - 4);
+        m = vslot(c, n - 2);
+        truncate_to(c, n - 6);
+        set_field(c, emit4(c, (wxc_opcode)op, x, push_v128_temp(c), a, b), 4, m);
+        break;
+    case SK_TEST:
+        a = vslot(c, n - 2);
+        truncate_to(c, n - 2);
+        d = push_temp(c);
+        emit3(c, (wxc_opcode)op, x, d, a);
+        break;
+    case SK_SHIFT:
+        b = slot_at(c, n - 1);
+        a = vslot(c, n - 3);
+        truncate_to(c, n - 3);
+        emit4(c, (wxc_opcode)op, x, push_v128_temp(c), a, b);
+        break;
+    case SK_SPLAT:
+        a = slot_at(c, n - 1);
+        truncate_to(c, n - 1);
+        emit3(c, (wxc_opcode)op, x, push_v128_temp(c), a);
+        break;
+    case SK_EXTRACT:
+        a = vslot(c, n - 2);
+        truncate_to(c, n - 2);
+        d = push_temp(c);
+        emit4(c, (wxc_opcode)op, x, d, a, lane);
+        break;
+    case SK_REPLACE:
+        b = slot_at(c, n - 1);
+        a = vslot(c, n - 3);
+        truncate_to(c, n - 3);
+        set_field(c, emit4(c, (wxc_opcode)op, x, push_v128_temp(c), a, b), 4, lane);
+        break;
+    }
+}
+
+static bool compile_fd(cctx *c, bool dead)
+{
+    uint32_t sub = 0, mem = 0, imm = 0;
+    uint8_t lane = 0;
+    if (!wxr_u32(&c->r, &sub))
+        return false;
+    if (sub == WXO_FD_V128_CONST || sub == WXO_FD_I8X16_SHUFFLE) {
+        if (c->r.end - c->r.p < 16)
+            return wxr_fail(&c->r, "unexpected end");
+        const uint8_t *b = c->r.p;
+        c->r.p += 16;
+        if (dead)
+            return true;
+        push_v128_const(c, b);
+        if (sub == WXO_FD_I8X16_SHUFFLE)
+            emit_simd(c, WXC_OP_I8X16_SHUFFLE, SK_SHUFFLE, 0, 0, 0);
+        return true;
+    }
+    if (sub >= sizeof simd_map / sizeof *simd_map || !simd_map[sub].op)
+        return wxr_fail(&c->r, "illegal opcode");
+    uint8_t kind = simd_map[sub].kind;
+    if (kind == SK_LOAD || kind == SK_STORE || kind == SK_LOADLANE ||
+        kind == SK_STORELANE)
+        imm = read_memarg(c, &mem); /* below 65536: the validator saw to it */
+    if (kind == SK_LOADLANE || kind == SK_STORELANE || kind == SK_EXTRACT ||
+        kind == SK_REPLACE)
+        wxr_u8(&c->r, &lane);
+    if (!dead)
+        emit_simd(c, simd_map[sub].op - 1u, kind, imm, mem, lane);
+    return !c->r.error;
 }
 
 /* ---------------------------------------------------- 0xFC instructions */
@@ -1809,6 +2121,7 @@ static bool compile_instr(cctx *c)
         return false;
     bool dead = c->dead_depth || c->cs[c->ncs - 1].unreachable;
     uint32_t x = 0, y = 0, np, nr;
+    btypes bt;
 
     if (op < sizeof binop_map / sizeof *binop_map && binop_map[op]) {
         if (!dead)
@@ -1832,14 +2145,14 @@ static bool compile_instr(cctx *c)
     case WXO_BLOCK:
     case WXO_LOOP:
     case WXO_IF:
-        read_blocktype(c, &np, &nr);
+        read_blocktype(c, &np, &nr, &bt);
         if (dead) {
             c->dead_depth++;
             break;
         }
         if (op == WXO_IF) {
             cond k = pop_cond(c);
-            enter_block(c, CK_IF, np, nr);
+            enter_block(c, CK_IF, np, nr, &bt);
             uint32_t field;
             uint32_t pos = emit_cond_branch(c, &k, false, &field);
             RESERVE(c, fx, capfx, (uint64_t)c->nfx + 1);
@@ -1848,7 +2161,8 @@ static bool compile_instr(cctx *c)
             c->fx[c->nfx].next = 0;
             c->cs[c->ncs - 1].else_fix = ++c->nfx;
         } else {
-            enter_block(c, op == WXO_LOOP ? CK_LOOP : CK_BLOCK, np, nr);
+            enter_block(c, op == WXO_LOOP ? CK_LOOP : CK_BLOCK, np, nr,
+                        &bt);
         }
         break;
     case WXO_ELSE:
@@ -1906,8 +2220,11 @@ static bool compile_instr(cctx *c)
             do_return_call_indirect(c, x, y);
         break;
     case WXO_DROP:
-        if (!dead)
+        if (!dead) {
+            if (c->vs[c->nvs - 1].hi)
+                pop(c);
             pop(c);
+        }
         break;
     case WXO_CALL_REF:
     case WXO_RETURN_CALL_REF:
@@ -1933,7 +2250,9 @@ static bool compile_instr(cctx *c)
         }
         /* fall through */
     case WXO_SELECT:
-        if (!dead) {
+        if (!dead && c->vs[c->nvs - 2].hi) {
+            do_select_v128(c);
+        } else if (!dead) {
             uint32_t sc = slot_at(c, c->nvs - 1);
             uint32_t sb = slot_at(c, c->nvs - 2);
             uint32_t sa = slot_at(c, c->nvs - 3);
@@ -1946,6 +2265,10 @@ static bool compile_instr(cctx *c)
         wxr_u32(&c->r, &x);
         if (dead)
             break;
+        if (c->lwide) {
+            local_get_mapped(c, x);
+            break;
+        }
         if (c->zero_valid && c->lzero[x])
             push(c, VK_CONST, 0, 0);
         else
@@ -1953,24 +2276,35 @@ static bool compile_instr(cctx *c)
         break;
     case WXO_LOCAL_SET:
         wxr_u32(&c->r, &x);
-        if (!dead)
+        if (!dead && c->lwide)
+            local_set_mapped(c, x);
+        else if (!dead)
             local_set(c, x);
         break;
     case WXO_LOCAL_TEE:
         wxr_u32(&c->r, &x);
-        if (!dead)
+        if (!dead && c->lwide)
+            local_tee_mapped(c, x);
+        else if (!dead)
             local_tee(c, x);
         break;
     case WXO_GLOBAL_GET:
         wxr_u32(&c->r, &x);
-        if (!dead) {
+        if (!dead && c->m->globals[x].type == WX_V128) {
+            emit3(c, WXC_OP_GLOBAL_GET_V128, WXC_OP_GLOBAL_GET_V128,
+                  push_v128_temp(c), x);
+        } else if (!dead) {
             uint32_t d = push_temp(c);
             produced(c, emit2(c, WXC_OP_GLOBAL_GET, d, x), d);
         }
         break;
     case WXO_GLOBAL_SET:
         wxr_u32(&c->r, &x);
-        if (!dead) {
+        if (!dead && c->m->globals[x].type == WX_V128) {
+            emit3(c, WXC_OP_GLOBAL_SET_V128, WXC_OP_GLOBAL_SET_V128,
+                  vslot(c, c->nvs - 2), x);
+            truncate_to(c, c->nvs - 2);
+        } else if (!dead) {
             const vent *v = &c->vs[c->nvs - 1];
             if (v->kind == VK_CONST && v->bits >> 32 == 0) {
                 emit2(c, WXC_OP_GLOBAL_SET_I, (uint32_t)v->bits, x);
@@ -2101,6 +2435,8 @@ static bool compile_instr(cctx *c)
     case WXO_RETHROW:
     case WXO_THROW_REF:
         return compile_exc(c, op, dead) && !c->r.error;
+    case WXO_FD_PREFIX:
+        return compile_fd(c, dead);
     default:
         return wxr_fail(&c->r, "illegal opcode");
     }
@@ -2113,16 +2449,19 @@ static wx_status compile_func(cctx *c, uint32_t fidx, wx_error *err)
     const wxm_func *mf = &m->funcs[fidx];
     const wxm_functype *t = wxm_func_type(m, fidx);
     struct wxc_func *fn = &c->fns[fidx - m->nfunc_imports];
-    fn->nparams = t->nparams;
-    fn->nresults = t->nresults;
-    fn->nlocals = mf->nlocals;
+    uint32_t ps = nslots(t->params, t->nparams);
+    uint32_t ls = nslots(mf->locals, mf->nlocals);
+    fn->nparams = ps;
+    fn->nresults = nslots(t->results, t->nresults);
+    fn->nlocals = ls;
     fn->func_index = fidx;
     fn->module = m;
-    uint32_t nl = t->nparams + mf->nlocals;
+    map_locals(c, t, mf);
+    uint32_t nl = ps + ls; /* slots from here on */
     /* Legacy trys' rethrow slots sit between the locals and the
      * temporaries, where no callee's frame reaches. */
     uint32_t nk = nl + mf->try_depth;
-    fn->temp_base = nk > t->nresults ? nk : t->nresults;
+    fn->temp_base = nk > fn->nresults ? nk : fn->nresults;
     c->exn_base = nl;
     c->nhd = c->nhfx = c->nscopes = 0;
 
@@ -2135,13 +2474,13 @@ static wx_status compile_func(cctx *c, uint32_t fidx, wx_error *err)
     RESERVE(c, refcnt, caprefcnt, (uint64_t)nl + 1);
     memset(c->refcnt, 0, ((size_t)nl + 1) * sizeof *c->refcnt);
     RESERVE(c, lzero, caplzero, (uint64_t)nl + 1);
-    memset(c->lzero, 0, t->nparams);
-    memset(c->lzero + t->nparams, 1, mf->nlocals);
+    memset(c->lzero, 0, ps);
+    memset(c->lzero + ps, 1, ls);
     c->zero_valid = true;
     RESERVE(c, cs, capcs, 1);
     memset(&c->cs[0], 0, sizeof c->cs[0]);
     c->cs[0].kind = CK_FUNC;
-    c->cs[0].nresults = t->nresults;
+    c->cs[0].nresults = fn->nresults;
     c->ncs = 1;
 
     wxr_init(&c->r, m->bytes, m->bytes + mf->body_offset,
@@ -2221,6 +2560,7 @@ wx_status wxc_compile_module(wx_module *m, wx_error *err)
     free(c.lzero);
     free(c.hd);
     free(c.hfx);
+    free(c.lslot);
     if (s != WX_OK)
         for (uint32_t i = 0; i < ndef; i++)
             m->funcs[m->nfunc_imports + i].code = NULL;

@@ -23,10 +23,12 @@
  *     fp[nparams .. +nlocals)        declared locals (zeroed at entry)
  *     fp[temp_base .. frame_size)    operand-stack temporaries
  *
- * temp_base is max(nparams + nlocals, nresults), so results can be moved
- * to fp[0 .. nresults) from any temporary. A call places the arguments in
- * consecutive temporaries of the caller; the callee's frame starts at the
- * first of them, so arguments need no copy and results come back in place.
+ * (counted in slots: a v128 takes two consecutive ones, docs/design.md
+ * "SIMD"). temp_base is max(nparams + nlocals, nresults), so results can
+ * be moved to fp[0 .. nresults) from any temporary. A call places the
+ * arguments in consecutive temporaries of the caller; the callee's frame
+ * starts at the first of them, so arguments need no copy and results come
+ * back in place.
  * The caller's pc, fp, function and instance go to a 4-slot record on a
  * control stack that grows down from the top of the same slot area.
  * Operands are slot indices: a local.get emits nothing, the consumer reads

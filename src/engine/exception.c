@@ -23,7 +23,10 @@ uint64_t wx_exceptions_live(void)
 
 wxe_exn *wxe_exn_new(const wx_tag *tag, const wx_slot *vals)
 {
+    /* Slots: a v128 payload value takes two. */
     uint32_t n = tag->type.nparams;
+    for (uint32_t i = 0; i < tag->type.nparams; i++)
+        n += tag->type.params[i] == WX_V128;
     wxe_exn *e = malloc(sizeof *e + (size_t)n * sizeof(wx_slot));
     if (!e)
         return NULL;
@@ -101,7 +104,8 @@ wx_status wxe_uncaught(wxe_exn *e, wx_error *err)
     wx_error_set(err, WX_EEXCEPTION,
                  "uncaught exception: %s (%u payload value%s) was thrown "
                  "and no handler caught it",
-                 name, e->n, e->n == 1 ? "" : "s");
+                 name, e->tag->type.nparams,
+                 e->tag->type.nparams == 1 ? "" : "s");
     wxe_exn_drop(e);
     return WX_EEXCEPTION;
 }

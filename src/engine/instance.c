@@ -289,6 +289,7 @@ static void define_funcs(wx_instance *inst)
         f->inst = inst;
         f->index = i;
         f->code = m->funcs[i].code;
+        f->wide = wxi_functype_wide(&f->type);
         inst->funcs[i] = f;
     }
 }

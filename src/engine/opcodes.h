@@ -252,8 +252,11 @@ enum wxo_catch_kind {
     X(WXO_FC_TABLE_SIZE, 0x10, "table.size", WXO_SPECIAL, 0, 0) \
     X(WXO_FC_TABLE_FILL, 0x11, "table.fill", WXO_SPECIAL, 0, 0)
 
-/* The SIMD prefix; not supported yet. */
+/* The SIMD prefix. Its sub-opcodes are listed with their operations in
+ * ops.def (WXC_SIMD_OPS); these two have 16 immediate bytes instead. */
 #define WXO_FD_PREFIX 0xFD
+#define WXO_FD_V128_CONST 0x0C
+#define WXO_FD_I8X16_SHUFFLE 0x0D
 
 enum wxo_opcode {
 #define WXO_ENUM_(e, c, n, k, a, r) e = c,

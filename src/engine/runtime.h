@@ -71,6 +71,9 @@ struct wx_wasm_func {
     const struct wxc_func *code; /* compiled body, NULL for host functions */
     wx_host_fn host;
     void *env;
+    /* A v128 parameter or result: each takes two slots, so wx_call and
+     * wxi_call_host convert values by the slower way (wxi_vals_to_slots). */
+    bool wide;
 };
 
 /* An exception tag (3.0). Tags are equal only if they are the same
@@ -326,6 +329,56 @@ static inline void wxi_val_set(wx_wasm_val *v, wx_valtype t, wx_slot s)
     }
 }
 #endif
+
+/* Whether a signature has a v128 (wx_wasm_func.wide). */
+static inline bool wxi_functype_wide(const wx_functype *t)
+{
+    for (uint32_t i = 0; i < t->nparams; i++)
+        if (t->params[i] == WX_V128)
+            return true;
+    for (uint32_t i = 0; i < t->nresults; i++)
+        if (t->results[i] == WX_V128)
+            return true;
+    return false;
+}
+
+/* Slots of n values of types t: two for a v128 (its 16 bytes in order),
+ * one for any other. */
+static inline uint32_t wxi_nslots(const wx_valtype *t, uint32_t n)
+{
+    uint32_t k = n;
+    for (uint32_t i = 0; i < n; i++)
+        k += t[i] == WX_V128;
+    return k;
+}
+
+/* n values of types t to and from slots, a v128 taking two. */
+static inline void wxi_vals_to_slots(const wx_valtype *t, uint32_t n,
+                                     const wx_wasm_val *v, wx_slot *s)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (t[i] == WX_V128) {
+            __builtin_memcpy(s, v[i].of.v128, 16);
+            s += 2;
+        } else {
+            *s++ = wxi_slot_from_val(&v[i]);
+        }
+    }
+}
+
+static inline void wxi_slots_to_vals(const wx_valtype *t, uint32_t n,
+                                     const wx_slot *s, wx_wasm_val *v)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (t[i] == WX_V128) {
+            v[i].type = WX_V128;
+            __builtin_memcpy(v[i].of.v128, s, 16);
+            s += 2;
+        } else {
+            wxi_val_set(&v[i], t[i], *s++);
+        }
+    }
+}
 
 static inline wx_wasm_val wxi_val_from_slot(wx_valtype t, wx_slot s)
 {

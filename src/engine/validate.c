@@ -23,6 +23,7 @@
  */
 #include "module.h"
 #include "opcodes.h"
+#include "ops.def"
 #include "reader.h"
 #include "reftype.h"
 
@@ -162,7 +163,33 @@ typedef struct vstate {
     const uint8_t *instr; /* start of the current instruction */
     /* Legacy try blocks open, and the most at once (wxm_func.try_depth). */
     uint32_t try_depth, max_try_depth;
+    char fd_name[48];     /* instr_name's text for a SIMD instruction */
 } vstate;
+
+/* SIMD (0xFD) sub-opcodes from ops.def: kind (SVK_*), scalar type,
+ * p (log2 of the access size, or the lane count), and name. */
+enum {
+#define K_(k) SVK_##k,
+    SVK_NONE_, K_(LOAD) K_(STORE) K_(LOADLANE) K_(STORELANE) K_(SHUFFLE)
+    K_(UN) K_(BIN) K_(TERN) K_(TEST) K_(SHIFT) K_(SPLAT) K_(EXTRACT)
+    K_(REPLACE)
+#undef K_
+};
+#define SVT_NONE WX_V128
+#define SVT_I32 WX_I32
+#define SVT_I64 WX_I64
+#define SVT_F32 WX_F32
+#define SVT_F64 WX_F64
+/* The name is the semantics function's without "wxv_"; instr_name puts
+ * back the dot after the shape. */
+#define M_FD_(X, name, sub, kind, t, p, f)                                    \
+    [sub] = {SVK_##kind, (uint8_t)SVT_##t, p, #f + 4},
+static const struct {
+    uint8_t kind, type, p;
+    const char *name;
+} fd_ops[0x114] = {WXC_SIMD_OPS(M_FD_, ~)};
+#undef M_FD_
+#define WXO_FD_RELAXED_FIRST 0x100
 
 /* ---------------------------------------------------------- failures */
 
@@ -172,7 +199,7 @@ static const char *type_name(wx_valtype t)
 }
 
 /* Name of the instruction at v->instr, for messages. */
-static const char *instr_name(const vstate *v)
+static const char *instr_name(vstate *v)
 {
     const uint8_t *p = v->instr;
     if (p >= v->r.end)
@@ -184,6 +211,24 @@ static const char *instr_name(const vstate *v)
         if (wxr_u32(&r, &sub) && sub < WXO_FC_COUNT_)
             return fc_name[sub];
         return "0xfc prefix";
+    }
+    if (*p == WXO_FD_PREFIX) {
+        wxr_reader r;
+        uint32_t sub;
+        wxr_init(&r, v->r.base, p + 1, v->r.end);
+        if (!wxr_u32(&r, &sub) || sub >= sizeof fd_ops / sizeof *fd_ops)
+            return "0xfd prefix";
+        if (sub == WXO_FD_V128_CONST)
+            return "v128.const";
+        if (sub == WXO_FD_I8X16_SHUFFLE)
+            return "i8x16.shuffle";
+        if (!fd_ops[sub].name)
+            return "0xfd prefix";
+        snprintf(v->fd_name, sizeof v->fd_name, "%s", fd_ops[sub].name);
+        char *us = strchr(v->fd_name, '_');
+        if (us)
+            *us = '.';
+        return v->fd_name;
     }
     if (*p == WXO_END && v->nctrls) {
         static const char *const ends[] = {
@@ -927,15 +972,6 @@ static bool check_global(vstate *v, uint8_t op)
     if (idx >= m->nglobals)
         return vfail(v, WX_EINVALID, "unknown global %u", idx);
     const wxm_global *g = &m->globals[idx];
-    /* A v128 takes 16 bytes and the compiled code moves 8-byte slots, so
-     * code that reads or writes a v128 global would see half of it; like
-     * the SIMD instructions it waits for SIMD. Constant expressions and
-     * the host API do handle v128 globals. */
-    if (g->type == WX_V128)
-        return vfail(v, WX_EINVALID,
-                     "%s of v128 global %u: v128 values in code need SIMD, "
-                     "which the engine does not support",
-                     op == WXO_GLOBAL_GET ? "global.get" : "global.set", idx);
     if (op == WXO_GLOBAL_GET)
         return push(v, g->type);
     if (!g->mutable_)
@@ -1058,6 +1094,105 @@ static bool check_prefix_fc(vstate *v)
         }
         return pop_fill_operands(v, at, et);
     }
+    }
+    return malformed(v, "illegal opcode");
+}
+
+/* A SIMD memarg: a memory below 65536 (the compiled op has 16 bits for
+ * it), alignment at most 2^natural. */
+static bool check_simd_memarg(vstate *v, uint32_t natural)
+{
+    uint32_t align, mem;
+    uint64_t offset;
+    if (!read_memarg(&v->r, v->m->wasm2, &align, &mem, &offset))
+        return read_failed(v);
+    if (!need_memory(v, mem))
+        return false;
+    if (mem > 0xFFFF)
+        return vfail(v, WX_EINVALID,
+                     "SIMD access to memory %u is not supported yet "
+                     "(only memories 0 to 65535)",
+                     mem);
+    if (align > natural)
+        return vfail(v, WX_EINVALID,
+                     "alignment must not be larger than natural "
+                     "(2^%u for a %u-byte access)",
+                     align, 1u << natural);
+    if (offset > UINT32_MAX)
+        return vfail(v, WX_EINVALID, "offset out of range");
+    return true;
+}
+
+/* A lane index immediate below `lanes`. */
+static bool check_lane(vstate *v, uint32_t lanes)
+{
+    uint8_t lane;
+    if (!wxr_u8(&v->r, &lane))
+        return read_failed(v);
+    if (lane >= lanes)
+        return vfail(v, WX_EINVALID, "invalid lane index %u (below %u)",
+                     lane, lanes);
+    return true;
+}
+
+static bool check_prefix_fd(vstate *v)
+{
+    static const wx_valtype vv[3] = {WX_V128, WX_V128, WX_V128};
+    uint32_t sub;
+    if (!wxr_u32(&v->r, &sub))
+        return read_failed(v);
+    if (sub == WXO_FD_V128_CONST || sub == WXO_FD_I8X16_SHUFFLE) {
+        if (v->r.end - v->r.p < 16)
+            return malformed(v, "unexpected end");
+        const uint8_t *b = v->r.p;
+        v->r.p += 16;
+        if (sub == WXO_FD_V128_CONST)
+            return push(v, WX_V128);
+        for (int i = 0; i < 16; i++)
+            if (b[i] >= 32)
+                return vfail(v, WX_EINVALID,
+                             "invalid lane index %u (below 32)", b[i]);
+        return pop_types(v, vv, 2) && push(v, WX_V128);
+    }
+    if (sub >= sizeof fd_ops / sizeof *fd_ops || !fd_ops[sub].kind ||
+        (v->m->wasm2 && sub >= WXO_FD_RELAXED_FIRST))
+        return malformed(v, "illegal opcode");
+    wx_valtype t = (wx_valtype)fd_ops[sub].type;
+    uint32_t p = fd_ops[sub].p;
+    wx_valtype want[2] = {WX_I32, WX_V128};
+    switch (fd_ops[sub].kind) {
+    case SVK_LOAD:
+        return check_simd_memarg(v, p) && pop_types(v, want, 1) &&
+               push(v, WX_V128);
+    case SVK_STORE:
+        return check_simd_memarg(v, p) && pop_types(v, want, 2);
+    case SVK_LOADLANE:
+        return check_simd_memarg(v, p) && check_lane(v, 16u >> p) &&
+               pop_types(v, want, 2) && push(v, WX_V128);
+    case SVK_STORELANE:
+        return check_simd_memarg(v, p) && check_lane(v, 16u >> p) &&
+               pop_types(v, want, 2);
+    case SVK_UN:
+        return pop_types(v, vv, 1) && push(v, WX_V128);
+    case SVK_BIN:
+        return pop_types(v, vv, 2) && push(v, WX_V128);
+    case SVK_TERN:
+        return pop_types(v, vv, 3) && push(v, WX_V128);
+    case SVK_TEST:
+        return pop_types(v, vv, 1) && push(v, WX_I32);
+    case SVK_SHIFT:
+        want[0] = WX_V128;
+        want[1] = WX_I32;
+        return pop_types(v, want, 2) && push(v, WX_V128);
+    case SVK_SPLAT:
+        return pop_types(v, &t, 1) && push(v, WX_V128);
+    case SVK_EXTRACT:
+        return check_lane(v, p) && pop_types(v, vv, 1) && push(v, t);
+    case SVK_REPLACE:
+        want[0] = WX_V128;
+        want[1] = t;
+        return check_lane(v, p) && pop_types(v, want, 2) &&
+               push(v, WX_V128);
     }
     return malformed(v, "illegal opcode");
 }
@@ -1622,6 +1757,8 @@ static bool check_special(vstate *v, uint8_t op, bool *done)
         return check_ref_func(v);
     case WXO_FC_PREFIX:
         return check_prefix_fc(v);
+    case WXO_FD_PREFIX:
+        return check_prefix_fd(v);
     }
     if (!v->m->wasm2)
         return check_exception_op(v, op);
@@ -1763,6 +1900,35 @@ static bool check_body(vstate *v, uint32_t fi)
             return false;
     }
     m->funcs[fi].try_depth = v->max_try_depth;
+    return true;
+}
+
+/* The immediates of a SIMD instruction (binary-format errors only). */
+static bool scan_fd(vstate *v, wxr_reader *r)
+{
+    uint32_t sub, align, mem;
+    uint64_t offset;
+    uint8_t lane;
+    if (!wxr_u32(r, &sub))
+        return read_failed(v);
+    if (sub == WXO_FD_V128_CONST || sub == WXO_FD_I8X16_SHUFFLE) {
+        if (r->end - r->p < 16)
+            return malformed(v, "unexpected end");
+        r->p += 16;
+        return true;
+    }
+    if (sub >= sizeof fd_ops / sizeof *fd_ops || !fd_ops[sub].kind ||
+        (v->m->wasm2 && sub >= WXO_FD_RELAXED_FIRST))
+        return malformed(v, "illegal opcode");
+    uint8_t k = fd_ops[sub].kind;
+    if ((k == SVK_LOAD || k == SVK_STORE || k == SVK_LOADLANE ||
+         k == SVK_STORELANE) &&
+        !read_memarg(r, v->m->wasm2, &align, &mem, &offset))
+        return read_failed(v);
+    if ((k == SVK_LOADLANE || k == SVK_STORELANE || k == SVK_EXTRACT ||
+         k == SVK_REPLACE) &&
+        !wxr_u8(r, &lane))
+        return read_failed(v);
     return true;
 }
 
@@ -1979,6 +2145,10 @@ static bool scan_body(vstate *v, uint32_t fi)
                     if (n >= WXO_FC_COUNT_)
                         return malformed(v, "illegal opcode");
                 }
+                break;
+            case WXO_FD_PREFIX:
+                if (!scan_fd(v, r))
+                    return false;
                 break;
             default:
                 return malformed(v, "illegal opcode");

@@ -3,7 +3,7 @@
 #
 #   tests/spec/run_spec.sh [-v] [-w] [-j N] [-s wasm-3.0] [-l LABEL] BUILD_DIR [WAST...]
 #
-# Each .wast (default: every file in the spec folder's wast/, without simd/)
+# Each .wast (default: every file in the spec folder's wast/, simd/ included)
 # is converted with wast2json into BUILD_DIR/spec/<name>/ when the JSON is
 # missing or older than the .wast, then run by BUILD_DIR/tests/spec/wx-spec
 # in its own process under `timeout 120`. A crash or a timeout counts every
@@ -35,8 +35,9 @@
 # `wx-spec -3` (loaded by the 3.0 rules). Converted by wast2json (named
 # without -s, or legacy/), they get `--enable-exceptions
 # --enable-tail-call --enable-extended-const --enable-multi-memory
-# --enable-memory64`, the 3.0 features wabt 1.0.32 reads that the engine
-# has (of memory64, the memories: not 64-bit tables) or the legacy
+# --enable-memory64 --enable-relaxed-simd`, the 3.0 features wabt 1.0.32
+# reads that the engine has (of memory64, the memories: not 64-bit
+# tables) or the legacy
 # exception tests need ($WAST2JSON_FLAGS replaces these). Every other file is converted
 # without flags (wast2json 1.0.32's defaults are exactly 2.0) and run by
 # the 2.0 rules (WX_LOAD_WASM2), as before. Environment:
@@ -184,6 +185,10 @@ limit=${WX_SPEC_TIMEOUT:-120}
 files=()
 if [ $# -eq 0 ]; then
     files=("$wast_dir"/*.wast)
+    # The 2.0 suite's SIMD files (the engine has SIMD since issue 15).
+    if [ -z "$suite" ] && [ -d "$wast_dir/simd" ]; then
+        files+=("$wast_dir"/simd/*.wast)
+    fi
 else
     for w in "$@"; do
         if [ -f "$w" ]; then
@@ -215,7 +220,7 @@ is_w3() {
 # wast2json's flags for a 3.0 file: the 3.0 features wabt 1.0.32 reads
 # that the engine has (tail calls, extended constants, multiple memories)
 # or the legacy exception tests need.
-w3_flags=${WAST2JSON_FLAGS---enable-exceptions --enable-tail-call --enable-extended-const --enable-multi-memory --enable-memory64}
+w3_flags=${WAST2JSON_FLAGS---enable-exceptions --enable-tail-call --enable-extended-const --enable-multi-memory --enable-memory64 --enable-relaxed-simd}
 
 # Writes the JSON of $1 (a .wast) as $2/$3.json and its modules beside
 # it, with converter $4.

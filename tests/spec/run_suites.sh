@@ -14,7 +14,7 @@
 #
 # the last as its last line. Exit status 0 only if nothing failed in
 # either; 2 if a suite could not run at all. (`make test` gates on the 2.0
-# suite without simd/, which the engine passes, and on the 3.0 files of
+# suite with simd/, which the engine passes, and on the 3.0 files of
 # the spec/wasm-3.0 test; this is the whole picture.)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)

@@ -131,12 +131,79 @@ static bool parse_ref(const char *s, spec_value *out, char *why,
     return false;
 }
 
+/* A v128: {"lane_type": "i8".."f64", "value": [one string per lane]}. */
+static bool parse_v128(const json_t *obj, spec_value *out, char *why,
+                       size_t why_len)
+{
+    static const struct {
+        const char *name;
+        wx_valtype type;
+        unsigned bits;
+    } shapes[] = {{"i8", WX_I32, 8},   {"i16", WX_I32, 16}, {"i32", WX_I32, 32},
+                  {"i64", WX_I64, 64}, {"f32", WX_F32, 32}, {"f64", WX_F64, 64}};
+    const char *lt = json_string_value(json_object_get(obj, "lane_type"));
+    const json_t *lanes = json_object_get(obj, "value");
+    size_t k = 0;
+    while (k < sizeof shapes / sizeof *shapes &&
+           !(lt && strcmp(lt, shapes[k].name) == 0))
+        k++;
+    unsigned n = k < sizeof shapes / sizeof *shapes ? 128 / shapes[k].bits : 0;
+    if (!n || json_array_size(lanes) != n) {
+        snprintf(why, why_len, "bad v128 value (lane type \"%s\")",
+                 lt ? lt : "(none)");
+        return false;
+    }
+    out->match = SPEC_EXACT;
+    out->lane_bits = (uint8_t)shapes[k].bits;
+    out->lane_float = shapes[k].type == WX_F32 || shapes[k].type == WX_F64;
+    for (unsigned i = 0; i < n; i++) {
+        spec_value lane;
+        memset(&lane, 0, sizeof lane);
+        lane.type = shapes[k].type;
+        const char *s = json_string_value(json_array_get(lanes, i));
+        if (lane.type == WX_I32 && shapes[k].bits < 32) {
+            lane.match = SPEC_EXACT;
+            if (!spec_parse_int(s, shapes[k].bits, &lane.bits)) {
+                snprintf(why, why_len, "bad v128 lane \"%s\"", s ? s : "");
+                return false;
+            }
+        } else if (!parse_number(s, &lane, why, why_len)) {
+            return false;
+        }
+        if (out->lane_float)
+            out->lanes[i] = lane.match;
+        memcpy(out->v128 + i * (shapes[k].bits / 8), &lane.bits,
+               shapes[k].bits / 8);
+    }
+    return true;
+}
+
 bool spec_parse_value(const json_t *obj, spec_value *out, char *why,
                       size_t why_len)
 {
     const char *type = json_string_value(json_object_get(obj, "type"));
     const char *value = json_string_value(json_object_get(obj, "value"));
     memset(out, 0, sizeof *out);
+    if (type && strcmp(type, "either") == 0) {
+        /* The type is that of the first alternative, for the result
+         * count and the messages; each must parse now. */
+        const json_t *alts = json_object_get(obj, "values");
+        for (size_t i = 0; i < json_array_size(alts); i++) {
+            if (!spec_parse_value(json_array_get(alts, i), out, why,
+                                  why_len))
+                return false;
+            if (i == 0 && json_array_size(alts) == 1)
+                return true;
+        }
+        if (!json_array_size(alts)) {
+            snprintf(why, why_len, "\"either\" without values");
+            return false;
+        }
+        spec_parse_value(json_array_get(alts, 0), out, why, why_len);
+        out->match = SPEC_EITHER;
+        out->either = alts;
+        return true;
+    }
     if (!spec_parse_type(type, &out->type)) {
         snprintf(why, why_len, "unknown value type \"%s\"",
                  type ? type : "(none)");
@@ -156,6 +223,7 @@ bool spec_parse_value(const json_t *obj, spec_value *out, char *why,
     case WX_F64: return parse_number(value, out, why, why_len);
     case WX_FUNCREF:
     case WX_EXTERNREF: return parse_ref(value, out, why, why_len);
+    case WX_V128: return parse_v128(obj, out, why, why_len);
     default:
         if (out->type == SPEC_ANY_REF || wx_is_ref(out->type)) {
             /* Only nulls: the engine makes no other values of these. */
@@ -168,9 +236,8 @@ bool spec_parse_value(const json_t *obj, spec_value *out, char *why,
             return false;
         }
         break;
-    case WX_V128: break;
     }
-    snprintf(why, why_len, "v128 values are not supported");
+    snprintf(why, why_len, "unknown value type");
     return false;
 }
 
@@ -197,7 +264,13 @@ bool spec_to_wx_val(const spec_value *v, wx_wasm_val *out, char *why,
     uint32_t bits32 = (uint32_t)v->bits;
     switch (v->match) {
     case SPEC_EXACT:
-        if (v->type == WX_I32 || v->type == WX_F32)
+        if (v->type == WX_V128) {
+            for (unsigned i = 0; v->lane_float && i < 128u / v->lane_bits;
+                 i++)
+                if (v->lanes[i] != SPEC_EXACT)
+                    goto pattern;
+            memcpy(out->of.v128, v->v128, 16);
+        } else if (v->type == WX_I32 || v->type == WX_F32)
             memcpy(&out->of, &bits32, sizeof bits32);
         else
             memcpy(&out->of, &v->bits, sizeof v->bits);
@@ -206,8 +279,10 @@ bool spec_to_wx_val(const spec_value *v, wx_wasm_val *out, char *why,
     case SPEC_REF_HOST: out->of.ext = spec_extern_ptr(v->bits); return true;
     case SPEC_NAN_CANONICAL:
     case SPEC_NAN_ARITHMETIC:
+    case SPEC_EITHER:
     case SPEC_REF_NONNULL: break;
     }
+pattern:
     snprintf(why, why_len, "a %s pattern cannot be an argument",
              wx_valtype_name(v->type));
     return false;
@@ -240,6 +315,23 @@ static bool nan_matches(spec_match m, wx_valtype t, uint64_t bits)
     return (bits & F64_CANONICAL_NAN) == F64_CANONICAL_NAN;
 }
 
+/* Lane by lane: exact bytes, or a NaN pattern for a float lane. */
+static bool v128_matches(const spec_value *want, const wx_wasm_val *got)
+{
+    unsigned w = want->lane_bits / 8u;
+    for (unsigned i = 0; i < 16u / w; i++) {
+        uint64_t bits = 0;
+        memcpy(&bits, got->of.v128 + i * w, w);
+        if (want->lane_float && want->lanes[i] != SPEC_EXACT) {
+            if (!nan_matches(want->lanes[i], w == 4 ? WX_F32 : WX_F64, bits))
+                return false;
+        } else if (memcmp(got->of.v128 + i * w, want->v128 + i * w, w) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool spec_value_matches(const spec_value *want, const wx_wasm_val *got)
 {
     uint64_t n;
@@ -248,6 +340,19 @@ bool spec_value_matches(const spec_value *want, const wx_wasm_val *got)
                got->of.ext == NULL;
     if (got->type != want->type)
         return false;
+    if (want->match == SPEC_EITHER) {
+        char why[160];
+        for (size_t i = 0; i < json_array_size(want->either); i++) {
+            spec_value alt;
+            if (spec_parse_value(json_array_get(want->either, i), &alt, why,
+                                 sizeof why) &&
+                spec_value_matches(&alt, got))
+                return true;
+        }
+        return false;
+    }
+    if (want->type == WX_V128)
+        return v128_matches(want, got);
     switch (want->match) {
     case SPEC_EXACT: return val_bits(got) == want->bits;
     case SPEC_NAN_CANONICAL:
@@ -261,6 +366,7 @@ bool spec_value_matches(const spec_value *want, const wx_wasm_val *got)
                                         : got->of.ext != NULL;
     case SPEC_REF_HOST:
         return spec_extern_number(got->of.ext, &n) && n == want->bits;
+    case SPEC_EITHER: break; /* above */
     }
     return false;
 }
@@ -279,9 +385,21 @@ static void format_float(wx_valtype t, uint64_t bits, char *buf, size_t len)
     }
 }
 
+static void format_v128(const uint8_t *b, char *buf, size_t len)
+{
+    size_t o = (size_t)snprintf(buf, len, "v128:");
+    for (int i = 0; i < 16 && o < len; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%02x%s", b[i],
+                              i % 4 == 3 && i < 15 ? " " : "");
+}
+
 void spec_format_expected(const spec_value *v, char *buf, size_t len)
 {
     const char *tn = wx_valtype_name(v->type);
+    if (v->type == WX_V128 && v->match != SPEC_EITHER) {
+        format_v128(v->v128, buf, len);
+        return;
+    }
     switch (v->match) {
     case SPEC_EXACT:
         if (v->type == WX_I32)
@@ -301,6 +419,7 @@ void spec_format_expected(const spec_value *v, char *buf, size_t len)
         return;
     case SPEC_REF_NULL: snprintf(buf, len, "%s:null", tn); return;
     case SPEC_REF_NONNULL: snprintf(buf, len, "%s:non-null", tn); return;
+    case SPEC_EITHER: snprintf(buf, len, "%s:either", tn); return;
     case SPEC_REF_HOST: snprintf(buf, len, "%s:%" PRIu64, tn, v->bits); return;
     }
     snprintf(buf, len, "?");
@@ -335,7 +454,7 @@ void spec_format_val(const wx_wasm_val *v, char *buf, size_t len)
     case WX_EXNREF:
         snprintf(buf, len, v->of.ext ? "exnref:non-null" : "exnref:null");
         return;
-    case WX_V128: break;
+    case WX_V128: format_v128(v->of.v128, buf, len); return;
     }
     snprintf(buf, len, "(value of type 0x%02x)", (unsigned)v->type);
 }

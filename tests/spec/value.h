@@ -26,12 +26,23 @@ typedef enum spec_match {
     SPEC_REF_NULL,       /* ref.null of `type` */
     SPEC_REF_HOST,       /* externref number `bits` */
     SPEC_REF_NONNULL,    /* any non-null reference (funcref results) */
+    SPEC_EITHER,         /* any of the values in `either` (relaxed SIMD) */
 } spec_match;
 
 typedef struct spec_value {
     wx_valtype type;
     spec_match match;
     uint64_t bits;
+    /* v128 (match SPEC_EXACT): the lanes' bytes, the lane width in bits,
+     * whether lanes are floats, and each float lane's pattern (a NaN
+     * pattern ignores its lane's bytes). */
+    uint8_t v128[16];
+    uint8_t lane_bits;
+    bool lane_float;
+    spec_match lanes[4];
+    /* SPEC_EITHER: the script's array of alternatives (the script outlives
+     * the value), each parsed when matched. */
+    const json_t *either;
 } spec_value;
 
 /* Parses an unsigned decimal number that must fit in `width` bits. */

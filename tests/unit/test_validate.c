@@ -435,7 +435,10 @@ static void test_malformed_code(void)
     MALFORMED("illegal opcode", "", "", "", 0xff, END);
     MALFORMED("illegal opcode", "", "", "", 0x1e, END); /* 0x06: try, 3.0 */
     MALFORMED("illegal opcode", "", "", "", FC, 0x12, END);
-    MALFORMED("illegal opcode", "", "", "", 0xfd, 0x0c, END);
+    /* A SIMD sub-opcode that is none (0x9a is reserved), and v128.const
+     * cut short. */
+    MALFORMED("illegal opcode", "", "", "", 0xfd, 0x9a, 0x01, END);
+    MALFORMED("unexpected end", "", "", "", 0xfd, 0x0c, END);
     MALFORMED("END opcode expected", "", "", "", I32C, 0, DROP);
     MALFORMED("unexpected end", "", "", "", BLOCK, EMPTY, BLOCK, EMPTY,
               END);
