@@ -71,7 +71,7 @@ FORMAT_FILES = $(shell cd $(ROOT) && find $(FORMAT_DIRS) \
 .NOTPARALLEL:
 
 .PHONY: all build deps install test check test-asan test-tsan test-switch \
-        test-fuzz spec spec3 difftest \
+        test-fuzz spec spec3 wat-oracle difftest \
         bench bench-engine bench-framework run demo fuzz build-fuzz-tree \
         clean format format-check help ekuiper
 
@@ -90,6 +90,8 @@ help:
 	@echo "make test-tsan   the threaded tests (vm, framework) under TSan"
 	@echo "make spec        both spec suites (2.0 with simd/, 3.0): wasm-2.0, wasm-3.0, total lines"
 	@echo "make spec3       the WebAssembly 3.0 suite's report (not in make test)"
+	@echo "make wat-oracle  the text parser against wasm-tools over the 3.0 files"
+	@echo "                 of exceptions, typed references, 64-bit (not in make test)"
 	@echo "make difftest    N=$(N) modules from wasm-tools smith, ours vs wasmtime"
 	@echo "                 (not in make test; RANDOM_SEEDS=K adds random ones)"
 	@echo "make bench       every benchmark: bench-engine, then bench-framework"
@@ -199,6 +201,29 @@ endif
 spec3: build
 	$(CMAKE) --build $(BUILD_DIR) --target wasm-tools
 	@bash $(ROOT)/tests/spec/run_spec.sh -s wasm-3.0 $(BUILD_DIR) $(SPEC); \
+	    [ $$? -le 1 ]
+
+# The text parser's oracle over the 3.0 files of the features that
+# wast2json 1.0.32 cannot read (tests/spec/wat_compare.sh converting with
+# wasm-tools; legacy/ with wast2json): "wat: N modules, B byte-equal, E
+# equal once normalized, F differ". A report, like spec3: the files hold
+# forms the parser does not read yet (rec, module definition) and elem
+# segments that wasm-tools encodes in another form than wabt (see
+# docs/design.md "The text format"). SPEC replaces the list.
+WAT_ORACLE_FILES := tag throw throw_ref try_table legacy/rethrow \
+    legacy/throw legacy/try_catch legacy/try_delegate call_ref \
+    return_call_ref ref_as_non_null br_on_null br_on_non_null local_init \
+    ref ref_is_null ref_null ref_func func select table br_table br_if \
+    local_tee unreached-valid elem global linking imports exports instance \
+    table-sub address64 align64 memory64 memory64-imports table64 \
+    table_copy64 table_fill64 table_get64 table_grow64 table_init64 \
+    table_set64 table_size64 call_indirect64 bulk64 load64 memory_copy64 \
+    memory_fill64 memory_grow64 memory_init64 memory_trap64 \
+    memory_redundancy64 float_memory64 endianness64 binary_leb128_64
+wat-oracle: build
+	$(CMAKE) --build $(BUILD_DIR) --target wasm-tools wx-wat-compare
+	@WX_WAT_CONVERTER=wasm-tools bash $(ROOT)/tests/spec/wat_compare.sh \
+	    -s wasm-3.0 $(BUILD_DIR) $(or $(SPEC),$(WAT_ORACLE_FILES)); \
 	    [ $$? -le 1 ]
 
 # The differential test against wasmtime (tests/fuzz/differential.py):

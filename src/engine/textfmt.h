@@ -40,9 +40,16 @@ typedef struct wxt_buf {
     size_t n, cap;
 } wxt_buf;
 
-/* A function type: value types as their binary codes. */
+/* A value type in one word: its first byte (0x7F for i32, 0x70 for
+ * funcref, ...; 0x63 or 0x64 for (ref null? ht)) and, for those two, the
+ * heap type above it (bits 8 up): an abstract type's byte, or 0x80 plus
+ * a type index. wxt_put_valtype writes it. */
+typedef uint32_t wxt_valtype_t;
+#define WXT_HEAP_INDEX 0x80u
+
+/* A function type: its value types. */
 typedef struct wxt_functype {
-    uint8_t *params, *results;
+    wxt_valtype_t *params, *results;
     uint32_t nparams, nresults;
 } wxt_functype;
 
@@ -55,6 +62,7 @@ enum wxt_space {
     WXT_TYPE,
     WXT_ELEM,
     WXT_DATA,
+    WXT_TAG,
     WXT_SPACES
 };
 
@@ -85,6 +93,8 @@ typedef struct wxt_parser {
         sec_start, sec_elem, sec_code, sec_data;
     uint32_t n_import, n_func, n_table, n_mem, n_global, n_export, n_elem,
         n_code, n_data;
+    wxt_buf sec_tag; /* exception handling's tag section (13) */
+    uint32_t n_tag;
     bool has_start;
     bool uses_data_count; /* memory.init or data.drop appear */
 } wxt_parser;
@@ -134,11 +144,19 @@ void wxt_name(wxt_parser *p, wxt_buf *b, const wxt_tok *t);
 
 /* Module-level services for the instruction parser (wat.c). */
 uint32_t wxt_index(wxt_parser *p, enum wxt_space s, const wxt_tok *t);
-bool wxt_valtype(wxt_parser *p, const wxt_tok *t, uint8_t *out);
+/* Value types: whether one starts here (a keyword, which wxt_valtype
+ * refuses if it names no type, or "(ref"), reading one, writing one; a
+ * heap type (func, extern, exn, ..., or a type index or name) as in
+ * ref.null. */
+bool wxt_valtype_ahead(wxt_parser *p);
+wxt_valtype_t wxt_valtype(wxt_parser *p);
+void wxt_put_valtype(wxt_parser *p, wxt_buf *b, wxt_valtype_t v);
+uint32_t wxt_heaptype(wxt_parser *p);
+void wxt_put_heaptype(wxt_parser *p, wxt_buf *b, uint32_t heap);
 uint32_t wxt_typeuse(wxt_parser *p, const wxt_tok ***param_ids,
                      uint32_t *nparams);
-/* A block type: a value type code or 0x40 (the short forms), else a
- * type index (*is_index). */
+/* A block type: a value type or 0x40 (the short forms), else a type
+ * index (*is_index). */
 uint32_t wxt_blocktype(wxt_parser *p, bool *is_index);
 const wxt_functype *wxt_type(wxt_parser *p, uint32_t index);
 

@@ -12,8 +12,8 @@
 #include <string.h>
 
 static const char *const space_word[WXT_SPACES] = {
-    "function", "table",        "memory",      "global",
-    "type",     "elem segment", "data segment"};
+    "function", "table",        "memory",       "global",
+    "type",     "elem segment", "data segment", "tag"};
 
 /* ----------------------------------------------------------- names */
 
@@ -62,58 +62,138 @@ static const wxt_tok *opt_id(wxt_parser *p)
 
 /* ----------------------------------------------------------- types */
 
-bool wxt_valtype(wxt_parser *p, const wxt_tok *t, uint8_t *out)
+/* The abstract heap types, and the shorthand of each nullable one. */
+static const struct {
+    const char *heap, *shorthand;
+    uint8_t code;
+} abstract_heaps[] = {
+    {"func", "funcref", 0x70},       {"extern", "externref", 0x6F},
+    {"any", "anyref", 0x6E},         {"eq", "eqref", 0x6D},
+    {"i31", "i31ref", 0x6C},         {"struct", "structref", 0x6B},
+    {"array", "arrayref", 0x6A},     {"exn", "exnref", 0x69},
+    {"none", "nullref", 0x71},       {"noextern", "nullexternref", 0x72},
+    {"nofunc", "nullfuncref", 0x73}, {"noexn", "nullexnref", 0x74}};
+
+static const struct {
+    const char *word;
+    uint8_t code;
+} num_types[] = {{"i32", 0x7F},
+                 {"i64", 0x7E},
+                 {"f32", 0x7D},
+                 {"f64", 0x7C},
+                 {"v128", 0x7B}};
+
+/* A keyword's value type (false if it names none). */
+static bool keyword_valtype(const wxt_tok *t, wxt_valtype_t *out)
 {
-    static const struct {
-        const char *word;
-        uint8_t code;
-    } types[] = {{"i32", 0x7F},      {"i64", 0x7E},  {"f32", 0x7D},
-                 {"f64", 0x7C},      {"v128", 0x7B}, {"funcref", 0x70},
-                 {"externref", 0x6F}};
-    (void)p;
-    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-        if (wxt_is_kw(t, types[i].word)) {
-            *out = types[i].code;
+    for (size_t i = 0; i < sizeof num_types / sizeof *num_types; i++)
+        if (wxt_is_kw(t, num_types[i].word)) {
+            *out = num_types[i].code;
+            return true;
+        }
+    for (size_t i = 0; i < sizeof abstract_heaps / sizeof *abstract_heaps; i++)
+        if (wxt_is_kw(t, abstract_heaps[i].shorthand)) {
+            *out = abstract_heaps[i].code;
             return true;
         }
     return false;
 }
 
-static uint8_t valtype(wxt_parser *p)
+uint32_t wxt_heaptype(wxt_parser *p)
 {
     const wxt_tok *t = wxt_next(p);
-    uint8_t v;
-    if (!wxt_valtype(p, t, &v))
+    if (t->kind == WXT_KW && !wxt_is_nat(t)) {
+        for (size_t i = 0; i < sizeof abstract_heaps / sizeof *abstract_heaps;
+             i++)
+            if (wxt_is_kw(t, abstract_heaps[i].heap))
+                return abstract_heaps[i].code;
+        wxt_fail(p, t, "unknown heap type \"%.*s\"", (int)t->len, t->s);
+    }
+    if (t->kind != WXT_ID && !wxt_is_nat(t))
+        wxt_fail(p, t, "unexpected token, expected a heap type");
+    uint32_t index = wxt_index(p, WXT_TYPE, t);
+    if (index > UINT32_MAX / 256 - WXT_HEAP_INDEX)
+        wxt_fail(p, t, "type index too large: %u", index);
+    return WXT_HEAP_INDEX + index;
+}
+
+void wxt_put_heaptype(wxt_parser *p, wxt_buf *b, uint32_t heap)
+{
+    if (heap < WXT_HEAP_INDEX)
+        wxt_byte(p, b, (uint8_t)heap);
+    else
+        wxt_s64(p, b, heap - WXT_HEAP_INDEX); /* an s33 */
+}
+
+bool wxt_valtype_ahead(wxt_parser *p)
+{
+    /* Any keyword: one that names no type is then refused by
+     * wxt_valtype as "unknown type", not as a stray token. */
+    return wxt_peek(p, 0)->kind == WXT_KW || wxt_is_open(p, "ref");
+}
+
+/* (ref null? ht): a nullable abstract type is written in its one-byte
+ * shorthand, as wasm-tools writes it. */
+wxt_valtype_t wxt_valtype(wxt_parser *p)
+{
+    if (wxt_is_open(p, "ref")) {
+        p->pos += 2;
+        bool nullable = wxt_is_kw(wxt_peek(p, 0), "null");
+        if (nullable)
+            wxt_next(p);
+        uint32_t heap = wxt_heaptype(p);
+        wxt_expect_rp(p);
+        if (nullable && heap < WXT_HEAP_INDEX)
+            return heap;
+        return (nullable ? 0x63u : 0x64u) | heap << 8;
+    }
+    const wxt_tok *t = wxt_next(p);
+    wxt_valtype_t v;
+    if (!keyword_valtype(t, &v))
         wxt_fail(p, t, "unknown type \"%.*s\"", (int)t->len, t->s);
     return v;
 }
 
-static uint8_t reftype(wxt_parser *p)
+void wxt_put_valtype(wxt_parser *p, wxt_buf *b, wxt_valtype_t v)
 {
-    const wxt_tok *t = wxt_next(p);
-    if (wxt_is_kw(t, "funcref"))
-        return 0x70;
-    if (wxt_is_kw(t, "externref"))
-        return 0x6F;
-    wxt_fail(p, t, "unknown reference type \"%.*s\"", (int)t->len, t->s);
+    uint8_t first = (uint8_t)(v & 0xFF);
+    wxt_byte(p, b, first);
+    if (first == 0x63 || first == 0x64)
+        wxt_put_heaptype(p, b, v >> 8);
+}
+
+static bool is_reftype(wxt_valtype_t v)
+{
+    uint8_t first = (uint8_t)(v & 0xFF);
+    return first == 0x63 || first == 0x64 || (first >= 0x69 && first <= 0x74);
+}
+
+static wxt_valtype_t reftype(wxt_parser *p)
+{
+    const wxt_tok *at = wxt_peek(p, 0);
+    wxt_valtype_t v = wxt_valtype(p);
+    if (!is_reftype(v))
+        wxt_fail(p, at, "unknown reference type \"%.*s\"", (int)at->len,
+                 at->s);
+    return v;
 }
 
 /* Growable lists of value types and of names while reading a type. */
 typedef struct typelist {
-    uint8_t *v;
+    wxt_valtype_t *v;
     const wxt_tok **ids;
     uint32_t n, cap;
 } typelist;
 
-static void typelist_add(wxt_parser *p, typelist *l, uint8_t v,
+static void typelist_add(wxt_parser *p, typelist *l, wxt_valtype_t v,
                          const wxt_tok *id)
 {
     if (l->n == l->cap) {
         uint32_t cap = l->cap ? l->cap * 2 : 8;
-        uint8_t *nv = wxt_alloc(p, cap);
+        wxt_valtype_t *nv = wxt_alloc(p, cap * sizeof *nv);
         const wxt_tok **nid = wxt_alloc(p, cap * sizeof *nid);
         if (l->n) {
-            memcpy(nv, l->v, l->n);
+            memcpy(nv, l->v, l->n * sizeof *nv);
             memcpy(nid, l->ids, l->n * sizeof *nid);
         }
         l->v = nv;
@@ -132,17 +212,17 @@ static void params_results(wxt_parser *p, typelist *params, typelist *results)
         p->pos += 2;
         const wxt_tok *id = opt_id(p);
         if (id) {
-            typelist_add(p, params, valtype(p), id);
+            typelist_add(p, params, wxt_valtype(p), id);
         } else {
-            while (wxt_peek(p, 0)->kind == WXT_KW)
-                typelist_add(p, params, valtype(p), NULL);
+            while (wxt_valtype_ahead(p))
+                typelist_add(p, params, wxt_valtype(p), NULL);
         }
         wxt_expect_rp(p);
     }
     while (wxt_is_open(p, "result")) {
         p->pos += 2;
-        while (wxt_peek(p, 0)->kind == WXT_KW)
-            typelist_add(p, results, valtype(p), NULL);
+        while (wxt_valtype_ahead(p))
+            typelist_add(p, results, wxt_valtype(p), NULL);
         wxt_expect_rp(p);
     }
 }
@@ -151,8 +231,10 @@ static bool same_type(const wxt_functype *t, const typelist *params,
                       const typelist *results)
 {
     return t->nparams == params->n && t->nresults == results->n &&
-           (!params->n || memcmp(t->params, params->v, params->n) == 0) &&
-           (!results->n || memcmp(t->results, results->v, results->n) == 0);
+           (!params->n || memcmp(t->params, params->v,
+                                 params->n * sizeof *params->v) == 0) &&
+           (!results->n || memcmp(t->results, results->v,
+                                  results->n * sizeof *results->v) == 0);
 }
 
 static uint32_t add_type(wxt_parser *p, const typelist *params,
@@ -294,8 +376,14 @@ static bool inline_segment_ahead(wxt_parser *p, const char *word)
         p->pos += 2;
         skip_form(p);
     }
-    if (wxt_peek(p, 0)->kind == WXT_KW && !wxt_is_nat(wxt_peek(p, 0)))
+    if (wxt_is_kw(wxt_peek(p, 0), "i64") || wxt_is_kw(wxt_peek(p, 0), "i32"))
+        p->pos++; /* the address type */
+    if (wxt_is_open(p, "ref")) {
+        p->pos += 2; /* the reference type of (table (ref t) (elem ...)) */
+        skip_form(p);
+    } else if (wxt_peek(p, 0)->kind == WXT_KW && !wxt_is_nat(wxt_peek(p, 0))) {
         p->pos++; /* the reference type of (table t (elem ...)) */
+    }
     bool seg = wxt_is_open(p, word);
     p->pos = save;
     return seg;
@@ -322,12 +410,14 @@ static void first_pass(wxt_parser *p)
     } kinds[] = {{"func", WXT_FUNC},
                  {"table", WXT_TABLE},
                  {"memory", WXT_MEMORY},
-                 {"global", WXT_GLOBAL}};
+                 {"global", WXT_GLOBAL},
+                 {"tag", WXT_TAG}};
+    const size_t nkinds = sizeof kinds / sizeof *kinds;
     while (wxt_peek(p, 0)->kind == WXT_LP) {
         wxt_next(p);
         const wxt_tok *kw = wxt_next(p);
         bool known = false;
-        for (size_t k = 0; k < 4; k++) {
+        for (size_t k = 0; k < nkinds; k++) {
             if (!wxt_is_kw(kw, kinds[k].word))
                 continue;
             known = true;
@@ -352,7 +442,7 @@ static void first_pass(wxt_parser *p)
             wxt_expect_lp(p);
             const wxt_tok *what = wxt_next(p);
             bool ok = false;
-            for (size_t k = 0; k < 4 && !ok; k++)
+            for (size_t k = 0; k < nkinds && !ok; k++)
                 if (wxt_is_kw(what, kinds[k].word)) {
                     define(p, kinds[k].space, opt_id(p), true, &defined, kw);
                     ok = true;
@@ -466,10 +556,10 @@ static void func_field(wxt_parser *p, uint32_t index)
         p->pos += 2;
         const wxt_tok *id = opt_id(p);
         if (id)
-            typelist_add(p, &locals, valtype(p), id);
+            typelist_add(p, &locals, wxt_valtype(p), id);
         else
-            while (wxt_peek(p, 0)->kind == WXT_KW)
-                typelist_add(p, &locals, valtype(p), NULL);
+            while (wxt_valtype_ahead(p))
+                typelist_add(p, &locals, wxt_valtype(p), NULL);
         wxt_expect_rp(p);
     }
     for (uint32_t i = 0; i < locals.n; i++)
@@ -487,7 +577,7 @@ static void func_field(wxt_parser *p, uint32_t index)
         while (j < locals.n && locals.v[j] == locals.v[i])
             j++;
         wxt_u32(p, &groups, j - i);
-        wxt_byte(p, &groups, locals.v[i]);
+        wxt_put_valtype(p, &groups, locals.v[i]);
         ngroups++;
         i = j;
     }
@@ -510,17 +600,33 @@ static void global_field(wxt_parser *p, uint32_t index)
         wxt_byte(p, b, 0x03);
     if (wxt_is_open(p, "mut")) {
         p->pos += 2;
-        wxt_byte(p, b, valtype(p));
+        wxt_put_valtype(p, b, wxt_valtype(p));
         wxt_byte(p, b, 1);
         wxt_expect_rp(p);
     } else {
-        wxt_byte(p, b, valtype(p));
+        wxt_put_valtype(p, b, wxt_valtype(p));
         wxt_byte(p, b, 0);
     }
     if (!imported) {
         wxt_const_expr(p, b);
         p->n_global++;
     }
+    wxt_expect_rp(p);
+}
+
+/* (tag id? (export)* (import)? typeuse): exception handling's tags. */
+static void tag_field(wxt_parser *p, uint32_t index)
+{
+    opt_id(p);
+    inline_exports(p, 0x04, index);
+    bool imported = inline_import(p);
+    wxt_buf *b = imported ? &p->sec_import : &p->sec_tag;
+    if (imported)
+        wxt_byte(p, b, 0x04);
+    wxt_byte(p, b, 0x00); /* the exception attribute */
+    wxt_u32(p, b, wxt_typeuse(p, NULL, NULL));
+    if (!imported)
+        p->n_tag++;
     wxt_expect_rp(p);
 }
 
@@ -578,14 +684,16 @@ static void elem_funcs(wxt_parser *p, elem_items *it)
 }
 
 /* elemlist: `func` x* | reftype item* (| x* in the old abbreviation). */
-static uint8_t elem_list(wxt_parser *p, elem_items *it)
+static wxt_valtype_t elem_list(wxt_parser *p, elem_items *it)
 {
     it->all_funcs = true;
-    uint8_t type = 0x70;
+    wxt_valtype_t type = 0x70;
     if (wxt_is_kw(wxt_peek(p, 0), "func")) {
         wxt_next(p);
         elem_funcs(p, it);
-    } else if (wxt_peek(p, 0)->kind == WXT_KW && !wxt_is_nat(wxt_peek(p, 0))) {
+    } else if ((wxt_peek(p, 0)->kind == WXT_KW &&
+                !wxt_is_nat(wxt_peek(p, 0))) ||
+               wxt_is_open(p, "ref")) {
         type = reftype(p);
         while (wxt_peek(p, 0)->kind == WXT_LP)
             elem_item_expr(p, it);
@@ -600,7 +708,7 @@ static uint8_t elem_list(wxt_parser *p, elem_items *it)
 /* Writes a segment: flags by wat2wasm's choice (explicit table index only
  * when it is not 0, function indices when every item is a ref.func). */
 static void write_elem(wxt_parser *p, int mode, uint32_t table,
-                       const wxt_buf *offset, uint8_t type,
+                       const wxt_buf *offset, wxt_valtype_t type,
                        const elem_items *it)
 {
     wxt_buf *b = &p->sec_elem;
@@ -616,8 +724,10 @@ static void write_elem(wxt_parser *p, int mode, uint32_t table,
         wxt_u32(p, b, table);
     if (!(flags & 1))
         wxt_bytes(p, b, offset->p, offset->n);
-    if (flags & 3)
-        wxt_byte(p, b, (flags & 4) ? type : 0x00);
+    if ((flags & 3) && (flags & 4))
+        wxt_put_valtype(p, b, type);
+    else if (flags & 3)
+        wxt_byte(p, b, 0x00);
     wxt_vec(p, b, it->n, (flags & 4) ? &it->exprs : &it->funcs);
     p->n_elem++;
 }
@@ -649,9 +759,9 @@ static void elem_field(wxt_parser *p)
     wxt_buf offset = {0};
     if (wxt_is_kw(wxt_peek(p, 0), "declare")) {
         wxt_next(p);
-        uint8_t type = elem_list(p, &it);
+        wxt_valtype_t type = elem_list(p, &it);
         write_elem(p, 3, 0, NULL, type, &it);
-    } else if (wxt_peek(p, 0)->kind == WXT_LP ||
+    } else if ((wxt_peek(p, 0)->kind == WXT_LP && !wxt_is_open(p, "ref")) ||
                wxt_peek(p, 0)->kind == WXT_ID || wxt_is_nat(wxt_peek(p, 0))) {
         uint32_t table = 0;
         if (wxt_is_open(p, "table")) {
@@ -662,13 +772,53 @@ static void elem_field(wxt_parser *p)
             table = wxt_index(p, WXT_TABLE, wxt_next(p));
         }
         offset_expr(p, &offset);
-        uint8_t type = elem_list(p, &it);
+        wxt_valtype_t type = elem_list(p, &it);
         write_elem(p, 0, table, &offset, type, &it);
     } else {
-        uint8_t type = elem_list(p, &it);
+        wxt_valtype_t type = elem_list(p, &it);
         write_elem(p, 1, 0, NULL, type, &it);
     }
     wxt_expect_rp(p);
+}
+
+/* Whether a reference type starts here (the element type of a table). */
+static bool reftype_ahead(wxt_parser *p)
+{
+    const wxt_tok *t = wxt_peek(p, 0);
+    return (t->kind == WXT_KW && !wxt_is_nat(t) && !wxt_is_kw(t, "i64") &&
+            !wxt_is_kw(t, "i32")) ||
+           wxt_is_open(p, "ref");
+}
+
+/* at? reftype (elem ...): a table exactly as long as its items, and an
+ * active segment at 0 filling it. */
+static void table_inline_elem(wxt_parser *p, wxt_buf *b, uint32_t index)
+{
+    bool is64 = wxt_is_kw(wxt_peek(p, 0), "i64");
+    if (is64 || wxt_is_kw(wxt_peek(p, 0), "i32"))
+        wxt_next(p);
+    wxt_valtype_t type = reftype(p);
+    elem_items it = {0};
+    wxt_expect_lp(p);
+    wxt_expect_kw(p, "elem");
+    it.all_funcs = true;
+    if (wxt_peek(p, 0)->kind == WXT_LP)
+        while (wxt_peek(p, 0)->kind == WXT_LP)
+            elem_item_expr(p, &it);
+    else
+        elem_funcs(p, &it);
+    if (type != 0x70)
+        it.all_funcs = false;
+    wxt_expect_rp(p);
+    wxt_put_valtype(p, b, type);
+    wxt_byte(p, b, is64 ? 0x05 : 0x01);
+    wxt_u32(p, b, it.n);
+    wxt_u32(p, b, it.n);
+    wxt_buf offset = {0};
+    wxt_byte(p, &offset, is64 ? 0x42 : 0x41);
+    wxt_byte(p, &offset, 0x00);
+    wxt_byte(p, &offset, 0x0B);
+    write_elem(p, 0, index, &offset, type, &it);
 }
 
 static void table_field(wxt_parser *p, uint32_t index)
@@ -679,37 +829,30 @@ static void table_field(wxt_parser *p, uint32_t index)
     wxt_buf *b = imported ? &p->sec_import : &p->sec_table;
     if (imported)
         wxt_byte(p, b, 0x01);
-    const wxt_tok *t = wxt_peek(p, 0);
-    if (!imported && t->kind == WXT_KW &&
-        !(wxt_is_kw(t, "i64") || wxt_is_kw(t, "i32") || wxt_is_nat(t))) {
-        /* reftype (elem ...): a table exactly as long as its items. */
-        uint8_t type = reftype(p);
-        elem_items it = {0};
-        wxt_expect_lp(p);
-        wxt_expect_kw(p, "elem");
-        it.all_funcs = true;
-        if (wxt_peek(p, 0)->kind == WXT_LP)
-            while (wxt_peek(p, 0)->kind == WXT_LP)
-                elem_item_expr(p, &it);
-        else
-            elem_funcs(p, &it);
-        if (type != 0x70)
-            it.all_funcs = false;
-        wxt_expect_rp(p);
-        wxt_byte(p, b, type);
-        wxt_byte(p, b, 0x01);
-        wxt_u32(p, b, it.n);
-        wxt_u32(p, b, it.n);
-        wxt_buf offset = {0};
-        wxt_byte(p, &offset, 0x41);
-        wxt_byte(p, &offset, 0x00);
-        wxt_byte(p, &offset, 0x0B);
-        write_elem(p, 0, index, &offset, type, &it);
+    bool addr =
+        wxt_is_kw(wxt_peek(p, 0), "i64") || wxt_is_kw(wxt_peek(p, 0), "i32");
+    if (!imported && addr)
+        p->pos++;
+    bool inline_elem = !imported && reftype_ahead(p);
+    if (!imported && addr)
+        p->pos--;
+    if (inline_elem) {
+        table_inline_elem(p, b, index);
     } else {
         wxt_buf lim = {0};
         limits(p, &lim, true, false);
-        wxt_byte(p, b, reftype(p));
+        wxt_valtype_t type = reftype(p);
+        /* A table with an initializer expression (typed references):
+         * the 0x40 0x00 form, then the expression. */
+        bool init = !imported && wxt_peek(p, 0)->kind == WXT_LP;
+        if (init) {
+            wxt_byte(p, b, 0x40);
+            wxt_byte(p, b, 0x00);
+        }
+        wxt_put_valtype(p, b, type);
         wxt_bytes(p, b, lim.p, lim.n);
+        if (init)
+            wxt_const_expr(p, b);
     }
     if (!imported)
         p->n_table++;
@@ -816,20 +959,24 @@ static void import_field(wxt_parser *p)
         wxt_buf lim = {0};
         wxt_byte(p, b, 0x01);
         limits(p, &lim, true, false);
-        wxt_byte(p, b, reftype(p));
+        wxt_put_valtype(p, b, reftype(p));
         wxt_bytes(p, b, lim.p, lim.n);
     } else if (wxt_is_kw(kind, "memory")) {
         wxt_byte(p, b, 0x02);
         limits(p, b, true, true);
+    } else if (wxt_is_kw(kind, "tag")) {
+        wxt_byte(p, b, 0x04);
+        wxt_byte(p, b, 0x00); /* the exception attribute */
+        wxt_u32(p, b, wxt_typeuse(p, NULL, NULL));
     } else {
         wxt_byte(p, b, 0x03);
         if (wxt_is_open(p, "mut")) {
             p->pos += 2;
-            wxt_byte(p, b, valtype(p));
+            wxt_put_valtype(p, b, wxt_valtype(p));
             wxt_byte(p, b, 1);
             wxt_expect_rp(p);
         } else {
-            wxt_byte(p, b, valtype(p));
+            wxt_put_valtype(p, b, wxt_valtype(p));
             wxt_byte(p, b, 0);
         }
     }
@@ -839,13 +986,14 @@ static void import_field(wxt_parser *p)
 
 static void export_field(wxt_parser *p)
 {
-    static const char *const kinds[] = {"func", "table", "memory", "global"};
+    static const char *const kinds[] = {"func", "table", "memory", "global",
+                                        "tag"};
     static const enum wxt_space spaces[] = {WXT_FUNC, WXT_TABLE, WXT_MEMORY,
-                                            WXT_GLOBAL};
+                                            WXT_GLOBAL, WXT_TAG};
     const wxt_tok *name = wxt_next(p);
     wxt_expect_lp(p);
     const wxt_tok *kind = wxt_next(p);
-    for (uint8_t k = 0; k < 4; k++)
+    for (uint8_t k = 0; k < 5; k++)
         if (wxt_is_kw(kind, kinds[k])) {
             add_export(p, name, k, wxt_index(p, spaces[k], wxt_next(p)));
             wxt_expect_rp(p);
@@ -873,6 +1021,8 @@ static void second_pass(wxt_parser *p)
             memory_field(p, counts[WXT_MEMORY]++);
         } else if (wxt_is_kw(kw, "global")) {
             global_field(p, counts[WXT_GLOBAL]++);
+        } else if (wxt_is_kw(kw, "tag")) {
+            tag_field(p, counts[WXT_TAG]++);
         } else if (wxt_is_kw(kw, "import")) {
             uint32_t save = p->pos;
             p->pos += 3;
@@ -883,6 +1033,8 @@ static void second_pass(wxt_parser *p)
             for (int i = 0; i < 4; i++)
                 if (wxt_is_kw(what, k[i]))
                     counts[i]++;
+            if (wxt_is_kw(what, "tag"))
+                counts[WXT_TAG]++;
             import_field(p);
         } else if (wxt_is_kw(kw, "export")) {
             export_field(p);
@@ -923,15 +1075,18 @@ static void write_module(wxt_parser *p, wxt_buf *out)
         wxt_functype *t = &p->types[i];
         wxt_byte(p, &types, 0x60);
         wxt_u32(p, &types, t->nparams);
-        wxt_bytes(p, &types, t->params, t->nparams);
+        for (uint32_t k = 0; k < t->nparams; k++)
+            wxt_put_valtype(p, &types, t->params[k]);
         wxt_u32(p, &types, t->nresults);
-        wxt_bytes(p, &types, t->results, t->nresults);
+        for (uint32_t k = 0; k < t->nresults; k++)
+            wxt_put_valtype(p, &types, t->results[k]);
     }
     section(p, out, 1, p->ntypes, &types, false);
     section(p, out, 2, p->n_import, &p->sec_import, false);
     section(p, out, 3, p->n_func, &p->sec_func, false);
     section(p, out, 4, p->n_table, &p->sec_table, false);
     section(p, out, 5, p->n_mem, &p->sec_mem, false);
+    section(p, out, 13, p->n_tag, &p->sec_tag, false);
     section(p, out, 6, p->n_global, &p->sec_global, false);
     section(p, out, 7, p->n_export, &p->sec_export, false);
     if (p->has_start) {

@@ -24,7 +24,7 @@ typedef struct op_name {
 
 static const op_name op_names[] = {
 #define WXT_PLAIN_(e, c, n, k, a, r) {n, 0, c},
-    WXO_LIST(WXT_PLAIN_)
+    WXO_LIST(WXT_PLAIN_) WXO_EXC_LIST(WXT_PLAIN_)
 #undef WXT_PLAIN_
 #define WXT_FC_(e, c, n, k, a, r) {n, WXO_FC_PREFIX, c},
         WXO_FC_LIST(WXT_FC_)
@@ -265,12 +265,8 @@ static void select_op(ictx *c, wxt_buf *out)
     uint32_t n = 0;
     while (wxt_is_open(p, "result")) {
         p->pos += 2;
-        while (wxt_peek(p, 0)->kind == WXT_KW) {
-            const wxt_tok *t = wxt_next(p);
-            uint8_t v;
-            if (!wxt_valtype(p, t, &v))
-                wxt_fail(p, t, "unknown type \"%.*s\"", (int)t->len, t->s);
-            wxt_byte(p, &types, v);
+        while (wxt_valtype_ahead(p)) {
+            wxt_put_valtype(p, &types, wxt_valtype(p));
             n++;
         }
         wxt_expect_rp(p);
@@ -279,15 +275,31 @@ static void select_op(ictx *c, wxt_buf *out)
     wxt_vec(p, out, n, &types);
 }
 
+/* The opcodes that are part of a structured instruction's syntax, not
+ * instructions of their own. */
+static bool is_structured(uint8_t code)
+{
+    switch (code) {
+    case WXO_BLOCK:
+    case WXO_LOOP:
+    case WXO_IF:
+    case WXO_ELSE:
+    case WXO_END:
+    case WXO_TRY:
+    case WXO_CATCH:
+    case WXO_CATCH_ALL:
+    case WXO_DELEGATE:
+    case WXO_TRY_TABLE: return true;
+    default: return false;
+    }
+}
+
 /* One plain instruction (its keyword already read): opcode, immediates. */
 static void plain(ictx *c, wxt_buf *out, const wxt_tok *kw)
 {
     wxt_parser *p = c->p;
     const op_name *op = find_op(kw);
-    if (!op ||
-        (op->prefix == 0 &&
-         (op->code == WXO_BLOCK || op->code == WXO_LOOP ||
-          op->code == WXO_IF || op->code == WXO_ELSE || op->code == WXO_END)))
+    if (!op || (op->prefix == 0 && is_structured(op->code)))
         wxt_fail(p, kw, "unknown operator %.*s", (int)kw->len, kw->s);
     if (op->prefix) {
         wxt_byte(p, out, op->prefix);
@@ -302,7 +314,15 @@ static void plain(ictx *c, wxt_buf *out, const wxt_tok *kw)
     wxt_byte(p, out, op->code);
     switch (op->code) {
     case WXO_BR:
-    case WXO_BR_IF: wxt_u32(p, out, label_index(c, wxt_next(p))); break;
+    case WXO_BR_IF:
+    case WXO_BR_ON_NULL:
+    case WXO_BR_ON_NON_NULL:
+    case WXO_RETHROW: wxt_u32(p, out, label_index(c, wxt_next(p))); break;
+    case WXO_CALL_REF:
+    case WXO_RETURN_CALL_REF:
+        wxt_u32(p, out, wxt_index(p, WXT_TYPE, wxt_next(p)));
+        break;
+    case WXO_THROW: wxt_u32(p, out, wxt_index(p, WXT_TAG, wxt_next(p))); break;
     case WXO_BR_TABLE: {
         wxt_buf labels = {0};
         uint32_t n = 0;
@@ -335,16 +355,7 @@ static void plain(ictx *c, wxt_buf *out, const wxt_tok *kw)
     case WXO_I64_CONST:
     case WXO_F32_CONST:
     case WXO_F64_CONST: const_imm(c, out, op->code); break;
-    case WXO_REF_NULL: {
-        const wxt_tok *t = wxt_next(p);
-        if (wxt_is_kw(t, "func"))
-            wxt_byte(p, out, 0x70);
-        else if (wxt_is_kw(t, "extern"))
-            wxt_byte(p, out, 0x6F);
-        else
-            wxt_fail(p, t, "unknown heap type \"%.*s\"", (int)t->len, t->s);
-        break;
-    }
+    case WXO_REF_NULL: wxt_put_heaptype(p, out, wxt_heaptype(p)); break;
     default:
         if (op->code >= WXO_I32_LOAD && op->code <= WXO_I64_STORE32)
             memarg(c, out, op);
@@ -373,7 +384,79 @@ static void blocktype(ictx *c, wxt_buf *out)
     if (is_index)
         wxt_s64(c->p, out, v);
     else
-        wxt_byte(c->p, out, (uint8_t)v);
+        wxt_put_valtype(c->p, out, v);
+}
+
+/* try_table's clauses, (catch x l) (catch_ref x l) (catch_all l)
+ * (catch_all_ref l), before the try_table's own label is pushed: their
+ * labels are those around it. */
+static void catch_clauses(ictx *c, wxt_buf *out)
+{
+    static const char *const kinds[] = {"catch", "catch_ref", "catch_all",
+                                        "catch_all_ref"};
+    wxt_parser *p = c->p;
+    wxt_buf clauses = {0};
+    uint32_t n = 0;
+    for (;;) {
+        int kind = -1;
+        for (int k = 0; k < 4 && kind < 0; k++)
+            if (wxt_is_open(p, kinds[k]))
+                kind = k;
+        if (kind < 0)
+            break;
+        p->pos += 2;
+        wxt_byte(p, &clauses, (uint8_t)kind);
+        if (kind == WXO_CATCH_TAG || kind == WXO_CATCH_TAG_REF)
+            wxt_u32(p, &clauses, wxt_index(p, WXT_TAG, wxt_next(p)));
+        wxt_u32(p, &clauses, label_index(c, wxt_next(p)));
+        wxt_expect_rp(p);
+        n++;
+    }
+    wxt_vec(p, out, n, &clauses);
+}
+
+/* The head of a try_table: opcode, block type, clauses; its label. */
+static void try_table_head(ictx *c, wxt_buf *out, const wxt_tok *label)
+{
+    wxt_byte(c->p, out, WXO_TRY_TABLE);
+    blocktype(c, out);
+    catch_clauses(c, out);
+    push_label(c, label);
+}
+
+/* A legacy try's `delegate l`: the label is looked up once the try's own
+ * label is gone, so that 0 is the block around the try. */
+static void delegate_label(ictx *c, wxt_buf *out)
+{
+    c->nlabels--;
+    wxt_byte(c->p, out, WXO_DELEGATE);
+    wxt_u32(c->p, out, label_index(c, wxt_next(c->p)));
+}
+
+/* A legacy try's handlers in the flat form, after its body: catch x
+ * instr* ... catch_all instr*, up to `end` (not consumed), or
+ * `delegate l`. Returns whether it ended with delegate (label popped). */
+static bool flat_handlers(ictx *c, wxt_buf *out)
+{
+    wxt_parser *p = c->p;
+    for (;;) {
+        const wxt_tok *t = wxt_peek(p, 0);
+        if (wxt_is_kw(t, "catch")) {
+            wxt_next(p);
+            wxt_byte(p, out, WXO_CATCH);
+            wxt_u32(p, out, wxt_index(p, WXT_TAG, wxt_next(p)));
+        } else if (wxt_is_kw(t, "catch_all")) {
+            wxt_next(p);
+            wxt_byte(p, out, WXO_CATCH_ALL);
+        } else if (wxt_is_kw(t, "delegate")) {
+            wxt_next(p);
+            delegate_label(c, out);
+            return true;
+        } else {
+            return false;
+        }
+        seq(c, out);
+    }
 }
 
 /* block, loop and if in the flat form: up to their `end`. */
@@ -382,13 +465,23 @@ static void flat_block(ictx *c, wxt_buf *out, const wxt_tok *kw)
     wxt_parser *p = c->p;
     enter(c, kw);
     const wxt_tok *label = wxt_peek(p, 0)->kind == WXT_ID ? wxt_next(p) : NULL;
-    wxt_byte(p, out,
-             wxt_is_kw(kw, "block")  ? WXO_BLOCK
-             : wxt_is_kw(kw, "loop") ? WXO_LOOP
-                                     : WXO_IF);
-    blocktype(c, out);
-    push_label(c, label);
-    seq(c, out);
+    if (wxt_is_kw(kw, "try_table")) {
+        try_table_head(c, out, label);
+        seq(c, out);
+    } else {
+        wxt_byte(p, out,
+                 wxt_is_kw(kw, "block")  ? WXO_BLOCK
+                 : wxt_is_kw(kw, "loop") ? WXO_LOOP
+                 : wxt_is_kw(kw, "try")  ? WXO_TRY
+                                         : WXO_IF);
+        blocktype(c, out);
+        push_label(c, label);
+        seq(c, out);
+    }
+    if (wxt_is_kw(kw, "try") && flat_handlers(c, out)) {
+        c->nesting--;
+        return;
+    }
     if (wxt_is_kw(kw, "if") && wxt_is_kw(wxt_peek(p, 0), "else")) {
         wxt_next(p);
         closing_label(c, label);
@@ -432,6 +525,49 @@ static void folded_if(ictx *c, wxt_buf *out)
     wxt_byte(p, out, WXO_END);
 }
 
+static const wxt_tok *opt_label(ictx *c)
+{
+    return wxt_peek(c->p, 0)->kind == WXT_ID ? wxt_next(c->p) : NULL;
+}
+
+/* (try label? blocktype (do instr*) (catch x instr*)* (catch_all
+ * instr*)?) or (try label? blocktype (do instr*) (delegate l)): the
+ * legacy exception handling. */
+static void folded_try(ictx *c, wxt_buf *out)
+{
+    wxt_parser *p = c->p;
+    const wxt_tok *label = opt_label(c);
+    wxt_byte(p, out, WXO_TRY);
+    blocktype(c, out);
+    push_label(c, label);
+    wxt_expect_lp(p);
+    wxt_expect_kw(p, "do");
+    seq(c, out);
+    wxt_expect_rp(p);
+    if (wxt_is_open(p, "delegate")) {
+        p->pos += 2;
+        delegate_label(c, out);
+        wxt_expect_rp(p);
+        return;
+    }
+    for (;;) {
+        if (wxt_is_open(p, "catch")) {
+            p->pos += 2;
+            wxt_byte(p, out, WXO_CATCH);
+            wxt_u32(p, out, wxt_index(p, WXT_TAG, wxt_next(p)));
+        } else if (wxt_is_open(p, "catch_all")) {
+            p->pos += 2;
+            wxt_byte(p, out, WXO_CATCH_ALL);
+        } else {
+            break;
+        }
+        seq(c, out);
+        wxt_expect_rp(p);
+    }
+    c->nlabels--;
+    wxt_byte(p, out, WXO_END);
+}
+
 static void folded(ictx *c, wxt_buf *out)
 {
     wxt_parser *p = c->p;
@@ -451,6 +587,13 @@ static void folded(ictx *c, wxt_buf *out)
         wxt_byte(p, out, WXO_END);
     } else if (wxt_is_kw(kw, "if")) {
         folded_if(c, out);
+    } else if (wxt_is_kw(kw, "try_table")) {
+        try_table_head(c, out, opt_label(c));
+        seq(c, out);
+        c->nlabels--;
+        wxt_byte(p, out, WXO_END);
+    } else if (wxt_is_kw(kw, "try")) {
+        folded_try(c, out);
     } else {
         /* The operands come first in the binary, the immediates after the
          * opcode: keep the instruction aside while the operands go out. */
@@ -471,7 +614,8 @@ static void seq(ictx *c, wxt_buf *out)
     for (;;) {
         const wxt_tok *t = wxt_peek(p, 0);
         if (t->kind == WXT_RP || t->kind == WXT_EOF || wxt_is_kw(t, "end") ||
-            wxt_is_kw(t, "else"))
+            wxt_is_kw(t, "else") || wxt_is_kw(t, "catch") ||
+            wxt_is_kw(t, "catch_all") || wxt_is_kw(t, "delegate"))
             return;
         if (t->kind == WXT_LP) {
             folded(c, out);
@@ -481,7 +625,8 @@ static void seq(ictx *c, wxt_buf *out)
             wxt_fail(p, t, "unexpected token, expected an instruction");
         wxt_next(p);
         if (wxt_is_kw(t, "block") || wxt_is_kw(t, "loop") ||
-            wxt_is_kw(t, "if"))
+            wxt_is_kw(t, "if") || wxt_is_kw(t, "try") ||
+            wxt_is_kw(t, "try_table"))
             flat_block(c, out, t);
         else
             plain(c, out, t);

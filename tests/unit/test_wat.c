@@ -194,6 +194,113 @@ static void runs(void)
     CHECK(!wx_wat_is_binary((const uint8_t *)"(module)", 8));
 }
 
+/* Exception handling and typed function references (3.0) in their text
+ * forms, byte by byte: a tag, throw and a try_table with a catch; a
+ * (ref $t) parameter and call_ref; legacy try/catch; a table with an
+ * initializer expression. */
+static void encodings_3(void)
+{
+    static const uint8_t exc[] = {
+        HEADER, 1,    9,    2,    0x60, 1,    0x7F, 0, /* (i32) -> () */
+        0x60,   0,    1,    0x7F,                      /* () -> i32 */
+        3,      2,    1,    1,                         /* func: type 1 */
+        13,     3,    1,    0,    0,                   /* tag $e: type 0 */
+        10,     20,   1,    18,   0,    0x02, 0x7F,    /* block (i32) */
+        0x1F,   0x40, 1,    0x00, 0,    0,             /* try_table, catch */
+        0x41,   7,    0x08, 0,    0x0B,                /* throw $e */
+        0x41,   0,    0x0B, 0x0B};
+    encodes("(module (tag $e (param i32))"
+            " (func (result i32) (block $h (result i32)"
+            " (try_table (catch $e $h) (throw $e (i32.const 7)))"
+            " (i32.const 0))))",
+            exc, sizeof exc);
+
+    static const uint8_t ref[] = {
+        HEADER, 1, 11,   2,    0x60, 1,  0x7F, 1,   0x7F, /* $t */
+        0x60,   1, 0x64, 0x00, 0,                         /* ((ref $t)) */
+        3,      2, 1,    1,    10,   11, 1,    9,   0,
+        0x41,   1, 0x20, 0,    0x14, 0,  0x1A, 0x0B}; /* call_ref $t */
+    encodes("(module (type $t (func (param i32) (result i32)))"
+            " (func (param $f (ref $t))"
+            " (drop (call_ref $t (i32.const 1) (local.get $f)))))",
+            ref, sizeof ref);
+
+    static const uint8_t legacy[] = {
+        HEADER, 1,  4,    1, 0x60, 0,    0, /* () -> () */
+        3,      2,  1,    0, 13,   3,    1,    0,
+        0,      10, 12,   1, 10,   0,    0x06, 0x40, /* try */
+        0x08,   0,  0x07, 0, 0x19, 0x0B, 0x0B}; /* throw catch catch_all */
+    encodes("(module (tag $e) (func try throw $e catch $e catch_all end))",
+            legacy, sizeof legacy);
+
+    static const uint8_t table[] = {
+        HEADER, 1, 4,    1, 0x60, 0,    0,    3,    2, 1,
+        0,      4, 10,   1, 0x40, 0x00, 0x64, 0x70, 0, 2, /* (ref func) 2 */
+        0xD2,   0, 0x0B,                                  /* (ref.func $f) */
+        10,     4, 1,    2, 0,    0x0B};
+    encodes("(module (table 2 (ref func) (ref.func $f)) (func $f))", table,
+            sizeof table);
+
+    refused("(module (func (throw $nope)))", "1:22: unknown tag $nope");
+    refused("(module (func (param (ref nofun))))",
+            "1:27: unknown heap type \"nofun\"");
+}
+
+/* Loads a text module and calls its export "run" with no arguments: one
+ * i32 result, or INT32_MIN when anything fails (reported as a check). */
+static int32_t run_text(const char *text)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    wx_error err;
+    int32_t got = INT32_MIN;
+    wx_status s = wx_wat_to_wasm(text, strlen(text), &bytes, &len, &err);
+    CHECK_MSG(s == WX_OK, "parse: %s", err.message);
+    wx_module *m = s == WX_OK ? wx_module_load(bytes, len, NULL, &err) : NULL;
+    CHECK_MSG(m != NULL, "load: %s", err.message);
+    wx_instance *inst = m ? wx_instantiate(m, NULL, NULL, &err) : NULL;
+    CHECK_MSG(inst != NULL, "instantiate: %s", err.message);
+    wx_wasm_func *run = inst ? wx_instance_func(inst, "run") : NULL;
+    CHECK(run != NULL);
+    if (run) {
+        wx_wasm_val res;
+        s = wx_call(run, NULL, 0, &res, 1, &err);
+        CHECK_MSG(s == WX_OK, "call: %s", err.message);
+        if (s == WX_OK)
+            got = res.of.i32;
+    }
+    wx_instance_free(inst);
+    wx_module_free(m);
+    free(bytes);
+    return got;
+}
+
+/* The new forms load and run: a try_table catching a throw with its
+ * payload, a legacy try/catch, a call_ref through a ref.func. */
+static void runs_3(void)
+{
+    CHECK(run_text("(module (tag $e (param i32))\n"
+                   "  (func (export \"run\") (result i32)\n"
+                   "    (block $h (result i32)\n"
+                   "      (try_table (result i32) (catch $e $h)\n"
+                   "        (throw $e (i32.const 42))))))") == 42);
+    CHECK(run_text("(module (tag $e (param i32))\n"
+                   "  (func (export \"run\") (result i32)\n"
+                   "    (try (result i32)\n"
+                   "      (do (throw $e (i32.const 5)))\n"
+                   "      (catch $e (i32.add (i32.const 1)))\n"
+                   "      (catch_all (i32.const -1)))))") == 6);
+    CHECK(run_text("(module (type $t (func (param i32) (result i32)))\n"
+                   "  (func $sq (type $t) (i32.mul (local.get 0) "
+                   "(local.get 0)))\n"
+                   "  (elem declare func $sq)\n"
+                   "  (func (export \"run\") (result i32)\n"
+                   "    (local $f (ref null $t))\n"
+                   "    (local.set $f (ref.func $sq))\n"
+                   "    (call_ref $t (i32.const 9)\n"
+                   "      (ref.as_non_null (local.get $f)))))") == 81);
+}
+
 /* The script reader: commands with their lines, comments skipped. */
 static void script_reader(void)
 {
@@ -238,6 +345,8 @@ int main(void)
     nesting();
     encodings();
     runs();
+    encodings_3();
+    runs_3();
     script_reader();
     return CHECK_DONE();
 }
