@@ -1172,7 +1172,13 @@ static uint32_t read_memarg(cctx *c, uint32_t *mem)
     if (align & 64)
         wxr_u32(&c->r, mem);
     wxr_uleb(&c->r, 64, &offset);
-    return (uint32_t)offset;
+    /* Only a 64-bit memory's offset goes past 2^32 - 1 (the validator saw
+     * to it; the scalar ops of such memories read theirs whole, see
+     * do_load), and no memory is larger than 4 GiB (memory.c): the SIMD
+     * ops, whose offset field has 32 bits, take 2^32 - 1 instead, out of
+     * bounds as well but for a 1-byte lane at address 0 of a memory of
+     * exactly 4 GiB (a known limit, docs/design.md "SIMD"). */
+    return offset > UINT32_MAX ? UINT32_MAX : (uint32_t)offset;
 }
 
 /* A memory index immediate (memory.size, grow, fill, copy, init): a u32,

@@ -945,13 +945,17 @@ static int64_t memory_grow64(wx_memory *mem, uint64_t delta)
 #define VRD(slot) wxv_load(fp + (slot))
 #define VWR(slot, v) wxv_store(fp + (slot), (v))
 
-/* The 1 << P bytes at (u32)fp[S] + OFF of memory 0, or a trap: the same
- * explicit check as the scalar loads, so a 16-byte access that starts in
- * bounds but ends past the end traps. */
+/* The 1 << P bytes at fp[S] + OFF of the op's memory, or a trap: the
+ * same explicit check as the scalar loads, so a 16-byte access that
+ * starts in bounds but ends past the end traps. The address is the
+ * slot's u32, or its u64 for a 64-bit memory (memory64), where the sum
+ * must not wrap into bounds. */
 #define VMEM(S, OFF, P)                                                       \
     const wx_memory *m_ = inst->memories[F0 >> 16];                           \
-    uint64_t ea_ = (uint64_t)(uint32_t)fp[S] + (OFF);                         \
-    if (__builtin_expect(ea_ + (1u << (P)) > m_->size, 0))                    \
+    uint64_t ea_ = m_->limits.addr64 ? fp[S] : (uint32_t)fp[S];               \
+    if (__builtin_expect(__builtin_add_overflow(ea_, (uint64_t)(OFF), &ea_) ||  \
+                             ea_ > m_->size || m_->size - ea_ < (1u << (P)),  \
+                         0))                                                  \
         return 0;                                                             \
     uint8_t *at_ = m_->data + ea_
 

@@ -1099,8 +1099,9 @@ static bool check_prefix_fc(vstate *v)
 }
 
 /* A SIMD memarg: a memory below 65536 (the compiled op has 16 bits for
- * it), alignment at most 2^natural. */
-static bool check_simd_memarg(vstate *v, uint32_t natural)
+ * it), alignment at most 2^natural; *addr is the memory's address type
+ * (i64 for a 64-bit memory, whose offsets may use all 64 bits). */
+static bool check_simd_memarg(vstate *v, uint32_t natural, wx_valtype *addr)
 {
     uint32_t align, mem;
     uint64_t offset;
@@ -1118,7 +1119,8 @@ static bool check_simd_memarg(vstate *v, uint32_t natural)
                      "alignment must not be larger than natural "
                      "(2^%u for a %u-byte access)",
                      align, 1u << natural);
-    if (offset > UINT32_MAX)
+    *addr = wxm_memory_addr(v->m, mem);
+    if (offset > UINT32_MAX && *addr != WX_I64)
         return vfail(v, WX_EINVALID, "offset out of range");
     return true;
 }
@@ -1162,15 +1164,15 @@ static bool check_prefix_fd(vstate *v)
     wx_valtype want[2] = {WX_I32, WX_V128};
     switch (fd_ops[sub].kind) {
     case SVK_LOAD:
-        return check_simd_memarg(v, p) && pop_types(v, want, 1) &&
+        return check_simd_memarg(v, p, &want[0]) && pop_types(v, want, 1) &&
                push(v, WX_V128);
     case SVK_STORE:
-        return check_simd_memarg(v, p) && pop_types(v, want, 2);
+        return check_simd_memarg(v, p, &want[0]) && pop_types(v, want, 2);
     case SVK_LOADLANE:
-        return check_simd_memarg(v, p) && check_lane(v, 16u >> p) &&
+        return check_simd_memarg(v, p, &want[0]) && check_lane(v, 16u >> p) &&
                pop_types(v, want, 2) && push(v, WX_V128);
     case SVK_STORELANE:
-        return check_simd_memarg(v, p) && check_lane(v, 16u >> p) &&
+        return check_simd_memarg(v, p, &want[0]) && check_lane(v, 16u >> p) &&
                pop_types(v, want, 2);
     case SVK_UN:
         return pop_types(v, vv, 1) && push(v, WX_V128);

@@ -154,6 +154,36 @@ static const uint8_t mem1_wasm[] = {
     0x41, 0x01, 0x02, 0x05, 0x0b,
 };
 
+/*
+ * SIMD on a 64-bit memory (memory64): i64 addresses, checked without
+ * wrapping; offsets past 2^32 - 1 (made with wasm-tools json-from-wast,
+ * since wat2wasm 1.0.32 refuses them):
+ *
+ * (module
+ *   (memory (export "mem") i64 1)
+ *   (func (export "load") (param i64) (result v128)
+ *     (v128.load (local.get 0)))
+ *   (func (export "store") (param i64 v128)
+ *     (v128.store (local.get 0) (local.get 1)))
+ *   (func (export "lane") (param i64 v128) (result v128)
+ *     (v128.load8_lane offset=4294967295 3 (local.get 0) (local.get 1)))
+ *   (func (export "far") (param i64) (result v128)
+ *     (v128.load offset=4294967296 (local.get 0))))
+ */
+static const uint8_t mem64_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x11, 0x03, 0x60,
+  0x01, 0x7e, 0x01, 0x7b, 0x60, 0x02, 0x7e, 0x7b, 0x00, 0x60, 0x02, 0x7e,
+  0x7b, 0x01, 0x7b, 0x03, 0x05, 0x04, 0x00, 0x01, 0x02, 0x00, 0x05, 0x03,
+  0x01, 0x04, 0x01, 0x07, 0x23, 0x05, 0x03, 0x6d, 0x65, 0x6d, 0x02, 0x00,
+  0x04, 0x6c, 0x6f, 0x61, 0x64, 0x00, 0x00, 0x05, 0x73, 0x74, 0x6f, 0x72,
+  0x65, 0x00, 0x01, 0x04, 0x6c, 0x61, 0x6e, 0x65, 0x00, 0x02, 0x03, 0x66,
+  0x61, 0x72, 0x00, 0x03, 0x0a, 0x32, 0x04, 0x08, 0x00, 0x20, 0x00, 0xfd,
+  0x00, 0x04, 0x00, 0x0b, 0x0a, 0x00, 0x20, 0x00, 0x20, 0x01, 0xfd, 0x0b,
+  0x04, 0x00, 0x0b, 0x0f, 0x00, 0x20, 0x00, 0x20, 0x01, 0xfd, 0x54, 0x00,
+  0xff, 0xff, 0xff, 0xff, 0x0f, 0x03, 0x0b, 0x0c, 0x00, 0x20, 0x00, 0xfd,
+  0x00, 0x04, 0x80, 0x80, 0x80, 0x80, 0x10, 0x0b
+};
+
 #define PAGE 65536u
 
 typedef union lanes {
@@ -451,6 +481,50 @@ static void test_memory1(void)
     wx_module_free(m);
 }
 
+/* SIMD loads and stores of a 64-bit memory: the last 16 bytes, one
+ * byte further, addresses past 2^32 and near 2^64 (which must not wrap
+ * into bounds), and offsets of 2^32 - 1 and 2^32. */
+static void test_memory64(void)
+{
+    wx_error err;
+    wx_module *m = load(mem64_wasm, sizeof mem64_wasm);
+    if (!m)
+        return;
+    wx_instance *inst = wx_instantiate(m, NULL, NULL, &err);
+    CHECK_MSG(inst != NULL, "%s", err.message);
+    if (inst) {
+        uint8_t *d = wx_memory_data(wx_instance_memory(inst, 0));
+        lanes a = random_lanes(), z;
+        memset(&z, 0, sizeof z);
+        wx_wasm_val r[1];
+        wx_wasm_val st[2] = {wx_wasm_i64(PAGE - 16), v128(&a)};
+        CHECK(call(inst, "store", st, 2, NULL, 0, &err) == WX_OK);
+        CHECK(memcmp(d + PAGE - 16, a.u8, 16) == 0);
+        wx_wasm_val ld[1] = {wx_wasm_i64(PAGE - 16)};
+        CHECK(call(inst, "load", ld, 1, r, 1, &err) == WX_OK);
+        CHECK(memcmp(r[0].of.v128, a.u8, 16) == 0);
+        static const uint64_t bad[] = {PAGE - 15, (1ull << 32),
+                                       (1ull << 32) + PAGE - 16,
+                                       UINT64_MAX - 15, UINT64_MAX};
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            ld[0] = wx_wasm_i64((int64_t)bad[i]);
+            CHECK(call(inst, "load", ld, 1, r, 1, &err) == WX_ETRAP);
+            CHECK(err.trap == WX_TRAP_MEMORY_OOB);
+            st[0] = ld[0];
+            CHECK(call(inst, "store", st, 2, NULL, 0, &err) == WX_ETRAP);
+        }
+        /* offset=2^32-1: out of bounds for a 1-page memory at address 0
+         * already; offset=2^32 at any address. */
+        wx_wasm_val ln[2] = {wx_wasm_i64(0), v128(&z)};
+        CHECK(call(inst, "lane", ln, 2, r, 1, &err) == WX_ETRAP);
+        ld[0] = wx_wasm_i64(0);
+        CHECK(call(inst, "far", ld, 1, r, 1, &err) == WX_ETRAP);
+        CHECK(err.trap == WX_TRAP_MEMORY_OOB);
+        wx_instance_free(inst);
+    }
+    wx_module_free(m);
+}
+
 int main(void)
 {
     wx_error err;
@@ -471,6 +545,7 @@ int main(void)
         wx_instance_free(inst);
     }
     test_memory1();
+    test_memory64();
     wx_linker_free(l);
     wx_module_free(m);
     return CHECK_DONE();
