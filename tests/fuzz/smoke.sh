@@ -26,6 +26,19 @@ func global i32 i64 if imports left-to-right linking load loop memory
 memory_copy memory_fill memory_grow memory_init ref_func ref_is_null return
 select stack start store switch table table_copy table_fill table_grow
 table_init traps unreachable unwind"
+# And the newer features (the target loads by the 3.0 rules, so all of
+# them are on): SIMD from the 2.0 suite's simd/, and from the 3.0 suite
+# (beside wast/) tail calls, multiple and 64-bit memories, the legacy
+# exception instructions and relaxed SIMD, the files wast2json 1.0.32
+# reads with the flags below.
+simd_sample="simd_lane simd_load simd_load_extend simd_store8_lane
+simd_i32x4_arith simd_i16x8_sat_arith simd_f32x4_arith simd_conversions
+simd_bitwise simd_i8x16_arith2"
+w3_sample="return_call return_call_indirect memory-multi address64 load64
+memory_grow64 bulk64 memory_trap64 legacy/try_catch legacy/rethrow
+legacy/try_delegate relaxed_min_max i8x16_relaxed_swizzle"
+w3_flags="--enable-exceptions --enable-tail-call --enable-extended-const
+--enable-multi-memory --enable-memory64 --enable-relaxed-simd"
 
 mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts"
 if [ ! -f "$work/seeds/.complete" ]; then
@@ -40,6 +53,17 @@ if [ ! -f "$work/seeds/.complete" ]; then
         # A file wabt cannot convert is skipped; the others still seed.
         wast2json "$wast_dir/$name.wast" -o "$json/$name.json" \
             >/dev/null 2>&1 || echo "smoke.sh: skipped $name.wast" >&2
+    done
+    for name in $simd_sample; do
+        wast2json "$wast_dir/simd/$name.wast" -o "$json/$name.json" \
+            >/dev/null 2>&1 || echo "smoke.sh: skipped simd/$name.wast" >&2
+    done
+    for name in $w3_sample; do
+        flat=w3_$(echo "$name" | tr / _)
+        # shellcheck disable=SC2086 # the flags are words
+        wast2json $w3_flags "$wast_dir/../wasm-3.0/$name.wast" \
+            -o "$json/$flat.json" >/dev/null 2>&1 ||
+            echo "smoke.sh: skipped wasm-3.0/$name.wast" >&2
     done
     find "$json" -name '*.wasm' -exec cp {} "$work/seeds/" \;
     rm -rf "$json"
