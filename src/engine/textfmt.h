@@ -2,7 +2,8 @@
  * The text format's parser (wat_lex.c: tokens, numbers, strings; wat.c:
  * modules; wat_instr.c: instructions), behind include/wasmext/wat.h. The
  * internal prefix is wxt_. It writes bytes and knows no engine structure:
- * the only engine header it reads is opcodes.h, for the opcodes' names.
+ * the only engine header it reads is opcodes.h, for the opcodes' names
+ * (and wat_simd.c ops.def, for the SIMD ones).
  *
  * Every allocation comes from one arena that the top-level call frees,
  * so an error can leave from any depth (longjmp to wx_wat_to_wasm, which
@@ -172,5 +173,29 @@ typedef struct wxt_func_ctx {
 void wxt_instrs(wxt_parser *p, wxt_buf *out, const wxt_func_ctx *fn);
 /* A constant expression up to ")", with its `end`. */
 void wxt_const_expr(wxt_parser *p, wxt_buf *out);
+
+/* SIMD instructions (wat_simd.c), by name from ops.def's table: the
+ * sub-opcode after the 0xFD prefix, the immediates after the name, and
+ * for the memory ones the natural alignment (log2). */
+enum wxt_simd_imm {
+    WXT_SIMD_NONE,
+    WXT_SIMD_MEMARG,      /* memidx? memarg */
+    WXT_SIMD_MEMARG_LANE, /* memidx? memarg lane */
+    WXT_SIMD_LANE,        /* lane */
+    WXT_SIMD_LANES16,     /* i8x16.shuffle's 16 lanes */
+    WXT_SIMD_CONST        /* v128.const shape lane-literal* */
+};
+typedef struct wxt_simd_op {
+    const char *fname; /* ops.def's semantics function, named after it */
+    uint16_t sub;
+    uint8_t imm;   /* enum wxt_simd_imm */
+    uint8_t align; /* natural, log2 (memory ones) */
+} wxt_simd_op;
+
+/* The SIMD instruction `t` names, or NULL. */
+const wxt_simd_op *wxt_simd_find(const wxt_tok *t);
+/* The immediates after the memarg (wat_instr.c writes that): lanes and
+ * v128.const's bytes. */
+void wxt_simd_imm(wxt_parser *p, wxt_buf *out, const wxt_simd_op *op);
 
 #endif

@@ -123,13 +123,12 @@ static uint32_t natural_align(const char *name)
     return name[1] == '6' ? 3 : 2; /* i64/f64 vs i32/f32 */
 }
 
-/* memidx? offset=N? align=N? */
-static void memarg(ictx *c, wxt_buf *out, const op_name *op)
+/* offset=N? align=N? after memory `mem` (read by the caller), for an
+ * access whose natural alignment is `align` (log2). */
+static void memarg_of(ictx *c, wxt_buf *out, uint32_t mem, uint32_t align)
 {
     wxt_parser *p = c->p;
-    uint32_t mem = opt_index(p, WXT_MEMORY);
     uint64_t offset = 0;
-    uint32_t align = natural_align(op->name);
     const wxt_tok *t = wxt_peek(p, 0);
     if (t->kind == WXT_KW && t->len > 7 && memcmp(t->s, "offset=", 7) == 0) {
         wxt_tok num = *t;
@@ -165,6 +164,41 @@ static void memarg(ictx *c, wxt_buf *out, const op_name *op)
         offset >>= 7;
         wxt_byte(p, out, byte | (offset ? 0x80 : 0));
     } while (offset);
+}
+
+/* memidx? offset=N? align=N? */
+static void memarg(ictx *c, wxt_buf *out, const op_name *op)
+{
+    memarg_of(c, out, opt_index(c->p, WXT_MEMORY), natural_align(op->name));
+}
+
+/* A SIMD lane access's memidx? memarg lane: a lone index is the lane, so
+ * an index is the memory's only when more follows (an index, offset=,
+ * align=). */
+static uint32_t lane_memidx(wxt_parser *p)
+{
+    const wxt_tok *t = wxt_peek(p, 0), *next = wxt_peek(p, 1);
+    bool more = next->kind == WXT_KW &&
+                (wxt_is_nat(next) ||
+                 (next->len > 7 && !memcmp(next->s, "offset=", 7)) ||
+                 (next->len > 6 && !memcmp(next->s, "align=", 6)));
+    if (t->kind == WXT_ID || (wxt_is_nat(t) && more))
+        return wxt_index(p, WXT_MEMORY, wxt_next(p));
+    return 0;
+}
+
+/* A SIMD instruction (wat_simd.c): 0xFD, the sub-opcode, the memarg of
+ * the memory ones, then its own immediates. */
+static void simd_instr(ictx *c, wxt_buf *out, const wxt_simd_op *op)
+{
+    wxt_parser *p = c->p;
+    wxt_byte(p, out, WXO_FD_PREFIX);
+    wxt_u32(p, out, op->sub);
+    if (op->imm == WXT_SIMD_MEMARG)
+        memarg_of(c, out, opt_index(p, WXT_MEMORY), op->align);
+    else if (op->imm == WXT_SIMD_MEMARG_LANE)
+        memarg_of(c, out, lane_memidx(p), op->align);
+    wxt_simd_imm(p, out, op);
 }
 
 /* call_indirect's and return_call_indirect's: table? typeuse. */
@@ -299,6 +333,11 @@ static void plain(ictx *c, wxt_buf *out, const wxt_tok *kw)
 {
     wxt_parser *p = c->p;
     const op_name *op = find_op(kw);
+    const wxt_simd_op *simd = op ? NULL : wxt_simd_find(kw);
+    if (simd) {
+        simd_instr(c, out, simd);
+        return;
+    }
     if (!op || (op->prefix == 0 && is_structured(op->code)))
         wxt_fail(p, kw, "unknown operator %.*s", (int)kw->len, kw->s);
     if (op->prefix) {

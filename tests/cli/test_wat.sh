@@ -19,6 +19,11 @@ t 0 run "$SRC/math.wat" add64 9223372036854775807 0
 out_is 9223372036854775807
 t 1 run "$SRC/math.wat" boom
 err_has unreachable
+# SIMD text: v128.const, lanes, a shuffle, a v128 load (simd.wat).
+t 0 run "$SRC/simd.wat" lanesum 5
+out_is 30
+t 0 run "$SRC/simd.wat" bswap 16909060
+out_is 67305985
 
 # By content, not by name: text in a .wasm file is still text.
 cp "$SRC/math.wat" text-named.wasm

@@ -30,15 +30,16 @@ table_init traps unreachable unwind"
 # them are on): SIMD from the 2.0 suite's simd/, and from the 3.0 suite
 # (beside wast/) tail calls, multiple and 64-bit memories, the legacy
 # exception instructions and relaxed SIMD, the files wast2json 1.0.32
-# reads with the flags below.
+# reads with run_spec.sh's flags (tests/spec/w3_flags.sh).
 simd_sample="simd_lane simd_load simd_load_extend simd_store8_lane
 simd_i32x4_arith simd_i16x8_sat_arith simd_f32x4_arith simd_conversions
 simd_bitwise simd_i8x16_arith2"
 w3_sample="return_call return_call_indirect memory-multi address64 load64
 memory_grow64 bulk64 memory_trap64 legacy/try_catch legacy/rethrow
 legacy/try_delegate relaxed_min_max i8x16_relaxed_swizzle"
-w3_flags="--enable-exceptions --enable-tail-call --enable-extended-const
---enable-multi-memory --enable-memory64 --enable-relaxed-simd"
+# shellcheck source=../spec/w3_flags.sh
+. "$(dirname "$0")/../spec/w3_flags.sh"
+w3_flags=$W3_FLAGS_DEFAULT
 
 mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts"
 if [ ! -f "$work/seeds/.complete" ]; then

@@ -33,12 +33,10 @@
 # WebAssembly 3.0 files (those of -s wasm-3.0, and any .wast in a folder
 # named wasm-3.0) go to BUILD_DIR/spec/wasm-3.0/<name>/ and run with
 # `wx-spec -3` (loaded by the 3.0 rules). Converted by wast2json (named
-# without -s, or legacy/), they get `--enable-exceptions
-# --enable-tail-call --enable-extended-const --enable-multi-memory
-# --enable-memory64 --enable-relaxed-simd`, the 3.0 features wabt 1.0.32
-# reads that the engine has (of memory64, the memories: not 64-bit
-# tables) or the legacy
-# exception tests need ($WAST2JSON_FLAGS replaces these). Every other file is converted
+# without -s, or legacy/), they get the flags of w3_flags.sh beside this
+# script: the 3.0 features wabt 1.0.32 reads that the engine has or the
+# legacy exception tests need ($WAST2JSON_FLAGS replaces these; the fuzz
+# seeds and wat_compare.sh use the same list). Every other file is converted
 # without flags (wast2json 1.0.32's defaults are exactly 2.0) and run by
 # the 2.0 rules (WX_LOAD_WASM2), as before. Environment:
 #   WX_SPEC_DIR  the spec folder (holding wast/), default ../shared/spec-tests
@@ -217,10 +215,10 @@ is_w3() {
     [ -n "$suite" ] || [[ $1 == */wasm-3.0/* ]]
 }
 
-# wast2json's flags for a 3.0 file: the 3.0 features wabt 1.0.32 reads
-# that the engine has (tail calls, extended constants, multiple memories)
-# or the legacy exception tests need.
-w3_flags=${WAST2JSON_FLAGS---enable-exceptions --enable-tail-call --enable-extended-const --enable-multi-memory --enable-memory64 --enable-relaxed-simd}
+# wast2json's flags for a 3.0 file (w3_flags.sh).
+# shellcheck source=w3_flags.sh
+. "$here/w3_flags.sh"
+w3_flags=${WAST2JSON_FLAGS-$W3_FLAGS_DEFAULT}
 
 # Writes the JSON of $1 (a .wast) as $2/$3.json and its modules beside
 # it, with converter $4.

@@ -60,8 +60,10 @@ wasm-tools)
     ;;
 *) echo "wat_compare.sh: unknown WX_WAT_CONVERTER $converter" >&2; exit 2 ;;
 esac
-# run_spec.sh's w3_flags, kept the same by hand.
-w3_flags=${WAST2JSON_FLAGS---enable-exceptions --enable-tail-call --enable-extended-const --enable-multi-memory --enable-memory64}
+# run_spec.sh's w3_flags (one list: w3_flags.sh).
+# shellcheck source=w3_flags.sh
+. "$here/w3_flags.sh"
+w3_flags=${WAST2JSON_FLAGS-$W3_FLAGS_DEFAULT}
 if [ $# -eq 0 ] && [ -z "$suite" ]; then
     set -- "$spec"/wast/*.wast
 fi

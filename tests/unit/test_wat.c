@@ -2,8 +2,9 @@
  * The text parser (wasmext/wat.h): the messages of typical mistakes, with
  * their line and column; a few encodings checked byte by byte against the
  * binary format's definition; a text module that loads and runs; the
- * script reader's cutting of a .wast into commands. The whole 2.0 suite
- * is compared with wast2json by spec/wat-compare (tests/spec).
+ * script reader's cutting of a .wast into commands; SIMD text (bytes,
+ * errors, a module that runs). The whole 2.0 suite is compared with
+ * wast2json by spec/wat-compare (tests/spec).
  */
 #include "check.h"
 #include "wasmext/engine.h"
@@ -301,6 +302,151 @@ static void runs_3(void)
                    "      (ref.as_non_null (local.get $f)))))") == 81);
 }
 
+/* SIMD text (wat_simd.c): the lane literals, the memory and lane
+ * immediates, a relaxed op's two-byte sub-opcode, checked byte by byte. */
+static void simd_encodings(void)
+{
+    /* One line per section or group of lanes. */
+    /* clang-format off */
+    static const uint8_t vconst[] = {
+        HEADER, 1, 5, 1, 0x60, 0, 1, 0x7B,   /* type: () -> v128 */
+        3, 2, 1, 0,                          /* func */
+        10, 22, 1, 20, 0, 0xFD, 0x0C,        /* code: v128.const */
+        1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0,  /* lanes 1, 2, 3 */
+        0xFF, 0xFF, 0xFF, 0xFF, 0x0B};       /* -1, end */
+    /* nan, inf and a hex float as f32 lanes. */
+    static const uint8_t fconst[] = {
+        HEADER, 1, 5, 1, 0x60, 0, 1, 0x7B,   /* type: () -> v128 */
+        3, 2, 1, 0,                          /* func */
+        10, 22, 1, 20, 0, 0xFD, 0x0C,        /* code: v128.const */
+        0, 0, 0xC0, 0x7F, 0, 0, 0x80, 0x7F,  /* nan, inf */
+        0, 0, 0, 0xBF, 0, 0, 0x80, 0x3F,     /* -0.5, 1 */
+        0x0B};
+    /* v128.load16_lane offset=2 3: align 1 (natural), offset 2, lane 3. */
+    static const uint8_t lane[] = {
+        HEADER, 1, 6, 1, 0x60, 1, 0x7B, 1, 0x7B, /* type: v128 -> v128 */
+        3, 2, 1, 0,                              /* func */
+        5, 3, 1, 0, 1,                           /* memory */
+        10, 13, 1, 11, 0, 0x41, 0, 0x20, 0,      /* code: the operands */
+        0xFD, 0x55, 1, 2, 3, 0x0B};              /* align, offset, lane */
+    /* i8x16.relaxed_swizzle is sub-opcode 0x100: LEB128 0x80 0x02. */
+    static const uint8_t relaxed[] = {
+        HEADER, 1, 7, 1, 0x60, 2, 0x7B, 0x7B, 1, 0x7B, /* type */
+        3, 2, 1, 0,                                    /* func */
+        10, 11, 1, 9, 0, 0x20, 0, 0x20, 1,             /* code */
+        0xFD, 0x80, 0x02, 0x0B};
+    /* clang-format on */
+    encodes("(func (result v128) v128.const i32x4 1 2 0x3 -1)", vconst,
+            sizeof vconst);
+    encodes("(func (result v128) (v128.const f32x4 nan inf -0x1p-1 1))",
+            fconst, sizeof fconst);
+    encodes("(module (memory 1) (func (param v128) (result v128)"
+            " (v128.load16_lane offset=2 3 (i32.const 0) (local.get 0))))",
+            lane, sizeof lane);
+    encodes("(func (param v128 v128) (result v128)"
+            " local.get 0 local.get 1 i8x16.relaxed_swizzle)",
+            relaxed, sizeof relaxed);
+}
+
+static void simd_errors(void)
+{
+    refused("(module (func (v128.const i32x4 1 2 3)))",
+            "1:38: wrong number of lane literals: v128.const i32x4 takes 4, "
+            "got 3");
+    refused("(module (func (v128.const i32x4 1 2 3 4 5)))",
+            "1:41: wrong number of lane literals");
+    refused("(module (func (v128.const i9x16 0)))",
+            "1:27: unexpected token i9x16, expected a v128.const shape");
+    refused("(module (func (v128.const i8x16 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+            "256)))",
+            "1:63: constant out of range: i8 256");
+    refused("(module (func (i8x16.shuffle 0 1 2)))",
+            "1:35: invalid lane length: i8x16.shuffle takes 16 lane "
+            "indices, got 3");
+    refused("(module (func (i8x16.extract_lane_s 256 (local.get 0))))",
+            "1:37: malformed lane index 256");
+    refused("(module (func (i32x4.replace_lane -1 (local.get 0))))",
+            "1:35: malformed lane index -1");
+    refused("(module (func i8x16.addd))", "1:15: unknown operator i8x16.addd");
+}
+
+/* Calls `name` of `inst` with v128 arguments; the v128 result in `out`. */
+static bool call_v128(wx_instance *inst, const char *name,
+                      const uint8_t (*args)[16], size_t nargs, uint8_t *out)
+{
+    wx_wasm_func *f = inst ? wx_instance_func(inst, name) : NULL;
+    CHECK_MSG(f != NULL, "no export %s", name);
+    if (!f)
+        return false;
+    wx_wasm_val a[2], res;
+    for (size_t i = 0; i < nargs && i < 2; i++) {
+        a[i].type = WX_V128;
+        memcpy(a[i].of.v128, args[i], 16);
+    }
+    wx_error err;
+    wx_status s = wx_call(f, a, nargs, &res, 1, &err);
+    CHECK_MSG(s == WX_OK && res.type == WX_V128, "%s: %s", name,
+              s == WX_OK ? "not a v128" : err.message);
+    if (s != WX_OK)
+        return false;
+    memcpy(out, res.of.v128, 16);
+    return true;
+}
+
+/* A SIMD text module loads and runs: i32x4.add lane by lane, a shuffle
+ * that reverses the bytes, a lane taken out of a v128.const sum. */
+static void simd_runs(void)
+{
+    const char *text =
+        "(module\n"
+        "  (func (export \"add\") (param v128 v128) (result v128)\n"
+        "    (i32x4.add (local.get 0) (local.get 1)))\n"
+        "  (func (export \"rev\") (param v128) (result v128)\n"
+        "    (i8x16.shuffle 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0\n"
+        "      (local.get 0) (local.get 0)))\n"
+        "  (func (export \"lane\") (result i32)\n"
+        "    (i32x4.extract_lane 3 (i32x4.add (v128.const i32x4 1 2 3 4)\n"
+        "      (v128.const i16x8 0 0 0 0 0 0 -1 0x7fff)))))";
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    wx_error err;
+    CHECK(wx_wat_to_wasm(text, strlen(text), &bytes, &len, &err) == WX_OK);
+    wx_module *m = bytes ? wx_module_load(bytes, len, NULL, &err) : NULL;
+    CHECK_MSG(m != NULL, "load: %s", err.message);
+    wx_instance *inst = m ? wx_instantiate(m, NULL, NULL, &err) : NULL;
+    CHECK_MSG(inst != NULL, "instantiate: %s", err.message);
+
+    uint8_t args[2][16], out[16];
+    int32_t x[4] = {1, -7, INT32_MAX, 100000}, y[4] = {2, 7, 1, -300000};
+    memcpy(args[0], x, 16);
+    memcpy(args[1], y, 16);
+    if (inst && call_v128(inst, "add", args, 2, out)) {
+        for (int i = 0; i < 4; i++) {
+            int32_t got, want = (int32_t)((uint32_t)x[i] + (uint32_t)y[i]);
+            memcpy(&got, out + 4 * i, 4);
+            CHECK_MSG(got == want, "add lane %d: %d, want %d", i, got, want);
+        }
+    }
+    for (int i = 0; i < 16; i++)
+        args[0][i] = (uint8_t)(3 * i + 1);
+    if (inst && call_v128(inst, "rev", args, 1, out))
+        for (int i = 0; i < 16; i++)
+            CHECK_MSG(out[i] == args[0][15 - i], "rev byte %d: %u", i, out[i]);
+
+    /* Lane 3 of the i16x8 constant is the halves -1 (low) and 0x7fff. */
+    wx_wasm_func *lanef = inst ? wx_instance_func(inst, "lane") : NULL;
+    CHECK(lanef != NULL);
+    if (lanef) {
+        wx_wasm_val res;
+        CHECK(wx_call(lanef, NULL, 0, &res, 1, &err) == WX_OK);
+        CHECK_MSG(res.of.i32 == (int32_t)(4u + 0x7fffFFFFu), "lane: %d",
+                  res.of.i32);
+    }
+    wx_instance_free(inst);
+    wx_module_free(m);
+    free(bytes);
+}
+
 /* The script reader: commands with their lines, comments skipped. */
 static void script_reader(void)
 {
@@ -347,6 +493,9 @@ int main(void)
     runs();
     encodings_3();
     runs_3();
+    simd_encodings();
+    simd_errors();
+    simd_runs();
     script_reader();
     return CHECK_DONE();
 }
