@@ -2001,15 +2001,22 @@ static bool scan_body(vstate *v, uint32_t fi)
                 ok = wxr_u32(r, &x) &&
                      (op == WXO_RETURN_CALL || wxr_u32(r, &x));
                 break;
+            /* 3.0's typed references and exceptions: unknown by the
+             * 2.0 rules; a u32 immediate, or none. */
             case WXO_CALL_REF:
             case WXO_RETURN_CALL_REF:
             case WXO_BR_ON_NULL:
             case WXO_BR_ON_NON_NULL:
+            case WXO_CATCH:
+            case WXO_THROW:
+            case WXO_RETHROW:
                 if (m->wasm2)
                     return malformed(v, "illegal opcode");
                 ok = wxr_u32(r, &x);
                 break;
             case WXO_REF_AS_NON_NULL:
+            case WXO_CATCH_ALL:
+            case WXO_THROW_REF:
                 if (m->wasm2)
                     return malformed(v, "illegal opcode");
                 break;
@@ -2091,18 +2098,6 @@ static bool scan_body(vstate *v, uint32_t fi)
                 if (ok && !push(v, (wx_valtype)CTRL_BLOCK))
                     return false;
                 depth++;
-                break;
-            case WXO_CATCH_ALL:
-            case WXO_THROW_REF:
-                if (m->wasm2)
-                    return malformed(v, "illegal opcode");
-                break;
-            case WXO_CATCH:
-            case WXO_THROW:
-            case WXO_RETHROW:
-                if (m->wasm2)
-                    return malformed(v, "illegal opcode");
-                ok = wxr_u32(r, &x);
                 break;
             case WXO_DELEGATE:
                 if (m->wasm2)
