@@ -183,7 +183,7 @@ enum {
 /* The name is the semantics function's without "wxv_"; instr_name puts
  * back the dot after the shape. */
 #define M_FD_(X, name, sub, kind, t, p, f)                                    \
-    [sub] = {SVK_##kind, (uint8_t)SVT_##t, p, #f + 4},
+    [sub] = {SVK_##kind, (uint8_t)SVT_##t, p, &(#f)[4]},
 static const struct {
     uint8_t kind, type, p;
     const char *name;
