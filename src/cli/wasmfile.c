@@ -23,26 +23,11 @@ static uint8_t rd_u8(reader *r)
     return *r->p++;
 }
 
-static uint32_t rd_u32(reader *r)
-{
-    uint32_t v = 0;
-    for (unsigned shift = 0; shift < 35; shift += 7) {
-        uint8_t b = rd_u8(r);
-        if (r->bad)
-            return 0;
-        v |= (uint32_t)(b & 0x7F) << shift;
-        if (!(b & 0x80))
-            return v;
-    }
-    r->bad = true;
-    return 0;
-}
-
-/* A u64, as the limits of 64-bit memories and tables are written. */
-static uint64_t rd_u64(reader *r)
+/* An unsigned LEB128 of at most `bits` bits' worth of bytes. */
+static uint64_t rd_uleb(reader *r, unsigned bits)
 {
     uint64_t v = 0;
-    for (unsigned shift = 0; shift < 70; shift += 7) {
+    for (unsigned shift = 0; shift < (bits + 6) / 7 * 7; shift += 7) {
         uint8_t b = rd_u8(r);
         if (r->bad)
             return 0;
@@ -52,6 +37,17 @@ static uint64_t rd_u64(reader *r)
     }
     r->bad = true;
     return 0;
+}
+
+static uint32_t rd_u32(reader *r)
+{
+    return (uint32_t)rd_uleb(r, 32);
+}
+
+/* A u64, as the limits of 64-bit memories and tables are written. */
+static uint64_t rd_u64(reader *r)
+{
+    return rd_uleb(r, 64);
 }
 
 static void rd_skip(reader *r, uint32_t n)

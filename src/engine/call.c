@@ -64,20 +64,6 @@ static wx_status bad_args(const wx_functype *t, const wx_wasm_val *args,
     return wx_error_set(err, WX_EARG, "bad arguments");
 }
 
-/* Values of typed reference types (3.0) cross the API as their family's
- * top type (WX_FUNCREF, WX_EXTERNREF): the numeric codes and the two 2.0
- * reference codes pass through with two compares. */
-static inline wx_valtype api_type(wx_valtype t)
-{
-    if (__builtin_expect((uint32_t)t > 0xFF ||
-                             ((uint32_t)t - WX_HEAP_EXN <=
-                                  WX_HEAP_NOEXN - WX_HEAP_EXN &&
-                              t != WX_FUNCREF && t != WX_EXTERNREF),
-                         0))
-        return wxm_ref_top(t);
-    return t;
-}
-
 bool wxi_ref_fits(const wx_module *m, wx_valtype want,
                   const wx_wasm_val *arg)
 {
@@ -107,27 +93,34 @@ static wx_status run(wx_wasm_func *f, wx_slot *slots, wx_error *err)
     return wxe_invoke(f, slots, &inst->stack, err);
 }
 
-/* wx_call of a function with a v128 parameter or result: a v128 takes two
- * slots (the frame's layout, compile.c). */
-static wx_status call_wide(wx_wasm_func *f, const wx_wasm_val *args,
-                           wx_wasm_val *results, wx_error *err)
+/* wx_call's general way (f->general): v128 values, which take two slots,
+ * and typed references, which an argument of another type may fit
+ * (wxi_ref_fits) and whose results show their family's top type. */
+static wx_status call_general(wx_wasm_func *f, const wx_wasm_val *args,
+                              wx_wasm_val *results, wx_error *err)
 {
     const wx_functype *t = &f->type;
     for (uint32_t i = 0; i < t->nparams; i++)
-        if (args[i].type != t->params[i])
+        if (args[i].type != t->params[i] &&
+            !wxi_ref_fits(f->module, t->params[i], &args[i]))
             return bad_args(t, args, t->nparams, t->nresults, err);
     uint32_t np = wxi_nslots(t->params, t->nparams);
     uint32_t nr = wxi_nslots(t->results, t->nresults);
-    wx_slot *slots = malloc((size_t)(np > nr ? np : nr) * sizeof *slots + 1);
-    if (!slots)
+    uint32_t n = np > nr ? np : nr;
+    wx_slot small[WXI_CALL_SMALL];
+    wx_slot *slots = small;
+    if (n > WXI_CALL_SMALL && !(slots = malloc((size_t)n * sizeof *slots)))
         return wx_error_set(err, WX_ENOMEM, "out of host memory");
     wxi_vals_to_slots(t->params, t->nparams, args, slots);
     wx_status s = run(f, slots, err);
     if (s == WX_OK) {
         wxi_slots_to_vals(t->results, t->nresults, slots, results);
+        for (uint32_t i = 0; i < t->nresults; i++)
+            results[i].type = wxm_ref_top(results[i].type);
         err->status = WX_OK;
     }
-    free(slots);
+    if (slots != small)
+        free(slots);
     return s;
 }
 
@@ -144,8 +137,8 @@ wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
     const wx_functype *t = &f->type;
     if (__builtin_expect(nargs != t->nparams || nresults != t->nresults, 0))
         return bad_args(t, args, nargs, nresults, err);
-    if (__builtin_expect(f->wide, 0))
-        return call_wide(f, args, results, err);
+    if (__builtin_expect(f->general, 0))
+        return call_general(f, args, results, err);
 
     uint32_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
     wx_slot small[WXI_CALL_SMALL];
@@ -158,8 +151,7 @@ wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
     /* Check and convert in one pass; nothing has run if a type is wrong. */
     wx_status s;
     for (uint32_t i = 0; i < t->nparams; i++) {
-        if (__builtin_expect(args[i].type != t->params[i], 0) &&
-            !wxi_ref_fits(f->module, t->params[i], &args[i])) {
+        if (__builtin_expect(args[i].type != t->params[i], 0)) {
             s = bad_args(t, args, nargs, nresults, err);
             goto out;
         }
@@ -169,7 +161,7 @@ wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
     s = run(f, slots, err);
     if (__builtin_expect(s == WX_OK, 1)) {
         for (uint32_t i = 0; i < t->nresults; i++)
-            wxi_val_set(&results[i], api_type(t->results[i]), slots[i]);
+            wxi_val_set(&results[i], t->results[i], slots[i]);
         err->status = WX_OK;
     }
 out:

@@ -802,17 +802,6 @@ static void close_handlers(cctx *c, const ctl *t)
 
 /* ------------------------------------------------------------- blocks */
 
-/* One value type as an array, for a block type that is one result. */
-static const wx_valtype *single_type(uint8_t b)
-{
-    static const wx_valtype types[] = {WX_I32, WX_I64,  WX_F32,     WX_F64,
-                                       WX_V128, WX_FUNCREF, WX_EXTERNREF};
-    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-        if (types[i] == b)
-            return &types[i];
-    return &types[0];
-}
-
 /* A block's parameter and result types (bt); *np and *nr in slots. */
 typedef struct btypes {
     const wx_valtype *p, *r;
@@ -827,12 +816,14 @@ static void read_blocktype(cctx *c, uint32_t *np, uint32_t *nr, btypes *bt)
         c->r.p++;
     } else if (wxm_is_valtype(b)) {
         c->r.p++;
-        bt->r = single_type(b);
+        bt->r = wxm_single_type(b);
         bt->nr = 1;
     } else if (b == 0x63 || b == 0x64 || wx_is_ref((wx_valtype)b)) {
-        wx_valtype t; /* a typed reference (3.0), validated: one slot */
+        /* Any other reference type (3.0), validated: the compiler needs
+         * only its width, one slot, as funcref's. */
+        wx_valtype t;
         wxm_read_valtype(&c->r, false, &t);
-        bt->r = single_type(WX_FUNCREF);
+        bt->r = wxm_single_type(WX_FUNCREF);
         bt->nr = 1;
     } else {
         int64_t idx = 0;
@@ -1162,23 +1153,18 @@ static void do_binop(cctx *c, wxc_opcode op)
 /* --------------------------------------------------------------- memory */
 
 /* The offset of a validated memarg; its memory index goes to *mem (bit 6
- * of the alignment says that one follows, 3.0). */
-static uint32_t read_memarg(cctx *c, uint32_t *mem)
+ * of the alignment says that one follows, 3.0). Only a 64-bit memory's
+ * offset goes past 2^32 - 1 (the validator saw to it). */
+static uint64_t read_memarg(cctx *c, uint32_t *mem)
 {
     uint32_t align = 0;
-    uint64_t offset = 0; /* below 2^32, but a u64 in 3.0's encoding */
+    uint64_t offset = 0;
     *mem = 0;
     wxr_u32(&c->r, &align);
     if (align & 64)
         wxr_u32(&c->r, mem);
     wxr_uleb(&c->r, 64, &offset);
-    /* Only a 64-bit memory's offset goes past 2^32 - 1 (the validator saw
-     * to it; the scalar ops of such memories read theirs whole, see
-     * do_load), and no memory is larger than 4 GiB (memory.c): the SIMD
-     * ops, whose offset field has 32 bits, take 2^32 - 1 instead, out of
-     * bounds as well but for a 1-byte lane at address 0 of a memory of
-     * exactly 4 GiB (a known limit, docs/design.md "SIMD"). */
-    return offset > UINT32_MAX ? UINT32_MAX : (uint32_t)offset;
+    return offset;
 }
 
 /* A memory index immediate (memory.size, grow, fill, copy, init): a u32,
@@ -1295,7 +1281,7 @@ static void do_load(cctx *c, wxc_opcode op)
         do_access64(c, op - WXC_OP_I32_LOAD, false);
         return;
     }
-    uint32_t mem, offset = read_memarg(c, &mem);
+    uint32_t mem, offset = (uint32_t)read_memarg(c, &mem); /* 32-bit */
     if (c->dead_depth || c->cs[c->ncs - 1].unreachable)
         return;
     uint32_t k = op - WXC_OP_I32_LOAD, ea, d;
@@ -1339,7 +1325,7 @@ static void do_store(cctx *c, wxc_opcode op)
         do_access64(c, op - WXC_OP_I32_STORE, true);
         return;
     }
-    uint32_t mem, offset = read_memarg(c, &mem);
+    uint32_t mem, offset = (uint32_t)read_memarg(c, &mem); /* 32-bit */
     if (c->dead_depth || c->cs[c->ncs - 1].unreachable)
         return;
     uint32_t k = op - WXC_OP_I32_STORE, ea;
@@ -1952,8 +1938,15 @@ static bool compile_fd(cctx *c, bool dead)
         return wxr_fail(&c->r, "illegal opcode");
     uint8_t kind = simd_map[sub].kind;
     if (kind == SK_LOAD || kind == SK_STORE || kind == SK_LOADLANE ||
-        kind == SK_STORELANE)
-        imm = read_memarg(c, &mem); /* below 65536: the validator saw to it */
+        kind == SK_STORELANE) {
+        /* mem is below 65536 (the validator saw to it). The op's offset
+         * field has 32 bits: a 64-bit memory's larger offset is 2^32 - 1
+         * there, as out of bounds (no memory exceeds 4 GiB, memory.c) but
+         * for a 1-byte lane at address 0 of a memory of exactly 4 GiB (a
+         * known limit, docs/design.md "SIMD"). */
+        uint64_t off = read_memarg(c, &mem);
+        imm = off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+    }
     if (kind == SK_LOADLANE || kind == SK_STORELANE || kind == SK_EXTRACT ||
         kind == SK_REPLACE)
         wxr_u8(&c->r, &lane);

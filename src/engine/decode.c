@@ -195,22 +195,28 @@ static void check_type_index(wxm_decoder *d, const uint8_t *at, wx_valtype t)
 
 /* Value and reference types: one byte by the 2.0 rules; the typed
  * references of 3.0 (reftype.c) otherwise. */
+static bool read_type3(wxm_decoder *d, wx_valtype *t, bool ref_only)
+{
+    const uint8_t *at = d->r.p;
+    if (!(ref_only ? wxm_read_reftype(&d->r, false, t)
+                   : wxm_read_valtype(&d->r, false, t))) {
+        if (at < d->r.end && (*at & 0x80))
+            return fail_at(d, at, "integer representation too long");
+        return false;
+    }
+    check_type_index(d, at, *t);
+    return true;
+}
+
 static bool read_valtype(wxm_decoder *d, wx_valtype *t)
 {
     const uint8_t *at = d->r.p;
     uint8_t b;
-    if (!d->m->wasm2) {
-        if (!wxm_read_valtype(&d->r, false, t)) {
-            if (at < d->r.end && (*at & 0x80))
-                return fail_at(d, at, "integer representation too long");
-            return false;
-        }
-        check_type_index(d, at, *t);
-        return true;
-    }
+    if (!d->m->wasm2)
+        return read_type3(d, t, false);
     if (!read_byte(d, &b))
         return false;
-    if (!wxm_is_valtype(b) || (b == WX_EXNREF && d->m->wasm2))
+    if (!wxm_is_valtype(b) || b == WX_EXNREF) /* 2.0's types only */
         return bad_type_byte(d, at, b, "malformed value type");
     *t = (wx_valtype)b;
     return true;
@@ -220,19 +226,11 @@ static bool read_reftype(wxm_decoder *d, wx_valtype *t)
 {
     const uint8_t *at = d->r.p;
     uint8_t b;
-    if (!d->m->wasm2) {
-        if (!wxm_read_reftype(&d->r, false, t)) {
-            if (at < d->r.end && (*at & 0x80))
-                return fail_at(d, at, "integer representation too long");
-            return false;
-        }
-        check_type_index(d, at, *t);
-        return true;
-    }
+    if (!d->m->wasm2)
+        return read_type3(d, t, true);
     if (!read_byte(d, &b))
         return false;
-    if (b != WX_FUNCREF && b != WX_EXTERNREF &&
-        (b != WX_EXNREF || d->m->wasm2))
+    if (b != WX_FUNCREF && b != WX_EXTERNREF) /* 2.0's reference types */
         return bad_type_byte(d, at, b, "malformed reference type");
     *t = (wx_valtype)b;
     return true;

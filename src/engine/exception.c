@@ -23,10 +23,7 @@ uint64_t wx_exceptions_live(void)
 
 wxe_exn *wxe_exn_new(const wx_tag *tag, const wx_slot *vals)
 {
-    /* Slots: a v128 payload value takes two. */
-    uint32_t n = tag->type.nparams;
-    for (uint32_t i = 0; i < tag->type.nparams; i++)
-        n += tag->type.params[i] == WX_V128;
+    uint32_t n = tag->nslots;
     wxe_exn *e = malloc(sizeof *e + (size_t)n * sizeof(wx_slot));
     if (!e)
         return NULL;

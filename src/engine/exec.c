@@ -144,8 +144,7 @@ static bool type_matches(const wx_wasm_func *f, const wxm_functype *want,
     if (f->module && f->mtype)
         return wxm_functype_equiv(m, (uint32_t)(want - m->types), f->module,
                                   (uint32_t)(f->mtype - f->module->types));
-    wx_functype w = {want->nparams, want->nresults, want->params,
-                     want->results};
+    wx_functype w = wxm_functype_view(want);
     return wxi_functype_equal(&f->type, &w);
 }
 
@@ -717,7 +716,7 @@ static int64_t memory_grow64(wx_memory *mem, uint64_t delta)
         const wxm_functype *want_ = &inst->module->types[F1];                 \
         if (callee->module == inst->module && callee->mtype                   \
                 ? callee->mtype->canon != want_->canon                        \
-                : !type_matches(callee, want_, inst->module))                               \
+                : !type_matches(callee, want_, inst->module))                 \
             TRAP(WX_TRAP_INDIRECT_TYPE);                                      \
     } while (0)
 

@@ -63,7 +63,7 @@ wx_wasm_func *wx_wasm_func_new_host(const wx_functype *type, wx_host_fn fn, void
     f->index = WX_NO_INDEX;
     f->host = fn;
     f->env = env;
-    f->wide = wxi_functype_wide(&f->type);
+    f->general = wxi_functype_general(&f->type);
     return f;
 }
 
@@ -86,31 +86,6 @@ static wx_status host_failed(wx_wasm_func *f, wx_status s, wx_error *err)
     return s;
 }
 
-/* wxi_call_host for a signature with a v128, which takes two slots. */
-static wx_status call_host_wide(wx_wasm_func *f, wx_instance *caller,
-                                wx_slot *slots, wx_error *err)
-{
-    const wx_functype *t = &f->type;
-    wx_wasm_val *args =
-        malloc(((size_t)t->nparams + t->nresults + 1) * sizeof *args);
-    if (!args)
-        return wx_error_set(err, WX_ENOMEM, "out of host memory");
-    wx_wasm_val *results = args + t->nparams;
-    wxi_slots_to_vals(t->params, t->nparams, slots, args);
-    for (uint32_t i = 0; i < t->nresults; i++) {
-        memset(&results[i], 0, sizeof results[i]);
-        results[i].type = t->results[i];
-    }
-    wx_host_ctx ctx = {caller, err};
-    wx_status s = f->host(&ctx, args, results, f->env);
-    if (s == WX_OK)
-        wxi_vals_to_slots(t->results, t->nresults, results, slots);
-    else
-        s = host_failed(f, s, err);
-    free(args);
-    return s;
-}
-
 wx_status wxi_call_host(wx_wasm_func *f, wx_instance *caller, wx_slot *slots,
                         wx_error *err)
 {
@@ -123,8 +98,6 @@ wx_status wxi_call_host(wx_wasm_func *f, wx_instance *caller, wx_slot *slots,
     err->message[0] = '\0';
 
     const wx_functype *t = &f->type;
-    if (__builtin_expect(f->wide, 0))
-        return call_host_wide(f, caller, slots, err);
     wx_wasm_val small[2 * WXI_HOST_SMALL];
     wx_wasm_val *args = small, *results = small + WXI_HOST_SMALL;
     wx_wasm_val *heap = NULL;
@@ -135,22 +108,32 @@ wx_status wxi_call_host(wx_wasm_func *f, wx_instance *caller, wx_slot *slots,
         args = heap;
         results = heap + t->nparams;
     }
-    for (uint32_t i = 0; i < t->nparams; i++)
-        wxi_val_set(&args[i], t->params[i], slots[i]);
+    /* The general way (f->general) lays values out in slots of their
+     * widths, a v128 taking two; the plain way one slot a value. */
+    if (__builtin_expect(f->general, 0))
+        wxi_slots_to_vals(t->params, t->nparams, slots, args);
+    else
+        for (uint32_t i = 0; i < t->nparams; i++)
+            wxi_val_set(&args[i], t->params[i], slots[i]);
     /* Results start typed and zero, so a host function that forgets one
      * still returns a well-formed value. */
-    for (uint32_t i = 0; i < t->nresults; i++)
-        wxi_val_set(&results[i], t->results[i], 0);
+    for (uint32_t i = 0; i < t->nresults; i++) {
+        memset(&results[i], 0, sizeof results[i]);
+        results[i].type = t->results[i];
+    }
 
     wx_host_ctx ctx = {caller, err};
     wx_status s = f->host(&ctx, args, results, f->env);
     if (s == WX_OK) {
-        for (uint32_t i = 0; i < t->nresults; i++) {
-            /* The slot is read by the declared type whatever the host put
-             * in `type`, which keeps the guest's type safety. */
+        /* The slots are read by the declared types whatever the host put
+         * in `type`, which keeps the guest's type safety. */
+        for (uint32_t i = 0; i < t->nresults; i++)
             results[i].type = t->results[i];
-            slots[i] = wxi_slot_from_val(&results[i]);
-        }
+        if (__builtin_expect(f->general, 0))
+            wxi_vals_to_slots(t->results, t->nresults, results, slots);
+        else
+            for (uint32_t i = 0; i < t->nresults; i++)
+                slots[i] = wxi_slot_from_val(&results[i]);
     } else {
         s = host_failed(f, s, err);
     }

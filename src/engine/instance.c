@@ -115,9 +115,7 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
     }
     switch (imp->kind) {
     case WX_EXTERN_FUNC: {
-        const wxm_functype *mt = wxm_func_type(m, imp->index);
-        wx_functype want = {mt->nparams, mt->nresults, mt->params,
-                            mt->results};
+        wx_functype want = wxm_functype_view(wxm_func_type(m, imp->index));
         if (!func_matches(m, imp->index, &want, ext.of.func))
             return incompatible(imp, err, "function signatures differ");
         inst->funcs[imp->index] = ext.of.func;
@@ -171,12 +169,12 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
         break;
     }
     case WX_EXTERN_TAG: {
-        /* Tag types match exactly (no subtyping without typed
-         * references); the tag itself, not a copy, is imported. */
-        const wxm_functype *mt = &m->types[m->tags[imp->index].type];
-        wx_functype want = {mt->nparams, mt->nresults, mt->params,
-                            mt->results};
-        if (!wxi_functype_equal(&want, &ext.of.tag->type))
+        /* Tag types must be equivalent, each read in its own module
+         * (typed references name their module's types); the tag itself,
+         * not a copy, is imported. */
+        const wx_tag *tag = ext.of.tag;
+        if (!wxm_functype_equiv(m, m->tags[imp->index].type, tag->module,
+                                tag->module->tags[tag->index].type))
             return incompatible(imp, err, "tag types differ");
         inst->tags[imp->index] = ext.of.tag;
         break;
@@ -280,16 +278,13 @@ static void define_funcs(wx_instance *inst)
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
         wx_wasm_func *f = &inst->own_funcs[i - m->nfunc_imports];
         const wxm_functype *t = wxm_func_type(m, i);
-        f->type.nparams = t->nparams;
-        f->type.nresults = t->nresults;
-        f->type.params = t->params;
-        f->type.results = t->results;
+        f->type = wxm_functype_view(t);
         f->mtype = t;
         f->module = m;
         f->inst = inst;
         f->index = i;
         f->code = m->funcs[i].code;
-        f->wide = wxi_functype_wide(&f->type);
+        f->general = wxi_functype_general(&f->type);
         inst->funcs[i] = f;
     }
 }
@@ -301,11 +296,11 @@ static void define_tags(wx_instance *inst)
     const wx_module *m = inst->module;
     for (uint32_t i = m->ntag_imports; i < m->ntags; i++) {
         wx_tag *t = &inst->own_tags[i - m->ntag_imports];
-        const wxm_functype *ft = &m->types[m->tags[i].type];
-        t->type.nparams = ft->nparams;
-        t->type.nresults = ft->nresults;
-        t->type.params = ft->params;
-        t->type.results = ft->results;
+        t->type = wxm_functype_view(&m->types[m->tags[i].type]);
+        /* A v128 payload value takes two slots. */
+        t->nslots = t->type.nparams;
+        for (uint32_t k = 0; k < t->type.nparams; k++)
+            t->nslots += t->type.params[k] == WX_V128;
         t->module = m;
         t->index = i;
         inst->tags[i] = t;

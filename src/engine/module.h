@@ -268,6 +268,17 @@ static inline const wxm_functype *wxm_func_type(const wx_module *m,
     return &m->types[m->funcs[func_index].type];
 }
 
+/* A module's function type as the API's wx_functype (the same arrays). */
+static inline wx_functype wxm_functype_view(const wxm_functype *t)
+{
+    wx_functype v = {t->nparams, t->nresults, t->params, t->results};
+    return v;
+}
+
+/* The one-element type list of a single-byte value type (a block type
+ * that is one result), from one static array; NULL for any other type. */
+const wx_valtype *wxm_single_type(wx_valtype t);
+
 /* The type of memory x's addresses, or table x's indices: i64 for a
  * 64-bit one (memory64, table64), else i32. */
 static inline wx_valtype wxm_memory_addr(const wx_module *m, uint32_t x)

@@ -221,3 +221,15 @@ bool wxm_valtype_sub(const wx_module *ma, wx_valtype a, const wx_module *mb,
     }
     return ha == hb || abstract_sub(ha, hb);
 }
+
+const wx_valtype *wxm_single_type(wx_valtype t)
+{
+    /* The types whose binary form is one byte (wxm_is_valtype). */
+    static const wx_valtype singles[] = {WX_I32,  WX_I64,     WX_F32,
+                                         WX_F64,  WX_V128,    WX_FUNCREF,
+                                         WX_EXTERNREF, WX_EXNREF};
+    for (size_t i = 0; i < sizeof singles / sizeof *singles; i++)
+        if (singles[i] == t)
+            return &singles[i];
+    return NULL;
+}

@@ -71,15 +71,18 @@ struct wx_wasm_func {
     const struct wxc_func *code; /* compiled body, NULL for host functions */
     wx_host_fn host;
     void *env;
-    /* A v128 parameter or result: each takes two slots, so wx_call and
-     * wxi_call_host convert values by the slower way (wxi_vals_to_slots). */
-    bool wide;
+    /* A parameter or result that is a v128 (two slots) or a typed
+     * reference (checked against its type, shown as its family's top
+     * type): wx_call and wxi_call_host then take their general way
+     * (wxi_functype_general); every other signature the plain one. */
+    bool general;
 };
 
 /* An exception tag (3.0). Tags are equal only if they are the same
  * object: a tag imported by two modules is the exporter's. */
 struct wx_tag {
     wx_functype type;          /* params: the payload; results: none */
+    uint32_t nslots;           /* the payload's slots (a v128 takes two) */
     const wx_module *module;   /* the defining module */
     uint32_t index;            /* its index there */
 };
@@ -330,14 +333,22 @@ static inline void wxi_val_set(wx_wasm_val *v, wx_valtype t, wx_slot s)
 }
 #endif
 
-/* Whether a signature has a v128 (wx_wasm_func.wide). */
-static inline bool wxi_functype_wide(const wx_functype *t)
+/* Whether a type crosses the API as itself in one slot: the numbers and
+ * 2.0's two reference types. */
+static inline bool wxi_plain_type(wx_valtype t)
+{
+    return t == WX_I32 || t == WX_I64 || t == WX_F32 || t == WX_F64 ||
+           t == WX_FUNCREF || t == WX_EXTERNREF;
+}
+
+/* Whether a signature needs the general way (wx_wasm_func.general). */
+static inline bool wxi_functype_general(const wx_functype *t)
 {
     for (uint32_t i = 0; i < t->nparams; i++)
-        if (t->params[i] == WX_V128)
+        if (!wxi_plain_type(t->params[i]))
             return true;
     for (uint32_t i = 0; i < t->nresults; i++)
-        if (t->results[i] == WX_V128)
+        if (!wxi_plain_type(t->results[i]))
             return true;
     return false;
 }

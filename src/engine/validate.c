@@ -101,17 +101,6 @@ static const uint8_t natural_align[0x3E - 0x28 + 1] = {
  * goes through the one list-popping routine. */
 static const wx_valtype k_i32s[3] = {WX_I32, WX_I32, WX_I32};
 static const wx_valtype k_i64s[3] = {WX_I64, WX_I64, WX_I64};
-static const wx_valtype k_single[] = {WX_I32,  WX_I64,     WX_F32,
-                                      WX_F64,  WX_V128,    WX_FUNCREF,
-                                      WX_EXTERNREF, WX_EXNREF};
-
-static const wx_valtype *single_type(uint8_t t)
-{
-    for (unsigned i = 0; i < sizeof k_single / sizeof k_single[0]; i++)
-        if (k_single[i] == t)
-            return &k_single[i];
-    return NULL;
-}
 
 /* ------------------------------------------------------------- state */
 
@@ -659,7 +648,7 @@ static bool resolve_blocktype(vstate *v, int64_t bt, vblock *b)
         b->results = NULL;
         b->nresults = 0;
     } else {
-        b->results = single_type((uint8_t)-bt);
+        b->results = wxm_single_type((wx_valtype)(uint8_t)-bt);
         b->nresults = 1;
     }
     return true;

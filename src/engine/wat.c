@@ -354,15 +354,21 @@ static void skip_form(wxt_parser *p)
     }
 }
 
+/* Steps over a field's inline exports (lookahead only). */
+static void skip_exports(wxt_parser *p)
+{
+    while (wxt_is_open(p, "export")) {
+        p->pos += 2;
+        skip_form(p);
+    }
+}
+
 /* After a field's keyword and id: skips its inline exports and says
  * whether an inline import follows. */
 static bool inline_import_ahead(wxt_parser *p)
 {
     uint32_t save = p->pos;
-    while (wxt_is_open(p, "export")) {
-        p->pos += 2;
-        skip_form(p);
-    }
+    skip_exports(p);
     bool imported = wxt_is_open(p, "import");
     p->pos = save;
     return imported;
@@ -372,10 +378,7 @@ static bool inline_import_ahead(wxt_parser *p)
 static bool inline_segment_ahead(wxt_parser *p, const char *word)
 {
     uint32_t save = p->pos;
-    while (wxt_is_open(p, "export")) {
-        p->pos += 2;
-        skip_form(p);
-    }
+    skip_exports(p);
     if (wxt_is_kw(wxt_peek(p, 0), "i64") || wxt_is_kw(wxt_peek(p, 0), "i32"))
         p->pos++; /* the address type */
     if (wxt_is_open(p, "ref")) {
@@ -498,6 +501,21 @@ static bool inline_import(wxt_parser *p)
     return true;
 }
 
+/* The head every importable field shares: its id, inline exports (of
+ * extern kind `kind`, at `index`) and an inline import. Returns where the
+ * rest of the field goes: the import entry, whose kind byte is written
+ * here, or the field's own section `own`. */
+static wxt_buf *field_head(wxt_parser *p, uint8_t kind, uint32_t index,
+                           wxt_buf *own)
+{
+    opt_id(p);
+    inline_exports(p, kind, index);
+    if (!inline_import(p))
+        return own;
+    wxt_byte(p, &p->sec_import, kind);
+    return &p->sec_import;
+}
+
 /* Limits: min max?, with the index type (i32/i64) before them. */
 static void limits(wxt_parser *p, wxt_buf *b, bool is64_allowed,
                    bool shared_allowed)
@@ -533,10 +551,7 @@ static void limits(wxt_parser *p, wxt_buf *b, bool is64_allowed,
 
 static void func_field(wxt_parser *p, uint32_t index)
 {
-    opt_id(p);
-    inline_exports(p, 0x00, index);
-    if (inline_import(p)) {
-        wxt_byte(p, &p->sec_import, 0x00);
+    if (field_head(p, 0x00, index, NULL)) { /* imported: no own section */
         wxt_u32(p, &p->sec_import, wxt_typeuse(p, NULL, NULL));
         wxt_expect_rp(p);
         return;
@@ -592,12 +607,8 @@ static void func_field(wxt_parser *p, uint32_t index)
 
 static void global_field(wxt_parser *p, uint32_t index)
 {
-    opt_id(p);
-    inline_exports(p, 0x03, index);
-    bool imported = inline_import(p);
-    wxt_buf *b = imported ? &p->sec_import : &p->sec_global;
-    if (imported)
-        wxt_byte(p, b, 0x03);
+    wxt_buf *b = field_head(p, 0x03, index, &p->sec_global);
+    bool imported = b == &p->sec_import;
     if (wxt_is_open(p, "mut")) {
         p->pos += 2;
         wxt_put_valtype(p, b, wxt_valtype(p));
@@ -617,12 +628,8 @@ static void global_field(wxt_parser *p, uint32_t index)
 /* (tag id? (export)* (import)? typeuse): exception handling's tags. */
 static void tag_field(wxt_parser *p, uint32_t index)
 {
-    opt_id(p);
-    inline_exports(p, 0x04, index);
-    bool imported = inline_import(p);
-    wxt_buf *b = imported ? &p->sec_import : &p->sec_tag;
-    if (imported)
-        wxt_byte(p, b, 0x04);
+    wxt_buf *b = field_head(p, 0x04, index, &p->sec_tag);
+    bool imported = b == &p->sec_import;
     wxt_byte(p, b, 0x00); /* the exception attribute */
     wxt_u32(p, b, wxt_typeuse(p, NULL, NULL));
     if (!imported)
@@ -823,12 +830,8 @@ static void table_inline_elem(wxt_parser *p, wxt_buf *b, uint32_t index)
 
 static void table_field(wxt_parser *p, uint32_t index)
 {
-    opt_id(p);
-    inline_exports(p, 0x01, index);
-    bool imported = inline_import(p);
-    wxt_buf *b = imported ? &p->sec_import : &p->sec_table;
-    if (imported)
-        wxt_byte(p, b, 0x01);
+    wxt_buf *b = field_head(p, 0x01, index, &p->sec_table);
+    bool imported = b == &p->sec_import;
     bool addr =
         wxt_is_kw(wxt_peek(p, 0), "i64") || wxt_is_kw(wxt_peek(p, 0), "i32");
     if (!imported && addr)
@@ -889,12 +892,8 @@ static void write_data(wxt_parser *p, bool active, uint32_t mem,
 
 static void memory_field(wxt_parser *p, uint32_t index)
 {
-    opt_id(p);
-    inline_exports(p, 0x02, index);
-    bool imported = inline_import(p);
-    wxt_buf *b = imported ? &p->sec_import : &p->sec_mem;
-    if (imported)
-        wxt_byte(p, b, 0x02);
+    wxt_buf *b = field_head(p, 0x02, index, &p->sec_mem);
+    bool imported = b == &p->sec_import;
     bool is64 = wxt_is_kw(wxt_peek(p, 0), "i64");
     if (!imported &&
         (wxt_is_open(p, "data") || (is64 && wxt_peek(p, 1)->kind == WXT_LP))) {

@@ -232,18 +232,6 @@ static const uint8_t big_wasm[] = {
     0xf0, 0xa2, 0x04,
 };
 
-static wx_status call(wx_instance *inst, const char *name,
-                      const wx_wasm_val *args, size_t nargs, wx_wasm_val *res,
-                      size_t nres, wx_error *err)
-{
-    wx_wasm_func *f = wx_instance_func(inst, name);
-    wx_error_clear(err);
-    if (!f) {
-        CHECK_MSG(f != NULL, "no export %s", name);
-        return WX_EARG;
-    }
-    return wx_call(f, args, nargs, res, nres, err);
-}
 
 /* Calls `name`, which must succeed, and returns its one i64 result (or
  * i32, zero-extended; 0 without a result). */
@@ -253,7 +241,7 @@ static uint64_t ok(wx_instance *inst, const char *name,
     wx_error err;
     wx_wasm_val r[1];
     memset(r, 0, sizeof r);
-    wx_status s = call(inst, name, args, nargs, r, nres, &err);
+    wx_status s = call_export(inst, name, args, nargs, r, nres, &err);
     CHECK_MSG(s == WX_OK, "%s: %s", name, err.message);
     if (s != WX_OK || !nres)
         return 0;
@@ -268,7 +256,7 @@ static bool traps(wx_instance *inst, const char *name,
 {
     wx_error err;
     wx_wasm_val r[1];
-    if (call(inst, name, args, nargs, r, nres, &err) != WX_ETRAP ||
+    if (call_export(inst, name, args, nargs, r, nres, &err) != WX_ETRAP ||
         err.trap != kind)
         return false;
     const wx_wasm_func *f = wx_instance_func(inst, name);
@@ -383,7 +371,7 @@ static void test_loads(wx_instance *inst)
         uint64_t last = PAGE - a->width;
         wx_wasm_val arg = wx_wasm_i64((int64_t)last), r[1];
         wx_error err;
-        wx_status s = call(inst, a->name, &arg, 1, r, 1, &err);
+        wx_status s = call_export(inst, a->name, &arg, 1, r, 1, &err);
         CHECK_MSG(s == WX_OK && r[0].type == a->type &&
                       val_bits(r[0]) == expected_load(a, tail + 8 - a->width),
                   "%s at the last address: %s", a->name, err.message);

@@ -232,18 +232,6 @@ static lanes of(const wx_wasm_val *x)
     return v;
 }
 
-/* Calls `name` with n arguments; its results in r (nr of them). */
-static wx_status call(wx_instance *inst, const char *name,
-                      const wx_wasm_val *args, size_t n, wx_wasm_val *r,
-                      size_t nr, wx_error *err)
-{
-    wx_wasm_func *f = wx_instance_func(inst, name);
-    CHECK_MSG(f != NULL, "no export %s", name);
-    if (!f)
-        return WX_ENOEXPORT;
-    wx_error_clear(err);
-    return wx_call(f, args, n, r, nr, err);
-}
 
 /* Calls a binary v128 operation. */
 static lanes binop(wx_instance *inst, const char *name, const lanes *a,
@@ -252,7 +240,7 @@ static lanes binop(wx_instance *inst, const char *name, const lanes *a,
     wx_error err;
     wx_wasm_val args[2] = {v128(a), v128(b)}, r[1];
     memset(r, 0, sizeof r);
-    wx_status s = call(inst, name, args, 2, r, 1, &err);
+    wx_status s = call_export(inst, name, args, 2, r, 1, &err);
     CHECK_MSG(s == WX_OK, "%s: %s", name, err.message);
     CHECK(r[0].type == WX_V128);
     return of(&r[0]);
@@ -284,7 +272,7 @@ static void test_calls(wx_instance *inst)
                            v128(&b)};
     wx_wasm_val r[3];
     memset(r, 0, sizeof r);
-    CHECK(call(inst, "mix", args, 4, r, 3, &err) == WX_OK);
+    CHECK(call_export(inst, "mix", args, 4, r, 3, &err) == WX_OK);
     lanes sum = of(&r[0]);
     for (int i = 0; i < 4; i++)
         CHECK(sum.u32[i] == a.u32[i] + b.u32[i]);
@@ -293,11 +281,11 @@ static void test_calls(wx_instance *inst)
 
     /* A v128 argument given as an i32 is refused before anything runs. */
     args[1] = wx_wasm_i32(1);
-    CHECK(call(inst, "mix", args, 4, r, 3, &err) == WX_EARG);
+    CHECK(call_export(inst, "mix", args, 4, r, 3, &err) == WX_EARG);
 
     /* Locals survive a call whose frame uses v128 locals of its own. */
     wx_wasm_val x[1] = {v128(&a)};
-    CHECK(call(inst, "across", x, 1, r, 1, &err) == WX_OK);
+    CHECK(call_export(inst, "across", x, 1, r, 1, &err) == WX_OK);
     lanes got = of(&r[0]);
     for (int i = 0; i < 4; i++)
         CHECK(got.u32[i] == a.u32[i] + (uint32_t)(i + 1) + 49u);
@@ -305,7 +293,7 @@ static void test_calls(wx_instance *inst)
     /* Through the host import and back. */
     wx_wasm_val h[2] = {v128(&a), wx_wasm_i32(1000)};
     host_calls = 0;
-    CHECK(call(inst, "host", h, 2, r, 2, &err) == WX_OK);
+    CHECK(call_export(inst, "host", h, 2, r, 2, &err) == WX_OK);
     CHECK(host_calls == 1);
     CHECK(r[0].of.i32 == 1000 + a.u8[0]);
     got = of(&r[1]);
@@ -313,21 +301,21 @@ static void test_calls(wx_instance *inst)
         CHECK(got.u8[i] == a.u8[15 - i]);
 
     /* A mutable v128 global, written and read by code. */
-    CHECK(call(inst, "gset", x, 1, NULL, 0, &err) == WX_OK);
-    CHECK(call(inst, "gget", NULL, 0, r, 1, &err) == WX_OK);
+    CHECK(call_export(inst, "gset", x, 1, NULL, 0, &err) == WX_OK);
+    CHECK(call_export(inst, "gget", NULL, 0, r, 1, &err) == WX_OK);
     CHECK(memcmp(r[0].of.v128, a.u8, 16) == 0);
 
     /* select picks all 16 bytes of one operand. */
     wx_wasm_val s[3] = {v128(&a), v128(&b), wx_wasm_i32(0)};
-    CHECK(call(inst, "sel", s, 3, r, 1, &err) == WX_OK);
+    CHECK(call_export(inst, "sel", s, 3, r, 1, &err) == WX_OK);
     CHECK(memcmp(r[0].of.v128, b.u8, 16) == 0);
     s[2] = wx_wasm_i32(7);
-    CHECK(call(inst, "sel", s, 3, r, 1, &err) == WX_OK);
+    CHECK(call_export(inst, "sel", s, 3, r, 1, &err) == WX_OK);
     CHECK(memcmp(r[0].of.v128, a.u8, 16) == 0);
 
     /* A loop with a v128 parameter, run 5 times. */
     wx_wasm_val l[2] = {v128(&a), wx_wasm_i32(5)};
-    CHECK(call(inst, "blocks", l, 2, r, 1, &err) == WX_OK);
+    CHECK(call_export(inst, "blocks", l, 2, r, 1, &err) == WX_OK);
     got = of(&r[0]);
     for (int i = 0; i < 16; i++)
         CHECK(got.u8[i] == (uint8_t)(a.u8[i] + 5));
@@ -344,21 +332,21 @@ static void test_bounds(wx_instance *inst)
 
     /* The last address a 16-byte access may start at. */
     wx_wasm_val st[2] = {wx_wasm_i32((int32_t)(PAGE - 16)), v128(&a)};
-    CHECK(call(inst, "store", st, 2, NULL, 0, &err) == WX_OK);
+    CHECK(call_export(inst, "store", st, 2, NULL, 0, &err) == WX_OK);
     CHECK(memcmp(data + PAGE - 16, a.u8, 16) == 0);
     wx_wasm_val ld[1] = {wx_wasm_i32((int32_t)(PAGE - 16))};
-    CHECK(call(inst, "load", ld, 1, r, 1, &err) == WX_OK);
+    CHECK(call_export(inst, "load", ld, 1, r, 1, &err) == WX_OK);
     CHECK(memcmp(r[0].of.v128, a.u8, 16) == 0);
 
     /* One byte further: both trap, and the store writes nothing. */
     memset(data + PAGE - 16, 0xAB, 16);
     ld[0] = wx_wasm_i32((int32_t)(PAGE - 15));
-    CHECK(call(inst, "load", ld, 1, r, 1, &err) == WX_ETRAP);
+    CHECK(call_export(inst, "load", ld, 1, r, 1, &err) == WX_ETRAP);
     CHECK(err.trap == WX_TRAP_MEMORY_OOB);
     CHECK(err.func_index != WX_NO_INDEX && err.offset > 0);
     uint32_t load_fn = err.func_index;
     st[0] = wx_wasm_i32((int32_t)(PAGE - 15));
-    CHECK(call(inst, "store", st, 2, NULL, 0, &err) == WX_ETRAP);
+    CHECK(call_export(inst, "store", st, 2, NULL, 0, &err) == WX_ETRAP);
     CHECK(err.trap == WX_TRAP_MEMORY_OOB);
     CHECK(err.func_index == load_fn + 1);
     for (unsigned i = 0; i < 16; i++)
@@ -366,11 +354,11 @@ static void test_bounds(wx_instance *inst)
 
     /* A lane load: 4 bytes, so PAGE - 4 is the last valid address. */
     wx_wasm_val ll[2] = {wx_wasm_i32((int32_t)(PAGE - 4)), v128(&a)};
-    CHECK(call(inst, "load_lane", ll, 2, r, 1, &err) == WX_OK);
+    CHECK(call_export(inst, "load_lane", ll, 2, r, 1, &err) == WX_OK);
     lanes got = of(&r[0]);
     CHECK(got.u32[2] == 0xABABABABu && got.u32[0] == a.u32[0]);
     ll[0] = wx_wasm_i32((int32_t)(PAGE - 3));
-    CHECK(call(inst, "load_lane", ll, 2, r, 1, &err) == WX_ETRAP);
+    CHECK(call_export(inst, "load_lane", ll, 2, r, 1, &err) == WX_ETRAP);
 }
 
 static int16_t sat16(int32_t x)
@@ -428,11 +416,11 @@ static void test_ops(wx_instance *inst)
             CHECK(r.f32[i] == (fa.f32[i] < fb.f32[i] ? fa.f32[i] : fb.f32[i]));
 
         wx_wasm_val args[2] = {v128(&a), wx_wasm_i32(round)}, res[1];
-        CHECK(call(inst, "shr_s", args, 2, res, 1, &err) == WX_OK);
+        CHECK(call_export(inst, "shr_s", args, 2, res, 1, &err) == WX_OK);
         r = of(&res[0]);
         for (int i = 0; i < 4; i++)
             CHECK(r.i32[i] == a.i32[i] >> (round & 31));
-        CHECK(call(inst, "bitmask", args, 1, res, 1, &err) == WX_OK);
+        CHECK(call_export(inst, "bitmask", args, 1, res, 1, &err) == WX_OK);
         uint32_t m = 0;
         for (int i = 0; i < 16; i++)
             m |= (uint32_t)(a.i8[i] < 0) << i;
@@ -456,26 +444,26 @@ static void test_memory1(void)
         lanes a = random_lanes();
         wx_wasm_val r[1];
         wx_wasm_val st[2] = {wx_wasm_i32((int32_t)(PAGE - 16)), v128(&a)};
-        CHECK(call(inst, "store1", st, 2, NULL, 0, &err) == WX_OK);
+        CHECK(call_export(inst, "store1", st, 2, NULL, 0, &err) == WX_OK);
         CHECK(memcmp(d1 + PAGE - 16, a.u8, 16) == 0);
         CHECK(d0[PAGE - 1] == 0 && d0[PAGE - 16] == 0);
         wx_wasm_val ld[1] = {wx_wasm_i32((int32_t)(PAGE - 16))};
-        CHECK(call(inst, "load1", ld, 1, r, 1, &err) == WX_OK);
+        CHECK(call_export(inst, "load1", ld, 1, r, 1, &err) == WX_OK);
         CHECK(memcmp(r[0].of.v128, a.u8, 16) == 0);
         ld[0] = wx_wasm_i32((int32_t)(PAGE - 15));
-        CHECK(call(inst, "load1", ld, 1, r, 1, &err) == WX_ETRAP);
+        CHECK(call_export(inst, "load1", ld, 1, r, 1, &err) == WX_ETRAP);
         CHECK(err.trap == WX_TRAP_MEMORY_OOB);
         st[0] = wx_wasm_i32((int32_t)(PAGE - 15));
-        CHECK(call(inst, "store1", st, 2, NULL, 0, &err) == WX_ETRAP);
+        CHECK(call_export(inst, "store1", st, 2, NULL, 0, &err) == WX_ETRAP);
         /* A 16-bit lane at offset 2: PAGE - 4 is the last address. */
         lanes z;
         memset(&z, 0, sizeof z);
         wx_wasm_val ln[2] = {wx_wasm_i32((int32_t)(PAGE - 4)), v128(&z)};
-        CHECK(call(inst, "lane1", ln, 2, r, 1, &err) == WX_OK);
+        CHECK(call_export(inst, "lane1", ln, 2, r, 1, &err) == WX_OK);
         lanes got = of(&r[0]);
         CHECK(got.u16[5] == (uint16_t)(a.u8[14] | a.u8[15] << 8));
         ln[0] = wx_wasm_i32((int32_t)(PAGE - 3));
-        CHECK(call(inst, "lane1", ln, 2, r, 1, &err) == WX_ETRAP);
+        CHECK(call_export(inst, "lane1", ln, 2, r, 1, &err) == WX_ETRAP);
         wx_instance_free(inst);
     }
     wx_module_free(m);
@@ -498,27 +486,27 @@ static void test_memory64(void)
         memset(&z, 0, sizeof z);
         wx_wasm_val r[1];
         wx_wasm_val st[2] = {wx_wasm_i64(PAGE - 16), v128(&a)};
-        CHECK(call(inst, "store", st, 2, NULL, 0, &err) == WX_OK);
+        CHECK(call_export(inst, "store", st, 2, NULL, 0, &err) == WX_OK);
         CHECK(memcmp(d + PAGE - 16, a.u8, 16) == 0);
         wx_wasm_val ld[1] = {wx_wasm_i64(PAGE - 16)};
-        CHECK(call(inst, "load", ld, 1, r, 1, &err) == WX_OK);
+        CHECK(call_export(inst, "load", ld, 1, r, 1, &err) == WX_OK);
         CHECK(memcmp(r[0].of.v128, a.u8, 16) == 0);
         static const uint64_t bad[] = {PAGE - 15, (1ull << 32),
                                        (1ull << 32) + PAGE - 16,
                                        UINT64_MAX - 15, UINT64_MAX};
         for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
             ld[0] = wx_wasm_i64((int64_t)bad[i]);
-            CHECK(call(inst, "load", ld, 1, r, 1, &err) == WX_ETRAP);
+            CHECK(call_export(inst, "load", ld, 1, r, 1, &err) == WX_ETRAP);
             CHECK(err.trap == WX_TRAP_MEMORY_OOB);
             st[0] = ld[0];
-            CHECK(call(inst, "store", st, 2, NULL, 0, &err) == WX_ETRAP);
+            CHECK(call_export(inst, "store", st, 2, NULL, 0, &err) == WX_ETRAP);
         }
         /* offset=2^32-1: out of bounds for a 1-page memory at address 0
          * already; offset=2^32 at any address. */
         wx_wasm_val ln[2] = {wx_wasm_i64(0), v128(&z)};
-        CHECK(call(inst, "lane", ln, 2, r, 1, &err) == WX_ETRAP);
+        CHECK(call_export(inst, "lane", ln, 2, r, 1, &err) == WX_ETRAP);
         ld[0] = wx_wasm_i64(0);
-        CHECK(call(inst, "far", ld, 1, r, 1, &err) == WX_ETRAP);
+        CHECK(call_export(inst, "far", ld, 1, r, 1, &err) == WX_ETRAP);
         CHECK(err.trap == WX_TRAP_MEMORY_OOB);
         wx_instance_free(inst);
     }

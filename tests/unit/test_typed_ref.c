@@ -139,11 +139,8 @@ static const uint8_t fexp_wasm[] = {
 static wx_status call1(wx_instance *inst, const char *name, wx_wasm_val arg,
                        wx_wasm_val *res, wx_error *err)
 {
-    wx_wasm_func *f = wx_instance_func(inst, name);
-    CHECK_MSG(f != NULL, "no export %s", name);
-    if (!f)
-        return WX_ENOEXPORT;
-    return wx_call(f, &arg, 1, res, 1, err);
+    wx_wasm_val a[1] = {arg};
+    return call_export(inst, name, a, 1, res, 1, err);
 }
 
 static int32_t call_i(wx_instance *inst, const char *name, int32_t x)
