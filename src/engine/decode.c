@@ -753,6 +753,11 @@ static bool decode_types(wxm_decoder *d)
         if (form != 0x60)
             return bad_type_byte(d, at, form, "malformed function type");
         d->types_known = i + 1;
+        t->kind = WXM_TYPE_FUNC;
+        t->super = WXM_NO_SUPER;
+        t->final = true;
+        t->rec = i;
+        t->rec_size = 1;
         if (!read_valtypes(d, WXM_MAX_PARAMS, &t->nparams, &t->params) ||
             !read_valtypes(d, WXM_MAX_RESULTS, &t->nresults, &t->results))
             return false;

@@ -32,12 +32,58 @@
 #define WXM_MAX_PARAMS 1000u
 #define WXM_MAX_RESULTS 1000u
 
+/* What a defined type is (3.0 GC adds struct and array types). */
+typedef enum wxm_typekind {
+    WXM_TYPE_FUNC,
+    WXM_TYPE_STRUCT,
+    WXM_TYPE_ARRAY
+} wxm_typekind;
+
+/* The packed storage types of struct and array fields (their binary
+ * codes), next to the value types a field may also hold. */
+#define WXM_PACKED_I8 ((wx_valtype)0x78)
+#define WXM_PACKED_I16 ((wx_valtype)0x77)
+
+/* A struct field, or an array's element. */
+typedef struct wxm_field {
+    wx_valtype type; /* a value type, or WXM_PACKED_I8 / WXM_PACKED_I16 */
+    bool mutable_;
+    uint8_t size;    /* bytes it takes in an object: 1, 2, 4, 8 or 16 */
+    uint32_t offset; /* struct fields: byte offset in the object's fields,
+                        aligned to `size` (set by the decoder) */
+} wxm_field;
+
+/* No declared supertype. */
+#define WXM_NO_SUPER UINT32_MAX
+
+/*
+ * A defined type: a function type (2.0), or a struct or array type (3.0
+ * GC). The name stays from 2.0, where every type is a function type; the
+ * fields of other kinds are zero for a function type and the reverse.
+ */
 typedef struct wxm_functype {
+    wxm_typekind kind;
+    /* WXM_TYPE_FUNC */
     uint32_t nparams, nresults;
     wx_valtype *params;
     wx_valtype *results;
-    /* Index of the first structurally equal type in this module; call_indirect
-     * within one module compares canonical indices. */
+    /* WXM_TYPE_STRUCT: nfields fields; WXM_TYPE_ARRAY: one, the element. */
+    uint32_t nfields;
+    wxm_field *fields;
+    uint32_t size; /* struct: bytes of all fields (aligned to 8) */
+    /* GC's subtyping: the declared supertype (an index below this one, or
+     * WXM_NO_SUPER), whether the type is final (2.0 types and types
+     * declared without `sub` are), and the length of the chain of
+     * supertypes above it (0: none). */
+    uint32_t super;
+    bool final;
+    uint32_t depth;
+    /* The recursion group: the index of its first type and its size (1
+     * for a type outside `rec`). */
+    uint32_t rec, rec_size;
+    /* Index of the first equivalent type in this module (iso-recursive
+     * equivalence of GC: the same position in equal rec groups); within
+     * one module, two types are equivalent exactly when their canon is. */
     uint32_t canon;
 } wxm_functype;
 
@@ -66,7 +112,21 @@ typedef enum wxm_const_kind {
     WXM_CONST_I32_MUL,
     WXM_CONST_I64_ADD,
     WXM_CONST_I64_SUB,
-    WXM_CONST_I64_MUL
+    WXM_CONST_I64_MUL,
+    /* GC operators (3.0), also only inside an expression's ops, with the
+     * type index in `index`: struct.new pops the type's fields in order;
+     * struct.new_default pops nothing; array.new pops the initial value
+     * and the length; array.new_default the length; array.new_fixed
+     * (`bits`: the count n) n values; ref.i31 an i32; the two conversions
+     * one reference. Each pushes one reference. */
+    WXM_CONST_STRUCT_NEW,
+    WXM_CONST_STRUCT_NEW_DEFAULT,
+    WXM_CONST_ARRAY_NEW,
+    WXM_CONST_ARRAY_NEW_DEFAULT,
+    WXM_CONST_ARRAY_NEW_FIXED,
+    WXM_CONST_REF_I31,
+    WXM_CONST_ANY_CONVERT_EXTERN,
+    WXM_CONST_EXTERN_CONVERT_ANY
 } wxm_const_kind;
 
 /* The deepest operand stack an extended constant expression may need (a

@@ -206,7 +206,9 @@ enum wxo_class { WXO_SPECIAL, WXO_UNARY, WXO_BINARY, WXO_LOAD, WXO_STORE };
     X(WXO_RETURN_CALL_REF, 0x15, "return_call_ref", WXO_SPECIAL, 0, 0) \
     X(WXO_REF_AS_NON_NULL, 0xD4, "ref.as_non_null", WXO_SPECIAL, 0, 0) \
     X(WXO_BR_ON_NULL, 0xD5, "br_on_null", WXO_SPECIAL, 0, 0) \
-    X(WXO_BR_ON_NON_NULL, 0xD6, "br_on_non_null", WXO_SPECIAL, 0, 0)
+    X(WXO_BR_ON_NON_NULL, 0xD6, "br_on_non_null", WXO_SPECIAL, 0, 0) \
+    /* Garbage collection (3.0; the rest is WXO_FB_LIST). */ \
+    X(WXO_REF_EQ, 0xD3, "ref.eq", WXO_SPECIAL, 0, 0)
 
 /* Exception handling (3.0), in a list of its own: the legacy
  * instructions (try, catch, catch_all, delegate, rethrow) that older
@@ -252,6 +254,68 @@ enum wxo_catch_kind {
     X(WXO_FC_TABLE_SIZE, 0x10, "table.size", WXO_SPECIAL, 0, 0) \
     X(WXO_FC_TABLE_FILL, 0x11, "table.fill", WXO_SPECIAL, 0, 0)
 
+/* Opcodes after the 0xFB prefix (u32 LEB128 sub-opcode): garbage
+ * collection (3.0). The last column is the kind of immediates, which the
+ * decoder, the validator, the compiler and the text parser read from
+ * here:
+ *   WXO_GC_NONE        nothing
+ *   WXO_GC_TYPE        a type index x
+ *   WXO_GC_FIELD       x and a field index y of struct type x
+ *   WXO_GC_FIXED       x and a count n (array.new_fixed)
+ *   WXO_GC_DATA        x and a data segment index
+ *   WXO_GC_ELEM        x and an element segment index
+ *   WXO_GC_TYPE2       two type indices (array.copy: destination, source)
+ *   WXO_GC_HEAP        a heap type (ref.test, ref.cast; the opcode says
+ *                      whether the target type is nullable)
+ *   WXO_GC_BR_ON_CAST  a flags byte (bit 0: the source type is nullable,
+ *                      bit 1: the target type is), a label, two heap
+ *                      types
+ * ref.eq is a single-byte opcode (0xD3, WXO_LIST). */
+#define WXO_FB_PREFIX 0xFB
+enum wxo_gc_imm {
+    WXO_GC_NONE,
+    WXO_GC_TYPE,
+    WXO_GC_FIELD,
+    WXO_GC_FIXED,
+    WXO_GC_DATA,
+    WXO_GC_ELEM,
+    WXO_GC_TYPE2,
+    WXO_GC_HEAP,
+    WXO_GC_BR_ON_CAST
+};
+#define WXO_FB_LIST(X) \
+    X(WXO_FB_STRUCT_NEW, 0x00, "struct.new", WXO_GC_TYPE) \
+    X(WXO_FB_STRUCT_NEW_DEFAULT, 0x01, "struct.new_default", WXO_GC_TYPE) \
+    X(WXO_FB_STRUCT_GET, 0x02, "struct.get", WXO_GC_FIELD) \
+    X(WXO_FB_STRUCT_GET_S, 0x03, "struct.get_s", WXO_GC_FIELD) \
+    X(WXO_FB_STRUCT_GET_U, 0x04, "struct.get_u", WXO_GC_FIELD) \
+    X(WXO_FB_STRUCT_SET, 0x05, "struct.set", WXO_GC_FIELD) \
+    X(WXO_FB_ARRAY_NEW, 0x06, "array.new", WXO_GC_TYPE) \
+    X(WXO_FB_ARRAY_NEW_DEFAULT, 0x07, "array.new_default", WXO_GC_TYPE) \
+    X(WXO_FB_ARRAY_NEW_FIXED, 0x08, "array.new_fixed", WXO_GC_FIXED) \
+    X(WXO_FB_ARRAY_NEW_DATA, 0x09, "array.new_data", WXO_GC_DATA) \
+    X(WXO_FB_ARRAY_NEW_ELEM, 0x0A, "array.new_elem", WXO_GC_ELEM) \
+    X(WXO_FB_ARRAY_GET, 0x0B, "array.get", WXO_GC_TYPE) \
+    X(WXO_FB_ARRAY_GET_S, 0x0C, "array.get_s", WXO_GC_TYPE) \
+    X(WXO_FB_ARRAY_GET_U, 0x0D, "array.get_u", WXO_GC_TYPE) \
+    X(WXO_FB_ARRAY_SET, 0x0E, "array.set", WXO_GC_TYPE) \
+    X(WXO_FB_ARRAY_LEN, 0x0F, "array.len", WXO_GC_NONE) \
+    X(WXO_FB_ARRAY_FILL, 0x10, "array.fill", WXO_GC_TYPE) \
+    X(WXO_FB_ARRAY_COPY, 0x11, "array.copy", WXO_GC_TYPE2) \
+    X(WXO_FB_ARRAY_INIT_DATA, 0x12, "array.init_data", WXO_GC_DATA) \
+    X(WXO_FB_ARRAY_INIT_ELEM, 0x13, "array.init_elem", WXO_GC_ELEM) \
+    X(WXO_FB_REF_TEST, 0x14, "ref.test", WXO_GC_HEAP) \
+    X(WXO_FB_REF_TEST_NULL, 0x15, "ref.test", WXO_GC_HEAP) \
+    X(WXO_FB_REF_CAST, 0x16, "ref.cast", WXO_GC_HEAP) \
+    X(WXO_FB_REF_CAST_NULL, 0x17, "ref.cast", WXO_GC_HEAP) \
+    X(WXO_FB_BR_ON_CAST, 0x18, "br_on_cast", WXO_GC_BR_ON_CAST) \
+    X(WXO_FB_BR_ON_CAST_FAIL, 0x19, "br_on_cast_fail", WXO_GC_BR_ON_CAST) \
+    X(WXO_FB_ANY_CONVERT_EXTERN, 0x1A, "any.convert_extern", WXO_GC_NONE) \
+    X(WXO_FB_EXTERN_CONVERT_ANY, 0x1B, "extern.convert_any", WXO_GC_NONE) \
+    X(WXO_FB_REF_I31, 0x1C, "ref.i31", WXO_GC_NONE) \
+    X(WXO_FB_I31_GET_S, 0x1D, "i31.get_s", WXO_GC_NONE) \
+    X(WXO_FB_I31_GET_U, 0x1E, "i31.get_u", WXO_GC_NONE)
+
 /* The SIMD prefix. Its sub-opcodes are listed with their operations in
  * ops.def (WXC_SIMD_OPS); these two have 16 immediate bytes instead. */
 #define WXO_FD_PREFIX 0xFD
@@ -275,6 +339,13 @@ enum wxo_fc_opcode {
     WXO_FC_LIST(WXO_ENUM_)
 #undef WXO_ENUM_
     WXO_FC_COUNT_
+};
+
+enum wxo_fb_opcode {
+#define WXO_ENUM_(e, c, n, k) e = c,
+    WXO_FB_LIST(WXO_ENUM_)
+#undef WXO_ENUM_
+    WXO_FB_COUNT_
 };
 
 /* Block type encodings. */
