@@ -95,7 +95,15 @@ typedef enum wx_status {
     X(WX_TRAP_STACK_EXHAUSTED, "stack_exhausted", "call stack exhausted")     \
     X(WX_TRAP_NULL_REFERENCE, "null_reference", "null reference")             \
     X(WX_TRAP_HOST, "host", "host function trapped")                          \
-    X(WX_TRAP_NULL_FUNC_REF, "null_func_ref", "null function reference")
+    X(WX_TRAP_NULL_FUNC_REF, "null_func_ref", "null function reference")    \
+    /* Garbage collection (3.0). */                                           \
+    X(WX_TRAP_NULL_STRUCT, "null_struct_ref", "null structure reference")    \
+    X(WX_TRAP_NULL_ARRAY, "null_array_ref", "null array reference")          \
+    X(WX_TRAP_NULL_I31, "null_i31_ref", "null i31 reference")                \
+    X(WX_TRAP_ARRAY_OOB, "array_oob", "out of bounds array access")          \
+    X(WX_TRAP_CAST, "cast_failure", "cast failure")                          \
+    X(WX_TRAP_GC_HEAP, "gc_heap_exhausted",                                   \
+      "GC heap exhausted (memory budget or heap cap)")
 
 typedef enum wx_trap {
 #define WX_TRAP_ENUM_(e, n, m) e,
@@ -558,6 +566,52 @@ WX_API wx_memory *wx_instance_memory(wx_instance *inst, uint32_t index);
  * (pages x 64 KiB) and tables (8 bytes an element), as a budget counts
  * them. */
 WX_API uint64_t wx_instance_memory_bytes(const wx_instance *inst);
+
+/* ------------------------------------------------- garbage collection */
+
+/*
+ * GC references (WebAssembly 3.0). Values of the `any` hierarchy (anyref,
+ * eqref, i31ref, structref, arrayref, (ref $t) of a struct or array type)
+ * cross wx_call, globals, tables and host functions as WX_HEAP_ANY
+ * ((wx_valtype)0x6E, "anyref") holding an opaque handle in `of.ext`: NULL
+ * for null, else a value the host may only inspect with the calls below
+ * and pass back. Every instance made through one linker shares its GC
+ * heap (an instance without a linker has its own); a handle is valid for
+ * as long as that heap lives (the linker and its instances), and every
+ * object the host has seen (results, global and table reads, host
+ * function arguments) is kept until then: a host that loops over calls
+ * returning fresh objects grows the heap. The heap's objects are charged
+ * to the budget of the instance that made them (wx_instance_opts.budget);
+ * an allocation it refuses traps with WX_TRAP_GC_HEAP.
+ */
+typedef enum wx_anyref_kind {
+    WX_ANYREF_NULL,
+    WX_ANYREF_I31,
+    WX_ANYREF_STRUCT,
+    WX_ANYREF_ARRAY,
+    WX_ANYREF_HOST /* a host pointer made an anyref (any.convert_extern) */
+} wx_anyref_kind;
+
+WX_API wx_anyref_kind wx_anyref_kind_of(const void *ref);
+/* The value of an i31 reference, sign-extended from 31 bits. */
+WX_API int32_t wx_anyref_i31(const void *ref);
+/* The host pointer of a WX_ANYREF_HOST reference. */
+WX_API void *wx_anyref_host(const void *ref);
+/* A host pointer as an anyref of inst's heap (any.convert_extern, so
+ * NULL stays NULL); WX_ELIMIT when the heap refuses the bytes. */
+WX_API wx_status wx_anyref_from_host(wx_instance *inst, void *host,
+                                     void **out, wx_error *err);
+
+typedef struct wx_gc_stats {
+    uint64_t live_objects; /* objects in the heap (not yet collected) */
+    uint64_t live_bytes;   /* their bytes, headers included */
+    uint64_t collections;  /* collections run so far */
+} wx_gc_stats;
+
+/* The statistics of the heap inst uses. */
+WX_API void wx_gc_stats_get(const wx_instance *inst, wx_gc_stats *out);
+/* Collects inst's heap now (no call may be running on it). */
+WX_API void wx_gc_collect(wx_instance *inst);
 
 /* Any thread may call this: the running (or next) call on this instance
  * stops with WX_EINTERRUPTED soon after (the flag is read at a call's

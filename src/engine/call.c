@@ -9,6 +9,7 @@
  * instead of by name, and wx_call_unchecked, which takes the slots as they
  * are.
  */
+#include "gc.h"
 #include "runtime.h"
 #include "reftype.h"
 
@@ -73,16 +74,19 @@ bool wxi_ref_fits(const wx_module *m, wx_valtype want,
                                              : arg->of.ext;
     if (!p)
         return wx_ref_nullable(want);
-    if (wx_ref_concrete(want)) {
-        const wx_wasm_func *g = arg->of.func;
-        return m && g->module && g->mtype &&
-               wxm_functype_equiv(m, wx_ref_index(want), g->module,
-                                  (uint32_t)(g->mtype - g->module->types));
-    }
-    uint32_t h = wx_ref_heap(want);
-    /* The bottom types hold only null. */
-    return h != WX_HEAP_NOFUNC && h != WX_HEAP_NOEXTERN &&
-           h != WX_HEAP_NONE && h != WX_HEAP_NOEXN;
+    if (wx_ref_concrete(want) && !m)
+        return false;
+    /* The test ref.test makes (GC objects by their type, functions by
+     * theirs; the bottom types hold only null). */
+    return wxg_ref_is(m, wx_ref_heap(want), (wx_slot)(uintptr_t)p);
+}
+
+/* A GC object (or an extern box) the host gets is kept (gc.h, wxg_pin). */
+static void pin_result(const wx_wasm_func *f, const wx_wasm_val *v)
+{
+    if (f->inst && (v->type == WX_EXTERNREF ||
+                    v->type == (wx_valtype)WX_HEAP_ANY))
+        wxg_pin(f->inst->heap, (wx_slot)(uintptr_t)v->of.ext);
 }
 
 static wx_status run(wx_wasm_func *f, wx_slot *slots, wx_error *err)
@@ -115,8 +119,10 @@ static wx_status call_general(wx_wasm_func *f, const wx_wasm_val *args,
     wx_status s = run(f, slots, err);
     if (s == WX_OK) {
         wxi_slots_to_vals(t->results, t->nresults, slots, results);
-        for (uint32_t i = 0; i < t->nresults; i++)
+        for (uint32_t i = 0; i < t->nresults; i++) {
             results[i].type = wxm_ref_top(results[i].type);
+            pin_result(f, &results[i]);
+        }
         err->status = WX_OK;
     }
     if (slots != small)
@@ -160,8 +166,11 @@ wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
 
     s = run(f, slots, err);
     if (__builtin_expect(s == WX_OK, 1)) {
-        for (uint32_t i = 0; i < t->nresults; i++)
+        for (uint32_t i = 0; i < t->nresults; i++) {
             wxi_val_set(&results[i], t->results[i], slots[i]);
+            if (__builtin_expect(t->results[i] == WX_EXTERNREF, 0))
+                pin_result(f, &results[i]);
+        }
         err->status = WX_OK;
     }
 out:

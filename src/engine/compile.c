@@ -1718,6 +1718,182 @@ static void do_br_on_null(cctx *c, uint32_t depth, bool on_null)
         pop(c);
 }
 
+/* ------------------------------------------------- garbage collection */
+
+/* Slots a field's value takes (a v128 two). */
+static uint32_t field_slots(const wxm_field *f)
+{
+    return f->type == WX_V128 ? 2 : 1;
+}
+
+/* A GC op (ops.def, WXC_OPS_GC): its `nin` operand slots leave the
+ * virtual stack (one may stay where it is, more are made consecutive),
+ * and `nout` result slots (0, 1, or 2 for a v128) come on it. */
+static void emit_gc(cctx *c, wxc_opcode op, uint32_t nin, uint32_t nout,
+                    uint32_t x, uint32_t y)
+{
+    uint32_t a = 0;
+    if (nin == 1) {
+        a = pop_slot(c);
+    } else if (nin > 1) {
+        uint32_t base = prepare_args(c, nin);
+        a = home(c, base);
+        truncate_to(c, base);
+    }
+    uint32_t d = nout == 2 ? push_v128_temp(c) : nout ? push_temp(c) : 0;
+    uint32_t pos = emit(c, op);
+    set_field(c, pos, 0, op);
+    set_field(c, pos, 1, d);
+    set_field(c, pos, 2, a);
+    set_field(c, pos, 3, x);
+    set_field(c, pos, 4, y);
+}
+
+/* br_on_cast (fail: br_on_cast_fail): a test of the reference, which
+ * stays on the stack, and a branch on its result. */
+static void do_br_on_cast(cctx *c, uint32_t depth, uint8_t flags,
+                          uint32_t heap, bool fail)
+{
+    uint32_t ref = slot_at(c, c->nvs - 1);
+    uint32_t d = push_temp(c);
+    uint32_t pos = emit(c, WXC_OP_GC_REF_TEST);
+    set_field(c, pos, 0, WXC_OP_GC_REF_TEST);
+    set_field(c, pos, 1, d);
+    set_field(c, pos, 2, ref);
+    set_field(c, pos, 3, heap);
+    set_field(c, pos, 4, ((flags & 2) ? WXC_GC_NULL_OK : 0) |
+                             (fail ? WXC_GC_NEGATE : 0));
+    do_br_if(c, depth);
+}
+
+static bool compile_fb(cctx *c, bool dead)
+{
+    uint32_t sub = 0, x = 0, y = 0;
+    if (!wxr_u32(&c->r, &sub))
+        return false;
+    enum wxo_gc_imm imm;
+    switch (sub) {
+#define IMM_(e, code, name, k) case code: imm = k; break;
+        WXO_FB_LIST(IMM_)
+#undef IMM_
+    default: return wxr_fail(&c->r, "illegal opcode");
+    }
+    uint8_t flags = 0;
+    switch (imm) {
+    case WXO_GC_NONE: break;
+    case WXO_GC_TYPE: wxr_u32(&c->r, &x); break;
+    case WXO_GC_HEAP: wxm_read_heaptype(&c->r, &x); break;
+    case WXO_GC_BR_ON_CAST: {
+        uint32_t h1;
+        wxr_u8(&c->r, &flags);
+        wxr_u32(&c->r, &y); /* the label */
+        wxm_read_heaptype(&c->r, &h1);
+        wxm_read_heaptype(&c->r, &x);
+        break;
+    }
+    default: /* two u32s */
+        wxr_u32(&c->r, &x);
+        wxr_u32(&c->r, &y);
+        break;
+    }
+    if (c->r.error || dead)
+        return !c->r.error;
+    const wxm_functype *t = x < c->m->ntypes ? &c->m->types[x] : NULL;
+    uint32_t es = t && t->nfields ? field_slots(&t->fields[0]) : 1;
+    uint32_t n = 0;
+    switch (sub) {
+    case WXO_FB_STRUCT_NEW:
+        for (uint32_t i = 0; i < t->nfields; i++)
+            n += field_slots(&t->fields[i]);
+        emit_gc(c, WXC_OP_GC_STRUCT_NEW, n, 1, x, 0);
+        break;
+    case WXO_FB_STRUCT_NEW_DEFAULT:
+        emit_gc(c, WXC_OP_GC_STRUCT_NEW_DEFAULT, 0, 1, x, 0);
+        break;
+    case WXO_FB_STRUCT_GET:
+    case WXO_FB_STRUCT_GET_S:
+    case WXO_FB_STRUCT_GET_U:
+        emit_gc(c, (wxc_opcode)(WXC_OP_GC_STRUCT_GET + sub -
+                                WXO_FB_STRUCT_GET),
+                1, field_slots(&t->fields[y]), x, y);
+        break;
+    case WXO_FB_STRUCT_SET:
+        emit_gc(c, WXC_OP_GC_STRUCT_SET, 1 + field_slots(&t->fields[y]), 0,
+                x, y);
+        break;
+    case WXO_FB_ARRAY_NEW:
+        emit_gc(c, WXC_OP_GC_ARRAY_NEW, es + 1, 1, x, 0);
+        break;
+    case WXO_FB_ARRAY_NEW_DEFAULT:
+        emit_gc(c, WXC_OP_GC_ARRAY_NEW_DEFAULT, 1, 1, x, 0);
+        break;
+    case WXO_FB_ARRAY_NEW_FIXED:
+        emit_gc(c, WXC_OP_GC_ARRAY_NEW_FIXED, es * y, 1, x, y);
+        break;
+    case WXO_FB_ARRAY_NEW_DATA:
+        emit_gc(c, WXC_OP_GC_ARRAY_NEW_DATA, 2, 1, x, y);
+        break;
+    case WXO_FB_ARRAY_NEW_ELEM:
+        emit_gc(c, WXC_OP_GC_ARRAY_NEW_ELEM, 2, 1, x, y);
+        break;
+    case WXO_FB_ARRAY_GET:
+    case WXO_FB_ARRAY_GET_S:
+    case WXO_FB_ARRAY_GET_U:
+        emit_gc(c, (wxc_opcode)(WXC_OP_GC_ARRAY_GET + sub - WXO_FB_ARRAY_GET),
+                2, es, x, 0);
+        break;
+    case WXO_FB_ARRAY_SET:
+        emit_gc(c, WXC_OP_GC_ARRAY_SET, 2 + es, 0, x, 0);
+        break;
+    case WXO_FB_ARRAY_LEN:
+        emit_gc(c, WXC_OP_GC_ARRAY_LEN, 1, 1, 0, 0);
+        break;
+    case WXO_FB_ARRAY_FILL:
+        emit_gc(c, WXC_OP_GC_ARRAY_FILL, 3 + es, 0, x, 0);
+        break;
+    case WXO_FB_ARRAY_COPY:
+        emit_gc(c, WXC_OP_GC_ARRAY_COPY, 5, 0, x, y);
+        break;
+    case WXO_FB_ARRAY_INIT_DATA:
+        emit_gc(c, WXC_OP_GC_ARRAY_INIT_DATA, 4, 0, x, y);
+        break;
+    case WXO_FB_ARRAY_INIT_ELEM:
+        emit_gc(c, WXC_OP_GC_ARRAY_INIT_ELEM, 4, 0, x, y);
+        break;
+    case WXO_FB_REF_TEST:
+    case WXO_FB_REF_TEST_NULL:
+        emit_gc(c, WXC_OP_GC_REF_TEST, 1, 1, x,
+                sub == WXO_FB_REF_TEST_NULL ? WXC_GC_NULL_OK : 0);
+        break;
+    case WXO_FB_REF_CAST:
+    case WXO_FB_REF_CAST_NULL:
+        emit_gc(c, WXC_OP_GC_REF_CAST, 1, 1, x,
+                sub == WXO_FB_REF_CAST_NULL ? WXC_GC_NULL_OK : 0);
+        break;
+    case WXO_FB_BR_ON_CAST:
+    case WXO_FB_BR_ON_CAST_FAIL:
+        do_br_on_cast(c, y, flags, x, sub == WXO_FB_BR_ON_CAST_FAIL);
+        break;
+    case WXO_FB_ANY_CONVERT_EXTERN:
+        emit_gc(c, WXC_OP_GC_ANY_CONVERT_EXTERN, 1, 1, 0, 0);
+        break;
+    case WXO_FB_EXTERN_CONVERT_ANY:
+        emit_gc(c, WXC_OP_GC_EXTERN_CONVERT_ANY, 1, 1, 0, 0);
+        break;
+    case WXO_FB_REF_I31:
+        emit_gc(c, WXC_OP_GC_REF_I31, 1, 1, 0, 0);
+        break;
+    case WXO_FB_I31_GET_S:
+        emit_gc(c, WXC_OP_GC_I31_GET_S, 1, 1, 0, 0);
+        break;
+    case WXO_FB_I31_GET_U:
+        emit_gc(c, WXC_OP_GC_I31_GET_U, 1, 1, 0, 0);
+        break;
+    default: return wxr_fail(&c->r, "illegal opcode");
+    }
+    return !c->r.error;
+}
+
 /* ------------------------------------------------------ v128 values */
 
 /* Sets up c->lslot for a function with v128 params or locals (a v128
@@ -2425,6 +2601,12 @@ static bool compile_instr(cctx *c)
         break;
     case WXO_FC_PREFIX:
         return compile_fc(c, dead);
+    case WXO_FB_PREFIX:
+        return compile_fb(c, dead);
+    case WXO_REF_EQ: /* identity, or the same i31: equal slots */
+        if (!dead)
+            do_binop(c, WXC_OP_I64_EQ);
+        break;
     case WXO_TRY_TABLE:
     case WXO_TRY:
     case WXO_CATCH:

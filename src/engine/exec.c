@@ -26,6 +26,7 @@
  * (volatile).
  */
 #include "compile.h"
+#include "gc.h"
 #include "numeric.h"
 #include "reftype.h"
 #include "simd.h"
@@ -100,7 +101,7 @@ static wx_trap table_init(wx_instance *inst, uint32_t t, uint32_t e,
     if ((uint64_t)s + n > len || (uint64_t)d + n > tab->size)
         return WX_TRAP_TABLE_OOB;
     for (uint32_t k = 0; k < n; k++)
-        tab->elems[d + k] = wxi_eval_const(inst, &seg->items[s + k]);
+        tab->elems[d + k] = wxi_elem_value(inst, e, s + k);
     return WX_TRAP_NONE;
 }
 
@@ -1026,6 +1027,7 @@ simd_exec(const wxc_cell *pc, wx_slot *fp, const wx_instance *inst)
 
 /* The label (computed goto) or case (switch) of each SIMD op in run(). */
 #define SIMD_LABEL(X, name, sub, kind, t, p, f) CASE_COLD(name)
+#define GC_LABEL(name, layout, traps) CASE_COLD(name)
 
 /* --------------------------------------------------------- the loop */
 
@@ -1665,6 +1667,18 @@ dispatch:
         fp[F0] = fp[F1] > UINT32_MAX ? UINT32_MAX : fp[F1];
         NEXT(U64_SAT32);
     }
+    /* The GC ops (ops.def, WXC_OPS_GC), out of line in gc_ops.c: an
+     * allocation may collect, scanning this stack up to the end of the
+     * running frame. */
+    WXC_OPS_GC(GC_LABEL)
+    {
+        int n_ = wxg_exec(pc, fp, inst, vstack, fp + fn->frame_size);
+        if (__builtin_expect(n_ < 0, 0))
+            TRAP((wx_trap)-n_);
+        pc += n_;
+        DISPATCH();
+    }
+
     /* SIMD (ops.def WXC_SIMD_OPS, simd.h) and the v128 moves: their
      * labels all mark this one handler, which hands the op to simd_exec,
      * out of line (see there). */

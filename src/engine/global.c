@@ -3,6 +3,7 @@
  * globals in an array; wx_global_new makes a standalone one for the host
  * (e.g. the spec tests' `spectest.global_i32`).
  */
+#include "gc.h"
 #include "runtime.h"
 #include "reftype.h"
 
@@ -51,6 +52,8 @@ wx_wasm_val wx_global_get(const wx_global *g)
         memcpy(v.of.v128, g->v128, sizeof v.of.v128);
         return v;
     }
+    if (g->heap)
+        wxg_pin(g->heap, g->val); /* the host may keep it */
     return wxi_val_from_slot(wxm_ref_top(g->type), g->val);
 }
 

@@ -3,7 +3,9 @@
  * them through wxi_call_host, which turns untyped slots into wx_wasm_val and
  * back, and turns a failure into a status the guest call stops with.
  */
+#include "gc.h"
 #include "runtime.h"
+#include "reftype.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +117,12 @@ wx_status wxi_call_host(wx_wasm_func *f, wx_instance *caller, wx_slot *slots,
     else
         for (uint32_t i = 0; i < t->nparams; i++)
             wxi_val_set(&args[i], t->params[i], slots[i]);
+    /* GC objects and extern boxes the host sees are kept (wxg_pin). */
+    if (caller)
+        for (uint32_t i = 0; i < t->nparams; i++)
+            if (t->params[i] == WX_EXTERNREF ||
+                wxm_ref_top(t->params[i]) == (wx_valtype)WX_HEAP_ANY)
+                wxg_pin(caller->heap, (wx_slot)(uintptr_t)args[i].of.ext);
     /* Results start typed and zero, so a host function that forgets one
      * still returns a well-formed value. */
     for (uint32_t i = 0; i < t->nresults; i++) {

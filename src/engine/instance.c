@@ -4,6 +4,7 @@
  * and data segments in order, then run the start function. Also exports,
  * interrupts, fuel and freeing an instance.
  */
+#include "gc.h"
 #include "runtime.h"
 #include "reftype.h"
 
@@ -235,6 +236,16 @@ __attribute__((noinline)) static wx_slot expr_value(const wx_instance *inst, con
             st[n++] = const_value(inst, op);
             continue;
         }
+        if (op->kind >= WXM_CONST_STRUCT_NEW) {
+            /* Allocations never collect here (wxg_inhibit): the values
+             * on `st` are no roots. A refused one leaves null and marks
+             * the heap (wxg_refused). */
+            wxg_heap *h = inst->heap;
+            wxg_inhibit(h, 1);
+            wxg_eval_const_op((wx_instance *)inst, op, st, &n);
+            wxg_inhibit(h, -1);
+            continue;
+        }
         wx_slot b = st[--n], a = st[n - 1];
         switch (op->kind) {
         case WXM_CONST_I32_ADD: a = (uint32_t)(a + b); break;
@@ -318,6 +329,7 @@ static wx_status define_tables(wx_instance *inst, wx_error *err)
             return s;
         inst->tables[i] = t;
         t->types = m;
+        t->heap = inst->heap;
         if (m->tables[i].has_init) {
             /* 3.0: every element starts as the initializer's value. */
             wx_slot v = wxi_eval_const(inst, &m->tables[i].init);
@@ -369,6 +381,7 @@ static void define_globals(wx_instance *inst)
         wx_global *g = &inst->own_globals[i - m->nglobal_imports];
         g->type = m->globals[i].type;
         g->types = m;
+        g->heap = inst->heap;
         g->mutable_ = m->globals[i].mutable_;
         init_global(inst, g, &m->globals[i].init);
         inst->globals[i] = g;
@@ -456,6 +469,71 @@ static bool may_have_escaped(const wx_instance *inst, bool started)
 
 /* ---------------------------------------------------------- instantiate */
 
+/* The GC heap: the linker's, shared by its instances, or one of its own;
+ * either way the instance's globals, tables and stack are its roots. */
+static wx_status join_heap(wx_instance *inst, wx_linker *l, wx_error *err)
+{
+    wxg_heap *h = l ? wxi_linker_heap(l) : wxg_heap_new();
+    if (!h)
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    if (l)
+        wxg_heap_retain(h);
+    inst->heap = h;
+    if (!wxg_add_instance(h, inst))
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    return WX_OK;
+}
+
+/* Whether a constant expression allocates (a GC operator but ref.i31):
+ * its value must be made once, not at every use. */
+static bool const_allocates(const wxm_const *c)
+{
+    if (c->kind != WXM_CONST_EXPR)
+        return false;
+    for (uint32_t i = 0; i < c->nops; i++)
+        if (c->ops[i].kind >= WXM_CONST_STRUCT_NEW &&
+            c->ops[i].kind != WXM_CONST_REF_I31)
+            return true;
+    return false;
+}
+
+/* Element segments whose items allocate get their values now, as the
+ * spec evaluates every segment at instantiation (a later table.init or
+ * array.new_elem sees the same objects each time). */
+static wx_status eval_elem_segments(wx_instance *inst, wx_error *err)
+{
+    const wx_module *m = inst->module;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const wxm_elem *seg = &m->elems[i];
+        bool allocates = false;
+        for (uint32_t k = 0; k < seg->count && !allocates; k++)
+            allocates = const_allocates(&seg->items[k]);
+        if (!allocates)
+            continue;
+        if (!inst->elem_vals &&
+            !(inst->elem_vals = alloc_array(m->nelems, sizeof(wx_slot *))))
+            return wx_error_set(err, WX_ENOMEM, "out of host memory");
+        wx_slot *v = alloc_array(seg->count, sizeof *v);
+        if (!v)
+            return wx_error_set(err, WX_ENOMEM, "out of host memory");
+        inst->elem_vals[i] = v; /* a root from here on */
+        for (uint32_t k = 0; k < seg->count; k++)
+            v[k] = wxi_eval_const(inst, &seg->items[k]);
+    }
+    return WX_OK;
+}
+
+/* An allocation of a constant expression was refused. */
+static bool gc_refused(wx_instance *inst, wx_error *err)
+{
+    if (!wxg_refused(inst->heap))
+        return false;
+    wx_error_set(err, WX_ELIMIT,
+                 "GC heap exhausted (memory budget or heap cap) while "
+                 "evaluating constant expressions");
+    return true;
+}
+
 static wx_status alloc_instance(wx_instance *inst, wx_error *err)
 {
     const wx_module *m = inst->module;
@@ -524,6 +602,7 @@ wx_instance *wx_instantiate(const wx_module *m, wx_linker *l,
     atomic_init(&inst->interrupt, 0);
 
     if (alloc_instance(inst, err) != WX_OK ||
+        join_heap(inst, l, err) != WX_OK ||
         resolve_imports(inst, l, err) != WX_OK)
         goto fail;
     define_funcs(inst);
@@ -532,10 +611,13 @@ wx_instance *wx_instantiate(const wx_module *m, wx_linker *l,
         define_memories(inst, err) != WX_OK)
         goto fail;
     define_globals(inst);
+    if (eval_elem_segments(inst, err) != WX_OK || gc_refused(inst, err))
+        goto fail;
 
     /* From here on, writes into imported tables and memories are visible
      * to others and stay even if instantiation fails. */
-    if (init_elems(inst, err) != WX_OK || init_datas(inst, err) != WX_OK)
+    if (init_elems(inst, err) != WX_OK || init_datas(inst, err) != WX_OK ||
+        gc_refused(inst, err))
         goto fail_visible;
     if (m->has_start && !inst->opts.defer_start) {
         started = true;
@@ -590,6 +672,14 @@ void wx_instance_free(wx_instance *inst)
     free(inst->elem_dropped);
     free(inst->tags);
     free(inst->own_tags);
+    if (inst->heap) {
+        wxg_remove_instance(inst->heap, inst);
+        wxg_heap_release(inst->heap);
+    }
+    if (inst->elem_vals)
+        for (uint32_t i = 0; i < m->nelems; i++)
+            free(inst->elem_vals[i]);
+    free(inst->elem_vals);
     wxe_exn_free_kept(&inst->stack);
     stack_unmap(inst->stack.base, inst->stack.limit);
     wx_budget_release(inst->opts.budget);

@@ -4,6 +4,7 @@
  * names; the linker also owns the standalone externs defined into it and
  * the instances whose failed instantiation left functions reachable.
  */
+#include "gc.h"
 #include "runtime.h"
 
 #include <stdlib.h>
@@ -27,7 +28,17 @@ struct wx_linker {
 
     wx_instance **adopted; /* failed instances kept alive (see header) */
     size_t nadopted, adopted_cap;
+
+    /* The GC heap its instances share, made when first needed. */
+    wxg_heap *heap;
 };
+
+wxg_heap *wxi_linker_heap(wx_linker *l)
+{
+    if (!l->heap)
+        l->heap = wxg_heap_new();
+    return l->heap;
+}
 
 static uint64_t hash_names(const char *module, size_t mod_len,
                            const char *name, size_t name_len)
@@ -137,9 +148,14 @@ void wx_linker_free(wx_linker *l)
     for (size_t i = 0; i < l->nadopted; i++)
         wx_instance_free(l->adopted[i]);
     free(l->adopted);
+    /* Instances that outlive the linker keep the heap; the owned
+     * globals and tables stop being its roots before they go. */
+    if (l->heap)
+        wxg_forget_standalone(l->heap);
     for (size_t i = 0; i < l->nowned; i++)
         wx_extern_free(l->owned[i]);
     free(l->owned);
+    wxg_heap_release(l->heap);
     free(l);
 }
 
@@ -171,6 +187,19 @@ static bool take(wx_linker *l, wx_extern ext)
             return false;
         l->owned = p;
         l->owned_cap = cap;
+    }
+    /* A standalone global or table may hold GC references: a root. */
+    wxg_heap *h = NULL;
+    if (ext.kind == WX_EXTERN_GLOBAL || ext.kind == WX_EXTERN_TABLE) {
+        if (!(h = wxi_linker_heap(l)))
+            return false;
+        if (ext.kind == WX_EXTERN_GLOBAL ? !wxg_add_global(h, ext.of.global)
+                                         : !wxg_add_table(h, ext.of.table))
+            return false;
+        if (ext.kind == WX_EXTERN_GLOBAL)
+            ext.of.global->heap = h;
+        else
+            ext.of.table->heap = h;
     }
     l->owned[l->nowned++] = ext;
     return true;

@@ -44,6 +44,9 @@ struct wx_table {
     uint32_t cap;
     wx_budget *budget; /* charged 8 bytes per element of `size`, or NULL */
     bool standalone; /* made by wx_table_new: freed by its linker */
+    /* The GC heap whose objects it may hold (references the host reads
+     * are pinned there), or NULL. */
+    struct wxg_heap *heap;
 };
 
 struct wx_global {
@@ -51,6 +54,7 @@ struct wx_global {
     const wx_module *types; /* as wx_table.types */
     bool mutable_;
     bool standalone; /* made by wx_global_new: freed by its linker */
+    struct wxg_heap *heap; /* as wx_table.heap */
     /* `val` is the slot global.get and global.set move for every type but
      * v128, whose 16 bytes (in the binary's order) are `v128`; the union
      * lets the interpreter keep its one 8-byte load and store. Code cannot
@@ -179,6 +183,14 @@ struct wx_instance {
     bool *data_dropped;
     bool *elem_dropped;
 
+    /* Values of the element segments whose items allocate (GC), made
+     * once at instantiation as the spec says; NULL entries (and NULL)
+     * for segments evaluated when used. Roots of the heap. */
+    wx_slot **elem_vals;
+
+    /* The GC heap (gc.h): the linker's, or the instance's own. */
+    struct wxg_heap *heap;
+
     wxe_stack stack;
     atomic_int interrupt; /* set by wx_instance_interrupt from any thread */
 
@@ -187,6 +199,7 @@ struct wx_instance {
 };
 
 /* The context a host function sees (host.c). */
+struct wxg_heap;
 struct wx_host_ctx {
     wx_instance *caller;
     wx_error *err;
@@ -223,6 +236,16 @@ wx_status wxi_call_host(wx_wasm_func *f, wx_instance *caller, wx_slot *slots,
 /* The value of a validated constant expression in `inst`, whose globals
  * and functions it reads are in place. */
 wx_slot wxi_eval_const(const wx_instance *inst, const wxm_const *c);
+
+/* Item k of element segment e (not dropped): its value made at
+ * instantiation, or its constant expression evaluated now. */
+static inline wx_slot wxi_elem_value(const wx_instance *inst, uint32_t e,
+                                     uint32_t k)
+{
+    if (inst->elem_vals && inst->elem_vals[e])
+        return inst->elem_vals[e][k];
+    return wxi_eval_const(inst, &inst->module->elems[e].items[k]);
+}
 
 /* memory.grow semantics: old size in pages, or -1 (memory unchanged). */
 int64_t wxi_memory_grow(wx_memory *mem, uint32_t delta);

@@ -2,6 +2,7 @@
  * Tables of references: a heap array of slots (wx_wasm_func* for funcref, the
  * host pointer for externref, 0 for null) that grows by realloc.
  */
+#include "gc.h"
 #include "runtime.h"
 #include "reftype.h"
 
@@ -135,6 +136,8 @@ bool wx_table_get(const wx_table *t, uint32_t i, wx_wasm_val *out)
 {
     if (i >= t->size)
         return false;
+    if (t->heap)
+        wxg_pin(t->heap, t->elems[i]); /* the host may keep it */
     *out = wxi_val_from_slot(wxm_ref_top(t->elem), t->elems[i]);
     return true;
 }

@@ -372,8 +372,8 @@ static wx_instance *instantiate(spec_runner *r, const wx_module *m,
 
 /* ---------------------------------------------------------------- actions */
 
-static wx_status parse_args(const json_t *args, wx_wasm_val **out, size_t *n,
-                            wx_error *err)
+static wx_status parse_args(const json_t *args, wx_instance *inst,
+                            wx_wasm_val **out, size_t *n, wx_error *err)
 {
     char why[160];
     *n = json_array_size(args);
@@ -385,6 +385,9 @@ static wx_status parse_args(const json_t *args, wx_wasm_val **out, size_t *n,
         if (!spec_parse_value(json_array_get(args, i), &v, why, sizeof why) ||
             !spec_to_wx_val(&v, &(*out)[i], why, sizeof why))
             return wx_error_set(err, WX_EARG, "argument %zu: %s", i, why);
+        wx_status s = spec_internalize(&v, inst, &(*out)[i], err);
+        if (s != WX_OK)
+            return s;
     }
     return WX_OK;
 }
@@ -413,7 +416,7 @@ static wx_status invoke(wx_instance *inst, const json_t *field,
     wx_wasm_val *args = NULL;
     size_t nargs = 0;
     wx_status s =
-        parse_args(json_object_get(action, "args"), &args, &nargs, err);
+        parse_args(json_object_get(action, "args"), inst, &args, &nargs, err);
     if (s == WX_OK) {
         call->nresults = ft->nresults;
         call->results =

@@ -47,6 +47,10 @@ bool spec_parse_type(const char *s, wx_valtype *out)
          * the API, so a null of a bottom type is expected as that type;
          * wasm-tools' "refnull" is a null of any reference type. */
         {"anyref", (wx_valtype)WX_HEAP_ANY},
+        {"eqref", (wx_valtype)WX_HEAP_ANY},
+        {"i31ref", (wx_valtype)WX_HEAP_ANY},
+        {"structref", (wx_valtype)WX_HEAP_ANY},
+        {"arrayref", (wx_valtype)WX_HEAP_ANY},
         {"nullref", (wx_valtype)WX_HEAP_ANY},
         {"nullfuncref", WX_FUNCREF},
         {"nullexternref", WX_EXTERNREF},
@@ -129,6 +133,38 @@ static bool parse_ref(const char *s, spec_value *out, char *why,
     snprintf(why, why_len, "bad %s value \"%s\"", wx_valtype_name(out->type),
              s);
     return false;
+}
+
+/* A value of the `any` hierarchy (GC): null, a host value (anyref N), or
+ * without a value any non-null reference of the named kind. */
+static bool parse_anyref(const char *type, const char *s, spec_value *out,
+                         char *why, size_t why_len)
+{
+    if (s && strcmp(s, "null") == 0) {
+        out->match = SPEC_REF_NULL;
+        return true;
+    }
+    if (s) {
+        if (strcmp(type, "anyref") == 0 &&
+            spec_parse_u64(s, 8 * sizeof(uintptr_t), &out->bits) &&
+            out->bits < UINTPTR_MAX) {
+            out->match = SPEC_REF_HOST;
+            return true;
+        }
+        snprintf(why, why_len, "bad %s value \"%s\"", type, s);
+        return false;
+    }
+    if (!strcmp(type, "i31ref"))
+        out->match = SPEC_REF_I31;
+    else if (!strcmp(type, "structref"))
+        out->match = SPEC_REF_STRUCT;
+    else if (!strcmp(type, "arrayref"))
+        out->match = SPEC_REF_ARRAY;
+    else if (!strcmp(type, "eqref"))
+        out->match = SPEC_REF_EQ;
+    else
+        out->match = SPEC_REF_NONNULL;
+    return true;
 }
 
 /* A v128: {"lane_type": "i8".."f64", "value": [one string per lane]}. */
@@ -216,6 +252,8 @@ bool spec_parse_value(const json_t *obj, spec_value *out, char *why,
         out->match = SPEC_REF_NULL;
         return true;
     }
+    if (out->type == (wx_valtype)WX_HEAP_ANY)
+        return parse_anyref(type, value, out, why, why_len);
     switch (out->type) {
     case WX_I32:
     case WX_I64:
@@ -280,12 +318,44 @@ bool spec_to_wx_val(const spec_value *v, wx_wasm_val *out, char *why,
     case SPEC_NAN_CANONICAL:
     case SPEC_NAN_ARITHMETIC:
     case SPEC_EITHER:
+    case SPEC_REF_I31:
+    case SPEC_REF_STRUCT:
+    case SPEC_REF_ARRAY:
+    case SPEC_REF_EQ:
     case SPEC_REF_NONNULL: break;
     }
 pattern:
     snprintf(why, why_len, "a %s pattern cannot be an argument",
              wx_valtype_name(v->type));
     return false;
+}
+
+wx_status spec_internalize(const spec_value *v, wx_instance *inst,
+                           wx_wasm_val *out, wx_error *err)
+{
+    if (v->type != (wx_valtype)WX_HEAP_ANY || v->match != SPEC_REF_HOST)
+        return WX_OK;
+    return wx_anyref_from_host(inst, spec_extern_ptr(v->bits), &out->of.ext,
+                               err);
+}
+
+/* An anyref result against a GC expectation. */
+static bool anyref_matches(const spec_value *want, const void *got)
+{
+    uint64_t n;
+    wx_anyref_kind k = wx_anyref_kind_of(got);
+    switch (want->match) {
+    case SPEC_REF_I31: return k == WX_ANYREF_I31;
+    case SPEC_REF_STRUCT: return k == WX_ANYREF_STRUCT;
+    case SPEC_REF_ARRAY: return k == WX_ANYREF_ARRAY;
+    case SPEC_REF_EQ:
+        return k == WX_ANYREF_I31 || k == WX_ANYREF_STRUCT ||
+               k == WX_ANYREF_ARRAY;
+    case SPEC_REF_HOST:
+        return k == WX_ANYREF_HOST &&
+               spec_extern_number(wx_anyref_host(got), &n) && n == want->bits;
+    default: return false;
+    }
 }
 
 static uint64_t val_bits(const wx_wasm_val *v)
@@ -365,7 +435,13 @@ bool spec_value_matches(const spec_value *want, const wx_wasm_val *got)
         return want->type == WX_FUNCREF ? got->of.func != NULL
                                         : got->of.ext != NULL;
     case SPEC_REF_HOST:
+        if (want->type == (wx_valtype)WX_HEAP_ANY)
+            return anyref_matches(want, got->of.ext);
         return spec_extern_number(got->of.ext, &n) && n == want->bits;
+    case SPEC_REF_I31:
+    case SPEC_REF_STRUCT:
+    case SPEC_REF_ARRAY:
+    case SPEC_REF_EQ: return anyref_matches(want, got->of.ext);
     case SPEC_EITHER: break; /* above */
     }
     return false;
@@ -421,6 +497,10 @@ void spec_format_expected(const spec_value *v, char *buf, size_t len)
     case SPEC_REF_NONNULL: snprintf(buf, len, "%s:non-null", tn); return;
     case SPEC_EITHER: snprintf(buf, len, "%s:either", tn); return;
     case SPEC_REF_HOST: snprintf(buf, len, "%s:%" PRIu64, tn, v->bits); return;
+    case SPEC_REF_I31: snprintf(buf, len, "%s:i31", tn); return;
+    case SPEC_REF_STRUCT: snprintf(buf, len, "%s:struct", tn); return;
+    case SPEC_REF_ARRAY: snprintf(buf, len, "%s:array", tn); return;
+    case SPEC_REF_EQ: snprintf(buf, len, "%s:eq", tn); return;
     }
     snprintf(buf, len, "?");
 }
@@ -455,6 +535,19 @@ void spec_format_val(const wx_wasm_val *v, char *buf, size_t len)
         snprintf(buf, len, v->of.ext ? "exnref:non-null" : "exnref:null");
         return;
     case WX_V128: format_v128(v->of.v128, buf, len); return;
+    }
+    if (v->type == (wx_valtype)WX_HEAP_ANY) {
+        static const char *const kinds[] = {"null", "i31", "struct", "array",
+                                            "host"};
+        wx_anyref_kind k = wx_anyref_kind_of(v->of.ext);
+        if (k == WX_ANYREF_I31)
+            snprintf(buf, len, "anyref:i31 %" PRId32, wx_anyref_i31(v->of.ext));
+        else if (k == WX_ANYREF_HOST &&
+                 spec_extern_number(wx_anyref_host(v->of.ext), &n))
+            snprintf(buf, len, "anyref:host %" PRIu64, n);
+        else
+            snprintf(buf, len, "anyref:%s", kinds[k]);
+        return;
     }
     snprintf(buf, len, "(value of type 0x%02x)", (unsigned)v->type);
 }

@@ -27,6 +27,13 @@ typedef enum spec_match {
     SPEC_REF_HOST,       /* externref number `bits` */
     SPEC_REF_NONNULL,    /* any non-null reference (funcref results) */
     SPEC_EITHER,         /* any of the values in `either` (relaxed SIMD) */
+    /* GC (3.0), of the `any` hierarchy: ref.i31, ref.struct, ref.array,
+     * ref.eq (any of those three), ref.any (non-null); a host value as an
+     * anyref is SPEC_REF_HOST of type anyref (ref.host N). */
+    SPEC_REF_I31,
+    SPEC_REF_STRUCT,
+    SPEC_REF_ARRAY,
+    SPEC_REF_EQ,
 } spec_match;
 
 typedef struct spec_value {
@@ -62,9 +69,16 @@ bool spec_parse_value(const json_t *obj, spec_value *out, char *why,
                       size_t why_len);
 
 /* Turns an argument into an engine value; false (with `why`) for patterns
- * that cannot be arguments, such as "nan:canonical". */
+ * that cannot be arguments, such as "nan:canonical". A host value as an
+ * anyref (ref.host N) becomes the externref N, which spec_internalize
+ * makes an anyref of the instance to be called. */
 bool spec_to_wx_val(const spec_value *v, wx_wasm_val *out, char *why,
                     size_t why_len);
+
+/* Makes `out`, from spec_to_wx_val, an argument of `inst`: a ref.host N
+ * as anyref is made an anyref of inst's heap (wx_anyref_from_host). */
+wx_status spec_internalize(const spec_value *v, wx_instance *inst,
+                           wx_wasm_val *out, wx_error *err);
 
 /* The host pointer that stands for `externref N`, and back. Zero must not
  * become NULL, so N is shifted by one. */
