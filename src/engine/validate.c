@@ -633,7 +633,8 @@ static bool resolve_blocktype(vstate *v, int64_t bt, vblock *b)
     if (bt == -(int64_t)WX_EXNREF && m->wasm2)
         return malformed(v, "malformed value type"); /* 3.0's type */
     if (bt >= 0) {
-        if ((uint64_t)bt >= m->ntypes)
+        if ((uint64_t)bt >= m->ntypes ||
+            m->types[bt].kind != WXM_TYPE_FUNC)
             return vfail(v, WX_EINVALID, "unknown type %lld", (long long)bt);
         const wxm_functype *t = &m->types[bt];
         b->params = t->params;
@@ -844,7 +845,7 @@ static const wxm_functype *indirect_type(vstate *v, const char *what)
               what, table, wx_valtype_name(m->tables[table].elem));
         return NULL;
     }
-    if (ti >= m->ntypes) {
+    if (ti >= m->ntypes || m->types[ti].kind != WXM_TYPE_FUNC) {
         vfail(v, WX_EINVALID, "unknown type %u", ti);
         return NULL;
     }
@@ -1517,7 +1518,7 @@ static const wxm_functype *ref_callee_type(vstate *v)
         read_failed(v);
         return NULL;
     }
-    if (ti >= v->m->ntypes) {
+    if (ti >= v->m->ntypes || v->m->types[ti].kind != WXM_TYPE_FUNC) {
         vfail(v, WX_EINVALID, "unknown type %u", ti);
         return NULL;
     }
@@ -2338,12 +2339,85 @@ static wx_status check_limits64(vstate *v)
     return WX_OK;
 }
 
+/* ------------------------------------------------ GC type definitions */
+
+/* Field a of a subtype matches field b of its supertype: the same
+ * mutability; an immutable field may narrow (covariant), a mutable one
+ * must keep its type (read and written, so both directions). Packed
+ * types match only themselves (wxm_valtype_sub compares non-references
+ * for equality). */
+static bool field_matches(const wx_module *m, const wxm_field *a,
+                          const wxm_field *b)
+{
+    if (a->mutable_ != b->mutable_)
+        return false;
+    return b->mutable_ ? wxm_valtype_equiv(m, a->type, m, b->type)
+                       : wxm_valtype_sub(m, a->type, m, b->type);
+}
+
+static bool types_sub(const wx_module *m, const wx_valtype *a,
+                      const wx_valtype *b, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (!wxm_valtype_sub(m, a[k], m, b[k]))
+            return false;
+    return true;
+}
+
+/* Whether composite type t matches its declared supertype s: functions
+ * contravariant in their parameters and covariant in their results;
+ * structs a prefix of fields, each matching; arrays the element. */
+static bool comptype_matches(const wx_module *m, const wxm_functype *t,
+                             const wxm_functype *s)
+{
+    if (t->kind != s->kind)
+        return false;
+    if (t->kind == WXM_TYPE_FUNC)
+        return t->nparams == s->nparams && t->nresults == s->nresults &&
+               types_sub(m, s->params, t->params, t->nparams) &&
+               types_sub(m, t->results, s->results, t->nresults);
+    if (t->nfields < s->nfields)
+        return false;
+    for (uint32_t k = 0; k < s->nfields; k++)
+        if (!field_matches(m, &t->fields[k], &s->fields[k]))
+            return false;
+    return true;
+}
+
+/* Declared supertypes: not final, and matched by the subtype's
+ * composite type. (The decoder refused supertypes that do not come
+ * before their subtype and kept none for them.) */
+static wx_status check_subtypes(vstate *v)
+{
+    const wx_module *m = v->m;
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        const wxm_functype *t = &m->types[i];
+        if (t->super == WXM_NO_SUPER)
+            continue;
+        const wxm_functype *s = &m->types[t->super];
+        if (s->final)
+            return mfail(v, 0,
+                         "type %u: sub type of final type %u (it cannot "
+                         "have subtypes)",
+                         i, t->super);
+        if (!comptype_matches(m, t, s))
+            return mfail(v, 0,
+                         "type %u: sub type does not match its super type "
+                         "%u",
+                         i, t->super);
+    }
+    return WX_OK;
+}
+
 static wx_status check_types_and_limits(vstate *v)
 {
     const wx_module *m = v->m;
     wx_status s;
+    if ((s = check_subtypes(v)))
+        return s;
     for (uint32_t i = 0; i < m->nfuncs; i++)
-        if (m->funcs[i].type >= m->ntypes)
+        if (m->funcs[i].type >= m->ntypes ||
+            m->types[m->funcs[i].type].kind != WXM_TYPE_FUNC)
             return mfail(v, m->funcs[i].imported ? 0 : m->funcs[i].code_offset,
                          "function %u: unknown type %u", i,
                          m->funcs[i].type);
@@ -2373,7 +2447,8 @@ static wx_status check_tags(vstate *v)
 {
     const wx_module *m = v->m;
     for (uint32_t i = 0; i < m->ntags; i++) {
-        if (m->tags[i].type >= m->ntypes)
+        if (m->tags[i].type >= m->ntypes ||
+            m->types[m->tags[i].type].kind != WXM_TYPE_FUNC)
             return mfail(v, 0, "tag %u: unknown type %u", i, m->tags[i].type);
         if (m->types[m->tags[i].type].nresults)
             return mfail(v, 0, "tag %u: non-empty tag result type", i);
