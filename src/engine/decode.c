@@ -570,6 +570,76 @@ static wxm_const_kind const_operator(const wxm_decoder *d, uint8_t op)
     }
 }
 
+/* The GC instructions allowed in constant expressions (3.0), as
+ * wxm_const operators; WXM_CONST_EXPR for the others. */
+static wxm_const_kind gc_const_kind(uint32_t sub)
+{
+    switch (sub) {
+    case WXO_FB_STRUCT_NEW: return WXM_CONST_STRUCT_NEW;
+    case WXO_FB_STRUCT_NEW_DEFAULT: return WXM_CONST_STRUCT_NEW_DEFAULT;
+    case WXO_FB_ARRAY_NEW: return WXM_CONST_ARRAY_NEW;
+    case WXO_FB_ARRAY_NEW_DEFAULT: return WXM_CONST_ARRAY_NEW_DEFAULT;
+    case WXO_FB_ARRAY_NEW_FIXED: return WXM_CONST_ARRAY_NEW_FIXED;
+    case WXO_FB_REF_I31: return WXM_CONST_REF_I31;
+    case WXO_FB_ANY_CONVERT_EXTERN: return WXM_CONST_ANY_CONVERT_EXTERN;
+    case WXO_FB_EXTERN_CONVERT_ANY: return WXM_CONST_EXTERN_CONVERT_ANY;
+    default: return WXM_CONST_EXPR;
+    }
+}
+
+/* How many values GC operator k (type index x, count n) pops: a
+ * struct.new its type's fields (none for a type that is not a struct:
+ * the validator refuses it). */
+static uint32_t gc_const_pops(const wx_module *m, wxm_const_kind k,
+                              uint32_t x, uint32_t n)
+{
+    switch (k) {
+    case WXM_CONST_STRUCT_NEW:
+        return x < m->ntypes && m->types[x].kind == WXM_TYPE_STRUCT
+                   ? m->types[x].nfields
+                   : 0;
+    case WXM_CONST_STRUCT_NEW_DEFAULT: return 0;
+    case WXM_CONST_ARRAY_NEW: return 2;
+    case WXM_CONST_ARRAY_NEW_FIXED: return n;
+    default: return 1;
+    }
+}
+
+/* A GC instruction after its 0xFB prefix, inside a constant expression:
+ * `c` gets its kind, the type index in `index`, array.new_fixed's count
+ * in `bits`, and the type it produces as far as the immediates tell
+ * (the conversions' nullability is the validator's to find). A GC
+ * instruction that is not constant leaves kind WXM_CONST_EXPR. */
+static bool read_gc_const(wxm_decoder *d, wxm_const *c)
+{
+    const uint8_t *at = d->r.p - 1;
+    uint32_t sub;
+    wxm_gc_imm imm;
+    if (!wxr_u32(&d->r, &sub))
+        return false;
+    if (d->m->wasm2 || sub >= WXO_FB_COUNT_)
+        return fail_at(d, at, "illegal opcode");
+    if (!wxm_read_gc_imm(&d->r, sub, &imm))
+        return false;
+    c->kind = gc_const_kind(sub);
+    c->index = imm.x;
+    c->bits = imm.y;
+    switch (c->kind) {
+    case WXM_CONST_REF_I31:
+        c->type = wx_ref_type(WX_HEAP_I31, false);
+        break;
+    case WXM_CONST_ANY_CONVERT_EXTERN:
+        c->type = wx_ref_type(WX_HEAP_ANY, true);
+        break;
+    case WXM_CONST_EXTERN_CONVERT_ANY:
+        c->type = wx_ref_type(WX_HEAP_EXTERN, true);
+        break;
+    default:
+        c->type = wx_ref_type(wx_heap_index(imm.x), false);
+    }
+    return true;
+}
+
 /* One instruction of a constant expression that the first pass of
  * read_const found to be constant, into `c`. */
 static bool read_const_op(wxm_decoder *d, wxm_const *c)
@@ -586,6 +656,8 @@ static bool read_const_op(wxm_decoder *d, wxm_const *c)
         c->type = k <= WXM_CONST_I32_MUL ? WX_I32 : WX_I64;
         return true;
     }
+    if (op == WXO_FB_PREFIX)
+        return read_gc_const(d, c);
     return op == WXO_FD_PREFIX ? read_simd_const(d, at, c)
                                : read_const_instr(d, op, c);
 }
@@ -625,7 +697,7 @@ static bool read_const(wxm_decoder *d, wxm_const *c)
     const char *bad = NULL;
     const uint8_t *bad_at = NULL;
     uint32_t depth = 0, nops = 0, height = 0, max_height = 0;
-    bool underflow = false;
+    bool underflow = false, gc = false;
     wxm_const tmp;
 
     memset(c, 0, sizeof *c);
@@ -654,6 +726,29 @@ static bool read_const(wxm_decoder *d, wxm_const *c)
                 max_height = height;
             continue;
         }
+        if (op == WXO_FB_PREFIX) {
+            memset(&tmp, 0, sizeof tmp);
+            if (!read_gc_const(d, &tmp))
+                return false;
+            if (tmp.kind == WXM_CONST_EXPR) {
+                if (!bad) {
+                    bad = "constant expression required";
+                    bad_at = at;
+                }
+                continue;
+            }
+            uint32_t pops = gc_const_pops(d->m, tmp.kind, tmp.index,
+                                          (uint32_t)tmp.bits);
+            gc = true;
+            nops++;
+            if (height < pops)
+                underflow = true;
+            else
+                height -= pops;
+            if (++height > max_height)
+                max_height = height;
+            continue;
+        }
         if (const_operator(d, op) != WXM_CONST_EXPR) {
             nops++;
             if (height < 2)
@@ -677,7 +772,9 @@ static bool read_const(wxm_decoder *d, wxm_const *c)
         note_invalid(d, (uint32_t)(bad_at - base), bad);
         return true;
     }
-    if (nops == 1)
+    /* GC's operators always make an expression (gc-run's evaluator
+     * allocates for them), even a lone struct.new_default. */
+    if (nops == 1 && !gc)
         return true;
     if (max_height > WXM_MAX_CONST_DEPTH) {
         d->limit = true;

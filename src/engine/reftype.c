@@ -4,6 +4,8 @@
  */
 #include "reftype.h"
 
+#include "opcodes.h"
+
 #include <string.h>
 
 bool wxm_read_heaptype(wxr_reader *r, uint32_t *heap)
@@ -338,4 +340,48 @@ const wx_valtype *wxm_single_type(wx_valtype t)
         if (singles[i] == t)
             return &singles[i];
     return NULL;
+}
+
+/* ------------------------------------------------- GC instructions */
+
+static const uint8_t gc_imm_kind[WXO_FB_COUNT_] = {
+#define X_(e, c, n, k) [c] = k,
+    WXO_FB_LIST(X_)
+#undef X_
+};
+
+static const char *const gc_names[WXO_FB_COUNT_] = {
+#define X_(e, c, n, k) [c] = n,
+    WXO_FB_LIST(X_)
+#undef X_
+};
+
+const char *wxm_gc_name(uint32_t sub)
+{
+    return gc_names[sub];
+}
+
+bool wxm_read_gc_imm(wxr_reader *r, uint32_t sub, wxm_gc_imm *imm)
+{
+    memset(imm, 0, sizeof *imm);
+    switch (gc_imm_kind[sub]) {
+    case WXO_GC_NONE: return true;
+    case WXO_GC_TYPE: return wxr_u32(r, &imm->x);
+    case WXO_GC_FIELD:
+    case WXO_GC_FIXED:
+    case WXO_GC_DATA:
+    case WXO_GC_ELEM:
+    case WXO_GC_TYPE2: return wxr_u32(r, &imm->x) && wxr_u32(r, &imm->y);
+    case WXO_GC_HEAP: return wxm_read_heaptype(r, &imm->heap);
+    case WXO_GC_BR_ON_CAST:
+        if (!wxr_u8(r, &imm->flags))
+            return false;
+        if (imm->flags > 3) {
+            r->p--;
+            return wxr_fail(r, "malformed br_on_cast flags");
+        }
+        return wxr_u32(r, &imm->label) && wxm_read_heaptype(r, &imm->heap) &&
+               wxm_read_heaptype(r, &imm->heap2);
+    }
+    return false;
 }

@@ -104,4 +104,25 @@ bool wxm_group_equiv(const wx_module *ma, uint32_t ga, const wx_module *mb,
  * type g; canon of every type before it must be set). */
 uint32_t wxm_group_hash(const wx_module *m, uint32_t g);
 
+/* The immediates of a 0xFB (GC) instruction, as its kind in WXO_FB_LIST
+ * says (unused ones are zero). */
+typedef struct wxm_gc_imm {
+    uint32_t x;     /* the type index; array.copy: the destination's */
+    uint32_t y;     /* field index, count (array.new_fixed), data or
+                       element segment, or array.copy's source type */
+    uint32_t heap;  /* ref.test, ref.cast: the target heap type;
+                       br_on_cast: the source heap type */
+    uint32_t heap2; /* br_on_cast: the target heap type */
+    uint32_t label; /* br_on_cast */
+    uint8_t flags;  /* br_on_cast: bit 0 source nullable, bit 1 target */
+} wxm_gc_imm;
+
+/* Reads the immediates of GC instruction `sub` (the u32 after 0xFB, which
+ * the caller read and checked to be below WXO_FB_COUNT_). Heap types are
+ * read but not checked against the module's types. */
+bool wxm_read_gc_imm(wxr_reader *r, uint32_t sub, wxm_gc_imm *imm);
+
+/* The name of GC instruction `sub` (< WXO_FB_COUNT_), for messages. */
+const char *wxm_gc_name(uint32_t sub);
+
 #endif
