@@ -68,7 +68,7 @@ static wx_status bad_args(const wx_functype *t, const wx_wasm_val *args,
 bool wxi_ref_fits(const wx_module *m, wx_valtype want,
                   const wx_wasm_val *arg)
 {
-    if (!wx_is_ref(want) || arg->type != wxm_ref_top(want))
+    if (!wx_is_ref(want) || arg->type != wxm_ref_top(m, want))
         return false;
     const void *p = arg->type == WX_FUNCREF ? (const void *)arg->of.func
                                              : arg->of.ext;
@@ -120,7 +120,7 @@ static wx_status call_general(wx_wasm_func *f, const wx_wasm_val *args,
     if (s == WX_OK) {
         wxi_slots_to_vals(t->results, t->nresults, slots, results);
         for (uint32_t i = 0; i < t->nresults; i++) {
-            results[i].type = wxm_ref_top(results[i].type);
+            results[i].type = wxm_ref_top(f->module, results[i].type);
             pin_result(f, &results[i]);
         }
         err->status = WX_OK;

@@ -528,19 +528,12 @@ void wxg_store(const wxm_field *f, uint8_t *p, const wx_slot *in)
 
 /* ------------------------------------------------------------- casts */
 
-/* Whether type io of mo is a subtype of type t of m: its supertype at
- * t's depth is t (the same canon in one module, equivalent across). */
+/* Whether type io of mo is a subtype of type t of m (reftype.h: a walk
+ * up the supertypes to t's depth and one comparison). */
 static bool type_sub(const wx_module *mo, uint32_t io, const wx_module *m,
                      uint32_t t)
 {
-    uint32_t want = m->types[t].depth, d = mo->types[io].depth;
-    if (d < want)
-        return false;
-    for (; d > want; d--)
-        io = mo->types[io].super;
-    if (mo == m)
-        return mo->types[io].canon == m->types[t].canon;
-    return wxm_functype_equiv(mo, io, m, t); /* TODO(gc-types merge): wxm_type_equiv */
+    return wxm_type_sub(mo, io, m, t);
 }
 
 static bool func_is(const wx_module *m, uint32_t t, const wx_wasm_func *f)

@@ -54,7 +54,7 @@ wx_wasm_val wx_global_get(const wx_global *g)
     }
     if (g->heap)
         wxg_pin(g->heap, g->val); /* the host may keep it */
-    return wxi_val_from_slot(wxm_ref_top(g->type), g->val);
+    return wxi_val_from_slot(wxm_ref_top(g->types, g->type), g->val);
 }
 
 wx_status wx_global_set(wx_global *g, wx_wasm_val v, wx_error *err)

@@ -121,7 +121,8 @@ wx_status wxi_call_host(wx_wasm_func *f, wx_instance *caller, wx_slot *slots,
     if (caller)
         for (uint32_t i = 0; i < t->nparams; i++)
             if (t->params[i] == WX_EXTERNREF ||
-                wxm_ref_top(t->params[i]) == (wx_valtype)WX_HEAP_ANY)
+                wxm_ref_top(f->module, t->params[i]) ==
+                    (wx_valtype)WX_HEAP_ANY)
                 wxg_pin(caller->heap, (wx_slot)(uintptr_t)args[i].of.ext);
     /* Results start typed and zero, so a host function that forgets one
      * still returns a well-formed value. */

@@ -138,7 +138,7 @@ bool wx_table_get(const wx_table *t, uint32_t i, wx_wasm_val *out)
         return false;
     if (t->heap)
         wxg_pin(t->heap, t->elems[i]); /* the host may keep it */
-    *out = wxi_val_from_slot(wxm_ref_top(t->elem), t->elems[i]);
+    *out = wxi_val_from_slot(wxm_ref_top(t->types, t->elem), t->elems[i]);
     return true;
 }
 
