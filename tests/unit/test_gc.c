@@ -1,0 +1,297 @@
+/*
+ * The GC runtime (gc.c, gc_ops.c): a loop making a million short-lived
+ * structs ends with the heap's live objects bounded (collections ran);
+ * references kept in a global, a table and a local of a running frame
+ * survive collections with their fields; references the host got stay
+ * valid; a budget too small for an array gives the clear trap and the
+ * instance goes on; extern <-> any round trips keep identity, host
+ * externs (odd pointers too) come back unchanged from a struct field
+ * across collections. The module was written with wasm-tools 1.263.0
+ * (json-from-wast, our spec converter) from:
+ *
+ * (module
+ *   (type $pair (struct (field $a (mut i32)) (field $b (mut anyref))))
+ *   (type $bytes (array (mut i8)))
+ *   (global $keep (mut anyref) (ref.null any))
+ *   (table $t 4 anyref)
+ *   (func $churn (export "churn") (param $n i32) (result i32)
+ *     (local $s i32)
+ *     (loop $l
+ *       (local.set $s (i32.add (local.get $s)
+ *         (struct.get $pair $a (struct.new $pair (local.get $n) (ref.null any)))))
+ *       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+ *     (local.get $s))
+ *   (func (export "keep_global") (param $v i32)
+ *     (global.set $keep
+ *       (struct.new $pair (local.get $v)
+ *         (struct.new $pair (i32.add (local.get $v) (i32.const 1)) (ref.null any)))))
+ *   (func (export "read_global") (result i32)
+ *     (local $p (ref $pair))
+ *     (local.set $p (ref.cast (ref $pair) (global.get $keep)))
+ *     (i32.add (struct.get $pair $a (local.get $p))
+ *              (struct.get $pair $a
+ *                (ref.cast (ref $pair) (struct.get $pair $b (local.get $p))))))
+ *   (func (export "keep_table") (param $v i32)
+ *     (table.set $t (i32.const 0) (array.new $bytes (local.get $v) (i32.const 1000))))
+ *   (func (export "read_table") (result i32)
+ *     (array.get_u $bytes (ref.cast (ref $bytes) (table.get $t (i32.const 0)))
+ *                  (i32.const 999)))
+ *   (func (export "stack_survives") (param $v i32) (param $n i32) (result i32)
+ *     (local $p (ref null $pair))
+ *     (local.set $p (struct.new $pair (local.get $v) (ref.null any)))
+ *     (drop (call $churn (local.get $n)))
+ *     (struct.get $pair $a (local.get $p)))
+ *   (func (export "big") (param $n i32) (result i32)
+ *     (array.len (array.new_default $bytes (local.get $n))))
+ *   (func (export "ext_roundtrip") (param externref) (result externref)
+ *     (extern.convert_any (any.convert_extern (local.get 0))))
+ *   (func (export "any_roundtrip") (param $v i32) (result i32)
+ *     (local $p (ref null $pair))
+ *     (local.set $p (struct.new $pair (local.get $v) (ref.null any)))
+ *     (ref.eq (local.get $p)
+ *             (ref.cast (ref null eq)
+ *               (any.convert_extern (extern.convert_any (local.get $p))))))
+ *   (func (export "make") (param $v i32) (result anyref)
+ *     (struct.new $pair (local.get $v) (ref.null any)))
+ *   (func (export "get_a") (param anyref) (result i32)
+ *     (struct.get $pair $a (ref.cast (ref $pair) (local.get 0))))
+ *   (func (export "keep_host") (param externref)
+ *     (global.set $keep
+ *       (struct.new $pair (i32.const 0) (any.convert_extern (local.get 0)))))
+ *   (func (export "read_host") (result externref)
+ *     (extern.convert_any
+ *       (struct.get $pair $b (ref.cast (ref $pair) (global.get $keep)))))
+ * )
+ */
+#include "check.h"
+#include "load.h"
+#include "wasmext/engine.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static const uint8_t gc_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x34, 0x0b, 0x5f,
+    0x02, 0x7f, 0x01, 0x6e, 0x01, 0x5e, 0x78, 0x01, 0x60, 0x01, 0x7f, 0x01,
+    0x7f, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x00, 0x01, 0x7f, 0x60, 0x02, 0x7f,
+    0x7f, 0x01, 0x7f, 0x60, 0x01, 0x6f, 0x01, 0x6f, 0x60, 0x01, 0x7f, 0x01,
+    0x6e, 0x60, 0x01, 0x6e, 0x01, 0x7f, 0x60, 0x01, 0x6f, 0x00, 0x60, 0x00,
+    0x01, 0x6f, 0x03, 0x0e, 0x0d, 0x02, 0x03, 0x04, 0x03, 0x04, 0x05, 0x02,
+    0x06, 0x02, 0x07, 0x08, 0x09, 0x0a, 0x04, 0x04, 0x01, 0x6e, 0x00, 0x04,
+    0x06, 0x06, 0x01, 0x6e, 0x01, 0xd0, 0x6e, 0x0b, 0x07, 0x9d, 0x01, 0x0d,
+    0x05, 0x63, 0x68, 0x75, 0x72, 0x6e, 0x00, 0x00, 0x0b, 0x6b, 0x65, 0x65,
+    0x70, 0x5f, 0x67, 0x6c, 0x6f, 0x62, 0x61, 0x6c, 0x00, 0x01, 0x0b, 0x72,
+    0x65, 0x61, 0x64, 0x5f, 0x67, 0x6c, 0x6f, 0x62, 0x61, 0x6c, 0x00, 0x02,
+    0x0a, 0x6b, 0x65, 0x65, 0x70, 0x5f, 0x74, 0x61, 0x62, 0x6c, 0x65, 0x00,
+    0x03, 0x0a, 0x72, 0x65, 0x61, 0x64, 0x5f, 0x74, 0x61, 0x62, 0x6c, 0x65,
+    0x00, 0x04, 0x0e, 0x73, 0x74, 0x61, 0x63, 0x6b, 0x5f, 0x73, 0x75, 0x72,
+    0x76, 0x69, 0x76, 0x65, 0x73, 0x00, 0x05, 0x03, 0x62, 0x69, 0x67, 0x00,
+    0x06, 0x0d, 0x65, 0x78, 0x74, 0x5f, 0x72, 0x6f, 0x75, 0x6e, 0x64, 0x74,
+    0x72, 0x69, 0x70, 0x00, 0x07, 0x0d, 0x61, 0x6e, 0x79, 0x5f, 0x72, 0x6f,
+    0x75, 0x6e, 0x64, 0x74, 0x72, 0x69, 0x70, 0x00, 0x08, 0x04, 0x6d, 0x61,
+    0x6b, 0x65, 0x00, 0x09, 0x05, 0x67, 0x65, 0x74, 0x5f, 0x61, 0x00, 0x0a,
+    0x09, 0x6b, 0x65, 0x65, 0x70, 0x5f, 0x68, 0x6f, 0x73, 0x74, 0x00, 0x0b,
+    0x09, 0x72, 0x65, 0x61, 0x64, 0x5f, 0x68, 0x6f, 0x73, 0x74, 0x00, 0x0c,
+    0x0a, 0xf2, 0x01, 0x0d, 0x22, 0x01, 0x01, 0x7f, 0x03, 0x40, 0x20, 0x01,
+    0x20, 0x00, 0xd0, 0x6e, 0xfb, 0x00, 0x00, 0xfb, 0x02, 0x00, 0x00, 0x6a,
+    0x21, 0x01, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x22, 0x00, 0x0d, 0x00, 0x0b,
+    0x20, 0x01, 0x0b, 0x13, 0x00, 0x20, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a,
+    0xd0, 0x6e, 0xfb, 0x00, 0x00, 0xfb, 0x00, 0x00, 0x24, 0x00, 0x0b, 0x20,
+    0x01, 0x01, 0x64, 0x00, 0x23, 0x00, 0xfb, 0x16, 0x00, 0x21, 0x00, 0x20,
+    0x00, 0xfb, 0x02, 0x00, 0x00, 0x20, 0x00, 0xfb, 0x02, 0x00, 0x01, 0xfb,
+    0x16, 0x00, 0xfb, 0x02, 0x00, 0x00, 0x6a, 0x0b, 0x0e, 0x00, 0x41, 0x00,
+    0x20, 0x00, 0x41, 0xe8, 0x07, 0xfb, 0x06, 0x01, 0x26, 0x00, 0x0b, 0x0f,
+    0x00, 0x41, 0x00, 0x25, 0x00, 0xfb, 0x16, 0x01, 0x41, 0xe7, 0x07, 0xfb,
+    0x0d, 0x01, 0x0b, 0x19, 0x01, 0x01, 0x63, 0x00, 0x20, 0x00, 0xd0, 0x6e,
+    0xfb, 0x00, 0x00, 0x21, 0x02, 0x20, 0x01, 0x10, 0x00, 0x1a, 0x20, 0x02,
+    0xfb, 0x02, 0x00, 0x00, 0x0b, 0x09, 0x00, 0x20, 0x00, 0xfb, 0x07, 0x01,
+    0xfb, 0x0f, 0x0b, 0x08, 0x00, 0x20, 0x00, 0xfb, 0x1a, 0xfb, 0x1b, 0x0b,
+    0x1a, 0x01, 0x01, 0x63, 0x00, 0x20, 0x00, 0xd0, 0x6e, 0xfb, 0x00, 0x00,
+    0x21, 0x01, 0x20, 0x01, 0x20, 0x01, 0xfb, 0x1b, 0xfb, 0x1a, 0xfb, 0x17,
+    0x6d, 0xd3, 0x0b, 0x09, 0x00, 0x20, 0x00, 0xd0, 0x6e, 0xfb, 0x00, 0x00,
+    0x0b, 0x0b, 0x00, 0x20, 0x00, 0xfb, 0x16, 0x00, 0xfb, 0x02, 0x00, 0x00,
+    0x0b, 0x0d, 0x00, 0x41, 0x00, 0x20, 0x00, 0xfb, 0x1a, 0xfb, 0x00, 0x00,
+    0x24, 0x00, 0x0b, 0x0d, 0x00, 0x23, 0x00, 0xfb, 0x16, 0x00, 0xfb, 0x02,
+    0x00, 0x01, 0xfb, 0x1b, 0x0b, 0x00, 0x78, 0x04, 0x6e, 0x61, 0x6d, 0x65,
+    0x01, 0x08, 0x01, 0x00, 0x05, 0x63, 0x68, 0x75, 0x72, 0x6e, 0x02, 0x35,
+    0x08, 0x00, 0x02, 0x00, 0x01, 0x6e, 0x01, 0x01, 0x73, 0x01, 0x01, 0x00,
+    0x01, 0x76, 0x02, 0x01, 0x00, 0x01, 0x70, 0x03, 0x01, 0x00, 0x01, 0x76,
+    0x05, 0x03, 0x00, 0x01, 0x76, 0x01, 0x01, 0x6e, 0x02, 0x01, 0x70, 0x06,
+    0x01, 0x00, 0x01, 0x6e, 0x08, 0x02, 0x00, 0x01, 0x76, 0x01, 0x01, 0x70,
+    0x09, 0x01, 0x00, 0x01, 0x76, 0x03, 0x06, 0x01, 0x00, 0x01, 0x00, 0x01,
+    0x6c, 0x04, 0x0e, 0x02, 0x00, 0x04, 0x70, 0x61, 0x69, 0x72, 0x01, 0x05,
+    0x62, 0x79, 0x74, 0x65, 0x73, 0x05, 0x04, 0x01, 0x00, 0x01, 0x74, 0x07,
+    0x07, 0x01, 0x00, 0x04, 0x6b, 0x65, 0x65, 0x70, 0x0a, 0x09, 0x01, 0x00,
+    0x02, 0x00, 0x01, 0x61, 0x01, 0x01, 0x62,
+};
+
+/* A million structs of 16 bytes of fields: about 64 MB allocated in
+ * total, 1 MiB between collections at least. */
+#define CHURN 1000000
+
+static int32_t call_i(wx_instance *inst, const char *name, int32_t x)
+{
+    wx_error err;
+    wx_wasm_val a = wx_wasm_i32(x), r = wx_wasm_i32(-99);
+    CHECK_MSG(call_export(inst, name, &a, 1, &r, 1, &err) == WX_OK,
+              "%s: %s", name, err.message);
+    return r.of.i32;
+}
+
+static int32_t call_r(wx_instance *inst, const char *name)
+{
+    wx_error err;
+    wx_wasm_val r = wx_wasm_i32(-99);
+    CHECK_MSG(call_export(inst, name, NULL, 0, &r, 1, &err) == WX_OK,
+              "%s: %s", name, err.message);
+    return r.of.i32;
+}
+
+static void call_v(wx_instance *inst, const char *name, wx_wasm_val a)
+{
+    wx_error err;
+    CHECK_MSG(call_export(inst, name, &a, 1, NULL, 0, &err) == WX_OK,
+              "%s: %s", name, err.message);
+}
+
+static wx_wasm_val ext(void *p)
+{
+    wx_wasm_val v;
+    memset(&v, 0, sizeof v);
+    v.type = WX_EXTERNREF;
+    v.of.ext = p;
+    return v;
+}
+
+static void test_churn_bounded(wx_instance *inst)
+{
+    wx_gc_stats before, after;
+    wx_gc_stats_get(inst, &before);
+    /* sum of n .. 1, wrapping */
+    uint32_t want = (uint32_t)((uint64_t)CHURN * (CHURN + 1) / 2);
+    CHECK((uint32_t)call_i(inst, "churn", CHURN) == want);
+    wx_gc_stats_get(inst, &after);
+    CHECK_MSG(after.collections > before.collections, "collections %llu",
+              (unsigned long long)after.collections);
+    /* Between collections at most about 1 MiB of new objects. */
+    CHECK_MSG(after.live_objects < 50000, "live objects %llu",
+              (unsigned long long)after.live_objects);
+}
+
+static void test_roots_survive(wx_instance *inst)
+{
+    call_v(inst, "keep_global", wx_wasm_i32(20));
+    call_v(inst, "keep_table", wx_wasm_i32(7));
+    /* A struct only a local of the running frame holds, across a
+     * million allocations in the callee. */
+    wx_error err;
+    wx_wasm_val a[2] = {wx_wasm_i32(1234), wx_wasm_i32(CHURN)};
+    wx_wasm_val r = wx_wasm_i32(-99);
+    CHECK_MSG(call_export(inst, "stack_survives", a, 2, &r, 1, &err) == WX_OK,
+              "%s", err.message);
+    CHECK(r.of.i32 == 1234);
+    (void)call_i(inst, "churn", CHURN);
+    wx_gc_collect(inst);
+    CHECK(call_r(inst, "read_global") == 41);
+    CHECK(call_r(inst, "read_table") == 7);
+}
+
+static void test_host_handles(wx_instance *inst)
+{
+    wx_error err;
+    wx_wasm_val a = wx_wasm_i32(99), r;
+    CHECK(call_export(inst, "make", &a, 1, &r, 1, &err) == WX_OK);
+    CHECK(r.type == (wx_valtype)WX_HEAP_ANY);
+    CHECK(wx_anyref_kind_of(r.of.ext) == WX_ANYREF_STRUCT);
+    /* Nothing in the guest holds it: the host's handle keeps it (were
+     * it freed, the churn after the collection would reuse its memory
+     * for structs of other values). */
+    (void)call_i(inst, "churn", CHURN);
+    wx_gc_collect(inst);
+    (void)call_i(inst, "churn", 1000);
+    wx_wasm_val g = wx_wasm_i32(-1);
+    CHECK(call_export(inst, "get_a", &r, 1, &g, 1, &err) == WX_OK);
+    CHECK(g.of.i32 == 99);
+}
+
+static void test_round_trips(wx_instance *inst)
+{
+    wx_error err;
+    /* Host pointers, odd ones included, come back as they went. */
+    void *ptrs[] = {(void *)(uintptr_t)1, (void *)(uintptr_t)7,
+                    (void *)(uintptr_t)0x1000, &err};
+    for (size_t i = 0; i < sizeof ptrs / sizeof *ptrs; i++) {
+        wx_wasm_val a = ext(ptrs[i]), r = ext(NULL);
+        CHECK(call_export(inst, "ext_roundtrip", &a, 1, &r, 1, &err) ==
+              WX_OK);
+        CHECK(r.type == WX_EXTERNREF && r.of.ext == ptrs[i]);
+    }
+    /* any -> extern -> any is the same object (ref.eq). */
+    CHECK(call_i(inst, "any_roundtrip", 5) == 1);
+    /* A host extern in a struct field, across collections. */
+    call_v(inst, "keep_host", ext((void *)(uintptr_t)3));
+    (void)call_i(inst, "churn", CHURN);
+    wx_gc_collect(inst);
+    wx_wasm_val r = ext(NULL);
+    CHECK(call_export(inst, "read_host", NULL, 0, &r, 1, &err) == WX_OK);
+    CHECK(r.of.ext == (void *)(uintptr_t)3);
+    /* The host's own anyref of a host value. */
+    void *any = NULL;
+    CHECK(wx_anyref_from_host(inst, (void *)(uintptr_t)9, &any, &err) ==
+          WX_OK);
+    CHECK(wx_anyref_kind_of(any) == WX_ANYREF_HOST);
+    CHECK(wx_anyref_host(any) == (void *)(uintptr_t)9);
+}
+
+static void test_budget(const wx_module *m)
+{
+    wx_error err;
+    wx_budget *b = wx_budget_new(256 * 1024, &err);
+    wx_instance_opts o;
+    memset(&o, 0, sizeof o);
+    o.budget = b;
+    wx_instance *inst = wx_instantiate(m, NULL, &o, &err);
+    CHECK_MSG(inst != NULL, "%s", err.message);
+    if (!inst) {
+        wx_budget_release(b);
+        return;
+    }
+    wx_wasm_val a = wx_wasm_i32(1 << 20), r;
+    CHECK(call_export(inst, "big", &a, 1, &r, 1, &err) == WX_ETRAP);
+    CHECK(err.trap == WX_TRAP_GC_HEAP);
+    CHECK_MSG(strstr(err.message, "GC heap") != NULL, "%s", err.message);
+    /* What fits still works, and a loop of garbage stays under the
+     * budget by collecting. */
+    CHECK(call_i(inst, "big", 1000) == 1000);
+    CHECK(call_i(inst, "churn", 100000) != -99);
+    wx_budget_stats s;
+    wx_budget_stats_get(b, &s);
+    CHECK(s.peak <= 256 * 1024 && s.refused >= 1);
+    wx_instance_free(inst);
+    /* Freed with the heap: nothing stays charged. */
+    wx_budget_stats_get(b, &s);
+    CHECK_MSG(s.used == 0, "used %llu", (unsigned long long)s.used);
+    wx_budget_release(b);
+}
+
+int main(void)
+{
+    wx_module *m = load(gc_wasm, sizeof gc_wasm);
+    if (!m)
+        return CHECK_DONE();
+    wx_error err;
+    wx_linker *l = wx_linker_new(&err);
+    wx_instance *inst = wx_instantiate(m, l, NULL, &err);
+    CHECK_MSG(inst != NULL, "%s", err.message);
+    if (inst) {
+        test_churn_bounded(inst);
+        test_roots_survive(inst);
+        test_host_handles(inst);
+        test_round_trips(inst);
+        wx_instance_free(inst);
+    }
+    wx_linker_free(l);
+    test_budget(m);
+    wx_module_free(m);
+    return CHECK_DONE();
+}
