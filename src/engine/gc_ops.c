@@ -304,45 +304,7 @@ int wxg_exec(const void *pc, wx_slot *fp, wx_instance *inst,
 bool wxg_eval_const_op(wx_instance *inst, const wxm_const *op, wx_slot *st,
                        uint32_t *n)
 {
-    const wx_module *m = inst->module;
-    const wxm_functype *t = &m->types[op->index];
-    wxg_obj *o = NULL;
-    uint32_t k;
-    switch (op->kind) {
-    case WXM_CONST_STRUCT_NEW:
-    case WXM_CONST_STRUCT_NEW_DEFAULT:
-        k = op->kind == WXM_CONST_STRUCT_NEW ? t->nfields : 0;
-        o = wxg_new_struct(inst, op->index, NULL, NULL);
-        for (uint32_t i = 0; o && i < k; i++) {
-            /* One stack entry a value: a v128 field (no constant
-             * operator makes one but v128.const) gets its low half. */
-            wx_slot v[2] = {st[*n - k + i], 0};
-            wxg_store(&t->fields[i], o->data + t->fields[i].offset, v);
-        }
-        break;
-    case WXM_CONST_ARRAY_NEW: {
-        k = 2;
-        uint32_t len = (uint32_t)st[*n - 1];
-        wx_slot v[2] = {st[*n - 2], 0};
-        o = wxg_new_array(inst, op->index, len, NULL, NULL);
-        if (o)
-            fill_array(o, 0, len, v);
-        break;
-    }
-    case WXM_CONST_ARRAY_NEW_DEFAULT:
-        k = 1;
-        o = wxg_new_array(inst, op->index, (uint32_t)st[*n - 1], NULL, NULL);
-        break;
-    case WXM_CONST_ARRAY_NEW_FIXED: {
-        uint32_t len = (uint32_t)op->bits;
-        k = len;
-        o = wxg_new_array(inst, op->index, len, NULL, NULL);
-        for (uint32_t i = 0; o && i < len; i++) {
-            wx_slot v[2] = {st[*n - k + i], 0};
-            fill_array(o, i, 1, v);
-        }
-        break;
-    }
+    switch (op->kind) { /* the operators without a type */
     case WXM_CONST_REF_I31:
         st[*n - 1] = WXG_I31(st[*n - 1]);
         return true;
@@ -354,6 +316,46 @@ bool wxg_eval_const_op(wx_instance *inst, const wxm_const *op, wx_slot *st,
         if (!wxg_extern_from_any(inst, st[*n - 1], &st[*n - 1], NULL, NULL))
             st[*n - 1] = 0;
         return true;
+    default: break;
+    }
+    const wxm_functype *t = &inst->module->types[op->index];
+    wxg_obj *o = NULL;
+    uint32_t k;
+    /* Operands as the interpreter has them: a v128 in two entries. */
+    uint32_t vs = t->nfields ? field_slots(&t->fields[0]) : 1;
+    switch (op->kind) {
+    case WXM_CONST_STRUCT_NEW:
+        k = 0;
+        for (uint32_t i = 0; i < t->nfields; i++)
+            k += field_slots(&t->fields[i]);
+        o = wxg_new_struct(inst, op->index, NULL, NULL);
+        if (o)
+            fill_struct(o, st + *n - k);
+        break;
+    case WXM_CONST_STRUCT_NEW_DEFAULT:
+        k = 0;
+        o = wxg_new_struct(inst, op->index, NULL, NULL);
+        break;
+    case WXM_CONST_ARRAY_NEW: {
+        k = vs + 1;
+        uint32_t len = (uint32_t)st[*n - 1];
+        o = wxg_new_array(inst, op->index, len, NULL, NULL);
+        if (o)
+            fill_array(o, 0, len, st + *n - k);
+        break;
+    }
+    case WXM_CONST_ARRAY_NEW_DEFAULT:
+        k = 1;
+        o = wxg_new_array(inst, op->index, (uint32_t)st[*n - 1], NULL, NULL);
+        break;
+    case WXM_CONST_ARRAY_NEW_FIXED: {
+        uint32_t len = (uint32_t)op->bits;
+        k = len * vs;
+        o = wxg_new_array(inst, op->index, len, NULL, NULL);
+        for (uint32_t i = 0; o && i < len; i++)
+            fill_array(o, i, 1, st + *n - k + (size_t)i * vs);
+        break;
+    }
     default: return true;
     }
     *n -= k;

@@ -221,18 +221,39 @@ static wx_slot const_value(const wx_instance *inst, const wxm_const *c)
     }
 }
 
+/* The 16 bytes of a v128 instruction of an expression, or NULL. */
+static const uint8_t *const_v128(const wx_instance *inst, const wxm_const *c)
+{
+    if (c->kind == WXM_CONST_V128)
+        return c->v128;
+    if (c->kind == WXM_CONST_GLOBAL_GET &&
+        inst->globals[c->index]->type == WX_V128)
+        return inst->globals[c->index]->v128;
+    return NULL;
+}
+
 /* An extended constant expression (validated: the stack never underflows
  * and never holds more than c->depth values). The arithmetic wraps, in
  * unsigned types, and i32 results stay zero-extended as slots are. Not
- * inlined: its 2 KB stack would deepen every instantiation's frame. */
+ * inlined: its 4 KB stack would deepen every instantiation's frame.
+ * A v128 (v128.const, global.get of a v128 global: only GC operators
+ * take one, as a field's value) takes two entries, as it takes two slots
+ * in the interpreter, so gc_ops.c reads operands alike in both; hence
+ * twice the validated depth. */
 __attribute__((noinline)) static wx_slot expr_value(const wx_instance *inst, const wxm_const *c)
 {
-    wx_slot st[WXM_MAX_CONST_DEPTH];
+    wx_slot st[2 * WXM_MAX_CONST_DEPTH];
     uint32_t n = 0;
     for (uint32_t i = 0; i < c->nops; i++) {
         const wxm_const *op = &c->ops[i];
         if (op->kind < WXM_CONST_I32_ADD) {
-            st[n++] = const_value(inst, op);
+            const uint8_t *wide = const_v128(inst, op);
+            if (wide) {
+                memcpy(st + n, wide, 16);
+                n += 2;
+            } else {
+                st[n++] = const_value(inst, op);
+            }
             continue;
         }
         if (op->kind >= WXM_CONST_STRUCT_NEW) {
