@@ -403,6 +403,89 @@ static void test_const_exprs(void)
     EXPECT_FAIL(m, WX_EINVALID, "type mismatch");
 }
 
+/* A type section of n struct types, type k > 0 with two fields naming
+ * type k - 1 (type 0 has none): a chain as deep as the module allows
+ * and, followed naively, 2^n paths. Equivalence across two copies must
+ * neither recurse n deep nor walk the paths. */
+static uint8_t *leb(uint8_t *p, uint32_t v)
+{
+    do {
+        *p++ = (uint8_t)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return p;
+}
+
+/* A heap type index: a non-negative s33, whose last byte must have bit
+ * 6 clear. */
+static uint8_t *sleb(uint8_t *p, uint32_t v)
+{
+    for (;;) {
+        uint8_t byte = v & 0x7F;
+        v >>= 7;
+        if (v == 0 && !(byte & 0x40)) {
+            *p++ = byte;
+            return p;
+        }
+        *p++ = byte | 0x80;
+    }
+}
+
+static uint8_t *chain_module(uint32_t n, size_t *len)
+{
+    uint8_t *b = malloc((size_t)n * 16 + 32), *p = b + 8 + 6;
+    memcpy(b, "\0asm\1\0\0\0", 8);
+    p = leb(p, n);
+    for (uint32_t k = 0; k < n; k++) {
+        *p++ = 0x5F;
+        *p++ = k ? 2 : 0;
+        for (int f = 0; k && f < 2; f++) {
+            *p++ = 0x63;
+            p = sleb(p, k - 1);
+            *p++ = 0;
+        }
+    }
+    /* The section header: id 1 and a 5-byte size, padded LEB. */
+    uint32_t size = (uint32_t)(p - (b + 14));
+    b[8] = 1;
+    for (int i = 0; i < 5; i++)
+        b[9 + i] = (uint8_t)(((size >> (7 * i)) & 0x7F) | (i < 4 ? 0x80 : 0));
+    *len = (size_t)(p - b);
+    return b;
+}
+
+static void test_deep_chain_across_modules(void)
+{
+    enum { N = 200000 };
+    size_t len;
+    uint8_t *bytes = chain_module(N, &len);
+    wx_module ma, mb;
+    wx_error err;
+    memset(&ma, 0, sizeof ma);
+    memset(&mb, 0, sizeof mb);
+    wx_module *ms[2] = {&ma, &mb};
+    for (int i = 0; i < 2; i++) {
+        wxm_arena_init(&ms[i]->arena);
+        ms[i]->bytes = malloc(len);
+        memcpy(ms[i]->bytes, bytes, len);
+        ms[i]->len = len;
+        wx_error_clear(&err);
+        wx_status s = wxm_decode(ms[i], &err);
+        if (s == WX_OK)
+            s = wxm_validate(ms[i], &err);
+        CHECK_MSG(s == WX_OK, "chain: %s", err.message);
+    }
+    free(bytes);
+    if (ma.ntypes == N && mb.ntypes == N) {
+        CHECK(wxm_type_equiv(&ma, N - 1, &mb, N - 1));
+        CHECK(!wxm_type_equiv(&ma, N - 1, &mb, N - 2));
+        wx_valtype t = wx_ref_type(wx_heap_index(N - 1), true);
+        CHECK(wxm_valtype_sub(&ma, t, &mb, t));
+    }
+    unload(&ma);
+    unload(&mb);
+}
+
 int main(void)
 {
     test_rec_groups();
@@ -412,5 +495,6 @@ int main(void)
     test_instructions();
     test_try_table_gc_result();
     test_const_exprs();
+    test_deep_chain_across_modules();
     return CHECK_DONE();
 }
