@@ -486,6 +486,44 @@ static void test_deep_chain_across_modules(void)
     unload(&mb);
 }
 
+/* A chain of declared supertypes `depth` long: (sub (struct)), then
+ * each type (sub k-1 (struct)). */
+static wx_status load_sub_chain(uint32_t depth, wx_error *err)
+{
+    uint8_t b[1024], *p = b + 14;
+    memcpy(b, "\0asm\1\0\0\0", 8);
+    p = leb(p, depth + 1);
+    for (uint32_t k = 0; k <= depth; k++) {
+        *p++ = 0x50;
+        *p++ = k ? 1 : 0;
+        if (k)
+            p = leb(p, k - 1);
+        *p++ = 0x5F;
+        *p++ = 0;
+    }
+    uint32_t size = (uint32_t)(p - (b + 14));
+    b[8] = 1;
+    for (int i = 0; i < 5; i++)
+        b[9 + i] = (uint8_t)(((size >> (7 * i)) & 0x7F) | (i < 4 ? 0x80 : 0));
+    mbuf m;
+    m.n = (size_t)(p - b);
+    memcpy(m.b, b, m.n);
+    wx_module mod;
+    wx_status s = load_mod(&m, &mod, err);
+    unload(&mod);
+    return s;
+}
+
+static void test_subtype_depth_limit(void)
+{
+    wx_error err;
+    CHECK_MSG(load_sub_chain(WXM_MAX_SUBTYPE_DEPTH, &err) == WX_OK, "%s",
+              err.message);
+    CHECK(load_sub_chain(WXM_MAX_SUBTYPE_DEPTH + 1, &err) == WX_ELIMIT);
+    CHECK_MSG(strstr(err.message, "subtyping depth") != NULL, "%s",
+              err.message);
+}
+
 int main(void)
 {
     test_rec_groups();
@@ -496,5 +534,6 @@ int main(void)
     test_try_table_gc_result();
     test_const_exprs();
     test_deep_chain_across_modules();
+    test_subtype_depth_limit();
     return CHECK_DONE();
 }
