@@ -955,6 +955,10 @@ static bool read_subtype(wxm_decoder *d, uint32_t i, uint32_t rec,
     }
     if (t->super != WXM_NO_SUPER)
         t->depth = m->types[t->super].depth + 1;
+    if (t->depth > WXM_MAX_SUBTYPE_DEPTH) {
+        d->limit = true;
+        return fail_at(d, at, "subtyping depth too large");
+    }
     return read_comptype(d, t);
 }
 

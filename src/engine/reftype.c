@@ -6,6 +6,7 @@
 
 #include "opcodes.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 bool wxm_read_heaptype(wxr_reader *r, uint32_t *heap)
@@ -157,12 +158,91 @@ static bool abstract_below_concrete(uint32_t a, int k)
 
 /* Two rec groups compared position by position: ga of ma and gb of mb,
  * both n types long. A reference inside its group compares as its
- * position there; a reference outside (always to an earlier group in a
- * valid module) compares by the equivalence of the types it names. */
+ * position there. One outside (always to an earlier group in a valid
+ * module) compares by the equivalence of the types it names: within one
+ * module by canon; across modules that pair of groups joins a work list
+ * (`work`), so that the comparison needs neither recursion (a chain of a
+ * million types would exhaust the C stack) nor exponential time (a type
+ * naming an earlier one twice, repeatedly, would double the work at each
+ * step): every pair of groups is compared once, shallowly, and the types
+ * are equivalent when all pairs compare equal. */
+typedef struct group_work group_work;
+
 typedef struct group_pair {
     const wx_module *ma, *mb;
     uint32_t ga, gb, n;
+    group_work *work; /* across modules */
 } group_pair;
+
+struct group_work {
+    uint32_t (*todo)[2]; /* pairs of group starts left to compare */
+    uint32_t ntodo, captodo;
+    uint64_t *seen; /* pairs ever queued, open addressing: (ga << 32 | gb)
+                       + 1, 0 empty */
+    uint32_t nseen, capseen;
+    bool nomem;
+};
+
+static bool seen_insert(group_work *w, uint64_t key)
+{
+    if (2 * (w->nseen + 1) > w->capseen) {
+        uint32_t cap = w->capseen ? 2 * w->capseen : 64;
+        uint64_t *s = calloc(cap, sizeof *s);
+        if (!s)
+            return false;
+        for (uint32_t i = 0; i < w->capseen; i++)
+            for (uint32_t h = (uint32_t)(w->seen[i] * 0x9E3779B97F4A7C15u >>
+                                         40) & (cap - 1);
+                 w->seen[i]; h = (h + 1) & (cap - 1))
+                if (!s[h]) {
+                    s[h] = w->seen[i];
+                    break;
+                }
+        free(w->seen);
+        w->seen = s;
+        w->capseen = cap;
+    }
+    uint32_t h = (uint32_t)(key * 0x9E3779B97F4A7C15u >> 40) &
+                 (w->capseen - 1);
+    for (; w->seen[h]; h = (h + 1) & (w->capseen - 1))
+        if (w->seen[h] == key)
+            return true;
+    w->seen[h] = key;
+    w->nseen++;
+    return true;
+}
+
+/* Queues the comparison of the groups of types ra (of ma) and rb (of
+ * mb), unless queued before; false when they cannot be equivalent (other
+ * positions or group sizes) or memory ran out. */
+static bool defer_pair(const group_pair *g, uint32_t ra, uint32_t rb)
+{
+    group_work *w = g->work;
+    const wxm_functype *a = &g->ma->types[ra], *b = &g->mb->types[rb];
+    if (ra - a->rec != rb - b->rec || a->rec_size != b->rec_size)
+        return false;
+    uint32_t before = w->nseen;
+    if (!seen_insert(w, ((uint64_t)a->rec << 32 | b->rec) + 1)) {
+        w->nomem = true;
+        return false;
+    }
+    if (w->nseen == before)
+        return true;
+    if (w->ntodo == w->captodo) {
+        uint32_t cap = w->captodo ? 2 * w->captodo : 16;
+        void *t = realloc(w->todo, cap * sizeof *w->todo);
+        if (!t) {
+            w->nomem = true;
+            return false;
+        }
+        w->todo = t;
+        w->captodo = cap;
+    }
+    w->todo[w->ntodo][0] = a->rec;
+    w->todo[w->ntodo][1] = b->rec;
+    w->ntodo++;
+    return true;
+}
 
 static bool index_equiv(const group_pair *g, uint32_t ra, uint32_t rb)
 {
@@ -173,7 +253,9 @@ static bool index_equiv(const group_pair *g, uint32_t ra, uint32_t rb)
      * (and not followed, which could loop). */
     if (ra >= g->ga || rb >= g->gb)
         return false;
-    return wxm_type_equiv(g->ma, ra, g->mb, rb);
+    if (g->work)
+        return defer_pair(g, ra, rb);
+    return g->ma->types[ra].canon == g->mb->types[rb].canon;
 }
 
 static bool valtype_in_group_equiv(const group_pair *g, wx_valtype a,
@@ -216,16 +298,45 @@ static bool type_in_group_equiv(const group_pair *g, const wxm_functype *a,
     return true;
 }
 
-bool wxm_group_equiv(const wx_module *ma, uint32_t ga, const wx_module *mb,
-                     uint32_t gb)
+/* One pair of groups, shallowly (references out of them: index_equiv). */
+static bool group_shallow_equiv(const wx_module *ma, uint32_t ga,
+                                const wx_module *mb, uint32_t gb,
+                                group_work *work)
 {
-    const group_pair g = {ma, mb, ga, gb, ma->types[ga].rec_size};
+    const group_pair g = {ma, mb, ga, gb, ma->types[ga].rec_size, work};
     if (mb->types[gb].rec_size != g.n)
         return false;
     for (uint32_t k = 0; k < g.n; k++)
         if (!type_in_group_equiv(&g, &ma->types[ga + k], &mb->types[gb + k]))
             return false;
     return true;
+}
+
+/* Groups of two modules: every pair the work list reaches compares
+ * equal. */
+static bool groups_equiv_across(const wx_module *ma, uint32_t ga,
+                                const wx_module *mb, uint32_t gb)
+{
+    group_work w;
+    memset(&w, 0, sizeof w);
+    const group_pair first = {ma, mb, 0, 0, 0, &w};
+    bool equal = defer_pair(&first, ga, gb);
+    while (equal && w.ntodo) {
+        w.ntodo--;
+        equal = group_shallow_equiv(ma, w.todo[w.ntodo][0], mb,
+                                    w.todo[w.ntodo][1], &w);
+    }
+    free(w.todo);
+    free(w.seen);
+    return equal && !w.nomem;
+}
+
+bool wxm_group_equiv(const wx_module *ma, uint32_t ga, const wx_module *mb,
+                     uint32_t gb)
+{
+    if (ma != mb)
+        return groups_equiv_across(ma, ga, mb, gb);
+    return group_shallow_equiv(ma, ga, mb, gb, NULL);
 }
 
 bool wxm_type_equiv(const wx_module *ma, uint32_t ia, const wx_module *mb,
@@ -235,7 +346,7 @@ bool wxm_type_equiv(const wx_module *ma, uint32_t ia, const wx_module *mb,
         return ma->types[ia].canon == mb->types[ib].canon;
     const wxm_functype *a = &ma->types[ia], *b = &mb->types[ib];
     return ia - a->rec == ib - b->rec && a->rec_size == b->rec_size &&
-           wxm_group_equiv(ma, a->rec, mb, b->rec);
+           groups_equiv_across(ma, a->rec, mb, b->rec);
 }
 
 bool wxm_functype_equiv(const wx_module *ma, uint32_t ia, const wx_module *mb,
@@ -281,7 +392,14 @@ uint32_t wxm_group_hash(const wx_module *m, uint32_t g)
             h = mix(h, valtype_hash(m, g, n, t->fields[k].type) * 2 +
                            t->fields[k].mutable_);
     }
-    return h;
+    /* A multiply carries only upward, so the canon in a reference's high
+     * bits would never reach the low bits the table indexes by: mix them
+     * down (murmur3's finalizer), or chains of types collide. */
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35u;
+    return h ^ (h >> 16);
 }
 
 /* ---------------------------------------------------------- subtyping */

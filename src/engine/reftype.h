@@ -27,9 +27,10 @@
  * This is how the runtime should test a cast (ref.test, ref.cast,
  * br_on_cast, call_indirect's signature check): the object's type and the
  * cast's target in one module is a walk of at most depth steps and one
- * comparison of canon, no structure is read. (A per-type array of the
- * canon of its supertypes, indexed by depth, would make it O(1) if casts
- * on deep hierarchies turn out to matter.)
+ * comparison of canon, no structure is read; depth is at most
+ * WXM_MAX_SUBTYPE_DEPTH (63). (A per-type array of the canon of its
+ * supertypes, indexed by depth, would make it O(1) if casts on deep
+ * hierarchies turn out to matter.)
  */
 #ifndef WX_ENGINE_REFTYPE_H
 #define WX_ENGINE_REFTYPE_H

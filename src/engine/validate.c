@@ -1197,20 +1197,25 @@ static bool check_prefix_fd(vstate *v)
     return malformed(v, "illegal opcode");
 }
 
-/* block, loop and if. */
-static bool check_block(vstate *v, uint8_t op)
+/* The block type of block, loop, if, try_table and try, into *b: a
+ * typed reference (anyref, (ref $t)...) as well as the others. */
+static bool read_block(vstate *v, vblock *b)
 {
     int64_t bt;
-    vblock b;
     const uint8_t *at = v->r.p;
     if (!read_blocktype(&v->r, &bt))
         return read_failed(v);
-    if (bt == -(int64_t)0x63) {
-        if (!read_ref_blocktype(v, at, &b))
-            return false;
-    } else if (!resolve_blocktype(v, bt, &b)) {
+    if (bt == -(int64_t)0x63)
+        return read_ref_blocktype(v, at, b);
+    return resolve_blocktype(v, bt, b);
+}
+
+/* block, loop and if. */
+static bool check_block(vstate *v, uint8_t op)
+{
+    vblock b;
+    if (!read_block(v, &b))
         return false;
-    }
     if (op == WXO_IF && !pop_types(v, k_i32s, 1))
         return false;
     if (!pop_types(v, b.params, b.nparams))
@@ -1401,12 +1406,9 @@ static bool check_catch_clause(vstate *v)
 
 static bool check_try_table(vstate *v)
 {
-    int64_t bt;
     vblock b;
     uint32_t n;
-    if (!read_blocktype(&v->r, &bt))
-        return read_failed(v);
-    if (!resolve_blocktype(v, bt, &b))
+    if (!read_block(v, &b))
         return false;
     if (!wxr_u32(&v->r, &n))
         return read_failed(v);
@@ -1481,12 +1483,8 @@ static bool check_exception_op(vstate *v, uint8_t op)
     case WXO_TRY_TABLE:
         return check_try_table(v);
     case WXO_TRY: {
-        int64_t bt;
         vblock b;
-        if (!read_blocktype(&v->r, &bt))
-            return read_failed(v);
-        if (!resolve_blocktype(v, bt, &b) ||
-            !pop_types(v, b.params, b.nparams))
+        if (!read_block(v, &b) || !pop_types(v, b.params, b.nparams))
             return false;
         if (++v->try_depth > v->max_try_depth)
             v->max_try_depth = v->try_depth;
