@@ -146,8 +146,8 @@ bool wxg_add_instance(wxg_heap *h, wx_instance *inst)
         for (size_t i = 0; i < h->nbudgets && !known; i++)
             known = h->budgets[i] == b;
         if (!known) {
-            if (!push_ptr((void ***)&h->budgets, &h->nbudgets,
-                          &h->capbudgets, b))
+            if (!push_ptr((void ***)&h->budgets, &h->nbudgets, &h->capbudgets,
+                          b))
                 return false;
             wx_budget_retain(b);
         }
@@ -415,8 +415,8 @@ wxg_obj *wxg_new_array(wx_instance *inst, uint32_t type, uint32_t len,
 {
     const wx_module *m = inst->module;
     const wxm_functype *t = &m->types[type];
-    wxg_obj *o = alloc_obj(inst, WXG_ARRAY,
-                           (uint64_t)len * t->fields[0].size, stack, sp);
+    wxg_obj *o = alloc_obj(inst, WXG_ARRAY, (uint64_t)len * t->fields[0].size,
+                           stack, sp);
     if (o) {
         o->module = m;
         o->type = t;
@@ -539,8 +539,8 @@ static bool type_sub(const wx_module *mo, uint32_t io, const wx_module *m,
 static bool func_is(const wx_module *m, uint32_t t, const wx_wasm_func *f)
 {
     if (f->module && f->mtype)
-        return type_sub(f->module, (uint32_t)(f->mtype - f->module->types),
-                        m, t);
+        return type_sub(f->module, (uint32_t)(f->mtype - f->module->types), m,
+                        t);
     /* A host function made by the host: its signature, structurally. */
     wx_functype want = wxm_functype_view(&m->types[t]);
     return m->types[t].kind == WXM_TYPE_FUNC &&
@@ -562,7 +562,8 @@ bool wxg_ref_is(const wx_module *m, uint32_t heap, wx_slot v)
     case WX_HEAP_FUNC:
     case WX_HEAP_EXTERN:
     case WX_HEAP_EXN: return true;
-    case WX_HEAP_EQ: return !o || o->kind == WXG_STRUCT || o->kind == WXG_ARRAY;
+    case WX_HEAP_EQ:
+        return !o || o->kind == WXG_STRUCT || o->kind == WXG_ARRAY;
     case WX_HEAP_I31: return !o;
     case WX_HEAP_STRUCT: return o && o->kind == WXG_STRUCT;
     case WX_HEAP_ARRAY: return o && o->kind == WXG_ARRAY;
@@ -602,8 +603,7 @@ wx_status wx_anyref_from_host(wx_instance *inst, void *host, void **out,
                               wx_error *err)
 {
     wx_slot v;
-    if (!wxg_any_from_extern(inst, (wx_slot)(uintptr_t)host, &v, NULL,
-                             NULL)) {
+    if (!wxg_any_from_extern(inst, (wx_slot)(uintptr_t)host, &v, NULL, NULL)) {
         wxg_refused(inst->heap);
         return wx_error_set(err, WX_ELIMIT,
                             "GC heap exhausted (memory budget or heap cap)");

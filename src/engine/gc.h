@@ -33,21 +33,21 @@ enum wxg_kind {
 };
 
 typedef struct wxg_obj {
-    const wx_module *module;   /* whose type it is (struct, array) */
-    const wxm_functype *type;  /* NULL for boxes */
+    const wx_module *module;  /* whose type it is (struct, array) */
+    const wxm_functype *type; /* NULL for boxes */
     uint32_t type_index;
-    uint32_t len;              /* array: elements */
-    uint8_t kind;              /* enum wxg_kind */
+    uint32_t len; /* array: elements */
+    uint8_t kind; /* enum wxg_kind */
     bool marked;
-    bool pinned;               /* seen by the host: never collected */
-    wx_budget *budget;         /* charged `bytes`, or NULL */
+    bool pinned;       /* seen by the host: never collected */
+    wx_budget *budget; /* charged `bytes`, or NULL */
     uint64_t bytes;
     /* Struct fields at their wxm_field offsets, array elements packed,
      * or the box's one value. */
     _Alignas(16) uint8_t data[];
 } wxg_obj;
 
-#define WXG_I31(v) ((((wx_slot)(uint32_t)(v) & 0x7FFFFFFFu) << 1) | 1u)
+#define WXG_I31(v) ((((wx_slot)(uint32_t)(v)&0x7FFFFFFFu) << 1) | 1u)
 static inline bool wxg_is_i31(wx_slot v)
 {
     return (v & 1u) != 0;
@@ -122,8 +122,8 @@ bool wxg_ref_is(const wx_module *m, uint32_t heap, wx_slot v);
 /* The interpreter's GC ops (ops.def, WXC_OPS_GC): the op at pc on frame
  * fp of `inst`, running on `stack` whose live part ends at sp. Returns
  * the op's length in cells, or minus the trap kind. */
-int wxg_exec(const void *pc, wx_slot *fp, wx_instance *inst,
-             wxe_stack *stack, wx_slot *sp);
+int wxg_exec(const void *pc, wx_slot *fp, wx_instance *inst, wxe_stack *stack,
+             wx_slot *sp);
 
 /* A constant expression's GC operator (instance.c): pops its operands
  * from st[0 .. *n) and pushes its result; false when an allocation is

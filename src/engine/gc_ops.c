@@ -44,8 +44,7 @@ static uint8_t *elem_at(wxg_obj *o, uint64_t i)
     return o->data + i * o->type->fields[0].size;
 }
 
-static void fill_array(wxg_obj *o, uint32_t from, uint32_t n,
-                       const wx_slot *v)
+static void fill_array(wxg_obj *o, uint32_t from, uint32_t n, const wx_slot *v)
 {
     const wxm_field *f = &o->type->fields[0];
     for (uint32_t i = 0; i < n; i++)
@@ -236,8 +235,8 @@ static int exec_ref(const wxc_cell *cell, wx_slot *fp, wx_instance *inst,
     wx_slot v = fp[F_A];
     switch ((wxc_opcode)F_OP) {
     case WXC_OP_GC_REF_TEST: {
-        bool ok = v ? wxg_ref_is(inst->module, F_X, v)
-                    : (F_Y & WXC_GC_NULL_OK) != 0;
+        bool ok =
+            v ? wxg_ref_is(inst->module, F_X, v) : (F_Y & WXC_GC_NULL_OK) != 0;
         fp[F_D] = ok != ((F_Y & WXC_GC_NEGATE) != 0);
         break;
     }
@@ -270,8 +269,8 @@ static int exec_ref(const wxc_cell *cell, wx_slot *fp, wx_instance *inst,
     return WXC_LEN_GC_STRUCT_NEW;
 }
 
-int wxg_exec(const void *pc, wx_slot *fp, wx_instance *inst,
-             wxe_stack *stack, wx_slot *sp)
+int wxg_exec(const void *pc, wx_slot *fp, wx_instance *inst, wxe_stack *stack,
+             wx_slot *sp)
 {
     const wxc_cell *cell = OP(pc);
     switch ((wxc_opcode)F_OP) {
@@ -305,9 +304,7 @@ bool wxg_eval_const_op(wx_instance *inst, const wxm_const *op, wx_slot *st,
                        uint32_t *n)
 {
     switch (op->kind) { /* the operators without a type */
-    case WXM_CONST_REF_I31:
-        st[*n - 1] = WXG_I31(st[*n - 1]);
-        return true;
+    case WXM_CONST_REF_I31: st[*n - 1] = WXG_I31(st[*n - 1]); return true;
     case WXM_CONST_ANY_CONVERT_EXTERN:
         if (!wxg_any_from_extern(inst, st[*n - 1], &st[*n - 1], NULL, NULL))
             st[*n - 1] = 0;
