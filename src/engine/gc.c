@@ -313,8 +313,15 @@ void wxg_collect(wxg_heap *h, const wxe_stack *stack, const wx_slot *sp)
             h->set[i]->marked = true;
             h->work[h->nwork++] = h->set[i];
         }
-    for (size_t i = 0; i < h->ninsts; i++)
+    bool running_seen = false;
+    for (size_t i = 0; i < h->ninsts; i++) {
         scan_instance(h, h->insts[i], stack, sp);
+        running_seen |= &h->insts[i]->stack == stack;
+    }
+    /* Code of this heap's instance may run on the stack of an instance
+     * of another heap (a function imported across linkers). */
+    if (stack && sp && !running_seen && sp > stack->base)
+        mark_slots(h, stack->base, (size_t)(sp - stack->base));
     for (size_t i = 0; i < h->nglobals; i++)
         scan_global(h, h->globals[i]);
     for (size_t i = 0; i < h->ntables; i++)
@@ -352,10 +359,17 @@ void wxg_collect(wxg_heap *h, const wxe_stack *stack, const wx_slot *sp)
 
 /* --------------------------------------------------------- allocation */
 
-static bool charge(wxg_heap *h, wx_budget *b, uint64_t bytes)
+/* Charges an allocation of `inst`: under the heap's cap, which the
+ * instance's memory limit (wx_instance_opts.max_memory_pages, the bound
+ * of each of its memories and tables) lowers, and within its budget. */
+static bool charge(wxg_heap *h, const wx_instance *inst, uint64_t bytes)
 {
-    return h->live_bytes + h->since + bytes <= WXG_MAX_BYTES &&
-           wx_budget_charge(b, bytes);
+    uint64_t cap = WXG_MAX_BYTES;
+    uint32_t pages = inst->opts.max_memory_pages;
+    if (pages && (uint64_t)pages * WXM_PAGE_SIZE < cap)
+        cap = (uint64_t)pages * WXM_PAGE_SIZE;
+    return h->live_bytes + h->since + bytes <= cap &&
+           wx_budget_charge(inst->opts.budget, bytes);
 }
 
 static wxg_obj *alloc_obj(wx_instance *inst, uint8_t kind, uint64_t size,
@@ -370,10 +384,10 @@ static wxg_obj *alloc_obj(wx_instance *inst, uint8_t kind, uint64_t size,
     uint64_t bytes = sizeof(wxg_obj) + size;
     if (!h->inhibit && h->since >= h->threshold)
         wxg_collect(h, stack, sp);
-    if (!charge(h, b, bytes)) {
+    if (!charge(h, inst, bytes)) {
         if (!h->inhibit)
             wxg_collect(h, stack, sp); /* and try once more */
-        if (h->inhibit || !charge(h, b, bytes)) {
+        if (h->inhibit || !charge(h, inst, bytes)) {
             h->refused = true;
             return NULL;
         }

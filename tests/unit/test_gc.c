@@ -4,7 +4,7 @@
  * references kept in a global, a table and a local of a running frame
  * survive collections with their fields; references the host got stay
  * valid; a budget too small for an array gives the clear trap and the
- * instance goes on; extern <-> any round trips keep identity, host
+ * instance goes on (so does a memory limit); extern <-> any round trips keep identity, host
  * externs (odd pointers too) come back unchanged from a struct field
  * across collections. The module was written with wasm-tools 1.263.0
  * (json-from-wast, our spec converter) from:
@@ -304,6 +304,24 @@ static void test_budget(const wx_module *m)
     wx_budget_release(b);
 }
 
+/* The instance's memory limit bounds its GC heap too. */
+static void test_memory_cap(const wx_module *m)
+{
+    wx_error err;
+    wx_instance_opts o;
+    memset(&o, 0, sizeof o);
+    o.max_memory_pages = 4; /* 256 KiB */
+    wx_instance *inst = wx_instantiate(m, NULL, &o, &err);
+    CHECK_MSG(inst != NULL, "%s", err.message);
+    if (!inst)
+        return;
+    wx_wasm_val a = wx_wasm_i32(1 << 20), r;
+    CHECK(call_export(inst, "big", &a, 1, &r, 1, &err) == WX_ETRAP);
+    CHECK(err.trap == WX_TRAP_GC_HEAP);
+    CHECK(call_i(inst, "big", 100000) == 100000);
+    wx_instance_free(inst);
+}
+
 static void test_v128_field(void)
 {
     wx_module *m = load(v128_wasm, sizeof v128_wasm);
@@ -342,6 +360,7 @@ int main(void)
     }
     wx_linker_free(l);
     test_budget(m);
+    test_memory_cap(m);
     test_v128_field();
     wx_module_free(m);
     return CHECK_DONE();
