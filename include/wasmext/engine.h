@@ -575,9 +575,11 @@ WX_API uint64_t wx_instance_memory_bytes(const wx_instance *inst);
  * cross wx_call, globals, tables and host functions as WX_HEAP_ANY
  * ((wx_valtype)0x6E, "anyref") holding an opaque handle in `of.ext`: NULL
  * for null, else a value the host may only inspect with the calls below
- * and pass back. Every instance made through one linker shares its GC
- * heap (an instance without a linker has its own); a handle is valid for
- * as long as that heap lives (the linker and its instances), and every
+ * and pass back. Instances linked to each other (an import of another
+ * instance's function, table or reference global, or of a linker's
+ * standalone table or global) share a GC heap; any other has its own. A
+ * handle is valid for as long as its heap lives (its instances, and the
+ * linker whose tables or globals it serves), and every
  * object the host has seen (results, global and table reads, host
  * function arguments) is kept until then: a host that loops over calls
  * returning fresh objects grows the heap. The heap's objects are charged

@@ -13,10 +13,11 @@
  * WXG_ANY_BOX made by extern.convert_any; the heap's index of its objects
  * tells the two apart.
  *
- * One heap per linker: every instance made through it shares it (an
- * instance without a linker has its own). The interpreter, constant
- * expressions and the API allocate through it; only one thread may run
- * code of a heap's instances at a time (as for a linker's instances).
+ * An instance shares the heap of the instances (or the linker's tables
+ * and globals) its imports link to, and has one of its own otherwise
+ * (instance.c, join_heap; docs/design.md "Garbage collection"). The
+ * interpreter, constant expressions and the API allocate through it;
+ * only one thread may run code of a heap's instances at a time.
  */
 #ifndef WX_ENGINE_GC_H
 #define WX_ENGINE_GC_H

@@ -489,15 +489,43 @@ static bool may_have_escaped(const wx_instance *inst, bool started)
 
 /* ---------------------------------------------------------- instantiate */
 
-/* The GC heap: the linker's, shared by its instances, or one of its own;
- * either way the instance's globals, tables and stack are its roots. */
-static wx_status join_heap(wx_instance *inst, wx_linker *l, wx_error *err)
+/* The heap of an import references may come through: an instance's
+ * function, or a table or global of reference type (an instance's, or
+ * the linker's standalone one); NULL for host functions, memories, tags
+ * and numeric globals, through which no reference travels. */
+static wxg_heap *import_heap(const wx_instance *inst, uint32_t i)
 {
-    wxg_heap *h = l ? wxi_linker_heap(l) : wxg_heap_new();
-    if (!h)
-        return wx_error_set(err, WX_ENOMEM, "out of host memory");
-    if (l)
+    const wx_module *m = inst->module;
+    const wxm_import *imp = &m->imports[i];
+    switch (imp->kind) {
+    case WX_EXTERN_FUNC: {
+        const wx_wasm_func *f = inst->funcs[imp->index];
+        return f && f->inst ? f->inst->heap : NULL;
+    }
+    case WX_EXTERN_TABLE: return inst->tables[imp->index]->heap;
+    case WX_EXTERN_GLOBAL: {
+        const wx_global *g = inst->globals[imp->index];
+        return wx_is_ref(g->type) ? g->heap : NULL;
+    }
+    default: return NULL;
+    }
+}
+
+/* The GC heap (docs/design.md, "Garbage collection"): that of the
+ * instances (or the linker's tables and globals) the imports link to, so
+ * that every reference the instance can receive is of its own heap;
+ * otherwise one of its own, so that instances that share nothing but a
+ * linker's host functions and memories (a pool's, one a thread) share no
+ * heap either. The instance's globals, tables and stack are its roots. */
+static wx_status join_heap(wx_instance *inst, wx_error *err)
+{
+    wxg_heap *h = NULL;
+    for (uint32_t i = 0; !h && i < inst->module->nimports; i++)
+        h = import_heap(inst, i);
+    if (h)
         wxg_heap_retain(h);
+    else if (!(h = wxg_heap_new()))
+        return wx_error_set(err, WX_ENOMEM, "out of host memory");
     inst->heap = h;
     if (!wxg_add_instance(h, inst))
         return wx_error_set(err, WX_ENOMEM, "out of host memory");
@@ -622,8 +650,8 @@ wx_instance *wx_instantiate(const wx_module *m, wx_linker *l,
     atomic_init(&inst->interrupt, 0);
 
     if (alloc_instance(inst, err) != WX_OK ||
-        join_heap(inst, l, err) != WX_OK ||
-        resolve_imports(inst, l, err) != WX_OK)
+        resolve_imports(inst, l, err) != WX_OK ||
+        join_heap(inst, err) != WX_OK)
         goto fail;
     define_funcs(inst);
     define_tags(inst);
