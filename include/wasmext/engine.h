@@ -696,7 +696,9 @@ WX_API wx_status wx_call(wx_wasm_func *f, const wx_wasm_val *args, size_t nargs,
  * for max(nparams, nresults) values (a v128 counting two). Calling a
  * function of any other signature than the caller checked is undefined
  * behaviour. `err` must not be NULL; it is written only on failure
- * (errors as wx_call's).
+ * (errors as wx_call's). GC references it returns are not pinned (see
+ * "garbage collection" below): one the host keeps past the next call into
+ * the instance's heap may be collected.
  */
 WX_API wx_status wx_call_unchecked(wx_wasm_func *f, uint64_t *slots,
                                    wx_error *err);
