@@ -438,7 +438,12 @@ static wx_status init_elems(wx_instance *inst, wx_error *err)
             return wxi_trap(err, WX_TRAP_TABLE_OOB, m, WX_NO_INDEX,
                             seg->offset.offset);
         for (uint32_t j = 0; j < seg->count; j++)
-            t->elems[at + j] = wxi_eval_const(inst, &seg->items[j]);
+            t->elems[at + j] = wxi_elem_value(inst, i, j);
+        /* Dropped: the table holds what it needs of the values. */
+        if (inst->elem_vals) {
+            free(inst->elem_vals[i]);
+            inst->elem_vals[i] = NULL;
+        }
     }
     return WX_OK;
 }
@@ -553,6 +558,8 @@ static wx_status eval_elem_segments(wx_instance *inst, wx_error *err)
     const wx_module *m = inst->module;
     for (uint32_t i = 0; i < m->nelems; i++) {
         const wxm_elem *seg = &m->elems[i];
+        if (seg->mode == WXM_SEG_DECLARATIVE)
+            continue; /* dropped at once, never read */
         bool allocates = false;
         for (uint32_t k = 0; k < seg->count && !allocates; k++)
             allocates = const_allocates(&seg->items[k]);
