@@ -222,6 +222,28 @@ static bool skip_expr(const uint8_t *b, size_t len, size_t *at)
             if (!leb(b, len, at, &v))
                 return false;
             break;
+        case 0xFB: /* the GC instructions of constant expressions */
+            if (!leb(b, len, at, &v))
+                return false;
+            switch (v) {
+            case 0x08: /* array.new_fixed x n */
+                if (!leb(b, len, at, &v))
+                    return false;
+                /* fall through */
+            case 0x00: /* struct.new x */
+            case 0x01: /* struct.new_default x */
+            case 0x06: /* array.new x */
+            case 0x07: /* array.new_default x */
+                if (!leb(b, len, at, &v))
+                    return false;
+                break;
+            case 0x1A: /* any.convert_extern */
+            case 0x1B: /* extern.convert_any */
+            case 0x1C: /* ref.i31 */
+                break;
+            default: return false;
+            }
+            break;
         case 0x43: *at += 4; break;
         case 0x44: *at += 8; break;
         case 0x6A:
