@@ -469,8 +469,10 @@ uint32_t wxt_typeuse(wxt_parser *p, const wxt_tok ***param_ids,
 {
     typelist params = {0}, results = {0};
     const wxt_tok *at = wxt_peek(p, 0);
-    uint32_t index = UINT32_MAX;
-    if (wxt_is_open(p, "type")) {
+    uint32_t index = 0;
+    /* Not a sentinel index: (type 0xffffffff) is an index (invalid). */
+    bool explicit_index = wxt_is_open(p, "type");
+    if (explicit_index) {
         p->pos += 2;
         at = wxt_next(p);
         index = wxt_index(p, WXT_TYPE, at);
@@ -478,7 +480,7 @@ uint32_t wxt_typeuse(wxt_parser *p, const wxt_tok ***param_ids,
     }
     bool inline_sig = wxt_is_open(p, "param") || wxt_is_open(p, "result");
     params_results(p, &params, &results);
-    if (index != UINT32_MAX) {
+    if (explicit_index) {
         const wxt_functype *t = wxt_type(p, index);
         /* An index past the types is the validator's to refuse, unless
          * an inline signature must be checked against it. */
@@ -495,11 +497,14 @@ uint32_t wxt_typeuse(wxt_parser *p, const wxt_tok ***param_ids,
                 memset(params.ids, 0, params.n * sizeof *params.ids);
         }
     } else {
-        for (uint32_t i = 0; i < p->ntypes && index == UINT32_MAX; i++)
+        bool found = false;
+        for (uint32_t i = 0; i < p->ntypes && !found; i++)
             if (p->types[i].plain &&
-                same_type(&p->types[i], &params, &results))
+                same_type(&p->types[i], &params, &results)) {
                 index = i;
-        if (index == UINT32_MAX)
+                found = true;
+            }
+        if (!found)
             index = add_type(p, &params, &results);
     }
     if (param_ids)

@@ -153,7 +153,7 @@ static void memarg_of(ictx *c, wxt_buf *out, uint32_t mem, uint32_t align)
         wxt_tok num = *t;
         num.s += 6;
         num.len -= 6;
-        uint64_t a = wxt_nat(p, &num, UINT32_MAX);
+        uint64_t a = wxt_nat(p, &num, UINT64_MAX);
         if (!a || (a & (a - 1)))
             wxt_fail(p, t, "alignment must be a power of two: %.*s",
                      (int)t->len, t->s);
