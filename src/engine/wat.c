@@ -323,7 +323,15 @@ static wxt_valtype_t storage_type(wxt_parser *p)
         wxt_next(p);
         return wxt_is_kw(t, "i8") ? WXT_PACKED_I8 : WXT_PACKED_I16;
     }
-    if (!wxt_valtype_ahead(p))
+    wxt_valtype_t v;
+    if (t->kind == WXT_KW) {
+        if (!keyword_valtype(t, &v))
+            wxt_fail(p, t, "unknown storage type \"%.*s\"", (int)t->len,
+                     t->s);
+        wxt_next(p);
+        return v;
+    }
+    if (!wxt_is_open(p, "ref"))
         wxt_fail(p, t, "unexpected token, expected a storage type");
     return wxt_valtype(p);
 }
