@@ -1,8 +1,9 @@
 /*
  * The text format's modules (textfmt.h): wx_wat_to_wasm reads a module in
  * two passes over its tokens. The first gives every field its index in
- * its space (the order of the text) and reads the (type) fields, so that
- * a name may be used before its definition; the second writes each field
+ * its space (the order of the text) and reads the (type) and (rec)
+ * fields (every type named before any is read), so that a name may be
+ * used before its definition; the second writes each field
  * into its section's buffer, in the order of the text, which is also the
  * order in which the spec appends the implicit types of inline type uses.
  */
