@@ -122,7 +122,7 @@ typedef struct wxt_parser {
     uint32_t nexplicit_types; /* the (type) fields; implicit ones follow */
     wxt_recgroup *groups;
     uint32_t ngroups, cap_groups;
-    uint32_t func_imports;    /* the first defined function's index */
+    uint32_t func_imports; /* the first defined function's index */
     /* One buffer per section, in the binary's order at the end. */
     wxt_buf sec_import, sec_func, sec_table, sec_mem, sec_global, sec_export,
         sec_start, sec_elem, sec_code, sec_data;

@@ -327,8 +327,7 @@ static wxt_valtype_t storage_type(wxt_parser *p)
     wxt_valtype_t v;
     if (t->kind == WXT_KW) {
         if (!keyword_valtype(t, &v))
-            wxt_fail(p, t, "unknown storage type \"%.*s\"", (int)t->len,
-                     t->s);
+            wxt_fail(p, t, "unknown storage type \"%.*s\"", (int)t->len, t->s);
         wxt_next(p);
         return v;
     }

@@ -256,8 +256,7 @@ static bool skip_expr(const uint8_t *b, size_t len, size_t *at)
                 break;
             case 0x1A: /* any.convert_extern */
             case 0x1B: /* extern.convert_any */
-            case 0x1C: /* ref.i31 */
-                break;
+            case 0x1C: /* ref.i31 */ break;
             default: return false;
             }
             break;

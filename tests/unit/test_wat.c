@@ -456,17 +456,17 @@ static void simd_runs(void)
  * (module definition ...). */
 static void gc_encodings(void)
 {
-    static const uint8_t fields[] = {HEADER, 1,    9,    1, 0x5F, 3,
-                                     0x7F,   1,    0x78, 0, 0x77, 0};
+    static const uint8_t fields[] = {HEADER, 1, 9,    1, 0x5F, 3,
+                                     0x7F,   1, 0x78, 0, 0x77, 0};
     encodes("(type (struct (field $x (mut i32)) (field i8 i16)))", fields,
             sizeof fields);
 
     /* $a names $b before its definition, inside their rec group. */
     static const uint8_t rec[] = {
-        HEADER, 1,    21,   2,    0x4E, 2,                  /* rec of 2 */
-        0x50,   0,    0x5F, 1,    0x63, 1,    0,            /* sub $a */
-        0x4F,   1,    0,    0x5F, 1,    0x63, 1,    0,      /* sub final $b */
-        0x5E,   0x78, 1};                                   /* array */
+        HEADER, 1,    21,   2,    0x4E, 2,          /* rec of 2 */
+        0x50,   0,    0x5F, 1,    0x63, 1,    0,    /* sub $a */
+        0x4F,   1,    0,    0x5F, 1,    0x63, 1, 0, /* sub final $b */
+        0x5E,   0x78, 1};                           /* array */
     encodes("(rec (type $a (sub (struct (field (ref null $b)))))"
             "     (type $b (sub final $a (struct (field (ref null $b))))))"
             "(type (array (mut i8)))",
@@ -476,11 +476,11 @@ static void gc_encodings(void)
 
     /* A field by name, among its own type's fields. */
     static const uint8_t get[] = {
-        HEADER, 1,    16,   3,    0x5F, 2, 0x7F, 0,    0x7E, 1, /* $s */
-        0x5E,   0x78, 1,                                        /* $v */
-        0x60,   1,    0x64, 0,    1,    0x7E,                   /* implicit */
-        3,      2,    1,    2,    10,   10,   1,    8,    0,    /* code */
-        0x20,   0,    0xFB, 2,    0,    1,    0x0B};
+        HEADER, 1,    16,   3, 0x5F, 2,    0x7F, 0, 0x7E, 1, /* $s */
+        0x5E,   0x78, 1,                                     /* $v */
+        0x60,   1,    0x64, 0, 1,    0x7E,                   /* implicit */
+        3,      2,    1,    2, 10,   10,   1,    8, 0,       /* code */
+        0x20,   0,    0xFB, 2, 0,    1,    0x0B};
     encodes("(type $s (struct (field $x i32) (field $y (mut i64))))"
             "(type $v (array (mut i8)))"
             "(func (param (ref $s)) (result i64)"
@@ -490,9 +490,9 @@ static void gc_encodings(void)
     /* Casts: the target's nullability picks ref.test/ref.cast's opcode
      * and br_on_cast's flags. */
     static const uint8_t casts[] = {
-        HEADER, 1,    8,    2,    0x5F, 0,    0x60, 1,    0x6E, 1,
-        0x6E,   3,    2,    1,    1,    10,   30,   1,    28,   0,
-        0x20,   0,    0xFB, 0x14, 0,    0x1A,             /* ref.test */
+        HEADER, 1,    8,    2,    0x5F, 0,    0x60, 1,    0x6E,
+        1,      0x6E, 3,    2,    1,    1,    10,   30,   1,
+        28,     0,    0x20, 0,    0xFB, 0x14, 0,    0x1A, /* ref.test */
         0x20,   0,    0xFB, 0x17, 0x6C, 0x1A,             /* ref.cast null */
         0x20,   0,    0xFB, 0x18, 1,    0,    0x6E, 0,    /* br_on_cast */
         0xFB,   0x19, 2,    0,    0x6E, 0,    0x0B};      /* ..._fail */
@@ -506,21 +506,21 @@ static void gc_encodings(void)
 
     /* array.new_fixed's count, array.copy's two types, a data segment
      * by name (and so the data count section). */
+    /* type; func; data count; code: new_fixed $a 3, copy $b $a,
+     * new_data $b $d, drop; data. */
     static const uint8_t arrays[] = {
-        HEADER, 1,    10,   3,    0x5E, 0x78, 0,    0x5E, 0x78, 1,
-        0x60,   0,    0,    3,    2,    1,    2,    12,   1,    1,
-        10,     17,   1,    15,   0,    0xFB, 8,    0,    3,    /* new_fixed */
-        0xFB,   0x11, 1,    0,                                  /* copy */
-        0xFB,   9,    1,    0,    0x1A, 0x0B,                   /* new_data */
-        11,     3,    1,    1,    0};
+        HEADER, 1,  10, 3,    0x5E, 0x78, 0,  0x5E, 0x78, 1,  0x60,
+        0,      0,  3,  2,    1,    2,    12, 1,    1,    10, 17,
+        1,      15, 0,  0xFB, 8,    0,    3,  0xFB, 0x11, 1,  0,
+        0xFB,   9,  1,  0,    0x1A, 0x0B, 11, 3,    1,    1,  0};
     encodes("(type $a (array i8)) (type $b (array (mut i8)))"
             "(func array.new_fixed $a 3 array.copy $b $a"
             "  array.new_data $b $d drop)"
             "(data $d \"\")",
             arrays, sizeof arrays);
 
-    static const uint8_t global[] = {HEADER, 6,    9,    1, 0x64, 0x6C, 0,
-                                     0x41,   5,    0xFB, 0x1C, 0x0B};
+    static const uint8_t global[] = {HEADER, 6,    9, 1,    0x64, 0x6C,
+                                     0,      0x41, 5, 0xFB, 0x1C, 0x0B};
     encodes("(global (ref i31) (ref.i31 (i32.const 5)))", global,
             sizeof global);
 
@@ -535,8 +535,7 @@ static void gc_errors(void)
             "  (func (param (ref $s)) (result i32)\n"
             "    (struct.get $s $y (local.get 0))))",
             "3:20: unknown field $y of type 0");
-    refused("(module (type (array i9)))",
-            "1:22: unknown storage type \"i9\"");
+    refused("(module (type (array i9)))", "1:22: unknown storage type \"i9\"");
     refused("(module (type (struct (field (i32)))))",
             "1:30: unexpected token, expected a storage type");
     refused("(module (type $a (sub (struct))) (type (sub $a $a (struct))))",
