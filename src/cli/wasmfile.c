@@ -173,6 +173,67 @@ static void read_exports(reader *r, cli_wasmfile *wf)
     }
 }
 
+/* A value or storage type: one byte, or (ref null? ht) with the heap
+ * type as an s33 (3.0). */
+static void skip_valtype(reader *r)
+{
+    uint8_t b = rd_u8(r);
+    if (b == 0x63 || b == 0x64)
+        rd_uleb(r, 33); /* a signed LEB has the same byte length */
+}
+
+/* One subtype of the type section: (sub final? supertypes) and a
+ * function, struct or array type. */
+static void skip_subtype(reader *r)
+{
+    uint8_t form = rd_u8(r);
+    if (form == 0x50 || form == 0x4F) {
+        for (uint32_t n = rd_u32(r); n > 0 && !r->bad; n--)
+            rd_u32(r);
+        form = rd_u8(r);
+    }
+    uint32_t n;
+    switch (form) {
+    case 0x60:
+        for (int list = 0; list < 2 && !r->bad; list++)
+            for (n = rd_u32(r); n > 0 && !r->bad; n--)
+                skip_valtype(r);
+        break;
+    case 0x5F:
+        for (n = rd_u32(r); n > 0 && !r->bad; n--) {
+            skip_valtype(r);
+            rd_u8(r); /* mutability */
+        }
+        break;
+    case 0x5E:
+        skip_valtype(r);
+        rd_u8(r);
+        break;
+    default: r->bad = true;
+    }
+}
+
+/* The number of types: 3.0's rec groups (0x4E and a vector of subtypes)
+ * count each of their types. Should a type surprise the walk, the count
+ * of entries stands, and the other sections are still described. */
+static void read_types(reader *r, cli_wasmfile *wf)
+{
+    uint32_t entries = rd_u32(r), ntypes = 0;
+    reader t = *r;
+    for (uint32_t i = 0; i < entries && !t.bad; i++) {
+        uint32_t n = 1;
+        if (t.p < t.end && *t.p == 0x4E) {
+            t.p++;
+            n = rd_u32(&t);
+        }
+        for (uint32_t k = 0; k < n && !t.bad; k++) {
+            skip_subtype(&t);
+            ntypes++;
+        }
+    }
+    wf->ntypes = t.bad ? entries : ntypes;
+}
+
 static void read_code(reader *r, cli_wasmfile *wf)
 {
     uint32_t n = rd_u32(r);
@@ -188,7 +249,7 @@ static void read_section(reader *r, cli_section *s, cli_wasmfile *wf)
 {
     switch (s->id) {
     case 0: s->name = rd_name(r, &s->name_len); break;
-    case 1: wf->ntypes = rd_u32(r); break;
+    case 1: read_types(r, wf); break;
     case 2: read_imports(r, wf); break;
     case 3: wf->funcs_defined = rd_u32(r); break;
     case 4: read_spaces(r, wf, true); break;

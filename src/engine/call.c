@@ -67,7 +67,7 @@ static wx_status bad_args(const wx_functype *t, const wx_wasm_val *args,
 bool wxi_ref_fits(const wx_module *m, wx_valtype want,
                   const wx_wasm_val *arg)
 {
-    if (!wx_is_ref(want) || arg->type != wxm_ref_top(want))
+    if (!wx_is_ref(want) || arg->type != wxm_ref_top(m, want))
         return false;
     const void *p = arg->type == WX_FUNCREF ? (const void *)arg->of.func
                                              : arg->of.ext;
@@ -76,8 +76,9 @@ bool wxi_ref_fits(const wx_module *m, wx_valtype want,
     if (wx_ref_concrete(want)) {
         const wx_wasm_func *g = arg->of.func;
         return m && g->module && g->mtype &&
-               wxm_functype_equiv(m, wx_ref_index(want), g->module,
-                                  (uint32_t)(g->mtype - g->module->types));
+               wxm_type_sub(g->module,
+                            (uint32_t)(g->mtype - g->module->types), m,
+                            wx_ref_index(want));
     }
     uint32_t h = wx_ref_heap(want);
     /* The bottom types hold only null. */
@@ -116,7 +117,7 @@ static wx_status call_general(wx_wasm_func *f, const wx_wasm_val *args,
     if (s == WX_OK) {
         wxi_slots_to_vals(t->results, t->nresults, slots, results);
         for (uint32_t i = 0; i < t->nresults; i++)
-            results[i].type = wxm_ref_top(results[i].type);
+            results[i].type = wxm_ref_top(f->module, results[i].type);
         err->status = WX_OK;
     }
     if (slots != small)

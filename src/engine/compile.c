@@ -2110,6 +2110,23 @@ static bool read_labels(cctx *c, uint32_t *count)
     return true;
 }
 
+/* GC instructions (3.0) validate but do not run yet: the load fails,
+ * naming the instruction. The runtime's branch (gc-run) replaces this. */
+static bool gc_unsupported(cctx *c, uint8_t op)
+{
+    static const char *const msgs[WXO_FB_COUNT_] = {
+#define X_(e, code, n, k) [code] = "GC instruction not supported yet: " n,
+        WXO_FB_LIST(X_)
+#undef X_
+    };
+    uint32_t sub;
+    if (op == WXO_REF_EQ)
+        return wxr_fail(&c->r, "GC instruction not supported yet: ref.eq");
+    if (!wxr_u32(&c->r, &sub) || sub >= WXO_FB_COUNT_)
+        return wxr_fail(&c->r, "illegal opcode");
+    return wxr_fail(&c->r, msgs[sub]);
+}
+
 /* Compiles one instruction; returns false at the function's end or on a
  * decoding error (c->r.error set). */
 static bool compile_instr(cctx *c)
@@ -2436,10 +2453,44 @@ static bool compile_instr(cctx *c)
         return compile_exc(c, op, dead) && !c->r.error;
     case WXO_FD_PREFIX:
         return compile_fd(c, dead);
+    case WXO_FB_PREFIX:
+    case WXO_REF_EQ:
+        return gc_unsupported(c, op);
     default:
         return wxr_fail(&c->r, "illegal opcode");
     }
     return !c->r.error;
+}
+
+/* Likewise GC operators in constant expressions, which instantiation
+ * would have to evaluate: the first one found, or NULL. */
+static const wxm_const *gc_const_in(const wxm_const *c)
+{
+    if (c->kind != WXM_CONST_EXPR)
+        return NULL;
+    for (uint32_t i = 0; i < c->nops; i++)
+        if (c->ops[i].kind >= WXM_CONST_STRUCT_NEW)
+            return &c->ops[i];
+    return NULL;
+}
+
+static wx_status refuse_gc_consts(const wx_module *m, wx_error *err)
+{
+    const wxm_const *g = NULL;
+    for (uint32_t i = m->nglobal_imports; !g && i < m->nglobals; i++)
+        g = gc_const_in(&m->globals[i].init);
+    for (uint32_t i = m->ntable_imports; !g && i < m->ntables; i++)
+        if (m->tables[i].has_init)
+            g = gc_const_in(&m->tables[i].init);
+    for (uint32_t i = 0; !g && i < m->nelems; i++)
+        for (uint32_t k = 0; !g && k < m->elems[i].count; k++)
+            g = gc_const_in(&m->elems[i].items[k]);
+    if (!g)
+        return WX_OK;
+    return wx_error_set(err, WX_EMALFORMED,
+                        "GC constant expression not supported yet (at "
+                        "offset %" PRIu32 ")",
+                        g->offset);
 }
 
 static wx_status compile_func(cctx *c, uint32_t fidx, wx_error *err)
@@ -2536,6 +2587,9 @@ static wx_status compile_all(cctx *c, wx_error *err)
 wx_status wxc_compile_module(wx_module *m, wx_error *err)
 {
     uint32_t ndef = m->nfuncs - m->nfunc_imports;
+    wx_status gs = refuse_gc_consts(m, err);
+    if (gs != WX_OK)
+        return gs;
     struct wxc_func *fns =
         wxm_arena_calloc(&m->arena, ndef ? ndef : 1, sizeof *fns);
     if (!fns)

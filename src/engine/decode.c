@@ -78,8 +78,8 @@ typedef struct wxm_decoder {
 
     uint32_t nfunc_defs; /* entries of the function section */
     /* Type indices a reference type may name here: every type once the
-     * type section is read, the types up to the one being read inside it
-     * (each type is its own recursion group, which may name itself). */
+     * type section is read; inside it, the types up to the end of the rec
+     * group being read (whose types may name each other, forward too). */
     uint32_t types_known;
     bool has_code, has_data;
     uint64_t total_locals;
@@ -570,6 +570,76 @@ static wxm_const_kind const_operator(const wxm_decoder *d, uint8_t op)
     }
 }
 
+/* The GC instructions allowed in constant expressions (3.0), as
+ * wxm_const operators; WXM_CONST_EXPR for the others. */
+static wxm_const_kind gc_const_kind(uint32_t sub)
+{
+    switch (sub) {
+    case WXO_FB_STRUCT_NEW: return WXM_CONST_STRUCT_NEW;
+    case WXO_FB_STRUCT_NEW_DEFAULT: return WXM_CONST_STRUCT_NEW_DEFAULT;
+    case WXO_FB_ARRAY_NEW: return WXM_CONST_ARRAY_NEW;
+    case WXO_FB_ARRAY_NEW_DEFAULT: return WXM_CONST_ARRAY_NEW_DEFAULT;
+    case WXO_FB_ARRAY_NEW_FIXED: return WXM_CONST_ARRAY_NEW_FIXED;
+    case WXO_FB_REF_I31: return WXM_CONST_REF_I31;
+    case WXO_FB_ANY_CONVERT_EXTERN: return WXM_CONST_ANY_CONVERT_EXTERN;
+    case WXO_FB_EXTERN_CONVERT_ANY: return WXM_CONST_EXTERN_CONVERT_ANY;
+    default: return WXM_CONST_EXPR;
+    }
+}
+
+/* How many values GC operator k (type index x, count n) pops: a
+ * struct.new its type's fields (none for a type that is not a struct:
+ * the validator refuses it). */
+static uint32_t gc_const_pops(const wx_module *m, wxm_const_kind k,
+                              uint32_t x, uint32_t n)
+{
+    switch (k) {
+    case WXM_CONST_STRUCT_NEW:
+        return x < m->ntypes && m->types[x].kind == WXM_TYPE_STRUCT
+                   ? m->types[x].nfields
+                   : 0;
+    case WXM_CONST_STRUCT_NEW_DEFAULT: return 0;
+    case WXM_CONST_ARRAY_NEW: return 2;
+    case WXM_CONST_ARRAY_NEW_FIXED: return n;
+    default: return 1;
+    }
+}
+
+/* A GC instruction after its 0xFB prefix, inside a constant expression:
+ * `c` gets its kind, the type index in `index`, array.new_fixed's count
+ * in `bits`, and the type it produces as far as the immediates tell
+ * (the conversions' nullability is the validator's to find). A GC
+ * instruction that is not constant leaves kind WXM_CONST_EXPR. */
+static bool read_gc_const(wxm_decoder *d, wxm_const *c)
+{
+    const uint8_t *at = d->r.p - 1;
+    uint32_t sub;
+    wxm_gc_imm imm;
+    if (!wxr_u32(&d->r, &sub))
+        return false;
+    if (d->m->wasm2 || sub >= WXO_FB_COUNT_)
+        return fail_at(d, at, "illegal opcode");
+    if (!wxm_read_gc_imm(&d->r, sub, &imm))
+        return false;
+    c->kind = gc_const_kind(sub);
+    c->index = imm.x;
+    c->bits = imm.y;
+    switch (c->kind) {
+    case WXM_CONST_REF_I31:
+        c->type = wx_ref_type(WX_HEAP_I31, false);
+        break;
+    case WXM_CONST_ANY_CONVERT_EXTERN:
+        c->type = wx_ref_type(WX_HEAP_ANY, true);
+        break;
+    case WXM_CONST_EXTERN_CONVERT_ANY:
+        c->type = wx_ref_type(WX_HEAP_EXTERN, true);
+        break;
+    default:
+        c->type = wx_ref_type(wx_heap_index(imm.x), false);
+    }
+    return true;
+}
+
 /* One instruction of a constant expression that the first pass of
  * read_const found to be constant, into `c`. */
 static bool read_const_op(wxm_decoder *d, wxm_const *c)
@@ -586,6 +656,8 @@ static bool read_const_op(wxm_decoder *d, wxm_const *c)
         c->type = k <= WXM_CONST_I32_MUL ? WX_I32 : WX_I64;
         return true;
     }
+    if (op == WXO_FB_PREFIX)
+        return read_gc_const(d, c);
     return op == WXO_FD_PREFIX ? read_simd_const(d, at, c)
                                : read_const_instr(d, op, c);
 }
@@ -625,7 +697,7 @@ static bool read_const(wxm_decoder *d, wxm_const *c)
     const char *bad = NULL;
     const uint8_t *bad_at = NULL;
     uint32_t depth = 0, nops = 0, height = 0, max_height = 0;
-    bool underflow = false;
+    bool underflow = false, gc = false;
     wxm_const tmp;
 
     memset(c, 0, sizeof *c);
@@ -654,6 +726,29 @@ static bool read_const(wxm_decoder *d, wxm_const *c)
                 max_height = height;
             continue;
         }
+        if (op == WXO_FB_PREFIX) {
+            memset(&tmp, 0, sizeof tmp);
+            if (!read_gc_const(d, &tmp))
+                return false;
+            if (tmp.kind == WXM_CONST_EXPR) {
+                if (!bad) {
+                    bad = "constant expression required";
+                    bad_at = at;
+                }
+                continue;
+            }
+            uint32_t pops = gc_const_pops(d->m, tmp.kind, tmp.index,
+                                          (uint32_t)tmp.bits);
+            gc = true;
+            nops++;
+            if (height < pops)
+                underflow = true;
+            else
+                height -= pops;
+            if (++height > max_height)
+                max_height = height;
+            continue;
+        }
         if (const_operator(d, op) != WXM_CONST_EXPR) {
             nops++;
             if (height < 2)
@@ -677,7 +772,9 @@ static bool read_const(wxm_decoder *d, wxm_const *c)
         note_invalid(d, (uint32_t)(bad_at - base), bad);
         return true;
     }
-    if (nops == 1)
+    /* GC's operators always make an expression (gc-run's evaluator
+     * allocates for them), even a lone struct.new_default. */
+    if (nops == 1 && !gc)
         return true;
     if (max_height > WXM_MAX_CONST_DEPTH) {
         d->limit = true;
@@ -688,11 +785,11 @@ static bool read_const(wxm_decoder *d, wxm_const *c)
 
 /* ------------------------------------------------------------- sections */
 
-/* Same types hash equal: a small open-addressing table keeps the canonical
- * index computation linear for modules with many types. */
-/* Equivalent types (typed references: a type index inside compares by
- * its canonical index, reftype.c) hash and compare equal. */
-
+/* Equal rec groups hash equal (reftype.c: a reference inside a group
+ * counts as its position, one outside as its canon); a small
+ * open-addressing table of each class's first group keeps this linear
+ * for modules with many types. A type's canon is the type at its
+ * position in that first group. */
 static bool canonicalize_types(wxm_decoder *d)
 {
     wx_module *m = d->m;
@@ -701,20 +798,19 @@ static bool canonicalize_types(wxm_decoder *d)
         cap *= 2;
     if (!(slots = dec_calloc(d, cap, sizeof *slots)))
         return false;
-    for (uint32_t i = 0; i < m->ntypes; i++) {
-        wxm_functype *t = &m->types[i];
-        uint32_t h = wxm_functype_hash(m, i) & (cap - 1);
-        t->canon = i;
-        /* Slots hold index + 1, so 0 means empty. */
-        while (slots[h]) {
-            if (wxm_functype_same_as_earlier(m, i, slots[h] - 1)) {
-                t->canon = slots[h] - 1;
+    for (uint32_t g = 0; g < m->ntypes; g += m->types[g].rec_size) {
+        uint32_t n = m->types[g].rec_size, first = g;
+        uint32_t h = wxm_group_hash(m, g) & (cap - 1);
+        /* Slots hold a group's first index + 1, so 0 means empty. */
+        for (; slots[h]; h = (h + 1) & (cap - 1))
+            if (wxm_group_equiv(m, g, m, slots[h] - 1)) {
+                first = slots[h] - 1;
                 break;
             }
-            h = (h + 1) & (cap - 1);
-        }
         if (!slots[h])
-            slots[h] = i + 1;
+            slots[h] = g + 1;
+        for (uint32_t k = 0; k < n; k++)
+            m->types[g + k].canon = first + k;
     }
     return true;
 }
@@ -737,30 +833,185 @@ static bool read_valtypes(wxm_decoder *d, uint32_t max, uint32_t *n,
     return true;
 }
 
+/* Bytes a field takes in an object (module.h: wxm_field.size). */
+static uint8_t storage_size(wx_valtype t)
+{
+    switch ((uint32_t)t) {
+    case WXM_PACKED_I8: return 1;
+    case WXM_PACKED_I16: return 2;
+    case WX_I32:
+    case WX_F32: return 4;
+    case WX_V128: return 16;
+    default: return 8; /* i64, f64 and every reference */
+    }
+}
+
+/* A field type: a storage type (a value type or a packed i8/i16), then
+ * its mutability (0 or 1). */
+static bool read_fieldtype(wxm_decoder *d, wxm_field *f)
+{
+    const uint8_t *at = d->r.p;
+    uint8_t mut;
+    if (at < d->r.end && (*at == WXM_PACKED_I8 || *at == WXM_PACKED_I16))
+        f->type = (wx_valtype)*d->r.p++;
+    else if (!read_valtype(d, &f->type))
+        return false;
+    at = d->r.p;
+    if (!read_byte(d, &mut))
+        return false;
+    if (mut > 1)
+        return fail_at(d, at, "malformed mutability");
+    f->mutable_ = mut;
+    f->size = storage_size(f->type);
+    return true;
+}
+
+/* Struct layout: fields in declaration order, each aligned to its size;
+ * the whole rounded up to 8 bytes, the slot size. */
+static void lay_out_struct(wxm_functype *t)
+{
+    uint32_t at = 0;
+    for (uint32_t k = 0; k < t->nfields; k++) {
+        wxm_field *f = &t->fields[k];
+        at = (at + f->size - 1) & ~(uint32_t)(f->size - 1);
+        f->offset = at;
+        at += f->size;
+    }
+    t->size = (at + 7) & ~7u;
+}
+
+/* A composite type: 0x60 function, 0x5F struct, 0x5E array (3.0 GC;
+ * by the 2.0 rules only function types exist). */
+static bool read_comptype(wxm_decoder *d, wxm_functype *t)
+{
+    const uint8_t *at = d->r.p;
+    uint8_t form;
+    if (!read_byte(d, &form))
+        return false;
+    if (form == 0x60) {
+        t->kind = WXM_TYPE_FUNC;
+        return read_valtypes(d, WXM_MAX_PARAMS, &t->nparams, &t->params) &&
+               read_valtypes(d, WXM_MAX_RESULTS, &t->nresults, &t->results);
+    }
+    if (d->m->wasm2 || (form != 0x5F && form != 0x5E))
+        return bad_type_byte(d, at, form, "malformed function type");
+    if (form == 0x5E) {
+        t->kind = WXM_TYPE_ARRAY;
+        t->nfields = 1;
+    } else {
+        t->kind = WXM_TYPE_STRUCT;
+        at = d->r.p;
+        if (!read_count(d, &t->nfields))
+            return false;
+        if (t->nfields > WXM_MAX_FIELDS) {
+            d->limit = true;
+            return fail_at(d, at, "too many struct fields");
+        }
+    }
+    if (!(t->fields = dec_calloc(d, t->nfields, sizeof *t->fields)))
+        return false;
+    for (uint32_t k = 0; k < t->nfields; k++)
+        if (!read_fieldtype(d, &t->fields[k]))
+            return false;
+    if (t->kind == WXM_TYPE_STRUCT)
+        lay_out_struct(t);
+    return true;
+}
+
+/* A subtype: 0x50 (sub) or 0x4F (sub final), a vector of at most one
+ * supertype index and a composite type; or a bare composite type, which
+ * is final without a supertype. Type i of a rec group of n types from
+ * `rec`. A supertype must come before the type (so chains end and
+ * `depth` is known); one that does not is noted invalid and dropped. */
+static bool read_subtype(wxm_decoder *d, uint32_t i, uint32_t rec,
+                         uint32_t n)
+{
+    wx_module *m = d->m;
+    wxm_functype *t = &m->types[i];
+    const uint8_t *at = d->r.p;
+    t->super = WXM_NO_SUPER;
+    t->final = true;
+    t->rec = rec;
+    t->rec_size = n;
+    if (!m->wasm2 && at < d->r.end && (*at == 0x50 || *at == 0x4F)) {
+        uint32_t nsupers, x;
+        t->final = *d->r.p++ == 0x4F;
+        if (!read_count(d, &nsupers))
+            return false;
+        for (uint32_t k = 0; k < nsupers; k++) {
+            const uint8_t *xat = d->r.p;
+            if (!wxr_u32(&d->r, &x))
+                return false;
+            uint32_t off = (uint32_t)(xat - m->bytes);
+            if (k > 0)
+                note_invalid(d, off, "multiple supertypes");
+            else if (x >= d->types_known)
+                note_invalid(d, off, "unknown type");
+            else if (x >= i)
+                note_invalid(d, off, "forward use of type as supertype");
+            else
+                t->super = x;
+        }
+    }
+    if (t->super != WXM_NO_SUPER)
+        t->depth = m->types[t->super].depth + 1;
+    if (t->depth > WXM_MAX_SUBTYPE_DEPTH) {
+        d->limit = true;
+        return fail_at(d, at, "subtyping depth too large");
+    }
+    return read_comptype(d, t);
+}
+
+/* Grows the type array to hold `need` types (rec groups make the count
+ * known only as the section is read). */
+static bool reserve_types(wxm_decoder *d, uint32_t *cap, uint32_t need)
+{
+    wx_module *m = d->m;
+    if (need <= *cap)
+        return true;
+    uint32_t c = *cap * 2 > need ? *cap * 2 : need;
+    wxm_functype *types = dec_calloc(d, c, sizeof *types);
+    if (!types)
+        return false;
+    if (m->ntypes)
+        memcpy(types, m->types, m->ntypes * sizeof *types);
+    m->types = types;
+    *cap = c;
+    return true;
+}
+
+/* The type section: a vector of rec groups, each 0x4E and a vector of
+ * subtypes, or one subtype alone (a group of one). Types inside a group
+ * may name each other, forward too; a reference past the group's end is
+ * invalid (check_type_index, via types_known). */
 static bool decode_types(wxm_decoder *d)
 {
     wx_module *m = d->m;
-    if (!read_count(d, &m->ntypes))
+    uint32_t ngroups, cap = 0;
+    if (!read_count(d, &ngroups) || !reserve_types(d, &cap, ngroups))
         return false;
-    if (!(m->types = dec_calloc(d, m->ntypes, sizeof *m->types)))
-        return false;
-    for (uint32_t i = 0; i < m->ntypes; i++) {
-        wxm_functype *t = &m->types[i];
+    m->ntypes = 0;
+    for (uint32_t g = 0; g < ngroups; g++) {
         const uint8_t *at = d->r.p;
-        uint8_t form;
-        if (!read_byte(d, &form))
+        uint32_t n = 1;
+        if (!m->wasm2 && at < d->r.end && *at == 0x4E) {
+            d->r.p++;
+            if (!read_count(d, &n))
+                return false;
+        }
+        if (n > WXM_MAX_TYPES - m->ntypes) {
+            d->limit = true;
+            return fail_at(d, at, "too many types");
+        }
+        if (!reserve_types(d, &cap, m->ntypes + n))
             return false;
-        if (form != 0x60)
-            return bad_type_byte(d, at, form, "malformed function type");
-        d->types_known = i + 1;
-        t->kind = WXM_TYPE_FUNC;
-        t->super = WXM_NO_SUPER;
-        t->final = true;
-        t->rec = i;
-        t->rec_size = 1;
-        if (!read_valtypes(d, WXM_MAX_PARAMS, &t->nparams, &t->params) ||
-            !read_valtypes(d, WXM_MAX_RESULTS, &t->nresults, &t->results))
-            return false;
+        uint32_t rec = m->ntypes;
+        d->types_known = rec + n;
+        for (uint32_t k = 0; k < n; k++) {
+            if (!read_subtype(d, rec + k, rec, n))
+                return false;
+            m->ntypes = rec + k + 1;
+        }
     }
     d->types_known = m->ntypes;
     return canonicalize_types(d);

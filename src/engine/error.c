@@ -72,22 +72,30 @@ void wx_error_clear(wx_error *err)
     err->func_index = WX_NO_INDEX;
 }
 
-/* Heap type names by binary code, from 0x69 (exn) to 0x74 (noexn). */
+/* Heap type names by binary code, from 0x69 (exn) to 0x74 (noexn), and
+ * the text format's shorthands for their nullable references. */
 static const char *const heap_names[] = {
     "exn", "array", "struct", "i31", "eq", "any", "extern",
     "func", "none", "noextern", "nofunc", "noexn"};
+static const char *const nullable_names[] = {
+    "exnref", "arrayref", "structref", "i31ref", "eqref", "anyref",
+    "externref", "funcref", "nullref", "nullexternref", "nullfuncref",
+    "nullexnref"};
 
-/* A typed reference type's text form, "(ref null 3)" or "(ref func)". A
- * type index makes the name depend on t, so it is written to one of a few
- * thread-local buffers, as messages use at most two names at once. */
+/* A typed reference type's text form: "anyref" for a nullable abstract
+ * one, "(ref func)", "(ref null $3)". A type index makes the name depend
+ * on t, so it is written to one of a few thread-local buffers, as
+ * messages use at most two names at once. */
 static const char *ref_name(wx_valtype t)
 {
     static _Thread_local char bufs[4][32];
     static _Thread_local unsigned next;
+    if (!wx_ref_concrete(t) && wx_ref_nullable(t))
+        return nullable_names[wx_ref_heap(t) - WX_HEAP_EXN];
     char *b = bufs[next++ % 4];
     const char *null = wx_ref_nullable(t) ? "null " : "";
     if (wx_ref_concrete(t))
-        snprintf(b, sizeof bufs[0], "(ref %s%u)", null, wx_ref_index(t));
+        snprintf(b, sizeof bufs[0], "(ref %s$%u)", null, wx_ref_index(t));
     else
         snprintf(b, sizeof bufs[0], "(ref %s%s)", null,
                  heap_names[wx_ref_heap(t) - WX_HEAP_EXN]);
@@ -106,6 +114,10 @@ const char *wx_valtype_name(wx_valtype t)
     case WX_EXTERNREF: return "externref";
     case WX_EXNREF: return "exnref";
     }
+    if ((uint32_t)t == 0x78) /* packed field types (GC) */
+        return "i8";
+    if ((uint32_t)t == 0x77)
+        return "i16";
     return wx_is_ref(t) ? ref_name(t) : "?";
 }
 

@@ -136,14 +136,17 @@ static wx_trap memory_init(wx_instance *inst, uint8_t *base, uint64_t size,
     return WX_TRAP_NONE;
 }
 
-/* call_indirect's signature check across modules (or host functions). */
+/* call_indirect's signature check when the callee's type is not the
+ * same canonical type (3.0: a subtype of the wanted type fits too), or
+ * comes from another module or the host. */
 static bool type_matches(const wx_wasm_func *f, const wxm_functype *want,
                          const wx_module *m)
 {
     /* Typed references in the signatures name types of each module. */
     if (f->module && f->mtype)
-        return wxm_functype_equiv(m, (uint32_t)(want - m->types), f->module,
-                                  (uint32_t)(f->mtype - f->module->types));
+        return wxm_type_sub(f->module,
+                            (uint32_t)(f->mtype - f->module->types), m,
+                            (uint32_t)(want - m->types));
     wx_functype w = wxm_functype_view(want);
     return wxi_functype_equal(&f->type, &w);
 }
@@ -714,9 +717,9 @@ static int64_t memory_grow64(wx_memory *mem, uint64_t delta)
         if (__builtin_expect(!callee, 0))                                     \
             TRAP(WX_TRAP_UNINITIALIZED_ELEMENT);                              \
         const wxm_functype *want_ = &inst->module->types[F1];                 \
-        if (callee->module == inst->module && callee->mtype                   \
-                ? callee->mtype->canon != want_->canon                        \
-                : !type_matches(callee, want_, inst->module))                 \
+        if (!(callee->module == inst->module && callee->mtype &&            \
+              callee->mtype->canon == want_->canon) &&                        \
+            !type_matches(callee, want_, inst->module))                       \
             TRAP(WX_TRAP_INDIRECT_TYPE);                                      \
     } while (0)
 

@@ -51,7 +51,7 @@ wx_wasm_val wx_global_get(const wx_global *g)
         memcpy(v.of.v128, g->v128, sizeof v.of.v128);
         return v;
     }
-    return wxi_val_from_slot(wxm_ref_top(g->type), g->val);
+    return wxi_val_from_slot(wxm_ref_top(g->types, g->type), g->val);
 }
 
 wx_status wx_global_set(wx_global *g, wx_wasm_val v, wx_error *err)

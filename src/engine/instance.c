@@ -57,15 +57,16 @@ static bool limits_match(uint64_t cur, wx_limits provided, wx_limits declared)
     return provided.has_max && provided.max <= declared.max;
 }
 
-/* A function import: the export's type must be equivalent to the
- * import's (function types are final without GC's declared subtypes).
- * Typed references in them compare through each side's module. */
+/* A function import: the export's type must be a subtype of the
+ * import's (3.0: GC's declared supertypes; equivalent types are
+ * subtypes). Types compare through each side's module. */
 static bool func_matches(const wx_module *m, uint32_t index,
                          const wx_functype *want, const wx_wasm_func *f)
 {
     if (f->module && f->mtype)
-        return wxm_functype_equiv(m, m->funcs[index].type, f->module,
-                                  (uint32_t)(f->mtype - f->module->types));
+        return wxm_type_sub(f->module,
+                            (uint32_t)(f->mtype - f->module->types), m,
+                            m->funcs[index].type);
     /* A host function cannot name this module's types: a concrete type
      * index in its signature means nothing, and a function reference it
      * returned would be called unchecked by call_ref. */
@@ -126,8 +127,7 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
         wx_table *t = ext.of.table;
         /* Tables are mutable: their types must be equivalent (3.0). */
         char why[96];
-        if (t->elem != want->elem &&
-            !wxm_valtype_equiv(t->types, t->elem, m, want->elem))
+        if (!wxm_valtype_equiv(t->types, t->elem, m, want->elem))
             return incompatible(imp, err, "table element types differ");
         if (addr_mismatch(t->limits, want->limits, "table", why, sizeof why))
             return incompatible(imp, err, why);
@@ -153,10 +153,9 @@ static wx_status link_import(wx_instance *inst, const wxm_import *imp,
         wx_global *g = ext.of.global;
         /* 3.0: an immutable global's type may be a subtype of the
          * import's; a mutable one's must be equivalent. */
-        bool fits = g->type == want->type ||
-                    (want->mutable_
-                         ? wxm_valtype_equiv(g->types, g->type, m, want->type)
-                         : wxm_valtype_sub(g->types, g->type, m, want->type));
+        bool fits = want->mutable_
+                        ? wxm_valtype_equiv(g->types, g->type, m, want->type)
+                        : wxm_valtype_sub(g->types, g->type, m, want->type);
         if (!fits || g->mutable_ != want->mutable_) {
             char why[80];
             snprintf(why, sizeof why,

@@ -31,6 +31,13 @@
 #define WXM_MAX_FUNC_SIZE (7654321u)  /* body bytes, as engines do */
 #define WXM_MAX_PARAMS 1000u
 #define WXM_MAX_RESULTS 1000u
+/* GC types (3.0): defined types in a module and fields in a struct, as
+ * engines bound them (a type index must also fit WX_REF_MAX_INDEX). */
+#define WXM_MAX_TYPES 1000000u
+#define WXM_MAX_FIELDS 10000u
+/* The longest chain of declared supertypes (wasmparser and V8 allow 63):
+ * a cast walks at most this many `super` links. */
+#define WXM_MAX_SUBTYPE_DEPTH 63u
 
 /* What a defined type is (3.0 GC adds struct and array types). */
 typedef enum wxm_typekind {

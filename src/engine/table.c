@@ -135,7 +135,7 @@ bool wx_table_get(const wx_table *t, uint32_t i, wx_wasm_val *out)
 {
     if (i >= t->size)
         return false;
-    *out = wxi_val_from_slot(wxm_ref_top(t->elem), t->elems[i]);
+    *out = wxi_val_from_slot(wxm_ref_top(t->types, t->elem), t->elems[i]);
     return true;
 }
 

@@ -2,7 +2,9 @@
  * The validator: WebAssembly 2.0 type checking of a decoded module (SIMD
  * instructions excepted; v128 is known as a type only), with the tail
  * calls and extended constant expressions of 3.0 (not with
- * WX_LOAD_WASM2).
+ * WX_LOAD_WASM2), and 3.0's GC: declared supertypes (check_subtypes),
+ * the 0xFB instructions and ref.eq (check_prefix_fb), GC operators in
+ * constant expressions (const_gc_op).
  *
  * Two parts. The module-level checks look at what the decoder stored
  * (indices, limits, constant expressions, exports, the start function). The
@@ -200,6 +202,14 @@ static const char *instr_name(vstate *v)
         if (wxr_u32(&r, &sub) && sub < WXO_FC_COUNT_)
             return fc_name[sub];
         return "0xfc prefix";
+    }
+    if (*p == WXO_FB_PREFIX) {
+        wxr_reader r;
+        uint32_t sub;
+        wxr_init(&r, v->r.base, p + 1, v->r.end);
+        if (wxr_u32(&r, &sub) && sub < WXO_FB_COUNT_)
+            return wxm_gc_name(sub);
+        return "0xfb prefix";
     }
     if (*p == WXO_FD_PREFIX) {
         wxr_reader r;
@@ -633,7 +643,8 @@ static bool resolve_blocktype(vstate *v, int64_t bt, vblock *b)
     if (bt == -(int64_t)WX_EXNREF && m->wasm2)
         return malformed(v, "malformed value type"); /* 3.0's type */
     if (bt >= 0) {
-        if ((uint64_t)bt >= m->ntypes)
+        if ((uint64_t)bt >= m->ntypes ||
+            m->types[bt].kind != WXM_TYPE_FUNC)
             return vfail(v, WX_EINVALID, "unknown type %lld", (long long)bt);
         const wxm_functype *t = &m->types[bt];
         b->params = t->params;
@@ -844,7 +855,7 @@ static const wxm_functype *indirect_type(vstate *v, const char *what)
               what, table, wx_valtype_name(m->tables[table].elem));
         return NULL;
     }
-    if (ti >= m->ntypes) {
+    if (ti >= m->ntypes || m->types[ti].kind != WXM_TYPE_FUNC) {
         vfail(v, WX_EINVALID, "unknown type %u", ti);
         return NULL;
     }
@@ -1188,20 +1199,25 @@ static bool check_prefix_fd(vstate *v)
     return malformed(v, "illegal opcode");
 }
 
-/* block, loop and if. */
-static bool check_block(vstate *v, uint8_t op)
+/* The block type of block, loop, if, try_table and try, into *b: a
+ * typed reference (anyref, (ref $t)...) as well as the others. */
+static bool read_block(vstate *v, vblock *b)
 {
     int64_t bt;
-    vblock b;
     const uint8_t *at = v->r.p;
     if (!read_blocktype(&v->r, &bt))
         return read_failed(v);
-    if (bt == -(int64_t)0x63) {
-        if (!read_ref_blocktype(v, at, &b))
-            return false;
-    } else if (!resolve_blocktype(v, bt, &b)) {
+    if (bt == -(int64_t)0x63)
+        return read_ref_blocktype(v, at, b);
+    return resolve_blocktype(v, bt, b);
+}
+
+/* block, loop and if. */
+static bool check_block(vstate *v, uint8_t op)
+{
+    vblock b;
+    if (!read_block(v, &b))
         return false;
-    }
     if (op == WXO_IF && !pop_types(v, k_i32s, 1))
         return false;
     if (!pop_types(v, b.params, b.nparams))
@@ -1392,12 +1408,9 @@ static bool check_catch_clause(vstate *v)
 
 static bool check_try_table(vstate *v)
 {
-    int64_t bt;
     vblock b;
     uint32_t n;
-    if (!read_blocktype(&v->r, &bt))
-        return read_failed(v);
-    if (!resolve_blocktype(v, bt, &b))
+    if (!read_block(v, &b))
         return false;
     if (!wxr_u32(&v->r, &n))
         return read_failed(v);
@@ -1472,12 +1485,8 @@ static bool check_exception_op(vstate *v, uint8_t op)
     case WXO_TRY_TABLE:
         return check_try_table(v);
     case WXO_TRY: {
-        int64_t bt;
         vblock b;
-        if (!read_blocktype(&v->r, &bt))
-            return read_failed(v);
-        if (!resolve_blocktype(v, bt, &b) ||
-            !pop_types(v, b.params, b.nparams))
+        if (!read_block(v, &b) || !pop_types(v, b.params, b.nparams))
             return false;
         if (++v->try_depth > v->max_try_depth)
             v->max_try_depth = v->try_depth;
@@ -1517,7 +1526,7 @@ static const wxm_functype *ref_callee_type(vstate *v)
         read_failed(v);
         return NULL;
     }
-    if (ti >= v->m->ntypes) {
+    if (ti >= v->m->ntypes || v->m->types[ti].kind != WXM_TYPE_FUNC) {
         vfail(v, WX_EINVALID, "unknown type %u", ti);
         return NULL;
     }
@@ -1632,6 +1641,356 @@ static bool check_ref_null(vstate *v)
         return read_failed(v);
     wx_valtype t = wx_ref_type(heap, true);
     return need_type_ref(v, t) && push(v, t);
+}
+
+/* ----------------------------------------------- garbage collection (3.0) */
+
+/* The value type a field of storage type t reads and writes: packed i8
+ * and i16 travel as i32. */
+static wx_valtype unpacked(wx_valtype t)
+{
+    return t == WXM_PACKED_I8 || t == WXM_PACKED_I16 ? WX_I32 : t;
+}
+
+static bool is_packed(wx_valtype t)
+{
+    return t == WXM_PACKED_I8 || t == WXM_PACKED_I16;
+}
+
+/* Defined type x of kind `kind` (struct or array), or NULL after a
+ * failure naming the instruction. */
+static const wxm_functype *gc_type(vstate *v, uint32_t x, wxm_typekind kind)
+{
+    if (x >= v->m->ntypes) {
+        vfail(v, WX_EINVALID, "unknown type %u", x);
+        return NULL;
+    }
+    const wxm_functype *t = &v->m->types[x];
+    if (t->kind != kind) {
+        vfail(v, WX_EINVALID, "type mismatch: %s needs %s type, type %u is "
+              "not one", instr_name(v),
+              kind == WXM_TYPE_STRUCT ? "a struct" : "an array", x);
+        return NULL;
+    }
+    return t;
+}
+
+/* (ref null x) and (ref x). */
+static wx_valtype ref_to(uint32_t x, bool nullable)
+{
+    return wx_ref_type(wx_heap_index(x), nullable);
+}
+
+/* A heap type of an instruction must name a type the module has. */
+static bool need_heap(vstate *v, uint32_t heap)
+{
+    return need_type_ref(v, wx_ref_type(heap, true));
+}
+
+/* Struct field y of type x, or NULL after a failure. */
+static const wxm_field *struct_field(vstate *v, const wxm_gc_imm *imm)
+{
+    const wxm_functype *t = gc_type(v, imm->x, WXM_TYPE_STRUCT);
+    if (!t)
+        return NULL;
+    if (imm->y >= t->nfields) {
+        vfail(v, WX_EINVALID, "unknown field %u of type %u", imm->y, imm->x);
+        return NULL;
+    }
+    return &t->fields[imm->y];
+}
+
+/* get_s and get_u only of packed fields, get only of unpacked ones. */
+static bool check_packing(vstate *v, const wxm_field *f, bool signed_or_u)
+{
+    if (is_packed(f->type) != signed_or_u)
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: %s of a field of type %s (the _s and "
+                     "_u forms are for packed fields, only they)",
+                     instr_name(v), wx_valtype_name(f->type));
+    return true;
+}
+
+static bool need_mutable(vstate *v, const wxm_field *f, const char *what)
+{
+    if (!f->mutable_)
+        return vfail(v, WX_EINVALID, "%s: %s is immutable", instr_name(v),
+                     what);
+    return true;
+}
+
+static bool check_struct_new(vstate *v, const wxm_gc_imm *imm, bool dflt)
+{
+    const wxm_functype *t = gc_type(v, imm->x, WXM_TYPE_STRUCT);
+    if (!t)
+        return false;
+    for (uint32_t k = t->nfields; k-- > 0;) {
+        wx_valtype ft = unpacked(t->fields[k].type);
+        if (dflt ? !wxm_defaultable(ft) : !pop_types(v, &ft, 1))
+            return dflt ? vfail(v, WX_EINVALID,
+                                "type mismatch: struct.new_default of type "
+                                "%u, whose field %u has no default",
+                                imm->x, k)
+                        : false;
+    }
+    return push(v, ref_to(imm->x, false));
+}
+
+static bool check_struct_access(vstate *v, uint32_t sub,
+                                const wxm_gc_imm *imm)
+{
+    const wxm_field *f = struct_field(v, imm);
+    if (!f)
+        return false;
+    wx_valtype want[2] = {ref_to(imm->x, true), unpacked(f->type)};
+    if (sub == WXO_FB_STRUCT_SET)
+        return need_mutable(v, f, "immutable field") && pop_types(v, want, 2);
+    return check_packing(v, f, sub != WXO_FB_STRUCT_GET) &&
+           pop_types(v, want, 1) && push(v, want[1]);
+}
+
+/* The element of array type x, or NULL after a failure. */
+static const wxm_field *array_elem(vstate *v, uint32_t x)
+{
+    const wxm_functype *t = gc_type(v, x, WXM_TYPE_ARRAY);
+    return t ? &t->fields[0] : NULL;
+}
+
+/* array.new_data and array.init_data copy bytes: numbers and vectors
+ * only, and a data segment that the data count section declared. */
+static bool need_data_elem(vstate *v, const wxm_field *f, uint32_t data)
+{
+    if (wx_is_ref(f->type))
+        return vfail(v, WX_EINVALID,
+                     "array type is not numeric or vector: %s of %s",
+                     instr_name(v), wx_valtype_name(f->type));
+    return need_data(v, data);
+}
+
+/* array.new_elem and array.init_elem: the segment's elements must fit
+ * the array's element type. */
+static bool need_elem_elem(vstate *v, const wxm_field *f, uint32_t e)
+{
+    if (!need_elem(v, e))
+        return false;
+    if (!wxm_valtype_sub(v->m, v->m->elems[e].type, v->m, f->type))
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: %s of %s elements into an array of %s",
+                     instr_name(v), wx_valtype_name(v->m->elems[e].type),
+                     wx_valtype_name(f->type));
+    return true;
+}
+
+static bool check_array_new(vstate *v, uint32_t sub, const wxm_gc_imm *imm)
+{
+    const wxm_field *f = array_elem(v, imm->x);
+    if (!f)
+        return false;
+    wx_valtype et = unpacked(f->type);
+    wx_valtype init[2] = {et, WX_I32};
+    bool ok;
+    switch (sub) {
+    case WXO_FB_ARRAY_NEW: ok = pop_types(v, init, 2); break;
+    case WXO_FB_ARRAY_NEW_DEFAULT:
+        if (!wxm_defaultable(et))
+            return vfail(v, WX_EINVALID,
+                         "type mismatch: array.new_default of type %u, "
+                         "whose element has no default",
+                         imm->x);
+        ok = pop_types(v, k_i32s, 1);
+        break;
+    case WXO_FB_ARRAY_NEW_FIXED:
+        ok = true;
+        for (uint32_t k = 0; ok && k < imm->y; k++)
+            ok = pop_types(v, &et, 1);
+        break;
+    case WXO_FB_ARRAY_NEW_DATA:
+        ok = need_data_elem(v, f, imm->y) && pop_types(v, k_i32s, 2);
+        break;
+    default: /* WXO_FB_ARRAY_NEW_ELEM */
+        ok = need_elem_elem(v, f, imm->y) && pop_types(v, k_i32s, 2);
+        break;
+    }
+    return ok && push(v, ref_to(imm->x, false));
+}
+
+static bool check_array_access(vstate *v, uint32_t sub,
+                               const wxm_gc_imm *imm)
+{
+    const wxm_field *f = array_elem(v, imm->x);
+    if (!f)
+        return false;
+    wx_valtype want[4] = {ref_to(imm->x, true), WX_I32, unpacked(f->type),
+                          WX_I32};
+    switch (sub) {
+    case WXO_FB_ARRAY_SET:
+        return need_mutable(v, f, "immutable array") &&
+               pop_types(v, want, 3);
+    case WXO_FB_ARRAY_FILL:
+        return need_mutable(v, f, "immutable array") &&
+               pop_types(v, want, 4);
+    case WXO_FB_ARRAY_INIT_DATA:
+    case WXO_FB_ARRAY_INIT_ELEM:
+        want[2] = WX_I32;
+        if (!need_mutable(v, f, "immutable array") ||
+            !(sub == WXO_FB_ARRAY_INIT_DATA ? need_data_elem(v, f, imm->y)
+                                            : need_elem_elem(v, f, imm->y)))
+            return false;
+        return pop_types(v, want, 4);
+    default: /* get, get_s, get_u */
+        return check_packing(v, f, sub != WXO_FB_ARRAY_GET) &&
+               pop_types(v, want, 2) && push(v, want[2]);
+    }
+}
+
+/* array.copy x y: into a mutable array x from array y whose element
+ * type is a subtype of x's (packed ones equal). */
+static bool check_array_copy(vstate *v, const wxm_gc_imm *imm)
+{
+    const wxm_field *dst = array_elem(v, imm->x);
+    const wxm_field *src = dst ? array_elem(v, imm->y) : NULL;
+    if (!src || !need_mutable(v, dst, "immutable array"))
+        return false;
+    if (!wxm_valtype_sub(v->m, src->type, v->m, dst->type))
+        return vfail(v, WX_EINVALID,
+                     "array types do not match: array.copy from %s "
+                     "elements to %s",
+                     wx_valtype_name(src->type), wx_valtype_name(dst->type));
+    wx_valtype want[5] = {ref_to(imm->x, true), WX_I32, ref_to(imm->y, true),
+                          WX_I32, WX_I32};
+    return pop_types(v, want, 5);
+}
+
+/* The top of heap type h's hierarchy, nullable: what ref.test, ref.cast
+ * and br_on_cast take their operand as. */
+static wx_valtype heap_top(vstate *v, uint32_t h)
+{
+    return wxm_ref_top(v->m, wx_ref_type(h, true));
+}
+
+/* ref.test and ref.cast: an operand of the target's hierarchy. */
+static bool check_ref_test_cast(vstate *v, uint32_t sub,
+                                const wxm_gc_imm *imm)
+{
+    if (!need_heap(v, imm->heap))
+        return false;
+    wx_valtype top = heap_top(v, imm->heap);
+    if (!pop_types(v, &top, 1))
+        return false;
+    bool nullable = sub == WXO_FB_REF_TEST_NULL || sub == WXO_FB_REF_CAST_NULL;
+    if (sub == WXO_FB_REF_TEST || sub == WXO_FB_REF_TEST_NULL)
+        return push(v, WX_I32);
+    return push(v, wx_ref_type(imm->heap, nullable));
+}
+
+/* br_on_cast l rt1 rt2 and br_on_cast_fail: rt2 must be below rt1; the
+ * label's last type takes rt2 (the cast's success) or rt1 minus rt2 (its
+ * failure: rt1, non-null when rt2 takes null); the other continues. */
+static bool check_br_on_cast(vstate *v, uint32_t sub, const wxm_gc_imm *imm)
+{
+    const wx_valtype *types;
+    uint32_t n;
+    if (!need_heap(v, imm->heap) || !need_heap(v, imm->heap2) ||
+        !label_types(v, imm->label, &types, &n))
+        return false;
+    wx_valtype rt1 = wx_ref_type(imm->heap, imm->flags & 1);
+    wx_valtype rt2 = wx_ref_type(imm->heap2, (imm->flags & 2) != 0);
+    wx_valtype diff = wx_ref_type(imm->heap, (imm->flags & 1) &&
+                                                 !(imm->flags & 2));
+    if (!wxm_valtype_sub(v->m, rt2, v->m, rt1))
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: %s to %s, not a subtype of %s",
+                     instr_name(v), wx_valtype_name(rt2),
+                     wx_valtype_name(rt1));
+    wx_valtype taken = sub == WXO_FB_BR_ON_CAST ? rt2 : diff;
+    wx_valtype stays = sub == WXO_FB_BR_ON_CAST ? diff : rt2;
+    if (n == 0 || !wxm_valtype_sub(v->m, taken, v->m, types[n - 1]))
+        return vfail(v, WX_EINVALID,
+                     "type mismatch: %s to label %u, whose last value "
+                     "does not take %s",
+                     instr_name(v), imm->label, wx_valtype_name(taken));
+    return pop_types(v, &rt1, 1) && pop_types(v, types, n - 1) &&
+           push_types(v, types, n - 1) && push(v, stays);
+}
+
+/* any.convert_extern and extern.convert_any: the other hierarchy's top,
+ * keeping the operand's nullability. */
+static bool check_convert(vstate *v, uint32_t from, uint32_t to)
+{
+    wx_valtype t, want = wx_ref_type(from, true);
+    if (!pop_ref(v, &t))
+        return false;
+    if (t != VT_ANY && !wxm_valtype_sub(v->m, t, v->m, want))
+        return vfail(v, WX_EINVALID, "type mismatch: %s of %s",
+                     instr_name(v), type_name(t));
+    return push(v, wx_ref_type(to, t != VT_ANY && wx_ref_nullable(t)));
+}
+
+/* The 0xFB prefix: GC's instructions (WXO_FB_LIST). */
+static bool check_prefix_fb(vstate *v)
+{
+    uint32_t sub;
+    wxm_gc_imm imm;
+    static const wx_valtype i31ref = (wx_valtype)WX_HEAP_I31;
+    static const wx_valtype arrayref = (wx_valtype)WX_HEAP_ARRAY;
+    if (v->m->wasm2)
+        return malformed(v, "illegal opcode");
+    if (!wxr_u32(&v->r, &sub))
+        return read_failed(v);
+    if (sub >= WXO_FB_COUNT_)
+        return malformed(v, "illegal opcode");
+    if (!wxm_read_gc_imm(&v->r, sub, &imm))
+        return read_failed(v);
+    switch (sub) {
+    case WXO_FB_STRUCT_NEW:
+    case WXO_FB_STRUCT_NEW_DEFAULT:
+        return check_struct_new(v, &imm, sub == WXO_FB_STRUCT_NEW_DEFAULT);
+    case WXO_FB_STRUCT_GET:
+    case WXO_FB_STRUCT_GET_S:
+    case WXO_FB_STRUCT_GET_U:
+    case WXO_FB_STRUCT_SET:
+        return check_struct_access(v, sub, &imm);
+    case WXO_FB_ARRAY_NEW:
+    case WXO_FB_ARRAY_NEW_DEFAULT:
+    case WXO_FB_ARRAY_NEW_FIXED:
+    case WXO_FB_ARRAY_NEW_DATA:
+    case WXO_FB_ARRAY_NEW_ELEM:
+        return check_array_new(v, sub, &imm);
+    case WXO_FB_ARRAY_LEN:
+        return pop_types(v, &arrayref, 1) && push(v, WX_I32);
+    case WXO_FB_ARRAY_COPY:
+        return check_array_copy(v, &imm);
+    case WXO_FB_REF_TEST:
+    case WXO_FB_REF_TEST_NULL:
+    case WXO_FB_REF_CAST:
+    case WXO_FB_REF_CAST_NULL:
+        return check_ref_test_cast(v, sub, &imm);
+    case WXO_FB_BR_ON_CAST:
+    case WXO_FB_BR_ON_CAST_FAIL:
+        return check_br_on_cast(v, sub, &imm);
+    case WXO_FB_ANY_CONVERT_EXTERN:
+        return check_convert(v, WX_HEAP_EXTERN, WX_HEAP_ANY);
+    case WXO_FB_EXTERN_CONVERT_ANY:
+        return check_convert(v, WX_HEAP_ANY, WX_HEAP_EXTERN);
+    case WXO_FB_REF_I31:
+        return pop_types(v, k_i32s, 1) &&
+               push(v, wx_ref_type(WX_HEAP_I31, false));
+    case WXO_FB_I31_GET_S:
+    case WXO_FB_I31_GET_U:
+        return pop_types(v, &i31ref, 1) && push(v, WX_I32);
+    default: /* the other array accesses */
+        return check_array_access(v, sub, &imm);
+    }
+}
+
+/* ref.eq: two references of the eq hierarchy. */
+static bool check_ref_eq(vstate *v)
+{
+    static const wx_valtype eqrefs[2] = {(wx_valtype)WX_HEAP_EQ,
+                                         (wx_valtype)WX_HEAP_EQ};
+    if (v->m->wasm2)
+        return malformed(v, "illegal opcode");
+    return pop_types(v, eqrefs, 2) && push(v, WX_I32);
 }
 
 /* The instructions of the single-byte space that are not simple
@@ -1750,6 +2109,10 @@ static bool check_special(vstate *v, uint8_t op, bool *done)
         return check_prefix_fc(v);
     case WXO_FD_PREFIX:
         return check_prefix_fd(v);
+    case WXO_FB_PREFIX:
+        return check_prefix_fb(v);
+    case WXO_REF_EQ:
+        return check_ref_eq(v);
     }
     if (!v->m->wasm2)
         return check_exception_op(v, op);
@@ -1928,6 +2291,27 @@ static bool scan_fd(vstate *v, wxr_reader *r)
 /* Walks the body of function `fi` for binary-format errors only (see the
  * top of the file); returns false with a WX_EMALFORMED failure recorded in
  * `v`. Uses the operand scratch stack for the kinds of open blocks. */
+/* A GC instruction after its 0xFB prefix, for scan_body: unknown by the
+ * 2.0 rules; array.new_data and array.init_data need the data count
+ * section, as memory.init does. */
+static bool scan_fb(vstate *v, wxr_reader *r)
+{
+    uint32_t sub;
+    wxm_gc_imm imm;
+    if (v->m->wasm2)
+        return malformed(v, "illegal opcode");
+    if (!wxr_u32(r, &sub))
+        return read_failed(v);
+    if (sub >= WXO_FB_COUNT_)
+        return malformed(v, "illegal opcode");
+    if (!wxm_read_gc_imm(r, sub, &imm))
+        return read_failed(v);
+    if ((sub == WXO_FB_ARRAY_NEW_DATA || sub == WXO_FB_ARRAY_INIT_DATA) &&
+        data_count_missing(v->m))
+        return malformed(v, "data count section required");
+    return true;
+}
+
 static bool scan_body(vstate *v, uint32_t fi)
 {
     wx_module *m = v->m;
@@ -2006,8 +2390,13 @@ static bool scan_body(vstate *v, uint32_t fi)
             case WXO_REF_AS_NON_NULL:
             case WXO_CATCH_ALL:
             case WXO_THROW_REF:
+            case WXO_REF_EQ:
                 if (m->wasm2)
                     return malformed(v, "illegal opcode");
+                break;
+            case WXO_FB_PREFIX:
+                if (!scan_fb(v, r))
+                    return false;
                 break;
             case WXO_BR:
             case WXO_BR_IF:
@@ -2241,6 +2630,84 @@ static wx_status const_type(vstate *v, const wxm_const *c, uint32_t nglobals,
     return WX_OK;
 }
 
+/* A constant expression's operand stack of types, for const_expr_type
+ * and the GC operators. */
+typedef struct cstack {
+    wx_valtype t[WXM_MAX_CONST_DEPTH];
+    uint32_t n;
+} cstack;
+
+/* Pops one value of type `want` (or below it) off a constant expression's
+ * stack; false when there is none that fits. */
+static bool cpop(const wx_module *m, cstack *st, wx_valtype want)
+{
+    if (st->n == 0 || !wxm_valtype_sub(m, st->t[st->n - 1], m, want))
+        return false;
+    st->n--;
+    return true;
+}
+
+/* A GC operator of a constant expression (3.0): its operands off `st`,
+ * its result onto it. NULL if it fits, else what went wrong. */
+static const char *const_gc_op(const wx_module *m, const wxm_const *op,
+                               cstack *st)
+{
+    uint32_t x = op->index;
+    const wxm_functype *t = x < m->ntypes ? &m->types[x] : NULL;
+    wx_valtype result = wx_ref_type(wx_heap_index(x), false), top;
+    switch (op->kind) {
+    case WXM_CONST_STRUCT_NEW:
+    case WXM_CONST_STRUCT_NEW_DEFAULT:
+        if (!t || t->kind != WXM_TYPE_STRUCT)
+            return "unknown type (struct.new needs a struct type)";
+        for (uint32_t k = t->nfields; k-- > 0;) {
+            wx_valtype ft = unpacked(t->fields[k].type);
+            if (op->kind == WXM_CONST_STRUCT_NEW ? !cpop(m, st, ft)
+                                                 : !wxm_defaultable(ft))
+                return "type mismatch";
+        }
+        break;
+    case WXM_CONST_ARRAY_NEW:
+    case WXM_CONST_ARRAY_NEW_DEFAULT:
+    case WXM_CONST_ARRAY_NEW_FIXED: {
+        if (!t || t->kind != WXM_TYPE_ARRAY)
+            return "unknown type (array.new needs an array type)";
+        wx_valtype et = unpacked(t->fields[0].type);
+        if (op->kind != WXM_CONST_ARRAY_NEW_FIXED && !cpop(m, st, WX_I32))
+            return "type mismatch";
+        if (op->kind == WXM_CONST_ARRAY_NEW_DEFAULT && !wxm_defaultable(et))
+            return "type mismatch";
+        uint64_t n = op->kind == WXM_CONST_ARRAY_NEW ? 1
+                     : op->kind == WXM_CONST_ARRAY_NEW_FIXED ? op->bits
+                                                             : 0;
+        for (uint64_t k = 0; k < n; k++)
+            if (!cpop(m, st, et))
+                return "type mismatch";
+        break;
+    }
+    case WXM_CONST_REF_I31:
+        if (!cpop(m, st, WX_I32))
+            return "type mismatch";
+        result = wx_ref_type(WX_HEAP_I31, false);
+        break;
+    default: /* the two conversions */
+        top = op->kind == WXM_CONST_ANY_CONVERT_EXTERN ? WX_EXTERNREF
+                                                       : WX_HEAP_ANY;
+        if (st->n == 0)
+            return "type mismatch";
+        result = wx_ref_type(op->kind == WXM_CONST_ANY_CONVERT_EXTERN
+                                 ? WX_HEAP_ANY
+                                 : WX_HEAP_EXTERN,
+                             wx_ref_nullable(st->t[st->n - 1]));
+        if (!cpop(m, st, top))
+            return "type mismatch";
+    }
+    if (st->n == WXM_MAX_CONST_DEPTH)
+        return "constant expression too deep";
+    st->t[st->n++] = result;
+    return NULL;
+}
+
 /* The type of an extended constant expression (WebAssembly 3.0), checked
  * on a stack of types as a function body would be. */
 static wx_status const_expr_type(vstate *v, const wxm_const *c,
@@ -2249,31 +2716,38 @@ static wx_status const_expr_type(vstate *v, const wxm_const *c,
 {
     static const char *const op_names[] = {
         "i32.add", "i32.sub", "i32.mul", "i64.add", "i64.sub", "i64.mul"};
-    wx_valtype st[WXM_MAX_CONST_DEPTH];
-    uint32_t n = 0;
+    cstack st;
     wx_status s;
+    const char *bad;
+    st.n = 0;
     for (uint32_t i = 0; i < c->nops; i++) {
         const wxm_const *op = &c->ops[i];
+        if (op->kind >= WXM_CONST_STRUCT_NEW) {
+            if ((bad = const_gc_op(v->m, op, &st)))
+                return mfail(v, op->offset, "%s %u: %s", what, index, bad);
+            continue;
+        }
         if (op->kind < WXM_CONST_I32_ADD) {
             /* The decoder measured the depth: it cannot overflow. */
-            if ((s = const_type(v, op, nglobals, what, index, &st[n++])))
+            if ((s = const_type(v, op, nglobals, what, index,
+                                &st.t[st.n++])))
                 return s;
             continue;
         }
         wx_valtype want = op->kind <= WXM_CONST_I32_MUL ? WX_I32 : WX_I64;
-        if (n < 2 || st[n - 1] != want || st[n - 2] != want)
+        if (st.n < 2 || st.t[st.n - 1] != want || st.t[st.n - 2] != want)
             return mfail(v, op->offset,
                          "%s %u: type mismatch: %s expects two %s operands",
                          what, index, op_names[op->kind - WXM_CONST_I32_ADD],
                          wx_valtype_name(want));
-        n--;
+        st.n--;
     }
-    if (n != 1)
+    if (st.n != 1)
         return mfail(v, c->offset,
                      "%s %u: type mismatch: the constant expression leaves "
                      "%u values",
-                     what, index, n);
-    *t = st[0];
+                     what, index, st.n);
+    *t = st.t[0];
     return WX_OK;
 }
 
@@ -2338,12 +2812,85 @@ static wx_status check_limits64(vstate *v)
     return WX_OK;
 }
 
+/* ------------------------------------------------ GC type definitions */
+
+/* Field a of a subtype matches field b of its supertype: the same
+ * mutability; an immutable field may narrow (covariant), a mutable one
+ * must keep its type (read and written, so both directions). Packed
+ * types match only themselves (wxm_valtype_sub compares non-references
+ * for equality). */
+static bool field_matches(const wx_module *m, const wxm_field *a,
+                          const wxm_field *b)
+{
+    if (a->mutable_ != b->mutable_)
+        return false;
+    return b->mutable_ ? wxm_valtype_equiv(m, a->type, m, b->type)
+                       : wxm_valtype_sub(m, a->type, m, b->type);
+}
+
+static bool types_sub(const wx_module *m, const wx_valtype *a,
+                      const wx_valtype *b, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (!wxm_valtype_sub(m, a[k], m, b[k]))
+            return false;
+    return true;
+}
+
+/* Whether composite type t matches its declared supertype s: functions
+ * contravariant in their parameters and covariant in their results;
+ * structs a prefix of fields, each matching; arrays the element. */
+static bool comptype_matches(const wx_module *m, const wxm_functype *t,
+                             const wxm_functype *s)
+{
+    if (t->kind != s->kind)
+        return false;
+    if (t->kind == WXM_TYPE_FUNC)
+        return t->nparams == s->nparams && t->nresults == s->nresults &&
+               types_sub(m, s->params, t->params, t->nparams) &&
+               types_sub(m, t->results, s->results, t->nresults);
+    if (t->nfields < s->nfields)
+        return false;
+    for (uint32_t k = 0; k < s->nfields; k++)
+        if (!field_matches(m, &t->fields[k], &s->fields[k]))
+            return false;
+    return true;
+}
+
+/* Declared supertypes: not final, and matched by the subtype's
+ * composite type. (The decoder refused supertypes that do not come
+ * before their subtype and kept none for them.) */
+static wx_status check_subtypes(vstate *v)
+{
+    const wx_module *m = v->m;
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        const wxm_functype *t = &m->types[i];
+        if (t->super == WXM_NO_SUPER)
+            continue;
+        const wxm_functype *s = &m->types[t->super];
+        if (s->final)
+            return mfail(v, 0,
+                         "type %u: sub type of final type %u (it cannot "
+                         "have subtypes)",
+                         i, t->super);
+        if (!comptype_matches(m, t, s))
+            return mfail(v, 0,
+                         "type %u: sub type does not match its super type "
+                         "%u",
+                         i, t->super);
+    }
+    return WX_OK;
+}
+
 static wx_status check_types_and_limits(vstate *v)
 {
     const wx_module *m = v->m;
     wx_status s;
+    if ((s = check_subtypes(v)))
+        return s;
     for (uint32_t i = 0; i < m->nfuncs; i++)
-        if (m->funcs[i].type >= m->ntypes)
+        if (m->funcs[i].type >= m->ntypes ||
+            m->types[m->funcs[i].type].kind != WXM_TYPE_FUNC)
             return mfail(v, m->funcs[i].imported ? 0 : m->funcs[i].code_offset,
                          "function %u: unknown type %u", i,
                          m->funcs[i].type);
@@ -2373,7 +2920,8 @@ static wx_status check_tags(vstate *v)
 {
     const wx_module *m = v->m;
     for (uint32_t i = 0; i < m->ntags; i++) {
-        if (m->tags[i].type >= m->ntypes)
+        if (m->tags[i].type >= m->ntypes ||
+            m->types[m->tags[i].type].kind != WXM_TYPE_FUNC)
             return mfail(v, 0, "tag %u: unknown type %u", i, m->tags[i].type);
         if (m->types[m->tags[i].type].nresults)
             return mfail(v, 0, "tag %u: non-empty tag result type", i);

@@ -36,6 +36,13 @@ t 0 inspect imports.wasm
 out_has "memory 0    env.mem  pages 1.."
 out_has "0  pages 1..  (imported)"
 
+# GC types (3.0): a rec group of two struct types counts as two types,
+# and a lone function type as one (the section's entries are 2).
+printf '\000asm\001\000\000\000\001\014\002\116\002\137\000\137\001\177\001\140\000\000' \
+    >gc.wasm
+t 0 inspect gc.wasm
+out_has "types      3"
+
 # Custom sections: the name section (wat2wasm --debug-names) and one
 # appended by hand: id 0, size 10, name "meta" (4), payload "hello".
 "$WAT2WASM" --debug-names "$SRC/math.wat" -o named.wasm
