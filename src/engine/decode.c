@@ -78,8 +78,8 @@ typedef struct wxm_decoder {
 
     uint32_t nfunc_defs; /* entries of the function section */
     /* Type indices a reference type may name here: every type once the
-     * type section is read, the types up to the one being read inside it
-     * (each type is its own recursion group, which may name itself). */
+     * type section is read; inside it, the types up to the end of the rec
+     * group being read (whose types may name each other, forward too). */
     uint32_t types_known;
     bool has_code, has_data;
     uint64_t total_locals;

@@ -48,11 +48,43 @@ typedef struct wxt_buf {
 typedef uint32_t wxt_valtype_t;
 #define WXT_HEAP_INDEX 0x80u
 
-/* A function type: its value types. */
+/* A storage type of a struct or array field: a value type or one of the
+ * packed ones (i8, i16), in the same word as a value type. */
+#define WXT_PACKED_I8 0x78u
+#define WXT_PACKED_I16 0x77u
+
+/* The composite kinds of a defined type, by their binary bytes. */
+enum wxt_comp {
+    WXT_COMP_FUNC = 0x60,
+    WXT_COMP_STRUCT = 0x5F,
+    WXT_COMP_ARRAY = 0x5E
+};
+
+/* A defined type (3.0: function, struct or array). A function type's
+ * value types are kept to match an inline type use against it; a
+ * struct's field names, for struct.get $t $f; the others only as the
+ * bytes of the type's definition (`def`, written where the text has it:
+ * an implicit type of a type use has none and is written from its
+ * params and results). */
 typedef struct wxt_functype {
     wxt_valtype_t *params, *results;
     uint32_t nparams, nresults;
+    uint8_t comp; /* enum wxt_comp */
+    /* A function type outside any (rec): what an inline type use may
+     * name. The spec's abbreviation names only a final type without a
+     * supertype; wasm-tools, our oracle, any function type outside a
+     * rec group (a (sub (func)) too), and its choice is followed. */
+    bool plain;
+    const wxt_tok **field_ids; /* NULL for an unnamed field */
+    uint32_t nfields;
+    wxt_buf def;
 } wxt_functype;
+
+/* The type section's entries: a run of types, in a (rec) or alone. */
+typedef struct wxt_recgroup {
+    uint32_t first, n;
+    bool rec; /* written as 0x4E vec, even for one type */
+} wxt_recgroup;
 
 /* The index spaces, and the words that name them in messages. */
 enum wxt_space {
@@ -88,7 +120,9 @@ typedef struct wxt_parser {
     wxt_functype *types;
     uint32_t ntypes, cap_types;
     uint32_t nexplicit_types; /* the (type) fields; implicit ones follow */
-    uint32_t func_imports;    /* the first defined function's index */
+    wxt_recgroup *groups;
+    uint32_t ngroups, cap_groups;
+    uint32_t func_imports; /* the first defined function's index */
     /* One buffer per section, in the binary's order at the end. */
     wxt_buf sec_import, sec_func, sec_table, sec_mem, sec_global, sec_export,
         sec_start, sec_elem, sec_code, sec_data;
@@ -160,6 +194,12 @@ uint32_t wxt_typeuse(wxt_parser *p, const wxt_tok ***param_ids,
  * index (*is_index). */
 uint32_t wxt_blocktype(wxt_parser *p, bool *is_index);
 const wxt_functype *wxt_type(wxt_parser *p, uint32_t index);
+/* The field `t` (a name or an index) of struct type `type`: names are
+ * looked up among that type's own fields. */
+uint32_t wxt_field_index(wxt_parser *p, uint32_t type, const wxt_tok *t);
+/* A reference type as a cast's target (ref.test, ref.cast, br_on_cast):
+ * its heap type (as wxt_heaptype) and whether it is nullable. */
+uint32_t wxt_cast_type(wxt_parser *p, bool *nullable);
 
 /* Instructions (wat_instr.c). A function's locals are named for
  * local.get and friends; labels live inside wat_instr.c. */

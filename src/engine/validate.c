@@ -2,7 +2,9 @@
  * The validator: WebAssembly 2.0 type checking of a decoded module (SIMD
  * instructions excepted; v128 is known as a type only), with the tail
  * calls and extended constant expressions of 3.0 (not with
- * WX_LOAD_WASM2).
+ * WX_LOAD_WASM2), and 3.0's GC: declared supertypes (check_subtypes),
+ * the 0xFB instructions and ref.eq (check_prefix_fb), GC operators in
+ * constant expressions (const_gc_op).
  *
  * Two parts. The module-level checks look at what the decoder stored
  * (indices, limits, constant expressions, exports, the start function). The

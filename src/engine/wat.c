@@ -1,8 +1,9 @@
 /*
  * The text format's modules (textfmt.h): wx_wat_to_wasm reads a module in
  * two passes over its tokens. The first gives every field its index in
- * its space (the order of the text) and reads the (type) fields, so that
- * a name may be used before its definition; the second writes each field
+ * its space (the order of the text) and reads the (type) and (rec)
+ * fields (every type named before any is read), so that a name may be
+ * used before its definition; the second writes each field
  * into its section's buffer, in the order of the text, which is also the
  * order in which the spec appends the implicit types of inline type uses.
  */
@@ -237,8 +238,22 @@ static bool same_type(const wxt_functype *t, const typelist *params,
                                   results->n * sizeof *results->v) == 0);
 }
 
-static uint32_t add_type(wxt_parser *p, const typelist *params,
-                         const typelist *results)
+/* Appends a type-section entry: `n` types from `first`. */
+static void add_group(wxt_parser *p, uint32_t first, uint32_t n, bool rec)
+{
+    if (p->ngroups == p->cap_groups) {
+        uint32_t cap = p->cap_groups ? p->cap_groups * 2 : 16;
+        wxt_recgroup *g = wxt_alloc(p, cap * sizeof *g);
+        if (p->ngroups)
+            memcpy(g, p->groups, p->ngroups * sizeof *g);
+        p->groups = g;
+        p->cap_groups = cap;
+    }
+    p->groups[p->ngroups++] = (wxt_recgroup){first, n, rec};
+}
+
+/* Appends a defined type (its index is the next one). */
+static uint32_t push_type(wxt_parser *p, const wxt_functype *def)
 {
     if (p->ntypes == p->cap_types) {
         uint32_t cap = p->cap_types ? p->cap_types * 2 : 16;
@@ -248,12 +263,25 @@ static uint32_t add_type(wxt_parser *p, const typelist *params,
         p->types = t;
         p->cap_types = cap;
     }
-    wxt_functype *t = &p->types[p->ntypes];
-    t->params = params->v;
-    t->nparams = params->n;
-    t->results = results->v;
-    t->nresults = results->n;
+    p->types[p->ntypes] = *def;
     return p->ntypes++;
+}
+
+/* The implicit type of an inline type use: a plain function type, an
+ * entry of its own at the end of the type section. */
+static uint32_t add_type(wxt_parser *p, const typelist *params,
+                         const typelist *results)
+{
+    wxt_functype t = {0};
+    t.params = params->v;
+    t.nparams = params->n;
+    t.results = results->v;
+    t.nresults = results->n;
+    t.comp = WXT_COMP_FUNC;
+    t.plain = true;
+    uint32_t index = push_type(p, &t);
+    add_group(p, index, 1, false);
+    return index;
 }
 
 const wxt_functype *wxt_type(wxt_parser *p, uint32_t index)
@@ -261,17 +289,187 @@ const wxt_functype *wxt_type(wxt_parser *p, uint32_t index)
     return index < p->ntypes ? &p->types[index] : NULL;
 }
 
-/* (type id? (func params results)), in the first pass. */
+uint32_t wxt_field_index(wxt_parser *p, uint32_t type, const wxt_tok *t)
+{
+    if (t->kind != WXT_ID) {
+        if (!wxt_is_nat(t))
+            wxt_fail(p, t, "unexpected token, expected a field index or name");
+        return (uint32_t)wxt_nat(p, t, UINT32_MAX);
+    }
+    const wxt_functype *st = wxt_type(p, type);
+    for (uint32_t i = 0; st && i < st->nfields; i++)
+        if (st->field_ids[i] && wxt_same_id(st->field_ids[i], t))
+            return i;
+    wxt_fail(p, t, "unknown field %.*s of type %u", (int)t->len, t->s, type);
+}
+
+uint32_t wxt_cast_type(wxt_parser *p, bool *nullable)
+{
+    wxt_valtype_t v = reftype(p);
+    uint8_t first = (uint8_t)(v & 0xFF);
+    if (first == 0x63 || first == 0x64) {
+        *nullable = first == 0x63;
+        return v >> 8;
+    }
+    /* A shorthand (anyref, ...): nullable, its byte is the heap type's. */
+    *nullable = true;
+    return first;
+}
+
+/* A field's storage type: a value type or a packed one (i8, i16). */
+static wxt_valtype_t storage_type(wxt_parser *p)
+{
+    const wxt_tok *t = wxt_peek(p, 0);
+    if (wxt_is_kw(t, "i8") || wxt_is_kw(t, "i16")) {
+        wxt_next(p);
+        return wxt_is_kw(t, "i8") ? WXT_PACKED_I8 : WXT_PACKED_I16;
+    }
+    wxt_valtype_t v;
+    if (t->kind == WXT_KW) {
+        if (!keyword_valtype(t, &v))
+            wxt_fail(p, t, "unknown storage type \"%.*s\"", (int)t->len, t->s);
+        wxt_next(p);
+        return v;
+    }
+    if (!wxt_is_open(p, "ref"))
+        wxt_fail(p, t, "unexpected token, expected a storage type");
+    return wxt_valtype(p);
+}
+
+/* A field type, storage or (mut storage): the storage type, then the
+ * mutability byte. */
+static void field_type(wxt_parser *p, wxt_buf *b)
+{
+    bool mut = wxt_is_open(p, "mut");
+    if (mut)
+        p->pos += 2;
+    wxt_put_valtype(p, b, storage_type(p));
+    if (mut)
+        wxt_expect_rp(p);
+    wxt_byte(p, b, mut);
+}
+
+/* (field $f fieldtype) | (field fieldtype*), as many as there are, after
+ * "struct": the field names are the struct's own. */
+static void struct_type(wxt_parser *p, wxt_functype *t)
+{
+    wxt_buf fields = {0};
+    typelist names = {0};
+    while (wxt_is_open(p, "field")) {
+        p->pos += 2;
+        const wxt_tok *id = opt_id(p);
+        if (id) {
+            field_type(p, &fields);
+            typelist_add(p, &names, 0, id);
+        } else {
+            while (wxt_peek(p, 0)->kind != WXT_RP) { /* (field) is none */
+                field_type(p, &fields);
+                typelist_add(p, &names, 0, NULL);
+            }
+        }
+        wxt_expect_rp(p);
+        for (uint32_t i = 0; id && i + 1 < names.n; i++)
+            if (names.ids[i] && wxt_same_id(names.ids[i], id))
+                wxt_fail(p, id, "duplicate field %.*s", (int)id->len, id->s);
+    }
+    t->field_ids = names.ids;
+    t->nfields = names.n;
+    wxt_byte(p, &t->def, WXT_COMP_STRUCT);
+    wxt_vec(p, &t->def, names.n, &fields);
+}
+
+/* The composite type in its parentheses: (func ...), (struct ...) or
+ * (array fieldtype), appended to t->def. */
+static void composite_type(wxt_parser *p, wxt_functype *t)
+{
+    wxt_expect_lp(p);
+    const wxt_tok *kw = wxt_next(p);
+    if (wxt_is_kw(kw, "func")) {
+        typelist params = {0}, results = {0};
+        params_results(p, &params, &results);
+        t->comp = WXT_COMP_FUNC;
+        t->params = params.v;
+        t->nparams = params.n;
+        t->results = results.v;
+        t->nresults = results.n;
+        wxt_byte(p, &t->def, WXT_COMP_FUNC);
+        wxt_u32(p, &t->def, params.n);
+        for (uint32_t k = 0; k < params.n; k++)
+            wxt_put_valtype(p, &t->def, params.v[k]);
+        wxt_u32(p, &t->def, results.n);
+        for (uint32_t k = 0; k < results.n; k++)
+            wxt_put_valtype(p, &t->def, results.v[k]);
+    } else if (wxt_is_kw(kw, "struct")) {
+        t->comp = WXT_COMP_STRUCT;
+        struct_type(p, t);
+    } else if (wxt_is_kw(kw, "array")) {
+        t->comp = WXT_COMP_ARRAY;
+        wxt_byte(p, &t->def, WXT_COMP_ARRAY);
+        field_type(p, &t->def);
+    } else {
+        wxt_fail(p, kw, "unexpected token, expected func, struct or array");
+    }
+    wxt_expect_rp(p);
+}
+
+/* The rest of a (type id? ...) field, its name already given (the
+ * first pass names every type before reading any, so that a type may
+ * refer to one defined later): a composite type, or (sub final? x?
+ * comptype). A final type without a supertype is the bare composite
+ * type in the binary, the form the spec reads back as such. */
+static void type_def(wxt_parser *p, bool in_rec)
+{
+    wxt_functype t = {0};
+    opt_id(p);
+    if (!wxt_is_open(p, "sub")) {
+        composite_type(p, &t);
+    } else {
+        p->pos += 2;
+        bool final = wxt_is_kw(wxt_peek(p, 0), "final");
+        if (final)
+            wxt_next(p);
+        wxt_buf supers = {0};
+        uint32_t nsupers = 0;
+        while (wxt_peek(p, 0)->kind != WXT_LP &&
+               wxt_peek(p, 0)->kind != WXT_RP) {
+            const wxt_tok *at = wxt_next(p);
+            if (nsupers)
+                wxt_fail(p, at, "sub with more than one supertype");
+            wxt_u32(p, &supers, wxt_index(p, WXT_TYPE, at));
+            nsupers++;
+        }
+        if (final && !nsupers) {
+            composite_type(p, &t);
+        } else {
+            wxt_byte(p, &t.def, final ? 0x4F : 0x50);
+            wxt_vec(p, &t.def, nsupers, &supers);
+            composite_type(p, &t);
+        }
+        wxt_expect_rp(p);
+    }
+    t.plain = !in_rec && t.comp == WXT_COMP_FUNC;
+    wxt_expect_rp(p);
+    push_type(p, &t);
+}
+
+/* (type ...) in the first pass: an entry of its own. */
 static void type_field(wxt_parser *p)
 {
-    typelist params = {0}, results = {0};
-    add_name(p, WXT_TYPE, opt_id(p));
-    wxt_expect_lp(p);
-    wxt_expect_kw(p, "func");
-    params_results(p, &params, &results);
+    uint32_t first = p->ntypes;
+    type_def(p, false);
+    add_group(p, first, 1, false);
+}
+
+/* (rec (type ...)*): one entry, 0x4E and the vector of its types. */
+static void rec_field(wxt_parser *p)
+{
+    uint32_t first = p->ntypes;
+    while (wxt_is_open(p, "type")) {
+        p->pos += 2;
+        type_def(p, true);
+    }
     wxt_expect_rp(p);
-    wxt_expect_rp(p);
-    add_type(p, &params, &results);
+    add_group(p, first, p->ntypes - first, true);
 }
 
 uint32_t wxt_typeuse(wxt_parser *p, const wxt_tok ***param_ids,
@@ -279,8 +477,10 @@ uint32_t wxt_typeuse(wxt_parser *p, const wxt_tok ***param_ids,
 {
     typelist params = {0}, results = {0};
     const wxt_tok *at = wxt_peek(p, 0);
-    uint32_t index = UINT32_MAX;
-    if (wxt_is_open(p, "type")) {
+    uint32_t index = 0;
+    /* Not a sentinel index: (type 0xffffffff) is an index (invalid). */
+    bool explicit_index = wxt_is_open(p, "type");
+    if (explicit_index) {
         p->pos += 2;
         at = wxt_next(p);
         index = wxt_index(p, WXT_TYPE, at);
@@ -288,7 +488,7 @@ uint32_t wxt_typeuse(wxt_parser *p, const wxt_tok ***param_ids,
     }
     bool inline_sig = wxt_is_open(p, "param") || wxt_is_open(p, "result");
     params_results(p, &params, &results);
-    if (index != UINT32_MAX) {
+    if (explicit_index) {
         const wxt_functype *t = wxt_type(p, index);
         /* An index past the types is the validator's to refuse, unless
          * an inline signature must be checked against it. */
@@ -305,10 +505,14 @@ uint32_t wxt_typeuse(wxt_parser *p, const wxt_tok ***param_ids,
                 memset(params.ids, 0, params.n * sizeof *params.ids);
         }
     } else {
-        for (uint32_t i = 0; i < p->ntypes && index == UINT32_MAX; i++)
-            if (same_type(&p->types[i], &params, &results))
+        bool found = false;
+        for (uint32_t i = 0; i < p->ntypes && !found; i++)
+            if (p->types[i].plain &&
+                same_type(&p->types[i], &params, &results)) {
                 index = i;
-        if (index == UINT32_MAX)
+                found = true;
+            }
+        if (!found)
             index = add_type(p, &params, &results);
     }
     if (param_ids)
@@ -404,9 +608,32 @@ static void define(wxt_parser *p, enum wxt_space s, const wxt_tok *id,
     add_name(p, s, id);
 }
 
+/* Names every type of the (type) and (rec) fields, in their order,
+ * before any is read: types may refer to each other in any order. */
+static void name_types(wxt_parser *p)
+{
+    uint32_t save = p->pos;
+    while (wxt_peek(p, 0)->kind == WXT_LP) {
+        wxt_next(p);
+        const wxt_tok *kw = wxt_next(p);
+        if (wxt_is_kw(kw, "type")) {
+            add_name(p, WXT_TYPE, opt_id(p));
+        } else if (wxt_is_kw(kw, "rec")) {
+            while (wxt_is_open(p, "type")) {
+                p->pos += 2;
+                add_name(p, WXT_TYPE, opt_id(p));
+                skip_form(p);
+            }
+        }
+        skip_form(p);
+    }
+    p->pos = save;
+}
+
 static void first_pass(wxt_parser *p)
 {
     bool defined = false;
+    name_types(p);
     static const struct {
         const char *word;
         enum wxt_space space;
@@ -437,6 +664,9 @@ static void first_pass(wxt_parser *p)
             /* defined above */
         } else if (wxt_is_kw(kw, "type")) {
             type_field(p);
+            continue;
+        } else if (wxt_is_kw(kw, "rec")) {
+            rec_field(p);
             continue;
         } else if (wxt_is_kw(kw, "import")) {
             uint32_t save = p->pos;
@@ -1010,7 +1240,7 @@ static void second_pass(wxt_parser *p)
     while (wxt_peek(p, 0)->kind == WXT_LP) {
         wxt_next(p);
         const wxt_tok *kw = wxt_next(p);
-        if (wxt_is_kw(kw, "type")) {
+        if (wxt_is_kw(kw, "type") || wxt_is_kw(kw, "rec")) {
             skip_form(p);
         } else if (wxt_is_kw(kw, "func")) {
             func_field(p, counts[WXT_FUNC]++);
@@ -1065,22 +1295,38 @@ static void section(wxt_parser *p, wxt_buf *out, uint8_t id, uint32_t count,
     wxt_bytes(p, out, content.p, content.n);
 }
 
+/* A defined type: its definition as read, or an implicit function
+ * type from its params and results. */
+static void write_type(wxt_parser *p, wxt_buf *b, const wxt_functype *t)
+{
+    if (t->def.n) {
+        wxt_bytes(p, b, t->def.p, t->def.n);
+        return;
+    }
+    wxt_byte(p, b, WXT_COMP_FUNC);
+    wxt_u32(p, b, t->nparams);
+    for (uint32_t k = 0; k < t->nparams; k++)
+        wxt_put_valtype(p, b, t->params[k]);
+    wxt_u32(p, b, t->nresults);
+    for (uint32_t k = 0; k < t->nresults; k++)
+        wxt_put_valtype(p, b, t->results[k]);
+}
+
 static void write_module(wxt_parser *p, wxt_buf *out)
 {
     static const uint8_t header[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
     wxt_bytes(p, out, header, 8);
     wxt_buf types = {0};
-    for (uint32_t i = 0; i < p->ntypes; i++) {
-        wxt_functype *t = &p->types[i];
-        wxt_byte(p, &types, 0x60);
-        wxt_u32(p, &types, t->nparams);
-        for (uint32_t k = 0; k < t->nparams; k++)
-            wxt_put_valtype(p, &types, t->params[k]);
-        wxt_u32(p, &types, t->nresults);
-        for (uint32_t k = 0; k < t->nresults; k++)
-            wxt_put_valtype(p, &types, t->results[k]);
+    for (uint32_t g = 0; g < p->ngroups; g++) {
+        const wxt_recgroup *rg = &p->groups[g];
+        if (rg->rec) {
+            wxt_byte(p, &types, 0x4E);
+            wxt_u32(p, &types, rg->n);
+        }
+        for (uint32_t i = rg->first; i < rg->first + rg->n; i++)
+            write_type(p, &types, &p->types[i]);
     }
-    section(p, out, 1, p->ntypes, &types, false);
+    section(p, out, 1, p->ngroups, &types, false);
     section(p, out, 2, p->n_import, &p->sec_import, false);
     section(p, out, 3, p->n_func, &p->sec_func, false);
     section(p, out, 4, p->n_table, &p->sec_table, false);
@@ -1161,6 +1407,17 @@ static void parse_text(wxt_parser *p, const char *text, size_t len,
     if (wrapped) {
         p->pos += 2;
         opt_id(p);
+        /* A script's (module definition $M? ...) is the module itself
+         * (instantiating it is the script's business); (module instance
+         * $I $M?) defines no module. */
+        if (wxt_is_kw(wxt_peek(p, 0), "definition")) {
+            wxt_next(p);
+            opt_id(p);
+        } else if (wxt_is_kw(wxt_peek(p, 0), "instance")) {
+            wxt_fail(p, wxt_peek(p, 0),
+                     "(module instance ...) is a script command that "
+                     "instantiates a module, not a module");
+        }
         if (wxt_is_kw(wxt_peek(p, 0), "binary")) {
             wxt_next(p);
             module_binary(p, out);

@@ -15,20 +15,28 @@
  * switch lowered to nested blocks reaches a few thousand. */
 #define WXT_MAX_NESTING 5000
 
-/* Every opcode by its text name: the plain ones and those after 0xFC. */
+/* Every opcode by its text name: the plain ones and those after 0xFC
+ * and 0xFB; the GC ones (0xFB) with their kind of immediates (enum
+ * wxo_gc_imm). ref.test and ref.cast are listed twice in opcodes.h, the
+ * non-nullable form first: that is the one found by name, and the
+ * target type's nullability then picks the opcode. */
 typedef struct op_name {
     const char *name;
     uint8_t prefix;
     uint8_t code;
+    uint8_t gc_imm;
 } op_name;
 
 static const op_name op_names[] = {
-#define WXT_PLAIN_(e, c, n, k, a, r) {n, 0, c},
+#define WXT_PLAIN_(e, c, n, k, a, r) {n, 0, c, 0},
     WXO_LIST(WXT_PLAIN_) WXO_EXC_LIST(WXT_PLAIN_)
 #undef WXT_PLAIN_
-#define WXT_FC_(e, c, n, k, a, r) {n, WXO_FC_PREFIX, c},
+#define WXT_FC_(e, c, n, k, a, r) {n, WXO_FC_PREFIX, c, 0},
         WXO_FC_LIST(WXT_FC_)
 #undef WXT_FC_
+#define WXT_FB_(e, c, n, k) {n, WXO_FB_PREFIX, c, k},
+            WXO_FB_LIST(WXT_FB_)
+#undef WXT_FB_
 };
 
 static const op_name *find_op(const wxt_tok *t)
@@ -145,7 +153,7 @@ static void memarg_of(ictx *c, wxt_buf *out, uint32_t mem, uint32_t align)
         wxt_tok num = *t;
         num.s += 6;
         num.len -= 6;
-        uint64_t a = wxt_nat(p, &num, UINT32_MAX);
+        uint64_t a = wxt_nat(p, &num, UINT64_MAX);
         if (!a || (a & (a - 1)))
             wxt_fail(p, t, "alignment must be a power of two: %.*s",
                      (int)t->len, t->s);
@@ -287,6 +295,66 @@ static void fc_imm(ictx *c, wxt_buf *out, uint8_t code)
     }
 }
 
+/* A GC instruction (0xFB) after its name: the immediates by their kind
+ * (opcodes.h), read before the opcode is written since a cast's target
+ * type chooses between its two opcodes. */
+static void gc_instr(ictx *c, wxt_buf *out, const op_name *op)
+{
+    wxt_parser *p = c->p;
+    wxt_buf imm = {0};
+    uint32_t code = op->code, type;
+    bool null1, null2;
+    switch ((enum wxo_gc_imm)op->gc_imm) {
+    case WXO_GC_NONE: break;
+    case WXO_GC_TYPE:
+        wxt_u32(p, &imm, wxt_index(p, WXT_TYPE, wxt_next(p)));
+        break;
+    case WXO_GC_FIELD:
+        type = wxt_index(p, WXT_TYPE, wxt_next(p));
+        wxt_u32(p, &imm, type);
+        wxt_u32(p, &imm, wxt_field_index(p, type, wxt_next(p)));
+        break;
+    case WXO_GC_FIXED:
+        wxt_u32(p, &imm, wxt_index(p, WXT_TYPE, wxt_next(p)));
+        wxt_u32(p, &imm, (uint32_t)wxt_nat(p, wxt_next(p), UINT32_MAX));
+        break;
+    case WXO_GC_DATA:
+        wxt_u32(p, &imm, wxt_index(p, WXT_TYPE, wxt_next(p)));
+        wxt_u32(p, &imm, wxt_index(p, WXT_DATA, wxt_next(p)));
+        p->uses_data_count = true;
+        break;
+    case WXO_GC_ELEM:
+        wxt_u32(p, &imm, wxt_index(p, WXT_TYPE, wxt_next(p)));
+        wxt_u32(p, &imm, wxt_index(p, WXT_ELEM, wxt_next(p)));
+        break;
+    case WXO_GC_TYPE2:
+        wxt_u32(p, &imm, wxt_index(p, WXT_TYPE, wxt_next(p)));
+        wxt_u32(p, &imm, wxt_index(p, WXT_TYPE, wxt_next(p)));
+        break;
+    case WXO_GC_HEAP: {
+        uint32_t heap = wxt_cast_type(p, &null1);
+        if (null1)
+            code = code == WXO_FB_REF_TEST ? WXO_FB_REF_TEST_NULL
+                                           : WXO_FB_REF_CAST_NULL;
+        wxt_put_heaptype(p, &imm, heap);
+        break;
+    }
+    case WXO_GC_BR_ON_CAST: {
+        uint32_t label = label_index(c, wxt_next(p));
+        uint32_t from = wxt_cast_type(p, &null1);
+        uint32_t to = wxt_cast_type(p, &null2);
+        wxt_byte(p, &imm, (uint8_t)(null1 | null2 << 1));
+        wxt_u32(p, &imm, label);
+        wxt_put_heaptype(p, &imm, from);
+        wxt_put_heaptype(p, &imm, to);
+        break;
+    }
+    }
+    wxt_byte(p, out, WXO_FB_PREFIX);
+    wxt_u32(p, out, code);
+    wxt_bytes(p, out, imm.p, imm.n);
+}
+
 /* select (result t*)*: the typed form as soon as a (result) is there. */
 static void select_op(ictx *c, wxt_buf *out)
 {
@@ -340,6 +408,10 @@ static void plain(ictx *c, wxt_buf *out, const wxt_tok *kw)
     }
     if (!op || (op->prefix == 0 && is_structured(op->code)))
         wxt_fail(p, kw, "unknown operator %.*s", (int)kw->len, kw->s);
+    if (op->prefix == WXO_FB_PREFIX) {
+        gc_instr(c, out, op);
+        return;
+    }
     if (op->prefix) {
         wxt_byte(p, out, op->prefix);
         wxt_u32(p, out, op->code);

@@ -104,13 +104,30 @@ static const char *binary_at(json_t *commands, uint32_t line)
     return NULL;
 }
 
+/* Past white space and annotations, (@id ...) (annotations.wast puts
+ * them before a command's keyword too; their strings hold no
+ * parentheses there). */
+static size_t skip_blank(const char *text, size_t i, size_t end)
+{
+    for (;;) {
+        while (i < end && (text[i] == ' ' || text[i] == '\t' ||
+                           text[i] == '\n' || text[i] == '\r'))
+            i++;
+        if (i + 1 >= end || text[i] != '(' || text[i + 1] != '@')
+            return i;
+        unsigned depth = 0;
+        do {
+            depth += text[i] == '(' ? 1 : text[i] == ')' ? -1u : 0;
+            i++;
+        } while (i < end && depth);
+    }
+}
+
 /* The keyword after a command's "(", and where it ends. */
 static bool head_is(const char *text, size_t start, size_t end,
                     const char *word, size_t *after)
 {
-    size_t n = strlen(word), i = start + 1;
-    while (i < end && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n'))
-        i++;
+    size_t n = strlen(word), i = skip_blank(text, start + 1, end);
     if (i + n > end || memcmp(text + i, word, n) != 0)
         return false;
     char c = text[i + n];
@@ -221,6 +238,27 @@ static bool skip_expr(const uint8_t *b, size_t len, size_t *at)
         case 0xD0:
             if (!leb(b, len, at, &v))
                 return false;
+            break;
+        case 0xFB: /* the GC instructions of constant expressions */
+            if (!leb(b, len, at, &v))
+                return false;
+            switch (v) {
+            case 0x08: /* array.new_fixed x n */
+                if (!leb(b, len, at, &v))
+                    return false;
+                /* fall through */
+            case 0x00: /* struct.new x */
+            case 0x01: /* struct.new_default x */
+            case 0x06: /* array.new x */
+            case 0x07: /* array.new_default x */
+                if (!leb(b, len, at, &v))
+                    return false;
+                break;
+            case 0x1A: /* any.convert_extern */
+            case 0x1B: /* extern.convert_any */
+            case 0x1C: /* ref.i31 */ break;
+            default: return false;
+            }
             break;
         case 0x43: *at += 4; break;
         case 0x44: *at += 8; break;

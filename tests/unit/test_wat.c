@@ -3,8 +3,9 @@
  * their line and column; a few encodings checked byte by byte against the
  * binary format's definition; a text module that loads and runs; the
  * script reader's cutting of a .wast into commands; SIMD text (bytes,
- * errors, a module that runs). The whole 2.0 suite is compared with
- * wast2json by spec/wat-compare (tests/spec).
+ * errors, a module that runs); GC text (types, instructions, errors).
+ * The whole 2.0 suite is compared with wast2json by spec/wat-compare
+ * (tests/spec).
  */
 #include "check.h"
 #include "wasmext/engine.h"
@@ -448,6 +449,110 @@ static void simd_runs(void)
 }
 
 /* The script reader: commands with their lines, comments skipped. */
+/* Garbage collection (3.0) in the text format, byte by byte: rec groups,
+ * subtypes and the bare form of a final type without supertype, struct
+ * fields with their names and packed storage, the 0xFB instructions
+ * with each kind of immediate, a GC constant expression, and
+ * (module definition ...). */
+static void gc_encodings(void)
+{
+    static const uint8_t fields[] = {HEADER, 1, 9,    1, 0x5F, 3,
+                                     0x7F,   1, 0x78, 0, 0x77, 0};
+    encodes("(type (struct (field $x (mut i32)) (field i8 i16)))", fields,
+            sizeof fields);
+
+    /* $a names $b before its definition, inside their rec group. */
+    static const uint8_t rec[] = {
+        HEADER, 1,    21,   2,    0x4E, 2,          /* rec of 2 */
+        0x50,   0,    0x5F, 1,    0x63, 1,    0,    /* sub $a */
+        0x4F,   1,    0,    0x5F, 1,    0x63, 1, 0, /* sub final $b */
+        0x5E,   0x78, 1};                           /* array */
+    encodes("(rec (type $a (sub (struct (field (ref null $b)))))"
+            "     (type $b (sub final $a (struct (field (ref null $b))))))"
+            "(type (array (mut i8)))",
+            rec, sizeof rec);
+    static const uint8_t bare[] = {HEADER, 1, 4, 1, 0x60, 0, 0};
+    encodes("(type (sub final (func)))", bare, sizeof bare);
+
+    /* A field by name, among its own type's fields. */
+    static const uint8_t get[] = {
+        HEADER, 1,    16,   3, 0x5F, 2,    0x7F, 0, 0x7E, 1, /* $s */
+        0x5E,   0x78, 1,                                     /* $v */
+        0x60,   1,    0x64, 0, 1,    0x7E,                   /* implicit */
+        3,      2,    1,    2, 10,   10,   1,    8, 0,       /* code */
+        0x20,   0,    0xFB, 2, 0,    1,    0x0B};
+    encodes("(type $s (struct (field $x i32) (field $y (mut i64))))"
+            "(type $v (array (mut i8)))"
+            "(func (param (ref $s)) (result i64)"
+            "  (struct.get $s $y (local.get 0)))",
+            get, sizeof get);
+
+    /* Casts: the target's nullability picks ref.test/ref.cast's opcode
+     * and br_on_cast's flags. */
+    static const uint8_t casts[] = {
+        HEADER, 1,    8,    2,    0x5F, 0,    0x60, 1,    0x6E,
+        1,      0x6E, 3,    2,    1,    1,    10,   30,   1,
+        28,     0,    0x20, 0,    0xFB, 0x14, 0,    0x1A, /* ref.test */
+        0x20,   0,    0xFB, 0x17, 0x6C, 0x1A,             /* ref.cast null */
+        0x20,   0,    0xFB, 0x18, 1,    0,    0x6E, 0,    /* br_on_cast */
+        0xFB,   0x19, 2,    0,    0x6E, 0,    0x0B};      /* ..._fail */
+    encodes("(type $s (struct))"
+            "(func (param anyref) (result anyref)"
+            "  local.get 0 ref.test (ref $s) drop"
+            "  local.get 0 ref.cast (ref null i31) drop"
+            "  local.get 0 br_on_cast 0 anyref (ref $s)"
+            "  br_on_cast_fail 0 (ref any) (ref null $s))",
+            casts, sizeof casts);
+
+    /* array.new_fixed's count, array.copy's two types, a data segment
+     * by name (and so the data count section). */
+    /* type; func; data count; code: new_fixed $a 3, copy $b $a,
+     * new_data $b $d, drop; data. */
+    static const uint8_t arrays[] = {
+        HEADER, 1,  10, 3,    0x5E, 0x78, 0,  0x5E, 0x78, 1,  0x60,
+        0,      0,  3,  2,    1,    2,    12, 1,    1,    10, 17,
+        1,      15, 0,  0xFB, 8,    0,    3,  0xFB, 0x11, 1,  0,
+        0xFB,   9,  1,  0,    0x1A, 0x0B, 11, 3,    1,    1,  0};
+    encodes("(type $a (array i8)) (type $b (array (mut i8)))"
+            "(func array.new_fixed $a 3 array.copy $b $a"
+            "  array.new_data $b $d drop)"
+            "(data $d \"\")",
+            arrays, sizeof arrays);
+
+    static const uint8_t global[] = {HEADER, 6,    9, 1,    0x64, 0x6C,
+                                     0,      0x41, 5, 0xFB, 0x1C, 0x0B};
+    encodes("(global (ref i31) (ref.i31 (i32.const 5)))", global,
+            sizeof global);
+
+    static const uint8_t def[] = {HEADER, 5, 3, 1, 0, 1};
+    encodes("(module definition $M (memory 1))", def, sizeof def);
+}
+
+/* GC text errors, with their place. */
+static void gc_errors(void)
+{
+    refused("(module (type $s (struct (field $x i32)))\n"
+            "  (func (param (ref $s)) (result i32)\n"
+            "    (struct.get $s $y (local.get 0))))",
+            "3:20: unknown field $y of type 0");
+    refused("(module (type (array i9)))", "1:22: unknown storage type \"i9\"");
+    refused("(module (type (struct (field (i32)))))",
+            "1:30: unexpected token, expected a storage type");
+    refused("(module (type $a (sub (struct))) (type (sub $a $a (struct))))",
+            "1:48: sub with more than one supertype");
+    refused("(module (type (struct (field $x i32) (field $x i64))))",
+            "1:45: duplicate field $x");
+    refused("(module (rec (type (struct (field (ref $nope))))))",
+            "1:40: unknown type $nope");
+    refused("(module (type (sub (list i32))))",
+            "1:21: unexpected token, expected func, struct or array");
+    refused("(module (func ref.test (ref $t)))", "1:29: unknown type $t");
+    refused("(module (func br_on_cast 0 anyref i32))",
+            "1:35: unknown reference type \"i32\"");
+    refused("(module instance $I $M)",
+            "1:9: (module instance ...) is a script command");
+}
+
 static void script_reader(void)
 {
     const char *wast = ";; a script\n"
@@ -496,6 +601,8 @@ int main(void)
     simd_encodings();
     simd_errors();
     simd_runs();
+    gc_encodings();
+    gc_errors();
     script_reader();
     return CHECK_DONE();
 }
