@@ -445,6 +445,25 @@ static inline bool bulk_charge(wxe_stack *st, bulk_res *r)
     return true;
 }
 
+/* gc_ops.c's GC ops that touch n array elements (array.new, fill, copy,
+ * init...): a unit for every full WXE_BULK_ELEMS elements, as the table
+ * ops pay, on the stack's countdown (run() saved it for the op), all
+ * before the op does anything. 0, or WXG_STOP_INTERRUPTED or
+ * WXG_STOP_NO_FUEL, and then nothing was done. */
+int wxe_charge_elems(wxe_stack *st, uint64_t n)
+{
+    bulk_res r = {BULK_DONE, st->tick};
+    for (uint64_t k = n / WXE_BULK_ELEMS; k; k--) {
+        if (!bulk_charge(st, &r)) {
+            st->tick = r.tick;
+            return r.end == BULK_INTERRUPTED ? WXG_STOP_INTERRUPTED
+                                             : WXG_STOP_NO_FUEL;
+        }
+    }
+    st->tick = r.tick;
+    return 0;
+}
+
 static __attribute__((noinline)) bulk_res
 memory_init_m(wxe_stack *st, uint32_t tick, wx_instance *inst,
               const wx_memory *mem, uint32_t x, uint32_t d, uint32_t s,
@@ -1675,9 +1694,16 @@ dispatch:
      * running frame. */
     WXC_OPS_GC(GC_LABEL)
     {
+        SAVE_TICK(); /* the ops on many elements charge fuel */
         int n_ = wxg_exec(pc, fp, inst, vstack, fp + fn->frame_size);
-        if (__builtin_expect(n_ < 0, 0))
+        tick = vstack->tick;
+        if (__builtin_expect(n_ < 0, 0)) {
+            if (n_ == -WXG_STOP_INTERRUPTED)
+                goto interrupted;
+            if (n_ == -WXG_STOP_NO_FUEL)
+                goto out_of_fuel;
             TRAP((wx_trap)-n_);
+        }
         pc += n_;
         DISPATCH();
     }

@@ -122,7 +122,15 @@ bool wxg_ref_is(const wx_module *m, uint32_t heap, wx_slot v);
 
 /* The interpreter's GC ops (ops.def, WXC_OPS_GC): the op at pc on frame
  * fp of `inst`, running on `stack` whose live part ends at sp. Returns
- * the op's length in cells, or minus the trap kind. */
+ * the op's length in cells, or minus the trap kind, or minus one of the
+ * two stops below (an op on many elements pays fuel as table.fill does,
+ * docs/design.md "Fuel"). */
+#define WXG_STOP_INTERRUPTED ((int)WX_TRAP_COUNT_ + 1)
+#define WXG_STOP_NO_FUEL ((int)WX_TRAP_COUNT_ + 2)
+/* exec.c: charges the fuel of an op on n elements to `stack` (its
+ * countdown saved by run()); 0, or a stop (nothing may be done then). */
+int wxe_charge_elems(wxe_stack *stack, uint64_t n);
+
 int wxg_exec(const void *pc, wx_slot *fp, wx_instance *inst, wxe_stack *stack,
              wx_slot *sp);
 

@@ -19,6 +19,15 @@
 
 #define TRAPS(kind) return -(int)(kind)
 
+/* The fuel of an op on n elements, before it does anything; a stop
+ * (interrupt, no fuel) leaves the op undone. */
+#define PAY(st, n)                                                            \
+    do {                                                                      \
+        int stop_ = wxe_charge_elems((st), (n));                              \
+        if (stop_)                                                            \
+            return -stop_;                                                    \
+    } while (0)
+
 static wxg_obj *obj_of(wx_slot v)
 {
     return (wxg_obj *)(uintptr_t)v;
@@ -104,12 +113,14 @@ static int exec_new(const wxc_cell *cell, wx_slot *fp, wx_instance *inst,
     case WXC_OP_GC_ARRAY_NEW: {
         uint32_t vs = field_slots(&m->types[F_X].fields[0]);
         uint32_t n = (uint32_t)a[vs];
+        PAY(st, n);
         o = wxg_new_array(inst, F_X, n, st, sp);
         if (o)
             fill_array(o, 0, n, a);
         break;
     }
     case WXC_OP_GC_ARRAY_NEW_DEFAULT:
+        PAY(st, (uint32_t)a[0]);
         o = wxg_new_array(inst, F_X, (uint32_t)a[0], st, sp);
         break;
     case WXC_OP_GC_ARRAY_NEW_FIXED: {
@@ -124,6 +135,7 @@ static int exec_new(const wxc_cell *cell, wx_slot *fp, wx_instance *inst,
         uint64_t sz = m->types[F_X].fields[0].size;
         if (!fits(s, (uint64_t)n * sz, data_len(inst, F_Y)))
             TRAPS(WX_TRAP_MEMORY_OOB);
+        PAY(st, n);
         o = wxg_new_array(inst, F_X, n, st, sp);
         if (o)
             copy_data(o, 0, inst, F_Y, s, n);
@@ -133,6 +145,7 @@ static int exec_new(const wxc_cell *cell, wx_slot *fp, wx_instance *inst,
         uint32_t s = (uint32_t)a[0], n = (uint32_t)a[1];
         if (!fits(s, n, elem_len(inst, F_Y)))
             TRAPS(WX_TRAP_TABLE_OOB);
+        PAY(st, n);
         o = wxg_new_array(inst, F_X, n, st, sp);
         if (o)
             copy_elems(o, 0, inst, F_Y, s, n);
@@ -165,7 +178,7 @@ static int exec_struct(const wxc_cell *cell, wx_slot *fp)
 }
 
 static int exec_array(const wxc_cell *cell, wx_slot *fp,
-                      const wx_instance *inst)
+                      const wx_instance *inst, wxe_stack *st)
 {
     const wx_slot *a = fp + F_A;
     if (!a[0])
@@ -192,6 +205,7 @@ static int exec_array(const wxc_cell *cell, wx_slot *fp,
         uint32_t n = (uint32_t)a[2 + vs];
         if (!fits(i, n, o->len))
             TRAPS(WX_TRAP_ARRAY_OOB);
+        PAY(st, n);
         fill_array(o, i, n, a + 2);
         break;
     }
@@ -202,6 +216,7 @@ static int exec_array(const wxc_cell *cell, wx_slot *fp,
         uint32_t si = (uint32_t)a[3], n = (uint32_t)a[4];
         if (!fits(i, n, o->len) || !fits(si, n, src->len))
             TRAPS(WX_TRAP_ARRAY_OOB);
+        PAY(st, n);
         if (n) /* overlap-safe: the same array may be both */
             memmove(elem_at(o, i), elem_at(src, si), (size_t)n * f->size);
         break;
@@ -212,6 +227,7 @@ static int exec_array(const wxc_cell *cell, wx_slot *fp,
             TRAPS(WX_TRAP_ARRAY_OOB);
         if (!fits(si, (uint64_t)n * f->size, data_len(inst, F_Y)))
             TRAPS(WX_TRAP_MEMORY_OOB);
+        PAY(st, n);
         copy_data(o, i, inst, F_Y, si, n);
         break;
     }
@@ -221,6 +237,7 @@ static int exec_array(const wxc_cell *cell, wx_slot *fp,
             TRAPS(WX_TRAP_ARRAY_OOB);
         if (!fits(si, n, elem_len(inst, F_Y)))
             TRAPS(WX_TRAP_TABLE_OOB);
+        PAY(st, n);
         copy_elems(o, i, inst, F_Y, si, n);
         break;
     }
@@ -293,7 +310,7 @@ int wxg_exec(const void *pc, wx_slot *fp, wx_instance *inst, wxe_stack *stack,
     case WXC_OP_GC_ARRAY_FILL:
     case WXC_OP_GC_ARRAY_COPY:
     case WXC_OP_GC_ARRAY_INIT_DATA:
-    case WXC_OP_GC_ARRAY_INIT_ELEM: return exec_array(cell, fp, inst);
+    case WXC_OP_GC_ARRAY_INIT_ELEM: return exec_array(cell, fp, inst, stack);
     default: return exec_ref(cell, fp, inst, stack, sp);
     }
 }

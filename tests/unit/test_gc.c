@@ -5,9 +5,10 @@
  * survive collections with their fields, and so does a list of 200000
  * nodes built while collections run; references the host got stay
  * valid; a budget too small for an array gives the clear trap and the
- * instance goes on (so does a memory limit); extern <-> any round trips
- * keep identity, host externs (odd pointers too) come back unchanged
- * from a struct field across collections. The module was written with wasm-tools 1.263.0
+ * instance goes on (so does a memory limit); array ops pay fuel by their
+ * elements; extern <-> any round trips keep identity, host externs (odd
+ * pointers too) come back unchanged from a struct field across
+ * collections. The module was written with wasm-tools 1.263.0
  * (json-from-wast, our spec converter) from:
  *
  * (module
@@ -417,6 +418,29 @@ static void test_memory_cap(const wx_module *m)
     wx_instance_free(inst);
 }
 
+/* An array op pays fuel by its elements, as table.fill does, before it
+ * does anything: a metered call runs out instead of making 100 MB. */
+static void test_fuel(const wx_module *m)
+{
+    wx_error err;
+    wx_instance_opts o;
+    memset(&o, 0, sizeof o);
+    o.fuel = 1000;
+    wx_instance *inst = wx_instantiate(m, NULL, &o, &err);
+    CHECK_MSG(inst != NULL, "%s", err.message);
+    if (!inst)
+        return;
+    CHECK(call_i(inst, "big", 1 << 20) == 1 << 20); /* 256 units */
+    wx_gc_stats before, after;
+    wx_gc_stats_get(inst, &before);
+    wx_wasm_val a = wx_wasm_i32(100 << 20), r;
+    CHECK(call_export(inst, "big", &a, 1, &r, 1, &err) == WX_ELIMIT);
+    CHECK_MSG(strstr(err.message, "fuel") != NULL, "%s", err.message);
+    wx_gc_stats_get(inst, &after);
+    CHECK(after.live_objects == before.live_objects);
+    wx_instance_free(inst);
+}
+
 static void test_v128_field(void)
 {
     wx_module *m = load(v128_wasm, sizeof v128_wasm);
@@ -484,6 +508,7 @@ int main(void)
     wx_linker_free(l);
     test_budget(m);
     test_memory_cap(m);
+    test_fuel(m);
     test_v128_field();
     test_shared_heap();
     wx_module_free(m);
