@@ -2,8 +2,9 @@
 # `make test`: every test layer, in every build layout, then the spec
 # summary. Each stage is a Makefile target; a failed stage does not stop the
 # others, so one run shows every failure, and the script fails at the end if
-# any stage failed. The last line printed is the spec suite's summary
-# ("N passed, M failed, K skipped").
+# any stage failed. The last lines printed are the spec suites' summary
+# (`wasm-2.0: N passed, M failed, K skipped`, the same for wasm-3.0, and
+# the total last).
 #
 # Called by the Makefile, which sets BUILD_DIR.
 set -euo pipefail
@@ -56,10 +57,10 @@ stage tsan "build-tsan/: the threaded tests (vm, framework) under TSan" \
     "$make" --no-print-directory -C "$root" test-tsan
 stage fuzz "build-fuzz/: fuzz smoke test" \
     "$make" --no-print-directory -C "$root" test-fuzz
-stage spec "tests/spec/run_spec.sh: spec suite summary" \
-    bash "$root/tests/spec/run_spec.sh" "$build_dir"
-spec_line=$(grep -E '^[^ ]*:? ?[0-9]+ passed, [0-9]+ failed' \
-    "$logs/spec.log" | tail -n 1 || true)
+stage spec "tests/spec/run_suites.sh: the 2.0 and 3.0 suites' summary" \
+    bash "$root/tests/spec/run_suites.sh" "$build_dir"
+spec_lines=$(grep -E '^(wasm-2.0|wasm-3.0|total): [0-9]+ passed, [0-9]+ failed' \
+    "$logs/spec.log" | tail -n 3 || true)
 
 echo
 echo "==== make test: $((SECONDS - total_start))s"
@@ -71,7 +72,7 @@ if [ "$failed" -ne 0 ]; then
 else
     echo "make test: all stages passed"
 fi
-if [ -n "$spec_line" ]; then
-    echo "$spec_line"
+if [ -n "$spec_lines" ]; then
+    echo "$spec_lines"
 fi
 exit "$failed"

@@ -308,19 +308,22 @@ static bool read_tabletype(wxm_decoder *d, wxm_table *t)
     return read_reftype(d, &t->elem) && read_limits(d, &t->limits);
 }
 
-static bool read_globaltype(wxm_decoder *d, wxm_global *g)
+/* A mutability byte (of a global or a GC field): 0 or 1. */
+static bool read_mut(wxm_decoder *d, bool *mutable_)
 {
-    const uint8_t *at;
+    const uint8_t *at = d->r.p;
     uint8_t mut;
-    if (!read_valtype(d, &g->type))
-        return false;
-    at = d->r.p;
     if (!read_byte(d, &mut))
         return false;
     if (mut > 1)
         return fail_at(d, at, "malformed mutability");
-    g->mutable_ = mut == 1;
+    *mutable_ = mut == 1;
     return true;
+}
+
+static bool read_globaltype(wxm_decoder *d, wxm_global *g)
+{
+    return read_valtype(d, &g->type) && read_mut(d, &g->mutable_);
 }
 
 /* ------------------------------------------------ constant expressions */
@@ -851,17 +854,12 @@ static uint8_t storage_size(wx_valtype t)
 static bool read_fieldtype(wxm_decoder *d, wxm_field *f)
 {
     const uint8_t *at = d->r.p;
-    uint8_t mut;
     if (at < d->r.end && (*at == WXM_PACKED_I8 || *at == WXM_PACKED_I16))
         f->type = (wx_valtype)*d->r.p++;
     else if (!read_valtype(d, &f->type))
         return false;
-    at = d->r.p;
-    if (!read_byte(d, &mut))
+    if (!read_mut(d, &f->mutable_))
         return false;
-    if (mut > 1)
-        return fail_at(d, at, "malformed mutability");
-    f->mutable_ = mut;
     f->size = storage_size(f->type);
     return true;
 }

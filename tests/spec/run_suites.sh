@@ -13,9 +13,9 @@
 #   total: N passed, M failed, K skipped
 #
 # the last as its last line. Exit status 0 only if nothing failed in
-# either; 2 if a suite could not run at all. (`make test` gates on the 2.0
-# suite with simd/, which the engine passes, and on the 3.0 files of
-# the spec/wasm-3.0 test; this is the whole picture.)
+# either; 2 if a suite could not run at all. `make test`'s last stage;
+# its build layouts run the same suites as CTest tests (spec/NAME,
+# spec/wasm-3.0, spec/wasm-3.0-legacy).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
