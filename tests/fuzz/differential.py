@@ -85,7 +85,9 @@ FEATURES = [
      ["--relaxed-simd-enabled", "false"], "wasm_relaxed_simd"),
     ("exceptions", True, ["--exceptions-enabled", "true"],
      ["--exceptions-enabled", "false"], "wasm_exceptions"),
-    ("gc", False, ["--gc-enabled", "true"], ["--gc-enabled", "false"],
+    # GC brings typed function references with it in smith (wasmtime's
+    # switch for those follows below).
+    ("gc", True, ["--gc-enabled", "true"], ["--gc-enabled", "false"],
      "wasm_gc"),
     # Proposals past 3.0 that smith knows
     ("threads", False, ["--threads-enabled", "true"],
@@ -103,8 +105,9 @@ FEATURES = [
      ["--shared-everything-threads-enabled", "false"], None),
 ]
 # wasmtime switches that follow from the list: typed function references
-# and stack switching come with gc here.
-WASMTIME_OFF = ["wasm_function_references", "wasm_stack_switching"]
+# are on with gc (smith makes them with it), stack switching is off.
+WASMTIME_ON = ["wasm_function_references"]
+WASMTIME_OFF = ["wasm_stack_switching"]
 
 # The limits both sides apply (diff_run.c's DIFF_MAX_PAGES; our engine
 # bounds a table to as many bytes, 8 an element).
@@ -196,6 +199,8 @@ def engine():
     for name, on, _, _, attr in FEATURES:
         if attr:
             setattr(config, attr, on)
+    for attr in WASMTIME_ON:
+        setattr(config, attr, True)
     for attr in WASMTIME_OFF:
         setattr(config, attr, False)
     return wasmtime.Engine(config)
