@@ -175,7 +175,7 @@ build-fuzz-tree:
 	$(CMAKE) -S $(ROOT) -B $(FUZZ_DIR) -DCMAKE_C_COMPILER=clang \
 	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWX_FUZZ=ON \
 	    -DWX_FUZZ_SECONDS=$(FUZZ_SECONDS)
-	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS) --target fuzzers
+	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS) --target fuzzers wasm-tools
 
 test-fuzz: build-fuzz-tree
 	cd $(FUZZ_DIR) && $(SAN_ENV) $(CTEST) $(CTEST_FLAGS) -L fuzz \

@@ -250,10 +250,14 @@ static bool call_zero(wx_instance *inst, wx_wasm_func *f, const char *name,
         fprintf(stderr, "call %s: %s %s (%lld ms left)\n", name,
                 wx_status_name(s), s == WX_OK ? "" : err.message,
                 (long long)(budget_end - now_ms()));
+    /* wx_call must return values of the right types: a number as
+     * itself, a reference (typed ones too) as a reference, which the API
+     * gives as its family's top type (wasmext/engine.h). */
     if (s == WX_OK)
         for (uint32_t i = 0; i < t->nresults; i++)
-            if (results[i].type != t->results[i])
-                abort(); /* wx_call must return values of the right types */
+            if (wx_is_ref(t->results[i]) ? !wx_is_ref(results[i].type)
+                                         : results[i].type != t->results[i])
+                abort();
     return true;
 }
 

@@ -37,6 +37,11 @@ simd_bitwise simd_i8x16_arith2"
 w3_sample="return_call return_call_indirect memory-multi address64 load64
 memory_grow64 bulk64 memory_trap64 legacy/try_catch legacy/rethrow
 legacy/try_delegate relaxed_min_max i8x16_relaxed_swizzle"
+# And garbage collection (3.0), whose files only wasm-tools reads: with
+# $WASM_TOOLS (the build tree's link, which the fuzz layout builds), else
+# left out with a note.
+gc_sample="struct array array_copy array_new_elem i31 ref_cast ref_test
+br_on_cast type-subtyping type-rec extern ref_eq"
 # shellcheck source=../spec/w3_flags.sh
 . "$(dirname "$0")/../spec/w3_flags.sh"
 w3_flags=$W3_FLAGS_DEFAULT
@@ -65,6 +70,17 @@ if [ ! -f "$work/seeds/.complete" ]; then
         wast2json $w3_flags "$wast_dir/../wasm-3.0/$name.wast" \
             -o "$json/$flat.json" >/dev/null 2>&1 ||
             echo "smoke.sh: skipped wasm-3.0/$name.wast" >&2
+    done
+    for name in $gc_sample; do
+        if [ -x "${WASM_TOOLS:-}" ]; then
+            "$WASM_TOOLS" json-from-wast "$wast_dir/../wasm-3.0/$name.wast" \
+                -o "$json/gc_$name.json" --wasm-dir "$json" \
+                >/dev/null 2>&1 ||
+                echo "smoke.sh: skipped wasm-3.0/$name.wast" >&2
+        else
+            echo "smoke.sh: no wasm-tools (\$WASM_TOOLS): GC seeds left out" >&2
+            break
+        fi
     done
     find "$json" -name '*.wasm' -exec cp {} "$work/seeds/" \;
     rm -rf "$json"
