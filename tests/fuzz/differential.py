@@ -130,6 +130,13 @@ SMITH_OPTIONS = [
     # NaN bits stored to memory or reinterpreted would differ legally.
     "--canonicalize-nans", "true",
     "--max-memory32-bytes", str(MAX_MEMORY_BYTES),
+    # memory64 memories too: without this, smith's minimum sizes put a
+    # fifth of the modules over MAX_PAGES, not compared.
+    "--max-memory64-bytes", str(MAX_MEMORY_BYTES),
+    # Arrays in constant expressions (globals, tables, elements) of
+    # gigabytes would make instantiation run out of GC heap on both
+    # sides, leaving the module not compared.
+    "--limit-arrays-in-const-exprs", "true",
     # Tables declared up to 1000 elements (they may grow to the limit):
     # the state lines look at every element, in Python on wasmtime's side.
     "--max-table-elements", "1000",
