@@ -528,7 +528,7 @@ def canonical(line):
 
 def kind_of(out):
     """A call's outcome as the summary counts it."""
-    if out in INCONCLUSIVE or out.startswith("trap "):
+    if out in INCONCLUSIVE or out == "skipped" or out.startswith("trap "):
         return out
     return "returned"
 
