@@ -15,14 +15,15 @@
  *   table <export index> "<name>" <size> <non-null elements>
  *
  * A fresh instance per function, and after every call that ran out of
- * fuel or stack, keeps a call stopped midway (here, maybe not there) from
+ * fuel, stack or GC heap, keeps a call stopped midway (here, maybe not there) from
  * making the state that later calls see differ; a module without exported
  * functions gets one instance and its state lines.
  *
  * An outcome is the results (`i32:0x2a f64:0x...`, empty for none), or
- * `trap <kind>`, or `fuel` (the budget ran out) or `stack` (the call stack
- * was exhausted): the last two are "inconclusive" for differential.py,
- * since the two engines count fuel and stack differently. The arguments
+ * `trap <kind>`, or `fuel` (the budget ran out), `stack` (the call stack
+ * was exhausted) or `gc_heap` (the GC heap was): the last three are
+ * "inconclusive" for differential.py, since the two engines count fuel,
+ * stack and heap differently. The arguments
  * are printed too, as the same typed bit patterns, so that the reference
  * side calls with exactly these values: this program is the one place
  * where they are chosen (arg_value below).
@@ -146,6 +147,12 @@ static bool out_of_fuel(const wx_error *err)
     return err->status == WX_ELIMIT && strstr(err->message, "fuel");
 }
 
+/* Out of GC heap: a resource limit, which each engine sets its own way. */
+static bool out_of_gc_heap(const wx_error *err)
+{
+    return err->status == WX_ETRAP && err->trap == WX_TRAP_GC_HEAP;
+}
+
 /* What a failed call or instantiation ended in, in differential.py's
  * words: fuel and stack are inconclusive; everything else must agree. */
 static void print_failure(const wx_error *err)
@@ -154,6 +161,8 @@ static void print_failure(const wx_error *err)
         printf("stack");
     else if (out_of_fuel(err))
         printf("fuel");
+    else if (out_of_gc_heap(err))
+        printf("gc_heap");
     else if (err->status == WX_ETRAP)
         printf("trap %s", wx_trap_name(err->trap));
     else
@@ -208,7 +217,8 @@ static uint8_t *read_file(const char *path, size_t *len)
 }
 
 /* The value types both drivers pass and print. wasmtime's Python API
- * aborts the process when it so much as names another (v128, exnref:
+ * aborts the process when it so much as names another (v128, exnref, and
+ * every GC or typed reference but (ref null func) and (ref null extern):
  * "not implemented" in wasmtime's C API), so an export that takes,
  * returns or holds one is "skipped" on both sides: differential.py then
  * leaves it alone. The code inside the other functions still uses those
@@ -275,7 +285,8 @@ static bool call_one(wx_instance *inst, const wx_externdesc *d, uint32_t index,
         WX_OK) {
         printf(" ");
         print_failure(&err);
-        inconclusive = out_of_fuel(&err) || out_of_stack(&err);
+        inconclusive =
+            out_of_fuel(&err) || out_of_stack(&err) || out_of_gc_heap(&err);
     } else {
         for (uint32_t j = 0; j < t->nresults; j++) {
             printf(" ");
@@ -316,7 +327,10 @@ static void print_state(wx_instance *inst, const wx_module *m)
             printf("global %" PRIu32 " ", i);
             print_name(d.name, d.name_len);
             printf(" ");
-            if (passable(v.type))
+            /* The declared type, not the value's: a typed reference's
+             * value carries its family's top type (funcref), but naming
+             * the global's own type aborts wasmtime-py. */
+            if (passable(d.global_type))
                 print_value(&v);
             else
                 printf("skipped");

@@ -12,8 +12,8 @@ the same way, with the arguments diff_run printed, and compares the lines:
   call                 results (bit-exact, NaNs too) or trap kind
   global/memory/table  the state the function's calls left behind
 
-Inconclusive, never a disagreement: a call that ran out of fuel or of
-stack on either side (the engines count both differently; each side
+Inconclusive, never a disagreement: a call that ran out of fuel, stack
+or GC heap on either side (the engines count them differently; each side
 goes on in a fresh instance after it, and if only one side ran out, the
 function's later calls are not compared either, nor is the state such a
 call left), and an instance one side refused for its size limits. Every
@@ -25,7 +25,9 @@ from smith), both outputs and their diff. The summary line:
 counts the modules run (seeds smith could make no module from are
 reported apart), the calls made, the modules that disagree and the calls
 not compared; the line before it counts the first instantiations and
-the calls by outcome. Exit status 1 if any module disagrees.
+the calls by outcome; modules whose wasmtime side crashed (wasmtime-py
+aborts on what its C API lacks) are not compared but kept in OUT and
+listed after it. Exit status 1 if any module disagrees or crashed.
 """
 import argparse
 import collections
@@ -128,6 +130,13 @@ SMITH_OPTIONS = [
     # NaN bits stored to memory or reinterpreted would differ legally.
     "--canonicalize-nans", "true",
     "--max-memory32-bytes", str(MAX_MEMORY_BYTES),
+    # memory64 memories too: without this, smith's minimum sizes put a
+    # fifth of the modules over MAX_PAGES, not compared.
+    "--max-memory64-bytes", str(MAX_MEMORY_BYTES),
+    # Arrays in constant expressions (globals, tables, elements) of
+    # gigabytes would make instantiation run out of GC heap on both
+    # sides, leaving the module not compared.
+    "--limit-arrays-in-const-exprs", "true",
     # Tables declared up to 1000 elements (they may grow to the limit):
     # the state lines look at every element, in Python on wasmtime's side.
     "--max-table-elements", "1000",
@@ -151,12 +160,27 @@ TRAPS = {
     "BAD_CONVERSION_TO_INTEGER": "invalid_conversion",
     "STACK_OVERFLOW": "stack",
     "OUT_OF_FUEL": "fuel",
+    "ARRAY_OUT_OF_BOUNDS": "array_oob",
+    "CAST_FAILURE": "cast_failure",
+    "ALLOCATION_TOO_LARGE": "gc_heap",
 }
 # Our trap names that mean the same as another: a call_indirect past the
 # table's end is "undefined element" in the spec tests' wording, the same
-# trap as a table.get past it, which is all wasmtime reports.
-SAME_TRAP = {"trap undefined_element": "trap table_oob"}
-INCONCLUSIVE = {"fuel", "stack"}
+# trap as a table.get past it, which is all wasmtime reports. Our null
+# reference traps name what was null (the spec tests' wording: "null
+# structure reference", "null function reference"...); wasmtime has one
+# code for all of them.
+SAME_TRAP = {
+    "trap undefined_element": "trap table_oob",
+    "trap null_func_ref": "trap null_reference",
+    "trap null_struct_ref": "trap null_reference",
+    "trap null_array_ref": "trap null_reference",
+    "trap null_i31_ref": "trap null_reference",
+}
+# Out of GC heap is a resource limit like fuel and stack: each engine
+# sizes its heap its own way (diff_run prints "gc_heap" for our
+# gc_heap_exhausted trap).
+INCONCLUSIVE = {"fuel", "stack", "gc_heap"}
 
 
 def smith_args(seed):
@@ -191,8 +215,37 @@ def seed_bytes(seed):
 
 # ------------------------------------------------------------ their side
 
+# What wasmtime-py makes of a non-null externref that the host did not
+# make (extern.convert_any of a struct, array or i31): it has no Python
+# object behind it, and wasmtime-py gives None, as for null. See
+# see_guest_externrefs.
+GUEST_EXTERN = object()
+
+
+def see_guest_externrefs():
+    """Makes wasmtime-py tell a guest-made externref from null: every
+    value it reads (results, globals, table elements) goes through
+    Val._from_raw, which is wrapped to give GUEST_EXTERN for a non-null
+    externref (store id set, as it tests for funcref) without host
+    data, where it would give None."""
+    import wasmtime
+    from wasmtime import _ffi as ffi
+    from wasmtime._value import Val
+    original = Val._from_raw.__func__
+
+    def from_raw(cls, store, raw, owned=True):
+        guest = (raw.kind == ffi.WASMTIME_EXTERNREF.value
+                 and raw.of.externref.store_id != 0)
+        v = original(cls, store, raw, owned)
+        if guest and v.value is None:
+            v = Val(v._kind, GUEST_EXTERN)
+        return v
+    wasmtime.Val._from_raw = classmethod(from_raw)
+
+
 def engine():
     import wasmtime
+    see_guest_externrefs()
     config = wasmtime.Config()
     config.consume_fuel = True
     config.cranelift_nan_canonicalization = False
@@ -263,6 +316,8 @@ def failure(e):
     text = str(e)
     if "fuel" in text:
         return "fuel"
+    if "GC heap out of memory" in text:
+        return "gc_heap"
     if "limit" in text or "exceeds" in text or "too large" in text:
         return "limit"
     return "error %s" % text.splitlines()[0]
@@ -278,33 +333,32 @@ def quoted(name):
     return '"%s"' % "".join(out)
 
 
-def their_state(store, instance, exports, skip):
+def their_state(store, instance, skip):
     import wasmtime
     lines = []
     ext = instance.exports(store)
-    for i, e in enumerate(exports):
-        x = ext[e.name]
+    for i, (name, x) in enumerate(ext.items()):
         # What diff_run skipped (see skipped_exports) is not read.
         if i in skip and isinstance(x, wasmtime.Table):
-            lines.append("table %d %s %d skipped" % (i, quoted(e.name),
+            lines.append("table %d %s %d skipped" % (i, quoted(name),
                                                      x.size(store)))
             continue
         if i in skip and isinstance(x, wasmtime.Global):
-            lines.append("global %d %s skipped" % (i, quoted(e.name)))
+            lines.append("global %d %s skipped" % (i, quoted(name)))
             continue
         if isinstance(x, wasmtime.Global):
             lines.append("global %d %s %s" % (
-                i, quoted(e.name),
+                i, quoted(name),
                 fmt_value(x.value(store), x.type(store).content)))
         elif isinstance(x, wasmtime.Memory):
             data = x.read(store, 0, x.data_len(store))
             lines.append("memory %d %s %d 0x%08x" % (
-                i, quoted(e.name), x.size(store), zlib.crc32(data)))
+                i, quoted(name), x.size(store), zlib.crc32(data)))
         elif isinstance(x, wasmtime.Table):
             size = x.size(store)
             full = sum(1 for j in range(size)
                        if not is_null(x.get(store, j)))
-            lines.append("table %d %s %d %d" % (i, quoted(e.name), size,
+            lines.append("table %d %s %d %d" % (i, quoted(name), size,
                                                 full))
     return lines
 
@@ -322,14 +376,14 @@ def their_instance(eng, module):
         return None, failure(e)
 
 
-def their_call(store, instance, name, key, call, skip):
+def their_call(store, instance, key, call, skip):
     """The line of one call, as diff_run prints it."""
     quoted_name, args = call
     line = "call %d %d %s (%s) =>" % (key[0], key[1], quoted_name,
                                       " ".join(args))
     if key[0] in skip:  # see skipped_exports
         return line + " skipped"
-    func = instance.exports(store)[name]
+    func = instance.exports(store).by_index[key[0]]
     results = func.type(store).results
     store.set_fuel(THEIR_FUEL)
     try:
@@ -345,16 +399,18 @@ def their_call(store, instance, name, key, call, skip):
 def their_run(eng, wasm, calls, skip):
     """wasmtime's lines for `wasm`; `calls` maps (export, vector) to the
     argument fields diff_run printed; `skip` holds the exports it
-    skipped."""
+    skipped. No export's type is asked for but those diff_run did not
+    skip: `module.exports` would build every export's type, and the C
+    API aborts the process on a GC or typed reference type, so the
+    functions are the exports diff_run called, and the rest is reached
+    through the instance, whose exports come without types."""
     import wasmtime
     try:
         module = wasmtime.Module(eng, wasm)
     except Exception as e:  # noqa: BLE001 - any refusal is the outcome
         return ["load error %s" % str(e).splitlines()[0]]
     lines = ["load ok"]
-    exports = module.exports
-    funcs = [i for i, e in enumerate(exports)
-             if isinstance(e.type, wasmtime.FuncType)]
+    funcs = sorted({i for i, _ in calls})
     first = True
     for i in funcs or [None]:
         store, instance = their_instance(eng, module)
@@ -366,8 +422,8 @@ def their_run(eng, wasm, calls, skip):
         if i is not None:
             k = 0
             while (i, k) in calls:
-                line = their_call(store, instance, exports[i].name,
-                                  (i, k), calls[(i, k)], skip)
+                line = their_call(store, instance, (i, k), calls[(i, k)],
+                                  skip)
                 lines.append(line)
                 k += 1
                 # As diff_run: a fresh instance after an inconclusive call.
@@ -375,8 +431,39 @@ def their_run(eng, wasm, calls, skip):
                     store, instance = their_instance(eng, module)
                     if not store:
                         return lines
-        lines += their_state(store, instance, exports, skip)
+        lines += their_state(store, instance, skip)
     return lines
+
+
+def isolated(run, *args):
+    """run(*args)'s lines, computed in a child process: wasmtime-py
+    aborts the whole process on what its C API has not implemented
+    (naming most GC reference types), which would take the pool's worker
+    and its seed with it and leave the run hanging without its summary.
+    Returns (lines, None), or (None, why) if the child died."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        code = 0
+        try:
+            data = "\n".join(run(*args)).encode()
+            with os.fdopen(w, "wb") as f:
+                f.write(data)
+        except BaseException:  # noqa: BLE001 - reported by the parent
+            import traceback
+            traceback.print_exc()
+            code = 3
+        os._exit(code)  # no atexit handlers: they belong to the parent
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        return None, "killed by signal %d" % os.WTERMSIG(status)
+    if os.WEXITSTATUS(status) != 0:
+        return None, "exited with %d" % os.WEXITSTATUS(status)
+    return data.decode().split("\n"), None
 
 
 # ------------------------------------------------------------ comparison
@@ -441,7 +528,7 @@ def canonical(line):
 
 def kind_of(out):
     """A call's outcome as the summary counts it."""
-    if out in INCONCLUSIVE or out.startswith("trap "):
+    if out in INCONCLUSIVE or out == "skipped" or out.startswith("trap "):
         return out
     return "returned"
 
@@ -522,8 +609,13 @@ def check(job):
         ours = ["diff_run timed out after 300 s"]
     with open(wasm_path, "rb") as f:
         wasm = f.read()
-    theirs = their_run(check.engine, wasm, parse_calls(ours),
-                       skipped_exports(ours))
+    theirs, crashed = isolated(their_run, check.engine, wasm,
+                               parse_calls(ours), skipped_exports(ours))
+    if crashed:
+        # Not compared, but kept and counted: never a silent gap.
+        keep(seed, tools, out, wasm_path, seed_path, ours,
+             ["wasmtime side " + crashed], [])
+        return seed, "crashed: " + crashed, 0, 0, [], None
     kinds = collections.Counter()
     made, inconclusive, bad = compare(ours, theirs, kinds)
     if bad:
@@ -599,6 +691,7 @@ def main():
         print("difftest: random seeds: %s" % " ".join(map(str, extra)))
         seeds += extra
     modules = calls = inconclusive = skipped = 0
+    crashed = []
     disagree = []
     kinds = collections.Counter()
     with multiprocessing.Pool(a.j, initializer=init_worker) as pool:
@@ -606,6 +699,13 @@ def main():
                 check, [(s, tools, out) for s in seeds]):
             if status == "skipped":
                 skipped += 1
+                continue
+            if status.startswith("crashed"):
+                crashed.append(seed)
+                print("difftest: seed %d not compared: wasmtime side %s "
+                      "(%s)" % (seed, status, os.path.join(out, "seed-%d"
+                                                           % seed)))
+                sys.stdout.flush()
                 continue
             if status != "ok":
                 sys.exit("difftest: seed %d: %s" % (seed, status))
@@ -632,11 +732,14 @@ def main():
     print("difftest: first instances and calls by our outcome: %s" % ", ".join(
         "%s %d" % kv for kv in sorted(kinds.items(), key=lambda kv: -kv[1])))
     print("difftest: %d modules, %d calls, %d disagreements, "
-          "%d inconclusive%s" % (
+          "%d inconclusive%s%s" % (
               modules, calls, len(disagree), inconclusive,
               " (%d seeds skipped: smith made no module)" % skipped
-              if skipped else ""))
-    sys.exit(1 if disagree else 0)
+              if skipped else "",
+              "; %d modules not compared, wasmtime's side crashed: "
+              "seeds %s" % (len(crashed), " ".join(map(str, sorted(crashed))))
+              if crashed else ""))
+    sys.exit(1 if disagree or crashed else 0)
 
 
 if __name__ == "__main__":
