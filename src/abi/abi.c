@@ -121,6 +121,66 @@ bool wxai_default_type(wx_valtype vt, wxa_type *out)
     }
 }
 
+bool wxai_numeric_default_type(wx_valtype vt, wxa_type *out)
+{
+    if (wxai_default_type(vt, out))
+        return true;
+    if (vt == WX_V128) {
+        *out = WXA_BYTES;
+        return true;
+    }
+    if (wx_is_ref(vt)) {
+        *out = WXA_JSON;
+        return true;
+    }
+    return false;
+}
+
+bool wxai_numeric_fits(wxa_type t, wx_valtype vt)
+{
+    wx_valtype w;
+    if (wxai_wasm_type(t, &w))
+        return w == vt;
+    return (t == WXA_BYTES && vt == WX_V128) ||
+           (t == WXA_JSON && wx_is_ref(vt));
+}
+
+/* What a non-null reference is, by its family (wx_call gives a typed
+ * reference its family's top type) and, for the any family, its object. */
+static const char *ref_kind_name(wx_wasm_val w)
+{
+    switch ((uint32_t)w.type) {
+    case WX_FUNCREF: return "func";
+    case WX_EXTERNREF: return "extern";
+    case WX_EXNREF: return "exn";
+    default: break;
+    }
+    switch (wx_anyref_kind_of(w.of.ext)) {
+    case WX_ANYREF_I31: return "i31";
+    case WX_ANYREF_STRUCT: return "struct";
+    case WX_ANYREF_ARRAY: return "array";
+    case WX_ANYREF_HOST: return "host"; /* any.convert_extern of a host's */
+    default: return "any";
+    }
+}
+
+/* A reference result as JSON text describing it: the handle itself means
+ * nothing outside its instance, so only what it is (and an i31's value)
+ * is told. */
+static wx_status ref_to_json(wx_wasm_val w, wxa_value *out, wx_error *err)
+{
+    char text[48];
+    if (!w.of.ext)
+        snprintf(text, sizeof text, "null");
+    else if ((uint32_t)w.type == WX_HEAP_ANY &&
+             wx_anyref_kind_of(w.of.ext) == WX_ANYREF_I31)
+        snprintf(text, sizeof text, "{\"ref\":\"i31\",\"value\":%" PRId32 "}",
+                 wx_anyref_i31(w.of.ext));
+    else
+        snprintf(text, sizeof text, "{\"ref\":\"%s\"}", ref_kind_name(w));
+    return wxa_value_set(out, WXA_JSON, text, strlen(text), err);
+}
+
 /* An integer value of type t with the bits of `bits`, the rest of the
  * union zero as a compound literal would leave it. */
 static inline void set_scalar(wxa_value *out, wxa_type t, int64_t bits)
@@ -167,6 +227,17 @@ wx_status wxai_from_wasm(wx_wasm_val w, wxa_type t, uint32_t index, wxa_value *o
         out->of.buf.len = 0;
         out->of.f64 = w.of.f64;
         return WX_OK;
+    case WXA_BYTES:
+    case WXA_JSON:
+        /* Only the numeric ABI's v128 and references come here. */
+        if (t == WXA_BYTES && w.type == WX_V128)
+            return wxa_value_set(out, WXA_BYTES, w.of.v128, 16, err);
+        if (t == WXA_JSON && wx_is_ref(w.type))
+            return ref_to_json(w, out, err);
+        return wx_error_set(err, WX_EABI,
+                            "result %" PRIu32 ": %s cannot come from %s",
+                            index + 1, wx_type_name(t),
+                            wx_valtype_name(w.type));
     case WXA_BOOL:
         if (w.of.i32 == 0 || w.of.i32 == 1) {
             *out = wxa_value_bool(w.of.i32 == 1);
@@ -557,16 +628,17 @@ wx_status wxa_fn_bind(const wx_module *m, wxa_fn *fn, const char *where,
     }
     wx_externdesc d;
     find_export(m, fn->name, &d);
-    /* The check passed, so every wasm type here has a value type. */
+    /* The check passed, so every wasm type here has a value type (a v128
+     * or a reference only for the numeric ABI, whose check allows them). */
     if (!fn->has_params) {
         for (uint32_t i = 0; i < d.func.nparams; i++)
-            wxai_default_type(d.func.params[i], &fn->params[i]);
+            wxai_numeric_default_type(d.func.params[i], &fn->params[i]);
         fn->nparams = d.func.nparams;
         fn->has_params = true;
     }
     if (!fn->has_results) {
         for (uint32_t i = 0; i < d.func.nresults; i++)
-            wxai_default_type(d.func.results[i], &fn->results[i]);
+            wxai_numeric_default_type(d.func.results[i], &fn->results[i]);
         fn->nresults = d.func.nresults;
         fn->has_results = true;
     }

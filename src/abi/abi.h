@@ -144,7 +144,7 @@ size_t wxa_export_list(const wx_module *m, char *buf, size_t cap);
 /*
  * The numeric ABI without an instance in hand, for a caller that calls
  * the wasm function itself (the manager, through its pool's resolved
- * exports): wxa_value_to_wasm and wxa_numeric_to_wasm turn arguments that
+ * exports): wxa_numeric_arg_to_wasm and wxa_numeric_to_wasm turn arguments that
  * already have the bound parameter types of a bound numeric `fn`
  * (wxa_fn_bind; e.g. after the exact-fit conversion) into wasm values,
  * built in place (see wxa_value_int for why); wxa_numeric_results_bound
@@ -170,7 +170,27 @@ static inline void wxa_value_to_wasm(const wxa_value *v, wx_wasm_val *out)
     default: *out = wx_wasm_f64(v->of.f64); break;
     }
 }
-void wxa_numeric_to_wasm(const wxa_value *args, size_t n, wx_wasm_val *vals);
+/* Argument i (0-based, of its bound type) as the wasm value of type vt:
+ * numbers as wxa_value_to_wasm makes them, in place; a v128 from bytes of
+ * exactly 16 (else WX_EARG "argument <i+1>: a v128 takes exactly 16 bytes,
+ * got N"), a reference from a json null only (else WX_EARG naming the
+ * argument: a reference cannot come from outside the instance). */
+wx_status wxa_numeric_wide_to_wasm(const wxa_value *v, size_t i,
+                                   wx_valtype vt, wx_wasm_val *out,
+                                   wx_error *err);
+static inline wx_status wxa_numeric_arg_to_wasm(const wxa_value *v, size_t i,
+                                                wx_valtype vt,
+                                                wx_wasm_val *out,
+                                                wx_error *err)
+{
+    if (__builtin_expect(v->type == WXA_BYTES || v->type == WXA_JSON, 0))
+        return wxa_numeric_wide_to_wasm(v, i, vt, out, err);
+    wxa_value_to_wasm(v, out);
+    return WX_OK;
+}
+/* Every argument so, by the parameter types of signature t. */
+wx_status wxa_numeric_to_wasm(const wx_functype *t, const wxa_value *args,
+                              size_t n, wx_wasm_val *vals, wx_error *err);
 wx_status wxa_numeric_results_bound(const wxa_fn *fn, const wx_wasm_val *res,
                                     wxa_results *out, wx_error *err);
 

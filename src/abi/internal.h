@@ -149,6 +149,13 @@ void wxai_exports_find(wx_instance *inst, const wxa_fn *fn, wxai_exports *x);
 bool wxai_wasm_type(wxa_type t, wx_valtype *out);
 /* The value type a wasm type means when nothing is declared. */
 bool wxai_default_type(wx_valtype vt, wxa_type *out);
+/* The numeric ABI's wider view: as wxai_default_type, and a v128 is
+ * `bytes` (its 16 bytes in memory order), any reference `json` (a
+ * description of the handle; only null goes in). The other ABIs keep
+ * wxai_default_type, as bytes and json travel through memory there. */
+bool wxai_numeric_default_type(wx_valtype vt, wxa_type *out);
+/* Whether value type t travels as wasm type vt in the numeric ABI. */
+bool wxai_numeric_fits(wxa_type t, wx_valtype vt);
 /* Result `index` (0-based) as the value type `t`, checking it fits (an
  * i32 300 is no u8): WX_EABI "result <index+1>: ..." otherwise. */
 wx_status wxai_from_wasm(wx_wasm_val w, wxa_type t, uint32_t index, wxa_value *out,

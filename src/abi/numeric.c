@@ -2,7 +2,10 @@
  * The numeric ABI: the wasm signature says it all. Arguments convert with
  * the exact-fit rule to the declared types (or, undeclared, to the
  * signature's own: i32, i64, f32, f64) and travel as wasm values; results
- * come back typed the same way.
+ * come back typed the same way. A v128 is `bytes`, exactly its 16 bytes in
+ * memory order; a reference is `json`: a result describes its handle
+ * ({"ref":"struct"}, null ...), and an argument can only be null, since a
+ * reference cannot come from outside the instance.
  */
 #include "internal.h"
 
@@ -27,13 +30,15 @@ static wx_status check_side(const wxa_fn *fn, const wx_functype *t,
                          side, ndecl, side, fn->name, sig);
     for (uint32_t i = 0; i < ndecl; i++) {
         wx_valtype vt;
-        if (!wxai_wasm_type(decl[i], &vt))
+        /* bytes and json: only as a v128 and a reference */
+        if (!wxai_wasm_type(decl[i], &vt) &&
+            !wxai_numeric_fits(decl[i], wasm[i]))
             return wxai_fail(err, WX_EINVALID, where,
                              "%s[%" PRIu32 "] is %s, which the %s abi cannot "
                              "pass (use bindgen or cstring)",
                              side, i, wx_type_name(decl[i]),
                              wx_abi_name(fn->abi));
-        if (vt != wasm[i])
+        if (!wxai_numeric_fits(decl[i], wasm[i]))
             return wxai_fail(err, WX_EINVALID, where,
                              "%s[%" PRIu32 "] is %s, but \"%s\" has %s there "
                              "(type %s)",
@@ -52,7 +57,7 @@ wx_status wxai_numeric_check(const wx_module *m, const wxa_fn *fn,
     for (uint32_t i = 0; i < t->nparams + t->nresults; i++) {
         wx_valtype vt =
             i < t->nparams ? t->params[i] : t->results[i - t->nparams];
-        if (!wxai_default_type(vt, &dummy)) {
+        if (!wxai_numeric_default_type(vt, &dummy)) {
             char sig[160];
             wxai_format_functype(t, sig, sizeof sig);
             return wxai_fail(err, WX_EINVALID, where,
@@ -81,12 +86,11 @@ static wx_status numeric_results(const wxa_fn *fn, const wx_functype *t,
         wxa_type want;
         if (fn->has_results)
             want = fn->results[i];
-        else if (!wxai_default_type(t->results[i], &want))
+        else if (!wxai_numeric_default_type(t->results[i], &want))
             return wx_error_set(err, WX_EARG, "%s: result %" PRIu32 " is %s",
                                 fn->name, i + 1,
                                 wx_valtype_name(t->results[i]));
-        wx_valtype vt;
-        if (!wxai_wasm_type(want, &vt) || vt != t->results[i])
+        if (!wxai_numeric_fits(want, t->results[i]))
             return wx_error_set(err, WX_EARG,
                                 "%s: result %" PRIu32 ": %s "
                                 "cannot come from %s",
@@ -122,12 +126,11 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn
         wxa_type want;
         if (fn->has_params)
             want = fn->params[i];
-        else if (!wxai_default_type(t->params[i], &want))
+        else if (!wxai_numeric_default_type(t->params[i], &want))
             return wx_error_set(err, WX_EARG, "%s: parameter %zu is %s",
                                 fn->name, i + 1,
                                 wx_valtype_name(t->params[i]));
-        wx_valtype vt;
-        if (!wxai_wasm_type(want, &vt) || vt != t->params[i])
+        if (!wxai_numeric_fits(want, t->params[i]))
             return wx_error_set(err, WX_EARG,
                                 "%s: argument %zu: %s cannot "
                                 "travel as %s",
@@ -138,9 +141,11 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn
         wx_status s = wxai_arg(&args[i], i, want, &v, &owned, err);
         if (s != WX_OK)
             return s;
-        wxa_value_to_wasm(&v, &vals[i]);
+        s = wxa_numeric_arg_to_wasm(&v, i, t->params[i], &vals[i], err);
         if (owned)
             wxa_value_free(&v);
+        if (s != WX_OK)
+            return s;
     }
     wx_status s = wx_call(f, vals, nargs, res, t->nresults, err);
     if (s != WX_OK)
@@ -148,10 +153,63 @@ wx_status wxai_numeric_call(wx_instance *inst, wx_wasm_func *f, const wxa_fn *fn
     return numeric_results(fn, t, res, out, err);
 }
 
-void wxa_numeric_to_wasm(const wxa_value *args, size_t n, wx_wasm_val *vals)
+/* Whether JSON text is `null` (JSON's whitespace around it allowed). */
+static bool json_text_is_null(const char *p, size_t len)
 {
-    for (size_t i = 0; i < n; i++)
-        wxa_value_to_wasm(&args[i], &vals[i]);
+    size_t a = 0, b = len;
+    while (a < b && strchr(" \t\r\n", p[a]))
+        a++;
+    while (b > a && strchr(" \t\r\n", p[b - 1]))
+        b--;
+    return b - a == 4 && memcmp(p + a, "null", 4) == 0;
+}
+
+wx_status wxa_numeric_wide_to_wasm(const wxa_value *v, size_t i,
+                                   wx_valtype vt, wx_wasm_val *out,
+                                   wx_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (v->type == WXA_BYTES && vt == WX_V128) {
+        if (v->of.buf.len != 16)
+            return wx_error_set(err, WX_EARG,
+                                "argument %zu: a v128 takes exactly 16 "
+                                "bytes, got %zu",
+                                i + 1, v->of.buf.len);
+        out->type = WX_V128;
+        memcpy(out->of.v128, v->of.buf.data, 16);
+        return WX_OK;
+    }
+    if (v->type == WXA_JSON && wx_is_ref(vt)) {
+        if (!v->of.buf.data ||
+            !json_text_is_null(v->of.buf.data, v->of.buf.len))
+            return wx_error_set(err, WX_EARG,
+                                "argument %zu: only null can pass as %s (a "
+                                "reference cannot come from outside the "
+                                "instance)",
+                                i + 1, wx_valtype_name(vt));
+        if (!wx_ref_nullable(vt))
+            return wx_error_set(err, WX_EARG,
+                                "argument %zu: %s is not nullable, and a "
+                                "reference cannot come from outside the "
+                                "instance",
+                                i + 1, wx_valtype_name(vt));
+        out->type = vt; /* the exact type wx_call checks; of.ext NULL */
+        return WX_OK;
+    }
+    return wx_error_set(err, WX_EARG, "argument %zu: %s cannot travel as %s",
+                        i + 1, wx_type_name(v->type), wx_valtype_name(vt));
+}
+
+wx_status wxa_numeric_to_wasm(const wx_functype *t, const wxa_value *args,
+                              size_t n, wx_wasm_val *vals, wx_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        wx_status s = wxa_numeric_arg_to_wasm(&args[i], i, t->params[i],
+                                              &vals[i], err);
+        if (s != WX_OK)
+            return s;
+    }
+    return WX_OK;
 }
 
 wx_status wxa_numeric_results_bound(const wxa_fn *fn, const wx_wasm_val *res,

@@ -399,10 +399,11 @@ static wx_status renumber(wx_error *err, int i)
     return wx_error_set(err, err->status, "argument %d: %s", i + 1, why);
 }
 
-/* Argument `i` of wasm type `t`, read by the framework's command-line
+/* Argument `i` of type `t`, read by the framework's command-line
  * converter: i32 and i64 as their signed or unsigned type, since wasm
- * integers have no sign of their own. */
-static wx_status parse_arg(wx_type t, const char *text, int i, wx_wasm_val *out,
+ * integers have no sign of their own (an unsigned one becomes its bits);
+ * a v128 (bytes) and a reference (json) as the converter reads those. */
+static wx_status parse_arg(wx_type t, const char *text, int i, wx_value *out,
                            wx_error *err)
 {
     wx_function_info one;
@@ -422,18 +423,12 @@ static wx_status parse_arg(wx_type t, const char *text, int i, wx_wasm_val *out,
         return renumber(err, i);
     const wx_value *x = &v.values[0];
     switch (x->type) {
-    case WX_TYPE_I32: *out = wx_wasm_i32((int32_t)x->of.i); break;
-    case WX_TYPE_U32: *out = wx_wasm_i32((int32_t)(uint32_t)x->of.u); break;
-    case WX_TYPE_I64: *out = wx_wasm_i64(x->of.i); break;
-    case WX_TYPE_U64: *out = wx_wasm_i64((int64_t)x->of.u); break;
-    case WX_TYPE_F32: *out = wx_wasm_f32(x->of.f32); break;
-    case WX_TYPE_F64: *out = wx_wasm_f64(x->of.f64); break;
-    default:
-        s = wx_error_set(err, WX_EARG, "argument %d: %s is not a wasm number",
-                         i + 1, wx_type_name(x->type));
+    case WX_TYPE_U32: *out = wx_value_i32((int32_t)(uint32_t)x->of.u); break;
+    case WX_TYPE_U64: *out = wx_value_i64((int64_t)x->of.u); break;
+    default: *out = *x; return WX_OK; /* its buffer, if any, is now *out's */
     }
     wx_values_free(&v);
-    return s;
+    return WX_OK;
 }
 
 /* Appends "t1, t2" to buf at *at. */
@@ -457,7 +452,7 @@ static void signature(const wx_function_info *info, char *buf, size_t size)
 }
 
 static int parse_args(const wx_function_info *info, int n, char *const *texts,
-                      wx_wasm_val *args)
+                      wx_values *args)
 {
     if ((uint32_t)n != info->nparams) {
         char sig[256];
@@ -470,10 +465,12 @@ static int parse_args(const wx_function_info *info, int n, char *const *texts,
     for (int i = 0; i < n; i++) {
         wx_error err;
         wx_error_clear(&err);
-        if (parse_arg(info->params[i], texts[i], i, &args[i], &err) != WX_OK) {
+        if (parse_arg(info->params[i], texts[i], i, &args->values[i], &err) !=
+            WX_OK) {
             cli_error_from(&err, "%s", err.message);
             return CLI_EXIT_USAGE;
         }
+        args->count = (uint32_t)i + 1;
     }
     return CLI_EXIT_OK;
 }
@@ -482,21 +479,12 @@ static int parse_args(const wx_function_info *info, int n, char *const *texts,
 
 /* Results as text, one per line, or {"results": [...]} with --json, by
  * the framework's converters. */
-static int print_results(const run_state *st, const wx_wasm_val *res, uint32_t n)
+static int print_results(const run_state *st, const wx_values *res)
 {
-    wx_value v[WX_MAX_VALUES];
-    for (uint32_t i = 0; i < n; i++) {
-        switch (res[i].type) {
-        case WX_I32: v[i] = wx_value_i32(res[i].of.i32); break;
-        case WX_I64: v[i] = wx_value_i64(res[i].of.i64); break;
-        case WX_F32: v[i] = wx_value_f32(res[i].of.f32); break;
-        default: v[i] = wx_value_f64(res[i].of.f64); break;
-        }
-    }
     wx_error err;
     wx_error_clear(&err);
-    char *text = st->json ? wx_values_to_json(v, n, &err)
-                          : wx_values_to_text(v, n, 0, &err);
+    char *text = st->json ? wx_values_to_json(res->values, res->count, &err)
+                          : wx_values_to_text(res->values, res->count, 0, &err);
     if (!text) {
         cli_error_from(&err, "%s", err.message);
         return CLI_EXIT_FAILED;
@@ -530,23 +518,31 @@ static int call_failed(const run_state *st, const wx_error *err)
 static int call_func(run_state *st, int n, char *const *texts)
 {
     wx_function_info info;
-    wx_wasm_val args[WX_MAX_VALUES], results[WX_MAX_VALUES];
+    wx_values args = {0}, results = {0};
     wx_error err;
     wx_error_clear(&err);
     if (wx_fn_describe(st->fn, &info, &err) != WX_OK) {
         cli_error_from(&err, "%s", err.message);
         return cli_exit_code(err.status);
     }
-    int rc = parse_args(&info, n, texts, args);
+    /* Typed values, so that a v128 (bytes) and a reference (json) pass
+     * as the numeric ABI gives them; numbers are the wasm values. */
+    int rc = parse_args(&info, n, texts, &args);
+    wx_status s = WX_OK;
+    if (rc == CLI_EXIT_OK)
+        s = stdout_aside(st, &err);
+    if (rc == CLI_EXIT_OK && s == WX_OK)
+        s = wx_fn_call_values(st->fn, args.values, (size_t)n, &results, &err);
+    if (rc == CLI_EXIT_OK)
+        stdout_back(st);
+    wx_values_free(&args);
     if (rc != CLI_EXIT_OK)
         return rc;
-    wx_status s = stdout_aside(st, &err);
-    if (s == WX_OK)
-        s = wx_fn_call(st->fn, args, (size_t)n, results, info.nresults, &err);
-    stdout_back(st);
     if (s != WX_OK)
         return call_failed(st, &err);
-    return print_results(st, results, info.nresults);
+    rc = print_results(st, &results);
+    wx_values_free(&results);
+    return rc;
 }
 
 /* Runs the WASI command: its _start is the call; the exit status is its

@@ -1744,15 +1744,20 @@ wx_status wxm_args_to_wasm(const wxm_func *f, const wxa_value *args,
             wx_status s = check_same(&args[i], i, err);
             if (s != WX_OK)
                 return s;
-            wxa_value_to_wasm(&args[i], &vals[i]);
+            s = wxa_numeric_arg_to_wasm(&args[i], i, f->type.params[i],
+                                        &vals[i], err);
+            if (s != WX_OK)
+                return s;
             continue;
         }
         wxa_value c;
         wx_status s = convert_arg(&args[i], i, t, &c, err);
         if (s != WX_OK)
             return s;
-        wxa_value_to_wasm(&c, &vals[i]);
+        s = wxa_numeric_arg_to_wasm(&c, i, f->type.params[i], &vals[i], err);
         wxa_value_free(&c);
+        if (s != WX_OK)
+            return s;
     }
     return WX_OK;
 }

@@ -208,8 +208,9 @@ static wx_status run_row(runner *r, const wxa_value *args, size_t nargs,
         s = wxa_call(r->lease.instance, &f->fn, args, nargs, &r->tmp, err);
     } else {
         wx_wasm_val vals[WXA_MAX_VALUES];
-        wxa_numeric_to_wasm(args, nargs, vals);
-        s = wx_call(r->wfn, vals, nargs, res, f->type.nresults, err);
+        s = wxa_numeric_to_wasm(&f->type, args, nargs, vals, err);
+        if (s == WX_OK)
+            s = wx_call(r->wfn, vals, nargs, res, f->type.nresults, err);
     }
     wxm_guest_fn = NULL;
     return s;

@@ -111,10 +111,17 @@ static void test_check(void)
           WX_EINVALID);
     CHECK_STR(err.message, "functions[0]: \"memory\" is exported by n.wasm, "
                            "but not as a function");
+    /* A reference is json in the numeric abi (only null goes in). */
     fn_decl(&fn, "ref", WX_ABI_NUMERIC, NULL, NULL);
+    CHECK(wxa_fn_check(g.m, &fn, &err) == WX_OK);
+    fn_decl(&fn, "ref", WX_ABI_NUMERIC, "i32", NULL);
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
-    CHECK_STR(err.message, "\"ref\" has type (externref) -> (); the numeric "
-                           "abi passes only i32, i64, f32 and f64");
+    CHECK_STR(err.message, "params[0] is i32, but \"ref\" has externref "
+                           "there (type (externref) -> ())");
+    fn_decl(&fn, "id32", WX_ABI_NUMERIC, "json", NULL);
+    CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
+    CHECK_STR(err.message, "params[0] is json, which the numeric abi "
+                           "cannot pass (use bindgen or cstring)");
     fn_decl(&fn, "add", WX_ABI_NUMERIC, "i64 i32", NULL);
     CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
     CHECK_STR(err.message, "params[0] is i64, but \"add\" has i32 there "
@@ -150,6 +157,51 @@ static void test_check(void)
     guest_close(&g);
 }
 
+/* A v128 is bytes of exactly 16, in memory order; a reference result is
+ * json describing it, and only a json null goes in (numeric_wide.wat). */
+static void test_wide(void)
+{
+    guest g;
+    if (!guest_open(&g, dir, "numeric_wide.wasm")) {
+        CHECK(!"numeric_wide.wasm");
+        return;
+    }
+    CHECK_STR(call(&g, "vswap", NULL, NULL,
+                   "hex:000102030405060708090a0b0c0d0e0f", NULL),
+              "08090a0b0c0d0e0f0001020304050607");
+    CHECK_STR(call(&g, "vswap", "bytes", "bytes",
+                   "hex:000102030405060708090a0b0c0d0e0f", NULL),
+              "08090a0b0c0d0e0f0001020304050607");
+    CHECK_STR(call(&g, "vswap", NULL, NULL, "hex:0001", NULL),
+              "ERR arg: argument 1: a v128 takes exactly 16 bytes, got 2");
+    CHECK_STR(call(&g, "fref", NULL, NULL, "1", NULL), "{\"ref\":\"func\"}");
+    CHECK_STR(call(&g, "fref", NULL, NULL, "0", NULL), "null");
+    CHECK_STR(call(&g, "isnull", NULL, NULL, " null ", NULL), "1");
+    CHECK_STR(call(&g, "isnull", NULL, NULL, "{\"ref\":\"extern\"}", NULL),
+              "ERR arg: argument 1: only null can pass as externref (a "
+              "reference cannot come from outside the instance)");
+
+    /* bind gives them bytes and json; a declared number is refused. */
+    wxa_fn fn;
+    wx_error err;
+    fn_decl(&fn, "fref", WX_ABI_NUMERIC, NULL, NULL);
+    CHECK(wxa_fn_bind(g.m, &fn, NULL, NULL, &err) == WX_OK);
+    CHECK(fn.nresults == 1 && fn.results[0] == WXA_JSON);
+    fn_decl(&fn, "vswap", WX_ABI_NUMERIC, NULL, NULL);
+    CHECK(wxa_fn_bind(g.m, &fn, NULL, NULL, &err) == WX_OK);
+    CHECK(fn.nparams == 1 && fn.params[0] == WXA_BYTES &&
+          fn.results[0] == WXA_BYTES);
+    fn_decl(&fn, "vswap", WX_ABI_NUMERIC, "i64", NULL);
+    CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
+    CHECK_STR(err.message, "params[0] is i64, but \"vswap\" has v128 there "
+                           "(type (v128) -> v128)");
+    fn_decl(&fn, "vswap", WX_ABI_NUMERIC, "string", NULL);
+    CHECK(wxa_fn_check(g.m, &fn, &err) == WX_EINVALID);
+    CHECK_STR(err.message, "params[0] is string, which the numeric abi "
+                           "cannot pass (use bindgen or cstring)");
+    guest_close(&g);
+}
+
 static void test_c_guest(void)
 {
     guest g;
@@ -175,6 +227,7 @@ int main(int argc, char **argv)
     dir = argv[1];
     test_calls();
     test_check();
+    test_wide();
     test_c_guest();
     return CHECK_DONE();
 }

@@ -281,8 +281,11 @@ static void test_refusals(void)
            "add, fib, mul64,");
     refuse(m, "p", "math.wasm", "[\"memory\"]", "", WX_EINVALID,
            "functions[0]: ");
-    refuse(m, "p", "math.wasm", "[\"takes_ref\"]", "", WX_EINVALID,
-           "functions[0]: ");
+    /* A reference parameter is json now (null only), not a number. */
+    refuse(m, "p", "math.wasm",
+           "[{\"name\":\"takes_ref\",\"params\":[\"i32\"]}]", "",
+           WX_EINVALID, "functions[0]: params[0] is i32, but \"takes_ref\" "
+                        "has funcref there");
     refuse(m, "p", "math.wasm",
            "[\"fib\",{\"name\":\"add\",\"params\":[\"i64\",\"i32\"]}]", "",
            WX_EINVALID, "functions[1]");
