@@ -35,6 +35,10 @@ struct wxg_heap {
     size_t ntables, captables;
     wx_budget **budgets; /* retained: objects outlive their instances */
     size_t nbudgets, capbudgets;
+    /* The `heap` fields of the linkers whose standalone globals and
+     * tables it serves (each holds a reference): a merge repoints them. */
+    wxg_heap ***linkers;
+    size_t nlinkers, caplinkers;
     wxg_obj **work; /* the mark stack */
     size_t nwork, capwork;
 };
@@ -120,6 +124,7 @@ void wxg_heap_release(wxg_heap *h)
     free(h->globals);
     free(h->tables);
     free(h->budgets);
+    free(h->linkers);
     free(h->work);
     free(h);
 }
@@ -174,10 +179,151 @@ bool wxg_add_table(wxg_heap *h, wx_table *t)
     return push_ptr((void ***)&h->tables, &h->ntables, &h->captables, t);
 }
 
-void wxg_forget_standalone(wxg_heap *h)
+/* Removes p from the list arr[0 .. *n) if it is there. */
+static void drop_ptr(void **arr, size_t *n, const void *p)
 {
-    h->nglobals = 0;
-    h->ntables = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (arr[i] == p) {
+            arr[i] = arr[--*n];
+            return;
+        }
+}
+
+void wxg_forget_global(wxg_heap *h, const wx_global *g)
+{
+    drop_ptr((void **)h->globals, &h->nglobals, g);
+}
+
+void wxg_forget_table(wxg_heap *h, const wx_table *t)
+{
+    drop_ptr((void **)h->tables, &h->ntables, t);
+}
+
+bool wxg_add_linker(wxg_heap *h, wxg_heap **slot)
+{
+    return push_ptr((void ***)&h->linkers, &h->nlinkers, &h->caplinkers,
+                    slot);
+}
+
+void wxg_forget_linker(wxg_heap *h, wxg_heap **slot)
+{
+    drop_ptr((void **)h->linkers, &h->nlinkers, slot);
+}
+
+/* ------------------------------------------------------------ merging */
+
+/* Room for `more` entries in a pointer list, so that a merge, once
+ * started, cannot fail half-way. */
+static bool reserve_ptrs(void ***arr, size_t n, size_t *cap, size_t more)
+{
+    if (n + more <= *cap)
+        return true;
+    size_t c = *cap ? *cap : 8;
+    while (c < n + more)
+        c *= 2;
+    void **a = realloc(*arr, c * sizeof *a);
+    if (!a)
+        return false;
+    *arr = a;
+    *cap = c;
+    return true;
+}
+
+static bool reserve_merge(wxg_heap *into, const wxg_heap *from)
+{
+    size_t cap = into->cap ? into->cap : 1024;
+    while (2 * (into->count + from->count) > cap)
+        cap *= 2;
+    if (cap != into->cap) {
+        wxg_obj **set = calloc(cap, sizeof *set);
+        if (!set)
+            return false;
+        for (size_t i = 0; i < into->cap; i++)
+            if (into->set[i])
+                set_put(set, cap, into->set[i]);
+        free(into->set);
+        into->set = set;
+        into->cap = cap;
+    }
+    return reserve_ptrs((void ***)&into->insts, into->ninsts,
+                        &into->capinsts, from->ninsts) &&
+           reserve_ptrs((void ***)&into->globals, into->nglobals,
+                        &into->capglobals, from->nglobals) &&
+           reserve_ptrs((void ***)&into->tables, into->ntables,
+                        &into->captables, from->ntables) &&
+           reserve_ptrs((void ***)&into->budgets, into->nbudgets,
+                        &into->capbudgets, from->nbudgets) &&
+           reserve_ptrs((void ***)&into->linkers, into->nlinkers,
+                        &into->caplinkers, from->nlinkers);
+}
+
+/* Every table and global of inst that names `from` names `into`. */
+static void repoint_instance(wx_instance *inst, wxg_heap *from,
+                             wxg_heap *into)
+{
+    const wx_module *m = inst->module;
+    inst->heap = into;
+    for (uint32_t i = 0; i < m->ntables; i++)
+        if (inst->tables[i] && inst->tables[i]->heap == from)
+            inst->tables[i]->heap = into;
+    for (uint32_t i = 0; i < m->nglobals; i++)
+        if (inst->globals[i] && inst->globals[i]->heap == from)
+            inst->globals[i]->heap = into;
+}
+
+bool wxg_heap_merge(wxg_heap *into, wxg_heap *from)
+{
+    if (into == from)
+        return true;
+    if (!reserve_merge(into, from))
+        return false;
+    for (size_t i = 0; i < from->cap; i++)
+        if (from->set[i])
+            set_put(into->set, into->cap, from->set[i]);
+    into->count += from->count;
+    into->live_bytes += from->live_bytes;
+    into->since += from->since;
+    if (from->threshold > into->threshold)
+        into->threshold = from->threshold;
+    into->refused = into->refused || from->refused;
+    for (size_t i = 0; i < from->ninsts; i++) {
+        repoint_instance(from->insts[i], from, into);
+        into->insts[into->ninsts++] = from->insts[i];
+    }
+    for (size_t i = 0; i < from->nglobals; i++) {
+        from->globals[i]->heap = into;
+        into->globals[into->nglobals++] = from->globals[i];
+    }
+    for (size_t i = 0; i < from->ntables; i++) {
+        from->tables[i]->heap = into;
+        into->tables[into->ntables++] = from->tables[i];
+    }
+    for (size_t i = 0; i < from->nlinkers; i++) {
+        *from->linkers[i] = into;
+        into->linkers[into->nlinkers++] = from->linkers[i];
+    }
+    /* The budgets' references move too; one of a budget into already
+     * holds is given back. */
+    for (size_t i = 0; i < from->nbudgets; i++) {
+        bool known = false;
+        for (size_t k = 0; k < into->nbudgets && !known; k++)
+            known = into->budgets[k] == from->budgets[i];
+        if (known)
+            wx_budget_release(from->budgets[i]);
+        else
+            into->budgets[into->nbudgets++] = from->budgets[i];
+    }
+    /* Whoever held `from` (its instances, its linkers) now holds `into`. */
+    into->refs += from->refs;
+    free(from->set);
+    free(from->insts);
+    free(from->globals);
+    free(from->tables);
+    free(from->budgets);
+    free(from->linkers);
+    free(from->work);
+    free(from);
+    return true;
 }
 
 bool wxg_refused(wxg_heap *h)

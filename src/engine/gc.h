@@ -69,7 +69,23 @@ bool wxg_add_table(wxg_heap *h, wx_table *t);
 
 /* Before the linker frees them: its globals and tables are no roots any
  * more. */
-void wxg_forget_standalone(wxg_heap *h);
+void wxg_forget_global(wxg_heap *h, const wx_global *g);
+void wxg_forget_table(wxg_heap *h, const wx_table *t);
+/* The `heap` field of a linker that holds h (made by wxi_linker_heap),
+ * which a merge repoints; forgotten before the linker is freed. */
+bool wxg_add_linker(wxg_heap *h, wxg_heap **slot);
+void wxg_forget_linker(wxg_heap *h, wxg_heap **slot);
+
+/*
+ * Makes one heap of two, when an instance's imports link to both (so
+ * references may pass between them): `from`'s objects, instances,
+ * standalone globals and tables, budgets and linkers move into `into`,
+ * every pointer to `from` among them (an instance's heap, its tables'
+ * and globals', a linker's) now points to `into`, and `from`'s references
+ * become `into`'s; `from` is freed. false (nothing changed) when out of
+ * host memory. Never while code of either heap runs a collection.
+ */
+bool wxg_heap_merge(wxg_heap *into, wxg_heap *from);
 /* Whether an allocation was refused since the last call (constant
  * expressions, which cannot fail on their own); clears the mark. */
 bool wxg_refused(wxg_heap *h);

@@ -517,7 +517,8 @@ static wxg_heap *import_heap(const wx_instance *inst, uint32_t i)
 }
 
 /* The GC heap (docs/design.md, "Garbage collection"): that of the
- * instances (or the linker's tables and globals) the imports link to, so
+ * instances (or the linker's tables and globals) the imports link to (all
+ * of them made one), so
  * that every reference the instance can receive is of its own heap;
  * otherwise one of its own, so that instances that share nothing but a
  * linker's host functions and memories (a pool's, one a thread) share no
@@ -525,8 +526,18 @@ static wxg_heap *import_heap(const wx_instance *inst, uint32_t i)
 static wx_status join_heap(wx_instance *inst, wx_error *err)
 {
     wxg_heap *h = NULL;
-    for (uint32_t i = 0; !h && i < inst->module->nimports; i++)
-        h = import_heap(inst, i);
+    /* Imports that link to two heaps make them one: references may now
+     * pass from either to the other, and a heap only knows its own
+     * roots and objects. */
+    for (uint32_t i = 0; i < inst->module->nimports; i++) {
+        wxg_heap *o = import_heap(inst, i);
+        if (!o || o == h)
+            continue;
+        if (!h)
+            h = o;
+        else if (!wxg_heap_merge(h, o))
+            return wx_error_set(err, WX_ENOMEM, "out of host memory");
+    }
     if (h)
         wxg_heap_retain(h);
     else if (!(h = wxg_heap_new()))

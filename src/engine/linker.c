@@ -35,8 +35,11 @@ struct wx_linker {
 
 wxg_heap *wxi_linker_heap(wx_linker *l)
 {
-    if (!l->heap)
-        l->heap = wxg_heap_new();
+    if (!l->heap && (l->heap = wxg_heap_new()) &&
+        !wxg_add_linker(l->heap, &l->heap)) {
+        wxg_heap_release(l->heap);
+        l->heap = NULL;
+    }
     return l->heap;
 }
 
@@ -150,8 +153,15 @@ void wx_linker_free(wx_linker *l)
     free(l->adopted);
     /* Instances that outlive the linker keep the heap; the owned
      * globals and tables stop being its roots before they go. */
-    if (l->heap)
-        wxg_forget_standalone(l->heap);
+    if (l->heap) {
+        for (size_t i = 0; i < l->nowned; i++) {
+            if (l->owned[i].kind == WX_EXTERN_GLOBAL)
+                wxg_forget_global(l->heap, l->owned[i].of.global);
+            else if (l->owned[i].kind == WX_EXTERN_TABLE)
+                wxg_forget_table(l->heap, l->owned[i].of.table);
+        }
+        wxg_forget_linker(l->heap, &l->heap);
+    }
     for (size_t i = 0; i < l->nowned; i++)
         wx_extern_free(l->owned[i]);
     free(l->owned);

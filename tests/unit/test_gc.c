@@ -121,8 +121,10 @@
 #include "check.h"
 #include "load.h"
 #include "wasmext/engine.h"
+#include "wasmext/wat.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const uint8_t gc_wasm[] = {
@@ -488,6 +490,78 @@ static void test_shared_heap(void)
     wx_module_free(ma);
 }
 
+/* A module from its text (the engine's own parser). */
+static wx_module *load_wat(const char *text)
+{
+    uint8_t *bin = NULL;
+    size_t len = 0;
+    wx_error err;
+    CHECK_MSG(wx_wat_to_wasm(text, strlen(text), &bin, &len, &err) == WX_OK,
+              "%s", err.message);
+    wx_module *m = bin ? load(bin, len) : NULL;
+    free(bin);
+    return m;
+}
+
+/* Two instances with heaps of their own (neither imports anything), then
+ * a third that imports from both: references may now pass between the
+ * two, so their heaps become one. The third (whose first import is the
+ * churner's) stores its own struct into the owner's table and is freed;
+ * after the churner's collections the owner must still read the struct's
+ * field: with two heaps, the churner's would have freed it (a use after
+ * free, which ASan reports). */
+static const char table_owner_wat[] =
+    "(module (type $s (struct (field i32)))"
+    " (table (export \"t\") 1 anyref)"
+    " (func (export \"get\") (result i32)"
+    "  (struct.get $s 0 (ref.cast (ref $s) (table.get 0 (i32.const 0))))))";
+static const char churner_wat[] =
+    "(module (type $s (struct (field i32)))"
+    " (func (export \"churn\") (param $n i32)"
+    "  (loop $l (drop (struct.new $s (local.get $n)))"
+    "   (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))";
+static const char linker_wat[] =
+    "(module (type $s (struct (field i32)))"
+    " (import \"c\" \"churn\" (func (param i32)))"
+    " (import \"o\" \"t\" (table 1 anyref))"
+    " (func (export \"put\") (param i32)"
+    "  (table.set 0 (i32.const 0) (struct.new $s (local.get 0)))))";
+
+static void test_merged_heaps(void)
+{
+    wx_module *mo = load_wat(table_owner_wat), *mc = load_wat(churner_wat),
+              *ml = load_wat(linker_wat);
+    wx_error err;
+    wx_linker *l = wx_linker_new(&err);
+    wx_instance *o = mo ? wx_instantiate(mo, l, NULL, &err) : NULL;
+    wx_instance *c = mc ? wx_instantiate(mc, l, NULL, &err) : NULL;
+    CHECK_MSG(o && c, "%s", err.message);
+    wx_instance *x = NULL;
+    if (o && c && ml && wx_linker_define_instance(l, "o", o, &err) == WX_OK &&
+        wx_linker_define_instance(l, "c", c, &err) == WX_OK)
+        x = wx_instantiate(ml, l, NULL, &err);
+    CHECK_MSG(x != NULL, "%s", err.message);
+    if (x) {
+        call_v(x, "put", wx_wasm_i32(1234));
+        wx_instance_free(x);
+        wx_gc_stats so, sc;
+        call_v(c, "churn", wx_wasm_i32(CHURN));
+        wx_gc_collect(o);
+        wx_gc_stats_get(o, &so);
+        wx_gc_stats_get(c, &sc);
+        /* One heap now: the churner's collections are the owner's. */
+        CHECK(so.collections > 0 && so.collections == sc.collections);
+        CHECK(so.live_objects == sc.live_objects);
+        CHECK(call_r(o, "get") == 1234);
+    }
+    wx_instance_free(c);
+    wx_instance_free(o);
+    wx_linker_free(l);
+    wx_module_free(ml);
+    wx_module_free(mc);
+    wx_module_free(mo);
+}
+
 int main(void)
 {
     wx_module *m = load(gc_wasm, sizeof gc_wasm);
@@ -511,6 +585,7 @@ int main(void)
     test_fuel(m);
     test_v128_field();
     test_shared_heap();
+    test_merged_heaps();
     wx_module_free(m);
     return CHECK_DONE();
 }
