@@ -1874,20 +1874,16 @@ static bool compile_fb(cctx *c, bool dead)
     case WXO_FB_BR_ON_CAST_FAIL:
         do_br_on_cast(c, y, flags, x, sub == WXO_FB_BR_ON_CAST_FAIL);
         break;
+    /* One operand, one result, no immediate: the ops keep the opcodes'
+     * order in ops.def (0x1A any.convert_extern .. 0x1E i31.get_u). */
     case WXO_FB_ANY_CONVERT_EXTERN:
-        emit_gc(c, WXC_OP_GC_ANY_CONVERT_EXTERN, 1, 1, 0, 0);
-        break;
     case WXO_FB_EXTERN_CONVERT_ANY:
-        emit_gc(c, WXC_OP_GC_EXTERN_CONVERT_ANY, 1, 1, 0, 0);
-        break;
     case WXO_FB_REF_I31:
-        emit_gc(c, WXC_OP_GC_REF_I31, 1, 1, 0, 0);
-        break;
     case WXO_FB_I31_GET_S:
-        emit_gc(c, WXC_OP_GC_I31_GET_S, 1, 1, 0, 0);
-        break;
     case WXO_FB_I31_GET_U:
-        emit_gc(c, WXC_OP_GC_I31_GET_U, 1, 1, 0, 0);
+        emit_gc(c, (wxc_opcode)(WXC_OP_GC_ANY_CONVERT_EXTERN + sub -
+                                WXO_FB_ANY_CONVERT_EXTERN),
+                1, 1, 0, 0);
         break;
     default: return wxr_fail(&c->r, "illegal opcode");
     }

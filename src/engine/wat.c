@@ -16,6 +16,22 @@ static const char *const space_word[WXT_SPACES] = {
     "function", "table",        "memory",       "global",
     "type",     "elem segment", "data segment", "tag"};
 
+/* Room for one more element in an arena array of n elements of `size`
+ * bytes (the arena frees nothing: a full array is copied into a new one
+ * twice its size). */
+static void *grow_full(wxt_parser *p, void *arr, uint32_t n, uint32_t *cap,
+                       size_t size)
+{
+    if (n < *cap)
+        return arr;
+    uint32_t c = *cap ? *cap * 2 : 16;
+    void *a = wxt_alloc(p, c * size);
+    if (n)
+        memcpy(a, arr, n * size);
+    *cap = c;
+    return a;
+}
+
 /* ----------------------------------------------------------- names */
 
 static uint32_t add_name(wxt_parser *p, enum wxt_space s, const wxt_tok *id)
@@ -26,14 +42,7 @@ static uint32_t add_name(wxt_parser *p, enum wxt_space s, const wxt_tok *id)
             if (wxt_same_id(ns->ids[i], id))
                 wxt_fail(p, id, "duplicate %s %.*s", space_word[s],
                          (int)id->len, id->s);
-    if (ns->n == ns->cap) {
-        uint32_t cap = ns->cap ? ns->cap * 2 : 16;
-        const wxt_tok **ids = wxt_alloc(p, cap * sizeof *ids);
-        if (ns->n)
-            memcpy(ids, ns->ids, ns->n * sizeof *ids);
-        ns->ids = ids;
-        ns->cap = cap;
-    }
+    ns->ids = grow_full(p, (void *)ns->ids, ns->n, &ns->cap, sizeof *ns->ids);
     ns->ids[ns->n] = id;
     return ns->n++;
 }
@@ -241,28 +250,16 @@ static bool same_type(const wxt_functype *t, const typelist *params,
 /* Appends a type-section entry: `n` types from `first`. */
 static void add_group(wxt_parser *p, uint32_t first, uint32_t n, bool rec)
 {
-    if (p->ngroups == p->cap_groups) {
-        uint32_t cap = p->cap_groups ? p->cap_groups * 2 : 16;
-        wxt_recgroup *g = wxt_alloc(p, cap * sizeof *g);
-        if (p->ngroups)
-            memcpy(g, p->groups, p->ngroups * sizeof *g);
-        p->groups = g;
-        p->cap_groups = cap;
-    }
+    p->groups = grow_full(p, p->groups, p->ngroups, &p->cap_groups,
+                          sizeof *p->groups);
     p->groups[p->ngroups++] = (wxt_recgroup){first, n, rec};
 }
 
 /* Appends a defined type (its index is the next one). */
 static uint32_t push_type(wxt_parser *p, const wxt_functype *def)
 {
-    if (p->ntypes == p->cap_types) {
-        uint32_t cap = p->cap_types ? p->cap_types * 2 : 16;
-        wxt_functype *t = wxt_alloc(p, cap * sizeof *t);
-        if (p->ntypes)
-            memcpy(t, p->types, p->ntypes * sizeof *t);
-        p->types = t;
-        p->cap_types = cap;
-    }
+    p->types = grow_full(p, p->types, p->ntypes, &p->cap_types,
+                         sizeof *p->types);
     p->types[p->ntypes] = *def;
     return p->ntypes++;
 }
